@@ -1,0 +1,404 @@
+"""The command line: the only module that reads argv and stdin, writes stdout and
+stderr, and chooses exit statuses.
+
+Exit status: 0 success; 1 `check` found the answer wrong; 2 bad input or usage
+(in a batch, after every line has been answered); 130 interrupted.  Errors are
+messages on stderr, never tracebacks.
+
+Start-up is kept short: each command imports the engine and the renderer it
+needs when it runs, and Rich only when the terminal format is used.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from calcstep import __version__
+
+app = typer.Typer(
+    name="calcstep",
+    help="Step-by-step derivatives: every rule named, every step shown.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(str, Enum):
+    """Output formats."""
+
+    rich = "rich"
+    plain = "plain"
+    json = "json"
+    latex = "latex"
+    markdown = "markdown"
+
+
+LIMITS_PANEL = "Limits"
+
+WrtOption = Annotated[
+    Optional[str],
+    typer.Option("--wrt", "-w", metavar="VAR", help="Variable to differentiate by (default: the only one, else x)."),
+]
+OrderOption = Annotated[
+    int, typer.Option("--order", "-n", min=0, metavar="N", help="Differentiate N times.")
+]
+FormatOption = Annotated[
+    Optional[Format],
+    typer.Option(
+        "--format", "-f", help="Output format (default: rich on a terminal, plain otherwise)."
+    ),
+]
+FunctionsOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--functions",
+        metavar="NAMES",
+        help="More abstract function names, comma-separated (f, g and h are always abstract).",
+    ),
+]
+AsciiOption = Annotated[bool, typer.Option("--ascii", help="Plain ASCII, no Unicode symbols.")]
+NoColorOption = Annotated[
+    bool, typer.Option("--no-color", help="No colours (also when NO_COLOR is set).")
+]
+MaxLengthOption = Annotated[
+    Optional[int],
+    typer.Option("--max-length", min=1, metavar="CHARS", rich_help_panel=LIMITS_PANEL,
+                 help="Longest expression accepted [default: 1000000]."),
+]
+MaxDepthOption = Annotated[
+    Optional[int],
+    typer.Option("--max-depth", min=1, metavar="LEVELS", rich_help_panel=LIMITS_PANEL,
+                 help="Deepest nesting accepted [default: 20000]."),
+]
+MaxSizeOption = Annotated[
+    Optional[int],
+    typer.Option("--max-size", min=1, metavar="NODES", rich_help_panel=LIMITS_PANEL,
+                 help="Largest expression built, in nodes [default: 2000000]."),
+]
+MaxDigitsOption = Annotated[
+    Optional[int],
+    typer.Option("--max-digits", min=1, metavar="DIGITS", rich_help_panel=LIMITS_PANEL,
+                 help="Most digits in a number [default: 10000]."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"calcstep {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Step-by-step derivatives: every rule named, every step shown."""
+
+
+def _limits(max_length, max_depth, max_size, max_digits):
+    from calcstep.limits import DEFAULT_LIMITS, Limits
+
+    chosen = {
+        "max_length": max_length,
+        "max_depth": max_depth,
+        "max_size": max_size,
+        "max_digits": max_digits,
+    }
+    defaults = {name: getattr(DEFAULT_LIMITS, name) for name in chosen}
+    return Limits(**{name: value or defaults[name] for name, value in chosen.items()})
+
+
+def _function_names(functions: str | None) -> frozenset[str]:
+    from calcstep.functions import DEFAULT_ABSTRACT
+
+    extra = {name.strip() for name in (functions or "").split(",") if name.strip()}
+    for name in extra:
+        if not name.isidentifier():
+            _usage_error(f"'{name}' is not a function name")
+    return DEFAULT_ABSTRACT | extra
+
+
+def _points(at: list[str] | None) -> list[dict[str, str]]:
+    """--at x=1,y=2 (repeatable): a point per option, name=value pairs within it."""
+    points = []
+    for text in at or ():
+        point: dict[str, str] = {}
+        for pair in _split_top_level(text):
+            name, sep, value = pair.partition("=")
+            if not sep or not name.strip() or not value.strip():
+                _usage_error(f"--at takes name=value pairs, not '{pair}'", "e.g. --at x=2 or --at x=1,y=pi/2")
+            point[name.strip()] = value.strip()
+        points.append(point)
+    return points
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas outside brackets, so --at x=f(1,2) would stay whole."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [p for p in (part.strip() for part in parts) if p]
+
+
+def _usage_error(message: str, hint: str | None = None) -> None:
+    _print_error(f"error: {message}" + (f"\nhint: {hint}" if hint else ""))
+    raise typer.Exit(2)
+
+
+def _print_error(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _resolve_format(chosen: Format | None) -> Format:
+    if chosen is not None:
+        return chosen
+    return Format.rich if sys.stdout.isatty() else Format.plain
+
+
+def _color(no_color: bool) -> bool:
+    return not no_color and not os.environ.get("NO_COLOR")
+
+
+def _expressions(expr: str) -> Iterator[str]:
+    """The expressions to work on: EXPR itself, or with `-` each line of stdin that
+    is not blank or a # comment."""
+    if expr != "-":
+        yield expr
+        return
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        yield text
+
+
+@app.command()
+def diff(
+    expr: Annotated[str, typer.Argument(metavar="EXPR", help="The expression, or - to read one per line from stdin.")],
+    wrt: WrtOption = None,
+    order: OrderOption = 1,
+    at: Annotated[
+        Optional[list[str]],
+        typer.Option("--at", metavar="NAME=VALUE", help="Also give the derivative's value there (repeatable; x=1,y=2)."),
+    ] = None,
+    format: FormatOption = None,
+    steps: Annotated[bool, typer.Option("--steps/--no-steps", help="Show the derivation, or the result alone.")] = True,
+    explain: Annotated[bool, typer.Option("--explain", help="Say why each rule applies.")] = False,
+    ascii: AsciiOption = False,
+    functions: FunctionsOption = None,
+    no_color: NoColorOption = False,
+    max_length: MaxLengthOption = None,
+    max_depth: MaxDepthOption = None,
+    max_size: MaxSizeOption = None,
+    max_digits: MaxDigitsOption = None,
+) -> None:
+    """Differentiate EXPR, showing every rule applied and every simplification."""
+    from calcstep.engine import differentiate
+    from calcstep.errors import CalcstepError
+    from calcstep.render import RenderOptions
+
+    limits = _limits(max_length, max_depth, max_size, max_digits)
+    names = _function_names(functions)
+    points = _points(at)
+    chosen = _resolve_format(format)
+    options = RenderOptions(steps=steps, explain=explain, ascii=ascii)
+    emit = _Emitter(chosen, options, _color(no_color))
+    failed = False
+    batch = expr == "-"
+    for index, text in enumerate(_expressions(expr)):
+        try:
+            report = differentiate(
+                text, wrt=wrt, order=order, at=points, functions=names, limits=limits
+            )
+        except CalcstepError as error:
+            failed = True
+            emit.error(text, error, batch, index)
+            continue
+        emit.report(report, batch, index)
+    emit.finish()
+    if failed:
+        raise typer.Exit(2)
+
+
+class _Emitter:
+    """Writes reports in one format, flushing each so a pipe sees results as they come."""
+
+    def __init__(self, chosen: Format, options, color: bool) -> None:
+        self.format = chosen
+        self.options = options
+        self.color = color
+
+    def report(self, report, batch: bool, index: int) -> None:
+        if self.format is Format.json:
+            from calcstep.render.json import report_to_dict
+
+            self._json(report_to_dict(report, self.options))
+            return
+        if batch and index and self.options.steps:
+            print()
+        print(self._text(report), flush=True)
+
+    def _text(self, report) -> str:
+        from calcstep.render import plain
+
+        return plain.render(report, self.options)
+
+    def error(self, text: str, error, batch: bool, index: int) -> None:
+        if self.format is Format.json:
+            from calcstep.render.json import error_to_dict
+
+            self._json(error_to_dict(text, error))
+        elif batch:
+            if index and self.options.steps:
+                print()
+            print(f"error: {error.message}", flush=True)
+        _print_error(error.render())
+
+    def _json(self, record: dict) -> None:
+        import json
+
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+
+    def finish(self) -> None:
+        sys.stdout.flush()
+
+
+@app.command("parse")
+def parse_command(
+    expr: Annotated[str, typer.Argument(metavar="EXPR", help="The expression to read.")],
+    tree: Annotated[bool, typer.Option("--tree", help="Also show the expression tree.")] = False,
+    format: FormatOption = None,
+    ascii: AsciiOption = False,
+    functions: FunctionsOption = None,
+) -> None:
+    """Show how EXPR is read: its canonical form and any reading that could surprise."""
+    from calcstep.errors import CalcstepError
+    from calcstep.parse import parse
+    from calcstep.render import reading
+
+    try:
+        parsed = parse(expr, functions=_function_names(functions))
+    except CalcstepError as error:
+        if _resolve_format(format) is Format.json:
+            from calcstep.render.json import error_to_dict
+            import json
+
+            print(json.dumps(error_to_dict(expr, error), ensure_ascii=False))
+        _print_error(error.render())
+        raise typer.Exit(2) from None
+    chosen = _resolve_format(format)
+    if chosen is Format.json:
+        import json
+
+        print(json.dumps(reading.to_dict(parsed), ensure_ascii=False))
+    else:
+        print(reading.render(parsed, tree=tree, ascii=ascii))
+
+
+@app.command()
+def rules(
+    name: Annotated[Optional[str], typer.Argument(metavar="NAME", help="A rule to explain.")] = None,
+    format: FormatOption = None,
+    ascii: AsciiOption = False,
+) -> None:
+    """List every differentiation rule with its formula, or explain one."""
+    from calcstep.render import catalogue
+
+    chosen = _resolve_format(format)
+    if name is not None and catalogue.find(name) is None:
+        _usage_error(f"no rule called '{name}'", "run calcstep rules for the list")
+    if chosen is Format.json:
+        import json
+
+        print(json.dumps(catalogue.to_dict(name), ensure_ascii=False, indent=2))
+    elif chosen is Format.markdown:
+        print(catalogue.markdown(name))
+    else:
+        print(catalogue.render(name, ascii=ascii))
+
+
+# -- argv --------------------------------------------------------------------
+
+
+def option_words(command) -> tuple[frozenset[str], frozenset[str]]:
+    """Every option spelling of a Click command and its subcommands, and those of
+    them that take a value, read from the command itself so they cannot drift."""
+    words: set[str] = set()
+    valued: set[str] = set()
+    commands = [command, *getattr(command, "commands", {}).values()]
+    for each in commands:
+        for param in each.params:
+            spellings = [*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ())]
+            if param.param_type_name != "option":
+                continue
+            words.update(spellings)
+            if not (param.is_flag or param.count):
+                valued.update(spellings)
+    return frozenset(words), frozenset(valued)
+
+
+def protect_expressions(argv: list[str], words: frozenset[str], valued: frozenset[str]) -> list[str]:
+    """Keep expressions that begin with a minus sign from being read as options.
+
+    `calcstep diff "-x^2"` must work as typed, but Click would read "-x^2" as the
+    option cluster -x -^ -2, and "-w^2" as -w with the value "^2".  An argument
+    that begins with '-' and is not exactly an option (or --option=value) is an
+    expression: it is passed on with a leading space, which the expression reader
+    ignores and Click does not take for an option.  Values of options are left
+    alone, and so is everything after `--`."""
+    protected = []
+    expecting_value = False
+    for index, word in enumerate(argv):
+        if word == "--":
+            protected.extend(argv[index:])
+            break
+        if expecting_value:
+            protected.append(word)
+            expecting_value = False
+        elif word.startswith("-") and word != "-":
+            name = word.split("=", 1)[0] if word.startswith("--") else word
+            if name in words:
+                expecting_value = name in valued and "=" not in word
+                protected.append(word)
+            else:
+                protected.append(" " + word)
+        else:
+            protected.append(word)
+    return protected
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console entry point."""
+    command = typer.main.get_command(app)
+    words, valued = option_words(command)
+    args = protect_expressions(sys.argv[1:] if argv is None else argv, words, valued)
+    try:
+        command.main(args=args, prog_name="calcstep", standalone_mode=True)
+    except KeyboardInterrupt:
+        _print_error("interrupted")
+        raise SystemExit(130) from None
+    except BrokenPipeError:
+        # the reader went away (`| head -1`): stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(141) from None

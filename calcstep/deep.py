@@ -1,0 +1,88 @@
+"""Room for deep expressions.
+
+The engine's rules and printers are small recursive functions, the way the
+mathematics is written.  A 10,000-deep composition needs more frames than
+CPython allows by default, so work on deep input runs in a thread whose stack is
+large enough, with the recursion limit raised to match.  The input's nesting is
+bounded by `Limits.max_depth`, so the recursion is bounded too; `RecursionError`
+is turned into a LimitError all the same, as a last guard.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from calcstep.errors import LimitError
+
+T = TypeVar("T")
+
+# Frames needed per level of nesting, with a generous margin (a rule, the
+# dispatch around it, a constructor) and the stack they take in the worst case.
+_FRAMES_PER_LEVEL = 12
+_STACK_BYTES = 1 << 30
+_SHALLOW = 150
+
+_local = threading.local()
+
+
+def run_deep(depth: int, function: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """`function(*args, **kwargs)`, given stack for input nested `depth` deep.
+
+    Runs in place when `depth` is small or a deep stack is already in use."""
+    if depth <= _SHALLOW or getattr(_local, "deep", False):
+        return _guarded(function, *args, **kwargs)
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        _local.deep = True
+        try:
+            result.append(_guarded(function, *args, **kwargs))
+        except BaseException as error:  # handed to the calling thread, re-raised there
+            failure.append(error)
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, depth * _FRAMES_PER_LEVEL + 1000))
+    previous = threading.stack_size()
+    threading.stack_size(_STACK_BYTES)
+    try:
+        worker = threading.Thread(target=target, name="calcstep-deep", daemon=True)
+        worker.start()
+    finally:
+        threading.stack_size(previous)
+    try:
+        worker.join()
+    finally:
+        # the main thread's own stack is small: give it back its usual limit
+        sys.setrecursionlimit(limit)
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+def _guarded(function: Callable[..., T], *args: object, **kwargs: object) -> T:
+    try:
+        return function(*args, **kwargs)
+    except RecursionError:
+        raise LimitError(
+            "the expression is nested too deeply to process",
+            hint="lower the nesting, or raise --max-depth only together with the stack",
+        ) from None
+
+
+def deep(function: Callable[..., T]) -> Callable[..., T]:
+    """Decorator for functions whose first argument is an Expr (or has `.depth`):
+    they run with room for that expression's depth."""
+
+    def wrapper(first, *args, **kwargs):
+        depth = getattr(first, "depth", 0)
+        return run_deep(depth, function, first, *args, **kwargs)
+
+    wrapper.__name__ = function.__name__
+    wrapper.__qualname__ = function.__qualname__
+    wrapper.__doc__ = function.__doc__
+    wrapper.__wrapped__ = function  # type: ignore[attr-defined]
+    return wrapper

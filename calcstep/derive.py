@@ -1,0 +1,164 @@
+"""The rule engine: which rule applies to which expression, decided by one table.
+
+`derive(expr, var)` returns the Step tree for d/d(var) expr.  Anything that does
+not depend on the variable is a constant; otherwise the node's type selects a
+dispatcher, which picks among the rules that fit that kind of node (a product of
+a constant and the rest is a constant multiple, a product with divisors is a
+quotient, and so on).  Results are memoised per sub-expression, so a shared
+subtree is differentiated once, and every result is checked against the size
+limit as it is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from calcstep import rules
+from calcstep.deep import deep
+from calcstep.errors import DerivationError, LimitError
+from calcstep.expr import (
+    Add,
+    Apply,
+    Call,
+    Const,
+    Expr,
+    Log,
+    Mul,
+    Num,
+    Pow,
+    Sym,
+    mul,
+)
+from calcstep.functions import BY_NAME
+from calcstep.limits import DEFAULT_LIMITS, Limits
+from calcstep.steps import Step
+
+
+class _Deriver:
+    """Differentiates with respect to one variable, remembering what it has done."""
+
+    def __init__(self, var: str, limits: Limits) -> None:
+        self.var = var
+        self.limits = limits
+        self.memo: dict[Expr, Step] = {}
+
+    def __call__(self, expr: Expr) -> Step:
+        step = self.memo.get(expr)
+        if step is None:
+            step = self.apply(expr)
+            if step.result.size > self.limits.max_size:
+                raise LimitError(
+                    f"the derivative grows past {self.limits.max_size:,} nodes",
+                    hint="raise the limit with --max-size, or simplify the input first",
+                )
+            self.memo[expr] = step
+        return step
+
+    def apply(self, expr: Expr) -> Step:
+        if not expr.has(self.var):
+            return rules.constant(expr, self.var, self)
+        dispatch = _DISPATCH.get(type(expr))
+        if dispatch is None:  # pragma: no cover - every node type is in the table
+            raise DerivationError(f"no rule applies to {type(expr).__name__}")
+        return dispatch(expr, self)
+
+    def local(self, expr: Expr, var: str) -> Step:
+        """The derivative of a single stage with respect to its own input name."""
+        return _Deriver(var, self.limits)(expr)
+
+
+def _symbol(expr: Sym, d: _Deriver) -> Step:
+    return rules.variable(expr, d.var, d)
+
+
+def _sum(expr: Add, d: _Deriver) -> Step:
+    return rules.sum_rule(expr, d.var, d)
+
+
+def _product(expr: Mul, d: _Deriver) -> Step:
+    """Constant factors first (constant multiple), then divisors (quotient), else
+    the product rule."""
+    var = d.var
+    constants = [f for f in expr.factors if not f.has(var)]
+    if constants:
+        varying = [f for f in expr.factors if f.has(var)]
+        return rules.constant_multiple(expr, var, d, mul(*constants), mul(*varying))
+    numerator = [f for f in expr.factors if not _is_divisor(f)]
+    divisors = [f for f in expr.factors if _is_divisor(f)]
+    if numerator and divisors:
+        denominator = mul(*(Pow(f.base, Num(-f.exp.value, f.exp.decimal)) for f in divisors))
+        return rules.quotient(expr, var, d, mul(*numerator), _unit_powers(denominator))
+    return rules.product(expr, var, d)
+
+
+def _is_divisor(factor: Expr) -> bool:
+    """A factor written below the fraction bar: a power with a negative number exponent."""
+    return isinstance(factor, Pow) and isinstance(factor.exp, Num) and factor.exp.value < 0
+
+
+def _unit_powers(expr: Expr) -> Expr:
+    """x^1 written as x, inside a product or alone (the denominator of 1/x is x)."""
+    if isinstance(expr, Pow) and isinstance(expr.exp, Num) and expr.exp.value == 1:
+        return expr.base
+    if isinstance(expr, Mul):
+        return mul(*(_unit_powers(factor) for factor in expr.factors))
+    return expr
+
+
+def _power(expr: Pow, d: _Deriver) -> Step:
+    var = d.var
+    base_varies, exponent_varies = expr.base.has(var), expr.exp.has(var)
+    if base_varies and exponent_varies:
+        return rules.general_power(expr, var, d)
+    if base_varies:
+        if expr.base == Sym(var):
+            return rules.power(expr, var, d)
+        return rules.chain(expr, var, d, d.local)
+    if expr.exp == Sym(var):
+        return rules.exponential(expr, var, d)
+    return rules.chain(expr, var, d, d.local)
+
+
+def _call(expr: Call, d: _Deriver) -> Step:
+    if expr.fn not in BY_NAME:  # pragma: no cover - the parser admits only known names
+        raise DerivationError(f"no rule for the function '{expr.fn}'")
+    if expr.arg == Sym(d.var):
+        return rules.known_function(expr, d.var, d)
+    return rules.chain(expr, d.var, d, d.local)
+
+
+def _log(expr: Log, d: _Deriver) -> Step:
+    if expr.base.has(d.var):
+        return rules.change_of_base(expr, d.var, d)
+    if expr.arg == Sym(d.var):
+        return rules.logarithm_base(expr, d.var, d)
+    return rules.chain(expr, d.var, d, d.local)
+
+
+def _apply(expr: Apply, d: _Deriver) -> Step:
+    if expr.arg == Sym(d.var):
+        return rules.abstract(expr, d.var, d)
+    return rules.chain(expr, d.var, d, d.local)
+
+
+def _leaf(expr: Expr, d: _Deriver) -> Step:  # pragma: no cover - leaves are constants
+    return rules.constant(expr, d.var, d)
+
+
+_DISPATCH: dict[type, Callable[[Expr, _Deriver], Step]] = {
+    Num: _leaf,
+    Const: _leaf,
+    Sym: _symbol,
+    Add: _sum,
+    Mul: _product,
+    Pow: _power,
+    Call: _call,
+    Log: _log,
+    Apply: _apply,
+}
+
+
+@deep
+def derive(expr: Expr, var: str, limits: Limits = DEFAULT_LIMITS) -> Step:
+    """The derivation of d/d`var` `expr`: a Step tree whose result is the derivative."""
+    return _Deriver(var, limits)(expr)

@@ -1,0 +1,182 @@
+"""The differentiator as one pure function: text in, a report out.
+
+`differentiate` parses, picks the variable, derives and simplifies order after
+order (each order differentiates the simplified previous result), and evaluates
+the result at the points asked for.  Renderers read the `DiffReport`; the command
+line only chooses options and prints.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from calcstep.derive import derive
+from calcstep.errors import CalcstepError, DomainError, ParseError, UsageError
+from calcstep.evaluate import evaluate
+from calcstep.expr import Expr, Note, Sym, substitute
+from calcstep.functions import CONSTANTS, DEFAULT_ABSTRACT, function_spellings
+from calcstep.limits import DEFAULT_LIMITS, Limits
+from calcstep.parse import Parsed, parse
+from calcstep.simplify import simplify
+from calcstep.steps import Derivation
+
+
+@dataclass(frozen=True, slots=True)
+class PointValue:
+    """The derivative at one point: `exact` (simplified, when it has no variables
+    left), `decimal`, or `undefined`, the reason it has no value there."""
+
+    point: tuple[tuple[str, Expr], ...]
+    exact: Expr | None = None
+    decimal: float | None = None
+    undefined: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiffReport:
+    """Everything `calcstep diff` says about one expression."""
+
+    input: str
+    parsed: Parsed
+    var: str
+    order: int
+    derivations: tuple[Derivation, ...]
+    values: tuple[PointValue, ...] = ()
+
+    @property
+    def expr(self) -> Expr:
+        return self.parsed.expr
+
+    @property
+    def result(self) -> Expr:
+        """The final, simplified derivative."""
+        return self.derivations[-1].result if self.derivations else self.parsed.expr
+
+    @property
+    def notes(self) -> tuple[Note, ...]:
+        return self.parsed.notes
+
+
+def choose_variable(expr: Expr, wrt: str | None) -> str:
+    """The variable to differentiate by: `wrt` when given, else the only variable,
+    else x; ask for --wrt when that is ambiguous."""
+    if wrt is not None:
+        return check_variable_name(wrt)
+    names = sorted(expr.free_vars)
+    if len(names) == 1:
+        return names[0]
+    if not names or "x" in names:
+        return "x"
+    raise UsageError(
+        f"the expression has several variables ({', '.join(names)}) and none is x",
+        hint=f"choose one with --wrt, e.g. --wrt {names[0]}",
+    )
+
+
+def check_variable_name(name: str) -> str:
+    """`name` as a variable, or a UsageError saying why it cannot be one."""
+    try:
+        parsed = parse(name).expr
+    except ParseError:
+        raise UsageError(f"'{name}' is not a variable name", hint="use a name such as x, t or w1") from None
+    if name in CONSTANTS or name in function_spellings():
+        raise UsageError(f"'{name}' is a constant or function, not a variable")
+    if not isinstance(parsed, Sym):
+        raise UsageError(f"'{name}' is not a single variable name", hint="use a name such as x, t or w1")
+    return parsed.name
+
+
+def differentiate(
+    text: str,
+    *,
+    wrt: str | None = None,
+    order: int = 1,
+    at: Sequence[dict[str, str]] = (),
+    functions: Iterable[str] = DEFAULT_ABSTRACT,
+    limits: Limits = DEFAULT_LIMITS,
+) -> DiffReport:
+    """Differentiate `text` `order` times with respect to `wrt` and evaluate the
+    result at each point of `at` (name → value text)."""
+    if order < 0:
+        raise UsageError("the order must be 0 or more")
+    if order > limits.max_order:
+        raise UsageError(
+            f"order {order} is above the limit of {limits.max_order}",
+            hint="raise it with --max-order",
+        )
+    functions = frozenset(functions)
+    parsed = parse(text, functions=functions, limits=limits)
+    var = choose_variable(parsed.expr, wrt)
+    derivations = derive_orders(parsed.expr, var, order, limits)
+    result = derivations[-1].result if derivations else parsed.expr
+    values = tuple(
+        value_at(parsed.expr, result, point, functions, limits) for point in at
+    )
+    return DiffReport(text, parsed, var, order, derivations, values)
+
+
+def derive_orders(expr: Expr, var: str, order: int, limits: Limits = DEFAULT_LIMITS) -> tuple[Derivation, ...]:
+    """One Derivation per order, each differentiating the previous simplified result."""
+    derivations = []
+    current = expr
+    for k in range(1, order + 1):
+        steps = derive(current, var, limits)
+        result, simplification = simplify(steps.result, limits)
+        derivations.append(Derivation(current, var, k, steps, simplification, result))
+        current = result
+    return tuple(derivations)
+
+
+def parse_point(
+    assignments: dict[str, str], functions: Iterable[str], limits: Limits
+) -> tuple[tuple[str, Expr], ...]:
+    """The point `name=value` texts describe, each value an exact expression (2, 1/3, pi/2)."""
+    point = []
+    for name, value_text in assignments.items():
+        name = check_variable_name(name.strip())
+        try:
+            value = parse(value_text, functions=functions, limits=limits).expr
+        except ParseError as error:
+            raise UsageError(f"the value of {name} ('{value_text}') is not a number: {error.message}") from None
+        if value.free_vars:
+            raise UsageError(f"the value of {name} must be a number, not '{value_text}'")
+        point.append((name, value))
+    return tuple(point)
+
+
+def value_at(
+    function: Expr,
+    derivative: Expr,
+    assignments: dict[str, str],
+    functions: Iterable[str] = DEFAULT_ABSTRACT,
+    limits: Limits = DEFAULT_LIMITS,
+) -> PointValue:
+    """The derivative's value at a point, exact where it can be and as a decimal;
+    undefined (with the reason) where the function or its derivative has no value."""
+    point = parse_point(assignments, functions, limits)
+    missing = sorted((function.free_vars | derivative.free_vars) - {name for name, _ in point})
+    if missing:
+        raise UsageError(
+            f"--at gives no value for {', '.join(missing)}",
+            hint="give every variable a value, e.g. --at " + ",".join(f"{m}=1" for m in missing),
+        )
+    mapping = {Sym(name): value for name, value in point}
+    try:
+        floats = {name: evaluate(value, {}) for name, value in point}
+        evaluate(function, floats)  # a function undefined here has no derivative here
+    except DomainError as error:
+        return PointValue(point, undefined=f"the function is undefined there: {error.message}")
+    try:
+        decimal = evaluate(derivative, floats)
+    except DomainError as error:
+        return PointValue(point, undefined=f"the derivative is undefined there: {error.message}")
+    exact: Expr | None
+    try:
+        exact, _ = simplify(substitute(derivative, mapping), limits)
+    except CalcstepError:
+        exact = None
+    if not math.isfinite(decimal):  # pragma: no cover - evaluate() reports these
+        return PointValue(point, undefined="the value is not a finite number")
+    return PointValue(point, exact, decimal)

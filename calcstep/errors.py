@@ -1,0 +1,136 @@
+"""Every error calcstep reports to a person, and how it is shown.
+
+Each error says what went wrong in words; a `ParseError` also carries the input
+and the place, so it can be shown with a caret under it, and a hint for the usual
+slips.  The command line maps all of them to exit status 2 (bad input), never to
+a traceback.
+"""
+
+from __future__ import annotations
+
+
+class CalcstepError(Exception):
+    """Base class of every error meant for the user."""
+
+    kind = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def to_dict(self) -> dict:
+        """The error as the JSON `error` object."""
+        return {"kind": self.kind, "message": self.message, "position": None, "hint": self.hint}
+
+    def render(self) -> str:
+        """The message, and the hint on a line of its own."""
+        lines = [f"error: {self.message}"]
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class ParseError(CalcstepError):
+    """The input is not an expression calcstep can read.
+
+    `position` is the 0-based character offset of the offending place and
+    `length` how many characters to underline there."""
+
+    kind = "syntax"
+
+    def __init__(
+        self,
+        message: str,
+        text: str,
+        position: int,
+        *,
+        length: int = 1,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.text = text
+        self.position = max(0, min(position, len(text)))
+        self.length = max(1, length)
+
+    @property
+    def line(self) -> int:
+        """1-based line of the position."""
+        return self.text.count("\n", 0, self.position) + 1
+
+    @property
+    def column(self) -> int:
+        """1-based column of the position within its line."""
+        return self.position - (self.text.rfind("\n", 0, self.position) + 1) + 1
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "position": {"offset": self.position, "line": self.line, "column": self.column},
+            "hint": self.hint,
+        }
+
+    def render(self) -> str:
+        """The message, the offending line with a caret under the place, and the hint."""
+        start = self.text.rfind("\n", 0, self.position) + 1
+        end = self.text.find("\n", self.position)
+        line = self.text[start : end if end != -1 else len(self.text)]
+        column = self.position - start
+        shown, offset = _window(line, column, width=76)
+        underline = min(self.length, max(1, len(shown) - offset))
+        where = f" (line {self.line}, column {self.column})" if "\n" in self.text else ""
+        lines = [
+            f"error: {self.message}{where}",
+            f"  {shown}",
+            "  " + _pad(shown[:offset]) + "^" * underline,
+        ]
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class LimitError(CalcstepError):
+    """The input or the work it asks for is beyond a configured limit."""
+
+    kind = "limit"
+
+
+class DomainError(CalcstepError):
+    """A value is undefined or not real: ln(0), 1/0, the derivative of |x| at 0."""
+
+    kind = "domain"
+
+
+class DerivationError(CalcstepError):
+    """No differentiation rule applies to a part of the expression."""
+
+    kind = "derivation"
+
+
+class UsageError(CalcstepError):
+    """The command was asked for something inconsistent, such as an unknown variable."""
+
+    kind = "usage"
+
+
+def _pad(prefix: str) -> str:
+    """Spaces as wide as `prefix`, keeping tabs so the caret lines up."""
+    return "".join("\t" if ch == "\t" else " " for ch in prefix)
+
+
+def _window(line: str, column: int, width: int) -> tuple[str, int]:
+    """A slice of a long line around `column`, marked with … where cut, and the
+    column's offset within that slice."""
+    if len(line) <= width:
+        return line, column
+    half = width // 2
+    start = max(0, min(column - half, len(line) - width))
+    end = start + width
+    shown = line[start:end]
+    offset = column - start
+    if start > 0:
+        shown = "…" + shown[1:]
+    if end < len(line):
+        shown = shown[:-1] + "…"
+    return shown, offset

@@ -1,0 +1,133 @@
+"""Numbers from expressions: the value of an expression at a point, in floating point.
+
+Real-valued throughout: an odd root of a negative number is real ((-8)^(1/3) is
+-2), an even root of one is undefined, and anything undefined (ln 0, 1/0, the
+derivative of |x| at 0) raises DomainError with the reason, never NaN, infinity
+or a complex number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+
+from calcstep.deep import deep
+from calcstep.errors import DomainError, UsageError
+from calcstep.expr import Add, Apply, Call, Const, Expr, Log, Mul, Num, Pow, Sym
+from calcstep.functions import BY_NAME
+
+_CONSTANTS = {"e": math.e, "pi": math.pi}
+
+
+class _Evaluator:
+    def __init__(self, env: Mapping[str, float]) -> None:
+        self.env = env
+        self.memo: dict[Expr, float] = {}
+        self.kinds: dict[type, Callable[[Expr], float]] = {
+            Num: self.number,
+            Sym: self.symbol,
+            Const: self.constant,
+            Add: self.sum,
+            Mul: self.product,
+            Pow: self.power,
+            Call: self.call,
+            Log: self.logarithm,
+            Apply: self.applied,
+        }
+
+    def __call__(self, expr: Expr) -> float:
+        value = self.memo.get(expr)
+        if value is None:
+            value = self.kinds[type(expr)](expr)
+            if math.isinf(value) or math.isnan(value):
+                raise DomainError("the value is too large to represent")
+            self.memo[expr] = value
+        return value
+
+    def number(self, expr: Num) -> float:
+        try:
+            return float(expr.value)
+        except OverflowError:
+            raise DomainError(f"the number {expr.value} is too large for a decimal value") from None
+
+    def symbol(self, expr: Sym) -> float:
+        if expr.name not in self.env:
+            raise UsageError(
+                f"no value for {expr.name}",
+                hint=f"give one with --at {expr.name}=…",
+            )
+        return self.env[expr.name]
+
+    def constant(self, expr: Const) -> float:
+        return _CONSTANTS[expr.name]
+
+    def sum(self, expr: Add) -> float:
+        return math.fsum(self(term) for term in expr.terms)
+
+    def product(self, expr: Mul) -> float:
+        result = 1.0
+        for factor in expr.factors:
+            result *= self(factor)
+        return result
+
+    def power(self, expr: Pow) -> float:
+        base = self(expr.base)
+        exponent_expr = expr.exp
+        exponent = self(exponent_expr)
+        try:
+            if base < 0 and not float(exponent).is_integer():
+                return _odd_root(base, exponent_expr, exponent)
+            if base == 0 and exponent < 0:
+                raise DomainError("division by zero")
+            return math.pow(base, exponent)
+        except OverflowError:
+            raise DomainError("the value is too large to represent") from None
+        except ZeroDivisionError:
+            raise DomainError("division by zero") from None
+
+    def call(self, expr: Call) -> float:
+        argument = self(expr.arg)
+        try:
+            return BY_NAME[expr.fn].evaluate(argument)
+        except ZeroDivisionError:
+            raise DomainError(f"{expr.fn} is undefined at {argument:g} (division by zero)") from None
+        except OverflowError:
+            raise DomainError(f"{expr.fn}({argument:g}) is too large to represent") from None
+        except ValueError as error:
+            reason = str(error) if "not defined" in str(error) else "outside its domain"
+            raise DomainError(f"{expr.fn}({argument:g}) is undefined: {reason}") from None
+
+    def logarithm(self, expr: Log) -> float:
+        argument, base = self(expr.arg), self(expr.base)
+        if argument <= 0 or base <= 0 or base == 1:
+            raise DomainError(f"log to base {base:g} of {argument:g} is undefined")
+        return math.log(argument) / math.log(base)
+
+    def applied(self, expr: Apply) -> float:
+        raise DomainError(
+            f"{expr.fn} is an abstract function: it has no numeric value",
+            hint="replace it by a concrete function to evaluate",
+        )
+
+
+def _odd_root(base: float, exponent_expr: Expr, exponent: float) -> float:
+    """A negative base to a fractional power: real only for an odd root."""
+    if isinstance(exponent_expr, Num):
+        value = Fraction(exponent_expr.value)
+        if value.denominator % 2 == 1:
+            magnitude = math.pow(-base, float(value))
+            return -magnitude if value.numerator % 2 else magnitude
+    raise DomainError(f"({base:g})^({exponent:g}) is not a real number")
+
+
+@deep
+def evaluate(expr: Expr, env: Mapping[str, float]) -> float:
+    """The value of `expr` with its variables set from `env`, as a float.
+
+    Raises DomainError where the value is undefined or not real, UsageError when a
+    variable has no value."""
+    try:
+        return _Evaluator(env)(expr)
+    except ZeroDivisionError:
+        raise DomainError("division by zero") from None

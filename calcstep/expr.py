@@ -1,0 +1,507 @@
+"""The expression tree: immutable, hashable nodes with exact numbers.
+
+Every node is a frozen dataclass.  Sums and products are n-ary and never directly
+contain a node of their own kind (the constructors `add` and `mul` flatten), so
+`a + b + c` has one shape however it was bracketed.  Subtraction and division are
+not nodes: `a - b` is `a + (-1)·b` and `a / b` is `a · b^-1`, the representation
+that lets one rule table cover both.
+
+Nodes cache what every later stage asks for (their hash, free variables, tree size
+and depth), so hashing, equality checks and limit checks cost O(1) per node rather
+than a walk of the subtree: that is what keeps 10,000-deep expressions cheap.
+
+The constructors here normalise only what the notation itself implies (flattening,
+a literal sign folded into a literal number, division by a literal number folded
+into the coefficient).  Everything else, such as collecting terms or cancelling,
+is the simplifier's job, where it is recorded as a step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Union
+
+Rational = Union[int, Fraction]
+
+
+class Expr:
+    """Base class of every expression node.
+
+    Subclasses are frozen dataclasses that set the cached attributes `_hash`,
+    `_free`, `_size` and `_depth` once, at construction.
+    """
+
+    __slots__ = ()
+    _hash: int
+    _free: frozenset[str]
+    _size: int
+    _depth: int
+
+    def fields(self) -> tuple:
+        """The node's defining values, in declaration order (children included)."""
+        raise NotImplementedError
+
+    def children(self) -> tuple[Expr, ...]:
+        """The sub-expressions, in order."""
+        return ()
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if type(other) is not type(self):
+            return False
+        assert isinstance(other, Expr)
+        return self._hash == other._hash and self.fields() == other.fields()
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    @property
+    def free_vars(self) -> frozenset[str]:
+        """Names of the variables this expression depends on."""
+        return self._free
+
+    @property
+    def size(self) -> int:
+        """Number of nodes, counting a shared subtree once per occurrence."""
+        return self._size
+
+    @property
+    def depth(self) -> int:
+        """Length of the longest path from this node to a leaf (a leaf has depth 1)."""
+        return self._depth
+
+    def has(self, var: str) -> bool:
+        """True when the expression depends on the variable `var`."""
+        return var in self._free
+
+    # Arithmetic sugar, so rule formulas read like the mathematics they state.
+    def __add__(self, other: Expr | Rational) -> Expr:
+        return add(self, as_expr(other))
+
+    def __radd__(self, other: Rational) -> Expr:
+        return add(as_expr(other), self)
+
+    def __sub__(self, other: Expr | Rational) -> Expr:
+        return add(self, neg(as_expr(other)))
+
+    def __rsub__(self, other: Rational) -> Expr:
+        return add(as_expr(other), neg(self))
+
+    def __mul__(self, other: Expr | Rational) -> Expr:
+        return mul(self, as_expr(other))
+
+    def __rmul__(self, other: Rational) -> Expr:
+        return mul(as_expr(other), self)
+
+    def __truediv__(self, other: Expr | Rational) -> Expr:
+        return mul(self, reciprocal(as_expr(other)))
+
+    def __rtruediv__(self, other: Rational) -> Expr:
+        return mul(as_expr(other), reciprocal(self))
+
+    def __pow__(self, other: Expr | Rational) -> Expr:
+        return Pow(self, as_expr(other))
+
+    def __neg__(self) -> Expr:
+        return neg(self)
+
+
+_NO_VARS: frozenset[str] = frozenset()
+
+
+def _init_leaf(node: Expr, key: object, free: frozenset[str]) -> None:
+    object.__setattr__(node, "_hash", hash((type(node).__name__, key)))
+    object.__setattr__(node, "_free", free)
+    object.__setattr__(node, "_size", 1)
+    object.__setattr__(node, "_depth", 1)
+
+
+def _init_branch(node: Expr, key: object, kids: tuple[Expr, ...]) -> None:
+    free = _NO_VARS
+    size = 1
+    depth = 0
+    for kid in kids:
+        if kid._free and kid._free is not free:
+            free = kid._free if not free else free | kid._free
+        size += kid._size
+        if kid._depth > depth:
+            depth = kid._depth
+    object.__setattr__(node, "_hash", hash((type(node).__name__, key)))
+    object.__setattr__(node, "_free", free)
+    object.__setattr__(node, "_size", size)
+    object.__setattr__(node, "_depth", depth + 1)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Num(Expr):
+    """An exact rational number.  `decimal` remembers that the input wrote it as a
+    decimal (0.5), so output can write it the same way; it does not take part in
+    equality."""
+
+    value: Rational
+    decimal: bool = field(default=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
+    _free: frozenset[str] = field(init=False, repr=False, compare=False)
+    _size: int = field(init=False, repr=False, compare=False)
+    _depth: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        value = self.value
+        if isinstance(value, Fraction) and value.denominator == 1:
+            object.__setattr__(self, "value", int(value))
+        _init_leaf(self, self.value, _NO_VARS)
+
+    def fields(self) -> tuple:
+        return (self.value,)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Sym(Expr):
+    """A variable, or a letter standing for an unknown constant (`n` in `x^n`)."""
+
+    name: str
+    _hash: int = field(init=False, repr=False, compare=False)
+    _free: frozenset[str] = field(init=False, repr=False, compare=False)
+    _size: int = field(init=False, repr=False, compare=False)
+    _depth: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _init_leaf(self, self.name, frozenset((self.name,)))
+
+    def fields(self) -> tuple:
+        return (self.name,)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Const(Expr):
+    """A named mathematical constant with a known value: `e` or `pi`."""
+
+    name: str
+    _hash: int = field(init=False, repr=False, compare=False)
+    _free: frozenset[str] = field(init=False, repr=False, compare=False)
+    _size: int = field(init=False, repr=False, compare=False)
+    _depth: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _init_leaf(self, self.name, _NO_VARS)
+
+    def fields(self) -> tuple:
+        return (self.name,)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Add(Expr):
+    """A sum of two or more terms."""
+
+    terms: tuple[Expr, ...]
+    _hash: int = field(init=False, repr=False, compare=False)
+    _free: frozenset[str] = field(init=False, repr=False, compare=False)
+    _size: int = field(init=False, repr=False, compare=False)
+    _depth: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _init_branch(self, self.terms, self.terms)
+
+    def fields(self) -> tuple:
+        return (self.terms,)
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.terms
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Mul(Expr):
+    """A product of two or more factors; a factor with a negative exponent divides."""
+
+    factors: tuple[Expr, ...]
+    _hash: int = field(init=False, repr=False, compare=False)
+    _free: frozenset[str] = field(init=False, repr=False, compare=False)
+    _size: int = field(init=False, repr=False, compare=False)
+    _depth: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _init_branch(self, self.factors, self.factors)
+
+    def fields(self) -> tuple:
+        return (self.factors,)
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.factors
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Pow(Expr):
+    """`base ^ exp`.  Square and cube roots are the exponents 1/2 and 1/3."""
+
+    base: Expr
+    exp: Expr
+    _hash: int = field(init=False, repr=False, compare=False)
+    _free: frozenset[str] = field(init=False, repr=False, compare=False)
+    _size: int = field(init=False, repr=False, compare=False)
+    _depth: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _init_branch(self, (self.base, self.exp), (self.base, self.exp))
+
+    def fields(self) -> tuple:
+        return (self.base, self.exp)
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.base, self.exp)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Call(Expr):
+    """A known one-argument function applied to an argument: `sin(u)`, `ln(u)`.
+    `fn` is the canonical name from calcstep.functions."""
+
+    fn: str
+    arg: Expr
+    _hash: int = field(init=False, repr=False, compare=False)
+    _free: frozenset[str] = field(init=False, repr=False, compare=False)
+    _size: int = field(init=False, repr=False, compare=False)
+    _depth: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _init_branch(self, (self.fn, self.arg), (self.arg,))
+
+    def fields(self) -> tuple:
+        return (self.fn, self.arg)
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Log(Expr):
+    """The logarithm of `arg` to a base other than e: log_b(u) = ln(u)/ln(b)."""
+
+    arg: Expr
+    base: Expr
+    _hash: int = field(init=False, repr=False, compare=False)
+    _free: frozenset[str] = field(init=False, repr=False, compare=False)
+    _size: int = field(init=False, repr=False, compare=False)
+    _depth: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _init_branch(self, (self.arg, self.base), (self.arg, self.base))
+
+    def fields(self) -> tuple:
+        return (self.arg, self.base)
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg, self.base)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Apply(Expr):
+    """An abstract function such as `f(u)`, or its `order`-th derivative f'(u), f''(u)."""
+
+    fn: str
+    arg: Expr
+    order: int = 0
+    _hash: int = field(init=False, repr=False, compare=False)
+    _free: frozenset[str] = field(init=False, repr=False, compare=False)
+    _size: int = field(init=False, repr=False, compare=False)
+    _depth: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _init_branch(self, (self.fn, self.order, self.arg), (self.arg,))
+
+    def fields(self) -> tuple:
+        return (self.fn, self.arg, self.order)
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A remark about an expression or a step, such as how the input was read.
+
+    `text` is a `str.format` template whose `{0}`, `{1}` … are the expressions in
+    `args`; each renderer fills them in its own notation.  `position` is the
+    character offset in the input it refers to, when it refers to one.
+    """
+
+    text: str
+    args: tuple[Expr, ...] = ()
+    position: int | None = None
+
+
+# ---------------------------------------------------------------------------
+# Constants and smart constructors
+# ---------------------------------------------------------------------------
+
+ZERO = Num(0)
+ONE = Num(1)
+TWO = Num(2)
+MINUS_ONE = Num(-1)
+HALF = Num(Fraction(1, 2))
+E = Const("e")
+PI = Const("pi")
+
+
+def as_expr(value: Expr | Rational) -> Expr:
+    """`value` itself when it is an expression, else the exact number it is."""
+    if isinstance(value, Expr):
+        return value
+    if isinstance(value, (int, Fraction)) and not isinstance(value, bool):
+        return Num(value)
+    raise TypeError(f"not an expression: {value!r}")
+
+
+def num(value: Rational, decimal: bool = False) -> Num:
+    """The exact number `value`."""
+    return Num(value, decimal)
+
+
+def is_num(expr: Expr, value: Rational | None = None) -> bool:
+    """True for a number node (equal to `value`, when given)."""
+    return isinstance(expr, Num) and (value is None or expr.value == value)
+
+
+def add(*terms: Expr) -> Expr:
+    """The sum of `terms`, flattened; 0 for none, the term itself for one."""
+    flat: list[Expr] = []
+    for term in terms:
+        if isinstance(term, Add):
+            flat.extend(term.terms)
+        else:
+            flat.append(term)
+    if not flat:
+        return ZERO
+    if len(flat) == 1:
+        return flat[0]
+    return Add(tuple(flat))
+
+
+def mul(*factors: Expr) -> Expr:
+    """The product of `factors`, flattened; 1 for none, the factor itself for one."""
+    flat: list[Expr] = []
+    for factor in factors:
+        if isinstance(factor, Mul):
+            flat.extend(factor.factors)
+        else:
+            flat.append(factor)
+    if not flat:
+        return ONE
+    if len(flat) == 1:
+        return flat[0]
+    return Mul(tuple(flat))
+
+
+def neg(expr: Expr) -> Expr:
+    """-expr, with the sign folded into a leading number: -(2x) is (-2)·x, -(-x) is x."""
+    if isinstance(expr, Num):
+        return Num(-expr.value, expr.decimal)
+    if isinstance(expr, Mul) and isinstance(expr.factors[0], Num):
+        coefficient = expr.factors[0]
+        rest = expr.factors[1:]
+        if coefficient.value == -1 and not isinstance(rest[0], Num):
+            return mul(*rest)
+        return Mul((Num(-coefficient.value, coefficient.decimal),) + rest)
+    if isinstance(expr, Mul):
+        return Mul((MINUS_ONE,) + expr.factors)
+    return Mul((MINUS_ONE, expr))
+
+
+def reciprocal(expr: Expr) -> Expr:
+    """1/expr written as a power: 1/x is x^-1, 1/x^2 is x^-2, 1/(2x) is (1/2)·x^-1.
+
+    Raises ZeroDivisionError for the number 0."""
+    if isinstance(expr, Num):
+        return Num(Fraction(1) / expr.value, expr.decimal)
+    if isinstance(expr, Pow):
+        return Pow(expr.base, neg(expr.exp))
+    if isinstance(expr, Mul):
+        return mul(*(reciprocal(factor) for factor in expr.factors))
+    return Pow(expr, MINUS_ONE)
+
+
+def sub(left: Expr, right: Expr) -> Expr:
+    """left - right."""
+    return add(left, neg(right))
+
+
+def call(fn: str, arg: Expr) -> Call:
+    """The known function `fn` applied to `arg`."""
+    return Call(fn, arg)
+
+
+def sqrt(expr: Expr) -> Pow:
+    """√expr, the power expr^(1/2)."""
+    return Pow(expr, HALF)
+
+
+def split_coefficient(expr: Expr) -> tuple[Rational, Expr]:
+    """(c, rest) with expr = c·rest and c the leading number (1 when there is none)."""
+    if isinstance(expr, Num):
+        return expr.value, ONE
+    if isinstance(expr, Mul) and isinstance(expr.factors[0], Num):
+        return expr.factors[0].value, mul(*expr.factors[1:])
+    return 1, expr
+
+
+_REBUILD = {
+    Add: lambda node, kids: add(*kids),
+    Mul: lambda node, kids: mul(*kids),
+    Pow: lambda node, kids: Pow(kids[0], kids[1]),
+    Call: lambda node, kids: Call(node.fn, kids[0]),
+    Log: lambda node, kids: Log(kids[0], kids[1]),
+    Apply: lambda node, kids: Apply(node.fn, kids[0], node.order),
+}
+
+
+def rebuild(expr: Expr, kids: tuple[Expr, ...]) -> Expr:
+    """A node like `expr` with its children replaced by `kids` (same count, order)."""
+    make = _REBUILD.get(type(expr))
+    return make(expr, kids) if make else expr
+
+
+def substitute(expr: Expr, mapping: dict[Expr, Expr]) -> Expr:
+    """`expr` with every occurrence of a key of `mapping` replaced by its value.
+
+    Iterative and memoised, so it is linear in the number of distinct nodes."""
+    done: dict[int, Expr] = {}
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        key = id(node)
+        if key in done:
+            continue
+        if node in mapping:
+            done[key] = mapping[node]
+            continue
+        kids = node.children()
+        if not kids:
+            done[key] = node
+        elif expanded:
+            new_kids = tuple(done[id(kid)] for kid in kids)
+            changed = any(a is not b for a, b in zip(new_kids, kids))
+            done[key] = rebuild(node, new_kids) if changed else node
+        else:
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in kids if id(kid) not in done)
+    return done[id(expr)]
+
+
+def walk(expr: Expr):
+    """Every distinct node of `expr` once, children before parents (iterative)."""
+    seen: set[int] = set()
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            yield node
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((kid, False) for kid in reversed(node.children()) if id(kid) not in seen)

@@ -1,0 +1,478 @@
+"""The vocabulary: every function calcstep knows, its spellings, derivative and value.
+
+One table (`FUNCTIONS`) holds each known one-argument function with its aliases,
+LaTeX name, derivative in terms of its argument u, numeric evaluation, symmetry,
+exact special values and the one-line reason its derivative is what it is.  The
+parser, the rule engine, the simplifier, the evaluator and the printers all read
+this table, so a function is added in exactly one place.
+
+Spellings that are not functions of their own are listed in `REWRITTEN`: `exp`,
+`sqrt` and `cbrt` are powers, `log10`, `log2` and `log_b` are logarithms to a base.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from calcstep.expr import (
+    ONE,
+    PI,
+    ZERO,
+    Call,
+    Const,
+    Expr,
+    Log,
+    Mul,
+    Num,
+    Pow,
+    add,
+    call,
+    mul,
+    neg,
+    sqrt,
+)
+
+EVEN = 1
+ODD = -1
+NEITHER = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A known one-argument function.
+
+    `derivative(u)` is f'(u); `evaluate(t)` is f(t) for a float t and raises
+    ValueError outside the function's real domain; `special(u)` is the exact value
+    f(u) for the arguments where one is known (sin(0) = 0), else None.
+    """
+
+    name: str
+    family: str
+    latex: str
+    derivative: Callable[[Expr], Expr]
+    evaluate: Callable[[float], float]
+    why: str
+    aliases: tuple[str, ...] = ()
+    parity: int = NEITHER
+    inverse: str | None = None
+    special: Callable[[Expr], Expr | None] | None = None
+    corner: str | None = None  # where the derivative does not exist, said in the step
+
+
+def _value(arg: Expr) -> Fraction | int | None:
+    return arg.value if isinstance(arg, Num) else None
+
+
+def _pi_multiple(arg: Expr) -> Fraction | None:
+    """k when arg is k·π for a rational k (0 included), else None."""
+    if isinstance(arg, Num):
+        return Fraction(0) if arg.value == 0 else None
+    if arg == PI:
+        return Fraction(1)
+    if isinstance(arg, Mul) and len(arg.factors) == 2:
+        first, second = arg.factors
+        if isinstance(first, Num) and second == PI:
+            return Fraction(first.value)
+    return None
+
+
+_HALF_SQRT2 = mul(Num(Fraction(1, 2)), sqrt(Num(2)))
+_HALF_SQRT3 = mul(Num(Fraction(1, 2)), sqrt(Num(3)))
+_SIN_TABLE: dict[Fraction, Expr] = {
+    Fraction(0): ZERO,
+    Fraction(1, 6): Num(Fraction(1, 2)),
+    Fraction(1, 4): _HALF_SQRT2,
+    Fraction(1, 3): _HALF_SQRT3,
+    Fraction(1, 2): ONE,
+}
+
+
+def _sin_of_pi_multiple(k: Fraction) -> Expr | None:
+    """sin(kπ) exactly, for k a multiple of 1/4 or 1/6."""
+    k = k % 2
+    sign = 1
+    if k >= 1:
+        k, sign = k - 1, -1
+    if k > Fraction(1, 2):
+        k = 1 - k
+    value = _SIN_TABLE.get(k)
+    if value is None:
+        return None
+    return value if sign == 1 else neg(value)
+
+
+def _special_sin(arg: Expr) -> Expr | None:
+    k = _pi_multiple(arg)
+    return None if k is None else _sin_of_pi_multiple(k)
+
+
+def _special_cos(arg: Expr) -> Expr | None:
+    k = _pi_multiple(arg)
+    return None if k is None else _sin_of_pi_multiple(k + Fraction(1, 2))
+
+
+def _special_tan(arg: Expr) -> Expr | None:
+    k = _pi_multiple(arg)
+    if k is None:
+        return None
+    k = k % 1
+    return {Fraction(0): ZERO, Fraction(1, 4): ONE, Fraction(3, 4): Num(-1)}.get(k)
+
+
+def _at_zero(value: Expr) -> Callable[[Expr], Expr | None]:
+    def special(arg: Expr) -> Expr | None:
+        return value if _value(arg) == 0 else None
+
+    return special
+
+
+def _special_ln(arg: Expr) -> Expr | None:
+    if _value(arg) == 1:
+        return ZERO
+    if isinstance(arg, Const) and arg.name == "e":
+        return ONE
+    return None
+
+
+def _special_numeric(rule: Callable[[Fraction | int], Fraction | int | None]):
+    def special(arg: Expr) -> Expr | None:
+        value = _value(arg)
+        if value is None:
+            return None
+        result = rule(value)
+        return None if result is None else Num(result)
+
+    return special
+
+
+def _sign(t: float) -> float:
+    return (t > 0) - (t < 0)
+
+
+def _heaviside(t: float) -> float:
+    if t == 0:
+        raise ValueError("the step function H(u) is not defined at u = 0")
+    return 1.0 if t > 0 else 0.0
+
+
+def _sigmoid(t: float) -> float:
+    if t >= 0:
+        return 1.0 / (1.0 + math.exp(-t))
+    z = math.exp(t)
+    return z / (1.0 + z)
+
+
+def _softplus(t: float) -> float:
+    return max(t, 0.0) + math.log1p(math.exp(-abs(t)))
+
+
+def _recip(f: Callable[[float], float]) -> Callable[[float], float]:
+    def g(t: float) -> float:
+        value = f(t)
+        if value == 0:
+            raise ValueError("division by zero")
+        return 1.0 / value
+
+    return g
+
+
+def _of_recip(f: Callable[[float], float]) -> Callable[[float], float]:
+    def g(t: float) -> float:
+        if t == 0:
+            raise ValueError("division by zero")
+        return f(1.0 / t)
+
+    return g
+
+
+def _acot(t: float) -> float:
+    return math.pi / 2 if t == 0 else math.atan(1.0 / t)
+
+
+def _u2(u: Expr) -> Expr:
+    return Pow(u, Num(2))
+
+
+def _inv_sqrt(inner: Expr) -> Expr:
+    return Pow(inner, Num(Fraction(-1, 2)))
+
+
+def _one_minus_u2(u: Expr) -> Expr:
+    return add(ONE, neg(_u2(u)))
+
+
+def _u2_minus_one(u: Expr) -> Expr:
+    return add(_u2(u), Num(-1))
+
+
+def _u2_plus_one(u: Expr) -> Expr:
+    return add(_u2(u), ONE)
+
+
+FUNCTIONS: tuple[Function, ...] = (
+    # trigonometric
+    Function(
+        "sin", "trig", r"\sin",
+        lambda u: call("cos", u), math.sin,
+        "sin is the height of a point turning round the unit circle; it rises at the rate cos.",
+        parity=ODD, inverse="asin", special=_special_sin,
+    ),
+    Function(
+        "cos", "trig", r"\cos",
+        lambda u: neg(call("sin", u)), math.cos,
+        "cos is the point's horizontal position; as it turns it moves left at the rate sin.",
+        parity=EVEN, inverse="acos", special=_special_cos,
+    ),
+    Function(
+        "tan", "trig", r"\tan",
+        lambda u: Pow(call("sec", u), Num(2)), math.tan,
+        "tan = sin/cos; the quotient rule gives (cos² + sin²)/cos² = 1/cos² = sec².",
+        parity=ODD, inverse="atan", special=_special_tan,
+    ),
+    Function(
+        "sec", "trig", r"\sec",
+        lambda u: mul(call("sec", u), call("tan", u)), _recip(math.cos),
+        "sec = 1/cos; the power rule on cos^-1 gives sin/cos² = sec·tan.",
+        parity=EVEN, inverse="asec", special=_at_zero(ONE),
+    ),
+    Function(
+        "csc", "trig", r"\csc",
+        lambda u: neg(mul(call("csc", u), call("cot", u))), _recip(math.sin),
+        "csc = 1/sin; the power rule on sin^-1 gives -cos/sin² = -csc·cot.",
+        aliases=("cosec",), parity=ODD, inverse="acsc",
+    ),
+    Function(
+        "cot", "trig", r"\cot",
+        lambda u: neg(Pow(call("csc", u), Num(2))), _recip(math.tan),
+        "cot = cos/sin; the quotient rule gives -(sin² + cos²)/sin² = -csc².",
+        aliases=("cotan",), parity=ODD, inverse="acot",
+    ),
+    # inverse trigonometric
+    Function(
+        "asin", "inverse trig", r"\arcsin",
+        lambda u: _inv_sqrt(_one_minus_u2(u)), math.asin,
+        "If y = arcsin u then sin y = u; differentiating, cos y·y' = 1 and cos y = √(1 - u²).",
+        aliases=("arcsin",), parity=ODD, special=_at_zero(ZERO),
+    ),
+    Function(
+        "acos", "inverse trig", r"\arccos",
+        lambda u: neg(_inv_sqrt(_one_minus_u2(u))), math.acos,
+        "arccos u = π/2 - arcsin u, so its rate is the negative of arcsin's.",
+        aliases=("arccos",),
+    ),
+    Function(
+        "atan", "inverse trig", r"\arctan",
+        lambda u: Pow(_u2_plus_one(u), Num(-1)), math.atan,
+        "If y = arctan u then tan y = u; sec²y·y' = 1 and sec²y = 1 + tan²y = 1 + u².",
+        aliases=("arctan",), parity=ODD, special=_at_zero(ZERO),
+    ),
+    Function(
+        "acot", "inverse trig", r"\operatorname{arccot}",
+        lambda u: neg(Pow(_u2_plus_one(u), Num(-1))), _acot,
+        "arccot u and arctan u differ by a constant on each side of 0, so the rates are opposite.",
+        aliases=("arccot",), parity=ODD,
+    ),
+    Function(
+        "asec", "inverse trig", r"\operatorname{arcsec}",
+        lambda u: Pow(mul(call("abs", u), Pow(_u2_minus_one(u), Num(Fraction(1, 2)))), Num(-1)),
+        _of_recip(math.acos),
+        "arcsec u = arccos(1/u); the chain rule gives 1/(|u|·√(u² - 1)).",
+        aliases=("arcsec",),
+    ),
+    Function(
+        "acsc", "inverse trig", r"\operatorname{arccsc}",
+        lambda u: neg(Pow(mul(call("abs", u), Pow(_u2_minus_one(u), Num(Fraction(1, 2)))), Num(-1))),
+        _of_recip(math.asin),
+        "arccsc u = arcsin(1/u); the chain rule gives -1/(|u|·√(u² - 1)).",
+        aliases=("arccsc", "arccosec"), parity=ODD,
+    ),
+    # hyperbolic
+    Function(
+        "sinh", "hyperbolic", r"\sinh",
+        lambda u: call("cosh", u), math.sinh,
+        "sinh = (e^u - e^-u)/2, whose rate is (e^u + e^-u)/2 = cosh.",
+        parity=ODD, inverse="asinh", special=_at_zero(ZERO),
+    ),
+    Function(
+        "cosh", "hyperbolic", r"\cosh",
+        lambda u: call("sinh", u), math.cosh,
+        "cosh = (e^u + e^-u)/2, whose rate is (e^u - e^-u)/2 = sinh.",
+        parity=EVEN, inverse="acosh", special=_at_zero(ONE),
+    ),
+    Function(
+        "tanh", "hyperbolic", r"\tanh",
+        lambda u: Pow(call("sech", u), Num(2)), math.tanh,
+        "tanh = sinh/cosh; the quotient rule gives (cosh² - sinh²)/cosh² = sech².",
+        parity=ODD, inverse="atanh", special=_at_zero(ZERO),
+    ),
+    Function(
+        "sech", "hyperbolic", r"\operatorname{sech}",
+        lambda u: neg(mul(call("sech", u), call("tanh", u))), _recip(math.cosh),
+        "sech = 1/cosh; the power rule gives -sinh/cosh² = -sech·tanh.",
+        parity=EVEN, inverse="asech", special=_at_zero(ONE),
+    ),
+    Function(
+        "csch", "hyperbolic", r"\operatorname{csch}",
+        lambda u: neg(mul(call("csch", u), call("coth", u))), _recip(math.sinh),
+        "csch = 1/sinh; the power rule gives -cosh/sinh² = -csch·coth.",
+        parity=ODD, inverse="acsch",
+    ),
+    Function(
+        "coth", "hyperbolic", r"\coth",
+        lambda u: neg(Pow(call("csch", u), Num(2))), _recip(math.tanh),
+        "coth = cosh/sinh; the quotient rule gives (sinh² - cosh²)/sinh² = -csch².",
+        parity=ODD, inverse="acoth",
+    ),
+    # inverse hyperbolic
+    Function(
+        "asinh", "inverse hyperbolic", r"\operatorname{arsinh}",
+        lambda u: _inv_sqrt(_u2_plus_one(u)), math.asinh,
+        "If y = arsinh u then sinh y = u; cosh y·y' = 1 and cosh y = √(1 + u²).",
+        aliases=("arsinh", "arcsinh"), parity=ODD, special=_at_zero(ZERO),
+    ),
+    Function(
+        "acosh", "inverse hyperbolic", r"\operatorname{arcosh}",
+        lambda u: _inv_sqrt(_u2_minus_one(u)), math.acosh,
+        "If y = arcosh u then cosh y = u; sinh y·y' = 1 and sinh y = √(u² - 1) for u > 1.",
+        aliases=("arcosh", "arccosh"),
+    ),
+    Function(
+        "atanh", "inverse hyperbolic", r"\operatorname{artanh}",
+        lambda u: Pow(_one_minus_u2(u), Num(-1)), math.atanh,
+        "If y = artanh u then tanh y = u; sech²y·y' = 1 and sech²y = 1 - u².",
+        aliases=("artanh", "arctanh"), parity=ODD, special=_at_zero(ZERO),
+    ),
+    Function(
+        "acoth", "inverse hyperbolic", r"\operatorname{arcoth}",
+        lambda u: Pow(_one_minus_u2(u), Num(-1)), _of_recip(math.atanh),
+        "arcoth u = artanh(1/u); the chain rule gives 1/(1 - u²) again, for |u| > 1.",
+        aliases=("arcoth", "arccoth"), parity=ODD,
+    ),
+    Function(
+        "asech", "inverse hyperbolic", r"\operatorname{arsech}",
+        lambda u: neg(Pow(mul(u, Pow(_one_minus_u2(u), Num(Fraction(1, 2)))), Num(-1))),
+        _of_recip(math.acosh),
+        "arsech u = arcosh(1/u); the chain rule gives -1/(u·√(1 - u²)).",
+        aliases=("arsech", "arcsech"),
+    ),
+    Function(
+        "acsch", "inverse hyperbolic", r"\operatorname{arcsch}",
+        lambda u: neg(Pow(mul(call("abs", u), Pow(_u2_plus_one(u), Num(Fraction(1, 2)))), Num(-1))),
+        _of_recip(math.asinh),
+        "arcsch u = arsinh(1/u); the chain rule gives -1/(|u|·√(1 + u²)).",
+        aliases=("arcsch", "arccsch"), parity=ODD,
+    ),
+    # logarithm
+    Function(
+        "ln", "logarithm", r"\ln",
+        lambda u: Pow(u, Num(-1)), math.log,
+        "ln is the inverse of e^u: if y = ln u then e^y = u, so e^y·y' = 1 and y' = 1/u.",
+        aliases=("log",), special=_special_ln,
+    ),
+    # pieces and activations
+    Function(
+        "abs", "absolute value", r"\operatorname{abs}",
+        lambda u: mul(u, Pow(call("abs", u), Num(-1))), abs,
+        "|u| is u where u > 0 and -u where u < 0, so its slope is u/|u|, ±1; at 0 it has a corner.",
+        parity=EVEN, special=_special_numeric(abs), corner="0",
+    ),
+    Function(
+        "sign", "absolute value", r"\operatorname{sgn}",
+        lambda u: ZERO, _sign,
+        "sign is constant on each side of 0 (−1 or 1), so its slope is 0 except at the jump at 0.",
+        aliases=("sgn",), parity=ODD,
+        special=_special_numeric(lambda v: (v > 0) - (v < 0)), corner="0",
+    ),
+    Function(
+        "sigmoid", "activation", r"\sigma",
+        lambda u: mul(call("sigmoid", u), add(ONE, neg(call("sigmoid", u)))), _sigmoid,
+        "σ(u) = 1/(1 + e^-u); the chain rule gives e^-u/(1 + e^-u)², which is σ(u)·(1 - σ(u)).",
+        special=_at_zero(Num(Fraction(1, 2))),
+    ),
+    Function(
+        "softplus", "activation", r"\operatorname{softplus}",
+        lambda u: call("sigmoid", u), _softplus,
+        "softplus(u) = ln(1 + e^u); the chain rule gives e^u/(1 + e^u) = σ(u).",
+    ),
+    Function(
+        "relu", "activation", r"\operatorname{ReLU}",
+        lambda u: call("heaviside", u), lambda t: max(t, 0.0),
+        "relu(u) = max(0, u) is 0 left of 0 and u right of it: slope 0, then 1 (the step H(u)).",
+        aliases=("ReLU",), special=_special_numeric(lambda v: max(v, 0)), corner="0",
+    ),
+    Function(
+        "heaviside", "activation", r"H",
+        lambda u: ZERO, _heaviside,
+        "the step H(u) is 0 left of 0 and 1 right of it, flat on both sides.",
+        aliases=("step",),
+        special=_special_numeric(lambda v: None if v == 0 else int(v > 0)), corner="0",
+    ),
+)
+
+BY_NAME: dict[str, Function] = {function.name: function for function in FUNCTIONS}
+
+# Every spelling of a known function, mapped to its canonical name.
+SPELLINGS: dict[str, str] = {}
+for _function in FUNCTIONS:
+    SPELLINGS[_function.name] = _function.name
+    for _alias in _function.aliases:
+        SPELLINGS[_alias] = _function.name
+
+
+def _log_base(base: Expr) -> Callable[[Expr], Expr]:
+    return lambda u: Log(u, base)
+
+
+# Spellings that build something other than a Call: the power or logarithm they name.
+REWRITTEN: dict[str, Callable[[Expr], Expr]] = {
+    "exp": lambda u: Pow(Const("e"), u),
+    "sqrt": lambda u: Pow(u, Num(Fraction(1, 2))),
+    "cbrt": lambda u: Pow(u, Num(Fraction(1, 3))),
+    "log10": _log_base(Num(10)),
+    "log2": _log_base(Num(2)),
+    "lg": _log_base(Num(10)),
+}
+
+CONSTANTS: dict[str, Expr] = {"e": Const("e"), "pi": PI, "π": PI}
+
+# Greek letters: the ASCII name people type and the letter it prints as.
+GREEK: dict[str, str] = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε",
+    "zeta": "ζ", "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ",
+    "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "omicron": "ο",
+    "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ", "phi": "φ",
+    "chi": "χ", "psi": "ψ", "omega": "ω",
+    "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ",
+    "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
+}
+GREEK_BY_LETTER: dict[str, str] = {letter: name for name, letter in GREEK.items()}
+
+# The abstract functions a learner can use without declaring them, as in the lesson.
+DEFAULT_ABSTRACT: frozenset[str] = frozenset({"f", "g", "h"})
+
+
+def function_spellings() -> frozenset[str]:
+    """Every word that names a function (known, rewritten), for the lexer."""
+    return frozenset(SPELLINGS) | frozenset(REWRITTEN)
+
+
+def apply_named(spelling: str, arg: Expr) -> Expr:
+    """The expression a function spelling builds around `arg`: sin → Call, exp → e^u."""
+    rewrite = REWRITTEN.get(spelling)
+    if rewrite is not None:
+        return rewrite(arg)
+    return Call(SPELLINGS[spelling], arg)
+
+
+def inverse_of(spelling: str) -> str | None:
+    """The canonical name of the inverse function of a spelling (sin → asin), if any."""
+    name = SPELLINGS.get(spelling)
+    return BY_NAME[name].inverse if name else None
+
+
+def is_call_of(expr: Expr, name: str) -> bool:
+    """True when `expr` is the known function `name` applied to something."""
+    return isinstance(expr, Call) and expr.fn == name

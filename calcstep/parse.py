@@ -1,0 +1,919 @@
+"""Text to expression: the lexer, the word post-lexer, the LALR driver and the builder.
+
+The language is defined by grammar/calcstep.lark and nowhere else.  Lark compiles
+that grammar into LALR(1) tables; the tables are kept, with the grammar text they
+came from, in calcstep/_grammar_tables.py, so that a run starts without building a
+parser (building costs ~200 ms, loading the tables well under 1 ms).  When the
+grammar file differs from the text the tables were made from (someone edited it),
+Lark builds the tables again in memory, so the grammar file is always the truth.
+Regenerate the kept tables with `python -m calcstep.parse --write-tables`.
+
+Reading a text is one pass of four small machines:
+
+1. the lexer, one regular expression made from the grammar's terminals;
+2. the post-lexer, which classifies WORD tokens using calcstep.functions (`sin` is
+   a function, `theta` a name, `xy` is the two names x and y, `f` before `(` an
+   abstract function) and tells opening `|` from closing `|`, checking brackets;
+3. the LALR(1) driver, a loop over the tables;
+4. the builder, whose methods are named after the grammar's aliases and make the
+   expression nodes, noting every reading that could surprise (`1/2x`, `sin^-1`).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from calcstep import functions as vocabulary
+from calcstep.errors import ParseError
+from calcstep.expr import (
+    ONE,
+    Apply,
+    Call,
+    Const,
+    Expr,
+    Log,
+    Mul,
+    Note,
+    Num,
+    Pow,
+    Sym,
+    add,
+    mul,
+    neg,
+    reciprocal,
+)
+from calcstep.limits import DEFAULT_LIMITS, Limits
+
+_HERE = Path(__file__).resolve().parent
+# Installed wheels carry the grammar inside the package; a source checkout has it
+# at the top of the repository.
+GRAMMAR_PATHS = (_HERE / "grammar" / "calcstep.lark", _HERE.parent / "grammar" / "calcstep.lark")
+
+# Raw terminals the post-lexer turns into declared ones.
+_RAW_TERMINALS = ("WORD", "BAR")
+
+_OPENERS = {"(": ")", "[": "]"}
+_CLOSERS = {")": "(", "]": "["}
+
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+
+# A token that ends an operand, so that a following `|` closes a bar.
+_ENDS_OPERAND = frozenset({"NUMBER", "NAME", "RPAR", "RBAR", "SUPERSCRIPT"})
+
+_LOG_BASE = re.compile(r"log_([0-9]+|[A-Za-z][A-Za-z0-9]*)")
+_LOG_BASE_PREFIX = re.compile(r"log_([0-9]+|[A-Za-z])")
+_SUBSCRIPT = re.compile(r"_?[0-9]+|_[A-Za-z0-9]+")
+_SUBSCRIPTED = re.compile(r"([A-Za-z])(_?[0-9]+|_[A-Za-z0-9]+)")
+
+_DESCRIBE = {
+    "PLUS": "'+'",
+    "MINUS": "'-'",
+    "TIMES": "'*'",
+    "DIVIDE": "'/'",
+    "CARET": "'^'",
+    "ROOT": "'√'",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LBAR": "'|'",
+    "RBAR": "'|'",
+    "PRIME": "a prime",
+    "SUPERSCRIPT": "a superscript power",
+    "NUMBER": "the number",
+    "NAME": "the name",
+    "FUNC": "the function",
+    "AFUNC": "the function",
+    "$END": "the end of the input",
+}
+_OPERATORS = frozenset({"PLUS", "MINUS", "TIMES", "DIVIDE", "CARET"})
+
+
+class Token(NamedTuple):
+    """A lexed token: its terminal name, text and span [start, end)."""
+
+    type: str
+    value: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """The expression read from `text`, with notes on how ambiguous parts were read."""
+
+    expr: Expr
+    text: str
+    notes: tuple[Note, ...] = ()
+
+
+# ---------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """The compiled grammar.
+
+    terminals: (name, regex) in lexer priority order; ignore: names to skip;
+    actions[state][symbol]: a new state to shift to (>= 0) or ~rule to reduce by;
+    rules[i]: (origin, length, callback name, inline) where an inline rule with
+    one child passes that child through unchanged (Lark's `?rule`).
+    """
+
+    grammar: str
+    terminals: tuple[tuple[str, str], ...]
+    ignore: frozenset[str]
+    actions: tuple[dict[str, int], ...]
+    rules: tuple[tuple[str, int, str, bool], ...]
+    start: int
+    end: int
+
+
+def read_grammar() -> str:
+    """The text of grammar/calcstep.lark (installed copy first, then the checkout)."""
+    for path in GRAMMAR_PATHS:
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise FileNotFoundError("calcstep.lark not found in " + ", ".join(map(str, GRAMMAR_PATHS)))
+
+
+def compile_grammar(grammar: str) -> Tables:
+    """Build the LALR(1) tables for `grammar` with Lark (strict: any conflict is an error)."""
+    from lark import Lark
+    from lark.lark import PostLex
+
+    class KeepRawTerminals(PostLex):
+        always_accept = _RAW_TERMINALS
+
+        def process(self, stream):  # pragma: no cover - never lexes here
+            return stream
+
+    try:
+        import interegular  # noqa: F401  (lark needs it for strict mode)
+
+        strict = True
+    except ImportError:  # pragma: no cover - only without the test extra
+        strict = False
+    lark = Lark(grammar, parser="lalr", lexer="basic", postlex=KeepRawTerminals(), strict=strict)
+    terminals = sorted(
+        lark.terminals,
+        key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name),
+    )
+    table = lark.parser.parser._parse_table
+    # rules numbered in Lark's own (grammar) order, so the kept file is stable
+    rule_index = {rule: index for index, rule in enumerate(lark.rules)}
+    rules = [
+        (
+            str(rule.origin.name),
+            len(rule.expansion),
+            str(rule.alias or rule.origin.name),
+            # a `?rule` passes a lone child through, unless an alias names a node
+            bool(rule.options.expand1) and not rule.alias,
+        )
+        for rule in lark.rules
+    ]
+    actions: list[dict[str, int]] = []
+    for state in sorted(table.states):
+        row: dict[str, int] = {}
+        for symbol, (action, arg) in sorted(table.states[state].items()):
+            row[str(symbol)] = arg if action.name == "Shift" else ~rule_index[arg]
+        actions.append(row)
+    return Tables(
+        grammar=grammar,
+        terminals=tuple((t.name, t.pattern.to_regexp()) for t in terminals),
+        ignore=frozenset(lark.ignore_tokens),
+        actions=tuple(actions),
+        rules=tuple(rules),
+        start=table.start_states["start"],
+        end=table.end_states["start"],
+    )
+
+
+def write_tables(path: Path | None = None) -> Path:
+    """Compile the grammar and write calcstep/_grammar_tables.py; returns its path."""
+    tables = compile_grammar(read_grammar())
+    path = path or _HERE / "_grammar_tables.py"
+    body = [
+        '"""LALR(1) tables compiled by Lark from grammar/calcstep.lark.',
+        "",
+        "Generated by `python -m calcstep.parse --write-tables`; do not edit.",
+        '"""',
+        "",
+        f"GRAMMAR = {tables.grammar!r}",
+        f"TERMINALS = {tables.terminals!r}",
+        f"IGNORE = {sorted(tables.ignore)!r}",
+        f"RULES = {tables.rules!r}",
+        f"START = {tables.start!r}",
+        f"END = {tables.end!r}",
+        "ACTIONS = (",
+        *(f"    {row!r}," for row in tables.actions),
+        ")",
+        "",
+    ]
+    path.write_text("\n".join(body), encoding="utf-8")
+    return path
+
+
+_TABLES: Tables | None = None
+
+
+def tables() -> Tables:
+    """The tables for the current grammar: the kept ones when the grammar is unchanged."""
+    global _TABLES
+    if _TABLES is None:
+        grammar = read_grammar()
+        from calcstep import _grammar_tables as kept
+
+        if kept.GRAMMAR == grammar:
+            _TABLES = Tables(
+                grammar=kept.GRAMMAR,
+                terminals=kept.TERMINALS,
+                ignore=frozenset(kept.IGNORE),
+                actions=kept.ACTIONS,
+                rules=kept.RULES,
+                start=kept.START,
+                end=kept.END,
+            )
+        else:
+            _TABLES = compile_grammar(grammar)
+    return _TABLES
+
+
+# ---------------------------------------------------------------------------
+# Lexer
+# ---------------------------------------------------------------------------
+
+_SCANNERS: dict[int, re.Pattern[str]] = {}
+
+
+def _scanner(t: Tables) -> re.Pattern[str]:
+    scanner = _SCANNERS.get(id(t))
+    if scanner is None:
+        scanner = re.compile("|".join(f"(?P<{name}>{regex})" for name, regex in t.terminals))
+        _SCANNERS[id(t)] = scanner
+    return scanner
+
+
+def _lex(text: str, t: Tables) -> Iterator[Token]:
+    scanner = _scanner(t)
+    match = scanner.match
+    position = 0
+    length = len(text)
+    while position < length:
+        found = match(text, position)
+        if found is None:
+            raise _unexpected_character(text, position)
+        kind = found.lastgroup
+        assert kind is not None
+        end = found.end()
+        if kind not in t.ignore:
+            yield Token(kind, found.group(), position, end)
+        position = end
+
+
+def _unexpected_character(text: str, position: int) -> ParseError:
+    char = text[position]
+    hints = {
+        ",": "calcstep reads one expression at a time; functions take one argument",
+        "=": "type only the expression to differentiate, without '= …'",
+        "{": "use ( and ) for grouping",
+        "}": "use ( and ) for grouping",
+        "!": "factorials are not supported",
+        "'": "a prime marks the derivative of an abstract function, as in f'(x)",
+    }
+    name = f"'{char}'" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+    return ParseError(f"unexpected character {name}", text, position, hint=hints.get(char))
+
+
+# ---------------------------------------------------------------------------
+# Post-lexer: words, bars and brackets
+# ---------------------------------------------------------------------------
+
+
+class _Words:
+    """The vocabulary the post-lexer segments words with, for one set of abstract names."""
+
+    def __init__(self, abstract: frozenset[str]) -> None:
+        self.abstract = abstract
+        self.functions = vocabulary.function_spellings()
+        self.names = frozenset(vocabulary.GREEK) | {"pi"}
+        # longest first, so that `sinh` wins over `sin` and `theta` over `eta`
+        self.known = sorted(self.functions | self.names | abstract, key=len, reverse=True)
+
+
+def _postlex(
+    text: str, raw: Iterable[Token], words: _Words, notes: list[Note], limits: Limits
+) -> Iterator[Token]:
+    """Classify WORD and BAR tokens and check that brackets pair up."""
+    openers: list[Token] = []
+    previous: Token | None = None
+    raw_list = raw if isinstance(raw, list) else list(raw)
+    for index, token in enumerate(raw_list):
+        kind = token.type
+        if kind == "WORD":
+            following = raw_list[index + 1] if index + 1 < len(raw_list) else None
+            pieces = _segment(text, token, following, words, notes)
+            for piece in pieces:
+                yield piece
+                previous = piece
+            continue
+        if kind == "BAR":
+            closes = (
+                bool(openers)
+                and openers[-1].value == "|"
+                and previous is not None
+                and previous.type in _ENDS_OPERAND
+            )
+            if closes:
+                openers.pop()
+                token = token._replace(type="RBAR")
+            else:
+                openers.append(token)
+                _check_depth(text, openers, limits)
+                token = token._replace(type="LBAR")
+        elif kind == "LPAR":
+            openers.append(token)
+            _check_depth(text, openers, limits)
+        elif kind == "RPAR":
+            _close_bracket(text, token, openers)
+        elif kind == "NUMBER" and previous is not None and previous.type == "NUMBER":
+            if previous.end == token.start:
+                raise ParseError(
+                    f"malformed number '{text[previous.start:token.end]}'",
+                    text,
+                    previous.start,
+                    length=token.end - previous.start,
+                    hint="a number has at most one decimal point",
+                )
+        yield token
+        previous = token
+    if openers:
+        opener = openers[-1]
+        closer = ")" if opener.value == "(" else "]" if opener.value == "[" else "|"
+        raise ParseError(
+            f"'{opener.value}' is never closed",
+            text,
+            opener.start,
+            hint=f"add '{closer}' where the group ends",
+        )
+
+
+def _check_depth(text: str, openers: list[Token], limits: Limits) -> None:
+    if len(openers) > limits.max_depth:
+        raise ParseError(
+            f"brackets nested more than {limits.max_depth} deep",
+            text,
+            openers[-1].start,
+            hint="raise the limit with --max-depth if this is intended",
+        )
+
+
+def _close_bracket(text: str, token: Token, openers: list[Token]) -> None:
+    if not openers:
+        raise ParseError(
+            f"unmatched '{token.value}': nothing opens it",
+            text,
+            token.start,
+            hint="remove it, or add the '(' it closes",
+        )
+    opener = openers[-1]
+    if opener.value == "|":
+        raise ParseError(
+            f"'{token.value}' closes a bracket while the '|' at column {opener.start + 1} is open",
+            text,
+            token.start,
+            hint="close the absolute value with '|' first",
+        )
+    if _CLOSERS[token.value] != opener.value:
+        raise ParseError(
+            f"'{token.value}' does not match the '{opener.value}' at column {opener.start + 1}",
+            text,
+            token.start,
+            hint=f"close it with '{_OPENERS[opener.value]}'",
+        )
+    openers.pop()
+
+
+def _segment(
+    text: str, token: Token, following: Token | None, words: _Words, notes: list[Note]
+) -> list[Token]:
+    """Split a WORD into FUNC, AFUNC, NAME and NUMBER tokens.
+
+    A word that is one known spelling stays whole; otherwise it is read left to
+    right, each time taking the longest known word (function, Greek name, `pi`,
+    `log_b`), else a run of digits, else one letter with its subscript:
+    `xsin` is x sin, `sin2x` is sin 2 x, `theta2x` is theta2 x, `xy` is x y."""
+    word = token.value
+    call_follows = following is not None and (
+        following.type == "LPAR" or (following.type == "PRIME" and following.start == token.end)
+    )
+    whole = _classify_whole(word, call_follows, words)
+    if whole is not None:
+        return [Token(whole[0], whole[1], token.start, token.end)]
+    spans = list(_split_word(text, token, words))
+    classified: list[Token] = []
+    for index, (start, end) in enumerate(spans):
+        piece = word[start:end]
+        at = (token.start + start, token.start + end)
+        if piece[0].isdigit():
+            classified.append(Token("NUMBER", piece, *at))
+            continue
+        last = index == len(spans) - 1
+        kind, value = _classify_whole(piece, call_follows and last, words) or ("NAME", piece)
+        classified.append(Token(kind, value, *at))
+    _check_unknown_function(text, token, classified, call_follows, words)
+    if len(classified) > 1 and all(p.type == "NAME" for p in classified):
+        product = mul(*(vocabulary.CONSTANTS.get(p.value) or Sym(p.value) for p in classified))
+        notes.append(Note(f"'{word}' was read as the product {{0}}", (product,), token.start))
+    return classified
+
+
+def _split_word(text: str, token: Token, words: _Words) -> Iterator[tuple[int, int]]:
+    """The [start, end) offsets of the pieces of a word that is not one known spelling."""
+    word = token.value
+    position = 0
+    while position < len(word):
+        char = word[position]
+        if char.isdigit():
+            end = position + 1
+            while end < len(word) and word[end].isdigit():
+                end += 1
+        elif char == "_":
+            raise ParseError(
+                "a subscript '_' must follow a letter", text, token.start + position
+            )
+        else:
+            log_base = _LOG_BASE_PREFIX.match(word, position)
+            known = next((k for k in words.known if word.startswith(k, position)), None)
+            if log_base is not None:
+                end = log_base.end()
+            elif known is not None and len(known) > 1:
+                end = position + len(known)
+                if known in words.names:  # a Greek name keeps its subscript: theta2
+                    subscript = _SUBSCRIPT.match(word, end)
+                    end = subscript.end() if subscript else end
+            else:
+                subscript = _SUBSCRIPT.match(word, position + 1)
+                end = subscript.end() if subscript else position + 1
+        yield position, end
+        position = end
+
+
+def _classify_whole(word: str, call_follows: bool, words: _Words) -> tuple[str, str] | None:
+    """(token type, canonical value) when `word` is one known word, else None."""
+    if word in words.abstract and call_follows:
+        return "AFUNC", word
+    if word in words.functions or _LOG_BASE.fullmatch(word):
+        return "FUNC", word
+    if word in vocabulary.GREEK_BY_LETTER:
+        return "NAME", vocabulary.GREEK_BY_LETTER[word]
+    if word in words.names or word in vocabulary.CONSTANTS or word in words.abstract:
+        return "NAME", word
+    if len(word) == 1 and word.isalpha():
+        return "NAME", vocabulary.GREEK_BY_LETTER.get(word, word)
+    sub = _SUBSCRIPTED.fullmatch(word)
+    if sub:
+        return "NAME", word
+    greek = re.fullmatch(r"([A-Za-z]+)(_?[0-9]+|_[A-Za-z0-9]+)", word)
+    if greek and greek.group(1) in vocabulary.GREEK:
+        return "NAME", word
+    letter = re.fullmatch(r"([α-ωΑ-Ω])(_?[0-9]+|_[A-Za-z0-9]+)", word)
+    if letter and letter.group(1) in vocabulary.GREEK_BY_LETTER:
+        return "NAME", vocabulary.GREEK_BY_LETTER[letter.group(1)] + letter.group(2)
+    return None
+
+
+def _check_unknown_function(
+    text: str, token: Token, pieces: list[Token], call_follows: bool, words: _Words
+) -> None:
+    """A run of plain letters directly before `(` is a misspelt function, not a product,
+    when it is three letters or more or close to a known name (`sni(x)`, `Sin(x)`)."""
+    if not call_follows or any(p.type != "NAME" for p in pieces):
+        return
+    word = token.value
+    import difflib
+
+    candidates = sorted(words.functions | words.abstract)
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    close = close or difflib.get_close_matches(word.lower(), candidates, n=1, cutoff=0.6)
+    if len(word) < 3 and not close:
+        return
+    hint = f"did you mean {close[0]}?" if close else "declare it with --functions " + word
+    hint += " (to multiply, write " + "*".join(p.value for p in pieces) + "*(…))"
+    raise ParseError(
+        f"unknown function '{word}'", text, token.start, length=len(word), hint=hint
+    )
+
+
+# ---------------------------------------------------------------------------
+# Builder
+# ---------------------------------------------------------------------------
+
+
+class _Builder:
+    """Makes expression nodes; one method per grammar alias.
+
+    Methods receive the rule's children: tokens for terminals, built values for
+    rules.  `self.span` is the [start, end) of the text being reduced."""
+
+    def __init__(self, text: str, notes: list[Note], limits: Limits) -> None:
+        self.text = text
+        self.notes = notes
+        self.limits = limits
+        self.span = (0, 0)
+        # what made a value, for the notes on surprising readings
+        self.made_by: dict[int, tuple[str, Any]] = {}
+
+    def _source(self) -> str:
+        return self.text[self.span[0] : self.span[1]]
+
+    def _note(self, text: str, *args: Expr) -> None:
+        self.notes.append(Note(text, args, self.span[0]))
+
+    def _error(self, message: str, hint: str | None = None) -> ParseError:
+        start, end = self.span
+        return ParseError(message, self.text, start, length=end - start, hint=hint)
+
+    # atoms
+    def number(self, token: Token) -> Num:
+        return _read_number(token, self.text, self.limits)
+
+    def name(self, token: Token) -> Expr:
+        constant = vocabulary.CONSTANTS.get(token.value)
+        return constant if constant is not None else Sym(token.value)
+
+    def group(self, _open: Token, inner: Expr, _close: Token) -> Expr:
+        return inner
+
+    def abs_bars(self, _open: Token, inner: Expr, _close: Token) -> Expr:
+        return Call("abs", inner)
+
+    # sums and products
+    def add(self, left: Expr, _op: Token, right: Expr) -> Expr:
+        return add(left, right)
+
+    def sub(self, left: Expr, _op: Token, right: Expr) -> Expr:
+        return add(left, neg(right))
+
+    def mul(self, left: Expr, _op: Token, right: Expr) -> Expr:
+        return mul(left, right)
+
+    def implicit_mul(self, left: Expr, right: Expr) -> Expr:
+        made = self.made_by.get(id(left))
+        product = mul(left, right)
+        if made is not None and made[0] == "div":
+            self._note(f"'{self._source()}' was read as ({{0}})·{{1}}", left, right)
+        return product
+
+    def div(self, left: Expr, _op: Token, right: Expr) -> Expr:
+        if isinstance(right, Num) and right.value == 0:
+            raise self._error("division by zero", "a literal 0 cannot be a divisor")
+        made = self.made_by.get(id(left))
+        if made is not None and made[0] == "pow" and isinstance(right, Num):
+            base, exponent = made[1]
+            self._note(
+                f"'{self._source()}' was read as ({{0}})/{{1}}; for a fractional power "
+                "write the exponent in parentheses",
+                Pow(base, exponent),
+                right,
+            )
+        try:
+            result = _divide(left, right)
+        except ZeroDivisionError:
+            raise self._error("division by zero", "a literal 0 cannot be a divisor") from None
+        self.made_by[id(result)] = ("div", result)
+        return result
+
+    def neg(self, _op: Token, operand: Expr) -> Expr:
+        return neg(operand)
+
+    def pos(self, _op: Token, operand: Expr) -> Expr:
+        return operand
+
+    # powers
+    def pow(self, base: Expr, _op: Token, exponent: Expr) -> Expr:
+        result = Pow(base, exponent)
+        if isinstance(exponent, Num):
+            self.made_by[id(result)] = ("pow", (base, exponent))
+        return result
+
+    def superscript_pow(self, base: Expr, sup: Token) -> Expr:
+        return Pow(base, Num(int(sup.value.translate(_SUPERSCRIPT_DIGITS))))
+
+    def root(self, sign: Token, operand: Expr) -> Expr:
+        index = 2 if sign.value == "√" else 3
+        return Pow(operand, Num(Fraction(1, index)))
+
+    # functions
+    def call(self, func: Token, *rest: Any) -> Expr:
+        arg = rest[1] if len(rest) == 3 else rest[0]
+        if len(rest) == 1:
+            self._note_bare(func, arg)
+        return self._apply_function(func, arg)
+
+    def call_power(self, func: Token, power: int, *rest: Any) -> Expr:
+        arg = rest[1] if len(rest) == 3 else rest[0]
+        if len(rest) == 1:
+            self._note_bare(func, arg)
+        if power == -1:
+            inverse = vocabulary.inverse_of(func.value)
+            if inverse is None:
+                raise self._error(
+                    f"'{func.value}^-1' has no inverse function calcstep knows",
+                    f"write 1/{func.value}(…) for the reciprocal",
+                )
+            result = Call(inverse, arg)
+            self._note(
+                f"'{func.value}^-1' was read as the inverse function {{0}}, not 1/{func.value}",
+                result,
+            )
+            return result
+        if power < 1:
+            raise self._error(
+                f"'{func.value}^{power}' is ambiguous",
+                f"write ({func.value}(…))^{power} for a power of {func.value}",
+            )
+        return Pow(self._apply_function(func, arg), Num(power))
+
+    def fpower(self, *tokens: Token) -> int:
+        digits = "".join(
+            t.value.translate(_SUPERSCRIPT_DIGITS) if t.type == "SUPERSCRIPT" else t.value
+            for t in tokens
+            if t.type in ("NUMBER", "SUPERSCRIPT", "MINUS")
+        )
+        digits = digits.replace("−", "-").replace("–", "-")
+        try:
+            return int(digits)
+        except ValueError:
+            raise self._error(
+                "the power on a function name must be a whole number",
+                "write (sin(x))^(1/2) for other powers",
+            ) from None
+
+    def bare_product(self, *factors: Expr) -> Expr:
+        return mul(*factors)
+
+    def apply(self, func: Token, _open: Token, arg: Expr, _close: Token) -> Expr:
+        return Apply(func.value, arg)
+
+    def apply_prime(self, func: Token, primes: Token, _open: Token, arg: Expr, _close: Token) -> Expr:
+        order = sum(2 if ch == "″" else 1 for ch in primes.value)
+        return Apply(func.value, arg, order)
+
+    def _apply_function(self, func: Token, arg: Expr) -> Expr:
+        spelling = func.value
+        base = _LOG_BASE.fullmatch(spelling)
+        if base is not None:
+            return _log_to_base(base.group(1), arg)
+        if spelling == "log":
+            self._note("'log' was read as the natural logarithm {0}", Call("ln", arg))
+        return vocabulary.apply_named(spelling, arg)
+
+    def _note_bare(self, func: Token, arg: Expr) -> None:
+        if isinstance(arg, (Mul, Pow)):
+            self._note(f"'{self._source()}' was read as {{0}}", self._apply_function(func, arg))
+
+
+def _log_to_base(base_text: str, arg: Expr) -> Expr:
+    if base_text == "e":
+        return Call("ln", arg)
+    if base_text.isdigit():
+        return Log(arg, Num(int(base_text)))
+    return Log(arg, Sym(base_text))
+
+
+def _divide(left: Expr, right: Expr) -> Expr:
+    """left / right as typed: numbers divide exactly, a numeric divisor scales the
+    leading coefficient, 1/u is u^-1, anything else multiplies by the reciprocal."""
+    if isinstance(right, Mul) and isinstance(right.factors[0], Num):
+        # x/(2y): the number joins the coefficient, the rest divides
+        return mul(_divide(left, right.factors[0]), reciprocal(mul(*right.factors[1:])))
+    if isinstance(right, Num):
+        factor = Fraction(1) / Fraction(right.value)
+        if isinstance(left, Num):
+            return Num(Fraction(left.value) * factor, left.decimal or right.decimal)
+        if isinstance(left, Mul) and isinstance(left.factors[0], Num):
+            coefficient = left.factors[0]
+            scaled = Num(Fraction(coefficient.value) * factor, coefficient.decimal or right.decimal)
+            return Mul((scaled,) + left.factors[1:])
+        return mul(Num(factor, right.decimal), left)
+    if left == ONE and not (isinstance(left, Num) and left.decimal):
+        return reciprocal(right)
+    return mul(left, reciprocal(right))
+
+
+def _read_number(token: Token, text: str, limits: Limits) -> Num:
+    literal = token.value
+    mantissa, _, exponent_text = literal.lower().partition("e")
+    digits = len(mantissa.replace(".", "").lstrip("0"))
+    exponent = int(exponent_text) if exponent_text else 0
+    if digits > limits.max_digits or abs(exponent) > limits.max_digits:
+        raise ParseError(
+            f"number with more than {limits.max_digits} digits",
+            text,
+            token.start,
+            length=min(len(literal), 40),
+            hint="raise the limit with --max-digits if this is intended",
+        )
+    decimal = "." in literal or bool(exponent_text)
+    try:
+        if not decimal:
+            return Num(int(literal))
+        return Num(Fraction(literal), decimal=True)
+    except ValueError:  # the interpreter's own digit limit
+        raise ParseError(
+            f"number with more digits than this Python accepts ({sys.get_int_max_str_digits()})",
+            text,
+            token.start,
+            length=min(len(literal), 40),
+        ) from None
+
+
+# ---------------------------------------------------------------------------
+# Driver
+# ---------------------------------------------------------------------------
+
+
+def parse(
+    text: str,
+    *,
+    functions: Iterable[str] = vocabulary.DEFAULT_ABSTRACT,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Parsed:
+    """Read `text` as an expression.
+
+    `functions` are the names read as abstract functions when a `(` follows them.
+    Raises ParseError, with the place marked, for anything that is not an expression."""
+    if len(text) > limits.max_length:
+        raise ParseError(
+            f"input longer than {limits.max_length} characters",
+            text[:200],
+            0,
+            hint="raise the limit with --max-length if this is intended",
+        )
+    if not text.strip():
+        raise ParseError("empty expression", text, 0, hint="type an expression such as x^2 + 1")
+    t = tables()
+    notes: list[Note] = []
+    words = _Words(frozenset(functions))
+    raw = list(_lex(text, t))
+    tokens = _postlex(text, raw, words, notes, limits)
+    builder = _Builder(text, notes, limits)
+    expr = _drive(text, tokens, t, builder, limits)
+    return Parsed(expr, text, tuple(notes))
+
+
+def parse_expr(text: str, **options: Any) -> Expr:
+    """Just the expression read from `text` (see `parse`)."""
+    return parse(text, **options).expr
+
+
+def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, limits: Limits) -> Expr:
+    """Run the LALR(1) automaton over `tokens`, reducing with the builder's methods."""
+    actions = t.actions
+    rules = t.rules
+    states = [t.start]
+    values: list[Any] = []
+    spans: list[tuple[int, int]] = []
+    previous: Token | None = None
+    end = Token("$END", "", len(text), len(text))
+    for token in _with_end(tokens, end):
+        while True:
+            action = actions[states[-1]].get(token.type)
+            if action is None:
+                raise _syntax_error(text, token, previous, actions[states[-1]])
+            if action >= 0:
+                states.append(action)
+                values.append(token)
+                spans.append((token.start, token.end))
+                break
+            origin, size, callback, inline = rules[~action]
+            children = values[-size:]
+            span = (spans[-size][0], spans[-1][1])
+            del values[-size:], states[-size:], spans[-size:]
+            if inline and size == 1:
+                value = children[0]
+            else:
+                builder.span = span
+                value = getattr(builder, callback)(*children)
+                if isinstance(value, Expr) and value._depth > limits.max_depth:
+                    raise ParseError(
+                        f"expression nested more than {limits.max_depth} deep",
+                        text,
+                        span[0],
+                        hint="raise the limit with --max-depth if this is intended",
+                    )
+            values.append(value)
+            spans.append(span)
+            goto = actions[states[-1]][origin]
+            states.append(goto)
+            if token is end and states[-1] == t.end:
+                result = values[-1]
+                if isinstance(result, Token):  # a lone token the grammar passes through
+                    result = builder.name(result)
+                return result
+        previous = token
+    raise AssertionError("the automaton ended without accepting")  # pragma: no cover
+
+
+def _with_end(tokens: Iterator[Token], end: Token) -> Iterator[Token]:
+    yield from tokens
+    yield end
+
+
+def _syntax_error(text: str, token: Token, previous: Token | None, row: dict[str, int]) -> ParseError:
+    """A message in words for an unexpected token, from what came before it."""
+    expected = {symbol for symbol in row if symbol.isupper() or symbol == "$END"}
+    wants_operand = bool(expected & {"NUMBER", "NAME", "LPAR"})
+    after = previous.type if previous else None
+    where = token.start
+    length = max(1, token.end - token.start)
+    if after == "FUNC" and "LPAR" in expected:
+        return ParseError(
+            f"'{previous.value}' needs an argument in parentheses here",
+            text,
+            previous.start,
+            length=previous.end - previous.start,
+            hint=f"write {previous.value}(x)",
+        )
+    if after == "FUNC":
+        return ParseError(
+            f"'{previous.value}' needs an argument",
+            text,
+            previous.start,
+            length=previous.end - previous.start,
+            hint=f"write {previous.value}(x)",
+        )
+    if token.type == "$END":
+        if after in _OPERATORS or after == "ROOT":
+            return ParseError(
+                f"missing operand after {_DESCRIBE[after]}",
+                text,
+                previous.start,
+                hint="the expression ends right after an operator",
+            )
+        return ParseError("the expression ends too early", text, where)
+    if token.type in _OPERATORS and (after is None or after in _OPERATORS or after == "LPAR"):
+        if after is None:
+            return ParseError(
+                f"{_DESCRIBE[token.type]} has nothing before it", text, where, length=length
+            )
+        if after == "LPAR":
+            return ParseError(
+                f"{_DESCRIBE[token.type]} right after '(' has nothing before it",
+                text,
+                where,
+                length=length,
+            )
+        return ParseError(
+            f"missing operand between {_DESCRIBE[after]} and {_DESCRIBE[token.type]}",
+            text,
+            where,
+            length=length,
+        )
+    if token.type == "RPAR" and after == "LPAR":
+        return ParseError("empty parentheses", text, previous.start, length=2)
+    if token.type in ("RPAR", "RBAR") and after in _OPERATORS:
+        return ParseError(
+            f"missing operand after {_DESCRIBE[after]}", text, previous.start
+        )
+    if token.type == "NUMBER" and after in _ENDS_OPERAND:
+        return ParseError(
+            f"the number '{token.value}' follows an operand with no operator",
+            text,
+            where,
+            length=length,
+            hint="write * between the factors, as in 2*3 or x*2",
+        )
+    if token.type == "PRIME":
+        return ParseError(
+            "a prime can only follow an abstract function name",
+            text,
+            where,
+            hint="write f'(x) for the derivative of an abstract function f",
+        )
+    described = _DESCRIBE.get(token.type, token.type)
+    if token.type in ("NUMBER", "NAME", "FUNC", "AFUNC"):
+        described = f"{described} '{token.value}'"
+    hint = "an operand (a number, name or bracket) is expected here" if wants_operand else None
+    return ParseError(f"unexpected {described}", text, where, length=length, hint=hint)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m calcstep.parse --write-tables`: regenerate the kept tables."""
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--write-tables"]:
+        print(write_tables())
+        return 0
+    print("usage: python -m calcstep.parse --write-tables", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,610 @@
+"""Expressions to text: canonical ASCII, pretty Unicode, and LaTeX.
+
+* `to_text` writes the canonical form: ASCII, every product with an explicit `*`,
+  re-parseable so that `parse(to_text(e)) == e` for every expression e.
+* `to_pretty` writes for people: `2x·cos(x²)`, `√x`, `|x|`, `π`, minimal brackets,
+  fractions as `a/b`; with `ascii=True` it keeps to ASCII (`2*x*cos(x^2)`).
+* `to_latex` writes `2 x \\cos\\left(x^{2}\\right)`, with `\\frac` for fractions.
+
+The three share one walk (class `_Printer`): how a product splits into numerator
+and denominator, where a minus sign goes, and when brackets are needed are
+decided once; each style only spells the pieces.  No printer computes anything:
+what is printed is the tree as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+from calcstep.deep import deep
+from calcstep.expr import (
+    E,
+    ONE,
+    Add,
+    Apply,
+    Call,
+    Const,
+    Expr,
+    Log,
+    Mul,
+    Note,
+    Num,
+    Pow,
+    Sym,
+    mul,
+    split_coefficient,
+)
+from calcstep.functions import BY_NAME, GREEK
+
+# Binding strength of what a piece of text is, loosest first.
+SUM, PRODUCT, POWER, ATOM = 1, 2, 4, 5
+
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUBSCRIPTS = str.maketrans("0123456789aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SUBSCRIPTABLE = frozenset("0123456789aehijklmnoprstuvx")
+
+# Functions whose integer powers are written on the name: sin²(x).
+_POWER_ON_NAME = frozenset(
+    name for name, info in BY_NAME.items() if info.family in ("trig", "hyperbolic", "logarithm")
+)
+
+
+def decimal_text(value: Fraction | int) -> str | None:
+    """`value` in decimal notation when it has a finite one, else None:
+    1/8 → '0.125', 10^309 → '1e309', 1/3 → None."""
+    fraction = Fraction(value)
+    numerator, denominator = fraction.numerator, fraction.denominator
+    twos = fives = 0
+    while denominator % 2 == 0:
+        denominator //= 2
+        twos += 1
+    while denominator % 5 == 0:
+        denominator //= 5
+        fives += 1
+    if denominator != 1:
+        return None
+    places = max(twos, fives)
+    scaled = abs(numerator) * 10**places // fraction.denominator
+    sign = "-" if numerator < 0 else ""
+    digits = str(scaled)
+    # strip trailing zeros into an exponent
+    exponent = -places
+    stripped = digits.rstrip("0") or "0"
+    exponent += len(digits) - len(stripped)
+    digits = stripped
+    if digits == "0":
+        return "0.0" if places else "0"
+    point = len(digits) + exponent  # position of the decimal point within digits
+    if -6 <= exponent and point <= 21:
+        if exponent >= 0:
+            return sign + digits + "0" * exponent + ".0"
+        if point > 0:
+            return sign + digits[:point] + "." + digits[point:]
+        return sign + "0." + "0" * (-point) + digits
+    mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return f"{sign}{mantissa}e{point - 1}"
+
+
+class _Printer:
+    """The shared walk.  Subclasses spell numbers, names, operators and functions.
+
+    `piece(e)` returns (text, binding) for a node, cached so that a shared subtree
+    is spelled once."""
+
+    times = "*"
+    minus = "-"
+    plus = " + "
+    difference = " - "
+
+    def __init__(self) -> None:
+        self._cache: dict[Expr, tuple[str, int]] = {}
+        self._kinds: dict[type, Callable[[Expr], tuple[str, int]]] = {
+            Num: self.number,
+            Sym: self.symbol,
+            Const: self.constant,
+            Add: self.sum,
+            Mul: self.product,
+            Pow: self.power,
+            Call: self.call,
+            Log: self.logarithm,
+            Apply: self.applied,
+        }
+
+    # -- the walk ---------------------------------------------------------
+    def render(self, expr: Expr) -> str:
+        return self.piece(expr)[0]
+
+    def piece(self, expr: Expr) -> tuple[str, int]:
+        cached = self._cache.get(expr)
+        if cached is None:
+            cached = self._kinds[type(expr)](expr)
+            self._cache[expr] = cached
+        return cached
+
+    def at(self, expr: Expr, binding: int) -> str:
+        """The text of `expr`, bracketed when it binds more loosely than `binding`."""
+        text, own = self.piece(expr)
+        return self.bracket(text) if own < binding else text
+
+    def bracket(self, text: str) -> str:
+        return f"({text})"
+
+    # -- sums ---------------------------------------------------------------
+    def sum(self, expr: Add) -> tuple[str, int]:
+        parts = [self.at(expr.terms[0], SUM)]
+        for term in expr.terms[1:]:
+            negated = _negated(term)
+            if negated is not None:
+                parts.append(self.difference + self.at(negated, PRODUCT))
+            else:
+                parts.append(self.plus + self.at(term, SUM + 1))
+        return "".join(parts), SUM
+
+    # -- products -----------------------------------------------------------
+    def product(self, expr: Mul) -> tuple[str, int]:
+        numerator, denominator = self.split_fraction(expr.factors)
+        if denominator:
+            return self.fraction(numerator, denominator), PRODUCT
+        return self.factors(expr.factors), PRODUCT
+
+    def split_fraction(self, factors: tuple[Expr, ...]) -> tuple[list[Expr], list[Expr]]:
+        """The factors before the trailing run of divisors, and the divisors written
+        as positive powers; no divisors when the product is better written inline."""
+        cut = len(factors)
+        while cut > 0 and _divisor(factors[cut - 1]) is not None:
+            cut -= 1
+        numerator = list(factors[:cut])
+        if cut == len(factors) or (len(numerator) == 1 and _is_plain_one(numerator[0])):
+            return list(factors), []
+        denominator = [_divisor(factor) for factor in factors[cut:]]
+        return numerator, [d for d in denominator if d is not None]
+
+    def fraction(self, numerator: list[Expr], denominator: list[Expr]) -> str:
+        top = self.factors(tuple(numerator)) if numerator else "1"
+        if len(numerator) == 1:
+            top = self.at(numerator[0], PRODUCT)
+        bottom_expr = mul(*denominator)
+        bottom = self.at(bottom_expr, POWER if len(denominator) == 1 else ATOM)
+        return f"{top}/{bottom}"
+
+    def factors(self, factors: tuple[Expr, ...]) -> str:
+        first = factors[0]
+        rest = factors[1:]
+        if _is_minus_one(first) and rest and not isinstance(rest[0], Num):
+            return self.minus + self.factors(rest)
+        parts = [self.at(first, PRODUCT)]
+        for factor in rest:
+            parts.append(self.times + self.at(factor, PRODUCT + 1))
+        return "".join(parts)
+
+    # -- powers ---------------------------------------------------------------
+    def power(self, expr: Pow) -> tuple[str, int]:
+        exponent = expr.exp
+        if isinstance(exponent, Num) and exponent.value in (Fraction(1, 2), Fraction(1, 3)):
+            return self.root(expr.base, 2 if exponent.value == Fraction(1, 2) else 3), ATOM
+        divisor = _divisor(expr)
+        if divisor is not None:
+            return f"1/{self.at(divisor, POWER)}", PRODUCT
+        return self.raise_to(expr.base, exponent), POWER
+
+    def raise_to(self, base: Expr, exponent: Expr) -> str:
+        return f"{self.at(base, POWER + 1)}^{self.exponent(exponent)}"
+
+    def exponent(self, exponent: Expr) -> str:
+        text, binding = self.piece(exponent)
+        simple = isinstance(exponent, (Sym, Const)) or (
+            isinstance(exponent, Num) and isinstance(exponent.value, int) and exponent.value >= 0
+        )
+        return text if simple and binding >= ATOM else self.bracket(text)
+
+    def root(self, base: Expr, index: int) -> str:
+        name = "sqrt" if index == 2 else "cbrt"
+        return f"{name}({self.render(base)})"
+
+    # -- leaves ---------------------------------------------------------------
+    def number(self, expr: Num) -> tuple[str, int]:
+        value = expr.value
+        if expr.decimal:
+            text = decimal_text(value)
+            if text is not None:
+                return text, ATOM if not text.startswith("-") else PRODUCT
+        if isinstance(value, Fraction):
+            return f"{value.numerator}/{value.denominator}", PRODUCT
+        return str(value), ATOM if value >= 0 else PRODUCT
+
+    def symbol(self, expr: Sym) -> tuple[str, int]:
+        return expr.name, ATOM
+
+    def constant(self, expr: Const) -> tuple[str, int]:
+        return expr.name, ATOM
+
+    # -- functions ------------------------------------------------------------
+    def call(self, expr: Call) -> tuple[str, int]:
+        return f"{expr.fn}({self.render(expr.arg)})", ATOM
+
+    def logarithm(self, expr: Log) -> tuple[str, int]:
+        base = expr.base
+        if isinstance(base, Num) and base.value in (10, 2):
+            return f"log{base.value}({self.render(expr.arg)})", ATOM
+        return f"log_{self.render(base)}({self.render(expr.arg)})", ATOM
+
+    def applied(self, expr: Apply) -> tuple[str, int]:
+        return f"{expr.fn}{chr(39) * expr.order}({self.render(expr.arg)})", ATOM
+
+
+def _is_minus_one(expr: Expr) -> bool:
+    return isinstance(expr, Num) and expr.value == -1 and not expr.decimal
+
+
+def _is_plain_one(expr: Expr) -> bool:
+    return isinstance(expr, Num) and expr.value == 1 and not expr.decimal
+
+
+def _divisor(expr: Expr) -> Expr | None:
+    """For a factor b^-k that reads back as division by b^k, that b^k; else None.
+
+    Numbers, products and powers as bases are excluded: 1/(xy) reads back as
+    x^-1·y^-1, not as (xy)^-1, so those stay written as powers."""
+    if not isinstance(expr, Pow):
+        return None
+    base, exponent = expr.base, expr.exp
+    if not isinstance(exponent, Num) or exponent.value >= 0:
+        return None
+    if isinstance(base, (Num, Mul, Pow)):
+        return None
+    positive = -exponent.value
+    return base if positive == 1 else Pow(base, Num(positive, exponent.decimal))
+
+
+def _negated(term: Expr) -> Expr | None:
+    """For a term written after a minus sign, what follows the sign; else None.
+
+    Only forms that read back as the same term qualify: -3 (as 3), (-2)·x (as 2·x),
+    (-1)·x (as x)."""
+    if isinstance(term, Num):
+        if term.value < 0:
+            return Num(-term.value, term.decimal)
+        return None
+    if isinstance(term, Mul) and isinstance(term.factors[0], Num):
+        coefficient = term.factors[0]
+        rest = term.factors[1:]
+        if coefficient.value >= 0:
+            return None
+        if coefficient.value == -1 and not coefficient.decimal:
+            if isinstance(rest[0], Num):
+                return None
+            return mul(*rest)
+        return Mul((Num(-coefficient.value, coefficient.decimal),) + rest)
+    return None
+
+
+class _TextPrinter(_Printer):
+    """Canonical ASCII: explicit `*`, `sqrt`, `abs`, `pi`; re-parseable."""
+
+
+class _PrettyPrinter(_Printer):
+    """Unicode for people: implicit products where they read unambiguously,
+    superscript powers, √, |x|, Greek letters, a true minus sign."""
+
+    times = "·"
+    minus = "−"
+    difference = " − "
+
+    def __init__(self, ascii_only: bool = False) -> None:
+        super().__init__()
+        self.ascii_only = ascii_only
+        if ascii_only:
+            self.times, self.minus, self.difference = "*", "-", " - "
+
+    def fraction(self, numerator: list[Expr], denominator: list[Expr]) -> str:
+        coefficient = numerator[0] if numerator else None
+        if isinstance(coefficient, Num) and isinstance(coefficient.value, Fraction):
+            # (3/2)·x/y is written 3x/(2y): the coefficient's denominator joins the rest
+            value = coefficient.value
+            top = [Num(value.numerator)] + numerator[1:]
+            bottom = [Num(value.denominator)] + denominator
+            return self.fraction_text(_drop_unit(top), bottom)
+        return self.fraction_text(numerator, denominator)
+
+    def fraction_text(self, numerator: list[Expr], denominator: list[Expr]) -> str:
+        if not numerator:
+            top = "1"
+        elif len(numerator) == 1:
+            top = self.at(numerator[0], PRODUCT)
+        else:
+            top = self.factors(tuple(numerator))
+        if len(denominator) == 1:
+            bottom = self.at(denominator[0], POWER)
+        else:
+            bottom = self.bracket(self.factors(tuple(denominator)))
+        return f"{top}/{bottom}"
+
+    def product(self, expr: Mul) -> tuple[str, int]:
+        numerator, denominator = self.split_fraction(expr.factors)
+        first = numerator[0] if numerator else None
+        if not denominator and isinstance(first, Num) and isinstance(first.value, Fraction):
+            if not first.decimal and len(numerator) > 1:
+                value = first.value
+                top = _drop_unit([Num(value.numerator)] + numerator[1:])
+                return self.fraction_text(top, [Num(value.denominator)]), PRODUCT
+        if denominator:
+            return self.fraction(numerator, denominator), PRODUCT
+        return self.factors(expr.factors), PRODUCT
+
+    def factors(self, factors: tuple[Expr, ...]) -> str:
+        first = factors[0]
+        rest = factors[1:]
+        if _is_minus_one(first) and rest and not isinstance(rest[0], Num):
+            return self.minus + self.factors(rest)
+        text = self.at(first, PRODUCT)
+        previous = first
+        for factor in rest:
+            piece = self.at(factor, PRODUCT + 1)
+            joiner = "" if self.juxtaposes(previous, factor) else self.times
+            text += joiner + piece
+            previous = factor
+        return text
+
+    def sum(self, expr: Add) -> tuple[str, int]:
+        parts = [self.at(expr.terms[0], SUM)]
+        for term in expr.terms[1:]:
+            coefficient, rest = split_coefficient(term)
+            if coefficient < 0:
+                if rest == ONE:
+                    negated: Expr = Num(-coefficient)
+                elif coefficient == -1:
+                    negated = rest
+                else:
+                    negated = mul(Num(-coefficient), rest)
+                parts.append(self.difference + self.at(negated, PRODUCT))
+            else:
+                parts.append(self.plus + self.at(term, SUM + 1))
+        return "".join(parts), SUM
+
+    def juxtaposes(self, left: Expr, right: Expr) -> bool:
+        """True where writing the factors side by side reads unambiguously: a number
+        or a letter before a letter (2x, xy, 2πx), a number before a bracket (2(x+1)),
+        a root (2√x) or an exponential (3eˣ)."""
+        if self.ascii_only:
+            return False
+        if isinstance(left, Num):
+            return (
+                _is_letterlike(right)
+                or isinstance(right, Add)
+                or _is_root(right)
+                or (isinstance(right, Pow) and right.base == E)
+            )
+        return _is_letterlike(left) and _is_letterlike(right)
+
+    def number(self, expr: Num) -> tuple[str, int]:
+        text, binding = super().number(expr)
+        if text.startswith("-"):
+            text = self.minus + text[1:]
+        return text, binding
+
+    def symbol(self, expr: Sym) -> tuple[str, int]:
+        return pretty_name(expr.name, self.ascii_only), ATOM
+
+    def constant(self, expr: Const) -> tuple[str, int]:
+        if expr.name == "pi" and not self.ascii_only:
+            return "π", ATOM
+        return expr.name, ATOM
+
+    def raise_to(self, base: Expr, exponent: Expr) -> str:
+        if isinstance(base, Call) and base.fn in _POWER_ON_NAME and _small_int(exponent):
+            # sin²(x): the power written on the function's name
+            return f"{base.fn}{self.superscript(exponent)}({self.render(base.arg)})"
+        base_text = self.at(base, POWER + 1)
+        if _small_int(exponent) and not self.ascii_only:
+            return base_text + self.superscript(exponent)
+        return f"{base_text}^{self.exponent(exponent)}"
+
+    def superscript(self, exponent: Expr) -> str:
+        assert isinstance(exponent, Num)
+        if self.ascii_only:
+            return f"^{exponent.value}"
+        return str(exponent.value).translate(_SUPERSCRIPTS)
+
+    def root(self, base: Expr, index: int) -> str:
+        if self.ascii_only:
+            return super().root(base, index)
+        sign = "√" if index == 2 else "∛"
+        return sign + self.at(base, ATOM)
+
+    def call(self, expr: Call) -> tuple[str, int]:
+        if expr.fn == "abs" and not self.ascii_only:
+            return f"|{self.render(expr.arg)}|", ATOM
+        return f"{expr.fn}({self.render(expr.arg)})", ATOM
+
+    def logarithm(self, expr: Log) -> tuple[str, int]:
+        base = expr.base
+        if self.ascii_only:
+            return super().logarithm(expr)
+        base_text = self.render(base)
+        if all(ch in _SUBSCRIPTABLE for ch in base_text):
+            return f"log{base_text.translate(_SUBSCRIPTS)}({self.render(expr.arg)})", ATOM
+        return f"log_{base_text}({self.render(expr.arg)})", ATOM
+
+    def applied(self, expr: Apply) -> tuple[str, int]:
+        marks = "'" * expr.order if self.ascii_only else _primes(expr.order)
+        return f"{expr.fn}{marks}({self.render(expr.arg)})", ATOM
+
+
+class _LatexPrinter(_Printer):
+    r"""LaTeX: \frac, \sqrt, \left( \right), \cdot between numbers."""
+
+    times = r" \cdot "
+    minus = "-"
+
+    def bracket(self, text: str) -> str:
+        return rf"\left({text}\right)"
+
+    def fraction(self, numerator: list[Expr], denominator: list[Expr]) -> str:
+        sign = ""
+        top_factors = list(numerator)
+        if top_factors and _is_minus_one(top_factors[0]) and len(top_factors) > 1:
+            sign, top_factors = "-", top_factors[1:]
+        elif top_factors and isinstance(top_factors[0], Num) and top_factors[0].value < 0:
+            sign = "-"
+            top_factors[0] = Num(-top_factors[0].value, top_factors[0].decimal)
+        top = self.factors(tuple(top_factors)) if top_factors else "1"
+        bottom = self.factors(tuple(denominator))
+        return rf"{sign}\frac{{{top}}}{{{bottom}}}"
+
+    def product(self, expr: Mul) -> tuple[str, int]:
+        numerator, denominator = self.split_fraction(expr.factors)
+        first = numerator[0] if numerator else None
+        if isinstance(first, Num) and isinstance(first.value, Fraction) and not first.decimal:
+            value = first.value
+            top = _drop_unit([Num(abs(value.numerator))] + numerator[1:])
+            text = self.fraction(top, [Num(value.denominator)] + denominator)
+            return ("-" + text if value < 0 else text), PRODUCT
+        if denominator:
+            return self.fraction(numerator, denominator), PRODUCT
+        return self.factors(expr.factors), PRODUCT
+
+    def factors(self, factors: tuple[Expr, ...]) -> str:
+        first = factors[0]
+        rest = factors[1:]
+        if _is_minus_one(first) and rest and not isinstance(rest[0], Num):
+            return "-" + self.factors(rest)
+        text = self.at(first, PRODUCT)
+        for factor in rest:
+            joiner = r" \cdot " if isinstance(factor, Num) else " "
+            text += joiner + self.at(factor, PRODUCT + 1)
+        return text
+
+    def number(self, expr: Num) -> tuple[str, int]:
+        value = expr.value
+        if expr.decimal:
+            text = decimal_text(value)
+            if text is not None:
+                if "e" in text:
+                    mantissa, exponent = text.split("e")
+                    text = rf"{mantissa} \times 10^{{{exponent}}}"
+                return text, ATOM if value >= 0 else PRODUCT
+        if isinstance(value, Fraction):
+            body = rf"\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
+            return ("-" + body if value < 0 else body), (ATOM if value > 0 else PRODUCT)
+        return str(value), ATOM if value >= 0 else PRODUCT
+
+    def symbol(self, expr: Sym) -> tuple[str, int]:
+        return latex_name(expr.name), ATOM
+
+    def constant(self, expr: Const) -> tuple[str, int]:
+        return (r"\pi" if expr.name == "pi" else "e"), ATOM
+
+    def power(self, expr: Pow) -> tuple[str, int]:
+        exponent = expr.exp
+        if isinstance(exponent, Num) and exponent.value in (Fraction(1, 2), Fraction(1, 3)):
+            index = "" if exponent.value == Fraction(1, 2) else "[3]"
+            return rf"\sqrt{index}{{{self.render(expr.base)}}}", ATOM
+        divisor = _divisor(expr)
+        if divisor is not None:
+            return rf"\frac{{1}}{{{self.render(divisor)}}}", ATOM
+        base = expr.base
+        if isinstance(base, Call) and base.fn in _POWER_ON_NAME and _small_int(exponent):
+            name = BY_NAME[base.fn].latex
+            return rf"{name}^{{{self.render(exponent)}}}\left({self.render(base.arg)}\right)", POWER
+        return rf"{self.at(base, POWER + 1)}^{{{self.render(exponent)}}}", POWER
+
+    def call(self, expr: Call) -> tuple[str, int]:
+        if expr.fn == "abs":
+            return rf"\left|{self.render(expr.arg)}\right|", ATOM
+        return rf"{BY_NAME[expr.fn].latex}\left({self.render(expr.arg)}\right)", ATOM
+
+    def logarithm(self, expr: Log) -> tuple[str, int]:
+        return rf"\log_{{{self.render(expr.base)}}}\left({self.render(expr.arg)}\right)", ATOM
+
+    def applied(self, expr: Apply) -> tuple[str, int]:
+        marks = "'" * expr.order if expr.order <= 3 else rf"^{{({expr.order})}}"
+        return rf"{latex_name(expr.fn)}{marks}\left({self.render(expr.arg)}\right)", ATOM
+
+
+def _drop_unit(factors: list[Expr]) -> list[Expr]:
+    """The factors without a leading plain 1 (1·x is written x), never empty."""
+    if len(factors) > 1 and _is_plain_one(factors[0]):
+        return factors[1:]
+    return factors
+
+
+def _small_int(expr: Expr) -> bool:
+    return isinstance(expr, Num) and isinstance(expr.value, int) and 2 <= expr.value <= 99 and not expr.decimal
+
+
+def _is_letterlike(expr: Expr) -> bool:
+    """A single letter, constant or a power of one: what juxtaposes cleanly (x, π, x²)."""
+    if isinstance(expr, Pow):
+        return _is_letterlike(expr.base) and not isinstance(expr.base, Const)
+    if isinstance(expr, Sym):
+        return len(expr.name) == 1 or expr.name in GREEK or "_" in expr.name or expr.name[1:].isdigit()
+    return isinstance(expr, Const) and expr.name == "pi"
+
+
+def _is_root(expr: Expr) -> bool:
+    return (
+        isinstance(expr, Pow)
+        and isinstance(expr.exp, Num)
+        and expr.exp.value in (Fraction(1, 2), Fraction(1, 3))
+    )
+
+
+def _primes(order: int) -> str:
+    if order <= 3:
+        return "′" * order
+    return f"⁽{str(order).translate(_SUPERSCRIPTS)}⁾"
+
+
+def pretty_name(name: str, ascii_only: bool = False) -> str:
+    """A variable's name for people: theta → θ, x_1 and x1 → x₁."""
+    if ascii_only:
+        return name
+    stem, subscript = _split_subscript(name)
+    stem = GREEK.get(stem, stem)
+    if not subscript:
+        return stem
+    if all(ch in _SUBSCRIPTABLE for ch in subscript):
+        return stem + subscript.translate(_SUBSCRIPTS)
+    return f"{stem}_{subscript}"
+
+
+def latex_name(name: str) -> str:
+    """A variable's name in LaTeX: theta → \\theta, x_1 → x_{1}."""
+    stem, subscript = _split_subscript(name)
+    if stem in GREEK:
+        stem = "\\" + stem
+    elif len(stem) > 1:
+        stem = rf"\mathrm{{{stem}}}"
+    return f"{stem}_{{{subscript}}}" if subscript else stem
+
+
+def _split_subscript(name: str) -> tuple[str, str]:
+    if "_" in name:
+        stem, _, subscript = name.partition("_")
+        return stem, subscript
+    stem = name.rstrip("0123456789")
+    return stem, name[len(stem) :]
+
+
+@deep
+def to_text(expr: Expr) -> str:
+    """The canonical text of `expr`: ASCII with explicit `*`, parsed back to `expr`."""
+    return _TextPrinter().render(expr)
+
+
+@deep
+def to_pretty(expr: Expr, ascii: bool = False) -> str:
+    """`expr` written for people (`2x·cos(x²)`), or in plain ASCII with `ascii=True`."""
+    return _PrettyPrinter(ascii).render(expr)
+
+
+@deep
+def to_latex(expr: Expr) -> str:
+    r"""`expr` in LaTeX, e.g. `2 x \cos\left(x^{2}\right)`."""
+    return _LatexPrinter().render(expr)
+
+
+def format_note(note: Note, spell: Callable[[Expr], str]) -> str:
+    """A note's text with its expressions spelled by `spell` (one of the printers)."""
+    return note.text.format(*(spell(arg) for arg in note.args))

@@ -1,0 +1,183 @@
+"""What every renderer says about a step, in the spelling of its format.
+
+A `Spelling` knows how its format writes an expression and a derivative; the
+functions here compose the phrases (the rule's title and formula, what its
+letters stand for, why it applies) that the plain, Markdown, LaTeX and terminal
+renderers lay out in their own ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from calcstep.expr import Expr, Note, Sym
+from calcstep.printer import format_note, to_latex, to_pretty, to_text
+from calcstep.rules import RULES
+from calcstep.steps import Step
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+# given names that are for sentences, not for the "with …" line
+_HIDDEN_GIVEN = frozenset({"outer"})
+
+# Simplification rewrites, as a person would name them.
+REWRITE_TITLES = {
+    "add-numbers": "add the numbers",
+    "collect-like-terms": "collect like terms",
+    "drop-zero": "drop + 0",
+    "pythagorean-identity": "Pythagorean identity",
+    "expand": "multiply out",
+    "factor-common": "take out the common factor",
+    "order-terms": "order the terms",
+    "zero-product": "a product with 0 is 0",
+    "multiply-numbers": "multiply the numbers",
+    "combine-powers": "combine powers of the same base",
+    "absolute-powers": "combine powers of |u| and u",
+    "drop-one": "drop · 1",
+    "trig-quotient": "trigonometric quotient",
+    "negate-difference": "take the minus sign inside",
+    "order-factors": "order the factors",
+    "evaluate-power": "evaluate the power",
+    "power-identity": "power of 1 or 0",
+    "power-of-power": "power of a power",
+    "power-of-product": "power of a product",
+    "absolute-even-power": "even power of |u|",
+    "exp-of-log": "e and ln cancel",
+    "evaluate-function": "evaluate the function",
+    "symmetry": "odd or even function",
+    "inverse-function": "inverse functions cancel",
+    "logarithm-identity": "logarithm identity",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Spelling:
+    """How a format writes mathematics."""
+
+    expr: Callable[[Expr], str]
+    derivative: Callable[[str, int], str]  # (var spelled, order) → d/dx, d²/dx²
+    arrow: str
+    approx: str
+
+
+def _unicode_derivative(var: str, order: int) -> str:
+    if order == 1:
+        return f"d/d{var}"
+    power = str(order).translate(_SUPERSCRIPT)
+    return f"d{power}/d{var}{power}"
+
+
+def _ascii_derivative(var: str, order: int) -> str:
+    return f"d/d{var}" if order == 1 else f"d^{order}/d{var}^{order}"
+
+
+def _latex_derivative(var: str, order: int) -> str:
+    if order == 1:
+        return rf"\frac{{d}}{{d{var}}}"
+    return rf"\frac{{d^{{{order}}}}}{{d{var}^{{{order}}}}}"
+
+
+PRETTY = Spelling(to_pretty, _unicode_derivative, "→", "≈")
+ASCII = Spelling(lambda e: to_pretty(e, ascii=True), _ascii_derivative, "->", "~")
+CANONICAL = Spelling(to_text, _ascii_derivative, "->", "~")
+LATEX = Spelling(to_latex, _latex_derivative, r"\to", r"\approx")
+
+
+def spelling_for(ascii: bool) -> Spelling:
+    return ASCII if ascii else PRETTY
+
+
+def var_text(var: str, spell: Spelling) -> str:
+    return spell.expr(Sym(var))
+
+
+def d_of(expr: Expr, var: str, spell: Spelling, order: int = 1) -> str:
+    """d/dx expr, with brackets when expr is a sum or product."""
+    operator = spell.derivative(var_text(var, spell), order)
+    text = spell.expr(expr)
+    from calcstep.expr import Add, Mul
+
+    if isinstance(expr, (Add, Mul)):
+        text = f"[{text}]" if spell is not LATEX else rf"\left[{text}\right]"
+    return f"{operator} {text}"
+
+
+def title(step: Step) -> str:
+    """The rule's name, or the rewrite's, as a person says it."""
+    rule = RULES.get(step.rule)
+    if rule is not None:
+        return rule.title
+    return REWRITE_TITLES.get(step.rule, step.rule.replace("-", " "))
+
+
+def formula(step: Step, spell: Spelling) -> str:
+    """The rule's general formula: d/dx f(g(x)) = f′(g(x))·g′(x)."""
+    rule = RULES[step.rule]
+    lhs, rhs = rule.formula()
+    return f"{d_of(lhs, 'x', spell)} = {spell.expr(rhs)}"
+
+
+def instance(step: Step, spell: Spelling) -> str:
+    """This application: d/dx sin(x²) = cos(x²)·2x."""
+    return f"{d_of(step.target, step.var, spell)} = {spell.expr(step.result)}"
+
+
+def given(step: Step, spell: Spelling) -> str:
+    """What the rule's letters stand for here: "u = x²" or "g = x², h = sin(x)"."""
+    hidden = _HIDDEN_GIVEN | ({"n"} if step.rule.endswith("-n") else set())
+    return ", ".join(
+        f"{spell.expr(Sym(name))} = {spell.expr(value)}"
+        for name, value in step.given
+        if name not in hidden
+    )
+
+
+def structural(step: Step) -> bool:
+    """True for rules whose general formula is worth showing beside the instance
+    (a function rule's formula is the instance itself)."""
+    rule = RULES.get(step.rule)
+    if rule is None or step.rule in ("constant", "variable", "abstract"):
+        return False
+    return rule.family in ("combinations", "powers", "exponentials", "basics")
+
+
+def explanation(step: Step, spell: Spelling) -> str:
+    """Why this rule applies to this step, in a sentence for a learner."""
+    rule = RULES.get(step.rule)
+    if rule is None:
+        return ""
+    fields = {name: spell.expr(value) for name, value in step.given}
+    fields["target"] = spell.expr(step.target)
+    fields["var"] = var_text(step.var, spell) if step.var else ""
+    if step.rule == "chain" and "outer" in fields:
+        inner_names = [name for name, _ in step.given if name not in ("outer",)]
+        if inner_names:
+            fields["u"] = spell.expr(dict(step.given)[inner_names[-1]])
+    for name in ("u", "g", "h", "c", "n", "a", "b", "f", "outer"):
+        fields.setdefault(name, "it")
+    return rule.explain.format(**fields)
+
+
+def note_text(note: Note, spell: Spelling) -> str:
+    return format_note(note, spell.expr)
+
+
+def at_inner(stage: Step, chain: Step | None, spell: Spelling) -> str:
+    """Where a chain stage's rate is taken: "at u = x²" for a single inner function,
+    "at u₂" in a longer chain (the names are listed on the chain step)."""
+    name = spell.expr(Sym(stage.var))
+    if chain is not None and chain.rule == "chain":
+        value = dict(chain.given).get(stage.var)
+        if value is not None:
+            return f"at {name} = {spell.expr(value)}"
+    return f"at {name}"
+
+
+def role(step: Step, parent: Step, index: int) -> str:
+    """The part a substep plays in its parent: outer or inner rate, a stage, a factor."""
+    if parent.rule == "chain":
+        return "outer rate" if index == 0 else "inner rate"
+    if parent.rule == "chain-n":
+        return f"stage {len(parent.substeps) - index}"
+    return ""

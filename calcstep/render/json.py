@@ -1,0 +1,99 @@
+"""JSON: one object per expression, for scripts.  The schema is
+calcstep/schemas/diff.schema.json and the README shows it by example.
+
+Expressions are written in canonical text (`result` parses back to the same
+expression); `result_pretty` and `result_latex` are for display.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from calcstep.engine import DiffReport, PointValue
+from calcstep.errors import CalcstepError
+from calcstep.expr import Sym
+from calcstep.printer import to_latex, to_pretty, to_text
+from calcstep.render import RenderOptions
+from calcstep.render.common import CANONICAL, explanation, formula, note_text, title
+from calcstep.steps import Derivation, Step
+
+SCHEMA_VERSION = 1
+
+# Beyond this size a chain stage's rate at its inner value is left out (null):
+# the chain step's own result holds it, and a deep chain would repeat it.
+_EVALUATED_UP_TO = 120
+
+
+def report_to_dict(report: DiffReport, options: RenderOptions = RenderOptions()) -> dict[str, Any]:
+    """The report as the JSON object for one expression."""
+    last = report.derivations[-1] if report.derivations else None
+    record: dict[str, Any] = {
+        "input": report.input,
+        "expression": to_text(report.expr),
+        "variable": report.var,
+        "order": report.order,
+        "result": to_text(report.result),
+        "result_pretty": to_pretty(report.result),
+        "result_latex": to_latex(report.result),
+        "notes": [note_text(note, CANONICAL) for note in report.notes],
+        "steps": step_to_dict(last.steps, options.explain) if last and options.steps else None,
+        "simplification": (
+            [rewrite_to_dict(step) for step in last.simplification] if last and options.steps else []
+        ),
+        "error": None,
+    }
+    if report.order > 1 and options.steps:
+        record["orders"] = [derivation_to_dict(d, options.explain) for d in report.derivations]
+    if report.values:
+        record["value"] = [value_to_dict(value) for value in report.values]
+    return record
+
+
+def derivation_to_dict(derivation: Derivation, explain: bool = False) -> dict[str, Any]:
+    return {
+        "order": derivation.order,
+        "expression": to_text(derivation.target),
+        "steps": step_to_dict(derivation.steps, explain),
+        "simplification": [rewrite_to_dict(step) for step in derivation.simplification],
+        "result": to_text(derivation.result),
+    }
+
+
+def step_to_dict(step: Step, explain: bool = False) -> dict[str, Any]:
+    """A step and its substeps: rule, formula, target, result, substeps, note."""
+    record: dict[str, Any] = {
+        "rule": step.rule,
+        "title": title(step),
+        "formula": formula(step, CANONICAL),
+        "variable": step.var,
+        "target": to_text(step.target),
+        "result": to_text(step.result),
+        "given": {name: to_text(value) for name, value in step.given},
+        "substeps": [step_to_dict(sub, explain) for sub in step.substeps],
+        "note": "; ".join(note_text(note, CANONICAL) for note in step.notes) or None,
+    }
+    if step.evaluated is not None:
+        small = step.evaluated.size <= _EVALUATED_UP_TO
+        record["evaluated"] = to_text(step.evaluated) if small else None
+    if explain:
+        record["explanation"] = explanation(step, CANONICAL)
+    return record
+
+
+def rewrite_to_dict(step: Step) -> dict[str, Any]:
+    return {"rule": step.rule, "title": title(step), "target": to_text(step.target),
+            "result": to_text(step.result)}
+
+
+def value_to_dict(value: PointValue) -> dict[str, Any]:
+    return {
+        "at": {name: to_text(v) for name, v in value.point},
+        "exact": to_text(value.exact) if value.exact is not None and not value.exact.free_vars else None,
+        "decimal": value.decimal,
+        "undefined": value.undefined,
+    }
+
+
+def error_to_dict(text: str, error: CalcstepError) -> dict[str, Any]:
+    """The JSON record for an input that failed: the input and the error."""
+    return {"input": text, "error": error.to_dict()}

@@ -1,0 +1,147 @@
+"""Plain text: the derivation as numbered lines, stable and fit for grep and diff.
+
+    d/dx sin(x²)
+
+    1. chain rule
+       formula: d/dx f(g(x)) = f′(g(x))·g′(x)
+       with u = x²
+       d/dx sin(x²) = cos(x²)·2x¹
+       1.1 outer rate, sin rule: d/du sin(u) = cos(u); at u = x²: cos(x²)
+       1.2 inner rate, power rule: d/dx x² = 2x¹
+    …
+    d/dx sin(x²) = 2x·cos(x²)
+
+Steps are numbered by their place in the tree (1.2.1 is the first substep of the
+second substep of the first step), so a line can be found again after a change.
+"""
+
+from __future__ import annotations
+
+from calcstep.engine import DiffReport, PointValue
+from calcstep.expr import Sym
+from calcstep.render import RenderOptions
+from calcstep.rules import EVALUATED_SHOWN_UP_TO
+from calcstep.render.common import (
+    Spelling,
+    d_of,
+    explanation,
+    formula,
+    given,
+    instance,
+    at_inner,
+    note_text,
+    role,
+    spelling_for,
+    structural,
+    title,
+)
+from calcstep.steps import Derivation, Step
+
+INDENT = "   "
+
+
+def render(report: DiffReport, options: RenderOptions = RenderOptions()) -> str:
+    """The whole report as text (no trailing newline)."""
+    spell = spelling_for(options.ascii)
+    if not options.steps:
+        return "\n".join([spell.expr(report.result)] + _values(report, spell))
+    lines = [_heading(report, spell)]
+    lines += [f"note: {note_text(note, spell)}" for note in report.notes]
+    for derivation in report.derivations:
+        lines.append("")
+        if report.order > 1:
+            lines.append(f"order {derivation.order}: {d_of(derivation.target, report.var, spell)}")
+        lines += derivation_lines(derivation, spell, options.explain)
+    lines.append("")
+    lines.append(_answer(report, spell))
+    lines += _values(report, spell)
+    return "\n".join(lines)
+
+
+def _heading(report: DiffReport, spell: Spelling) -> str:
+    return d_of(report.expr, report.var, spell, max(report.order, 1))
+
+
+def _answer(report: DiffReport, spell: Spelling) -> str:
+    return f"{_heading(report, spell)} = {spell.expr(report.result)}"
+
+
+def derivation_lines(derivation: Derivation, spell: Spelling, explain: bool) -> list[str]:
+    """The numbered steps of one order, then its simplification."""
+    lines = step_lines(derivation.steps, spell, explain, "1.", "", None, 0, set())
+    if derivation.simplification:
+        lines.append("simplify:")
+        width = max(len(title(step)) for step in derivation.simplification)
+        for step in derivation.simplification:
+            lines.append(
+                f"{INDENT}{title(step):<{width}}  {spell.expr(step.target)} {spell.arrow} "
+                f"{spell.expr(step.result)}"
+            )
+    return lines
+
+
+def step_lines(
+    step: Step,
+    spell: Spelling,
+    explain: bool,
+    number: str,
+    indent: str,
+    parent: Step | None,
+    index: int,
+    shown: set[str],
+) -> list[str]:
+    """One step and, indented under it, its substeps.  A rule's general formula is
+    shown the first time the rule is used (`shown` remembers which were)."""
+    head = f"{indent}{number} "
+    part = role(step, parent, index) if parent is not None else ""
+    label = f"{part}, {title(step)}" if part else title(step)
+    body = indent + " " * len(number) + " "
+    lines: list[str] = []
+    if structural(step):
+        lines.append(f"{head}{label}")
+        if step.rule not in shown:
+            shown.add(step.rule)
+            lines.append(f"{body}formula: {formula(step, spell)}")
+        bound = given(step, spell)
+        if bound:
+            lines.append(f"{body}with {bound}")
+        lines.append(f"{body}{instance(step, spell)}")
+    else:
+        line = f"{head}{label}: {instance(step, spell)}"
+        if step.evaluated is not None and step.evaluated.size <= EVALUATED_SHOWN_UP_TO:
+            line += f"; {at_inner(step, parent, spell)}: {spell.expr(step.evaluated)}"
+        lines.append(line)
+    if explain:
+        why = explanation(step, spell)
+        if why:
+            lines.append(f"{body}why: {why}")
+    for note in step.notes:
+        lines.append(f"{body}note: {note_text(note, spell)}")
+    for i, sub in enumerate(step.substeps):
+        lines += step_lines(sub, spell, explain, f"{number.rstrip('.')}.{i + 1}", body, step, i, shown)
+    return lines
+
+
+def _values(report: DiffReport, spell: Spelling) -> list[str]:
+    return [value_line(value, spell) for value in report.values]
+
+
+def value_line(value: PointValue, spell: Spelling) -> str:
+    """at x = 2: 4·cos(4) ≈ −2.6145744835"""
+    where = ", ".join(f"{spell.expr(Sym(name))} = {spell.expr(v)}" for name, v in value.point)
+    if value.undefined is not None:
+        return f"at {where}: undefined ({value.undefined})"
+    decimal = f"{value.decimal:.12g}"
+    if value.exact is not None and not value.exact.free_vars:
+        exact = spell.expr(value.exact)
+        if exact == decimal or _same_number(exact, decimal):
+            return f"at {where}: {exact}"
+        return f"at {where}: {exact} {spell.approx} {decimal}"
+    return f"at {where}: {spell.approx} {decimal}"
+
+
+def _same_number(exact: str, decimal: str) -> bool:
+    try:
+        return float(exact) == float(decimal)
+    except ValueError:
+        return False

@@ -1,0 +1,81 @@
+"""`calcstep parse`: how an input was read, as text or JSON, with the tree on request.
+
+    $ calcstep parse "1/2x"
+    read as:    x/2
+    canonical:  1/2*x
+    note: '1/2x' was read as (1/2)·x
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from calcstep.expr import Add, Apply, Call, Const, Expr, Log, Mul, Num, Pow, Sym
+from calcstep.parse import Parsed
+from calcstep.printer import to_latex, to_pretty, to_text
+from calcstep.render.common import CANONICAL, note_text, spelling_for
+
+
+def render(parsed: Parsed, *, tree: bool = False, ascii: bool = False) -> str:
+    """The reading as lines of text."""
+    spell = spelling_for(ascii)
+    lines = [
+        f"read as:    {spell.expr(parsed.expr)}",
+        f"canonical:  {to_text(parsed.expr)}",
+    ]
+    lines += [f"note: {note_text(note, spell)}" for note in parsed.notes]
+    if tree:
+        lines.append("tree:")
+        lines += ["  " + line for line in tree_lines(parsed.expr, ascii)]
+    return "\n".join(lines)
+
+
+def to_dict(parsed: Parsed) -> dict[str, Any]:
+    """The reading as a JSON object."""
+    return {
+        "input": parsed.text,
+        "expression": to_text(parsed.expr),
+        "pretty": to_pretty(parsed.expr),
+        "latex": to_latex(parsed.expr),
+        "variables": sorted(parsed.expr.free_vars),
+        "notes": [note_text(note, CANONICAL) for note in parsed.notes],
+        "error": None,
+    }
+
+
+def _label(expr: Expr, ascii: bool) -> str:
+    """What a node is, in a word or symbol."""
+    if isinstance(expr, Num):
+        return f"number {to_text(expr)}"
+    if isinstance(expr, Sym):
+        return f"variable {to_pretty(expr, ascii)}"
+    if isinstance(expr, Const):
+        return f"constant {to_pretty(expr, ascii)}"
+    if isinstance(expr, Add):
+        return "sum"
+    if isinstance(expr, Mul):
+        return "product"
+    if isinstance(expr, Pow):
+        return "power"
+    if isinstance(expr, Call):
+        return f"function {expr.fn}"
+    if isinstance(expr, Log):
+        return "logarithm (argument, base)"
+    if isinstance(expr, Apply):
+        return f"abstract function {expr.fn}" + ("'" * expr.order)
+    raise TypeError(type(expr))  # pragma: no cover
+
+
+def tree_lines(expr: Expr, ascii: bool = False) -> list[str]:
+    """The expression tree drawn with branches, one node per line (iterative)."""
+    branch, last, pipe, space = ("|-- ", "`-- ", "|   ", "    ") if ascii else ("├─ ", "└─ ", "│  ", "   ")
+    lines: list[str] = []
+    stack: list[tuple[Expr, str, str]] = [(expr, "", "")]
+    while stack:
+        node, lead, prefix = stack.pop()
+        lines.append(f"{lead}{_label(node, ascii)}")
+        kids = node.children()
+        for i in range(len(kids) - 1, -1, -1):
+            is_last = i == len(kids) - 1
+            stack.append((kids[i], prefix + (last if is_last else branch), prefix + (space if is_last else pipe)))
+    return lines

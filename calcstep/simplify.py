@@ -1,0 +1,992 @@
+"""The simplifier: a named, ordered table of sound rewrites, applied bottom-up to a
+fixpoint, each application recorded as a step.
+
+Every node is simplified after its children.  Then the rewrites listed for its
+type are tried in order; the first that changes the node is recorded (its name,
+the node before, the node after) and the new node is simplified in turn.  A
+node no rewrite changes is in normal form.  Normal forms are memoised, so a
+shared subtree is simplified once and recorded once.
+
+The rewrites are sound for real numbers wherever both sides are defined:
+√(x²) becomes |x|, never x; ln(ab) is never split; x/x cancels to 1 (the usual
+reading at a removable point).  Two rewrites change the shape of a sum, expanding
+products of sums and taking out a common factor; each is kept only when it makes
+the expression strictly smaller in operation count, so simplifying never makes a
+result bigger.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from calcstep.deep import deep
+from calcstep.errors import DomainError, LimitError
+from calcstep.expr import (
+    E,
+    MINUS_ONE,
+    ONE,
+    ZERO,
+    Add,
+    Apply,
+    Call,
+    Const,
+    Expr,
+    Log,
+    Mul,
+    Num,
+    Pow,
+    Rational,
+    Sym,
+    add,
+    mul,
+    neg,
+    rebuild,
+    split_coefficient,
+)
+from calcstep.functions import BY_NAME, EVEN, ODD
+from calcstep.limits import DEFAULT_LIMITS, Limits
+from calcstep.steps import Step
+
+Rewriter = Callable[[Expr, "_Simplifier"], "Expr | None"]
+
+# A chain of rewrites on one node longer than this means two rewrites undo each
+# other: a bug, reported rather than looped on.
+_MAX_REWRITES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    """A named simplification: `apply(node, simplifier)` is the rewritten node, or None
+    when the rewrite does not apply.  `example` shows it at work."""
+
+    name: str
+    example: str
+    apply: Rewriter
+
+
+class _Simplifier:
+    """One simplification run: its memo of normal forms and the steps recorded."""
+
+    def __init__(self, limits: Limits, record: bool = True) -> None:
+        self.limits = limits
+        self.record = record
+        self.steps: list[Step] = []
+        self.memo: dict[Expr, Expr] = {}
+        self.keys: dict[Expr, tuple] = {}
+        self.ops: dict[Expr, int] = {}
+        self._trial: _Simplifier | None = None
+
+    def __call__(self, expr: Expr) -> Expr:
+        done = self.memo.get(expr)
+        if done is not None:
+            return done
+        kids = expr.children()
+        node = expr
+        if kids:
+            simple = tuple(self(kid) for kid in kids)
+            if any(a is not b for a, b in zip(simple, kids)):
+                node = rebuild(expr, simple)
+        for _ in range(_MAX_REWRITES):
+            rewritten = self.rewrite_once(node)
+            if rewritten is None:
+                break
+            node = rewritten
+        else:  # pragma: no cover - would be a bug in the rewrite table
+            raise LimitError("simplification did not settle", hint="please report this input")
+        if node.size > self.limits.max_size:
+            raise LimitError(
+                f"the simplified result grows past {self.limits.max_size:,} nodes",
+                hint="raise the limit with --max-size",
+            )
+        self.memo[expr] = node
+        self.memo[node] = node
+        return node
+
+    def rewrite_once(self, node: Expr) -> Expr | None:
+        """Apply the first rewrite that changes `node`; the new node with its new
+        parts simplified, or None when `node` is in normal form."""
+        for rewrite in TABLE.get(type(node), ()):
+            new = rewrite.apply(node, self)
+            if new is None or new == node:
+                continue
+            if self.record:
+                self.steps.append(Step(rewrite.name, node, new))
+            kids = new.children()
+            if kids:
+                simple = tuple(self(kid) for kid in kids)
+                if any(a is not b for a, b in zip(simple, kids)):
+                    new = rebuild(new, simple)
+            return new
+        return None
+
+    def trial(self, expr: Expr) -> Expr:
+        """The normal form of `expr` without recording steps, for deciding whether a
+        reshaping rewrite pays off."""
+        if self._trial is None:
+            self._trial = _Simplifier(self.limits, record=False)
+            self._trial.keys = self.keys
+            self._trial.ops = self.ops
+        return self._trial(expr)
+
+    def key(self, expr: Expr) -> tuple:
+        """The node's place in the canonical order (cached)."""
+        cached = self.keys.get(expr)
+        if cached is None:
+            cached = _structural_key(expr, self)
+            self.keys[expr] = cached
+        return cached
+
+    def op_count(self, expr: Expr) -> int:
+        """Operations in the node as written (cached)."""
+        cached = self.ops.get(expr)
+        if cached is None:
+            cached = _op_count(expr, self)
+            self.ops[expr] = cached
+        return cached
+
+
+# ---------------------------------------------------------------------------
+# Helpers: numbers, powers, signs
+# ---------------------------------------------------------------------------
+
+
+def _num(value: Rational, decimal: bool = False) -> Num:
+    return Num(value, decimal)
+
+
+def _power_parts(expr: Expr) -> tuple[Expr, Expr]:
+    """(base, exponent) of a factor: x^3 is (x, 3), x is (x, 1)."""
+    if isinstance(expr, Pow):
+        return expr.base, expr.exp
+    return expr, ONE
+
+
+def _numeric_exponent(expr: Expr) -> Rational | None:
+    return expr.exp.value if isinstance(expr, Pow) and isinstance(expr.exp, Num) else None
+
+
+def _is_integer(expr: Expr) -> bool:
+    return isinstance(expr, Num) and isinstance(expr.value, int)
+
+
+def _decimal(*exprs: Expr) -> bool:
+    return any(isinstance(e, Num) and e.decimal for e in exprs)
+
+
+def _is_negative_term(expr: Expr) -> bool:
+    coefficient, _ = split_coefficient(expr)
+    return coefficient < 0
+
+
+def is_nonnegative(expr: Expr) -> bool:
+    """True when `expr` is ≥ 0 for every real value of its variables where it is
+    defined (a conservative check: False means "not known")."""
+    if isinstance(expr, Num):
+        return expr.value >= 0
+    if isinstance(expr, Const):
+        return True
+    if isinstance(expr, Call):
+        return expr.fn in ("abs", "sigmoid", "softplus", "relu", "heaviside", "cosh", "sech") or (
+            expr.fn == "acos"
+        )
+    if isinstance(expr, Pow):
+        base, exponent = expr.base, expr.exp
+        if is_positive(base):
+            return True
+        if isinstance(exponent, Num):
+            value = exponent.value
+            if isinstance(value, int) and value % 2 == 0:
+                return True
+            if isinstance(value, Fraction) and value.denominator % 2 == 0:
+                return True  # an even root is ≥ 0 where it is defined
+        return is_nonnegative(base)
+    if isinstance(expr, Mul):
+        return all(is_nonnegative(f) for f in expr.factors)
+    if isinstance(expr, Add):
+        return all(is_nonnegative(t) for t in expr.terms)
+    return False
+
+
+def is_positive(expr: Expr) -> bool:
+    """True when `expr` is > 0 wherever it is defined (conservative)."""
+    if isinstance(expr, Num):
+        return expr.value > 0
+    if isinstance(expr, Const):
+        return True
+    if isinstance(expr, Pow):
+        return is_positive(expr.base)
+    if isinstance(expr, Call):
+        return expr.fn in ("sigmoid", "softplus", "cosh", "sech")
+    if isinstance(expr, Mul):
+        return all(is_positive(f) for f in expr.factors)
+    if isinstance(expr, Add):
+        return all(is_nonnegative(t) for t in expr.terms) and any(is_positive(t) for t in expr.terms)
+    return False
+
+
+# ---------------------------------------------------------------------------
+# Sums
+# ---------------------------------------------------------------------------
+
+
+def _add_numbers(node: Add, s: _Simplifier) -> Expr | None:
+    numbers = [t for t in node.terms if isinstance(t, Num)]
+    if len(numbers) < 2:
+        return None
+    total = sum((Fraction(t.value) for t in numbers), Fraction(0))
+    others = [t for t in node.terms if not isinstance(t, Num)]
+    return add(*others, _num(total, _decimal(*numbers)))
+
+
+def _collect_like_terms(node: Add, s: _Simplifier) -> Expr | None:
+    groups: dict[Expr, list[Expr]] = {}
+    for term in node.terms:
+        _, body = split_coefficient(term)
+        groups.setdefault(body, []).append(term)
+    if all(len(members) == 1 for members in groups.values()):
+        return None
+    terms: list[Expr] = []
+    for body, members in groups.items():
+        if len(members) == 1:
+            terms.append(members[0])
+            continue
+        coefficients = [split_coefficient(m)[0] for m in members]
+        total = sum((Fraction(c) for c in coefficients), Fraction(0))
+        decimal = any(_decimal(m) or (isinstance(m, Mul) and _decimal(m.factors[0])) for m in members)
+        if total != 0:
+            terms.append(mul(_num(total, decimal), body) if body != ONE else _num(total, decimal))
+    return add(*terms)
+
+
+def _drop_zero(node: Add, s: _Simplifier) -> Expr | None:
+    if not any(isinstance(t, Num) and t.value == 0 for t in node.terms):
+        return None
+    return add(*(t for t in node.terms if not (isinstance(t, Num) and t.value == 0)))
+
+
+def _sq(fn: str, u: Expr) -> Expr:
+    return Pow(Call(fn, u), Num(2))
+
+
+# Two-term identities k₁·P₁ + k₂·P₂ = C, in the argument u.  A sum holding
+# t·k₁·P₁·R and t·k₂·P₂·R (same t, same rest R) becomes t·C·R.
+_IDENTITIES: tuple[tuple[str, int, str | None, int, Callable[[Expr], Expr]], ...] = (
+    ("sin", 1, "cos", 1, lambda u: ONE),
+    ("sec", 1, None, -1, lambda u: _sq("tan", u)),
+    ("tan", 1, None, 1, lambda u: _sq("sec", u)),
+    ("csc", 1, None, -1, lambda u: _sq("cot", u)),
+    ("cot", 1, None, 1, lambda u: _sq("csc", u)),
+    ("cosh", 1, "sinh", -1, lambda u: ONE),
+    ("tanh", -1, None, 1, lambda u: _sq("sech", u)),
+    ("coth", 1, None, -1, lambda u: _sq("csch", u)),
+    ("sech", 1, "tanh", 1, lambda u: ONE),
+)
+
+
+def _pythagorean(node: Add, s: _Simplifier) -> Expr | None:
+    """sin²u + cos²u = 1, 1 + tan²u = sec²u and their kin, with any common factor."""
+    split = [split_coefficient(term) for term in node.terms]
+    by_factors: dict[frozenset, int] = {}
+    for index, (_, body) in enumerate(split):
+        by_factors.setdefault(frozenset(_factors(body)), index)
+    for index, (coefficient, body) in enumerate(split):
+        for factor in _factors(body):
+            if not (
+                isinstance(factor, Pow)
+                and factor.exp == Num(2)
+                and isinstance(factor.base, Call)
+            ):
+                continue
+            fn, u = factor.base.fn, factor.base.arg
+            for first, k1, second, k2, result in _IDENTITIES:
+                if fn != first:
+                    continue
+                rest = [f for f in _factors(body) if f is not factor]
+                partner = list(rest) + ([_sq(second, u)] if second else [])
+                other = by_factors.get(frozenset(partner))
+                if other is None or other == index:
+                    continue
+                t = Fraction(coefficient) / k1
+                if Fraction(split[other][0]) / k2 != t:
+                    continue
+                replaced = mul(_num(t), result(u), *rest)
+                kept = [term for i, term in enumerate(node.terms) if i not in (index, other)]
+                return add(*kept, replaced)
+    return None
+
+
+def _factors(expr: Expr) -> tuple[Expr, ...]:
+    if isinstance(expr, Mul):
+        return expr.factors
+    if isinstance(expr, Num) and expr.value == 1:
+        return ()
+    return (expr,)
+
+
+def _expand(node: Add, s: _Simplifier) -> Expr | None:
+    """Multiply out products of sums when the collected result is smaller:
+    2x(x - 1) - (x² + 1) becomes x² - 2x - 1."""
+    if not any(_expandable(term) for term in node.terms):
+        return None
+    expanded = add(*(_distribute(term) for term in node.terms))
+    if s.op_count(s.trial(expanded)) < s.op_count(node):
+        return expanded
+    return None
+
+
+def _expandable(term: Expr) -> bool:
+    if isinstance(term, Mul):
+        return any(isinstance(f, Add) for f in term.factors)
+    return False
+
+
+def _distribute(term: Expr) -> Expr:
+    """A product with sum factors, multiplied out: (a + b)·c·(d + e) → acd + ace + bcd + bce."""
+    if not isinstance(term, Mul):
+        return term
+    partial: list[list[Expr]] = [[]]
+    for factor in term.factors:
+        choices = factor.terms if isinstance(factor, Add) else (factor,)
+        partial = [prefix + [choice] for prefix in partial for choice in choices]
+        if len(partial) > 256:  # not worth it: keep the product
+            return term
+    return add(*(mul(*prefix) for prefix in partial))
+
+
+def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
+    """Take a factor every term shares out of the sum, when that is smaller:
+    x·eˣ + eˣ becomes (x + 1)·eˣ."""
+    split = [split_coefficient(term) for term in node.terms]
+    shared = _shared_factors([body for _, body in split])
+    if not all(_is_monomial(body) for _, body in split):
+        # a product-rule result stays as the rule wrote it (x²·cos x + 2x·sin x);
+        # only a shared non-polynomial factor (eˣ, (x + 1)³, sin x) is taken out
+        shared = [f for f in shared if not _is_monomial(f)]
+    content = _content([c for c, _ in split])
+    options = {(content, bool(shared)), (Fraction(1), bool(shared)), (content, False)}
+    best, best_count = None, s.op_count(node)
+    for divisor, use_shared in sorted(options):
+        if divisor == 1 and not use_shared:
+            continue
+        taken = shared if use_shared else []
+        cofactors = [
+            mul(_num(Fraction(coefficient) / divisor), _divide_out(body, taken))
+            for coefficient, body in split
+        ]
+        candidate = mul(_num(divisor), *taken, add(*cofactors))
+        count = s.op_count(s.trial(candidate))
+        if count < best_count:
+            best, best_count = candidate, count
+    return best
+
+
+def _numeric_power(factor: Expr) -> tuple[Expr, Rational]:
+    """(base, k) for a factor b^k with k a number; a factor with any other exponent
+    (eˣ) counts as a base of its own, to the power 1."""
+    if isinstance(factor, Pow) and isinstance(factor.exp, Num):
+        return factor.base, factor.exp.value
+    return factor, 1
+
+
+def _is_monomial(expr: Expr) -> bool:
+    """A product of variables to whole powers (x²y), or a number."""
+    return all(
+        isinstance(base, Sym) and isinstance(k, int) for base, k in map(_numeric_power, _factors(expr))
+    )
+
+
+def _shared_factors(bodies: list[Expr]) -> list[Expr]:
+    """The factors b^k common to all bodies, k the smallest exponent (numeric exponents
+    of one sign only)."""
+    first = dict(_numeric_power(factor) for factor in _factors(bodies[0]))
+    for body in bodies[1:]:
+        seen = {}
+        for factor in _factors(body):
+            base, exponent = _numeric_power(factor)
+            if base in first:
+                seen[base] = exponent
+        first = {
+            base: min(value, seen[base]) if value > 0 else max(value, seen[base])
+            for base, value in first.items()
+            if base in seen and (value > 0) == (seen[base] > 0)
+        }
+    return [base if value == 1 else Pow(base, Num(value)) for base, value in first.items()]
+
+
+def _divide_out(body: Expr, shared: list[Expr]) -> Expr:
+    powers = dict(_numeric_power(factor) for factor in shared)
+    kept = []
+    for factor in _factors(body):
+        base, exponent = _numeric_power(factor)
+        if base in powers:
+            left = exponent - powers[base]
+            if left != 0:
+                kept.append(base if left == 1 else Pow(base, Num(left)))
+        else:
+            kept.append(factor)
+    return mul(*kept)
+
+
+def _content(coefficients: list[Rational]) -> Fraction:
+    """The greatest common divisor of the coefficients, signed like the first one;
+    1 when they are not all whole numbers."""
+    if not all(isinstance(c, int) for c in coefficients):
+        return Fraction(1)
+    divisor = 0
+    for c in coefficients:
+        divisor = math.gcd(divisor, int(c))
+    if divisor <= 1:
+        return Fraction(1)
+    return Fraction(divisor)
+
+
+def _order_terms(node: Add, s: _Simplifier) -> Expr | None:
+    """Textbook order: by degree, highest first; numbers last."""
+    keys = [_term_key(term, s) for term in node.terms]
+    order = sorted(range(len(node.terms)), key=keys.__getitem__)
+    if order == list(range(len(order))):
+        return None
+    return Add(tuple(node.terms[i] for i in order))
+
+
+def _term_key(term: Expr, s: _Simplifier) -> tuple:
+    _, body = split_coefficient(term)
+    if body == ONE:
+        return (1, 0, ())
+    degree = Fraction(0)
+    exponents: list[tuple[str, Fraction]] = []
+    others: list[tuple] = []
+    for factor in _factors(body):
+        base, exponent = _power_parts(factor)
+        if isinstance(base, Sym) and isinstance(exponent, Num):
+            degree += Fraction(exponent.value)
+            exponents.append((base.name, -Fraction(exponent.value)))
+        else:
+            others.append(s.key(factor))
+    exponents.sort()
+    return (0, -degree, tuple(exponents), tuple(others))
+
+
+# ---------------------------------------------------------------------------
+# Products
+# ---------------------------------------------------------------------------
+
+
+def _zero_factor(node: Mul, s: _Simplifier) -> Expr | None:
+    for factor in node.factors:
+        if isinstance(factor, Num) and factor.value == 0:
+            return _num(0, factor.decimal)
+    return None
+
+
+def _multiply_numbers(node: Mul, s: _Simplifier) -> Expr | None:
+    numbers = [f for f in node.factors if isinstance(f, Num)]
+    if len(numbers) < 2:
+        return None
+    digits = sum(len(str(abs(Fraction(n.value).numerator))) for n in numbers)
+    if digits > s.limits.max_digits:
+        return None  # keep the product symbolic rather than build a huge number
+    product = Fraction(1)
+    for n in numbers:
+        product *= Fraction(n.value)
+    others = [f for f in node.factors if not isinstance(f, Num)]
+    return mul(_num(product, _decimal(*numbers)), *others)
+
+
+def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
+    """x·x² = x³, x·x⁻¹ = 1, eᵃ·eᵇ = eᵃ⁺ᵇ: one factor per base."""
+    groups: dict[Expr, list[Expr]] = {}
+    order: list[Expr] = []
+    for factor in node.factors:
+        if isinstance(factor, Num):
+            order.append(factor)
+            continue
+        base, exponent = _power_parts(factor)
+        if base not in groups:
+            groups[base] = []
+            order.append(base)
+        groups[base].append(exponent)
+    if all(len(exponents) == 1 for exponents in groups.values()):
+        return None
+    factors = []
+    for item in order:
+        if isinstance(item, Num) and item not in groups:
+            factors.append(item)
+            continue
+        exponents = groups[item]
+        factors.append(Pow(item, add(*exponents)) if len(exponents) > 1 else _rebuilt(item, exponents[0]))
+    return mul(*factors)
+
+
+def _rebuilt(base: Expr, exponent: Expr) -> Expr:
+    return base if exponent == ONE else Pow(base, exponent)
+
+
+def _abs_powers(node: Mul, s: _Simplifier) -> Expr | None:
+    """uᵃ·|u|ᵇ with a whole: |u|ᵃ⁺ᵇ for even a, u·|u|ᵃ⁻¹⁺ᵇ for odd a (x²/|x| = |x|)."""
+    plain: dict[Expr, tuple[int, Rational]] = {}
+    absolute: dict[Expr, tuple[int, Expr]] = {}
+    for index, factor in enumerate(node.factors):
+        base, exponent = _power_parts(factor)
+        if isinstance(base, Call) and base.fn == "abs":
+            absolute[base.arg] = (index, exponent)
+        elif isinstance(exponent, Num) and isinstance(exponent.value, int):
+            plain[base] = (index, exponent.value)
+    for u, (i, a) in plain.items():
+        if u not in absolute or a == 1:
+            continue
+        j, b = absolute[u]
+        rest = [f for k, f in enumerate(node.factors) if k not in (i, j)]
+        if a % 2 == 0:
+            return mul(*rest, Pow(Call("abs", u), add(Num(a), b)))
+        return mul(*rest, u, Pow(Call("abs", u), add(Num(a - 1), b)))
+    return None
+
+
+def _drop_one(node: Mul, s: _Simplifier) -> Expr | None:
+    if not any(isinstance(f, Num) and f.value == 1 for f in node.factors):
+        return None
+    return mul(*(f for f in node.factors if not (isinstance(f, Num) and f.value == 1)))
+
+
+_QUOTIENTS = {("sin", "cos"): "tan", ("cos", "sin"): "cot", ("sinh", "cosh"): "tanh",
+              ("cosh", "sinh"): "coth"}
+_RECIPROCALS = {"sec": "cos", "csc": "sin", "cot": "tan", "sech": "cosh", "csch": "sinh",
+                "coth": "tanh"}
+
+
+def _trig_quotients(node: Mul, s: _Simplifier) -> Expr | None:
+    """sin u/cos u = tan u (and kin), sec u·cos u = 1 (and kin), powers alike."""
+    found: dict[tuple[str, Expr], tuple[int, Rational]] = {}
+    for index, factor in enumerate(node.factors):
+        base, exponent = _power_parts(factor)
+        if isinstance(base, Call) and isinstance(exponent, Num):
+            found[(base.fn, base.arg)] = (index, exponent.value)
+    for (fn, u), (i, a) in found.items():
+        for (top, bottom), name in _QUOTIENTS.items():
+            if fn != top or (bottom, u) not in found:
+                continue
+            j, b = found[(bottom, u)]
+            if a > 0 and b == -a:
+                rest = [f for k, f in enumerate(node.factors) if k not in (i, j)]
+                return mul(*rest, _rebuilt(Call(name, u), Num(a)))
+        reciprocal = _RECIPROCALS.get(fn)
+        if reciprocal is not None and (reciprocal, u) in found:
+            j, b = found[(reciprocal, u)]
+            if (a > 0) == (b > 0):
+                rest = [f for k, f in enumerate(node.factors) if k not in (i, j)]
+                left = a - b
+                if left > 0:
+                    return mul(*rest, _rebuilt(Call(fn, u), Num(left)))
+                if left < 0:
+                    return mul(*rest, _rebuilt(Call(reciprocal, u), Num(-left)))
+                return mul(*rest)
+    return None
+
+
+def _negate_difference(node: Mul, s: _Simplifier) -> Expr | None:
+    """-(a - b) = b - a: a minus sign taken into a sum whose terms are at least half
+    negative, so that fewer minus signs are left."""
+    coefficient = node.factors[0]
+    if not isinstance(coefficient, Num) or coefficient.value >= 0:
+        return None
+    sums = [f for f in node.factors[1:] if isinstance(f, Add)]
+    if len(sums) != 1:
+        return None
+    total = sums[0]
+    negative = sum(1 for t in total.terms if _is_negative_term(t))
+    if negative * 2 < len(total.terms):
+        return None
+    flipped = add(*(neg(t) for t in total.terms))
+    rest = [flipped if f is total else f for f in node.factors[1:]]
+    return mul(_num(-coefficient.value, coefficient.decimal), *rest)
+
+
+def _order_factors(node: Mul, s: _Simplifier) -> Expr | None:
+    """Numbers first, then letters, exponentials, functions, sums; divisors last."""
+    keys = [_factor_key(f, s) for f in node.factors]
+    order = sorted(range(len(node.factors)), key=keys.__getitem__)
+    if order == list(range(len(order))):
+        return None
+    return Mul(tuple(node.factors[i] for i in order))
+
+
+_BASE_RANK = {Num: 0, Const: 1, Sym: 2, Call: 4, Apply: 5, Log: 6, Add: 7}
+
+
+def _factor_key(factor: Expr, s: _Simplifier) -> tuple:
+    base, exponent = _power_parts(factor)
+    divisor = isinstance(exponent, Num) and exponent.value < 0
+    if isinstance(factor, Num):
+        return (0, 0, ())
+    rank = _BASE_RANK.get(type(base), 8)
+    if base == E:
+        rank = 3
+    return (1 if divisor else 0, rank, s.key(base), s.key(exponent))
+
+
+# ---------------------------------------------------------------------------
+# Powers
+# ---------------------------------------------------------------------------
+
+
+def _evaluate_power(node: Pow, s: _Simplifier) -> Expr | None:
+    base, exponent = node.base, node.exp
+    if not (isinstance(base, Num) and isinstance(exponent, Num)):
+        return None
+    b, e = Fraction(base.value), Fraction(exponent.value)
+    decimal = _decimal(base, exponent)
+    if b == 0:
+        if e < 0:
+            raise DomainError("division by zero: 0 to a negative power")
+        return None  # 0^0 and 0^positive are handled by the identities
+    if e.denominator == 1:
+        magnitude = abs(e.numerator) * max(
+            len(str(b.numerator)), len(str(b.denominator))
+        )
+        if magnitude > s.limits.max_digits:
+            return None  # keep a power tower symbolic
+        return _num(b ** e.numerator, decimal)
+    root = _exact_root(b, e.denominator)
+    if root is None:
+        if b < 0 and e.denominator % 2 == 0:
+            raise DomainError(f"({base.value})^({exponent.value}) is not a real number")
+        if b < 0:
+            # an odd root of a negative number is real: (-2)^(1/3) = -(2^(1/3))
+            return neg(Pow(_num(-b), exponent))
+        return _pull_out_perfect_powers(b, e)
+    magnitude = abs(e.numerator) * max(len(str(root.numerator)), len(str(root.denominator)))
+    if magnitude > s.limits.max_digits:
+        return None
+    return _num(root ** e.numerator, decimal)
+
+
+def _exact_root(value: Fraction, index: int) -> Fraction | None:
+    """The real `index`-th root of `value` when it is rational, else None."""
+    if value < 0:
+        if index % 2 == 0:
+            return None
+        root = _exact_root(-value, index)
+        return -root if root is not None else None
+    top = _integer_root(value.numerator, index)
+    bottom = _integer_root(value.denominator, index)
+    if top is None or bottom is None:
+        return None
+    return Fraction(top, bottom)
+
+
+def _integer_root(n: int, index: int) -> int | None:
+    if n < 2:
+        return n
+    if n.bit_length() > 20000:
+        return None
+    guess = round(n ** (1.0 / index)) if n.bit_length() < 1000 else _newton_root(n, index)
+    for candidate in (guess - 1, guess, guess + 1):
+        if candidate >= 0 and candidate**index == n:
+            return candidate
+    return None
+
+
+def _newton_root(n: int, index: int) -> int:
+    x = 1 << ((n.bit_length() + index - 1) // index)
+    while True:
+        y = ((index - 1) * x + n // x ** (index - 1)) // index
+        if y >= x:
+            return x
+        x = y
+
+
+def _pull_out_perfect_powers(b: Fraction, e: Fraction) -> Expr | None:
+    """√12 = 2√3: whole roots taken out of a root of a whole number."""
+    if b.denominator != 1 or e.numerator != 1 or b.numerator > 10**12:
+        return None
+    n, index = b.numerator, e.denominator
+    outside, inside = 1, n
+    factor = 2
+    while factor**index <= inside:
+        while inside % factor**index == 0:
+            inside //= factor**index
+            outside *= factor
+        factor += 1
+    if outside == 1:
+        return None
+    return mul(Num(outside), Pow(Num(inside), Num(e)))
+
+
+def _power_identities(node: Pow, s: _Simplifier) -> Expr | None:
+    base, exponent = node.base, node.exp
+    if isinstance(exponent, Num) and exponent.value == 1:
+        return base
+    if isinstance(exponent, Num) and exponent.value == 0:
+        return _num(1)  # x^0 = 1, and 0^0 = 1 by convention
+    if isinstance(base, Num) and base.value == 1:
+        return ONE
+    if isinstance(base, Num) and base.value == 0 and isinstance(exponent, Num) and exponent.value > 0:
+        return ZERO
+    return None
+
+
+def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
+    """(bᵐ)ⁿ = bᵐⁿ where that is sound: n whole, or b > 0, or an odd m under an odd
+    root; (u²ᵏ)^(p/q) = |u|^(2k·p/q), so √(x²) = |x|."""
+    inner = node.base
+    if not isinstance(inner, Pow):
+        return None
+    b, m, n = inner.base, inner.exp, node.exp
+    if _is_integer(n) or is_positive(b):
+        return Pow(b, mul(m, n))
+    if isinstance(m, Num) and isinstance(n, Num):
+        mv, nv = Fraction(m.value), Fraction(n.value)
+        if mv.denominator == 1 and mv.numerator % 2 == 1 and nv.denominator % 2 == 1:
+            return Pow(b, _num(mv * nv))
+        if mv.denominator == 1 and mv.numerator % 2 == 0:
+            return Pow(Call("abs", b), _num(mv * nv))
+    return None
+
+
+def _power_of_product(node: Pow, s: _Simplifier) -> Expr | None:
+    """(ab)ⁿ = aⁿbⁿ for whole n; for other n, positive factors come out: √(4x) = 2√x."""
+    product, n = node.base, node.exp
+    if not isinstance(product, Mul):
+        return None
+    if _is_integer(n):
+        return mul(*(Pow(f, n) for f in product.factors))
+    positive = [f for f in product.factors if is_positive(f)]
+    if not positive:
+        return None
+    rest = [f for f in product.factors if not is_positive(f)]
+    if not rest:
+        return mul(*(Pow(f, n) for f in product.factors))
+    return mul(*(Pow(f, n) for f in positive), Pow(mul(*rest), n))
+
+
+def _abs_even_power(node: Pow, s: _Simplifier) -> Expr | None:
+    """|u|²ᵏ = u²ᵏ."""
+    base, exponent = node.base, node.exp
+    if isinstance(base, Call) and base.fn == "abs" and isinstance(exponent, Num):
+        value = exponent.value
+        if isinstance(value, int) and value % 2 == 0:
+            return Pow(base.arg, exponent)
+    return None
+
+
+def _exp_of_log(node: Pow, s: _Simplifier) -> Expr | None:
+    """e^(ln u) = u and e^(c·ln u) = u^c."""
+    if node.base != E:
+        return None
+    exponent = node.exp
+    if isinstance(exponent, Call) and exponent.fn == "ln":
+        return exponent.arg
+    if isinstance(exponent, Mul) and len(exponent.factors) == 2:
+        c, log = exponent.factors
+        if isinstance(c, Num) and isinstance(log, Call) and log.fn == "ln":
+            return Pow(log.arg, c)
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Functions
+# ---------------------------------------------------------------------------
+
+
+def _evaluate_function(node: Call, s: _Simplifier) -> Expr | None:
+    function = BY_NAME[node.fn]
+    arg = node.arg
+    if isinstance(arg, Num):
+        try:
+            function.evaluate(float(arg.value))
+        except (ValueError, ZeroDivisionError):
+            raise DomainError(
+                f"{node.fn}({arg.value}) is undefined",
+                hint=f"{node.fn} is not defined at {arg.value}",
+            ) from None
+        except OverflowError:
+            pass
+    if function.special is None:
+        return None
+    return function.special(arg)
+
+
+def _symmetry(node: Call, s: _Simplifier) -> Expr | None:
+    """sin(-u) = -sin(u), cos(-u) = cos(u): odd and even functions."""
+    parity = BY_NAME[node.fn].parity
+    if parity == 0 or not _is_negative_term(node.arg) or isinstance(node.arg, Num):
+        return None
+    flipped = Call(node.fn, neg(node.arg))
+    return flipped if parity == EVEN else neg(flipped) if parity == ODD else None
+
+
+def _inverse_functions(node: Call, s: _Simplifier) -> Expr | None:
+    """ln(eᵘ) = u, |u| = u for u ≥ 0 (|x²| = x²)."""
+    arg = node.arg
+    if node.fn == "ln" and isinstance(arg, Pow) and arg.base == E:
+        return arg.exp
+    if node.fn == "abs" and is_nonnegative(arg):
+        return arg
+    return None
+
+
+def _log_identities(node: Log, s: _Simplifier) -> Expr | None:
+    """log_b 1 = 0, log_b b = 1."""
+    if isinstance(node.arg, Num) and node.arg.value == 1:
+        return ZERO
+    if node.arg == node.base:
+        return ONE
+    if isinstance(node.arg, Num) and node.arg.value <= 0:
+        raise DomainError(f"the logarithm of {node.arg.value} is undefined")
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Size and order
+# ---------------------------------------------------------------------------
+
+
+def _op_count(expr: Expr, s: _Simplifier) -> int:
+    """Operations in the written form, counted as SymPy's count_ops counts them: one
+    for each +, −, ·, /, ^, function and unary minus (√ is a power and a division)."""
+    kind = type(expr)
+    if kind is Num:
+        value = expr.value
+        return (value < 0) + isinstance(value, Fraction)
+    if kind is Sym:
+        return 0
+    if kind is Const:
+        return 1 if expr == E else 0
+    if kind is Add:
+        terms = expr.terms
+        negative = 0
+        total = len(terms) - 1
+        for term in terms:
+            coefficient, body = split_coefficient(term)
+            if coefficient < 0:
+                negative += 1
+                if body == ONE:
+                    term = _num(-coefficient)
+                else:
+                    term = body if coefficient == -1 else mul(_num(-coefficient), body)
+            total += s.op_count(term)
+        return total + (negative == len(terms))
+    if kind is Mul:
+        return _mul_op_count(expr, s)
+    if kind is Pow:
+        base, exponent = expr.base, expr.exp
+        if isinstance(exponent, Num) and exponent.value < 0:
+            magnitude = -exponent.value
+            return 1 + s.op_count(base if magnitude == 1 else Pow(base, _num(magnitude)))
+        if base == E:
+            return 1 + s.op_count(exponent)
+        return 1 + s.op_count(base) + s.op_count(exponent)
+    return 1 + sum(s.op_count(kid) for kid in expr.children())
+
+
+def _mul_op_count(expr: Mul, s: _Simplifier) -> int:
+    factors = list(expr.factors)
+    total = 0
+    first = factors[0]
+    if isinstance(first, Num) and first.value < 0:
+        total += 1
+        if first.value == -1:
+            factors = factors[1:]
+        else:
+            factors[0] = _num(-first.value)
+    top: list[Expr] = []
+    bottom: list[Expr] = []
+    for factor in factors:
+        if isinstance(factor, Num) and isinstance(factor.value, Fraction):
+            top.append(_num(factor.value.numerator))
+            bottom.append(_num(factor.value.denominator))
+        elif isinstance(factor, Pow) and isinstance(factor.exp, Num) and factor.exp.value < 0:
+            magnitude = -factor.exp.value
+            bottom.append(factor.base if magnitude == 1 else Pow(factor.base, _num(magnitude)))
+        else:
+            top.append(factor)
+    top = [f for f in top if not (isinstance(f, Num) and f.value == 1)]
+    if bottom:
+        numbers = [f for f in bottom if isinstance(f, Num)]
+        others = [f for f in bottom if not isinstance(f, Num)]
+        total += 1
+        if others:
+            total += len(others) - 1 + sum(s.op_count(f) for f in others) + len(numbers)
+        return total + _plain_product_count(top, s)
+    return total + _plain_product_count(top, s)
+
+
+def _plain_product_count(factors: list[Expr], s: _Simplifier) -> int:
+    if not factors:
+        return 0
+    return len(factors) - 1 + sum(s.op_count(f) for f in factors)
+
+
+def op_count(expr: Expr) -> int:
+    """Operations in `expr` as written (see _op_count)."""
+    return _Simplifier(DEFAULT_LIMITS, record=False).op_count(expr)
+
+
+_TYPE_RANK = {Num: 0, Const: 1, Sym: 2, Pow: 3, Call: 4, Apply: 5, Log: 6, Mul: 7, Add: 8}
+
+
+def _structural_key(expr: Expr, s: _Simplifier) -> tuple:
+    """A total order on expressions, for canonical ordering (cached per node)."""
+    rank = _TYPE_RANK[type(expr)]
+    if isinstance(expr, Num):
+        return (rank, Fraction(expr.value))
+    if isinstance(expr, (Sym, Const)):
+        return (rank, expr.name)
+    if isinstance(expr, Call):
+        return (rank, expr.fn, s.key(expr.arg))
+    if isinstance(expr, Apply):
+        return (rank, expr.fn, expr.order, s.key(expr.arg))
+    return (rank, len(expr.children()), tuple(s.key(kid) for kid in expr.children()))
+
+
+# ---------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------
+
+TABLE: dict[type, tuple[Rewrite, ...]] = {
+    Add: (
+        Rewrite("add-numbers", "2 + 3 → 5", _add_numbers),
+        Rewrite("collect-like-terms", "2x + 3x → 5x", _collect_like_terms),
+        Rewrite("drop-zero", "x + 0 → x", _drop_zero),
+        Rewrite("pythagorean-identity", "sin²x + cos²x → 1", _pythagorean),
+        Rewrite("factor-common", "x·eˣ + eˣ → (x + 1)·eˣ", _factor_common),
+        Rewrite("expand", "2x(x − 1) − x² → x² − 2x", _expand),
+        Rewrite("order-terms", "1 + x² → x² + 1", _order_terms),
+    ),
+    Mul: (
+        Rewrite("zero-product", "0·x → 0", _zero_factor),
+        Rewrite("multiply-numbers", "2·3x → 6x", _multiply_numbers),
+        Rewrite("combine-powers", "x·x² → x³", _combine_powers),
+        Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers),
+        Rewrite("drop-one", "1·x → x", _drop_one),
+        Rewrite("trig-quotient", "sin x/cos x → tan x", _trig_quotients),
+        Rewrite("negate-difference", "−(1 − x) → x − 1", _negate_difference),
+        Rewrite("order-factors", "cos(x)·2x → 2x·cos(x)", _order_factors),
+    ),
+    Pow: (
+        Rewrite("evaluate-power", "2³ → 8", _evaluate_power),
+        Rewrite("power-identity", "x¹ → x", _power_identities),
+        Rewrite("power-of-power", "(x²)³ → x⁶", _power_of_power),
+        Rewrite("power-of-product", "(2x)³ → 8x³", _power_of_product),
+        Rewrite("absolute-even-power", "|x|² → x²", _abs_even_power),
+        Rewrite("exp-of-log", "e^(ln x) → x", _exp_of_log),
+    ),
+    Call: (
+        Rewrite("evaluate-function", "sin(0) → 0", _evaluate_function),
+        Rewrite("symmetry", "cos(−x) → cos(x)", _symmetry),
+        Rewrite("inverse-function", "ln(eˣ) → x", _inverse_functions),
+    ),
+    Log: (Rewrite("logarithm-identity", "log₂(2) → 1", _log_identities),),
+}
+
+
+@deep
+def simplify(expr: Expr, limits: Limits = DEFAULT_LIMITS) -> tuple[Expr, tuple[Step, ...]]:
+    """The simplified form of `expr` and the rewrite steps that produced it, in order."""
+    simplifier = _Simplifier(limits)
+    result = simplifier(expr)
+    return result, tuple(simplifier.steps)

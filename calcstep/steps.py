@@ -1,0 +1,64 @@
+"""Steps as data: what the rule engine and the simplifier record, and renderers read.
+
+A derivation is a tree of `Step`s.  Each says: by rule `rule`, the derivative with
+respect to `var` of `target` is `result`, given what the rule's letters stand for
+here (`given`: u = x², or g = x² and h = sin x) and the `substeps` it used.
+A simplification is a flat sequence of steps whose `target` is rewritten to
+`result` by the named rewrite.  Nothing here prints or computes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from calcstep.expr import Expr, Note
+
+Spell = Callable[[Expr], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One rule application: d/d`var` `target` = `result`.
+
+    For a simplification step `var` is empty and `result` is `target` rewritten.
+    `evaluated` is set on a chain-rule stage: its local rate with the inner
+    names replaced by what they stand for (cos(u) at u = x² is cos(x²))."""
+
+    rule: str
+    target: Expr
+    result: Expr
+    var: str = ""
+    substeps: tuple[Step, ...] = ()
+    given: tuple[tuple[str, Expr], ...] = ()
+    notes: tuple[Note, ...] = ()
+    evaluated: Expr | None = None
+
+    def count(self) -> int:
+        """How many steps this tree holds, itself included (iterative)."""
+        total = 0
+        stack: list[Step] = [self]
+        while stack:
+            step = stack.pop()
+            total += 1
+            stack.extend(step.substeps)
+        return total
+
+
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    """One order of a derivative: d/d`var` of `target`, derived by `steps` to the raw
+    `steps.result`, then simplified by `simplification` to `result`."""
+
+    target: Expr
+    var: str
+    order: int
+    steps: Step
+    simplification: tuple[Step, ...]
+    result: Expr
+    notes: tuple[Note, ...] = field(default=())
+
+    @property
+    def raw(self) -> Expr:
+        """The derivative exactly as the rules produced it, before simplifying."""
+        return self.steps.result
