@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from enum import Enum
-from typing import Annotated, Optional
+from enum import StrEnum
+from typing import Annotated
 
 import typer
 
@@ -30,7 +30,7 @@ app = typer.Typer(
 )
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats."""
 
     rich = "rich"
@@ -43,20 +43,20 @@ class Format(str, Enum):
 LIMITS_PANEL = "Limits"
 
 WrtOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--wrt", "-w", metavar="VAR", help="Variable to differentiate by (default: the only one, else x)."),
 ]
 OrderOption = Annotated[
     int, typer.Option("--order", "-n", min=0, metavar="N", help="Differentiate N times.")
 ]
 FormatOption = Annotated[
-    Optional[Format],
+    Format | None,
     typer.Option(
         "--format", "-f", help="Output format (default: rich on a terminal, plain otherwise)."
     ),
 ]
 FunctionsOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--functions",
         metavar="NAMES",
@@ -68,22 +68,22 @@ NoColorOption = Annotated[
     bool, typer.Option("--no-color", help="No colours (also when NO_COLOR is set).")
 ]
 MaxLengthOption = Annotated[
-    Optional[int],
+    int | None,
     typer.Option("--max-length", min=1, metavar="CHARS", rich_help_panel=LIMITS_PANEL,
                  help="Longest expression accepted [default: 1000000]."),
 ]
 MaxDepthOption = Annotated[
-    Optional[int],
+    int | None,
     typer.Option("--max-depth", min=1, metavar="LEVELS", rich_help_panel=LIMITS_PANEL,
                  help="Deepest nesting accepted [default: 20000]."),
 ]
 MaxSizeOption = Annotated[
-    Optional[int],
+    int | None,
     typer.Option("--max-size", min=1, metavar="NODES", rich_help_panel=LIMITS_PANEL,
                  help="Largest expression built, in nodes [default: 2000000]."),
 ]
 MaxDigitsOption = Annotated[
-    Optional[int],
+    int | None,
     typer.Option("--max-digits", min=1, metavar="DIGITS", rich_help_panel=LIMITS_PANEL,
                  help="Most digits in a number [default: 10000]."),
 ]
@@ -198,7 +198,7 @@ def diff(
     wrt: WrtOption = None,
     order: OrderOption = 1,
     at: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--at", metavar="NAME=VALUE", help="Also give the derivative's value there (repeatable; x=1,y=2)."),
     ] = None,
     format: FormatOption = None,
@@ -300,8 +300,9 @@ def parse_command(
         parsed = parse(expr, functions=_function_names(functions))
     except CalcstepError as error:
         if _resolve_format(format) is Format.json:
-            from calcstep.render.json import error_to_dict
             import json
+
+            from calcstep.render.json import error_to_dict
 
             print(json.dumps(error_to_dict(expr, error), ensure_ascii=False))
         _print_error(error.render())
@@ -317,7 +318,7 @@ def parse_command(
 
 @app.command()
 def rules(
-    name: Annotated[Optional[str], typer.Argument(metavar="NAME", help="A rule to explain.")] = None,
+    name: Annotated[str | None, typer.Argument(metavar="NAME", help="A rule to explain.")] = None,
     format: FormatOption = None,
     ascii: AsciiOption = False,
 ) -> None:

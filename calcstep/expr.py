@@ -405,9 +405,9 @@ def neg(expr: Expr) -> Expr:
         rest = expr.factors[1:]
         if coefficient.value == -1 and not isinstance(rest[0], Num):
             return mul(*rest)
-        return Mul((Num(-coefficient.value, coefficient.decimal),) + rest)
+        return Mul((Num(-coefficient.value, coefficient.decimal), *rest))
     if isinstance(expr, Mul):
-        return Mul((MINUS_ONE,) + expr.factors)
+        return Mul((MINUS_ONE, *expr.factors))
     return Mul((MINUS_ONE, expr))
 
 
@@ -483,7 +483,7 @@ def substitute(expr: Expr, mapping: dict[Expr, Expr]) -> Expr:
             done[key] = node
         elif expanded:
             new_kids = tuple(done[id(kid)] for kid in kids)
-            changed = any(a is not b for a, b in zip(new_kids, kids))
+            changed = any(a is not b for a, b in zip(new_kids, kids, strict=False))
             done[key] = rebuild(node, new_kids) if changed else node
         else:
             stack.append((node, True))

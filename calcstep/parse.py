@@ -35,7 +35,6 @@ from calcstep.expr import (
     ONE,
     Apply,
     Call,
-    Const,
     Expr,
     Log,
     Mul,
@@ -230,7 +229,7 @@ def tables() -> Tables:
         grammar = read_grammar()
         from calcstep import _grammar_tables as kept
 
-        if kept.GRAMMAR == grammar:
+        if grammar == kept.GRAMMAR:
             _TABLES = Tables(
                 grammar=kept.GRAMMAR,
                 terminals=kept.TERMINALS,
@@ -342,15 +341,16 @@ def _postlex(
             _check_depth(text, openers, limits)
         elif kind == "RPAR":
             _close_bracket(text, token, openers)
-        elif kind == "NUMBER" and previous is not None and previous.type == "NUMBER":
-            if previous.end == token.start:
-                raise ParseError(
-                    f"malformed number '{text[previous.start:token.end]}'",
-                    text,
-                    previous.start,
-                    length=token.end - previous.start,
-                    hint="a number has at most one decimal point",
-                )
+        elif kind == "NUMBER" and previous is not None and previous.type == "NUMBER" and (
+            previous.end == token.start
+        ):
+            raise ParseError(
+                f"malformed number '{text[previous.start:token.end]}'",
+                text,
+                previous.start,
+                length=token.end - previous.start,
+                hint="a number has at most one decimal point",
+            )
         yield token
         previous = token
     if openers:
@@ -497,18 +497,30 @@ def _check_unknown_function(
     if not call_follows or any(p.type != "NAME" for p in pieces):
         return
     word = token.value
-    import difflib
-
-    candidates = sorted(words.functions | words.abstract)
-    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
-    close = close or difflib.get_close_matches(word.lower(), candidates, n=1, cutoff=0.6)
+    close = _closest(word, sorted(words.functions | words.abstract))
     if len(word) < 3 and not close:
         return
-    hint = f"did you mean {close[0]}?" if close else "declare it with --functions " + word
+    hint = f"did you mean {close}?" if close else "declare it with --functions " + word
     hint += " (to multiply, write " + "*".join(p.value for p in pieces) + "*(…))"
     raise ParseError(
         f"unknown function '{word}'", text, token.start, length=len(word), hint=hint
     )
+
+
+def _closest(word: str, candidates: list[str]) -> str | None:
+    """The known name `word` most likely misspells: the same name in another case,
+    then the same letters in another order (cso → cos), then the closest by edits."""
+    lowered = word.lower()
+    for candidate in candidates:
+        if candidate.lower() == lowered:
+            return candidate
+    for candidate in candidates:
+        if sorted(candidate) == sorted(lowered):
+            return candidate
+    import difflib  # only on this error path
+
+    close = difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 # ---------------------------------------------------------------------------
@@ -701,7 +713,7 @@ def _divide(left: Expr, right: Expr) -> Expr:
         if isinstance(left, Mul) and isinstance(left.factors[0], Num):
             coefficient = left.factors[0]
             scaled = Num(Fraction(coefficient.value) * factor, coefficient.decimal or right.decimal)
-            return Mul((scaled,) + left.factors[1:])
+            return Mul((scaled, *left.factors[1:]))
         return mul(Num(factor, right.decimal), left)
     if left == ONE and not (isinstance(left, Num) and left.decimal):
         return reciprocal(right)
@@ -841,6 +853,13 @@ def _syntax_error(text: str, token: Token, previous: Token | None, row: dict[str
             previous.start,
             length=previous.end - previous.start,
             hint=f"write {previous.value}(x)",
+        )
+    if after in ("AFUNC", "PRIME"):
+        return ParseError(
+            "an abstract function needs its argument in parentheses",
+            text,
+            previous.start,
+            hint="write f(x), or f'(x) for its derivative",
         )
     if after == "FUNC":
         return ParseError(

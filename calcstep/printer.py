@@ -19,12 +19,12 @@ from fractions import Fraction
 
 from calcstep.deep import deep
 from calcstep.expr import (
-    E,
     ONE,
     Add,
     Apply,
     Call,
     Const,
+    E,
     Expr,
     Log,
     Mul,
@@ -76,7 +76,7 @@ def decimal_text(value: Fraction | int) -> str | None:
     if digits == "0":
         return "0.0" if places else "0"
     point = len(digits) + exponent  # position of the decimal point within digits
-    if -6 <= exponent and point <= 21:
+    if exponent >= -6 and point <= 16:
         if exponent >= 0:
             return sign + digits + "0" * exponent + ".0"
         if point > 0:
@@ -275,7 +275,7 @@ def _negated(term: Expr) -> Expr | None:
             if isinstance(rest[0], Num):
                 return None
             return mul(*rest)
-        return Mul((Num(-coefficient.value, coefficient.decimal),) + rest)
+        return Mul((Num(-coefficient.value, coefficient.decimal), *rest))
     return None
 
 
@@ -302,8 +302,8 @@ class _PrettyPrinter(_Printer):
         if isinstance(coefficient, Num) and isinstance(coefficient.value, Fraction):
             # (3/2)·x/y is written 3x/(2y): the coefficient's denominator joins the rest
             value = coefficient.value
-            top = [Num(value.numerator)] + numerator[1:]
-            bottom = [Num(value.denominator)] + denominator
+            top = [Num(value.numerator), *numerator[1:]]
+            bottom = [Num(value.denominator), *denominator]
             return self.fraction_text(_drop_unit(top), bottom)
         return self.fraction_text(numerator, denominator)
 
@@ -323,11 +323,11 @@ class _PrettyPrinter(_Printer):
     def product(self, expr: Mul) -> tuple[str, int]:
         numerator, denominator = self.split_fraction(expr.factors)
         first = numerator[0] if numerator else None
-        if not denominator and isinstance(first, Num) and isinstance(first.value, Fraction):
-            if not first.decimal and len(numerator) > 1:
-                value = first.value
-                top = _drop_unit([Num(value.numerator)] + numerator[1:])
-                return self.fraction_text(top, [Num(value.denominator)]), PRODUCT
+        rational = isinstance(first, Num) and isinstance(first.value, Fraction) and not first.decimal
+        if not denominator and rational and len(numerator) > 1:
+            value = first.value
+            top = _drop_unit([Num(value.numerator), *numerator[1:]])
+            return self.fraction_text(top, [Num(value.denominator)]), PRODUCT
         if denominator:
             return self.fraction(numerator, denominator), PRODUCT
         return self.factors(expr.factors), PRODUCT
@@ -374,6 +374,7 @@ class _PrettyPrinter(_Printer):
                 or isinstance(right, Add)
                 or _is_root(right)
                 or (isinstance(right, Pow) and right.base == E)
+                or (isinstance(right, Call) and right.fn == "abs")
             )
         return _is_letterlike(left) and _is_letterlike(right)
 
@@ -394,7 +395,7 @@ class _PrettyPrinter(_Printer):
     def raise_to(self, base: Expr, exponent: Expr) -> str:
         if isinstance(base, Call) and base.fn in _POWER_ON_NAME and _small_int(exponent):
             # sin²(x): the power written on the function's name
-            return f"{base.fn}{self.superscript(exponent)}({self.render(base.arg)})"
+            return f"{display_name(base.fn)}{self.superscript(exponent)}({self.render(base.arg)})"
         base_text = self.at(base, POWER + 1)
         if _small_int(exponent) and not self.ascii_only:
             return base_text + self.superscript(exponent)
@@ -415,7 +416,7 @@ class _PrettyPrinter(_Printer):
     def call(self, expr: Call) -> tuple[str, int]:
         if expr.fn == "abs" and not self.ascii_only:
             return f"|{self.render(expr.arg)}|", ATOM
-        return f"{expr.fn}({self.render(expr.arg)})", ATOM
+        return f"{display_name(expr.fn)}({self.render(expr.arg)})", ATOM
 
     def logarithm(self, expr: Log) -> tuple[str, int]:
         base = expr.base
@@ -457,8 +458,8 @@ class _LatexPrinter(_Printer):
         first = numerator[0] if numerator else None
         if isinstance(first, Num) and isinstance(first.value, Fraction) and not first.decimal:
             value = first.value
-            top = _drop_unit([Num(abs(value.numerator))] + numerator[1:])
-            text = self.fraction(top, [Num(value.denominator)] + denominator)
+            top = _drop_unit([Num(abs(value.numerator)), *numerator[1:]])
+            text = self.fraction(top, [Num(value.denominator), *denominator])
             return ("-" + text if value < 0 else text), PRODUCT
         if denominator:
             return self.fraction(numerator, denominator), PRODUCT
@@ -522,6 +523,16 @@ class _LatexPrinter(_Printer):
         return rf"{latex_name(expr.fn)}{marks}\left({self.render(expr.arg)}\right)", ATOM
 
 
+def display_name(fn: str) -> str:
+    """How people write a function's name: asin → arcsin, asinh → arsinh."""
+    family = BY_NAME[fn].family if fn in BY_NAME else ""
+    if family == "inverse trig":
+        return "arc" + fn[1:]
+    if family == "inverse hyperbolic":
+        return "ar" + fn[1:]
+    return fn
+
+
 def _drop_unit(factors: list[Expr]) -> list[Expr]:
     """The factors without a leading plain 1 (1·x is written x), never empty."""
     if len(factors) > 1 and _is_plain_one(factors[0]):
@@ -530,7 +541,7 @@ def _drop_unit(factors: list[Expr]) -> list[Expr]:
 
 
 def _small_int(expr: Expr) -> bool:
-    return isinstance(expr, Num) and isinstance(expr.value, int) and 2 <= expr.value <= 99 and not expr.decimal
+    return isinstance(expr, Num) and isinstance(expr.value, int) and 1 <= expr.value <= 99 and not expr.decimal
 
 
 def _is_letterlike(expr: Expr) -> bool:

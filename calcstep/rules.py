@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from calcstep.expr import (
-    E,
     MINUS_ONE,
     ONE,
     ZERO,
     Apply,
     Call,
     Const,
+    E,
     Expr,
     Log,
     Mul,
@@ -253,7 +253,7 @@ def constant(expr: Expr, var: str, d: Derive) -> Step:
         notes = (
             Note(
                 f"{placeholders} {verb} held constant with respect to {{{len(names)}}}",
-                names + (Sym(var),),
+                (*names, Sym(var)),
             ),
         )
     return Step("constant", expr, ZERO, var, notes=notes)
@@ -293,7 +293,7 @@ def product(expr: Expr, var: str, d: Derive) -> Step:
             continue  # a constant factor contributes no sliver
         terms.append(mul(*factors[:i], part.result, *factors[i + 1 :]))
     given = tuple((f"f_{i + 1}", factor) for i, factor in enumerate(factors))
-    return Step("product-n", expr, add(*terms), var, parts, given + (("n", Num(len(factors))),))
+    return Step("product-n", expr, add(*terms), var, parts, (*given, ("n", Num(len(factors)))))
 
 
 def quotient(expr: Expr, var: str, d: Derive, g: Expr, h: Expr) -> Step:
@@ -459,9 +459,9 @@ def chain(expr: Expr, var: str, d: Derive, local: Callable[[Expr, str], Step]) -
     if len(stages) <= 2:
         outer = outers[0](previous)
         return Step("chain", expr, result, var, tuple(reversed(stages)),
-                    tuple(bindings) + (("outer", outer),))
+                    (*tuple(bindings), ("outer", outer)))
     return Step("chain-n", expr, result, var, tuple(reversed(stages)),
-                tuple(bindings) + (("n", Num(len(stages))),))
+                (*tuple(bindings), ("n", Num(len(stages)))))
 
 
 def _inner_names(expr: Expr, count: int) -> list[str]:

@@ -25,14 +25,13 @@ from fractions import Fraction
 from calcstep.deep import deep
 from calcstep.errors import DomainError, LimitError
 from calcstep.expr import (
-    E,
-    MINUS_ONE,
     ONE,
     ZERO,
     Add,
     Apply,
     Call,
     Const,
+    E,
     Expr,
     Log,
     Mul,
@@ -87,7 +86,7 @@ class _Simplifier:
         node = expr
         if kids:
             simple = tuple(self(kid) for kid in kids)
-            if any(a is not b for a, b in zip(simple, kids)):
+            if any(a is not b for a, b in zip(simple, kids, strict=False)):
                 node = rebuild(expr, simple)
         for _ in range(_MAX_REWRITES):
             rewritten = self.rewrite_once(node)
@@ -117,7 +116,7 @@ class _Simplifier:
             kids = new.children()
             if kids:
                 simple = tuple(self(kid) for kid in kids)
-                if any(a is not b for a, b in zip(simple, kids)):
+                if any(a is not b for a, b in zip(simple, kids, strict=False)):
                     new = rebuild(new, simple)
             return new
         return None
@@ -350,7 +349,7 @@ def _distribute(term: Expr) -> Expr:
     partial: list[list[Expr]] = [[]]
     for factor in term.factors:
         choices = factor.terms if isinstance(factor, Add) else (factor,)
-        partial = [prefix + [choice] for prefix in partial for choice in choices]
+        partial = [[*prefix, choice] for prefix in partial for choice in choices]
         if len(partial) > 256:  # not worth it: keep the product
             return term
     return add(*(mul(*prefix) for prefix in partial))
@@ -657,7 +656,7 @@ def _evaluate_power(node: Pow, s: _Simplifier) -> Expr | None:
         if b < 0:
             # an odd root of a negative number is real: (-2)^(1/3) = -(2^(1/3))
             return neg(Pow(_num(-b), exponent))
-        return _pull_out_perfect_powers(b, e)
+        return None
     magnitude = abs(e.numerator) * max(len(str(root.numerator)), len(str(root.denominator)))
     if magnitude > s.limits.max_digits:
         return None
@@ -699,23 +698,6 @@ def _newton_root(n: int, index: int) -> int:
         x = y
 
 
-def _pull_out_perfect_powers(b: Fraction, e: Fraction) -> Expr | None:
-    """√12 = 2√3: whole roots taken out of a root of a whole number."""
-    if b.denominator != 1 or e.numerator != 1 or b.numerator > 10**12:
-        return None
-    n, index = b.numerator, e.denominator
-    outside, inside = 1, n
-    factor = 2
-    while factor**index <= inside:
-        while inside % factor**index == 0:
-            inside //= factor**index
-            outside *= factor
-        factor += 1
-    if outside == 1:
-        return None
-    return mul(Num(outside), Pow(Num(inside), Num(e)))
-
-
 def _power_identities(node: Pow, s: _Simplifier) -> Expr | None:
     base, exponent = node.base, node.exp
     if isinstance(exponent, Num) and exponent.value == 1:
@@ -748,19 +730,22 @@ def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
 
 
 def _power_of_product(node: Pow, s: _Simplifier) -> Expr | None:
-    """(ab)ⁿ = aⁿbⁿ for whole n; for other n, positive factors come out: √(4x) = 2√x."""
+    """(ab)ⁿ = aⁿbⁿ for whole n, (4x)^(1/2) = 2√x for a positive factor; kept only when
+    it does not make the expression bigger ((2x)³ → 8x³, but (xy)² stays)."""
     product, n = node.base, node.exp
     if not isinstance(product, Mul):
         return None
     if _is_integer(n):
-        return mul(*(Pow(f, n) for f in product.factors))
-    positive = [f for f in product.factors if is_positive(f)]
-    if not positive:
-        return None
-    rest = [f for f in product.factors if not is_positive(f)]
-    if not rest:
-        return mul(*(Pow(f, n) for f in product.factors))
-    return mul(*(Pow(f, n) for f in positive), Pow(mul(*rest), n))
+        candidate = mul(*(Pow(f, n) for f in product.factors))
+    else:
+        positive = [f for f in product.factors if is_positive(f)]
+        if not positive:
+            return None
+        rest = [f for f in product.factors if not is_positive(f)]
+        candidate = mul(*(Pow(f, n) for f in positive), *([Pow(mul(*rest), n)] if rest else []))
+    if s.op_count(s.trial(candidate)) <= s.op_count(node):
+        return candidate
+    return None
 
 
 def _abs_even_power(node: Pow, s: _Simplifier) -> Expr | None:

@@ -11,7 +11,6 @@ from typing import Any
 
 from calcstep.engine import DiffReport, PointValue
 from calcstep.errors import CalcstepError
-from calcstep.expr import Sym
 from calcstep.printer import to_latex, to_pretty, to_text
 from calcstep.render import RenderOptions
 from calcstep.render.common import CANONICAL, explanation, formula, note_text, title

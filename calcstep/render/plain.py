@@ -20,21 +20,21 @@ from __future__ import annotations
 from calcstep.engine import DiffReport, PointValue
 from calcstep.expr import Sym
 from calcstep.render import RenderOptions
-from calcstep.rules import EVALUATED_SHOWN_UP_TO
 from calcstep.render.common import (
     Spelling,
+    at_inner,
     d_of,
     explanation,
     formula,
     given,
     instance,
-    at_inner,
     note_text,
     role,
     spelling_for,
     structural,
     title,
 )
+from calcstep.rules import EVALUATED_SHOWN_UP_TO
 from calcstep.steps import Derivation, Step
 
 INDENT = "   "
@@ -44,7 +44,7 @@ def render(report: DiffReport, options: RenderOptions = RenderOptions()) -> str:
     """The whole report as text (no trailing newline)."""
     spell = spelling_for(options.ascii)
     if not options.steps:
-        return "\n".join([spell.expr(report.result)] + _values(report, spell))
+        return "\n".join([spell.expr(report.result), *_values(report, spell)])
     lines = [_heading(report, spell)]
     lines += [f"note: {note_text(note, spell)}" for note in report.notes]
     for derivation in report.derivations:

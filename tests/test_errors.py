@@ -1,0 +1,118 @@
+"""Bad input gets a message in words, the place marked, a hint, exit status 2."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from calcstep.errors import ParseError
+from calcstep.parse import parse
+
+# (input, words the message must contain, offset of the caret)
+MALFORMED = [
+    ("(x+1", "never closed", 0),
+    ("((x)", "never closed", 0),
+    ("x+1)", "unmatched ')'", 3),
+    ("(x]", "does not match", 2),
+    ("|x", "never closed", 0),
+    ("x^", "missing operand after '^'", 1),
+    ("2*", "missing operand after '*'", 1),
+    ("x**", "missing operand after '^'", 1),
+    ("*x", "has nothing before it", 0),
+    ("2*/3", "missing operand between '*' and '/'", 2),
+    ("x + * y", "missing operand between '+' and '*'", 4),
+    ("(+)", "missing operand after '+'", 1),
+    ("()", "empty parentheses", 0),
+    ("", "empty expression", 0),
+    ("   ", "empty expression", 0),
+    ("2 3", "follows an operand", 2),
+    ("x $ y", "unexpected character '$'", 2),
+    ("x, y", "unexpected character ','", 1),
+    ("sin", "'sin' needs an argument", 0),
+    ("sin + 1", "'sin' needs an argument", 0),
+    ("2^sin x", "needs an argument in parentheses", 2),
+    ("sni(x)", "unknown function 'sni'", 0),
+    ("Sin(x)", "unknown function 'Sin'", 0),
+    ("foo(x)", "unknown function 'foo'", 0),
+    ("2.5.3", "malformed number", 0),
+    ("1/0", "division by zero", 0),
+    ("x/(2-2+0)/0", "division by zero", 0),
+    ("sin^2.5(x)", "whole number", 3),
+    ("ln^-1(x)", "no inverse", 0),
+    ("x = 2", "unexpected character '='", 2),
+    ("f'", "needs its argument in parentheses", 1),
+    ("x_", "subscript", 1),
+]
+
+
+@pytest.mark.parametrize(("text", "words", "offset"), MALFORMED)
+def test_malformed_input_is_located(text: str, words: str, offset: int) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    error = caught.value
+    assert words in error.message
+    assert error.position == offset, error.render()
+    shown = error.render()
+    assert "^" in shown.splitlines()[2]
+
+
+def test_caret_sits_under_the_place() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse("sin(x) + sni(x)")
+    lines = caught.value.render().splitlines()
+    assert lines[1] == "  sin(x) + sni(x)"
+    assert lines[2] == "           ^^^"
+    assert lines[3] == "hint: did you mean sin? (to multiply, write s*n*i*(…))"
+
+
+def test_unknown_function_suggests_the_closest_name() -> None:
+    for typo, meant in (("sqr(x)", "sqrt"), ("cso(x)", "cos"), ("tna(x)", "tan"), ("exo(x)", "exp")):
+        with pytest.raises(ParseError) as caught:
+            parse(typo)
+        assert f"did you mean {meant}?" in (caught.value.hint or ""), typo
+
+
+def test_deep_brackets_end_quickly_with_a_message() -> None:
+    text = "(" * 100_000 + "x" + ")" * 100_000
+    started = time.perf_counter()
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    assert time.perf_counter() - started < 1.0
+    assert "nested more than" in caught.value.message
+
+
+def test_huge_literal_is_refused_with_a_message() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse("1" * 20_000)
+    assert "digits" in caught.value.message
+    with pytest.raises(ParseError):
+        parse("x^1e99999999")
+
+
+def test_long_line_is_windowed_around_the_caret() -> None:
+    text = "x + " * 50 + "sni(x)" + " + x" * 50
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    lines = caught.value.render().splitlines()
+    assert len(lines[1]) <= 80
+    caret = lines[2].index("^")
+    assert lines[1][caret : caret + 3] == "sni"
+
+
+def test_cli_reports_on_stderr_with_status_2(cli) -> None:
+    run = cli("diff", "sin(x")
+    assert run.code == 2
+    assert run.out == ""
+    assert "never closed" in run.err
+    assert "Traceback" not in run.err
+    assert run.err.splitlines()[1] == "  sin(x"
+    assert run.err.splitlines()[2] == "     ^"
+
+
+@pytest.mark.parametrize("text", [bad for bad, _, _ in MALFORMED if bad.strip()])
+def test_cli_never_prints_a_traceback(cli, text: str) -> None:
+    run = cli("diff", text)
+    assert run.code == 2
+    assert "Traceback" not in run.err + run.out
+    assert run.err.startswith("error: ")

@@ -1,0 +1,166 @@
+"""How calcstep reads what people type: input ⇒ canonical reading."""
+
+from __future__ import annotations
+
+import pytest
+
+from calcstep.parse import parse
+from calcstep.printer import format_note, to_pretty, to_text
+
+READINGS = [
+    # numbers
+    ("3", "3"),
+    ("2.5", "2.5"),
+    (".5", "0.5"),
+    ("1e-3", "0.001"),
+    ("2E3", "2000.0"),
+    ("0.1", "0.1"),
+    # names
+    ("x", "x"),
+    ("t", "t"),
+    ("theta", "theta"),
+    ("alpha", "alpha"),
+    ("θ", "theta"),
+    ("α", "alpha"),
+    ("π", "pi"),
+    ("w1", "w1"),
+    ("x_1", "x_1"),
+    ("w_2", "w_2"),
+    ("θ1", "theta1"),
+    ("e", "e"),
+    ("pi", "pi"),
+    # operators and precedence
+    ("x + y", "x + y"),
+    ("x - y", "x - y"),
+    ("x*y", "x*y"),
+    ("x/y", "x/y"),
+    ("x^2", "x^2"),
+    ("x**2", "x^2"),
+    ("-x^2", "-x^2"),
+    ("2^3^x", "2^(3^x)"),
+    ("x^-1", "1/x"),
+    ("e^-x", "e^(-x)"),
+    ("2^-x^2", "2^(-x^2)"),
+    ("a - b + c", "a - b + c"),
+    ("-(x + 1)", "-(x + 1)"),
+    ("x - y - 2z", "x - y - 2*z"),
+    # implicit multiplication binds like *
+    ("2x", "2*x"),
+    ("3x^2", "3*x^2"),
+    ("2(x+1)", "2*(x + 1)"),
+    ("(x+1)(x-1)", "(x + 1)*(x - 1)"),
+    ("x sin(x)", "x*sin(x)"),
+    ("2 pi x", "2*pi*x"),
+    ("2sin(x)", "2*sin(x)"),
+    ("xy", "x*y"),
+    ("1/2x", "1/2*x"),
+    ("2x/3", "2/3*x"),
+    ("x/(2y)", "1/2*x/y"),
+    ("2πx", "2*pi*x"),
+    # functions with and without parentheses
+    ("sin(x)", "sin(x)"),
+    ("sin x", "sin(x)"),
+    ("sin 2x", "sin(2*x)"),
+    ("ln x^2", "ln(x^2)"),
+    ("sin x cos x", "sin(x)*cos(x)"),
+    ("2 sin x cos x", "2*sin(x)*cos(x)"),
+    ("sin^2 x", "sin(x)^2"),
+    ("sin²(x)", "sin(x)^2"),
+    ("sin^2(x) + cos^2(x)", "sin(x)^2 + cos(x)^2"),
+    ("sin^-1(x)", "asin(x)"),
+    ("sin^(-1)(x)", "asin(x)"),
+    ("tan^-1 x", "atan(x)"),
+    ("sinx", "sin(x)"),
+    ("xsin(x)", "x*sin(x)"),
+    ("|x|", "abs(x)"),
+    ("abs(x)", "abs(x)"),
+    ("|x - 1| + |x|", "abs(x - 1) + abs(x)"),
+    ("x|x|", "x*abs(x)"),
+    ("√x", "sqrt(x)"),
+    ("√(x+1)", "sqrt(x + 1)"),
+    ("∛x", "cbrt(x)"),
+    ("sqrt(x)", "sqrt(x)"),
+    ("cbrt(x)", "cbrt(x)"),
+    ("exp(x)", "e^x"),
+    ("[x + 1]^2", "(x + 1)^2"),
+    # Unicode operators and powers
+    ("x²", "x^2"),
+    ("x³", "x^3"),
+    ("x⁻¹", "1/x"),
+    ("2·x", "2*x"),
+    ("3×x", "3*x"),
+    ("x − 1", "x - 1"),
+    ("6÷x", "6/x"),
+    # the function vocabulary
+    ("tan(x) + sec(x) + csc(x) + cot(x)", "tan(x) + sec(x) + csc(x) + cot(x)"),
+    ("asin(x) + acos(x) + atan(x)", "asin(x) + acos(x) + atan(x)"),
+    ("acot(x) + asec(x) + acsc(x)", "acot(x) + asec(x) + acsc(x)"),
+    ("arcsin(x) + arccos(x) + arctan(x)", "asin(x) + acos(x) + atan(x)"),
+    ("sinh(x) + cosh(x) + tanh(x)", "sinh(x) + cosh(x) + tanh(x)"),
+    ("sech(x) + csch(x) + coth(x)", "sech(x) + csch(x) + coth(x)"),
+    ("asinh(x) + acosh(x) + atanh(x)", "asinh(x) + acosh(x) + atanh(x)"),
+    ("arsinh(x) + arcosh(x) + artanh(x)", "asinh(x) + acosh(x) + atanh(x)"),
+    ("acoth(x) + asech(x) + acsch(x)", "acoth(x) + asech(x) + acsch(x)"),
+    ("ln(x)", "ln(x)"),
+    ("log(x)", "ln(x)"),
+    ("log10(x)", "log10(x)"),
+    ("log2(x)", "log2(x)"),
+    ("log_2(x)", "log2(x)"),
+    ("log_3(x)", "log_3(x)"),
+    ("log_b(x)", "log_b(x)"),
+    ("sigmoid(x)", "sigmoid(x)"),
+    ("softplus(x)", "softplus(x)"),
+    ("relu(x)", "relu(x)"),
+    # abstract functions, as in the lesson
+    ("f(x)", "f(x)"),
+    ("f(g(x))", "f(g(x))"),
+    ("g(h(x))", "g(h(x))"),
+    ("g(x)*h(x)", "g(x)*h(x)"),
+    ("f'(x)", "f'(x)"),
+    ("f''(g(x))", "f''(g(x))"),
+    ("f", "f"),
+    ("x(x + 1)", "x*(x + 1)"),
+]
+
+
+@pytest.mark.parametrize(("text", "canonical"), READINGS)
+def test_reading(text: str, canonical: str) -> None:
+    assert to_text(parse(text).expr) == canonical
+
+
+def test_declared_functions_are_abstract() -> None:
+    assert to_text(parse("u(v(x))", functions={"u", "v"}).expr) == "u(v(x))"
+    assert to_text(parse("u(x)").expr) == "u*x"
+
+
+def test_multi_letter_declared_function() -> None:
+    assert to_text(parse("phi(x^2)", functions={"phi"}).expr) == "phi(x^2)"
+
+
+NOTES = [
+    ("1/2x", "'1/2x' was read as (1/2)·x"),
+    ("sin^-1(x)", "'sin^-1' was read as the inverse function arcsin(x), not 1/sin"),
+    ("xy", "'xy' was read as the product xy"),
+    ("log(x)", "'log' was read as the natural logarithm ln(x)"),
+    ("sin 2x", "'sin 2x' was read as sin(2x)"),
+    ("x^1/2", "'x^1/2' was read as (x¹)/2; for a fractional power write the exponent in parentheses"),
+]
+
+
+@pytest.mark.parametrize(("text", "note"), NOTES)
+def test_surprising_readings_are_noted(text: str, note: str) -> None:
+    notes = [format_note(n, to_pretty) for n in parse(text).notes]
+    assert note in notes
+
+
+def test_unsurprising_readings_have_no_notes() -> None:
+    for text in ("sin(x^2)", "2x + 1", "x/2", "sin(x)cos(x)", "sqrt(x)"):
+        assert parse(text).notes == (), text
+
+
+def test_exact_numbers() -> None:
+    from fractions import Fraction
+
+    assert parse("0.1").expr.value == Fraction(1, 10)
+    assert parse("1e309").expr.value == 10**309
+    assert parse("2/4").expr.value == Fraction(1, 2)

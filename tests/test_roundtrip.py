@@ -1,0 +1,27 @@
+"""The canonical text reads back as the same expression, for every expression."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+
+from calcstep.parse import parse
+from calcstep.printer import to_latex, to_pretty, to_text
+
+from strategies import expressions
+
+
+@settings(max_examples=400, deadline=None)
+@given(expressions)
+def test_canonical_text_round_trips(expr) -> None:
+    text = to_text(expr)
+    assert parse(text).expr == expr, text
+
+
+@settings(max_examples=200, deadline=None)
+@given(expressions)
+def test_every_printer_handles_every_expression(expr) -> None:
+    assert to_pretty(expr)
+    assert to_pretty(expr, ascii=True).isascii()
+    assert to_text(expr).isascii()
+    latex = to_latex(expr)
+    assert latex.count("{") == latex.count("}")
