@@ -11,7 +11,6 @@ is turned into a LimitError all the same, as a last guard.
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -25,20 +24,27 @@ _FRAMES_PER_LEVEL = 12
 _STACK_BYTES = 1 << 30
 _SHALLOW = 150
 
-_local = threading.local()
+class _State:
+    """Whether this thread already runs with a deep stack (set only in such threads)."""
+
+    deep_thread: object = None
 
 
 def run_deep(depth: int, function: Callable[..., T], *args: object, **kwargs: object) -> T:
     """`function(*args, **kwargs)`, given stack for input nested `depth` deep.
 
     Runs in place when `depth` is small or a deep stack is already in use."""
-    if depth <= _SHALLOW or getattr(_local, "deep", False):
+    if depth <= _SHALLOW:
+        return _guarded(function, *args, **kwargs)
+    import threading  # only deep input pays for it
+
+    if _State.deep_thread is threading.current_thread():
         return _guarded(function, *args, **kwargs)
     result: list[T] = []
     failure: list[BaseException] = []
 
     def target() -> None:
-        _local.deep = True
+        _State.deep_thread = threading.current_thread()
         try:
             result.append(_guarded(function, *args, **kwargs))
         except BaseException as error:  # handed to the calling thread, re-raised there

@@ -60,6 +60,10 @@ class Expr:
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
 
+    def __repr__(self) -> str:
+        values = ", ".join(repr(value) for value in self.fields())
+        return f"{type(self).__name__}({values})"
+
     @property
     def free_vars(self) -> frozenset[str]:
         """Names of the variables this expression depends on."""
@@ -137,7 +141,7 @@ def _init_branch(node: Expr, key: object, kids: tuple[Expr, ...]) -> None:
     object.__setattr__(node, "_depth", depth + 1)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Num(Expr):
     """An exact rational number.  `decimal` remembers that the input wrote it as a
     decimal (0.5), so output can write it the same way; it does not take part in
@@ -160,7 +164,7 @@ class Num(Expr):
         return (self.value,)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Sym(Expr):
     """A variable, or a letter standing for an unknown constant (`n` in `x^n`)."""
 
@@ -177,7 +181,7 @@ class Sym(Expr):
         return (self.name,)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Const(Expr):
     """A named mathematical constant with a known value: `e` or `pi`."""
 
@@ -194,7 +198,7 @@ class Const(Expr):
         return (self.name,)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Add(Expr):
     """A sum of two or more terms."""
 
@@ -214,7 +218,7 @@ class Add(Expr):
         return self.terms
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Mul(Expr):
     """A product of two or more factors; a factor with a negative exponent divides."""
 
@@ -234,7 +238,7 @@ class Mul(Expr):
         return self.factors
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Pow(Expr):
     """`base ^ exp`.  Square and cube roots are the exponents 1/2 and 1/3."""
 
@@ -255,7 +259,7 @@ class Pow(Expr):
         return (self.base, self.exp)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Call(Expr):
     """A known one-argument function applied to an argument: `sin(u)`, `ln(u)`.
     `fn` is the canonical name from calcstep.functions."""
@@ -277,7 +281,7 @@ class Call(Expr):
         return (self.arg,)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Log(Expr):
     """The logarithm of `arg` to a base other than e: log_b(u) = ln(u)/ln(b)."""
 
@@ -298,7 +302,7 @@ class Log(Expr):
         return (self.arg, self.base)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Apply(Expr):
     """An abstract function such as `f(u)`, or its `order`-th derivative f'(u), f''(u)."""
 

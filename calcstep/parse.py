@@ -21,12 +21,12 @@ Reading a text is one pass of four small machines:
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from calcstep import functions as vocabulary
@@ -49,10 +49,13 @@ from calcstep.expr import (
 )
 from calcstep.limits import DEFAULT_LIMITS, Limits
 
-_HERE = Path(__file__).resolve().parent
+_HERE = os.path.dirname(os.path.abspath(__file__))
 # Installed wheels carry the grammar inside the package; a source checkout has it
-# at the top of the repository.
-GRAMMAR_PATHS = (_HERE / "grammar" / "calcstep.lark", _HERE.parent / "grammar" / "calcstep.lark")
+# at the top of the repository.  (os.path, not pathlib: pathlib costs 3 ms of start-up.)
+GRAMMAR_PATHS = (
+    os.path.join(_HERE, "grammar", "calcstep.lark"),
+    os.path.join(os.path.dirname(_HERE), "grammar", "calcstep.lark"),
+)
 
 # Raw terminals the post-lexer turns into declared ones.
 _RAW_TERMINALS = ("WORD", "BAR")
@@ -137,9 +140,10 @@ class Tables:
 def read_grammar() -> str:
     """The text of grammar/calcstep.lark (installed copy first, then the checkout)."""
     for path in GRAMMAR_PATHS:
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    raise FileNotFoundError("calcstep.lark not found in " + ", ".join(map(str, GRAMMAR_PATHS)))
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as grammar:
+                return grammar.read()
+    raise FileNotFoundError("calcstep.lark not found in " + ", ".join(GRAMMAR_PATHS))
 
 
 def compile_grammar(grammar: str) -> Tables:
@@ -194,10 +198,10 @@ def compile_grammar(grammar: str) -> Tables:
     )
 
 
-def write_tables(path: Path | None = None) -> Path:
+def write_tables(path: str | None = None) -> str:
     """Compile the grammar and write calcstep/_grammar_tables.py; returns its path."""
     tables = compile_grammar(read_grammar())
-    path = path or _HERE / "_grammar_tables.py"
+    path = path or os.path.join(_HERE, "_grammar_tables.py")
     body = [
         '"""LALR(1) tables compiled by Lark from grammar/calcstep.lark.',
         "",
@@ -215,7 +219,8 @@ def write_tables(path: Path | None = None) -> Path:
         ")",
         "",
     ]
-    path.write_text("\n".join(body), encoding="utf-8")
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("\n".join(body))
     return path
 
 

@@ -27,7 +27,6 @@ from calcstep.expr import (
     E,
     Expr,
     Log,
-    Mul,
     Note,
     Num,
     Pow,
@@ -36,6 +35,7 @@ from calcstep.expr import (
     is_num,
     mul,
     neg,
+    split_coefficient,
     substitute,
 )
 from calcstep.functions import BY_NAME, FUNCTIONS
@@ -100,7 +100,7 @@ def _catalogue() -> dict[str, Rule]:
             "Scaling a function by c scales every change in it, and so its rate, by c.",
             "{c} is a constant factor: it scales every change of {u}, so it waits outside "
             "while {u} is differentiated.",
-            lambda: (mul(c, f), mul(c, _f("f", order=1))),
+            lambda: (mul(c, _f("u")), mul(c, _f("u", order=1))),
         ),
         Rule(
             "sum", "sum rule", "combinations",
@@ -452,16 +452,31 @@ def chain(expr: Expr, var: str, d: Derive, local: Callable[[Expr, str], Step]) -
                  stage.notes, evaluated)
         )
         rates.append(evaluated)
-    # the product, outermost rate first, as the formula writes it; a rate's sign or
-    # constant factor leads the product (−cos(u)·…, not cos(u)·(−1)·…)
-    factors = [f for rate in reversed(rates) for f in (rate.children() if isinstance(rate, Mul) else (rate,))]
-    result = mul(*[f for f in factors if isinstance(f, Num)], *[f for f in factors if not isinstance(f, Num)])
+    result = _product_of_rates(list(reversed(rates)))
     if len(stages) <= 2:
         outer = outers[0](previous)
         return Step("chain", expr, result, var, tuple(reversed(stages)),
                     (*tuple(bindings), ("outer", outer)))
     return Step("chain-n", expr, result, var, tuple(reversed(stages)),
                 (*tuple(bindings), ("n", Num(len(stages)))))
+
+
+def _product_of_rates(rates: list[Expr]) -> Expr:
+    """The local rates multiplied, outermost first, as the formula writes them; a
+    minus sign in any rate is moved to the front (−cos(u)·…, not cos(u)·(−1)·…)."""
+    negative = False
+    factors: list[Expr] = []
+    for rate in rates:
+        coefficient, rest = split_coefficient(rate)
+        if coefficient < 0:
+            negative = not negative
+            coefficient = -coefficient
+        if coefficient != 1:
+            factors.append(Num(coefficient))
+        if rest != ONE:
+            factors.append(rest)
+    product = mul(*factors)
+    return neg(product) if negative else product
 
 
 def _inner_names(expr: Expr, count: int) -> list[str]:

@@ -352,7 +352,21 @@ def _distribute(term: Expr) -> Expr:
         partial = [[*prefix, choice] for prefix in partial for choice in choices]
         if len(partial) > 256:  # not worth it: keep the product
             return term
-    return add(*(mul(*prefix) for prefix in partial))
+    return add(*(_multiply_out(prefix) for prefix in partial))
+
+
+def _multiply_out(factors: list[Expr]) -> Expr:
+    """A product of the pieces of a multiplied-out term, its numbers multiplied
+    (-1·1 is -1): part of multiplying out, not a step of its own."""
+    coefficient = Fraction(1)
+    rest = []
+    for factor in factors:
+        value, body = split_coefficient(factor)
+        coefficient *= Fraction(value)
+        if body != ONE:
+            rest.append(body)
+    decimal = _decimal(*factors) or any(isinstance(f, Mul) and _decimal(f.factors[0]) for f in factors)
+    return mul(_num(coefficient, decimal), *rest) if coefficient != 1 else mul(*rest)
 
 
 def _factor_common(node: Add, s: _Simplifier) -> Expr | None:

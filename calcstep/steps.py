@@ -17,7 +17,7 @@ from calcstep.expr import Expr, Note
 Spell = Callable[[Expr], str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Step:
     """One rule application: d/d`var` `target` = `result`.
 
@@ -45,7 +45,7 @@ class Step:
         return total
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Derivation:
     """One order of a derivative: d/d`var` of `target`, derived by `steps` to the raw
     `steps.result`, then simplified by `simplification` to `result`."""

@@ -1,0 +1,178 @@
+"""The command line as a user meets it: output, formats, batches and exit statuses."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from calcstep.parse import parse
+
+from conftest import assert_snapshot
+
+SCHEMA = json.loads(
+    (Path(__file__).parent.parent / "calcstep" / "schemas" / "diff.schema.json").read_text()
+)
+
+README_EXAMPLES = ["sin(x^2)", "x^2*sin(x)", "(x+1)/(x-1)", "x^x", "f(g(h(x)))"]
+
+
+@pytest.mark.parametrize("text", README_EXAMPLES)
+def test_plain_derivation_snapshot(cli, text: str) -> None:
+    run = cli("diff", text, "--format", "plain")
+    assert run.code == 0, run.err
+    name = "plain_" + "".join(ch if ch.isalnum() else "_" for ch in text) + ".txt"
+    assert_snapshot(name, run.out)
+
+
+def test_plain_output_without_a_terminal_is_the_default(cli) -> None:
+    assert cli("diff", "sin(x^2)").out == cli("diff", "sin(x^2)", "-f", "plain").out
+
+
+def test_plain_output_has_no_escape_codes(cli) -> None:
+    run = cli("diff", "x^2*sin(x)", "--explain")
+    assert "\x1b" not in run.out
+
+
+def test_ascii_output_is_ascii(cli) -> None:
+    run = cli("diff", "sin(x^2)*sqrt(x)", "--ascii")
+    assert run.code == 0
+    assert run.out.isascii()
+    assert run.out.strip().endswith("= 2*x^(3/2)*cos(x^2) + sin(x^2)/(2*sqrt(x))")
+
+
+def test_explain_says_why_each_rule_applies(cli) -> None:
+    run = cli("diff", "sin(x^2)", "--explain")
+    assert "why: sin(x²) is a composition" in run.out
+
+
+def test_result_alone(cli) -> None:
+    run = cli("diff", "sin(x^2)", "--no-steps")
+    assert run.out == "2x·cos(x²)\n"
+    assert cli("diff", "sin(x^2)", "--no-steps", "--ascii").out == "2*x*cos(x^2)\n"
+
+
+def test_expressions_may_begin_with_a_minus_sign(cli) -> None:
+    assert cli("diff", "-x^2", "--no-steps").out == "−2x\n"
+    assert cli("diff", "-w^2", "--no-steps").out == "−2w\n"
+    assert cli("diff", "-n^3", "-n", "2", "--no-steps").out == "−6n\n"
+    assert cli("diff", "-w", "t", "-t^2", "--no-steps").out == "−2t\n"
+    assert cli("diff", "--no-steps", "--", "-x^2").out == "−2x\n"
+
+
+def test_order_and_variable(cli) -> None:
+    run = cli("diff", "x^3*y^2", "--wrt", "y", "--order", "2", "--no-steps", "--ascii")
+    assert run.out == "2*x^3\n"
+    run = cli("diff", "x^4", "-n", "3", "-f", "plain")
+    assert "order 2: d/dx [4x³]" in run.out
+    assert run.out.strip().endswith("d³/dx³ x⁴ = 24x")
+
+
+def test_value_at_a_point(cli) -> None:
+    run = cli("diff", "sin(x^2)", "--at", "x=2", "--no-steps")
+    assert run.out.splitlines()[1] == "at x = 2: 4·cos(4) ≈ -2.61457448345"
+    run = cli("diff", "x*y", "--wrt", "x", "--at", "x=1,y=3", "--at", "x=2,y=pi", "--no-steps")
+    assert run.out.splitlines()[1:] == ["at x = 1, y = 3: 3", "at x = 2, y = π: π ≈ 3.14159265359"]
+
+
+def test_value_where_the_derivative_is_undefined(cli) -> None:
+    for text, point, reason in (
+        ("abs(x)", "x=0", "the derivative is undefined there"),
+        ("ln(x)", "x=-1", "the function is undefined there"),
+        ("1/x", "x=0", "the function is undefined there"),
+    ):
+        run = cli("diff", text, "--at", point, "--no-steps")
+        assert run.code == 0
+        assert reason in run.out, (text, run.out)
+        assert "nan" not in run.out and "inf" not in run.out
+
+
+def test_json_matches_the_schema(cli) -> None:
+    for text in [*README_EXAMPLES, "x^2 + y", "1/2x", "sin(x", "abs(x)"]:
+        run = cli("diff", text, "--format", "json", "--at", "x=2,y=1")
+        record = json.loads(run.out)
+        jsonschema.validate(record, SCHEMA)
+
+
+def test_json_result_reads_back(cli) -> None:
+    record = json.loads(cli("diff", "x^2*e^(-x)/(1+x)", "-f", "json").out)
+    assert parse(record["result"]).expr is not None
+    assert record["variable"] == "x" and record["order"] == 1
+    assert record["steps"]["rule"] == "quotient"
+    assert record["steps"]["substeps"][0]["rule"] == "product"
+
+
+def test_json_higher_orders_list_every_order(cli) -> None:
+    record = json.loads(cli("diff", "sin(x)", "-n", "3", "-f", "json").out)
+    jsonschema.validate(record, SCHEMA)
+    assert [o["result"] for o in record["orders"]] == ["cos(x)", "-sin(x)", "-cos(x)"]
+
+
+def test_batch_keeps_every_line_in_order(cli) -> None:
+    lines = ["x^2", "# a comment", "", "sin(x", "e^x", "   ", "2x +", "ln(x)"]
+    run = cli("diff", "-", "-f", "json", stdin="\n".join(lines) + "\n")
+    assert run.code == 2
+    records = [json.loads(line) for line in run.out.splitlines()]
+    assert [r["input"] for r in records] == ["x^2", "sin(x", "e^x", "2x +", "ln(x)"]
+    assert [r["error"] is None for r in records] == [True, False, True, False, True]
+    for record in records:
+        jsonschema.validate(record, SCHEMA)
+
+
+def test_batch_plain_gives_one_line_per_expression(cli) -> None:
+    run = cli("diff", "-", "--no-steps", stdin="x^2\nsin(x\nx^3\n")
+    assert run.out.splitlines() == ["2x", "error: '(' is never closed", "3x²"]
+    assert run.code == 2
+    assert "never closed" in run.err
+
+
+def test_bad_options_exit_2(cli) -> None:
+    assert cli("diff", "x^2", "--wrt", "2x").code == 2
+    assert cli("diff", "x^2", "--format", "yaml").code == 2
+    assert cli("diff", "x^2", "--at", "x").code == 2
+    assert cli("diff", "x*y", "--at", "x=1").code == 2
+    assert cli("diff", "a*b").code == 2
+    assert cli("diff", "x^2", "--wrt", "pi").code == 2
+
+
+def test_parse_shows_the_reading(cli) -> None:
+    run = cli("parse", "1/2x")
+    assert run.out.splitlines() == [
+        "read as:    x/2",
+        "canonical:  1/2*x",
+        "note: '1/2x' was read as (1/2)·x",
+    ]
+    tree = cli("parse", "sin(x^2)", "--tree").out
+    assert "└─ power" in tree and "function sin" in tree
+    record = json.loads(cli("parse", "sin^-1(x)", "-f", "json").out)
+    assert record["expression"] == "asin(x)"
+    assert "inverse" in record["notes"][0]
+
+
+def test_rules_lists_every_rule(cli) -> None:
+    from calcstep.rules import RULES
+
+    run = cli("rules")
+    assert run.code == 0
+    for rule_id in RULES:
+        assert rule_id in run.out
+    assert cli("rules", "no-such-rule").code == 2
+
+
+def test_version(cli) -> None:
+    from calcstep import __version__
+
+    assert cli("--version").out.strip() == f"calcstep {__version__}"
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+def test_json_pipes_through_jq() -> None:
+    from conftest import run_cli
+
+    out = run_cli("diff", "-", "-f", "json", stdin="sin(x^2)\nx^3\n").out
+    result = subprocess.run(["jq", "-r", ".result"], input=out, capture_output=True, text=True)
+    assert result.stdout.splitlines() == ["2*x*cos(x^2)", "3*x^2"]
