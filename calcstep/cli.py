@@ -47,7 +47,7 @@ WrtOption = Annotated[
     typer.Option("--wrt", "-w", metavar="VAR", help="Variable to differentiate by (default: the only one, else x)."),
 ]
 OrderOption = Annotated[
-    int, typer.Option("--order", "-n", min=0, metavar="N", help="Differentiate N times.")
+    int, typer.Option("--order", "-n", min=1, metavar="N", help="Differentiate N times.")
 ]
 FormatOption = Annotated[
     Format | None,
@@ -164,6 +164,15 @@ def _usage_error(message: str, hint: str | None = None) -> None:
     raise typer.Exit(2)
 
 
+def _out_of_room():
+    from calcstep.errors import LimitError
+
+    return LimitError(
+        "the expression needs more memory than is available",
+        hint="lower --max-size to stop such inputs earlier",
+    )
+
+
 def _print_error(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -225,62 +234,143 @@ def diff(
     emit = _Emitter(chosen, options, _color(no_color))
     failed = False
     batch = expr == "-"
-    for index, text in enumerate(_expressions(expr)):
+    ahead = _read_ahead() if batch else None
+    texts = ahead if ahead is not None else _expressions(expr)
+    for text in _with_progress(ahead, texts):
         try:
             report = differentiate(
                 text, wrt=wrt, order=order, at=points, functions=names, limits=limits
             )
         except CalcstepError as error:
             failed = True
-            emit.error(text, error, batch, index)
+            emit.error(text, error, batch)
             continue
-        emit.report(report, batch, index)
-    emit.finish()
+        except (MemoryError, RecursionError):
+            failed = True
+            emit.error(text, _out_of_room(), batch)
+            continue
+        emit.report(report)
     if failed:
         raise typer.Exit(2)
 
 
 class _Emitter:
-    """Writes reports in one format, flushing each so a pipe sees results as they come."""
+    """Writes reports in one format, flushing each so a pipe sees results as they come.
+
+    One method per format writes a report; errors go to stderr with the place
+    marked and, in a batch, also take the failed line's place in the output."""
 
     def __init__(self, chosen: Format, options, color: bool) -> None:
         self.format = chosen
         self.options = options
         self.color = color
+        self.count = 0
+        self._console = None
 
-    def report(self, report, batch: bool, index: int) -> None:
-        if self.format is Format.json:
-            from calcstep.render.json import report_to_dict
+    def report(self, report) -> None:
+        writers = {
+            Format.json: self._json_report,
+            Format.plain: self._plain_report,
+            Format.rich: self._rich_report,
+            Format.latex: self._latex_report,
+            Format.markdown: self._markdown_report,
+        }
+        writers[self.format](report)
+        self.count += 1
 
-            self._json(report_to_dict(report, self.options))
-            return
-        if batch and index and self.options.steps:
-            print()
-        print(self._text(report), flush=True)
-
-    def _text(self, report) -> str:
-        from calcstep.render import plain
-
-        return plain.render(report, self.options)
-
-    def error(self, text: str, error, batch: bool, index: int) -> None:
+    def error(self, text: str, error, batch: bool) -> None:
         if self.format is Format.json:
             from calcstep.render.json import error_to_dict
 
             self._json(error_to_dict(text, error))
         elif batch:
-            if index and self.options.steps:
-                print()
-            print(f"error: {error.message}", flush=True)
+            marks = {Format.latex: "% error: ", Format.markdown: "> **Error:** "}
+            self._separate()
+            print(f"{marks.get(self.format, 'error: ')}{error.message}", flush=True)
+        self.count += 1
         _print_error(error.render())
+
+    def _separate(self) -> None:
+        if self.count and (self.options.steps or self.format in (Format.latex, Format.markdown)):
+            print()
+
+    def _json_report(self, report) -> None:
+        from calcstep.render.json import report_to_dict
+
+        self._json(report_to_dict(report, self.options))
+
+    def _plain_report(self, report) -> None:
+        from calcstep.render import plain
+
+        self._separate()
+        print(plain.render(report, self.options), flush=True)
+
+    def _latex_report(self, report) -> None:
+        from calcstep.render import latex
+
+        self._separate()
+        print(latex.render(report, self.options), flush=True)
+
+    def _markdown_report(self, report) -> None:
+        from calcstep.render import markdown
+
+        self._separate()
+        print(markdown.render(report, self.options), flush=True)
+
+    def _rich_report(self, report) -> None:
+        from calcstep.render import rich as rich_render
+
+        console = self._rich_console()
+        if self.count and self.options.steps:
+            console.print()
+        console.print(rich_render.render(report, self.options))
+        console.file.flush()
+
+    def _rich_console(self):
+        if self._console is None:
+            self._console = _console(self.color, stderr=False)
+        return self._console
 
     def _json(self, record: dict) -> None:
         import json
 
         print(json.dumps(record, ensure_ascii=False), flush=True)
 
-    def finish(self) -> None:
-        sys.stdout.flush()
+
+def _console(color: bool, stderr: bool):
+    """A Rich console for the terminal: no colour when asked (or NO_COLOR is set),
+    no guessing at highlights in mathematics."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, no_color=not color, highlight=False, emoji=False)
+
+
+def _with_progress(texts: list[str] | None, source):
+    """The expressions, with a progress bar on stderr when a long batch runs with
+    stderr on a terminal and stdout elsewhere (a bar between results would garble
+    them).  `texts` is the whole batch when it was read ahead, else None."""
+    if texts is None or len(texts) < 20 or not sys.stderr.isatty() or sys.stdout.isatty():
+        yield from source
+        return
+    from rich.progress import Progress
+
+    with Progress(console=_console(True, stderr=True), transient=True) as progress:
+        task = progress.add_task("differentiating", total=len(texts))
+        for text in texts:
+            yield text
+            progress.advance(task)
+
+
+def _read_ahead() -> list[str] | None:
+    """The whole of stdin when it is a regular file (so a progress bar knows the
+    total); None for a pipe, which is read line by line as it arrives."""
+    import stat
+
+    try:
+        regular = stat.S_ISREG(os.fstat(sys.stdin.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return list(_expressions("-")) if regular else None
 
 
 @app.command("parse")
@@ -321,6 +411,7 @@ def rules(
     name: Annotated[str | None, typer.Argument(metavar="NAME", help="A rule to explain.")] = None,
     format: FormatOption = None,
     ascii: AsciiOption = False,
+    no_color: NoColorOption = False,
 ) -> None:
     """List every differentiation rule with its formula, or explain one."""
     from calcstep.render import catalogue
@@ -334,8 +425,58 @@ def rules(
         print(json.dumps(catalogue.to_dict(name), ensure_ascii=False, indent=2))
     elif chosen is Format.markdown:
         print(catalogue.markdown(name))
+    elif chosen is Format.rich:
+        _console(_color(no_color), stderr=False).print(catalogue.render_rich(name, ascii=ascii))
     else:
         print(catalogue.render(name, ascii=ascii))
+
+
+@app.command()
+def check(
+    expr: Annotated[str, typer.Argument(metavar="EXPR", help="The function to differentiate.")],
+    answer: Annotated[str, typer.Argument(metavar="ANSWER", help="The derivative to check.")],
+    wrt: WrtOption = None,
+    order: OrderOption = 1,
+    format: FormatOption = None,
+    ascii: AsciiOption = False,
+    functions: FunctionsOption = None,
+    max_length: MaxLengthOption = None,
+    max_depth: MaxDepthOption = None,
+    max_size: MaxSizeOption = None,
+    max_digits: MaxDigitsOption = None,
+) -> None:
+    """Is ANSWER the derivative of EXPR?  Exit 0 when it is, 1 when it is not (with
+    the mistake named where it is a classic one), 2 for bad input."""
+    from calcstep.check import check_answer
+    from calcstep.errors import CalcstepError
+    from calcstep.render import check as check_render
+
+    chosen = _resolve_format(format)
+    try:
+        report = check_answer(
+            expr,
+            answer,
+            wrt=wrt,
+            order=order,
+            functions=_function_names(functions),
+            limits=_limits(max_length, max_depth, max_size, max_digits),
+        )
+    except CalcstepError as error:
+        if chosen is Format.json:
+            import json
+
+            from calcstep.render.json import error_to_dict
+
+            print(json.dumps(error_to_dict(answer, error), ensure_ascii=False))
+        _print_error(error.render())
+        raise typer.Exit(2) from None
+    if chosen is Format.json:
+        import json
+
+        print(json.dumps(check_render.to_dict(report), ensure_ascii=False))
+    else:
+        print(check_render.render(report, ascii=ascii))
+    raise typer.Exit(0 if report.correct else 1)
 
 
 # -- argv --------------------------------------------------------------------
@@ -363,9 +504,10 @@ def protect_expressions(argv: list[str], words: frozenset[str], valued: frozense
 
     `calcstep diff "-x^2"` must work as typed, but Click would read "-x^2" as the
     option cluster -x -^ -2, and "-w^2" as -w with the value "^2".  An argument
-    that begins with '-' and is not exactly an option (or --option=value) is an
-    expression: it is passed on with a leading space, which the expression reader
-    ignores and Click does not take for an option.  Values of options are left
+    that begins with a single '-' and is not exactly an option is an expression:
+    it is passed on with a leading space, which the expression reader ignores and
+    Click does not take for an option.  Words beginning with `--` are always
+    options (an unknown one is reported as such); values of options are left
     alone, and so is everything after `--`."""
     protected = []
     expecting_value = False
@@ -376,30 +518,46 @@ def protect_expressions(argv: list[str], words: frozenset[str], valued: frozense
         if expecting_value:
             protected.append(word)
             expecting_value = False
-        elif word.startswith("-") and word != "-":
-            name = word.split("=", 1)[0] if word.startswith("--") else word
-            if name in words:
-                expecting_value = name in valued and "=" not in word
+        elif word.startswith("-") and word != "-" and not word.startswith("--"):
+            if word in words:
+                expecting_value = word in valued
                 protected.append(word)
             else:
                 protected.append(" " + word)
+        elif word.startswith("--"):
+            name = word.split("=", 1)[0]
+            expecting_value = name in valued and "=" not in word
+            protected.append(word)
         else:
             protected.append(word)
     return protected
 
 
+# Click's base error class, found through Typer's public BadParameter: typer 0.28
+# vendors Click under a private name, older releases import the real one.
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """The console entry point."""
+    """The console entry point: exit status 0, 1 (check: wrong), 2 (bad input or
+    usage) or 130 (interrupted); never a traceback for anything a user can type."""
+    # calcstep enforces its own digit limit (--max-digits); Python's would turn a
+    # long number into a ValueError deep inside printing
+    sys.set_int_max_str_digits(0)
     command = typer.main.get_command(app)
     words, valued = option_words(command)
     args = protect_expressions(sys.argv[1:] if argv is None else argv, words, valued)
     try:
-        command.main(args=args, prog_name="calcstep", standalone_mode=True)
-    except KeyboardInterrupt:
+        status = command.main(args=args, prog_name="calcstep", standalone_mode=False)
+    except _CLICK_ERROR as error:
+        error.show()
+        status = error.exit_code
+    except (KeyboardInterrupt, typer.Abort):
         _print_error("interrupted")
-        raise SystemExit(130) from None
+        status = 130
     except BrokenPipeError:
         # the reader went away (`| head -1`): stop quietly, as Unix tools do
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        raise SystemExit(141) from None
+        status = 141
+    raise SystemExit(status if isinstance(status, int) else 0)

@@ -34,8 +34,13 @@ from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.steps import Step
 
 
-class _Deriver:
-    """Differentiates with respect to one variable, remembering what it has done."""
+class Deriver:
+    """Differentiates with respect to one variable, remembering what it has done.
+
+    Calling it on an expression returns that expression's Step.  A subclass may
+    override `__call__` to substitute the step for chosen sub-expressions: the
+    answer checker replays a derivation with a learner's slip that way, so the
+    rest of the derivation is the engine's own."""
 
     def __init__(self, var: str, limits: Limits) -> None:
         self.var = var
@@ -64,18 +69,18 @@ class _Deriver:
 
     def local(self, expr: Expr, var: str) -> Step:
         """The derivative of a single stage with respect to its own input name."""
-        return _Deriver(var, self.limits)(expr)
+        return Deriver(var, self.limits)(expr)
 
 
-def _symbol(expr: Sym, d: _Deriver) -> Step:
+def _symbol(expr: Sym, d: Deriver) -> Step:
     return rules.variable(expr, d.var, d)
 
 
-def _sum(expr: Add, d: _Deriver) -> Step:
+def _sum(expr: Add, d: Deriver) -> Step:
     return rules.sum_rule(expr, d.var, d)
 
 
-def _product(expr: Mul, d: _Deriver) -> Step:
+def _product(expr: Mul, d: Deriver) -> Step:
     """Constant factors first (constant multiple), then divisors (quotient), else
     the product rule."""
     var = d.var
@@ -105,7 +110,7 @@ def _unit_powers(expr: Expr) -> Expr:
     return expr
 
 
-def _power(expr: Pow, d: _Deriver) -> Step:
+def _power(expr: Pow, d: Deriver) -> Step:
     var = d.var
     base_varies, exponent_varies = expr.base.has(var), expr.exp.has(var)
     if base_varies and exponent_varies:
@@ -119,7 +124,7 @@ def _power(expr: Pow, d: _Deriver) -> Step:
     return rules.chain(expr, var, d, d.local)
 
 
-def _call(expr: Call, d: _Deriver) -> Step:
+def _call(expr: Call, d: Deriver) -> Step:
     if expr.fn not in BY_NAME:  # pragma: no cover - the parser admits only known names
         raise DerivationError(f"no rule for the function '{expr.fn}'")
     if expr.arg == Sym(d.var):
@@ -127,7 +132,7 @@ def _call(expr: Call, d: _Deriver) -> Step:
     return rules.chain(expr, d.var, d, d.local)
 
 
-def _log(expr: Log, d: _Deriver) -> Step:
+def _log(expr: Log, d: Deriver) -> Step:
     if expr.base.has(d.var):
         return rules.change_of_base(expr, d.var, d)
     if expr.arg == Sym(d.var):
@@ -135,17 +140,17 @@ def _log(expr: Log, d: _Deriver) -> Step:
     return rules.chain(expr, d.var, d, d.local)
 
 
-def _apply(expr: Apply, d: _Deriver) -> Step:
+def _apply(expr: Apply, d: Deriver) -> Step:
     if expr.arg == Sym(d.var):
         return rules.abstract(expr, d.var, d)
     return rules.chain(expr, d.var, d, d.local)
 
 
-def _leaf(expr: Expr, d: _Deriver) -> Step:  # pragma: no cover - leaves are constants
+def _leaf(expr: Expr, d: Deriver) -> Step:  # pragma: no cover - leaves are constants
     return rules.constant(expr, d.var, d)
 
 
-_DISPATCH: dict[type, Callable[[Expr, _Deriver], Step]] = {
+_DISPATCH: dict[type, Callable[[Expr, Deriver], Step]] = {
     Num: _leaf,
     Const: _leaf,
     Sym: _symbol,
@@ -161,4 +166,4 @@ _DISPATCH: dict[type, Callable[[Expr, _Deriver], Step]] = {
 @deep
 def derive(expr: Expr, var: str, limits: Limits = DEFAULT_LIMITS) -> Step:
     """The derivation of d/d`var` `expr`: a Step tree whose result is the derivative."""
-    return _Deriver(var, limits)(expr)
+    return Deriver(var, limits)(expr)

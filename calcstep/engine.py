@@ -13,13 +13,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from calcstep.derive import derive
-from calcstep.errors import CalcstepError, DomainError, ParseError, UsageError
+from calcstep.errors import (
+    AbstractValueError,
+    CalcstepError,
+    DomainError,
+    ParseError,
+    TooLargeError,
+    UsageError,
+)
 from calcstep.evaluate import evaluate
 from calcstep.expr import Expr, Note, Sym, substitute
 from calcstep.functions import CONSTANTS, DEFAULT_ABSTRACT, function_spellings
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
-from calcstep.simplify import simplify
+from calcstep.simplify import Simplifier, simplify
 from calcstep.steps import Derivation
 
 
@@ -108,6 +115,7 @@ def differentiate(
         )
     functions = frozenset(functions)
     parsed = parse(text, functions=functions, limits=limits)
+    check_constants(parsed.expr)
     var = choose_variable(parsed.expr, wrt)
     derivations = derive_orders(parsed.expr, var, order, limits)
     result = derivations[-1].result if derivations else parsed.expr
@@ -117,13 +125,39 @@ def differentiate(
     return DiffReport(text, parsed, var, order, derivations, values)
 
 
+def check_constants(expr: Expr) -> None:
+    """Refuse an expression with an undefined constant part (ln(0), √(−1), 1/(2 − 2),
+    asin(2)): its derivative would be meaningless.  Constants too large for a float
+    (10^400) are fine, and so are abstract functions of constants (f(2))."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node.free_vars:
+            stack.extend(node.children())
+            continue
+        try:
+            evaluate(node, {})
+        except (TooLargeError, UsageError):
+            continue
+        except AbstractValueError:
+            stack.extend(node.children())
+        except DomainError as error:
+            from calcstep.printer import to_pretty
+
+            message = error.message
+            if message.startswith("division by zero"):
+                message = f"{to_pretty(node)} is undefined: {message}"
+            raise DomainError(message, hint="a part with no value has no derivative") from None
+
+
 def derive_orders(expr: Expr, var: str, order: int, limits: Limits = DEFAULT_LIMITS) -> tuple[Derivation, ...]:
     """One Derivation per order, each differentiating the previous simplified result."""
     derivations = []
     current = expr
+    simplifier = Simplifier(limits)
     for k in range(1, order + 1):
         steps = derive(current, var, limits)
-        result, simplification = simplify(steps.result, limits)
+        result, simplification = simplifier(steps.result)
         derivations.append(Derivation(current, var, k, steps, simplification, result))
         current = result
     return tuple(derivations)

@@ -102,6 +102,14 @@ class DomainError(CalcstepError):
     kind = "domain"
 
 
+class TooLargeError(DomainError):
+    """A value exists but is too large for a decimal (floating-point) number: 10^400."""
+
+
+class AbstractValueError(DomainError):
+    """An abstract function such as f has no numeric value."""
+
+
 class DerivationError(CalcstepError):
     """No differentiation rule applies to a part of the expression."""
 

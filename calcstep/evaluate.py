@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 
 from calcstep.deep import deep
-from calcstep.errors import DomainError, UsageError
+from calcstep.errors import AbstractValueError, DomainError, TooLargeError, UsageError
 from calcstep.expr import Add, Apply, Call, Const, Expr, Log, Mul, Num, Pow, Sym
-from calcstep.functions import BY_NAME
+from calcstep.functions import BY_NAME, DOMAINS
 
 _CONSTANTS = {"e": math.e, "pi": math.pi}
 
@@ -41,7 +41,7 @@ class _Evaluator:
         if value is None:
             value = self.kinds[type(expr)](expr)
             if math.isinf(value) or math.isnan(value):
-                raise DomainError("the value is too large to represent")
+                raise TooLargeError("the value is too large to represent")
             self.memo[expr] = value
         return value
 
@@ -49,7 +49,7 @@ class _Evaluator:
         try:
             return float(expr.value)
         except OverflowError:
-            raise DomainError(f"the number {expr.value} is too large for a decimal value") from None
+            raise TooLargeError("a number is too large for a decimal value") from None
 
     def symbol(self, expr: Sym) -> float:
         if expr.name not in self.env:
@@ -82,7 +82,7 @@ class _Evaluator:
                 raise DomainError("division by zero")
             return math.pow(base, exponent)
         except OverflowError:
-            raise DomainError("the value is too large to represent") from None
+            raise TooLargeError("the value is too large to represent") from None
         except ZeroDivisionError:
             raise DomainError("division by zero") from None
 
@@ -90,13 +90,11 @@ class _Evaluator:
         argument = self(expr.arg)
         try:
             return BY_NAME[expr.fn].evaluate(argument)
-        except ZeroDivisionError:
-            raise DomainError(f"{expr.fn} is undefined at {argument:g} (division by zero)") from None
         except OverflowError:
-            raise DomainError(f"{expr.fn}({argument:g}) is too large to represent") from None
-        except ValueError as error:
-            reason = str(error) if "not defined" in str(error) else "outside its domain"
-            raise DomainError(f"{expr.fn}({argument:g}) is undefined: {reason}") from None
+            raise TooLargeError(f"{expr.fn}({argument:g}) is too large to represent") from None
+        except (ValueError, ZeroDivisionError):
+            needs = DOMAINS.get(expr.fn, "an argument inside its domain")
+            raise DomainError(f"{expr.fn}({argument:g}) is undefined: {expr.fn} needs {needs}") from None
 
     def logarithm(self, expr: Log) -> float:
         argument, base = self(expr.arg), self(expr.base)
@@ -105,7 +103,7 @@ class _Evaluator:
         return math.log(argument) / math.log(base)
 
     def applied(self, expr: Apply) -> float:
-        raise DomainError(
+        raise AbstractValueError(
             f"{expr.fn} is an abstract function: it has no numeric value",
             hint="replace it by a concrete function to evaluate",
         )
@@ -118,7 +116,8 @@ def _odd_root(base: float, exponent_expr: Expr, exponent: float) -> float:
         if value.denominator % 2 == 1:
             magnitude = math.pow(-base, float(value))
             return -magnitude if value.numerator % 2 else magnitude
-    raise DomainError(f"({base:g})^({exponent:g}) is not a real number")
+    shown = exponent_expr.value if isinstance(exponent_expr, Num) else f"{exponent:g}"
+    raise DomainError(f"({base:g})^({shown}) is not a real number: an even root needs a number ≥ 0")
 
 
 @deep

@@ -46,7 +46,8 @@ class Function:
 
     `derivative(u)` is f'(u); `evaluate(t)` is f(t) for a float t and raises
     ValueError outside the function's real domain; `special(u)` is the exact value
-    f(u) for the arguments where one is known (sin(0) = 0), else None.
+    f(u) for the arguments where one is known (sin(0) = 0), else None.  Why each
+    derivative is what it is, is told in calcstep.lessons.
     """
 
     name: str
@@ -54,7 +55,6 @@ class Function:
     latex: str
     derivative: Callable[[Expr], Expr]
     evaluate: Callable[[float], float]
-    why: str
     aliases: tuple[str, ...] = ()
     parity: int = NEITHER
     inverse: str | None = None
@@ -217,196 +217,165 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "sin", "trig", r"\sin",
         lambda u: call("cos", u), math.sin,
-        "sin is the height of a point turning round the unit circle; it rises at the rate cos.",
         parity=ODD, inverse="asin", special=_special_sin,
     ),
     Function(
         "cos", "trig", r"\cos",
         lambda u: neg(call("sin", u)), math.cos,
-        "cos is the point's horizontal position; as it turns it moves left at the rate sin.",
         parity=EVEN, inverse="acos", special=_special_cos,
     ),
     Function(
         "tan", "trig", r"\tan",
         lambda u: Pow(call("sec", u), Num(2)), math.tan,
-        "tan = sin/cos; the quotient rule gives (cos² + sin²)/cos² = 1/cos² = sec².",
         parity=ODD, inverse="atan", special=_special_tan,
     ),
     Function(
         "sec", "trig", r"\sec",
         lambda u: mul(call("sec", u), call("tan", u)), _recip(math.cos),
-        "sec = 1/cos; the power rule on cos^-1 gives sin/cos² = sec·tan.",
         parity=EVEN, inverse="asec", special=_at_zero(ONE),
     ),
     Function(
         "csc", "trig", r"\csc",
         lambda u: neg(mul(call("csc", u), call("cot", u))), _recip(math.sin),
-        "csc = 1/sin; the power rule on sin^-1 gives -cos/sin² = -csc·cot.",
         aliases=("cosec",), parity=ODD, inverse="acsc",
     ),
     Function(
         "cot", "trig", r"\cot",
         lambda u: neg(Pow(call("csc", u), Num(2))), _recip(math.tan),
-        "cot = cos/sin; the quotient rule gives -(sin² + cos²)/sin² = -csc².",
         aliases=("cotan",), parity=ODD, inverse="acot",
     ),
     # inverse trigonometric
     Function(
         "asin", "inverse trig", r"\arcsin",
         lambda u: _inv_sqrt(_one_minus_u2(u)), math.asin,
-        "If y = arcsin u then sin y = u; differentiating, cos y·y' = 1 and cos y = √(1 - u²).",
         aliases=("arcsin",), parity=ODD, special=_at_zero(ZERO),
     ),
     Function(
         "acos", "inverse trig", r"\arccos",
         lambda u: neg(_inv_sqrt(_one_minus_u2(u))), math.acos,
-        "arccos u = π/2 - arcsin u, so its rate is the negative of arcsin's.",
         aliases=("arccos",),
     ),
     Function(
         "atan", "inverse trig", r"\arctan",
         lambda u: Pow(_u2_plus_one(u), Num(-1)), math.atan,
-        "If y = arctan u then tan y = u; sec²y·y' = 1 and sec²y = 1 + tan²y = 1 + u².",
         aliases=("arctan",), parity=ODD, special=_at_zero(ZERO),
     ),
     Function(
         "acot", "inverse trig", r"\operatorname{arccot}",
         lambda u: neg(Pow(_u2_plus_one(u), Num(-1))), _acot,
-        "arccot u and arctan u differ by a constant on each side of 0, so the rates are opposite.",
         aliases=("arccot",), parity=ODD,
     ),
     Function(
         "asec", "inverse trig", r"\operatorname{arcsec}",
         lambda u: Pow(mul(call("abs", u), Pow(_u2_minus_one(u), Num(Fraction(1, 2)))), Num(-1)),
         _of_recip(math.acos),
-        "arcsec u = arccos(1/u); the chain rule gives 1/(|u|·√(u² - 1)).",
         aliases=("arcsec",),
     ),
     Function(
         "acsc", "inverse trig", r"\operatorname{arccsc}",
         lambda u: neg(Pow(mul(call("abs", u), Pow(_u2_minus_one(u), Num(Fraction(1, 2)))), Num(-1))),
         _of_recip(math.asin),
-        "arccsc u = arcsin(1/u); the chain rule gives -1/(|u|·√(u² - 1)).",
         aliases=("arccsc", "arccosec"), parity=ODD,
     ),
     # hyperbolic
     Function(
         "sinh", "hyperbolic", r"\sinh",
         lambda u: call("cosh", u), math.sinh,
-        "sinh = (e^u - e^-u)/2, whose rate is (e^u + e^-u)/2 = cosh.",
         parity=ODD, inverse="asinh", special=_at_zero(ZERO),
     ),
     Function(
         "cosh", "hyperbolic", r"\cosh",
         lambda u: call("sinh", u), math.cosh,
-        "cosh = (e^u + e^-u)/2, whose rate is (e^u - e^-u)/2 = sinh.",
         parity=EVEN, inverse="acosh", special=_at_zero(ONE),
     ),
     Function(
         "tanh", "hyperbolic", r"\tanh",
         lambda u: Pow(call("sech", u), Num(2)), math.tanh,
-        "tanh = sinh/cosh; the quotient rule gives (cosh² - sinh²)/cosh² = sech².",
         parity=ODD, inverse="atanh", special=_at_zero(ZERO),
     ),
     Function(
         "sech", "hyperbolic", r"\operatorname{sech}",
         lambda u: neg(mul(call("sech", u), call("tanh", u))), _recip(math.cosh),
-        "sech = 1/cosh; the power rule gives -sinh/cosh² = -sech·tanh.",
         parity=EVEN, inverse="asech", special=_at_zero(ONE),
     ),
     Function(
         "csch", "hyperbolic", r"\operatorname{csch}",
         lambda u: neg(mul(call("csch", u), call("coth", u))), _recip(math.sinh),
-        "csch = 1/sinh; the power rule gives -cosh/sinh² = -csch·coth.",
         parity=ODD, inverse="acsch",
     ),
     Function(
         "coth", "hyperbolic", r"\coth",
         lambda u: neg(Pow(call("csch", u), Num(2))), _recip(math.tanh),
-        "coth = cosh/sinh; the quotient rule gives (sinh² - cosh²)/sinh² = -csch².",
         parity=ODD, inverse="acoth",
     ),
     # inverse hyperbolic
     Function(
         "asinh", "inverse hyperbolic", r"\operatorname{arsinh}",
         lambda u: _inv_sqrt(_u2_plus_one(u)), math.asinh,
-        "If y = arsinh u then sinh y = u; cosh y·y' = 1 and cosh y = √(1 + u²).",
         aliases=("arsinh", "arcsinh"), parity=ODD, special=_at_zero(ZERO),
     ),
     Function(
         "acosh", "inverse hyperbolic", r"\operatorname{arcosh}",
         lambda u: _inv_sqrt(_u2_minus_one(u)), math.acosh,
-        "If y = arcosh u then cosh y = u; sinh y·y' = 1 and sinh y = √(u² - 1) for u > 1.",
         aliases=("arcosh", "arccosh"),
     ),
     Function(
         "atanh", "inverse hyperbolic", r"\operatorname{artanh}",
         lambda u: Pow(_one_minus_u2(u), Num(-1)), math.atanh,
-        "If y = artanh u then tanh y = u; sech²y·y' = 1 and sech²y = 1 - u².",
         aliases=("artanh", "arctanh"), parity=ODD, special=_at_zero(ZERO),
     ),
     Function(
         "acoth", "inverse hyperbolic", r"\operatorname{arcoth}",
         lambda u: Pow(_one_minus_u2(u), Num(-1)), _of_recip(math.atanh),
-        "arcoth u = artanh(1/u); the chain rule gives 1/(1 - u²) again, for |u| > 1.",
         aliases=("arcoth", "arccoth"), parity=ODD,
     ),
     Function(
         "asech", "inverse hyperbolic", r"\operatorname{arsech}",
         lambda u: neg(Pow(mul(u, Pow(_one_minus_u2(u), Num(Fraction(1, 2)))), Num(-1))),
         _of_recip(math.acosh),
-        "arsech u = arcosh(1/u); the chain rule gives -1/(u·√(1 - u²)).",
         aliases=("arsech", "arcsech"),
     ),
     Function(
         "acsch", "inverse hyperbolic", r"\operatorname{arcsch}",
         lambda u: neg(Pow(mul(call("abs", u), Pow(_u2_plus_one(u), Num(Fraction(1, 2)))), Num(-1))),
         _of_recip(math.asinh),
-        "arcsch u = arsinh(1/u); the chain rule gives -1/(|u|·√(1 + u²)).",
         aliases=("arcsch", "arccsch"), parity=ODD,
     ),
     # logarithm
     Function(
         "ln", "logarithm", r"\ln",
         lambda u: Pow(u, Num(-1)), math.log,
-        "ln is the inverse of e^u: if y = ln u then e^y = u, so e^y·y' = 1 and y' = 1/u.",
         aliases=("log",), special=_special_ln,
     ),
     # pieces and activations
     Function(
         "abs", "absolute value", r"\operatorname{abs}",
         lambda u: mul(u, Pow(call("abs", u), Num(-1))), abs,
-        "|u| is u where u > 0 and -u where u < 0, so its slope is u/|u|, ±1; at 0 it has a corner.",
         parity=EVEN, special=_special_numeric(abs), corner="0",
     ),
     Function(
         "sign", "absolute value", r"\operatorname{sgn}",
         lambda u: ZERO, _sign,
-        "sign is constant on each side of 0 (−1 or 1), so its slope is 0 except at the jump at 0.",
         aliases=("sgn",), parity=ODD,
         special=_special_numeric(lambda v: (v > 0) - (v < 0)), corner="0",
     ),
     Function(
         "sigmoid", "activation", r"\sigma",
         lambda u: mul(call("sigmoid", u), add(ONE, neg(call("sigmoid", u)))), _sigmoid,
-        "σ(u) = 1/(1 + e^-u); the chain rule gives e^-u/(1 + e^-u)², which is σ(u)·(1 - σ(u)).",
         special=_at_zero(Num(Fraction(1, 2))),
     ),
     Function(
         "softplus", "activation", r"\operatorname{softplus}",
         lambda u: call("sigmoid", u), _softplus,
-        "softplus(u) = ln(1 + e^u); the chain rule gives e^u/(1 + e^u) = σ(u).",
     ),
     Function(
         "relu", "activation", r"\operatorname{ReLU}",
         lambda u: call("heaviside", u), lambda t: max(t, 0.0),
-        "relu(u) = max(0, u) is 0 left of 0 and u right of it: slope 0, then 1 (the step H(u)).",
         aliases=("ReLU",), special=_special_numeric(lambda v: max(v, 0)), corner="0",
     ),
     Function(
         "heaviside", "activation", r"H",
         lambda u: ZERO, _heaviside,
-        "the step H(u) is 0 left of 0 and 1 right of it, flat on both sides.",
         aliases=("step",),
         special=_special_numeric(lambda v: None if v == 0 else int(v > 0)), corner="0",
     ),
@@ -449,6 +418,26 @@ GREEK: dict[str, str] = {
     "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
 }
 GREEK_BY_LETTER: dict[str, str] = {letter: name for name, letter in GREEK.items()}
+
+# What a function needs of its argument, said when a value is outside it.
+DOMAINS: dict[str, str] = {
+    "ln": "a positive argument",
+    "asin": "an argument between −1 and 1",
+    "acos": "an argument between −1 and 1",
+    "asec": "an argument of size at least 1",
+    "acsc": "an argument of size at least 1",
+    "acosh": "an argument of at least 1",
+    "atanh": "an argument strictly between −1 and 1",
+    "acoth": "an argument of size greater than 1",
+    "asech": "an argument in (0, 1]",
+    "heaviside": "a nonzero argument (the step has no value at its jump)",
+    "csc": "an argument where sin is not 0",
+    "sec": "an argument where cos is not 0",
+    "cot": "an argument where tan is not 0",
+    "csch": "a nonzero argument",
+    "coth": "a nonzero argument",
+    "acsch": "a nonzero argument",
+}
 
 # The abstract functions a learner can use without declaring them, as in the lesson.
 DEFAULT_ABSTRACT: frozenset[str] = frozenset({"f", "g", "h"})

@@ -533,6 +533,27 @@ def _closest(word: str, candidates: list[str]) -> str | None:
 # ---------------------------------------------------------------------------
 
 
+class _Chain:
+    """A sum or product still being read: its parts in a list, so that a chain like
+    x + x + … + x costs linear time (a new n-ary node per operator would cost
+    quadratic time).  The driver finishes a chain into an Add or Mul before it is
+    handed to anything but the next operator of the same chain."""
+
+    __slots__ = ("kind", "last", "parts")
+
+    def __init__(self, kind: str, first: Expr) -> None:
+        self.kind = kind
+        self.parts: list[Expr] = [first]
+        self.last = ""
+
+    def finish(self) -> Expr:
+        return add(*self.parts) if self.kind == "sum" else mul(*self.parts)
+
+
+# The builder methods that continue a chain when it is their left operand.
+_CONTINUES = {"add": "sum", "sub": "sum", "mul": "product", "div": "product", "implicit_mul": "product"}
+
+
 class _Builder:
     """Makes expression nodes; one method per grammar alias.
 
@@ -544,8 +565,8 @@ class _Builder:
         self.notes = notes
         self.limits = limits
         self.span = (0, 0)
-        # what made a value, for the notes on surprising readings
-        self.made_by: dict[int, tuple[str, Any]] = {}
+        # powers with a number exponent, for the note on x^1/2 (held, so ids stay unique)
+        self.made_by: dict[int, tuple[Expr, Expr]] = {}
 
     def _source(self) -> str:
         return self.text[self.span[0] : self.span[1]]
@@ -572,40 +593,57 @@ class _Builder:
         return Call("abs", inner)
 
     # sums and products
-    def add(self, left: Expr, _op: Token, right: Expr) -> Expr:
-        return add(left, right)
+    @staticmethod
+    def _chain(kind: str, left: Expr | _Chain) -> _Chain:
+        if isinstance(left, _Chain) and left.kind == kind:
+            return left
+        return _Chain(kind, left)
 
-    def sub(self, left: Expr, _op: Token, right: Expr) -> Expr:
-        return add(left, neg(right))
+    def add(self, left: Expr | _Chain, _op: Token, right: Expr) -> _Chain:
+        chain = self._chain("sum", left)
+        chain.parts.append(right)
+        return chain
 
-    def mul(self, left: Expr, _op: Token, right: Expr) -> Expr:
-        return mul(left, right)
+    def sub(self, left: Expr | _Chain, _op: Token, right: Expr) -> _Chain:
+        chain = self._chain("sum", left)
+        chain.parts.append(neg(right))
+        return chain
 
-    def implicit_mul(self, left: Expr, right: Expr) -> Expr:
-        made = self.made_by.get(id(left))
-        product = mul(left, right)
-        if made is not None and made[0] == "div":
-            self._note(f"'{self._source()}' was read as ({{0}})·{{1}}", left, right)
-        return product
+    def mul(self, left: Expr | _Chain, _op: Token, right: Expr) -> _Chain:
+        chain = self._chain("product", left)
+        chain.parts.append(right)
+        chain.last = "mul"
+        return chain
 
-    def div(self, left: Expr, _op: Token, right: Expr) -> Expr:
+    def implicit_mul(self, left: Expr | _Chain, right: Expr) -> _Chain:
+        chain = self._chain("product", left)
+        if chain.last == "div":
+            self._note(
+                f"'{self._source()}' was read as ({{0}})·{{1}}", chain.finish(), right
+            )
+        chain.parts.append(right)
+        chain.last = "implicit"
+        return chain
+
+    def div(self, left: Expr | _Chain, _op: Token, right: Expr) -> _Chain:
         if isinstance(right, Num) and right.value == 0:
             raise self._error("division by zero", "a literal 0 cannot be a divisor")
         made = self.made_by.get(id(left))
-        if made is not None and made[0] == "pow" and isinstance(right, Num):
-            base, exponent = made[1]
+        if made is not None and isinstance(right, Num):
+            base, exponent = made
             self._note(
                 f"'{self._source()}' was read as ({{0}})/{{1}}; for a fractional power "
                 "write the exponent in parentheses",
                 Pow(base, exponent),
                 right,
             )
+        chain = self._chain("product", left)
         try:
-            result = _divide(left, right)
+            _divide_into(chain.parts, right)
         except ZeroDivisionError:
             raise self._error("division by zero", "a literal 0 cannot be a divisor") from None
-        self.made_by[id(result)] = ("div", result)
-        return result
+        chain.last = "div"
+        return chain
 
     def neg(self, _op: Token, operand: Expr) -> Expr:
         return neg(operand)
@@ -617,7 +655,7 @@ class _Builder:
     def pow(self, base: Expr, _op: Token, exponent: Expr) -> Expr:
         result = Pow(base, exponent)
         if isinstance(exponent, Num):
-            self.made_by[id(result)] = ("pow", (base, exponent))
+            self.made_by[id(result)] = (base, exponent)
         return result
 
     def superscript_pow(self, base: Expr, sup: Token) -> Expr:
@@ -705,24 +743,31 @@ def _log_to_base(base_text: str, arg: Expr) -> Expr:
     return Log(arg, Sym(base_text))
 
 
-def _divide(left: Expr, right: Expr) -> Expr:
-    """left / right as typed: numbers divide exactly, a numeric divisor scales the
-    leading coefficient, 1/u is u^-1, anything else multiplies by the reciprocal."""
+def _divide_into(parts: list[Expr], right: Expr) -> None:
+    """Divide the product `parts` by `right` as typed, in place: numbers divide
+    exactly, a numeric divisor scales the leading coefficient (x/2 is (1/2)·x),
+    1/u is u^-1, and anything else multiplies by the reciprocal."""
     if isinstance(right, Mul) and isinstance(right.factors[0], Num):
         # x/(2y): the number joins the coefficient, the rest divides
-        return mul(_divide(left, right.factors[0]), reciprocal(mul(*right.factors[1:])))
+        _divide_into(parts, right.factors[0])
+        _divide_into(parts, mul(*right.factors[1:]))
+        return
     if isinstance(right, Num):
         factor = Fraction(1) / Fraction(right.value)
-        if isinstance(left, Num):
-            return Num(Fraction(left.value) * factor, left.decimal or right.decimal)
-        if isinstance(left, Mul) and isinstance(left.factors[0], Num):
-            coefficient = left.factors[0]
+        first = parts[0]
+        if isinstance(first, Num):
+            parts[0] = Num(Fraction(first.value) * factor, first.decimal or right.decimal)
+        elif isinstance(first, Mul) and isinstance(first.factors[0], Num):
+            coefficient = first.factors[0]
             scaled = Num(Fraction(coefficient.value) * factor, coefficient.decimal or right.decimal)
-            return Mul((scaled, *left.factors[1:]))
-        return mul(Num(factor, right.decimal), left)
-    if left == ONE and not (isinstance(left, Num) and left.decimal):
-        return reciprocal(right)
-    return mul(left, reciprocal(right))
+            parts[0] = Mul((scaled, *first.factors[1:]))
+        else:
+            parts.insert(0, Num(factor, right.decimal))
+        return
+    if len(parts) == 1 and parts[0] == ONE and not parts[0].decimal:
+        parts[0] = reciprocal(right)
+        return
+    parts.append(reciprocal(right))
 
 
 def _read_number(token: Token, text: str, limits: Limits) -> Num:
@@ -792,7 +837,11 @@ def parse_expr(text: str, **options: Any) -> Expr:
 
 
 def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, limits: Limits) -> Expr:
-    """Run the LALR(1) automaton over `tokens`, reducing with the builder's methods."""
+    """Run the LALR(1) automaton over `tokens`, reducing with the builder's methods.
+
+    A `?rule` that passes its one child through only changes state, so the long
+    chains of such rules that every operand climbs (name → atom → power → …) cost
+    little; `values` and `spans` run parallel to `states` minus the start state."""
     actions = t.actions
     rules = t.rules
     states = [t.start]
@@ -800,9 +849,12 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
     spans: list[tuple[int, int]] = []
     previous: Token | None = None
     end = Token("$END", "", len(text), len(text))
+    accept = t.end
+    max_depth = limits.max_depth
     for token in _with_end(tokens, end):
+        kind = token.type
         while True:
-            action = actions[states[-1]].get(token.type)
+            action = actions[states[-1]].get(kind)
             if action is None:
                 raise _syntax_error(text, token, previous, actions[states[-1]])
             if action >= 0:
@@ -811,30 +863,31 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                 spans.append((token.start, token.end))
                 break
             origin, size, callback, inline = rules[~action]
-            children = values[-size:]
-            span = (spans[-size][0], spans[-1][1])
-            del values[-size:], states[-size:], spans[-size:]
             if inline and size == 1:
-                value = children[0]
+                states.pop()
             else:
+                children = values[-size:]
+                span = (spans[-size][0], spans[-1][1])
+                del values[-size:], states[-size:], spans[-size:]
                 builder.span = span
+                continues = _CONTINUES.get(callback)
+                for i, child in enumerate(children):
+                    if isinstance(child, _Chain) and not (i == 0 and child.kind == continues):
+                        children[i] = child.finish()
                 value = getattr(builder, callback)(*children)
-                if isinstance(value, Expr) and value._depth > limits.max_depth:
+                if isinstance(value, Expr) and value._depth > max_depth:
                     raise ParseError(
-                        f"expression nested more than {limits.max_depth} deep",
+                        f"expression nested more than {max_depth} deep",
                         text,
                         span[0],
                         hint="raise the limit with --max-depth if this is intended",
                     )
-            values.append(value)
-            spans.append(span)
-            goto = actions[states[-1]][origin]
-            states.append(goto)
-            if token is end and states[-1] == t.end:
+                values.append(value)
+                spans.append(span)
+            states.append(actions[states[-1]][origin])
+            if token is end and states[-1] == accept:
                 result = values[-1]
-                if isinstance(result, Token):  # a lone token the grammar passes through
-                    result = builder.name(result)
-                return result
+                return result.finish() if isinstance(result, _Chain) else result
         previous = token
     raise AssertionError("the automaton ended without accepting")  # pragma: no cover
 

@@ -393,7 +393,7 @@ class _PrettyPrinter(_Printer):
         return expr.name, ATOM
 
     def raise_to(self, base: Expr, exponent: Expr) -> str:
-        if isinstance(base, Call) and base.fn in _POWER_ON_NAME and _small_int(exponent):
+        if isinstance(base, Call) and base.fn in _POWER_ON_NAME and _small_int(exponent, 2):
             # sin²(x): the power written on the function's name
             return f"{display_name(base.fn)}{self.superscript(exponent)}({self.render(base.arg)})"
         base_text = self.at(base, POWER + 1)
@@ -505,7 +505,7 @@ class _LatexPrinter(_Printer):
         if divisor is not None:
             return rf"\frac{{1}}{{{self.render(divisor)}}}", ATOM
         base = expr.base
-        if isinstance(base, Call) and base.fn in _POWER_ON_NAME and _small_int(exponent):
+        if isinstance(base, Call) and base.fn in _POWER_ON_NAME and _small_int(exponent, 2):
             name = BY_NAME[base.fn].latex
             return rf"{name}^{{{self.render(exponent)}}}\left({self.render(base.arg)}\right)", POWER
         return rf"{self.at(base, POWER + 1)}^{{{self.render(exponent)}}}", POWER
@@ -540,8 +540,13 @@ def _drop_unit(factors: list[Expr]) -> list[Expr]:
     return factors
 
 
-def _small_int(expr: Expr) -> bool:
-    return isinstance(expr, Num) and isinstance(expr.value, int) and 1 <= expr.value <= 99 and not expr.decimal
+def _small_int(expr: Expr, least: int = 1) -> bool:
+    return (
+        isinstance(expr, Num)
+        and isinstance(expr.value, int)
+        and least <= expr.value <= 99
+        and not expr.decimal
+    )
 
 
 def _is_letterlike(expr: Expr) -> bool:
@@ -583,7 +588,9 @@ def pretty_name(name: str, ascii_only: bool = False) -> str:
 def latex_name(name: str) -> str:
     """A variable's name in LaTeX: theta → \\theta, x_1 → x_{1}."""
     stem, subscript = _split_subscript(name)
-    if stem in GREEK:
+    if stem == "omicron":  # LaTeX has no \omicron: it looks like o
+        stem = "o"
+    elif stem in GREEK:
         stem = "\\" + stem
     elif len(stem) > 1:
         stem = rf"\mathrm{{{stem}}}"

@@ -14,7 +14,7 @@ left for the simplifier, which records its own steps.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from calcstep.expr import (
@@ -39,6 +39,7 @@ from calcstep.expr import (
     substitute,
 )
 from calcstep.functions import BY_NAME, FUNCTIONS
+from calcstep.lessons import EXPLAIN, SUMMARY
 from calcstep.steps import Step
 
 Derive = Callable[[Expr], Step]
@@ -56,8 +57,9 @@ EVALUATED_SHOWN_UP_TO = 120
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A rule as people see it: its name, the formula it applies, why it holds,
-    and the sentence that says why it applies to a particular step.
+    """A rule as people see it: its name, family and the formula it applies; why it
+    holds (`why`, one line) and the sentence that says why it applies to a step
+    (`explain`) come from calcstep.lessons, where each rule's lesson is written.
 
     `formula()` returns (f, f') with x as the variable, so every renderer can
     write the formula in its own notation; `explain` is a template whose fields
@@ -66,9 +68,9 @@ class Rule:
     id: str
     title: str
     family: str
-    why: str
-    explain: str
     formula: Callable[[], tuple[Expr, Expr]]
+    why: str = ""
+    explain: str = ""
 
 
 _x = Sym("x")
@@ -78,160 +80,61 @@ def _f(name: str, arg: Expr = _x, order: int = 0) -> Apply:
     return Apply(name, arg, order)
 
 
+def _rate(f: Expr) -> Expr:
+    """f'(x) for an abstract f(x)."""
+    assert isinstance(f, Apply)
+    return Apply(f.fn, f.arg, f.order + 1)
+
+
 def _catalogue() -> dict[str, Rule]:
-    g, h, f = _f("g"), _f("h"), _f("f")
-    dg, dh = _f("g", order=1), _f("h", order=1)
+    g, h, f, u = _f("g"), _f("h"), _f("f"), _f("u")
+    dg, dh, df = _rate(g), _rate(h), _rate(f)
     a, b, c, n = Sym("a"), Sym("b"), Sym("c"), Sym("n")
+    f1, f2, f3 = _f("f_1"), _f("f_2"), _f("f_3")
     rules = [
-        Rule(
-            "constant", "constant rule", "basics",
-            "A constant does not change, so its rate of change is 0.",
-            "{target} does not depend on {var}, so it does not change when {var} does: its rate is 0.",
-            lambda: (c, ZERO),
-        ),
-        Rule(
-            "variable", "identity rule", "basics",
-            "x changes exactly as fast as x: a nudge dx changes x by dx.",
-            "{target} is the variable itself, which changes exactly as fast as {var}: rate 1.",
-            lambda: (_x, ONE),
-        ),
-        Rule(
-            "constant-multiple", "constant multiple rule", "basics",
-            "Scaling a function by c scales every change in it, and so its rate, by c.",
-            "{c} is a constant factor: it scales every change of {u}, so it waits outside "
-            "while {u} is differentiated.",
-            lambda: (mul(c, _f("u")), mul(c, _f("u", order=1))),
-        ),
-        Rule(
-            "sum", "sum rule", "combinations",
-            "Nudge x: each term changes by its own rate times dx, and the changes add.",
-            "{target} is a sum: a nudge in {var} changes each term by its own rate, and the "
-            "changes add.",
-            lambda: (add(g, h), add(dg, dh)),
-        ),
-        Rule(
-            "product", "product rule", "combinations",
-            "g·h is a rectangle; a nudge grows it by the slivers g·dh and h·dg (the corner "
-            "dg·dh is too small to count): left d-right plus right d-left.",
-            "{target} is a product: think of a rectangle with sides {g} and {h}; a nudge grows "
-            "it along both sides at once, so both slivers count.",
-            lambda: (mul(g, h), add(mul(g, dh), mul(h, dg))),
-        ),
-        Rule(
-            "product-n", "product rule (n factors)", "combinations",
-            "A product of n factors grows by one sliver per factor: each factor's change times "
-            "all the others.",
-            "{target} is a product of {n} factors: a nudge changes each factor in turn while the "
-            "others hold still, one sliver per factor.",
-            lambda: (
-                mul(_f("f_1"), _f("f_2"), _f("f_3")),
-                add(
-                    mul(_f("f_1", order=1), _f("f_2"), _f("f_3")),
-                    mul(_f("f_1"), _f("f_2", order=1), _f("f_3")),
-                    mul(_f("f_1"), _f("f_2"), _f("f_3", order=1)),
-                ),
-            ),
-        ),
-        Rule(
-            "quotient", "quotient rule", "combinations",
-            "g/h is g·h^-1; the product and chain rules give (h·g' - g·h')/h²: low d-high "
-            "minus high d-low, over low squared.",
-            "{target} is a quotient {g}/{h} of two changing parts: low d-high minus high d-low, "
-            "over low squared.",
-            lambda: (
-                mul(g, Pow(h, MINUS_ONE)),
-                mul(add(mul(h, dg), neg(mul(g, dh))), Pow(h, Num(-2))),
-            ),
-        ),
-        Rule(
-            "power", "power rule", "powers",
-            "Grow x by dx in each of n factors of xⁿ: n slivers of size x^(n-1)·dx, so "
-            "(xⁿ)' = n·x^(n-1), for any constant n.",
-            "{target} is {var} raised to a constant power {n}: bring the power down as a factor "
-            "and lower it by one.",
-            lambda: (Pow(_x, n), mul(n, Pow(_x, add(n, MINUS_ONE)))),
-        ),
-        Rule(
-            "chain", "chain rule", "combinations",
-            "A nudge dx passes through each stage of a composition and is multiplied by that "
-            "stage's local rate: d/dx f(g(x)) = f'(g(x))·g'(x).",
-            "{target} is a composition: {u} is fed into {outer}, so the chain rule applies: "
-            "the outer rate, taken at the inner value, times the inner rate.",
-            lambda: (_f("f", g), mul(_f("f", g, 1), dg)),
-        ),
-        Rule(
-            "chain-n", "chain rule (several stages)", "combinations",
-            "Through a chain of functions the nudge is multiplied once per stage: the local "
-            "rates multiply, one per stage, each taken at the value fed into it.",
-            "{target} is a chain of {n} functions, each fed into the next: the nudge falls "
-            "through every stage, so the local rates multiply.",
-            lambda: (
-                _f("f", _f("g", h)),
-                mul(_f("f", _f("g", h), 1), _f("g", h, 1), dh),
-            ),
-        ),
-        Rule(
-            "exp", "exponential rule", "exponentials",
-            "e is the one base whose exponential grows at exactly its own size: (e^x)' = e^x.",
-            "{target} is e to the power {var}: e^x is the function whose rate equals itself.",
-            lambda: (Pow(E, _x), Pow(E, _x)),
-        ),
-        Rule(
-            "exponential", "exponential rule (base a)", "exponentials",
-            "a^x = e^(x·ln a), so its rate is ln a times itself.",
-            "{target} is a constant base {a} raised to {var}: since a^x = e^(x ln a), its rate "
-            "is itself times ln {a}.",
-            lambda: (Pow(a, _x), mul(Pow(a, _x), Call("ln", a))),
-        ),
-        Rule(
-            "general-power", "general power rule (logarithmic differentiation)", "exponentials",
-            "When both base and exponent change, write f^g = e^(g·ln f) and use the chain and "
-            "product rules: (f^g)' = f^g·(g'·ln f + g·f'/f).",
-            "{target} has {var} in both its base {f} and its exponent {g}: neither the power "
-            "rule (constant exponent) nor the exponential rule (constant base) fits, so take "
-            "logarithms: ln y = {g}·ln({f}).",
-            lambda: (
-                Pow(f, g),
-                mul(
-                    Pow(f, g),
-                    add(mul(dg, Call("ln", f)), mul(g, _f("f", order=1), Pow(f, MINUS_ONE))),
-                ),
-            ),
-        ),
-        Rule(
-            "logarithm-base", "logarithm rule (base b)", "logarithms",
-            "log_b x = ln x / ln b, a constant multiple of ln x.",
-            "{target} is a logarithm to the constant base {b}: it is ln {var} divided by the "
-            "constant ln {b}.",
-            lambda: (Log(_x, b), Pow(mul(_x, Call("ln", b)), MINUS_ONE)),
-        ),
-        Rule(
-            "change-of-base", "change of base", "logarithms",
-            "log_b u = ln u / ln b for any positive bases.",
-            "{target} has {var} in its base, so it is rewritten as a quotient of natural "
-            "logarithms.",
-            lambda: (Log(g, h), mul(Call("ln", g), Pow(Call("ln", h), MINUS_ONE))),
-        ),
-        Rule(
-            "abstract", "abstract function", "basics",
-            "The rate of an unknown function f is written f'.",
-            "{target} is an unspecified function of {var}: its rate is written with a prime.",
-            lambda: (f, _f("f", order=1)),
-        ),
+        Rule("constant", "constant rule", "basics", lambda: (c, ZERO)),
+        Rule("variable", "identity rule", "basics", lambda: (_x, ONE)),
+        Rule("constant-multiple", "constant multiple rule", "basics",
+             lambda: (mul(c, u), mul(c, _rate(u)))),
+        Rule("sum", "sum rule", "combinations", lambda: (add(g, h), add(dg, dh))),
+        Rule("product", "product rule", "combinations",
+             lambda: (mul(g, h), add(mul(g, dh), mul(h, dg)))),
+        Rule("product-n", "product rule (n factors)", "combinations",
+             lambda: (mul(f1, f2, f3), add(mul(_rate(f1), f2, f3), mul(f1, _rate(f2), f3),
+                                            mul(f1, f2, _rate(f3))))),
+        Rule("quotient", "quotient rule", "combinations",
+             lambda: (mul(g, Pow(h, MINUS_ONE)),
+                      mul(add(mul(h, dg), neg(mul(g, dh))), Pow(h, Num(-2))))),
+        Rule("power", "power rule", "powers",
+             lambda: (Pow(_x, n), mul(n, Pow(_x, add(n, MINUS_ONE))))),
+        Rule("chain", "chain rule", "combinations",
+             lambda: (_f("f", g), mul(_f("f", g, 1), dg))),
+        Rule("chain-n", "chain rule (several stages)", "combinations",
+             lambda: (_f("f", _f("g", h)), mul(_f("f", _f("g", h), 1), _f("g", h, 1), dh))),
+        Rule("exp", "exponential rule", "exponentials", lambda: (Pow(E, _x), Pow(E, _x))),
+        Rule("exponential", "exponential rule (base a)", "exponentials",
+             lambda: (Pow(a, _x), mul(Pow(a, _x), Call("ln", a)))),
+        Rule("general-power", "general power rule (logarithmic differentiation)", "exponentials",
+             lambda: (Pow(f, g), mul(Pow(f, g), add(mul(dg, Call("ln", f)),
+                                                     mul(g, df, Pow(f, MINUS_ONE)))))),
+        Rule("logarithm-base", "logarithm rule (base b)", "logarithms",
+             lambda: (Log(_x, b), mul(Pow(_x, MINUS_ONE), Pow(Call("ln", b), MINUS_ONE)))),
+        # log_h g = ln g / ln h, differentiated by the quotient rule
+        Rule("change-of-base", "change of base", "logarithms",
+             lambda: (Log(g, h), mul(
+                 add(mul(dg, Pow(g, MINUS_ONE), Call("ln", h)),
+                     neg(mul(dh, Pow(h, MINUS_ONE), Call("ln", g)))),
+                 Pow(Call("ln", h), Num(-2))))),
+        Rule("abstract", "abstract function", "basics", lambda: (f, df)),
     ]
     for function in FUNCTIONS:
         rules.append(
-            Rule(
-                function.name,
-                f"{function.name} rule",
-                function.family,
-                function.why,
-                "{target} is " + function.name + " applied to the variable itself, so its known "
-                "rate applies directly.",
-                (lambda fn=function: (Call(fn.name, _x), fn.derivative(_x))),
-            )
+            Rule(function.name, f"{function.name} rule", function.family,
+                 lambda fn=function: (Call(fn.name, _x), fn.derivative(_x)))
         )
-    return {rule.id: rule for rule in rules}
+    return {
+        rule.id: replace(rule, why=SUMMARY[rule.id], explain=EXPLAIN[rule.id]) for rule in rules
+    }
 
 
 RULES: dict[str, Rule] = _catalogue()

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from calcstep.deep import deep
+from calcstep.deep import run_deep
 from calcstep.errors import DomainError, LimitError
 from calcstep.expr import (
     ONE,
@@ -59,23 +59,29 @@ _MAX_REWRITES = 200
 @dataclass(frozen=True, slots=True)
 class Rewrite:
     """A named simplification: `apply(node, simplifier)` is the rewritten node, or None
-    when the rewrite does not apply.  `example` shows it at work."""
+    when the rewrite does not apply.  `example` shows it at work.  A `reshaping`
+    rewrite (expanding, factoring) is kept only when it makes the node smaller,
+    judged by a trial simplification that itself does no reshaping."""
 
     name: str
     example: str
     apply: Rewriter
+    reshaping: bool = False
 
 
 class _Simplifier:
     """One simplification run: its memo of normal forms and the steps recorded."""
 
-    def __init__(self, limits: Limits, record: bool = True) -> None:
+    def __init__(self, limits: Limits, record: bool = True, reshape: int = 2) -> None:
         self.limits = limits
         self.record = record
+        self.reshape = reshape
         self.steps: list[Step] = []
         self.memo: dict[Expr, Expr] = {}
         self.keys: dict[Expr, tuple] = {}
         self.ops: dict[Expr, int] = {}
+        self.splits: dict[Expr, tuple[Rational, Expr]] = {}
+        self.term_keys: dict[Expr, tuple] = {}
         self._trial: _Simplifier | None = None
 
     def __call__(self, expr: Expr) -> Expr:
@@ -108,6 +114,8 @@ class _Simplifier:
         """Apply the first rewrite that changes `node`; the new node with its new
         parts simplified, or None when `node` is in normal form."""
         for rewrite in TABLE.get(type(node), ()):
+            if rewrite.reshaping and self.reshape <= 0:
+                continue
             new = rewrite.apply(node, self)
             if new is None or new == node:
                 continue
@@ -123,12 +131,23 @@ class _Simplifier:
 
     def trial(self, expr: Expr) -> Expr:
         """The normal form of `expr` without recording steps, for deciding whether a
-        reshaping rewrite pays off."""
+        reshaping rewrite pays off.  A trial reshapes one level less than its caller,
+        so trials nest at most twice and their cost stays bounded."""
         if self._trial is None:
-            self._trial = _Simplifier(self.limits, record=False)
+            self._trial = _Simplifier(self.limits, record=False, reshape=self.reshape - 1)
             self._trial.keys = self.keys
             self._trial.ops = self.ops
+            self._trial.splits = self.splits
+            self._trial.term_keys = self.term_keys
         return self._trial(expr)
+
+    def split(self, expr: Expr) -> tuple[Rational, Expr]:
+        """split_coefficient(expr), cached: sums ask it of every term again and again."""
+        cached = self.splits.get(expr)
+        if cached is None:
+            cached = split_coefficient(expr)
+            self.splits[expr] = cached
+        return cached
 
     def key(self, expr: Expr) -> tuple:
         """The node's place in the canonical order (cached)."""
@@ -243,7 +262,7 @@ def _add_numbers(node: Add, s: _Simplifier) -> Expr | None:
 def _collect_like_terms(node: Add, s: _Simplifier) -> Expr | None:
     groups: dict[Expr, list[Expr]] = {}
     for term in node.terms:
-        _, body = split_coefficient(term)
+        _, body = s.split(term)
         groups.setdefault(body, []).append(term)
     if all(len(members) == 1 for members in groups.values()):
         return None
@@ -252,7 +271,7 @@ def _collect_like_terms(node: Add, s: _Simplifier) -> Expr | None:
         if len(members) == 1:
             terms.append(members[0])
             continue
-        coefficients = [split_coefficient(m)[0] for m in members]
+        coefficients = [s.split(m)[0] for m in members]
         total = sum((Fraction(c) for c in coefficients), Fraction(0))
         decimal = any(_decimal(m) or (isinstance(m, Mul) and _decimal(m.factors[0])) for m in members)
         if total != 0:
@@ -287,7 +306,9 @@ _IDENTITIES: tuple[tuple[str, int, str | None, int, Callable[[Expr], Expr]], ...
 
 def _pythagorean(node: Add, s: _Simplifier) -> Expr | None:
     """sin²u + cos²u = 1, 1 + tan²u = sec²u and their kin, with any common factor."""
-    split = [split_coefficient(term) for term in node.terms]
+    if not any(_has_squared_call(term) for term in node.terms):
+        return None
+    split = [s.split(term) for term in node.terms]
     by_factors: dict[frozenset, int] = {}
     for index, (_, body) in enumerate(split):
         by_factors.setdefault(frozenset(_factors(body)), index)
@@ -317,6 +338,23 @@ def _pythagorean(node: Add, s: _Simplifier) -> Expr | None:
     return None
 
 
+_IDENTITY_FUNCTIONS = frozenset(entry[0] for entry in _IDENTITIES)
+
+
+def _has_squared_call(term: Expr) -> bool:
+    """A factor fn(u)² with fn one of the identities' first functions (a cheap test
+    that spares the identity search on sums that cannot use it)."""
+    for factor in term.factors if isinstance(term, Mul) else (term,):
+        if (
+            isinstance(factor, Pow)
+            and isinstance(factor.base, Call)
+            and factor.base.fn in _IDENTITY_FUNCTIONS
+            and factor.exp == Num(2)
+        ):
+            return True
+    return False
+
+
 def _factors(expr: Expr) -> tuple[Expr, ...]:
     if isinstance(expr, Mul):
         return expr.factors
@@ -337,21 +375,46 @@ def _expand(node: Add, s: _Simplifier) -> Expr | None:
 
 
 def _expandable(term: Expr) -> bool:
-    if isinstance(term, Mul):
-        return any(isinstance(f, Add) for f in term.factors)
-    return False
+    """A term with a sum inside a product, or a small whole power of a sum."""
+    factors = term.factors if isinstance(term, Mul) else (term,)
+    return any(_sum_power(factor) is not None for factor in factors) and (
+        isinstance(term, (Mul, Pow))
+    )
+
+
+# Whole powers of sums up to this one are multiplied out when that pays.
+_BINOMIAL_UP_TO = 8
+# A product is multiplied out only if it makes at most this many terms.
+_TERMS_UP_TO = 5000
+
+
+def _sum_power(factor: Expr) -> tuple[Add, int] | None:
+    """(S, n) for a factor that is a sum S, or S to a whole power n ≤ 8; else None."""
+    if isinstance(factor, Add):
+        return factor, 1
+    if (
+        isinstance(factor, Pow)
+        and isinstance(factor.base, Add)
+        and isinstance(factor.exp, Num)
+        and isinstance(factor.exp.value, int)
+        and 2 <= factor.exp.value <= _BINOMIAL_UP_TO
+    ):
+        return factor.base, factor.exp.value
+    return None
 
 
 def _distribute(term: Expr) -> Expr:
-    """A product with sum factors, multiplied out: (a + b)·c·(d + e) → acd + ace + bcd + bce."""
-    if not isinstance(term, Mul):
-        return term
+    """A product with sum factors (or small powers of sums), multiplied out:
+    (a + b)·c·(d + e) → acd + ace + bcd + bce; (a + b)² → aa + ab + ba + bb."""
+    factors = term.factors if isinstance(term, Mul) else (term,)
     partial: list[list[Expr]] = [[]]
-    for factor in term.factors:
-        choices = factor.terms if isinstance(factor, Add) else (factor,)
-        partial = [[*prefix, choice] for prefix in partial for choice in choices]
-        if len(partial) > 256:  # not worth it: keep the product
-            return term
+    for factor in factors:
+        found = _sum_power(factor)
+        repeats = [found[0].terms] * found[1] if found else [(factor,)]
+        for choices in repeats:
+            partial = [[*prefix, choice] for prefix in partial for choice in choices]
+            if len(partial) > _TERMS_UP_TO:  # not worth it: keep the product
+                return term
     return add(*(_multiply_out(prefix) for prefix in partial))
 
 
@@ -372,7 +435,7 @@ def _multiply_out(factors: list[Expr]) -> Expr:
 def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
     """Take a factor every term shares out of the sum, when that is smaller:
     x·eˣ + eˣ becomes (x + 1)·eˣ."""
-    split = [split_coefficient(term) for term in node.terms]
+    split = [s.split(term) for term in node.terms]
     shared = _shared_factors([body for _, body in split])
     if not all(_is_monomial(body) for _, body in split):
         # a product-rule result stays as the rule wrote it (x²·cos x + 2x·sin x);
@@ -458,15 +521,21 @@ def _content(coefficients: list[Rational]) -> Fraction:
 
 def _order_terms(node: Add, s: _Simplifier) -> Expr | None:
     """Textbook order: by degree, highest first; numbers last."""
-    keys = [_term_key(term, s) for term in node.terms]
+    keys = [s.term_keys.get(term) or _cached_term_key(term, s) for term in node.terms]
     order = sorted(range(len(node.terms)), key=keys.__getitem__)
     if order == list(range(len(order))):
         return None
     return Add(tuple(node.terms[i] for i in order))
 
 
+def _cached_term_key(term: Expr, s: _Simplifier) -> tuple:
+    key = _term_key(term, s)
+    s.term_keys[term] = key
+    return key
+
+
 def _term_key(term: Expr, s: _Simplifier) -> tuple:
-    _, body = split_coefficient(term)
+    _, body = s.split(term)
     if body == ONE:
         return (1, 0, ())
     degree = Fraction(0)
@@ -510,7 +579,9 @@ def _multiply_numbers(node: Mul, s: _Simplifier) -> Expr | None:
 
 
 def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
-    """x·x² = x³, x·x⁻¹ = 1, eᵃ·eᵇ = eᵃ⁺ᵇ: one factor per base."""
+    """x·x² = x³, x·x⁻¹ = 1, eˣ·eˣ = e²ˣ: one factor per base, when the exponents are
+    alike (numbers, or multiples of one expression).  Unlike exponents stay apart:
+    xˣ/x is not rewritten as x^(x − 1), which would only make it harder to work with."""
     groups: dict[Expr, list[Expr]] = {}
     order: list[Expr] = []
     for factor in node.factors:
@@ -522,15 +593,21 @@ def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
             groups[base] = []
             order.append(base)
         groups[base].append(exponent)
-    if all(len(exponents) == 1 for exponents in groups.values()):
+    mergeable = {
+        base
+        for base, exponents in groups.items()
+        if len(exponents) > 1 and len({split_coefficient(e)[1] for e in exponents}) == 1
+    }
+    if not mergeable:
         return None
     factors = []
     for item in order:
         if isinstance(item, Num) and item not in groups:
             factors.append(item)
-            continue
-        exponents = groups[item]
-        factors.append(Pow(item, add(*exponents)) if len(exponents) > 1 else _rebuilt(item, exponents[0]))
+        elif item in mergeable:
+            factors.append(Pow(item, add(*groups[item])))
+        else:
+            factors.extend(_rebuilt(item, exponent) for exponent in groups[item])
     return mul(*factors)
 
 
@@ -860,7 +937,7 @@ def _op_count(expr: Expr, s: _Simplifier) -> int:
         negative = 0
         total = len(terms) - 1
         for term in terms:
-            coefficient, body = split_coefficient(term)
+            coefficient, body = s.split(term)
             if coefficient < 0:
                 negative += 1
                 if body == ONE:
@@ -952,9 +1029,10 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("collect-like-terms", "2x + 3x → 5x", _collect_like_terms),
         Rewrite("drop-zero", "x + 0 → x", _drop_zero),
         Rewrite("pythagorean-identity", "sin²x + cos²x → 1", _pythagorean),
-        Rewrite("factor-common", "x·eˣ + eˣ → (x + 1)·eˣ", _factor_common),
-        Rewrite("expand", "2x(x − 1) − x² → x² − 2x", _expand),
+        # ordering first, so the costly reshaping trials below run once per sum
         Rewrite("order-terms", "1 + x² → x² + 1", _order_terms),
+        Rewrite("factor-common", "x·eˣ + eˣ → (x + 1)·eˣ", _factor_common, reshaping=True),
+        Rewrite("expand", "2x(x − 1) − x² → x² − 2x", _expand, reshaping=True),
     ),
     Mul: (
         Rewrite("zero-product", "0·x → 0", _zero_factor),
@@ -983,9 +1061,25 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
 }
 
 
-@deep
+class Simplifier:
+    """Simplifies expression after expression, remembering the normal forms it has
+    found, so that successive orders of a derivative (which share most of their
+    parts) are not simplified from scratch."""
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self._work = _Simplifier(limits)
+
+    def __call__(self, expr: Expr) -> tuple[Expr, tuple[Step, ...]]:
+        """The simplified form of `expr` and the rewrite steps that produced it, in order.
+        A part simplified by an earlier call is reused without repeating its steps."""
+        return run_deep(expr.depth, self._run, expr)
+
+    def _run(self, expr: Expr) -> tuple[Expr, tuple[Step, ...]]:
+        self._work.steps = []
+        result = self._work(expr)
+        return result, tuple(self._work.steps)
+
+
 def simplify(expr: Expr, limits: Limits = DEFAULT_LIMITS) -> tuple[Expr, tuple[Step, ...]]:
     """The simplified form of `expr` and the rewrite steps that produced it, in order."""
-    simplifier = _Simplifier(limits)
-    result = simplifier(expr)
-    return result, tuple(simplifier.steps)
+    return Simplifier(limits)(expr)

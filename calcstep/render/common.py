@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from calcstep.expr import Expr, Note, Sym
+from calcstep.lessons import to_ascii
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
 from calcstep.rules import RULES
 from calcstep.steps import Step
@@ -34,7 +35,7 @@ REWRITE_TITLES = {
     "multiply-numbers": "multiply the numbers",
     "combine-powers": "combine powers of the same base",
     "absolute-powers": "combine powers of |u| and u",
-    "drop-one": "drop · 1",
+    "drop-one": "drop the factor 1",
     "trig-quotient": "trigonometric quotient",
     "negate-difference": "take the minus sign inside",
     "order-factors": "order the factors",
@@ -160,7 +161,9 @@ def explanation(step: Step, spell: Spelling) -> str:
 
 
 def note_text(note: Note, spell: Spelling) -> str:
-    return format_note(note, spell.expr)
+    """A note in the format's spelling (an ASCII spelling gets ASCII throughout)."""
+    text = format_note(note, spell.expr)
+    return to_ascii(text) if spell is ASCII else text
 
 
 def at_inner(stage: Step, chain: Step | None, spell: Spelling) -> str:

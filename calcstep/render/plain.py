@@ -106,6 +106,8 @@ def step_lines(
         if bound:
             lines.append(f"{body}with {bound}")
         lines.append(f"{body}{instance(step, spell)}")
+        if step.evaluated is not None and step.evaluated.size <= EVALUATED_SHOWN_UP_TO:
+            lines.append(f"{body}{at_inner(step, parent, spell)}: {spell.expr(step.evaluated)}")
     else:
         line = f"{head}{label}: {instance(step, spell)}"
         if step.evaluated is not None and step.evaluated.size <= EVALUATED_SHOWN_UP_TO:

@@ -1,0 +1,1359 @@
+"""The answer checker: is ANSWER the derivative of EXPR, and if not, what went wrong.
+
+`check_answer` differentiates EXPR with the engine (the very derivation `calcstep
+diff` shows), reads ANSWER, and decides whether the two are the same function:
+
+1. Symbolically: simplify(answer − derivative).  0 proves them equal; a nonzero
+   number proves them different.
+2. Otherwise numerically, in double precision, at `POINTS` (24) points where the
+   function and its derivative both have values.  The points are pseudo-random
+   but reproducible: the generator is seeded from the canonical texts of the
+   expression and the answer, the variable and the order.  They take both signs,
+   stay at least 0.1 away from 0 (where |x|, relu and friends have corners), and
+   avoid places where the derivative is 0, tinier than 1e-8 or larger than 1e12
+   (where rounding, as in ln(1 + ε) or 1 − σ(u), can swamp the value) unless
+   too few others are found.
+   At each point where the answer has a value too, the gap is measured against
+   the largest of the two values and of their top-level terms (so cancellation
+   in a sum is not taken for a difference): up to `TIGHT` (1e-9) it is equal,
+   above `LOOSE` (1e-6) different.  A gap in between gets a second, tighter
+   look: in exact arithmetic at the same point when the difference simplifies
+   to a number there (it does for rational functions), else at four
+   neighbouring points, where a gap above `LOOSE` is a difference; a gap that
+   stays below one part in a million is rounding.  An answer that equals the
+   derivative at every point where both have values is correct; where only one
+   of them has a value, a note says so.  Abstract functions (f, g, h) are
+   compared by standing in a fixed, generic smooth function for each name (the
+   same one for f, f′, f″ …).
+
+When the answer is wrong, the checker replays the derivation with a classic slip
+(the `MISTAKES` below) at a step where it can happen: the engine's own deriver
+runs again with that step's result replaced by the mistaken one, so the rest of
+the derivative is built exactly as the rules build it, and the replay is compared
+with the answer at the same points.  The first replay that agrees names the
+mistake and the step.  The order they are tried in: slips other than signs from
+the outside in; each of those repeated at every step where it fits; sign slips
+from the inside out (a sign lost at cos(x) says more than one lost in the sum
+around it), a lost minus before an extra one; those repeated; the whole answer
+negated; two slips at two steps.  For a higher derivative, slips in the last order come first, then in
+earlier ones.  An answer no replay explains is still shown to be wrong, with a
+witness point where the two differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import Enum, StrEnum
+from fractions import Fraction
+from functools import lru_cache
+from itertools import islice
+
+from calcstep.deep import run_deep
+from calcstep.derive import Deriver, derive
+from calcstep.engine import DiffReport, derive_orders, differentiate
+from calcstep.errors import CalcstepError, DomainError, ParseError, TooLargeError, UsageError
+from calcstep.evaluate import evaluate
+from calcstep.expr import (
+    ZERO,
+    Add,
+    Apply,
+    Call,
+    E,
+    Expr,
+    Mul,
+    Note,
+    Num,
+    Pow,
+    Sym,
+    add,
+    mul,
+    neg,
+    sub,
+    substitute,
+    walk,
+)
+from calcstep.functions import BY_NAME, DEFAULT_ABSTRACT
+from calcstep.limits import DEFAULT_LIMITS, Limits
+from calcstep.parse import Parsed, parse
+from calcstep.printer import to_text
+from calcstep.rules import RULES, layer
+from calcstep.simplify import simplify
+from calcstep.steps import Step
+
+# ---------------------------------------------------------------------------
+# Tolerances and sampling
+# ---------------------------------------------------------------------------
+
+POINTS = 24  # points compared, each where the function and its derivative have values
+MAX_TRIES = 400  # points tried to find them
+TIGHT = 1e-9  # a relative gap up to this is equal at once
+LOOSE = 1e-6  # a relative gap above this is a difference at once
+SURE = 1e-2  # a gap above this share of the values is a difference without looking at terms
+NEIGHBOURS = (-0.02, -0.01, 0.01, 0.02)  # relative moves for the second look
+# The first points are round numbers, so a witness reads "at x = 0.7".
+NICE = (0.7, -1.3, 1.6, -0.4, 2.3, -2.1, 0.35, -0.85)
+# Magnitudes (low, high, weight) the later points are drawn from: small ones for
+# arcsin-like domains, large ones for ln(ln x)-like ones.
+BANDS = ((0.1, 1.0, 4), (1.0, 3.0, 4), (3.0, 8.0, 2), (8.0, 20.0, 1))
+# Derivative values outside this range (0 too) make a point a last resort.
+EXTREMES = (1e-8, 1e12)
+# A candidate mistake matches when it agrees with the answer at this many points
+# (or at every point found, when fewer were).
+MATCH_POINTS = 8
+# Replays tried at most per order, and the nodes they may rederive in all, so a
+# huge expression cannot make the diagnosis slow.
+MAX_CANDIDATES = 300
+REPLAY_BUDGET = 300_000
+# Single slips combined in pairs, when no one slip explains the answer: the first
+# this many (pairs of them are tried, in order).
+PAIRED = 12
+# In a chain of more stages than this, slips are looked for only in the outermost
+# and innermost ones (a learner's chain is short; a machine's need not be).
+MAX_STAGES = 8
+
+Env = Mapping[str, float]
+
+# ---------------------------------------------------------------------------
+# The mistakes
+# ---------------------------------------------------------------------------
+
+FORGOT_INNER = "forgot_inner_derivative"
+OUTER_AT_WRONG_ARGUMENT = "outer_at_wrong_argument"
+PRODUCT_OF_DERIVATIVES = "product_of_derivatives"
+QUOTIENT_REVERSED = "quotient_numerator_reversed"
+QUOTIENT_MISSING_SQUARE = "quotient_missing_square"
+POWER_RULE_ON_EXPONENTIAL = "power_rule_on_exponential"
+SIGN_ERROR = "sign_error"
+
+
+@dataclass(frozen=True, slots=True)
+class Mistake:
+    """A classic mistake the checker recognises: its stable id (used in JSON), a
+    short title and what it looks like."""
+
+    id: str
+    title: str
+    example: str
+
+
+MISTAKES: dict[str, Mistake] = {
+    m.id: m
+    for m in (
+        Mistake(FORGOT_INNER, "the inner derivative forgotten",
+                "d/dx sin(x^2) written cos(x^2); d/dx ln(u) written 1/u without u'"),
+        Mistake(OUTER_AT_WRONG_ARGUMENT, "the outer rate taken at x instead of the inside",
+                "d/dx sin(x^2) written 2x*cos(x)"),
+        Mistake(PRODUCT_OF_DERIVATIVES, "the product rule taken as the product of derivatives",
+                "(g*h)' written g'*h'"),
+        Mistake(QUOTIENT_REVERSED, "the quotient rule's numerator reversed",
+                "(g/h)' written (g*h' - h*g')/h^2"),
+        Mistake(QUOTIENT_MISSING_SQUARE, "the quotient rule's square left out",
+                "(g/h)' written (h*g' - g*h')/h"),
+        Mistake(POWER_RULE_ON_EXPONENTIAL, "the power rule applied to an exponential",
+                "d/dx 2^x written x*2^(x-1)"),
+        Mistake(SIGN_ERROR, "a lost or extra minus sign",
+                "d/dx cos(x) written sin(x); d/dx 1/x written 1/x^2"),
+    )
+}
+
+# ---------------------------------------------------------------------------
+# The report
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """A point where the answer and the derivative differ: the values of the
+    variables, the answer's value (None where it has none) and the derivative's,
+    computed with `stand_ins` for the abstract functions."""
+
+    point: tuple[tuple[str, float], ...]
+    yours: float | None
+    correct: float
+    # the concrete functions of t that stood in for abstract ones (f, g …) there
+    stand_ins: tuple[tuple[str, Expr], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WrongStep:
+    """The step of the derivation where the answer departs from it: by `rule`,
+    d/d`var` `target` is `right`; the answer's working has `yours` instead.
+    `target` belongs to the `order`-th derivative (it is the (order − 1)-th)."""
+
+    rule: str
+    target: Expr
+    var: str
+    right: Expr
+    yours: Expr
+    order: int = 1  # which derivative the step belongs to, for --order N
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """Why an answer is wrong: the mistake's id (None when it is not one of the
+    classic ones), a sentence for the learner (a Note, so each renderer spells the
+    mathematics its own way), the step where it happened, a witness point, and
+    for a known function's rate the reason that rate holds."""
+
+    mistake: str | None
+    message: Note
+    step: WrongStep | None
+    witness: Witness | None
+    why: str | None = None  # the function table's reason for the right rate, if any
+
+
+class Method(StrEnum):
+    """How the verdict was reached."""
+
+    SIMPLIFY = "simplify"  # answer − derivative simplified to a number (0: equal)
+    POINTS = "points"  # compared at points
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """Everything `calcstep check` says about one answer."""
+
+    diff: DiffReport
+    answer: Parsed
+    correct: bool
+    method: Method
+    points: int  # points compared (0 when answer − derivative simplified to 0)
+    diagnosis: Diagnosis | None = None
+    notes: tuple[Note, ...] = field(default=())
+
+    @property
+    def derivative(self) -> Expr:
+        """The right derivative, simplified."""
+        return self.diff.result
+
+    @property
+    def var(self) -> str:
+        return self.diff.var
+
+    @property
+    def order(self) -> int:
+        return self.diff.order
+
+    @property
+    def expr(self) -> Expr:
+        return self.diff.expr
+
+
+# ---------------------------------------------------------------------------
+# Values at points
+# ---------------------------------------------------------------------------
+
+
+def _value(expr: Expr, env: Env) -> float | None:
+    """expr at env; None where it has no value, inf where it is too large for a float."""
+    try:
+        return evaluate(expr, env)
+    except TooLargeError:
+        # overflow is not a hole in the domain: such a point is skipped, not noted
+        return math.inf
+    except DomainError:
+        return None
+
+
+def _seed(*parts: str) -> int:
+    """A seed that depends only on the texts (str hash() is salted per process)."""
+    digest = hashlib.sha256("\x00".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _draw(rng: random.Random) -> float:
+    """A random point coordinate: either sign, |t| ≥ 0.1, two decimals, not an integer."""
+    low, high, _ = rng.choices(BANDS, weights=[band[2] for band in BANDS])[0]
+    magnitude = round(rng.uniform(low, high), 2)
+    if magnitude == int(magnitude):
+        magnitude += 0.01  # integers invite coincidences: x^n = x at 1, sin(πx) = 0 at all
+    return magnitude * rng.choice((1, -1))
+
+
+def _tries(seed: int, names: Sequence[str]) -> Iterator[dict[str, float]]:
+    """The points to try, in order: round ones first, then reproducible random ones."""
+    rng = random.Random(seed)
+    for i in range(MAX_TRIES):
+        if i < len(NICE):
+            yield {name: NICE[(i + 3 * j) % len(NICE)] for j, name in enumerate(names)}
+        else:
+            yield {name: _draw(rng) for name in names}
+
+
+@dataclass(frozen=True, slots=True)
+class _Ground:
+    """Where the comparison happens: points where the function and its derivative
+    both have values, and points where the function has one but the derivative not."""
+
+    points: tuple[Env, ...]
+    outside: tuple[Env, ...]
+
+
+def _extreme(value: float) -> bool:
+    """Values so small or large that rounding can swamp them (ln(1 + ε) in an
+    answer; 1 − σ(u) = 0 where σ(u) rounds to 1; a difference of huge terms):
+    such points, 0 included, are used only when too few others are found (as
+    for a derivative that is 0 everywhere)."""
+    return not EXTREMES[0] <= abs(value) <= EXTREMES[1]
+
+
+def _ground(function: Expr, derivative: Expr, names: Sequence[str], seed: int) -> _Ground:
+    points: list[Env] = []
+    extreme: list[Env] = []
+    outside: list[Env] = []
+    for env in _tries(seed, names):
+        base = _value(function, env)
+        if base is None or math.isinf(base):
+            continue
+        rate = _value(derivative, env)
+        if rate is None:
+            outside.append(env)
+        elif not math.isinf(rate):
+            (extreme if _extreme(rate) else points).append(env)
+            if len(points) == POINTS:
+                break
+    if len(points) < POINTS // 2:
+        points += extreme[: POINTS - len(points)]
+    return _Ground(tuple(points), tuple(outside[:POINTS]))
+
+
+class _Verdict(Enum):
+    SAME = "same"
+    CLOSE = "close"
+    DIFFERENT = "different"
+
+
+def _terms(expr: Expr) -> tuple[Expr, ...]:
+    return expr.terms if isinstance(expr, Add) else ()
+
+
+def _scale(yours: Expr, reference: Expr, env: Env, a: float, b: float) -> float:
+    """The size a gap is measured against: the largest of the two values and of
+    their top-level terms (a sum of large terms that cancel is only as exact as
+    its terms)."""
+    sizes = [abs(a), abs(b)]
+    for term in (*_terms(yours), *_terms(reference)):
+        value = _value(term, env)
+        if value is not None and math.isfinite(value):
+            sizes.append(abs(value))
+    return max(sizes)
+
+
+def _verdict(yours: Expr, reference: Expr, env: Env, a: float, b: float) -> _Verdict:
+    gap = abs(a - b)
+    size = max(abs(a), abs(b))
+    if gap <= TIGHT * size:
+        return _Verdict.SAME
+    if gap > SURE * size and size >= EXTREMES[0]:
+        return _Verdict.DIFFERENT  # no rounding short of a catastrophe is that large
+    scale = _scale(yours, reference, env, a, b)
+    if gap <= TIGHT * scale:
+        return _Verdict.SAME
+    return _Verdict.CLOSE if gap <= LOOSE * scale else _Verdict.DIFFERENT
+
+
+@dataclass(frozen=True, slots=True)
+class _Comparison:
+    """The answer against a reference at the ground points: how many agreed, where
+    the answer has no value but the reference has, and the first difference."""
+
+    agreed: int
+    undefined: tuple[Env, ...]
+    witness: Witness | None
+    first: Witness | None  # the first point where both have values
+
+
+def _witness(env: Env, yours: float | None, correct: float) -> Witness:
+    """A witness point; an answer too large for a float there counts as no value."""
+    if yours is not None and math.isinf(yours):
+        yours = None
+    return Witness(tuple(sorted(env.items())), yours, correct)
+
+
+def _second_look(yours: Expr, reference: Expr, env: Env) -> Witness | None:
+    """At a point where the two are close but not equal, a closer look: a point
+    where they differ, or None when the gap is rounding.
+
+    First exactly: with the point's coordinates as exact decimals (0.7 is 7/10),
+    yours − reference often simplifies to a number, which settles it (2x and
+    2x + x/10⁷ differ, rounding or not).  Else at four neighbouring points: a
+    gap above LOOSE at any of them is a difference.  Else the gap is taken for
+    rounding: below one part in a million there and nearby."""
+    exact = _exact_gap(yours, reference, env)
+    if exact is not None:
+        if exact == 0:
+            return None
+        a, b = _value(yours, env), _value(reference, env)
+        assert a is not None and b is not None  # both had values here
+        return _witness(env, a, b)
+    for move in NEIGHBOURS:
+        near = {name: round(value * (1 + move), 6) for name, value in env.items()}
+        a, b = _value(yours, near), _value(reference, near)
+        if a is None or b is None or math.isinf(a) or math.isinf(b):
+            continue
+        if _verdict(yours, reference, near, a, b) is _Verdict.DIFFERENT:
+            return _witness(near, a, b)
+    return None
+
+
+def _exact_gap(yours: Expr, reference: Expr, env: Env) -> Fraction | int | None:
+    """yours − reference at the point in exact arithmetic, when it simplifies to a
+    rational number (it does for rational functions); else None."""
+    point = {Sym(name): Num(Fraction(str(value))) for name, value in env.items()}
+    try:
+        gap = simplify(substitute(sub(yours, reference), point))[0]
+    except CalcstepError:
+        return None
+    return gap.value if isinstance(gap, Num) else None
+
+
+def _compare(yours: Expr, reference: Expr, points: Iterable[Env]) -> _Comparison:
+    """Compare at each point, stopping at the first difference."""
+    agreed = 0
+    undefined: list[Env] = []
+    first: Witness | None = None
+    for env in points:
+        b = _value(reference, env)
+        if b is None or math.isinf(b):
+            continue
+        a = _value(yours, env)
+        if a is None:
+            undefined.append(env)
+            continue
+        if math.isinf(a):
+            continue
+        if first is None:
+            first = _witness(env, a, b)
+        verdict = _verdict(yours, reference, env, a, b)
+        witness = None
+        if verdict is _Verdict.DIFFERENT:
+            witness = _witness(env, a, b)
+        elif verdict is _Verdict.CLOSE:
+            witness = _second_look(yours, reference, env)
+        if witness is not None:
+            return _Comparison(agreed, tuple(undefined), witness, first)
+        agreed += 1
+    return _Comparison(agreed, tuple(undefined), None, first)
+
+
+# ---------------------------------------------------------------------------
+# Abstract functions: a concrete stand-in for each name
+# ---------------------------------------------------------------------------
+
+_PLACEHOLDER = Sym("t")
+
+
+@lru_cache(maxsize=256)
+def _model(name: str, order: int) -> Expr:
+    """The `order`-th derivative of the smooth function that stands in for the
+    abstract function `name` in t: sin(a·t) + b·e^(c·t), with a, b, c fixed by
+    the name, so f and g differ and f, f′, f″ agree with one another."""
+    if order > 0:
+        return derive(_model(name, order - 1), _PLACEHOLDER.name).result
+    k = _seed(name)
+    a = Num(Fraction(5 + k % 4, 4))
+    b = Num(Fraction(2 + k % 3, 5))
+    c = Num(Fraction(3 + k % 5, 8))
+    return add(Call("sin", mul(a, _PLACEHOLDER)), mul(b, Pow(E, mul(c, _PLACEHOLDER))))
+
+
+def _stand_ins(*exprs: Expr) -> tuple[tuple[str, Expr], ...]:
+    """The stand-in for each abstract function the expressions use, by name."""
+    names = sorted({node.fn for expr in exprs for node in walk(expr) if isinstance(node, Apply)})
+    return tuple((name, _model(name, 0)) for name in names)
+
+
+def _as_is(expr: Expr) -> Expr:
+    return expr
+
+
+def _has_abstract(expr: Expr) -> bool:
+    return any(isinstance(node, Apply) for node in walk(expr))
+
+
+def _concrete(expr: Expr) -> Expr:
+    """expr with every abstract function application f⁽ᵏ⁾(u) replaced by its stand-in."""
+    while _has_abstract(expr):
+        mapping = {
+            node: substitute(_model(node.fn, node.order), {_PLACEHOLDER: node.arg})
+            for node in walk(expr)
+            if isinstance(node, Apply)
+        }
+        expr = substitute(expr, mapping)  # one level of nesting per round
+    return expr
+
+
+# ---------------------------------------------------------------------------
+# Slips: how each rule can be misapplied
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Wrong:
+    """A step's result with a slip in it, and the sentence that names the slip:
+    `text` is a Note template whose {0}, {1} … are `args` (simplified for display
+    only when the slip is reported, so trying a slip costs no simplification)."""
+
+    result: Expr
+    text: str
+    args: tuple[Expr, ...] = ()
+    extra_minus: bool = False  # a sign slip that adds a minus (rarer than losing one)
+    why: str | None = None  # why the right rate is what it is, when a known function's
+
+    def message(self) -> Note:
+        return Note(self.text, tuple(_tidy(arg) for arg in self.args))
+
+
+@dataclass(frozen=True, slots=True)
+class Slip:
+    """One way to misapply a rule: `variants(step, var)` are the mistaken results
+    of the step `step` (whose substeps are as the replay made them)."""
+
+    name: str
+    mistake: str
+    variants: Callable[[Step, str], tuple[Wrong, ...]]
+
+
+def _tidy(expr: Expr) -> Expr:
+    """expr simplified for display (as it is when simplifying fails)."""
+    try:
+        return simplify(expr)[0]
+    except CalcstepError:
+        return expr
+
+
+def _negative(expr: Expr) -> bool:
+    """True when expr is written with a minus sign in front: its number factors
+    multiply to a negative number (−sin(x), −1/x², but not (−1)·(−sin(x)))."""
+    factors = expr.factors if isinstance(expr, Mul) else (expr,)
+    sign = 1
+    for factor in factors:
+        if isinstance(factor, Num) and factor.value < 0:
+            sign = -sign
+    return sign < 0
+
+
+def _given(step: Step, name: str) -> Expr:
+    return dict(step.given)[name]
+
+
+def _why(rule: str) -> str | None:
+    """A known function's one-line reason for its rate, to follow a message."""
+    return RULES[rule].why if rule in BY_NAME else None
+
+
+def _others(rates: list[Expr], i: int, *replacement: Expr) -> Expr:
+    """The product of `rates` with rate i replaced (left out when no replacement)."""
+    return mul(*rates[:i], *replacement, *rates[i + 1 :])
+
+
+# -- the chain rule ---------------------------------------------------------
+
+
+def _inner_values(target: Expr, var: str) -> list[Expr]:
+    """What each stage of a composition is applied to, from the outside in:
+    sin(cos(x²)) → [cos(x²), x², x].  Stage i of a chain step is taken at
+    value i (the peeling is the chain rule's own, calcstep.rules.layer)."""
+    values: list[Expr] = []
+    node = target
+    while (found := layer(node, var)) is not None:
+        values.append(found[1])
+        if found[1] == Sym(var):
+            break
+        node = found[1]
+    return values
+
+
+def _rates(step: Step) -> list[Expr]:
+    """A chain step's local rates, outermost first, each at its inner value; the
+    chain rule's result is their product.  The last is the rate of the innermost
+    part with respect to x."""
+    return [s.evaluated if s.evaluated is not None else s.result for s in step.substeps]
+
+
+def _stage_at(stage: Step, values: list[Expr], index: int) -> Expr:
+    """Stage `index` of a chain as a function of x: sin(u) at u = x² is sin(x²)."""
+    if stage.evaluated is None:
+        return stage.target
+    return substitute(stage.target, {Sym(stage.var): values[index]})
+
+
+def _forgot_inner(step: Step, var: str) -> tuple[Wrong, ...]:
+    """d/dx f(g(x)) taken as f′(g(x)) alone: the inner rate left out.  In a longer
+    chain also: all the inner rates left out, or one middle stage's."""
+    rates = _rates(step)
+    wrongs = [
+        Wrong(
+            mul(*rates[:-1]),
+            "You forgot the inner derivative: {0} is a composition, so after the outer "
+            "rate {1} you must multiply by the rate of the inside, {2}, which is {3}.",
+            (step.target, mul(*rates[:-1]), step.substeps[-1].target, rates[-1]),
+        )
+    ]
+    if 2 < len(rates) <= MAX_STAGES:
+        values = _inner_values(step.target, var)
+        wrongs.append(
+            Wrong(
+                rates[0],
+                "You forgot the inner derivatives: {0} is a chain of compositions, so after "
+                "the outer rate {1} you must multiply by the rate of the inside, {2}, which "
+                "is {3}.",
+                (step.target, rates[0], values[0], mul(*rates[1:])),
+            )
+        )
+        wrongs += [
+            Wrong(
+                _others(rates, i),
+                "You forgot an inner derivative: in the chain {0} every stage multiplies "
+                "the rate by its own local rate, and the rate of the stage {1}, which is "
+                "{2}, is missing.",
+                (step.target, _stage_at(step.substeps[i], values, i), rates[i]),
+            )
+            for i in range(1, len(rates) - 1)
+        ]
+    return tuple(wrongs)
+
+
+def _outer_at_x(step: Step, var: str) -> tuple[Wrong, ...]:
+    """f′(g(x))·g′(x) taken as f′(x)·g′(x), and as f′(x) alone."""
+    outer = step.substeps[0]
+    if outer.evaluated is None:
+        return ()
+    rates = _rates(step)
+    at_x = substitute(outer.result, {Sym(outer.var): Sym(var)})
+    text = (
+        "The outer rate must be taken at the inside, not at {0}: in {1} the outer rate is "
+        "{2}, with {3} left untouched inside, not {4}."
+    )
+    args = (Sym(var), step.target, rates[0], _inner_values(step.target, var)[0], at_x)
+    return (
+        Wrong(_others(rates, 0, at_x), text, args),
+        Wrong(at_x, text + " Then multiply by the rate of the inside, {5}.",
+              (*args, _others(rates, 0))),
+    )
+
+
+def _is_exponential(step: Step) -> bool:
+    return step.rule in ("exp", "exponential")
+
+
+def _power_rule_rate(stage: Step) -> Expr:
+    """What the power rule wrongly makes of a^u: u·a^(u−1)."""
+    assert isinstance(stage.target, Pow)
+    u = stage.target.exp
+    return mul(u, Pow(stage.target.base, add(u, Num(-1))))
+
+
+def _on_exponential(target: Expr, base: Expr, result: Expr, wrong: Expr, var: str) -> Wrong:
+    """The power rule used on `target`, an exponential with base `base`."""
+    x = Sym(var)
+    text = (
+        "The power rule does not apply to {0}: it needs a constant exponent, and here the "
+        "variable is in the exponent. An exponential grows in proportion to itself: the "
+        "rate of {1} is {2}"
+    )
+    args = (target, Pow(base, x), derive(Pow(base, x), var).result)
+    if target == Pow(base, x):
+        return Wrong(wrong, text + ".", args)
+    return Wrong(wrong, text + ", so the rate of {0} is {3}.", (*args, result))
+
+
+def _power_on_exponential_stage(step: Step, var: str) -> tuple[Wrong, ...]:
+    """An exponential stage a^u of a chain differentiated by the power rule,
+    u·a^(u−1), with the inner rates (and without them)."""
+    rates = _rates(step)
+    values = _inner_values(step.target, var)
+    wrongs: list[Wrong] = []
+    for i, stage in enumerate(step.substeps[: len(values)]):
+        if not _is_exponential(stage):
+            continue
+        assert isinstance(stage.target, Pow)
+        wrong = _power_rule_rate(stage)
+        if stage.evaluated is not None:
+            wrong = substitute(wrong, {Sym(stage.var): values[i]})
+        at = _stage_at(stage, values, i)
+        for result in (_others(rates, i, wrong), mul(*rates[:i], wrong)):
+            wrongs.append(_on_exponential(at, stage.target.base, step.result, result, var))
+    return tuple(wrongs)
+
+
+def _reciprocal_without_square(step: Step, var: str) -> tuple[Wrong, ...]:
+    """1/h differentiated as −h′/h: the quotient rule's square left out."""
+    outer = step.substeps[0]
+    target = outer.target
+    if outer.evaluated is None or not (isinstance(target, Pow) and target.exp == Num(-1)):
+        return ()
+    h = _inner_values(step.target, var)[0]
+    return (
+        Wrong(
+            _others(_rates(step), 0, neg(Pow(h, Num(-1)))),
+            "The quotient rule divides by the square of the denominator: the rate of 1/h is "
+            "minus h' over h squared, so with h = {0} below the bar goes {1}, not {0}.",
+            (h, Pow(h, Num(2))),
+        ),
+    )
+
+
+def _chain_sign(step: Step, var: str) -> tuple[Wrong, ...]:
+    """One stage's rate with its sign flipped: d/du cos(u) taken as sin(u)."""
+    rates = _rates(step)
+    values = _inner_values(step.target, var)
+    wrongs: list[Wrong] = []
+    for i, stage in enumerate(step.substeps):
+        if stage.substeps or (stage.rule not in BY_NAME and not _negative(rates[i])):
+            continue
+        if 0 < i < len(rates) - 1 and len(rates) > MAX_STAGES:
+            continue  # in a long chain, only the outermost and innermost stages
+        lost = _negative(rates[i])
+        which = "the outer rate" if i == 0 else "the rate of {1}"
+        wrongs.append(
+            Wrong(
+                _others(rates, i, neg(rates[i])),
+                _sign_slip(lost) + ": in {0} " + which + " is {2}, not {3}.",
+                (step.target, _stage_at(stage, values, i), rates[i], neg(rates[i])),
+                extra_minus=not lost,
+                why=_why(stage.rule),
+            )
+        )
+    return tuple(wrongs)
+
+
+# -- products and quotients ---------------------------------------------------
+
+
+def _product_of_derivatives(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(g·h)′ taken as g′·h′ (for n factors, the product of all n rates)."""
+    wrong = mul(*(part.result for part in step.substeps))
+    if step.rule == "product":
+        return (
+            Wrong(
+                wrong,
+                "The rate of a product is not the product of the rates. Picture {0} as a "
+                "rectangle with sides {1} and {2}: a nudge grows it along both sides at "
+                "once, so the rate is left d-right plus right d-left, {3}, not {4}.",
+                (step.target, _given(step, "g"), _given(step, "h"), step.result, wrong),
+            ),
+        )
+    return (
+        Wrong(
+            wrong,
+            "The rate of a product is not the product of the rates: each factor of {0} "
+            "changes in turn while the others hold still, one term per factor, so the rate "
+            "is {1}, not {2}.",
+            (step.target, step.result, wrong),
+        ),
+    )
+
+
+def _product_sign(step: Step, var: str) -> tuple[Wrong, ...]:
+    """Left d-right minus right d-left, either way round."""
+    g, h = _given(step, "g"), _given(step, "h")
+    dg, dh = (part.result for part in step.substeps)
+    return tuple(
+        Wrong(
+            wrong,
+            "The product rule adds its two terms, left d-right plus right d-left: {0}, "
+            "not {1}.",
+            (step.result, wrong),
+        )
+        for wrong in (sub(mul(g, dh), mul(h, dg)), sub(mul(h, dg), mul(g, dh)))
+    )
+
+
+def _quotient_parts(step: Step) -> tuple[Expr, Expr, Expr, Expr]:
+    """g, h, g′, h′ of a quotient step g/h."""
+    dg, dh = (part.result for part in step.substeps)
+    return _given(step, "g"), _given(step, "h"), dg, dh
+
+
+def _quotient_reversed(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(g/h)′ taken as (g·h′ − h·g′)/h² (and also without the square)."""
+    g, h, dg, dh = _quotient_parts(step)
+    reversed_ = sub(mul(g, dh), mul(h, dg))
+    text = (
+        "The quotient rule's numerator is the wrong way round: with {0} on top and {1} "
+        "below, it is low d-high minus high d-low, {2}, not {3}; swapping the two terms "
+        "flips the sign of the whole result."
+    )
+    args = (g, h, sub(mul(h, dg), mul(g, dh)), reversed_)
+    return (
+        Wrong(mul(reversed_, Pow(h, Num(-2))), text, args),
+        Wrong(
+            mul(reversed_, Pow(h, Num(-1))),
+            text + " And the denominator is squared: {4}, not {1}.",
+            (*args, Pow(h, Num(2))),
+        ),
+    )
+
+
+def _quotient_missing_square(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(g/h)′ taken as (h·g′ − g·h′)/h."""
+    g, h, dg, dh = _quotient_parts(step)
+    return (
+        Wrong(
+            mul(sub(mul(h, dg), mul(g, dh)), Pow(h, Num(-1))),
+            "The quotient rule divides by the square of the denominator, low d-high minus "
+            "high d-low over low squared: with {0} below the bar, the denominator of the "
+            "rate is {1}, not {0}.",
+            (h, Pow(h, Num(2))),
+        ),
+    )
+
+
+def _quotient_sign(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(g/h)′ taken as (h·g′ + g·h′)/h²."""
+    g, h, dg, dh = _quotient_parts(step)
+    plus = add(mul(h, dg), mul(g, dh))
+    return (
+        Wrong(
+            mul(plus, Pow(h, Num(-2))),
+            "A minus sign was lost in the quotient rule: its numerator is low d-high minus "
+            "high d-low, {0}, not {1}.",
+            (sub(mul(h, dg), mul(g, dh)), plus),
+        ),
+    )
+
+
+# -- exponentials and powers ----------------------------------------------------
+
+
+def _power_on_exponential(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(a^x)′ taken as x·a^(x−1)."""
+    assert isinstance(step.target, Pow)
+    return (
+        _on_exponential(step.target, step.target.base, step.result, _power_rule_rate(step), var),
+    )
+
+
+def _power_on_general_power(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(f^g)′ taken as g·f^(g−1)·f′ (and without f′): the power rule with an
+    exponent that is not constant."""
+    f, g = _given(step, "f"), _given(step, "g")
+    power = mul(g, Pow(f, add(g, Num(-1))))
+    text = (
+        "The power rule needs a constant exponent, but {0} has {1} in both its base and its "
+        "exponent, so neither the power rule nor the exponential rule fits alone: take "
+        "logarithms, ln(y) = {2}, and differentiate that, which gives {3}."
+    )
+    args = (step.target, Sym(var), mul(g, Call("ln", f)), step.result)
+    return (Wrong(mul(power, derive(f, var).result), text, args), Wrong(power, text, args))
+
+
+# -- any step -------------------------------------------------------------------
+
+
+def _flipped(step: Step, var: str) -> tuple[Wrong, ...]:
+    """A step's result with the opposite sign: a lost minus (d/dx cos x = sin x,
+    d/dx 1/x = 1/x²) or an extra one (d/dx sin x = −cos x).  Tried on the steps
+    that bring in a sign: a known function's rule, or a result written with a
+    leading minus."""
+    if step.rule not in BY_NAME and not _negative(step.result):
+        return ()
+    lost = _negative(step.result)
+    return (
+        Wrong(
+            neg(step.result),
+            _sign_slip(lost) + ": the rate of {0} is {1}, not {2}.",
+            (step.target, step.result, neg(step.result)),
+            extra_minus=not lost,
+            why=_why(step.rule),
+        ),
+    )
+
+
+def _sign_slip(lost: bool) -> str:
+    return "A minus sign was lost" if lost else "The sign is wrong"
+
+
+_SLIP_LIST = (
+    Slip("forgot-inner", FORGOT_INNER, _forgot_inner),
+    Slip("outer-at-x", OUTER_AT_WRONG_ARGUMENT, _outer_at_x),
+    Slip("power-on-exponential-stage", POWER_RULE_ON_EXPONENTIAL, _power_on_exponential_stage),
+    Slip("reciprocal-without-square", QUOTIENT_MISSING_SQUARE, _reciprocal_without_square),
+    Slip("chain-sign", SIGN_ERROR, _chain_sign),
+    Slip("product-of-derivatives", PRODUCT_OF_DERIVATIVES, _product_of_derivatives),
+    Slip("product-sign", SIGN_ERROR, _product_sign),
+    Slip("quotient-reversed", QUOTIENT_REVERSED, _quotient_reversed),
+    Slip("quotient-missing-square", QUOTIENT_MISSING_SQUARE, _quotient_missing_square),
+    Slip("quotient-sign", SIGN_ERROR, _quotient_sign),
+    Slip("power-on-exponential", POWER_RULE_ON_EXPONENTIAL, _power_on_exponential),
+    Slip("power-on-general-power", POWER_RULE_ON_EXPONENTIAL, _power_on_general_power),
+    Slip("flipped-sign", SIGN_ERROR, _flipped),
+)
+SLIPS: dict[str, Slip] = {slip.name: slip for slip in _SLIP_LIST}
+
+_CHAIN_SLIPS = (
+    "forgot-inner", "outer-at-x", "power-on-exponential-stage", "reciprocal-without-square",
+    "chain-sign",
+)
+
+# Which slips each rule admits, in the order they are tried.  Every other rule
+# admits only the flipped sign.
+SLIPS_BY_RULE: dict[str, tuple[str, ...]] = {
+    "chain": _CHAIN_SLIPS,
+    "chain-n": _CHAIN_SLIPS,
+    "product": ("product-of-derivatives", "product-sign"),
+    "product-n": ("product-of-derivatives",),
+    "quotient": ("quotient-reversed", "quotient-missing-square", "quotient-sign"),
+    "exp": ("power-on-exponential",),
+    "exponential": ("power-on-exponential",),
+    "general-power": ("power-on-general-power",),
+}
+
+# Rules whose substeps differentiate a rewritten form the learner never wrote
+# (ln y = g·ln f, ln u / ln b): no slip is looked for inside them.
+_OPAQUE = frozenset({"general-power", "change-of-base"})
+
+
+def _slips(rule: str) -> tuple[Slip, ...]:
+    return tuple(SLIPS[name] for name in SLIPS_BY_RULE.get(rule, ("flipped-sign",)))
+
+
+# ---------------------------------------------------------------------------
+# Replaying the derivation with a slip
+# ---------------------------------------------------------------------------
+
+
+class _Replay(Deriver):
+    """The engine's deriver, with the steps for chosen targets replaced by a slip.
+
+    Everything else (the rules, the order they are chosen in, the way a parent
+    builds its result from its substeps) is the engine's own, so a replayed
+    derivative is what the learner gets by making that one slip and no other."""
+
+    def __init__(
+        self,
+        var: str,
+        limits: Limits,
+        overrides: Mapping[Expr, tuple[str, int]],
+        unchanged: Mapping[Expr, Step],
+    ) -> None:
+        super().__init__(var, limits)
+        self.overrides = overrides
+        self.memo.update(unchanged)  # the right steps no slip reaches are reused as they are
+        self.slipped: dict[Expr, Expr] = {}  # what each slip made of its step
+
+    def __call__(self, expr: Expr) -> Step:
+        step = super().__call__(expr)
+        chosen = self.overrides.get(expr)
+        if chosen is None:
+            return step
+        name, index = chosen
+        variants = SLIPS[name].variants(step, self.var)
+        if index >= len(variants):
+            return step
+        self.slipped[expr] = variants[index].result
+        return replace(step, result=variants[index].result)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A mistaken derivation: the slips (target → slip name and variant) and the
+    site where the first one happens, with what the slip makes of that step when
+    it is the only slip (the replay says what it makes of it among the others)."""
+
+    mistake: str
+    overrides: tuple[tuple[Expr, str, int], ...]
+    site: Step
+    wrong: Wrong
+    whole: bool = False  # the whole derivative negated (no replay needed)
+    also: str = ""  # a sentence on the other slips, when there are several
+
+
+def _sites(root: Step, var: str) -> list[tuple[Step, int]]:
+    """The steps where a slip can happen with their depth in the derivation,
+    outermost first (preorder), each target once.  A chain's stages are reached
+    through the chain step itself, except its innermost part when that is derived
+    on its own."""
+    sites: list[tuple[Step, int]] = []
+    seen: set[Expr] = set()
+    stack = [(root, 0)]
+    while stack:
+        step, depth = stack.pop()
+        if step.target in seen or not step.target.has(var):
+            continue
+        seen.add(step.target)
+        sites.append((step, depth))
+        stack.extend((child, depth + 1) for child in reversed(_children(step, var)))
+    return sites
+
+
+def _children(step: Step, var: str) -> tuple[Step, ...]:
+    if step.rule in _OPAQUE:
+        return ()
+    if step.rule in ("chain", "chain-n"):
+        derived_alone = len(step.substeps) > len(_inner_values(step.target, var))
+        return step.substeps[-1:] if derived_alone else ()
+    return step.substeps
+
+
+def _candidates(root: Step, var: str) -> Iterator[_Candidate]:
+    """Every slip, in the order they are tried: slips other than signs from the
+    outside in, then each of those repeated at every step where it fits, then sign
+    slips from the inside out (a sign lost at cos(x) explains a sign lost in the
+    sum around it, and says more), a lost minus before an extra one, repeated; the
+    whole answer negated; two slips at once.  Lazily: the first that matches ends
+    the search."""
+    sites = _sites(root, var)
+    others: list[_Candidate] = []
+    for site, _ in sites:
+        for candidate in _singles(site, var, signs=False):
+            others.append(candidate)
+            yield candidate
+    yield from _everywhere(others)
+    signs = [(depth, c) for site, depth in sites for c in _singles(site, var, signs=True)]
+    inside_out = [c for _, c in sorted(signs, key=lambda pair: (pair[1].wrong.extra_minus, -pair[0]))]
+    yield from inside_out
+    yield from _everywhere(inside_out)
+    yield _negated(root)
+    yield from _pairs([*others, *inside_out][:PAIRED])
+
+
+def _negated(root: Step) -> _Candidate:
+    """The whole derivative with the opposite sign."""
+    return _Candidate(
+        SIGN_ERROR, (), root,
+        Wrong(
+            neg(root.result),
+            "The sign is wrong throughout: your answer is minus the derivative, {0}. "
+            "Check each rule that brings in a minus sign.",
+            (root.result,),
+        ),
+        whole=True,
+    )
+
+
+def _pairs(singles: list[_Candidate]) -> Iterator[_Candidate]:
+    """Two slips at two different steps (product rule as g′·h′ with an inner
+    derivative forgotten inside h′ …), named by the one tried first."""
+    for i, first in enumerate(singles):
+        for second in singles[i + 1 :]:
+            if first.site.target == second.site.target:
+                continue
+            yield _Candidate(
+                first.mistake,
+                (*first.overrides, *second.overrides),
+                first.site,
+                first.wrong,
+                also=f" There is a second slip too: {MISTAKES[second.mistake].title}.",
+            )
+
+
+def _singles(site: Step, var: str, signs: bool) -> Iterator[_Candidate]:
+    """The slips at one step: its sign slips, or all its others."""
+    for slip in _slips(site.rule):
+        if (slip.mistake == SIGN_ERROR) is signs:
+            for index, wrong in enumerate(slip.variants(site, var)):
+                yield _Candidate(slip.mistake, ((site.target, slip.name, index),), site, wrong)
+
+
+def _everywhere(candidates: list[_Candidate]) -> Iterator[_Candidate]:
+    """For each mistake, the same slip at every step where it fits (the first slip
+    and variant of that mistake at each step), when that is more than one step."""
+    by_mistake: dict[str, list[_Candidate]] = {}
+    seen: set[tuple[str, Expr]] = set()
+    for candidate in candidates:
+        key = (candidate.mistake, candidate.site.target)
+        if key not in seen:
+            seen.add(key)
+            by_mistake.setdefault(candidate.mistake, []).append(candidate)
+    for mistake, chosen in by_mistake.items():
+        if len(chosen) < 2:
+            continue
+        first = chosen[0]
+        yield _Candidate(
+            mistake,
+            tuple(o for c in chosen for o in c.overrides),
+            first.site,
+            first.wrong,
+            also=" The same slip is repeated at each such step.",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Derivation:
+    """A right derivation indexed for replays: its steps with respect to the
+    variable by target, and for each target the targets whose steps use it."""
+
+    root: Step
+    var: str
+    steps: Mapping[Expr, Step]
+    users: Mapping[Expr, frozenset[Expr]]
+
+
+def _indexed(root: Step, var: str) -> _Derivation:
+    steps: dict[Expr, Step] = {}
+    users: dict[Expr, set[Expr]] = {}
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        step = stack.pop()
+        if id(step) in seen:
+            continue
+        seen.add(id(step))
+        if step.var == var:
+            steps.setdefault(step.target, step)
+        for sub_step in step.substeps:
+            users.setdefault(sub_step.target, set()).add(step.target)
+            stack.append(sub_step)
+    frozen = {target: frozenset(found) for target, found in users.items()}
+    return _Derivation(root, var, steps, frozen)
+
+
+def _unchanged(derivation: _Derivation, targets: Iterable[Expr]) -> dict[Expr, Step]:
+    """The right steps that use no step for `targets`, directly or through
+    others: a replay takes them as they are."""
+    affected: set[Expr] = set()
+    stack = list(targets)
+    while stack:
+        target = stack.pop()
+        if target not in affected:
+            affected.add(target)
+            stack.extend(derivation.users.get(target, ()))
+    kept = dict(derivation.steps)
+    for target in affected:
+        kept.pop(target, None)
+    return kept
+
+
+def _replayed(
+    candidate: _Candidate, derivation: _Derivation, limits: Limits
+) -> tuple[Expr, Expr]:
+    """The whole derivative as the candidate's slips make it (raw, unsimplified),
+    and what they made of the first slip's step."""
+    if candidate.whole:
+        return candidate.wrong.result, candidate.wrong.result
+    overrides = {t: (name, index) for t, name, index in candidate.overrides}
+    unchanged = _unchanged(derivation, overrides)
+    replay = _Replay(derivation.var, limits, overrides, unchanged)
+    target = derivation.root.target
+    result = run_deep(target.depth, replay, target).result
+    return result, replay.slipped.get(candidate.site.target, candidate.wrong.result)
+
+
+# ---------------------------------------------------------------------------
+# The checker
+# ---------------------------------------------------------------------------
+
+
+def _read(text: str, what: str, functions: frozenset[str], limits: Limits) -> Parsed:
+    """Parse `text`, saying in the error which argument it was."""
+    try:
+        return parse(text, functions=functions, limits=limits)
+    except ParseError as error:
+        raise _relabelled(error, what) from None
+
+
+def _relabelled(error: ParseError, what: str) -> ParseError:
+    return ParseError(
+        f"{what} is not an expression: {error.message}",
+        error.text,
+        error.position,
+        length=error.length,
+        hint=error.hint,
+    )
+
+
+def _differentiate(
+    text: str, wrt: str | None, order: int, functions: frozenset[str], limits: Limits
+) -> DiffReport:
+    try:
+        return differentiate(text, wrt=wrt, order=order, functions=functions, limits=limits)
+    except ParseError as error:
+        raise _relabelled(error, "the function to differentiate") from None
+
+
+def _symbolic_difference(answer: Expr, right: Expr, limits: Limits) -> Expr | None:
+    """simplify(answer − right), or None when simplifying fails."""
+    try:
+        return simplify(sub(answer, right), limits)[0]
+    except CalcstepError:
+        return None
+
+
+def _point_note(template: str, env: Env) -> Note:
+    """A note about a point: `template` with {point} standing for "x = 0.7"."""
+    names = sorted(env)
+    point = ", ".join(f"{{{i}}} = {env[name]:g}" for i, name in enumerate(names))
+    return Note(template.replace("{point}", point), tuple(Sym(name) for name in names))
+
+
+def _domain_notes(comparison: _Comparison, sample: _Sample) -> tuple[Note, ...]:
+    """Where the answer has a value and the derivative not, or the reverse."""
+    notes = []
+    if comparison.undefined:
+        notes.append(
+            _point_note(
+                "your answer has no value at {point}, where the derivative has one; "
+                "the two are compared only where both have values",
+                comparison.undefined[0],
+            )
+        )
+    extra = next((env for env in sample.outside if _value(sample.answer, env) is not None), None)
+    if extra is not None:
+        notes.append(
+            _point_note(
+                "your answer has a value at {point}, where the derivative does not exist; "
+                "the two are compared only where both have values",
+                extra,
+            )
+        )
+    return tuple(notes)
+
+
+def _diagnose(
+    diff: DiffReport,
+    answer: Expr,
+    points: Sequence[Env],
+    witness: Witness | None,
+    limits: Limits,
+) -> Diagnosis:
+    """Which slip, replayed through the derivation, gives the answer.  For a
+    higher order, slips in the last order are tried first, then slips in an
+    earlier order (whose mistaken result the later orders differentiate right)."""
+    needed = min(MATCH_POINTS, len(points))
+    concrete = _concrete if _has_abstract(diff.expr) else _as_is
+    for derivation in (reversed(diff.derivations) if needed else ()):
+        later = diff.order - derivation.order  # orders still to take after this one
+        indexed = _indexed(derivation.steps, diff.var)
+        spent = 0  # nodes replayed and compared
+        for candidate in islice(_candidates(derivation.steps, diff.var), MAX_CANDIDATES):
+            if spent > REPLAY_BUDGET:
+                break
+            try:
+                wrong, at_site = _replayed(candidate, indexed, limits)
+                spent += derivation.target.size + wrong.size
+                if later:
+                    start = simplify(wrong, limits)[0]
+                    wrong = derive_orders(start, diff.var, later, limits)[-1].result
+            except CalcstepError:
+                continue
+            comparison = _compare(answer, concrete(wrong), points)
+            if comparison.witness is None and comparison.agreed >= needed:
+                return _named(candidate, at_site, derivation.order, witness)
+    which = "derivative" if diff.order == 1 else f"{_ordinal(diff.order)} derivative"
+    message = Note(
+        f"Your answer is not the {which} of {{0}}, and it is none of the classic mistakes "
+        f"calcstep recognises. The {which} is {{1}}: compare your working with its steps "
+        "(calcstep diff shows them) to find where they part.",
+        (diff.expr, diff.result),
+    )
+    return Diagnosis(None, message, None, witness)
+
+
+def _ordinal(n: int) -> str:
+    """2nd, 3rd, 11th, 21st …"""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _named(candidate: _Candidate, yours: Expr, order: int, witness: Witness | None) -> Diagnosis:
+    """The diagnosis for the slip that explains the answer, `yours` being what the
+    slips made of its step.  The message explains the first slip on its own (with
+    the right parts around it), and names the others."""
+    site, wrong = candidate.site, candidate.wrong
+    step = WrongStep(site.rule, site.target, site.var, _tidy(site.result), _tidy(yours), order)
+    message = wrong.message()
+    message = replace(message, text=message.text + _escape(candidate.also))
+    return Diagnosis(candidate.mistake, message, step, witness, wrong.why)
+
+
+def _escape(text: str) -> str:
+    """Literal text for a Note template (which is str.format'ed)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def check_answer(
+    expr_text: str,
+    answer_text: str,
+    *,
+    wrt: str | None = None,
+    order: int = 1,
+    functions: Iterable[str] = DEFAULT_ABSTRACT,
+    limits: Limits = DEFAULT_LIMITS,
+) -> CheckReport:
+    """Is `answer_text` the `order`-th derivative of `expr_text` with respect to
+    `wrt` (default: the variable `calcstep diff` would choose)?  The verdict and,
+    when it is no, the diagnosis.
+
+    Raises ParseError when either text is not an expression (the message says
+    which), UsageError for an order below 1, and the engine's other errors
+    (UsageError, LimitError …) as `differentiate` does."""
+    if order < 1:
+        raise UsageError("an answer can only be checked for order 1 or more")
+    functions = frozenset(functions)
+    diff = _differentiate(expr_text, wrt, order, functions, limits)
+    parsed = _read(answer_text, "the answer", functions, limits)
+    notes = _reading_notes(diff, parsed)
+    difference = _symbolic_difference(parsed.expr, diff.result, limits)
+    sample = _sample(diff, parsed.expr)
+    if difference == ZERO:
+        # equal by the rewrites; the points only say where the domains differ
+        comparison = _compare(sample.answer, sample.right, sample.points)
+        notes += _domain_notes(comparison, sample)
+        return CheckReport(diff, parsed, True, Method.SIMPLIFY, 0, None, notes)
+    if not sample.points:
+        raise DomainError(
+            "cannot check: the derivative has no value at any point tried",
+            hint="check the expression; its derivative must be defined somewhere",
+        )
+    comparison = _compare(sample.answer, sample.right, sample.points)
+    notes += _domain_notes(comparison, sample)
+    proven = isinstance(difference, Num)  # simplified to a nonzero number
+    witness = _decisive_witness(comparison, proven, sample)
+    if witness is None:
+        return CheckReport(diff, parsed, True, Method.POINTS, comparison.agreed, None, notes)
+    witness = replace(witness, stand_ins=_stand_ins(diff.expr, parsed.expr))
+    method = Method.SIMPLIFY if proven and comparison.witness is None else Method.POINTS
+    diagnosis = _diagnose(diff, sample.answer, sample.points, witness, limits)
+    compared = comparison.agreed + (comparison.witness is not None)
+    return CheckReport(diff, parsed, False, method, compared, diagnosis, notes)
+
+
+def _reading_notes(diff: DiffReport, answer: Parsed) -> tuple[Note, ...]:
+    """How the two inputs were read, where the reading could surprise."""
+    return (
+        *diff.notes,
+        *(Note("in your answer, " + note.text, note.args, note.position) for note in answer.notes),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Sample:
+    """The answer and the derivative with abstract functions made concrete, and
+    the points to compare them at (see `_ground`)."""
+
+    answer: Expr
+    right: Expr
+    points: tuple[Env, ...]
+    outside: tuple[Env, ...]
+
+
+def _sample(diff: DiffReport, answer: Expr) -> _Sample:
+    """Where to compare: points seeded from the inputs, in the domain of the
+    function being differentiated and of its derivative."""
+    function, right = diff.expr, diff.result
+    names = sorted(function.free_vars | right.free_vars | answer.free_vars | {diff.var})
+    seed = _seed(to_text(diff.expr), to_text(answer), diff.var, str(diff.order))
+    concrete_right = _concrete(right)
+    ground = _ground(_concrete(function), concrete_right, names, seed)
+    return _Sample(_concrete(answer), concrete_right, ground.points, ground.outside)
+
+
+def _decisive_witness(comparison: _Comparison, proven: bool, sample: _Sample) -> Witness | None:
+    """The point that shows the answer wrong, or None when it is right: a point
+    where the two differ; else, when the answer has no value at any point where
+    the derivative has one, such a point; else, when the difference simplified
+    to a nonzero number, the first point compared."""
+    if comparison.witness is not None:
+        return comparison.witness
+    if comparison.agreed == 0:
+        env = comparison.undefined[0] if comparison.undefined else sample.points[0]
+        correct = _value(sample.right, env)
+        assert correct is not None  # a ground point: the derivative has a value there
+        return _witness(env, _value(sample.answer, env), correct)
+    return comparison.first if proven else None

@@ -1,0 +1,395 @@
+r"""LaTeX: the derivation as an amsmath `align*` block to paste into notes.
+
+    % calcstep: d/dx sin(x^2) -- needs \usepackage{amsmath}
+    \begin{align*}
+      \frac{d}{dx} f\left(g\left(x\right)\right) &= f'\left(g\left(x\right)\right) g'\left(x\right) && \text{chain rule} \\
+      u &= x^{2} && \text{1. chain rule: inner function; outer function } \sin\left(u\right) \\
+      \frac{d}{du} \sin\left(u\right) &= \cos\left(u\right) = \cos\left(x^{2}\right) && \text{1.1 outer rate, sin rule},\ \text{at } u = x^{2} \\
+      …
+      \frac{d}{dx} \sin\left(x^{2}\right) &= \cos\left(x^{2}\right) \cdot 2 x^{1} && \text{1. chain rule: product of the rates} \\
+      x^{1} &\to x && \text{simplify: power of 1 or 0} \\
+      …
+      \frac{d}{dx} \sin\left(x^{2}\right) &= \boxed{2 x \cos\left(x^{2}\right)} && \text{result}
+    \end{align*}
+
+One row per line of the plain layout, aligned at its = (or at the → of a
+simplification), the step's number and rule named in `\text{}` on the right.  A
+step's pieces come before the row that combines them, so the chain rule reads as
+the lesson has it: name the inner function u, the outer rate at u, the inner rate,
+their product.  Sentences (--explain, notes) go between rows with `\intertext`.
+
+Only amsmath and the LaTeX kernel are used; text is escaped, and characters that
+pdflatex cannot set without extra packages are spelled as macros.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from calcstep.engine import DiffReport, PointValue
+from calcstep.expr import Expr, Sym
+from calcstep.functions import GREEK
+from calcstep.printer import to_latex, to_pretty, to_text
+from calcstep.render import RenderOptions
+from calcstep.render.common import (
+    LATEX,
+    Spelling,
+    d_of,
+    explanation,
+    note_text,
+    role,
+    structural,
+    title,
+)
+from calcstep.rules import EVALUATED_SHOWN_UP_TO, RULES
+from calcstep.steps import Derivation, Step
+
+# Mathematics inside a sentence is marked with these two characters (which no
+# text calcstep writes contains), so a sentence can be escaped as text around it.
+_OPEN, _CLOSE = "\x02", "\x03"
+MARKED = Spelling(lambda e: f"{_OPEN}{to_latex(e)}{_CLOSE}", LATEX.derivative, LATEX.arrow, LATEX.approx)
+_MARKED_MATH = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.DOTALL)
+
+# Text-mode spellings of the characters LaTeX treats specially, and of the
+# non-ASCII characters calcstep's sentences and echoed input may hold.
+_TEXT_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    "·": r"$\cdot$",
+    "×": r"$\times$",
+    "÷": r"$\div$",
+    "−": "-",
+    "′": "'",
+    "″": "''",
+    "→": r"$\to$",
+    "≈": r"$\approx$",
+    "±": r"$\pm$",
+    "√": r"$\surd$",
+    "∞": r"$\infty$",
+    "≤": r"$\leq$",
+    "≥": r"$\geq$",
+    "π": r"$\pi$",
+    "ⁿ": r"\textsuperscript{n}",
+    "⁻": r"\textsuperscript{-}",
+    **{digit: rf"\textsuperscript{{{i}}}" for i, digit in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")},
+    **{digit: rf"\textsubscript{{{i}}}" for i, digit in enumerate("₀₁₂₃₄₅₆₇₈₉")},
+    # Greek letters; "omicron" has no macro: it is the Latin o
+    **{letter: ("o" if name == "omicron" else rf"$\{name}$") for name, letter in GREEK.items()},
+}
+
+
+def render(report: DiffReport, options: RenderOptions = RenderOptions()) -> str:
+    """The report as a LaTeX fragment: a comment naming it, how the input was read,
+    then one `align*` per order, the last ending with the boxed result and values."""
+    parts = [_comment(report)]
+    parts += [f"Note: {text_with_math(note_text(note, MARKED))}" for note in report.notes]
+    derivations = report.derivations if options.steps else ()
+    for derivation in derivations:
+        items = _derivation_items(derivation, options.explain)
+        if derivation is derivations[-1]:
+            items += _result_items(report)
+        heading = _order_heading(derivation, report) if report.order > 1 else None
+        parts.append(_environment(items, heading))
+    if not derivations:
+        parts.append(_environment(_result_items(report), None))
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# Items: the rows of an align*, and sentences between them
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    r"""`lhs &rhs && label`: `rhs` starts with its relation (= or \to).  `width`
+    estimates how wide lhs and rhs are set, in characters (see `_WIDE`)."""
+
+    lhs: str
+    rhs: str
+    label: str = ""
+    width: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """A sentence (LaTeX text) set between rows."""
+
+    text: str
+
+
+_Item = _Row | _Words
+
+# Rows wider than this many characters (about half a page of mathematics, leaving
+# room for the label) are set on two lines.
+_WIDE = 50
+
+
+def _environment(items: list[_Item], heading: str | None) -> str:
+    r"""The items as an align* environment.  \intertext may only stand between
+    rows, so sentences before the first row or after the last become paragraphs."""
+    first = next(i for i, item in enumerate(items) if isinstance(item, _Row))
+    last = max(i for i, item in enumerate(items) if isinstance(item, _Row))
+    before = [item.text for item in items[:first] if isinstance(item, _Words)]
+    after = [item.text for item in items[last + 1 :] if isinstance(item, _Words)]
+    body: list[str] = []
+    for index, item in enumerate(items[first : last + 1], start=first):
+        if isinstance(item, _Words):
+            body.append(rf"  \intertext{{{item.text}}}")
+            continue
+        body += _row_lines(item, last_row=index == last)
+    lines = [*([heading] if heading else []), *before, r"\begin{align*}", *body, r"\end{align*}", *after]
+    return "\n".join(lines)
+
+
+def _row_lines(row: _Row, last_row: bool) -> list[str]:
+    """A row as source lines.  A wide row sets its left side and label on one line
+    and its right side on the next, so that it is less likely to run off the page."""
+    end = "" if last_row else r" \\"
+    label = f" && {row.label}" if row.label else ""
+    if row.width > _WIDE:
+        return [f"  {row.lhs} &{label} \\\\", f"    &{row.rhs}{end}"]
+    return [f"  {row.lhs} &{row.rhs}{label}{end}"]
+
+
+def _derivation_items(derivation: Derivation, explain: bool) -> list[_Item]:
+    """The steps of one order, then its simplification."""
+    items = _step_items(derivation.steps, _Context(explain, set()), "1.", None, 0)
+    for step in derivation.simplification:
+        items.append(
+            _Row(
+                to_latex(step.target),
+                rf"\to {to_latex(step.result)}",
+                _label(f"simplify: {title(step)}"),
+                _width(step.target, step.result) + 3,
+            )
+        )
+    return items
+
+
+def _result_items(report: DiffReport) -> list[_Item]:
+    """The final result, boxed, and the values at the points asked for."""
+    heading = d_of(report.expr, report.var, LATEX, report.order)
+    width = _width(report.expr, report.result) + len(report.var) + 8
+    rows: list[_Item] = [_Row(heading, rf"= \boxed{{{to_latex(report.result)}}}", _label("result"), width)]
+    rows += [_value_row(heading, value) for value in report.values]
+    return rows
+
+
+def _order_heading(derivation: Derivation, report: DiffReport) -> str:
+    return rf"\textbf{{Order {derivation.order}:}} ${d_of(derivation.target, report.var, LATEX)}$"
+
+
+def _comment(report: DiffReport) -> str:
+    """A comment naming the derivative, in calcstep's canonical text.  A TeX
+    comment is not wholly inert: ^^ followed by a character is read as another
+    character (^^M ends the line), so a ^^ is split."""
+    operator = "d/d" + report.var if report.order == 1 else f"d^{report.order}/d{report.var}^{report.order}"
+    text = f"{operator} {to_text(report.expr)}".replace("^^", "^ ^")
+    return f"% calcstep: {text} -- needs \\usepackage{{amsmath}}"
+
+
+# ---------------------------------------------------------------------------
+# Steps
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """`shown` collects the rules whose general formula has been shown."""
+
+    explain: bool
+    shown: set[str]
+
+
+def _step_items(step: Step, ctx: _Context, number: str, parent: Step | None, index: int) -> list[_Item]:
+    """A step: its general formula (the first time), what its letters stand for,
+    why and notes, its substeps, then the row of its result."""
+    name = _name(step, number, parent, index)
+    items: list[_Item] = []
+    if structural(step) and step.rule not in ctx.shown:
+        ctx.shown.add(step.rule)
+        items.append(_formula_row(step))
+    if not step.substeps:
+        return [*items, _instance_row(step, name, parent), *_sentences(step, ctx.explain)]
+    # the sentences follow the step's first row of its own, before its substeps
+    items += [*_binding_rows(step, name), *_sentences(step, ctx.explain)]
+    for i, sub in enumerate(step.substeps):
+        items += _step_items(sub, ctx, f"{number.rstrip('.')}.{i + 1}", step, i)
+    return [*items, _instance_row(step, name, parent)]
+
+
+def _name(step: Step, number: str, parent: Step | None, index: int) -> str:
+    """1.1 outer rate, sin rule"""
+    part = role(step, parent, index) if parent is not None else ""
+    return f"{number} {part}, {title(step)}" if part else f"{number} {title(step)}"
+
+
+def _formula_row(step: Step) -> _Row:
+    lhs, rhs = RULES[step.rule].formula()
+    return _Row(d_of(lhs, "x", LATEX), f"= {to_latex(rhs)}", _label(title(step)), _width(lhs, rhs) + 6)
+
+
+def _binding_rows(step: Step, name: str) -> list[_Item]:
+    """The chain rule names its inner function u first, as the lesson does; other
+    rules with substeps say what g and h are before deriving them."""
+    bound = bindings(step)
+    if not bound:
+        return []
+    (first, value), rest = bound[0], bound[1:]
+    rhs = "".join([f"= {value}", *(rf",\quad {n} = {v}" for n, v in rest)])
+    outer = dict(step.given).get("outer")
+    if step.rule == "chain" and outer is not None:
+        label = _label(f"{name}: inner function; outer function", to_latex(outer))
+    elif step.rule == "chain":
+        label = _label(f"{name}: inner function")
+    elif step.rule == "chain-n":
+        label = _label(f"{name}: inner functions")
+    else:
+        label = _label(name)
+    return [_Row(first, rhs, label)]
+
+
+def bindings(step: Step) -> list[tuple[str, str]]:
+    """(name, value) for each letter of the rule's formula that the step binds, as
+    `common.given` lists them: not the chain rule's outer function (named on its
+    own), nor the count n of a rule for n parts."""
+    hidden = {"outer"} | ({"n"} if step.rule.endswith("-n") else set())
+    return [(to_latex(Sym(name)), to_latex(value)) for name, value in step.given if name not in hidden]
+
+
+def _instance_row(step: Step, name: str, parent: Step | None) -> _Row:
+    r"""d/dx target = result; for a chain stage also "= its value at the inner
+    function"; the letters a leaf rule uses go in its label (\text{power rule, with} n = 2)."""
+    lhs, results = d_of(step.target, step.var, LATEX), [step.result]
+    if step.rule in ("chain", "chain-n"):
+        name += ": product of the rates"
+    label = _label(name)
+    if structural(step) and not step.substeps and bindings(step):
+        label = _label(f"{name}, with", r",\ ".join(f"{n} = {v}" for n, v in bindings(step)))
+    if step.evaluated is not None and step.evaluated.size <= EVALUATED_SHOWN_UP_TO:
+        results.append(step.evaluated)
+        label += r",\ " + _at_inner(step, parent)
+    rhs = "".join(f" = {to_latex(result)}" for result in results)[1:]
+    return _Row(lhs, rhs, label, _width(step.target, *results) + len(step.var) + 5)
+
+
+def _at_inner(stage: Step, chain: Step | None) -> str:
+    r"""\text{at } u = x^{2}"""
+    return _label("at", inner_point(stage, chain))
+
+
+def inner_point(stage: Step, chain: Step | None) -> str:
+    """Where a chain stage's rate is taken, as `common.at_inner` says it: u = x^{2}
+    for a single inner function, only the name (u_{2}) in a longer chain, whose
+    inner functions are listed on its first line."""
+    name = to_latex(Sym(stage.var))
+    value = dict(chain.given).get(stage.var) if chain is not None and chain.rule == "chain" else None
+    return f"{name} = {to_latex(value)}" if value is not None else name
+
+
+def _sentences(step: Step, explain: bool) -> list[_Item]:
+    """Why the rule applies (with --explain) and the step's notes."""
+    words: list[_Item] = []
+    why = explanation(step, MARKED) if explain else ""
+    if why:
+        words.append(_Words(r"\emph{Why:} " + text_with_math(why)))
+    words += [_Words(r"\emph{Note:} " + text_with_math(note_text(note, MARKED))) for note in step.notes]
+    return words
+
+
+def _value_row(heading: str, value: PointValue) -> _Row:
+    r"""\left.\frac{d}{dx} …\right|_{x = 2} = 4 \cos(4) \approx -2.61"""
+    where, amount = value_math(value)
+    lhs = rf"\left.{heading}\right|_{{{where}}}"
+    if value.undefined is not None:
+        return _Row(lhs, "", _label(f"undefined: {value.undefined}"))
+    return _Row(lhs, amount if amount.startswith("\\approx") else f"= {amount}")
+
+
+def value_math(value: PointValue) -> tuple[str, str]:
+    r"""The point (x = 2) and the value there (4 \cos(4) \approx -2.61, or
+    \approx -2.61 alone when there is no exact form; empty when undefined), in LaTeX.
+    The exact form alone when it is the decimal (2 and 2.0)."""
+    where = r",\ ".join(f"{to_latex(Sym(name))} = {to_latex(v)}" for name, v in value.point)
+    if value.undefined is not None or value.decimal is None:
+        return where, ""
+    decimal = f"{value.decimal:.12g}"
+    if value.exact is None or value.exact.free_vars:
+        return where, rf"\approx {_decimal(decimal)}"
+    exact = to_latex(value.exact)
+    if _same_number(to_text(value.exact), decimal):
+        return where, exact
+    return where, rf"{exact} \approx {_decimal(decimal)}"
+
+
+# ---------------------------------------------------------------------------
+# Text
+# ---------------------------------------------------------------------------
+
+
+def escape_text(text: str) -> str:
+    """`text` safe in LaTeX text mode, with pdflatex's default fonts.  A character
+    with no spelling here is replaced by '?' rather than risk a document that
+    does not compile."""
+    return _separate_math("".join(_TEXT_ESCAPES.get(ch, ch if ch.isascii() else "?") for ch in text))
+
+
+def split_marked(marked: str) -> list[tuple[bool, str]]:
+    """A sentence spelled with MARKED as (is mathematics, piece) pairs, in order."""
+    pieces = _MARKED_MATH.split(marked)
+    # split() alternates text and captured mathematics
+    return [(i % 2 == 1, piece) for i, piece in enumerate(pieces) if piece]
+
+
+def text_with_math(marked: str) -> str:
+    """A sentence spelled with MARKED: its text escaped, its mathematics in $…$."""
+    joined = "".join(f"${piece}$" if is_math else escape_text(piece) for is_math, piece in split_marked(marked))
+    return _separate_math(joined)
+
+
+def _separate_math(text: str) -> str:
+    """Two inline formulas side by side ($a$$b$) would read as $$, display math:
+    put an empty group between them."""
+    return text.replace("$$", "${}$")
+
+
+def _label(text: str, math: str = "") -> str:
+    r"""A row's label: \text{1.2 power rule, with } n = 2."""
+    if not math:
+        return rf"\text{{{escape_text(text)}}}"
+    return rf"\text{{{escape_text(text)} }} {math}"
+
+
+def _width(*exprs: Expr) -> int:
+    """About how many characters wide the expressions are when set: their pretty
+    text's length (LaTeX's own is longer by its macros)."""
+    return sum(len(to_pretty(expr)) for expr in exprs)
+
+
+def _decimal(text: str) -> str:
+    r"""A decimal in LaTeX: 1.5e-07 is 1.5 \times 10^{-7}."""
+    mantissa, _, exponent = text.partition("e")
+    if not exponent:
+        return text
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+def _same_number(exact: str, decimal: str) -> bool:
+    """Whether the exact value, as written, is the decimal (2 and 2.0): then one is enough."""
+    try:
+        return exact == decimal or float(exact) == float(decimal)
+    except ValueError:
+        return False

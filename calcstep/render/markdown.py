@@ -1,0 +1,181 @@
+r"""Markdown: the derivation as a nested list, for GitHub, Jupyter and notes.
+
+    ### $\frac{d}{dx} \sin\left(x^{2}\right)$
+
+    - **1. chain rule**
+      - formula: $\frac{d}{dx} f\left(g\left(x\right)\right) = …$
+      - inner function: $u = x^{2}$; outer function: $\sin\left(u\right)$
+      - **1.1** *outer rate*, **sin rule**: $\frac{d}{du} \sin\left(u\right) = \cos\left(u\right)$
+        - at $u = x^{2}$: $\cos\left(u\right) = \cos\left(x^{2}\right)$
+      - …
+      - product of the rates: $\frac{d}{dx} \sin\left(x^{2}\right) = …$
+
+    **Simplify**
+    …
+    **Result**
+
+    $$\frac{d}{dx} \sin\left(x^{2}\right) = 2 x \cos\left(x^{2}\right)$$
+
+The layout is the terminal's: a step's pieces first (for the chain rule the
+lesson's order: inner function u, outer rate at u, inner rate), then the item
+that combines them.  Every line of a step is a list item, so no renderer needs
+hard line breaks; mathematics is LaTeX in `$…$` (inline) and `$$…$$` (the
+result), which GitHub, Jupyter and most notes applications render.
+"""
+
+from __future__ import annotations
+
+import re
+
+from calcstep.engine import DiffReport, PointValue
+from calcstep.printer import to_latex
+from calcstep.render import RenderOptions
+from calcstep.render.common import (
+    LATEX,
+    d_of,
+    explanation,
+    formula,
+    note_text,
+    role,
+    structural,
+    title,
+)
+from calcstep.render.latex import MARKED, bindings, inner_point, split_marked, value_math
+from calcstep.rules import EVALUATED_SHOWN_UP_TO
+from calcstep.steps import Derivation, Step
+
+# Nested list items are indented by the width of "- ".
+INDENT = "  "
+
+# Characters that Markdown could read as markup (emphasis, links, HTML, tables,
+# mathematics) when they stand in text; a backslash makes each literal.
+_MARKUP = re.compile(r"([\\`*_\[\]<>|$~#])")
+
+
+def render(report: DiffReport, options: RenderOptions = RenderOptions()) -> str:
+    """The report as Markdown: a heading, how the input was read, the steps of
+    each order with their simplification, then the result and its values."""
+    heading = _math(d_of(report.expr, report.var, LATEX, report.order))
+    blocks = [f"### {heading}"]
+    blocks += [f"> **Note:** {_sentence(note_text(note, MARKED))}" for note in report.notes]
+    if options.steps:
+        for derivation in report.derivations:
+            blocks += _derivation_blocks(derivation, report, options.explain)
+    blocks += _result_blocks(report)
+    return "\n\n".join(blocks)
+
+
+def _derivation_blocks(derivation: Derivation, report: DiffReport, explain: bool) -> list[str]:
+    """One order: its heading (above order 1), its steps, its simplification."""
+    blocks = []
+    if report.order > 1:
+        blocks.append(f"#### Order {derivation.order}: {_math(d_of(derivation.target, report.var, LATEX))}")
+    blocks.append("**Steps**")
+    blocks.append("\n".join(_step_items(derivation.steps, explain, "1.", None, 0, "", set())))
+    if derivation.simplification:
+        blocks.append("**Simplify**")
+        blocks.append("\n".join(_rewrite_item(step) for step in derivation.simplification))
+    return blocks
+
+
+def _rewrite_item(step: Step) -> str:
+    """- power of 1 or 0: $x^{1} \\to x$"""
+    change = rf"{to_latex(step.target)} \to {to_latex(step.result)}"
+    return f"- {_escape(title(step))}: {_math(change)}"
+
+
+def _result_blocks(report: DiffReport) -> list[str]:
+    """The result as display mathematics, then the values at the points asked for."""
+    heading = d_of(report.expr, report.var, LATEX, report.order)
+    blocks = ["**Result**", f"$$\n{heading} = {to_latex(report.result)}\n$$"]
+    if report.values:
+        blocks.append("\n".join(_value_item(value) for value in report.values))
+    return blocks
+
+
+def _step_items(
+    step: Step, explain: bool, number: str, parent: Step | None, index: int, indent: str, shown: set[str]
+) -> list[str]:
+    """A step as a list item with its details and substeps as items under it, and
+    last, when it has substeps, the item that combines them.  A rule's general
+    formula is shown the first time the rule is used (`shown` remembers which)."""
+    inner = indent + INDENT
+    part = role(step, parent, index) if parent is not None else ""
+    head = f"**{number}** *{_escape(part)}*, **{_escape(title(step))}**" if part else f"**{number} {_escape(title(step))}**"
+    lines: list[str] = []
+    if structural(step) or step.substeps:
+        lines.append(f"{indent}- {head}")
+        if structural(step) and step.rule not in shown:
+            shown.add(step.rule)
+            lines.append(f"{inner}- formula: {_math(formula(step, LATEX))}")
+        lines += [f"{inner}- {line}" for line in _bindings(step)]
+        if not step.substeps:
+            lines.append(f"{inner}- {_instance(step)}")
+    else:
+        lines.append(f"{indent}- {head}: {_instance(step)}")
+    if step.evaluated is not None and step.evaluated.size <= EVALUATED_SHOWN_UP_TO:
+        lines.append(f"{inner}- {_rate_at_inner(step, parent)}")
+    why = explanation(step, MARKED) if explain else ""
+    if why:
+        lines.append(f"{inner}- *why:* {_sentence(why)}")
+    lines += [f"{inner}- *note:* {_sentence(note_text(note, MARKED))}" for note in step.notes]
+    for i, sub in enumerate(step.substeps):
+        lines += _step_items(sub, explain, f"{number.rstrip('.')}.{i + 1}", step, i, inner, shown)
+    if step.substeps:
+        label = "product of the rates" if step.rule in ("chain", "chain-n") else "so"
+        lines.append(f"{inner}- {label}: {_instance(step)}")
+    return lines
+
+
+def _bindings(step: Step) -> list[str]:
+    """What the rule's letters are here: the chain rule's inner function u first
+    (and its outer function), as the lesson has it; "with g = …" for other rules."""
+    bound = ", ".join(_math(f"{name} = {value}") for name, value in bindings(step))
+    if not bound:
+        return []
+    outer = dict(step.given).get("outer")
+    if step.rule == "chain" and outer is not None:
+        return [f"inner function: {bound}; outer function: {_math(to_latex(outer))}"]
+    if step.rule == "chain-n":
+        return [f"inner functions: {bound}"]
+    return [f"with {bound}"]
+
+
+def _instance(step: Step) -> str:
+    """$\\frac{d}{dx} target = result$"""
+    return _math(f"{d_of(step.target, step.var, LATEX)} = {to_latex(step.result)}")
+
+
+def _rate_at_inner(step: Step, parent: Step | None) -> str:
+    """at $u = x^{2}$: $\\cos(u) = \\cos(x^{2})$"""
+    evaluated = to_latex(step.evaluated) if step.evaluated is not None else ""
+    return f"at {_math(inner_point(step, parent))}: {_math(f'{to_latex(step.result)} = {evaluated}')}"
+
+
+def _value_item(value: PointValue) -> str:
+    """- at $x = 2$: $4 \\cos(4) \\approx -2.61$"""
+    where, amount = value_math(value)
+    if value.undefined is not None:
+        return f"- at {_math(where)}: undefined ({_escape(value.undefined)})"
+    return f"- at {_math(where)}: {_math(amount)}"
+
+
+# ---------------------------------------------------------------------------
+# Text and mathematics
+# ---------------------------------------------------------------------------
+
+
+def _math(latex: str) -> str:
+    """Inline mathematics.  GitHub reads $…$ as mathematics only when no space
+    follows the opening $ or precedes the closing one."""
+    return f"${latex.strip()}$"
+
+
+def _escape(text: str) -> str:
+    return _MARKUP.sub(r"\\\1", text)
+
+
+def _sentence(marked: str) -> str:
+    """A sentence spelled with MARKED: its text escaped, its mathematics in $…$."""
+    return "".join(_math(piece) if is_math else _escape(piece) for is_math, piece in split_marked(marked))
+

@@ -1,0 +1,348 @@
+"""The answer checker (`calcstep check`): right answers in any form are accepted,
+wrong ones rejected with the classic mistake named, the step shown and a witness
+point; SymPy confirms independently that each table entry is right or wrong."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sympy as sp
+
+from calcstep.check import (
+    FORGOT_INNER,
+    MISTAKES,
+    OUTER_AT_WRONG_ARGUMENT,
+    POWER_RULE_ON_EXPONENTIAL,
+    PRODUCT_OF_DERIVATIVES,
+    QUOTIENT_MISSING_SQUARE,
+    QUOTIENT_REVERSED,
+    SIGN_ERROR,
+    CheckReport,
+    Method,
+    check_answer,
+)
+from calcstep.errors import ParseError
+from calcstep.evaluate import evaluate
+from calcstep.parse import parse
+from calcstep.render.check import render, to_dict
+
+from oracle import symbol, to_sympy
+
+# (problem, wrong answer, the mistake it shows)
+WRONG: list[tuple[str, str, str]] = [
+    # the inner derivative forgotten, also ln(u) → 1/u without u'
+    ("sin(x^2)", "cos(x^2)", FORGOT_INNER),
+    ("e^(3x)", "e^(3x)", FORGOT_INNER),
+    ("ln(x^2+1)", "1/(x^2+1)", FORGOT_INNER),
+    ("(2x+1)^5", "5(2x+1)^4", FORGOT_INNER),
+    ("cos(x^3)", "-sin(x^3)", FORGOT_INNER),
+    ("sqrt(x^2+1)", "1/(2 sqrt(x^2+1))", FORGOT_INNER),
+    ("ln(sin(x))", "1/sin(x)", FORGOT_INNER),
+    ("tan(5x)", "sec(5x)^2", FORGOT_INNER),
+    ("sin(x)^2", "2 sin(x)", FORGOT_INNER),
+    ("e^(x^2)", "e^(x^2)", FORGOT_INNER),
+    ("e^(-x)", "e^(-x)", FORGOT_INNER),
+    ("x^3 + sin(x^2)", "3x^2 + cos(x^2)", FORGOT_INNER),
+    ("x ln(x^2+1)", "ln(x^2+1) + x/(x^2+1)", FORGOT_INNER),
+    ("sin(cos(x))", "cos(cos(x))", FORGOT_INNER),
+    ("sin(cos(x^2))", "-cos(cos(x^2)) sin(x^2)", FORGOT_INNER),
+    ("f(x^2)", "f'(x^2)", FORGOT_INNER),
+    # the outer rate taken at x instead of at the inside
+    ("sin(x^2)", "2x cos(x)", OUTER_AT_WRONG_ARGUMENT),
+    ("e^(sin(x))", "e^x cos(x)", OUTER_AT_WRONG_ARGUMENT),
+    ("cos(x^2)", "-2x sin(x)", OUTER_AT_WRONG_ARGUMENT),
+    ("e^(x^2)", "2x e^x", OUTER_AT_WRONG_ARGUMENT),
+    ("tan(3x)", "3 sec(x)^2", OUTER_AT_WRONG_ARGUMENT),
+    ("(x^2+1)^3", "3x^2*2x", OUTER_AT_WRONG_ARGUMENT),
+    ("sin(x^2)", "cos(x)", OUTER_AT_WRONG_ARGUMENT),
+    # the product rule taken as the product of the derivatives
+    ("x^2 sin(x)", "2x cos(x)", PRODUCT_OF_DERIVATIVES),
+    ("x e^x", "e^x", PRODUCT_OF_DERIVATIVES),
+    ("x^3 ln(x)", "3x^2/x", PRODUCT_OF_DERIVATIVES),
+    ("(x^2+1)(x^3-2)", "6x^3", PRODUCT_OF_DERIVATIVES),
+    ("e^x sin(x)", "e^x cos(x)", PRODUCT_OF_DERIVATIVES),
+    ("sin(x) cos(x)", "-sin(x) cos(x)", PRODUCT_OF_DERIVATIVES),
+    ("3x^2 e^x", "6x e^x", PRODUCT_OF_DERIVATIVES),
+    ("x sin(x) e^x", "cos(x) e^x", PRODUCT_OF_DERIVATIVES),
+    # the quotient rule's numerator the wrong way round
+    ("sin(x)/x", "(sin(x) - x cos(x))/x^2", QUOTIENT_REVERSED),
+    ("x/(x+1)", "(x - (x+1))/(x+1)^2", QUOTIENT_REVERSED),
+    ("(x^2+1)/(x-1)", "((x^2+1) - 2x(x-1))/(x-1)^2", QUOTIENT_REVERSED),
+    ("e^x/x", "(e^x - x e^x)/x^2", QUOTIENT_REVERSED),
+    ("ln(x)/x", "(ln(x) - 1)/x^2", QUOTIENT_REVERSED),
+    ("x^2/(x^3+1)", "(3x^4 - 2x(x^3+1))/(x^3+1)^2", QUOTIENT_REVERSED),
+    # the quotient rule's square left out
+    ("sin(x)/x", "(x cos(x) - sin(x))/x", QUOTIENT_MISSING_SQUARE),
+    ("x/(x+1)", "1/(x+1)", QUOTIENT_MISSING_SQUARE),
+    ("(x^2+1)/(x-1)", "(2x(x-1) - (x^2+1))/(x-1)", QUOTIENT_MISSING_SQUARE),
+    ("e^x/x", "(x e^x - e^x)/x", QUOTIENT_MISSING_SQUARE),
+    ("x^2/(x^3+1)", "(2x(x^3+1) - 3x^4)/(x^3+1)", QUOTIENT_MISSING_SQUARE),
+    ("1/(x^2+1)", "-2x/(x^2+1)", QUOTIENT_MISSING_SQUARE),
+    # the power rule applied to an exponential
+    ("2^x", "x*2^(x-1)", POWER_RULE_ON_EXPONENTIAL),
+    ("3^x", "x*3^(x-1)", POWER_RULE_ON_EXPONENTIAL),
+    ("e^x", "x e^(x-1)", POWER_RULE_ON_EXPONENTIAL),
+    ("10^x", "x*10^(x-1)", POWER_RULE_ON_EXPONENTIAL),
+    ("e^(2x)", "2x e^(2x-1)", POWER_RULE_ON_EXPONENTIAL),
+    ("e^(2x)", "2x e^(2x-1)*2", POWER_RULE_ON_EXPONENTIAL),
+    ("2^(3x)", "3x*2^(3x-1)*3", POWER_RULE_ON_EXPONENTIAL),
+    ("x^2 + 5^x", "2x + x*5^(x-1)", POWER_RULE_ON_EXPONENTIAL),
+    ("x^x", "x*x^(x-1)", POWER_RULE_ON_EXPONENTIAL),
+    # a minus sign lost (or one too many)
+    ("cos(x)", "sin(x)", SIGN_ERROR),
+    ("1/x", "1/x^2", SIGN_ERROR),
+    ("cot(x)", "csc(x)^2", SIGN_ERROR),
+    ("sin(x)", "-cos(x)", SIGN_ERROR),
+    ("cos(2x)", "2 sin(2x)", SIGN_ERROR),
+    ("csc(x)", "csc(x) cot(x)", SIGN_ERROR),
+    ("1/x^2", "2/x^3", SIGN_ERROR),
+    ("x^2 + cos(x)", "2x + sin(x)", SIGN_ERROR),
+    ("acos(x)", "1/sqrt(1-x^2)", SIGN_ERROR),
+    ("sin(x)/x", "(x cos(x) + sin(x))/x^2", SIGN_ERROR),
+    ("x cos(x)", "cos(x) + x sin(x)", SIGN_ERROR),
+    ("5 - 3x", "3", SIGN_ERROR),
+    ("cos(x) + cot(x)", "sin(x) + csc(x)^2", SIGN_ERROR),
+    ("e^x cos(x)", "e^x cos(x) + e^x sin(x)", SIGN_ERROR),
+]
+
+# (problem, a right answer that looks different from calcstep's, options)
+RIGHT: list[tuple[str, str, dict]] = [
+    ("(x+1)^2", "2x + 2", {}),
+    ("x^2 (x+1)", "x(3x+2)", {}),
+    ("x^3 + x^2", "x(3x+2)", {}),
+    ("tan(x)", "1 + tan(x)^2", {}),
+    ("tan(x)", "sec(x)^2", {}),
+    ("tan(x)", "1/cos(x)^2", {}),
+    ("sin(x)/cos(x)", "sec(x)^2", {}),
+    ("sqrt(x)", "1/(2 sqrt(x))", {}),
+    ("sqrt(x)", "x^(-1/2)/2", {}),
+    ("sqrt(x)", "0.5 x^(-0.5)", {}),
+    ("sin(x)^2", "2 sin(x) cos(x)", {}),
+    ("sin(x)^2", "sin(2x)", {}),
+    ("sin(x) cos(x)", "cos(2x)", {}),
+    ("sin(x) cos(x)", "cos(x)^2 - sin(x)^2", {}),
+    ("x e^x", "(x+1) e^x", {}),
+    ("x e^x", "x e^x + e^x", {}),
+    ("ln(x^2)", "2/x", {}),
+    ("ln(2x)", "1/x", {}),
+    ("ln(sqrt(x))", "1/(2x)", {}),
+    ("1/x", "-x^(-2)", {}),
+    ("x/(x+1)", "1/(x+1)^2", {}),
+    ("log10(x)", "1/(x ln(10))", {}),
+    ("asin(x)", "1/sqrt(1-x^2)", {}),
+    ("atan(x)", "1/(1+x^2)", {}),
+    ("x^x", "x^x (1 + ln(x))", {}),
+    ("x^x", "e^(x ln(x)) (ln(x) + 1)", {}),
+    ("2^x", "2^x ln(2)", {}),
+    ("2^x", "e^(x ln(2)) ln(2)", {}),
+    ("sqrt(x^2+1)", "x/sqrt(x^2+1)", {}),
+    ("abs(x)", "x/abs(x)", {}),
+    ("abs(x)", "sign(x)", {}),
+    ("(x^2+1)^3", "6x^5 + 12x^3 + 6x", {}),
+    ("cosh(x)^2", "sinh(2x)", {}),
+    ("(x^2-1)/(x-1)", "1", {}),
+    ("f(x^2)", "2x f'(x^2)", {}),
+    ("f(g(x))", "g'(x) f'(g(x))", {}),
+    ("sin(x^2)", "2cos(x^2) - 4x^2 sin(x^2)", {"order": 2}),
+    ("x^2 y", "x^2", {"wrt": "y"}),
+    ("cos(x)", "-sin(x)", {}),
+]
+
+# (problem, wrong answer): wrong, but none of the classic mistakes
+UNRECOGNISED: list[tuple[str, str]] = [
+    ("x^3", "3x^3"),
+    ("x e^x", "x e^x"),
+    ("sin(x)", "cos(x) + 1"),
+    ("x^2", "x"),
+    ("sin(x^2)", "2x cos(x^2) + 1"),
+]
+
+
+def _sympy_equal(problem: str, answer: str, wrt: str = "x", order: int = 1) -> bool:
+    """Independent verdict: SymPy's derivative minus the answer vanishes at two points."""
+    right = sp.diff(to_sympy(parse(problem).expr), symbol(wrt), order)
+    gap = right - to_sympy(parse(answer).expr)
+    for value in (0.35, 0.7):
+        point = {name: value for name in gap.free_symbols}
+        if abs(complex(gap.evalf(30, subs=point))) > 1e-12:
+            return False
+    return True
+
+
+@pytest.mark.parametrize(("problem", "answer", "mistake"), WRONG)
+def test_wrong_answers_are_rejected_with_the_mistake_named(problem, answer, mistake) -> None:
+    report = check_answer(problem, answer)
+    assert not report.correct, (problem, answer)
+    assert report.diagnosis is not None
+    assert report.diagnosis.mistake == mistake, (problem, answer, report.diagnosis.message.text)
+    assert report.diagnosis.step is not None
+    assert report.diagnosis.witness is not None
+
+
+@pytest.mark.parametrize(("problem", "answer", "options"), RIGHT)
+def test_right_answers_in_other_forms_are_accepted(problem, answer, options) -> None:
+    report = check_answer(problem, answer, **options)
+    assert report.correct, (problem, answer, render(report))
+    assert report.diagnosis is None
+
+
+@pytest.mark.parametrize(("problem", "answer"), UNRECOGNISED)
+def test_unknown_mistakes_are_rejected_with_a_witness(problem, answer) -> None:
+    report = check_answer(problem, answer)
+    assert not report.correct
+    assert report.diagnosis is not None and report.diagnosis.mistake is None
+    witness = report.diagnosis.witness
+    assert witness is not None and witness.yours is not None
+    point = dict(witness.point)
+    mine = evaluate(parse(answer).expr, point)
+    assert abs(mine - witness.yours) < 1e-12
+    assert abs(mine - witness.correct) > 1e-6
+
+
+def test_the_tables_agree_with_sympy() -> None:
+    """The tables themselves are right: SymPy confirms each verdict."""
+    for problem, answer, _ in WRONG:
+        if "f(" not in problem:
+            assert not _sympy_equal(problem, answer), (problem, answer)
+    for problem, answer, options in RIGHT:
+        if "f(" not in problem:
+            assert _sympy_equal(problem, answer, options.get("wrt", "x"), options.get("order", 1))
+
+
+def test_every_mistake_class_is_covered_by_at_least_three_problems() -> None:
+    problems: dict[str, set[str]] = {}
+    for problem, _, mistake in WRONG:
+        problems.setdefault(mistake, set()).add(problem)
+    assert set(problems) == set(MISTAKES)
+    assert all(len(found) >= 3 for found in problems.values()), problems
+
+
+def test_the_lesson_example_reads_as_a_learner_needs() -> None:
+    report = check_answer("sin(x^2)", "cos(x^2)")
+    text = render(report)
+    lines = text.splitlines()
+    assert lines[0] == "not correct: d/dx sin(x²) = 2x·cos(x²), not cos(x²)"
+    assert "mistake: forgot_inner_derivative" in lines[1]
+    assert "you must multiply by the rate of the inside, x², which is 2x" in " ".join(lines)
+    assert "  right: 2x·cos(x²)" in lines
+    assert "  yours: cos(x²)" in lines
+    assert "at x = 0.7: yours 0.8823, correct 1.235" in lines
+    assert all(len(line) <= 80 for line in lines)
+
+
+def test_the_step_where_the_answer_departs_is_the_inner_one() -> None:
+    """A slip inside a larger expression is placed at its own step."""
+    step = check_answer("x^3 + sin(x^2)", "3x^2 + cos(x^2)").diagnosis.step
+    assert (step.rule, str(step.target)) == ("chain", str(parse("sin(x^2)").expr))
+    step = check_answer("x^2 + cos(x)", "2x + sin(x)").diagnosis.step
+    assert step.rule == "cos"
+
+
+def test_ascii_output_has_no_unicode() -> None:
+    for problem, answer in (("sin(x^2)", "cos(x^2)"), ("tan(x)", "sec(x)^2"), ("x^3", "x")):
+        assert render(check_answer(problem, answer), ascii=True).isascii()
+
+
+def test_correct_verdicts_say_how_they_were_reached() -> None:
+    simplified = check_answer("x e^x", "(x+1) e^x")
+    assert simplified.method is Method.SIMPLIFY
+    assert render(simplified).startswith("correct: d/dx [x·e^x] = e^x·(x + 1)")
+    numeric = check_answer("sin(x)^2", "sin(2x)")
+    assert numeric.method is Method.POINTS and numeric.points == 24
+    assert "equal at all 24 points" in render(numeric)
+
+
+def test_json_shape() -> None:
+    wrong = to_dict(check_answer("sin(x^2)", "2x cos(x)"))
+    json.dumps(wrong)  # serialisable as it stands
+    assert wrong["correct"] is False
+    assert wrong["derivative"] == "2*x*cos(x^2)"
+    assert parse(wrong["derivative"]).expr == parse("2x cos(x^2)").expr
+    assert (wrong["answer"], wrong["variable"], wrong["order"]) == ("2*x*cos(x)", "x", 1)
+    diagnosis = wrong["diagnosis"]
+    assert diagnosis["mistake"] == "outer_at_wrong_argument"
+    assert "inside" in diagnosis["message"]
+    assert diagnosis["step"] == {
+        "rule": "chain", "title": "chain rule", "variable": "x", "order": 1, "target": "sin(x^2)",
+        "right": "2*x*cos(x^2)", "yours": "2*x*cos(x)",
+    }
+    assert diagnosis["witness"]["point"] == {"x": 0.7}
+    assert diagnosis["witness"]["yours"] == pytest.approx(2 * 0.7 * 0.7648421872844885)
+
+    right = to_dict(check_answer("sin(x^2)", "2x cos(x^2)"))
+    assert right["correct"] is True and right["diagnosis"] is None
+
+    unknown = to_dict(check_answer("x^3", "3x^3"))
+    assert unknown["diagnosis"]["mistake"] is None
+    assert unknown["diagnosis"]["step"] is None
+    assert set(unknown["diagnosis"]["witness"]) == {"point", "yours", "correct"}
+
+
+@pytest.mark.parametrize(
+    ("problem", "answer", "which", "position"),
+    [("sin(x^2)", "2x cos(x^2", "the answer", 6), ("sin(x^2", "cos(x^2)", "the function", 3)],
+)
+def test_bad_input_raises_parse_error_naming_the_argument(problem, answer, which, position) -> None:
+    with pytest.raises(ParseError) as caught:
+        check_answer(problem, answer)
+    assert caught.value.message.startswith(f"{which}")
+    assert caught.value.position == position
+    assert "^" in caught.value.render()
+
+
+def test_points_are_reproducible() -> None:
+    first = check_answer("x e^x", "x e^x").diagnosis.witness
+    assert check_answer("x e^x", "x e^x").diagnosis.witness == first
+    assert check_answer("x*e^x", "x*e^x").diagnosis.witness == first  # same reading, same points
+
+
+def test_domain_difference_is_noted_and_the_common_domain_decides() -> None:
+    report: CheckReport = check_answer("x", "sqrt(x)^2/x")
+    assert report.correct
+    assert any("no value at" in note.text for note in report.notes)
+
+
+def test_tiny_but_real_differences_are_caught() -> None:
+    assert not check_answer("x^2", "2x + 0.0000005x").correct  # exact second look
+    assert not check_answer("x^2", "2x + 0.0000000001").correct  # difference simplifies to a number
+
+
+def test_a_slip_in_an_earlier_order_is_found() -> None:
+    diagnosis = check_answer("sin(x^2)", "-2x sin(x^2)", order=2).diagnosis
+    assert diagnosis.mistake == FORGOT_INNER
+    assert (diagnosis.step.rule, diagnosis.step.order) == ("chain", 1)
+    assert "step (order 1): chain rule" in render(check_answer("sin(x^2)", "-2x sin(x^2)", order=2))
+
+
+def test_the_same_slip_everywhere_and_two_slips_at_once() -> None:
+    repeated = check_answer("sin(x^2) + cos(x^3)", "cos(x^2) - sin(x^3)").diagnosis
+    assert repeated.mistake == FORGOT_INNER
+    assert "repeated" in repeated.message.text
+    paired = check_answer("x^2 e^(3x)", "2x e^(3x)").diagnosis
+    assert paired.mistake == PRODUCT_OF_DERIVATIVES
+    assert "second slip" in paired.message.text
+    assert str(paired.step.yours) == str(parse("2x e^(3x)").expr)
+
+
+def test_abstract_functions_are_compared_through_stand_ins() -> None:
+    report = check_answer("f(g(x))", "f'(g(x))")
+    assert report.diagnosis.mistake == FORGOT_INNER
+    assert [name for name, _ in report.diagnosis.witness.stand_ins] == ["f", "g"]
+    assert "taking f(t) = " in render(report)
+    assert set(to_dict(report)["diagnosis"]["witness"]["stand_ins"]) == {"f", "g"}
+
+
+def test_a_known_functions_reason_follows_a_sign_slip() -> None:
+    report = check_answer("sec(x)", "-sec(x) tan(x)")
+    assert report.diagnosis.mistake == SIGN_ERROR
+    assert report.diagnosis.why is not None
+    assert "why: sec = 1/cos" in render(report, ascii=True)
+    assert render(report, ascii=True).isascii()
+
+
+def test_order_below_one_is_a_usage_error() -> None:
+    from calcstep.errors import UsageError
+
+    with pytest.raises(UsageError):
+        check_answer("x^2", "x^2", order=0)
