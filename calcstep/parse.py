@@ -851,6 +851,7 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
     end = Token("$END", "", len(text), len(text))
     accept = t.end
     max_depth = limits.max_depth
+    stack_limit = 3 * max_depth + 100
     for token in _with_end(tokens, end):
         kind = token.type
         while True:
@@ -858,6 +859,15 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
             if action is None:
                 raise _syntax_error(text, token, previous, actions[states[-1]])
             if action >= 0:
+                if len(states) > stack_limit:
+                    # right-nested input (x^x^x^…, - - - x) grows the stack before
+                    # any node is built: refuse it here, before it costs time
+                    raise ParseError(
+                        f"expression nested more than {max_depth} deep",
+                        text,
+                        token.start,
+                        hint="raise the limit with --max-depth if this is intended",
+                    )
                 states.append(action)
                 values.append(token)
                 spans.append((token.start, token.end))

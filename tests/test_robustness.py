@@ -1,0 +1,286 @@
+"""Nothing breaks it: fuzzed input, resource limits, domains, batch integrity, safety."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from calcstep.engine import differentiate
+from calcstep.errors import CalcstepError, DomainError, LimitError, ParseError
+from calcstep.limits import Limits
+from calcstep.parse import parse
+from calcstep.printer import to_text
+
+from conftest import run_cli
+
+PACKAGE = Path(__file__).resolve().parent.parent / "calcstep"
+
+# The fuzz tests' size; a long run by hand: CALCSTEP_FUZZ_EXAMPLES=20000 pytest tests/test_robustness.py
+FUZZ = int(os.environ.get("CALCSTEP_FUZZ_EXAMPLES", "400"))
+
+TOKENS = [
+    "x", "y", "t", "2", "3.5", ".5", "1e9", "0", "+", "-", "−", "*", "/", "^", "**", "(", ")",
+    "[", "]", "|", "sin", "cos", "ln", "log", "log_2", "sqrt", "abs", "exp", "e", "pi", "π",
+    "θ", "f", "g", "'", "²", "⁻¹", "√", "∛", "·", " ", "  ", ",", ".", "=", "sinh", "relu",
+    "sigmoid", "x_1", "w2", "f'", "sin^-1", "sin^2", "arctan", "%", "\t", "\n", "é", "😀",
+]
+
+token_soup = st.lists(st.sampled_from(TOKENS), max_size=14).map("".join)
+
+
+@settings(max_examples=FUZZ, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=40))
+def test_any_text_is_read_or_refused_with_a_calcstep_error(text: str) -> None:
+    try:
+        parse(text)
+    except CalcstepError as error:
+        assert error.message
+        assert error.render()
+
+
+@settings(max_examples=FUZZ, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(token_soup)
+def test_token_soup_never_raises_anything_else(text: str) -> None:
+    try:
+        report = differentiate(text, wrt="x")
+    except CalcstepError as error:
+        assert error.render()
+        return
+    assert parse(to_text(report.result)).expr == report.result
+
+
+@settings(max_examples=FUZZ // 3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(token_soup, st.text(max_size=30)))
+def test_the_command_line_never_prints_a_traceback(text: str) -> None:
+    assume(text != "-")  # that one means: read expressions from stdin
+    run = run_cli("diff", text, "--format", "json")
+    assert run.code in (0, 2), run
+    assert "Traceback" not in run.out + run.err
+    if run.code == 0:
+        assert json.loads(run.out)["error"] is None
+    elif run.out:
+        assert json.loads(run.out)["error"]["message"]
+    run = run_cli("check", text, "0")
+    assert run.code in (0, 1, 2)
+    assert "Traceback" not in run.out + run.err
+
+
+# -- resource limits ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("9^9^9^9", "0"),
+        ("(10^100000)^100000", "0"),
+        ("x*9^9^9", "9^387420489"),
+        ("2^(2^(2^(2^(2^2))))*x", "2^(2^65536)"),
+    ],
+)
+def test_constant_towers_stay_symbolic(text: str, answer: str) -> None:
+    assert to_text(differentiate(text).result) == answer
+
+
+def test_a_derivation_past_the_size_limit_stops_with_a_message() -> None:
+    with pytest.raises(LimitError) as caught:
+        differentiate("x^x", order=40, limits=Limits(max_size=5_000))
+    assert "5,000" in caught.value.message
+    assert "--max-size" in (caught.value.hint or "")
+
+
+def test_deep_nesting_is_refused_early() -> None:
+    for text in ("sin(" * 100_000 + "x" + ")" * 100_000, "-" * 100_000 + "x", "x^" * 100_000 + "x"):
+        started = time.perf_counter()
+        with pytest.raises(ParseError) as caught:
+            parse(text)
+        assert "deep" in caught.value.message
+        assert time.perf_counter() - started < 5
+    with pytest.raises(ParseError):  # a bare function name cannot take another as argument
+        parse("sin " * 100_000 + "x")
+
+
+def test_limits_are_adjustable() -> None:
+    with pytest.raises(ParseError):
+        parse("x" + "+x" * 20, limits=Limits(max_length=10))
+    with pytest.raises(ParseError):
+        parse("123456", limits=Limits(max_digits=3))
+    assert parse("(" * 30 + "x" + ")" * 30, limits=Limits(max_depth=40)).expr is not None
+    with pytest.raises(ParseError):
+        parse("(" * 30 + "x" + ")" * 30, limits=Limits(max_depth=20))
+
+
+def test_long_sums_and_products_are_linear_not_quadratic() -> None:
+    terms = 20_000
+    report = differentiate("+".join(f"{i}*x^{i % 5}" for i in range(1, terms + 1)))
+    assert len(report.result.children()) == 4
+    product = parse("*".join(["x"] * terms)).expr
+    assert len(product.children()) == terms
+
+
+def test_long_numbers_and_lines() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse("9" * 100_000)
+    assert "digits" in caught.value.message
+    long_line = "x+" * 50_000 + "x"
+    assert to_text(differentiate(long_line).result) == "50001"
+
+
+def test_high_orders() -> None:
+    assert to_text(differentiate("sin(x)", order=1000).result) == "sin(x)"
+    report = differentiate("x^2*sin(x)*e^x", order=100)
+    assert report.result.size < 200
+
+
+# -- domains -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("0^0", "1"),  # x^0 = 1 for every x, 0 included, by convention
+        ("(-8)^(1/3)", "-2"),  # an odd root of a negative number is real
+        ("1e309", "1e309"),  # numbers are exact: no overflow to infinity
+        ("sqrt(4)", "2"),
+    ],
+)
+def test_constants_have_documented_readings(text: str, reading: str) -> None:
+    from calcstep.simplify import simplify
+
+    assert to_text(simplify(parse(text).expr)[0]) == reading
+    assert to_text(differentiate(text).result) == "0"
+
+
+@pytest.mark.parametrize("text", ["ln(0)", "x + ln(0)", "sqrt(-1)", "1/(2 - 2)", "asin(2)", "x*log_2(-4)"])
+def test_undefined_constants_are_refused(text: str) -> None:
+    with pytest.raises(DomainError) as caught:
+        differentiate(text)
+    assert "undefined" in caught.value.message or "not a real number" in caught.value.message
+
+
+def test_division_by_a_literal_zero_is_a_located_error() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse("x/0")
+    assert caught.value.position == 0 and "division by zero" in caught.value.message
+
+
+# -- batches -------------------------------------------------------------------------
+
+
+def test_a_hostile_batch_keeps_every_line_in_order() -> None:
+    lines = [
+        "x^2",
+        "(" * 30_000 + "x" + ")" * 30_000,
+        "sni(x)",
+        "9" * 20_000,
+        "\x00\x01",
+        "x" + "+x" * 5_000,
+        "ln(0)",
+        "é😀",
+        "sin(x",
+        "x^x",
+    ]
+    run = run_cli("diff", "-", "--format", "json", "--no-steps", stdin="\n".join(lines) + "\n")
+    records = [json.loads(line) for line in run.out.splitlines()]
+    assert [r["input"] for r in records] == lines
+    assert [r["error"] is None for r in records] == [
+        True, False, False, False, False, True, False, False, False, True
+    ]
+    assert run.code == 2
+    assert "Traceback" not in run.err
+
+
+def _calcstep(*args: str, **kwargs) -> subprocess.Popen:
+    environment = dict(os.environ, PYTHONUNBUFFERED="1")
+    return subprocess.Popen(
+        [sys.executable, "-m", "calcstep", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        **kwargs,
+    )
+
+
+def test_interrupt_stops_cleanly_with_status_130() -> None:
+    process = _calcstep("diff", "-", "--format", "json")
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("x^x\n" * 5 + "x^x^x^x^x\n" * 2000)
+    process.stdin.flush()
+    process.stdout.readline()  # it is running
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "Traceback" not in err
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    batch = tmp_path / "big.txt"
+    batch.write_text("sin(x^2)*x^3\n" * 3000)
+    shell = f"{sys.executable} -m calcstep diff - --format json < {batch} | head -1"
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
+    assert json.loads(result.stdout)["result"]
+    assert result.stderr == ""
+
+
+def test_results_are_flushed_as_they_come() -> None:
+    process = _calcstep("diff", "-", "--no-steps")
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("x^3\n")
+    process.stdin.flush()
+    assert process.stdout.readline() == "3x²\n"  # before the input ends
+    process.stdin.close()
+    process.wait(timeout=30)
+
+
+# -- safety ----------------------------------------------------------------------------
+
+
+def _package_sources() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_no_eval_exec_pickle_or_sympify_in_the_package() -> None:
+    forbidden_builtins = {"eval", "exec", "compile", "__import__"}
+    forbidden_calls = {"sympify", "literal_eval"}
+    forbidden_modules = {"pickle", "marshal", "shelve", "sympy", "dill"}
+    for path in _package_sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                if isinstance(node.func, ast.Name):
+                    name = node.func.id
+                    assert name not in forbidden_builtins | forbidden_calls, f"{path.name}:{node.lineno} calls {name}"
+                elif isinstance(node.func, ast.Attribute):
+                    name = node.func.attr
+                    assert name not in forbidden_calls, f"{path.name}:{node.lineno} calls {name}"
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert alias.name.split(".")[0] not in forbidden_modules, f"{path.name} imports {alias.name}"
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert node.module.split(".")[0] not in forbidden_modules, f"{path.name} imports {node.module}"
+
+
+def test_nothing_is_written_to_disk(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    environment = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"),
+                       PYTHONDONTWRITEBYTECODE="1")
+    for args in (["diff", "sin(x^2)"], ["diff", "-", "--format", "json"], ["parse", "1/2x"],
+                 ["rules"], ["check", "x^2", "2x"]):
+        subprocess.run([sys.executable, "-m", "calcstep", *args], input="x^2\n", text=True,
+                       capture_output=True, cwd=work, env=environment, timeout=60)
+    assert list(home.iterdir()) == []
+    assert list(work.iterdir()) == []
