@@ -181,11 +181,25 @@ def compile_grammar(grammar: str) -> Tables:
         )
         for rule in lark.rules
     ]
+    # Number the states in the order a breadth-first walk from the start meets them,
+    # following symbols in sorted order: Lark's own numbering changes from run to run
+    # (it follows hash order), and the kept file should change only with the grammar.
+    start, end = table.start_states["start"], table.end_states["start"]
+    number = {start: 0}
+    queue = [start]
+    for state in queue:
+        for _, (action, arg) in sorted(table.states[state].items()):
+            if action.name == "Shift" and arg not in number:
+                number[arg] = len(number)
+                queue.append(arg)
+    if end not in number:
+        number[end] = len(number)
+        queue.append(end)
     actions: list[dict[str, int]] = []
-    for state in sorted(table.states):
+    for state in queue:
         row: dict[str, int] = {}
-        for symbol, (action, arg) in sorted(table.states[state].items()):
-            row[str(symbol)] = arg if action.name == "Shift" else ~rule_index[arg]
+        for symbol, (action, arg) in sorted(table.states.get(state, {}).items()):
+            row[str(symbol)] = number[arg] if action.name == "Shift" else ~rule_index[arg]
         actions.append(row)
     return Tables(
         grammar=grammar,
@@ -193,8 +207,8 @@ def compile_grammar(grammar: str) -> Tables:
         ignore=frozenset(lark.ignore_tokens),
         actions=tuple(actions),
         rules=tuple(rules),
-        start=table.start_states["start"],
-        end=table.end_states["start"],
+        start=number[start],
+        end=number[end],
     )
 
 
