@@ -303,7 +303,10 @@ class _Emitter:
         from calcstep.render import plain
 
         self._separate()
-        print(plain.render(report, self.options), flush=True)
+        for part in plain.parts(report, self.options):
+            _write(part)
+        _write("\n")
+        sys.stdout.flush()
 
     def _latex_report(self, report) -> None:
         from calcstep.render import latex
@@ -320,6 +323,10 @@ class _Emitter:
     def _rich_report(self, report) -> None:
         from calcstep.render import rich as rich_render
 
+        if report.result.size > RICH_UP_TO:
+            # Rich lays text out in memory: a result this large is written plainly
+            self._plain_report(report)
+            return
         console = self._rich_console()
         if self.count and self.options.steps:
             console.print()
@@ -334,7 +341,21 @@ class _Emitter:
     def _json(self, record: dict) -> None:
         import json
 
-        print(json.dumps(record, ensure_ascii=False), flush=True)
+        _write(json.dumps(record, ensure_ascii=False))
+        _write("\n")
+        sys.stdout.flush()
+
+
+# Results above this many nodes are shown as plain text even on a terminal.
+RICH_UP_TO = 200_000
+
+
+def _write(text: str, chunk: int = 1 << 20) -> None:
+    """Write to stdout a slice at a time, so a huge text is never copied whole into
+    an encoded buffer."""
+    write = sys.stdout.write
+    for start in range(0, len(text), chunk):
+        write(text[start : start + chunk])
 
 
 def _console(color: bool, stderr: bool):

@@ -23,7 +23,7 @@ class Limits:
 
     max_length: int = 1_000_000
     max_depth: int = 20_000
-    max_size: int = 2_000_000
+    max_size: int = 100_000_000
     max_digits: int = 10_000
     max_order: int = 10_000
 

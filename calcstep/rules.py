@@ -356,12 +356,13 @@ def chain(expr: Expr, var: str, d: Derive, local: Callable[[Expr, str], Step]) -
         )
         rates.append(evaluated)
     result = _product_of_rates(list(reversed(rates)))
+    named = _product_of_rates([stage.result for stage in reversed(stages)])
     if len(stages) <= 2:
         outer = outers[0](previous)
         return Step("chain", expr, result, var, tuple(reversed(stages)),
-                    (*tuple(bindings), ("outer", outer)))
+                    (*bindings, ("outer", outer)), named=named)
     return Step("chain-n", expr, result, var, tuple(reversed(stages)),
-                (*tuple(bindings), ("n", Num(len(stages)))))
+                (*bindings, ("n", Num(len(stages)))), named=named)
 
 
 def _product_of_rates(rates: list[Expr]) -> Expr:

@@ -715,7 +715,13 @@ def _factor_key(factor: Expr, s: _Simplifier) -> tuple:
     rank = _BASE_RANK.get(type(base), 8)
     if base == E:
         rank = 3
-    return (1 if divisor else 0, rank, s.key(base), s.key(exponent))
+    if isinstance(base, (Call, Apply)):
+        # by name, then the larger argument first: a chain's rates stay outermost
+        # first, as the chain rule writes them (cos(sin x)·cos x)
+        detail: tuple = (base.fn, -base.size, s.key(base))
+    else:
+        detail = (s.key(base),)
+    return (1 if divisor else 0, rank, detail, s.key(exponent))
 
 
 # ---------------------------------------------------------------------------
@@ -1006,17 +1012,20 @@ _TYPE_RANK = {Num: 0, Const: 1, Sym: 2, Pow: 3, Call: 4, Apply: 5, Log: 6, Mul: 
 
 
 def _structural_key(expr: Expr, s: _Simplifier) -> tuple:
-    """A total order on expressions, for canonical ordering (cached per node)."""
+    """A total order on expressions, for canonical ordering (cached per node).  The
+    size comes early, so that comparing two large expressions rarely has to look
+    inside them."""
     rank = _TYPE_RANK[type(expr)]
     if isinstance(expr, Num):
         return (rank, Fraction(expr.value))
     if isinstance(expr, (Sym, Const)):
         return (rank, expr.name)
     if isinstance(expr, Call):
-        return (rank, expr.fn, s.key(expr.arg))
+        return (rank, expr.fn, expr.size, s.key(expr.arg))
     if isinstance(expr, Apply):
-        return (rank, expr.fn, expr.order, s.key(expr.arg))
-    return (rank, len(expr.children()), tuple(s.key(kid) for kid in expr.children()))
+        return (rank, expr.fn, expr.order, expr.size, s.key(expr.arg))
+    kids = expr.children()
+    return (rank, expr.size, len(kids), tuple(s.key(kid) for kid in kids))
 
 
 # ---------------------------------------------------------------------------

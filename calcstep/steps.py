@@ -23,7 +23,9 @@ class Step:
 
     For a simplification step `var` is empty and `result` is `target` rewritten.
     `evaluated` is set on a chain-rule stage: its local rate with the inner
-    names replaced by what they stand for (cos(u) at u = x² is cos(x²))."""
+    names replaced by what they stand for (cos(u) at u = x² is cos(x²)).  `named`
+    is set on a chain-rule step: the product of the rates written with the inner
+    names (cos(u₂)·cos(u₁)·cos(x)), which stays short however deep the chain."""
 
     rule: str
     target: Expr
@@ -33,6 +35,7 @@ class Step:
     given: tuple[tuple[str, Expr], ...] = ()
     notes: tuple[Note, ...] = ()
     evaluated: Expr | None = None
+    named: Expr | None = None
 
     def count(self) -> int:
         """How many steps this tree holds, itself included (iterative)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from calcstep.expr import Expr, Note, Sym
 from calcstep.lessons import to_ascii
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
-from calcstep.rules import RULES
+from calcstep.rules import EVALUATED_SHOWN_UP_TO, RULES
 from calcstep.steps import Step
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -119,9 +119,18 @@ def formula(step: Step, spell: Spelling) -> str:
     return f"{d_of(lhs, 'x', spell)} = {spell.expr(rhs)}"
 
 
+def shown_result(step: Step) -> Expr:
+    """The result a derivation shows for a step: a long chain's product written with
+    its inner names (cos(u₂)·cos(u₁)·cos(x)), so that a deep chain's derivation
+    grows with its depth, not with the square of it; otherwise the result itself."""
+    if step.named is not None and step.result.size > EVALUATED_SHOWN_UP_TO:
+        return step.named
+    return step.result
+
+
 def instance(step: Step, spell: Spelling) -> str:
     """This application: d/dx sin(x²) = cos(x²)·2x."""
-    return f"{d_of(step.target, step.var, spell)} = {spell.expr(step.result)}"
+    return f"{d_of(step.target, step.var, spell)} = {spell.expr(shown_result(step))}"
 
 
 def given(step: Step, spell: Spelling) -> str:

@@ -18,6 +18,9 @@ from calcstep.steps import Derivation, Step
 
 SCHEMA_VERSION = 1
 
+# Results larger than this (in nodes) are written only once, in canonical text.
+HUGE = 1_000_000
+
 # Beyond this size a chain stage's rate at its inner value is left out (null):
 # the chain step's own result holds it, and a deep chain would repeat it.
 _EVALUATED_UP_TO = 120
@@ -32,8 +35,9 @@ def report_to_dict(report: DiffReport, options: RenderOptions = RenderOptions())
         "variable": report.var,
         "order": report.order,
         "result": to_text(report.result),
-        "result_pretty": to_pretty(report.result),
-        "result_latex": to_latex(report.result),
+        # a result of millions of symbols is given once, in canonical text only
+        "result_pretty": to_pretty(report.result) if report.result.size <= HUGE else None,
+        "result_latex": to_latex(report.result) if report.result.size <= HUGE else None,
         "notes": [note_text(note, CANONICAL) for note in report.notes],
         "steps": step_to_dict(last.steps, options.explain) if last and options.steps else None,
         "simplification": (
@@ -66,7 +70,8 @@ def step_to_dict(step: Step, explain: bool = False) -> dict[str, Any]:
         "formula": formula(step, CANONICAL),
         "variable": step.var,
         "target": to_text(step.target),
-        "result": to_text(step.result),
+        # a long chain's product is given written with its inner names (`named`)
+        "result": None if step.named is not None and step.result.size > HUGE else to_text(step.result),
         "given": {name: to_text(value) for name, value in step.given},
         "substeps": [step_to_dict(sub, explain) for sub in step.substeps],
         "note": "; ".join(note_text(note, CANONICAL) for note in step.notes) or None,
@@ -74,6 +79,8 @@ def step_to_dict(step: Step, explain: bool = False) -> dict[str, Any]:
     if step.evaluated is not None:
         small = step.evaluated.size <= _EVALUATED_UP_TO
         record["evaluated"] = to_text(step.evaluated) if small else None
+    if step.named is not None:
+        record["named"] = to_text(step.named)
     if explain:
         record["explanation"] = explanation(step, CANONICAL)
     return record

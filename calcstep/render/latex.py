@@ -39,6 +39,7 @@ from calcstep.render.common import (
     explanation,
     note_text,
     role,
+    shown_result,
     structural,
     title,
 )
@@ -273,7 +274,7 @@ def bindings(step: Step) -> list[tuple[str, str]]:
 def _instance_row(step: Step, name: str, parent: Step | None) -> _Row:
     r"""d/dx target = result; for a chain stage also "= its value at the inner
     function"; the letters a leaf rule uses go in its label (\text{power rule, with} n = 2)."""
-    lhs, results = d_of(step.target, step.var, LATEX), [step.result]
+    lhs, results = d_of(step.target, step.var, LATEX), [shown_result(step)]
     if step.rule in ("chain", "chain-n"):
         name += ": product of the rates"
     label = _label(name)

@@ -37,6 +37,7 @@ from calcstep.render.common import (
     formula,
     note_text,
     role,
+    shown_result,
     structural,
     title,
 )
@@ -143,7 +144,7 @@ def _bindings(step: Step) -> list[str]:
 
 def _instance(step: Step) -> str:
     """$\\frac{d}{dx} target = result$"""
-    return _math(f"{d_of(step.target, step.var, LATEX)} = {to_latex(step.result)}")
+    return _math(f"{d_of(step.target, step.var, LATEX)} = {to_latex(shown_result(step))}")
 
 
 def _rate_at_inner(step: Step, parent: Step | None) -> str:

@@ -17,6 +17,8 @@ second substep of the first step), so a line can be found again after a change.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from calcstep.engine import DiffReport, PointValue
 from calcstep.expr import Sym
 from calcstep.render import RenderOptions
@@ -42,9 +44,19 @@ INDENT = "   "
 
 def render(report: DiffReport, options: RenderOptions = RenderOptions()) -> str:
     """The whole report as text (no trailing newline)."""
+    return "".join(parts(report, options))
+
+
+def parts(report: DiffReport, options: RenderOptions = RenderOptions()) -> Iterator[str]:
+    """The report as pieces of text to be written one after the other: a huge
+    result (a 10,000-deep chain's is 250 MB) is then written once, never copied
+    into a bigger string."""
     spell = spelling_for(options.ascii)
     if not options.steps:
-        return "\n".join([spell.expr(report.result), *_values(report, spell)])
+        yield spell.expr(report.result)
+        for line in _values(report, spell):
+            yield "\n" + line
+        return
     lines = [_heading(report, spell)]
     lines += [f"note: {note_text(note, spell)}" for note in report.notes]
     for derivation in report.derivations:
@@ -53,17 +65,15 @@ def render(report: DiffReport, options: RenderOptions = RenderOptions()) -> str:
             lines.append(f"order {derivation.order}: {d_of(derivation.target, report.var, spell)}")
         lines += derivation_lines(derivation, spell, options.explain)
     lines.append("")
-    lines.append(_answer(report, spell))
-    lines += _values(report, spell)
-    return "\n".join(lines)
+    yield "\n".join(lines) + "\n"
+    yield f"{_heading(report, spell)} = "
+    yield spell.expr(report.result)
+    for line in _values(report, spell):
+        yield "\n" + line
 
 
 def _heading(report: DiffReport, spell: Spelling) -> str:
     return d_of(report.expr, report.var, spell, max(report.order, 1))
-
-
-def _answer(report: DiffReport, spell: Spelling) -> str:
-    return f"{_heading(report, spell)} = {spell.expr(report.result)}"
 
 
 def derivation_lines(derivation: Derivation, spell: Spelling, explain: bool) -> list[str]:

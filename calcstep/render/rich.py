@@ -48,6 +48,7 @@ from calcstep.render.common import (
     given,
     note_text,
     role,
+    shown_result,
     spelling_for,
     structural,
     title,
@@ -255,7 +256,7 @@ def _equation(
     segments = (
         *((lead,) if lead is not None else ()),
         Text(f"{d_of(step.target, step.var, spell)} = "),
-        Text(spell.expr(step.result)),
+        Text(spell.expr(shown_result(step))),
     )
     return _Line(segments, margin=margin, hang=hang)
 

@@ -1,0 +1,456 @@
+"""`calcstep grad`: the backward pass against the rule engine, SymPy and central
+differences; the chain of local rates; vanishing and exploding warnings flagged
+where, and only where, the gradient leaves [1e-3, 1e3]; the renderers."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from calcstep.errors import DomainError, UsageError
+from calcstep.expr import Call, Expr, Num, Sym, add, mul
+from calcstep.grad import (
+    EXPLODING_ABOVE,
+    VANISHING_BELOW,
+    GradReport,
+    compute_graph,
+    depth_sweep,
+    grad_report,
+    stacked,
+    topological,
+)
+from calcstep.printer import to_text
+from calcstep.render import RenderOptions
+from calcstep.render.grad import render, render_sweep, report_to_dict, sweep_to_dict
+
+from oracle import central_difference, mp_value, symbol, to_sympy
+from strategies import smooth_expressions
+
+TOLERANCE = 1e-9
+
+
+def agrees(value: float, truth: float, scale: float = 0.0) -> bool:
+    """Within 1e-9 relative; `scale` (the sum over paths of |product|) stands in
+    for the size when paths cancel to nearly 0."""
+    return abs(value - truth) <= TOLERANCE * max(abs(value), abs(truth), scale)
+
+
+def _gradient_and_scale(expr: Expr, var: str, point: dict[str, float]) -> tuple[float, float]:
+    graph = compute_graph(expr, point)
+    node = graph.variable(var)
+    assert node is not None and node.gradient is not None
+    return node.gradient, graph.scales[node.id - 1]
+
+
+def _sympy_gradient(expr: Expr, var: str, point: dict[str, float]) -> float | None:
+    return mp_value(sp.diff(to_sympy(expr), symbol(var)), point)
+
+
+def _point_text(point: dict[str, float]) -> dict[str, str]:
+    """Floats as decimal text, read back exactly by the parser."""
+    return {name: repr(value) for name, value in point.items()}
+
+
+def _check_against_oracles(report: GradReport, point: dict[str, float]) -> None:
+    """Every partial agrees with the rule engine, SymPy and central differences."""
+    function = to_sympy(report.expr)
+    for item in report.partials:
+        node = report.graph.variable(item.variable)
+        scale = report.graph.scales[node.id - 1] if node else 0.0
+        assert item.numeric is not None, item
+        assert item.agree, item
+        assert agrees(item.numeric, item.symbolic_value, scale), item
+        truth = _sympy_gradient(report.expr, item.variable, point)
+        assert truth is not None and agrees(item.numeric, truth, scale), (item, truth)
+        estimate = central_difference(function, item.variable, point)
+        assert estimate is not None and agrees(item.numeric, estimate, scale), (item, estimate)
+
+
+# ---------------------------------------------------------------------------
+# Correctness
+# ---------------------------------------------------------------------------
+
+
+def test_the_loss_with_several_weights() -> None:
+    rng = random.Random(8)
+    for _ in range(4):
+        point = {name: rng.uniform(-2, 2) for name in ("y", "w", "x", "b")}
+        report = grad_report("(y - tanh(w*x + b))^2", ["w", "b", "x", "y"], _point_text(point))
+        assert set(report.gradient) == {"w", "b", "x", "y"}
+        _check_against_oracles(report, point)
+        # d/db (y - t)^2 = -2(y - t)·tanh'(u): the chain, by hand
+        t = math.tanh(point["w"] * point["x"] + point["b"])
+        assert agrees(report.gradient["b"], -2 * (point["y"] - t) * (1 - t * t))
+
+
+def test_the_lesson_network_and_its_chain() -> None:
+    point = {"x": 0.5, "w1": 0.3, "w2": -1.2, "w3": 2.0}
+    report = grad_report("tanh(w3*tanh(w2*tanh(w1*x)))", ["w1", "w2", "w3"], _point_text(point))
+    _check_against_oracles(report, point)
+    chain = {c.variable: c for c in report.chains}
+    # w1 → w1·x → tanh → w2·… → tanh → w3·… → tanh: six stages after the variable
+    assert [report.graph.node(s.node).operation for s in chain["w1"].stages] == [
+        "variable", "multiply", "tanh", "multiply", "tanh", "multiply", "tanh",
+    ]
+    for item in report.partials:
+        stages = chain[item.variable].stages
+        assert chain[item.variable].paths == 1
+        assert stages[0].rate is None and stages[0].product == 1
+        running = 1.0
+        for stage in stages[1:]:
+            running *= stage.rate
+            assert stage.product == pytest.approx(running, rel=1e-15)
+        assert agrees(stages[-1].product, item.numeric)
+    # the multiply stages' local rates are the weight and the input, as the lesson says
+    assert chain["w1"].stages[1].rate == pytest.approx(0.5)
+    assert chain["w1"].stages[3].rate == pytest.approx(-1.2)
+
+
+_LEAVES = ("x", "y")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    smooth_expressions,
+    st.lists(st.floats(0.3, 2.2), min_size=2, max_size=2),
+    st.lists(st.booleans(), min_size=2, max_size=2),
+)
+def test_random_compositions_agree_with_sympy_and_the_rule_engine(expr, sizes, signs) -> None:
+    point = {name: size if positive else -size for name, size, positive in zip(_LEAVES, sizes, signs, strict=True)}
+    assume(expr.has("x"))
+    text = to_text(expr)
+    try:
+        report = grad_report(text, ["x", "y"], _point_text(point))
+    except DomainError:
+        assume(False)
+    for item in report.partials:
+        assume(item.numeric is not None and item.symbolic_value is not None)
+        assume(abs(item.numeric) < 1e12)
+        node = report.graph.variable(item.variable)
+        scale = report.graph.scales[node.id - 1] if node else 0.0
+        assert item.agree, (text, item)
+        truth = _sympy_gradient(report.expr, item.variable, point)
+        assume(truth is not None)
+        assert agrees(item.numeric, truth, scale), (text, point, item.numeric, truth)
+
+
+@settings(max_examples=25, deadline=None)
+@given(smooth_expressions, st.floats(0.3, 2.2), st.floats(-2.2, -0.3))
+def test_random_compositions_agree_with_central_differences(expr, x, y) -> None:
+    assume(expr.has("x"))
+    point = {"x": x, "y": y}
+    try:
+        gradient, scale = _gradient_and_scale(expr, "x", point)
+    except DomainError:
+        assume(False)
+    assume(abs(gradient) < 1e8)
+    estimate = central_difference(to_sympy(expr), "x", point)
+    assume(estimate is not None)
+    assert agrees(gradient, estimate, scale), (to_text(expr), point, gradient, estimate)
+
+
+def _network(layers: int, rng: random.Random) -> tuple[Expr, dict[str, float]]:
+    """hₖ = tanh(wₖ·hₖ₋₁ + bₖ), h₀ = x, with random weights and biases."""
+    h: Expr = Sym("x")
+    point = {"x": rng.uniform(-1, 1)}
+    for k in range(1, layers + 1):
+        h = Call("tanh", add(mul(Sym(f"w{k}"), h), Sym(f"b{k}")))
+        point[f"w{k}"] = rng.uniform(-1.5, 1.5)
+        point[f"b{k}"] = rng.uniform(-0.5, 0.5)
+    return h, point
+
+
+@pytest.mark.parametrize("layers", [2, 3, 5, 10, 25, 50])
+def test_deep_networks_agree_with_sympy(layers: int) -> None:
+    expr, point = _network(layers, random.Random(layers))
+    names = ["x", "w1", f"w{layers}", f"b{(layers + 1) // 2}"]
+    report = grad_report(to_text(expr), names, _point_text(point))
+    for item in report.partials:
+        assert item.agree, item
+        truth = _sympy_gradient(expr, item.variable, point)
+        assert truth is not None and agrees(item.numeric, truth), (layers, item, truth)
+        chain = next(c for c in report.chains if c.variable == item.variable)
+        assert chain.paths == 1
+        # one path: the chain's product is the gradient (on log sizes when it underflows)
+        if item.numeric != 0:
+            assert chain.stages[-1].log10_size == pytest.approx(math.log10(abs(item.numeric)))
+
+
+def test_powers_logs_and_odd_roots() -> None:
+    cases = {
+        "x^y + 2^x + e^(x*y)": {"x": 1.3, "y": 0.7},
+        "log_2(x*y) + ln(x) - 3/y": {"x": 1.7, "y": 2.5},
+        "cbrt(x*y) + sqrt(x^2 + y^2)": {"x": -1.5, "y": 0.8},
+        "softplus(x*y) - sigmoid(x - y) + exp(-x^2)": {"x": 0.4, "y": -1.1},
+        "x*x*x + y/x": {"x": -0.9, "y": 1.4},
+    }
+    for text, point in cases.items():
+        _check_against_oracles(grad_report(text, ["x", "y"], _point_text(point)), point)
+
+
+def test_the_point_is_read_exactly() -> None:
+    report = grad_report("sin(x)*w", ["x"], {"x": "pi/4", "w": "2"})
+    assert report.value == pytest.approx(math.sqrt(2))
+    assert report.gradient["x"] == pytest.approx(math.sqrt(2))
+    assert to_text(report.point[0][1]) == "1/4*pi"
+
+
+# ---------------------------------------------------------------------------
+# The graph
+# ---------------------------------------------------------------------------
+
+
+def test_shared_subexpressions_share_a_node() -> None:
+    report = grad_report("sin(x)*sin(x) + sin(x)", ["x"], {"x": "0.7"})
+    nodes = report.graph.nodes
+    assert [n.operation for n in nodes] == ["variable", "sin", "multiply", "add"]
+    assert nodes[2].inputs == (2, 2)  # the product uses the one sin node twice
+    x = 0.7
+    assert report.gradient["x"] == pytest.approx(2 * math.sin(x) * math.cos(x) + math.cos(x))
+    chain = report.chains[0]
+    assert chain.paths == 2  # x → sin → · → +, and x → sin → +
+    # distinct objects that are equal are one node too
+    first, second = Call("tanh", mul(Sym("w"), Sym("x"))), Call("tanh", mul(Sym("w"), Sym("x")))
+    assert first is not second
+    exprs, _ = topological(add(first, second))
+    assert len(exprs) == 5  # w, x, w·x, tanh, +
+
+
+def test_every_node_has_its_value_rates_and_gradient() -> None:
+    report = grad_report("(y - tanh(w*x + b))^2", ["w"], {"y": "1", "w": "0.5", "x": "2", "b": "0"})
+    graph = report.graph
+    ids = [node.id for node in graph.nodes]
+    assert ids == list(range(1, len(ids) + 1))
+    for node in graph.nodes:
+        assert all(kid < node.id for kid in node.inputs)  # inputs come first
+        assert len(node.rates) == len(node.inputs)
+    assert graph.output.gradient == 1
+    assert graph.output.value == pytest.approx((1 - math.tanh(1)) ** 2)
+    square = graph.output
+    assert square.operation == "power"
+    assert square.rates[0] == pytest.approx(2 * (1 - math.tanh(1)))
+    assert square.rates[1] is None  # the exponent 2 is a constant: nothing nudges it
+
+
+def test_a_value_undefined_at_the_point_names_the_node() -> None:
+    with pytest.raises(DomainError) as caught:
+        grad_report("w*ln(x - 2)", ["w"], {"x": "1", "w": "3"})
+    message = caught.value.message
+    assert "node n" in message and "ln(" in message and "x - 2" in message
+
+
+def test_missing_and_unused_variables() -> None:
+    with pytest.raises(UsageError) as caught:
+        grad_report("w*x + b", ["w"], {"x": "1"})
+    assert "b" in caught.value.message and "w" in caught.value.message
+    report = grad_report("w*x", ["w", "v"], {"x": "2", "w": "1"})
+    assert report.gradient == {"w": 2.0, "v": 0.0}
+    assert any("does not appear" in note.text for note in report.notes)
+    # with no --wrt, every variable of the expression
+    assert grad_report("w*x", None, {"x": "2", "w": "1"}).variables == ("w", "x")
+
+
+# ---------------------------------------------------------------------------
+# relu at its corner
+# ---------------------------------------------------------------------------
+
+
+def test_relu_rates_are_zero_or_one_and_undefined_at_zero() -> None:
+    on = grad_report("relu(w*x) + b", ["w"], {"w": "2", "x": "0.5", "b": "0"})
+    off = grad_report("relu(w*x) + b", ["w"], {"w": "-2", "x": "0.5", "b": "0"})
+    assert on.gradient["w"] == pytest.approx(0.5)
+    assert off.gradient["w"] == 0
+    corner = grad_report("relu(w*x) + b", ["w", "b"], {"w": "2", "x": "0", "b": "1"})
+    w, b = corner.partials
+    assert w.numeric is None and w.undefined is not None
+    assert "corner" in w.undefined.text and w.agree is None
+    assert w.symbolic_value is None  # the rule engine's H(0) is undefined too
+    assert b.numeric == 1 and b.agree  # b's path does not cross the corner
+    assert any("corner" in note.text for note in corner.notes)
+    relu = next(n for n in corner.graph.nodes if n.operation == "relu")
+    assert relu.rates == (None,) and relu.gradient == 1
+    text = render(corner)
+    assert "corner" in text and "undefined" in text
+
+
+# ---------------------------------------------------------------------------
+# Warnings: flagged where, and only where, the product leaves [1e-3, 1e3]
+# ---------------------------------------------------------------------------
+
+
+def test_twenty_stacked_sigmoids_vanish() -> None:
+    report = grad_report(to_text(stacked("sigmoid", 20)), ["x"], {"x": "0.5"})
+    (warning,) = report.warnings
+    assert warning.kind == "vanishing" and warning.variable == "x"
+    assert warning.size == abs(report.gradient["x"]) < VANISHING_BELOW
+    chain = report.chains[0]
+    assert len(chain.stages) == 21
+    # the running product leaves the band at the first stage below 1e-3, for good
+    crossed = warning.crossed_at
+    assert abs(chain.stages[crossed].product) < VANISHING_BELOW <= abs(chain.stages[crossed - 1].product)
+    assert warning.stages and all(abs(chain.stages[n].rate) < 0.25 for n in warning.stages)
+    assert warning.path == chain.path
+
+
+def _linear_layers(scale: Fraction | int, depth: int) -> Expr:
+    """hₖ = scale·hₖ₋₁ + 1: the product of local rates is exactly scaleⁿ."""
+    h: Expr = Sym("x")
+    for _ in range(depth):
+        h = add(mul(Num(scale), h), Num(1))
+    return h
+
+
+@pytest.mark.parametrize(
+    ("scale", "depth", "kind"),
+    [
+        (3, 6, None),  # 729
+        (3, 7, "exploding"),  # 2187
+        (Fraction(1, 5), 4, None),  # 0.0016
+        (Fraction(1, 5), 5, "vanishing"),  # 0.00032
+        (Fraction(-3, 2), 17, None),  # 985.26
+        (Fraction(-3, 2), 18, "exploding"),  # 1477.9
+    ],
+)
+def test_flagged_exactly_where_the_product_crosses(scale, depth: int, kind: str | None) -> None:
+    report = grad_report(to_text(_linear_layers(scale, depth)), ["x"], {"x": "0.25"})
+    product = float(scale) ** depth
+    assert report.gradient["x"] == pytest.approx(product)
+    assert [w.kind for w in report.warnings] == ([kind] if kind else [])
+    if kind == "exploding":
+        (warning,) = report.warnings
+        # two stages a layer (·scale, +1): it crosses at the last layer's product
+        assert warning.size > EXPLODING_ABOVE and warning.crossed_at == 2 * depth - 1
+        assert len(warning.stages) == 3
+
+
+def test_a_product_that_dips_and_recovers_is_not_flagged() -> None:
+    # 0.0001 then 100: the running product is 1e-4 after the first stage, 0.01 at the end
+    report = grad_report("100*(0.0001*x + 1) + 1", ["x"], {"x": "2"})
+    assert report.gradient["x"] == pytest.approx(0.01)
+    assert report.warnings == ()
+    assert abs(report.chains[0].stages[1].product) < VANISHING_BELOW
+
+
+def test_moderate_networks_are_not_flagged() -> None:
+    point = {"x": "0.5", "w1": "0.8", "w2": "-1.1", "w3": "0.9"}
+    report = grad_report("tanh(w3*tanh(w2*tanh(w1*x)))", ["w1", "w2", "w3", "x"], point)
+    assert all(VANISHING_BELOW <= abs(g) <= EXPLODING_ABOVE for g in report.gradient.values())
+    assert report.warnings == ()
+
+
+def test_every_layer_flags_each_weight_on_its_own() -> None:
+    # deep weights sit behind many small rates; the last layer's weight does not
+    expr, point = _network(30, random.Random(4))
+    point = {name: (3.0 if name.startswith("w") else 0.0) for name in point} | {"x": 0.9}
+    report = grad_report(to_text(expr), ["w1", "w30"], _point_text(point))
+    kinds = {w.variable: w.kind for w in report.warnings}
+    for item in report.partials:
+        flagged = not VANISHING_BELOW <= abs(item.numeric) <= EXPLODING_ABOVE
+        assert (item.variable in kinds) == flagged
+
+
+# ---------------------------------------------------------------------------
+# The depth sweep
+# ---------------------------------------------------------------------------
+
+
+def test_depth_sweep_sigmoid_vanishes_and_residual_does_not() -> None:
+    sweep = depth_sweep(20, x=0.5)
+    columns = {column.label: column for column in sweep.columns}
+    assert set(columns) == {"sigmoid", "tanh", "relu", "x+sigmoid", "x+tanh", "x+relu"}
+    sigmoid = columns["sigmoid"]
+    assert sigmoid.kinds[-1] == "vanishing" and sigmoid.first == (5, "vanishing")
+    assert all(b < a for a, b in zip(sigmoid.sizes, sigmoid.sizes[1:], strict=False))
+    assert columns["relu"].sizes == (1.0,) * 20
+    assert all(size >= 1 for size in columns["x+sigmoid"].sizes)
+    assert columns["x+relu"].sizes[-1] == 2.0**20 and columns["x+relu"].first == (10, "exploding")
+    # the sweep's numbers are those of grad_report on the same stack
+    report = grad_report(to_text(stacked("sigmoid", 7, residual=True)), ["x"], {"x": "0.5"})
+    assert columns["x+sigmoid"].sizes[6] == pytest.approx(abs(report.gradient["x"]))
+    text = render_sweep(sweep)
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert render_sweep(sweep, ascii=True).isascii()
+    json.dumps(sweep_to_dict(sweep), allow_nan=False)
+
+
+# ---------------------------------------------------------------------------
+# Renderers
+# ---------------------------------------------------------------------------
+
+_REPORTS = [
+    ("tanh(w3*tanh(w2*tanh(w1*x)))", ["w1", "w2", "w3"], {"x": "0.5", "w1": "0.3", "w2": "-1.2", "w3": "2"}),
+    ("(y - tanh(w*x + b))^2", None, {"x": "0.5", "w": "pi/4", "b": "-1", "y": "1"}),
+    (to_text(stacked("sigmoid", 50)), ["x"], {"x": "0.5"}),
+    ("relu(w*x) + b*x*x", None, {"x": "0", "w": "3", "b": "1"}),
+    ("sin(x)*sin(x) + sin(x) + sqrt(2)*theta_1", None, {"x": "1", "theta_1": "2"}),
+]
+
+
+@pytest.mark.parametrize(("text", "wrt", "at"), _REPORTS)
+def test_plain_text_fits_80_columns(text, wrt, at) -> None:
+    report = grad_report(text, wrt, at, steps=True)
+    for options in (RenderOptions(), RenderOptions(ascii=True), RenderOptions(steps=True)):
+        output = render(report, options)
+        too_wide = [line for line in output.splitlines() if len(line) > 80 and "step by step" not in line]
+        assert not [line for line in too_wide if not line.startswith("      ")], too_wide
+    assert render(report, RenderOptions(ascii=True)).isascii()
+
+
+@pytest.mark.parametrize(("text", "wrt", "at"), _REPORTS)
+def test_json_has_the_promised_fields(text, wrt, at) -> None:
+    report = grad_report(text, wrt, at)
+    record = json.loads(json.dumps(report_to_dict(report), allow_nan=False))
+    assert record["value"] == report.value
+    assert set(record["gradient"]) == set(report.variables) == set(record["symbolic"])
+    for node in record["nodes"]:
+        assert {"id", "operation", "inputs", "value", "local_rates", "gradient"} <= set(node)
+        assert len(node["local_rates"]) == len(node["inputs"])
+    for warning in record["warnings"]:
+        assert warning["kind"] in ("vanishing", "exploding")
+        assert warning["variable"] in report.variables and warning["size"] >= 0
+    for chain in record["chain"].values():
+        assert chain["stages"][0]["local_rate"] is None
+    assert record["point"]
+
+
+def test_the_sigmoid_report_reads_well() -> None:
+    report = grad_report("sigmoid(sigmoid(sigmoid(x)))", ["x"], {"x": "0.5"})
+    text = render(report)
+    assert "chain of local rates for x" in text
+    assert "running product" in text and "agrees" in text
+    assert "warnings: none" in text
+    deep = render(grad_report(to_text(stacked("sigmoid", 20)), ["x"], {"x": "0.5"}))
+    assert "vanishing gradient for x" in deep and "stage 5" in deep
+
+
+# ---------------------------------------------------------------------------
+# Size
+# ---------------------------------------------------------------------------
+
+
+def test_a_thousand_node_graph(capsys) -> None:
+    expr, point = _network(250, random.Random(1))  # w, ·, b, +, tanh: 4 nodes a layer and x
+    start = time.perf_counter()
+    graph = compute_graph(expr, point)
+    elapsed = time.perf_counter() - start
+    assert len(graph.nodes) >= 1000
+    w1 = graph.variable("w1")
+    assert w1 is not None and w1.gradient is not None
+    with capsys.disabled():
+        print(f"\n{len(graph.nodes)}-node graph: forward + backward {elapsed * 1000:.0f} ms")
+    # 1000 stacked sigmoids: the gradient underflows to 0 in floats, but the chain's
+    # log size still says how small it is
+    report = grad_report(to_text(stacked("sigmoid", 1000)), ["x"], {"x": "0.5"})
+    assert report.gradient["x"] == 0.0 and report.warnings[0].kind == "vanishing"
+    stages = report.chains[0].stages
+    assert len(stages) == 1001
+    assert stages[-1].log10_size == pytest.approx(sum(math.log10(s.rate) for s in stages[1:]))
+    assert stages[-1].log10_size < -600
