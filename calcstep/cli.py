@@ -500,6 +500,102 @@ def check(
     raise typer.Exit(0 if report.correct else 1)
 
 
+@app.command()
+def grad(
+    expr: Annotated[
+        str | None,
+        typer.Argument(metavar="EXPR", help="The expression (a loss, a network output …)."),
+    ] = None,
+    wrt: Annotated[
+        str | None,
+        typer.Option("--wrt", "-w", metavar="VARS",
+                     help="Variables to give gradients for, comma-separated (default: all)."),
+    ] = None,
+    at: Annotated[
+        list[str] | None,
+        typer.Option("--at", metavar="NAME=VALUE", help="The point: every variable's value (x=0.5,w=0.3)."),
+    ] = None,
+    format: FormatOption = None,
+    steps: Annotated[
+        bool, typer.Option("--steps/--no-steps", help="Also show each symbolic partial derivative's steps.")
+    ] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="With --steps: say why each rule applies.")] = False,
+    ascii: AsciiOption = False,
+    functions: FunctionsOption = None,
+    depth_sweep: Annotated[
+        bool,
+        typer.Option("--depth-sweep", help="Compare stacked sigmoid, tanh and relu layers, with and without residual connections."),
+    ] = False,
+    layers: Annotated[
+        int, typer.Option("--layers", min=1, max=200, metavar="N", help="With --depth-sweep: the deepest stack [default: 20].")
+    ] = 20,
+    max_length: MaxLengthOption = None,
+    max_depth: MaxDepthOption = None,
+    max_size: MaxSizeOption = None,
+    max_digits: MaxDigitsOption = None,
+) -> None:
+    """Backpropagation as the chain rule: the computation graph of EXPR, its forward
+    and backward passes at a point, each node's local rates and gradient, and the
+    chain of local rates with vanishing or exploding products flagged."""
+    from calcstep.errors import CalcstepError, UsageError
+    from calcstep.render import RenderOptions
+    from calcstep.render import grad as grad_render
+
+    chosen = _resolve_format(format)
+    point: dict[str, str] = {}
+    for each in _points(at):
+        point.update(each)
+    try:
+        if depth_sweep:
+            from calcstep.grad import depth_sweep as sweep
+
+            if expr is not None:
+                raise UsageError("--depth-sweep takes no expression")
+            x = float(point.pop("x", "0.5"))
+            weight = float(point.pop("w", "1"))
+            result = sweep(layers, x=x, weight=weight)
+            if chosen is Format.json:
+                _json_out(grad_render.sweep_to_dict(result))
+            else:
+                print(grad_render.render_sweep(result, ascii=ascii))
+            return
+        if expr is None:
+            raise UsageError("grad needs an expression", hint="or --depth-sweep for the comparison")
+        from calcstep.grad import grad_report
+
+        names = [name.strip() for name in (wrt or "").split(",") if name.strip()] or None
+        report = grad_report(
+            expr,
+            names,
+            point,
+            functions=_function_names(functions),
+            limits=_limits(max_length, max_depth, max_size, max_digits),
+            steps=steps,
+        )
+    except (CalcstepError, ValueError) as error:
+        if not isinstance(error, CalcstepError):
+            error = UsageError(f"--at values for the sweep must be numbers: {error}")
+        if chosen is Format.json:
+            from calcstep.render.json import error_to_dict
+
+            _json_out(error_to_dict(expr or "", error))
+        _print_error(error.render())
+        raise typer.Exit(2) from None
+    options = RenderOptions(steps=steps, explain=explain, ascii=ascii)
+    if chosen is Format.json:
+        _json_out(grad_render.report_to_dict(report, options))
+    else:
+        print(grad_render.render(report, options))
+
+
+def _json_out(record: dict) -> None:
+    import json
+
+    _write(json.dumps(record, ensure_ascii=False))
+    _write("\n")
+    sys.stdout.flush()
+
+
 # -- argv --------------------------------------------------------------------
 
 

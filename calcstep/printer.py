@@ -554,7 +554,8 @@ def _is_letterlike(expr: Expr) -> bool:
     if isinstance(expr, Pow):
         return _is_letterlike(expr.base) and not isinstance(expr.base, Const)
     if isinstance(expr, Sym):
-        return len(expr.name) == 1 or expr.name in GREEK or "_" in expr.name or expr.name[1:].isdigit()
+        # subscripted names (w₁, n₂) are not juxtaposed: n₂n₃ reads as one name
+        return len(expr.name) == 1 or expr.name in GREEK
     return isinstance(expr, Const) and expr.name == "pi"
 
 

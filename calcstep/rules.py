@@ -14,7 +14,7 @@ left for the simplifier, which records its own steps.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 
 from calcstep.expr import (
@@ -39,7 +39,6 @@ from calcstep.expr import (
     substitute,
 )
 from calcstep.functions import BY_NAME, FUNCTIONS
-from calcstep.lessons import EXPLAIN, SUMMARY
 from calcstep.steps import Step
 
 Derive = Callable[[Expr], Step]
@@ -57,20 +56,31 @@ EVALUATED_SHOWN_UP_TO = 120
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A rule as people see it: its name, family and the formula it applies; why it
-    holds (`why`, one line) and the sentence that says why it applies to a step
-    (`explain`) come from calcstep.lessons, where each rule's lesson is written.
+    """A rule as people see it: its name, family and the formula it applies.
 
     `formula()` returns (f, f') with x as the variable, so every renderer can
-    write the formula in its own notation; `explain` is a template whose fields
-    are `target`, `var` and the step's given names."""
+    write the formula in its own notation.  Why the rule holds (`why`, one line)
+    and the sentence that says why it applies to a step (`explain`, a template
+    whose fields are `target`, `var` and the step's given names) are written in
+    calcstep.lessons, read only when asked for (the lessons are long, and most
+    runs never need them)."""
 
     id: str
     title: str
     family: str
     formula: Callable[[], tuple[Expr, Expr]]
-    why: str = ""
-    explain: str = ""
+
+    @property
+    def why(self) -> str:
+        from calcstep.lessons import SUMMARY
+
+        return SUMMARY[self.id]
+
+    @property
+    def explain(self) -> str:
+        from calcstep.lessons import EXPLAIN
+
+        return EXPLAIN[self.id]
 
 
 _x = Sym("x")
@@ -132,9 +142,7 @@ def _catalogue() -> dict[str, Rule]:
             Rule(function.name, f"{function.name} rule", function.family,
                  lambda fn=function: (Call(fn.name, _x), fn.derivative(_x)))
         )
-    return {
-        rule.id: replace(rule, why=SUMMARY[rule.id], explain=EXPLAIN[rule.id]) for rule in rules
-    }
+    return {rule.id: rule for rule in rules}
 
 
 RULES: dict[str, Rule] = _catalogue()

@@ -43,7 +43,7 @@ def test_python_dash_m_works_from_another_directory(tmp_path: Path) -> None:
 
 def test_the_kept_tables_are_compiled_from_the_grammar() -> None:
     grammar = read_grammar()
-    assert _grammar_tables.GRAMMAR == grammar, "run: python -m calcstep.parse --write-tables"
+    assert grammar == _grammar_tables.GRAMMAR, "run: python -m calcstep.parse --write-tables"
     fresh = compile_grammar(grammar)  # strict: a conflict in the grammar fails here
     assert fresh.actions == _grammar_tables.ACTIONS
     assert fresh.rules == _grammar_tables.RULES

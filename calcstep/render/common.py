@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from calcstep.expr import Expr, Note, Sym
-from calcstep.lessons import to_ascii
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
 from calcstep.rules import EVALUATED_SHOWN_UP_TO, RULES
 from calcstep.steps import Step
@@ -172,7 +171,11 @@ def explanation(step: Step, spell: Spelling) -> str:
 def note_text(note: Note, spell: Spelling) -> str:
     """A note in the format's spelling (an ASCII spelling gets ASCII throughout)."""
     text = format_note(note, spell.expr)
-    return to_ascii(text) if spell is ASCII else text
+    if spell is ASCII:
+        from calcstep.lessons import to_ascii  # the lessons are long: read only for --ascii
+
+        return to_ascii(text)
+    return text
 
 
 def at_inner(stage: Step, chain: Step | None, spell: Spelling) -> str:

@@ -1,0 +1,991 @@
+"""Gradients through a computation: backpropagation as the chain rule, node by node.
+
+`grad_report(text, wrt, at)` builds the computation graph of an expression (one
+node per distinct sub-expression, so a shared sub-expression is one node with
+several users), runs
+
+* the forward pass: each node's value at the point, with calcstep's evaluation
+  rules (a node that has no value there is an error that names the node);
+* the local rates: for each node and each of its inputs, ∂node/∂input at the
+  point.  A sum's rates are 1 and a product's are the products of the other
+  inputs (computed directly, so a sum of a thousand terms costs a thousand
+  steps).  Every other rate comes from the rule engine itself: the node's
+  operation is written on stand-in names for its inputs (tanh(#0), #0^2, e^#0)
+  and `derive` gives the rate (sech²(#0), 2·#0, e^#0), which is evaluated at the
+  inputs' values.  So a power's rate is n·u^(n−1), a^u·ln a or the general power
+  rule, and a function's is its derivative from the function table.  A function
+  met exactly at its corner (relu, abs at 0) has no rate there: it is undefined,
+  with a note, and so is every gradient whose paths cross it;
+* the backward pass (reverse-mode chain rule): ∂out/∂out = 1 and, walking the
+  graph from the output back to the inputs,
+
+      ∂out/∂input = Σ over the input's users   ∂out/∂user · ∂user/∂input,
+
+  so every path from an input to the output contributes the product of the
+  local rates along it, and the contributions add.
+
+Each variable's gradient is set beside its symbolic partial derivative from the
+rule engine, evaluated at the same point: the two are one computation checked by
+another.
+
+The chain of local rates follows, for each variable, its dominant path: of all
+paths from the variable to the output, the one whose product of local rates is
+largest in size.  For a composition (each weight used once) it is the only path
+and its product is the gradient.  Stage 0 is the variable; each later stage is a
+node on the path, its local rate with respect to the stage before, and the running
+product — the nudge falling through the stacked number lines, in numbers.
+
+Warnings (`vanishing`, `exploding`) are defined on the gradient itself: a variable
+is flagged exactly when |∂out/∂variable| < 1e-3 or > 1e3 (for a single path, the
+size of the product of its local rates), and not otherwise.  A warning names the
+stage where the running product along the dominant path left [1e-3, 1e3] for
+good, and the stages with the smallest (vanishing) or largest (exploding) local
+rates: the ones that shrink or grow the product most.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from itertools import pairwise
+
+from calcstep.derive import derive
+from calcstep.engine import check_variable_name, derive_orders, parse_point
+from calcstep.errors import DomainError, UsageError
+from calcstep.evaluate import evaluate
+from calcstep.expr import (
+    ONE,
+    Add,
+    Apply,
+    Call,
+    Const,
+    E,
+    Expr,
+    Log,
+    Mul,
+    Note,
+    Num,
+    Pow,
+    Sym,
+    add,
+    mul,
+    rebuild,
+    substitute,
+    walk,
+)
+from calcstep.functions import BY_NAME, DEFAULT_ABSTRACT
+from calcstep.limits import DEFAULT_LIMITS, Limits
+from calcstep.parse import Parsed, parse, parse_expr
+from calcstep.printer import to_text
+from calcstep.simplify import simplify
+from calcstep.steps import Derivation
+
+VANISHING_BELOW = 1e-3
+EXPLODING_ABOVE = 1e3
+AGREEMENT = 1e-9  # relative tolerance between the backward pass and the rule engine
+NAMED_STAGES = 3  # how many shrinking (or growing) stages a warning names
+_FORMULA_FACTORS = 8  # products with more factors keep no rate formulas
+
+# Stand-in names for a node's inputs when its operation is differentiated on its
+# own.  '#' cannot start a variable name, so they never clash with the user's.
+_STAND_IN = "#{}"
+
+# Inputs kept as themselves in a node's operation: numbers and named constants.
+# They cannot be nudged, and an exponent must stay an exact number for calcstep's
+# real odd roots ((-8)^(1/3) = -2) to apply.
+_LITERALS: frozenset[type] = frozenset({Num, Const})
+
+
+# ---------------------------------------------------------------------------
+# What the report holds
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GraphNode:
+    """One node of the computation graph.
+
+    `id` is 1-based and topological (every input has a smaller id); the output
+    is the last node.  `formula` is the operation written on the inputs' names
+    (n3·n5, tanh(n4)); `rates[i]` is ∂node/∂inputs[i] at the point, None for an
+    input that is a constant (nothing nudges it) or where the rate is undefined.
+    `rate_formulas[i]` is that rate written on the inputs' names (sech(n4)^2),
+    None for a constant input and for the factors of a product of more than
+    eight.  `gradient` is ∂out/∂node, None for a constant node or where it is
+    undefined.
+    """
+
+    id: int
+    expr: Expr
+    operation: str
+    formula: Expr
+    inputs: tuple[int, ...]
+    value: float
+    rates: tuple[float | None, ...]
+    rate_formulas: tuple[Expr | None, ...]
+    gradient: float | None
+
+    @property
+    def varies(self) -> bool:
+        """True when the node depends on a variable (so a nudge can reach it)."""
+        return bool(self.expr.free_vars)
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """The computation graph after the forward and backward passes.
+
+    `undefined[i]` says why node i+1's gradient is undefined (None where it is
+    defined); `notes` are remarks such as a relu met exactly at its corner."""
+
+    nodes: tuple[GraphNode, ...]
+    undefined: tuple[Note | None, ...]
+    notes: tuple[Note, ...] = ()
+    scales: tuple[float, ...] = ()  # Σ over paths of |product|: the size of the sum's terms
+
+    @property
+    def output(self) -> GraphNode:
+        return self.nodes[-1]
+
+    def node(self, node_id: int) -> GraphNode:
+        return self.nodes[node_id - 1]
+
+    def variable(self, name: str) -> GraphNode | None:
+        """The input node of the variable `name`, if the expression uses it."""
+        return next((n for n in self.nodes if n.expr == Sym(name)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One stage of a chain: `node`, its local rate with respect to the stage
+    before (None for stage 0, the variable itself), the running product of the
+    rates so far, and log10 of its size (None when the product is exactly 0),
+    which stays right where the float product underflows or overflows."""
+
+    node: int
+    rate: float | None
+    product: float
+    log10_size: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """The dominant path from `variable` to the output, as stages.
+
+    `paths` counts the paths from the variable to the output through distinct
+    nodes (a residual connection doubles them per layer; x·x is one step whose
+    rate is the sum of its two uses' rates).  When it is 1 the final running
+    product is the gradient; otherwise the gradient sums all of the paths'
+    products."""
+
+    variable: str
+    stages: tuple[Stage, ...]
+    paths: int
+
+    @property
+    def product(self) -> float:
+        return self.stages[-1].product
+
+    @property
+    def path(self) -> tuple[int, ...]:
+        return tuple(stage.node for stage in self.stages)
+
+
+@dataclass(frozen=True, slots=True)
+class GradientWarning:
+    """A gradient outside [1e-3, 1e3]: `kind` is "vanishing" or "exploding".
+
+    `size` is |∂out/∂variable|.  `crossed_at` is the stage of the chain from which
+    the running product stays beyond the threshold it ends beyond (None when the
+    dominant path alone does not end there, which takes several paths);
+    `stages` are the stage numbers that shrink (vanishing) or grow (exploding)
+    the product most, most extreme first."""
+
+    kind: str
+    variable: str
+    size: float
+    threshold: float
+    path: tuple[int, ...]
+    crossed_at: int | None
+    stages: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Partial:
+    """∂out/∂`variable` twice: `numeric` from the backward pass and `symbolic`
+    from the rule engine (simplified) with its value `symbolic_value` at the
+    point.  `undefined` / `symbolic_undefined` say why one has no value there.
+    `agree` is True when both are within 1e-9 relative of each other (measured
+    against the sizes of the terms the gradient sums, so cancellation between
+    paths is not mistaken for disagreement), None when either is undefined.
+    `derivation` holds the rule engine's steps when they were asked for."""
+
+    variable: str
+    numeric: float | None
+    undefined: Note | None
+    symbolic: Expr
+    symbolic_value: float | None
+    symbolic_undefined: str | None
+    agree: bool | None
+    derivation: Derivation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GradReport:
+    """Everything `calcstep grad` says about one expression at one point."""
+
+    input: str
+    parsed: Parsed
+    variables: tuple[str, ...]
+    point: tuple[tuple[str, Expr, float], ...]
+    graph: Graph
+    partials: tuple[Partial, ...]
+    chains: tuple[Chain, ...]
+    warnings: tuple[GradientWarning, ...]
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def expr(self) -> Expr:
+        return self.parsed.expr
+
+    @property
+    def value(self) -> float:
+        """The expression's value at the point."""
+        return self.graph.output.value
+
+    @property
+    def gradient(self) -> dict[str, float | None]:
+        """Each variable's partial derivative from the backward pass."""
+        return {p.variable: p.numeric for p in self.partials}
+
+
+# ---------------------------------------------------------------------------
+# The graph: distinct nodes in topological order
+# ---------------------------------------------------------------------------
+
+
+def _node_key(expr: Expr, kid_ids: tuple[int, ...]) -> tuple:
+    """A node's identity from its own fields and its inputs' ids: equal
+    sub-expressions get equal keys without a deep comparison of the trees."""
+    own = tuple(f for f in expr.fields() if not isinstance(f, (Expr, tuple)))
+    return (type(expr), own, kid_ids)
+
+
+def topological(expr: Expr) -> tuple[list[Expr], list[tuple[int, ...]]]:
+    """The distinct sub-expressions of `expr`, inputs before users (the output
+    last), and each one's inputs as 0-based indices into that list.
+
+    Equal sub-expressions are one node even when they are different objects, as
+    the parser makes them; the walk is iterative, so depth costs no stack."""
+    exprs: list[Expr] = []
+    inputs: list[tuple[int, ...]] = []
+    index_of_key: dict[tuple, int] = {}
+    index_of_object: dict[int, int] = {}
+    for node in walk(expr):
+        kid_ids = tuple(index_of_object[id(kid)] for kid in node.children())
+        key = _node_key(node, kid_ids)
+        index = index_of_key.get(key)
+        if index is None:
+            index = len(exprs)
+            index_of_key[key] = index
+            exprs.append(node)
+            inputs.append(kid_ids)
+        index_of_object[id(node)] = index
+    return exprs, inputs
+
+
+@lru_cache(maxsize=4096)
+def _stand_in(position: int) -> Sym:
+    return Sym(_STAND_IN.format(position))
+
+
+def operation_on_inputs(expr: Expr) -> Expr:
+    """The node's own operation, its inputs replaced by stand-ins #0, #1, …
+    (numbers and constants kept): tanh(w·x) → tanh(#0), x^2 → #0^2."""
+    kids = expr.children()
+    if not kids:
+        return expr
+    return rebuild(
+        expr,
+        tuple(kid if type(kid) in _LITERALS else _stand_in(i) for i, kid in enumerate(kids)),
+    )
+
+
+@lru_cache(maxsize=4096)
+def local_rate_formula(operation: Expr, position: int) -> tuple[Expr, Expr]:
+    """∂operation/∂#position by the rule engine: (as the rules give it, simplified).
+
+    The first is evaluated (it is defined exactly where the rule is); the second
+    is shown.  Cached: a deep network repeats a few operations many times."""
+    raw = derive(operation, _STAND_IN.format(position)).result
+    return raw, simplify(raw)[0]
+
+
+def _stand_in_values(values: Sequence[float]) -> dict[str, float]:
+    return {_STAND_IN.format(i): value for i, value in enumerate(values)}
+
+
+# ---------------------------------------------------------------------------
+# Words for operations (one table by node type)
+# ---------------------------------------------------------------------------
+
+_OPERATION_WORD: dict[type, Callable[[Expr], str]] = {
+    Num: lambda e: "number",
+    Const: lambda e: "constant",
+    Sym: lambda e: "variable",
+    Add: lambda e: "add",
+    Mul: lambda e: "multiply",
+    Pow: lambda e: "exp" if e.base == E else "power",
+    Call: lambda e: e.fn,
+    Log: lambda e: "log",
+    Apply: lambda e: f"function {e.fn}",
+}
+
+
+def operation_word(expr: Expr) -> str:
+    """What a node does, in a word: add, multiply, power, exp, tanh, variable…"""
+    return _OPERATION_WORD[type(expr)](expr)
+
+
+# ---------------------------------------------------------------------------
+# Forward pass
+# ---------------------------------------------------------------------------
+
+
+def _leaf_value(operation: Expr, values: Sequence[float], point: Mapping[str, float]) -> float:
+    return evaluate(operation, point)
+
+
+def _operation_value(
+    operation: Expr, values: Sequence[float], point: Mapping[str, float]
+) -> float:
+    return evaluate(operation, _stand_in_values(values))
+
+
+# The value of a node from its inputs' values: a leaf is read, an operation is
+# evaluated on its inputs' values with calcstep's own rules (fsum for sums,
+# real odd roots, DomainError where undefined).
+_VALUE: dict[type, Callable[[Expr, Sequence[float], Mapping[str, float]], float]] = {
+    Num: _leaf_value,
+    Const: _leaf_value,
+    Sym: _leaf_value,
+    Add: _operation_value,
+    Mul: _operation_value,
+    Pow: _operation_value,
+    Call: _operation_value,
+    Log: _operation_value,
+    Apply: _operation_value,
+}
+
+
+def forward(
+    exprs: Sequence[Expr],
+    operations: Sequence[Expr],
+    inputs: Sequence[tuple[int, ...]],
+    point: Mapping[str, float],
+) -> list[float]:
+    """Every node's value at `point`, inputs first (`operations[i]` is node i's
+    operation on stand-ins for its inputs, see `operation_on_inputs`).
+
+    Raises DomainError naming the first node that has no value there."""
+    values: list[float] = []
+    for index, (expr, operation, kids) in enumerate(zip(exprs, operations, inputs, strict=True)):
+        try:
+            values.append(_VALUE[type(expr)](operation, [values[k] for k in kids], point))
+        except DomainError as error:
+            formula = to_text(_named_formula(operation, kids, node_names(len(exprs))))
+            raise DomainError(
+                f"the expression has no value at this point: node n{index + 1} = {formula}"
+                f" ({_clip(to_text(expr), 60)}): {error.message}",
+                hint="choose another point with --at",
+            ) from None
+    return values
+
+
+def node_names(count: int) -> list[Sym]:
+    """The names n1 … n`count` of the nodes, as variables for formulas."""
+    return [Sym(f"n{i}") for i in range(1, count + 1)]
+
+
+def _named_formula(operation: Expr, kids: Sequence[int], names: Sequence[Sym]) -> Expr:
+    """The operation written on its inputs' node names: tanh(n4), n2·n3."""
+    if not kids:
+        return operation
+    return substitute(operation, {_stand_in(i): names[k] for i, k in enumerate(kids)})
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# ---------------------------------------------------------------------------
+# Local rates
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rates:
+    rates: tuple[float | None, ...]
+    formulas: tuple[Expr | None, ...]
+    undefined: tuple[Note | None, ...]
+    notes: tuple[Note, ...] = ()
+
+
+_NO_RATES = _Rates((), (), ())
+
+
+def _sum_rate(operation: Expr, position: int, values: Sequence[float]) -> tuple[float, Expr | None]:
+    """∂(u₁ + … + uₙ)/∂uᵢ = 1: a nudge in one term moves the sum by as much."""
+    return 1.0, ONE
+
+
+def _product_rate(
+    operation: Expr, position: int, values: Sequence[float]
+) -> tuple[float, Expr | None]:
+    """∂(u₁·…·uₙ)/∂uᵢ = the product of the other factors (the rectangle's other
+    sides).  Past a few factors no formula is kept: it would repeat the factors
+    once per input."""
+    rate = math.prod(v for i, v in enumerate(values) if i != position)
+    if not math.isfinite(rate):
+        raise DomainError("the value is too large to represent")
+    factors = operation.children()
+    if len(factors) > _FORMULA_FACTORS:
+        return rate, None
+    return rate, mul(*(f for i, f in enumerate(factors) if i != position))
+
+
+def _derived_rate(
+    operation: Expr, position: int, values: Sequence[float]
+) -> tuple[float, Expr | None]:
+    """∂operation/∂input by the rule engine (a function's derivative from the
+    function table, n·u^(n−1), a^u·ln a, the general power, …), evaluated at the
+    inputs' values with calcstep's evaluation rules."""
+    raw, shown = local_rate_formula(operation, position)
+    return evaluate(raw, _stand_in_values(values)), shown
+
+
+# The local rate of an operation with respect to one input, at the inputs' values:
+# sums and products directly (any number of inputs, in linear time), the rest by
+# the rule engine.  Raises DomainError where the rate is undefined.
+_RATE: dict[type, Callable[[Expr, int, Sequence[float]], tuple[float, Expr | None]]] = {
+    Add: _sum_rate,
+    Mul: _product_rate,
+    Pow: _derived_rate,
+    Call: _derived_rate,
+    Log: _derived_rate,
+    Apply: _derived_rate,
+}
+
+
+def local_rates(
+    expr: Expr,
+    operation: Expr,
+    index: int,
+    kids: Sequence[int],
+    values: Sequence[float],
+    node_name: Sequence[Sym],
+) -> _Rates:
+    """∂node/∂input_i at the point for each input that varies; for a constant
+    input, and where the rate is undefined, None (with the reason)."""
+    children = expr.children()
+    if not children:
+        return _NO_RATES
+    node = node_name[index]
+    inputs = [values[k] for k in kids]
+    names = {_stand_in(i): node_name[k] for i, k in enumerate(kids)}
+    rule = _RATE[type(expr)]
+    rates: list[float | None] = []
+    formulas: list[Expr | None] = []
+    undefined: list[Note | None] = []
+    notes: list[Note] = []
+    for position, child in enumerate(children):
+        rate: float | None = None
+        formula: Expr | None = None
+        why: Note | None = None
+        if child.free_vars:
+            argument = names[_stand_in(position)]
+            corner = _CORNER.get(type(expr), _no_corner)(expr, node, argument, inputs[position])
+            try:
+                rate, shown = rule(operation, position, inputs)
+            except DomainError as error:
+                shown = local_rate_formula(operation, position)[1]
+                message = error.message.replace("{", "{{").replace("}", "}}")
+                why = Note(
+                    "the local rate of {0} is undefined at {1} = {2}: " + message,
+                    (node, argument, _number(inputs[position])),
+                )
+            formula = None if shown is None else substitute(shown, names)
+            if corner is not None:
+                rate, why = None, corner
+                notes.append(corner)
+        rates.append(rate)
+        formulas.append(formula)
+        undefined.append(why)
+    return _Rates(tuple(rates), tuple(formulas), tuple(undefined), tuple(notes))
+
+
+def _no_corner(expr: Expr, node: Sym, argument: Sym, value: float) -> Note | None:
+    return None
+
+
+def _call_corner(expr: Call, node: Sym, argument: Sym, value: float) -> Note | None:
+    """A function met exactly at its corner (relu, abs, sign at 0) has no local
+    rate there: the slopes on the two sides differ, so the rate is undefined,
+    and we say so rather than pick a side."""
+    where = _corner_value(expr.fn)
+    if where is None or value != where:
+        return None
+    left = _one_sided_rate(expr.fn, math.nextafter(where, -math.inf))
+    right = _one_sided_rate(expr.fn, math.nextafter(where, math.inf))
+    corner = parse_expr(BY_NAME[expr.fn].corner or "0")
+    shape = (node, Call(expr.fn, argument), Call(expr.fn, Sym("u")), corner)
+    if left == right:
+        why = "{0} = {1} is at the jump of {2} at u = {3}: its local rate there is undefined"
+        return Note(why, shape)
+    why = (
+        "{0} = {1} is at the corner of {2} at u = {3} (slope {4} just left of it, {5} just "
+        "right of it): its local rate there is undefined"
+    )
+    return Note(why, (*shape, _number(left), _number(right)))
+
+
+# Where a node's local rate does not exist although the rule's formula may give
+# a number (sign′ = 0 even at its jump): only functions have corners.
+_CORNER: dict[type, Callable[[Expr, Sym, Sym, float], Note | None]] = {Call: _call_corner}
+
+
+@lru_cache(maxsize=64)
+def _corner_value(fn: str) -> float | None:
+    corner = BY_NAME[fn].corner
+    return None if corner is None else evaluate(parse_expr(corner), {})
+
+
+def _one_sided_rate(fn: str, at: float) -> float | None:
+    try:
+        return evaluate(BY_NAME[fn].derivative(Sym("u")), {"u": at})
+    except DomainError:
+        return None
+
+
+def _number(value: float | None) -> Expr:
+    """A float as the number its shortest decimal names, for notes (their
+    expressions are spelled by each renderer)."""
+    if value is None:
+        return Sym("undefined")
+    return Num(Fraction(repr(value)), decimal=not value.is_integer())
+
+
+# ---------------------------------------------------------------------------
+# Backward pass
+# ---------------------------------------------------------------------------
+
+
+def backward(
+    exprs: Sequence[Expr], inputs: Sequence[tuple[int, ...]], rates: Sequence[_Rates]
+) -> tuple[list[float | None], list[Note | None], list[float]]:
+    """∂out/∂node for every node, by the reverse-mode chain rule.
+
+    ∂out/∂out = 1; then, from the output back, each node hands each varying input
+    ∂out/∂node · ∂node/∂input, summed over the input's users.  A gradient is
+    undefined (None, with the first reason met) when any path from the node to the
+    output crosses an undefined local rate.  Also returns, per node, the sum over
+    paths of |product| (the same recursion on sizes), the scale against which
+    agreement is judged."""
+    count = len(exprs)
+    gradient = [0.0] * count
+    scale = [0.0] * count
+    reason: list[Note | None] = [None] * count
+    gradient[-1] = scale[-1] = 1.0
+    for index in range(count - 1, -1, -1):
+        if not exprs[index].free_vars:
+            continue
+        here, size, why = gradient[index], scale[index], reason[index]
+        if why is None and not math.isfinite(here):
+            why = reason[index] = Note(
+                "the gradient at {0} is too large to represent", (Sym(f"n{index + 1}"),)
+            )
+        node_rates = rates[index]
+        for position, kid in enumerate(inputs[index]):
+            if not exprs[kid].free_vars:
+                continue
+            rate = node_rates.rates[position]
+            if why is not None or rate is None:
+                if reason[kid] is None:
+                    reason[kid] = why or node_rates.undefined[position]
+                continue
+            gradient[kid] += here * rate
+            scale[kid] += size * abs(rate)
+    gradients: list[float | None] = [
+        None if reason[i] is not None or not exprs[i].free_vars else gradient[i]
+        for i in range(count)
+    ]
+    return gradients, reason, scale
+
+
+def compute_graph(expr: Expr, point: Mapping[str, float]) -> Graph:
+    """The computation graph of `expr` at `point` after the forward pass, the
+    local rates and the backward pass.  `point` gives every variable a value."""
+    exprs, inputs = topological(expr)
+    operations = [operation_on_inputs(e) for e in exprs]
+    values = forward(exprs, operations, inputs, point)
+    names = node_names(len(exprs))
+    rates = [
+        local_rates(e, operations[i], i, kids, values, names)
+        for i, (e, kids) in enumerate(zip(exprs, inputs, strict=True))
+    ]
+    gradients, reasons, scales = backward(exprs, inputs, rates)
+    nodes = tuple(
+        GraphNode(
+            id=i + 1,
+            expr=e,
+            operation=operation_word(e),
+            formula=_named_formula(operations[i], kids, names),
+            inputs=tuple(k + 1 for k in kids),
+            value=values[i],
+            rates=r.rates,
+            rate_formulas=r.formulas,
+            gradient=gradients[i],
+        )
+        for i, (e, kids, r) in enumerate(zip(exprs, inputs, rates, strict=True))
+    )
+    notes = tuple(note for r in rates for note in r.notes)
+    return Graph(nodes, tuple(reasons), notes, tuple(scales))
+
+
+# ---------------------------------------------------------------------------
+# The chain of local rates along the dominant path
+# ---------------------------------------------------------------------------
+
+
+def _edge_rates(node: GraphNode) -> dict[int, float | None]:
+    """∂node/∂input per distinct input (x·x has one input used twice: the rates
+    of its uses add); None where a use's rate is undefined."""
+    edges: dict[int, float | None] = {}
+    for kid, rate in zip(node.inputs, node.rates, strict=True):
+        if kid in edges:
+            previous = edges[kid]
+            edges[kid] = None if previous is None or rate is None else previous + rate
+        else:
+            edges[kid] = rate
+    return edges
+
+
+def _log10_size(value: float) -> float:
+    return -math.inf if value == 0 else math.log10(abs(value))
+
+
+def dominant_chain(graph: Graph, variable: str) -> Chain | None:
+    """The path from `variable` to the output with the largest |product of local
+    rates| (found in one pass over the graph, on log sizes so that no product
+    underflows), as stages; None when no path with defined rates exists."""
+    start = graph.variable(variable)
+    if start is None:
+        return None
+    best: dict[int, float] = {start.id: 0.0}  # node → log10 |best product| from start
+    came_from: dict[int, int] = {}
+    paths: dict[int, int] = {start.id: 1}
+    for node in graph.nodes[start.id :]:
+        if not node.expr.has(variable):
+            continue
+        for kid, rate in _edge_rates(node).items():
+            if kid not in best or rate is None:
+                continue
+            paths[node.id] = paths.get(node.id, 0) + paths[kid]
+            candidate = best[kid] + _log10_size(rate)
+            if node.id not in best or candidate > best[node.id]:
+                best[node.id] = candidate
+                came_from[node.id] = kid
+    end = graph.output.id
+    if end not in best:
+        return None
+    path = [end]
+    while path[-1] != start.id:
+        path.append(came_from[path[-1]])
+    path.reverse()
+    return Chain(variable, _stages(graph, path), paths[end])
+
+
+def _stages(graph: Graph, path: Sequence[int]) -> tuple[Stage, ...]:
+    """The running product along `path`, stage by stage, from the variable out."""
+    stages = [Stage(path[0], None, 1.0, 0.0)]
+    product, log_size = 1.0, 0.0
+    for previous, current in pairwise(path):
+        rate = _edge_rates(graph.node(current))[previous]
+        assert rate is not None  # the path uses defined rates only
+        product *= rate
+        log_size += _log10_size(rate)
+        stages.append(Stage(current, rate, product, None if log_size == -math.inf else log_size))
+    return tuple(stages)
+
+
+# ---------------------------------------------------------------------------
+# Warnings
+# ---------------------------------------------------------------------------
+
+
+def gradient_warning(variable: str, gradient: float, chain: Chain | None) -> GradientWarning | None:
+    """A warning when |gradient| < 1e-3 (vanishing) or > 1e3 (exploding), else None."""
+    size = abs(gradient)
+    if VANISHING_BELOW <= size <= EXPLODING_ABOVE:
+        return None
+    vanishing = size < VANISHING_BELOW
+    kind = "vanishing" if vanishing else "exploding"
+    threshold = VANISHING_BELOW if vanishing else EXPLODING_ABOVE
+    if chain is None:
+        return GradientWarning(kind, variable, size, threshold, (), None, ())
+    return GradientWarning(
+        kind, variable, size, threshold, chain.path,
+        _crossing(chain, vanishing), _extreme_stages(chain, vanishing),
+    )
+
+
+def _beyond(stage: Stage, vanishing: bool) -> bool:
+    """Is the running product at this stage beyond the threshold (on log sizes,
+    so underflow and overflow do not matter)?"""
+    if stage.log10_size is None:
+        return vanishing
+    limit = math.log10(VANISHING_BELOW if vanishing else EXPLODING_ABOVE)
+    return stage.log10_size < limit if vanishing else stage.log10_size > limit
+
+
+def _crossing(chain: Chain, vanishing: bool) -> int | None:
+    """The first stage from which the running product stays beyond the threshold
+    to the end; None when it does not end beyond it."""
+    crossed = None
+    for number, stage in enumerate(chain.stages):
+        if not _beyond(stage, vanishing):
+            crossed = None
+        elif crossed is None:
+            crossed = number
+    return crossed
+
+
+def _extreme_stages(chain: Chain, vanishing: bool) -> tuple[int, ...]:
+    """Stage numbers whose |local rate| shrinks (< 1) or grows (> 1) the product
+    most, most extreme first, at most NAMED_STAGES of them."""
+    rated = [(abs(s.rate), n) for n, s in enumerate(chain.stages) if s.rate is not None]
+    if vanishing:
+        chosen = sorted((size, n) for size, n in rated if size < 1)
+    else:
+        chosen = sorted(((-size, n) for size, n in rated if size > 1))
+    return tuple(n for _, n in chosen[:NAMED_STAGES])
+
+
+# ---------------------------------------------------------------------------
+# The report
+# ---------------------------------------------------------------------------
+
+
+def _variables(expr: Expr, wrt: Iterable[str] | None) -> tuple[str, ...]:
+    """The variables asked for, checked and without repeats; all of the
+    expression's variables (sorted) when none are named."""
+    names = [name.strip() for name in (wrt or ()) if name.strip()]
+    if not names:
+        return tuple(sorted(expr.free_vars))
+    return tuple(dict.fromkeys(check_variable_name(name) for name in names))
+
+
+def _point(
+    expr: Expr, at: Mapping[str, str], functions: frozenset[str], limits: Limits
+) -> tuple[tuple[str, Expr, float], ...]:
+    """The point as (name, exact value, float), every variable of `expr` given."""
+    exact = parse_point(dict(at), functions, limits)
+    missing = sorted(expr.free_vars - {name for name, _ in exact})
+    if missing:
+        raise UsageError(
+            f"--at gives no value for {', '.join(missing)}",
+            hint="give every variable a value, e.g. --at " + ",".join(f"{m}=0.5" for m in missing),
+        )
+    point = []
+    for name, value in exact:
+        try:
+            point.append((name, value, evaluate(value, {})))
+        except DomainError as error:
+            raise UsageError(f"the value of {name} has no decimal value: {error.message}") from None
+    return tuple(point)
+
+
+def _agree(numeric: float, symbolic: float, scale: float) -> bool:
+    """Within AGREEMENT relative, relative to the larger of the two and of the
+    sum of |path products| (cancellation between paths leaves rounding of that
+    size)."""
+    return abs(numeric - symbolic) <= AGREEMENT * max(abs(numeric), abs(symbolic), scale)
+
+
+def partial(
+    graph: Graph,
+    expr: Expr,
+    variable: str,
+    point: Mapping[str, float],
+    limits: Limits = DEFAULT_LIMITS,
+    steps: bool = False,
+) -> Partial:
+    """∂out/∂variable from the backward pass and from the rule engine, side by side."""
+    node = graph.variable(variable)
+    numeric: float | None = 0.0  # a variable the expression does not use: rate 0
+    undefined = None
+    scale = 0.0
+    if node is not None:
+        numeric = node.gradient
+        undefined = graph.undefined[node.id - 1]
+        scale = graph.scales[node.id - 1]
+    derivation = derive_orders(expr, variable, 1, limits)[0]
+    try:
+        symbolic_value: float | None = evaluate(derivation.result, point)
+        symbolic_undefined = None
+    except DomainError as error:
+        symbolic_value, symbolic_undefined = None, error.message
+    agree = None
+    if numeric is not None and symbolic_value is not None:
+        agree = _agree(numeric, symbolic_value, scale)
+    return Partial(
+        variable, numeric, undefined, derivation.result, symbolic_value,
+        symbolic_undefined, agree, derivation if steps else None,
+    )
+
+
+def grad_report(
+    text: str,
+    wrt: Iterable[str] | None = None,
+    at: Mapping[str, str] | None = None,
+    *,
+    functions: Iterable[str] = DEFAULT_ABSTRACT,
+    limits: Limits = DEFAULT_LIMITS,
+    steps: bool = False,
+) -> GradReport:
+    """Parse `text`, evaluate it at the point `at` (name → value text, read
+    exactly: "0.5", "pi/4"), and differentiate it with respect to each of `wrt`
+    (default: every variable) by the backward pass and by the rule engine.
+
+    Raises ParseError for bad input, UsageError for a missing or bad value, and
+    DomainError (naming the node) where the expression has no value at the point."""
+    functions = frozenset(functions)
+    parsed = parse(text, functions=functions, limits=limits)
+    expr = parsed.expr
+    variables = _variables(expr, wrt)
+    point = _point(expr, at or {}, functions, limits)
+    floats = {name: value for name, _, value in point}
+    graph = compute_graph(expr, floats)
+    partials = tuple(partial(graph, expr, v, floats, limits, steps) for v in variables)
+    chains = tuple(c for c in (dominant_chain(graph, v) for v in variables) if c is not None)
+    by_variable = {c.variable: c for c in chains}
+    warnings = tuple(
+        w
+        for w in (
+            gradient_warning(p.variable, p.numeric, by_variable.get(p.variable))
+            for p in partials
+            if p.numeric is not None and expr.has(p.variable)
+        )
+        if w is not None
+    )
+    unused = tuple(
+        Note("{0} does not appear in the expression: nudging it changes nothing, so its "
+             "gradient is 0", (Sym(v),))
+        for v in variables
+        if not expr.has(v)
+    )
+    notes = (*parsed.notes, *graph.notes, *unused)
+    return GradReport(text, parsed, variables, point, graph, partials, chains, warnings, notes)
+
+
+# ---------------------------------------------------------------------------
+# Depth sweep: how the product behaves as layers stack up
+# ---------------------------------------------------------------------------
+
+
+def stacked(activation: str, depth: int, *, weight: Fraction | int = 1,
+            residual: bool = False, var: str = "x") -> Expr:
+    """`depth` layers of `activation` on the variable `var`:
+    h₀ = x, hₖ = f(w·hₖ₋₁), or hₖ = hₖ₋₁ + f(w·hₖ₋₁) with a residual connection
+    (no product node when w = 1).  Each layer reuses the previous layer's node,
+    so a residual stack is a graph whose paths from x double with each layer,
+    not a tree (its text, written out, would double too)."""
+    layer = Sym(var)
+    scale = Num(weight)
+    for _ in range(depth):
+        inner = layer if weight == 1 else mul(scale, layer)
+        out = Call(activation, inner)
+        layer = add(layer, out) if residual else out
+    return layer
+
+
+@dataclass(frozen=True, slots=True)
+class SweepColumn:
+    """|∂hₙ/∂x| at depths 1…N for one kind of layer; `kinds[n-1]` is the warning
+    at depth n ("vanishing", "exploding" or None) and `first` the first depth
+    flagged, with its kind."""
+
+    activation: str
+    residual: bool
+    sizes: tuple[float | None, ...]
+    kinds: tuple[str | None, ...]
+    first: tuple[int, str] | None
+
+    @property
+    def label(self) -> str:
+        return f"x+{self.activation}" if self.residual else self.activation
+
+
+@dataclass(frozen=True, slots=True)
+class DepthSweep:
+    """The gradient's size against depth, for several layers, plain and residual."""
+
+    x: float
+    weight: float
+    depths: tuple[int, ...]
+    columns: tuple[SweepColumn, ...]
+
+
+def _sweep_size(expr: Expr, x: float) -> float | None:
+    graph = compute_graph(expr, {"x": x})
+    node = graph.variable("x")
+    return None if node is None or node.gradient is None else abs(node.gradient)
+
+
+def _kind(size: float | None) -> str | None:
+    if size is None:
+        return None
+    if size < VANISHING_BELOW:
+        return "vanishing"
+    return "exploding" if size > EXPLODING_ABOVE else None
+
+
+def sweep_column(activation: str, residual: bool, depths: Sequence[int],
+                 x: float, weight: Fraction | int) -> SweepColumn:
+    """One column of the sweep: the backward pass on each depth's stack."""
+    sizes = tuple(
+        _sweep_size(stacked(activation, n, weight=weight, residual=residual), x) for n in depths
+    )
+    kinds = tuple(_kind(size) for size in sizes)
+    first = next(((n, k) for n, k in zip(depths, kinds, strict=True) if k is not None), None)
+    return SweepColumn(activation, residual, sizes, kinds, first)
+
+
+def depth_sweep(
+    max_depth: int = 20,
+    *,
+    x: float = 0.5,
+    weight: float = 1.0,
+    activations: Sequence[str] = ("sigmoid", "tanh", "relu"),
+) -> DepthSweep:
+    """|∂out/∂x| for 1…`max_depth` stacked layers of each activation, without and
+    with a residual connection, at the input `x` with every layer's weight
+    `weight`.  Plain layers multiply f′ per layer (σ′ ≤ 1/4, so sigmoid stacks
+    vanish); a residual layer multiplies 1 + w·f′, which cannot shrink the product
+    when w·f′ ≥ 0, and can grow it."""
+    if max_depth < 1:
+        raise UsageError("the depth sweep needs a depth of 1 or more")
+    unknown = [name for name in activations if name not in BY_NAME]
+    if unknown:
+        raise UsageError(f"unknown activation: {', '.join(unknown)}", hint="e.g. sigmoid, tanh, relu")
+    exact_weight = Fraction(weight)
+    depths = tuple(range(1, max_depth + 1))
+    columns = tuple(
+        sweep_column(name, residual, depths, x, exact_weight)
+        for residual in (False, True)
+        for name in activations
+    )
+    return DepthSweep(x, weight, depths, columns)

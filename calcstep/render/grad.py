@@ -1,0 +1,575 @@
+"""`calcstep grad`: the computation graph, the chain of local rates and the
+gradient, as plain text (Unicode or ASCII, 80 columns) and as a JSON object.
+
+    gradient of tanh(w₂·tanh(w₁x))
+    at w₁ = 0.3, w₂ = −1.2, x = 0.5
+    value: -0.176785030927
+
+    computation graph (forward: value; backward: ∂out/∂node)
+    node  operation           value         local rates         ∂out/∂node
+    n₁    w₂                  -1.2                              0.144232
+    …
+    n₄    n₂n₃                0.15          n₂: 0.5             -1.13673
+                                            n₃: 0.3
+    …
+
+Nodes are written n1, n2, … (n₁, n₂ in Unicode) and each operation is written on
+its inputs' names, so the table reads top to bottom as the forward pass and
+bottom to top as the backward pass.  Numbers and constants are written inside the
+operations that use them rather than as rows of their own.  Nothing here
+computes: every number comes from the report.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from calcstep.expr import Expr, Note, Num, Sym
+from calcstep.grad import (
+    EXPLODING_ABOVE,
+    VANISHING_BELOW,
+    Chain,
+    DepthSweep,
+    GradientWarning,
+    GradReport,
+    GraphNode,
+    Partial,
+)
+from calcstep.printer import to_pretty, to_text
+from calcstep.render import RenderOptions
+from calcstep.render.common import CANONICAL, Spelling, note_text, spelling_for
+from calcstep.render.json import derivation_to_dict
+from calcstep.render.plain import derivation_lines
+
+WIDTH = 80
+# Column widths of the node table; with two spaces between columns it fits 80.
+_OPERATION = 18
+_NUMBER = 12  # "-1.23457e-05", the widest a 6-significant-digit number gets
+_RATE = 19  # "n1000: -1.23457e-05"
+# A chain longer than this shows its first and last stages (and every stage a
+# warning names), with the rest elided.
+_CHAIN_SHOWN = 40
+_CHAIN_ENDS = 12
+# Past this many lines a symbolic derivative is cut short (--format json has all).
+_SYMBOLIC_LINES = 3
+# Node expressions larger than this are left out of the JSON (a deep graph would
+# repeat its whole expression once per node).
+_EXPRESSION_NODES = 60
+# Numbers and constants are written inside their users' operations, not as rows.
+_INLINE = frozenset({"number", "constant"})
+
+
+def _shown(node: GraphNode) -> bool:
+    return node.operation not in _INLINE
+
+
+# ---------------------------------------------------------------------------
+# Words and numbers
+# ---------------------------------------------------------------------------
+
+
+class _Words:
+    """How one spelling (Unicode or ASCII) writes the grad report's phrases."""
+
+    def __init__(self, ascii: bool) -> None:
+        self.ascii = ascii
+        self.spell: Spelling = spelling_for(ascii)
+        self.partial = "d" if ascii else "∂"
+        self.dash = "-" if ascii else "—"
+        self.down = "v" if ascii else "↓"
+        self.up = "^" if ascii else "↑"
+        self.ellipsis = "..." if ascii else "…"
+
+    def node(self, node_id: int) -> str:
+        return self.spell.expr(Sym(f"n{node_id}"))
+
+    def var(self, name: str) -> str:
+        return self.spell.expr(Sym(name))
+
+    def d_out(self, what: str) -> str:
+        """∂out/∂w₁ (d out/d w1 in ASCII)."""
+        if self.ascii:
+            return f"d out/d {what}"
+        return f"∂out/∂{what}"
+
+    def expr(self, expr: Expr) -> str:
+        return self.spell.expr(expr)
+
+    def clip(self, text: str, width: int) -> str:
+        if len(text) <= width:
+            return text
+        return text[: width - len(self.ellipsis)] + self.ellipsis
+
+
+def number(value: float | None, digits: int = 6) -> str:
+    """A float to `digits` significant digits ("undefined" for None)."""
+    if value is None:
+        return "undefined"
+    return f"{value:.{digits}g}"
+
+
+def _size(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _magnitude(log10_size: float | None, product: float) -> str:
+    """A running product, written from its log size where the float has
+    underflowed to 0 or overflowed."""
+    if log10_size is None:
+        return "0"
+    if product != 0 and math.isfinite(product):
+        return number(product)
+    exponent = math.floor(log10_size)
+    mantissa = 10 ** (log10_size - exponent)
+    sign = "-" if product < 0 else ""
+    return f"{sign}{mantissa:.5g}e{exponent:+d}"
+
+
+# ---------------------------------------------------------------------------
+# Plain text
+# ---------------------------------------------------------------------------
+
+
+def render(report: GradReport, options: RenderOptions = RenderOptions()) -> str:
+    """The whole report as text, fit for an 80-column terminal (no trailing newline)."""
+    words = _Words(options.ascii)
+    lines = _heading(report, words)
+    lines += _wrap([f"note: {note_text(note, words.spell)}" for note in report.notes], "      ")
+    lines += ["", *graph_lines(report, words)]
+    for chain in report.chains:
+        lines += ["", *chain_lines(report, chain, words)]
+    lines += ["", *partial_lines(report, words, options)]
+    lines += ["", *warning_lines(report, words)]
+    return "\n".join(lines)
+
+
+def _heading(report: GradReport, words: _Words) -> list[str]:
+    where = ", ".join(_point_text(name, exact, value, words) for name, exact, value in report.point)
+    lines = [words.clip(f"gradient of {words.expr(report.expr)}", WIDTH)]
+    if where:
+        lines += _wrap([f"at {where}"], "   ")
+    lines.append(f"value: {number(report.value, 12)}")
+    return lines
+
+
+def _point_text(name: str, exact: Expr, value: float, words: _Words) -> str:
+    shown = words.expr(exact)
+    decimal = number(value, 12)
+    if isinstance(exact, Num) or shown == decimal:
+        return f"{words.var(name)} = {shown}"
+    return f"{words.var(name)} = {shown} {words.spell.approx} {number(value)}"
+
+
+def _wrap(lines: Sequence[str], indent: str) -> list[str]:
+    wrapped: list[str] = []
+    for line in lines:
+        wrapped += textwrap.wrap(line, WIDTH, subsequent_indent=indent, break_on_hyphens=False)
+    return wrapped
+
+
+def graph_lines(report: GradReport, words: _Words) -> list[str]:
+    """The node table: one row per node (inputs first, the output last), a
+    further row for each further local rate."""
+    graph = report.graph
+    shown = [node for node in graph.nodes if _shown(node)]
+    id_width = max(4, *(len(words.node(node.id)) for node in shown))
+    gradient_header = words.d_out("node")
+    header = (
+        f"{'node':<{id_width}}  {'operation':<{_OPERATION}}  {'value':<{_NUMBER}}  "
+        f"{'local rates':<{_RATE}}  {gradient_header}"
+    )
+    lines = [
+        f"computation graph (forward: each value; backward: {words.d_out('node')})",
+        header,
+    ]
+    for node in shown:
+        rates = _rate_cells(node, report, words)
+        gradient = number(node.gradient) if node.gradient is not None else _no_gradient(node, words)
+        operation = words.clip(words.expr(node.formula), _OPERATION)
+        first = rates[0] if rates else ""
+        lines.append(
+            f"{words.node(node.id):<{id_width}}  {operation:<{_OPERATION}}  "
+            f"{number(node.value):<{_NUMBER}}  {first:<{_RATE}}  {gradient}".rstrip()
+        )
+        pad = " " * (id_width + 2 + _OPERATION + 2 + _NUMBER + 2)
+        lines += [f"{pad}{cell}" for cell in rates[1:]]
+    d = words.partial
+    lines.append(f"the output is {words.node(graph.output.id)}; local rates are {d}node/{d}input")
+    return lines
+
+
+def _rate_cells(node: GraphNode, report: GradReport, words: _Words) -> list[str]:
+    """"n₃: 0.5" for each input that varies (constants are not nudged)."""
+    cells = []
+    for kid, rate in zip(node.inputs, node.rates, strict=True):
+        if report.graph.node(kid).varies:
+            cells.append(f"{words.node(kid)}: {number(rate)}")
+    if not cells and node.inputs:
+        cells.append(words.dash)
+    return cells
+
+
+def _no_gradient(node: GraphNode, words: _Words) -> str:
+    return "undefined" if node.varies else words.dash
+
+
+def chain_lines(report: GradReport, chain: Chain, words: _Words) -> list[str]:
+    """The stages from the variable to the output with each local rate and the
+    running product: the nudge falling through the stacked number lines."""
+    graph = report.graph
+    var = words.var(chain.variable)
+    lines = [
+        f"chain of local rates for {var}: a nudge in {var} multiplied stage by stage",
+        f"{'stage':>5}  {'node':<6}  {'operation':<{_OPERATION}}  {'local rate':<{_NUMBER}}  "
+        "running product",
+    ]
+    keep = _stages_kept(report, chain)
+    skipped = False
+    for index, stage in enumerate(chain.stages):
+        if index not in keep:
+            if not skipped:
+                lines.append(f"{words.ellipsis:>5}")
+            skipped = True
+            continue
+        skipped = False
+        node = graph.node(stage.node)
+        rate = words.dash if stage.rate is None else number(stage.rate)
+        operation = words.clip(words.expr(node.formula), _OPERATION)
+        lines.append(
+            f"{index:>5}  {words.node(node.id):<6}  {operation:<{_OPERATION}}  {rate:<{_NUMBER}}  "
+            f"{_magnitude(stage.log10_size, stage.product)}"
+        )
+    product = _magnitude(chain.stages[-1].log10_size, chain.product)
+    if chain.paths == 1:
+        lines.append(f"one path: the product {product} is {words.d_out(var)}")
+    else:
+        gradient = _gradient_of(report, chain.variable)
+        lines += _wrap(
+            [
+                f"this is the largest of {chain.paths:,} paths from {var} to the output; "
+                f"{words.d_out(var)} = {number(gradient)} adds the products of all of them"
+            ],
+            "",
+        )
+    return lines
+
+
+def _gradient_of(report: GradReport, variable: str) -> float | None:
+    return next(p.numeric for p in report.partials if p.variable == variable)
+
+
+def _stages_kept(report: GradReport, chain: Chain) -> set[int]:
+    count = len(chain.stages)
+    if count <= _CHAIN_SHOWN:
+        return set(range(count))
+    keep = set(range(_CHAIN_ENDS)) | set(range(count - _CHAIN_ENDS, count))
+    for warning in report.warnings:
+        if warning.variable == chain.variable:
+            keep |= set(warning.stages)
+            if warning.crossed_at is not None:
+                keep.add(warning.crossed_at)
+    return keep
+
+
+def partial_lines(report: GradReport, words: _Words, options: RenderOptions) -> list[str]:
+    """Each variable's gradient from the backward pass beside the rule engine's."""
+    lines = ["gradient (backward pass, checked against the rule engine)"]
+    for item in report.partials:
+        lines += _partial(item, words)
+        if options.steps and item.derivation is not None:
+            lines.append(f"   {words.partial}/{words.partial}{words.var(item.variable)} step by step:")
+            lines += [
+                "      " + line
+                for line in derivation_lines(item.derivation, words.spell, options.explain)
+            ]
+    return lines
+
+
+def _partial(item: Partial, words: _Words) -> list[str]:
+    head = f"  {words.d_out(words.var(item.variable))} = "
+    if item.numeric is None:
+        why = note_text(item.undefined, words.spell) if item.undefined else "undefined"
+        lines = _wrap([f"{head}undefined: {why}"], "      ")
+    else:
+        check = _check(item)
+        lines = [f"{head}{number(item.numeric, 12):<16}  rule engine: {check}"]
+    rule = f"{words.partial}/{words.partial}{words.var(item.variable)} = {words.expr(item.symbolic)}"
+    wrapped = textwrap.wrap(rule, WIDTH - 6, break_on_hyphens=False)
+    if len(wrapped) > _SYMBOLIC_LINES:
+        # the whole derivative is in --format json; here it would bury the table
+        wrapped = wrapped[:_SYMBOLIC_LINES]
+        wrapped[-1] = wrapped[-1][: WIDTH - 6 - len(words.ellipsis)] + words.ellipsis
+    lines += ["      " + line for line in wrapped]
+    if item.numeric is None and item.symbolic_value is not None:
+        lines.append(f"      which the rule engine evaluates to {number(item.symbolic_value, 12)}")
+    return lines
+
+
+def _check(item: Partial) -> str:
+    if item.symbolic_value is None:
+        return f"undefined ({item.symbolic_undefined})"
+    verdict = "agrees" if item.agree else "DISAGREES (a bug: please report it)"
+    return f"{number(item.symbolic_value, 12)}, {verdict}"
+
+
+def warning_lines(report: GradReport, words: _Words) -> list[str]:
+    """The vanishing and exploding gradients, with the stages that cause them."""
+    if not report.warnings:
+        low, high = _size(VANISHING_BELOW), _size(EXPLODING_ABOVE)
+        if not report.partials:
+            return ["warnings: none"]
+        return [f"warnings: none (every gradient's size is within [{low}, {high}])"]
+    lines = ["warnings"]
+    chains = {chain.variable: chain for chain in report.chains}
+    for warning in report.warnings:
+        lines += _wrap([f"  {warning_text(warning, chains.get(warning.variable), report, words)}"], "    ")
+    return lines
+
+
+def warning_text(
+    warning: GradientWarning, chain: Chain | None, report: GradReport, words: _Words
+) -> str:
+    """One warning as a sentence: its size, where the product crossed, the
+    stages that shrink (or grow) it most."""
+    var = words.var(warning.variable)
+    relation = "<" if warning.kind == "vanishing" else ">"
+    text = (
+        f"{warning.kind} gradient for {var}: |{words.d_out(var)}| = {_size(warning.size)} "
+        f"{relation} {_size(warning.threshold)}"
+    )
+    if chain is None:
+        return text + "."
+    verb = "falls below" if warning.kind == "vanishing" else "rises above"
+    if warning.crossed_at is not None:
+        text += (
+            f"; along its chain the running product {verb} {_size(warning.threshold)} at "
+            f"stage {warning.crossed_at} ({_stage_name(chain, warning.crossed_at, report, words)})"
+            " and stays there"
+        )
+    if warning.stages:
+        effect = "shrink" if warning.kind == "vanishing" else "grow"
+        named = ", ".join(
+            f"stage {number} ({_stage_name(chain, number, report, words)}, "
+            f"rate {_size(chain.stages[number].rate or 0.0)})"
+            for number in warning.stages
+        )
+        text += f"; the stages that {effect} it most: {named}"
+    return text + "."
+
+
+def _stage_name(chain: Chain, number: int, report: GradReport, words: _Words) -> str:
+    node = report.graph.node(chain.stages[number].node)
+    return f"{words.node(node.id)} = {words.clip(words.expr(node.formula), 24)}"
+
+
+# ---------------------------------------------------------------------------
+# JSON
+# ---------------------------------------------------------------------------
+
+
+def _finite(value: float | None) -> float | None:
+    """A float JSON can hold (no infinity), or None."""
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _note(note: Note | None) -> str | None:
+    return None if note is None else note_text(note, CANONICAL)
+
+
+def report_to_dict(report: GradReport, options: RenderOptions = RenderOptions()) -> dict[str, Any]:
+    """The report as the JSON object for one expression."""
+    words = _Words(ascii=True)
+    chains = {chain.variable: chain for chain in report.chains}
+    return {
+        "input": report.input,
+        "expression": to_text(report.expr),
+        "point": {
+            name: {"exact": to_text(exact), "decimal": value} for name, exact, value in report.point
+        },
+        "value": report.value,
+        "variables": list(report.variables),
+        "gradient": {p.variable: p.numeric for p in report.partials},
+        "symbolic": {p.variable: to_text(p.symbolic) for p in report.partials},
+        "partials": [partial_to_dict(p, options) for p in report.partials],
+        "output": report.graph.output.id,
+        "nodes": [node_to_dict(node, report) for node in report.graph.nodes],
+        "chain": {chain.variable: chain_to_dict(chain, report) for chain in report.chains},
+        "warnings": [
+            warning_to_dict(w, chains.get(w.variable), report, words) for w in report.warnings
+        ],
+        "thresholds": {"vanishing": VANISHING_BELOW, "exploding": EXPLODING_ABOVE},
+        "notes": [note_text(note, CANONICAL) for note in report.notes],
+        "error": None,
+    }
+
+
+def partial_to_dict(item: Partial, options: RenderOptions = RenderOptions()) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "variable": item.variable,
+        "numeric": item.numeric,
+        "undefined": _note(item.undefined),
+        "symbolic": to_text(item.symbolic),
+        "symbolic_pretty": to_pretty(item.symbolic),
+        "symbolic_value": item.symbolic_value,
+        "symbolic_undefined": item.symbolic_undefined,
+        "agree": item.agree,
+    }
+    if options.steps and item.derivation is not None:
+        record["steps"] = derivation_to_dict(item.derivation, options.explain)
+    return record
+
+
+def node_to_dict(node: GraphNode, report: GradReport) -> dict[str, Any]:
+    """{id, operation, formula, expression, inputs, value, local_rates, gradient, …}."""
+    return {
+        "id": node.id,
+        "operation": node.operation,
+        "formula": to_text(node.formula),
+        "expression": to_text(node.expr) if node.expr.size <= _EXPRESSION_NODES else None,
+        "inputs": list(node.inputs),
+        "value": node.value,
+        "local_rates": [_finite(rate) for rate in node.rates],
+        "local_rate_formulas": [
+            None if formula is None else to_text(formula) for formula in node.rate_formulas
+        ],
+        "gradient": _finite(node.gradient),
+        "undefined": _note(report.graph.undefined[node.id - 1]) if node.varies else None,
+    }
+
+
+def chain_to_dict(chain: Chain, report: GradReport) -> dict[str, Any]:
+    """The dominant path's stages: node, operation, local rate, running product."""
+    return {
+        "variable": chain.variable,
+        "paths": chain.paths,
+        "path": list(chain.path),
+        "product": _finite(chain.product),
+        "stages": [
+            {
+                "stage": index,
+                "node": stage.node,
+                "operation": report.graph.node(stage.node).operation,
+                "formula": to_text(report.graph.node(stage.node).formula),
+                "local_rate": stage.rate,
+                "product": _finite(stage.product),
+                "log10_size": _finite(stage.log10_size),
+            }
+            for index, stage in enumerate(chain.stages)
+        ],
+    }
+
+
+def warning_to_dict(
+    warning: GradientWarning, chain: Chain | None, report: GradReport, words: _Words | None = None
+) -> dict[str, Any]:
+    """{kind, variable, path, size, threshold, crossed_at, stages, message}."""
+    words = words or _Words(ascii=True)
+    return {
+        "kind": warning.kind,
+        "variable": warning.variable,
+        "path": list(warning.path),
+        "size": warning.size,
+        "threshold": warning.threshold,
+        "crossed_at": warning.crossed_at,
+        "stages": [
+            {
+                "stage": number,
+                "node": chain.stages[number].node,
+                "local_rate": chain.stages[number].rate,
+            }
+            for number in warning.stages
+        ]
+        if chain is not None
+        else [],
+        "message": warning_text(warning, chain, report, words),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Depth sweep
+# ---------------------------------------------------------------------------
+
+_SWEEP_COLUMN = 11
+
+
+def render_sweep(sweep: DepthSweep, ascii: bool = False) -> str:
+    """The sweep as a table: one row per depth, one column per kind of layer,
+    each cell |∂hₙ/∂x| marked where it is beyond a threshold."""
+    words = _Words(ascii)
+    d, maps = words.partial, "->" if ascii else "↦"
+    times = "*" if ascii else "·"
+    weight = "" if sweep.weight == 1 else f"{number(sweep.weight)}{times}"
+    layer = f"f({weight}h)"
+    lines = [
+        f"|{d}h_n/{d}x| at x = {number(sweep.x)} after n stacked layers"
+        if ascii
+        else f"|∂hₙ/∂x| at x = {number(sweep.x)} after n stacked layers",
+        f"plain: h {maps} {layer};  residual (x+f): h {maps} h + {layer}",
+        f"{'depth':>5}" + "".join(f"{column.label:>{_SWEEP_COLUMN}}" for column in sweep.columns),
+    ]
+    for row, depth in enumerate(sweep.depths):
+        cells = "".join(
+            f"{_sweep_cell(column.sizes[row], column.kinds[row], words):>{_SWEEP_COLUMN}}"
+            for column in sweep.columns
+        )
+        lines.append(f"{depth:>5}{cells}".rstrip())
+    low, high = _size(VANISHING_BELOW), _size(EXPLODING_ABOVE)
+    lines.append(f"{words.down} below {low} (vanishing), {words.up} above {high} (exploding)")
+    for column in sweep.columns:
+        if column.first is not None:
+            depth, kind = column.first
+            lines.append(f"  {column.label}: {kind} from depth {depth}")
+    lines += _wrap([_SWEEP_ASCII if ascii else _SWEEP_UNICODE], "")
+    if sweep.weight != 1:
+        lines.append(f"With the weight w = {number(sweep.weight)} the rates are w{times}f′ and 1 + w{times}f′."
+                     .replace("′", "'" if ascii else "′"))
+    return "\n".join(lines)
+
+
+_SWEEP_UNICODE = (
+    "A plain layer multiplies the nudge by its local rate f′ (σ′ ≤ 1/4, so stacked sigmoids "
+    "vanish; tanh′ ≤ 1; relu′ is 1 where it is on, 0 where it is off). A residual layer "
+    "multiplies it by 1 + f′: at least 1 wherever f′ ≥ 0, so the product cannot vanish, "
+    "though it can grow."
+)
+_SWEEP_ASCII = (
+    "A plain layer multiplies the nudge by its local rate f' (sigmoid' <= 1/4, so stacked "
+    "sigmoids vanish; tanh' <= 1; relu' is 1 where it is on, 0 where it is off). A residual "
+    "layer multiplies it by 1 + f': at least 1 wherever f' >= 0, so the product cannot "
+    "vanish, though it can grow."
+)
+
+
+def _sweep_cell(size: float | None, kind: str | None, words: _Words) -> str:
+    if size is None:
+        return "undefined "
+    marker = {"vanishing": words.down, "exploding": words.up}.get(kind or "", " ")
+    return f"{size:.3g}{marker}"
+
+
+def sweep_to_dict(sweep: DepthSweep) -> dict[str, Any]:
+    """The sweep as JSON: for each column the size of the gradient at each depth."""
+    return {
+        "x": sweep.x,
+        "weight": sweep.weight,
+        "depths": list(sweep.depths),
+        "thresholds": {"vanishing": VANISHING_BELOW, "exploding": EXPLODING_ABOVE},
+        "columns": [
+            {
+                "activation": column.activation,
+                "residual": column.residual,
+                "label": column.label,
+                "sizes": list(column.sizes),
+                "warnings": list(column.kinds),
+                "first_warning": (
+                    None
+                    if column.first is None
+                    else {"depth": column.first[0], "kind": column.first[1]}
+                ),
+            }
+            for column in sweep.columns
+        ],
+    }

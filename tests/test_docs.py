@@ -1,0 +1,102 @@
+"""The documentation cannot drift from the program: every command and option of
+the CLI is in the man page (and every option the man page names exists), the
+README's set-up commands are the ones CI runs, and the man page is clean roff."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import typer
+
+from calcstep.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+MAN = (ROOT / "man" / "calcstep.1").read_text(encoding="utf-8")
+MAN_TEXT = MAN.replace("\\-", "-").replace("\\e", "\\")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+COMMAND = typer.main.get_command(app)
+
+
+def _options() -> dict[str, set[str]]:
+    """Every option spelling, by command ('' for the top level)."""
+    found: dict[str, set[str]] = {"": set()}
+    for param in COMMAND.params:
+        found[""].update(getattr(param, "opts", ()))
+    for name, command in COMMAND.commands.items():
+        found[name] = set()
+        for param in command.params:
+            if param.param_type_name == "option":
+                found[name].update(param.opts)
+                found[name].update(param.secondary_opts)
+    return found
+
+
+def test_every_command_is_in_the_man_page() -> None:
+    for name in COMMAND.commands:
+        assert f".B calcstep {name}" in MAN, name
+        assert re.search(rf"^\.(BI|BR|B) {name}\b", MAN, re.MULTILINE), f"{name} has no COMMANDS entry"
+
+
+def test_every_option_is_in_the_man_page() -> None:
+    for command, spellings in _options().items():
+        for spelling in spellings:
+            if spelling == "--help":
+                continue
+            assert re.search(rf"(?<![\w-]){re.escape(spelling)}(?![\w-])", MAN_TEXT), (
+                f"{command or 'calcstep'} {spelling} is not documented in man/calcstep.1"
+            )
+
+
+def test_every_option_the_man_page_names_exists() -> None:
+    known = set().union(*_options().values()) | {"--help"}
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", MAN_TEXT))
+    assert named - known == set(), f"the man page names options the CLI lacks: {named - known}"
+
+
+def test_the_mistake_ids_are_documented() -> None:
+    from calcstep.check import MISTAKES
+
+    for mistake in MISTAKES:
+        assert f".B {mistake}" in MAN, mistake
+
+
+def test_the_json_fields_are_documented() -> None:
+    schema = json.loads((ROOT / "calcstep" / "schemas" / "diff.schema.json").read_text())
+    for field in schema["properties"]:
+        assert f".B {field}" in MAN or f".BR {field}" in MAN, field
+
+
+@pytest.mark.skipif(shutil.which("man") is None, reason="man is not installed")
+def test_the_man_page_renders_without_warnings() -> None:
+    result = subprocess.run(
+        ["man", "--warnings", "-l", str(ROOT / "man" / "calcstep.1")],
+        capture_output=True, text=True, env={"MANWIDTH": "80", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0
+    assert result.stderr.strip() == ""
+
+
+def _code_blocks(text: str) -> list[str]:
+    return [block.strip() for block in re.findall(r"```(?:sh|console|bash)?\n(.*?)```", text, re.DOTALL)]
+
+
+def test_the_readme_has_the_two_set_up_commands() -> None:
+    blocks = _code_blocks(README)
+    assert 'pip install . && calcstep diff "sin(x^2)"' in blocks
+    assert 'pip install ".[test]" && pytest' in blocks
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert 'python -m pip install --quiet ".[test]"' in ci
+    assert re.search(r"^pytest$", ci, re.MULTILINE)
+
+
+def test_the_readme_shows_every_command() -> None:
+    for name in COMMAND.commands:
+        assert f"calcstep {name}" in README, name
