@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from calcstep.expr import Expr, Note, Sym
+from calcstep.expr import Add, Expr, Mul, Note, Sym
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
 from calcstep.rules import EVALUATED_SHOWN_UP_TO, RULES
 from calcstep.steps import Step
@@ -96,8 +96,6 @@ def d_of(expr: Expr, var: str, spell: Spelling, order: int = 1) -> str:
     """d/dx expr, with brackets when expr is a sum or product."""
     operator = spell.derivative(var_text(var, spell), order)
     text = spell.expr(expr)
-    from calcstep.expr import Add, Mul
-
     if isinstance(expr, (Add, Mul)):
         text = f"[{text}]" if spell is not LATEX else rf"\left[{text}\right]"
     return f"{operator} {text}"
@@ -152,20 +150,25 @@ def structural(step: Step) -> bool:
 
 
 def explanation(step: Step, spell: Spelling) -> str:
-    """Why this rule applies to this step, in a sentence for a learner."""
+    """Why this rule applies to this step, in a sentence for a learner (the
+    template is the rule's lesson's `explain`; its fields are the step's given
+    names, with sums in brackets so that "(x − 1) times …" reads right)."""
     rule = RULES.get(step.rule)
     if rule is None:
         return ""
-    fields = {name: spell.expr(value) for name, value in step.given}
+    fields = {name: _in_prose(value, spell) for name, value in step.given}
     fields["target"] = spell.expr(step.target)
     fields["var"] = var_text(step.var, spell) if step.var else ""
-    if step.rule == "chain" and "outer" in fields:
-        inner_names = [name for name, _ in step.given if name not in ("outer",)]
-        if inner_names:
-            fields["u"] = spell.expr(dict(step.given)[inner_names[-1]])
-    for name in ("u", "g", "h", "c", "n", "a", "b", "f", "outer"):
-        fields.setdefault(name, "it")
+    if step.rule == "chain":
+        # the template says {u}; the inner function may be named v when u is taken
+        inner = next(value for name, value in step.given if name != "outer")
+        fields["u"] = _in_prose(inner, spell)
     return rule.explain.format(**fields)
+
+
+def _in_prose(value: Expr, spell: Spelling) -> str:
+    text = spell.expr(value)
+    return f"({text})" if isinstance(value, Add) else text
 
 
 def note_text(note: Note, spell: Spelling) -> str:
