@@ -84,6 +84,8 @@ def choose_variable(expr: Expr, wrt: str | None) -> str:
 
 def check_variable_name(name: str) -> str:
     """`name` as a variable, or a UsageError saying why it cannot be one."""
+    if len(name) == 1 and name.isascii() and name.isalpha() and name != "e":
+        return name  # the usual case, without reading it as an expression
     try:
         parsed = parse(name).expr
     except ParseError:

@@ -325,6 +325,18 @@ class _Words:
         self.known = sorted(self.functions | self.names | abstract, key=len, reverse=True)
 
 
+_WORDS: dict[frozenset[str], _Words] = {}
+
+
+def _words(abstract: frozenset[str]) -> _Words:
+    """The vocabulary for a set of abstract names, made once per set (a batch reads
+    every line with the same one)."""
+    words = _WORDS.get(abstract)
+    if words is None:
+        words = _WORDS[abstract] = _Words(abstract)
+    return words
+
+
 def _postlex(
     text: str, raw: Iterable[Token], words: _Words, notes: list[Note], limits: Limits
 ) -> Iterator[Token]:
@@ -837,7 +849,7 @@ def parse(
         raise ParseError("empty expression", text, 0, hint="type an expression such as x^2 + 1")
     t = tables()
     notes: list[Note] = []
-    words = _Words(frozenset(functions))
+    words = _words(frozenset(functions))
     raw = list(_lex(text, t))
     tokens = _postlex(text, raw, words, notes, limits)
     builder = _Builder(text, notes, limits)

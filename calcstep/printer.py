@@ -37,6 +37,9 @@ from calcstep.expr import (
 )
 from calcstep.functions import BY_NAME, GREEK
 
+# How many printed pieces a printer keeps before starting afresh.
+_CACHE_LIMIT = 200_000
+
 # Binding strength of what a piece of text is, loosest first.
 SUM, PRODUCT, POWER, ATOM = 1, 2, 4, 5
 
@@ -113,6 +116,8 @@ class _Printer:
 
     # -- the walk ---------------------------------------------------------
     def render(self, expr: Expr) -> str:
+        if len(self._cache) > _CACHE_LIMIT:
+            self._cache.clear()  # a long batch must not grow the cache without end
         return self.piece(expr)[0]
 
     def piece(self, expr: Expr) -> tuple[str, int]:
@@ -606,22 +611,30 @@ def _split_subscript(name: str) -> tuple[str, str]:
     return stem, name[len(stem) :]
 
 
+# One printer of each kind for the whole run: their caches make printing the many
+# overlapping expressions of a derivation (each step's target and result) cheap.
+_TEXT = _TextPrinter()
+_PRETTY = _PrettyPrinter(ascii_only=False)
+_PRETTY_ASCII = _PrettyPrinter(ascii_only=True)
+_LATEX = _LatexPrinter()
+
+
 @deep
 def to_text(expr: Expr) -> str:
     """The canonical text of `expr`: ASCII with explicit `*`, parsed back to `expr`."""
-    return _TextPrinter().render(expr)
+    return _TEXT.render(expr)
 
 
 @deep
 def to_pretty(expr: Expr, ascii: bool = False) -> str:
     """`expr` written for people (`2x·cos(x²)`), or in plain ASCII with `ascii=True`."""
-    return _PrettyPrinter(ascii).render(expr)
+    return (_PRETTY_ASCII if ascii else _PRETTY).render(expr)
 
 
 @deep
 def to_latex(expr: Expr) -> str:
     r"""`expr` in LaTeX, e.g. `2 x \cos\left(x^{2}\right)`."""
-    return _LatexPrinter().render(expr)
+    return _LATEX.render(expr)
 
 
 def format_note(note: Note, spell: Callable[[Expr], str]) -> str:

@@ -449,14 +449,25 @@ def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
             continue
         taken = shared if use_shared else []
         cofactors = [
-            mul(_num(Fraction(coefficient) / divisor), _divide_out(body, taken))
+            _scaled(Fraction(coefficient) / divisor, _divide_out(body, taken))
             for coefficient, body in split
         ]
-        candidate = mul(_num(divisor), *taken, add(*cofactors))
-        count = s.op_count(s.trial(candidate))
+        candidate = _scaled(divisor, mul(*taken, add(*cofactors)))
+        # the candidate is already written as it will read (its parts are in normal
+        # form), so its size can be counted without simplifying it first
+        count = s.op_count(candidate)
         if count < best_count:
             best, best_count = candidate, count
     return best
+
+
+def _scaled(coefficient: Rational, body: Expr) -> Expr:
+    """coefficient·body, written without a factor 1 and with a bare number alone."""
+    if body == ONE:
+        return _num(coefficient)
+    if coefficient == 1:
+        return body
+    return mul(_num(coefficient), body)
 
 
 def _numeric_power(factor: Expr) -> tuple[Expr, Rational]:
