@@ -37,9 +37,6 @@ from calcstep.expr import (
 )
 from calcstep.functions import BY_NAME, GREEK
 
-# How many printed pieces a printer keeps before starting afresh.
-_CACHE_LIMIT = 200_000
-
 # Binding strength of what a piece of text is, loosest first.
 SUM, PRODUCT, POWER, ATOM = 1, 2, 4, 5
 
@@ -116,8 +113,9 @@ class _Printer:
 
     # -- the walk ---------------------------------------------------------
     def render(self, expr: Expr) -> str:
-        if len(self._cache) > _CACHE_LIMIT:
-            self._cache.clear()  # a long batch must not grow the cache without end
+        # The cache lives for one expression: equal expressions may differ in how
+        # their numbers were typed (0.5 and 1/2 are equal), and each prints its own.
+        self._cache.clear()
         return self.piece(expr)[0]
 
     def piece(self, expr: Expr) -> tuple[str, int]:
@@ -611,8 +609,7 @@ def _split_subscript(name: str) -> tuple[str, str]:
     return stem, name[len(stem) :]
 
 
-# One printer of each kind for the whole run: their caches make printing the many
-# overlapping expressions of a derivation (each step's target and result) cheap.
+# One printer of each kind for the whole run, made once.
 _TEXT = _TextPrinter()
 _PRETTY = _PrettyPrinter(ascii_only=False)
 _PRETTY_ASCII = _PrettyPrinter(ascii_only=True)

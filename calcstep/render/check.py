@@ -12,18 +12,30 @@
 
 The verdict comes first, so `head -1` is enough for a script that reads text.
 Everything here only spells what calcstep.check computed.
+
+`render_rich` lays the same facts out for a terminal: the verdict styled, the
+right step and yours side by side in a table, notes dimmed.  Both layouts are
+built from the same pieces (`_verdict_pieces`, `_mistake_pieces`,
+`_witness_pieces`): text tagged with what it is, which the plain layout joins
+and the terminal one styles.  Rich is imported only when `render_rich` runs, so
+the plain and JSON paths do not pay for it.
 """
 
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calcstep.check import MISTAKES, CheckReport, Diagnosis, Method, Witness, WrongStep
 from calcstep.expr import Apply, Sym
 from calcstep.printer import to_pretty, to_text
 from calcstep.render.common import ASCII, CANONICAL, Spelling, d_of, note_text, spelling_for
 from calcstep.rules import RULES
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.table import Table
+    from rich.text import Text
 
 WIDTH = 80
 INDENT = "  "
@@ -48,33 +60,62 @@ def render(report: CheckReport, ascii: bool = False) -> str:
     return "\n".join(lines)
 
 
+# A piece of a line: its text and what it is ("" for connecting words), so the
+# plain layout can join the texts and the terminal one can style each kind.
+Piece = tuple[str, str]
+
+
+def _joined(pieces: list[Piece]) -> str:
+    return "".join(text for text, _ in pieces)
+
+
 def _verdict(report: CheckReport, spell: Spelling) -> str:
+    return _joined(_verdict_pieces(report, spell))
+
+
+def _verdict_pieces(report: CheckReport, spell: Spelling) -> list[Piece]:
+    """correct: d/dx x² = 2x (how), or not correct: d/dx … = right, not yours."""
     heading = d_of(report.expr, report.var, spell, max(report.order, 1))
     derivative = spell.expr(report.derivative)
     if not report.correct:
-        return f"not correct: {heading} = {derivative}, not {spell.expr(report.answer.expr)}"
+        return [
+            ("not correct", "wrong"),
+            (f": {heading} = ", ""),
+            (derivative, "result"),
+            (", not ", ""),
+            (spell.expr(report.answer.expr), "yours"),
+        ]
     how = (
         "the difference simplifies to 0"
         if report.method is Method.SIMPLIFY
         else f"equal at all {report.points} points compared"
     )
-    return f"correct: {heading} = {derivative} ({how})"
+    return [("correct", "correct"), (f": {heading} = ", ""), (derivative, "result"), (f" ({how})", "key")]
 
 
 def _diagnosis_lines(diagnosis: Diagnosis, spell: Spelling, higher: bool) -> list[str]:
-    if diagnosis.mistake is None:
-        lines = ["mistake: not one of the classic mistakes calcstep knows"]
-    else:
-        lines = [f"mistake: {diagnosis.mistake} ({MISTAKES[diagnosis.mistake].title})"]
+    lines = [_joined(_mistake_pieces(diagnosis))]
     lines += _wrapped(note_text(diagnosis.message, spell), INDENT)
     if diagnosis.why is not None:
-        why = diagnosis.why if spell is not ASCII else diagnosis.why.translate(_PROSE_TO_ASCII)
-        lines += _wrapped(f"why: {why}", INDENT)
+        lines += _wrapped(f"why: {_why(diagnosis.why, spell)}", INDENT)
     if diagnosis.step is not None:
         lines += _step_lines(diagnosis.step, spell, higher)
     if diagnosis.witness is not None:
         lines += _witness_lines(diagnosis.witness, spell)
     return lines
+
+
+def _mistake_pieces(diagnosis: Diagnosis) -> list[Piece]:
+    """mistake: forgot_inner_derivative (the inner derivative forgotten)"""
+    if diagnosis.mistake is None:
+        return [("mistake: ", "key"), ("not one of the classic mistakes calcstep knows", "")]
+    title = MISTAKES[diagnosis.mistake].title
+    return [("mistake: ", "key"), (diagnosis.mistake, "mistake"), (f" ({title})", "")]
+
+
+def _why(why: str, spell: Spelling) -> str:
+    """The function table's reason, in ASCII for the ASCII spelling."""
+    return why if spell is not ASCII else why.translate(_PROSE_TO_ASCII)
 
 
 def _wrapped(text: str, indent: str, more: str | None = None) -> list[str]:
@@ -93,11 +134,20 @@ def _wrapped(text: str, indent: str, more: str | None = None) -> list[str]:
 def _step_lines(step: WrongStep, spell: Spelling, higher: bool) -> list[str]:
     """The step where the answer departs, the right result over the wrong one
     (and, for a higher derivative, in which order)."""
-    where = f" (order {step.order})" if higher else ""
     return [
-        f"step{where}: {_title(step.rule)}, {d_of(step.target, step.var, spell)}",
+        _joined(_step_pieces(step, spell, higher)),
         f"{INDENT}right: {spell.expr(step.right)}",
         f"{INDENT}yours: {spell.expr(step.yours)}",
+    ]
+
+
+def _step_pieces(step: WrongStep, spell: Spelling, higher: bool) -> list[Piece]:
+    """step: chain rule, d/dx sin(x²), with the order for a higher derivative."""
+    where = f" (order {step.order})" if higher else ""
+    return [
+        (f"step{where}: ", "key"),
+        (_title(step.rule), "rule"),
+        (f", {d_of(step.target, step.var, spell)}", ""),
     ]
 
 
@@ -109,13 +159,25 @@ def _title(rule: str) -> str:
 def _witness_lines(witness: Witness, spell: Spelling) -> list[str]:
     """at x = 0.7: yours 0.8823, correct 1.235 (and, with abstract functions, the
     concrete ones that stood in for them, a line each)"""
+    return [_joined(_witness_pieces(witness, spell)), *_stand_in_lines(witness, spell)]
+
+
+def _witness_pieces(witness: Witness, spell: Spelling) -> list[Piece]:
+    """at x = 0.7: yours 0.8823, correct 1.235"""
     yours, correct = _numbers(witness.yours, witness.correct)
     return [
-        f"at {_point(witness, spell)}: yours {yours}, correct {correct}",
-        *(
-            f"{INDENT}taking {spell.expr(Apply(name, _T))} = {spell.expr(model)}"
-            for name, model in witness.stand_ins
-        ),
+        (f"at {_point(witness, spell)}: ", ""),
+        (f"yours {yours}", "yours"),
+        (", ", ""),
+        (f"correct {correct}", "result"),
+    ]
+
+
+def _stand_in_lines(witness: Witness, spell: Spelling) -> list[str]:
+    """The concrete functions that stood in for abstract ones at the witness point."""
+    return [
+        f"{INDENT}taking {spell.expr(Apply(name, _T))} = {spell.expr(model)}"
+        for name, model in witness.stand_ins
     ]
 
 
@@ -133,6 +195,102 @@ def _numbers(yours: float | None, correct: float) -> tuple[str, str]:
         if mine != right:
             return mine, right
     return f"{yours:.{high}g}", f"{correct:.{high}g}"
+
+
+# ---------------------------------------------------------------------------
+# The terminal (Rich)
+# ---------------------------------------------------------------------------
+
+# Styles for the kinds of piece, beside the house styles of `calcstep diff`
+# (calcstep.render.rich.STYLES: results bold green, rule names bold cyan, keys
+# dim).  Colour only hints: without it, bold and dim still set the verdict and
+# the results apart, and the words say the rest.
+_KIND_STYLES = {
+    "correct": "bold green",
+    "wrong": "bold red",
+    "yours": "red",
+    "mistake": "bold",
+    "note": "dim",
+}
+
+
+def render_rich(report: CheckReport, ascii: bool = False) -> RenderableType:
+    """The verdict as a Rich renderable: the verdict line (the right derivative
+    in the house's result style, a wrong answer in red), and for a wrong answer
+    the mistake, the learner's message, the step where the answer departs (the
+    right result beside yours, in a table) and the witness point; notes dimmed.
+
+    Builds the renderable and prints nothing; styles are named, never escape
+    codes.  Every line fits the console's width (80 columns included), and with
+    `ascii` every character drawn is ASCII."""
+    from rich.console import Group
+
+    from calcstep.render.rich import _AsciiOnly, _Line
+
+    spell = spelling_for(ascii)
+    parts: list[RenderableType] = [_Line(_styled(_verdict_pieces(report, spell)))]
+    if report.diagnosis is not None:
+        parts += _rich_diagnosis(report.diagnosis, spell, report.order > 1, ascii)
+    parts += [_Line(_styled([(f"note: {note_text(note, spell)}", "note")]), hang=2) for note in report.notes]
+    group = Group(*parts)
+    # the spellings are ASCII already; this also draws the table's box in ASCII
+    return _AsciiOnly(group) if ascii else group
+
+
+def _style(kind: str) -> str:
+    from calcstep.render.rich import STYLES
+
+    return _KIND_STYLES.get(kind) or STYLES.get(kind, "")
+
+
+def _styled(pieces: list[Piece]) -> tuple[Text, ...]:
+    from rich.text import Text
+
+    return tuple(Text(text, _style(kind)) for text, kind in pieces)
+
+
+def _rich_diagnosis(
+    diagnosis: Diagnosis, spell: Spelling, higher: bool, ascii: bool
+) -> list[RenderableType]:
+    """The mistake and its message, the step table, the witness point."""
+    from rich.padding import Padding
+
+    from calcstep.render.rich import _Line
+
+    margin = len(INDENT)
+    parts: list[RenderableType] = [
+        _Line(_styled(_mistake_pieces(diagnosis))),
+        _Line(_styled([(note_text(diagnosis.message, spell), "")]), margin=margin, hang=0),
+    ]
+    if diagnosis.why is not None:
+        why = [("why: ", "key"), (_why(diagnosis.why, spell), "why")]
+        parts.append(_Line(_styled(why), margin=margin, hang=0))
+    if diagnosis.step is not None:
+        parts += [
+            _Line(_styled(_step_pieces(diagnosis.step, spell, higher))),
+            Padding(_step_table(diagnosis.step, spell, ascii), (0, 0, 0, margin), expand=False),
+        ]
+    if diagnosis.witness is not None:
+        parts.append(_Line(_styled(_witness_pieces(diagnosis.witness, spell))))
+        parts += [_Line(_styled([(line, "")]), hang=2) for line in _stand_in_lines(diagnosis.witness, spell)]
+    return parts
+
+
+def _step_table(step: WrongStep, spell: Spelling, ascii: bool) -> Table:
+    """The step's right result beside the answer's, in two columns."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.ASCII if ascii else box.ROUNDED, expand=False)
+    # fold, not "…": a long expression must be shown whole, and in ASCII
+    table.add_column("right", header_style=_style("correct"), overflow="fold")
+    table.add_column("yours", header_style=_style("wrong"), overflow="fold")
+    table.add_row(
+        Text(spell.expr(step.right), _style("result")),
+        Text(spell.expr(step.yours), _style("yours")),
+    )
+    return table
 
 
 # ---------------------------------------------------------------------------

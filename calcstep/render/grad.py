@@ -242,19 +242,22 @@ def chain_lines(report: GradReport, chain: Chain, words: _Words) -> list[str]:
             f"{index:>5}  {words.node(node.id):<6}  {operation:<{_OPERATION}}  {rate:<{_NUMBER}}  "
             f"{_magnitude(stage.log10_size, stage.product)}"
         )
-    product = _magnitude(chain.stages[-1].log10_size, chain.product)
-    if chain.paths == 1:
-        lines.append(f"one path: the product {product} is {words.d_out(var)}")
-    else:
-        gradient = _gradient_of(report, chain.variable)
-        lines += _wrap(
-            [
-                f"this is the largest of {chain.paths:,} paths from {var} to the output; "
-                f"{words.d_out(var)} = {number(gradient)} adds the products of all of them"
-            ],
-            "",
-        )
+    lines += _wrap([chain_footer(report, chain, words)], "")
     return lines
+
+
+def chain_footer(report: GradReport, chain: Chain, words: _Words) -> str:
+    """What the chain's product is: the gradient itself (one path), or the
+    largest of the paths' products, which the gradient adds up."""
+    var = words.var(chain.variable)
+    if chain.paths == 1:
+        product = _magnitude(chain.stages[-1].log10_size, chain.product)
+        return f"one path: the product {product} is {words.d_out(var)}"
+    gradient = _gradient_of(report, chain.variable)
+    return (
+        f"this is the largest of {chain.paths:,} paths from {var} to the output; "
+        f"{words.d_out(var)} = {number(gradient)} adds the products of all of them"
+    )
 
 
 def _gradient_of(report: GradReport, variable: str) -> float | None:
@@ -296,23 +299,41 @@ def _partial(item: Partial, words: _Words) -> list[str]:
     else:
         check = _check(item)
         lines = [f"{head}{number(item.numeric, 12):<16}  rule engine: {check}"]
-    rule = f"{words.partial}/{words.partial}{words.var(item.variable)} = {words.expr(item.symbolic)}"
-    wrapped = textwrap.wrap(rule, WIDTH - 6, break_on_hyphens=False)
-    if len(wrapped) > _SYMBOLIC_LINES:
-        # the whole derivative is in --format json; here it would bury the table
-        wrapped = wrapped[:_SYMBOLIC_LINES]
-        wrapped[-1] = wrapped[-1][: WIDTH - 6 - len(words.ellipsis)] + words.ellipsis
-    lines += ["      " + line for line in wrapped]
+    lines += ["      " + line for line in symbolic_lines(item, words, WIDTH - 6)]
     if item.numeric is None and item.symbolic_value is not None:
         lines.append(f"      which the rule engine evaluates to {number(item.symbolic_value, 12)}")
     return lines
 
 
+def symbolic_lines(item: Partial, words: _Words, width: int) -> list[str]:
+    """∂/∂w₁ = … (the rule engine's partial derivative) in lines of `width`,
+    cut short after a few lines."""
+    rule = f"{words.partial}/{words.partial}{words.var(item.variable)} = {words.expr(item.symbolic)}"
+    wrapped = textwrap.wrap(rule, width, break_on_hyphens=False)
+    if len(wrapped) > _SYMBOLIC_LINES:
+        # the whole derivative is in --format json; here it would bury the table
+        wrapped = wrapped[:_SYMBOLIC_LINES]
+        wrapped[-1] = wrapped[-1][: width - len(words.ellipsis)] + words.ellipsis
+    return wrapped
+
+
 def _check(item: Partial) -> str:
+    verdict = agreement(item)
+    return engine_value(item) + (f", {verdict}" if verdict else "")
+
+
+def engine_value(item: Partial) -> str:
+    """The rule engine's partial derivative's value at the point, or why it has none."""
     if item.symbolic_value is None:
         return f"undefined ({item.symbolic_undefined})"
-    verdict = "agrees" if item.agree else "DISAGREES (a bug: please report it)"
-    return f"{number(item.symbolic_value, 12)}, {verdict}"
+    return number(item.symbolic_value, 12)
+
+
+def agreement(item: Partial) -> str:
+    """"agrees", "DISAGREES …", or "" when the rule engine has no value to compare."""
+    if item.symbolic_value is None:
+        return ""
+    return "agrees" if item.agree else "DISAGREES (a bug: please report it)"
 
 
 def warning_lines(report: GradReport, words: _Words) -> list[str]:
@@ -499,34 +520,60 @@ def render_sweep(sweep: DepthSweep, ascii: bool = False) -> str:
     """The sweep as a table: one row per depth, one column per kind of layer,
     each cell |∂hₙ/∂x| marked where it is beyond a threshold."""
     words = _Words(ascii)
-    d, maps = words.partial, "->" if ascii else "↦"
-    times = "*" if ascii else "·"
-    weight = "" if sweep.weight == 1 else f"{number(sweep.weight)}{times}"
-    layer = f"f({weight}h)"
-    lines = [
-        f"|{d}h_n/{d}x| at x = {number(sweep.x)} after n stacked layers"
-        if ascii
-        else f"|∂hₙ/∂x| at x = {number(sweep.x)} after n stacked layers",
-        f"plain: h {maps} {layer};  residual (x+f): h {maps} h + {layer}",
-        f"{'depth':>5}" + "".join(f"{column.label:>{_SWEEP_COLUMN}}" for column in sweep.columns),
-    ]
+    lines = sweep_heading(sweep, words)
+    lines.append(f"{'depth':>5}" + "".join(f"{column.label:>{_SWEEP_COLUMN}}" for column in sweep.columns))
     for row, depth in enumerate(sweep.depths):
         cells = "".join(
             f"{_sweep_cell(column.sizes[row], column.kinds[row], words):>{_SWEEP_COLUMN}}"
             for column in sweep.columns
         )
         lines.append(f"{depth:>5}{cells}".rstrip())
-    low, high = _size(VANISHING_BELOW), _size(EXPLODING_ABOVE)
-    lines.append(f"{words.down} below {low} (vanishing), {words.up} above {high} (exploding)")
-    for column in sweep.columns:
-        if column.first is not None:
-            depth, kind = column.first
-            lines.append(f"  {column.label}: {kind} from depth {depth}")
-    lines += _wrap([_SWEEP_ASCII if ascii else _SWEEP_UNICODE], "")
-    if sweep.weight != 1:
-        lines.append(f"With the weight w = {number(sweep.weight)} the rates are w{times}f′ and 1 + w{times}f′."
-                     .replace("′", "'" if ascii else "′"))
+    lines.append(sweep_legend(words))
+    lines += [f"  {label}: {kind} from depth {depth}" for label, kind, depth in sweep_firsts(sweep)]
+    lines += _wrap([sweep_prose(sweep, words)[0]], "")
+    lines += sweep_prose(sweep, words)[1:]
     return "\n".join(lines)
+
+
+def sweep_heading(sweep: DepthSweep, words: _Words) -> list[str]:
+    """What the sweep measures, and the two kinds of layer it stacks."""
+    d, maps = words.partial, "->" if words.ascii else "↦"
+    times = "*" if words.ascii else "·"
+    weight = "" if sweep.weight == 1 else f"{number(sweep.weight)}{times}"
+    layer = f"f({weight}h)"
+    return [
+        f"|{d}h_n/{d}x| at x = {number(sweep.x)} after n stacked layers"
+        if words.ascii
+        else f"|∂hₙ/∂x| at x = {number(sweep.x)} after n stacked layers",
+        f"plain: h {maps} {layer};  residual (x+f): h {maps} h + {layer}",
+    ]
+
+
+def sweep_legend(words: _Words) -> str:
+    low, high = _size(VANISHING_BELOW), _size(EXPLODING_ABOVE)
+    return f"{words.down} below {low} (vanishing), {words.up} above {high} (exploding)"
+
+
+def sweep_firsts(sweep: DepthSweep) -> list[tuple[str, str, int]]:
+    """(label, kind, depth) for each column that is flagged: its first flagged depth."""
+    return [
+        (column.label, column.first[1], column.first[0])
+        for column in sweep.columns
+        if column.first is not None
+    ]
+
+
+def sweep_prose(sweep: DepthSweep, words: _Words) -> list[str]:
+    """Why plain stacks vanish and residual ones do not (a paragraph), and, for a
+    weight other than 1, the rates it makes (a line)."""
+    paragraphs = [_SWEEP_ASCII if words.ascii else _SWEEP_UNICODE]
+    if sweep.weight != 1:
+        times = "*" if words.ascii else "·"
+        paragraphs.append(
+            f"With the weight w = {number(sweep.weight)} the rates are w{times}f′ and 1 + w{times}f′."
+            .replace("′", "'" if words.ascii else "′")
+        )
+    return paragraphs
 
 
 _SWEEP_UNICODE = (
