@@ -144,11 +144,13 @@ def _init_branch(node: Expr, key: object, kids: tuple[Expr, ...]) -> None:
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Num(Expr):
     """An exact rational number.  `decimal` remembers that the input wrote it as a
-    decimal (0.5), so output can write it the same way; it does not take part in
-    equality."""
+    decimal (0.5, not 1/2), so that output writes it the same way.  It is part of
+    the number's identity, so that equal expressions always print alike; a number
+    with no finite decimal form (1/3) is never marked decimal, and arithmetic
+    compares values (0.5 + 1/2 is 1)."""
 
     value: Rational
-    decimal: bool = field(default=False, compare=False)
+    decimal: bool = False
     _hash: int = field(init=False, repr=False, compare=False)
     _free: frozenset[str] = field(init=False, repr=False, compare=False)
     _size: int = field(init=False, repr=False, compare=False)
@@ -158,10 +160,23 @@ class Num(Expr):
         value = self.value
         if isinstance(value, Fraction) and value.denominator == 1:
             object.__setattr__(self, "value", int(value))
-        _init_leaf(self, self.value, _NO_VARS)
+        if self.decimal and not _terminates(self.value):
+            object.__setattr__(self, "decimal", False)
+        _init_leaf(self, (self.value, self.decimal), _NO_VARS)
 
     def fields(self) -> tuple:
-        return (self.value,)
+        return (self.value, self.decimal)
+
+
+def _terminates(value: Rational) -> bool:
+    """True when `value` has a finite decimal form (its denominator is 2^a·5^b)."""
+    if isinstance(value, int):
+        return True
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    return denominator == 1
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)

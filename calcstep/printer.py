@@ -37,6 +37,9 @@ from calcstep.expr import (
 )
 from calcstep.functions import BY_NAME, GREEK
 
+# How many printed pieces a printer keeps before starting afresh.
+_CACHE_LIMIT = 200_000
+
 # Binding strength of what a piece of text is, loosest first.
 SUM, PRODUCT, POWER, ATOM = 1, 2, 4, 5
 
@@ -113,9 +116,8 @@ class _Printer:
 
     # -- the walk ---------------------------------------------------------
     def render(self, expr: Expr) -> str:
-        # The cache lives for one expression: equal expressions may differ in how
-        # their numbers were typed (0.5 and 1/2 are equal), and each prints its own.
-        self._cache.clear()
+        if len(self._cache) > _CACHE_LIMIT:
+            self._cache.clear()  # a long batch must not grow the cache without end
         return self.piece(expr)[0]
 
     def piece(self, expr: Expr) -> tuple[str, int]:
@@ -184,7 +186,7 @@ class _Printer:
     # -- powers ---------------------------------------------------------------
     def power(self, expr: Pow) -> tuple[str, int]:
         exponent = expr.exp
-        if isinstance(exponent, Num) and exponent.value in (Fraction(1, 2), Fraction(1, 3)):
+        if _is_root(expr):
             return self.root(expr.base, 2 if exponent.value == Fraction(1, 2) else 3), ATOM
         divisor = _divisor(expr)
         if divisor is not None:
@@ -501,7 +503,7 @@ class _LatexPrinter(_Printer):
 
     def power(self, expr: Pow) -> tuple[str, int]:
         exponent = expr.exp
-        if isinstance(exponent, Num) and exponent.value in (Fraction(1, 2), Fraction(1, 3)):
+        if _is_root(expr):
             index = "" if exponent.value == Fraction(1, 2) else "[3]"
             return rf"\sqrt{index}{{{self.render(expr.base)}}}", ATOM
         divisor = _divisor(expr)
@@ -563,9 +565,11 @@ def _is_letterlike(expr: Expr) -> bool:
 
 
 def _is_root(expr: Expr) -> bool:
+    """A square or cube root, written with √ (a power typed as 0.5 stays ^0.5)."""
     return (
         isinstance(expr, Pow)
         and isinstance(expr.exp, Num)
+        and not expr.exp.decimal
         and expr.exp.value in (Fraction(1, 2), Fraction(1, 3))
     )
 
@@ -609,7 +613,8 @@ def _split_subscript(name: str) -> tuple[str, str]:
     return stem, name[len(stem) :]
 
 
-# One printer of each kind for the whole run, made once.
+# One printer of each kind for the whole run: their caches make printing the many
+# overlapping expressions of a derivation (each step's target and result) cheap.
 _TEXT = _TextPrinter()
 _PRETTY = _PrettyPrinter(ascii_only=False)
 _PRETTY_ASCII = _PrettyPrinter(ascii_only=True)

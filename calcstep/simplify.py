@@ -485,16 +485,21 @@ def _is_monomial(expr: Expr) -> bool:
     )
 
 
+def _powers(body: Expr) -> dict[Expr, Rational]:
+    """How often each base divides `body`: x²·y·eˣ·eˣ is {x: 2, y: 1, eˣ: 2}."""
+    counts: dict[Expr, Rational] = {}
+    for factor in _factors(body):
+        base, exponent = _numeric_power(factor)
+        counts[base] = counts.get(base, 0) + exponent
+    return counts
+
+
 def _shared_factors(bodies: list[Expr]) -> list[Expr]:
     """The factors b^k common to all bodies, k the smallest exponent (numeric exponents
     of one sign only)."""
-    first = dict(_numeric_power(factor) for factor in _factors(bodies[0]))
+    first = _powers(bodies[0])
     for body in bodies[1:]:
-        seen = {}
-        for factor in _factors(body):
-            base, exponent = _numeric_power(factor)
-            if base in first:
-                seen[base] = exponent
+        seen = _powers(body)
         first = {
             base: min(value, seen[base]) if value > 0 else max(value, seen[base])
             for base, value in first.items()
@@ -504,16 +509,15 @@ def _shared_factors(bodies: list[Expr]) -> list[Expr]:
 
 
 def _divide_out(body: Expr, shared: list[Expr]) -> Expr:
-    powers = dict(_numeric_power(factor) for factor in shared)
+    """`body` with the shared factors taken out (each base once, with what is left
+    of its power)."""
+    taken = dict(_numeric_power(factor) for factor in shared)
+    left = _powers(body)
     kept = []
-    for factor in _factors(body):
-        base, exponent = _numeric_power(factor)
-        if base in powers:
-            left = exponent - powers[base]
-            if left != 0:
-                kept.append(base if left == 1 else Pow(base, Num(left)))
-        else:
-            kept.append(factor)
+    for base, exponent in left.items():
+        rest = exponent - taken.get(base, 0)
+        if rest != 0:
+            kept.append(base if rest == 1 else Pow(base, Num(rest)))
     return mul(*kept)
 
 
@@ -590,35 +594,32 @@ def _multiply_numbers(node: Mul, s: _Simplifier) -> Expr | None:
 
 
 def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
-    """x·x² = x³, x·x⁻¹ = 1, eˣ·eˣ = e²ˣ: one factor per base, when the exponents are
-    alike (numbers, or multiples of one expression).  Unlike exponents stay apart:
-    xˣ/x is not rewritten as x^(x − 1), which would only make it harder to work with."""
-    groups: dict[Expr, list[Expr]] = {}
-    order: list[Expr] = []
+    """x·x² = x³, x·x⁻¹ = 1, eˣ·eˣ = e²ˣ: powers of one base whose exponents are
+    alike (numbers, or multiples of one expression) become one power.  Unlike
+    exponents stay apart: xˣ/x is not rewritten as x^(x − 1), which would only make
+    it harder to work with."""
+    groups: dict[tuple[Expr, Expr], list[Expr]] = {}
+    order: list[Expr | tuple[Expr, Expr]] = []
     for factor in node.factors:
         if isinstance(factor, Num):
             order.append(factor)
             continue
         base, exponent = _power_parts(factor)
-        if base not in groups:
-            groups[base] = []
-            order.append(base)
-        groups[base].append(exponent)
-    mergeable = {
-        base
-        for base, exponents in groups.items()
-        if len(exponents) > 1 and len({split_coefficient(e)[1] for e in exponents}) == 1
-    }
-    if not mergeable:
+        key = (base, s.split(exponent)[1])
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(exponent)
+    if all(len(exponents) == 1 for exponents in groups.values()):
         return None
     factors = []
     for item in order:
-        if isinstance(item, Num) and item not in groups:
+        if isinstance(item, Num):
             factors.append(item)
-        elif item in mergeable:
-            factors.append(Pow(item, add(*groups[item])))
-        else:
-            factors.extend(_rebuilt(item, exponent) for exponent in groups[item])
+            continue
+        exponents = groups[item]
+        base = item[0]
+        factors.append(Pow(base, add(*exponents)) if len(exponents) > 1 else _rebuilt(base, exponents[0]))
     return mul(*factors)
 
 

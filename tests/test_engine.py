@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import sympy as sp
 from hypothesis import assume, given, settings
 
@@ -25,6 +27,13 @@ from oracle import (
 )
 from strategies import smooth_expressions
 
+# The property tests' size; a long run by hand: CALCSTEP_PROPERTY_EXAMPLES=5000 pytest tests/test_engine.py
+SCALE = int(os.environ.get("CALCSTEP_PROPERTY_EXAMPLES", "0")) or None
+
+
+def _examples(default: int) -> int:
+    return SCALE or default
+
 
 def _agree_at_points(ours, reference, names, minimum=2, tolerance=1e-7):
     agreed = 0
@@ -40,7 +49,7 @@ def _agree_at_points(ours, reference, names, minimum=2, tolerance=1e-7):
     return agreed >= minimum
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=_examples(120), deadline=None)
 @given(smooth_expressions)
 def test_random_derivatives_agree_with_sympy(expr) -> None:
     assume(expr.has("x"))
@@ -54,7 +63,7 @@ def test_random_derivatives_agree_with_sympy(expr) -> None:
     assume(_agree_at_points(result, reference, names))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=_examples(60), deadline=None)
 @given(smooth_expressions)
 def test_random_derivatives_agree_with_finite_differences(expr) -> None:
     assume(expr.has("x"))
@@ -74,7 +83,7 @@ def test_random_derivatives_agree_with_finite_differences(expr) -> None:
     assume(checked)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=_examples(150), deadline=None)
 @given(smooth_expressions)
 def test_simplification_never_changes_the_value(expr) -> None:
     try:
@@ -90,7 +99,7 @@ def test_simplification_never_changes_the_value(expr) -> None:
         assert close(before, after, 1e-8), (to_text(expr), to_text(simplified), point)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=_examples(150), deadline=None)
 @given(smooth_expressions)
 def test_simplification_never_grows_the_expression(expr) -> None:
     try:

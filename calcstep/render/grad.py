@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calcstep.expr import Expr, Note, Num, Sym
 from calcstep.grad import (
@@ -43,6 +43,12 @@ from calcstep.render import RenderOptions
 from calcstep.render.common import CANONICAL, Spelling, note_text, spelling_for
 from calcstep.render.json import derivation_to_dict
 from calcstep.render.plain import derivation_lines
+
+if TYPE_CHECKING:
+    from rich.box import Box
+    from rich.console import RenderableType
+    from rich.table import Table
+    from rich.text import Text
 
 WIDTH = 80
 # Column widths of the node table; with two spaces between columns it fits 80.
@@ -147,11 +153,15 @@ def render(report: GradReport, options: RenderOptions = RenderOptions()) -> str:
 
 
 def _heading(report: GradReport, words: _Words) -> list[str]:
+    return [*_title_lines(report, words), f"value: {number(report.value, 12)}"]
+
+
+def _title_lines(report: GradReport, words: _Words) -> list[str]:
+    """gradient of …, and at the point …"""
     where = ", ".join(_point_text(name, exact, value, words) for name, exact, value in report.point)
     lines = [words.clip(f"gradient of {words.expr(report.expr)}", WIDTH)]
     if where:
         lines += _wrap([f"at {where}"], "   ")
-    lines.append(f"value: {number(report.value, 12)}")
     return lines
 
 
@@ -292,23 +302,53 @@ def partial_lines(report: GradReport, words: _Words, options: RenderOptions) -> 
 
 
 def _partial(item: Partial, words: _Words) -> list[str]:
+    head = _joined(partial_pieces(item, words))
+    lines = _wrap([head], "      ") if item.numeric is None else [head]
+    lines += ["      " + line for line in symbolic_lines(item, words, WIDTH - 6)]
+    if item.numeric is None and item.symbolic_value is not None:
+        lines.append(f"      {engine_fallback(item)}")
+    return lines
+
+
+# A piece of a line: its text and what it is ("" for connecting words), so the
+# plain layout can join the texts and the terminal one can style each kind.
+Piece = tuple[str, str]
+
+
+def _joined(pieces: Sequence[Piece]) -> str:
+    return "".join(text for text, _ in pieces)
+
+
+def partial_pieces(item: Partial, words: _Words) -> list[Piece]:
+    """  ∂out/∂w₁ = -2.05             rule engine: -2.05, agrees
+    (or, where the backward pass has no value, why)."""
     head = f"  {words.d_out(words.var(item.variable))} = "
     if item.numeric is None:
         why = note_text(item.undefined, words.spell) if item.undefined else "undefined"
-        lines = _wrap([f"{head}undefined: {why}"], "      ")
-    else:
-        check = _check(item)
-        lines = [f"{head}{number(item.numeric, 12):<16}  rule engine: {check}"]
-    lines += ["      " + line for line in symbolic_lines(item, words, WIDTH - 6)]
-    if item.numeric is None and item.symbolic_value is not None:
-        lines.append(f"      which the rule engine evaluates to {number(item.symbolic_value, 12)}")
-    return lines
+        return [(head, ""), ("undefined", "undefined"), (f": {why}", "note")]
+    verdict = agreement(item)
+    return [
+        (head, ""),
+        (f"{number(item.numeric, 12):<16}", "result"),
+        ("  rule engine: ", "key"),
+        (engine_value(item), ""),
+        *([(", ", ""), (verdict, "agrees" if item.agree else "disagrees")] if verdict else []),
+    ]
+
+
+def engine_fallback(item: Partial) -> str:
+    """The rule engine's value, where the backward pass has none."""
+    return f"which the rule engine evaluates to {number(item.symbolic_value, 12)}"
 
 
 def symbolic_lines(item: Partial, words: _Words, width: int) -> list[str]:
     """∂/∂w₁ = … (the rule engine's partial derivative) in lines of `width`,
     cut short after a few lines."""
     rule = f"{words.partial}/{words.partial}{words.var(item.variable)} = {words.expr(item.symbolic)}"
+    # Only the first lines are shown, and they depend only on the text's start (a
+    # line holds at most `width` characters and one space): wrapping the whole of a
+    # deep network's derivative would take textwrap seconds (long words are quadratic).
+    rule = rule[: (_SYMBOLIC_LINES + 1) * (width + 1)]
     wrapped = textwrap.wrap(rule, width, break_on_hyphens=False)
     if len(wrapped) > _SYMBOLIC_LINES:
         # the whole derivative is in --format json; here it would bury the table
@@ -384,6 +424,301 @@ def warning_text(
 def _stage_name(chain: Chain, number: int, report: GradReport, words: _Words) -> str:
     node = report.graph.node(chain.stages[number].node)
     return f"{words.node(node.id)} = {words.clip(words.expr(node.formula), 24)}"
+
+
+# ---------------------------------------------------------------------------
+# The terminal (Rich)
+# ---------------------------------------------------------------------------
+
+# Styles for the kinds of piece, beside the house styles of `calcstep diff`
+# (calcstep.render.rich.STYLES: results bold green, keys dim, notes yellow).
+# Colour only hints: the marks (↓ ↑), bold and the words say it without colour.
+_KIND_STYLES = {
+    "vanishing": "bold yellow",
+    "exploding": "bold red",
+    "agrees": "green",
+    "disagrees": "bold red",
+    "undefined": "yellow",
+    "node": "cyan",
+    "stage": "dim",
+    "fine": "green",
+}
+
+
+def _style(kind: str) -> str:
+    from calcstep.render.rich import STYLES
+
+    return _KIND_STYLES.get(kind) or STYLES.get(kind, "")
+
+
+def _styled(pieces: Sequence[Piece]) -> tuple[Text, ...]:
+    from rich.text import Text
+
+    return tuple(Text(text, _style(kind)) for text, kind in pieces)
+
+
+def _line(pieces: Sequence[Piece], margin: int = 0, hang: int = 4) -> RenderableType:
+    """One logical line, wrapped as `calcstep diff` wraps (after spaces, then
+    after product signs), continuation lines `hang` further in."""
+    from calcstep.render.rich import _Line
+
+    # leading spaces become the margin: a wrapped line would drop them
+    if pieces and pieces[0][0].startswith(" "):
+        first, kind = pieces[0]
+        indent = len(first) - len(first.lstrip(" "))
+        margin += indent
+        pieces = [(first[indent:], kind), *pieces[1:]]
+    return _Line(_styled(pieces), margin=margin, hang=hang)
+
+
+def _table(words: _Words, *columns: tuple[str, dict[str, Any]]) -> Table:
+    """A table with a rule under its header and no frame, so five columns of
+    numbers fit 80 columns; cells that must wrap fold rather than end in '…'."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        box=_ascii_head() if words.ascii else box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        header_style="bold",
+    )
+    for header, settings in columns:
+        table.add_column(header, overflow="fold", **settings)
+    return table
+
+
+def _ascii_head() -> Box:
+    """Rich's SIMPLE_HEAD drawn in ASCII: a rule of '-' under the header, no frame."""
+    from rich.box import Box
+
+    return Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True)
+
+
+def render_rich(report: GradReport, options: RenderOptions = RenderOptions()) -> RenderableType:
+    """The report as a Rich renderable: the heading, the computation graph as a
+    table, one table of local rates per variable with the running product (the
+    stages that shrink or grow it most in bold, and ↓ ↑ where it has left the
+    safe range), each gradient beside the rule engine's, and the warnings in a
+    panel.  The same facts as `render`, from the same helpers.
+
+    Builds the renderable and prints nothing; styles are named, never escape
+    codes.  Fits 80 columns; with `options.ascii` every character is ASCII."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from calcstep.render.rich import _AsciiOnly
+
+    words = _Words(options.ascii)
+    title, *where = _title_lines(report, words)
+    parts: list[RenderableType] = [
+        Text(title, _style("heading")),
+        *(Text(line) for line in where),
+        _line([("value: ", "key"), (number(report.value, 12), "")]),
+        *(_line([(f"note: {note_text(note, words.spell)}", "note")], hang=6) for note in report.notes),
+        Text(),
+        *_rich_graph(report, words),
+    ]
+    for chain in report.chains:
+        parts += [Text(), *_rich_chain(report, chain, words)]
+    parts += [Text(), *_rich_partials(report, words, options), Text(), _rich_warnings(report, words)]
+    group = Group(*parts)
+    # the spellings are ASCII already; this also draws boxes and tree guides in ASCII
+    return _AsciiOnly(group) if options.ascii else group
+
+
+def _rich_graph(report: GradReport, words: _Words) -> list[RenderableType]:
+    """The node table (rows as in `graph_lines`: numbers and constants are
+    written inside their users), each variable's ∂out/∂node in the result style."""
+    from rich.text import Text
+
+    graph = report.graph
+    results = {graph.variable(item.variable) for item in report.partials} - {None}
+    table = _table(
+        words,
+        ("node", {"style": _style("node"), "no_wrap": True}),
+        ("operation", {}),
+        ("value", {"no_wrap": True}),
+        ("local rates", {"no_wrap": True}),
+        (words.d_out("node"), {"no_wrap": True}),
+    )
+    for node in (node for node in graph.nodes if _shown(node)):
+        if node.gradient is not None:
+            gradient = Text(number(node.gradient), _style("result") if node in results else "")
+        else:
+            no_gradient = _no_gradient(node, words)
+            gradient = Text(no_gradient, _style("undefined") if no_gradient == "undefined" else "")
+        table.add_row(
+            words.node(node.id),
+            words.clip(words.expr(node.formula), _OPERATION_RICH),
+            number(node.value),
+            Text("\n".join(_rate_cells(node, report, words))),
+            gradient,
+        )
+    d = words.partial
+    return [
+        Text(f"computation graph (forward: each value; backward: {words.d_out('node')})", _style("heading")),
+        table,
+        Text(f"the output is {words.node(graph.output.id)}; local rates are {d}node/{d}input", _style("key")),
+    ]
+
+
+# Operations longer than this are cut short in the terminal's table (they wrap
+# inside their column up to it); the JSON holds every formula whole.
+_OPERATION_RICH = 40
+
+
+def _rich_chain(report: GradReport, chain: Chain, words: _Words) -> list[RenderableType]:
+    """The stages of the dominant path as a table: each local rate and the
+    running product.  Where the variable has a warning, the stages that shrink
+    (grow) the product most are bold, and the running product is marked ↓ (↑)
+    from the stage where it left the range for good."""
+    from rich.text import Text
+
+    graph = report.graph
+    var = words.var(chain.variable)
+    warning = next((w for w in report.warnings if w.variable == chain.variable), None)
+    kind = warning.kind if warning is not None else ""
+    mark = {"vanishing": words.down, "exploding": words.up}.get(kind, "")
+    table = _table(
+        words,
+        ("stage", {"justify": "right", "style": _style("stage"), "no_wrap": True}),
+        ("node", {"style": _style("node"), "no_wrap": True}),
+        ("operation", {}),
+        ("local rate", {"no_wrap": True}),
+        ("running product", {"no_wrap": True}),
+    )
+    keep = _stages_kept(report, chain)
+    for index, stage in enumerate(chain.stages):
+        if index not in keep:
+            if index - 1 in keep:  # one elision row per run of hidden stages
+                table.add_row(words.ellipsis, "", "", "", "")
+            continue
+        node = graph.node(stage.node)
+        rate = words.dash if stage.rate is None else number(stage.rate)
+        named = warning is not None and index in warning.stages
+        beyond = warning is not None and warning.crossed_at is not None and index >= warning.crossed_at
+        product = _magnitude(stage.log10_size, stage.product)
+        table.add_row(
+            Text(str(index), _style(kind) if named else ""),
+            words.node(node.id),
+            words.clip(words.expr(node.formula), _OPERATION_RICH),
+            Text(rate, _style(kind) if named else ""),
+            Text(product + mark, _style(kind).replace("bold ", "")) if beyond else Text(product),
+        )
+    parts: list[RenderableType] = [
+        Text(f"chain of local rates for {var}: a nudge in {var} multiplied stage by stage", _style("heading")),
+        table,
+    ]
+    if warning is not None:
+        parts += [_line(pieces, hang=2) for pieces in _chain_legend(warning, mark)]
+    parts.append(_line([(chain_footer(report, chain, words), "key")], hang=2))
+    return parts
+
+
+def _chain_legend(warning: GradientWarning, mark: str) -> list[list[Piece]]:
+    """What the marks in a chain's table mean, a line each."""
+    lines: list[list[Piece]] = []
+    if warning.crossed_at is not None:
+        relation = "below" if warning.kind == "vanishing" else "above"
+        where = f" the running product is {relation} {_size(warning.threshold)} from stage {warning.crossed_at} on"
+        lines.append([(mark, warning.kind), (where, "")])
+    if warning.stages:
+        effect = "shrink" if warning.kind == "vanishing" else "grow"
+        stages = ", ".join(map(str, warning.stages))
+        which = f"stage{'s' if len(warning.stages) > 1 else ''} {stages}"
+        lines.append([("bold", warning.kind), (f": the rates that {effect} it most ({which})", "")])
+    return lines
+
+
+def _rich_partials(report: GradReport, words: _Words, options: RenderOptions) -> list[RenderableType]:
+    """Each variable's gradient from the backward pass beside the rule engine's,
+    its symbolic partial derivative dimmed under it, and with --steps the rule
+    engine's derivation as `calcstep diff` draws it."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from calcstep.render.rich import _derivation_tree
+
+    parts: list[RenderableType] = [
+        Text("gradient (backward pass, checked against the rule engine)", _style("heading"))
+    ]
+    for item in report.partials:
+        parts.append(_line(partial_pieces(item, words), hang=4))
+        parts += [Text("      " + line, _style("formula")) for line in symbolic_lines(item, words, WIDTH - 6)]
+        if item.numeric is None and item.symbolic_value is not None:
+            parts.append(_line([(engine_fallback(item), "")], margin=6))
+        if options.steps and item.derivation is not None:
+            d = words.partial
+            label = Text(f"{d}/{d}{words.var(item.variable)} step by step", _style("key"))
+            tree = _derivation_tree(item.derivation, label, words.spell, options.explain)
+            parts.append(Padding(tree, (0, 0, 0, 3), expand=False))
+    return parts
+
+
+def _rich_warnings(report: GradReport, words: _Words) -> RenderableType:
+    """The vanishing and exploding gradients in a panel, each sentence's kind
+    styled; none, said in a line."""
+    from rich import box
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    if not report.warnings:
+        return Text(warning_lines(report, words)[0], _style("fine"))
+    chains = {chain.variable: chain for chain in report.chains}
+    sentences = []
+    for warning in report.warnings:
+        text = warning_text(warning, chains.get(warning.variable), report, words)
+        lead = f"{warning.kind} gradient"  # warning_text starts with it
+        sentences.append(_line([(lead, warning.kind), (text[len(lead):], "")], hang=2))
+    worst = "exploding" if any(w.kind == "exploding" for w in report.warnings) else "vanishing"
+    return Panel(
+        Group(*sentences),
+        title="warnings",
+        title_align="left",
+        box=box.ASCII if words.ascii else box.ROUNDED,
+        border_style=_style(worst),
+        expand=False,
+    )
+
+
+def render_sweep_rich(sweep: DepthSweep, ascii: bool = False) -> RenderableType:
+    """The depth sweep as a Rich table: one row per depth, one column per kind
+    of layer, cells beyond a threshold marked ↓ (vanishing) or ↑ (exploding)
+    and styled; then the legend, the first flagged depths and why.  Fits 80
+    columns; with `ascii` every character is ASCII."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from calcstep.render.rich import _AsciiOnly
+
+    words = _Words(ascii)
+    title, layers = sweep_heading(sweep, words)
+    table = _table(
+        words,
+        ("depth", {"justify": "right", "style": _style("stage"), "no_wrap": True}),
+        *((column.label, {"justify": "right", "no_wrap": True}) for column in sweep.columns),
+    )
+    for row, depth in enumerate(sweep.depths):
+        cells = [
+            Text(_sweep_cell(column.sizes[row], column.kinds[row], words), _style(column.kinds[row] or ""))
+            for column in sweep.columns
+        ]
+        table.add_row(str(depth), *cells)
+    parts: list[RenderableType] = [
+        Text(title, _style("heading")),
+        Text(layers, _style("key")),
+        table,
+        _line(sweep_legend_pieces(words)),
+        *(
+            _line([(f"  {label}: ", ""), (kind, kind), (f" from depth {depth}", "")])
+            for label, kind, depth in sweep_firsts(sweep)
+        ),
+        *(_line([(paragraph, "why")], hang=0) for paragraph in sweep_prose(sweep, words)),
+    ]
+    group = Group(*parts)
+    return _AsciiOnly(group) if ascii else group
 
 
 # ---------------------------------------------------------------------------
@@ -550,8 +885,18 @@ def sweep_heading(sweep: DepthSweep, words: _Words) -> list[str]:
 
 
 def sweep_legend(words: _Words) -> str:
+    return _joined(sweep_legend_pieces(words))
+
+
+def sweep_legend_pieces(words: _Words) -> list[Piece]:
+    """↓ below 0.001 (vanishing), ↑ above 1e+03 (exploding)"""
     low, high = _size(VANISHING_BELOW), _size(EXPLODING_ABOVE)
-    return f"{words.down} below {low} (vanishing), {words.up} above {high} (exploding)"
+    return [
+        (words.down, "vanishing"),
+        (f" below {low} (vanishing), ", ""),
+        (words.up, "exploding"),
+        (f" above {high} (exploding)", ""),
+    ]
 
 
 def sweep_firsts(sweep: DepthSweep) -> list[tuple[str, str, int]]:
