@@ -404,32 +404,49 @@ def _sum_power(factor: Expr) -> tuple[Add, int] | None:
 
 
 def _distribute(term: Expr) -> Expr:
-    """A product with sum factors (or small powers of sums), multiplied out:
-    (a + b)·c·(d + e) → acd + ace + bcd + bce; (a + b)² → aa + ab + ba + bb."""
+    """A product with sum factors (or small powers of sums), multiplied out and
+    collected as it goes: (x + 1)(x + 2) → x² + 3x + 2.  Collecting after each
+    factor keeps the work polynomial ((x + 1)(x + 2)…(x + n) has n + 1 terms, not
+    2ⁿ); a product that would still exceed `_TERMS_UP_TO` terms is kept as it is."""
     factors = term.factors if isinstance(term, Mul) else (term,)
-    partial: list[list[Expr]] = [[]]
+    decimal = _decimal(*factors)
+    # each partial term: its powers (base → exponent, as a key) and its coefficient
+    partial: dict[frozenset, tuple[Fraction, dict[Expr, Rational]]] = {frozenset(): (Fraction(1), {})}
     for factor in factors:
         found = _sum_power(factor)
-        repeats = [found[0].terms] * found[1] if found else [(factor,)]
-        for choices in repeats:
-            partial = [[*prefix, choice] for prefix in partial for choice in choices]
+        for choices in [found[0].terms] * found[1] if found else [(factor,)]:
+            grown: dict[frozenset, tuple[Fraction, dict[Expr, Rational]]] = {}
+            for coefficient, powers in partial.values():
+                for choice in choices:
+                    value, body = split_coefficient(choice)
+                    decimal = decimal or _decimal(choice) or (
+                        isinstance(choice, Mul) and _decimal(choice.factors[0])
+                    )
+                    merged = dict(powers)
+                    for base, exponent in _powers(body).items():
+                        total = merged.get(base, 0) + exponent
+                        if total == 0:
+                            merged.pop(base, None)
+                        else:
+                            merged[base] = total
+                    key = frozenset(merged.items())
+                    before = grown.get(key, (Fraction(0), merged))[0]
+                    grown[key] = (before + coefficient * Fraction(value), merged)
+            partial = {key: entry for key, entry in grown.items() if entry[0] != 0}
             if len(partial) > _TERMS_UP_TO:  # not worth it: keep the product
                 return term
-    return add(*(_multiply_out(prefix) for prefix in partial))
+    return add(*(
+        _scaled_decimal(coefficient, mul(*(b if k == 1 else Pow(b, Num(k)) for b, k in powers.items())), decimal)
+        for coefficient, powers in partial.values()
+    ))
 
 
-def _multiply_out(factors: list[Expr]) -> Expr:
-    """A product of the pieces of a multiplied-out term, its numbers multiplied
-    (-1·1 is -1): part of multiplying out, not a step of its own."""
-    coefficient = Fraction(1)
-    rest = []
-    for factor in factors:
-        value, body = split_coefficient(factor)
-        coefficient *= Fraction(value)
-        if body != ONE:
-            rest.append(body)
-    decimal = _decimal(*factors) or any(isinstance(f, Mul) and _decimal(f.factors[0]) for f in factors)
-    return mul(_num(coefficient, decimal), *rest) if coefficient != 1 else mul(*rest)
+def _scaled_decimal(coefficient: Fraction, body: Expr, decimal: bool) -> Expr:
+    if body == ONE:
+        return _num(coefficient, decimal)
+    if coefficient == 1:
+        return body
+    return mul(_num(coefficient, decimal), body)
 
 
 def _factor_common(node: Add, s: _Simplifier) -> Expr | None:

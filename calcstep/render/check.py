@@ -272,7 +272,9 @@ def _rich_diagnosis(
         ]
     if diagnosis.witness is not None:
         parts.append(_Line(_styled(_witness_pieces(diagnosis.witness, spell))))
-        parts += [_Line(_styled([(line, "")]), hang=2) for line in _stand_in_lines(diagnosis.witness, spell)]
+        # indented by a margin, not by spaces, which a wrapped line would drop
+        stand_ins = _stand_in_lines(diagnosis.witness, spell)
+        parts += [_Line(_styled([(line.strip(), "")]), margin=margin, hang=2) for line in stand_ins]
     return parts
 
 

@@ -436,6 +436,10 @@ def _stage_name(chain: Chain, number: int, report: GradReport, words: _Words) ->
 _KIND_STYLES = {
     "vanishing": "bold yellow",
     "exploding": "bold red",
+    # a running product beyond the threshold: the colour of its kind, not bold,
+    # so that the bold stages stand out
+    "beyond vanishing": "yellow",
+    "beyond exploding": "red",
     "agrees": "green",
     "disagrees": "bold red",
     "undefined": "yellow",
@@ -533,7 +537,7 @@ def _rich_graph(report: GradReport, words: _Words) -> list[RenderableType]:
     from rich.text import Text
 
     graph = report.graph
-    results = {graph.variable(item.variable) for item in report.partials} - {None}
+    results = {node.id for item in report.partials if (node := graph.variable(item.variable))}
     table = _table(
         words,
         ("node", {"style": _style("node"), "no_wrap": True}),
@@ -544,14 +548,14 @@ def _rich_graph(report: GradReport, words: _Words) -> list[RenderableType]:
     )
     for node in (node for node in graph.nodes if _shown(node)):
         if node.gradient is not None:
-            gradient = Text(number(node.gradient), _style("result") if node in results else "")
-        else:
-            no_gradient = _no_gradient(node, words)
-            gradient = Text(no_gradient, _style("undefined") if no_gradient == "undefined" else "")
+            gradient = Text(number(node.gradient), _style("result") if node.id in results else "")
+        else:  # undefined where a nudge reaches the node, else a constant's dash
+            gradient = Text(_no_gradient(node, words), _style("undefined") if node.varies else "")
+        # Text, not str, in every cell: a str would be read as Rich markup
         table.add_row(
-            words.node(node.id),
-            words.clip(words.expr(node.formula), _OPERATION_RICH),
-            number(node.value),
+            Text(words.node(node.id)),
+            Text(words.clip(words.expr(node.formula), _OPERATION_RICH)),
+            Text(number(node.value)),
             Text("\n".join(_rate_cells(node, report, words))),
             gradient,
         )
@@ -592,7 +596,7 @@ def _rich_chain(report: GradReport, chain: Chain, words: _Words) -> list[Rendera
     for index, stage in enumerate(chain.stages):
         if index not in keep:
             if index - 1 in keep:  # one elision row per run of hidden stages
-                table.add_row(words.ellipsis, "", "", "", "")
+                table.add_row(Text(words.ellipsis), *(Text() for _ in range(4)))
             continue
         node = graph.node(stage.node)
         rate = words.dash if stage.rate is None else number(stage.rate)
@@ -601,10 +605,10 @@ def _rich_chain(report: GradReport, chain: Chain, words: _Words) -> list[Rendera
         product = _magnitude(stage.log10_size, stage.product)
         table.add_row(
             Text(str(index), _style(kind) if named else ""),
-            words.node(node.id),
-            words.clip(words.expr(node.formula), _OPERATION_RICH),
+            Text(words.node(node.id)),
+            Text(words.clip(words.expr(node.formula), _OPERATION_RICH)),
             Text(rate, _style(kind) if named else ""),
-            Text(product + mark, _style(kind).replace("bold ", "")) if beyond else Text(product),
+            Text(product + mark, _style(f"beyond {kind}")) if beyond else Text(product),
         )
     parts: list[RenderableType] = [
         Text(f"chain of local rates for {var}: a nudge in {var} multiplied stage by stage", _style("heading")),
@@ -705,7 +709,7 @@ def render_sweep_rich(sweep: DepthSweep, ascii: bool = False) -> RenderableType:
             Text(_sweep_cell(column.sizes[row], column.kinds[row], words), _style(column.kinds[row] or ""))
             for column in sweep.columns
         ]
-        table.add_row(str(depth), *cells)
+        table.add_row(Text(str(depth)), *cells)
     parts: list[RenderableType] = [
         Text(title, _style("heading")),
         Text(layers, _style("key")),
