@@ -346,8 +346,10 @@ class _Emitter:
         sys.stdout.flush()
 
 
-# Results above this many nodes are shown as plain text even on a terminal.
+# Results above this many nodes, and graphs above this many, are shown as plain
+# text even on a terminal (Rich lays text out in memory, slowly for huge tables).
 RICH_UP_TO = 200_000
+RICH_NODES_UP_TO = 2_000
 
 
 def _write(text: str, chunk: int = 1 << 20) -> None:
@@ -461,6 +463,7 @@ def check(
     format: FormatOption = None,
     ascii: AsciiOption = False,
     functions: FunctionsOption = None,
+    no_color: NoColorOption = False,
     max_length: MaxLengthOption = None,
     max_depth: MaxDepthOption = None,
     max_size: MaxSizeOption = None,
@@ -492,9 +495,9 @@ def check(
         _print_error(error.render())
         raise typer.Exit(2) from None
     if chosen is Format.json:
-        import json
-
-        print(json.dumps(check_render.to_dict(report), ensure_ascii=False))
+        _json_out(check_render.to_dict(report))
+    elif chosen is Format.rich:
+        _console(_color(no_color), stderr=False).print(check_render.render_rich(report, ascii=ascii))
     else:
         print(check_render.render(report, ascii=ascii))
     raise typer.Exit(0 if report.correct else 1)
@@ -522,6 +525,7 @@ def grad(
     explain: Annotated[bool, typer.Option("--explain", help="With --steps: say why each rule applies.")] = False,
     ascii: AsciiOption = False,
     functions: FunctionsOption = None,
+    no_color: NoColorOption = False,
     depth_sweep: Annotated[
         bool,
         typer.Option("--depth-sweep", help="Compare stacked sigmoid, tanh and relu layers, with and without residual connections."),
@@ -556,6 +560,9 @@ def grad(
             result = sweep(layers, x=x, weight=weight)
             if chosen is Format.json:
                 _json_out(grad_render.sweep_to_dict(result))
+            elif chosen is Format.rich:
+                console = _console(_color(no_color), stderr=False)
+                console.print(grad_render.render_sweep_rich(result, ascii=ascii))
             else:
                 print(grad_render.render_sweep(result, ascii=ascii))
             return
@@ -584,6 +591,8 @@ def grad(
     options = RenderOptions(steps=steps, explain=explain, ascii=ascii)
     if chosen is Format.json:
         _json_out(grad_render.report_to_dict(report, options))
+    elif chosen is Format.rich and len(report.graph.nodes) <= RICH_NODES_UP_TO:
+        _console(_color(no_color), stderr=False).print(grad_render.render_rich(report, options))
     else:
         print(grad_render.render(report, options))
 

@@ -552,9 +552,14 @@ def _content(coefficients: list[Rational]) -> Fraction:
 
 
 def _order_terms(node: Add, s: _Simplifier) -> Expr | None:
-    """Textbook order: by degree, highest first; numbers last."""
+    """Textbook order: by degree, highest first; numbers last, except that a positive
+    number leads when the sum would otherwise open with a minus sign (1 − x²)."""
     keys = [s.term_keys.get(term) or _cached_term_key(term, s) for term in node.terms]
     order = sorted(range(len(node.terms)), key=keys.__getitem__)
+    first, last = node.terms[order[0]], node.terms[order[-1]]
+    if s.split(first)[0] < 0 and isinstance(last, Num) and last.value > 0:
+        # 1 − x², not −x² + 1: a positive number leads a sum that would open with a minus
+        order = [order[-1], *order[:-1]]
     if order == list(range(len(order))):
         return None
     return Add(tuple(node.terms[i] for i in order))
@@ -845,7 +850,12 @@ def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
         return None
     b, m, n = inner.base, inner.exp, node.exp
     if _is_integer(n) or is_positive(b):
-        return Pow(b, mul(m, n))
+        candidate = Pow(b, mul(m, n))
+        # 1/e^π is not written better as e^(−π) (in a product it is the smaller
+        # x/e^π): a negative power is only rewritten when that is strictly smaller
+        before, after = s.op_count(node), s.op_count(s.trial(candidate))
+        negative = isinstance(n, Num) and n.value < 0
+        return candidate if after < before or (after == before and not negative) else None
     if isinstance(m, Num) and isinstance(n, Num):
         mv, nv = Fraction(m.value), Fraction(n.value)
         if mv.denominator == 1 and mv.numerator % 2 == 1 and nv.denominator % 2 == 1:

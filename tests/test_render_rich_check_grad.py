@@ -251,21 +251,33 @@ def test_grad_twenty_sigmoids_flag_a_vanishing_gradient() -> None:
     assert style_of(renderable, "0.000607986↓").color is not None
 
 
-def test_grad_named_stages_are_bold() -> None:
-    renderable = grad_render.render_rich(_exploding())
-    shown = screen(renderable)
-    (warning,) = _exploding().warnings
-    assert warning.kind == "exploding" and warning.stages
-    assert "exploding gradient for x" in flat(shown)
-    assert lines_with(shown, "2187↑")
+def chain_rows(renderable: RenderableType) -> dict[int, list[tuple[str, Style]]]:
+    """The rows of the chain tables, by stage: each cell's text and style."""
     console = Console(width=WIDTH, file=io.StringIO(), force_terminal=True, color_system="truecolor")
-    # the stage numbers a warning names are bold in the chain's table, the others not
-    stage_cells = {
-        segment.text.strip(): bool(segment.style and segment.style.bold)
-        for segment in console.render(renderable)
-        if segment.text.strip().isdigit() and segment.text.startswith(" ")
-    }
-    assert all(stage_cells.get(str(number)) for number in warning.stages)
+    rows = {}
+    for line in console.render_lines(renderable, console.options, pad=False):
+        cells = [(seg.text.strip(), seg.style or Style()) for seg in line if seg.text.strip()]
+        if len(cells) == 5 and cells[0][0].isdigit() and cells[1][0].startswith("n"):
+            rows[int(cells[0][0])] = cells
+    return rows
+
+
+def test_grad_stages_that_grow_the_product_most_are_bold() -> None:
+    report = _exploding()
+    renderable = grad_render.render_rich(report)
+    shown = screen(renderable)
+    (warning,) = report.warnings
+    assert warning.kind == "exploding" and warning.stages == (1, 3, 5)
+    assert "exploding gradient for x" in flat(shown)
+    assert "bold: the rates that grow it most (stages 1, 3, 5)" in shown
+    rows = chain_rows(renderable)
+    assert sorted(rows) == list(range(25))
+    for stage, (number, _, _, rate, product) in rows.items():
+        named = stage in warning.stages
+        assert bool(number[1].bold) == named and bool(rate[1].bold) == named, stage
+        beyond = stage >= warning.crossed_at
+        assert product[0].endswith("↑") == beyond, stage
+        assert (product[1].color is not None and product[1].color.name == "red") == beyond
 
 
 def test_grad_elides_a_long_chain_like_the_plain_text() -> None:
