@@ -44,6 +44,7 @@ class Deriver:
 
     def __init__(self, var: str, limits: Limits) -> None:
         self.var = var
+        self.symbol = Sym(var)
         self.limits = limits
         self.memo: dict[Expr, Step] = {}
 
@@ -116,10 +117,10 @@ def _power(expr: Pow, d: Deriver) -> Step:
     if base_varies and exponent_varies:
         return rules.general_power(expr, var, d)
     if base_varies:
-        if expr.base == Sym(var):
+        if expr.base == d.symbol:
             return rules.power(expr, var, d)
         return rules.chain(expr, var, d, d.local)
-    if expr.exp == Sym(var):
+    if expr.exp == d.symbol:
         return rules.exponential(expr, var, d)
     return rules.chain(expr, var, d, d.local)
 
@@ -127,7 +128,7 @@ def _power(expr: Pow, d: Deriver) -> Step:
 def _call(expr: Call, d: Deriver) -> Step:
     if expr.fn not in BY_NAME:  # pragma: no cover - the parser admits only known names
         raise DerivationError(f"no rule for the function '{expr.fn}'")
-    if expr.arg == Sym(d.var):
+    if expr.arg == d.symbol:
         return rules.known_function(expr, d.var, d)
     return rules.chain(expr, d.var, d, d.local)
 
@@ -135,13 +136,13 @@ def _call(expr: Call, d: Deriver) -> Step:
 def _log(expr: Log, d: Deriver) -> Step:
     if expr.base.has(d.var):
         return rules.change_of_base(expr, d.var, d)
-    if expr.arg == Sym(d.var):
+    if expr.arg == d.symbol:
         return rules.logarithm_base(expr, d.var, d)
     return rules.chain(expr, d.var, d, d.local)
 
 
 def _apply(expr: Apply, d: Deriver) -> Step:
-    if expr.arg == Sym(d.var):
+    if expr.arg == d.symbol:
         return rules.abstract(expr, d.var, d)
     return rules.chain(expr, d.var, d, d.local)
 

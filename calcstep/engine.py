@@ -137,6 +137,8 @@ def check_constants(expr: Expr) -> None:
         if node.free_vars:
             stack.extend(node.children())
             continue
+        if not node.children():
+            continue  # a number or a constant has a value
         try:
             simplify(node)  # exact: 1/sin(π) divides by an exact 0, not by 1.2e-16
             evaluate(node, {})

@@ -878,6 +878,9 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
     accept = t.end
     max_depth = limits.max_depth
     stack_limit = 3 * max_depth + 100
+    # each rule's builder method and the chain it continues, looked up once
+    callbacks = [getattr(builder, rule[2], None) for rule in rules]
+    continuing = [_CONTINUES.get(rule[2]) for rule in rules]
     for token in _with_end(tokens, end):
         kind = token.type
         while True:
@@ -898,7 +901,8 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                 values.append(token)
                 spans.append((token.start, token.end))
                 break
-            origin, size, callback, inline = rules[~action]
+            index = ~action
+            origin, size, _, inline = rules[index]
             if inline and size == 1:
                 states.pop()
             else:
@@ -906,11 +910,11 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                 span = (spans[-size][0], spans[-1][1])
                 del values[-size:], states[-size:], spans[-size:]
                 builder.span = span
-                continues = _CONTINUES.get(callback)
+                continues = continuing[index]
                 for i, child in enumerate(children):
                     if isinstance(child, _Chain) and not (i == 0 and child.kind == continues):
                         children[i] = child.finish()
-                value = getattr(builder, callback)(*children)
+                value = callbacks[index](*children)
                 if isinstance(value, Expr) and value._depth > max_depth:
                     raise ParseError(
                         f"expression nested more than {max_depth} deep",

@@ -254,7 +254,7 @@ def _add_numbers(node: Add, s: _Simplifier) -> Expr | None:
     numbers = [t for t in node.terms if isinstance(t, Num)]
     if len(numbers) < 2:
         return None
-    total = sum((Fraction(t.value) for t in numbers), Fraction(0))
+    total = sum(t.value for t in numbers)  # ints stay ints; Fraction only when needed
     others = [t for t in node.terms if not isinstance(t, Num)]
     return add(*others, _num(total, _decimal(*numbers)))
 
@@ -272,7 +272,7 @@ def _collect_like_terms(node: Add, s: _Simplifier) -> Expr | None:
             terms.append(members[0])
             continue
         coefficients = [s.split(m)[0] for m in members]
-        total = sum((Fraction(c) for c in coefficients), Fraction(0))
+        total = sum(coefficients)
         decimal = any(_decimal(m) or (isinstance(m, Mul) and _decimal(m.factors[0])) for m in members)
         if total != 0:
             terms.append(mul(_num(total, decimal), body) if body != ONE else _num(total, decimal))
@@ -575,14 +575,14 @@ def _term_key(term: Expr, s: _Simplifier) -> tuple:
     _, body = s.split(term)
     if body == ONE:
         return (1, 0, ())
-    degree = Fraction(0)
+    degree: Rational = 0
     exponents: list[tuple[str, Fraction]] = []
     others: list[tuple] = []
     for factor in _factors(body):
         base, exponent = _power_parts(factor)
         if isinstance(base, Sym) and isinstance(exponent, Num):
-            degree += Fraction(exponent.value)
-            exponents.append((base.name, -Fraction(exponent.value)))
+            degree += exponent.value
+            exponents.append((base.name, -exponent.value))
         else:
             others.append(s.key(factor))
     exponents.sort()
@@ -601,16 +601,22 @@ def _zero_factor(node: Mul, s: _Simplifier) -> Expr | None:
     return None
 
 
+def _digits(value: Rational) -> int:
+    """Digits in a number's numerator (its size, for the digit limit)."""
+    numerator = value if isinstance(value, int) else value.numerator
+    return abs(numerator).bit_length() * 30103 // 100000 + 1
+
+
 def _multiply_numbers(node: Mul, s: _Simplifier) -> Expr | None:
     numbers = [f for f in node.factors if isinstance(f, Num)]
     if len(numbers) < 2:
         return None
-    digits = sum(len(str(abs(Fraction(n.value).numerator))) for n in numbers)
+    digits = sum(_digits(n.value) for n in numbers)
     if digits > s.limits.max_digits:
         return None  # keep the product symbolic rather than build a huge number
-    product = Fraction(1)
+    product: Rational = 1
     for n in numbers:
-        product *= Fraction(n.value)
+        product *= n.value
     others = [f for f in node.factors if not isinstance(f, Num)]
     return mul(_num(product, _decimal(*numbers)), *others)
 
@@ -1056,7 +1062,7 @@ def _structural_key(expr: Expr, s: _Simplifier) -> tuple:
     inside them."""
     rank = _TYPE_RANK[type(expr)]
     if isinstance(expr, Num):
-        return (rank, Fraction(expr.value))
+        return (rank, expr.value)
     if isinstance(expr, (Sym, Const)):
         return (rank, expr.name)
     if isinstance(expr, Call):

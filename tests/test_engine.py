@@ -93,9 +93,13 @@ def test_simplification_never_changes_the_value(expr) -> None:
     except CalcstepError:
         assume(False)
     names = sorted(expr.free_vars | {"x"})
+    # compared in 40-digit arithmetic: in floats sin((π⁴)⁴) and sin(π¹⁶) differ
+    before_form, after_form = to_sympy(expr), to_sympy(simplified)
     for point in sample_points(names, 8, seed=11):
-        before = calcstep_value(expr, point)
-        after = calcstep_value(simplified, point)
+        if calcstep_value(expr, point) is None:
+            continue
+        before = mp_value(before_form, point)
+        after = mp_value(after_form, point)
         if before is None or after is None or abs(before) > 1e12:
             continue
         assert close(before, after, 1e-8), (to_text(expr), to_text(simplified), point)
