@@ -15,11 +15,17 @@ import os
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from calcstep import __version__
+from calcstep.limits import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:  # for annotations only: the engine is imported when a command runs
+    from calcstep.engine import DiffReport
+    from calcstep.errors import CalcstepError
+    from calcstep.render import RenderOptions
 
 app = typer.Typer(
     name="calcstep",
@@ -70,22 +76,22 @@ NoColorOption = Annotated[
 MaxLengthOption = Annotated[
     int | None,
     typer.Option("--max-length", min=1, metavar="CHARS", rich_help_panel=LIMITS_PANEL,
-                 help="Longest expression accepted [default: 1000000]."),
+                 help=f"Longest expression accepted [default: {DEFAULT_LIMITS.max_length}]."),
 ]
 MaxDepthOption = Annotated[
     int | None,
     typer.Option("--max-depth", min=1, metavar="LEVELS", rich_help_panel=LIMITS_PANEL,
-                 help="Deepest nesting accepted [default: 20000]."),
+                 help=f"Deepest nesting accepted [default: {DEFAULT_LIMITS.max_depth}]."),
 ]
 MaxSizeOption = Annotated[
     int | None,
     typer.Option("--max-size", min=1, metavar="NODES", rich_help_panel=LIMITS_PANEL,
-                 help="Largest expression built, in nodes [default: 2000000]."),
+                 help=f"Largest expression built, in nodes counting repeats [default: {DEFAULT_LIMITS.max_size}]."),
 ]
 MaxDigitsOption = Annotated[
     int | None,
     typer.Option("--max-digits", min=1, metavar="DIGITS", rich_help_panel=LIMITS_PANEL,
-                 help="Most digits in a number [default: 10000]."),
+                 help=f"Most digits in a number [default: {DEFAULT_LIMITS.max_digits}]."),
 ]
 
 
@@ -105,9 +111,10 @@ def _main(
     """Step-by-step derivatives: every rule named, every step shown."""
 
 
-def _limits(max_length, max_depth, max_size, max_digits):
-    from calcstep.limits import DEFAULT_LIMITS, Limits
-
+def _limits(
+    max_length: int | None, max_depth: int | None, max_size: int | None, max_digits: int | None
+) -> Limits:
+    """The limits in force: each option given, else its default."""
     chosen = {
         "max_length": max_length,
         "max_depth": max_depth,
@@ -159,12 +166,12 @@ def _split_top_level(text: str) -> list[str]:
     return [p for p in (part.strip() for part in parts) if p]
 
 
-def _usage_error(message: str, hint: str | None = None) -> None:
+def _usage_error(message: str, hint: str | None = None) -> NoReturn:
     _print_error(f"error: {message}" + (f"\nhint: {hint}" if hint else ""))
     raise typer.Exit(2)
 
 
-def _out_of_room():
+def _out_of_room() -> CalcstepError:
     from calcstep.errors import LimitError
 
     return LimitError(
@@ -260,14 +267,14 @@ class _Emitter:
     One method per format writes a report; errors go to stderr with the place
     marked and, in a batch, also take the failed line's place in the output."""
 
-    def __init__(self, chosen: Format, options, color: bool) -> None:
+    def __init__(self, chosen: Format, options: RenderOptions, color: bool) -> None:
         self.format = chosen
         self.options = options
         self.color = color
         self.count = 0
         self._console = None
 
-    def report(self, report) -> None:
+    def report(self, report: DiffReport) -> None:
         writers = {
             Format.json: self._json_report,
             Format.plain: self._plain_report,
@@ -278,11 +285,11 @@ class _Emitter:
         writers[self.format](report)
         self.count += 1
 
-    def error(self, text: str, error, batch: bool) -> None:
+    def error(self, text: str, error: CalcstepError, batch: bool) -> None:
         if self.format is Format.json:
             from calcstep.render.json import error_to_dict
 
-            self._json(error_to_dict(text, error))
+            _json_out(error_to_dict(text, error))
         elif batch:
             marks = {Format.latex: "% error: ", Format.markdown: "> **Error:** "}
             self._separate()
@@ -294,12 +301,12 @@ class _Emitter:
         if self.count and (self.options.steps or self.format in (Format.latex, Format.markdown)):
             print()
 
-    def _json_report(self, report) -> None:
+    def _json_report(self, report: DiffReport) -> None:
         from calcstep.render.json import report_to_dict
 
-        self._json(report_to_dict(report, self.options))
+        _json_out(report_to_dict(report, self.options))
 
-    def _plain_report(self, report) -> None:
+    def _plain_report(self, report: DiffReport) -> None:
         from calcstep.render import plain
 
         self._separate()
@@ -308,19 +315,19 @@ class _Emitter:
         _write("\n")
         sys.stdout.flush()
 
-    def _latex_report(self, report) -> None:
+    def _latex_report(self, report: DiffReport) -> None:
         from calcstep.render import latex
 
         self._separate()
         print(latex.render(report, self.options), flush=True)
 
-    def _markdown_report(self, report) -> None:
+    def _markdown_report(self, report: DiffReport) -> None:
         from calcstep.render import markdown
 
         self._separate()
         print(markdown.render(report, self.options), flush=True)
 
-    def _rich_report(self, report) -> None:
+    def _rich_report(self, report: DiffReport) -> None:
         from calcstep.render import rich as rich_render
 
         if report.result.size > RICH_UP_TO:
@@ -338,12 +345,6 @@ class _Emitter:
             self._console = _console(self.color, stderr=False)
         return self._console
 
-    def _json(self, record: dict) -> None:
-        import json
-
-        _write(json.dumps(record, ensure_ascii=False))
-        _write("\n")
-        sys.stdout.flush()
 
 
 # Results above this many nodes, and graphs above this many, are shown as plain
