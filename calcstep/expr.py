@@ -375,11 +375,6 @@ def as_expr(value: Expr | Rational) -> Expr:
     raise TypeError(f"not an expression: {value!r}")
 
 
-def num(value: Rational, decimal: bool = False) -> Num:
-    """The exact number `value`."""
-    return Num(value, decimal)
-
-
 def is_num(expr: Expr, value: Rational | None = None) -> bool:
     """True for a number node (equal to `value`, when given)."""
     return isinstance(expr, Num) and (value is None or expr.value == value)

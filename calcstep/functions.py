@@ -461,7 +461,3 @@ def inverse_of(spelling: str) -> str | None:
     name = SPELLINGS.get(spelling)
     return BY_NAME[name].inverse if name else None
 
-
-def is_call_of(expr: Expr, name: str) -> bool:
-    """True when `expr` is the known function `name` applied to something."""
-    return isinstance(expr, Call) and expr.fn == name

@@ -182,9 +182,6 @@ def _power_parts(expr: Expr) -> tuple[Expr, Expr]:
     return expr, ONE
 
 
-def _numeric_exponent(expr: Expr) -> Rational | None:
-    return expr.exp.value if isinstance(expr, Pow) and isinstance(expr.exp, Num) else None
-
 
 def _is_integer(expr: Expr) -> bool:
     return isinstance(expr, Num) and isinstance(expr.value, int)
