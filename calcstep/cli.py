@@ -660,6 +660,23 @@ def protect_expressions(argv: list[str], words: frozenset[str], valued: frozense
     return protected
 
 
+def _command_for(args: list[str]):
+    """The Click command to run, its program name and its arguments.
+
+    Typer builds a Click command for every registered command on every run, which
+    costs milliseconds of start-up each; when the first argument names a command,
+    only that one is built (`calcstep diff …` runs as the command `calcstep diff`).
+    Anything else (`--help`, `--version`, a misspelt command) gets the whole group."""
+    if args:
+        for info in app.registered_commands:
+            name = info.name or info.callback.__name__.replace("_", "-")
+            if name == args[0]:
+                single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+                single.registered_commands.append(info)
+                return typer.main.get_command(single), f"calcstep {name}", args[1:]
+    return typer.main.get_command(app), "calcstep", args
+
+
 # Click's base error class, found through Typer's public BadParameter: typer 0.28
 # vendors Click under a private name, older releases import the real one.
 _CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -671,11 +688,12 @@ def main(argv: list[str] | None = None) -> None:
     # calcstep enforces its own digit limit (--max-digits); Python's would turn a
     # long number into a ValueError deep inside printing
     sys.set_int_max_str_digits(0)
-    command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else argv
+    command, prog, args = _command_for(args)
     words, valued = option_words(command)
-    args = protect_expressions(sys.argv[1:] if argv is None else argv, words, valued)
+    args = protect_expressions(args, words, valued)
     try:
-        status = command.main(args=args, prog_name="calcstep", standalone_mode=False)
+        status = command.main(args=args, prog_name=prog, standalone_mode=False)
     except _CLICK_ERROR as error:
         error.show()
         status = error.exit_code
