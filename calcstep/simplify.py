@@ -365,7 +365,10 @@ def _expand(node: Add, s: _Simplifier) -> Expr | None:
     2x(x - 1) - (x² + 1) becomes x² - 2x - 1."""
     if not any(_expandable(term) for term in node.terms):
         return None
-    expanded = add(*(_distribute(term) for term in node.terms))
+    budget = [_EXPAND_WORK]
+    expanded = add(*(_distribute(term, budget) for term in node.terms))
+    if budget[0] < 0:
+        return None  # too much work for what it could save
     if s.op_count(s.trial(expanded)) < s.op_count(node):
         return expanded
     return None
@@ -381,8 +384,11 @@ def _expandable(term: Expr) -> bool:
 
 # Whole powers of sums up to this one are multiplied out when that pays.
 _BINOMIAL_UP_TO = 8
-# A product is multiplied out only if it makes at most this many terms.
+# A product is multiplied out only if it makes at most this many terms, and a sum
+# only while multiplying out all its products takes at most this many steps
+# (the derivative of (x + 1)…(x + 100) takes 0.5 M; of (x + 1)…(x + 300), 13 M).
 _TERMS_UP_TO = 5000
+_EXPAND_WORK = 1_000_000
 
 
 def _sum_power(factor: Expr) -> tuple[Add, int] | None:
@@ -400,7 +406,7 @@ def _sum_power(factor: Expr) -> tuple[Add, int] | None:
     return None
 
 
-def _distribute(term: Expr) -> Expr:
+def _distribute(term: Expr, budget: list[int]) -> Expr:
     """A product with sum factors (or small powers of sums), multiplied out and
     collected as it goes: (x + 1)(x + 2) → x² + 3x + 2.  Collecting after each
     factor keeps the work polynomial ((x + 1)(x + 2)…(x + n) has n + 1 terms, not
@@ -408,29 +414,34 @@ def _distribute(term: Expr) -> Expr:
     factors = term.factors if isinstance(term, Mul) else (term,)
     decimal = _decimal(*factors)
     # each partial term: its powers (base → exponent, as a key) and its coefficient
-    partial: dict[frozenset, tuple[Fraction, dict[Expr, Rational]]] = {frozenset(): (Fraction(1), {})}
+    partial: dict[frozenset, tuple[Rational, dict[Expr, Rational]]] = {frozenset(): (1, {})}
     for factor in factors:
         found = _sum_power(factor)
         for choices in [found[0].terms] * found[1] if found else [(factor,)]:
-            grown: dict[frozenset, tuple[Fraction, dict[Expr, Rational]]] = {}
+            pieces = []
+            for choice in choices:
+                value, body = split_coefficient(choice)
+                decimal = decimal or _decimal(choice) or (
+                    isinstance(choice, Mul) and _decimal(choice.factors[0])
+                )
+                pieces.append((value, _powers(body)))
+            grown: dict[frozenset, tuple[Rational, dict[Expr, Rational]]] = {}
             for coefficient, powers in partial.values():
-                for choice in choices:
-                    value, body = split_coefficient(choice)
-                    decimal = decimal or _decimal(choice) or (
-                        isinstance(choice, Mul) and _decimal(choice.factors[0])
-                    )
+                for value, piece in pieces:
                     merged = dict(powers)
-                    for base, exponent in _powers(body).items():
+                    for base, exponent in piece.items():
                         total = merged.get(base, 0) + exponent
                         if total == 0:
                             merged.pop(base, None)
                         else:
                             merged[base] = total
                     key = frozenset(merged.items())
-                    before = grown.get(key, (Fraction(0), merged))[0]
-                    grown[key] = (before + coefficient * Fraction(value), merged)
+                    entry = grown.get(key)
+                    product = coefficient * value  # integers stay integers
+                    grown[key] = (product if entry is None else entry[0] + product, merged)
             partial = {key: entry for key, entry in grown.items() if entry[0] != 0}
-            if len(partial) > _TERMS_UP_TO:  # not worth it: keep the product
+            budget[0] -= len(grown)
+            if len(partial) > _TERMS_UP_TO or budget[0] < 0:  # not worth it: keep it
                 return term
     return add(*(
         _scaled_decimal(coefficient, mul(*(b if k == 1 else Pow(b, Num(k)) for b, k in powers.items())), decimal)
@@ -438,7 +449,7 @@ def _distribute(term: Expr) -> Expr:
     ))
 
 
-def _scaled_decimal(coefficient: Fraction, body: Expr, decimal: bool) -> Expr:
+def _scaled_decimal(coefficient: Rational, body: Expr, decimal: bool) -> Expr:
     if body == ONE:
         return _num(coefficient, decimal)
     if coefficient == 1:
