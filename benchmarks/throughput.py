@@ -1,0 +1,476 @@
+"""Batch throughput on the public corpus, calcstep against SymPy in one run.
+
+The corpus gives each expression its own variable and order, and calcstep's batch
+mode takes one `--wrt` and `--order` for all its lines, so the command line runs
+once per (variable, order) group.  That is measured as it is (start-ups
+included), and also net of start-up: the median time of a one-line batch, run
+between the groups, is taken off once per group.  calcstep in-process (engine,
+JSON record, json.dumps; in a fresh process of calcstep's Python, see
+calcstep_worker.py) and SymPy in-process (diff, and diff + simplify, parsing not
+timed, cache cleared before each pass) run over the same expressions, in rotated
+order within each round; ratios are paired within a round.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from common import (
+    CORPUS,
+    Overtime,
+    Run,
+    Settings,
+    Summary,
+    Table,
+    Target,
+    alarm,
+    fmt_rate,
+    fmt_ratio,
+    fmt_seconds,
+    fmt_summary_ratio,
+    fmt_summary_time,
+    run_process,
+    summarize,
+)
+
+MIN_RATE = 2000.0
+STARTUP_EVERY = 4  # groups between two start-up samples in a CLI pass
+MIN_OVER_SIMPLIFY = 50.0
+CLI_GROSS = "calcstep CLI, JSON with steps (one process per group)"
+CLI_NET = "calcstep CLI, net of start-up (estimate)"
+IN_PROCESS = "calcstep in-process (differentiate + JSON record)"
+SYMPY_SIMPLIFY = "SymPy diff + simplify (in-process)"
+SYMPY_DIFF = "SymPy bare diff (in-process)"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One corpus expression."""
+
+    key: str
+    expr: str
+    wrt: str
+    order: int
+
+
+@dataclass
+class Pass:
+    """One timed pass over the corpus by one contender."""
+
+    seconds: float
+    count: int
+    errors: int = 0
+    timeouts: int = 0
+    results: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    each: list[tuple[float, Row]] = field(default_factory=list)
+    startups: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float | None:
+        return self.count / self.seconds if self.seconds > 0 else None
+
+
+def load_corpus(path: Path = CORPUS) -> list[Row]:
+    """The corpus rows: expression, variable, order."""
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                record = json.loads(line)
+                rows.append(Row(record.get("id", str(number)), record["expr"],
+                                record.get("wrt", "x"), int(record.get("order", 1))))
+    return rows
+
+
+def group_rows(rows: list[Row]) -> dict[tuple[str, int], list[Row]]:
+    """Rows grouped by (variable, order), groups in order of first appearance."""
+    groups: dict[tuple[str, int], list[Row]] = {}
+    for row in rows:
+        groups.setdefault((row.wrt, row.order), []).append(row)
+    return groups
+
+
+# -- calcstep -------------------------------------------------------------------
+
+
+class CliBatch:
+    """The corpus through `calcstep diff --format json -`, one process per group."""
+
+    def __init__(self, settings: Settings, rows: list[Row], scratch: Path) -> None:
+        self.settings = settings
+        self.groups = group_rows(rows)
+        self.scratch = scratch
+        self.inputs: dict[tuple[str, int], Path] = {}
+        for index, (key, members) in enumerate(self.groups.items()):
+            path = scratch / f"group-{index}.txt"
+            path.write_text("".join(row.expr + "\n" for row in members), encoding="utf-8")
+            self.inputs[key] = path
+        self.one_line = scratch / "one-line.txt"
+        self.one_line.write_text("x\n", encoding="utf-8")
+
+    def argv(self, wrt: str | None = None, order: int = 1) -> list[str]:
+        argv = [str(self.settings.calcstep), "diff", "--format", "json", "--order", str(order)]
+        return argv + (["--wrt", wrt] if wrt else []) + ["-"]
+
+    def run(self) -> Pass:
+        """One pass over every group; a failed process counts its rows as errors.
+        A one-line batch runs after every few groups, timing start-up in the same
+        stretch of time as the pass itself."""
+        result = Pass(0.0, 0)
+        for index, ((wrt, order), members) in enumerate(self.groups.items()):
+            done = run_process(self.argv(wrt, order), timeout=self.settings.timeout,
+                               stdin_path=self.inputs[(wrt, order)], cwd=self.scratch)
+            result.seconds += done.seconds
+            result.count += len(members)
+            self._collect(done, members, result)
+            if index % STARTUP_EVERY == 0:
+                result.startups += self.startup(1)
+        return result
+
+    def _collect(self, done: Run, members: list[Row], result: Pass) -> None:
+        """Read the JSON lines back, one per row; status 2 only means some rows failed."""
+        if done.timed_out or done.error or done.returncode not in (0, 2):
+            result.errors += len(members)
+            result.note = done.failure(self.settings.timeout)
+            return
+        lines = done.out.decode("utf-8", "replace").splitlines()
+        for row, line in zip(members, lines, strict=False):
+            record = json.loads(line)
+            if record.get("error"):
+                result.errors += 1
+            else:
+                result.results[row.key] = record["result"]
+        result.errors += max(0, len(members) - len(lines))
+
+    def startup(self, times: int) -> list[float]:
+        """Seconds of a one-line batch (`x`), `times` times: the cost of one start."""
+        runs = [run_process(self.argv(), timeout=self.settings.timeout,
+                            stdin_path=self.one_line, cwd=self.scratch) for _ in range(times)]
+        return [r.seconds for r in runs if r.ok]
+
+
+WORKER = Path(__file__).resolve().parent / "calcstep_worker.py"
+
+
+def calcstep_in_process(settings: Settings, rows: list[Row], scratch: Path) -> Pass:
+    """The corpus through calcstep's engine and JSON renderer, in one fresh process
+    of calcstep's own Python (calcstep_worker.py), timed per expression inside it."""
+    done = run_process([settings.calcstep_python, str(WORKER), str(CORPUS)],
+                       timeout=settings.timeout * 5, cwd=scratch)
+    if not done.ok:
+        return Pass(0.0, len(rows), len(rows), note=done.failure(settings.timeout * 5))
+    record = json.loads(done.out)
+    by_key = {row.key: row for row in rows}
+    each = [(seconds, by_key[key]) for seconds, key in record["each"] if key in by_key]
+    return Pass(record["seconds"], record["count"], record["errors"], each=each)
+
+
+# -- SymPy ------------------------------------------------------------------------
+
+
+class SympySide:
+    """The corpus read by SymPy once; diff (and simplify) timed per expression."""
+
+    def __init__(self, rows: list[Row], limit: float) -> None:
+        from sympy_form import SympyReader
+
+        self.reader = SympyReader()
+        self.limit = limit
+        self.items: list[tuple[str, Any, Any, int]] = []
+        self.unread: list[str] = []
+        for row in rows:
+            try:
+                expr = self.reader.read(row.expr)
+            except ValueError:
+                self.unread.append(row.key)
+                continue
+            self.items.append((row.key, expr, self.reader.symbol(row.wrt), row.order))
+
+    def run(self, simplify: bool) -> Pass:
+        """One pass; an expression running past the limit counts the limit as its time."""
+        from sympy.core.cache import clear_cache
+
+        sp = self.reader.sp
+        clear_cache()
+        result = Pass(0.0, len(self.items))
+        for key, expr, var, order in self.items:
+            start = time.perf_counter()
+            try:
+                with alarm(self.limit):
+                    value = sp.diff(expr, var, order)
+                    if simplify:
+                        value = sp.simplify(value)
+                result.results[key] = value
+            except Overtime:
+                result.timeouts += 1
+            except Exception:  # a SymPy failure is counted, not fatal
+                result.errors += 1
+            result.seconds += time.perf_counter() - start
+        return result
+
+
+# -- the rounds ---------------------------------------------------------------------
+
+
+@dataclass
+class Measured:
+    """Every pass of every contender, and SymPy's reader of the corpus."""
+
+    passes: dict[str, list[Pass]]
+    reader: Any
+    unread: int
+    missing: str = ""  # why SymPy did not run, when it did not
+
+
+def measure(settings: Settings, rows: list[Row], rounds: int) -> Measured:
+    """`rounds` rounds of every contender, rotated; CLI start-ups measured alongside."""
+    passes: dict[str, list[Pass]] = {name: [] for name in (CLI_GROSS, CLI_NET, IN_PROCESS,
+                                                           SYMPY_SIMPLIFY, SYMPY_DIFF)}
+    try:
+        sympy_side: SympySide | None = SympySide(rows, settings.pick(20.0, 10.0))
+    except ImportError as error:
+        sympy_side, missing = None, f"not run: {error}"
+    with tempfile.TemporaryDirectory(prefix="calcstep-bench-") as scratch:
+        cli = CliBatch(settings, rows, Path(scratch))
+        cli.startup(1)  # warm-up: byte-code caches
+        jobs: list[tuple[str, Callable[[], Pass]]] = [
+            (CLI_GROSS, cli.run),
+            (IN_PROCESS, lambda: calcstep_in_process(settings, rows, Path(scratch))),
+        ]
+        if sympy_side is not None:
+            jobs += [(SYMPY_SIMPLIFY, lambda: sympy_side.run(simplify=True)),
+                     (SYMPY_DIFF, lambda: sympy_side.run(simplify=False))]
+        for index in range(rounds):
+            shift = index % len(jobs)
+            for name, job in jobs[shift:] + jobs[:shift]:
+                passes[name].append(job())
+            gross = passes[CLI_GROSS][-1]
+            passes[CLI_NET].append(_net(gross, gross.startups, len(cli.groups)))
+    if sympy_side is None:
+        return Measured(passes, None, 0, missing)
+    return Measured(passes, sympy_side.reader, len(sympy_side.unread))
+
+
+def _net(gross: Pass, startups: list[float], groups: int) -> Pass:
+    """The CLI pass less one median start-up per process."""
+    start = summarize(startups)
+    if start is None:
+        return Pass(0.0, gross.count, gross.errors, note="start-up not measured")
+    net = gross.seconds - groups * start.median
+    return Pass(max(net, 0.0), gross.count, gross.errors,
+                note=f"{groups} start-ups of {start.median * 1000:.0f} ms taken off "
+                     f"(median of {start.n})")
+
+
+# -- tables ----------------------------------------------------------------------------
+
+
+def paired(top: list[Pass], bottom: list[Pass]) -> Summary | None:
+    """Rate of top ÷ rate of bottom within each round, summarised."""
+    if not top or not bottom:
+        return None
+    ratios = [a.rate / b.rate for a, b in zip(top, bottom, strict=True)
+              if a.rate and b.rate]
+    return summarize(ratios)
+
+
+def throughput_table(measured: Measured, rows: list[Row], rounds: int) -> Table:
+    """Expressions per second of each contender and its paired ratios to SymPy."""
+    passes = measured.passes
+    groups = len(group_rows(rows))
+    table = Table("throughput", f"Batch throughput: public corpus, {len(rows)} expressions, "
+                  f"{rounds} round(s)",
+                  ["contender", "rounds", "time per pass (median)", "min – max", "expr/s (median)",
+                   "÷ SymPy diff+simplify", "÷ SymPy bare diff", "problems"])
+    for name in (CLI_GROSS, CLI_NET, IN_PROCESS, SYMPY_SIMPLIFY, SYMPY_DIFF):
+        runs = passes[name]
+        if not runs:
+            table.rows.append([name, "0", "–", "–", "–", "–", "–", measured.missing])
+            table.data[name] = {"not_run": measured.missing}
+            continue
+        median, spread = fmt_summary_time(summarize([p.seconds for p in runs]))
+        rate = summarize([p.rate for p in runs if p.rate])
+        over_simplify = "1×" if name == SYMPY_SIMPLIFY else fmt_summary_ratio(
+            paired(runs, passes[SYMPY_SIMPLIFY]))
+        over_diff = "1×" if name == SYMPY_DIFF else fmt_summary_ratio(paired(runs, passes[SYMPY_DIFF]))
+        table.rows.append([name, str(len(runs)), median, spread,
+                           fmt_rate(rate.median if rate else None), over_simplify, over_diff,
+                           _problems(runs[0])])
+        table.data[name] = {
+            "seconds": (summarize([p.seconds for p in runs]) or Summary(0, 0, 0, 0)).to_dict(),
+            "rate": rate.to_dict() if rate else None,
+            "count": runs[0].count, "errors": runs[0].errors, "timeouts": runs[0].timeouts,
+            "ratio_to_sympy_simplify": _dict(paired(runs, passes[SYMPY_SIMPLIFY])),
+            "ratio_to_sympy_diff": _dict(paired(runs, passes[SYMPY_DIFF])),
+        }
+    unread = measured.unread
+    table.notes = [
+        f"The command line runs once per (variable, order) group: {groups} processes per pass, "
+        "each `calcstep diff --format json --wrt W --order N -` with the group's lines on stdin.",
+        "Net of start-up: the pass's time less one median start-up per process, the start-up "
+        f"being a one-line batch (`x`) run after every {STARTUP_EVERY} groups of the same pass — "
+        "an estimate of steady-state speed; an error of 1 ms in the start-up moves it by "
+        f"{groups} ms.",
+        "In-process: a fresh process of calcstep's Python (benchmarks/calcstep_worker.py) "
+        "times each expression through differentiate, the JSON record and json.dumps.",
+        "Ratios are rate ÷ rate, paired within each round (how many times faster than SymPy).",
+        "SymPy: expressions parsed once with parse_expr (real symbols), not timed; the SymPy "
+        "cache is cleared before each pass; a per-expression time limit counts as its time.",
+    ] + ([f"SymPy could not read {unread} expressions; they are left out of its passes."]
+         if unread else [])
+    return table
+
+
+def _dict(summary: Summary | None) -> dict[str, float | int] | None:
+    return summary.to_dict() if summary else None
+
+
+def _problems(first: Pass) -> str:
+    parts = []
+    if first.errors:
+        parts.append(f"{first.errors} errors")
+    if first.timeouts:
+        parts.append(f"{first.timeouts} over the time limit")
+    if first.note:
+        parts.append(first.note)
+    return "; ".join(parts) or "none"
+
+
+@dataclass
+class Compactness:
+    """Per-expression operation counts: calcstep's result against SymPy's."""
+
+    ratios: list[float] = field(default_factory=list)
+    ours: int = 0
+    theirs: int = 0
+    smaller: int = 0
+    equal: int = 0
+    larger: int = 0
+    unread: int = 0
+
+
+def compare_ops(reader: Any, ours: dict[str, Any], theirs: dict[str, Any]) -> Compactness:
+    """count_ops of calcstep's `result` (read by SymPy) against SymPy's, per expression."""
+    found = Compactness()
+    for key, text in ours.items():
+        if key not in theirs:
+            continue
+        try:
+            mine = reader.count_ops(reader.read(text))
+        except ValueError:
+            found.unread += 1
+            continue
+        other = reader.count_ops(theirs[key])
+        found.ours += mine
+        found.theirs += other
+        found.smaller += mine < other
+        found.equal += mine == other
+        found.larger += mine > other
+        if other > 0:
+            found.ratios.append(mine / other)
+        elif mine == 0:
+            found.ratios.append(1.0)
+    return found
+
+
+def compactness_table(measured: Measured) -> Table:
+    """How compact calcstep's results are, next to SymPy's (first round's results)."""
+    passes, reader = measured.passes, measured.reader
+    ours = passes[CLI_GROSS][0].results
+    table = Table("compactness", "Result compactness (sympy.count_ops, per expression)",
+                  ["calcstep against", "expressions", "median ops ratio", "min – max",
+                   "calcstep smaller", "equal", "larger", "total ops (calcstep / SymPy)"])
+    if reader is None:
+        table.rows.append(["SymPy", "0", "–", "–", "–", "–", "–", measured.missing])
+        return table
+    for name, label in ((SYMPY_SIMPLIFY, "SymPy simplify(diff)"), (SYMPY_DIFF, "SymPy bare diff")):
+        found = compare_ops(reader, ours, passes[name][0].results)
+        ratio = summarize(found.ratios)
+        count = found.smaller + found.equal + found.larger
+        table.rows.append([label, str(count), fmt_ratio(ratio.median if ratio else None),
+                           f"{ratio.low:.3g} – {ratio.high:.3g}" if ratio else "–",
+                           str(found.smaller), str(found.equal), str(found.larger),
+                           f"{found.ours} / {found.theirs}"])
+        table.data[label] = {"compared": count, "ratio": _dict(ratio), "smaller": found.smaller,
+                             "equal": found.equal, "larger": found.larger,
+                             "ops_calcstep": found.ours, "ops_sympy": found.theirs,
+                             "unreadable_results": found.unread}
+    table.notes = [
+        "calcstep's canonical `result` (from the command line's JSON) is read into SymPy "
+        "with real symbols and counted with sympy.count_ops, like SymPy's own results; "
+        "ratio = calcstep ÷ SymPy, so below 1 is more compact.",
+        "Expressions where SymPy failed or ran past its time limit are left out.",
+    ]
+    return table
+
+
+def targets(passes: dict[str, list[Pass]], compact: Table) -> list[Target]:
+    """The batch targets, judged on the command line net of start-up."""
+    net = summarize([p.rate for p in passes[CLI_NET] if p.rate])
+    inproc = summarize([p.rate for p in passes[IN_PROCESS] if p.rate])
+    over_simplify = paired(passes[CLI_NET], passes[SYMPY_SIMPLIFY])
+    over_diff = paired(passes[CLI_NET], passes[SYMPY_DIFF])
+    ratio = compact.data.get("SymPy simplify(diff)", {}).get("ratio")
+    aside = f" (CLI net of start-up; in-process {fmt_rate(inproc.median if inproc else None)})"
+    return [
+        Target(f"batch ≥ {MIN_RATE:,.0f} expressions/s with steps",
+               fmt_rate(net.median if net else None) + aside,
+               net.median >= MIN_RATE if net else None),
+        Target(f"batch ≥ {MIN_OVER_SIMPLIFY:g}× SymPy diff+simplify",
+               fmt_ratio(over_simplify.median if over_simplify else None) + " (CLI net)",
+               over_simplify.median >= MIN_OVER_SIMPLIFY if over_simplify else None),
+        Target("batch faster than SymPy bare diff",
+               fmt_ratio(over_diff.median if over_diff else None) + " (CLI net)",
+               over_diff.median > 1 if over_diff else None),
+        Target("results at least as compact as SymPy simplify (median count_ops ratio ≤ 1)",
+               fmt_ratio(ratio["median"]) if ratio else "not measured",
+               ratio["median"] <= 1 if ratio else None),
+    ]
+
+
+def slowest_table(measured: Measured, count: int = 8) -> Table:
+    """The corpus expressions calcstep took longest over (in-process, first round)."""
+    first = measured.passes[IN_PROCESS][0]
+    table = Table("throughput.slowest", f"Slowest {count} corpus expressions for calcstep "
+                  "(in-process, first round)", ["time", "order", "variable", "expression"])
+    if not first.each:
+        table.rows.append(["–", "–", "–", first.note or "not measured"])
+        return table
+    ranked = sorted(first.each, key=lambda item: item[0], reverse=True)[:count]
+    for seconds, row in ranked:
+        text = row.expr if len(row.expr) <= 70 else row.expr[:69] + "…"
+        table.rows.append([fmt_seconds(seconds), str(row.order), row.wrt, f"`{text}`"])
+    median = summarize([seconds for seconds, _ in first.each])
+    table.notes = [f"Median per expression: {fmt_seconds(median.median if median else None)}; "
+                   "engine, JSON record and json.dumps together."]
+    table.data = {"slowest": [{"seconds": s, "id": r.key, "expr": r.expr, "order": r.order,
+                               "wrt": r.wrt} for s, r in ranked]}
+    return table
+
+
+def run(settings: Settings) -> list[Table]:
+    """Measure batch throughput and compactness; return their tables."""
+    rows = load_corpus()
+    rounds = settings.rounds or settings.pick(5, 1)
+    try:
+        measured = measure(settings, rows, rounds)
+    except ImportError as error:
+        table = Table("throughput", "Batch throughput", ["status"], [[f"not run: {error}"]])
+        settings.emit(table)
+        return [table]
+    speed = throughput_table(measured, rows, rounds)
+    settings.emit(speed)
+    compact = compactness_table(measured)
+    speed.targets = targets(measured.passes, compact)
+    settings.emit(compact)
+    slowest = slowest_table(measured)
+    settings.emit(slowest)
+    return [speed, compact, slowest]
+
