@@ -73,10 +73,14 @@ def _guarded(function: Callable[..., T], *args: object, **kwargs: object) -> T:
     try:
         return function(*args, **kwargs)
     except RecursionError:
-        raise LimitError(
-            "the expression is nested too deeply to process",
-            hint="lower the nesting, or raise --max-depth only together with the stack",
-        ) from None
+        raise _too_deep() from None
+
+
+def _too_deep() -> LimitError:
+    return LimitError(
+        "the expression is nested too deeply to process",
+        hint="lower the nesting, or raise --max-depth only together with the stack",
+    )
 
 
 def deep(function: Callable[..., T]) -> Callable[..., T]:
@@ -85,7 +89,13 @@ def deep(function: Callable[..., T]) -> Callable[..., T]:
 
     def wrapper(first, *args, **kwargs):
         depth = getattr(first, "depth", 0)
-        return run_deep(depth, function, first, *args, **kwargs)
+        if depth > _SHALLOW:
+            return run_deep(depth, function, first, *args, **kwargs)
+        # the common case, inlined: printers call this tens of thousands of times a batch
+        try:
+            return function(first, *args, **kwargs)
+        except RecursionError:
+            raise _too_deep() from None
 
     wrapper.__name__ = function.__name__
     wrapper.__qualname__ = function.__qualname__

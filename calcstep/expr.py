@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Union
+from typing import Any, Union
 
 Rational = Union[int, Fraction]
 
@@ -37,6 +37,7 @@ class Expr:
     _free: frozenset[str]
     _size: int
     _depth: int
+    _canon: Expr
 
     def fields(self) -> tuple:
         """The node's defining values, in declaration order (children included)."""
@@ -55,7 +56,18 @@ class Expr:
         if type(other) is not type(self):
             return False
         assert isinstance(other, Expr)
-        return self._hash == other._hash and self.fields() == other.fields()
+        if self._hash != other._hash:
+            return False
+        mine, theirs = _representative(self), _representative(other)
+        if mine is theirs:
+            return True
+        if mine.fields() != theirs.fields():
+            return False
+        # Remember the answer: from now on both have one representative, so the
+        # next comparison of the two (a cache hit, again) takes one step, not a
+        # walk of both trees.  Their children were linked the same way just now.
+        object.__setattr__(theirs, "_canon", mine)
+        return True
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
@@ -118,11 +130,54 @@ class Expr:
 _NO_VARS: frozenset[str] = frozenset()
 
 
+def _representative(node: Expr) -> Expr:
+    """The node standing for every node found equal to `node` so far (often itself).
+
+    Equality links equal nodes into a chain ending at their representative; the
+    chain is shortened as it is followed."""
+    link = node._canon
+    if link is None:
+        return node
+    root = link
+    while root._canon is not None:
+        root = root._canon
+    if link is not root:
+        object.__setattr__(node, "_canon", root)
+    return root
+
+
+# Leaves are made once per value: `Num(2)` is the same object each time, so the
+# many lookups of numbers and variables in the printers' and the simplifier's
+# caches match by identity.  Bounded, for a batch of ever-new numbers; a leaf made
+# after the table is cleared is still equal to an older one, only slower to compare.
+_LEAVES: dict[tuple, Expr] = {}
+_LEAVES_UP_TO = 100_000
+
+
+def _keep_leaf(key: tuple, node: Expr) -> None:
+    if len(_LEAVES) >= _LEAVES_UP_TO:
+        _LEAVES.clear()
+    _LEAVES[key] = node
+
+
+def _named_leaf(cls: type, name: str, free: frozenset[str]) -> Any:
+    """The one `cls` node called `name` (a Sym or a Const)."""
+    key = (cls, name)
+    node = _LEAVES.get(key)
+    if node is None:
+        node = object.__new__(cls)
+        object.__setattr__(node, "name", name)
+        _init_leaf(node, name, free)
+        _keep_leaf(key, node)
+    return node
+
+
 def _init_leaf(node: Expr, key: object, free: frozenset[str]) -> None:
     object.__setattr__(node, "_hash", hash((type(node).__name__, key)))
     object.__setattr__(node, "_free", free)
     object.__setattr__(node, "_size", 1)
     object.__setattr__(node, "_depth", 1)
+    object.__setattr__(node, "_canon", None)
 
 
 def _init_branch(node: Expr, key: object, kids: tuple[Expr, ...]) -> None:
@@ -139,6 +194,7 @@ def _init_branch(node: Expr, key: object, kids: tuple[Expr, ...]) -> None:
     object.__setattr__(node, "_free", free)
     object.__setattr__(node, "_size", size)
     object.__setattr__(node, "_depth", depth + 1)
+    object.__setattr__(node, "_canon", None)
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -155,14 +211,25 @@ class Num(Expr):
     _free: frozenset[str] = field(init=False, repr=False, compare=False)
     _size: int = field(init=False, repr=False, compare=False)
     _depth: int = field(init=False, repr=False, compare=False)
+    _canon: Expr = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        value = self.value
+    def __new__(cls, value: Rational, decimal: bool = False) -> Num:
         if isinstance(value, Fraction) and value.denominator == 1:
-            object.__setattr__(self, "value", int(value))
-        if self.decimal and not _terminates(self.value):
-            object.__setattr__(self, "decimal", False)
-        _init_leaf(self, (self.value, self.decimal), _NO_VARS)
+            value = value.numerator
+        if decimal and not _terminates(value):
+            decimal = False
+        key = (cls, value, decimal)
+        node = _LEAVES.get(key)
+        if node is None:
+            node = object.__new__(cls)
+            object.__setattr__(node, "value", value)
+            object.__setattr__(node, "decimal", decimal)
+            _init_leaf(node, (value, decimal), _NO_VARS)
+            _keep_leaf(key, node)
+        return node
+
+    def __init__(self, value: Rational, decimal: bool = False) -> None:
+        """Made by __new__, which hands out one node per number."""
 
     def fields(self) -> tuple:
         return (self.value, self.decimal)
@@ -188,9 +255,13 @@ class Sym(Expr):
     _free: frozenset[str] = field(init=False, repr=False, compare=False)
     _size: int = field(init=False, repr=False, compare=False)
     _depth: int = field(init=False, repr=False, compare=False)
+    _canon: Expr = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        _init_leaf(self, self.name, frozenset((self.name,)))
+    def __new__(cls, name: str) -> Sym:
+        return _named_leaf(cls, name, frozenset((name,)))
+
+    def __init__(self, name: str) -> None:
+        """Made by __new__, which hands out one node per name."""
 
     def fields(self) -> tuple:
         return (self.name,)
@@ -205,9 +276,13 @@ class Const(Expr):
     _free: frozenset[str] = field(init=False, repr=False, compare=False)
     _size: int = field(init=False, repr=False, compare=False)
     _depth: int = field(init=False, repr=False, compare=False)
+    _canon: Expr = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        _init_leaf(self, self.name, _NO_VARS)
+    def __new__(cls, name: str) -> Const:
+        return _named_leaf(cls, name, _NO_VARS)
+
+    def __init__(self, name: str) -> None:
+        """Made by __new__, which hands out one node per name."""
 
     def fields(self) -> tuple:
         return (self.name,)
@@ -222,6 +297,7 @@ class Add(Expr):
     _free: frozenset[str] = field(init=False, repr=False, compare=False)
     _size: int = field(init=False, repr=False, compare=False)
     _depth: int = field(init=False, repr=False, compare=False)
+    _canon: Expr = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _init_branch(self, self.terms, self.terms)
@@ -242,6 +318,7 @@ class Mul(Expr):
     _free: frozenset[str] = field(init=False, repr=False, compare=False)
     _size: int = field(init=False, repr=False, compare=False)
     _depth: int = field(init=False, repr=False, compare=False)
+    _canon: Expr = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _init_branch(self, self.factors, self.factors)
@@ -263,6 +340,7 @@ class Pow(Expr):
     _free: frozenset[str] = field(init=False, repr=False, compare=False)
     _size: int = field(init=False, repr=False, compare=False)
     _depth: int = field(init=False, repr=False, compare=False)
+    _canon: Expr = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _init_branch(self, (self.base, self.exp), (self.base, self.exp))
@@ -285,6 +363,7 @@ class Call(Expr):
     _free: frozenset[str] = field(init=False, repr=False, compare=False)
     _size: int = field(init=False, repr=False, compare=False)
     _depth: int = field(init=False, repr=False, compare=False)
+    _canon: Expr = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _init_branch(self, (self.fn, self.arg), (self.arg,))
@@ -306,6 +385,7 @@ class Log(Expr):
     _free: frozenset[str] = field(init=False, repr=False, compare=False)
     _size: int = field(init=False, repr=False, compare=False)
     _depth: int = field(init=False, repr=False, compare=False)
+    _canon: Expr = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _init_branch(self, (self.arg, self.base), (self.arg, self.base))
@@ -328,6 +408,7 @@ class Apply(Expr):
     _free: frozenset[str] = field(init=False, repr=False, compare=False)
     _size: int = field(init=False, repr=False, compare=False)
     _depth: int = field(init=False, repr=False, compare=False)
+    _canon: Expr = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _init_branch(self, (self.fn, self.order, self.arg), (self.arg,))

@@ -467,6 +467,8 @@ def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
         # only a shared non-polynomial factor (eˣ, (x + 1)³, sin x) is taken out
         shared = [f for f in shared if not _is_monomial(f)]
     content = _content([c for c, _ in split])
+    if not shared and content == 1:
+        return None  # nothing to take out
     options = {(content, bool(shared)), (Fraction(1), bool(shared)), (content, False)}
     best, best_count = None, s.op_count(node)
     for divisor, use_shared in sorted(options):

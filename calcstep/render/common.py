@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from calcstep.expr import Add, Expr, Mul, Note, Sym
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
@@ -111,8 +112,13 @@ def title(step: Step) -> str:
 
 def formula(step: Step, spell: Spelling) -> str:
     """The rule's general formula: d/dx f(g(x)) = f′(g(x))·g′(x)."""
-    rule = RULES[step.rule]
-    lhs, rhs = rule.formula()
+    return _formula(step.rule, spell)
+
+
+@cache
+def _formula(rule_id: str, spell: Spelling) -> str:
+    # a rule's formula never changes: written once per format, not once per step
+    lhs, rhs = RULES[rule_id].formula()
     return f"{d_of(lhs, 'x', spell)} = {spell.expr(rhs)}"
 
 
