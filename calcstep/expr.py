@@ -1,6 +1,6 @@
 """The expression tree: immutable, hashable nodes with exact numbers.
 
-Every node is a frozen dataclass.  Sums and products are n-ary and never directly
+Every node is an immutable value.  Sums and products are n-ary and never directly
 contain a node of their own kind (the constructors `add` and `mul` flatten), so
 `a + b + c` has one shape however it was bracketed.  Subtraction and division are
 not nodes: `a - b` is `a + (-1)·b` and `a / b` is `a · b^-1`, the representation
@@ -18,7 +18,7 @@ is the simplifier's job, where it is recorded as a step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Union
 
@@ -26,13 +26,16 @@ Rational = Union[int, Fraction]
 
 
 class Expr:
-    """Base class of every expression node.
+    """Base class of every expression node: an immutable value.
 
-    Subclasses are frozen dataclasses that set the cached attributes `_hash`,
-    `_free`, `_size` and `_depth` once, at construction.
+    A node's attributes are set once, at construction, with the cached `_hash`,
+    `_free`, `_size` and `_depth`; setting or deleting one afterwards raises.
+    The node classes are written out by hand rather than as frozen dataclasses:
+    they define their own construction (one node per number and name), equality
+    and hash, so a dataclass would add nothing but its cost at start-up.
     """
 
-    __slots__ = ()
+    __slots__ = ("_canon", "_depth", "_free", "_hash", "_size")
     _hash: int
     _free: frozenset[str]
     _size: int
@@ -66,11 +69,17 @@ class Expr:
         # Remember the answer: from now on both have one representative, so the
         # next comparison of the two (a cache hit, again) takes one step, not a
         # walk of both trees.  Their children were linked the same way just now.
-        object.__setattr__(theirs, "_canon", mine)
+        _set(theirs, "_canon", mine)
         return True
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"expression nodes are immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"expression nodes are immutable: cannot delete {name!r}")
 
     def __repr__(self) -> str:
         values = ", ".join(repr(value) for value in self.fields())
@@ -129,6 +138,9 @@ class Expr:
 
 _NO_VARS: frozenset[str] = frozenset()
 
+# Construction writes past the nodes' refusal to be changed.
+_set = object.__setattr__
+
 
 def _representative(node: Expr) -> Expr:
     """The node standing for every node found equal to `node` so far (often itself).
@@ -142,7 +154,7 @@ def _representative(node: Expr) -> Expr:
     while root._canon is not None:
         root = root._canon
     if link is not root:
-        object.__setattr__(node, "_canon", root)
+        _set(node, "_canon", root)
     return root
 
 
@@ -166,18 +178,18 @@ def _named_leaf(cls: type, name: str, free: frozenset[str]) -> Any:
     node = _LEAVES.get(key)
     if node is None:
         node = object.__new__(cls)
-        object.__setattr__(node, "name", name)
+        _set(node, "name", name)
         _init_leaf(node, name, free)
         _keep_leaf(key, node)
     return node
 
 
 def _init_leaf(node: Expr, key: object, free: frozenset[str]) -> None:
-    object.__setattr__(node, "_hash", hash((type(node).__name__, key)))
-    object.__setattr__(node, "_free", free)
-    object.__setattr__(node, "_size", 1)
-    object.__setattr__(node, "_depth", 1)
-    object.__setattr__(node, "_canon", None)
+    _set(node, "_hash", hash((type(node).__name__, key)))
+    _set(node, "_free", free)
+    _set(node, "_size", 1)
+    _set(node, "_depth", 1)
+    _set(node, "_canon", None)
 
 
 def _init_branch(node: Expr, key: object, kids: tuple[Expr, ...]) -> None:
@@ -190,14 +202,13 @@ def _init_branch(node: Expr, key: object, kids: tuple[Expr, ...]) -> None:
         size += kid._size
         if kid._depth > depth:
             depth = kid._depth
-    object.__setattr__(node, "_hash", hash((type(node).__name__, key)))
-    object.__setattr__(node, "_free", free)
-    object.__setattr__(node, "_size", size)
-    object.__setattr__(node, "_depth", depth + 1)
-    object.__setattr__(node, "_canon", None)
+    _set(node, "_hash", hash((type(node).__name__, key)))
+    _set(node, "_free", free)
+    _set(node, "_size", size)
+    _set(node, "_depth", depth + 1)
+    _set(node, "_canon", None)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Num(Expr):
     """An exact rational number.  `decimal` remembers that the input wrote it as a
     decimal (0.5, not 1/2), so that output writes it the same way.  It is part of
@@ -205,13 +216,9 @@ class Num(Expr):
     with no finite decimal form (1/3) is never marked decimal, and arithmetic
     compares values (0.5 + 1/2 is 1)."""
 
+    __slots__ = ("decimal", "value")
     value: Rational
-    decimal: bool = False
-    _hash: int = field(init=False, repr=False, compare=False)
-    _free: frozenset[str] = field(init=False, repr=False, compare=False)
-    _size: int = field(init=False, repr=False, compare=False)
-    _depth: int = field(init=False, repr=False, compare=False)
-    _canon: Expr = field(init=False, repr=False, compare=False)
+    decimal: bool
 
     def __new__(cls, value: Rational, decimal: bool = False) -> Num:
         if isinstance(value, Fraction) and value.denominator == 1:
@@ -222,14 +229,11 @@ class Num(Expr):
         node = _LEAVES.get(key)
         if node is None:
             node = object.__new__(cls)
-            object.__setattr__(node, "value", value)
-            object.__setattr__(node, "decimal", decimal)
+            _set(node, "value", value)
+            _set(node, "decimal", decimal)
             _init_leaf(node, (value, decimal), _NO_VARS)
             _keep_leaf(key, node)
         return node
-
-    def __init__(self, value: Rational, decimal: bool = False) -> None:
-        """Made by __new__, which hands out one node per number."""
 
     def fields(self) -> tuple:
         return (self.value, self.decimal)
@@ -246,61 +250,41 @@ def _terminates(value: Rational) -> bool:
     return denominator == 1
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Sym(Expr):
     """A variable, or a letter standing for an unknown constant (`n` in `x^n`)."""
 
+    __slots__ = ("name",)
     name: str
-    _hash: int = field(init=False, repr=False, compare=False)
-    _free: frozenset[str] = field(init=False, repr=False, compare=False)
-    _size: int = field(init=False, repr=False, compare=False)
-    _depth: int = field(init=False, repr=False, compare=False)
-    _canon: Expr = field(init=False, repr=False, compare=False)
 
     def __new__(cls, name: str) -> Sym:
         return _named_leaf(cls, name, frozenset((name,)))
 
-    def __init__(self, name: str) -> None:
-        """Made by __new__, which hands out one node per name."""
-
     def fields(self) -> tuple:
         return (self.name,)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Const(Expr):
     """A named mathematical constant with a known value: `e` or `pi`."""
 
+    __slots__ = ("name",)
     name: str
-    _hash: int = field(init=False, repr=False, compare=False)
-    _free: frozenset[str] = field(init=False, repr=False, compare=False)
-    _size: int = field(init=False, repr=False, compare=False)
-    _depth: int = field(init=False, repr=False, compare=False)
-    _canon: Expr = field(init=False, repr=False, compare=False)
 
     def __new__(cls, name: str) -> Const:
         return _named_leaf(cls, name, _NO_VARS)
 
-    def __init__(self, name: str) -> None:
-        """Made by __new__, which hands out one node per name."""
-
     def fields(self) -> tuple:
         return (self.name,)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Add(Expr):
     """A sum of two or more terms."""
 
+    __slots__ = ("terms",)
     terms: tuple[Expr, ...]
-    _hash: int = field(init=False, repr=False, compare=False)
-    _free: frozenset[str] = field(init=False, repr=False, compare=False)
-    _size: int = field(init=False, repr=False, compare=False)
-    _depth: int = field(init=False, repr=False, compare=False)
-    _canon: Expr = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        _init_branch(self, self.terms, self.terms)
+    def __init__(self, terms: tuple[Expr, ...]) -> None:
+        _set(self, "terms", terms)
+        _init_branch(self, terms, terms)
 
     def fields(self) -> tuple:
         return (self.terms,)
@@ -309,19 +293,15 @@ class Add(Expr):
         return self.terms
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Mul(Expr):
     """A product of two or more factors; a factor with a negative exponent divides."""
 
+    __slots__ = ("factors",)
     factors: tuple[Expr, ...]
-    _hash: int = field(init=False, repr=False, compare=False)
-    _free: frozenset[str] = field(init=False, repr=False, compare=False)
-    _size: int = field(init=False, repr=False, compare=False)
-    _depth: int = field(init=False, repr=False, compare=False)
-    _canon: Expr = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        _init_branch(self, self.factors, self.factors)
+    def __init__(self, factors: tuple[Expr, ...]) -> None:
+        _set(self, "factors", factors)
+        _init_branch(self, factors, factors)
 
     def fields(self) -> tuple:
         return (self.factors,)
@@ -330,20 +310,18 @@ class Mul(Expr):
         return self.factors
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Pow(Expr):
     """`base ^ exp`.  Square and cube roots are the exponents 1/2 and 1/3."""
 
+    __slots__ = ("base", "exp")
     base: Expr
     exp: Expr
-    _hash: int = field(init=False, repr=False, compare=False)
-    _free: frozenset[str] = field(init=False, repr=False, compare=False)
-    _size: int = field(init=False, repr=False, compare=False)
-    _depth: int = field(init=False, repr=False, compare=False)
-    _canon: Expr = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        _init_branch(self, (self.base, self.exp), (self.base, self.exp))
+    def __init__(self, base: Expr, exp: Expr) -> None:
+        _set(self, "base", base)
+        _set(self, "exp", exp)
+        kids = (base, exp)
+        _init_branch(self, kids, kids)
 
     def fields(self) -> tuple:
         return (self.base, self.exp)
@@ -352,21 +330,18 @@ class Pow(Expr):
         return (self.base, self.exp)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Call(Expr):
     """A known one-argument function applied to an argument: `sin(u)`, `ln(u)`.
     `fn` is the canonical name from calcstep.functions."""
 
+    __slots__ = ("arg", "fn")
     fn: str
     arg: Expr
-    _hash: int = field(init=False, repr=False, compare=False)
-    _free: frozenset[str] = field(init=False, repr=False, compare=False)
-    _size: int = field(init=False, repr=False, compare=False)
-    _depth: int = field(init=False, repr=False, compare=False)
-    _canon: Expr = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        _init_branch(self, (self.fn, self.arg), (self.arg,))
+    def __init__(self, fn: str, arg: Expr) -> None:
+        _set(self, "fn", fn)
+        _set(self, "arg", arg)
+        _init_branch(self, (fn, arg), (arg,))
 
     def fields(self) -> tuple:
         return (self.fn, self.arg)
@@ -375,20 +350,18 @@ class Call(Expr):
         return (self.arg,)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Log(Expr):
     """The logarithm of `arg` to a base other than e: log_b(u) = ln(u)/ln(b)."""
 
+    __slots__ = ("arg", "base")
     arg: Expr
     base: Expr
-    _hash: int = field(init=False, repr=False, compare=False)
-    _free: frozenset[str] = field(init=False, repr=False, compare=False)
-    _size: int = field(init=False, repr=False, compare=False)
-    _depth: int = field(init=False, repr=False, compare=False)
-    _canon: Expr = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        _init_branch(self, (self.arg, self.base), (self.arg, self.base))
+    def __init__(self, arg: Expr, base: Expr) -> None:
+        _set(self, "arg", arg)
+        _set(self, "base", base)
+        kids = (arg, base)
+        _init_branch(self, kids, kids)
 
     def fields(self) -> tuple:
         return (self.arg, self.base)
@@ -397,21 +370,19 @@ class Log(Expr):
         return (self.arg, self.base)
 
 
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Apply(Expr):
     """An abstract function such as `f(u)`, or its `order`-th derivative f'(u), f''(u)."""
 
+    __slots__ = ("arg", "fn", "order")
     fn: str
     arg: Expr
-    order: int = 0
-    _hash: int = field(init=False, repr=False, compare=False)
-    _free: frozenset[str] = field(init=False, repr=False, compare=False)
-    _size: int = field(init=False, repr=False, compare=False)
-    _depth: int = field(init=False, repr=False, compare=False)
-    _canon: Expr = field(init=False, repr=False, compare=False)
+    order: int
 
-    def __post_init__(self) -> None:
-        _init_branch(self, (self.fn, self.order, self.arg), (self.arg,))
+    def __init__(self, fn: str, arg: Expr, order: int = 0) -> None:
+        _set(self, "fn", fn)
+        _set(self, "arg", arg)
+        _set(self, "order", order)
+        _init_branch(self, (fn, order, arg), (arg,))
 
     def fields(self) -> tuple:
         return (self.fn, self.arg, self.order)

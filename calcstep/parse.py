@@ -27,6 +27,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import chain
 from typing import Any, NamedTuple
 
 from calcstep import functions as vocabulary
@@ -865,11 +866,13 @@ def parse_expr(text: str, **options: Any) -> Expr:
 def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, limits: Limits) -> Expr:
     """Run the LALR(1) automaton over `tokens`, reducing with the builder's methods.
 
-    A `?rule` that passes its one child through only changes state, so the long
-    chains of such rules that every operand climbs (name → atom → power → …) cost
-    little; `values` and `spans` run parallel to `states` minus the start state."""
+    A `?rule` that passes its one child through only changes state, and every
+    operand climbs a long chain of them (name → atom → power → …): the whole chain
+    is looked up at once (`_passes_through`).  `values` and `spans` run parallel
+    to `states` minus the start state."""
     actions = t.actions
     rules = t.rules
+    plan = _plan(t)
     states = [t.start]
     values: list[Any] = []
     spans: list[tuple[int, int]] = []
@@ -878,15 +881,13 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
     accept = t.end
     max_depth = limits.max_depth
     stack_limit = 3 * max_depth + 100
-    # each rule's builder method and the chain it continues, looked up once
-    callbacks = [getattr(builder, rule[2], None) for rule in rules]
-    continuing = [_CONTINUES.get(rule[2]) for rule in rules]
-    for token in _with_end(tokens, end):
+    for token in chain(tokens, (end,)):
         kind = token.type
         while True:
-            action = actions[states[-1]].get(kind)
+            top = states[-1]
+            action = actions[top].get(kind)
             if action is None:
-                raise _syntax_error(text, token, previous, actions[states[-1]])
+                raise _syntax_error(text, token, previous, actions[top])
             if action >= 0:
                 if len(states) > stack_limit:
                     # right-nested input (x^x^x^…, - - - x) grows the stack before
@@ -902,19 +903,24 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                 spans.append((token.start, token.end))
                 break
             index = ~action
-            origin, size, _, inline = rules[index]
-            if inline and size == 1:
-                states.pop()
+            if plan.passes[index]:
+                below = states[-2]
+                key = (below, top, kind)
+                landing = plan.landings.get(key)
+                if landing is None:
+                    landing = plan.landings[key] = _passes_through(t, plan, below, index, kind)
+                states[-1] = landing
             else:
+                origin, size, _, _ = rules[index]
                 children = values[-size:]
                 span = (spans[-size][0], spans[-1][1])
                 del values[-size:], states[-size:], spans[-size:]
                 builder.span = span
-                continues = continuing[index]
+                continues = plan.continuing[index]
                 for i, child in enumerate(children):
                     if isinstance(child, _Chain) and not (i == 0 and child.kind == continues):
                         children[i] = child.finish()
-                value = callbacks[index](*children)
+                value = plan.callbacks[index](builder, *children)
                 if isinstance(value, Expr) and value._depth > max_depth:
                     raise ParseError(
                         f"expression nested more than {max_depth} deep",
@@ -924,7 +930,7 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                     )
                 values.append(value)
                 spans.append(span)
-            states.append(actions[states[-1]][origin])
+                states.append(actions[states[-1]][origin])
             if token is end and states[-1] == accept:
                 result = values[-1]
                 return result.finish() if isinstance(result, _Chain) else result
@@ -932,9 +938,43 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
     raise AssertionError("the automaton ended without accepting")  # pragma: no cover
 
 
-def _with_end(tokens: Iterator[Token], end: Token) -> Iterator[Token]:
-    yield from tokens
-    yield end
+@dataclass(frozen=True)
+class _Plan:
+    """What the driver needs of each rule, looked up once per set of tables:
+    whether it passes its one child through, its builder method, the chain it
+    continues; and the landings of pass-through chains found so far."""
+
+    passes: tuple[bool, ...]
+    callbacks: tuple[Any, ...]
+    continuing: tuple[str | None, ...]
+    landings: dict[tuple[int, int, str], int]
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(t: Tables) -> _Plan:
+    plan = _PLANS.get(id(t))
+    if plan is None:
+        plan = _PLANS[id(t)] = _Plan(
+            passes=tuple(inline and size == 1 for _, size, _, inline in t.rules),
+            callbacks=tuple(getattr(_Builder, name, None) for _, _, name, _ in t.rules),
+            continuing=tuple(_CONTINUES.get(name) for _, _, name, _ in t.rules),
+            landings={},
+        )
+    return plan
+
+
+def _passes_through(t: Tables, plan: _Plan, below: int, index: int, kind: str) -> int:
+    """The state a run of pass-through reductions ends in, starting with rule `index`
+    on top of state `below` with `kind` next: each replaces the top state by the
+    goto of its rule from `below`, until the next action is something else."""
+    while True:
+        top = t.actions[below][t.rules[index][0]]
+        action = t.actions[top].get(kind)
+        if action is None or action >= 0 or not plan.passes[~action]:
+            return top
+        index = ~action
 
 
 def _syntax_error(text: str, token: Token, previous: Token | None, row: dict[str, int]) -> ParseError:
