@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any, ClassVar, Union
 
 Rational = Union[int, Fraction]
 
@@ -41,6 +41,7 @@ class Expr:
     _size: int
     _depth: int
     _canon: Expr
+    _fields: ClassVar[tuple[str, ...]] = ()  # a branch's attributes, in order
 
     def fields(self) -> tuple:
         """The node's defining values, in declaration order (children included)."""
@@ -184,6 +185,35 @@ def _named_leaf(cls: type, name: str, free: frozenset[str]) -> Any:
     return node
 
 
+# Small nodes are shared the same way (x², 2x, sin(x) recur all through a
+# derivation and its steps): a node of at most this many nodes, made again, is
+# the one made before.  Larger ones are compared through `_representative`.
+_SMALL_UP_TO = 12
+_SHARED: dict[tuple, Expr] = {}
+_SHARED_UP_TO = 100_000
+
+
+def _branch(cls: type, values: tuple, kids: tuple[Expr, ...]) -> Any:
+    """The `cls` node with these field values (in `cls._fields` order) and children."""
+    size = 1
+    for kid in kids:
+        size += kid._size
+    key = (cls, *values) if size <= _SMALL_UP_TO else None
+    if key is not None:
+        node = _SHARED.get(key)
+        if node is not None:
+            return node
+    node = object.__new__(cls)
+    for name, value in zip(cls._fields, values, strict=True):
+        _set(node, name, value)
+    _init_branch(node, values, kids)
+    if key is not None:
+        if len(_SHARED) >= _SHARED_UP_TO:
+            _SHARED.clear()
+        _SHARED[key] = node
+    return node
+
+
 def _init_leaf(node: Expr, key: object, free: frozenset[str]) -> None:
     _set(node, "_hash", hash((type(node).__name__, key)))
     _set(node, "_free", free)
@@ -282,9 +312,10 @@ class Add(Expr):
     __slots__ = ("terms",)
     terms: tuple[Expr, ...]
 
-    def __init__(self, terms: tuple[Expr, ...]) -> None:
-        _set(self, "terms", terms)
-        _init_branch(self, terms, terms)
+    _fields = ("terms",)
+
+    def __new__(cls, terms: tuple[Expr, ...]) -> Add:
+        return _branch(cls, (terms,), terms)
 
     def fields(self) -> tuple:
         return (self.terms,)
@@ -299,9 +330,10 @@ class Mul(Expr):
     __slots__ = ("factors",)
     factors: tuple[Expr, ...]
 
-    def __init__(self, factors: tuple[Expr, ...]) -> None:
-        _set(self, "factors", factors)
-        _init_branch(self, factors, factors)
+    _fields = ("factors",)
+
+    def __new__(cls, factors: tuple[Expr, ...]) -> Mul:
+        return _branch(cls, (factors,), factors)
 
     def fields(self) -> tuple:
         return (self.factors,)
@@ -317,11 +349,10 @@ class Pow(Expr):
     base: Expr
     exp: Expr
 
-    def __init__(self, base: Expr, exp: Expr) -> None:
-        _set(self, "base", base)
-        _set(self, "exp", exp)
-        kids = (base, exp)
-        _init_branch(self, kids, kids)
+    _fields = ("base", "exp")
+
+    def __new__(cls, base: Expr, exp: Expr) -> Pow:
+        return _branch(cls, (base, exp), (base, exp))
 
     def fields(self) -> tuple:
         return (self.base, self.exp)
@@ -338,10 +369,10 @@ class Call(Expr):
     fn: str
     arg: Expr
 
-    def __init__(self, fn: str, arg: Expr) -> None:
-        _set(self, "fn", fn)
-        _set(self, "arg", arg)
-        _init_branch(self, (fn, arg), (arg,))
+    _fields = ("fn", "arg")
+
+    def __new__(cls, fn: str, arg: Expr) -> Call:
+        return _branch(cls, (fn, arg), (arg,))
 
     def fields(self) -> tuple:
         return (self.fn, self.arg)
@@ -357,11 +388,10 @@ class Log(Expr):
     arg: Expr
     base: Expr
 
-    def __init__(self, arg: Expr, base: Expr) -> None:
-        _set(self, "arg", arg)
-        _set(self, "base", base)
-        kids = (arg, base)
-        _init_branch(self, kids, kids)
+    _fields = ("arg", "base")
+
+    def __new__(cls, arg: Expr, base: Expr) -> Log:
+        return _branch(cls, (arg, base), (arg, base))
 
     def fields(self) -> tuple:
         return (self.arg, self.base)
@@ -378,11 +408,10 @@ class Apply(Expr):
     arg: Expr
     order: int
 
-    def __init__(self, fn: str, arg: Expr, order: int = 0) -> None:
-        _set(self, "fn", fn)
-        _set(self, "arg", arg)
-        _set(self, "order", order)
-        _init_branch(self, (fn, order, arg), (arg,))
+    _fields = ("fn", "arg", "order")
+
+    def __new__(cls, fn: str, arg: Expr, order: int = 0) -> Apply:
+        return _branch(cls, (fn, arg, order), (arg,))
 
     def fields(self) -> tuple:
         return (self.fn, self.arg, self.order)

@@ -54,7 +54,7 @@ from itertools import pairwise
 
 from calcstep.derive import derive
 from calcstep.engine import check_variable_name, derive_orders, parse_point
-from calcstep.errors import DomainError, UsageError
+from calcstep.errors import CalcstepError, DomainError, UsageError
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
     ONE,
@@ -365,6 +365,17 @@ def _operation_value(
     return evaluate(operation, _stand_in_values(values))
 
 
+def _constant_value(expr: Expr) -> float | None:
+    """The value of a constant sub-expression worked out exactly first, where the
+    simplifier can: sin(π) is 0, not the 1.2e-16 of floating point, so a path
+    through it carries exactly nothing, as in the rule engine's derivative.
+    None when exact work does not settle it (the float path then decides)."""
+    try:
+        return evaluate(simplify(expr)[0], {})
+    except CalcstepError:
+        return None
+
+
 # The value of a node from its inputs' values: a leaf is read, an operation is
 # evaluated on its inputs' values with calcstep's own rules (fsum for sums,
 # real odd roots, DomainError where undefined).
@@ -394,7 +405,10 @@ def forward(
     values: list[float] = []
     for index, (expr, operation, kids) in enumerate(zip(exprs, operations, inputs, strict=True)):
         try:
-            values.append(_VALUE[type(expr)](operation, [values[k] for k in kids], point))
+            value = _constant_value(expr) if kids and not expr.free_vars else None
+            if value is None:
+                value = _VALUE[type(expr)](operation, [values[k] for k in kids], point)
+            values.append(value)
         except DomainError as error:
             formula = to_text(_named_formula(operation, kids, node_names(len(exprs))))
             raise DomainError(

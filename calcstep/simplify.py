@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from operator import is_not
 
 from calcstep.deep import run_deep
 from calcstep.errors import DomainError, LimitError
@@ -91,8 +92,8 @@ class _Simplifier:
         kids = expr.children()
         node = expr
         if kids:
-            simple = tuple(self(kid) for kid in kids)
-            if any(a is not b for a, b in zip(simple, kids, strict=False)):
+            simple = tuple(map(self, kids))
+            if any(map(is_not, simple, kids)):
                 node = rebuild(expr, simple)
         for _ in range(_MAX_REWRITES):
             rewritten = self.rewrite_once(node)
@@ -101,7 +102,7 @@ class _Simplifier:
             node = rewritten
         else:  # pragma: no cover - would be a bug in the rewrite table
             raise LimitError("simplification did not settle", hint="please report this input")
-        if node.size > self.limits.max_size:
+        if node._size > self.limits.max_size:
             raise LimitError(
                 f"the simplified result grows past {self.limits.max_size:,} nodes",
                 hint="raise the limit with --max-size",
@@ -113,9 +114,7 @@ class _Simplifier:
     def rewrite_once(self, node: Expr) -> Expr | None:
         """Apply the first rewrite that changes `node`; the new node with its new
         parts simplified, or None when `node` is in normal form."""
-        for rewrite in TABLE.get(type(node), ()):
-            if rewrite.reshaping and self.reshape <= 0:
-                continue
+        for rewrite in (TABLE if self.reshape > 0 else _UNSHAPED).get(type(node), ()):
             new = rewrite.apply(node, self)
             if new is None or new == node:
                 continue
@@ -123,8 +122,8 @@ class _Simplifier:
                 self.steps.append(Step(rewrite.name, node, new))
             kids = new.children()
             if kids:
-                simple = tuple(self(kid) for kid in kids)
-                if any(a is not b for a, b in zip(simple, kids, strict=False)):
+                simple = tuple(map(self, kids))
+                if any(map(is_not, simple, kids)):
                     new = rebuild(new, simple)
             return new
         return None
@@ -469,14 +468,16 @@ def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
     content = _content([c for c, _ in split])
     if not shared and content == 1:
         return None  # nothing to take out
-    options = {(content, bool(shared)), (Fraction(1), bool(shared)), (content, False)}
+    options = {(content, bool(shared)), (1, bool(shared)), (content, False)}
     best, best_count = None, s.op_count(node)
     for divisor, use_shared in sorted(options):
         if divisor == 1 and not use_shared:
             continue
         taken = shared if use_shared else []
+        # a divisor other than 1 divides every coefficient, all of them whole
         cofactors = [
-            _scaled(Fraction(coefficient) / divisor, _divide_out(body, taken))
+            _scaled(coefficient if divisor == 1 else coefficient // divisor,
+                    _divide_out(body, taken) if taken else body)
             for coefficient, body in split
         ]
         candidate = _scaled(divisor, mul(*taken, add(*cofactors)))
@@ -548,17 +549,12 @@ def _divide_out(body: Expr, shared: list[Expr]) -> Expr:
     return mul(*kept)
 
 
-def _content(coefficients: list[Rational]) -> Fraction:
-    """The greatest common divisor of the coefficients, signed like the first one;
-    1 when they are not all whole numbers."""
+def _content(coefficients: list[Rational]) -> int:
+    """The greatest common divisor of the coefficients; 1 when they are not all
+    whole numbers."""
     if not all(isinstance(c, int) for c in coefficients):
-        return Fraction(1)
-    divisor = 0
-    for c in coefficients:
-        divisor = math.gcd(divisor, int(c))
-    if divisor <= 1:
-        return Fraction(1)
-    return Fraction(divisor)
+        return 1
+    return max(math.gcd(*coefficients), 1)
 
 
 def _order_terms(node: Add, s: _Simplifier) -> Expr | None:
@@ -1122,6 +1118,13 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("inverse-function", "ln(eˣ) → x", _inverse_functions),
     ),
     Log: (Rewrite("logarithm-identity", "log₂(2) → 1", _log_identities),),
+}
+
+
+# The table without its reshaping rewrites, for trials that no longer reshape.
+_UNSHAPED: dict[type, tuple[Rewrite, ...]] = {
+    kind: tuple(rewrite for rewrite in rewrites if not rewrite.reshaping)
+    for kind, rewrites in TABLE.items()
 }
 
 

@@ -285,11 +285,15 @@ def test_shared_subexpressions_share_a_node() -> None:
     assert report.gradient["x"] == pytest.approx(2 * math.sin(x) * math.cos(x) + math.cos(x))
     chain = report.chains[0]
     assert chain.paths == 2  # x → sin → · → +, and x → sin → +
-    # distinct objects that are equal are one node too
-    first, second = Call("tanh", mul(Sym("w"), Sym("x"))), Call("tanh", mul(Sym("w"), Sym("x")))
+    # distinct objects that are equal are one node too (small nodes are made once,
+    # so these are large enough to be made twice)
+    def layer() -> Call:
+        return Call("tanh", add(*(mul(Sym("w"), Sym(f"x{i}")) for i in range(5))))
+
+    first, second = layer(), layer()
     assert first is not second
     exprs, _ = topological(add(first, second))
-    assert len(exprs) == 5  # w, x, w·x, tanh, +
+    assert len(exprs) == 14  # w, x0…x4, the five products, their sum, tanh, +
 
 
 def test_every_node_has_its_value_rates_and_gradient() -> None:
