@@ -76,22 +76,22 @@ NoColorOption = Annotated[
 MaxLengthOption = Annotated[
     int | None,
     typer.Option("--max-length", min=1, metavar="CHARS", rich_help_panel=LIMITS_PANEL,
-                 help=f"Longest expression accepted [default: {DEFAULT_LIMITS.max_length}]."),
+                 help=f"Longest expression accepted (default {DEFAULT_LIMITS.max_length:,})."),
 ]
 MaxDepthOption = Annotated[
     int | None,
     typer.Option("--max-depth", min=1, metavar="LEVELS", rich_help_panel=LIMITS_PANEL,
-                 help=f"Deepest nesting accepted [default: {DEFAULT_LIMITS.max_depth}]."),
+                 help=f"Deepest nesting accepted (default {DEFAULT_LIMITS.max_depth:,})."),
 ]
 MaxSizeOption = Annotated[
     int | None,
     typer.Option("--max-size", min=1, metavar="NODES", rich_help_panel=LIMITS_PANEL,
-                 help=f"Largest expression built, in nodes counting repeats [default: {DEFAULT_LIMITS.max_size}]."),
+                 help=f"Largest expression built, in nodes counting repeats (default {DEFAULT_LIMITS.max_size:,})."),
 ]
 MaxDigitsOption = Annotated[
     int | None,
     typer.Option("--max-digits", min=1, metavar="DIGITS", rich_help_panel=LIMITS_PANEL,
-                 help=f"Most digits in a number [default: {DEFAULT_LIMITS.max_digits}]."),
+                 help=f"Most digits in a number (default {DEFAULT_LIMITS.max_digits:,})."),
 ]
 
 

@@ -176,3 +176,10 @@ def test_json_pipes_through_jq() -> None:
     out = run_cli("diff", "-", "-f", "json", stdin="sin(x^2)\nx^3\n").out
     result = subprocess.run(["jq", "-r", ".result"], input=out, capture_output=True, text=True)
     assert result.stdout.splitlines() == ["2*x*cos(x^2)", "3*x^2"]
+
+
+def test_help_gives_each_limit_its_default(cli) -> None:
+    # a bracketed "[default: …]" would be eaten as Rich markup in the help panel
+    out = " ".join(cli("diff", "--help").out.replace("│", " ").split())
+    for phrase in ("(default 1,000,000)", "(default 20,000)", "(default 100,000,000)", "(default 10,000)"):
+        assert phrase in out
