@@ -1,14 +1,14 @@
 """Batch throughput on the public corpus, calcstep against SymPy in one run.
 
-The corpus gives each expression its own variable and order, and calcstep's batch
-mode takes one `--wrt` and `--order` for all its lines, so the command line runs
-once per (variable, order) group.  That is measured as it is (start-ups
-included), and also net of start-up: the median time of a one-line batch, run
-between the groups, is taken off once per group.  calcstep in-process (engine,
-JSON record, json.dumps; in a fresh process of calcstep's Python, see
-calcstep_worker.py) and SymPy in-process (diff, and diff + simplify, parsing not
-timed, cache cleared before each pass) run over the same expressions, in rotated
-order within each round; ratios are paired within a round.
+The corpus gives each expression its own variable and order, so the command line
+reads it as JSON-line jobs (`calcstep diff --json-input --format json -`), the
+whole corpus in one process.  That is measured as it is (its start-up included),
+and also net of start-up: the median time of a one-job batch, run around the
+pass, is taken off once.  calcstep in-process (engine, JSON record, json.dumps;
+in a fresh process of calcstep's Python, see calcstep_worker.py) and SymPy
+in-process (diff, and diff + simplify, parsing not timed, cache cleared before
+each pass) run over the same expressions, in rotated order within each round;
+ratios are paired within a round.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ from common import (
 )
 
 MIN_RATE = 2000.0
-STARTUP_EVERY = 4  # groups between two start-up samples in a CLI pass
+STARTUPS = 3  # one-job batches timed around each CLI pass
 MIN_OVER_SIMPLIFY = 50.0
-CLI_GROSS = "calcstep CLI, JSON with steps (one process per group)"
+CLI_GROSS = "calcstep CLI, JSON with steps (one process, --json-input)"
 CLI_NET = "calcstep CLI, net of start-up (estimate)"
 IN_PROCESS = "calcstep in-process (differentiate + JSON record)"
 SYMPY_SIMPLIFY = "SymPy diff + simplify (in-process)"
@@ -89,70 +89,56 @@ def load_corpus(path: Path = CORPUS) -> list[Row]:
     return rows
 
 
-def group_rows(rows: list[Row]) -> dict[tuple[str, int], list[Row]]:
-    """Rows grouped by (variable, order), groups in order of first appearance."""
-    groups: dict[tuple[str, int], list[Row]] = {}
-    for row in rows:
-        groups.setdefault((row.wrt, row.order), []).append(row)
-    return groups
-
-
 # -- calcstep -------------------------------------------------------------------
 
 
 class CliBatch:
-    """The corpus through `calcstep diff --format json -`, one process per group."""
+    """The corpus through `calcstep diff --json-input --format json -`, one process."""
 
     def __init__(self, settings: Settings, rows: list[Row], scratch: Path) -> None:
         self.settings = settings
-        self.groups = group_rows(rows)
+        self.rows = rows
         self.scratch = scratch
-        self.inputs: dict[tuple[str, int], Path] = {}
-        for index, (key, members) in enumerate(self.groups.items()):
-            path = scratch / f"group-{index}.txt"
-            path.write_text("".join(row.expr + "\n" for row in members), encoding="utf-8")
-            self.inputs[key] = path
-        self.one_line = scratch / "one-line.txt"
-        self.one_line.write_text("x\n", encoding="utf-8")
+        self.jobs = scratch / "jobs.jsonl"
+        self.jobs.write_text("".join(json.dumps({"expr": row.expr, "wrt": row.wrt, "order": row.order})
+                                     + "\n" for row in rows), encoding="utf-8")
+        self.one_job = scratch / "one-job.jsonl"
+        self.one_job.write_text('{"expr": "x"}\n', encoding="utf-8")
 
-    def argv(self, wrt: str | None = None, order: int = 1) -> list[str]:
-        argv = [str(self.settings.calcstep), "diff", "--format", "json", "--order", str(order)]
-        return argv + (["--wrt", wrt] if wrt else []) + ["-"]
+    def argv(self) -> list[str]:
+        return [str(self.settings.calcstep), "diff", "--json-input", "--format", "json", "-"]
 
     def run(self) -> Pass:
-        """One pass over every group; a failed process counts its rows as errors.
-        A one-line batch runs after every few groups, timing start-up in the same
+        """One pass over the corpus; a failed process counts its rows as errors.
+        One-job batches run before and after it, timing start-up in the same
         stretch of time as the pass itself."""
-        result = Pass(0.0, 0)
-        for index, ((wrt, order), members) in enumerate(self.groups.items()):
-            done = run_process(self.argv(wrt, order), timeout=self.settings.timeout,
-                               stdin_path=self.inputs[(wrt, order)], cwd=self.scratch)
-            result.seconds += done.seconds
-            result.count += len(members)
-            self._collect(done, members, result)
-            if index % STARTUP_EVERY == 0:
-                result.startups += self.startup(1)
+        startups = self.startup(STARTUPS - STARTUPS // 2)
+        done = run_process(self.argv(), timeout=self.settings.timeout * 5,
+                           stdin_path=self.jobs, cwd=self.scratch)
+        result = Pass(done.seconds, len(self.rows))
+        result.startups = startups + self.startup(STARTUPS // 2)
+        self._collect(done, result)
         return result
 
-    def _collect(self, done: Run, members: list[Row], result: Pass) -> None:
+    def _collect(self, done: Run, result: Pass) -> None:
         """Read the JSON lines back, one per row; status 2 only means some rows failed."""
         if done.timed_out or done.error or done.returncode not in (0, 2):
-            result.errors += len(members)
-            result.note = done.failure(self.settings.timeout)
+            result.errors += len(self.rows)
+            result.note = done.failure(self.settings.timeout * 5)
             return
         lines = done.out.decode("utf-8", "replace").splitlines()
-        for row, line in zip(members, lines, strict=False):
+        for row, line in zip(self.rows, lines, strict=False):
             record = json.loads(line)
             if record.get("error"):
                 result.errors += 1
             else:
                 result.results[row.key] = record["result"]
-        result.errors += max(0, len(members) - len(lines))
+        result.errors += max(0, len(self.rows) - len(lines))
 
     def startup(self, times: int) -> list[float]:
-        """Seconds of a one-line batch (`x`), `times` times: the cost of one start."""
+        """Seconds of a one-job batch (`x`), `times` times: the cost of one start."""
         runs = [run_process(self.argv(), timeout=self.settings.timeout,
-                            stdin_path=self.one_line, cwd=self.scratch) for _ in range(times)]
+                            stdin_path=self.one_job, cwd=self.scratch) for _ in range(times)]
         return [r.seconds for r in runs if r.ok]
 
 
@@ -252,21 +238,20 @@ def measure(settings: Settings, rows: list[Row], rounds: int) -> Measured:
             for name, job in jobs[shift:] + jobs[:shift]:
                 passes[name].append(job())
             gross = passes[CLI_GROSS][-1]
-            passes[CLI_NET].append(_net(gross, gross.startups, len(cli.groups)))
+            passes[CLI_NET].append(_net(gross, gross.startups))
     if sympy_side is None:
         return Measured(passes, None, 0, missing)
     return Measured(passes, sympy_side.reader, len(sympy_side.unread))
 
 
-def _net(gross: Pass, startups: list[float], groups: int) -> Pass:
-    """The CLI pass less one median start-up per process."""
+def _net(gross: Pass, startups: list[float]) -> Pass:
+    """The CLI pass less one median start-up."""
     start = summarize(startups)
     if start is None:
         return Pass(0.0, gross.count, gross.errors, note="start-up not measured")
-    net = gross.seconds - groups * start.median
+    net = gross.seconds - start.median
     return Pass(max(net, 0.0), gross.count, gross.errors,
-                note=f"{groups} start-ups of {start.median * 1000:.0f} ms taken off "
-                     f"(median of {start.n})")
+                note=f"a start-up of {start.median * 1000:.0f} ms taken off (median of {start.n})")
 
 
 # -- tables ----------------------------------------------------------------------------
@@ -284,7 +269,6 @@ def paired(top: list[Pass], bottom: list[Pass]) -> Summary | None:
 def throughput_table(measured: Measured, rows: list[Row], rounds: int) -> Table:
     """Expressions per second of each contender and its paired ratios to SymPy."""
     passes = measured.passes
-    groups = len(group_rows(rows))
     table = Table("throughput", f"Batch throughput: public corpus, {len(rows)} expressions, "
                   f"{rounds} round(s)",
                   ["contender", "rounds", "time per pass (median)", "min – max", "expr/s (median)",
@@ -312,12 +296,10 @@ def throughput_table(measured: Measured, rows: list[Row], rounds: int) -> Table:
         }
     unread = measured.unread
     table.notes = [
-        f"The command line runs once per (variable, order) group: {groups} processes per pass, "
-        "each `calcstep diff --format json --wrt W --order N -` with the group's lines on stdin.",
-        "Net of start-up: the pass's time less one median start-up per process, the start-up "
-        f"being a one-line batch (`x`) run after every {STARTUP_EVERY} groups of the same pass — "
-        "an estimate of steady-state speed; an error of 1 ms in the start-up moves it by "
-        f"{groups} ms.",
+        "The command line runs the corpus as one batch of JSON-line jobs, each with its own "
+        "variable and order: `calcstep diff --json-input --format json -`.",
+        "Net of start-up: the pass's time less the median time of a one-job batch (`x`), "
+        f"{STARTUPS} of which run around each pass — an estimate of steady-state speed.",
         "In-process: a fresh process of calcstep's Python (benchmarks/calcstep_worker.py) "
         "times each expression through differentiate, the JSON record and json.dumps.",
         "Ratios are rate ÷ rate, paired within each round (how many times faster than SymPy).",

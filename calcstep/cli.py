@@ -222,6 +222,11 @@ def diff(
     explain: Annotated[bool, typer.Option("--explain", help="Say why each rule applies.")] = False,
     ascii: AsciiOption = False,
     functions: FunctionsOption = None,
+    json_input: Annotated[
+        bool,
+        typer.Option("--json-input", help='With -, read each line as a JSON job: {"expr": …, "wrt": …, '
+                     '"order": …, "at": …}; fields left out take these options\' values.'),
+    ] = False,
     no_color: NoColorOption = False,
     max_length: MaxLengthOption = None,
     max_depth: MaxDepthOption = None,
@@ -231,26 +236,32 @@ def diff(
     """Differentiate EXPR, showing every rule applied and every simplification."""
     from calcstep.engine import differentiate
     from calcstep.errors import CalcstepError
+    from calcstep.jobs import Job, read_job
     from calcstep.render import RenderOptions
 
     limits = _limits(max_length, max_depth, max_size, max_digits)
     names = _function_names(functions)
-    points = _points(at)
+    points = tuple(_points(at))
     chosen = _resolve_format(format)
     options = RenderOptions(steps=steps, explain=explain, ascii=ascii)
     emit = _Emitter(chosen, options, _color(no_color))
     failed = False
     batch = expr == "-"
+    if json_input and not batch:
+        _usage_error("--json-input reads jobs from stdin", "give - as EXPR: calcstep diff --json-input -")
     ahead = _read_ahead() if batch else None
     texts = ahead if ahead is not None else _expressions(expr)
     for text in _with_progress(ahead, texts):
+        job = Job(text, wrt, order, points)
         try:
+            if json_input:
+                job = read_job(text, job)
             report = differentiate(
-                text, wrt=wrt, order=order, at=points, functions=names, limits=limits
+                job.expr, wrt=job.wrt, order=job.order, at=job.at, functions=names, limits=limits
             )
         except CalcstepError as error:
             failed = True
-            emit.error(text, error, batch)
+            emit.error(job.expr, error, batch)
             continue
         except (MemoryError, RecursionError):
             failed = True
