@@ -313,9 +313,23 @@ class _Emitter:
             print()
 
     def _json_report(self, report: DiffReport) -> None:
-        from calcstep.render.json import report_to_dict
+        from calcstep.render.json import is_large, json_pieces, report_to_dict
 
-        _json_out(report_to_dict(report, self.options))
+        record = report_to_dict(report, self.options)
+        if not is_large(report):
+            _json_out(record)
+            return
+        pending: list[str] = []
+        size = 0
+        for piece in json_pieces(record):
+            pending.append(piece)
+            size += len(piece)
+            if size >= 1 << 20:  # written a megabyte at a time
+                sys.stdout.write("".join(pending))
+                pending, size = [], 0
+        pending.append("\n")
+        sys.stdout.write("".join(pending))
+        sys.stdout.flush()
 
     def _plain_report(self, report: DiffReport) -> None:
         from calcstep.render import plain

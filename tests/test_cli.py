@@ -183,3 +183,16 @@ def test_help_gives_each_limit_its_default(cli) -> None:
     out = " ".join(cli("diff", "--help").out.replace("│", " ").split())
     for phrase in ("(default 1,000,000)", "(default 20,000)", "(default 100,000,000)", "(default 10,000)"):
         assert phrase in out
+
+
+def test_a_large_report_is_written_in_pieces_as_the_same_json(cli) -> None:
+    from calcstep.engine import differentiate
+    from calcstep.render.json import is_large, json_pieces, report_to_dict
+
+    text = " + ".join(f"x^{k}/{k}" for k in range(1, 700))
+    report = differentiate(text)
+    assert is_large(report)
+    whole = json.dumps(report_to_dict(report), ensure_ascii=False)
+    assert "".join(json_pieces(report_to_dict(report))) == whole
+    run = cli("diff", text, "--format", "json", "--max-length", "100000")
+    assert run.out == whole + "\n"

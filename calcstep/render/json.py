@@ -7,6 +7,8 @@ expression); `result_pretty` and `result_latex` are for display.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from calcstep.engine import DiffReport, PointValue
@@ -103,3 +105,51 @@ def value_to_dict(value: PointValue) -> dict[str, Any]:
 def error_to_dict(text: str, error: CalcstepError) -> dict[str, Any]:
     """The JSON record for an input that failed: the input and the error."""
     return {"input": text, "error": error.to_dict()}
+
+
+# A report with more steps than this is written piece by piece (see json_pieces).
+PIECEWISE_ABOVE = 2000
+
+_WHOLE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class _Raw(str):
+    """JSON text already written (a bracket, a comma, `"key": `)."""
+
+
+def json_pieces(value: Any) -> Iterator[str]:
+    """`value` as the JSON text `json.dumps(value, ensure_ascii=False)` gives, in
+    pieces: objects that hold substeps and lists of more than a few items are
+    written part by part, everything else in one go by the C encoder.  So a record
+    of a hundred megabytes never exists as one string (nor as the encoder's list
+    of its parts) while it is written.  Iterative: a 10,000-deep chain's steps
+    nest without using the stack."""
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Raw):
+            yield item
+        elif isinstance(item, dict) and (item.get("substeps") or "steps" in item):
+            pending: list[Any] = [_Raw("{")]
+            for index, (key, part) in enumerate(item.items()):
+                pending += [_Raw((", " if index else "") + _WHOLE(key) + ": "), part]
+            pending.append(_Raw("}"))
+            stack.extend(reversed(pending))
+        elif isinstance(item, list) and len(item) > 8:
+            pending = [_Raw("[")]
+            for index, part in enumerate(item):
+                pending += [_Raw(", ") if index else None, part]
+            pending.append(_Raw("]"))
+            stack.extend(reversed([p for p in pending if p is not None]))
+        else:
+            yield _WHOLE(item)
+
+
+def is_large(report: DiffReport) -> bool:
+    """True when the report has so many steps that its JSON is best written in pieces."""
+    total = 0
+    for derivation in report.derivations:
+        total += derivation.steps.count() + len(derivation.simplification)
+        if total > PIECEWISE_ABOVE:
+            return True
+    return False
