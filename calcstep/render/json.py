@@ -30,7 +30,8 @@ _EVALUATED_UP_TO = 120
 
 def report_to_dict(report: DiffReport, options: RenderOptions = RenderOptions()) -> dict[str, Any]:
     """The report as the JSON object for one expression."""
-    last = report.derivations[-1] if report.derivations else None
+    orders = [derivation_to_dict(d, options.explain) for d in report.derivations] if options.steps else []
+    last = orders[-1] if orders else None
     record: dict[str, Any] = {
         "input": report.input,
         "expression": to_text(report.expr),
@@ -41,14 +42,13 @@ def report_to_dict(report: DiffReport, options: RenderOptions = RenderOptions())
         "result_pretty": to_pretty(report.result) if report.result.size <= HUGE else None,
         "result_latex": to_latex(report.result) if report.result.size <= HUGE else None,
         "notes": [note_text(note, CANONICAL) for note in report.notes],
-        "steps": step_to_dict(last.steps, options.explain) if last and options.steps else None,
-        "simplification": (
-            [rewrite_to_dict(step) for step in last.simplification] if last and options.steps else []
-        ),
+        # the last order's steps, the same objects as in `orders` (written twice, made once)
+        "steps": last["steps"] if last else None,
+        "simplification": last["simplification"] if last else [],
         "error": None,
     }
     if report.order > 1 and options.steps:
-        record["orders"] = [derivation_to_dict(d, options.explain) for d in report.derivations]
+        record["orders"] = orders
     if report.values:
         record["value"] = [value_to_dict(value) for value in report.values]
     return record
