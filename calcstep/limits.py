@@ -14,14 +14,15 @@ from dataclasses import dataclass
 class Limits:
     """The limits in force for one run.
 
-    max_length: characters in one expression;
+    max_length: characters in one expression (500,000: the longest line of
+        distinct terms answers, steps and all, in about five seconds);
     max_depth: nesting depth of an expression (brackets, compositions, powers);
     max_size: nodes in any expression calcstep builds, counting repeats;
     max_digits: digits in one number, typed or computed;
     max_order: the highest derivative order.
     """
 
-    max_length: int = 1_000_000
+    max_length: int = 500_000
     max_depth: int = 20_000
     max_size: int = 100_000_000
     max_digits: int = 10_000

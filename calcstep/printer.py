@@ -37,8 +37,12 @@ from calcstep.expr import (
 )
 from calcstep.functions import BY_NAME, GREEK
 
-# How many printed pieces a printer keeps before starting afresh.
+# How many printed pieces a printer keeps from one expression's report to the
+# next (`trim_caches`), and, as a last guard, within one report.  Within a report
+# the cache must not be cleared: the steps of a 100,000-term sum print the whole
+# sum a dozen times, each of them cheap only while its terms are still cached.
 _CACHE_LIMIT = 200_000
+_CACHE_HARD_LIMIT = 10_000_000
 
 # Binding strength of what a piece of text is, loosest first.
 SUM, PRODUCT, POWER, ATOM = 1, 2, 4, 5
@@ -116,9 +120,14 @@ class _Printer:
 
     # -- the walk ---------------------------------------------------------
     def render(self, expr: Expr) -> str:
-        if len(self._cache) > _CACHE_LIMIT:
-            self._cache.clear()  # a long batch must not grow the cache without end
+        if len(self._cache) > _CACHE_HARD_LIMIT:
+            self._cache.clear()
         return self.piece(expr)[0]
+
+    def trim(self) -> None:
+        """Start afresh if the cache has grown past its limit."""
+        if len(self._cache) > _CACHE_LIMIT:
+            self._cache.clear()
 
     def piece(self, expr: Expr) -> tuple[str, int]:
         cached = self._cache.get(expr)
@@ -619,6 +628,13 @@ _TEXT = _TextPrinter()
 _PRETTY = _PrettyPrinter(ascii_only=False)
 _PRETTY_ASCII = _PrettyPrinter(ascii_only=True)
 _LATEX = _LatexPrinter()
+
+
+def trim_caches() -> None:
+    """Let the printers' caches go once they are large: called between the reports
+    of a batch, so a long batch does not keep every expression it has printed."""
+    for printer in (_TEXT, _PRETTY, _PRETTY_ASCII, _LATEX):
+        printer.trim()
 
 
 @deep

@@ -181,7 +181,7 @@ def test_json_pipes_through_jq() -> None:
 def test_help_gives_each_limit_its_default(cli) -> None:
     # a bracketed "[default: …]" would be eaten as Rich markup in the help panel
     out = " ".join(cli("diff", "--help").out.replace("│", " ").split())
-    for phrase in ("(default 1,000,000)", "(default 20,000)", "(default 100,000,000)", "(default 10,000)"):
+    for phrase in ("(default 500,000)", "(default 20,000)", "(default 100,000,000)", "(default 10,000)"):
         assert phrase in out
 
 
