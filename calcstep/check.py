@@ -947,7 +947,7 @@ class _Replay(Deriver):
         if index >= len(variants):
             return step
         self.slipped[expr] = variants[index].result
-        return replace(step, result=variants[index].result)
+        return step._replace(result=variants[index].result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1258,7 +1258,7 @@ def _named(candidate: _Candidate, yours: Expr, order: int, witness: Witness | No
     site, wrong = candidate.site, candidate.wrong
     step = WrongStep(site.rule, site.target, site.var, _tidy(site.result), _tidy(yours), order)
     message = wrong.message()
-    message = replace(message, text=message.text + _escape(candidate.also))
+    message = message._replace(text=message.text + _escape(candidate.also))
     return Diagnosis(candidate.mistake, message, step, witness, wrong.why)
 
 

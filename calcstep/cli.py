@@ -237,7 +237,6 @@ def diff(
     """Differentiate EXPR, showing every rule applied and every simplification."""
     from calcstep.engine import differentiate
     from calcstep.errors import CalcstepError
-    from calcstep.jobs import Job, read_job
     from calcstep.render import RenderOptions
 
     limits = _limits(max_length, max_depth, max_size, max_digits)
@@ -252,17 +251,20 @@ def diff(
         _usage_error("--json-input reads jobs from stdin", "give - as EXPR: calcstep diff --json-input -")
     ahead = _read_ahead() if batch else None
     texts = ahead if ahead is not None else _expressions(expr)
+    read_job = _job_reader() if json_input else None
     for text in _with_progress(ahead, texts):
-        job = Job(text, wrt, order, points)
+        # the line itself, or the job it describes (fields left out: these options)
+        job_text, job_wrt, job_order, job_at = text, wrt, order, points
         try:
-            if json_input:
-                job = read_job(text, job)
+            if read_job is not None:
+                job = read_job(text, wrt, order, points)
+                job_text, job_wrt, job_order, job_at = job.expr, job.wrt, job.order, job.at
             report = differentiate(
-                job.expr, wrt=job.wrt, order=job.order, at=job.at, functions=names, limits=limits
+                job_text, wrt=job_wrt, order=job_order, at=job_at, functions=names, limits=limits
             )
         except CalcstepError as error:
             failed = True
-            emit.error(job.expr, error, batch)
+            emit.error(job_text, error, batch)
             continue
         except (MemoryError, RecursionError):
             failed = True
@@ -271,6 +273,14 @@ def diff(
         emit.report(report)
     if failed:
         raise typer.Exit(2)
+
+
+def _job_reader():
+    """read(line, wrt, order, points) → the Job the JSON line describes, loaded only
+    for --json-input (it brings the json module with it)."""
+    from calcstep.jobs import Job, read_job
+
+    return lambda line, wrt, order, points: read_job(line, Job(line, wrt, order, points))
 
 
 class _Emitter:

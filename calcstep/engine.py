@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from calcstep.derive import derive
 from calcstep.errors import (
@@ -30,8 +30,7 @@ from calcstep.simplify import Simplifier, simplify
 from calcstep.steps import Derivation
 
 
-@dataclass(frozen=True, slots=True)
-class PointValue:
+class PointValue(NamedTuple):
     """The derivative at one point: `exact` (simplified, when it has no variables
     left), `decimal`, or `undefined`, the reason it has no value there."""
 
@@ -41,8 +40,7 @@ class PointValue:
     undefined: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DiffReport:
+class DiffReport(NamedTuple):
     """Everything `calcstep diff` says about one expression."""
 
     input: str

@@ -18,9 +18,8 @@ is the simplifier's job, where it is recorded as a step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, NamedTuple, Union
 
 Rational = Union[int, Fraction]
 
@@ -420,8 +419,7 @@ class Apply(Expr):
         return (self.arg,)
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
+class Note(NamedTuple):
     """A remark about an expression or a step, such as how the input was read.
 
     `text` is a `str.format` template whose `{0}`, `{1}` … are the expressions in

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from calcstep.expr import (
     ONE,
@@ -40,8 +40,7 @@ ODD = -1
 NEITHER = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Function:
+class Function(NamedTuple):
     """A known one-argument function.
 
     `derivative(u)` is f'(u); `evaluate(t)` is f(t) for a float t and raises

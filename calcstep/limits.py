@@ -1,17 +1,16 @@
 """Resource limits: how big an input, and how big a piece of work, calcstep accepts.
 
 Every limit has a default that a person will not meet by accident and that keeps
-each answer within about a second and well under 100 MiB; the command line can
-raise or lower each (see `calcstep diff --help`, section "Limits").
+each answer within seconds and well under a gigabyte; the command line can raise
+or lower each (see `calcstep diff --help`, section "Limits").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
+class Limits(NamedTuple):
     """The limits in force for one run.
 
     max_length: characters in one expression (500,000: the longest line of

@@ -25,7 +25,6 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 from itertools import chain
 from typing import Any, NamedTuple
@@ -105,8 +104,7 @@ class Token(NamedTuple):
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Parsed:
+class Parsed(NamedTuple):
     """The expression read from `text`, with notes on how ambiguous parts were read."""
 
     expr: Expr
@@ -119,8 +117,7 @@ class Parsed:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Tables:
+class Tables(NamedTuple):
     """The compiled grammar.
 
     terminals: (name, regex) in lexer priority order; ignore: names to skip;
@@ -938,8 +935,7 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
     raise AssertionError("the automaton ended without accepting")  # pragma: no cover
 
 
-@dataclass(frozen=True)
-class _Plan:
+class _Plan(NamedTuple):
     """What the driver needs of each rule, looked up once per set of tables:
     whether it passes its one child through, its builder method, the chain it
     continues; and the landings of pass-through chains found so far."""

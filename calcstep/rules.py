@@ -14,8 +14,8 @@ left for the simplifier, which records its own steps.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from calcstep.expr import (
     MINUS_ONE,
@@ -54,8 +54,7 @@ EVALUATED_SHOWN_UP_TO = 120
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """A rule as people see it: its name, family and the formula it applies.
 
     `formula()` returns (f, f') with x as the variable, so every renderer can

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 from operator import is_not
+from typing import NamedTuple
 
 from calcstep.deep import run_deep
 from calcstep.errors import DomainError, LimitError
@@ -57,8 +57,7 @@ Rewriter = Callable[[Expr, "_Simplifier"], "Expr | None"]
 _MAX_REWRITES = 200
 
 
-@dataclass(frozen=True, slots=True)
-class Rewrite:
+class Rewrite(NamedTuple):
     """A named simplification: `apply(node, simplifier)` is the rewritten node, or None
     when the rewrite does not apply.  `example` shows it at work.  A `reshaping`
     rewrite (expanding, factoring) is kept only when it makes the node smaller,

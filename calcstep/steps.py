@@ -10,15 +10,14 @@ A simplification is a flat sequence of steps whose `target` is rewritten to
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from calcstep.expr import Expr, Note
 
 Spell = Callable[[Expr], str]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Step:
+class Step(NamedTuple):
     """One rule application: d/d`var` `target` = `result`.
 
     For a simplification step `var` is empty and `result` is `target` rewritten.
@@ -37,7 +36,7 @@ class Step:
     evaluated: Expr | None = None
     named: Expr | None = None
 
-    def count(self) -> int:
+    def count_steps(self) -> int:
         """How many steps this tree holds, itself included (iterative)."""
         total = 0
         stack: list[Step] = [self]
@@ -48,8 +47,7 @@ class Step:
         return total
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Derivation:
+class Derivation(NamedTuple):
     """One order of a derivative: d/d`var` of `target`, derived by `steps` to the raw
     `steps.result`, then simplified by `simplification` to `result`."""
 
@@ -59,7 +57,7 @@ class Derivation:
     steps: Step
     simplification: tuple[Step, ...]
     result: Expr
-    notes: tuple[Note, ...] = field(default=())
+    notes: tuple[Note, ...] = ()
 
     @property
     def raw(self) -> Expr:

@@ -240,7 +240,7 @@ def test_renderers_print_nothing(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_rich_fits_80_columns_across_the_corpus(corpus: list[DiffReport]) -> None:
     # Rich's tree costs time per nested level, so a sample of the deepest suffices
-    deepest = sorted(corpus, key=lambda r: -sum(d.steps.count() for d in r.derivations))[:12]
+    deepest = sorted(corpus, key=lambda r: -sum(d.steps.count_steps() for d in r.derivations))[:12]
     for report in deepest:
         assert widest(screen(report)) <= 80, report.input
 

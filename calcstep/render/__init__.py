@@ -8,11 +8,10 @@ derivative operator, an arrow; `render.common` walks a derivation with it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class RenderOptions:
+class RenderOptions(NamedTuple):
     """What to show: the steps, the why of each step, and whether to stay in ASCII."""
 
     steps: bool = True

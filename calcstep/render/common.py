@@ -9,8 +9,8 @@ renderers lay out in their own ways.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from calcstep.expr import Add, Expr, Mul, Note, Sym
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
@@ -52,8 +52,7 @@ REWRITE_TITLES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Spelling:
+class Spelling(NamedTuple):
     """How a format writes mathematics."""
 
     expr: Callable[[Expr], str]

@@ -149,7 +149,7 @@ def is_large(report: DiffReport) -> bool:
     """True when the report has so many steps that its JSON is best written in pieces."""
     total = 0
     for derivation in report.derivations:
-        total += derivation.steps.count() + len(derivation.simplification)
+        total += derivation.steps.count_steps() + len(derivation.simplification)
         if total > PIECEWISE_ABOVE:
             return True
     return False
