@@ -30,8 +30,10 @@ class Expr:
     A node's attributes are set once, at construction, with the cached `_hash`,
     `_free`, `_size` and `_depth`; setting or deleting one afterwards raises.
     The node classes are written out by hand rather than as frozen dataclasses:
-    they define their own construction (one node per number and name), equality
-    and hash, so a dataclass would add nothing but its cost at start-up.
+    they define their own construction (one node per number, name and small
+    subexpression), equality and hash, so a dataclass would add nothing but its
+    cost at start-up.  Equal nodes that are distinct objects find a common
+    representative (`_canon`) the first time they are compared.
     """
 
     __slots__ = ("_canon", "_depth", "_free", "_hash", "_size")
@@ -39,7 +41,7 @@ class Expr:
     _free: frozenset[str]
     _size: int
     _depth: int
-    _canon: Expr
+    _canon: Expr | None
     _fields: ClassVar[tuple[str, ...]] = ()  # a branch's attributes, in order
 
     def fields(self) -> tuple:
