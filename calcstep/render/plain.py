@@ -57,15 +57,17 @@ def parts(report: DiffReport, options: RenderOptions = RenderOptions()) -> Itera
         for line in _values(report, spell):
             yield "\n" + line
         return
-    lines = [_heading(report, spell)]
-    lines += [f"note: {note_text(note, spell)}" for note in report.notes]
+    yield _heading(report, spell) + "\n"
+    for note in report.notes:
+        yield f"note: {note_text(note, spell)}\n"
+    # one order at a time, so that x^x to order 50 (50 MB of text) is never held whole
     for derivation in report.derivations:
-        lines.append("")
+        lines = [""]
         if report.order > 1:
             lines.append(f"order {derivation.order}: {d_of(derivation.target, report.var, spell)}")
         lines += derivation_lines(derivation, spell, options.explain)
-    lines.append("")
-    yield "\n".join(lines) + "\n"
+        yield "\n".join(lines) + "\n"
+    yield "\n"
     yield f"{_heading(report, spell)} = "
     yield spell.expr(report.result)
     for line in _values(report, spell):
