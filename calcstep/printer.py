@@ -106,6 +106,9 @@ class _Printer:
 
     def __init__(self) -> None:
         self._cache: dict[Expr, tuple[str, int]] = {}
+        # a sum's later terms with their sign (" − 2x"), printed once per term:
+        # writing a minus takes a new node for what follows it
+        self._later: dict[Expr, str] = {}
         self._kinds: dict[type, Callable[[Expr], tuple[str, int]]] = {
             Num: self.number,
             Sym: self.symbol,
@@ -121,13 +124,17 @@ class _Printer:
     # -- the walk ---------------------------------------------------------
     def render(self, expr: Expr) -> str:
         if len(self._cache) > _CACHE_HARD_LIMIT:
-            self._cache.clear()
+            self.forget()
         return self.piece(expr)[0]
 
     def trim(self) -> None:
         """Start afresh if the cache has grown past its limit."""
         if len(self._cache) > _CACHE_LIMIT:
-            self._cache.clear()
+            self.forget()
+
+    def forget(self) -> None:
+        self._cache.clear()
+        self._later.clear()
 
     def piece(self, expr: Expr) -> tuple[str, int]:
         cached = self._cache.get(expr)
@@ -147,13 +154,22 @@ class _Printer:
     # -- sums ---------------------------------------------------------------
     def sum(self, expr: Add) -> tuple[str, int]:
         parts = [self.at(expr.terms[0], SUM)]
+        later = self._later
         for term in expr.terms[1:]:
-            negated = _negated(term)
-            if negated is not None:
-                parts.append(self.difference + self.at(negated, PRODUCT))
-            else:
-                parts.append(self.plus + self.at(term, SUM + 1))
+            text = later.get(term)
+            if text is None:
+                negated = self.negated(term)
+                if negated is not None:
+                    text = self.difference + self.at(negated, PRODUCT)
+                else:
+                    text = self.plus + self.at(term, SUM + 1)
+                later[term] = text
+            parts.append(text)
         return "".join(parts), SUM
+
+    def negated(self, term: Expr) -> Expr | None:
+        """For a term written after a minus sign, what follows the sign; else None."""
+        return _negated(term)
 
     # -- products -----------------------------------------------------------
     def product(self, expr: Mul) -> tuple[str, int]:
@@ -360,21 +376,17 @@ class _PrettyPrinter(_Printer):
             previous = factor
         return text
 
-    def sum(self, expr: Add) -> tuple[str, int]:
-        parts = [self.at(expr.terms[0], SUM)]
-        for term in expr.terms[1:]:
-            coefficient, rest = split_coefficient(term)
-            if coefficient < 0:
-                if rest == ONE:
-                    negated: Expr = Num(-coefficient)
-                elif coefficient == -1:
-                    negated = rest
-                else:
-                    negated = mul(Num(-coefficient), rest)
-                parts.append(self.difference + self.at(negated, PRODUCT))
-            else:
-                parts.append(self.plus + self.at(term, SUM + 1))
-        return "".join(parts), SUM
+    def negated(self, term: Expr) -> Expr | None:
+        """Any term with a negative coefficient is written after a minus sign here:
+        the pretty form need not read back exactly."""
+        coefficient, rest = split_coefficient(term)
+        if coefficient >= 0:
+            return None
+        if rest == ONE:
+            return Num(-coefficient)
+        if coefficient == -1:
+            return rest
+        return mul(Num(-coefficient), rest)
 
     def juxtaposes(self, left: Expr, right: Expr) -> bool:
         """True where writing the factors side by side reads unambiguously: a number
