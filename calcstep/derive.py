@@ -17,6 +17,7 @@ from calcstep import rules
 from calcstep.deep import deep
 from calcstep.errors import DerivationError, LimitError
 from calcstep.expr import (
+    ZERO,
     Add,
     Apply,
     Call,
@@ -117,6 +118,8 @@ def _power(expr: Pow, d: Deriver) -> Step:
     if base_varies and exponent_varies:
         return rules.general_power(expr, var, d)
     if base_varies:
+        if expr.exp == ZERO:
+            return rules.zeroth_power(expr, var, d)
         if expr.base == d.symbol:
             return rules.power(expr, var, d)
         return rules.chain(expr, var, d, d.local)

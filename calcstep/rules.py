@@ -214,6 +214,13 @@ def quotient(expr: Expr, var: str, d: Derive, g: Expr, h: Expr) -> Step:
     return Step("quotient", expr, result, var, (dg, dh), (("g", g), ("h", h)))
 
 
+def zeroth_power(expr: Pow, var: str, d: Derive) -> Step:
+    """d/dx u⁰ = 0: u⁰ is 1 for every u (0⁰ too, by calcstep's convention), so it is
+    a constant; the power rule's 0·u⁻¹·u′ would be undefined where u is 0."""
+    note = Note("{0} is 1 for every value of {1}", (expr, Sym(var)))
+    return Step("constant", expr, ZERO, var, notes=(note,))
+
+
 def power(expr: Pow, var: str, d: Derive) -> Step:
     """d/dx xⁿ = n·x^(n-1), for any constant n."""
     n = expr.exp

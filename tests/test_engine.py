@@ -10,8 +10,8 @@ from hypothesis import assume, given, settings
 
 from calcstep.derive import derive
 from calcstep.engine import differentiate
-from calcstep.errors import CalcstepError, LimitError
-from calcstep.expr import Sym
+from calcstep.errors import CalcstepError, DomainError, LimitError
+from calcstep.expr import ZERO, Sym, walk
 from calcstep.parse import parse
 from calcstep.printer import to_pretty, to_text
 from calcstep.simplify import op_count, simplify
@@ -29,6 +29,18 @@ from strategies import smooth_expressions
 
 # The property tests' size; a long run by hand: CALCSTEP_PROPERTY_EXAMPLES=5000 pytest tests/test_engine.py
 SCALE = int(os.environ.get("CALCSTEP_PROPERTY_EXAMPLES", "0")) or None
+
+
+def _has_zero_constant(expr) -> bool:
+    """True when a part of `expr` without variables is exactly 0, as sin(π) is."""
+    for node in walk(expr):
+        if node.children() and not node.free_vars:
+            try:
+                if simplify(node)[0] == ZERO:
+                    return True
+            except CalcstepError:
+                continue
+    return False
 
 
 def _examples(default: int) -> int:
@@ -69,7 +81,14 @@ def test_random_derivatives_agree_with_sympy(expr) -> None:
 @given(smooth_expressions)
 def test_random_derivatives_agree_with_finite_differences(expr) -> None:
     assume(expr.has("x"))
-    result, _ = simplify(derive(expr, "x").result)
+    try:
+        result, _ = simplify(derive(expr, "x").result)
+    except DomainError:
+        # the one refusal known to be right: a base that is 0 for every x because of
+        # an exact zero constant (√(sin(π)·x)); its derivative divides by 0
+        if not _has_zero_constant(expr):
+            raise
+        assume(False)
     function = to_sympy(expr)
     names = sorted(expr.free_vars | {"x"})
     checked = 0
@@ -223,3 +242,12 @@ def test_variable_named_like_the_inner_name() -> None:
     chain = derive(parse("sin(u^2)").expr, "u")
     assert dict(chain.given).get("v") == parse("u^2").expr
     assert Sym("u") not in dict(chain.given).values()
+
+
+def test_a_zeroth_power_is_a_constant() -> None:
+    # u⁰ is 1 for every u (0⁰ = 1), so its rate is 0 even where u is 0; the power
+    # rule's 0·u⁻¹·u′ would divide by zero there (found by hypothesis)
+    for text in ("x^0", "(x + 1)^0", "(sin(pi)/(x^2 + 1))^0"):
+        report = differentiate(text)
+        assert to_text(report.result) == "0", text
+        assert report.derivations[0].steps.rule == "constant"
