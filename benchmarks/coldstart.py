@@ -23,6 +23,7 @@ from common import (
     fmt_summary_time,
     run_process,
     summarize,
+    summary_dict,
 )
 
 SYMPY_ONE_LINER = "from sympy import *; x=symbols('x'); print(diff(sin(x**2), x))"
@@ -39,7 +40,7 @@ class Command:
 
     label: str
     argv: list[str]
-    runs: list[Run | None] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
     memory: Run | None = None
 
     @property
@@ -47,11 +48,11 @@ class Command:
         return self.memory.peak_mib if self.memory is not None and self.memory.ok else None
 
     def seconds(self) -> list[float]:
-        return [r.seconds for r in self.runs if r is not None and r.ok]
+        return [r.seconds for r in self.runs if r.ok]
 
-    def first_failure(self, timeout: float) -> str | None:
-        failed = next((r for r in self.runs if r is not None and not r.ok), None)
-        return failed.failure(timeout) if failed else None
+    def first_failure(self) -> str | None:
+        failed = next((r for r in self.runs if not r.ok), None)
+        return failed.failure() if failed else None
 
 
 def commands(settings: Settings) -> list[Command]:
@@ -76,17 +77,17 @@ def measure(settings: Settings, cmds: list[Command], rounds: int) -> None:
             cmd.memory = run_process(cmd.argv, timeout=settings.timeout, cwd=cwd,
                                      measure_memory=True)
         for index in range(rounds):
-            for cmd in cmds:
-                cmd.runs.append(None)
             shift = index % len(cmds)
-            for cmd in cmds[shift:] + cmds[:shift]:
-                cmd.runs[index] = run_process(cmd.argv, timeout=settings.timeout, cwd=cwd)
+            done = {cmd.label: run_process(cmd.argv, timeout=settings.timeout, cwd=cwd)
+                    for cmd in cmds[shift:] + cmds[:shift]}
+            for cmd in cmds:  # each command's runs stay aligned round by round
+                cmd.runs.append(done[cmd.label])
 
 
 def paired_ratios(top: Command, bottom: Command) -> Summary | None:
     """top/bottom within each round where both succeeded, summarised."""
     ratios = [a.seconds / b.seconds for a, b in zip(top.runs, bottom.runs, strict=True)
-              if a is not None and b is not None and a.ok and b.ok and b.seconds > 0]
+              if a.ok and b.ok and b.seconds > 0]
     return summarize(ratios)
 
 
@@ -120,7 +121,7 @@ def build_table(settings: Settings, cmds: list[Command], rounds: int) -> Table:
 
 def _row(settings: Settings, cmd: Command, base: Command, sympy_cmd: Command) -> list[str]:
     seconds = cmd.seconds()
-    failure = cmd.first_failure(settings.timeout)
+    failure = cmd.first_failure()
     median, spread = fmt_summary_time(summarize(seconds))
     if failure:
         spread = f"{spread}; {len(cmd.runs) - len(seconds)} failed: {failure}"
@@ -136,10 +137,10 @@ def _data(cmd: Command, base: Command, sympy_cmd: Command) -> dict[str, object]:
     over_sympy = paired_ratios(cmd, sympy_cmd)
     return {
         "argv": cmd.argv,
-        "seconds": seconds.to_dict() if seconds else None,
+        "seconds": summary_dict(seconds),
         "peak_mib": cmd.peak_mib,
-        "ratio_to_python_pass": over_base.to_dict() if over_base else None,
-        "ratio_to_sympy_one_liner": over_sympy.to_dict() if over_sympy else None,
+        "ratio_to_python_pass": summary_dict(over_base),
+        "ratio_to_sympy_one_liner": summary_dict(over_sympy),
         "failures": len(cmd.runs) - len(cmd.seconds()),
     }
 

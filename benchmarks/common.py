@@ -54,6 +54,7 @@ class Run:
     err: str = ""
     peak_kib: int | None = None
     error: str | None = None
+    timeout: float = 0.0  # the time limit it ran under
 
     @property
     def ok(self) -> bool:
@@ -63,12 +64,12 @@ class Run:
     def peak_mib(self) -> float | None:
         return None if self.peak_kib is None else self.peak_kib / 1024
 
-    def failure(self, timeout: float) -> str:
+    def failure(self) -> str:
         """Why the run did not succeed, in a few words for a table cell."""
         if self.error is not None:
             return f"error: {self.error}"
         if self.timed_out:
-            return f"timeout after {timeout:g} s"
+            return f"timeout after {self.timeout:g} s"
         if self.returncode is not None and self.returncode < 0:
             name = signal.Signals(-self.returncode).name if -self.returncode in _SIGNALS else "?"
             return f"killed by signal {-self.returncode} ({name})"
@@ -247,7 +248,8 @@ def _wait(proc: subprocess.Popen[bytes], start: float, timeout: float, keep: int
         reader.join()
     peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
     return Run(seconds, proc.returncode, timed_out.is_set(), out.get("total", 0),
-               out.get("data", b""), err.get("data", b"").decode("utf-8", "replace"), peak)
+               out.get("data", b""), err.get("data", b"").decode("utf-8", "replace"), peak,
+               timeout=timeout)
 
 
 # -- finding calcstep -----------------------------------------------------------
@@ -303,6 +305,11 @@ def summarize(values: Sequence[float]) -> Summary | None:
     if not values:
         return None
     return Summary(len(values), statistics.median(values), min(values), max(values))
+
+
+def summary_dict(summary: Summary | None) -> dict[str, float | int] | None:
+    """The summary as JSON data, or None when there was nothing to summarise."""
+    return summary.to_dict() if summary else None
 
 
 def fit_exponent(xs: Sequence[float], ys: Sequence[float]) -> float | None:

@@ -3,7 +3,7 @@
 Run by hand, never in CI:
 
     python benchmarks/run.py                 # everything, full size (roughly 5-10 minutes)
-    python benchmarks/run.py --quick         # smaller and fewer: a smoke test, about a minute
+    python benchmarks/run.py --quick         # smaller and fewer: a smoke test, about two minutes
     python benchmarks/run.py coldstart sums  # only some benchmarks
 
 Each table is printed as soon as it is measured and all of them are written to
@@ -20,6 +20,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,6 @@ from common import (
     find_calcstep,
     first_line,
     gnu_time,
-    install_kind,
     machine_info,
     rounded,
     script_interpreter,
@@ -127,40 +127,13 @@ def _cell(value: Any) -> str:
     return text.replace("|", "\\|")
 
 
-def run_benchmark(name: str, settings: Settings) -> list[Table]:
+def guarded(name: str, settings: Settings, measure: Callable[[], list[Table]]) -> list[Table]:
     """Run one benchmark (or the ladders), turning any failure into a table."""
-    runners: dict[str, Callable[[Settings], list[Table]]] = {
-        "coldstart": _coldstart, "throughput": _throughput}
     try:
-        return runners[name](settings)
+        return measure()
     except Exception as error:  # a broken benchmark must not stop the others
         detail = traceback.format_exception_only(error)[-1].strip()
         table = Table(name, f"{name}: failed", ["error"], [[first_line(detail, 300)]])
-        settings.emit(table)
-        return [table]
-
-
-def _coldstart(settings: Settings) -> list[Table]:
-    import coldstart
-
-    return coldstart.run(settings)
-
-
-def _throughput(settings: Settings) -> list[Table]:
-    import throughput
-
-    return throughput.run(settings)
-
-
-def run_scaling(keys: list[str], settings: Settings) -> list[Table]:
-    """The chosen ladders, a failure turned into a table."""
-    import scaling
-
-    try:
-        return scaling.run_ladders(settings, keys)
-    except Exception as error:
-        detail = traceback.format_exception_only(error)[-1].strip()
-        table = Table("scaling", "scaling: failed", ["error"], [[first_line(detail, 300)]])
         settings.emit(table)
         return [table]
 
@@ -187,17 +160,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = settings_from(args)
     info = machine_info(settings)
-    settings.install = install_kind(str(info.get("calcstep_package", "")))
+    settings.install = info["calcstep_install"]
     print(header(info, args.names), flush=True)
     started = time.perf_counter()
     tables: list[Table] = []
     try:
         for name in ("coldstart", "throughput"):
             if name in args.names:
-                tables += run_benchmark(name, settings)
+                # imported here: each module loads only when its benchmark runs
+                tables += guarded(name, settings, lambda name=name: import_module(name).run(settings))
         ladders = [name for name in args.names if name in LADDER_NAMES]
         if ladders:
-            tables += run_scaling(ladders, settings)
+            tables += guarded("scaling", settings,
+                              lambda: import_module("scaling").run_ladders(settings, ladders))
     except KeyboardInterrupt:
         print("interrupted: writing the tables measured so far", file=sys.stderr)
         info["interrupted"] = True

@@ -152,7 +152,8 @@ class Runner:
                            memory_limit=self.settings.memory_limit_mib << 20)
 
     def case(self, ladder: Ladder, n: int) -> Case:
-        """Run one case: up to `repeats` times with steps while fast, once without."""
+        """Run one case: with steps up to three times (once with --quick) while each run
+        is fast, then once without steps."""
         text = ladder.expression(n)
         order = n if ladder.by_order else 1
         case = Case(n)
@@ -161,7 +162,7 @@ class Runner:
             case.runs.append(run)
             if not run.ok or run.seconds > REPEAT_UNDER:
                 break
-        case.failure = next((r.failure(self.settings.timeout) for r in case.runs if not r.ok), None)
+        case.failure = next((r.failure() for r in case.runs if not r.ok), None)
         if case.ok:
             case.bare = self.once(text, order, steps=False)
         return case
@@ -213,7 +214,7 @@ def sympy_product(settings: Settings, n: int, scratch: Path) -> str:
     run = run_process([settings.sympy_python, "-c", SYMPY_PRODUCT.format(n=n)],
                       timeout=settings.timeout, cwd=scratch)
     if not run.ok:
-        return run.failure(settings.timeout)
+        return run.failure()
     diff_seconds, simplify_seconds = map(float, run.out.split())
     return f"{fmt_seconds(simplify_seconds)} (+ diff {fmt_seconds(diff_seconds)})"
 
@@ -273,7 +274,7 @@ def case_row(case: Case, settings: Settings) -> list[str]:
     status = case.failure or "ok"
     bare = "–"
     if case.bare is not None:
-        bare = fmt_seconds(case.bare.seconds) if case.bare.ok else case.bare.failure(settings.timeout)
+        bare = fmt_seconds(case.bare.seconds) if case.bare.ok else case.bare.failure()
     return [str(case.n), str(len(case.ok_runs)), median, spread, bare, fmt_bytes(case.size),
             fmt_mib(case.peak_mib), status, *case.extras]
 
@@ -374,7 +375,7 @@ def memory_target(all_cases: list[tuple[Ladder, Case]]) -> Target:
 # -- running ------------------------------------------------------------------------------------
 
 
-def climb(runner: Runner, ladder: Ladder, scratch: Path) -> list[Case]:
+def climb(runner: Runner, ladder: Ladder) -> list[Case]:
     """Every case of the ladder, smallest first; after a failure the larger ones are skipped."""
     cases: list[Case] = []
     failed: Case | None = None
@@ -387,7 +388,7 @@ def climb(runner: Runner, ladder: Ladder, scratch: Path) -> list[Case]:
         if ladder.key == "orders":
             case.extras = order_terms(case)
         elif ladder.key == "products":
-            case.extras = [sympy_product(runner.settings, n, scratch)]
+            case.extras = [sympy_product(runner.settings, n, runner.scratch)]
         cases.append(case)
         if not case.ok:
             failed = case
@@ -404,7 +405,7 @@ def run_ladders(settings: Settings, keys: list[str]) -> list[Table]:
         startup = runner.startup()
         for key in keys:
             ladder = LADDERS[key]
-            cases = climb(runner, ladder, Path(scratch))
+            cases = climb(runner, ladder)
             found = fit(cases, startup)
             table = ladder_table(ladder, cases, found, startup, settings)
             table.targets = ladder_targets(ladder, cases, found)

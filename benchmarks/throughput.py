@@ -37,6 +37,7 @@ from common import (
     fmt_summary_time,
     run_process,
     summarize,
+    summary_dict,
 )
 
 MIN_RATE = 2000.0
@@ -47,6 +48,7 @@ CLI_NET = "calcstep CLI, net of start-up (estimate)"
 IN_PROCESS = "calcstep in-process (differentiate + JSON record)"
 SYMPY_SIMPLIFY = "SymPy diff + simplify (in-process)"
 SYMPY_DIFF = "SymPy bare diff (in-process)"
+CONTENDERS = (CLI_GROSS, CLI_NET, IN_PROCESS, SYMPY_SIMPLIFY, SYMPY_DIFF)
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ class CliBatch:
         """Read the JSON lines back, one per row; status 2 only means some rows failed."""
         if done.timed_out or done.error or done.returncode not in (0, 2):
             result.errors += len(self.rows)
-            result.note = done.failure(self.settings.timeout * 5)
+            result.note = done.failure()
             return
         lines = done.out.decode("utf-8", "replace").splitlines()
         for row, line in zip(self.rows, lines, strict=False):
@@ -151,7 +153,7 @@ def calcstep_in_process(settings: Settings, rows: list[Row], scratch: Path) -> P
     done = run_process([settings.calcstep_python, str(WORKER), str(CORPUS)],
                        timeout=settings.timeout * 5, cwd=scratch)
     if not done.ok:
-        return Pass(0.0, len(rows), len(rows), note=done.failure(settings.timeout * 5))
+        return Pass(0.0, len(rows), len(rows), note=done.failure())
     record = json.loads(done.out)
     by_key = {row.key: row for row in rows}
     each = [(seconds, by_key[key]) for seconds, key in record["each"] if key in by_key]
@@ -217,8 +219,7 @@ class Measured:
 
 def measure(settings: Settings, rows: list[Row], rounds: int) -> Measured:
     """`rounds` rounds of every contender, rotated; CLI start-ups measured alongside."""
-    passes: dict[str, list[Pass]] = {name: [] for name in (CLI_GROSS, CLI_NET, IN_PROCESS,
-                                                           SYMPY_SIMPLIFY, SYMPY_DIFF)}
+    passes: dict[str, list[Pass]] = {name: [] for name in CONTENDERS}
     try:
         sympy_side: SympySide | None = SympySide(rows, settings.pick(20.0, 10.0))
     except ImportError as error:
@@ -237,16 +238,15 @@ def measure(settings: Settings, rows: list[Row], rounds: int) -> Measured:
             shift = index % len(jobs)
             for name, job in jobs[shift:] + jobs[:shift]:
                 passes[name].append(job())
-            gross = passes[CLI_GROSS][-1]
-            passes[CLI_NET].append(_net(gross, gross.startups))
+            passes[CLI_NET].append(_net(passes[CLI_GROSS][-1]))
     if sympy_side is None:
         return Measured(passes, None, 0, missing)
     return Measured(passes, sympy_side.reader, len(sympy_side.unread))
 
 
-def _net(gross: Pass, startups: list[float]) -> Pass:
-    """The CLI pass less one median start-up."""
-    start = summarize(startups)
+def _net(gross: Pass) -> Pass:
+    """The CLI pass less one median start-up (of those timed around it)."""
+    start = summarize(gross.startups)
     if start is None:
         return Pass(0.0, gross.count, gross.errors, note="start-up not measured")
     net = gross.seconds - start.median
@@ -273,26 +273,28 @@ def throughput_table(measured: Measured, rows: list[Row], rounds: int) -> Table:
                   f"{rounds} round(s)",
                   ["contender", "rounds", "time per pass (median)", "min – max", "expr/s (median)",
                    "÷ SymPy diff+simplify", "÷ SymPy bare diff", "problems"])
-    for name in (CLI_GROSS, CLI_NET, IN_PROCESS, SYMPY_SIMPLIFY, SYMPY_DIFF):
+    for name in CONTENDERS:
         runs = passes[name]
         if not runs:
             table.rows.append([name, "0", "–", "–", "–", "–", "–", measured.missing])
             table.data[name] = {"not_run": measured.missing}
             continue
-        median, spread = fmt_summary_time(summarize([p.seconds for p in runs]))
+        seconds = summarize([p.seconds for p in runs])
         rate = summarize([p.rate for p in runs if p.rate])
-        over_simplify = "1×" if name == SYMPY_SIMPLIFY else fmt_summary_ratio(
-            paired(runs, passes[SYMPY_SIMPLIFY]))
-        over_diff = "1×" if name == SYMPY_DIFF else fmt_summary_ratio(paired(runs, passes[SYMPY_DIFF]))
+        to_simplify = paired(runs, passes[SYMPY_SIMPLIFY])
+        to_diff = paired(runs, passes[SYMPY_DIFF])
+        median, spread = fmt_summary_time(seconds)
         table.rows.append([name, str(len(runs)), median, spread,
-                           fmt_rate(rate.median if rate else None), over_simplify, over_diff,
+                           fmt_rate(rate.median if rate else None),
+                           "1×" if name == SYMPY_SIMPLIFY else fmt_summary_ratio(to_simplify),
+                           "1×" if name == SYMPY_DIFF else fmt_summary_ratio(to_diff),
                            _problems(runs[0])])
         table.data[name] = {
-            "seconds": (summarize([p.seconds for p in runs]) or Summary(0, 0, 0, 0)).to_dict(),
-            "rate": rate.to_dict() if rate else None,
+            "seconds": summary_dict(seconds),
+            "rate": summary_dict(rate),
             "count": runs[0].count, "errors": runs[0].errors, "timeouts": runs[0].timeouts,
-            "ratio_to_sympy_simplify": _dict(paired(runs, passes[SYMPY_SIMPLIFY])),
-            "ratio_to_sympy_diff": _dict(paired(runs, passes[SYMPY_DIFF])),
+            "ratio_to_sympy_simplify": summary_dict(to_simplify),
+            "ratio_to_sympy_diff": summary_dict(to_diff),
         }
     unread = measured.unread
     table.notes = [
@@ -308,10 +310,6 @@ def throughput_table(measured: Measured, rows: list[Row], rounds: int) -> Table:
     ] + ([f"SymPy could not read {unread} expressions; they are left out of its passes."]
          if unread else [])
     return table
-
-
-def _dict(summary: Summary | None) -> dict[str, float | int] | None:
-    return summary.to_dict() if summary else None
 
 
 def _problems(first: Pass) -> str:
@@ -380,7 +378,7 @@ def compactness_table(measured: Measured) -> Table:
                            f"{ratio.low:.3g} – {ratio.high:.3g}" if ratio else "–",
                            str(found.smaller), str(found.equal), str(found.larger),
                            f"{found.ours} / {found.theirs}"])
-        table.data[label] = {"compared": count, "ratio": _dict(ratio), "smaller": found.smaller,
+        table.data[label] = {"compared": count, "ratio": summary_dict(ratio), "smaller": found.smaller,
                              "equal": found.equal, "larger": found.larger,
                              "ops_calcstep": found.ours, "ops_sympy": found.theirs,
                              "unreadable_results": found.unread}

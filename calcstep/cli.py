@@ -251,14 +251,12 @@ def diff(
         _usage_error("--json-input reads jobs from stdin", "give - as EXPR: calcstep diff --json-input -")
     ahead = _read_ahead() if batch else None
     texts = ahead if ahead is not None else _expressions(expr)
-    read_job = _job_reader() if json_input else None
     for text in _with_progress(ahead, texts):
-        # the line itself, or the job it describes (fields left out: these options)
-        job_text, job_wrt, job_order, job_at = text, wrt, order, points
+        job_text = text  # what an error is reported against: the line, or its job's expression
         try:
-            if read_job is not None:
-                job = read_job(text, wrt, order, points)
-                job_text, job_wrt, job_order, job_at = job.expr, job.wrt, job.order, job.at
+            job_text, job_wrt, job_order, job_at = (
+                _read_job(text, wrt, order, points) if json_input else (text, wrt, order, points)
+            )
             report = differentiate(
                 job_text, wrt=job_wrt, order=job_order, at=job_at, functions=names, limits=limits
             )
@@ -275,12 +273,13 @@ def diff(
         raise typer.Exit(2)
 
 
-def _job_reader():
-    """read(line, wrt, order, points) → the Job the JSON line describes, loaded only
-    for --json-input (it brings the json module with it)."""
+def _read_job(line: str, wrt: str | None, order: int, points: tuple) -> tuple:
+    """The job a --json-input line describes: (expression, wrt, order, points), its
+    fields left out taken from the options.  calcstep.jobs (and json with it) is
+    loaded only for this option."""
     from calcstep.jobs import Job, read_job
 
-    return lambda line, wrt, order, points: read_job(line, Job(line, wrt, order, points))
+    return read_job(line, Job(line, wrt, order, points))
 
 
 class _Emitter:
@@ -295,18 +294,18 @@ class _Emitter:
         self.color = color
         self.count = 0
         self._console = None
-
-    def report(self, report: DiffReport) -> None:
-        writers = {
+        self._writer = {
             Format.json: self._json_report,
             Format.plain: self._plain_report,
             Format.rich: self._rich_report,
             Format.latex: self._latex_report,
             Format.markdown: self._markdown_report,
-        }
+        }[chosen]
+
+    def report(self, report: DiffReport) -> None:
         from calcstep.printer import trim_caches
 
-        writers[self.format](report)
+        self._writer(report)
         self.count += 1
         trim_caches()
 
@@ -327,23 +326,9 @@ class _Emitter:
             print()
 
     def _json_report(self, report: DiffReport) -> None:
-        from calcstep.render.json import is_large, json_pieces, report_to_dict
+        from calcstep.render.json import is_large, report_to_dict
 
-        record = report_to_dict(report, self.options)
-        if not is_large(report):
-            _json_out(record)
-            return
-        pending: list[str] = []
-        size = 0
-        for piece in json_pieces(record):
-            pending.append(piece)
-            size += len(piece)
-            if size >= 1 << 20:  # written a megabyte at a time
-                sys.stdout.write("".join(pending))
-                pending, size = [], 0
-        pending.append("\n")
-        sys.stdout.write("".join(pending))
-        sys.stdout.flush()
+        _json_out(report_to_dict(report, self.options), in_pieces=is_large(report))
 
     def _plain_report(self, report: DiffReport) -> None:
         from calcstep.render import plain
@@ -527,11 +512,9 @@ def check(
         )
     except CalcstepError as error:
         if chosen is Format.json:
-            import json
-
             from calcstep.render.json import error_to_dict
 
-            print(json.dumps(error_to_dict(answer, error), ensure_ascii=False))
+            _json_out(error_to_dict(answer, error))
         _print_error(error.render())
         raise typer.Exit(2) from None
     if chosen is Format.json:
@@ -571,7 +554,7 @@ def grad(
         typer.Option("--depth-sweep", help="Compare stacked sigmoid, tanh and relu layers, with and without residual connections."),
     ] = False,
     layers: Annotated[
-        int, typer.Option("--layers", min=1, max=200, metavar="N", help="With --depth-sweep: the deepest stack [default: 20].")
+        int, typer.Option("--layers", min=1, max=200, metavar="N", help="With --depth-sweep: the deepest stack.")
     ] = 20,
     max_length: MaxLengthOption = None,
     max_depth: MaxDepthOption = None,
@@ -637,10 +620,25 @@ def grad(
         print(grad_render.render(report, options))
 
 
-def _json_out(record: dict) -> None:
-    import json
+def _json_out(record: dict, in_pieces: bool = False) -> None:
+    """One JSON line.  A record of thousands of steps is encoded in pieces, gathered
+    a megabyte at a time, so its whole text never exists at once."""
+    if not in_pieces:
+        import json
 
-    _write(json.dumps(record, ensure_ascii=False))
+        _write(json.dumps(record, ensure_ascii=False))
+    else:
+        from calcstep.render.json import json_pieces
+
+        pending: list[str] = []
+        size = 0
+        for piece in json_pieces(record):
+            pending.append(piece)
+            size += len(piece)
+            if size >= 1 << 20:
+                _write("".join(pending))
+                pending, size = [], 0
+        _write("".join(pending))
     _write("\n")
     sys.stdout.flush()
 

@@ -160,38 +160,34 @@ def _representative(node: Expr) -> Expr:
     return root
 
 
-# Leaves are made once per value: `Num(2)` is the same object each time, so the
-# many lookups of numbers and variables in the printers' and the simplifier's
-# caches match by identity.  Bounded, for a batch of ever-new numbers; a leaf made
-# after the table is cleared is still equal to an older one, only slower to compare.
-_LEAVES: dict[tuple, Expr] = {}
-_LEAVES_UP_TO = 100_000
+# Leaves and small nodes are made once per value: `Num(2)`, x², sin(x) are the
+# same object each time they are made (they recur all through a derivation and
+# its steps), so the many lookups in the printers' and the simplifier's caches
+# match by identity.  Larger nodes are compared through `_representative`.  The
+# table is keyed by (class, field values) and bounded, for a batch of ever-new
+# expressions; a node made after it is cleared is still equal to an older one,
+# only slower to compare.
+_SMALL_UP_TO = 12
+_SHARED: dict[tuple, Expr] = {}
+_SHARED_UP_TO = 200_000
 
 
-def _keep_leaf(key: tuple, node: Expr) -> None:
-    if len(_LEAVES) >= _LEAVES_UP_TO:
-        _LEAVES.clear()
-    _LEAVES[key] = node
+def _share(key: tuple, node: Expr) -> None:
+    if len(_SHARED) >= _SHARED_UP_TO:
+        _SHARED.clear()
+    _SHARED[key] = node
 
 
 def _named_leaf(cls: type, name: str, free: frozenset[str]) -> Any:
     """The one `cls` node called `name` (a Sym or a Const)."""
     key = (cls, name)
-    node = _LEAVES.get(key)
+    node = _SHARED.get(key)
     if node is None:
         node = object.__new__(cls)
         _set(node, "name", name)
         _init_leaf(node, name, free)
-        _keep_leaf(key, node)
+        _share(key, node)
     return node
-
-
-# Small nodes are shared the same way (x², 2x, sin(x) recur all through a
-# derivation and its steps): a node of at most this many nodes, made again, is
-# the one made before.  Larger ones are compared through `_representative`.
-_SMALL_UP_TO = 12
-_SHARED: dict[tuple, Expr] = {}
-_SHARED_UP_TO = 100_000
 
 
 def _branch(cls: type, values: tuple, kids: tuple[Expr, ...]) -> Any:
@@ -209,9 +205,7 @@ def _branch(cls: type, values: tuple, kids: tuple[Expr, ...]) -> Any:
         _set(node, name, value)
     _init_branch(node, values, kids)
     if key is not None:
-        if len(_SHARED) >= _SHARED_UP_TO:
-            _SHARED.clear()
-        _SHARED[key] = node
+        _share(key, node)
     return node
 
 
@@ -257,13 +251,13 @@ class Num(Expr):
         if decimal and not _terminates(value):
             decimal = False
         key = (cls, value, decimal)
-        node = _LEAVES.get(key)
+        node = _SHARED.get(key)
         if node is None:
             node = object.__new__(cls)
             _set(node, "value", value)
             _set(node, "decimal", decimal)
             _init_leaf(node, (value, decimal), _NO_VARS)
-            _keep_leaf(key, node)
+            _share(key, node)
         return node
 
     def fields(self) -> tuple:

@@ -12,16 +12,14 @@ an error for that line alone: the batch goes on, in order.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from calcstep.errors import ParseError, UsageError
 
 FIELDS = ("expr", "wrt", "order", "at")
 
 
-@dataclass(frozen=True, slots=True)
-class Job:
+class Job(NamedTuple):
     """One expression to differentiate and how: by `wrt`, `order` times, and its
     value at each point of `at` (name → value text)."""
 

@@ -8,7 +8,7 @@ renderers lay out in their own ways.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import NamedTuple
 
@@ -102,21 +102,27 @@ def d_of(expr: Expr, var: str, spell: Spelling, order: int = 1) -> str:
 
 
 def title(step: Step) -> str:
-    """The rule's name, or the rewrite's, as a person says it."""
-    rule = RULES.get(step.rule)
+    """The step's rule or rewrite, as a person says it."""
+    return rule_title(step.rule)
+
+
+def rule_title(rule_id: str) -> str:
+    """A rule's name, or a rewrite's, as a person says it."""
+    rule = RULES.get(rule_id)
     if rule is not None:
         return rule.title
-    return REWRITE_TITLES.get(step.rule, step.rule.replace("-", " "))
+    return REWRITE_TITLES.get(rule_id, rule_id.replace("-", " "))
 
 
 def formula(step: Step, spell: Spelling) -> str:
     """The rule's general formula: d/dx f(g(x)) = f′(g(x))·g′(x)."""
-    return _formula(step.rule, spell)
+    return rule_formula(step.rule, spell)
 
 
 @cache
-def _formula(rule_id: str, spell: Spelling) -> str:
-    # a rule's formula never changes: written once per format, not once per step
+def rule_formula(rule_id: str, spell: Spelling) -> str:
+    """A rule's general formula in a format's spelling (written once per format:
+    it never changes)."""
     lhs, rhs = RULES[rule_id].formula()
     return f"{d_of(lhs, 'x', spell)} = {spell.expr(rhs)}"
 
@@ -130,19 +136,31 @@ def shown_result(step: Step) -> Expr:
     return step.result
 
 
+def shown_evaluated(step: Step) -> Expr | None:
+    """A chain stage's rate at its inner value, when it is small enough to show."""
+    evaluated = step.evaluated
+    return evaluated if evaluated is not None and evaluated.size <= EVALUATED_SHOWN_UP_TO else None
+
+
+def conclusion_label(step: Step) -> str:
+    """The word before a structural step's result: a chain's product of rates, or "so"."""
+    return "product of the rates" if step.rule in ("chain", "chain-n") else "so"
+
+
 def instance(step: Step, spell: Spelling) -> str:
     """This application: d/dx sin(x²) = cos(x²)·2x."""
     return f"{d_of(step.target, step.var, spell)} = {spell.expr(shown_result(step))}"
 
 
+def shown_given(step: Step) -> list[tuple[str, Expr]]:
+    """The rule's letters worth naming here, with what they stand for."""
+    hidden = _HIDDEN_GIVEN | ({"n"} if step.rule.endswith("-n") else set())
+    return [(name, value) for name, value in step.given if name not in hidden]
+
+
 def given(step: Step, spell: Spelling) -> str:
     """What the rule's letters stand for here: "u = x²" or "g = x², h = sin(x)"."""
-    hidden = _HIDDEN_GIVEN | ({"n"} if step.rule.endswith("-n") else set())
-    return ", ".join(
-        f"{spell.expr(Sym(name))} = {spell.expr(value)}"
-        for name, value in step.given
-        if name not in hidden
-    )
+    return ", ".join(f"{spell.expr(Sym(name))} = {spell.expr(value)}" for name, value in shown_given(step))
 
 
 def structural(step: Step) -> bool:
@@ -189,18 +207,52 @@ def note_text(note: Note, spell: Spelling) -> str:
 def at_inner(stage: Step, chain: Step | None, spell: Spelling) -> str:
     """Where a chain stage's rate is taken: "at u = x²" for a single inner function,
     "at u₂" in a longer chain (the names are listed on the chain step)."""
+    return f"at {inner_point(stage, chain, spell)}"
+
+
+def inner_point(stage: Step, chain: Step | None, spell: Spelling) -> str:
+    """The inner value a chain stage's rate is taken at: "u = x²", or "u₂"."""
     name = spell.expr(Sym(stage.var))
     if chain is not None and chain.rule == "chain":
         value = dict(chain.given).get(stage.var)
         if value is not None:
-            return f"at {name} = {spell.expr(value)}"
-    return f"at {name}"
+            return f"{name} = {spell.expr(value)}"
+    return name
 
 
-def role(step: Step, parent: Step, index: int) -> str:
-    """The part a substep plays in its parent: outer or inner rate, a stage, a factor."""
+def substep_number(number: str, index: int) -> str:
+    """The number of a step's `index`-th substep: 1.2 → 1.2.1, 1. → 1.1."""
+    return f"{number.rstrip('.')}.{index + 1}"
+
+
+def role(step: Step, parent: Step | None, index: int) -> str:
+    """The part a substep plays in its parent: outer or inner rate, a stage, a factor
+    ("" for a step without a parent)."""
+    if parent is None:
+        return ""
     if parent.rule == "chain":
         return "outer rate" if index == 0 else "inner rate"
     if parent.rule == "chain-n":
         return f"stage {len(parent.substeps) - index}"
     return ""
+
+
+def same_number(exact: str, decimal: str) -> bool:
+    """True when an exact value's text and its decimal say the same number (2 and 2,
+    0.5 and 0.5), so the decimal need not be given as well."""
+    if exact == decimal:
+        return True
+    try:
+        return float(exact) == float(decimal)
+    except ValueError:
+        return False
+
+
+# A piece of a line: its text and what it is ("" for connecting words), so the
+# plain layout can join the texts and the terminal one can style each kind.
+Piece = tuple[str, str]
+
+
+def joined(pieces: Sequence[Piece]) -> str:
+    """The pieces' texts, as one line."""
+    return "".join(text for text, _ in pieces)

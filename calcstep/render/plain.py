@@ -32,11 +32,13 @@ from calcstep.render.common import (
     instance,
     note_text,
     role,
+    same_number,
+    shown_evaluated,
     spelling_for,
     structural,
+    substep_number,
     title,
 )
-from calcstep.rules import EVALUATED_SHOWN_UP_TO
 from calcstep.steps import Derivation, Step
 
 INDENT = "   "
@@ -57,7 +59,8 @@ def parts(report: DiffReport, options: RenderOptions = RenderOptions()) -> Itera
         for line in _values(report, spell):
             yield "\n" + line
         return
-    yield _heading(report, spell) + "\n"
+    heading = _heading(report, spell)
+    yield heading + "\n"
     for note in report.notes:
         yield f"note: {note_text(note, spell)}\n"
     # one order at a time, so that x^x to order 50 (50 MB of text) is never held whole
@@ -68,7 +71,7 @@ def parts(report: DiffReport, options: RenderOptions = RenderOptions()) -> Itera
         lines += derivation_lines(derivation, spell, options.explain)
         yield "\n".join(lines) + "\n"
     yield "\n"
-    yield f"{_heading(report, spell)} = "
+    yield f"{heading} = "
     yield spell.expr(report.result)
     for line in _values(report, spell):
         yield "\n" + line
@@ -105,9 +108,10 @@ def step_lines(
     """One step and, indented under it, its substeps.  A rule's general formula is
     shown the first time the rule is used (`shown` remembers which were)."""
     head = f"{indent}{number} "
-    part = role(step, parent, index) if parent is not None else ""
+    part = role(step, parent, index)
     label = f"{part}, {title(step)}" if part else title(step)
     body = indent + " " * len(number) + " "
+    evaluated = shown_evaluated(step)
     lines: list[str] = []
     if structural(step):
         lines.append(f"{head}{label}")
@@ -118,12 +122,12 @@ def step_lines(
         if bound:
             lines.append(f"{body}with {bound}")
         lines.append(f"{body}{instance(step, spell)}")
-        if step.evaluated is not None and step.evaluated.size <= EVALUATED_SHOWN_UP_TO:
-            lines.append(f"{body}{at_inner(step, parent, spell)}: {spell.expr(step.evaluated)}")
+        if evaluated is not None:
+            lines.append(f"{body}{at_inner(step, parent, spell)}: {spell.expr(evaluated)}")
     else:
         line = f"{head}{label}: {instance(step, spell)}"
-        if step.evaluated is not None and step.evaluated.size <= EVALUATED_SHOWN_UP_TO:
-            line += f"; {at_inner(step, parent, spell)}: {spell.expr(step.evaluated)}"
+        if evaluated is not None:
+            line += f"; {at_inner(step, parent, spell)}: {spell.expr(evaluated)}"
         lines.append(line)
     if explain:
         why = explanation(step, spell)
@@ -132,7 +136,7 @@ def step_lines(
     for note in step.notes:
         lines.append(f"{body}note: {note_text(note, spell)}")
     for i, sub in enumerate(step.substeps):
-        lines += step_lines(sub, spell, explain, f"{number.rstrip('.')}.{i + 1}", body, step, i, shown)
+        lines += step_lines(sub, spell, explain, substep_number(number, i), body, step, i, shown)
     return lines
 
 
@@ -148,14 +152,8 @@ def value_line(value: PointValue, spell: Spelling) -> str:
     decimal = f"{value.decimal:.12g}"
     if value.exact is not None and not value.exact.free_vars:
         exact = spell.expr(value.exact)
-        if exact == decimal or _same_number(exact, decimal):
+        if same_number(exact, decimal):
             return f"at {where}: {exact}"
         return f"at {where}: {exact} {spell.approx} {decimal}"
     return f"at {where}: {spell.approx} {decimal}"
 
-
-def _same_number(exact: str, decimal: str) -> bool:
-    try:
-        return float(exact) == float(decimal)
-    except ValueError:
-        return False
