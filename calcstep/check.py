@@ -79,8 +79,8 @@ from calcstep.expr import (
 from calcstep.functions import BY_NAME, DEFAULT_ABSTRACT
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
-from calcstep.printer import to_text
-from calcstep.rules import RULES, layer
+from calcstep.printer import escape_braces, to_text
+from calcstep.rules import RULES, peel
 from calcstep.simplify import simplify
 from calcstep.steps import Step
 
@@ -132,31 +132,23 @@ SIGN_ERROR = "sign_error"
 
 @dataclass(frozen=True, slots=True)
 class Mistake:
-    """A classic mistake the checker recognises: its stable id (used in JSON), a
-    short title and what it looks like."""
+    """A classic mistake the checker recognises: its stable id (used in JSON) and a
+    short title."""
 
     id: str
     title: str
-    example: str
 
 
 MISTAKES: dict[str, Mistake] = {
     m.id: m
     for m in (
-        Mistake(FORGOT_INNER, "the inner derivative forgotten",
-                "d/dx sin(x^2) written cos(x^2); d/dx ln(u) written 1/u without u'"),
-        Mistake(OUTER_AT_WRONG_ARGUMENT, "the outer rate taken at x instead of the inside",
-                "d/dx sin(x^2) written 2x*cos(x)"),
-        Mistake(PRODUCT_OF_DERIVATIVES, "the product rule taken as the product of derivatives",
-                "(g*h)' written g'*h'"),
-        Mistake(QUOTIENT_REVERSED, "the quotient rule's numerator reversed",
-                "(g/h)' written (g*h' - h*g')/h^2"),
-        Mistake(QUOTIENT_MISSING_SQUARE, "the quotient rule's square left out",
-                "(g/h)' written (h*g' - g*h')/h"),
-        Mistake(POWER_RULE_ON_EXPONENTIAL, "the power rule applied to an exponential",
-                "d/dx 2^x written x*2^(x-1)"),
-        Mistake(SIGN_ERROR, "a lost or extra minus sign",
-                "d/dx cos(x) written sin(x); d/dx 1/x written 1/x^2"),
+        Mistake(FORGOT_INNER, "the inner derivative forgotten"),
+        Mistake(OUTER_AT_WRONG_ARGUMENT, "the outer rate taken at x instead of the inside"),
+        Mistake(PRODUCT_OF_DERIVATIVES, "the product rule taken as the product of derivatives"),
+        Mistake(QUOTIENT_REVERSED, "the quotient rule's numerator reversed"),
+        Mistake(QUOTIENT_MISSING_SQUARE, "the quotient rule's square left out"),
+        Mistake(POWER_RULE_ON_EXPONENTIAL, "the power rule applied to an exponential"),
+        Mistake(SIGN_ERROR, "a lost or extra minus sign"),
     )
 }
 
@@ -284,15 +276,6 @@ def _tries(seed: int, names: Sequence[str]) -> Iterator[dict[str, float]]:
             yield {name: _draw(rng) for name in names}
 
 
-@dataclass(frozen=True, slots=True)
-class _Ground:
-    """Where the comparison happens: points where the function and its derivative
-    both have values, and points where the function has one but the derivative not."""
-
-    points: tuple[Env, ...]
-    outside: tuple[Env, ...]
-
-
 def _extreme(value: float) -> bool:
     """Values so small or large that rounding can swamp them (ln(1 + ε) in an
     answer; 1 − σ(u) = 0 where σ(u) rounds to 1; a difference of huge terms):
@@ -301,7 +284,11 @@ def _extreme(value: float) -> bool:
     return not EXTREMES[0] <= abs(value) <= EXTREMES[1]
 
 
-def _ground(function: Expr, derivative: Expr, names: Sequence[str], seed: int) -> _Ground:
+def _ground(
+    function: Expr, derivative: Expr, names: Sequence[str], seed: int
+) -> tuple[tuple[Env, ...], tuple[Env, ...]]:
+    """Where the comparison happens: points where the function and its derivative
+    both have values, and points where the function has one but the derivative not."""
     points: list[Env] = []
     extreme: list[Env] = []
     outside: list[Env] = []
@@ -318,7 +305,7 @@ def _ground(function: Expr, derivative: Expr, names: Sequence[str], seed: int) -
                 break
     if len(points) < POINTS // 2:
         points += extreme[: POINTS - len(points)]
-    return _Ground(tuple(points), tuple(outside[:POINTS]))
+    return tuple(points), tuple(outside[:POINTS])
 
 
 class _Verdict(Enum):
@@ -374,9 +361,10 @@ def _witness(env: Env, yours: float | None, correct: float) -> Witness:
     return Witness(tuple(sorted(env.items())), yours, correct)
 
 
-def _second_look(yours: Expr, reference: Expr, env: Env) -> Witness | None:
-    """At a point where the two are close but not equal, a closer look: a point
-    where they differ, or None when the gap is rounding.
+def _second_look(yours: Expr, reference: Expr, env: Env, a: float, b: float) -> Witness | None:
+    """At a point where the two are close but not equal (`a` and `b`, their
+    values there), a closer look: a point where they differ, or None when the gap
+    is rounding.
 
     First exactly: with the point's coordinates as exact decimals (0.7 is 7/10),
     yours − reference often simplifies to a number, which settles it (2x and
@@ -385,18 +373,14 @@ def _second_look(yours: Expr, reference: Expr, env: Env) -> Witness | None:
     rounding: below one part in a million there and nearby."""
     exact = _exact_gap(yours, reference, env)
     if exact is not None:
-        if exact == 0:
-            return None
-        a, b = _value(yours, env), _value(reference, env)
-        assert a is not None and b is not None  # both had values here
-        return _witness(env, a, b)
+        return None if exact == 0 else _witness(env, a, b)
     for move in NEIGHBOURS:
         near = {name: round(value * (1 + move), 6) for name, value in env.items()}
-        a, b = _value(yours, near), _value(reference, near)
-        if a is None or b is None or math.isinf(a) or math.isinf(b):
+        a_near, b_near = _value(yours, near), _value(reference, near)
+        if a_near is None or b_near is None or math.isinf(a_near) or math.isinf(b_near):
             continue
-        if _verdict(yours, reference, near, a, b) is _Verdict.DIFFERENT:
-            return _witness(near, a, b)
+        if _verdict(yours, reference, near, a_near, b_near) is _Verdict.DIFFERENT:
+            return _witness(near, a_near, b_near)
     return None
 
 
@@ -433,7 +417,7 @@ def _compare(yours: Expr, reference: Expr, points: Iterable[Env]) -> _Comparison
         if verdict is _Verdict.DIFFERENT:
             witness = _witness(env, a, b)
         elif verdict is _Verdict.CLOSE:
-            witness = _second_look(yours, reference, env)
+            witness = _second_look(yours, reference, env, a, b)
         if witness is not None:
             return _Comparison(agreed, tuple(undefined), witness, first)
         agreed += 1
@@ -465,10 +449,6 @@ def _stand_ins(*exprs: Expr) -> tuple[tuple[str, Expr], ...]:
     """The stand-in for each abstract function the expressions use, by name."""
     names = sorted({node.fn for expr in exprs for node in walk(expr) if isinstance(node, Apply)})
     return tuple((name, _model(name, 0)) for name in names)
-
-
-def _as_is(expr: Expr) -> Expr:
-    return expr
 
 
 def _has_abstract(expr: Expr) -> bool:
@@ -557,15 +537,8 @@ def _others(rates: list[Expr], i: int, *replacement: Expr) -> Expr:
 def _inner_values(target: Expr, var: str) -> list[Expr]:
     """What each stage of a composition is applied to, from the outside in:
     sin(cos(x²)) → [cos(x²), x², x].  Stage i of a chain step is taken at
-    value i (the peeling is the chain rule's own, calcstep.rules.layer)."""
-    values: list[Expr] = []
-    node = target
-    while (found := layer(node, var)) is not None:
-        values.append(found[1])
-        if found[1] == Sym(var):
-            break
-        node = found[1]
-    return values
+    value i (the peeling is the chain rule's own, calcstep.rules.peel)."""
+    return [inner for _, inner in peel(target, var)]
 
 
 def _rates(step: Step) -> list[Expr]:
@@ -960,8 +933,12 @@ class _Candidate:
     overrides: tuple[tuple[Expr, str, int], ...]
     site: Step
     wrong: Wrong
-    whole: bool = False  # the whole derivative negated (no replay needed)
     also: str = ""  # a sentence on the other slips, when there are several
+
+    @property
+    def whole(self) -> bool:
+        """The whole derivative negated: no step slips, so no replay is needed."""
+        return not self.overrides
 
 
 def _sites(root: Step, var: str) -> list[tuple[Step, int]]:
@@ -1023,7 +1000,6 @@ def _negated(root: Step) -> _Candidate:
             "Check each rule that brings in a minus sign.",
             (root.result,),
         ),
-        whole=True,
     )
 
 
@@ -1216,7 +1192,6 @@ def _diagnose(
     higher order, slips in the last order are tried first, then slips in an
     earlier order (whose mistaken result the later orders differentiate right)."""
     needed = min(MATCH_POINTS, len(points))
-    concrete = _concrete if _has_abstract(diff.expr) else _as_is
     for derivation in (reversed(diff.derivations) if needed else ()):
         later = diff.order - derivation.order  # orders still to take after this one
         indexed = _indexed(derivation.steps, diff.var)
@@ -1232,7 +1207,7 @@ def _diagnose(
                     wrong = derive_orders(start, diff.var, later, limits)[-1].result
             except CalcstepError:
                 continue
-            comparison = _compare(answer, concrete(wrong), points)
+            comparison = _compare(answer, _concrete(wrong), points)
             if comparison.witness is None and comparison.agreed >= needed:
                 return _named(candidate, at_site, derivation.order, witness)
     which = "derivative" if diff.order == 1 else f"{_ordinal(diff.order)} derivative"
@@ -1258,13 +1233,8 @@ def _named(candidate: _Candidate, yours: Expr, order: int, witness: Witness | No
     site, wrong = candidate.site, candidate.wrong
     step = WrongStep(site.rule, site.target, site.var, _tidy(site.result), _tidy(yours), order)
     message = wrong.message()
-    message = message._replace(text=message.text + _escape(candidate.also))
+    message = message._replace(text=message.text + escape_braces(candidate.also))
     return Diagnosis(candidate.mistake, message, step, witness, wrong.why)
-
-
-def _escape(text: str) -> str:
-    """Literal text for a Note template (which is str.format'ed)."""
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 def check_answer(
@@ -1291,18 +1261,16 @@ def check_answer(
     notes = _reading_notes(diff, parsed)
     difference = _symbolic_difference(parsed.expr, diff.result, limits)
     sample = _sample(diff, parsed.expr)
-    if difference == ZERO:
-        # equal by the rewrites; the points only say where the domains differ
-        comparison = _compare(sample.answer, sample.right, sample.points)
-        notes += _domain_notes(comparison, sample)
-        return CheckReport(diff, parsed, True, Method.SIMPLIFY, 0, None, notes)
-    if not sample.points:
+    equal = difference == ZERO  # equal by the rewrites
+    if not equal and not sample.points:
         raise DomainError(
             "cannot check: the derivative has no value at any point tried",
             hint="check the expression; its derivative must be defined somewhere",
         )
     comparison = _compare(sample.answer, sample.right, sample.points)
     notes += _domain_notes(comparison, sample)
+    if equal:  # the points only say where the domains differ
+        return CheckReport(diff, parsed, True, Method.SIMPLIFY, 0, None, notes)
     proven = isinstance(difference, Num)  # simplified to a nonzero number
     witness = _decisive_witness(comparison, proven, sample)
     if witness is None:
@@ -1340,8 +1308,8 @@ def _sample(diff: DiffReport, answer: Expr) -> _Sample:
     names = sorted(function.free_vars | right.free_vars | answer.free_vars | {diff.var})
     seed = _seed(to_text(diff.expr), to_text(answer), diff.var, str(diff.order))
     concrete_right = _concrete(right)
-    ground = _ground(_concrete(function), concrete_right, names, seed)
-    return _Sample(_concrete(answer), concrete_right, ground.points, ground.outside)
+    points, outside = _ground(_concrete(function), concrete_right, names, seed)
+    return _Sample(_concrete(answer), concrete_right, points, outside)
 
 
 def _decisive_witness(comparison: _Comparison, proven: bool, sample: _Sample) -> Witness | None:

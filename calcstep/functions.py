@@ -18,11 +18,14 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from calcstep.expr import (
+    HALF,
     ONE,
     PI,
+    TWO,
     ZERO,
     Call,
     Const,
+    E,
     Expr,
     Log,
     Mul,
@@ -78,11 +81,11 @@ def _pi_multiple(arg: Expr) -> Fraction | None:
     return None
 
 
-_HALF_SQRT2 = mul(Num(Fraction(1, 2)), sqrt(Num(2)))
-_HALF_SQRT3 = mul(Num(Fraction(1, 2)), sqrt(Num(3)))
+_HALF_SQRT2 = mul(HALF, sqrt(TWO))
+_HALF_SQRT3 = mul(HALF, sqrt(Num(3)))
 _SIN_TABLE: dict[Fraction, Expr] = {
     Fraction(0): ZERO,
-    Fraction(1, 6): Num(Fraction(1, 2)),
+    Fraction(1, 6): HALF,
     Fraction(1, 4): _HALF_SQRT2,
     Fraction(1, 3): _HALF_SQRT3,
     Fraction(1, 2): ONE,
@@ -192,7 +195,7 @@ def _acot(t: float) -> float:
 
 
 def _u2(u: Expr) -> Expr:
-    return Pow(u, Num(2))
+    return Pow(u, TWO)
 
 
 def _inv_sqrt(inner: Expr) -> Expr:
@@ -225,7 +228,7 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "tan", "trig", r"\tan",
-        lambda u: Pow(call("sec", u), Num(2)), math.tan,
+        lambda u: Pow(call("sec", u), TWO), math.tan,
         parity=ODD, inverse="atan", special=_special_tan,
     ),
     Function(
@@ -240,7 +243,7 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "cot", "trig", r"\cot",
-        lambda u: neg(Pow(call("csc", u), Num(2))), _recip(math.tan),
+        lambda u: neg(Pow(call("csc", u), TWO)), _recip(math.tan),
         aliases=("cotan",), parity=ODD, inverse="acot",
     ),
     # inverse trigonometric
@@ -266,13 +269,13 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "asec", "inverse trig", r"\operatorname{arcsec}",
-        lambda u: Pow(mul(call("abs", u), Pow(_u2_minus_one(u), Num(Fraction(1, 2)))), Num(-1)),
+        lambda u: Pow(mul(call("abs", u), sqrt(_u2_minus_one(u))), Num(-1)),
         _of_recip(math.acos),
         aliases=("arcsec",),
     ),
     Function(
         "acsc", "inverse trig", r"\operatorname{arccsc}",
-        lambda u: neg(Pow(mul(call("abs", u), Pow(_u2_minus_one(u), Num(Fraction(1, 2)))), Num(-1))),
+        lambda u: neg(Pow(mul(call("abs", u), sqrt(_u2_minus_one(u))), Num(-1))),
         _of_recip(math.asin),
         aliases=("arccsc", "arccosec"), parity=ODD,
     ),
@@ -289,7 +292,7 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "tanh", "hyperbolic", r"\tanh",
-        lambda u: Pow(call("sech", u), Num(2)), math.tanh,
+        lambda u: Pow(call("sech", u), TWO), math.tanh,
         parity=ODD, inverse="atanh", special=_at_zero(ZERO),
     ),
     Function(
@@ -304,7 +307,7 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "coth", "hyperbolic", r"\coth",
-        lambda u: neg(Pow(call("csch", u), Num(2))), _recip(math.tanh),
+        lambda u: neg(Pow(call("csch", u), TWO)), _recip(math.tanh),
         parity=ODD, inverse="acoth",
     ),
     # inverse hyperbolic
@@ -330,13 +333,13 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "asech", "inverse hyperbolic", r"\operatorname{arsech}",
-        lambda u: neg(Pow(mul(u, Pow(_one_minus_u2(u), Num(Fraction(1, 2)))), Num(-1))),
+        lambda u: neg(Pow(mul(u, sqrt(_one_minus_u2(u))), Num(-1))),
         _of_recip(math.acosh),
         aliases=("arsech", "arcsech"),
     ),
     Function(
         "acsch", "inverse hyperbolic", r"\operatorname{arcsch}",
-        lambda u: neg(Pow(mul(call("abs", u), Pow(_u2_plus_one(u), Num(Fraction(1, 2)))), Num(-1))),
+        lambda u: neg(Pow(mul(call("abs", u), sqrt(_u2_plus_one(u))), Num(-1))),
         _of_recip(math.asinh),
         aliases=("arcsch", "arccsch"), parity=ODD,
     ),
@@ -356,12 +359,12 @@ FUNCTIONS: tuple[Function, ...] = (
         "sign", "absolute value", r"\operatorname{sgn}",
         lambda u: ZERO, _sign,
         aliases=("sgn",), parity=ODD,
-        special=_special_numeric(lambda v: (v > 0) - (v < 0)), corner="0",
+        special=_special_numeric(_sign), corner="0",
     ),
     Function(
         "sigmoid", "activation", r"\sigma",
         lambda u: mul(call("sigmoid", u), add(ONE, neg(call("sigmoid", u)))), _sigmoid,
-        special=_at_zero(Num(Fraction(1, 2))),
+        special=_at_zero(HALF),
     ),
     Function(
         "softplus", "activation", r"\operatorname{softplus}",
@@ -396,15 +399,15 @@ def _log_base(base: Expr) -> Callable[[Expr], Expr]:
 
 # Spellings that build something other than a Call: the power or logarithm they name.
 REWRITTEN: dict[str, Callable[[Expr], Expr]] = {
-    "exp": lambda u: Pow(Const("e"), u),
-    "sqrt": lambda u: Pow(u, Num(Fraction(1, 2))),
+    "exp": lambda u: Pow(E, u),
+    "sqrt": sqrt,
     "cbrt": lambda u: Pow(u, Num(Fraction(1, 3))),
     "log10": _log_base(Num(10)),
-    "log2": _log_base(Num(2)),
+    "log2": _log_base(TWO),
     "lg": _log_base(Num(10)),
 }
 
-CONSTANTS: dict[str, Expr] = {"e": Const("e"), "pi": PI, "π": PI}
+CONSTANTS: dict[str, Expr] = {"e": E, "pi": PI, "π": PI}
 
 # Greek letters: the ASCII name people type and the letter it prints as.
 GREEK: dict[str, str] = {

@@ -79,8 +79,8 @@ from calcstep.expr import (
 from calcstep.functions import BY_NAME, DEFAULT_ABSTRACT
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse, parse_expr
-from calcstep.printer import to_text
-from calcstep.simplify import simplify
+from calcstep.printer import escape_braces, to_text
+from calcstep.simplify import Simplifier, simplify
 from calcstep.steps import Derivation
 
 VANISHING_BELOW = 1e-3
@@ -155,7 +155,8 @@ class Graph:
 
     def variable(self, name: str) -> GraphNode | None:
         """The input node of the variable `name`, if the expression uses it."""
-        return next((n for n in self.nodes if n.expr == Sym(name)), None)
+        variable = Sym(name)
+        return next((n for n in self.nodes if n.expr == variable), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,41 +356,17 @@ def operation_word(expr: Expr) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _leaf_value(operation: Expr, values: Sequence[float], point: Mapping[str, float]) -> float:
-    return evaluate(operation, point)
-
-
-def _operation_value(
-    operation: Expr, values: Sequence[float], point: Mapping[str, float]
-) -> float:
-    return evaluate(operation, _stand_in_values(values))
-
-
-def _constant_value(expr: Expr) -> float | None:
+def _constant_value(expr: Expr, simplifier: Simplifier) -> float | None:
     """The value of a constant sub-expression worked out exactly first, where the
     simplifier can: sin(π) is 0, not the 1.2e-16 of floating point, so a path
     through it carries exactly nothing, as in the rule engine's derivative.
-    None when exact work does not settle it (the float path then decides)."""
+    None when exact work does not settle it (the float path then decides).
+    `simplifier` is shared by the forward pass, so nested constants are
+    simplified once, not again inside each constant around them."""
     try:
-        return evaluate(simplify(expr)[0], {})
+        return evaluate(simplifier(expr)[0], {})
     except CalcstepError:
         return None
-
-
-# The value of a node from its inputs' values: a leaf is read, an operation is
-# evaluated on its inputs' values with calcstep's own rules (fsum for sums,
-# real odd roots, DomainError where undefined).
-_VALUE: dict[type, Callable[[Expr, Sequence[float], Mapping[str, float]], float]] = {
-    Num: _leaf_value,
-    Const: _leaf_value,
-    Sym: _leaf_value,
-    Add: _operation_value,
-    Mul: _operation_value,
-    Pow: _operation_value,
-    Call: _operation_value,
-    Log: _operation_value,
-    Apply: _operation_value,
-}
 
 
 def forward(
@@ -401,13 +378,20 @@ def forward(
     """Every node's value at `point`, inputs first (`operations[i]` is node i's
     operation on stand-ins for its inputs, see `operation_on_inputs`).
 
+    A leaf's operation is the leaf itself, read at the point; an operation is
+    evaluated on its inputs' values with calcstep's own rules (fsum for sums,
+    real odd roots, DomainError where undefined).
+
     Raises DomainError naming the first node that has no value there."""
     values: list[float] = []
+    simplifier = Simplifier()
     for index, (expr, operation, kids) in enumerate(zip(exprs, operations, inputs, strict=True)):
         try:
-            value = _constant_value(expr) if kids and not expr.free_vars else None
+            value = _constant_value(expr, simplifier) if kids and not expr.free_vars else None
             if value is None:
-                value = _VALUE[type(expr)](operation, [values[k] for k in kids], point)
+                value = evaluate(
+                    operation, _stand_in_values([values[k] for k in kids]) if kids else point
+                )
             values.append(value)
         except DomainError as error:
             formula = to_text(_named_formula(operation, kids, node_names(len(exprs))))
@@ -521,14 +505,18 @@ def local_rates(
         why: Note | None = None
         if child.free_vars:
             argument = names[_stand_in(position)]
-            corner = _CORNER.get(type(expr), _no_corner)(expr, node, argument, inputs[position])
+            corner = (
+                _call_corner(expr, node, argument, inputs[position])
+                if isinstance(expr, Call)
+                else None
+            )
             try:
                 rate, shown = rule(operation, position, inputs)
             except DomainError as error:
                 shown = local_rate_formula(operation, position)[1]
-                message = error.message.replace("{", "{{").replace("}", "}}")
                 why = Note(
-                    "the local rate of {0} is undefined at {1} = {2}: " + message,
+                    "the local rate of {0} is undefined at {1} = {2}: "
+                    + escape_braces(error.message),
                     (node, argument, _number(inputs[position])),
                 )
             formula = None if shown is None else substitute(shown, names)
@@ -541,14 +529,12 @@ def local_rates(
     return _Rates(tuple(rates), tuple(formulas), tuple(undefined), tuple(notes))
 
 
-def _no_corner(expr: Expr, node: Sym, argument: Sym, value: float) -> Note | None:
-    return None
-
-
 def _call_corner(expr: Call, node: Sym, argument: Sym, value: float) -> Note | None:
     """A function met exactly at its corner (relu, abs, sign at 0) has no local
     rate there: the slopes on the two sides differ, so the rate is undefined,
-    and we say so rather than pick a side."""
+    and we say so rather than pick a side.  Only functions have corners: the
+    rule's formula may give a number there all the same (sign′ = 0 even at its
+    jump), so this is checked apart from it."""
     where = _corner_value(expr.fn)
     if where is None or value != where:
         return None
@@ -564,11 +550,6 @@ def _call_corner(expr: Call, node: Sym, argument: Sym, value: float) -> Note | N
         "right of it): its local rate there is undefined"
     )
     return Note(why, (*shape, _number(left), _number(right)))
-
-
-# Where a node's local rate does not exist although the rule's formula may give
-# a number (sign′ = 0 even at its jump): only functions have corners.
-_CORNER: dict[type, Callable[[Expr, Sym, Sym, float], Note | None]] = {Call: _call_corner}
 
 
 @lru_cache(maxsize=64)
@@ -741,12 +722,13 @@ def _stages(graph: Graph, path: Sequence[int]) -> tuple[Stage, ...]:
 
 
 def gradient_warning(variable: str, gradient: float, chain: Chain | None) -> GradientWarning | None:
-    """A warning when |gradient| < 1e-3 (vanishing) or > 1e3 (exploding), else None."""
+    """A warning when |gradient| < 1e-3 (vanishing) or > 1e3 (exploding), else None.
+    The gradient is finite (the backward pass leaves a non-finite one undefined)."""
     size = abs(gradient)
-    if VANISHING_BELOW <= size <= EXPLODING_ABOVE:
+    kind = _kind(size)
+    if kind is None:
         return None
-    vanishing = size < VANISHING_BELOW
-    kind = "vanishing" if vanishing else "exploding"
+    vanishing = kind == "vanishing"
     threshold = VANISHING_BELOW if vanishing else EXPLODING_ABOVE
     if chain is None:
         return GradientWarning(kind, variable, size, threshold, (), None, ())

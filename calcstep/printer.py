@@ -670,3 +670,8 @@ def to_latex(expr: Expr) -> str:
 def format_note(note: Note, spell: Callable[[Expr], str]) -> str:
     """A note's text with its expressions spelled by `spell` (one of the printers)."""
     return note.text.format(*(spell(arg) for arg in note.args))
+
+
+def escape_braces(text: str) -> str:
+    """`text` as literal text in a Note template (which is str.format'ed)."""
+    return text.replace("{", "{{").replace("}", "}}")

@@ -316,6 +316,22 @@ def layer(expr: Expr, var: str) -> tuple[Callable[[Expr], Expr], Expr] | None:
     return None
 
 
+def peel(expr: Expr, var: str) -> list[tuple[Callable[[Expr], Expr], Expr]]:
+    """The layers of a composition from the outside in, each as `layer` gives it
+    (outer function, the part it is applied to), down to the variable itself or to
+    the first part that is not one function of one part:
+    sin(cos(x²)) → [(sin(·), cos(x²)), (cos(·), x²), (·², x)]."""
+    layers: list[tuple[Callable[[Expr], Expr], Expr]] = []
+    x = Sym(var)
+    node = expr
+    while (found := layer(node, var)) is not None:
+        layers.append(found)
+        if found[1] == x:
+            break
+        node = found[1]
+    return layers
+
+
 def chain(expr: Expr, var: str, d: Derive, local: Callable[[Expr, str], Step]) -> Step:
     """d/dx f(g(x)) = f'(g(x))·g'(x); for f₁(f₂(…fₖ(x)…)) the k local rates multiply.
 
@@ -325,19 +341,9 @@ def chain(expr: Expr, var: str, d: Derive, local: Callable[[Expr, str], Step]) -
     local rate is found by the rule for that stage alone (`local`, differentiating
     with respect to the stage's own input name) and then taken at the actual inner
     value: cos(u) with u = x² is cos(x²), never cos(x)."""
-    outers: list[Callable[[Expr], Expr]] = []
-    inners: list[Expr] = []
-    node = expr
-    while True:
-        found = layer(node, var)
-        if found is None:
-            break
-        outer, inner = found
-        outers.append(outer)
-        inners.append(inner)
-        if inner == Sym(var):
-            break
-        node = inner
+    layers = peel(expr, var)
+    outers = [outer for outer, _ in layers]
+    inners = [inner for _, inner in layers]
     innermost = inners[-1]
     x = Sym(var)
     names = iter(_inner_names(expr, len(inners) - (innermost == x)))

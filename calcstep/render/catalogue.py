@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from calcstep.functions import SPELLINGS
 from calcstep.lessons import LESSONS, Lesson, ascii_art, to_ascii
-from calcstep.render.common import ASCII, CANONICAL, LATEX, PRETTY, Spelling, d_of
+from calcstep.render.common import (
+    CANONICAL,
+    LATEX,
+    Spelling,
+    rule_formula,
+    spelling_for,
+)
 from calcstep.rules import RULES, Rule
 
 if TYPE_CHECKING:
@@ -57,29 +63,21 @@ def find(name: str) -> Rule | None:
 
 
 def lesson_of(rule: Rule) -> Lesson:
-    """The lesson of a rule; a rule without one is explained by its own why line."""
-    lesson = LESSONS.get(rule.id)
-    if lesson is None:
-        return Lesson(rule.id, rule.why, rule.why, rule.explain)
-    return lesson
+    """The lesson of a rule (every rule has one: the lessons' tests hold to it)."""
+    return LESSONS[rule.id]
 
 
 def formula_text(rule: Rule, spell: Spelling) -> str:
     """The rule's formula in a spelling: d/dx f(g(x)) = f′(g(x))·g′(x)."""
-    lhs, rhs = rule.formula()
-    return f"{d_of(lhs, 'x', spell)} = {spell.expr(rhs)}"
-
-
-def _families() -> list[str]:
-    seen: list[str] = []
-    for rule in RULES.values():
-        if rule.family not in seen:
-            seen.append(rule.family)
-    return seen
+    return rule_formula(rule.id, spell)
 
 
 def _by_family() -> list[tuple[str, list[Rule]]]:
-    return [(family, [r for r in RULES.values() if r.family == family]) for family in _families()]
+    """The rules grouped by family, families in order of first appearance."""
+    groups: dict[str, list[Rule]] = {}
+    for rule in RULES.values():
+        groups.setdefault(rule.family, []).append(rule)
+    return list(groups.items())
 
 
 def _one(name: str) -> Rule:
@@ -102,7 +100,7 @@ class _Words:
 
     @property
     def spell(self) -> Spelling:
-        return ASCII if self.ascii else PRETTY
+        return spelling_for(self.ascii)
 
     def text(self, words: str) -> str:
         return to_ascii(words) if self.ascii else words

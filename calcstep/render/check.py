@@ -29,13 +29,21 @@ from typing import TYPE_CHECKING, Any
 from calcstep.check import MISTAKES, CheckReport, Diagnosis, Method, Witness, WrongStep
 from calcstep.expr import Apply, Sym
 from calcstep.printer import to_pretty, to_text
-from calcstep.render.common import ASCII, CANONICAL, Spelling, d_of, note_text, spelling_for
-from calcstep.rules import RULES
+from calcstep.render.common import (
+    ASCII,
+    CANONICAL,
+    Piece,
+    Spelling,
+    d_of,
+    joined,
+    note_text,
+    rule_title,
+    spelling_for,
+)
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
     from rich.table import Table
-    from rich.text import Text
 
 WIDTH = 80
 INDENT = "  "
@@ -60,17 +68,8 @@ def render(report: CheckReport, ascii: bool = False) -> str:
     return "\n".join(lines)
 
 
-# A piece of a line: its text and what it is ("" for connecting words), so the
-# plain layout can join the texts and the terminal one can style each kind.
-Piece = tuple[str, str]
-
-
-def _joined(pieces: list[Piece]) -> str:
-    return "".join(text for text, _ in pieces)
-
-
 def _verdict(report: CheckReport, spell: Spelling) -> str:
-    return _joined(_verdict_pieces(report, spell))
+    return joined(_verdict_pieces(report, spell))
 
 
 def _verdict_pieces(report: CheckReport, spell: Spelling) -> list[Piece]:
@@ -94,7 +93,7 @@ def _verdict_pieces(report: CheckReport, spell: Spelling) -> list[Piece]:
 
 
 def _diagnosis_lines(diagnosis: Diagnosis, spell: Spelling, higher: bool) -> list[str]:
-    lines = [_joined(_mistake_pieces(diagnosis))]
+    lines = [joined(_mistake_pieces(diagnosis))]
     lines += _wrapped(note_text(diagnosis.message, spell), INDENT)
     if diagnosis.why is not None:
         lines += _wrapped(f"why: {_why(diagnosis.why, spell)}", INDENT)
@@ -135,7 +134,7 @@ def _step_lines(step: WrongStep, spell: Spelling, higher: bool) -> list[str]:
     """The step where the answer departs, the right result over the wrong one
     (and, for a higher derivative, in which order)."""
     return [
-        _joined(_step_pieces(step, spell, higher)),
+        joined(_step_pieces(step, spell, higher)),
         f"{INDENT}right: {spell.expr(step.right)}",
         f"{INDENT}yours: {spell.expr(step.yours)}",
     ]
@@ -146,20 +145,15 @@ def _step_pieces(step: WrongStep, spell: Spelling, higher: bool) -> list[Piece]:
     where = f" (order {step.order})" if higher else ""
     return [
         (f"step{where}: ", "key"),
-        (_title(step.rule), "rule"),
+        (rule_title(step.rule), "rule"),
         (f", {d_of(step.target, step.var, spell)}", ""),
     ]
-
-
-def _title(rule: str) -> str:
-    known = RULES.get(rule)
-    return known.title if known is not None else rule.replace("-", " ")
 
 
 def _witness_lines(witness: Witness, spell: Spelling) -> list[str]:
     """at x = 0.7: yours 0.8823, correct 1.235 (and, with abstract functions, the
     concrete ones that stood in for them, a line each)"""
-    return [_joined(_witness_pieces(witness, spell)), *_stand_in_lines(witness, spell)]
+    return [joined(_witness_pieces(witness, spell)), *_stand_in_lines(witness, spell)]
 
 
 def _witness_pieces(witness: Witness, spell: Spelling) -> list[Piece]:
@@ -225,28 +219,17 @@ def render_rich(report: CheckReport, ascii: bool = False) -> RenderableType:
     `ascii` every character drawn is ASCII."""
     from rich.console import Group
 
-    from calcstep.render.rich import _AsciiOnly, _Line
+    from calcstep.render.rich import AsciiOnly, line
 
     spell = spelling_for(ascii)
-    parts: list[RenderableType] = [_Line(_styled(_verdict_pieces(report, spell)))]
+    parts: list[RenderableType] = [line(_verdict_pieces(report, spell), _KIND_STYLES)]
     if report.diagnosis is not None:
         parts += _rich_diagnosis(report.diagnosis, spell, report.order > 1, ascii)
-    parts += [_Line(_styled([(f"note: {note_text(note, spell)}", "note")]), hang=2) for note in report.notes]
+    notes = [[(f"note: {note_text(note, spell)}", "note")] for note in report.notes]
+    parts += [line(note, _KIND_STYLES, hang=2) for note in notes]
     group = Group(*parts)
     # the spellings are ASCII already; this also draws the table's box in ASCII
-    return _AsciiOnly(group) if ascii else group
-
-
-def _style(kind: str) -> str:
-    from calcstep.render.rich import STYLES
-
-    return _KIND_STYLES.get(kind) or STYLES.get(kind, "")
-
-
-def _styled(pieces: list[Piece]) -> tuple[Text, ...]:
-    from rich.text import Text
-
-    return tuple(Text(text, _style(kind)) for text, kind in pieces)
+    return AsciiOnly(group) if ascii else group
 
 
 def _rich_diagnosis(
@@ -255,26 +238,27 @@ def _rich_diagnosis(
     """The mistake and its message, the step table, the witness point."""
     from rich.padding import Padding
 
-    from calcstep.render.rich import _Line
+    from calcstep.render.rich import Line, line, styled
 
     margin = len(INDENT)
     parts: list[RenderableType] = [
-        _Line(_styled(_mistake_pieces(diagnosis))),
-        _Line(_styled([(note_text(diagnosis.message, spell), "")]), margin=margin, hang=0),
+        line(_mistake_pieces(diagnosis), _KIND_STYLES),
+        # a Line, not `line`: the message is drawn as written, leading spaces and all
+        Line(styled([(note_text(diagnosis.message, spell), "")], _KIND_STYLES), margin=margin, hang=0),
     ]
     if diagnosis.why is not None:
         why = [("why: ", "key"), (_why(diagnosis.why, spell), "why")]
-        parts.append(_Line(_styled(why), margin=margin, hang=0))
+        parts.append(line(why, _KIND_STYLES, margin=margin, hang=0))
     if diagnosis.step is not None:
         parts += [
-            _Line(_styled(_step_pieces(diagnosis.step, spell, higher))),
+            line(_step_pieces(diagnosis.step, spell, higher), _KIND_STYLES),
             Padding(_step_table(diagnosis.step, spell, ascii), (0, 0, 0, margin), expand=False),
         ]
     if diagnosis.witness is not None:
-        parts.append(_Line(_styled(_witness_pieces(diagnosis.witness, spell))))
-        # indented by a margin, not by spaces, which a wrapped line would drop
+        parts.append(line(_witness_pieces(diagnosis.witness, spell), _KIND_STYLES))
+        # the lines' INDENT becomes the margin (a wrapped line would drop spaces)
         stand_ins = _stand_in_lines(diagnosis.witness, spell)
-        parts += [_Line(_styled([(line.strip(), "")]), margin=margin, hang=2) for line in stand_ins]
+        parts += [line([(text, "")], _KIND_STYLES, hang=2) for text in stand_ins]
     return parts
 
 
@@ -284,13 +268,15 @@ def _step_table(step: WrongStep, spell: Spelling, ascii: bool) -> Table:
     from rich.table import Table
     from rich.text import Text
 
+    from calcstep.render.rich import style
+
     table = Table(box=box.ASCII if ascii else box.ROUNDED, expand=False)
     # fold, not "…": a long expression must be shown whole, and in ASCII
-    table.add_column("right", header_style=_style("correct"), overflow="fold")
-    table.add_column("yours", header_style=_style("wrong"), overflow="fold")
+    table.add_column("right", header_style=style("correct", _KIND_STYLES), overflow="fold")
+    table.add_column("yours", header_style=style("wrong", _KIND_STYLES), overflow="fold")
     table.add_row(
-        Text(spell.expr(step.right), _style("result")),
-        Text(spell.expr(step.yours), _style("yours")),
+        Text(spell.expr(step.right), style("result", _KIND_STYLES)),
+        Text(spell.expr(step.yours), style("yours", _KIND_STYLES)),
     )
     return table
 
@@ -336,7 +322,7 @@ def _diagnosis_dict(diagnosis: Diagnosis) -> dict[str, Any]:
 def _step_dict(step: WrongStep) -> dict[str, Any]:
     return {
         "rule": step.rule,
-        "title": _title(step.rule),
+        "title": rule_title(step.rule),
         "variable": step.var,
         "order": step.order,
         "target": to_text(step.target),

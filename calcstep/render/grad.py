@@ -40,7 +40,15 @@ from calcstep.grad import (
 )
 from calcstep.printer import to_pretty, to_text
 from calcstep.render import RenderOptions
-from calcstep.render.common import CANONICAL, Spelling, note_text, spelling_for
+from calcstep.render.common import (
+    CANONICAL,
+    Piece,
+    Spelling,
+    joined,
+    note_text,
+    spelling_for,
+    var_text,
+)
 from calcstep.render.json import derivation_to_dict
 from calcstep.render.plain import derivation_lines
 
@@ -48,7 +56,6 @@ if TYPE_CHECKING:
     from rich.box import Box
     from rich.console import RenderableType
     from rich.table import Table
-    from rich.text import Text
 
 WIDTH = 80
 # Column widths of the node table; with two spaces between columns it fits 80.
@@ -91,9 +98,6 @@ class _Words:
 
     def node(self, node_id: int) -> str:
         return self.spell.expr(Sym(f"n{node_id}"))
-
-    def var(self, name: str) -> str:
-        return self.spell.expr(Sym(name))
 
     def d_out(self, what: str) -> str:
         """∂out/∂w₁ (d out/d w1 in ASCII)."""
@@ -169,8 +173,8 @@ def _point_text(name: str, exact: Expr, value: float, words: _Words) -> str:
     shown = words.expr(exact)
     decimal = number(value, 12)
     if isinstance(exact, Num) or shown == decimal:
-        return f"{words.var(name)} = {shown}"
-    return f"{words.var(name)} = {shown} {words.spell.approx} {number(value)}"
+        return f"{var_text(name, words.spell)} = {shown}"
+    return f"{var_text(name, words.spell)} = {shown} {words.spell.approx} {number(value)}"
 
 
 def _wrap(lines: Sequence[str], indent: str) -> list[str]:
@@ -230,7 +234,7 @@ def chain_lines(report: GradReport, chain: Chain, words: _Words) -> list[str]:
     """The stages from the variable to the output with each local rate and the
     running product: the nudge falling through the stacked number lines."""
     graph = report.graph
-    var = words.var(chain.variable)
+    var = var_text(chain.variable, words.spell)
     lines = [
         f"chain of local rates for {var}: a nudge in {var} multiplied stage by stage",
         f"{'stage':>5}  {'node':<6}  {'operation':<{_OPERATION}}  {'local rate':<{_NUMBER}}  "
@@ -259,19 +263,15 @@ def chain_lines(report: GradReport, chain: Chain, words: _Words) -> list[str]:
 def chain_footer(report: GradReport, chain: Chain, words: _Words) -> str:
     """What the chain's product is: the gradient itself (one path), or the
     largest of the paths' products, which the gradient adds up."""
-    var = words.var(chain.variable)
+    var = var_text(chain.variable, words.spell)
     if chain.paths == 1:
         product = _magnitude(chain.stages[-1].log10_size, chain.product)
         return f"one path: the product {product} is {words.d_out(var)}"
-    gradient = _gradient_of(report, chain.variable)
+    gradient = report.gradient[chain.variable]
     return (
         f"this is the largest of {chain.paths:,} paths from {var} to the output; "
         f"{words.d_out(var)} = {number(gradient)} adds the products of all of them"
     )
-
-
-def _gradient_of(report: GradReport, variable: str) -> float | None:
-    return next(p.numeric for p in report.partials if p.variable == variable)
 
 
 def _stages_kept(report: GradReport, chain: Chain) -> set[int]:
@@ -293,7 +293,8 @@ def partial_lines(report: GradReport, words: _Words, options: RenderOptions) -> 
     for item in report.partials:
         lines += _partial(item, words)
         if options.steps and item.derivation is not None:
-            lines.append(f"   {words.partial}/{words.partial}{words.var(item.variable)} step by step:")
+            var = var_text(item.variable, words.spell)
+            lines.append(f"   {words.partial}/{words.partial}{var} step by step:")
             lines += [
                 "      " + line
                 for line in derivation_lines(item.derivation, words.spell, options.explain)
@@ -302,7 +303,7 @@ def partial_lines(report: GradReport, words: _Words, options: RenderOptions) -> 
 
 
 def _partial(item: Partial, words: _Words) -> list[str]:
-    head = _joined(partial_pieces(item, words))
+    head = joined(partial_pieces(item, words))
     lines = _wrap([head], "      ") if item.numeric is None else [head]
     lines += ["      " + line for line in symbolic_lines(item, words, WIDTH - 6)]
     if item.numeric is None and item.symbolic_value is not None:
@@ -310,19 +311,10 @@ def _partial(item: Partial, words: _Words) -> list[str]:
     return lines
 
 
-# A piece of a line: its text and what it is ("" for connecting words), so the
-# plain layout can join the texts and the terminal one can style each kind.
-Piece = tuple[str, str]
-
-
-def _joined(pieces: Sequence[Piece]) -> str:
-    return "".join(text for text, _ in pieces)
-
-
 def partial_pieces(item: Partial, words: _Words) -> list[Piece]:
     """  ∂out/∂w₁ = -2.05             rule engine: -2.05, agrees
     (or, where the backward pass has no value, why)."""
-    head = f"  {words.d_out(words.var(item.variable))} = "
+    head = f"  {words.d_out(var_text(item.variable, words.spell))} = "
     if item.numeric is None:
         why = note_text(item.undefined, words.spell) if item.undefined else "undefined"
         return [(head, ""), ("undefined", "undefined"), (f": {why}", "note")]
@@ -344,7 +336,8 @@ def engine_fallback(item: Partial) -> str:
 def symbolic_lines(item: Partial, words: _Words, width: int) -> list[str]:
     """∂/∂w₁ = … (the rule engine's partial derivative) in lines of `width`,
     cut short after a few lines."""
-    rule = f"{words.partial}/{words.partial}{words.var(item.variable)} = {words.expr(item.symbolic)}"
+    var = var_text(item.variable, words.spell)
+    rule = f"{words.partial}/{words.partial}{var} = {words.expr(item.symbolic)}"
     # Only the first lines are shown, and they depend only on the text's start (a
     # line holds at most `width` characters and one space): wrapping the whole of a
     # deep network's derivative would take textwrap seconds (long words are quadratic).
@@ -355,11 +348,6 @@ def symbolic_lines(item: Partial, words: _Words, width: int) -> list[str]:
         wrapped = wrapped[:_SYMBOLIC_LINES]
         wrapped[-1] = wrapped[-1][: width - len(words.ellipsis)] + words.ellipsis
     return wrapped
-
-
-def _check(item: Partial) -> str:
-    verdict = agreement(item)
-    return engine_value(item) + (f", {verdict}" if verdict else "")
 
 
 def engine_value(item: Partial) -> str:
@@ -395,7 +383,7 @@ def warning_text(
 ) -> str:
     """One warning as a sentence: its size, where the product crossed, the
     stages that shrink (or grow) it most."""
-    var = words.var(warning.variable)
+    var = var_text(warning.variable, words.spell)
     relation = "<" if warning.kind == "vanishing" else ">"
     text = (
         f"{warning.kind} gradient for {var}: |{words.d_out(var)}| = {_size(warning.size)} "
@@ -449,32 +437,6 @@ _KIND_STYLES = {
 }
 
 
-def _style(kind: str) -> str:
-    from calcstep.render.rich import STYLES
-
-    return _KIND_STYLES.get(kind) or STYLES.get(kind, "")
-
-
-def _styled(pieces: Sequence[Piece]) -> tuple[Text, ...]:
-    from rich.text import Text
-
-    return tuple(Text(text, _style(kind)) for text, kind in pieces)
-
-
-def _line(pieces: Sequence[Piece], margin: int = 0, hang: int = 4) -> RenderableType:
-    """One logical line, wrapped as `calcstep diff` wraps (after spaces, then
-    after product signs), continuation lines `hang` further in."""
-    from calcstep.render.rich import _Line
-
-    # leading spaces become the margin: a wrapped line would drop them
-    if pieces and pieces[0][0].startswith(" "):
-        first, kind = pieces[0]
-        indent = len(first) - len(first.lstrip(" "))
-        margin += indent
-        pieces = [(first[indent:], kind), *pieces[1:]]
-    return _Line(_styled(pieces), margin=margin, hang=hang)
-
-
 def _table(words: _Words, *columns: tuple[str, dict[str, Any]]) -> Table:
     """A table with a rule under its header and no frame, so five columns of
     numbers fit 80 columns; cells that must wrap fold rather than end in '…'."""
@@ -511,15 +473,16 @@ def render_rich(report: GradReport, options: RenderOptions = RenderOptions()) ->
     from rich.console import Group
     from rich.text import Text
 
-    from calcstep.render.rich import _AsciiOnly
+    from calcstep.render.rich import AsciiOnly, line, style
 
     words = _Words(options.ascii)
     title, *where = _title_lines(report, words)
+    notes = [[(f"note: {note_text(note, words.spell)}", "note")] for note in report.notes]
     parts: list[RenderableType] = [
-        Text(title, _style("heading")),
-        *(Text(line) for line in where),
-        _line([("value: ", "key"), (number(report.value, 12), "")]),
-        *(_line([(f"note: {note_text(note, words.spell)}", "note")], hang=6) for note in report.notes),
+        Text(title, style("heading", _KIND_STYLES)),
+        *(Text(text) for text in where),
+        line([("value: ", "key"), (number(report.value, 12), "")], _KIND_STYLES),
+        *(line(note, _KIND_STYLES, hang=6) for note in notes),
         Text(),
         *_rich_graph(report, words),
     ]
@@ -528,7 +491,7 @@ def render_rich(report: GradReport, options: RenderOptions = RenderOptions()) ->
     parts += [Text(), *_rich_partials(report, words, options), Text(), _rich_warnings(report, words)]
     group = Group(*parts)
     # the spellings are ASCII already; this also draws boxes and tree guides in ASCII
-    return _AsciiOnly(group) if options.ascii else group
+    return AsciiOnly(group) if options.ascii else group
 
 
 def _rich_graph(report: GradReport, words: _Words) -> list[RenderableType]:
@@ -536,11 +499,13 @@ def _rich_graph(report: GradReport, words: _Words) -> list[RenderableType]:
     written inside their users), each variable's ∂out/∂node in the result style."""
     from rich.text import Text
 
+    from calcstep.render.rich import style
+
     graph = report.graph
     results = {node.id for item in report.partials if (node := graph.variable(item.variable))}
     table = _table(
         words,
-        ("node", {"style": _style("node"), "no_wrap": True}),
+        ("node", {"style": style("node", _KIND_STYLES), "no_wrap": True}),
         ("operation", {}),
         ("value", {"no_wrap": True}),
         ("local rates", {"no_wrap": True}),
@@ -548,9 +513,11 @@ def _rich_graph(report: GradReport, words: _Words) -> list[RenderableType]:
     )
     for node in (node for node in graph.nodes if _shown(node)):
         if node.gradient is not None:
-            gradient = Text(number(node.gradient), _style("result") if node.id in results else "")
+            shown = style("result", _KIND_STYLES) if node.id in results else ""
+            gradient = Text(number(node.gradient), shown)
         else:  # undefined where a nudge reaches the node, else a constant's dash
-            gradient = Text(_no_gradient(node, words), _style("undefined") if node.varies else "")
+            shown = style("undefined", _KIND_STYLES) if node.varies else ""
+            gradient = Text(_no_gradient(node, words), shown)
         # Text, not str, in every cell: a str would be read as Rich markup
         table.add_row(
             Text(words.node(node.id)),
@@ -561,9 +528,15 @@ def _rich_graph(report: GradReport, words: _Words) -> list[RenderableType]:
         )
     d = words.partial
     return [
-        Text(f"computation graph (forward: each value; backward: {words.d_out('node')})", _style("heading")),
+        Text(
+            f"computation graph (forward: each value; backward: {words.d_out('node')})",
+            style("heading", _KIND_STYLES),
+        ),
         table,
-        Text(f"the output is {words.node(graph.output.id)}; local rates are {d}node/{d}input", _style("key")),
+        Text(
+            f"the output is {words.node(graph.output.id)}; local rates are {d}node/{d}input",
+            style("key", _KIND_STYLES),
+        ),
     ]
 
 
@@ -579,15 +552,17 @@ def _rich_chain(report: GradReport, chain: Chain, words: _Words) -> list[Rendera
     from the stage where it left the range for good."""
     from rich.text import Text
 
+    from calcstep.render.rich import line, style
+
     graph = report.graph
-    var = words.var(chain.variable)
+    var = var_text(chain.variable, words.spell)
     warning = next((w for w in report.warnings if w.variable == chain.variable), None)
     kind = warning.kind if warning is not None else ""
     mark = {"vanishing": words.down, "exploding": words.up}.get(kind, "")
     table = _table(
         words,
-        ("stage", {"justify": "right", "style": _style("stage"), "no_wrap": True}),
-        ("node", {"style": _style("node"), "no_wrap": True}),
+        ("stage", {"justify": "right", "style": style("stage", _KIND_STYLES), "no_wrap": True}),
+        ("node", {"style": style("node", _KIND_STYLES), "no_wrap": True}),
         ("operation", {}),
         ("local rate", {"no_wrap": True}),
         ("running product", {"no_wrap": True}),
@@ -604,19 +579,22 @@ def _rich_chain(report: GradReport, chain: Chain, words: _Words) -> list[Rendera
         beyond = warning is not None and warning.crossed_at is not None and index >= warning.crossed_at
         product = _magnitude(stage.log10_size, stage.product)
         table.add_row(
-            Text(str(index), _style(kind) if named else ""),
+            Text(str(index), style(kind, _KIND_STYLES) if named else ""),
             Text(words.node(node.id)),
             Text(words.clip(words.expr(node.formula), _OPERATION_RICH)),
-            Text(rate, _style(kind) if named else ""),
-            Text(product + mark, _style(f"beyond {kind}")) if beyond else Text(product),
+            Text(rate, style(kind, _KIND_STYLES) if named else ""),
+            Text(product + mark, style(f"beyond {kind}", _KIND_STYLES)) if beyond else Text(product),
         )
     parts: list[RenderableType] = [
-        Text(f"chain of local rates for {var}: a nudge in {var} multiplied stage by stage", _style("heading")),
+        Text(
+            f"chain of local rates for {var}: a nudge in {var} multiplied stage by stage",
+            style("heading", _KIND_STYLES),
+        ),
         table,
     ]
     if warning is not None:
-        parts += [_line(pieces, hang=2) for pieces in _chain_legend(warning, mark)]
-    parts.append(_line([(chain_footer(report, chain, words), "key")], hang=2))
+        parts += [line(pieces, _KIND_STYLES, hang=2) for pieces in _chain_legend(warning, mark)]
+    parts.append(line([(chain_footer(report, chain, words), "key")], _KIND_STYLES, hang=2))
     return parts
 
 
@@ -642,20 +620,22 @@ def _rich_partials(report: GradReport, words: _Words, options: RenderOptions) ->
     from rich.padding import Padding
     from rich.text import Text
 
-    from calcstep.render.rich import _derivation_tree
+    from calcstep.render.rich import derivation_tree, line, style
 
     parts: list[RenderableType] = [
-        Text("gradient (backward pass, checked against the rule engine)", _style("heading"))
+        Text("gradient (backward pass, checked against the rule engine)", style("heading", _KIND_STYLES))
     ]
+    formula = style("formula", _KIND_STYLES)
     for item in report.partials:
-        parts.append(_line(partial_pieces(item, words), hang=4))
-        parts += [Text("      " + line, _style("formula")) for line in symbolic_lines(item, words, WIDTH - 6)]
+        parts.append(line(partial_pieces(item, words), _KIND_STYLES, hang=4))
+        parts += [Text("      " + text, formula) for text in symbolic_lines(item, words, WIDTH - 6)]
         if item.numeric is None and item.symbolic_value is not None:
-            parts.append(_line([(engine_fallback(item), "")], margin=6))
+            parts.append(line([(engine_fallback(item), "")], _KIND_STYLES, margin=6))
         if options.steps and item.derivation is not None:
             d = words.partial
-            label = Text(f"{d}/{d}{words.var(item.variable)} step by step", _style("key"))
-            tree = _derivation_tree(item.derivation, label, words.spell, options.explain)
+            var = var_text(item.variable, words.spell)
+            label = Text(f"{d}/{d}{var} step by step", style("key", _KIND_STYLES))
+            tree = derivation_tree(item.derivation, label, words.spell, options.explain)
             parts.append(Padding(tree, (0, 0, 0, 3), expand=False))
     return parts
 
@@ -668,21 +648,23 @@ def _rich_warnings(report: GradReport, words: _Words) -> RenderableType:
     from rich.panel import Panel
     from rich.text import Text
 
+    from calcstep.render.rich import line, style
+
     if not report.warnings:
-        return Text(warning_lines(report, words)[0], _style("fine"))
+        return Text(warning_lines(report, words)[0], style("fine", _KIND_STYLES))
     chains = {chain.variable: chain for chain in report.chains}
     sentences = []
     for warning in report.warnings:
         text = warning_text(warning, chains.get(warning.variable), report, words)
         lead = f"{warning.kind} gradient"  # warning_text starts with it
-        sentences.append(_line([(lead, warning.kind), (text[len(lead):], "")], hang=2))
+        sentences.append(line([(lead, warning.kind), (text[len(lead):], "")], _KIND_STYLES, hang=2))
     worst = "exploding" if any(w.kind == "exploding" for w in report.warnings) else "vanishing"
     return Panel(
         Group(*sentences),
         title="warnings",
         title_align="left",
         box=box.ASCII if words.ascii else box.ROUNDED,
-        border_style=_style(worst),
+        border_style=style(worst, _KIND_STYLES),
         expand=False,
     )
 
@@ -695,34 +677,37 @@ def render_sweep_rich(sweep: DepthSweep, ascii: bool = False) -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
-    from calcstep.render.rich import _AsciiOnly
+    from calcstep.render.rich import AsciiOnly, line, style
 
     words = _Words(ascii)
     title, layers = sweep_heading(sweep, words)
     table = _table(
         words,
-        ("depth", {"justify": "right", "style": _style("stage"), "no_wrap": True}),
+        ("depth", {"justify": "right", "style": style("stage", _KIND_STYLES), "no_wrap": True}),
         *((column.label, {"justify": "right", "no_wrap": True}) for column in sweep.columns),
     )
     for row, depth in enumerate(sweep.depths):
         cells = [
-            Text(_sweep_cell(column.sizes[row], column.kinds[row], words), _style(column.kinds[row] or ""))
+            Text(
+                _sweep_cell(column.sizes[row], column.kinds[row], words),
+                style(column.kinds[row] or "", _KIND_STYLES),
+            )
             for column in sweep.columns
         ]
         table.add_row(Text(str(depth)), *cells)
     parts: list[RenderableType] = [
-        Text(title, _style("heading")),
-        Text(layers, _style("key")),
+        Text(title, style("heading", _KIND_STYLES)),
+        Text(layers, style("key", _KIND_STYLES)),
         table,
-        _line(sweep_legend_pieces(words)),
+        line(sweep_legend_pieces(words), _KIND_STYLES),
         *(
-            _line([(f"  {label}: ", ""), (kind, kind), (f" from depth {depth}", "")])
+            line([(f"  {label}: ", ""), (kind, kind), (f" from depth {depth}", "")], _KIND_STYLES)
             for label, kind, depth in sweep_firsts(sweep)
         ),
-        *(_line([(paragraph, "why")], hang=0) for paragraph in sweep_prose(sweep, words)),
+        *(line([(paragraph, "why")], _KIND_STYLES, hang=0) for paragraph in sweep_prose(sweep, words)),
     ]
     group = Group(*parts)
-    return _AsciiOnly(group) if ascii else group
+    return AsciiOnly(group) if ascii else group
 
 
 # ---------------------------------------------------------------------------
@@ -751,7 +736,7 @@ def report_to_dict(report: GradReport, options: RenderOptions = RenderOptions())
         },
         "value": report.value,
         "variables": list(report.variables),
-        "gradient": {p.variable: p.numeric for p in report.partials},
+        "gradient": report.gradient,
         "symbolic": {p.variable: to_text(p.symbolic) for p in report.partials},
         "partials": [partial_to_dict(p, options) for p in report.partials],
         "output": report.graph.output.id,
@@ -869,8 +854,9 @@ def render_sweep(sweep: DepthSweep, ascii: bool = False) -> str:
         lines.append(f"{depth:>5}{cells}".rstrip())
     lines.append(sweep_legend(words))
     lines += [f"  {label}: {kind} from depth {depth}" for label, kind, depth in sweep_firsts(sweep)]
-    lines += _wrap([sweep_prose(sweep, words)[0]], "")
-    lines += sweep_prose(sweep, words)[1:]
+    prose, *more = sweep_prose(sweep, words)
+    lines += _wrap([prose], "")
+    lines += more
     return "\n".join(lines)
 
 
@@ -889,7 +875,7 @@ def sweep_heading(sweep: DepthSweep, words: _Words) -> list[str]:
 
 
 def sweep_legend(words: _Words) -> str:
-    return _joined(sweep_legend_pieces(words))
+    return joined(sweep_legend_pieces(words))
 
 
 def sweep_legend_pieces(words: _Words) -> list[Piece]:

@@ -33,17 +33,23 @@ from calcstep.functions import GREEK
 from calcstep.printer import to_latex, to_pretty, to_text
 from calcstep.render import RenderOptions
 from calcstep.render.common import (
+    CANONICAL,
     LATEX,
     Spelling,
     d_of,
     explanation,
+    inner_point,
     note_text,
     role,
+    same_number,
+    shown_evaluated,
+    shown_given,
     shown_result,
     structural,
+    substep_number,
     title,
 )
-from calcstep.rules import EVALUATED_SHOWN_UP_TO, RULES
+from calcstep.rules import RULES
 from calcstep.steps import Derivation, Step
 
 # Mathematics inside a sentence is marked with these two characters (which no
@@ -197,7 +203,7 @@ def _comment(report: DiffReport) -> str:
     """A comment naming the derivative, in calcstep's canonical text.  A TeX
     comment is not wholly inert: ^^ followed by a character is read as another
     character (^^M ends the line), so a ^^ is split."""
-    operator = "d/d" + report.var if report.order == 1 else f"d^{report.order}/d{report.var}^{report.order}"
+    operator = CANONICAL.derivative(report.var, report.order)
     text = f"{operator} {to_text(report.expr)}".replace("^^", "^ ^")
     return f"% calcstep: {text} -- needs \\usepackage{{amsmath}}"
 
@@ -228,13 +234,13 @@ def _step_items(step: Step, ctx: _Context, number: str, parent: Step | None, ind
     # the sentences follow the step's first row of its own, before its substeps
     items += [*_binding_rows(step, name), *_sentences(step, ctx.explain)]
     for i, sub in enumerate(step.substeps):
-        items += _step_items(sub, ctx, f"{number.rstrip('.')}.{i + 1}", step, i)
+        items += _step_items(sub, ctx, substep_number(number, i), step, i)
     return [*items, _instance_row(step, name, parent)]
 
 
 def _name(step: Step, number: str, parent: Step | None, index: int) -> str:
     """1.1 outer rate, sin rule"""
-    part = role(step, parent, index) if parent is not None else ""
+    part = role(step, parent, index)
     return f"{number} {part}, {title(step)}" if part else f"{number} {title(step)}"
 
 
@@ -252,10 +258,8 @@ def _binding_rows(step: Step, name: str) -> list[_Item]:
     (first, value), rest = bound[0], bound[1:]
     rhs = "".join([f"= {value}", *(rf",\quad {n} = {v}" for n, v in rest)])
     outer = dict(step.given).get("outer")
-    if step.rule == "chain" and outer is not None:
+    if step.rule == "chain" and outer is not None:  # the chain rule always names it
         label = _label(f"{name}: inner function; outer function", to_latex(outer))
-    elif step.rule == "chain":
-        label = _label(f"{name}: inner function")
     elif step.rule == "chain-n":
         label = _label(f"{name}: inner functions")
     else:
@@ -267,8 +271,7 @@ def bindings(step: Step) -> list[tuple[str, str]]:
     """(name, value) for each letter of the rule's formula that the step binds, as
     `common.given` lists them: not the chain rule's outer function (named on its
     own), nor the count n of a rule for n parts."""
-    hidden = {"outer"} | ({"n"} if step.rule.endswith("-n") else set())
-    return [(to_latex(Sym(name)), to_latex(value)) for name, value in step.given if name not in hidden]
+    return [(to_latex(Sym(name)), to_latex(value)) for name, value in shown_given(step)]
 
 
 def _instance_row(step: Step, name: str, parent: Step | None) -> _Row:
@@ -278,10 +281,12 @@ def _instance_row(step: Step, name: str, parent: Step | None) -> _Row:
     if step.rule in ("chain", "chain-n"):
         name += ": product of the rates"
     label = _label(name)
-    if structural(step) and not step.substeps and bindings(step):
-        label = _label(f"{name}, with", r",\ ".join(f"{n} = {v}" for n, v in bindings(step)))
-    if step.evaluated is not None and step.evaluated.size <= EVALUATED_SHOWN_UP_TO:
-        results.append(step.evaluated)
+    bound = bindings(step) if structural(step) and not step.substeps else []
+    if bound:
+        label = _label(f"{name}, with", r",\ ".join(f"{n} = {v}" for n, v in bound))
+    evaluated = shown_evaluated(step)
+    if evaluated is not None:
+        results.append(evaluated)
         label += r",\ " + _at_inner(step, parent)
     rhs = "".join(f" = {to_latex(result)}" for result in results)[1:]
     return _Row(lhs, rhs, label, _width(step.target, *results) + len(step.var) + 5)
@@ -289,16 +294,7 @@ def _instance_row(step: Step, name: str, parent: Step | None) -> _Row:
 
 def _at_inner(stage: Step, chain: Step | None) -> str:
     r"""\text{at } u = x^{2}"""
-    return _label("at", inner_point(stage, chain))
-
-
-def inner_point(stage: Step, chain: Step | None) -> str:
-    """Where a chain stage's rate is taken, as `common.at_inner` says it: u = x^{2}
-    for a single inner function, only the name (u_{2}) in a longer chain, whose
-    inner functions are listed on its first line."""
-    name = to_latex(Sym(stage.var))
-    value = dict(chain.given).get(stage.var) if chain is not None and chain.rule == "chain" else None
-    return f"{name} = {to_latex(value)}" if value is not None else name
+    return _label("at", inner_point(stage, chain, LATEX))
 
 
 def _sentences(step: Step, explain: bool) -> list[_Item]:
@@ -331,7 +327,7 @@ def value_math(value: PointValue) -> tuple[str, str]:
     if value.exact is None or value.exact.free_vars:
         return where, rf"\approx {_decimal(decimal)}"
     exact = to_latex(value.exact)
-    if _same_number(to_text(value.exact), decimal):
+    if same_number(to_text(value.exact), decimal):
         return where, exact
     return where, rf"{exact} \approx {_decimal(decimal)}"
 
@@ -387,10 +383,3 @@ def _decimal(text: str) -> str:
         return text
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
-
-def _same_number(exact: str, decimal: str) -> bool:
-    """Whether the exact value, as written, is the decimal (2 and 2.0): then one is enough."""
-    try:
-        return exact == decimal or float(exact) == float(decimal)
-    except ValueError:
-        return False

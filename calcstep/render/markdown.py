@@ -28,21 +28,25 @@ from __future__ import annotations
 import re
 
 from calcstep.engine import DiffReport, PointValue
+from calcstep.expr import Expr
 from calcstep.printer import to_latex
 from calcstep.render import RenderOptions
 from calcstep.render.common import (
     LATEX,
+    conclusion_label,
     d_of,
     explanation,
     formula,
+    inner_point,
     note_text,
     role,
+    shown_evaluated,
     shown_result,
     structural,
+    substep_number,
     title,
 )
-from calcstep.render.latex import MARKED, bindings, inner_point, split_marked, value_math
-from calcstep.rules import EVALUATED_SHOWN_UP_TO
+from calcstep.render.latex import MARKED, bindings, split_marked, value_math
 from calcstep.steps import Derivation, Step
 
 # Nested list items are indented by the width of "- ".
@@ -56,13 +60,13 @@ _MARKUP = re.compile(r"([\\`*_\[\]<>|$~#])")
 def render(report: DiffReport, options: RenderOptions = RenderOptions()) -> str:
     """The report as Markdown: a heading, how the input was read, the steps of
     each order with their simplification, then the result and its values."""
-    heading = _math(d_of(report.expr, report.var, LATEX, report.order))
-    blocks = [f"### {heading}"]
+    operator = d_of(report.expr, report.var, LATEX, report.order)
+    blocks = [f"### {_math(operator)}"]
     blocks += [f"> **Note:** {_sentence(note_text(note, MARKED))}" for note in report.notes]
     if options.steps:
         for derivation in report.derivations:
             blocks += _derivation_blocks(derivation, report, options.explain)
-    blocks += _result_blocks(report)
+    blocks += _result_blocks(report, operator)
     return "\n\n".join(blocks)
 
 
@@ -85,10 +89,10 @@ def _rewrite_item(step: Step) -> str:
     return f"- {_escape(title(step))}: {_math(change)}"
 
 
-def _result_blocks(report: DiffReport) -> list[str]:
-    """The result as display mathematics, then the values at the points asked for."""
-    heading = d_of(report.expr, report.var, LATEX, report.order)
-    blocks = ["**Result**", f"$$\n{heading} = {to_latex(report.result)}\n$$"]
+def _result_blocks(report: DiffReport, operator: str) -> list[str]:
+    """The result as display mathematics (`operator` = it), then the values at the
+    points asked for."""
+    blocks = ["**Result**", f"$$\n{operator} = {to_latex(report.result)}\n$$"]
     if report.values:
         blocks.append("\n".join(_value_item(value) for value in report.values))
     return blocks
@@ -101,12 +105,13 @@ def _step_items(
     last, when it has substeps, the item that combines them.  A rule's general
     formula is shown the first time the rule is used (`shown` remembers which)."""
     inner = indent + INDENT
-    part = role(step, parent, index) if parent is not None else ""
+    part = role(step, parent, index)
     head = f"**{number}** *{_escape(part)}*, **{_escape(title(step))}**" if part else f"**{number} {_escape(title(step))}**"
     lines: list[str] = []
-    if structural(step) or step.substeps:
+    is_structural = structural(step)
+    if is_structural or step.substeps:
         lines.append(f"{indent}- {head}")
-        if structural(step) and step.rule not in shown:
+        if is_structural and step.rule not in shown:
             shown.add(step.rule)
             lines.append(f"{inner}- formula: {_math(formula(step, LATEX))}")
         lines += [f"{inner}- {line}" for line in _bindings(step)]
@@ -114,17 +119,17 @@ def _step_items(
             lines.append(f"{inner}- {_instance(step)}")
     else:
         lines.append(f"{indent}- {head}: {_instance(step)}")
-    if step.evaluated is not None and step.evaluated.size <= EVALUATED_SHOWN_UP_TO:
-        lines.append(f"{inner}- {_rate_at_inner(step, parent)}")
+    evaluated = shown_evaluated(step)
+    if evaluated is not None:
+        lines.append(f"{inner}- {_rate_at_inner(step, parent, evaluated)}")
     why = explanation(step, MARKED) if explain else ""
     if why:
         lines.append(f"{inner}- *why:* {_sentence(why)}")
     lines += [f"{inner}- *note:* {_sentence(note_text(note, MARKED))}" for note in step.notes]
     for i, sub in enumerate(step.substeps):
-        lines += _step_items(sub, explain, f"{number.rstrip('.')}.{i + 1}", step, i, inner, shown)
+        lines += _step_items(sub, explain, substep_number(number, i), step, i, inner, shown)
     if step.substeps:
-        label = "product of the rates" if step.rule in ("chain", "chain-n") else "so"
-        lines.append(f"{inner}- {label}: {_instance(step)}")
+        lines.append(f"{inner}- {conclusion_label(step)}: {_instance(step)}")
     return lines
 
 
@@ -147,10 +152,10 @@ def _instance(step: Step) -> str:
     return _math(f"{d_of(step.target, step.var, LATEX)} = {to_latex(shown_result(step))}")
 
 
-def _rate_at_inner(step: Step, parent: Step | None) -> str:
+def _rate_at_inner(step: Step, parent: Step | None, evaluated: Expr) -> str:
     """at $u = x^{2}$: $\\cos(u) = \\cos(x^{2})$"""
-    evaluated = to_latex(step.evaluated) if step.evaluated is not None else ""
-    return f"at {_math(inner_point(step, parent))}: {_math(f'{to_latex(step.result)} = {evaluated}')}"
+    point = _math(inner_point(step, parent, LATEX))
+    return f"at {point}: {_math(f'{to_latex(step.result)} = {to_latex(evaluated)}')}"
 
 
 def _value_item(value: PointValue) -> str:

@@ -26,6 +26,7 @@ named, never escape codes, so the console decides about colour (NO_COLOR,
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rich.cells import cell_len
@@ -38,23 +39,27 @@ from rich.text import Text
 from rich.tree import Tree
 
 from calcstep.engine import DiffReport
+from calcstep.expr import Expr
 from calcstep.render import RenderOptions
 from calcstep.render.common import (
+    Piece,
     Spelling,
     at_inner,
+    conclusion_label,
     d_of,
     explanation,
     formula,
     given,
     note_text,
     role,
+    shown_evaluated,
     shown_result,
     spelling_for,
     structural,
+    substep_number,
     title,
 )
 from calcstep.render.plain import value_line
-from calcstep.rules import EVALUATED_SHOWN_UP_TO
 from calcstep.steps import Derivation, Step
 
 # What each kind of text looks like.  Colour only hints: without it (NO_COLOR,
@@ -90,7 +95,7 @@ def render(
     parts.append(_answer(report, spell))
     renderable: RenderableType = Group(*parts)
     if options.ascii:
-        renderable = _AsciiOnly(renderable)
+        renderable = AsciiOnly(renderable)
     return Constrain(renderable, width) if width else renderable
 
 
@@ -106,7 +111,7 @@ def _heading(report: DiffReport, spell: Spelling) -> str:
 
 def _heading_lines(report: DiffReport, spell: Spelling) -> list[RenderableType]:
     """The heading and how the input was read."""
-    lines: list[RenderableType] = [_Line((Text(_heading(report, spell), STYLES["heading"]),))]
+    lines: list[RenderableType] = [Line((Text(_heading(report, spell), STYLES["heading"]),))]
     lines += [_note(note_text(note, spell), 0) for note in report.notes]
     return lines
 
@@ -114,7 +119,7 @@ def _heading_lines(report: DiffReport, spell: Spelling) -> list[RenderableType]:
 def _derivation_sections(report: DiffReport, spell: Spelling, explain: bool) -> list[RenderableType]:
     """One tree per order, the first one under the heading; a blank line after each."""
     if report.order == 1 and report.derivations:
-        tree = _derivation_tree(report.derivations[0], Group(*_heading_lines(report, spell)), spell, explain)
+        tree = derivation_tree(report.derivations[0], Group(*_heading_lines(report, spell)), spell, explain)
         return [tree, Text()]
     parts: list[RenderableType] = [*_heading_lines(report, spell), Text()]
     for derivation in report.derivations:
@@ -122,11 +127,11 @@ def _derivation_sections(report: DiffReport, spell: Spelling, explain: bool) -> 
             (f"order {derivation.order}: ", STYLES["key"]),
             (d_of(derivation.target, report.var, spell), STYLES["heading"]),
         )
-        parts += [_derivation_tree(derivation, label, spell, explain), Text()]
+        parts += [derivation_tree(derivation, label, spell, explain), Text()]
     return parts
 
 
-def _derivation_tree(
+def derivation_tree(
     derivation: Derivation, label: RenderableType, spell: Spelling, explain: bool
 ) -> Tree:
     """The steps of one order, then its simplification, as one tree."""
@@ -144,7 +149,7 @@ def _rewrites(derivation: Derivation, spell: Spelling) -> Group:
     column = max(cell_len(name) for name in names) + 2
     return Group(
         *(
-            _Line(
+            Line(
                 (
                     Text(name + " " * (column - cell_len(name)), STYLES["rewrite"]),
                     Text(f"{spell.expr(step.target)} {spell.arrow} "),
@@ -160,14 +165,14 @@ def _rewrites(derivation: Derivation, spell: Spelling) -> Group:
 def _answer(report: DiffReport, spell: Spelling) -> Panel:
     """The final result, and its values at the points asked for, set apart in a panel."""
     lines: list[RenderableType] = [
-        _Line(
+        Line(
             (
                 Text(f"{_heading(report, spell)} = ", STYLES["heading"]),
                 Text(spell.expr(report.result), STYLES["result"]),
             )
         )
     ]
-    lines += [_Line((Text(value_line(value, spell)),)) for value in report.values]
+    lines += [Line((Text(value_line(value, spell)),)) for value in report.values]
     return Panel(Group(*lines), expand=False, border_style=STYLES["border"])
 
 
@@ -191,7 +196,7 @@ def _add_step(tree: Tree, step: Step, ctx: _Context, number: str, parent: Step |
     the line that combines them."""
     node = tree.add(Group(*_step_lines(step, ctx, number, parent, index)))
     for i, sub in enumerate(step.substeps):
-        _add_step(node, sub, ctx, f"{number.rstrip('.')}.{i + 1}", step, i)
+        _add_step(node, sub, ctx, substep_number(number, i), step, i)
     if step.substeps:
         node.add(_conclusion(step, ctx.spell))
 
@@ -202,9 +207,10 @@ def _step_lines(step: Step, ctx: _Context, number: str, parent: Step | None, ind
     margin = len(number) + 1  # the lines under the title start where its name does
     head = _head(step, number, parent, index)
     lines: list[RenderableType] = []
-    if structural(step) or step.substeps:
-        lines.append(_Line((head,)))
-        if structural(step) and step.rule not in ctx.shown:
+    is_structural = structural(step)
+    if is_structural or step.substeps:
+        lines.append(Line((head,)))
+        if is_structural and step.rule not in ctx.shown:
             ctx.shown.add(step.rule)
             lines.append(_keyed("formula: ", formula(step, ctx.spell), margin, STYLES["formula"]))
         lines += _bindings(step, ctx.spell, margin)
@@ -213,8 +219,9 @@ def _step_lines(step: Step, ctx: _Context, number: str, parent: Step | None, ind
     else:
         # one line: "1.2 sin rule: d/dx sin(x) = cos(x)", continued under the name
         lines.append(_equation(step, ctx.spell, 0, head + Text(": "), hang=margin + HANG))
-    if step.evaluated is not None and step.evaluated.size <= EVALUATED_SHOWN_UP_TO:
-        lines.append(_rate_at_inner(step, parent, ctx.spell, margin))
+    evaluated = shown_evaluated(step)
+    if evaluated is not None:
+        lines.append(_rate_at_inner(step, evaluated, parent, ctx.spell, margin))
     why = explanation(step, ctx.spell) if ctx.explain else ""
     if why:
         lines.append(_keyed("why: ", why, margin, STYLES["why"]))
@@ -225,7 +232,7 @@ def _step_lines(step: Step, ctx: _Context, number: str, parent: Step | None, ind
 def _head(step: Step, number: str, parent: Step | None, index: int) -> Text:
     """1.1 outer rate, sin rule"""
     head = Text(f"{number} ", STYLES["number"])
-    part = role(step, parent, index) if parent is not None else ""
+    part = role(step, parent, index)
     if part:
         head.append(f"{part}, ", STYLES["role"])
     head.append(title(step), STYLES["rule"])
@@ -251,41 +258,71 @@ def _bindings(step: Step, spell: Spelling, margin: int) -> list[RenderableType]:
 
 def _equation(
     step: Step, spell: Spelling, margin: int, lead: Text | None = None, hang: int = HANG
-) -> _Line:
+) -> Line:
     """[lead] d/dx target = result, breaking after "=" first when it is too long."""
     segments = (
         *((lead,) if lead is not None else ()),
         Text(f"{d_of(step.target, step.var, spell)} = "),
         Text(spell.expr(shown_result(step))),
     )
-    return _Line(segments, margin=margin, hang=hang)
+    return Line(segments, margin=margin, hang=hang)
 
 
-def _rate_at_inner(step: Step, parent: Step | None, spell: Spelling, margin: int) -> _Line:
+def _rate_at_inner(
+    step: Step, evaluated: Expr, parent: Step | None, spell: Spelling, margin: int
+) -> Line:
     """A chain stage's rate taken at the inner value: at u = x²: cos(u) = cos(x²)."""
-    return _Line(
+    return Line(
         (
             Text(f"{at_inner(step, parent, spell)}: ", STYLES["key"]),
             Text(f"{spell.expr(step.result)} = "),
-            Text(spell.expr(step.evaluated) if step.evaluated is not None else ""),
+            Text(spell.expr(evaluated)),
         ),
         margin=margin,
     )
 
 
-def _conclusion(step: Step, spell: Spelling) -> _Line:
+def _conclusion(step: Step, spell: Spelling) -> Line:
     """The last line of a step with substeps: its result from theirs."""
-    label = "product of the rates" if step.rule in ("chain", "chain-n") else "so"
-    return _equation(step, spell, 0, Text(f"{label}: ", STYLES["key"]))
+    return _equation(step, spell, 0, Text(f"{conclusion_label(step)}: ", STYLES["key"]))
 
 
-def _keyed(key: str, text: str, margin: int, style: str = "") -> _Line:
+def _keyed(key: str, text: str, margin: int, style: str = "") -> Line:
     """"formula: d/dx …", "with g = …": a dim key (with its punctuation), then its text."""
-    return _Line((Text(key, STYLES["key"]), Text(text, style)), margin=margin)
+    return Line((Text(key, STYLES["key"]), Text(text, style)), margin=margin)
 
 
-def _note(text: str, margin: int) -> _Line:
-    return _Line((Text(f"note: {text}", STYLES["note"]),), margin=margin)
+def _note(text: str, margin: int) -> Line:
+    return Line((Text(f"note: {text}", STYLES["note"]),), margin=margin)
+
+
+# ---------------------------------------------------------------------------
+# Styled pieces (for the terminal layouts of `calcstep check` and `calcstep grad`)
+# ---------------------------------------------------------------------------
+
+
+def style(kind: str, kinds: Mapping[str, str]) -> str:
+    """The style of a kind of piece: a layout's own table `kinds` first, then STYLES."""
+    return kinds.get(kind) or STYLES.get(kind, "")
+
+
+def styled(pieces: Sequence[Piece], kinds: Mapping[str, str]) -> tuple[Text, ...]:
+    """The pieces as Texts, each in its kind's style (see `style`)."""
+    return tuple(Text(text, style(kind, kinds)) for text, kind in pieces)
+
+
+def line(
+    pieces: Sequence[Piece], kinds: Mapping[str, str], margin: int = 0, hang: int = HANG
+) -> Line:
+    """The pieces as one logical line, wrapped as `calcstep diff` wraps (after
+    spaces, then after product signs), continuation lines `hang` further in.  The
+    first piece's leading spaces become margin: a wrapped line would drop them."""
+    if pieces and pieces[0][0].startswith(" "):
+        first, kind = pieces[0]
+        indent = len(first) - len(first.lstrip(" "))
+        margin += indent
+        pieces = [(first[indent:], kind), *pieces[1:]]
+    return Line(styled(pieces, kinds), margin=margin, hang=hang)
 
 
 # ---------------------------------------------------------------------------
@@ -294,7 +331,7 @@ def _note(text: str, margin: int) -> _Line:
 
 
 @dataclass(frozen=True, slots=True)
-class _Line:
+class Line:
     """One logical line that wraps where a reader expects it to.
 
     It is made of segments (say "d/dx sin(x²) = " and "2x·cos(x²)").  When the
@@ -333,7 +370,7 @@ _ANY_BREAK = re.compile(r"[ ·*]")
 
 
 class _Layout:
-    """Fills lines of `width` columns, most readable break first (see `_Line`)."""
+    """Fills lines of `width` columns, most readable break first (see `Line`)."""
 
     def __init__(self, width: int, margin: int, hang: int) -> None:
         self.width = width
@@ -395,7 +432,7 @@ _TO_ASCII = str.maketrans({"·": "*", "−": "-", "′": "'", "→": ">", "≈":
 
 
 @dataclass(frozen=True, slots=True)
-class _AsciiOnly:
+class AsciiOnly:
     """Draws its renderable as on an ASCII-only terminal, for --ascii on a terminal
     that could show more: tree guides and panel borders in ASCII, and any character
     the ASCII spelling of the mathematics left in the words replaced."""
