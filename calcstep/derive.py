@@ -17,7 +17,6 @@ from calcstep import rules
 from calcstep.deep import deep
 from calcstep.errors import DerivationError, LimitError
 from calcstep.expr import (
-    ZERO,
     Add,
     Apply,
     Call,
@@ -28,6 +27,7 @@ from calcstep.expr import (
     Num,
     Pow,
     Sym,
+    is_num,
     mul,
 )
 from calcstep.functions import BY_NAME
@@ -118,7 +118,7 @@ def _power(expr: Pow, d: Deriver) -> Step:
     if base_varies and exponent_varies:
         return rules.general_power(expr, var, d)
     if base_varies:
-        if expr.exp == ZERO:
+        if is_num(expr.exp, 0):  # 0 however written (0.0 too)
             return rules.zeroth_power(expr, var, d)
         if expr.base == d.symbol:
             return rules.power(expr, var, d)
