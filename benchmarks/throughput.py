@@ -2,9 +2,10 @@
 
 The corpus gives each expression its own variable and order, so the command line
 reads it as JSON-line jobs (`calcstep diff --json-input --format json -`), the
-whole corpus in one process.  That is measured as it is (its start-up included),
-and also net of start-up: the median time of a one-job batch, run around the
-pass, is taken off once.  calcstep in-process (engine, JSON record, json.dumps;
+whole corpus in one process, and again with `--jobs 2` (two worker processes,
+one per core here).  Each is measured as it is (its start-up included), and
+also net of start-up: the median time of a one-job batch with the same options,
+run around the pass, is taken off once.  calcstep in-process (engine, JSON record, json.dumps;
 in a fresh process of calcstep's Python, see calcstep_worker.py) and SymPy
 in-process (diff, and diff + simplify, parsing not timed, cache cleared before
 each pass) run over the same expressions, in rotated order within each round;
@@ -43,12 +44,17 @@ from common import (
 MIN_RATE = 2000.0
 STARTUPS = 3  # one-job batches timed around each CLI pass
 MIN_OVER_SIMPLIFY = 50.0
+PARALLEL_WORKERS = 2
 CLI_GROSS = "calcstep CLI, JSON with steps (one process, --json-input)"
 CLI_NET = "calcstep CLI, net of start-up (estimate)"
+CLI_PARALLEL_GROSS = f"calcstep CLI, --jobs {PARALLEL_WORKERS} (worker processes)"
+CLI_PARALLEL_NET = f"calcstep CLI --jobs {PARALLEL_WORKERS}, net of start-up (estimate)"
 IN_PROCESS = "calcstep in-process (differentiate + JSON record)"
 SYMPY_SIMPLIFY = "SymPy diff + simplify (in-process)"
 SYMPY_DIFF = "SymPy bare diff (in-process)"
-CONTENDERS = (CLI_GROSS, CLI_NET, IN_PROCESS, SYMPY_SIMPLIFY, SYMPY_DIFF)
+CONTENDERS = (CLI_GROSS, CLI_NET, CLI_PARALLEL_GROSS, CLI_PARALLEL_NET, IN_PROCESS,
+              SYMPY_SIMPLIFY, SYMPY_DIFF)
+NET_OF = {CLI_NET: CLI_GROSS, CLI_PARALLEL_NET: CLI_PARALLEL_GROSS}
 
 
 @dataclass(frozen=True)
@@ -95,10 +101,12 @@ def load_corpus(path: Path = CORPUS) -> list[Row]:
 
 
 class CliBatch:
-    """The corpus through `calcstep diff --json-input --format json -`, one process."""
+    """The corpus through `calcstep diff --json-input --format json -`, in one
+    process or with `--jobs N`."""
 
-    def __init__(self, settings: Settings, rows: list[Row], scratch: Path) -> None:
+    def __init__(self, settings: Settings, rows: list[Row], scratch: Path, workers: int = 1) -> None:
         self.settings = settings
+        self.workers = workers
         self.rows = rows
         self.scratch = scratch
         self.jobs = scratch / "jobs.jsonl"
@@ -108,7 +116,8 @@ class CliBatch:
         self.one_job.write_text('{"expr": "x"}\n', encoding="utf-8")
 
     def argv(self) -> list[str]:
-        return [str(self.settings.calcstep), "diff", "--json-input", "--format", "json", "-"]
+        jobs = ["--jobs", str(self.workers)] if self.workers > 1 else []
+        return [str(self.settings.calcstep), "diff", "--json-input", "--format", "json", *jobs, "-"]
 
     def run(self) -> Pass:
         """One pass over the corpus; a failed process counts its rows as errors.
@@ -227,8 +236,10 @@ def measure(settings: Settings, rows: list[Row], rounds: int) -> Measured:
     with tempfile.TemporaryDirectory(prefix="calcstep-bench-") as scratch:
         cli = CliBatch(settings, rows, Path(scratch))
         cli.startup(1)  # warm-up: byte-code caches
+        parallel = CliBatch(settings, rows, Path(scratch), PARALLEL_WORKERS)
         jobs: list[tuple[str, Callable[[], Pass]]] = [
             (CLI_GROSS, cli.run),
+            (CLI_PARALLEL_GROSS, parallel.run),
             (IN_PROCESS, lambda: calcstep_in_process(settings, rows, Path(scratch))),
         ]
         if sympy_side is not None:
@@ -238,7 +249,8 @@ def measure(settings: Settings, rows: list[Row], rounds: int) -> Measured:
             shift = index % len(jobs)
             for name, job in jobs[shift:] + jobs[:shift]:
                 passes[name].append(job())
-            passes[CLI_NET].append(_net(passes[CLI_GROSS][-1]))
+            for net, gross in NET_OF.items():
+                passes[net].append(_net(passes[gross][-1]))
     if sympy_side is None:
         return Measured(passes, None, 0, missing)
     return Measured(passes, sympy_side.reader, len(sympy_side.unread))
@@ -299,7 +311,9 @@ def throughput_table(measured: Measured, rows: list[Row], rounds: int) -> Table:
     unread = measured.unread
     table.notes = [
         "The command line runs the corpus as one batch of JSON-line jobs, each with its own "
-        "variable and order: `calcstep diff --json-input --format json -`.",
+        "variable and order: `calcstep diff --json-input --format json -`, and with "
+        f"`--jobs {PARALLEL_WORKERS}` its lines are answered by that many worker processes "
+        "(written in input order, byte for byte the same).",
         "Net of start-up: the pass's time less the median time of a one-job batch (`x`), "
         f"{STARTUPS} of which run around each pass — an estimate of steady-state speed.",
         "In-process: a fresh process of calcstep's Python (benchmarks/calcstep_worker.py) "
@@ -392,27 +406,31 @@ def compactness_table(measured: Measured) -> Table:
 
 
 def targets(passes: dict[str, list[Pass]], compact: Table) -> list[Target]:
-    """The batch targets, judged on the command line net of start-up."""
-    net = summarize([p.rate for p in passes[CLI_NET] if p.rate])
+    """The batch targets, judged on the command line net of start-up: in one process,
+    and with worker processes."""
     inproc = summarize([p.rate for p in passes[IN_PROCESS] if p.rate])
-    over_simplify = paired(passes[CLI_NET], passes[SYMPY_SIMPLIFY])
-    over_diff = paired(passes[CLI_NET], passes[SYMPY_DIFF])
     ratio = compact.data.get("SymPy simplify(diff)", {}).get("ratio")
-    aside = f" (CLI net of start-up; in-process {fmt_rate(inproc.median if inproc else None)})"
-    return [
-        Target(f"batch ≥ {MIN_RATE:,.0f} expressions/s with steps",
-               fmt_rate(net.median if net else None) + aside,
-               net.median >= MIN_RATE if net else None),
-        Target(f"batch ≥ {MIN_OVER_SIMPLIFY:g}× SymPy diff+simplify",
-               fmt_ratio(over_simplify.median if over_simplify else None) + " (CLI net)",
-               over_simplify.median >= MIN_OVER_SIMPLIFY if over_simplify else None),
-        Target("batch faster than SymPy bare diff",
-               fmt_ratio(over_diff.median if over_diff else None) + " (CLI net)",
-               over_diff.median > 1 if over_diff else None),
-        Target("results at least as compact as SymPy simplify (median count_ops ratio ≤ 1)",
-               fmt_ratio(ratio["median"]) if ratio else "not measured",
-               ratio["median"] <= 1 if ratio else None),
-    ]
+    found = []
+    for name, how in ((CLI_NET, "one process"), (CLI_PARALLEL_NET, f"--jobs {PARALLEL_WORKERS}")):
+        net = summarize([p.rate for p in passes[name] if p.rate])
+        over_simplify = paired(passes[name], passes[SYMPY_SIMPLIFY])
+        over_diff = paired(passes[name], passes[SYMPY_DIFF])
+        aside = f" (CLI net of start-up; in-process {fmt_rate(inproc.median if inproc else None)})"
+        found += [
+            Target(f"batch ≥ {MIN_RATE:,.0f} expressions/s with steps, {how}",
+                   fmt_rate(net.median if net else None) + (aside if name == CLI_NET else " (CLI net)"),
+                   net.median >= MIN_RATE if net else None),
+            Target(f"batch ≥ {MIN_OVER_SIMPLIFY:g}× SymPy diff+simplify, {how}",
+                   fmt_ratio(over_simplify.median if over_simplify else None) + " (CLI net)",
+                   over_simplify.median >= MIN_OVER_SIMPLIFY if over_simplify else None),
+            Target(f"batch faster than SymPy bare diff, {how}",
+                   fmt_ratio(over_diff.median if over_diff else None) + " (CLI net)",
+                   over_diff.median > 1 if over_diff else None),
+        ]
+    compactness = Target("results at least as compact as SymPy simplify (median count_ops ratio ≤ 1)",
+                         fmt_ratio(ratio["median"]) if ratio else "not measured",
+                         ratio["median"] <= 1 if ratio else None)
+    return [*found, compactness]
 
 
 def slowest_table(measured: Measured, count: int = 8) -> Table:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NamedTuple, NoReturn
 
 import typer
 
@@ -228,6 +228,12 @@ def diff(
         typer.Option("--json-input", help='With -, read each line as a JSON job: {"expr": …, "wrt": …, '
                      '"order": …, "at": …}; fields left out take these options\' values.'),
     ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=0, metavar="N",
+                     help="With -, answer the batch on N worker processes (0: one per core); "
+                          "answers keep the input's order."),
+    ] = 1,
     no_color: NoColorOption = False,
     max_length: MaxLengthOption = None,
     max_depth: MaxDepthOption = None,
@@ -235,42 +241,121 @@ def diff(
     max_digits: MaxDigitsOption = None,
 ) -> None:
     """Differentiate EXPR, showing every rule applied and every simplification."""
-    from calcstep.engine import differentiate
-    from calcstep.errors import CalcstepError
     from calcstep.render import RenderOptions
 
-    limits = _limits(max_length, max_depth, max_size, max_digits)
-    names = _function_names(functions)
-    points = tuple(_points(at))
-    chosen = _resolve_format(format)
-    options = RenderOptions(steps=steps, explain=explain, ascii=ascii)
-    emit = _Emitter(chosen, options, _color(no_color))
-    failed = False
-    batch = expr == "-"
-    if json_input and not batch:
+    is_batch = expr == "-"
+    if json_input and not is_batch:
         _usage_error("--json-input reads jobs from stdin", "give - as EXPR: calcstep diff --json-input -")
-    ahead = _read_ahead() if batch else None
-    texts = ahead if ahead is not None else _expressions(expr)
-    for text in _with_progress(ahead, texts):
+    batch = _Batch(
+        wrt=wrt,
+        order=order,
+        points=tuple(_points(at)),
+        names=_function_names(functions),
+        limits=_limits(max_length, max_depth, max_size, max_digits),
+        json_input=json_input,
+        format=_resolve_format(format),
+        options=RenderOptions(steps=steps, explain=explain, ascii=ascii),
+        color=_color(no_color),
+    )
+    ahead = _read_ahead() if is_batch else None
+    texts = _with_progress(ahead, ahead if ahead is not None else _expressions(expr))
+    if is_batch and _parallel_jobs(jobs, batch.format) > 1:
+        failed = _answer_in_parallel(texts, batch, _parallel_jobs(jobs, batch.format))
+    else:
+        failed = _answer(texts, batch, _Emitter(batch.format, batch.options, batch.color), is_batch)
+    if failed:
+        raise typer.Exit(2)
+
+
+class _Batch(NamedTuple):
+    """What every line of a `diff` run is answered with: the options given."""
+
+    wrt: str | None
+    order: int
+    points: tuple[dict[str, str], ...]
+    names: frozenset[str]
+    limits: Limits
+    json_input: bool
+    format: Format
+    options: RenderOptions
+    color: bool
+
+
+def _answer(texts: Iterable[str], batch: _Batch, emit: _Emitter, is_batch: bool) -> bool:
+    """Differentiate each text and write its report (or its error, in its place);
+    True when any failed."""
+    from calcstep.engine import differentiate
+    from calcstep.errors import CalcstepError
+
+    failed = False
+    for text in texts:
         job_text = text  # what an error is reported against: the line, or its job's expression
         try:
             job_text, job_wrt, job_order, job_at = (
-                _read_job(text, wrt, order, points) if json_input else (text, wrt, order, points)
+                _read_job(text, batch.wrt, batch.order, batch.points)
+                if batch.json_input
+                else (text, batch.wrt, batch.order, batch.points)
             )
             report = differentiate(
-                job_text, wrt=job_wrt, order=job_order, at=job_at, functions=names, limits=limits
+                job_text, wrt=job_wrt, order=job_order, at=job_at, functions=batch.names, limits=batch.limits
             )
         except CalcstepError as error:
             failed = True
-            emit.error(job_text, error, batch)
+            emit.error(job_text, error, is_batch)
             continue
         except (MemoryError, RecursionError):
             failed = True
-            emit.error(text, _out_of_room(), batch)
+            emit.error(text, _out_of_room(), is_batch)
             continue
         emit.report(report)
-    if failed:
-        raise typer.Exit(2)
+    return failed
+
+
+def _parallel_jobs(jobs: int, chosen: Format) -> int:
+    """Worker processes for a batch: one where they cannot be forked, and for the
+    terminal view (Rich draws for the terminal it is on, so one process draws)."""
+    from calcstep import parallel
+
+    if jobs == 1 or chosen is Format.rich or not parallel.available():
+        return 1
+    return parallel.worker_count(jobs)
+
+
+def _answer_in_parallel(texts: Iterable[str], batch: _Batch, workers: int) -> bool:
+    """`_answer` for a batch, its lines answered a chunk at a time by `workers`
+    processes and written here in input order; True when any failed."""
+    from functools import partial
+
+    from calcstep import parallel
+
+    failed = False
+    answer = partial(_answer_chunk, batch)
+    for _, (out, err, chunk_failed) in parallel.ordered_results(answer, parallel.chunked(texts), workers):
+        _write(out)
+        sys.stdout.flush()
+        if err:
+            sys.stderr.write(err)
+            sys.stderr.flush()
+        failed = failed or chunk_failed
+    return failed
+
+
+def _answer_chunk(batch: _Batch, chunk: list[str], first: bool) -> tuple[str, str, bool]:
+    """In a worker: `_answer` for a chunk of a batch, what it writes to stdout and
+    stderr captured and returned with whether any line failed.  A chunk after the
+    first continues the output (a blank line separates it from what came before)."""
+    import io
+
+    saved = sys.stdout, sys.stderr
+    out, err = io.StringIO(), io.StringIO()
+    sys.stdout, sys.stderr = out, err
+    try:
+        emit = _Emitter(batch.format, batch.options, batch.color)
+        emit.count = 0 if first else 1
+        failed = _answer(chunk, batch, emit, True)
+    finally:
+        sys.stdout, sys.stderr = saved
+    return out.getvalue(), err.getvalue(), failed
 
 
 def _read_job(line: str, wrt: str | None, order: int, points: tuple) -> tuple:

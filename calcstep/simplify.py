@@ -979,7 +979,8 @@ def _log_identities(node: Log, s: _Simplifier) -> Expr | None:
 
 def _op_count(expr: Expr, s: _Simplifier) -> int:
     """Operations in the written form, counted as SymPy's count_ops counts them: one
-    for each +, −, ·, /, ^, function and unary minus (√ is a power and a division)."""
+    for each +, −, ·, /, ^, function and unary minus (√ is a power and a division).
+    Counted from the parts as they stand: no node is built just to be counted."""
     kind = type(expr)
     if kind is Num:
         value = expr.value
@@ -989,68 +990,67 @@ def _op_count(expr: Expr, s: _Simplifier) -> int:
     if kind is Const:
         return 1 if expr == E else 0
     if kind is Add:
+        # a term with a negative coefficient costs its own minus as a term, one
+        # more than as a difference (x − 2y is one subtraction, not + and −):
+        # only an all-negative sum keeps one leading minus
         terms = expr.terms
-        negative = 0
-        total = len(terms) - 1
-        for term in terms:
-            coefficient, body = s.split(term)
-            if coefficient < 0:
-                negative += 1
-                if body == ONE:
-                    term = _num(-coefficient)
-                else:
-                    term = body if coefficient == -1 else mul(_num(-coefficient), body)
-            total += s.op_count(term)
-        return total + (negative == len(terms))
+        negative = sum(1 for term in terms if s.split(term)[0] < 0)
+        total = len(terms) - 1 - negative + (negative == len(terms))
+        return total + sum(map(s.op_count, terms))
     if kind is Mul:
         return _mul_op_count(expr, s)
     if kind is Pow:
         base, exponent = expr.base, expr.exp
-        if isinstance(exponent, Num) and exponent.value < 0:
-            magnitude = -exponent.value
-            return 1 + s.op_count(base if magnitude == 1 else Pow(base, _num(magnitude)))
+        if type(exponent) is Num and exponent.value < 0:
+            return 1 + _power_op_count(base, -exponent.value, s)
         if base == E:
             return 1 + s.op_count(exponent)
         return 1 + s.op_count(base) + s.op_count(exponent)
-    return 1 + sum(s.op_count(kid) for kid in expr.children())
+    return 1 + sum(map(s.op_count, expr.children()))
+
+
+def _power_op_count(base: Expr, magnitude: Rational, s: _Simplifier) -> int:
+    """op_count of base^magnitude (magnitude > 0) without building it: base alone for
+    magnitude 1, else one for the power, the base (eˣ-style bases cost nothing
+    more) and one for a fractional exponent."""
+    if magnitude == 1:
+        return s.op_count(base)
+    return 1 + (0 if base == E else s.op_count(base)) + isinstance(magnitude, Fraction)
 
 
 def _mul_op_count(expr: Mul, s: _Simplifier) -> int:
-    factors = list(expr.factors)
+    """A product written as numerator/denominator: a leading minus, the
+    multiplications on each side, the division, and the factors themselves.  A
+    fraction coefficient p/q puts p on top (unless 1) and q below; b^-k puts b^k
+    below; whole numbers cost nothing but their place."""
     total = 0
-    first = factors[0]
-    if isinstance(first, Num) and first.value < 0:
-        total += 1
-        if first.value == -1:
-            factors = factors[1:]
+    top = top_ops = 0
+    below_numbers = below_others = below_ops = 0
+    for index, factor in enumerate(expr.factors):
+        kind = type(factor)
+        if kind is Num:
+            value = factor.value
+            if index == 0 and value < 0:
+                total += 1
+                value = -value
+            if isinstance(value, Fraction):
+                top += value.numerator != 1
+                top_ops += value.numerator < 0
+                below_numbers += 1
+            else:
+                top += value != 1
+                top_ops += value < 0
+        elif kind is Pow and type(factor.exp) is Num and factor.exp.value < 0:
+            below_others += 1
+            below_ops += _power_op_count(factor.base, -factor.exp.value, s)
         else:
-            factors[0] = _num(-first.value)
-    top: list[Expr] = []
-    bottom: list[Expr] = []
-    for factor in factors:
-        if isinstance(factor, Num) and isinstance(factor.value, Fraction):
-            top.append(_num(factor.value.numerator))
-            bottom.append(_num(factor.value.denominator))
-        elif isinstance(factor, Pow) and isinstance(factor.exp, Num) and factor.exp.value < 0:
-            magnitude = -factor.exp.value
-            bottom.append(factor.base if magnitude == 1 else Pow(factor.base, _num(magnitude)))
-        else:
-            top.append(factor)
-    top = [f for f in top if not (isinstance(f, Num) and f.value == 1)]
-    if bottom:
-        numbers = [f for f in bottom if isinstance(f, Num)]
-        others = [f for f in bottom if not isinstance(f, Num)]
+            top += 1
+            top_ops += s.op_count(factor)
+    if below_numbers or below_others:
         total += 1
-        if others:
-            total += len(others) - 1 + sum(s.op_count(f) for f in others) + len(numbers)
-        return total + _plain_product_count(top, s)
-    return total + _plain_product_count(top, s)
-
-
-def _plain_product_count(factors: list[Expr], s: _Simplifier) -> int:
-    if not factors:
-        return 0
-    return len(factors) - 1 + sum(s.op_count(f) for f in factors)
+        if below_others:
+            total += below_others - 1 + below_ops + below_numbers
+    return total + (top - 1 + top_ops if top else 0)
 
 
 def op_count(expr: Expr) -> int:

@@ -1,0 +1,233 @@
+"""Batches on several cores: the lines of a batch are answered in chunks by worker
+processes forked from this one, and the answers come back in input order.
+
+The command line gives each chunk to `ordered_results`, which returns the
+answers chunk by chunk, in the order the chunks were read, while later chunks
+are still being worked on.  Input is read as it arrives: a chunk is sent as soon
+as it is full or no more input is waiting, so a pipe fed a line at a time is
+answered a line at a time, and a file is cut into chunks of `CHUNK_LINES`.  At
+most a few chunks per worker are read ahead, so a long batch never sits in
+memory whole.
+
+The pool is a few lines of os.fork and pipes rather than concurrent.futures, for
+the sake of stopping: an interrupt must stop workers that are in the middle of a
+long expression, and a worker killed while sending leaves the executor's
+result thread waiting for the rest of the message at exit.  Here each worker
+has its own pair of pipes and takes chunks in turn (chunk i goes to worker
+i mod N, so its answers arrive in order), and stopping is killing.
+
+Workers are forked before any thread of ours exists, start with everything
+this process has loaded, and ignore SIGINT: an interrupt is the parent's to
+handle.  Where fork is not available, `available()` is False and the command
+line answers the batch in one process.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import queue
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Lines per chunk: small enough that two workers share a few hundred lines
+# evenly, large enough that sending a chunk costs little next to answering it.
+CHUNK_LINES = 16
+# How long to wait for more waiting input before sending a part-filled chunk.
+_GATHER_SECONDS = 0.002
+# Chunks in flight per worker (sent, or answered and not yet written).
+_AHEAD_PER_WORKER = 4
+_DONE = object()
+
+
+def available() -> bool:
+    """True where worker processes can be forked."""
+    return hasattr(os, "fork")
+
+
+def worker_count(requested: int) -> int:
+    """The number of workers for `--jobs N`: N itself, or every usable core for 0."""
+    if requested > 0:
+        return requested
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
+        return max(1, os.cpu_count() or 1)
+
+
+def chunked(lines: Iterable[T], size: int = CHUNK_LINES) -> Iterator[list[T]]:
+    """`lines` in lists of at most `size`, each sent as soon as it is full or the
+    input pauses: a thread reads `lines` (which may block on a pipe) into a
+    queue, and a chunk takes what is already waiting."""
+    waiting: queue.Queue = queue.Queue(maxsize=size * 64)
+
+    def read() -> None:
+        try:
+            for line in lines:
+                waiting.put(line)
+        except BaseException as error:  # handed to the reading side, raised there
+            waiting.put(_Failure(error))
+        waiting.put(_DONE)
+
+    threading.Thread(target=read, name="calcstep-read", daemon=True).start()
+    finished = False
+    while not finished:
+        chunk: list[T] = []
+        item = waiting.get()
+        while True:
+            if item is _DONE:
+                finished = True
+                break
+            if isinstance(item, _Failure):
+                if chunk:
+                    yield chunk
+                raise item.error
+            chunk.append(item)
+            if len(chunk) >= size:
+                break
+            try:
+                item = waiting.get(timeout=_GATHER_SECONDS)
+            except queue.Empty:
+                break
+        if chunk:
+            yield chunk
+
+
+class _Failure:
+    """An exception raised while reading input, carried to the other thread."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def ordered_results(
+    work: Callable[[T, bool], R], chunks: Iterable[T], workers: int
+) -> Iterator[tuple[T, R]]:
+    """(chunk, work(chunk, first)) for each chunk, in order, computed by `workers`
+    forked processes; `first` is True for the first chunk only.
+
+    Must be called before this process starts any thread of its own: the workers
+    are forked first, and only then is `chunks` read (in a thread, so that
+    answers are written while input is still awaited).  A worker that dies
+    (killed for memory, say) does not lose its chunk: that chunk and every later
+    one are answered here instead.  On any exit (the end, an interrupt, a closed
+    pipe) the workers are stopped."""
+    pool = _Pool(work, workers)
+    try:
+        sent: queue.Queue = queue.Queue()
+        room = threading.Semaphore(workers * _AHEAD_PER_WORKER)
+        threading.Thread(
+            target=pool.send_all, args=(chunks, sent, room), name="calcstep-send", daemon=True
+        ).start()
+        broken = False
+        while True:
+            item = sent.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            index, chunk = item
+            answer: Any = None
+            if not broken:
+                answer = pool.receive(index)
+                broken = answer is _LOST
+            if broken:
+                answer = work(chunk, index == 0)
+            room.release()
+            yield chunk, answer
+    finally:
+        pool.stop()
+
+
+_LOST = object()
+
+
+class _Pool:
+    """`workers` forked processes, each with a pipe for chunks and one for answers;
+    chunk i goes to worker i mod N."""
+
+    def __init__(self, work: Callable[[Any, bool], Any], workers: int) -> None:
+        from multiprocessing.connection import Pipe
+
+        self.pids: list[int] = []
+        self.tasks: list[Connection] = []
+        self.answers: list[Connection] = []
+        # a frozen heap is left alone by the workers' collector, so its pages
+        # stay shared with this process instead of being copied
+        gc.freeze()
+        for _ in range(workers):
+            task_reader, task_writer = Pipe(duplex=False)
+            answer_reader, answer_writer = Pipe(duplex=False)
+            pid = os.fork()
+            if pid == 0:  # the worker
+                task_writer.close()
+                answer_reader.close()
+                for connection in self.tasks + self.answers:
+                    connection.close()  # the other workers' pipes: theirs alone
+                _serve(work, task_reader, answer_writer)
+            task_reader.close()
+            answer_writer.close()
+            self.pids.append(pid)
+            self.tasks.append(task_writer)
+            self.answers.append(answer_reader)
+
+    def send_all(self, chunks: Iterable[Any], sent: queue.Queue, room: threading.Semaphore) -> None:
+        """Send each chunk to its worker as it is read, and say so in `sent` (in
+        order); waits while enough chunks are in flight."""
+        try:
+            for index, chunk in enumerate(chunks):
+                room.acquire()
+                # a worker that is gone cannot take it: the caller answers it then
+                with suppress(OSError):
+                    self.tasks[index % len(self.tasks)].send((chunk, index == 0))
+                sent.put((index, chunk))
+        except BaseException as error:  # handed to the writing side, raised there
+            sent.put(_Failure(error))
+            return
+        sent.put(_DONE)
+
+    def receive(self, index: int) -> Any:
+        """The answer to chunk `index`, or _LOST when its worker has died."""
+        try:
+            return self.answers[index % len(self.answers)].recv()
+        except (EOFError, OSError):
+            return _LOST
+
+    def stop(self) -> None:
+        """Kill the workers (after a normal end they wait for work that will not
+        come; after an interrupt they may be in the middle of a long expression)."""
+        for pid in self.pids:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in self.pids:
+            with suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        for connection in self.tasks + self.answers:
+            connection.close()
+
+
+def _serve(work: Callable[[Any, bool], Any], tasks: Connection, answers: Connection) -> None:
+    """A worker's life: answer chunks until the pipe closes, then exit at once
+    (no exit handlers: they are the parent's)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    status = 0
+    try:
+        while True:
+            try:
+                chunk, first = tasks.recv()
+            except EOFError:
+                break
+            answers.send(work(chunk, first))
+    except BaseException:  # a worker has nobody to tell but its parent, who sees EOF
+        status = 1
+    finally:
+        os._exit(status)
