@@ -314,11 +314,11 @@ def _answer(texts: Iterable[str], batch: _Batch, emit: _Emitter, is_batch: bool)
 def _parallel_jobs(jobs: int, chosen: Format) -> int:
     """Worker processes for a batch: one where they cannot be forked, and for the
     terminal view (Rich draws for the terminal it is on, so one process draws)."""
+    if jobs == 1 or chosen is Format.rich:
+        return 1
     from calcstep import parallel
 
-    if jobs == 1 or chosen is Format.rich or not parallel.available():
-        return 1
-    return parallel.worker_count(jobs)
+    return parallel.worker_count(jobs) if parallel.available() else 1
 
 
 def _answer_in_parallel(texts: Iterable[str], batch: _Batch, workers: int) -> bool:
@@ -413,7 +413,8 @@ class _Emitter:
     def _json_report(self, report: DiffReport) -> None:
         from calcstep.render.json import is_large, report_to_dict
 
-        _json_out(report_to_dict(report, self.options), in_pieces=is_large(report))
+        large = is_large(report)
+        _json_out(report_to_dict(report, self.options, lazy=large), in_pieces=large)
 
     def _plain_report(self, report: DiffReport) -> None:
         from calcstep.render import plain

@@ -194,5 +194,6 @@ def test_a_large_report_is_written_in_pieces_as_the_same_json(cli) -> None:
     assert is_large(report)
     whole = json.dumps(report_to_dict(report), ensure_ascii=False)
     assert "".join(json_pieces(report_to_dict(report))) == whole
+    assert "".join(json_pieces(report_to_dict(report, lazy=True))) == whole
     run = cli("diff", text, "--format", "json", "--max-length", "100000")
     assert run.out == whole + "\n"

@@ -8,8 +8,9 @@ expression); `result_pretty` and `result_latex` are for display.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from typing import Any, NamedTuple
 
 from calcstep.engine import DiffReport, PointValue
 from calcstep.errors import CalcstepError
@@ -28,9 +29,14 @@ HUGE = 1_000_000
 _EVALUATED_UP_TO = 120
 
 
-def report_to_dict(report: DiffReport, options: RenderOptions = RenderOptions()) -> dict[str, Any]:
-    """The report as the JSON object for one expression."""
-    orders = [derivation_to_dict(d, options.explain) for d in report.derivations] if options.steps else []
+def report_to_dict(
+    report: DiffReport, options: RenderOptions = RenderOptions(), lazy: bool = False
+) -> dict[str, Any]:
+    """The report as the JSON object for one expression.  With `lazy`, the steps are
+    made only as `json_pieces` writes them (for `json_pieces` alone, not json.dumps)."""
+    orders = (
+        [derivation_to_dict(d, options.explain, lazy) for d in report.derivations] if options.steps else []
+    )
     last = orders[-1] if orders else None
     record: dict[str, Any] = {
         "input": report.input,
@@ -54,18 +60,24 @@ def report_to_dict(report: DiffReport, options: RenderOptions = RenderOptions())
     return record
 
 
-def derivation_to_dict(derivation: Derivation, explain: bool = False) -> dict[str, Any]:
+def derivation_to_dict(derivation: Derivation, explain: bool = False, lazy: bool = False) -> dict[str, Any]:
+    steps: Any = step_to_dict(derivation.steps, explain, lazy)
+    rewrites: Any = [rewrite_to_dict(step) for step in derivation.simplification]
+    if lazy:
+        steps = _Later(partial(step_to_dict, derivation.steps, explain, lazy))
+        rewrites = _Each(rewrite_to_dict, derivation.simplification)
     return {
         "order": derivation.order,
         "expression": to_text(derivation.target),
-        "steps": step_to_dict(derivation.steps, explain),
-        "simplification": [rewrite_to_dict(step) for step in derivation.simplification],
+        "steps": steps,
+        "simplification": rewrites,
         "result": to_text(derivation.result),
     }
 
 
-def step_to_dict(step: Step, explain: bool = False) -> dict[str, Any]:
-    """A step and its substeps: rule, formula, target, result, substeps, note."""
+def step_to_dict(step: Step, explain: bool = False, lazy: bool = False) -> dict[str, Any]:
+    """A step and its substeps: rule, formula, target, result, substeps, note (the
+    substeps made as they are written, with `lazy`)."""
     record: dict[str, Any] = {
         "rule": step.rule,
         "title": title(step),
@@ -75,7 +87,11 @@ def step_to_dict(step: Step, explain: bool = False) -> dict[str, Any]:
         # a long chain's product is given written with its inner names (`named`)
         "result": None if step.named is not None and step.result.size > HUGE else to_text(step.result),
         "given": {name: to_text(value) for name, value in step.given},
-        "substeps": [step_to_dict(sub, explain) for sub in step.substeps],
+        "substeps": (
+            _Each(partial(step_to_dict, explain=explain, lazy=True), step.substeps)
+            if lazy
+            else [step_to_dict(sub, explain) for sub in step.substeps]
+        ),
         "note": "; ".join(note_text(note, CANONICAL) for note in step.notes) or None,
     }
     if step.evaluated is not None:
@@ -117,18 +133,54 @@ class _Raw(str):
     """JSON text already written (a bracket, a comma, `"key": `)."""
 
 
+class _Later(NamedTuple):
+    """A value made only when the writer reaches it."""
+
+    make: Callable[[], Any]
+
+
+class _Each(NamedTuple):
+    """A list whose items are made one by one as they are written: make(item)."""
+
+    make: Callable[[Any], Any]
+    items: Iterable[Any]
+
+
+class _Rest(NamedTuple):
+    """What is left of an _Each being written."""
+
+    make: Callable[[Any], Any]
+    items: Iterator[Any]
+    first: bool
+
+
 def json_pieces(value: Any) -> Iterator[str]:
     """`value` as the JSON text `json.dumps(value, ensure_ascii=False)` gives, in
     pieces: objects that hold substeps and lists of more than a few items are
     written part by part, everything else in one go by the C encoder.  So a record
     of a hundred megabytes never exists as one string (nor as the encoder's list
-    of its parts) while it is written.  Iterative: a 10,000-deep chain's steps
-    nest without using the stack."""
+    of its parts) while it is written; and in a lazy record (`report_to_dict(…,
+    lazy=True)`) each step's object exists only while it is written.  Iterative:
+    a 10,000-deep chain's steps nest without using the stack."""
     stack: list[Any] = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, _Raw):
+        kind = type(item)
+        if kind is _Raw:
             yield item
+        elif kind is _Later:
+            stack.append(item.make())
+        elif kind is _Each:
+            yield "["
+            stack.append(_Rest(item.make, iter(item.items), True))
+        elif kind is _Rest:
+            following = next(item.items, _Rest)  # the class itself marks the end
+            if following is _Rest:
+                yield "]"
+                continue
+            stack += [item._replace(first=False), item.make(following)]
+            if not item.first:
+                stack.append(_Raw(", "))
         elif isinstance(item, dict) and (item.get("substeps") or "steps" in item):
             pending: list[Any] = [_Raw("{")]
             for index, (key, part) in enumerate(item.items()):
