@@ -1,5 +1,5 @@
 """`python -m calcstep`: the same command line as the `calcstep` entry point."""
 
-from calcstep.cli import main
+from calcstep.cli import run
 
-main()
+run()
