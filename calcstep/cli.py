@@ -358,6 +358,13 @@ def _answer_chunk(batch: _Batch, chunk: list[str], first: bool) -> tuple[str, st
     return out.getvalue(), err.getvalue(), failed
 
 
+def _report_depth(report: DiffReport) -> int:
+    """The nesting a report's renderers must make room for: its deepest expression
+    (the input, each order's result), with room to spare for the steps between."""
+    deepest = max([report.expr.depth, *(d.result.depth for d in report.derivations)])
+    return 2 * deepest
+
+
 def _read_job(line: str, wrt: str | None, order: int, points: tuple) -> tuple:
     """The job a --json-input line describes: (expression, wrt, order, points), its
     fields left out taken from the options.  calcstep.jobs (and json with it) is
@@ -388,9 +395,12 @@ class _Emitter:
         }[chosen]
 
     def report(self, report: DiffReport) -> None:
+        from calcstep.deep import run_deep
         from calcstep.printer import trim_caches
 
-        self._writer(report)
+        # one deep stack for the whole report, when it needs one: otherwise each
+        # deep expression printed would start a thread of its own
+        run_deep(_report_depth(report), self._writer, report)
         self.count += 1
         trim_caches()
 

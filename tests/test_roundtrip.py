@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 
 from calcstep.parse import parse
@@ -25,3 +27,11 @@ def test_every_printer_handles_every_expression(expr) -> None:
     assert to_text(expr).isascii()
     latex = to_latex(expr)
     assert latex.count("{") == latex.count("}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(expressions)
+def test_canonical_text_is_its_own_json_string(expr) -> None:
+    # the JSON writer relies on it to write a huge result without copying it
+    text = to_text(expr)
+    assert json.dumps(text, ensure_ascii=False) == f'"{text}"'

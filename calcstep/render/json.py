@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from calcstep.engine import DiffReport, PointValue
 from calcstep.errors import CalcstepError
+from calcstep.expr import Expr
 from calcstep.printer import to_latex, to_pretty, to_text
 from calcstep.render import RenderOptions
 from calcstep.render.common import CANONICAL, explanation, formula, note_text, title
@@ -38,12 +39,13 @@ def report_to_dict(
         [derivation_to_dict(d, options.explain, lazy) for d in report.derivations] if options.steps else []
     )
     last = orders[-1] if orders else None
+    text = _Text if lazy else to_text
     record: dict[str, Any] = {
         "input": report.input,
-        "expression": to_text(report.expr),
+        "expression": text(report.expr),
         "variable": report.var,
         "order": report.order,
-        "result": to_text(report.result),
+        "result": text(report.result),
         # a result of millions of symbols is given once, in canonical text only
         "result_pretty": to_pretty(report.result) if report.result.size <= HUGE else None,
         "result_latex": to_latex(report.result) if report.result.size <= HUGE else None,
@@ -61,16 +63,19 @@ def report_to_dict(
 
 
 def derivation_to_dict(derivation: Derivation, explain: bool = False, lazy: bool = False) -> dict[str, Any]:
-    steps: Any = step_to_dict(derivation.steps, explain, lazy)
-    rewrites: Any = [rewrite_to_dict(step) for step in derivation.simplification]
     if lazy:
-        steps = _Later(partial(step_to_dict, derivation.steps, explain, lazy))
-        rewrites = _Each(rewrite_to_dict, derivation.simplification)
+        return {
+            "order": derivation.order,
+            "expression": _Text(derivation.target),
+            "steps": _Later(partial(step_to_dict, derivation.steps, explain, lazy)),
+            "simplification": _Each(rewrite_to_dict, derivation.simplification),
+            "result": _Text(derivation.result),
+        }
     return {
         "order": derivation.order,
         "expression": to_text(derivation.target),
-        "steps": steps,
-        "simplification": rewrites,
+        "steps": step_to_dict(derivation.steps, explain),
+        "simplification": [rewrite_to_dict(step) for step in derivation.simplification],
         "result": to_text(derivation.result),
     }
 
@@ -146,6 +151,12 @@ class _Each(NamedTuple):
     items: Iterable[Any]
 
 
+class _Text(NamedTuple):
+    """An expression's canonical text, printed when the writer reaches it."""
+
+    expr: Expr
+
+
 class _Rest(NamedTuple):
     """What is left of an _Each being written."""
 
@@ -170,6 +181,16 @@ def json_pieces(value: Any) -> Iterator[str]:
             yield item
         elif kind is _Later:
             stack.append(item.make())
+        elif kind is _Text:
+            text = to_text(item.expr)
+            # canonical text is ASCII names, numbers and operators: no quote or
+            # backslash (checked, it is quick) and no control character (names
+            # are identifiers), so it is its own JSON string, with no copy made
+            # of a result of hundreds of megabytes
+            if '"' in text or "\\" in text:  # pragma: no cover - see above
+                yield _WHOLE(text)
+            else:
+                yield from ('"', text, '"')
         elif kind is _Each:
             yield "["
             stack.append(_Rest(item.make, iter(item.items), True))
