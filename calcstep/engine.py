@@ -26,7 +26,7 @@ from calcstep.expr import Expr, Note, Sym, substitute
 from calcstep.functions import CONSTANTS, DEFAULT_ABSTRACT, function_spellings
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
-from calcstep.simplify import Simplifier, simplify
+from calcstep.simplify import Simplifier, simplify, vanishing_part
 from calcstep.steps import Derivation
 
 
@@ -117,7 +117,10 @@ def differentiate(
     parsed = parse(text, functions=functions, limits=limits)
     check_constants(parsed.expr)
     var = choose_variable(parsed.expr, wrt)
-    derivations = derive_orders(parsed.expr, var, order, limits)
+    try:
+        derivations = derive_orders(parsed.expr, var, order, limits)
+    except DomainError as error:
+        raise _named_zero(error, parsed.expr, limits) from None
     result = derivations[-1].result if derivations else parsed.expr
     values = tuple(
         value_at(parsed.expr, result, point, functions, limits) for point in at
@@ -151,6 +154,24 @@ def check_constants(expr: Expr) -> None:
             if message.startswith("division by zero"):
                 message = f"{to_pretty(node)} is undefined: {message}"
             raise DomainError(message, hint="a part with no value has no derivative") from None
+
+
+def _named_zero(error: DomainError, expr: Expr, limits: Limits) -> DomainError:
+    """A division by zero met while differentiating, said with the part of the
+    input that is 0 for every value of its variables (x − x, sin(π)·x), when
+    there is one; else the error as it was."""
+    if not error.message.startswith("division by zero"):
+        return error
+    part = vanishing_part(expr, limits)
+    if part is None:
+        return error
+    from calcstep.printer import to_pretty
+
+    names = ", ".join(sorted(part.free_vars))
+    return DomainError(
+        f"the derivative divides by zero: {to_pretty(part)} is 0 for every value of {names}",
+        hint="leave that part out (it is 0), or check it for a typo",
+    )
 
 
 def derive_orders(expr: Expr, var: str, order: int, limits: Limits = DEFAULT_LIMITS) -> tuple[Derivation, ...]:

@@ -1149,3 +1149,30 @@ class Simplifier:
 def simplify(expr: Expr, limits: Limits = DEFAULT_LIMITS) -> tuple[Expr, tuple[Step, ...]]:
     """The simplified form of `expr` and the rewrite steps that produced it, in order."""
     return Simplifier(limits)(expr)
+
+
+def vanishing_part(expr: Expr, limits: Limits = DEFAULT_LIMITS) -> Expr | None:
+    """The smallest part of `expr` that has variables and yet is exactly 0 for every
+    value of them (x − x, sin(π)·x), or None.  When a derivative divides by zero,
+    this is what it divided by."""
+    return run_deep(expr.depth, _vanishing_part, expr, limits)
+
+
+def _vanishing_part(expr: Expr, limits: Limits) -> Expr | None:
+    # one simplifier for every part: it remembers normal forms, so the parts of
+    # the whole, simplified first, are not simplified again
+    simplifier = _Simplifier(limits, record=False)
+    found: Expr | None = None
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if not node.free_vars or not node.children():
+            continue
+        stack.extend(node.children())
+        try:
+            vanishes = simplifier(node) == ZERO
+        except (DomainError, LimitError):
+            continue
+        if vanishes and (found is None or node.size < found.size):
+            found = node
+    return found

@@ -116,3 +116,14 @@ def test_cli_never_prints_a_traceback(cli, text: str) -> None:
     assert run.code == 2
     assert "Traceback" not in run.err + run.out
     assert run.err.startswith("error: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "zero"),
+    [("1/(x-x)", "x − x"), ("sqrt(sin(pi)*x)", "sin(π)·x"), ("x/(2x - x - x) + sin(x)", "2x − x − x")],
+)
+def test_a_part_that_is_always_zero_is_named(cli, text: str, zero: str) -> None:
+    run = cli("diff", text)
+    assert run.code == 2
+    assert run.err.splitlines()[0] == f"error: the derivative divides by zero: {zero} is 0 for every value of x"
+    assert run.err.splitlines()[1].startswith("hint: ")
