@@ -178,9 +178,10 @@ class Chain:
 
     `paths` counts the paths from the variable to the output through distinct
     nodes (a residual connection doubles them per layer; x·x is one step whose
-    rate is the sum of its two uses' rates).  When it is 1 the final running
-    product is the gradient; otherwise the gradient sums all of the paths'
-    products."""
+    rate is the sum of its two uses' rates), those through an undefined local
+    rate (relu at its corner) included: the dominant path is chosen among the
+    others.  When it is 1 the final running product is the gradient; otherwise
+    the gradient sums all of the paths' products."""
 
     variable: str
     stages: tuple[Stage, ...]
@@ -686,9 +687,11 @@ def dominant_chain(graph: Graph, variable: str) -> Chain | None:
         if not node.expr.has(variable):
             continue
         for kid, rate in _edge_rates(node).items():
-            if kid not in best or rate is None:
+            if kid not in paths:
                 continue
             paths[node.id] = paths.get(node.id, 0) + paths[kid]
+            if kid not in best or rate is None:
+                continue  # a path with an undefined rate counts, but has no product
             candidate = best[kid] + _log10_size(rate)
             if node.id not in best or candidate > best[node.id]:
                 best[node.id] = candidate

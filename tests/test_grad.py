@@ -296,6 +296,19 @@ def test_shared_subexpressions_share_a_node() -> None:
     assert len(exprs) == 14  # w, x0…x4, the five products, their sum, tanh, +
 
 
+def test_a_path_through_an_undefined_rate_makes_the_chain_say_so() -> None:
+    # relu(w) + w at w = 0: the path through relu meets its corner, the other is
+    # defined; the chain shown is that one, and it is not the gradient
+    report = grad_report("relu(w) + w", ["w"], {"w": "0"})
+    assert report.gradient["w"] is None
+    chain = report.chains[0]
+    assert chain.paths == 2
+    text = " ".join(render(report).split())
+    assert "one path" not in text
+    assert "∂out/∂w is undefined here, because another path meets an undefined local rate" in text
+    assert grad_report("relu(w) + w", ["w"], {"w": "1"}).chains[0].paths == 2
+
+
 def test_every_node_has_its_value_rates_and_gradient() -> None:
     report = grad_report("(y - tanh(w*x + b))^2", ["w"], {"y": "1", "w": "0.5", "x": "2", "b": "0"})
     graph = report.graph

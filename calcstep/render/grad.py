@@ -264,10 +264,16 @@ def chain_footer(report: GradReport, chain: Chain, words: _Words) -> str:
     """What the chain's product is: the gradient itself (one path), or the
     largest of the paths' products, which the gradient adds up."""
     var = var_text(chain.variable, words.spell)
+    gradient = report.gradient[chain.variable]
+    if gradient is None:
+        return (
+            f"the largest product among the paths from {var} whose local rates are all "
+            f"defined; {words.d_out(var)} is undefined here, because another path meets "
+            "an undefined local rate"
+        )
     if chain.paths == 1:
         product = _magnitude(chain.stages[-1].log10_size, chain.product)
         return f"one path: the product {product} is {words.d_out(var)}"
-    gradient = report.gradient[chain.variable]
     return (
         f"this is the largest of {chain.paths:,} paths from {var} to the output; "
         f"{words.d_out(var)} = {number(gradient)} adds the products of all of them"
