@@ -465,8 +465,8 @@ def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
         # only a shared non-polynomial factor (eˣ, (x + 1)³, sin x) is taken out
         shared = [f for f in shared if not _is_monomial(f)]
     content = _content([c for c, _ in split])
-    if not shared and content == 1:
-        return None  # nothing to take out
+    if not shared and (content == 1 or _content_saving(split, content) < 2):
+        return None  # nothing to take out, or nothing gained by it
     options = {(content, bool(shared)), (1, bool(shared)), (content, False)}
     best, best_count = None, s.op_count(node)
     for divisor, use_shared in sorted(options):
@@ -486,6 +486,27 @@ def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
         if count < best_count:
             best, best_count = candidate, count
     return best
+
+
+def _content_saving(split: list[tuple[Rational, Expr]], content: int) -> int:
+    """Operations saved inside the sum by dividing every coefficient by `content`:
+    one for each term c·b with |c| = content whose b has a factor on top (the
+    coefficient, now 1, is no longer multiplied in; signs stay as they were).
+    Taking the number out costs one multiplication, so it pays only from 2."""
+    return sum(
+        1
+        for coefficient, body in split
+        if abs(coefficient) == content and body != ONE and _has_numerator(body)
+    )
+
+
+def _has_numerator(body: Expr) -> bool:
+    """True when a product has a factor that is not a divisor (x, x·y⁻¹; not y⁻¹)."""
+    return any(not _is_divisor(factor) for factor in _factors(body))
+
+
+def _is_divisor(factor: Expr) -> bool:
+    return type(factor) is Pow and type(factor.exp) is Num and factor.exp.value < 0
 
 
 def _scaled(coefficient: Rational, body: Expr) -> Expr:
