@@ -82,6 +82,7 @@ class _Simplifier:
         self.ops: dict[Expr, int] = {}
         self.splits: dict[Expr, tuple[Rational, Expr]] = {}
         self.term_keys: dict[Expr, tuple] = {}
+        self.factor_keys: dict[Expr, tuple] = {}
         self._trial: _Simplifier | None = None
 
     def __call__(self, expr: Expr) -> Expr:
@@ -137,6 +138,7 @@ class _Simplifier:
             self._trial.ops = self.ops
             self._trial.splits = self.splits
             self._trial.term_keys = self.term_keys
+            self._trial.factor_keys = self.factor_keys
         return self._trial(expr)
 
     def split(self, expr: Expr) -> tuple[Rational, Expr]:
@@ -763,7 +765,13 @@ def _negate_difference(node: Mul, s: _Simplifier) -> Expr | None:
 
 def _order_factors(node: Mul, s: _Simplifier) -> Expr | None:
     """Numbers first, then letters, exponentials, functions, sums; divisors last."""
-    keys = [_factor_key(f, s) for f in node.factors]
+    cached = s.factor_keys
+    keys = []
+    for factor in node.factors:
+        key = cached.get(factor)
+        if key is None:
+            key = cached[factor] = _factor_key(factor, s)
+        keys.append(key)
     order = sorted(range(len(node.factors)), key=keys.__getitem__)
     if order == list(range(len(order))):
         return None
