@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calcstep import parallel
 
@@ -43,6 +45,19 @@ def test_several_processes_write_what_one_writes(fmt: str) -> None:
     assert one.code == several.code == 2
     assert several.out == one.out
     assert several.err == one.err
+
+
+LINES = ["x^2", "sin(x)*e^x", "sin(x", "", "# a comment", "ln(0)*x", "1/(x-x)", "x^x", "f(g(x))",
+         "   ", "sqrt(x^2+1)", "2x y", "relu(x)", "$", "tan(x)^2"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.sampled_from(LINES), min_size=1, max_size=40), st.sampled_from(["plain", "json"]))
+def test_any_batch_is_answered_alike_by_one_process_and_several(lines: list[str], fmt: str) -> None:
+    batch = "\n".join(lines) + "\n"
+    one = run_cli("diff", "-", "--format", fmt, "--no-steps", stdin=batch)
+    several = run_cli("diff", "-", "--format", fmt, "--no-steps", "--jobs", "2", stdin=batch)
+    assert several == one
 
 
 def test_json_jobs_keep_their_order_and_options() -> None:
