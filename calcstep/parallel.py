@@ -119,9 +119,15 @@ def ordered_results(
     are forked first, and only then is `chunks` read (in a thread, so that
     answers are written while input is still awaited).  A worker that dies
     (killed for memory, say) does not lose its chunk: that chunk and every later
-    one are answered here instead.  On any exit (the end, an interrupt, a closed
-    pipe) the workers are stopped."""
-    pool = _Pool(work, workers)
+    one are answered here instead, as is every chunk when no worker can be
+    started (the system refuses a fork).  On any exit (the end, an interrupt, a
+    closed pipe) the workers are stopped."""
+    try:
+        pool = _Pool(work, workers)
+    except OSError:
+        for index, chunk in enumerate(chunks):
+            yield chunk, work(chunk, index == 0)
+        return
     try:
         sent: queue.Queue = queue.Queue()
         room = threading.Semaphore(workers * _AHEAD_PER_WORKER)
@@ -167,7 +173,13 @@ class _Pool:
         for _ in range(workers):
             task_reader, task_writer = Pipe(duplex=False)
             answer_reader, answer_writer = Pipe(duplex=False)
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:
+                for connection in (task_reader, task_writer, answer_reader, answer_writer):
+                    connection.close()
+                self.stop()  # the workers started so far
+                raise
             if pid == 0:  # the worker
                 task_writer.close()
                 answer_reader.close()

@@ -194,3 +194,14 @@ def test_a_dead_worker_loses_no_line() -> None:
 def test_worker_count() -> None:
     assert parallel.worker_count(3) == 3
     assert parallel.worker_count(0) >= 1
+
+
+def test_no_fork_means_one_process(monkeypatch) -> None:
+    def refuse() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(parallel.os, "fork", refuse)
+    chunks = [[n] for n in range(5)]
+    results = list(parallel.ordered_results(_uneven, chunks, 2))
+    assert [answer for _, (answer, _) in results] == [[n * n] for n in range(5)]
+    assert [first for _, (_, first) in results] == [True, False, False, False, False]
