@@ -258,11 +258,13 @@ def diff(
         color=_color(no_color),
     )
     ahead = _read_ahead() if is_batch else None
-    texts = _with_progress(ahead, ahead if ahead is not None else _expressions(expr))
-    if is_batch and _parallel_jobs(jobs, batch.format) > 1:
-        failed = _answer_in_parallel(texts, batch, _parallel_jobs(jobs, batch.format))
+    texts = ahead if ahead is not None else _expressions(expr)
+    workers = _parallel_jobs(jobs, batch.format) if is_batch else 1
+    if workers > 1:
+        failed = _answer_in_parallel(texts, batch, workers, ahead)
     else:
-        failed = _answer(texts, batch, _Emitter(batch.format, batch.options, batch.color), is_batch)
+        emit = _Emitter(batch.format, batch.options, batch.color)
+        failed = _answer(_with_progress(ahead, texts), batch, emit, is_batch)
     if failed:
         raise typer.Exit(2)
 
@@ -321,16 +323,19 @@ def _parallel_jobs(jobs: int, chosen: Format) -> int:
     return parallel.worker_count(jobs) if parallel.available() else 1
 
 
-def _answer_in_parallel(texts: Iterable[str], batch: _Batch, workers: int) -> bool:
+def _answer_in_parallel(
+    texts: Iterable[str], batch: _Batch, workers: int, ahead: list[str] | None
+) -> bool:
     """`_answer` for a batch, its lines answered a chunk at a time by `workers`
-    processes and written here in input order; True when any failed."""
+    processes and written here in input order (the progress bar, if any, counts
+    the lines written); True when any failed."""
     from functools import partial
 
     from calcstep import parallel
 
     failed = False
-    answer = partial(_answer_chunk, batch)
-    for _, (out, err, chunk_failed) in parallel.ordered_results(answer, parallel.chunked(texts), workers):
+    answers = parallel.ordered_results(partial(_answer_chunk, batch), parallel.chunked(texts), workers)
+    for _, (out, err, chunk_failed) in _with_progress(ahead, answers, lambda answer: len(answer[0])):
         _write(out)
         sys.stdout.flush()
         if err:
@@ -489,20 +494,24 @@ def _console(color: bool, stderr: bool):
     return Console(stderr=stderr, no_color=not color, highlight=False, emoji=False)
 
 
-def _with_progress(texts: list[str] | None, source):
-    """The expressions, with a progress bar on stderr when a long batch runs with
-    stderr on a terminal and stdout elsewhere (a bar between results would garble
-    them).  `texts` is the whole batch when it was read ahead, else None."""
+def _with_progress(texts: list[str] | None, source: Iterable, lines=lambda item: 1) -> Iterator:
+    """The items of `source` (expressions, or chunks of answers holding `lines(item)`
+    lines each), with a progress bar on stderr when a long batch runs with stderr
+    on a terminal and stdout elsewhere (a bar between results would garble them).
+    `texts` is the whole batch when it was read ahead, else None."""
     if texts is None or len(texts) < 20 or not sys.stderr.isatty() or sys.stdout.isatty():
         yield from source
         return
     from rich.progress import Progress
 
-    with Progress(console=_console(True, stderr=True), transient=True) as progress:
+    # the bar must not take over stdout, where the answers go (Rich redirects it by default)
+    with Progress(
+        console=_console(True, stderr=True), transient=True, redirect_stdout=False
+    ) as progress:
         task = progress.add_task("differentiating", total=len(texts))
-        for text in texts:
-            yield text
-            progress.advance(task)
+        for item in source:
+            yield item
+            progress.advance(task, lines(item))
 
 
 def _read_ahead() -> list[str] | None:

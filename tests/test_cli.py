@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import jsonschema
@@ -197,3 +200,43 @@ def test_a_large_report_is_written_in_pieces_as_the_same_json(cli) -> None:
     assert "".join(json_pieces(report_to_dict(report, lazy=True))) == whole
     run = cli("diff", text, "--format", "json", "--max-length", "100000")
     assert run.out == whole + "\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_progress_bar_leaves_the_answers_on_stdout(tmp_path: Path, jobs: str) -> None:
+    # stderr on a terminal, stdout to a file: the bar is drawn, and every answer
+    # still goes to the file (Rich's bar would take stdout over by default)
+    batch = tmp_path / "batch.txt"
+    batch.write_text("".join(f"x^{k}*sin(x)\n" for k in range(1, 41)) + "sin(x\n")
+    command = [sys.executable, "-m", "calcstep", "diff", "-", "-f", "json", "--jobs", jobs]
+    with batch.open() as stdin:
+        plain = subprocess.run(command, stdin=stdin, capture_output=True, timeout=60)
+    master, terminal = os.openpty()
+    drawn = bytearray()
+    reading = threading.Thread(target=_drain, args=(master, drawn), daemon=True)
+    reading.start()
+    try:
+        with batch.open() as stdin:
+            shown = subprocess.run(command, stdin=stdin, stdout=subprocess.PIPE, stderr=terminal, timeout=60)
+    finally:
+        os.close(terminal)
+    reading.join(5)
+    os.close(master)
+    assert shown.returncode == plain.returncode == 2
+    assert shown.stdout == plain.stdout
+    assert len(shown.stdout.splitlines()) == 41
+    assert b"differentiating" in drawn
+    assert b"never closed" in drawn
+
+
+def _drain(descriptor: int, into: bytearray) -> None:
+    """Read a pseudo-terminal until it closes (a full one would block the writer)."""
+    while True:
+        try:
+            chunk = os.read(descriptor, 65536)
+        except OSError:
+            return
+        if not chunk:
+            return
+        into.extend(chunk)
