@@ -494,7 +494,11 @@ def _content_saving(split: list[tuple[Rational, Expr]], content: int) -> int:
     """Operations saved inside the sum by dividing every coefficient by `content`:
     one for each term c·b with |c| = content whose b has a factor on top (the
     coefficient, now 1, is no longer multiplied in; signs stay as they were).
-    Taking the number out costs one multiplication, so it pays only from 2."""
+    Taking the number out costs one multiplication, so it pays only from 2.  A
+    term whose b is itself a sum is not counted this way (2 is returned, so the
+    candidate is built and counted): its bracket opens into the sum."""
+    if any(type(body) is Add for _, body in split):
+        return 2  # c·(a + b) opens into the sum once c is 1: count it by building it
     return sum(
         1
         for coefficient, body in split
@@ -685,10 +689,12 @@ def _rebuilt(base: Expr, exponent: Expr) -> Expr:
 
 def _abs_powers(node: Mul, s: _Simplifier) -> Expr | None:
     """uᵃ·|u|ᵇ with a whole: |u|ᵃ⁺ᵇ for even a, u·|u|ᵃ⁻¹⁺ᵇ for odd a (x²/|x| = |x|)."""
+    parts = [_power_parts(factor) for factor in node.factors]
+    if not any(type(base) is Call and base.fn == "abs" for base, _ in parts):
+        return None  # the usual case, told at a glance
     plain: dict[Expr, tuple[int, Rational]] = {}
     absolute: dict[Expr, tuple[int, Expr]] = {}
-    for index, factor in enumerate(node.factors):
-        base, exponent = _power_parts(factor)
+    for index, (base, exponent) in enumerate(parts):
         if isinstance(base, Call) and base.fn == "abs":
             absolute[base.arg] = (index, exponent)
         elif isinstance(exponent, Num) and isinstance(exponent.value, int):

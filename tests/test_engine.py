@@ -251,3 +251,13 @@ def test_a_zeroth_power_is_a_constant() -> None:
         report = differentiate(text)
         assert to_text(report.result) == "0", text
         assert report.derivations[0].steps.rule == "constant"
+
+
+def test_a_common_number_is_taken_out_when_that_opens_a_bracket() -> None:
+    # 72x + 3·(−2x·sin x/|x| − |x|·cos x): taking the 3 out lets the bracket open,
+    # 3·(24x − 2x·sin x/|x| − |x|·cos x), one operation fewer; the quick count that
+    # skips hopeless candidates must not skip this one
+    report = differentiate("4y + abs(x)*3*cos(x) + 12*x^3", wrt="x", order=2)
+    assert to_text(report.result) == "3*(24*x - 2*x*sin(x)/abs(x) - abs(x)*cos(x))"
+    node = parse("72*x + 3*(-2*x*sin(x)/abs(x) - abs(x)*cos(x))").expr
+    assert to_text(simplify(node)[0]) == "3*(24*x - 2*x*sin(x)/abs(x) - abs(x)*cos(x))"
