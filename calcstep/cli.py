@@ -15,6 +15,7 @@ import gc
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, NamedTuple, NoReturn
 
@@ -851,7 +852,18 @@ def main(argv: list[str] | None = None) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         status = 141
+    except OSError as error:  # a full disk, a device gone: said in a line, not a traceback
+        _quiet_stdout()
+        _print_error(f"error: could not read the input or write the output: {error.strerror or error}")
+        status = 2
     raise SystemExit(status if isinstance(status, int) else 0)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so the unwritable output still buffered is
+    not tried again (and reported again) at exit."""
+    with suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def run() -> NoReturn:
@@ -864,9 +876,13 @@ def run() -> NoReturn:
         status = 0
     except SystemExit as done:
         status = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-    from contextlib import suppress
-
     for stream in (sys.stdout, sys.stderr):
-        with suppress(BrokenPipeError, ValueError):  # a reader gone, a stream closed
+        try:
             stream.flush()
+        except (BrokenPipeError, ValueError):
+            pass  # a reader gone, a stream closed
+        except OSError as error:
+            with suppress(OSError):
+                os.write(2, f"error: could not write the output: {error.strerror or error}\n".encode())
+            status = status or 2
     os._exit(status)

@@ -540,3 +540,12 @@ def test_a_thousand_node_graph(capsys) -> None:
     assert len(stages) == 1001
     assert stages[-1].log10_size == pytest.approx(sum(math.log10(s.rate) for s in stages[1:]))
     assert stages[-1].log10_size < -600
+
+
+@pytest.mark.parametrize("fmt", ["plain", "rich", "json"])
+def test_a_constant_has_an_empty_gradient_not_a_traceback(cli, fmt: str) -> None:
+    run = cli("grad", "5", "--format", fmt)
+    assert run.code == 0, run.err
+    assert "Traceback" not in run.out + run.err
+    if fmt != "json":
+        assert "no variables" in run.out

@@ -284,3 +284,15 @@ def test_nothing_is_written_to_disk(tmp_path: Path) -> None:
                        capture_output=True, cwd=work, env=environment, timeout=60)
     assert list(home.iterdir()) == []
     assert list(work.iterdir()) == []
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["diff", "x^2"], ["diff", "-", "--jobs", "2"], ["check", "x^2", "2x"]])
+def test_an_unwritable_output_is_one_line_and_status_2(args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "calcstep", *args], input="x^2\nx^3\n",
+                                stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: could not")
+    assert "No space left on device" in result.stderr

@@ -189,7 +189,7 @@ def graph_lines(report: GradReport, words: _Words) -> list[str]:
     further row for each further local rate."""
     graph = report.graph
     shown = [node for node in graph.nodes if _shown(node)]
-    id_width = max(4, *(len(words.node(node.id)) for node in shown))
+    id_width = max([4, *(len(words.node(node.id)) for node in shown)])
     gradient_header = words.d_out("node")
     header = (
         f"{'node':<{id_width}}  {'operation':<{_OPERATION}}  {'value':<{_NUMBER}}  "
@@ -293,9 +293,14 @@ def _stages_kept(report: GradReport, chain: Chain) -> set[int]:
     return keep
 
 
+NO_VARIABLES = "none: the expression has no variables, so nothing in it can be nudged"
+
+
 def partial_lines(report: GradReport, words: _Words, options: RenderOptions) -> list[str]:
     """Each variable's gradient from the backward pass beside the rule engine's."""
     lines = ["gradient (backward pass, checked against the rule engine)"]
+    if not report.partials:
+        lines.append(f"  {NO_VARIABLES}")
     for item in report.partials:
         lines += _partial(item, words)
         if options.steps and item.derivation is not None:
@@ -632,6 +637,8 @@ def _rich_partials(report: GradReport, words: _Words, options: RenderOptions) ->
         Text("gradient (backward pass, checked against the rule engine)", style("heading", _KIND_STYLES))
     ]
     formula = style("formula", _KIND_STYLES)
+    if not report.partials:
+        parts.append(Text(f"  {NO_VARIABLES}"))
     for item in report.partials:
         parts.append(line(partial_pieces(item, words), _KIND_STYLES, hang=4))
         parts += [Text("      " + text, formula) for text in symbolic_lines(item, words, WIDTH - 6)]
