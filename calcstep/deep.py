@@ -23,6 +23,8 @@ T = TypeVar("T")
 _FRAMES_PER_LEVEL = 12
 _STACK_BYTES = 1 << 30
 _SHALLOW = 150
+# The nesting room given to work that overflowed the ordinary stack on shallow input.
+_RETRY_DEPTH = 5000
 
 class _State:
     """Whether this thread already runs with a deep stack (set only in such threads)."""
@@ -33,13 +35,29 @@ class _State:
 def run_deep(depth: int, function: Callable[..., T], *args: object, **kwargs: object) -> T:
     """`function(*args, **kwargs)`, given stack for input nested `depth` deep.
 
-    Runs in place when `depth` is small or a deep stack is already in use."""
+    Runs in place when `depth` is small or a deep stack is already in use.  Work
+    on shallow input can still nest deeply (the derivative of a 100-high power
+    tower nests far more than the tower): then it runs again, with room."""
+    if _in_deep_stack():
+        return _guarded(function, *args, **kwargs)
     if depth <= _SHALLOW:
-        return _guarded(function, *args, **kwargs)
-    import threading  # only deep input pays for it
+        try:
+            return function(*args, **kwargs)
+        except RecursionError:
+            depth = _RETRY_DEPTH
+    return _in_deep_thread(depth, function, *args, **kwargs)
 
-    if _State.deep_thread is threading.current_thread():
-        return _guarded(function, *args, **kwargs)
+
+def _in_deep_stack() -> bool:
+    """True in the thread that runs with a deep stack."""
+    import threading  # loaded already in practice (Click imports it); once, in any case
+
+    return _State.deep_thread is threading.current_thread()
+
+
+def _in_deep_thread(depth: int, function: Callable[..., T], *args: object, **kwargs: object) -> T:
+    import threading
+
     result: list[T] = []
     failure: list[BaseException] = []
 
@@ -51,17 +69,20 @@ def run_deep(depth: int, function: Callable[..., T], *args: object, **kwargs: ob
             failure.append(error)
 
     limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, depth * _FRAMES_PER_LEVEL + 1000))
     previous = threading.stack_size()
-    threading.stack_size(_STACK_BYTES)
     try:
+        sys.setrecursionlimit(max(limit, depth * _FRAMES_PER_LEVEL + 1000))
+        threading.stack_size(_STACK_BYTES)
         worker = threading.Thread(target=target, name="calcstep-deep", daemon=True)
         worker.start()
+        worker.join()
+    except RuntimeError:  # no thread to be had (an address-space limit, say)
+        raise LimitError(
+            "the expression is nested too deeply for the memory available",
+            hint="lower the nesting, or allow the process more memory",
+        ) from None
     finally:
         threading.stack_size(previous)
-    try:
-        worker.join()
-    finally:
         # the main thread's own stack is small: give it back its usual limit
         sys.setrecursionlimit(limit)
     if failure:
@@ -95,7 +116,10 @@ def deep(function: Callable[..., T]) -> Callable[..., T]:
         try:
             return function(first, *args, **kwargs)
         except RecursionError:
-            raise _too_deep() from None
+            if _in_deep_stack():
+                raise _too_deep() from None
+            # shallow input whose work nests deeply: once more, with room
+            return _in_deep_thread(_RETRY_DEPTH, function, first, *args, **kwargs)
 
     wrapper.__name__ = function.__name__
     wrapper.__qualname__ = function.__qualname__

@@ -296,3 +296,24 @@ def test_an_unwritable_output_is_one_line_and_status_2(args: list[str]) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: could not")
     assert "No space left on device" in result.stderr
+
+
+@pytest.mark.parametrize("height", [90, 100, 140])
+def test_a_power_tower_whose_work_nests_deeper_than_it_is_answered(height: int) -> None:
+    # the tower is shallow enough to start on the ordinary stack, its derivative
+    # is not: the work runs again with room instead of being refused
+    text = "x^" * height + "x"
+    report = differentiate(text)
+    assert report.result.has("x")
+
+
+def test_no_thread_for_deep_work_is_a_limit_error(monkeypatch) -> None:
+    import threading
+
+    def refuse(self) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    with pytest.raises(LimitError) as caught:
+        differentiate("sin(" * 400 + "x" + ")" * 400)
+    assert "memory" in caught.value.message
