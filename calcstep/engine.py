@@ -8,7 +8,6 @@ line only chooses options and prints.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -22,7 +21,7 @@ from calcstep.errors import (
     UsageError,
 )
 from calcstep.evaluate import evaluate
-from calcstep.expr import Expr, Note, Sym, substitute
+from calcstep.expr import ZERO, Expr, Note, Sym, substitute
 from calcstep.functions import CONSTANTS, DEFAULT_ABSTRACT, function_spellings
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
@@ -32,7 +31,8 @@ from calcstep.steps import Derivation
 
 class PointValue(NamedTuple):
     """The derivative at one point: `exact` (simplified, when it has no variables
-    left), `decimal`, or `undefined`, the reason it has no value there."""
+    left), `decimal` (None when the value is beyond floating point: 2·10^400), or
+    `undefined`, the reason it has no value there."""
 
     point: tuple[tuple[str, Expr], ...]
     exact: Expr | None = None
@@ -221,20 +221,48 @@ def value_at(
             hint="give every variable a value, e.g. --at " + ",".join(f"{m}=1" for m in missing),
         )
     mapping = {Sym(name): value for name, value in point}
+    # exactly first: where exact arithmetic meets a division by zero (tan at π/2,
+    # 1/(x² − 2) at √2), the value is undefined, whatever rounding would make of it
     try:
-        floats = {name: evaluate(value, {}) for name, value in point}
-        evaluate(function, floats)  # a function undefined here has no derivative here
+        _exact_at(function, mapping, limits)
     except DomainError as error:
         return PointValue(point, undefined=f"the function is undefined there: {error.message}")
     try:
-        decimal = evaluate(derivative, floats)
+        exact = _exact_at(derivative, mapping, limits)
     except DomainError as error:
         return PointValue(point, undefined=f"the derivative is undefined there: {error.message}")
-    exact: Expr | None
+    floats: dict[str, float] | None
     try:
-        exact, _ = simplify(substitute(derivative, mapping), limits)
-    except CalcstepError:
-        exact = None
-    if not math.isfinite(decimal):  # pragma: no cover - evaluate() reports these
-        return PointValue(point, undefined="the value is not a finite number")
+        floats = {name: evaluate(value, {}) for name, value in point}
+        if any(floats[name] == 0 and value != ZERO for name, value in point):
+            raise TooLargeError("a value underflows to 0.0")  # 10^-400: ln of it is defined
+        evaluate(function, floats)  # a function undefined here has no derivative here
+    except TooLargeError:
+        floats = None  # beyond floating point, not undefined: the exact value stands
+    except DomainError as error:
+        return PointValue(point, undefined=f"the function is undefined there: {error.message}")
+    try:
+        # the decimal of the exact value when there is one: sin(π) is 0, not 1.2e-16
+        if exact is not None and not exact.free_vars:
+            decimal: float | None = evaluate(exact, {})
+        else:
+            decimal = None if floats is None else evaluate(derivative, floats)
+    except TooLargeError:
+        decimal = None
+    except DomainError as error:
+        return PointValue(point, undefined=f"the derivative is undefined there: {error.message}")
+    if decimal is None and (exact is None or exact.free_vars):
+        return PointValue(point, undefined="the value is beyond floating point, and not exactly known")
     return PointValue(point, exact, decimal)
+
+
+def _exact_at(expr: Expr, mapping: dict[Expr, Expr], limits: Limits) -> Expr | None:
+    """`expr` at the point, simplified exactly; None when that is beyond the limits.
+    Raises DomainError where the exact value is undefined."""
+    try:
+        value, _ = simplify(substitute(expr, mapping), limits)
+    except DomainError:
+        raise
+    except CalcstepError:
+        return None
+    return value

@@ -88,6 +88,10 @@ class _Evaluator:
 
     def call(self, expr: Call) -> float:
         argument = self(expr.arg)
+        if abs(argument) > _PERIODIC_UP_TO and BY_NAME[expr.fn].family == "trig":
+            # beyond 2^53 a float is not even a whole number of the input, let alone
+            # its place in the period: any decimal here would be noise
+            raise TooLargeError(f"{expr.fn}({argument:g}) cannot be computed in floating point")
         try:
             return BY_NAME[expr.fn].evaluate(argument)
         except OverflowError:
@@ -107,6 +111,11 @@ class _Evaluator:
             f"{expr.fn} is an abstract function: it has no numeric value",
             hint="replace it by a concrete function to evaluate",
         )
+
+
+# The largest argument at which a float still holds a trig function's input to
+# within one unit: 2^53.
+_PERIODIC_UP_TO = float(2**53)
 
 
 def _odd_root(base: float, exponent_expr: Expr, exponent: float) -> float:

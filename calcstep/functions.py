@@ -17,6 +17,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import NamedTuple
 
+from calcstep.errors import DomainError
 from calcstep.expr import (
     HALF,
     ONE,
@@ -35,6 +36,7 @@ from calcstep.expr import (
     call,
     mul,
     neg,
+    reciprocal,
     sqrt,
 )
 
@@ -121,7 +123,39 @@ def _special_tan(arg: Expr) -> Expr | None:
     if k is None:
         return None
     k = k % 1
+    if k == Fraction(1, 2):
+        raise DomainError("tan is undefined at odd multiples of π/2 (its cosine is 0 there)")
     return {Fraction(0): ZERO, Fraction(1, 4): ONE, Fraction(3, 4): Num(-1)}.get(k)
+
+
+def _special_cot(arg: Expr) -> Expr | None:
+    k = _pi_multiple(arg)
+    if k is None:
+        return None
+    k = k % 1
+    if k == 0:
+        raise DomainError("cot is undefined at multiples of π (its sine is 0 there)")
+    return {Fraction(1, 4): ONE, Fraction(1, 2): ZERO, Fraction(3, 4): Num(-1)}.get(k)
+
+
+def _special_reciprocal(name: str, of: Callable[[Fraction], Expr | None], where: str):
+    """sec or csc at a multiple of π where cos or sin is known exactly: 1/value, or
+    a DomainError where the value is 0."""
+
+    def special(arg: Expr) -> Expr | None:
+        k = _pi_multiple(arg)
+        value = None if k is None else of(k)
+        if value is None:
+            return None
+        if value == ZERO:
+            raise DomainError(f"{name} is undefined at {where}")
+        return reciprocal(value)
+
+    return special
+
+
+def _cos_of_pi_multiple(k: Fraction) -> Expr | None:
+    return _sin_of_pi_multiple(k + Fraction(1, 2))
 
 
 def _at_zero(value: Expr) -> Callable[[Expr], Expr | None]:
@@ -234,17 +268,19 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "sec", "trig", r"\sec",
         lambda u: mul(call("sec", u), call("tan", u)), _recip(math.cos),
-        parity=EVEN, inverse="asec", special=_at_zero(ONE),
+        parity=EVEN, inverse="asec",
+        special=_special_reciprocal("sec", _cos_of_pi_multiple, "odd multiples of π/2 (its cosine is 0 there)"),
     ),
     Function(
         "csc", "trig", r"\csc",
         lambda u: neg(mul(call("csc", u), call("cot", u))), _recip(math.sin),
         aliases=("cosec",), parity=ODD, inverse="acsc",
+        special=_special_reciprocal("csc", _sin_of_pi_multiple, "multiples of π (its sine is 0 there)"),
     ),
     Function(
         "cot", "trig", r"\cot",
         lambda u: neg(Pow(call("csc", u), TWO)), _recip(math.tan),
-        aliases=("cotan",), parity=ODD, inverse="acot",
+        aliases=("cotan",), parity=ODD, inverse="acot", special=_special_cot,
     ),
     # inverse trigonometric
     Function(

@@ -46,7 +46,7 @@ from calcstep.expr import (
     rebuild,
     split_coefficient,
 )
-from calcstep.functions import BY_NAME, EVEN, ODD
+from calcstep.functions import BY_NAME, DOMAINS, EVEN, ODD
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.steps import Step
 
@@ -817,7 +817,7 @@ def _evaluate_power(node: Pow, s: _Simplifier) -> Expr | None:
     decimal = _decimal(base, exponent)
     if b == 0:
         if e < 0:
-            raise DomainError("division by zero: 0 to a negative power")
+            raise DomainError("division by zero")
         return None  # 0^0 and 0^positive are handled by the identities
     if e.denominator == 1:
         magnitude = abs(e.numerator) * max(
@@ -962,12 +962,13 @@ def _exp_of_log(node: Pow, s: _Simplifier) -> Expr | None:
 def _evaluate_function(node: Call, s: _Simplifier) -> Expr | None:
     function = BY_NAME[node.fn]
     arg = node.arg
-    if isinstance(arg, Num):
+    if isinstance(arg, Num) and _faithful_float(arg.value):
         try:
             function.evaluate(float(arg.value))
         except (ValueError, ZeroDivisionError):
+            needs = DOMAINS.get(node.fn, "an argument inside its domain")
             raise DomainError(
-                f"{node.fn}({arg.value}) is undefined",
+                f"{node.fn}({arg.value}) is undefined: {node.fn} needs {needs}",
                 hint=f"{node.fn} is not defined at {arg.value}",
             ) from None
         except OverflowError:
@@ -975,6 +976,16 @@ def _evaluate_function(node: Call, s: _Simplifier) -> Expr | None:
     if function.special is None:
         return None
     return function.special(arg)
+
+
+def _faithful_float(value: Rational) -> bool:
+    """True when float(value) keeps what decides a domain: its sign, and whether it
+    is 0 (10^-400 underflows to 0.0, and ln(10^-400) is defined all the same)."""
+    try:
+        approximation = float(value)
+    except OverflowError:
+        return False
+    return (approximation > 0) == (value > 0) and (approximation < 0) == (value < 0)
 
 
 def _symmetry(node: Call, s: _Simplifier) -> Expr | None:

@@ -240,3 +240,32 @@ def _drain(descriptor: int, into: bytearray) -> None:
         if not chunk:
             return
         into.extend(chunk)
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "shown"),
+    [
+        ("tan(x)", "x=pi/2", "undefined (the function is undefined there: tan is undefined"),
+        ("cot(x)", "x=pi", "undefined (the function is undefined there: cot is undefined"),
+        ("1/(x^2-2)", "x=sqrt(2)", "undefined (the function is undefined there: division by zero)"),
+        ("sqrt(sin(x))", "x=pi", "undefined (the derivative is undefined there: division by zero)"),
+        ("x^2", "x=sin(pi)", "at x = sin(π): 0"),
+        ("1/cos(x)", "x=pi", "at x = π: 0"),
+        ("ln(x)", "x=1e-400", "at x = 1e-400: 1e400 (beyond floating point: no decimal)"),
+        ("x^2", "x=1e400", "at x = 1e400: 2e400 (beyond floating point: no decimal)"),
+        ("sin(x)", "x=10^100", "(beyond floating point: no decimal)"),
+    ],
+)
+def test_values_at_a_point_are_decided_exactly(cli, text: str, point: str, shown: str) -> None:
+    # poles are undefined (not 1e32 from rounding); an exact 0 is 0 (not 1e-16);
+    # values past floating point are exact, with no decimal made up
+    run = cli("diff", text, "--at", point, "--no-steps", "--format", "plain")
+    assert run.code == 0, run.err
+    value_line = run.out.splitlines()[1]
+    assert shown in value_line, value_line
+    assert "e+3" not in value_line and "e-16" not in value_line
+
+
+def test_a_value_beyond_floating_point_has_a_null_decimal_in_json(cli) -> None:
+    record = json.loads(cli("diff", "x^2", "--at", "x=1e400", "--no-steps", "-f", "json").out)
+    assert record["value"] == [{"at": {"x": "1e400"}, "exact": "2e400", "decimal": None, "undefined": None}]

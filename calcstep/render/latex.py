@@ -321,8 +321,10 @@ def value_math(value: PointValue) -> tuple[str, str]:
     \approx -2.61 alone when there is no exact form; empty when undefined), in LaTeX.
     The exact form alone when it is the decimal (2 and 2.0)."""
     where = r",\ ".join(f"{to_latex(Sym(name))} = {to_latex(v)}" for name, v in value.point)
-    if value.undefined is not None or value.decimal is None:
+    if value.undefined is not None:
         return where, ""
+    if value.decimal is None:  # exact, beyond floating point (2·10^400)
+        return where, to_latex(value.exact) if value.exact is not None else ""
     decimal = f"{value.decimal:.12g}"
     if value.exact is None or value.exact.free_vars:
         return where, rf"\approx {_decimal(decimal)}"

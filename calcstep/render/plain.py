@@ -149,6 +149,8 @@ def value_line(value: PointValue, spell: Spelling) -> str:
     where = ", ".join(f"{spell.expr(Sym(name))} = {spell.expr(v)}" for name, v in value.point)
     if value.undefined is not None:
         return f"at {where}: undefined ({value.undefined})"
+    if value.decimal is None and value.exact is not None:
+        return f"at {where}: {spell.expr(value.exact)} (beyond floating point: no decimal)"
     decimal = f"{value.decimal:.12g}"
     if value.exact is not None and not value.exact.free_vars:
         exact = spell.expr(value.exact)
