@@ -198,12 +198,15 @@ def _color(no_color: bool) -> bool:
 
 def _expressions(expr: str) -> Iterator[str]:
     """The expressions to work on: EXPR itself, or with `-` each line of stdin that
-    is not blank or a # comment."""
+    is not blank or a # comment (a byte-order mark before the first is dropped:
+    some editors write one)."""
     if expr != "-":
         yield expr
         return
-    for line in sys.stdin:
+    for number, line in enumerate(sys.stdin):
         text = line.rstrip("\r\n")
+        if number == 0:
+            text = text.removeprefix("\ufeff")
         stripped = text.strip()
         if not stripped or stripped.startswith("#"):
             continue

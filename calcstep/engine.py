@@ -110,8 +110,8 @@ def differentiate(
         raise UsageError("the order must be 0 or more")
     if order > limits.max_order:
         raise UsageError(
-            f"order {order} is above the limit of {limits.max_order}",
-            hint="raise it with --max-order",
+            f"order {order} is above the limit of {limits.max_order:,}",
+            hint=f"the highest order calcstep differentiates to is {limits.max_order:,}",
         )
     functions = frozenset(functions)
     parsed = parse(text, functions=functions, limits=limits)

@@ -35,7 +35,9 @@ def read_job(line: str, defaults: Job) -> Job:
     Raises ParseError (with the place) for text that is not JSON, and UsageError
     for JSON that is not a job."""
     try:
-        found = json.loads(line)
+        # a number with a point or an exponent is kept as written, to be read
+        # exactly (1e400 is 10^400, not a float's infinity); NaN is not JSON
+        found = json.loads(line, parse_float=_Decimal, parse_constant=_not_json)
     except json.JSONDecodeError as error:
         raise ParseError(
             f"not a JSON object: {error.msg.lower()}",
@@ -62,6 +64,16 @@ def read_job(line: str, defaults: Job) -> Job:
     )
 
 
+class _Decimal(NamedTuple):
+    """A JSON number with a point or an exponent, as written (0.5, 1e400)."""
+
+    text: str
+
+
+def _not_json(name: str) -> None:
+    raise UsageError(f"{name} is not a JSON number", hint='write a number, or an expression text such as "pi/2"')
+
+
 def _expr(value: Any) -> str:
     if not isinstance(value, str):
         raise UsageError(
@@ -85,8 +97,8 @@ def _order(value: Any, default: int) -> int:
         return default
     # JSON true is a Python int too: refuse it by name
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise UsageError(f'"order" is a whole number from 1 up, not {json.dumps(value)}',
-                         hint='e.g. "order": 2')
+        shown = value.text if isinstance(value, _Decimal) else json.dumps(value)
+        raise UsageError(f'"order" is a whole number from 1 up, not {shown}', hint='e.g. "order": 2')
     return value
 
 
@@ -105,10 +117,10 @@ def _point(point: Any) -> dict[str, str]:
         )
     values = {}
     for name, value in point.items():
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        if isinstance(value, bool) or not isinstance(value, (str, int, _Decimal)):
             raise UsageError(f'the value of {name} in "at" is {_kind(value)}, not a number',
                              hint='write it as a number or an expression text, e.g. "pi/2"')
-        values[name] = value if isinstance(value, str) else json.dumps(value)
+        values[name] = value.text if isinstance(value, _Decimal) else str(value)
     return values
 
 
@@ -116,6 +128,6 @@ def _kind(value: Any) -> str:
     """How JSON would name the type of `value`, with an article."""
     if value is None:
         return "null"
-    kinds = {bool: "a boolean", str: "a string", int: "a number", float: "a number",
+    kinds = {bool: "a boolean", str: "a string", int: "a number", _Decimal: "a number",
              list: "a list", dict: "an object"}
     return kinds.get(type(value), "a value")

@@ -269,3 +269,16 @@ def test_values_at_a_point_are_decided_exactly(cli, text: str, point: str, shown
 def test_a_value_beyond_floating_point_has_a_null_decimal_in_json(cli) -> None:
     record = json.loads(cli("diff", "x^2", "--at", "x=1e400", "--no-steps", "-f", "json").out)
     assert record["value"] == [{"at": {"x": "1e400"}, "exact": "2e400", "decimal": None, "undefined": None}]
+
+
+def test_a_byte_order_mark_before_a_batch_is_dropped(cli) -> None:
+    run = cli("diff", "-", "--no-steps", "-f", "plain", stdin="\ufeffx^2\nx^3\n")
+    assert run.code == 0
+    assert run.out == "2x\n3x²\n"
+
+
+def test_the_order_limit_is_said_without_a_missing_option(cli) -> None:
+    run = cli("diff", "x^2", "--order", "10001")
+    assert run.code == 2
+    assert "above the limit of 10,000" in run.err
+    assert "--max-order" not in run.err

@@ -85,3 +85,16 @@ def test_json_input_needs_stdin(cli) -> None:
     run = cli("diff", "--json-input", "x^2")
     assert run.code == 2
     assert "--json-input reads jobs from stdin" in run.err
+
+
+def test_json_numbers_are_read_as_written() -> None:
+    # 1e400 is 10^400 (a float would make it infinity); 0.5 stays the decimal 0.5
+    job = read_job('{"expr": "x^2", "at": {"x": 1e400, "y": 0.5, "z": 3}}', DEFAULTS)
+    assert job.at == ({"x": "1e400", "y": "0.5", "z": "3"},)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json_numbers(constant: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        read_job(f'{{"expr": "x^2", "at": {{"x": {constant}}}}}', DEFAULTS)
+    assert "is not a JSON number" in caught.value.message
