@@ -240,7 +240,29 @@ def exponential(expr: Pow, var: str, d: Derive) -> Step:
     base = expr.base
     if isinstance(base, Const) and base.name == "e":
         return Step("exp", expr, expr, var)
+    _check_positive_base(base)
     return Step("exponential", expr, mul(expr, Call("ln", base)), var, given=(("a", base),))
+
+
+def _check_positive_base(base: Expr) -> None:
+    """a^x is a real function of x only for a constant a > 0: refuse a base whose
+    value is known to be 0 or negative ((1 − π)^x), whatever its spelling.  A base
+    with no decimal value (a letter held constant) is left as it is."""
+    from calcstep.errors import CalcstepError, DomainError
+    from calcstep.evaluate import evaluate
+
+    try:
+        value = evaluate(base, {})
+    except CalcstepError:
+        return
+    if value <= 0:
+        from calcstep.printer import to_pretty
+
+        sign = "0" if value == 0 else "negative"
+        raise DomainError(
+            f"a^x needs a constant base a > 0, and {to_pretty(base)} is {sign}",
+            hint="a power with a base ≤ 0 is real only at some x; write it another way",
+        )
 
 
 def general_power(expr: Pow, var: str, d: Derive) -> Step:

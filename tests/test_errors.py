@@ -127,3 +127,10 @@ def test_a_part_that_is_always_zero_is_named(cli, text: str, zero: str) -> None:
     assert run.code == 2
     assert run.err.splitlines()[0] == f"error: the derivative divides by zero: {zero} is 0 for every value of x"
     assert run.err.splitlines()[1].startswith("hint: ")
+
+
+@pytest.mark.parametrize(("text", "base"), [("(1-pi)^x", "1 − π"), ("ln(0.5)^x", "ln(0.5)"), ("(-2)^(x^2)", "−2")])
+def test_a_power_of_a_base_below_zero_is_refused_however_written(cli, text: str, base: str) -> None:
+    run = cli("diff", text)
+    assert run.code == 2
+    assert run.err.splitlines()[0] == f"error: a^x needs a constant base a > 0, and {base} is negative"
