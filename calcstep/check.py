@@ -22,7 +22,11 @@ diff` shows), reads ANSWER, and decides whether the two are the same function:
    neighbouring points, where a gap above `LOOSE` is a difference; a gap that
    stays below one part in a million is rounding.  An answer that equals the
    derivative at every point where both have values is correct; where only one
-   of them has a value, a note says so.  Abstract functions (f, g, h) are
+   of them has a value, a note says so.  Before an answer is called correct on
+   points alone, the simplified difference answer − derivative is evaluated by
+   itself, at those points and at a few far ones (x ≈ ±32, ±127, ±1014), and
+   measured against its own size before cancellation: 3x² + 10⁻⁷·sin x, or
+   2x + relu(x − 25), is not the derivative of x³ or x².  Abstract functions (f, g, h) are
    compared by standing in a fixed, generic smooth function for each name (the
    same one for f, f′, f″ …).
 
@@ -1274,6 +1278,8 @@ def check_answer(
     proven = isinstance(difference, Num)  # simplified to a nonzero number
     witness = _decisive_witness(comparison, proven, sample)
     if witness is None:
+        witness = _difference_witness(difference, diff, sample)
+    if witness is None:
         return CheckReport(diff, parsed, True, Method.POINTS, comparison.agreed, None, notes)
     witness = replace(witness, stand_ins=_stand_ins(diff.expr, parsed.expr))
     method = Method.SIMPLIFY if proven and comparison.witness is None else Method.POINTS
@@ -1310,6 +1316,69 @@ def _sample(diff: DiffReport, answer: Expr) -> _Sample:
     concrete_right = _concrete(right)
     points, outside = _ground(_concrete(function), concrete_right, names, seed)
     return _Sample(_concrete(answer), concrete_right, points, outside)
+
+
+# Points far out, tried for the difference alone: an answer that is off only past
+# the usual sample (2x + relu(x − 25) for x²) is still off.
+FAR = (31.7, 127.3, 1013.9)
+
+
+def _difference_witness(difference: Expr, diff: DiffReport, sample: _Sample) -> Witness | None:
+    """A point where answer − derivative, simplified and evaluated by itself, is
+    clearly not 0, though the two values agreed to rounding: the difference keeps
+    only what differs (3x² + 10⁻⁷·sin x against 3x² leaves 10⁻⁷·sin x, which is all
+    of its own size, where the two values differ by one part in 10⁸).  It is
+    measured against its own top-level terms, so a zero the rewrites did not
+    recognise (sin 2x − 2 sin x cos x) stays a rounding-sized 0.  Tried at the
+    sample points and at a few far ones where the function has a value."""
+    concrete = _concrete(difference)
+    names = sorted({name for env in sample.points[:1] for name in env} or {diff.var})
+    far = [
+        {name: sign * size * (1 + 0.1 * index) for index, name in enumerate(names)}
+        for size in FAR
+        for sign in (1, -1)
+    ]
+    function = _concrete(diff.expr)
+    for env in (*sample.points, *far):
+        gap = _value(concrete, env)
+        if gap is None or not math.isfinite(gap) or gap == 0:
+            continue
+        size = _magnitude(concrete, env)
+        if size is None or abs(gap) <= LOOSE * size:
+            continue  # rounding, or no size to judge by
+        base = _value(function, env)
+        right = _value(sample.right, env)
+        if base is None or right is None or not math.isfinite(base) or not math.isfinite(right):
+            continue  # off where the function or its derivative has no value: not a difference
+        return _witness(env, _value(sample.answer, env), right)
+    return None
+
+
+def _magnitude(expr: Expr, env: Env) -> float | None:
+    """How large `expr` is before any cancellation inside it, at env: a sum's
+    largest term, a product's factors' sizes multiplied, a whole power's base's
+    size to that power; else its value's size.  (sin 2x − 2 sin x cos x is 0 up
+    to rounding of terms of size 1; (ln x + 1)·(e^(x ln x) − xˣ) up to rounding
+    of terms of size xˣ·ln x.)  None where a part has no finite value."""
+    if isinstance(expr, Add):
+        sizes = [_magnitude(term, env) for term in expr.terms]
+        return None if None in sizes else max(sizes)  # type: ignore[type-var]
+    if isinstance(expr, Mul):
+        total = 1.0
+        for factor in expr.factors:
+            size = _magnitude(factor, env)
+            if size is None:
+                return None
+            total *= size
+        return total if math.isfinite(total) else None
+    if isinstance(expr, Pow) and isinstance(expr.exp, Num) and isinstance(expr.exp.value, int) and expr.exp.value > 0:
+        size = _magnitude(expr.base, env)
+        try:
+            return None if size is None else size ** expr.exp.value
+        except OverflowError:
+            return None
+    value = _value(expr, env)
+    return abs(value) if value is not None and math.isfinite(value) else None
 
 
 def _decisive_witness(comparison: _Comparison, proven: bool, sample: _Sample) -> Witness | None:

@@ -346,3 +346,26 @@ def test_order_below_one_is_a_usage_error() -> None:
 
     with pytest.raises(UsageError):
         check_answer("x^2", "x^2", order=0)
+
+
+@pytest.mark.parametrize(
+    ("expr", "answer"),
+    [("x^3", "3x^2 + 1e-7 sin(x)"), ("x^2", "2x + relu(x-25)"), ("x^2", "2x + heaviside(x-30)"),
+     ("x^2", "2x + 1e-12 x")],
+)
+def test_an_answer_off_by_a_sliver_or_only_far_out_is_not_correct(cli, expr: str, answer: str) -> None:
+    # the values agree to rounding at the usual points; the difference, evaluated
+    # by itself, and a few far points, show it is not 0
+    run = cli("check", expr, answer, "-f", "plain")
+    assert run.code == 1, run.out
+    assert run.out.startswith("not correct")
+
+
+@pytest.mark.parametrize(
+    ("expr", "answer"),
+    [("sin(2x)", "4cos(x)^2 - 2"), ("sin(x)^2", "sin(2x)"), ("ln(x^2)", "2/x"),
+     ("sqrt(x)", "1/(2sqrt(x)) + relu(-x-40)"), ("tan(x)", "1 + tan(x)^2")],
+)
+def test_an_identity_the_rewrites_miss_is_still_correct(cli, expr: str, answer: str) -> None:
+    run = cli("check", expr, answer, "-f", "plain")
+    assert run.code == 0, run.out
