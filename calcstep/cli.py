@@ -192,6 +192,22 @@ def _resolve_format(chosen: Format | None) -> Format:
     return Format.rich if sys.stdout.isatty() else Format.plain
 
 
+# The formats every command writes; diff also writes LaTeX and Markdown.
+_TEXT_FORMATS = (Format.rich, Format.plain, Format.json)
+
+
+def _format_of(command: str, chosen: Format | None, written: tuple[Format, ...]) -> Format:
+    """The format to write, refused with a usage error when `command` does not
+    write it (rather than writing another one silently)."""
+    resolved = _resolve_format(chosen)
+    if resolved not in written:
+        _usage_error(
+            f"calcstep {command} does not write {resolved.value}",
+            "its formats are " + ", ".join(f.value for f in written),
+        )
+    return resolved
+
+
 def _color(no_color: bool) -> bool:
     return not no_color and not os.environ.get("NO_COLOR")
 
@@ -543,10 +559,11 @@ def parse_command(
     from calcstep.parse import parse
     from calcstep.render import reading
 
+    chosen = _format_of("parse", format, _TEXT_FORMATS)
     try:
         parsed = parse(expr, functions=_function_names(functions))
     except CalcstepError as error:
-        if _resolve_format(format) is Format.json:
+        if chosen is Format.json:
             import json
 
             from calcstep.render.json import error_to_dict
@@ -554,7 +571,6 @@ def parse_command(
             print(json.dumps(error_to_dict(expr, error), ensure_ascii=False))
         _print_error(error.render())
         raise typer.Exit(2) from None
-    chosen = _resolve_format(format)
     if chosen is Format.json:
         import json
 
@@ -573,7 +589,7 @@ def rules(
     """List every differentiation rule with its formula, or explain one."""
     from calcstep.render import catalogue
 
-    chosen = _resolve_format(format)
+    chosen = _format_of("rules", format, (*_TEXT_FORMATS, Format.markdown))
     if name is not None and catalogue.find(name) is None:
         _usage_error(f"no rule called '{name}'", "run calcstep rules for the list")
     if chosen is Format.json:
@@ -609,7 +625,7 @@ def check(
     from calcstep.errors import CalcstepError
     from calcstep.render import check as check_render
 
-    chosen = _resolve_format(format)
+    chosen = _format_of("check", format, _TEXT_FORMATS)
     try:
         report = check_answer(
             expr,
@@ -677,7 +693,7 @@ def grad(
     from calcstep.render import RenderOptions
     from calcstep.render import grad as grad_render
 
-    chosen = _resolve_format(format)
+    chosen = _format_of("grad", format, _TEXT_FORMATS)
     point: dict[str, str] = {}
     for each in _points(at):
         point.update(each)

@@ -282,3 +282,12 @@ def test_the_order_limit_is_said_without_a_missing_option(cli) -> None:
     assert run.code == 2
     assert "above the limit of 10,000" in run.err
     assert "--max-order" not in run.err
+
+
+@pytest.mark.parametrize(("args", "fmt"), [(["check", "x^2", "2x"], "latex"), (["grad", "x^2"], "markdown"),
+                                           (["parse", "x"], "latex"), (["rules"], "latex")])
+def test_a_format_a_command_does_not_write_is_refused(cli, args: list[str], fmt: str) -> None:
+    run = cli(*args, "--format", fmt)
+    assert run.code == 2
+    assert run.out == ""
+    assert run.err.startswith(f"error: calcstep {args[0]} does not write {fmt}")
