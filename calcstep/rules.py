@@ -37,6 +37,7 @@ from calcstep.expr import (
     neg,
     split_coefficient,
     substitute,
+    walk,
 )
 from calcstep.functions import BY_NAME, FUNCTIONS
 from calcstep.steps import Step
@@ -427,8 +428,9 @@ def _product_of_rates(rates: list[Expr]) -> Expr:
 
 def _inner_names(expr: Expr, count: int) -> list[str]:
     """Fresh names for the inner values: u alone, else u_1, u_2 …; another letter
-    when u is taken by the expression itself."""
-    taken = expr.free_vars
+    when u is taken by the expression itself, as a variable or as the name of an
+    abstract function (u(v(x)) with --functions u,v)."""
+    taken = expr.free_vars | {node.fn for node in walk(expr) if isinstance(node, Apply)}
     for letter in ("u", "v", "w", "s", "t", "z"):
         names = [letter] if count == 1 else [f"{letter}_{i}" for i in range(1, count + 1)]
         if not taken.intersection(names):

@@ -261,3 +261,10 @@ def test_a_common_number_is_taken_out_when_that_opens_a_bracket() -> None:
     assert to_text(report.result) == "3*(24*x - 2*x*sin(x)/abs(x) - abs(x)*cos(x))"
     node = parse("72*x + 3*(-2*x*sin(x)/abs(x) - abs(x)*cos(x))").expr
     assert to_text(simplify(node)[0]) == "3*(24*x - 2*x*sin(x)/abs(x) - abs(x)*cos(x))"
+
+
+def test_an_inner_name_never_clashes_with_an_abstract_function() -> None:
+    # with --functions u,v the chain's inner value cannot be called u (nor v)
+    step = differentiate("u(v(x))", wrt="x", functions={"f", "g", "h", "u", "v"}).derivations[0].steps
+    named = dict(step.given)
+    assert set(named) & {"u", "v"} == set(), named
