@@ -16,12 +16,13 @@ from calcstep.errors import (
     AbstractValueError,
     CalcstepError,
     DomainError,
+    LimitError,
     ParseError,
     TooLargeError,
     UsageError,
 )
 from calcstep.evaluate import evaluate
-from calcstep.expr import ZERO, Expr, Note, Sym, substitute
+from calcstep.expr import ZERO, Expr, Note, Sym, substitute, walk
 from calcstep.functions import CONSTANTS, DEFAULT_ABSTRACT, function_spellings
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
@@ -122,6 +123,7 @@ def differentiate(
     except DomainError as error:
         raise _named_zero(error, parsed.expr, limits) from None
     result = derivations[-1].result if derivations else parsed.expr
+    check_writable(result, limits)
     values = tuple(
         value_at(parsed.expr, result, point, functions, limits) for point in at
     )
@@ -154,6 +156,31 @@ def check_constants(expr: Expr) -> None:
             if message.startswith("division by zero"):
                 message = f"{to_pretty(node)} is undefined: {message}"
             raise DomainError(message, hint="a part with no value has no derivative") from None
+
+
+# Writing an expression keeps the text of each distinct part, so that a shared part
+# is written once: the sum of the parts' sizes.  For a tall power tower's
+# derivative that grows as the cube of the height, though the expression grows as
+# the square: this many times --max-size is the most that is written.
+WRITING_FACTOR = 5
+
+
+def check_writable(expr: Expr, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse, before any of it is written, an expression whose distinct parts
+    together hold more than WRITING_FACTOR × max_size symbols (their sum is at
+    most size × depth, so most expressions need no count at all)."""
+    budget = WRITING_FACTOR * limits.max_size
+    if expr.size * expr.depth <= budget:
+        return
+    total = 0
+    for node in walk(expr):
+        total += node.size
+        if total > budget:
+            raise LimitError(
+                f"the result is too large to write: its distinct parts hold over {budget:,} symbols",
+                hint="lower the nesting (a power tower's derivative grows as the cube of its height), "
+                "or raise --max-size",
+            )
 
 
 def _named_zero(error: DomainError, expr: Expr, limits: Limits) -> DomainError:

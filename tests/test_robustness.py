@@ -317,3 +317,15 @@ def test_no_thread_for_deep_work_is_a_limit_error(monkeypatch) -> None:
     with pytest.raises(LimitError) as caught:
         differentiate("sin(" * 400 + "x" + ")" * 400)
     assert "memory" in caught.value.message
+
+
+def test_a_result_too_large_to_write_is_refused_before_writing() -> None:
+    # a power tower's derivative is small as a graph but its parts' texts grow as
+    # the cube of the height: refused by the writing budget (5 × --max-size)
+    from calcstep.limits import DEFAULT_LIMITS
+
+    limits = DEFAULT_LIMITS._replace(max_size=1_000_000)
+    with pytest.raises(LimitError) as caught:
+        differentiate("x^" * 300 + "x", limits=limits)
+    assert "too large to write" in caught.value.message
+    assert differentiate("x^" * 100 + "x", limits=limits).result.has("x")
