@@ -664,7 +664,7 @@ def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
         if isinstance(factor, Num):
             order.append(factor)
             continue
-        base, exponent = _power_parts(factor)
+        base, exponent = _flat_power(factor)
         key = (base, s.split(exponent)[1])
         if key not in groups:
             groups[key] = []
@@ -681,6 +681,21 @@ def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
         base = item[0]
         factors.append(Pow(base, add(*exponents)) if len(exponents) > 1 else _rebuilt(base, exponents[0]))
     return mul(*factors)
+
+
+def _flat_power(factor: Expr) -> tuple[Expr, Expr]:
+    """(base, exponent) of a factor, a whole power of a numeric power read as one
+    power ((√x)⁻¹ is x^(−1/2), so it meets x^(−1/2) beside it: (bᵖ)ᵠ = bᵖᵠ for a
+    whole q, wherever bᵖ is defined)."""
+    base, exponent = _power_parts(factor)
+    if (
+        isinstance(base, Pow)
+        and isinstance(base.exp, Num)
+        and isinstance(exponent, Num)
+        and isinstance(exponent.value, int)
+    ):
+        return base.base, _num(Fraction(base.exp.value) * exponent.value, _decimal(base.exp, exponent))
+    return base, exponent
 
 
 def _rebuilt(base: Expr, exponent: Expr) -> Expr:

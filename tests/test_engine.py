@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 import sympy as sp
 from hypothesis import assume, given, settings
 
@@ -268,3 +269,12 @@ def test_an_inner_name_never_clashes_with_an_abstract_function() -> None:
     step = differentiate("u(v(x))", wrt="x", functions={"f", "g", "h", "u", "v"}).derivations[0].steps
     named = dict(step.given)
     assert set(named) & {"u", "v"} == set(), named
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [("ln(sqrt(x))", "1/(2x)"), ("ln(x^2)", "2/x"), ("ln(x^3)", "3/x"), ("sqrt(x)^3*x", "5x^(3/2)/2")],
+)
+def test_a_whole_power_of_a_power_meets_its_base(text: str, result: str) -> None:
+    # (√x)⁻¹·x^(−1/2) is x⁻¹: d/dx ln(√x) = 1/(2x), not 1/√x·√x^(−1)/2
+    assert to_pretty(differentiate(text).result) == result
