@@ -402,7 +402,7 @@ class _PrettyPrinter(_Printer):
                 or (isinstance(right, Pow) and right.base == E)
                 or (isinstance(right, Call) and right.fn == "abs")
             )
-        return _is_letterlike(left) and _is_letterlike(right)
+        return _is_letterlike(left) and _is_letterlike(right) and _letter(left) != _letter(right)
 
     def number(self, expr: Num) -> tuple[str, int]:
         text, binding = super().number(expr)
@@ -583,6 +583,12 @@ def _is_letterlike(expr: Expr) -> bool:
         # subscripted names (w₁, n₂) are not juxtaposed: n₂n₃ reads as one name
         return len(expr.name) == 1 or expr.name in GREEK
     return isinstance(expr, Const) and expr.name == "pi"
+
+
+def _letter(expr: Expr) -> Expr:
+    """The letter of a letter-like factor (x of x²): one letter twice side by side
+    (xx^(x − 1)) reads as a longer name, so it is written x·x^(x − 1)."""
+    return expr.base if isinstance(expr, Pow) else expr
 
 
 def _is_root(expr: Expr) -> bool:

@@ -164,3 +164,10 @@ def test_exact_numbers() -> None:
     assert parse("0.1").expr.value == Fraction(1, 10)
     assert parse("1e309").expr.value == 10**309
     assert parse("2/4").expr.value == Fraction(1, 2)
+
+
+def test_one_letter_twice_is_not_written_side_by_side() -> None:
+    # xx^(x − 1) would read as a longer name; x and y side by side stay xy
+    assert to_pretty(parse("x*x^(x-1)").expr) == "x·x^(x − 1)"
+    assert to_pretty(parse("n*x^(n-1)").expr) == "nx^(n − 1)"
+    assert to_pretty(parse("x^2*y").expr) == "x²y"
