@@ -423,6 +423,9 @@ class _PrettyPrinter(_Printer):
             # sin²(x): the power written on the function's name
             return f"{display_name(base.fn)}{self.superscript(exponent)}({self.render(base.arg)})"
         base_text = self.at(base, POWER + 1)
+        if _is_root(base) and not self.ascii_only:
+            # √x^(−1) would read as √(x^(−1)): a √ raised is bracketed (sqrt(x)^3 is clear)
+            base_text = self.bracket(base_text)
         if _small_int(exponent) and not self.ascii_only:
             return base_text + self.superscript(exponent)
         return f"{base_text}^{self.exponent(exponent)}"

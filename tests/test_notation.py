@@ -171,3 +171,11 @@ def test_one_letter_twice_is_not_written_side_by_side() -> None:
     assert to_pretty(parse("x*x^(x-1)").expr) == "x·x^(x − 1)"
     assert to_pretty(parse("n*x^(n-1)").expr) == "nx^(n − 1)"
     assert to_pretty(parse("x^2*y").expr) == "x²y"
+
+
+def test_a_raised_root_is_bracketed() -> None:
+    # √x^(−1) would read back as √(x^(−1))
+    assert to_pretty(parse("sqrt(x)^(-1)").expr) == "(√x)^(−1)"
+    assert to_pretty(parse("sqrt(x)^3").expr) == "(√x)³"
+    assert to_pretty(parse("sqrt(x)^3").expr, ascii=True) == "sqrt(x)^3"
+    assert parse("(√x)^(-1)").expr == parse("sqrt(x)^(-1)").expr
