@@ -64,6 +64,8 @@ _OPENERS = {"(": ")", "[": "]"}
 _CLOSERS = {")": "(", "]": "["}
 
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_SUBSCRIPT_RUN = re.compile("[₀-₉]+")
 
 # A token that ends an operand, so that a following `|` closes a bar.
 _ENDS_OPERAND = frozenset({"NUMBER", "NAME", "RPAR", "RBAR", "SUPERSCRIPT"})
@@ -288,9 +290,23 @@ def _lex(text: str, t: Tables) -> Iterator[Token]:
         kind = found.lastgroup
         assert kind is not None
         end = found.end()
-        if kind not in t.ignore:
+        if kind == "WORD" and _SUBSCRIPT_RUN.search(found.group()):
+            yield from _subscripted_words(found.group(), position)
+        elif kind not in t.ignore:
             yield Token(kind, found.group(), position, end)
         position = end
+
+
+def _subscripted_words(word: str, start: int) -> Iterator[Token]:
+    """A word with subscript digits, as calcstep itself writes w_1 and log_2 (w₁,
+    log₂): each subscript ends a word of its own (x₂y is x_2 times y)."""
+    position = 0
+    for run in _SUBSCRIPT_RUN.finditer(word):
+        piece = word[position : run.start()] + "_" + run.group().translate(_SUBSCRIPT_DIGITS)
+        yield Token("WORD", piece, start + position, start + run.end())
+        position = run.end()
+    if position < len(word):
+        yield Token("WORD", word[position:], start + position, start + len(word))
 
 
 def _unexpected_character(text: str, position: int) -> ParseError:

@@ -179,3 +179,12 @@ def test_a_raised_root_is_bracketed() -> None:
     assert to_pretty(parse("sqrt(x)^3").expr) == "(√x)³"
     assert to_pretty(parse("sqrt(x)^3").expr, ascii=True) == "sqrt(x)^3"
     assert parse("(√x)^(-1)").expr == parse("sqrt(x)^(-1)").expr
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [("log₂(x)", "log2(x)"), ("log₁₀(x)", "log10(x)"), ("w₁*x", "w_1*x"), ("x₂y", "x_2*y"), ("θ₁", "theta_1")],
+)
+def test_subscript_digits_read_as_calcstep_writes_them(typed: str, canonical: str) -> None:
+    # what the pretty output shows can be typed back (into check, say)
+    assert to_text(parse(typed).expr) == canonical
