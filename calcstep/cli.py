@@ -146,6 +146,9 @@ def _points(at: list[str] | None) -> list[dict[str, str]]:
             name, sep, value = pair.partition("=")
             if not sep or not name.strip() or not value.strip():
                 _usage_error(f"--at takes name=value pairs, not '{pair}'", "e.g. --at x=2 or --at x=1,y=pi/2")
+            if name.strip() in point:
+                _usage_error(f"--at gives {name.strip()} twice in one point ('{text}')",
+                             "for two points, repeat the option: --at x=1 --at x=2")
             point[name.strip()] = value.strip()
         points.append(point)
     return points

@@ -539,8 +539,10 @@ def _call_corner(expr: Call, node: Sym, argument: Sym, value: float) -> Note | N
     where = _corner_value(expr.fn)
     if where is None or value != where:
         return None
-    left = _one_sided_rate(expr.fn, math.nextafter(where, -math.inf))
-    right = _one_sided_rate(expr.fn, math.nextafter(where, math.inf))
+    # a step beside the corner, not the next float: |u|′ = u/|u| overflows at 5e-324
+    step = 1e-9 * max(1.0, abs(where))
+    left = _rounded(_one_sided_rate(expr.fn, where - step))
+    right = _rounded(_one_sided_rate(expr.fn, where + step))
     corner = parse_expr(BY_NAME[expr.fn].corner or "0")
     shape = (node, Call(expr.fn, argument), Call(expr.fn, Sym("u")), corner)
     if left == right:
@@ -557,6 +559,11 @@ def _call_corner(expr: Call, node: Sym, argument: Sym, value: float) -> Note | N
 def _corner_value(fn: str) -> float | None:
     corner = BY_NAME[fn].corner
     return None if corner is None else evaluate(parse_expr(corner), {})
+
+
+def _rounded(rate: float | None) -> float | None:
+    """A one-sided slope to 12 digits (u/|u| beside 0 is 0.9999999999999999)."""
+    return None if rate is None else round(rate, 12)
 
 
 def _one_sided_rate(fn: str, at: float) -> float | None:

@@ -291,3 +291,9 @@ def test_a_format_a_command_does_not_write_is_refused(cli, args: list[str], fmt:
     assert run.code == 2
     assert run.out == ""
     assert run.err.startswith(f"error: calcstep {args[0]} does not write {fmt}")
+
+
+def test_a_name_given_twice_in_one_point_is_refused(cli) -> None:
+    run = cli("diff", "x^2", "--at", "x=1,x=2")
+    assert run.code == 2
+    assert "--at gives x twice in one point" in run.err

@@ -549,3 +549,14 @@ def test_a_constant_has_an_empty_gradient_not_a_traceback(cli, fmt: str) -> None
     assert "Traceback" not in run.out + run.err
     if fmt != "json":
         assert "no variables" in run.out
+
+
+def test_the_corner_of_abs_is_a_corner_with_its_two_slopes() -> None:
+    text = " ".join(render(grad_report("abs(x)", ["x"], {"x": "0"})).split())
+    assert "is at the corner of |u| at u = 0 (slope −1 just left of it, 1 just right of it)" in text
+
+
+def test_no_warning_claims_the_size_of_an_undefined_gradient() -> None:
+    text = render(grad_report("relu(w*x)", ["w", "x"], {"x": "1", "w": "0"}))
+    assert "warnings: none" in text
+    assert "gradient's size is within" not in text

@@ -379,9 +379,11 @@ def warning_lines(report: GradReport, words: _Words) -> list[str]:
     """The vanishing and exploding gradients, with the stages that cause them."""
     if not report.warnings:
         low, high = _size(VANISHING_BELOW), _size(EXPLODING_ABOVE)
-        if not report.partials:
+        sizes = [g for g in report.gradient.values() if g is not None]
+        if not sizes:
             return ["warnings: none"]
-        return [f"warnings: none (every gradient's size is within [{low}, {high}])"]
+        every = "every" if len(sizes) == len(report.gradient) else "every defined"
+        return [f"warnings: none ({every} gradient's size is within [{low}, {high}])"]
     lines = ["warnings"]
     chains = {chain.variable: chain for chain in report.chains}
     for warning in report.warnings:
