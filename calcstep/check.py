@@ -58,7 +58,7 @@ from itertools import islice
 
 from calcstep.deep import run_deep
 from calcstep.derive import Deriver, derive
-from calcstep.engine import DiffReport, derive_orders, differentiate
+from calcstep.engine import DiffReport, check_constants, derive_orders, differentiate
 from calcstep.errors import CalcstepError, DomainError, ParseError, TooLargeError, UsageError
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
@@ -1262,6 +1262,11 @@ def check_answer(
     functions = frozenset(functions)
     diff = _differentiate(expr_text, wrt, order, functions, limits)
     parsed = _read(answer_text, "the answer", functions, limits)
+    try:
+        check_constants(parsed.expr)  # ln(0) as an answer is no function to compare
+    except DomainError as error:
+        raise DomainError(f"the answer has no value anywhere: {error.message}",
+                          hint="an answer is compared where it has a value; check it for a typo") from None
     notes = _reading_notes(diff, parsed)
     difference = _symbolic_difference(parsed.expr, diff.result, limits)
     sample = _sample(diff, parsed.expr)

@@ -369,3 +369,9 @@ def test_an_answer_off_by_a_sliver_or_only_far_out_is_not_correct(cli, expr: str
 def test_an_identity_the_rewrites_miss_is_still_correct(cli, expr: str, answer: str) -> None:
     run = cli("check", expr, answer, "-f", "plain")
     assert run.code == 0, run.out
+
+
+def test_an_answer_with_no_value_anywhere_is_bad_input(cli) -> None:
+    run = cli("check", "x^2", "ln(0)")
+    assert run.code == 2
+    assert run.err.startswith("error: the answer has no value anywhere: ln(0) is undefined")
