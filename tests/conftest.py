@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -62,3 +63,17 @@ def assert_snapshot(name: str, text: str) -> None:
         if not UPDATE:
             pytest.fail(f"snapshot {name} was missing and has been written; check it in")
     assert text == path.read_text(encoding="utf-8"), f"output differs from snapshot {name}"
+
+
+def calcstep_process(*args: str, **popen: object) -> subprocess.Popen:
+    """`python -m calcstep ARGS` as a child process with text pipes on all three
+    streams, unbuffered (for tests of signals, flushing and pipes)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "calcstep", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        **popen,  # type: ignore[arg-type]
+    )

@@ -21,7 +21,7 @@ from calcstep.limits import Limits
 from calcstep.parse import parse
 from calcstep.printer import to_text
 
-from conftest import run_cli
+from conftest import calcstep_process, run_cli
 
 PACKAGE = Path(__file__).resolve().parent.parent / "calcstep"
 
@@ -199,21 +199,8 @@ def test_a_hostile_batch_keeps_every_line_in_order() -> None:
     assert "Traceback" not in run.err
 
 
-def _calcstep(*args: str, **kwargs) -> subprocess.Popen:
-    environment = dict(os.environ, PYTHONUNBUFFERED="1")
-    return subprocess.Popen(
-        [sys.executable, "-m", "calcstep", *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment,
-        **kwargs,
-    )
-
-
 def test_interrupt_stops_cleanly_with_status_130() -> None:
-    process = _calcstep("diff", "-", "--format", "json")
+    process = calcstep_process("diff", "-", "--format", "json")
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write("x^x\n" * 5 + "x^x^x^x^x\n" * 2000)
     process.stdin.flush()
@@ -224,17 +211,18 @@ def test_interrupt_stops_cleanly_with_status_130() -> None:
     assert "Traceback" not in err
 
 
-def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_closed_pipe_ends_quietly(tmp_path: Path, jobs: str) -> None:
     batch = tmp_path / "big.txt"
     batch.write_text("sin(x^2)*x^3\n" * 3000)
-    shell = f"{sys.executable} -m calcstep diff - --format json < {batch} | head -1"
+    shell = f"{sys.executable} -m calcstep diff - --format json --jobs {jobs} < {batch} | head -1"
     result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
     assert json.loads(result.stdout)["result"]
     assert result.stderr == ""
 
 
 def test_results_are_flushed_as_they_come() -> None:
-    process = _calcstep("diff", "-", "--no-steps")
+    process = calcstep_process("diff", "-", "--no-steps")
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write("x^3\n")
     process.stdin.flush()
