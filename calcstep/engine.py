@@ -39,6 +39,7 @@ class PointValue(NamedTuple):
     exact: Expr | None = None
     decimal: float | None = None
     undefined: str | None = None
+    note: str | None = None  # how a value was found, when not from the formula itself
 
 
 class DiffReport(NamedTuple):
@@ -125,7 +126,9 @@ def differentiate(
     result = derivations[-1].result if derivations else parsed.expr
     check_writable(result, limits)
     values = tuple(
-        value_at(parsed.expr, result, point, functions, limits) for point in at
+        value_at(parsed.expr, result, point, functions, limits, var=var,
+                 below=derivations[-1].target if derivations else None)
+        for point in at
     )
     return DiffReport(text, parsed, var, order, derivations, values)
 
@@ -237,9 +240,19 @@ def value_at(
     assignments: dict[str, str],
     functions: Iterable[str] = DEFAULT_ABSTRACT,
     limits: Limits = DEFAULT_LIMITS,
+    *,
+    var: str | None = None,
+    below: Expr | None = None,
 ) -> PointValue:
     """The derivative's value at a point, exact where it can be and as a decimal;
-    undefined (with the reason) where the function or its derivative has no value."""
+    undefined (with the reason) where the function or its derivative has no value.
+
+    Where the derivative's formula has no value but `below` (what it is the
+    derivative of, by `var`; the function by default) does, the formula's limit
+    from both sides is tried: when `below` is continuous there and the two sides
+    agree, that limit is the derivative (a consequence of the mean value
+    theorem), given as a decimal with a note.  d/dx |x³| at 0 is 0, though its
+    formula 3x²·|x³|/x³ is 0/0 there."""
     point = parse_point(assignments, functions, limits)
     missing = sorted((function.free_vars | derivative.free_vars) - {name for name, _ in point})
     if missing:
@@ -257,7 +270,8 @@ def value_at(
     try:
         exact = _exact_at(derivative, mapping, limits)
     except DomainError as error:
-        return PointValue(point, undefined=f"the derivative is undefined there: {error.message}")
+        return _by_limit(function if below is None else below, derivative, point, var) or PointValue(
+            point, undefined=f"the derivative is undefined there: {error.message}")
     floats: dict[str, float] | None
     try:
         floats = {name: evaluate(value, {}) for name, value in point}
@@ -277,10 +291,67 @@ def value_at(
     except TooLargeError:
         decimal = None
     except DomainError as error:
-        return PointValue(point, undefined=f"the derivative is undefined there: {error.message}")
+        return _by_limit(function if below is None else below, derivative, point, var) or PointValue(
+            point, undefined=f"the derivative is undefined there: {error.message}")
     if decimal is None and (exact is None or exact.free_vars):
         return PointValue(point, undefined="the value is beyond floating point, and not exactly known")
     return PointValue(point, exact, decimal)
+
+
+# Steps beside the point for the limit from both sides, and how closely the two
+# sides must agree (relative to the value's size, at least 1).
+_LIMIT_STEPS = (1e-4, 1e-6, 1e-8)
+_LIMIT_AGREEMENT = 1e-6
+
+
+def _by_limit(below: Expr, derivative: Expr, point: tuple, var: str | None) -> PointValue | None:
+    """The derivative as the limit of its formula from both sides, where the
+    formula itself has no value; None unless `below` is continuous there and
+    both sides settle on one value (a corner, relu at 0, has two)."""
+    if var is None:
+        return None
+    try:
+        floats = {name: evaluate(value, {}) for name, value in point}
+    except CalcstepError:
+        return None
+    if var not in floats:
+        return None
+    at = floats[var]
+    scale = max(1.0, abs(at))
+
+    def near(expr: Expr, offset: float) -> float | None:
+        try:
+            return evaluate(expr, {**floats, var: at + offset})
+        except CalcstepError:
+            return None
+
+    try:
+        middle = evaluate(below, floats)
+    except CalcstepError:
+        return None
+    sides = [(near(derivative, -h * scale), near(derivative, h * scale)) for h in _LIMIT_STEPS]
+    if any(left is None or right is None for left, right in sides):
+        return None
+    left, right = sides[-1]
+    value = (left + right) / 2  # type: ignore[operator]
+    size = max(1.0, abs(value))
+    settled = all(
+        abs(a - value) <= abs(b - value) + _LIMIT_AGREEMENT * size  # type: ignore[operator]
+        for a, b in zip(sides[-1], sides[-2], strict=True)
+    )
+    agree = abs(left - right) <= _LIMIT_AGREEMENT * size  # type: ignore[operator]
+    step = _LIMIT_STEPS[-1] * scale
+    continuous = all(
+        (edge := near(below, offset)) is not None and abs(edge - middle) <= _LIMIT_AGREEMENT * max(1.0, abs(middle))
+        for offset in (-step, step)
+    )
+    if not (settled and agree and continuous):
+        return None
+    return PointValue(
+        point,
+        decimal=round(value, 6) + 0.0,  # to the steps' accuracy; + 0.0 turns −0.0 into 0.0
+        note="the formula has no value here; its limit from both sides is the derivative",
+    )
 
 
 def _exact_at(expr: Expr, mapping: dict[Expr, Expr], limits: Limits) -> Expr | None:

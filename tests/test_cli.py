@@ -297,3 +297,25 @@ def test_a_name_given_twice_in_one_point_is_refused(cli) -> None:
     run = cli("diff", "x^2", "--at", "x=1,x=2")
     assert run.code == 2
     assert "--at gives x twice in one point" in run.err
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("abs(x^3)", "at x = 0: ≈ 0 (the formula has no value here; its limit from both sides is the derivative)"),
+        ("relu(x)^2", "at x = 0: ≈ 0 (the formula has no value here; its limit from both sides is the derivative)"),
+        ("relu(x)", "at x = 0: undefined (the derivative is undefined there"),  # a corner: two sides
+        ("abs(x)", "at x = 0: undefined (the derivative is undefined there"),
+        ("sqrt(x)", "at x = 0: undefined (the derivative is undefined there"),  # one side only
+    ],
+)
+def test_a_formula_without_a_value_gives_way_to_its_limit_from_both_sides(cli, text: str, shown: str) -> None:
+    run = cli("diff", text, "--at", "x=0", "--no-steps", "-f", "plain")
+    assert run.out.splitlines()[1].startswith(shown), run.out
+
+
+def test_a_value_found_as_a_limit_says_so_in_json(cli) -> None:
+    record = json.loads(cli("diff", "abs(x^3)", "--at", "x=0", "--no-steps", "-f", "json").out)
+    jsonschema.validate(record, SCHEMA)
+    assert record["value"][0]["decimal"] == 0
+    assert "limit from both sides" in record["value"][0]["note"]

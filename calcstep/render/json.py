@@ -120,6 +120,7 @@ def value_to_dict(value: PointValue) -> dict[str, Any]:
         "exact": to_text(value.exact) if value.exact is not None and not value.exact.free_vars else None,
         "decimal": value.decimal,
         "undefined": value.undefined,
+        **({"note": value.note} if value.note else {}),
     }
 
 

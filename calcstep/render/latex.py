@@ -313,7 +313,8 @@ def _value_row(heading: str, value: PointValue) -> _Row:
     lhs = rf"\left.{heading}\right|_{{{where}}}"
     if value.undefined is not None:
         return _Row(lhs, "", _label(f"undefined: {value.undefined}"))
-    return _Row(lhs, amount if amount.startswith("\\approx") else f"= {amount}")
+    row = amount if amount.startswith("\\approx") else f"= {amount}"
+    return _Row(lhs, row, _label(value.note)) if value.note else _Row(lhs, row)
 
 
 def value_math(value: PointValue) -> tuple[str, str]:

@@ -163,7 +163,8 @@ def _value_item(value: PointValue) -> str:
     where, amount = value_math(value)
     if value.undefined is not None:
         return f"- at {_math(where)}: undefined ({_escape(value.undefined)})"
-    return f"- at {_math(where)}: {_math(amount)}"
+    note = f" ({_escape(value.note)})" if value.note else ""
+    return f"- at {_math(where)}: {_math(amount)}{note}"
 
 
 # ---------------------------------------------------------------------------

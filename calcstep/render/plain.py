@@ -152,6 +152,8 @@ def value_line(value: PointValue, spell: Spelling) -> str:
     if value.decimal is None and value.exact is not None:
         return f"at {where}: {spell.expr(value.exact)} (beyond floating point: no decimal)"
     decimal = f"{value.decimal:.12g}"
+    if value.note:
+        return f"at {where}: {spell.approx} {decimal} ({value.note})"
     if value.exact is not None and not value.exact.free_vars:
         exact = spell.expr(value.exact)
         if same_number(exact, decimal):
