@@ -442,7 +442,7 @@ class _Emitter:
             self._separate()
             print(f"{marks.get(self.format, 'error: ')}{error.message}", flush=True)
         self.count += 1
-        _print_error(error.render())
+        _print_error(error.render(self.options.ascii))
 
     def _separate(self) -> None:
         if self.count and (self.options.steps or self.format in (Format.latex, Format.markdown)):
@@ -572,7 +572,7 @@ def parse_command(
             from calcstep.render.json import error_to_dict
 
             print(json.dumps(error_to_dict(expr, error), ensure_ascii=False))
-        _print_error(error.render())
+        _print_error(error.render(ascii))
         raise typer.Exit(2) from None
     if chosen is Format.json:
         import json
@@ -643,7 +643,7 @@ def check(
             from calcstep.render.json import error_to_dict
 
             _json_out(error_to_dict(answer, error))
-        _print_error(error.render())
+        _print_error(error.render(ascii))
         raise typer.Exit(2) from None
     if chosen is Format.json:
         _json_out(check_render.to_dict(report))
@@ -737,7 +737,7 @@ def grad(
             from calcstep.render.json import error_to_dict
 
             _json_out(error_to_dict(expr or "", error))
-        _print_error(error.render())
+        _print_error(error.render(ascii))
         raise typer.Exit(2) from None
     options = RenderOptions(steps=steps, explain=explain, ascii=ascii)
     if chosen is Format.json:

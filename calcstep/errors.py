@@ -23,12 +23,13 @@ class CalcstepError(Exception):
         """The error as the JSON `error` object."""
         return {"kind": self.kind, "message": self.message, "position": None, "hint": self.hint}
 
-    def render(self) -> str:
-        """The message, and the hint on a line of its own."""
+    def render(self, ascii: bool = False) -> str:
+        """The message, and the hint on a line of its own (in plain ASCII with
+        `ascii`)."""
         lines = [f"error: {self.message}"]
         if self.hint:
             lines.append(f"hint: {self.hint}")
-        return "\n".join(lines)
+        return spelled("\n".join(lines), ascii)
 
 
 class ParseError(CalcstepError):
@@ -71,22 +72,23 @@ class ParseError(CalcstepError):
             "hint": self.hint,
         }
 
-    def render(self) -> str:
-        """The message, the offending line with a caret under the place, and the hint."""
+    def render(self, ascii: bool = False) -> str:
+        """The message, the offending line with a caret under the place, and the
+        hint (the message and hint in plain ASCII with `ascii`; the line as typed)."""
         start = self.text.rfind("\n", 0, self.position) + 1
         end = self.text.find("\n", self.position)
         line = self.text[start : end if end != -1 else len(self.text)]
         column = self.position - start
-        shown, offset = _window(line, column, width=76)
+        shown, offset = _window(line, column, width=76, cut="..." if ascii else "…")
         underline = min(self.length, max(1, len(shown) - offset))
         where = f" (line {self.line}, column {self.column})" if "\n" in self.text else ""
         lines = [
-            f"error: {self.message}{where}",
+            spelled(f"error: {self.message}{where}", ascii),
             f"  {shown}",
             "  " + _pad(shown[:offset]) + "^" * underline,
         ]
         if self.hint:
-            lines.append(f"hint: {self.hint}")
+            lines.append(spelled(f"hint: {self.hint}", ascii))
         return "\n".join(lines)
 
 
@@ -127,9 +129,10 @@ def _pad(prefix: str) -> str:
     return "".join("\t" if ch == "\t" else " " for ch in prefix)
 
 
-def _window(line: str, column: int, width: int) -> tuple[str, int]:
-    """A slice of a long line around `column`, marked with … where cut, and the
-    column's offset within that slice."""
+def _window(line: str, column: int, width: int, cut: str = "…") -> tuple[str, int]:
+    """A slice of a long line around `column`, marked with `cut` where cut (over
+    the characters it replaces, so the caret stays in place), and the column's
+    offset within that slice."""
     if len(line) <= width:
         return line, column
     half = width // 2
@@ -138,7 +141,20 @@ def _window(line: str, column: int, width: int) -> tuple[str, int]:
     shown = line[start:end]
     offset = column - start
     if start > 0:
-        shown = "…" + shown[1:]
+        shown = cut + shown[len(cut) :]
     if end < len(line):
-        shown = shown[:-1] + "…"
+        shown = shown[: -len(cut)] + cut
     return shown, offset
+
+
+# Messages and hints in plain ASCII, for --ascii.
+_TO_ASCII = str.maketrans({
+    "…": "...", "−": "-", "·": "*", "×": "*", "√": "sqrt", "∛": "cbrt", "π": "pi", "θ": "theta",
+    "′": "'", "″": "''", "²": "^2", "³": "^3", "≤": "<=", "≥": ">=", "→": "->", "≈": "~",
+    "‘": "'", "’": "'", "“": '"', "”": '"', "—": "--", "–": "-",
+})
+
+
+def spelled(text: str, ascii: bool) -> str:
+    """`text` as it is, or with its symbols spelled in ASCII."""
+    return text.translate(_TO_ASCII) if ascii else text

@@ -134,3 +134,14 @@ def test_a_power_of_a_base_below_zero_is_refused_however_written(cli, text: str,
     run = cli("diff", text)
     assert run.code == 2
     assert run.err.splitlines()[0] == f"error: a^x needs a constant base a > 0, and {base} is negative"
+
+
+def test_ascii_errors_are_ascii(cli) -> None:
+    run = cli("diff", "sni(x) + 1", "--ascii")
+    assert run.code == 2
+    assert run.err.isascii(), run.err
+    assert "(to multiply, write s*n*i*(...))" in run.err
+    long_line = "x+" * 100 + "sni(x)" + "+x" * 100
+    shown = cli("diff", long_line, "--ascii").err.splitlines()
+    assert shown[1].startswith("  ...") and shown[1].endswith("...")
+    assert shown[2].index("^") == shown[1].index("sni(")  # the caret stays under the place
