@@ -62,7 +62,6 @@ from calcstep.engine import DiffReport, check_constants, derive_orders, differen
 from calcstep.errors import CalcstepError, DomainError, ParseError, TooLargeError, UsageError
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
-    ZERO,
     Add,
     Apply,
     Call,
@@ -1270,7 +1269,8 @@ def check_answer(
     notes = _reading_notes(diff, parsed)
     difference = _symbolic_difference(parsed.expr, diff.result, limits)
     sample = _sample(diff, parsed.expr)
-    equal = difference == ZERO  # equal by the rewrites
+    # equal by the rewrites (0.0 too: 1.0 − 1 is a decimal zero, and zero)
+    equal = isinstance(difference, Num) and difference.value == 0
     if not equal and not sample.points:
         raise DomainError(
             "cannot check: the derivative has no value at any point tried",
@@ -1280,7 +1280,7 @@ def check_answer(
     notes += _domain_notes(comparison, sample)
     if equal:  # the points only say where the domains differ
         return CheckReport(diff, parsed, True, Method.SIMPLIFY, 0, None, notes)
-    proven = isinstance(difference, Num)  # simplified to a nonzero number
+    proven = isinstance(difference, Num) and difference.value != 0  # a nonzero number
     witness = _decisive_witness(comparison, proven, sample)
     if witness is None:
         witness = _difference_witness(difference, diff, sample)

@@ -22,7 +22,7 @@ from calcstep.errors import (
     UsageError,
 )
 from calcstep.evaluate import evaluate
-from calcstep.expr import ZERO, Expr, Note, Sym, substitute, walk
+from calcstep.expr import ZERO, Call, E, Expr, Mul, Note, Num, Pow, Sym, substitute, walk
 from calcstep.functions import CONSTANTS, DEFAULT_ABSTRACT, function_spellings
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
@@ -230,6 +230,10 @@ def parse_point(
             raise UsageError(f"the value of {name} ('{value_text}') is not a number: {error.message}") from None
         if value.free_vars:
             raise UsageError(f"the value of {name} must be a number, not '{value_text}'")
+        try:
+            check_constants(value)  # ln(0) is no point: said of the point, not the function
+        except DomainError as error:
+            raise UsageError(f"the value of {name} ('{value_text}') is not a number: {error.message}") from None
         point.append((name, value))
     return tuple(point)
 
@@ -293,9 +297,36 @@ def value_at(
     except DomainError as error:
         return _by_limit(function if below is None else below, derivative, point, var) or PointValue(
             point, undefined=f"the derivative is undefined there: {error.message}")
+    if decimal == 0 and exact is not None and not exact.free_vars and exact != ZERO and _nonzero(exact):
+        decimal = None  # 3·10^-400 underflows to 0.0: no decimal rather than a false 0
     if decimal is None and (exact is None or exact.free_vars):
         return PointValue(point, undefined="the value is beyond floating point, and not exactly known")
+    corner = _corner_at(function if below is None else below, mapping, limits)
+    if corner is not None:
+        # sign′ = 0 and heaviside′ = 0 have values at the jump itself: there the
+        # formula is no guide, and only agreeing limits of a continuous function are
+        return _by_limit(function if below is None else below, derivative, point, var) or PointValue(
+            point, undefined=f"the derivative does not exist there: {corner}")
     return PointValue(point, exact, decimal)
+
+
+def _corner_at(expr: Expr, mapping: dict[Expr, Expr], limits: Limits) -> str | None:
+    """Where a function with a corner or a jump (|u|, sign, relu, heaviside) has its
+    argument exactly at that place at the point, what to say of it; else None."""
+    from calcstep.functions import BY_NAME
+    from calcstep.printer import to_pretty
+
+    for node in walk(expr):
+        if not isinstance(node, Call) or BY_NAME[node.fn].corner is None:
+            continue
+        try:
+            argument = _exact_at(node.arg, mapping, limits)
+            corner, _ = simplify(parse(BY_NAME[node.fn].corner).expr, limits)
+        except CalcstepError:
+            continue
+        if argument is not None and argument == corner:
+            return f"{to_pretty(node)} has a corner or a jump where its argument is {to_pretty(corner)}"
+    return None
 
 
 # Steps beside the point for the limit from both sides, and how closely the two
@@ -351,6 +382,16 @@ def _by_limit(below: Expr, derivative: Expr, point: tuple, var: str | None) -> P
         point,
         decimal=round(value, 6) + 0.0,  # to the steps' accuracy; + 0.0 turns −0.0 into 0.0
         note="the formula has no value here; its limit from both sides is the derivative",
+    )
+
+
+def _nonzero(value: Expr) -> bool:
+    """True when an exact constant is known not to be 0 (a nonzero number, or a
+    product of nonzero numbers and powers of e): 1/e^1000 underflows to 0.0."""
+    factors = value.factors if isinstance(value, Mul) else (value,)
+    return all(
+        (isinstance(f, Num) and f.value != 0) or (isinstance(f, Pow) and f.base == E) or f == E
+        for f in factors
     )
 
 

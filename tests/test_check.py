@@ -375,3 +375,11 @@ def test_an_answer_with_no_value_anywhere_is_bad_input(cli) -> None:
     run = cli("check", "x^2", "ln(0)")
     assert run.code == 2
     assert run.err.startswith("error: the answer has no value anywhere: ln(0) is undefined")
+
+
+@pytest.mark.parametrize(("expr", "answer"), [("x", "1.0"), ("0.5x", "0.5"), ("x^2+0.5x", "2x+0.5"),
+                                              ("x/2", "0.5"), ("0.3x", "3/10"), ("x^2", "2x+0.0")])
+def test_a_decimal_zero_difference_is_zero(cli, expr: str, answer: str) -> None:
+    # 1.0 − 1 simplifies to the decimal 0.0: still zero, so the answer is right
+    run = cli("check", expr, answer, "-f", "plain")
+    assert run.code == 0, run.out

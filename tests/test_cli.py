@@ -319,3 +319,32 @@ def test_a_value_found_as_a_limit_says_so_in_json(cli) -> None:
     jsonschema.validate(record, SCHEMA)
     assert record["value"][0]["decimal"] == 0
     assert "limit from both sides" in record["value"][0]["note"]
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "shown"),
+    [
+        ("sign(x)", "x=0", "at x = 0: undefined (the derivative does not exist there: sign(x) has a corner"),
+        ("sign(x)+x", "x=0", "at x = 0: undefined (the derivative does not exist there"),
+        ("x*sign(x)", "x=0", "at x = 0: undefined (the derivative does not exist there"),  # |x|
+        ("x^2*sign(x)", "x=0", "at x = 0: ≈ 0 (the formula has no value here"),  # x|x|: 2|x| is 0 there
+        ("sign(x)", "x=1", "at x = 1: 0"),
+    ],
+)
+def test_at_a_jump_the_formula_is_no_guide(cli, text: str, point: str, shown: str) -> None:
+    # sign′ = 0 has a value at the jump, where the derivative does not exist
+    run = cli("diff", text, "--at", point, "--no-steps", "-f", "plain")
+    assert run.out.splitlines()[1].startswith(shown), run.out
+
+
+@pytest.mark.parametrize("value", ["ln(0)", "sqrt(-1)", "asin(2)"])
+def test_a_point_with_no_value_is_refused(cli, value: str) -> None:
+    run = cli("diff", "x^2", "--at", f"x={value}")
+    assert run.code == 2
+    assert run.err.startswith(f"error: the value of x ('{value}') is not a number")
+
+
+def test_a_value_too_small_for_a_float_has_no_false_zero(cli) -> None:
+    record = json.loads(cli("diff", "x^3", "--at", "x=1e-200", "--no-steps", "-f", "json").out)
+    assert record["value"][0]["exact"] == "3e-400"
+    assert record["value"][0]["decimal"] is None
