@@ -358,32 +358,38 @@ def _answer_in_parallel(
 
     failed = False
     answers = parallel.ordered_results(partial(_answer_chunk, batch), parallel.chunked(texts), workers)
-    for _, (out, err, chunk_failed) in _with_progress(ahead, answers, lambda answer: len(answer[0])):
-        _write(out)
-        sys.stdout.flush()
-        if err:
-            sys.stderr.write(err)
-            sys.stderr.flush()
+    for _, (written, chunk_failed) in _with_progress(ahead, answers, lambda answer: len(answer[0])):
+        for out, err in written:  # line by line, stdout then stderr, as one process writes
+            _write(out)
+            sys.stdout.flush()
+            if err:
+                sys.stderr.write(err)
+                sys.stderr.flush()
         failed = failed or chunk_failed
     return failed
 
 
-def _answer_chunk(batch: _Batch, chunk: list[str], first: bool) -> tuple[str, str, bool]:
-    """In a worker: `_answer` for a chunk of a batch, what it writes to stdout and
-    stderr captured and returned with whether any line failed.  A chunk after the
-    first continues the output (a blank line separates it from what came before)."""
+def _answer_chunk(batch: _Batch, chunk: list[str], first: bool) -> tuple[list[tuple[str, str]], bool]:
+    """In a worker: `_answer` for a chunk of a batch, what each line writes to
+    stdout and to stderr captured, with whether any line failed.  A chunk after
+    the first continues the output (a blank line separates it from what came
+    before)."""
     import io
 
     saved = sys.stdout, sys.stderr
-    out, err = io.StringIO(), io.StringIO()
-    sys.stdout, sys.stderr = out, err
+    emit = _Emitter(batch.format, batch.options, batch.color)
+    emit.count = 0 if first else 1
+    written: list[tuple[str, str]] = []
+    failed = False
     try:
-        emit = _Emitter(batch.format, batch.options, batch.color)
-        emit.count = 0 if first else 1
-        failed = _answer(chunk, batch, emit, True)
+        for text in chunk:
+            out, err = io.StringIO(), io.StringIO()
+            sys.stdout, sys.stderr = out, err
+            failed = _answer((text,), batch, emit, True) or failed
+            written.append((out.getvalue(), err.getvalue()))
     finally:
         sys.stdout, sys.stderr = saved
-    return out.getvalue(), err.getvalue(), failed
+    return written, failed
 
 
 def _report_depth(report: DiffReport) -> int:

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -188,3 +189,16 @@ def test_no_fork_means_one_process(monkeypatch) -> None:
     results = list(parallel.ordered_results(_uneven, chunks, 2))
     assert [answer for _, (answer, _) in results] == [[n * n] for n in range(5)]
     assert [first for _, (_, first) in results] == [True, False, False, False, False]
+
+
+def test_errors_stay_beside_their_lines_when_both_streams_are_one(tmp_path: Path) -> None:
+    # 2>&1: each line's error block follows its answer, as with one process
+    batch = tmp_path / "mixed.txt"
+    batch.write_text("x^2\nln(x\ntan(x)\nsni(x)\nx^3\n" * 6)
+    outputs = []
+    for jobs in ("1", "2"):
+        with batch.open() as stdin:
+            done = subprocess.run([sys.executable, "-m", "calcstep", "diff", "-", "--no-steps", "--jobs", jobs],
+                                  stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
