@@ -22,7 +22,7 @@ from calcstep.errors import (
     UsageError,
 )
 from calcstep.evaluate import evaluate
-from calcstep.expr import ZERO, Call, E, Expr, Mul, Note, Num, Pow, Sym, substitute, walk
+from calcstep.expr import ZERO, Call, E, Expr, Log, Mul, Note, Num, Pow, Sym, substitute, walk
 from calcstep.functions import CONSTANTS, DEFAULT_ABSTRACT, function_spellings
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
@@ -140,6 +140,8 @@ def check_constants(expr: Expr) -> None:
     stack = [expr]
     while stack:
         node = stack.pop()
+        if isinstance(node, Log) and not node.base.free_vars:
+            _check_log_base(node.base)
         if node.free_vars:
             stack.extend(node.children())
             continue
@@ -166,6 +168,21 @@ def check_constants(expr: Expr) -> None:
 # derivative that grows as the cube of the height, though the expression grows as
 # the square: this many times --max-size is the most that is written.
 WRITING_FACTOR = 5
+
+
+def _check_log_base(base: Expr) -> None:
+    """A logarithm's base must be positive and not 1 (log₁ x would divide by ln 1 = 0)."""
+    try:
+        value = evaluate(simplify(base)[0], {})
+    except CalcstepError:
+        return
+    if value <= 0 or value == 1:
+        from calcstep.printer import to_pretty
+
+        raise DomainError(
+            f"a logarithm to base {to_pretty(base)} is undefined: a base must be positive and not 1",
+            hint="a part with no value has no derivative",
+        )
 
 
 def check_writable(expr: Expr, limits: Limits = DEFAULT_LIMITS) -> None:

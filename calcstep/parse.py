@@ -455,6 +455,20 @@ def _segment(
     `log_b`), else a run of digits, else one letter with its subscript:
     `xsin` is x sin, `sin2x` is sin 2 x, `theta2x` is theta2 x, `xy` is x y."""
     word = token.value
+    if (
+        following is not None
+        and following.type == "NUMBER"
+        and following.start == token.end
+        and following.value.startswith(".")
+        and re.search(r"log_[0-9]+$", word)
+    ):
+        raise ParseError(
+            "a logarithm's base after _ is a whole number or a name",
+            text,
+            token.start,
+            length=following.end - token.start,
+            hint=f"for base {word.rsplit('_', 1)[1]}{following.value}, write log(x)/log({word.rsplit('_', 1)[1]}{following.value})",
+        )
     call_follows = following is not None and (
         following.type == "LPAR" or (following.type == "PRIME" and following.start == token.end)
     )
@@ -1071,7 +1085,7 @@ def _syntax_error(text: str, token: Token, previous: Token | None, row: dict[str
     if token.type in ("NUMBER", "NAME", "FUNC", "AFUNC"):
         described = f"{described} '{token.value}'"
     hint = "an operand (a number, name or bracket) is expected here" if wants_operand else None
-    return ParseError(f"unexpected {described}", text, where, length=length, hint=hint)
+    return ParseError(f"{described} is not expected here", text, where, length=length, hint=hint)
 
 
 def main(argv: list[str] | None = None) -> int:

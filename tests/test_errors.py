@@ -145,3 +145,21 @@ def test_ascii_errors_are_ascii(cli) -> None:
     shown = cli("diff", long_line, "--ascii").err.splitlines()
     assert shown[1].startswith("  ...") and shown[1].endswith("...")
     assert shown[2].index("^") == shown[1].index("sni(")  # the caret stays under the place
+
+
+def test_a_decimal_log_base_is_refused_at_its_place(cli) -> None:
+    run = cli("diff", "log_0.5(x)")
+    assert run.code == 2
+    assert "a logarithm's base after _ is a whole number or a name" in run.err
+    assert "log(x)/log(0.5)" in run.err
+
+
+@pytest.mark.parametrize("base", ["0", "1"])
+def test_a_log_base_of_0_or_1_is_refused(cli, base: str) -> None:
+    run = cli("diff", f"log_{base}(x)")
+    assert run.code == 2
+    assert f"a logarithm to base {base} is undefined" in run.err
+
+
+def test_an_unexpected_token_is_said_in_a_sentence(cli) -> None:
+    assert cli("parse", "x^²").err.startswith("error: a superscript power is not expected here")
