@@ -608,6 +608,20 @@ class _Chain:
 _CONTINUES = {"add": "sum", "sub": "sum", "mul": "product", "div": "product", "implicit_mul": "product"}
 
 
+def _bracket_then_power(text: str) -> bool:
+    """True for text such as "(x)^2" or "(x)²": a bracket closed, then a power."""
+    text = text.lstrip()
+    if not text.startswith(("(", "[")):
+        return False
+    depth = 0
+    for index, char in enumerate(text):
+        depth += char in "(["
+        depth -= char in ")]"
+        if depth == 0:
+            return bool(text[index + 1 :].strip())
+    return False
+
+
 class _Builder:
     """Makes expression nodes; one method per grammar alias.
 
@@ -717,7 +731,12 @@ class _Builder:
 
     def root(self, sign: Token, operand: Expr) -> Expr:
         index = 2 if sign.value == "√" else 3
-        return Pow(operand, Num(Fraction(1, index)))
+        result = Pow(operand, Num(Fraction(1, index)))
+        if isinstance(operand, Pow) and _bracket_then_power(self.text[sign.end : self.span[1]]):
+            # √(x)^2 is √((x)^2), as √x^2 is √(x²): said, since sqrt(x)^2 is (√x)²
+            self._note(f"'{self._source()}' was read as {{0}}; for the power of the root write ({sign.value}…)^n",
+                       result)
+        return result
 
     # functions
     def call(self, func: Token, *rest: Any) -> Expr:

@@ -188,3 +188,11 @@ def test_a_raised_root_is_bracketed() -> None:
 def test_subscript_digits_read_as_calcstep_writes_them(typed: str, canonical: str) -> None:
     # what the pretty output shows can be typed back (into check, say)
     assert to_text(parse(typed).expr) == canonical
+
+
+def test_a_root_of_a_bracket_raised_says_how_it_was_read() -> None:
+    # √(x)^2 is √(x²), like √x^2, but unlike sqrt(x)^2: the reading is noted
+    parsed = parse("√(x)^2")
+    assert to_text(parsed.expr) == "sqrt(x^2)"
+    assert any("was read as" in note.text for note in parsed.notes)
+    assert not parse("√(x+1)").notes
