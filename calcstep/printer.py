@@ -83,11 +83,11 @@ def decimal_text(value: Fraction | int) -> str | None:
     if digits == "0":
         return "0.0" if places else "0"
     point = len(digits) + exponent  # position of the decimal point within digits
+    if 0 < point <= 16 and exponent < 0:  # 3.0000001, however many places
+        return sign + digits[:point] + "." + digits[point:]
     if exponent >= -6 and point <= 16:
         if exponent >= 0:
             return sign + digits + "0" * exponent + ".0"
-        if point > 0:
-            return sign + digits[:point] + "." + digits[point:]
         return sign + "0." + "0" * (-point) + digits
     mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
     return f"{sign}{mantissa}e{point - 1}"

@@ -196,3 +196,10 @@ def test_a_root_of_a_bracket_raised_says_how_it_was_read() -> None:
     assert to_text(parsed.expr) == "sqrt(x^2)"
     assert any("was read as" in note.text for note in parsed.notes)
     assert not parse("√(x+1)").notes
+
+
+@pytest.mark.parametrize("typed", ["3.0000001", "3.14159265358979323846264338327950288", "12345.678"])
+def test_a_long_decimal_is_written_without_an_exponent(typed: str) -> None:
+    # 3.0000001, not 3.0000001e0
+    assert to_pretty(parse(typed).expr) == typed
+    assert parse(to_text(parse(typed).expr)).expr == parse(typed).expr
