@@ -118,6 +118,19 @@ def _special_cos(arg: Expr) -> Expr | None:
     return None if k is None else _sin_of_pi_multiple(k + Fraction(1, 2))
 
 
+_SQRT3 = sqrt(Num(3))
+# tan(kπ) for k in [0, 1) where it is known exactly (k = 1/2 is a pole)
+_TAN_TABLE: dict[Fraction, Expr] = {
+    Fraction(0): ZERO,
+    Fraction(1, 6): mul(Num(Fraction(1, 3)), _SQRT3),
+    Fraction(1, 4): ONE,
+    Fraction(1, 3): _SQRT3,
+    Fraction(2, 3): neg(_SQRT3),
+    Fraction(3, 4): Num(-1),
+    Fraction(5, 6): mul(Num(Fraction(-1, 3)), _SQRT3),
+}
+
+
 def _special_tan(arg: Expr) -> Expr | None:
     k = _pi_multiple(arg)
     if k is None:
@@ -125,7 +138,7 @@ def _special_tan(arg: Expr) -> Expr | None:
     k = k % 1
     if k == Fraction(1, 2):
         raise DomainError("tan is undefined at odd multiples of π/2 (its cosine is 0 there)")
-    return {Fraction(0): ZERO, Fraction(1, 4): ONE, Fraction(3, 4): Num(-1)}.get(k)
+    return _TAN_TABLE.get(k)
 
 
 def _special_cot(arg: Expr) -> Expr | None:
@@ -135,7 +148,7 @@ def _special_cot(arg: Expr) -> Expr | None:
     k = k % 1
     if k == 0:
         raise DomainError("cot is undefined at multiples of π (its sine is 0 there)")
-    return {Fraction(1, 4): ONE, Fraction(1, 2): ZERO, Fraction(3, 4): Num(-1)}.get(k)
+    return _TAN_TABLE.get((Fraction(1, 2) - k) % 1)  # cot u = tan(π/2 − u)
 
 
 def _special_reciprocal(name: str, of: Callable[[Fraction], Expr | None], where: str):

@@ -278,3 +278,23 @@ def test_an_inner_name_never_clashes_with_an_abstract_function() -> None:
 def test_a_whole_power_of_a_power_meets_its_base(text: str, result: str) -> None:
     # (√x)⁻¹·x^(−1/2) is x⁻¹: d/dx ln(√x) = 1/(2x), not 1/√x·√x^(−1)/2
     assert to_pretty(differentiate(text).result) == result
+
+
+@pytest.mark.parametrize("fn", ["sin", "cos", "tan", "cot", "sec", "csc"])
+def test_exact_values_at_multiples_of_pi_over_12_are_right(fn: str) -> None:
+    # every exact value the simplifier knows agrees with the decimal one; the
+    # poles are refused
+    import math
+
+    from calcstep.evaluate import evaluate
+
+    for twelfths in range(-24, 25):
+        arg = f"{twelfths}*pi/12"
+        try:
+            exact = simplify(parse(f"{fn}({arg})").expr)[0]
+        except DomainError:  # a pole: the sine (cot, csc) or the cosine (tan, sec) is 0
+            zero = math.sin if fn in ("cot", "csc") else math.cos
+            assert abs(zero(twelfths * math.pi / 12)) < 1e-12, (fn, arg)
+            continue
+        reference = evaluate(parse(f"{fn}({arg})").expr, {})
+        assert abs(evaluate(exact, {}) - reference) < 1e-9, (fn, arg, to_text(exact))
