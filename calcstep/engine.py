@@ -8,7 +8,7 @@ line only chooses options and prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from calcstep.derive import derive
@@ -355,7 +355,9 @@ _LIMIT_AGREEMENT = 1e-6
 def _by_limit(below: Expr, derivative: Expr, point: tuple, var: str | None) -> PointValue | None:
     """The derivative as the limit of its formula from both sides, where the
     formula itself has no value; None unless `below` is continuous there and
-    both sides settle on one value (a corner, relu at 0, has two)."""
+    both sides settle on one value (a corner, relu at 0, has two).  `below` with
+    no value of its own there (a second derivative's first, 3x⁵/|x³| at 0) is
+    continuous when its own two sides agree: its gap is filled by their limit."""
     if var is None:
         return None
     try:
@@ -373,11 +375,33 @@ def _by_limit(below: Expr, derivative: Expr, point: tuple, var: str | None) -> P
         except CalcstepError:
             return None
 
-    try:
-        middle = evaluate(below, floats)
-    except CalcstepError:
+    value = _two_sided(derivative, near, scale)
+    if value is None:
         return None
-    sides = [(near(derivative, -h * scale), near(derivative, h * scale)) for h in _LIMIT_STEPS]
+    try:
+        middle: float | None = evaluate(below, floats)
+    except CalcstepError:
+        middle = _two_sided(below, near, scale)
+    if middle is None:
+        return None
+    step = _LIMIT_STEPS[-1] * scale
+    continuous = all(
+        (edge := near(below, offset)) is not None and abs(edge - middle) <= _LIMIT_AGREEMENT * max(1.0, abs(middle))
+        for offset in (-step, step)
+    )
+    if not continuous:
+        return None
+    return PointValue(
+        point,
+        decimal=round(value, 6) + 0.0,  # to the steps' accuracy; + 0.0 turns −0.0 into 0.0
+        note="the formula has no value here; its limit from both sides is the derivative",
+    )
+
+
+def _two_sided(expr: Expr, near: Callable[[Expr, float], float | None], scale: float) -> float | None:
+    """The limit of `expr` at the point from both sides, when the values beside
+    it (at shrinking steps) settle on one number from the left and the right."""
+    sides = [(near(expr, -h * scale), near(expr, h * scale)) for h in _LIMIT_STEPS]
     if any(left is None or right is None for left, right in sides):
         return None
     left, right = sides[-1]
@@ -388,18 +412,7 @@ def _by_limit(below: Expr, derivative: Expr, point: tuple, var: str | None) -> P
         for a, b in zip(sides[-1], sides[-2], strict=True)
     )
     agree = abs(left - right) <= _LIMIT_AGREEMENT * size  # type: ignore[operator]
-    step = _LIMIT_STEPS[-1] * scale
-    continuous = all(
-        (edge := near(below, offset)) is not None and abs(edge - middle) <= _LIMIT_AGREEMENT * max(1.0, abs(middle))
-        for offset in (-step, step)
-    )
-    if not (settled and agree and continuous):
-        return None
-    return PointValue(
-        point,
-        decimal=round(value, 6) + 0.0,  # to the steps' accuracy; + 0.0 turns −0.0 into 0.0
-        note="the formula has no value here; its limit from both sides is the derivative",
-    )
+    return value if settled and agree else None
 
 
 def _nonzero(value: Expr) -> bool:

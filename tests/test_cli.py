@@ -348,3 +348,14 @@ def test_a_value_too_small_for_a_float_has_no_false_zero(cli) -> None:
     record = json.loads(cli("diff", "x^3", "--at", "x=1e-200", "--no-steps", "-f", "json").out)
     assert record["value"][0]["exact"] == "3e-400"
     assert record["value"][0]["decimal"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "exists"),
+    [("abs(x^3)", "2", True), ("relu(x)^3", "2", True), ("x*abs(x)", "2", False), ("abs(x^3)", "3", False)],
+)
+def test_a_higher_derivative_at_a_filled_gap(cli, text: str, order: str, exists: bool) -> None:
+    # |x³|″ = 6|x| is 0 at 0, though the first derivative's formula has no value
+    # there either; x·|x|″ = 2·sign(x) jumps, and does not exist
+    line = cli("diff", text, "-n", order, "--at", "x=0", "--no-steps", "-f", "plain").out.splitlines()[1]
+    assert line.startswith("at x = 0: ≈ 0 (") if exists else "undefined" in line, line
