@@ -572,14 +572,7 @@ def parse_command(
     try:
         parsed = parse(expr, functions=_function_names(functions))
     except CalcstepError as error:
-        if chosen is Format.json:
-            import json
-
-            from calcstep.render.json import error_to_dict
-
-            print(json.dumps(error_to_dict(expr, error), ensure_ascii=False))
-        _print_error(error.render(ascii))
-        raise typer.Exit(2) from None
+        _refuse(expr, error, chosen, ascii)
     if chosen is Format.json:
         import json
 
@@ -645,12 +638,7 @@ def check(
             limits=_limits(max_length, max_depth, max_size, max_digits),
         )
     except CalcstepError as error:
-        if chosen is Format.json:
-            from calcstep.render.json import error_to_dict
-
-            _json_out(error_to_dict(answer, error))
-        _print_error(error.render(ascii))
-        raise typer.Exit(2) from None
+        _refuse(answer, error, chosen, ascii)
     if chosen is Format.json:
         _json_out(check_render.to_dict(report))
     elif chosen is Format.rich:
@@ -739,12 +727,7 @@ def grad(
     except (CalcstepError, ValueError) as error:
         if not isinstance(error, CalcstepError):
             error = UsageError(f"--at values for the sweep must be numbers: {error}")
-        if chosen is Format.json:
-            from calcstep.render.json import error_to_dict
-
-            _json_out(error_to_dict(expr or "", error))
-        _print_error(error.render(ascii))
-        raise typer.Exit(2) from None
+        _refuse(expr or "", error, chosen, ascii)
     options = RenderOptions(steps=steps, explain=explain, ascii=ascii)
     if chosen is Format.json:
         _json_out(grad_render.report_to_dict(report, options))
@@ -752,6 +735,17 @@ def grad(
         _console(_color(no_color), stderr=False).print(grad_render.render_rich(report, options))
     else:
         print(grad_render.render(report, options))
+
+
+def _refuse(text: str, error: CalcstepError, chosen: Format, ascii: bool) -> NoReturn:
+    """End a command on bad input: the error's JSON record on stdout in the JSON
+    format, the message on stderr with the place marked, exit status 2."""
+    if chosen is Format.json:
+        from calcstep.render.json import error_to_dict
+
+        _json_out(error_to_dict(text, error))
+    _print_error(error.render(ascii))
+    raise typer.Exit(2)
 
 
 def _json_out(record: dict, in_pieces: bool = False) -> None:

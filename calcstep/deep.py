@@ -38,13 +38,15 @@ def run_deep(depth: int, function: Callable[..., T], *args: object, **kwargs: ob
     Runs in place when `depth` is small or a deep stack is already in use.  Work
     on shallow input can still nest deeply (the derivative of a 100-high power
     tower nests far more than the tower): then it runs again, with room."""
-    if _in_deep_stack():
-        return _guarded(function, *args, **kwargs)
     if depth <= _SHALLOW:
         try:
             return function(*args, **kwargs)
         except RecursionError:
+            if _in_deep_stack():
+                raise _too_deep() from None
             depth = _RETRY_DEPTH
+    elif _in_deep_stack():
+        return _guarded(function, *args, **kwargs)
     return _in_deep_thread(depth, function, *args, **kwargs)
 
 
@@ -112,13 +114,13 @@ def deep(function: Callable[..., T]) -> Callable[..., T]:
         depth = getattr(first, "depth", 0)
         if depth > _SHALLOW:
             return run_deep(depth, function, first, *args, **kwargs)
-        # the common case, inlined: printers call this tens of thousands of times a batch
+        # run_deep's shallow case, inlined: printers call this tens of thousands of
+        # times a batch, and a call more each time shows
         try:
             return function(first, *args, **kwargs)
         except RecursionError:
             if _in_deep_stack():
                 raise _too_deep() from None
-            # shallow input whose work nests deeply: once more, with room
             return _in_deep_thread(_RETRY_DEPTH, function, first, *args, **kwargs)
 
     wrapper.__name__ = function.__name__

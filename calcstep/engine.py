@@ -9,6 +9,7 @@ line only chooses options and prints.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 from typing import NamedTuple
 
 from calcstep.derive import derive
@@ -23,7 +24,7 @@ from calcstep.errors import (
 )
 from calcstep.evaluate import evaluate
 from calcstep.expr import ZERO, Call, E, Expr, Log, Mul, Note, Num, Pow, Sym, substitute, walk
-from calcstep.functions import CONSTANTS, DEFAULT_ABSTRACT, function_spellings
+from calcstep.functions import BY_NAME, CONSTANTS, DEFAULT_ABSTRACT, function_spellings
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
 from calcstep.simplify import Simplifier, simplify, vanishing_part
@@ -282,6 +283,13 @@ def value_at(
             hint="give every variable a value, e.g. --at " + ",".join(f"{m}=1" for m in missing),
         )
     mapping = {Sym(name): value for name, value in point}
+    below = function if below is None else below
+
+    def no_value(reason: str) -> PointValue:
+        """The formula's limit from both sides where it is the derivative, else
+        undefined for `reason`."""
+        return _by_limit(below, derivative, point, var) or PointValue(point, undefined=reason)
+
     # exactly first: where exact arithmetic meets a division by zero (tan at π/2,
     # 1/(x² − 2) at √2), the value is undefined, whatever rounding would make of it
     try:
@@ -291,8 +299,7 @@ def value_at(
     try:
         exact = _exact_at(derivative, mapping, limits)
     except DomainError as error:
-        return _by_limit(function if below is None else below, derivative, point, var) or PointValue(
-            point, undefined=f"the derivative is undefined there: {error.message}")
+        return no_value(f"the derivative is undefined there: {error.message}")
     floats: dict[str, float] | None
     try:
         floats = {name: evaluate(value, {}) for name, value in point}
@@ -312,33 +319,36 @@ def value_at(
     except TooLargeError:
         decimal = None
     except DomainError as error:
-        return _by_limit(function if below is None else below, derivative, point, var) or PointValue(
-            point, undefined=f"the derivative is undefined there: {error.message}")
+        return no_value(f"the derivative is undefined there: {error.message}")
     if decimal == 0 and exact is not None and not exact.free_vars and exact != ZERO and _nonzero(exact):
         decimal = None  # 3·10^-400 underflows to 0.0: no decimal rather than a false 0
     if decimal is None and (exact is None or exact.free_vars):
         return PointValue(point, undefined="the value is beyond floating point, and not exactly known")
-    corner = _corner_at(function if below is None else below, mapping, limits)
+    corner = _corner_at(below, mapping, limits)
     if corner is not None:
         # sign′ = 0 and heaviside′ = 0 have values at the jump itself: there the
         # formula is no guide, and only agreeing limits of a continuous function are
-        return _by_limit(function if below is None else below, derivative, point, var) or PointValue(
-            point, undefined=f"the derivative does not exist there: {corner}")
+        return no_value(f"the derivative does not exist there: {corner}")
     return PointValue(point, exact, decimal)
+
+
+@cache
+def _corner_point(fn: str) -> Expr:
+    """Where the function `fn` has its corner or jump (`Function.corner`), read once."""
+    return parse(BY_NAME[fn].corner or "0").expr
 
 
 def _corner_at(expr: Expr, mapping: dict[Expr, Expr], limits: Limits) -> str | None:
     """Where a function with a corner or a jump (|u|, sign, relu, heaviside) has its
     argument exactly at that place at the point, what to say of it; else None."""
-    from calcstep.functions import BY_NAME
     from calcstep.printer import to_pretty
 
     for node in walk(expr):
         if not isinstance(node, Call) or BY_NAME[node.fn].corner is None:
             continue
+        corner = _corner_point(node.fn)
         try:
             argument = _exact_at(node.arg, mapping, limits)
-            corner, _ = simplify(parse(BY_NAME[node.fn].corner).expr, limits)
         except CalcstepError:
             continue
         if argument is not None and argument == corner:

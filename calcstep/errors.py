@@ -147,14 +147,10 @@ def _window(line: str, column: int, width: int, cut: str = "…") -> tuple[str, 
     return shown, offset
 
 
-# Messages and hints in plain ASCII, for --ascii.
-_TO_ASCII = str.maketrans({
-    "…": "...", "−": "-", "·": "*", "×": "*", "√": "sqrt", "∛": "cbrt", "π": "pi", "θ": "theta",
-    "′": "'", "″": "''", "²": "^2", "³": "^3", "≤": "<=", "≥": ">=", "→": "->", "≈": "~",
-    "‘": "'", "’": "'", "“": '"', "”": '"', "—": "--", "–": "-",
-})
-
-
 def spelled(text: str, ascii: bool) -> str:
-    """`text` as it is, or with its symbols spelled in ASCII."""
-    return text.translate(_TO_ASCII) if ascii else text
+    """`text` as it is, or in plain ASCII (calcstep.lessons.to_ascii, loaded only then)."""
+    if not ascii:
+        return text
+    from calcstep.lessons import to_ascii
+
+    return to_ascii(text)

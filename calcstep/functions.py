@@ -108,6 +108,11 @@ def _sin_of_pi_multiple(k: Fraction) -> Expr | None:
     return value if sign == 1 else neg(value)
 
 
+def _cos_of_pi_multiple(k: Fraction) -> Expr | None:
+    """cos(kπ) exactly, where sin((k + 1/2)π) is known."""
+    return _sin_of_pi_multiple(k + Fraction(1, 2))
+
+
 def _special_sin(arg: Expr) -> Expr | None:
     k = _pi_multiple(arg)
     return None if k is None else _sin_of_pi_multiple(k)
@@ -115,7 +120,7 @@ def _special_sin(arg: Expr) -> Expr | None:
 
 def _special_cos(arg: Expr) -> Expr | None:
     k = _pi_multiple(arg)
-    return None if k is None else _sin_of_pi_multiple(k + Fraction(1, 2))
+    return None if k is None else _cos_of_pi_multiple(k)
 
 
 _SQRT3 = sqrt(Num(3))
@@ -165,10 +170,6 @@ def _special_reciprocal(name: str, of: Callable[[Fraction], Expr | None], where:
         return reciprocal(value)
 
     return special
-
-
-def _cos_of_pi_multiple(k: Fraction) -> Expr | None:
-    return _sin_of_pi_multiple(k + Fraction(1, 2))
 
 
 def _at_zero(value: Expr) -> Callable[[Expr], Expr | None]:
