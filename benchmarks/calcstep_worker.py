@@ -7,7 +7,7 @@ work, and measures the calcstep that the command line runs:
     python benchmarks/calcstep_worker.py CORPUS.jsonl
 
 Prints one JSON object: total seconds, count, errors and each expression's time.
-Each expression goes through the engine, the JSON record and json.dumps, as
+Each expression goes through the engine and the JSON writer (report_json), as
 `calcstep diff --format json` does; one small expression first loads every
 module it needs, untimed.
 """
@@ -32,18 +32,18 @@ def main(argv: list[str]) -> int:
     from calcstep.engine import differentiate
     from calcstep.errors import CalcstepError
     from calcstep.render import RenderOptions
-    from calcstep.render.json import report_to_dict
+    from calcstep.render.json import report_json
 
     sys.set_int_max_str_digits(0)
     options = RenderOptions()
-    json.dumps(report_to_dict(differentiate("t^3*cos(t)", wrt="t"), options))  # imports, untimed
+    "".join(report_json(differentiate("t^3*cos(t)", wrt="t"), options))  # imports, untimed
     each: list[tuple[float, str]] = []
     errors = 0
     for row in load(Path(argv[1])):
         start = time.perf_counter()
         try:
             report = differentiate(row["expr"], wrt=row.get("wrt"), order=int(row.get("order", 1)))
-            json.dumps(report_to_dict(report, options), ensure_ascii=False)
+            "".join(report_json(report, options))
         except (CalcstepError, RecursionError, MemoryError):
             errors += 1
         each.append((time.perf_counter() - start, row.get("id", "")))

@@ -5,7 +5,7 @@ reads it as JSON-line jobs (`calcstep diff --json-input --format json -`), the
 whole corpus in one process, and again with `--jobs 2` (two worker processes,
 one per core here).  Each is measured as it is (its start-up included), and
 also net of start-up: the median time of a one-job batch with the same options,
-run around the pass, is taken off once.  calcstep in-process (engine, JSON record, json.dumps;
+run around the pass, is taken off once.  calcstep in-process (engine and JSON line, as the CLI writes it;
 in a fresh process of calcstep's Python, see calcstep_worker.py) and SymPy
 in-process (diff, and diff + simplify, parsing not timed, cache cleared before
 each pass) run over the same expressions, in rotated order within each round;
@@ -317,7 +317,7 @@ def throughput_table(measured: Measured, rows: list[Row], rounds: int) -> Table:
         "Net of start-up: the pass's time less the median time of a one-job batch (`x`), "
         f"{STARTUPS} of which run around each pass — an estimate of steady-state speed.",
         "In-process: a fresh process of calcstep's Python (benchmarks/calcstep_worker.py) "
-        "times each expression through differentiate, the JSON record and json.dumps.",
+        "times each expression through differentiate and the JSON writer (report_json).",
         "Ratios are rate ÷ rate, paired within each round (how many times faster than SymPy).",
         "SymPy: expressions parsed once with parse_expr (real symbols), not timed; the SymPy "
         "cache is cleared before each pass; a per-expression time limit counts as its time.",
@@ -447,7 +447,7 @@ def slowest_table(measured: Measured, count: int = 8) -> Table:
         table.rows.append([fmt_seconds(seconds), str(row.order), row.wrt, f"`{text}`"])
     median = summarize([seconds for seconds, _ in first.each])
     table.notes = [f"Median per expression: {fmt_seconds(median.median if median else None)}; "
-                   "engine, JSON record and json.dumps together."]
+                   "engine and JSON writer together."]
     table.data = {"slowest": [{"seconds": s, "id": r.key, "expr": r.expr, "order": r.order,
                                "wrt": r.wrt} for s, r in ranked]}
     return table

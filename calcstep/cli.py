@@ -455,10 +455,21 @@ class _Emitter:
             print()
 
     def _json_report(self, report: DiffReport) -> None:
-        from calcstep.render.json import is_large, report_to_dict
+        from calcstep.render.json import report_json
 
-        large = is_large(report)
-        _json_out(report_to_dict(report, self.options, lazy=large), in_pieces=large)
+        # gathered a megabyte at a time: a record of thousands of steps never
+        # exists whole, and a small one is written at once
+        pending: list[str] = []
+        size = 0
+        for piece in report_json(report, self.options):
+            pending.append(piece)
+            size += len(piece)
+            if size >= 1 << 20:
+                _write("".join(pending))
+                pending, size = [], 0
+        pending.append("\n")
+        _write("".join(pending))
+        sys.stdout.flush()
 
     def _plain_report(self, report: DiffReport) -> None:
         from calcstep.render import plain
@@ -748,25 +759,11 @@ def _refuse(text: str, error: CalcstepError, chosen: Format, ascii: bool) -> NoR
     raise typer.Exit(2)
 
 
-def _json_out(record: dict, in_pieces: bool = False) -> None:
-    """One JSON line.  A record of thousands of steps is encoded in pieces, gathered
-    a megabyte at a time, so its whole text never exists at once."""
-    if not in_pieces:
-        import json
+def _json_out(record: dict) -> None:
+    """One JSON line."""
+    import json
 
-        _write(json.dumps(record, ensure_ascii=False))
-    else:
-        from calcstep.render.json import json_pieces
-
-        pending: list[str] = []
-        size = 0
-        for piece in json_pieces(record):
-            pending.append(piece)
-            size += len(piece)
-            if size >= 1 << 20:
-                _write("".join(pending))
-                pending, size = [], 0
-        _write("".join(pending))
+    _write(json.dumps(record, ensure_ascii=False))
     _write("\n")
     sys.stdout.flush()
 

@@ -649,6 +649,7 @@ _TEXT = _TextPrinter()
 _PRETTY = _PrettyPrinter(ascii_only=False)
 _PRETTY_ASCII = _PrettyPrinter(ascii_only=True)
 _LATEX = _LatexPrinter()
+_TEXT_CACHE = _TEXT._cache  # cleared in place, never replaced
 
 
 def trim_caches() -> None:
@@ -658,9 +659,16 @@ def trim_caches() -> None:
         printer.trim()
 
 
-@deep
 def to_text(expr: Expr) -> str:
     """The canonical text of `expr`: ASCII with explicit `*`, parsed back to `expr`."""
+    # a derivation's steps ask for the same texts again and again (a step's target
+    # is its parent's part): a text already written is returned at once
+    cached = _TEXT_CACHE.get(expr)
+    return cached[0] if cached is not None else _render_text(expr)
+
+
+@deep
+def _render_text(expr: Expr) -> str:
     return _TEXT.render(expr)
 
 

@@ -8,13 +8,14 @@ expression); `result_pretty` and `result_latex` are for display.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from functools import partial
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import Any
 
 from calcstep.engine import DiffReport, PointValue
 from calcstep.errors import CalcstepError
-from calcstep.expr import Expr
+from calcstep.expr import ONE, Expr
 from calcstep.printer import to_latex, to_pretty, to_text
 from calcstep.render import RenderOptions
 from calcstep.render.common import CANONICAL, explanation, formula, note_text, title
@@ -30,91 +31,71 @@ HUGE = 1_000_000
 _EVALUATED_UP_TO = 120
 
 
-def report_to_dict(
-    report: DiffReport, options: RenderOptions = RenderOptions(), lazy: bool = False
-) -> dict[str, Any]:
-    """The report as the JSON object for one expression.  With `lazy`, the steps are
-    made only as `json_pieces` writes them (for `json_pieces` alone, not json.dumps)."""
-    orders = (
-        [derivation_to_dict(d, options.explain, lazy) for d in report.derivations] if options.steps else []
+def report_json(report: DiffReport, options: RenderOptions = RenderOptions()) -> Iterator[str]:
+    """The report's JSON object (the schema's one line), in pieces to be joined or
+    written in turn.  The text is laid out as `json.dumps(…, ensure_ascii=False)`
+    lays it out.  It is written directly rather than built as dicts and encoded:
+    a batch spends a third of its time here, and a record of a hundred megabytes
+    never exists whole.  Each step is made only when it is written, and the step
+    tree is walked without the stack (a 10,000-deep chain nests its steps)."""
+    derivations = report.derivations if options.steps else ()
+    last = derivations[-1] if derivations else None
+    result = report.result
+    shown = result.size <= HUGE  # a result of millions of symbols is given once
+    yield '{"input": ' + _quote(report.input) + ', "expression": '
+    yield from _text(report.expr)
+    yield f', "variable": {_quote(report.var)}, "order": {report.order}, "result": '
+    yield from _text(result)
+    yield (
+        f', "result_pretty": {_quote(to_pretty(result)) if shown else "null"}'
+        f', "result_latex": {_quote(to_latex(result)) if shown else "null"}'
+        f', "notes": {_WHOLE([note_text(note, CANONICAL) for note in report.notes])}, "steps": '
     )
-    last = orders[-1] if orders else None
-    text = _Text if lazy else to_text
-    record: dict[str, Any] = {
-        "input": report.input,
-        "expression": text(report.expr),
-        "variable": report.var,
-        "order": report.order,
-        "result": text(report.result),
-        # a result of millions of symbols is given once, in canonical text only
-        "result_pretty": to_pretty(report.result) if report.result.size <= HUGE else None,
-        "result_latex": to_latex(report.result) if report.result.size <= HUGE else None,
-        "notes": [note_text(note, CANONICAL) for note in report.notes],
-        # the last order's steps, the same objects as in `orders` (written twice, made once)
-        "steps": last["steps"] if last else None,
-        "simplification": last["simplification"] if last else [],
-        "error": None,
-    }
-    if report.order > 1 and options.steps:
-        record["orders"] = orders
+    # the last order's steps, written here and again in "orders"
+    if last is None:
+        yield 'null, "simplification": []'
+    else:
+        yield from _steps(last.steps, options.explain)
+        yield ', "simplification": '
+        yield from _rewrites(last.simplification)
+    yield ', "error": null'
+    if report.order > 1 and derivations:
+        yield ', "orders": ['
+        for index, derivation in enumerate(derivations):
+            if index:
+                yield ", "
+            yield from derivation_json(derivation, options.explain)
+        yield "]"
     if report.values:
-        record["value"] = [value_to_dict(value) for value in report.values]
-    return record
+        yield ', "value": ' + _WHOLE([value_to_dict(value) for value in report.values])
+    yield "}"
 
 
-def derivation_to_dict(derivation: Derivation, explain: bool = False, lazy: bool = False) -> dict[str, Any]:
-    if lazy:
-        return {
-            "order": derivation.order,
-            "expression": _Text(derivation.target),
-            "steps": _Later(partial(step_to_dict, derivation.steps, explain, lazy)),
-            "simplification": _Each(rewrite_to_dict, derivation.simplification),
-            "result": _Text(derivation.result),
-        }
-    return {
-        "order": derivation.order,
-        "expression": to_text(derivation.target),
-        "steps": step_to_dict(derivation.steps, explain),
-        "simplification": [rewrite_to_dict(step) for step in derivation.simplification],
-        "result": to_text(derivation.result),
-    }
+def derivation_json(derivation: Derivation, explain: bool = False) -> Iterator[str]:
+    """One order's object: order, expression, steps, simplification, result."""
+    yield f'{{"order": {derivation.order}, "expression": '
+    yield from _text(derivation.target)
+    yield ', "steps": '
+    yield from _steps(derivation.steps, explain)
+    yield ', "simplification": '
+    yield from _rewrites(derivation.simplification)
+    yield ', "result": '
+    yield from _text(derivation.result)
+    yield "}"
 
 
-def step_to_dict(step: Step, explain: bool = False, lazy: bool = False) -> dict[str, Any]:
-    """A step and its substeps: rule, formula, target, result, substeps, note (the
-    substeps made as they are written, with `lazy`)."""
-    record: dict[str, Any] = {
-        "rule": step.rule,
-        "title": title(step),
-        "formula": formula(step, CANONICAL),
-        "variable": step.var,
-        "target": to_text(step.target),
-        # a long chain's product is given written with its inner names (`named`)
-        "result": None if step.named is not None and step.result.size > HUGE else to_text(step.result),
-        "given": {name: to_text(value) for name, value in step.given},
-        "substeps": (
-            _Each(partial(step_to_dict, explain=explain, lazy=True), step.substeps)
-            if lazy
-            else [step_to_dict(sub, explain) for sub in step.substeps]
-        ),
-        "note": "; ".join(note_text(note, CANONICAL) for note in step.notes) or None,
-    }
-    if step.evaluated is not None:
-        small = step.evaluated.size <= _EVALUATED_UP_TO
-        record["evaluated"] = to_text(step.evaluated) if small else None
-    if step.named is not None:
-        record["named"] = to_text(step.named)
-    if explain:
-        record["explanation"] = explanation(step, CANONICAL)
-    return record
+def report_to_dict(report: DiffReport, options: RenderOptions = RenderOptions()) -> dict[str, Any]:
+    """The report's JSON object as Python values (for callers in Python)."""
+    return json.loads("".join(report_json(report, options)))
 
 
-def rewrite_to_dict(step: Step) -> dict[str, Any]:
-    return {"rule": step.rule, "title": title(step), "target": to_text(step.target),
-            "result": to_text(step.result)}
+def derivation_to_dict(derivation: Derivation, explain: bool = False) -> dict[str, Any]:
+    """One order's object as Python values."""
+    return json.loads("".join(derivation_json(derivation, explain)))
 
 
 def value_to_dict(value: PointValue) -> dict[str, Any]:
+    """The derivative's value at one point: exact, decimal, or why it has none."""
     return {
         "at": {name: to_text(v) for name, v in value.point},
         "exact": to_text(value.exact) if value.exact is not None and not value.exact.free_vars else None,
@@ -124,106 +105,102 @@ def value_to_dict(value: PointValue) -> dict[str, Any]:
     }
 
 
+# JSON's spelling of a string, non-ASCII kept (json.dumps with ensure_ascii=False).
+_quote: Callable[[str], str] = encode_basestring
+_WHOLE = json.JSONEncoder(ensure_ascii=False).encode
+
+# A canonical text longer than this is written without the copy quoting makes.
+_LONG_TEXT = 1 << 16
+
+
+def _text(expr: Expr) -> Iterator[str]:
+    """An expression's canonical text as a JSON string.  Canonical text is ASCII
+    names, numbers and operators: no quote, backslash or control character
+    (property-tested), so a long one is its own JSON string, and a result of
+    hundreds of megabytes is not copied to be quoted."""
+    text = to_text(expr)
+    if len(text) < _LONG_TEXT or '"' in text or "\\" in text:
+        yield _quote(text)
+    else:
+        yield from ('"', text, '"')
+
+
+def _steps(root: Step, explain: bool) -> Iterator[str]:
+    """A step tree's objects, depth first, each step's own fields in one piece and
+    its substeps between its opening and its closing piece."""
+    pending: list[Step | str] = [root]
+    while pending:
+        item = pending.pop()
+        if type(item) is str:
+            yield item
+            continue
+        step = item
+        yield _step_opening(step)
+        pending.append(_step_closing(step, explain))
+        substeps = step.substeps
+        for index in range(len(substeps) - 1, -1, -1):
+            pending.append(substeps[index])
+            if index:
+                pending.append(", ")
+
+
+def _step_opening(step: Step) -> str:
+    """A step's object up to its substeps: rule, title, formula, variable, target,
+    result (null for a long chain's product: its `named` form is given), given."""
+    result = step.result
+    shown = "null" if step.named is not None and result.size > HUGE else _quote(to_text(result))
+    given = ", ".join(f"{_quote(name)}: {_quote(to_text(value))}" for name, value in step.given)
+    return (
+        f'{_rule_opening(step.rule)}{_quote(step.var)}, "target": {_quote(to_text(step.target))}, '
+        f'"result": {shown}, "given": {{{given}}}, "substeps": ['
+    )
+
+
+@cache
+def _rule_opening(rule: str) -> str:
+    """The fields a rule's every step shares: rule, title, formula (and the key of
+    what follows)."""
+    step = Step(rule, ONE, ONE)
+    return (
+        f'{{"rule": {_quote(rule)}, "title": {_quote(title(step))}, '
+        f'"formula": {_quote(formula(step, CANONICAL))}, "variable": '
+    )
+
+
+def _step_closing(step: Step, explain: bool) -> str:
+    """A step's object after its substeps: note, evaluated (a chain stage's rate at
+    its inner value, null when long), named (a chain's product with inner names),
+    explanation (with --explain)."""
+    note = "; ".join(note_text(note, CANONICAL) for note in step.notes)
+    closing = '], "note": ' + (_quote(note) if note else "null")
+    evaluated = step.evaluated
+    if evaluated is not None:
+        closing += ', "evaluated": ' + (
+            _quote(to_text(evaluated)) if evaluated.size <= _EVALUATED_UP_TO else "null"
+        )
+    if step.named is not None:
+        closing += ', "named": ' + _quote(to_text(step.named))
+    if explain:
+        closing += ', "explanation": ' + _quote(explanation(step, CANONICAL))
+    return closing + "}"
+
+
+def _rewrites(steps: Sequence[Step]) -> Iterator[str]:
+    """The simplification's list: rule, title, target, result of each rewrite."""
+    yield "["
+    for index, step in enumerate(steps):
+        yield (
+            f'{", " if index else ""}{_rewrite_opening(step.rule)}{_quote(to_text(step.target))}, '
+            f'"result": {_quote(to_text(step.result))}}}'
+        )
+    yield "]"
+
+
+@cache
+def _rewrite_opening(rule: str) -> str:
+    return f'{{"rule": {_quote(rule)}, "title": {_quote(title(Step(rule, ONE, ONE)))}, "target": '
+
+
 def error_to_dict(text: str, error: CalcstepError) -> dict[str, Any]:
     """The JSON record for an input that failed: the input and the error."""
     return {"input": text, "error": error.to_dict()}
-
-
-# A report with more steps than this is written piece by piece (see json_pieces).
-PIECEWISE_ABOVE = 2000
-
-_WHOLE = json.JSONEncoder(ensure_ascii=False).encode
-
-
-class _Raw(str):
-    """JSON text already written (a bracket, a comma, `"key": `)."""
-
-
-class _Later(NamedTuple):
-    """A value made only when the writer reaches it."""
-
-    make: Callable[[], Any]
-
-
-class _Each(NamedTuple):
-    """A list whose items are made one by one as they are written: make(item)."""
-
-    make: Callable[[Any], Any]
-    items: Iterable[Any]
-
-
-class _Text(NamedTuple):
-    """An expression's canonical text, printed when the writer reaches it."""
-
-    expr: Expr
-
-
-class _Rest(NamedTuple):
-    """What is left of an _Each being written."""
-
-    make: Callable[[Any], Any]
-    items: Iterator[Any]
-    first: bool
-
-
-def json_pieces(value: Any) -> Iterator[str]:
-    """`value` as the JSON text `json.dumps(value, ensure_ascii=False)` gives, in
-    pieces: objects that hold substeps and lists of more than a few items are
-    written part by part, everything else in one go by the C encoder.  So a record
-    of a hundred megabytes never exists as one string (nor as the encoder's list
-    of its parts) while it is written; and in a lazy record (`report_to_dict(…,
-    lazy=True)`) each step's object exists only while it is written.  Iterative:
-    a 10,000-deep chain's steps nest without using the stack."""
-    stack: list[Any] = [value]
-    while stack:
-        item = stack.pop()
-        kind = type(item)
-        if kind is _Raw:
-            yield item
-        elif kind is _Later:
-            stack.append(item.make())
-        elif kind is _Text:
-            text = to_text(item.expr)
-            # canonical text is ASCII names, numbers and operators: no quote or
-            # backslash (checked, it is quick) and no control character (names
-            # are identifiers), so it is its own JSON string, with no copy made
-            # of a result of hundreds of megabytes
-            if '"' in text or "\\" in text:  # pragma: no cover - see above
-                yield _WHOLE(text)
-            else:
-                yield from ('"', text, '"')
-        elif kind is _Each:
-            yield "["
-            stack.append(_Rest(item.make, iter(item.items), True))
-        elif kind is _Rest:
-            following = next(item.items, _Rest)  # the class itself marks the end
-            if following is _Rest:
-                yield "]"
-                continue
-            stack += [item._replace(first=False), item.make(following)]
-            if not item.first:
-                stack.append(_Raw(", "))
-        elif isinstance(item, dict) and (item.get("substeps") or "steps" in item):
-            pending: list[Any] = [_Raw("{")]
-            for index, (key, part) in enumerate(item.items()):
-                pending += [_Raw((", " if index else "") + _WHOLE(key) + ": "), part]
-            pending.append(_Raw("}"))
-            stack.extend(reversed(pending))
-        elif isinstance(item, list) and len(item) > 8:
-            pending = [_Raw("[")]
-            for index, part in enumerate(item):
-                pending += [_Raw(", ") if index else None, part]
-            pending.append(_Raw("]"))
-            stack.extend(reversed([p for p in pending if p is not None]))
-        else:
-            yield _WHOLE(item)
-
-
-def is_large(report: DiffReport) -> bool:
-    """True when the report has so many steps that its JSON is best written in pieces."""
-    total = 0
-    for derivation in report.derivations:
-        total += derivation.steps.count_steps() + len(derivation.simplification)
-        if total > PIECEWISE_ABOVE:
-            return True
-    return False
