@@ -455,15 +455,19 @@ class _Emitter:
             print()
 
     def _json_report(self, report: DiffReport) -> None:
+        from itertools import islice
+
         from calcstep.render.json import report_json
 
-        # gathered a megabyte at a time: a record of thousands of steps never
-        # exists whole, and a small one is written at once
+        # written a megabyte at a time, so a record of thousands of steps never
+        # exists whole; the pieces are taken a few hundred at once (a small
+        # record's fifty or so in one go), which keeps this loop off the profile
+        pieces = report_json(report, self.options)
         pending: list[str] = []
         size = 0
-        for piece in report_json(report, self.options):
-            pending.append(piece)
-            size += len(piece)
+        while block := "".join(islice(pieces, 256)):
+            pending.append(block)
+            size += len(block)
             if size >= 1 << 20:
                 _write("".join(pending))
                 pending, size = [], 0

@@ -86,6 +86,8 @@ class _Simplifier:
         self._trial: _Simplifier | None = None
 
     def __call__(self, expr: Expr) -> Expr:
+        if type(expr) in _LEAVES:
+            return expr  # a number or a name is in normal form: no rewrite is listed for one
         done = self.memo.get(expr)
         if done is not None:
             return done
@@ -462,7 +464,7 @@ def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
     x·eˣ + eˣ becomes (x + 1)·eˣ."""
     split = [s.split(term) for term in node.terms]
     shared = _shared_factors([body for _, body in split])
-    if not all(_is_monomial(body) for _, body in split):
+    if shared and not all(_is_monomial(body) for _, body in split):
         # a product-rule result stays as the rule wrote it (x²·cos x + 2x·sin x);
         # only a shared non-polynomial factor (eˣ, (x + 1)³, sin x) is taken out
         shared = [f for f in shared if not _is_monomial(f)]
@@ -553,6 +555,8 @@ def _shared_factors(bodies: list[Expr]) -> list[Expr]:
     of one sign only)."""
     first = _powers(bodies[0])
     for body in bodies[1:]:
+        if not first:
+            return []  # nothing is shared by the terms so far, so by all of them
         seen = _powers(body)
         first = {
             base: min(value, seen[base]) if value > 0 else max(value, seen[base])
@@ -1180,6 +1184,10 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
     Log: (Rewrite("logarithm-identity", "log₂(2) → 1", _log_identities),),
 }
 
+
+# Node types no rewrite is listed for, and that have no parts.
+_LEAVES = frozenset({Num, Sym, Const})
+assert not _LEAVES & TABLE.keys()
 
 # The table without its reshaping rewrites, for trials that no longer reshape.
 _UNSHAPED: dict[type, tuple[Rewrite, ...]] = {
