@@ -128,7 +128,7 @@ def differentiate(
     check_writable(result, limits)
     values = tuple(
         value_at(parsed.expr, result, point, functions, limits, var=var,
-                 below=derivations[-1].target if derivations else None)
+                 below=derivations[-1].target if derivations else None, order=order)
         for point in at
     )
     return DiffReport(text, parsed, var, order, derivations, values)
@@ -265,16 +265,20 @@ def value_at(
     *,
     var: str | None = None,
     below: Expr | None = None,
+    order: int = 1,
 ) -> PointValue:
     """The derivative's value at a point, exact where it can be and as a decimal;
     undefined (with the reason) where the function or its derivative has no value.
 
-    Where the derivative's formula has no value but `below` (what it is the
-    derivative of, by `var`; the function by default) does, the formula's limit
-    from both sides is tried: when `below` is continuous there and the two sides
-    agree, that limit is the derivative (a consequence of the mean value
-    theorem), given as a decimal with a note.  d/dx |x³| at 0 is 0, though its
-    formula 3x²·|x³|/x³ is 0/0 there."""
+    Where the derivative's formula has no value, two other ways to it are tried.
+    When `below` (what it is the derivative of, by `var`; the function by
+    default) is continuous there and the formula's limits from both sides agree,
+    that limit is the derivative (a consequence of the mean value theorem):
+    d/dx |x³| at 0 is 0, though its formula 3x²·|x³|/x³ is 0/0 there.  Else,
+    when the function has other variables, the derivative is taken of the
+    function with them held at their values, which is what a partial derivative
+    is (`order` times, by `var`): ∂|xy|/∂x at y = 0 is 0, since |x·0| is 0 for
+    every x, though the formula x·y²/|xy| is 0/0 there."""
     point = parse_point(assignments, functions, limits)
     missing = sorted((function.free_vars | derivative.free_vars) - {name for name, _ in point})
     if missing:
@@ -282,13 +286,32 @@ def value_at(
             f"--at gives no value for {', '.join(missing)}",
             hint="give every variable a value, e.g. --at " + ",".join(f"{m}=1" for m in missing),
         )
+    return value_at_point(function, derivative, point, limits, var=var, below=below, order=order)
+
+
+def value_at_point(
+    function: Expr,
+    derivative: Expr,
+    point: tuple[tuple[str, Expr], ...],
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    var: str | None = None,
+    below: Expr | None = None,
+    order: int = 1,
+) -> PointValue:
+    """value_at for a point already read (name, exact value), with a value for
+    every variable."""
     mapping = {Sym(name): value for name, value in point}
     below = function if below is None else below
 
     def no_value(reason: str) -> PointValue:
-        """The formula's limit from both sides where it is the derivative, else
-        undefined for `reason`."""
-        return _by_limit(below, derivative, point, var) or PointValue(point, undefined=reason)
+        """The formula's limit from both sides, or the derivative with the other
+        variables held, where either is the derivative; else undefined for `reason`."""
+        return (
+            _by_limit(below, derivative, point, var)
+            or _others_held(function, point, limits, var, order)
+            or PointValue(point, undefined=reason)
+        )
 
     # exactly first: where exact arithmetic meets a division by zero (tan at π/2,
     # 1/(x² − 2) at √2), the value is undefined, whatever rounding would make of it
@@ -330,6 +353,34 @@ def value_at(
         # formula is no guide, and only agreeing limits of a continuous function are
         return no_value(f"the derivative does not exist there: {corner}")
     return PointValue(point, exact, decimal)
+
+
+def _others_held(
+    function: Expr, point: tuple[tuple[str, Expr], ...], limits: Limits, var: str | None, order: int
+) -> PointValue | None:
+    """The `order`-th derivative by `var` of the function with its other variables
+    held at the point's values, at the point: by definition, the partial
+    derivative there.  None when there is no other variable to hold, or when this
+    derivative has no value at the point either."""
+    held = {Sym(name): value for name, value in point if name != var}
+    if var is None or not function.free_vars - {var}:
+        return None
+    try:
+        along, _ = simplify(substitute(function, held), limits)  # |x·0| is 0
+        derivations = derive_orders(along, var, order, limits)
+    except CalcstepError:
+        return None
+    if not derivations:
+        return None  # order 0: the function's own value has no formula to fail
+    last = derivations[-1]
+    value = value_at_point(along, last.result, point, limits, var=var, below=last.target, order=order)
+    if value.undefined is not None:
+        return None
+    return value._replace(note=HELD_NOTE)
+
+
+# Said of a value found with the other variables held (see _others_held).
+HELD_NOTE = "the formula has no value here; this is the derivative with the other variables held at their values"
 
 
 @cache

@@ -53,7 +53,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from calcstep.derive import derive
-from calcstep.engine import check_variable_name, derive_orders, parse_point
+from calcstep.engine import check_variable_name, derive_orders, parse_point, value_at_point
 from calcstep.errors import CalcstepError, DomainError, UsageError
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
@@ -233,6 +233,9 @@ class Partial:
     symbolic_undefined: str | None
     agree: bool | None
     derivation: Derivation | None = None
+    # how the rule engine's value was found where its formula has none (the
+    # other variables held: ∂relu(wx)/∂w at x = 0 is 0), else None
+    symbolic_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -825,11 +828,16 @@ def partial(
     graph: Graph,
     expr: Expr,
     variable: str,
-    point: Mapping[str, float],
+    point: tuple[tuple[str, Expr, float], ...],
     limits: Limits = DEFAULT_LIMITS,
     steps: bool = False,
 ) -> Partial:
-    """∂out/∂variable from the backward pass and from the rule engine, side by side."""
+    """∂out/∂variable from the backward pass and from the rule engine, side by side.
+
+    Where the rule engine's formula has no value at the point, its value is
+    looked for as `diff --at` does (the limit from both sides, or the other
+    variables held); a value found that way is not compared with the backward
+    pass, which is exact where the other is rounded."""
     node = graph.variable(variable)
     numeric: float | None = 0.0  # a variable the expression does not use: rate 0
     undefined = None
@@ -839,17 +847,23 @@ def partial(
         undefined = graph.undefined[node.id - 1]
         scale = graph.scales[node.id - 1]
     derivation = derive_orders(expr, variable, 1, limits)[0]
+    symbolic_note = None
     try:
-        symbolic_value: float | None = evaluate(derivation.result, point)
+        symbolic_value: float | None = evaluate(derivation.result, {name: v for name, _, v in point})
         symbolic_undefined = None
     except DomainError as error:
         symbolic_value, symbolic_undefined = None, error.message
+        found = value_at_point(
+            expr, derivation.result, tuple((name, exact) for name, exact, _ in point), limits, var=variable
+        )
+        if found.undefined is None and found.decimal is not None:
+            symbolic_value, symbolic_undefined, symbolic_note = found.decimal, None, found.note
     agree = None
-    if numeric is not None and symbolic_value is not None:
+    if numeric is not None and symbolic_value is not None and symbolic_note is None:
         agree = _agree(numeric, symbolic_value, scale)
     return Partial(
         variable, numeric, undefined, derivation.result, symbolic_value,
-        symbolic_undefined, agree, derivation if steps else None,
+        symbolic_undefined, agree, derivation if steps else None, symbolic_note,
     )
 
 
@@ -875,7 +889,7 @@ def grad_report(
     point = _point(expr, at or {}, functions, limits)
     floats = {name: value for name, _, value in point}
     graph = compute_graph(expr, floats)
-    partials = tuple(partial(graph, expr, v, floats, limits, steps) for v in variables)
+    partials = tuple(partial(graph, expr, v, point, limits, steps) for v in variables)
     chains = tuple(c for c in (dominant_chain(graph, v) for v in variables) if c is not None)
     by_variable = {c.variable: c for c in chains}
     warnings = tuple(

@@ -324,6 +324,61 @@ def test_a_value_found_as_a_limit_says_so_in_json(cli) -> None:
     assert "limit from both sides" in record["value"][0]["note"]
 
 
+HELD = "(the formula has no value here; this is the derivative with the other variables held at their values)"
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "order", "point"),
+    [
+        ("abs(x*y)", "x", 1, "x=1,y=0"),  # |x·0| is 0 for every x
+        ("abs(x*y)", "x", 1, "x=0,y=0"),
+        ("abs(x*y)", "x", 2, "x=1,y=0"),
+        ("relu(w*x)", "w", 1, "w=1,x=0"),  # a ReLU unit with input 0: its weight's rate is 0
+        ("sqrt(x^2*y^2)", "x", 1, "x=2,y=0"),
+        ("x*abs(x*y) + y*x^2", "x", 1, "x=1,y=0"),
+    ],
+)
+def test_a_partial_without_a_formula_value_is_taken_with_the_other_variables_held(
+    cli, text: str, wrt: str, order: int, point: str
+) -> None:
+    # by definition, ∂ⁿf/∂xⁿ at (x0, y0) is the n-th derivative of x ↦ f(x, y0) at
+    # x0: checked against central differences of that function
+    import math
+
+    from calcstep.evaluate import evaluate
+    from calcstep.parse import parse_expr
+
+    run = cli("diff", text, "--wrt", wrt, "--order", str(order), "--at", point, "--no-steps", "-f", "json")
+    value = json.loads(run.out)["value"][0]
+    assert value["undefined"] is None and value["note"] == HELD[1:-1], value
+    values = {name: float(v) for name, v in (pair.split("=") for pair in point.split(","))}
+    function = parse_expr(text)
+
+    def along(offset: float) -> float:
+        return evaluate(function, {**values, wrt: values[wrt] + offset})
+
+    h = 1e-3
+    estimate = (along(h) - along(-h)) / (2 * h) if order == 1 else (along(h) - 2 * along(0) + along(-h)) / h**2
+    assert math.isclose(value["decimal"], estimate, abs_tol=1e-6)
+    shown = cli("diff", text, "--wrt", wrt, "--order", str(order), "--at", point, "--no-steps", "-f", "plain")
+    assert shown.out.splitlines()[1].endswith(HELD), shown.out
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "point"),
+    [
+        ("relu(w*x)", "x", "w=1,x=0"),  # relu(x) itself: a corner along x
+        ("abs(x*y)", "x", "x=0,y=1"),  # |x|: a corner
+        ("x*y/abs(y)", "x", "x=1,y=0"),  # the function has no value at y = 0
+    ],
+)
+def test_holding_the_other_variables_finds_no_value_where_there_is_none(
+    cli, text: str, wrt: str, point: str
+) -> None:
+    run = cli("diff", text, "--wrt", wrt, "--at", point, "--no-steps", "-f", "json")
+    assert json.loads(run.out)["value"][0]["undefined"] is not None
+
+
 @pytest.mark.parametrize(
     ("text", "point", "shown"),
     [

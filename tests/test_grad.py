@@ -357,7 +357,9 @@ def test_relu_rates_are_zero_or_one_and_undefined_at_zero() -> None:
     w, b = corner.partials
     assert w.numeric is None and w.undefined is not None
     assert "corner" in w.undefined.text and w.agree is None
-    assert w.symbolic_value is None  # the rule engine's H(0) is undefined too
+    # the rule engine's formula x·H(wx) has no value (H(0)), but with x held at 0
+    # the output is b for every w: the partial itself is 0
+    assert w.symbolic_value == 0 and w.symbolic_note is not None
     assert b.numeric == 1 and b.agree  # b's path does not cross the corner
     assert any("corner" in note.text for note in corner.notes)
     relu = next(n for n in corner.graph.nodes if n.operation == "relu")
@@ -554,6 +556,22 @@ def test_a_constant_has_an_empty_gradient_not_a_traceback(cli, fmt: str) -> None
 def test_the_corner_of_abs_is_a_corner_with_its_two_slopes() -> None:
     text = " ".join(render(grad_report("abs(x)", ["x"], {"x": "0"})).split())
     assert "is at the corner of |u| at u = 0 (slope −1 just left of it, 1 just right of it)" in text
+
+
+def test_a_partial_the_backward_pass_cannot_give_is_still_found_where_it_exists() -> None:
+    # a ReLU unit whose input is 0: backpropagation meets relu's corner, yet the
+    # output is relu(w·0) = 0 for every w, so ∂out/∂w = 0; ∂out/∂x is relu's own
+    # corner and has no value
+    report = grad_report("relu(w*x)", ["w", "x"], {"w": "1", "x": "0"})
+    by_weight, by_input = report.partials
+    assert by_weight.numeric is None and by_weight.symbolic_value == 0
+    assert by_weight.symbolic_note is not None and by_weight.agree is None
+    assert by_input.symbolic_value is None and by_input.symbolic_note is None
+    text = " ".join(render(report).split())
+    assert "which the rule engine evaluates to 0 (the formula has no value here; this is the derivative" in text
+    record = report_to_dict(report)
+    assert "held at their values" in record["partials"][0]["symbolic_note"]
+    assert "symbolic_note" not in record["partials"][1]
 
 
 def test_no_warning_claims_the_size_of_an_undefined_gradient() -> None:

@@ -318,7 +318,7 @@ def _partial(item: Partial, words: _Words) -> list[str]:
     lines = _wrap([head], "      ") if item.numeric is None else [head]
     lines += ["      " + line for line in symbolic_lines(item, words, WIDTH - 6)]
     if item.numeric is None and item.symbolic_value is not None:
-        lines.append(f"      {engine_fallback(item)}")
+        lines += _wrap([f"      {engine_fallback(item)}"], "      ")
     return lines
 
 
@@ -340,8 +340,10 @@ def partial_pieces(item: Partial, words: _Words) -> list[Piece]:
 
 
 def engine_fallback(item: Partial) -> str:
-    """The rule engine's value, where the backward pass has none."""
-    return f"which the rule engine evaluates to {number(item.symbolic_value, 12)}"
+    """The rule engine's value, where the backward pass has none (and how it was
+    found, where the engine's formula has no value either)."""
+    how = f" ({item.symbolic_note})" if item.symbolic_note else ""
+    return f"which the rule engine evaluates to {number(item.symbolic_value, 12)}{how}"
 
 
 def symbolic_lines(item: Partial, words: _Words, width: int) -> list[str]:
@@ -365,7 +367,8 @@ def engine_value(item: Partial) -> str:
     """The rule engine's partial derivative's value at the point, or why it has none."""
     if item.symbolic_value is None:
         return f"undefined ({item.symbolic_undefined})"
-    return number(item.symbolic_value, 12)
+    how = f" ({item.symbolic_note})" if item.symbolic_note else ""
+    return number(item.symbolic_value, 12) + how
 
 
 def agreement(item: Partial) -> str:
@@ -777,6 +780,8 @@ def partial_to_dict(item: Partial, options: RenderOptions = RenderOptions()) -> 
         "symbolic_undefined": item.symbolic_undefined,
         "agree": item.agree,
     }
+    if item.symbolic_note:
+        record["symbolic_note"] = item.symbolic_note
     if options.steps and item.derivation is not None:
         record["steps"] = derivation_to_dict(item.derivation, options.explain)
     return record

@@ -152,12 +152,11 @@ def value_line(value: PointValue, spell: Spelling) -> str:
     if value.decimal is None and value.exact is not None:
         return f"at {where}: {spell.expr(value.exact)} (beyond floating point: no decimal)"
     decimal = f"{value.decimal:.12g}"
-    if value.note:
-        return f"at {where}: {spell.approx} {decimal} ({value.note})"
     if value.exact is not None and not value.exact.free_vars:
         exact = spell.expr(value.exact)
-        if same_number(exact, decimal):
-            return f"at {where}: {exact}"
-        return f"at {where}: {exact} {spell.approx} {decimal}"
-    return f"at {where}: {spell.approx} {decimal}"
+        amount = exact if same_number(exact, decimal) else f"{exact} {spell.approx} {decimal}"
+    else:
+        amount = f"{spell.approx} {decimal}"
+    # a note says how a value was found when the formula gave none
+    return f"at {where}: {amount}" + (f" ({value.note})" if value.note else "")
 
