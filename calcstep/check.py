@@ -54,11 +54,11 @@ from dataclasses import dataclass, field, replace
 from enum import Enum, StrEnum
 from fractions import Fraction
 from functools import lru_cache
-from itertools import islice
+from itertools import islice, pairwise
 
 from calcstep.deep import run_deep
 from calcstep.derive import Deriver, derive
-from calcstep.engine import DiffReport, check_constants, derive_orders, differentiate
+from calcstep.engine import DiffReport, check_constants, corner_point, derive_orders, differentiate
 from calcstep.errors import CalcstepError, DomainError, ParseError, TooLargeError, UsageError
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
@@ -1344,7 +1344,8 @@ def _difference_witness(difference: Expr, diff: DiffReport, sample: _Sample) -> 
         for sign in (1, -1)
     ]
     function = _concrete(diff.expr)
-    for env in (*sample.points, *far):
+    pieces = _piece_points(concrete, names, sample.points[0]) if sample.points else []
+    for env in (*sample.points, *far, *pieces):
         gap = _value(concrete, env)
         if gap is None or not math.isfinite(gap) or gap == 0:
             continue
@@ -1357,6 +1358,107 @@ def _difference_witness(difference: Expr, diff: DiffReport, sample: _Sample) -> 
             continue  # off where the function or its derivative has no value: not a difference
         return _witness(env, _value(sample.answer, env), right)
     return None
+
+
+# Where a piecewise function's argument is looked at for crossing its corner: 0,
+# every quarter up to ±10, and ±10^k for k from −3 to 15 in eighth steps.
+_SCAN = tuple(sorted({
+    *(quarter / 4 for quarter in range(-40, 41)),
+    *(sign * 10 ** (k / 8) for k in range(-24, 121) for sign in (1, -1)),
+}))
+_BISECTIONS = 60
+_GOLDEN = (5**0.5 - 1) / 2
+
+
+def _piece_points(difference: Expr, names: Sequence[str], base: Env) -> list[Env]:
+    """A point inside each piece of a piecewise difference, along each variable in
+    turn (the others as at `base`).
+
+    A difference made of analytic functions that is 0 at the sample points is 0
+    wherever it is defined (an analytic function that is 0 on an interval is 0
+    on the whole interval where it is defined).  With |u|, sign, relu or
+    heaviside in it, it is analytic only between the places where such a u
+    crosses its corner: a piece the sample missed (heaviside(x − 10⁶) beyond 10⁶,
+    relu(1 − (x − 25)²) between 24 and 26) is given a point of its own, between
+    two crossings or past the last, found by scanning u for a change of sign."""
+    arguments = [
+        (node.arg, evaluate(corner_point(node.fn), {}))
+        for node in walk(difference)
+        if isinstance(node, Call) and BY_NAME[node.fn].corner is not None
+    ]
+    points: list[Env] = []
+    for name in names if arguments else ():
+        crossings = sorted({root for u, corner in arguments for root in _crossings(u, corner, name, base)})
+        if not crossings:
+            continue
+        inside = [(a + b) / 2 for a, b in pairwise(crossings)]
+        first, last = crossings[0], crossings[-1]
+        beyond = [first - max(1.0, abs(first)), last + max(1.0, abs(last))]
+        points += [{**base, name: t} for t in (*inside, *beyond)]
+    return points
+
+
+def _crossings(u: Expr, corner: float, name: str, base: Env) -> list[float]:
+    """Where u − corner changes sign along `name` (the other variables as at
+    `base`): between two scanned values of opposite sign, found by bisection;
+    and where the scan only comes near 0 and turns back (1 − (x − 25)² between
+    the scanned 23.7 and 27.4), on both sides of the turn, if it crosses."""
+
+    def side(t: float) -> float | None:
+        value = _value(u, {**base, name: t})
+        return None if value is None or not math.isfinite(value) else value - corner
+
+    scanned = [(t, side(t)) for t in _SCAN]
+    turns = [
+        turn
+        for (a, va), (_, vb), (c, vc) in zip(scanned, scanned[1:], scanned[2:], strict=False)
+        if va is not None and vb is not None and vc is not None and vb != 0
+        and (va < 0) == (vb < 0) == (vc < 0) and abs(vb) < abs(va) and abs(vb) < abs(vc)
+        and (turn := _turn(side, a, c, vb < 0)) is not None
+    ]
+    points = sorted([*scanned, *turns])
+    found = [t for t, value in points if value == 0]
+    for (a, va), (b, vb) in pairwise(points):
+        if va is not None and vb is not None and va != 0 and vb != 0 and (va < 0) != (vb < 0):
+            found.append(_bisect(side, a, va, b))
+    return found
+
+
+def _turn(side: Callable[[float], float | None], low: float, high: float, below: bool) -> tuple[float, float] | None:
+    """Where u − corner comes nearest 0 between `low` and `high` (its largest value
+    when it is `below` 0 there, else its smallest), by golden-section search; that
+    place and value when it reaches or passes 0, else None."""
+    sign = 1.0 if below else -1.0  # searched for the largest of sign·value
+
+    def height(t: float) -> float:
+        value = side(t)
+        return -math.inf if value is None else sign * value
+
+    a, b = low, high
+    c, d = b - _GOLDEN * (b - a), a + _GOLDEN * (b - a)
+    for _ in range(_BISECTIONS):
+        if height(c) > height(d):
+            b = d
+        else:
+            a = c
+        c, d = b - _GOLDEN * (b - a), a + _GOLDEN * (b - a)
+    t = (a + b) / 2
+    value = side(t)
+    return (t, value) if value is not None and sign * value >= 0 else None
+
+
+def _bisect(side: Callable[[float], float | None], low: float, low_side: float, high: float) -> float:
+    """A place where u − corner changes sign between `low` and `high`."""
+    for _ in range(_BISECTIONS):
+        middle = (low + high) / 2
+        middle_side = side(middle)
+        if middle_side is None or middle_side == 0:
+            return middle
+        if (middle_side < 0) == (low_side < 0):
+            low, low_side = middle, middle_side
+        else:
+            high = middle
+    return (low + high) / 2
 
 
 def _magnitude(expr: Expr, env: Env) -> float | None:

@@ -384,7 +384,7 @@ HELD_NOTE = "the formula has no value here; this is the derivative with the othe
 
 
 @cache
-def _corner_point(fn: str) -> Expr:
+def corner_point(fn: str) -> Expr:
     """Where the function `fn` has its corner or jump (`Function.corner`), read once."""
     return parse(BY_NAME[fn].corner or "0").expr
 
@@ -397,7 +397,7 @@ def _corner_at(expr: Expr, mapping: dict[Expr, Expr], limits: Limits) -> str | N
     for node in walk(expr):
         if not isinstance(node, Call) or BY_NAME[node.fn].corner is None:
             continue
-        corner = _corner_point(node.fn)
+        corner = corner_point(node.fn)
         try:
             argument = _exact_at(node.arg, mapping, limits)
         except CalcstepError:

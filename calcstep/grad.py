@@ -53,7 +53,13 @@ from functools import lru_cache
 from itertools import pairwise
 
 from calcstep.derive import derive
-from calcstep.engine import check_variable_name, derive_orders, parse_point, value_at_point
+from calcstep.engine import (
+    check_variable_name,
+    corner_point,
+    derive_orders,
+    parse_point,
+    value_at_point,
+)
 from calcstep.errors import CalcstepError, DomainError, UsageError
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
@@ -78,7 +84,7 @@ from calcstep.expr import (
 )
 from calcstep.functions import BY_NAME, DEFAULT_ABSTRACT
 from calcstep.limits import DEFAULT_LIMITS, Limits
-from calcstep.parse import Parsed, parse, parse_expr
+from calcstep.parse import Parsed, parse
 from calcstep.printer import escape_braces, to_text
 from calcstep.simplify import Simplifier, simplify
 from calcstep.steps import Derivation
@@ -546,7 +552,7 @@ def _call_corner(expr: Call, node: Sym, argument: Sym, value: float) -> Note | N
     step = 1e-9 * max(1.0, abs(where))
     left = _rounded(_one_sided_rate(expr.fn, where - step))
     right = _rounded(_one_sided_rate(expr.fn, where + step))
-    corner = parse_expr(BY_NAME[expr.fn].corner or "0")
+    corner = corner_point(expr.fn)
     shape = (node, Call(expr.fn, argument), Call(expr.fn, Sym("u")), corner)
     if left == right:
         why = "{0} = {1} is at the jump of {2} at u = {3}: its local rate there is undefined"
@@ -558,10 +564,8 @@ def _call_corner(expr: Call, node: Sym, argument: Sym, value: float) -> Note | N
     return Note(why, (*shape, _number(left), _number(right)))
 
 
-@lru_cache(maxsize=64)
 def _corner_value(fn: str) -> float | None:
-    corner = BY_NAME[fn].corner
-    return None if corner is None else evaluate(parse_expr(corner), {})
+    return None if BY_NAME[fn].corner is None else evaluate(corner_point(fn), {})
 
 
 def _rounded(rate: float | None) -> float | None:

@@ -351,11 +351,14 @@ def test_order_below_one_is_a_usage_error() -> None:
 @pytest.mark.parametrize(
     ("expr", "answer"),
     [("x^3", "3x^2 + 1e-7 sin(x)"), ("x^2", "2x + relu(x-25)"), ("x^2", "2x + heaviside(x-30)"),
-     ("x^2", "2x + 1e-12 x")],
+     ("x^2", "2x + 1e-12 x"), ("x^2", "2x + heaviside(x - 1e6)"), ("x^2", "2x + relu(x - 10^12)"),
+     ("x^2", "2x + relu(1 - (x-25)^2)"), ("x^2", "2x + relu(0.0001 - (x-1000)^2)"),
+     ("x^2", "2x + heaviside(-x - 5000)"), ("x^2*y", "2x*y + heaviside(y - 5000)")],
 )
 def test_an_answer_off_by_a_sliver_or_only_far_out_is_not_correct(cli, expr: str, answer: str) -> None:
     # the values agree to rounding at the usual points; the difference, evaluated
-    # by itself, and a few far points, show it is not 0
+    # by itself, at a few far points and inside each piece of a piecewise part
+    # (beyond 10⁶, between 24 and 26), shows it is not 0
     run = cli("check", expr, answer, "-f", "plain")
     assert run.code == 1, run.out
     assert run.out.startswith("not correct")
