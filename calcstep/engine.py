@@ -362,9 +362,9 @@ def _others_held(
     held at the point's values, at the point: by definition, the partial
     derivative there.  None when there is no other variable to hold, or when this
     derivative has no value at the point either."""
-    held = {Sym(name): value for name, value in point if name != var}
     if var is None or not function.free_vars - {var}:
         return None
+    held = {Sym(name): value for name, value in point if name != var}
     try:
         along, _ = simplify(substitute(function, held), limits)  # |x·0| is 0
         derivations = derive_orders(along, var, order, limits)
