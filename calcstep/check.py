@@ -1210,8 +1210,9 @@ def _diagnose(
                     wrong = derive_orders(start, diff.var, later, limits)[-1].result
             except CalcstepError:
                 continue
-            comparison = _compare(answer, _concrete(wrong), points)
-            if comparison.witness is None and comparison.agreed >= needed:
+            concrete = _concrete(wrong)
+            comparison = _compare(answer, concrete, points)
+            if comparison.witness is None and comparison.agreed >= needed and _explains(concrete, answer, witness):
                 return _named(candidate, at_site, derivation.order, witness)
     which = "derivative" if diff.order == 1 else f"{_ordinal(diff.order)} derivative"
     message = Note(
@@ -1221,6 +1222,17 @@ def _diagnose(
         (diff.expr, diff.result),
     )
     return Diagnosis(None, message, None, witness)
+
+
+def _explains(slipped: Expr, answer: Expr, witness: Witness | None) -> bool:
+    """True when a slipped derivation agrees with the answer where the answer
+    departs from the right one, too: a slip that agrees with it only at the
+    sample points (forgetting an inner rate of 1, against an answer off only past
+    x = 100) does not explain it."""
+    if witness is None or witness.yours is None:
+        return True
+    comparison = _compare(answer, slipped, [dict(witness.point)])
+    return comparison.witness is None and comparison.agreed == 1
 
 
 def _ordinal(n: int) -> str:

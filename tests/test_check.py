@@ -364,6 +364,16 @@ def test_an_answer_off_by_a_sliver_or_only_far_out_is_not_correct(cli, expr: str
     assert run.out.startswith("not correct")
 
 
+def test_a_slip_that_changes_nothing_where_the_answer_is_off_is_not_its_mistake() -> None:
+    # forgetting |x − 1|'s inner rate (1) gives the right derivative: it agrees
+    # with this answer at the sample points, but not past x = 100, where the
+    # answer is off, so it is no explanation
+    report = check_answer("abs(x-1) + abs(x-2)", "sign(x-1) + sign(x-2) + heaviside(x-100)")
+    assert not report.correct
+    assert report.diagnosis is not None and report.diagnosis.mistake is None
+    assert report.diagnosis.witness is not None and dict(report.diagnosis.witness.point)["x"] > 100
+
+
 @pytest.mark.parametrize(
     ("expr", "answer"),
     [("sin(2x)", "4cos(x)^2 - 2"), ("sin(x)^2", "sin(2x)"), ("ln(x^2)", "2/x"),
