@@ -658,11 +658,11 @@ def _multiply_numbers(node: Mul, s: _Simplifier) -> Expr | None:
 
 
 def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
-    """x·x² = x³, x·x⁻¹ = 1, eˣ·eˣ = e²ˣ: powers of one base whose exponents are
-    alike (numbers, or multiples of one expression) become one power.  Unlike
-    exponents stay apart: xˣ/x is not rewritten as x^(x − 1), which would only make
-    it harder to work with."""
-    groups: dict[tuple[Expr, Expr], list[Expr]] = {}
+    """x·x² = x³, x·x⁻¹ = 1, eˣ·eˣ = e²ˣ, eˣ·(eˣ)⁻¹ = e⁰: powers of one base whose
+    exponents are alike (numbers, or multiples of one expression) become one
+    power.  Unlike exponents stay apart: xˣ/x is not rewritten as x^(x − 1),
+    which would only make it harder to work with."""
+    groups: dict[tuple[Expr, Expr], list[tuple[Expr, Expr]]] = {}
     order: list[Expr | tuple[Expr, Expr]] = []
     for factor in node.factors:
         if isinstance(factor, Num):
@@ -673,33 +673,50 @@ def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
         if key not in groups:
             groups[key] = []
             order.append(key)
-        groups[key].append(exponent)
-    if all(len(exponents) == 1 for exponents in groups.values()):
+        groups[key].append((exponent, factor))
+    if all(len(members) == 1 for members in groups.values()):
         return None
     factors = []
     for item in order:
         if isinstance(item, Num):
             factors.append(item)
             continue
-        exponents = groups[item]
-        base = item[0]
-        factors.append(Pow(base, add(*exponents)) if len(exponents) > 1 else _rebuilt(base, exponents[0]))
+        members = groups[item]
+        if len(members) > 1:
+            factors.append(Pow(item[0], add(*(exponent for exponent, _ in members))))
+        else:
+            factors.append(_alone(item[0], *members[0]))
     return mul(*factors)
 
 
 def _flat_power(factor: Expr) -> tuple[Expr, Expr]:
-    """(base, exponent) of a factor, a whole power of a numeric power read as one
-    power ((√x)⁻¹ is x^(−1/2), so it meets x^(−1/2) beside it: (bᵖ)ᵠ = bᵖᵠ for a
-    whole q, wherever bᵖ is defined)."""
+    """(base, exponent) of a factor, a whole power of a power read as one power
+    ((√x)⁻¹ is x^(−1/2), so it meets x^(−1/2) beside it, and (eˣ)⁻¹ is e^(−x), so
+    it meets eˣ: (bᵖ)ᵠ = bᵖᵠ for a whole q, wherever bᵖ is defined)."""
     base, exponent = _power_parts(factor)
-    if (
-        isinstance(base, Pow)
-        and isinstance(base.exp, Num)
-        and isinstance(exponent, Num)
-        and isinstance(exponent.value, int)
-    ):
+    if not (isinstance(base, Pow) and isinstance(exponent, Num) and isinstance(exponent.value, int)):
+        return base, exponent
+    if isinstance(base.exp, Num):
         return base.base, _num(Fraction(base.exp.value) * exponent.value, _decimal(base.exp, exponent))
-    return base, exponent
+    return base.base, _times_whole(base.exp, exponent.value)
+
+
+def _times_whole(exponent: Expr, k: int) -> Expr:
+    """k·exponent with k multiplied into its number: 2x times −1 is −2x."""
+    lead, rest = (exponent.factors[0], exponent.factors[1:]) if isinstance(exponent, Mul) else (ONE, (exponent,))
+    if not isinstance(lead, Num):
+        lead, rest = ONE, (exponent,)
+    value = lead.value * k
+    return mul(*rest) if value == 1 and not lead.decimal else mul(_num(value, lead.decimal), *rest)
+
+
+def _alone(base: Expr, exponent: Expr, factor: Expr) -> Expr:
+    """A factor with no other power of its base beside it: a whole power of a
+    numeric power flattened ((√x)⁻¹ as x^(−1/2)), anything else as it was
+    ((eˣ)⁻¹ stays; e^(−x) is no simpler)."""
+    if isinstance(exponent, Num):
+        return _rebuilt(base, exponent)
+    return factor
 
 
 def _rebuilt(base: Expr, exponent: Expr) -> Expr:

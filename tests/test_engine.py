@@ -239,6 +239,17 @@ def test_simplifier_is_sound_on_roots_and_logs() -> None:
     assert to_text(simplify(parse("sqrt(x)^2").expr)[0]) == "x"
 
 
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("ln(e^x)", "1"), ("ln(e^(2*x))", "2"), ("ln(2^x)", "ln(2)"), ("ln(x^x)", "ln(x) + 1"),
+     ("ln(x*e^x)", "(x + 1)/x"), ("e^(3*x)/e^x", "2*e^(2*x)")],
+)
+def test_a_power_of_a_power_meets_its_base(text: str, answer: str) -> None:
+    # the chain rule writes d/dx ln(eˣ) as eˣ·(eˣ)⁻¹: (bᵘ)ᵏ is b^(ku) for a whole
+    # k, so the two powers of e combine, and the learner sees 1
+    assert to_text(differentiate(text).result) == answer
+
+
 def test_variable_named_like_the_inner_name() -> None:
     chain = derive(parse("sin(u^2)").expr, "u")
     assert dict(chain.given).get("v") == parse("u^2").expr
