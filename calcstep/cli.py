@@ -185,6 +185,48 @@ def _out_of_room() -> CalcstepError:
     )
 
 
+class _Streams:
+    """Whether stdout takes calcstep's symbols (−, ·, ², √, π …); set by `main`."""
+
+    unicode = True
+
+
+def _ascii(asked: bool) -> bool:
+    """--ascii as asked, or forced where stdout cannot write Unicode (a cp1252
+    console or file, PYTHONIOENCODING=ascii): the ASCII spelling, not a crash."""
+    return asked or not _Streams.unicode
+
+
+def _prepare_stdout() -> bool:
+    """Let stdout write a character its encoding lacks as a JSON escape (\\u00b7)
+    instead of failing, which keeps a JSON line valid and text readable; True when
+    it takes calcstep's symbols."""
+    import codecs
+
+    codecs.register_error("calcstep-escape", _json_escape)
+    with suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(errors="calcstep-escape")  # type: ignore[union-attr]
+    encoding = getattr(sys.stdout, "encoding", None)
+    if encoding is None:
+        return True  # a stream of text, not bytes (io.StringIO): it takes any character
+    try:
+        "−·²³√∛π→≈θ′∂".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _json_escape(error: UnicodeError) -> tuple[str, int]:
+    """The characters an encoding lacks, as JSON spells them: \\u00b7, and a
+    character beyond U+FFFF as its two UTF-16 halves."""
+    assert isinstance(error, UnicodeEncodeError)
+    escaped = []
+    for char in error.object[error.start : error.end]:
+        data = char.encode("utf-16-be")
+        escaped += [f"\\u{int.from_bytes(data[i:i + 2], 'big'):04x}" for i in range(0, len(data), 2)]
+    return "".join(escaped), error.end
+
+
 def _print_error(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -264,6 +306,7 @@ def diff(
     max_digits: MaxDigitsOption = None,
 ) -> None:
     """Differentiate EXPR, showing every rule applied and every simplification."""
+    ascii = _ascii(ascii)
     from calcstep.render import RenderOptions
 
     is_batch = expr == "-"
@@ -579,6 +622,7 @@ def parse_command(
     functions: FunctionsOption = None,
 ) -> None:
     """Show how EXPR is read: its canonical form and any reading that could surprise."""
+    ascii = _ascii(ascii)
     from calcstep.errors import CalcstepError
     from calcstep.parse import parse
     from calcstep.render import reading
@@ -604,6 +648,7 @@ def rules(
     no_color: NoColorOption = False,
 ) -> None:
     """List every differentiation rule with its formula, or explain one."""
+    ascii = _ascii(ascii)
     from calcstep.render import catalogue
 
     chosen = _format_of("rules", format, (*_TEXT_FORMATS, Format.markdown))
@@ -638,6 +683,7 @@ def check(
 ) -> None:
     """Is ANSWER the derivative of EXPR?  Exit 0 when it is, 1 when it is not (with
     the mistake named where it is a classic one), 2 for bad input."""
+    ascii = _ascii(ascii)
     from calcstep.check import check_answer
     from calcstep.errors import CalcstepError
     from calcstep.render import check as check_render
@@ -701,6 +747,7 @@ def grad(
     """Backpropagation as the chain rule: the computation graph of EXPR, its forward
     and backward passes at a point, each node's local rates and gradient, and the
     chain of local rates with vanishing or exploding products flagged."""
+    ascii = _ascii(ascii)
     from calcstep.errors import CalcstepError, UsageError
     from calcstep.render import RenderOptions
     from calcstep.render import grad as grad_render
@@ -854,6 +901,7 @@ def main(argv: list[str] | None = None) -> None:
     # calcstep enforces its own digit limit (--max-digits); Python's would turn a
     # long number into a ValueError deep inside printing
     sys.set_int_max_str_digits(0)
+    _Streams.unicode = _prepare_stdout()
     # Expression trees and derivations hold no reference cycles, so the collector's
     # full passes over them find nothing and only cost time (40% of a 100,000-term
     # sum's); young objects are still collected, and the process is short-lived.

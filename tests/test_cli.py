@@ -417,3 +417,23 @@ def test_a_higher_derivative_at_a_filled_gap(cli, text: str, order: str, exists:
     # there either; x·|x|″ = 2·sign(x) jumps, and does not exist
     line = cli("diff", text, "-n", order, "--at", "x=0", "--no-steps", "-f", "plain").out.splitlines()[1]
     assert line.startswith("at x = 0: ≈ 0 (") if exists else "undefined" in line, line
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+def test_stdout_without_unicode_gets_ascii_not_a_traceback(encoding: str) -> None:
+    # a cp1252 console or file, or PYTHONIOENCODING=ascii: the text formats use
+    # the ASCII spelling, and JSON escapes what the encoding lacks (valid JSON)
+    env = dict(os.environ, PYTHONIOENCODING=encoding)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "calcstep", *args], capture_output=True, env=env, timeout=60)
+
+    for args in (["check", "cos(x)", "-sin(x)"], ["diff", "sin(theta^2)", "--wrt", "theta"], ["parse", "x^2"],
+                 ["grad", "sigmoid(w*x)", "--at", "w=1,x=2"], ["rules", "chain"]):
+        done = run(*args)
+        assert done.returncode == 0, done.stderr
+        assert b"Traceback" not in done.stderr
+        if encoding == "ascii":
+            assert done.stdout.isascii(), args
+    record = json.loads(run("diff", "sin(theta^2)", "--wrt", "theta", "-f", "json").stdout.decode(encoding))
+    assert record["result_pretty"] == "2θ·cos(θ²)"
