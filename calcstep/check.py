@@ -1128,13 +1128,11 @@ def _read(text: str, what: str, functions: frozenset[str], limits: Limits) -> Pa
 
 
 def _relabelled(error: ParseError, what: str) -> ParseError:
-    return ParseError(
-        f"{what} is not an expression: {error.message}",
-        error.text,
-        error.position,
-        length=error.length,
-        hint=error.hint,
-    )
+    hint = error.hint
+    if what == "the answer" and error.message == "unexpected character '='":
+        hint = "write only the derivative, without 'dy/dx =' before it"
+    return ParseError(f"{what} is not an expression: {error.message}", error.text, error.position,
+                      length=error.length, hint=hint)
 
 
 def _differentiate(

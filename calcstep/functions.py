@@ -277,7 +277,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "tan", "trig", r"\tan",
         lambda u: Pow(call("sec", u), TWO), math.tan,
-        parity=ODD, inverse="atan", special=_special_tan,
+        aliases=("tg",), parity=ODD, inverse="atan", special=_special_tan,
     ),
     Function(
         "sec", "trig", r"\sec",
@@ -294,7 +294,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "cot", "trig", r"\cot",
         lambda u: neg(Pow(call("csc", u), TWO)), _recip(math.tan),
-        aliases=("cotan",), parity=ODD, inverse="acot", special=_special_cot,
+        aliases=("cotan", "ctg"), parity=ODD, inverse="acot", special=_special_cot,
     ),
     # inverse trigonometric
     Function(
@@ -310,12 +310,12 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "atan", "inverse trig", r"\arctan",
         lambda u: Pow(_u2_plus_one(u), Num(-1)), math.atan,
-        aliases=("arctan",), parity=ODD, special=_at_zero(ZERO),
+        aliases=("arctan", "arctg"), parity=ODD, special=_at_zero(ZERO),
     ),
     Function(
         "acot", "inverse trig", r"\operatorname{arccot}",
         lambda u: neg(Pow(_u2_plus_one(u), Num(-1))), _acot,
-        aliases=("arccot",), parity=ODD,
+        aliases=("arccot", "arcctg"), parity=ODD,
     ),
     Function(
         "asec", "inverse trig", r"\operatorname{arcsec}",

@@ -487,10 +487,33 @@ def _segment(
         kind, value = _classify_whole(piece, call_follows and last, words) or ("NAME", piece)
         classified.append(Token(kind, value, *at))
     _check_unknown_function(text, token, classified, call_follows, words)
-    if len(classified) > 1 and all(p.type == "NAME" for p in classified):
-        product = mul(*(vocabulary.CONSTANTS.get(p.value) or Sym(p.value) for p in classified))
-        notes.append(Note(f"'{word}' was read as the product {{0}}", (product,), token.start))
+    if len(classified) > 1 and all(p.type == "NAME" for p in classified[:-1]):
+        names = classified if classified[-1].type == "NAME" else classified[:-1]
+        product = mul(*(vocabulary.CONSTANTS.get(p.value) or Sym(p.value) for p in names))
+        if names is classified:
+            notes.append(Note(f"'{word}' was read as the product {{0}}", (product,), token.start))
+        elif classified[-1].type == "AFUNC":  # ctg(x), sh(x): a name ending in f, g or h
+            notes.append(Note(f"'{word}(…)' was read as the product {{0}}·{classified[-1].value}(…), "
+                              f"{classified[-1].value} an abstract function", (product,), token.start))
     return classified
+
+
+def _misplaced_subscript(text: str, start: int, word: str, position: int) -> ParseError:
+    """The error for a '_' that starts no subscript: after log, a base that is not
+    a whole number or a name (log_-2, log_(x+1)); else one with nothing after it."""
+    if word[:position].endswith("log"):
+        return ParseError(
+            "a logarithm's base after log_ is a whole number or a name",
+            text,
+            start + position - 3,
+            length=4,
+            hint="for any other base b, write ln(x)/ln(b)",
+        )
+    if position == 0:
+        return ParseError("a subscript '_' must follow a letter", text, start)
+    return ParseError(
+        "a subscript '_' needs digits or letters after it", text, start + position, hint="write x_1 or w_out"
+    )
 
 
 def _split_word(text: str, token: Token, words: _Words) -> Iterator[tuple[int, int]]:
@@ -504,9 +527,7 @@ def _split_word(text: str, token: Token, words: _Words) -> Iterator[tuple[int, i
             while end < len(word) and word[end].isdigit():
                 end += 1
         elif char == "_":
-            raise ParseError(
-                "a subscript '_' must follow a letter", text, token.start + position
-            )
+            raise _misplaced_subscript(text, token.start, word, position)
         else:
             log_base = _LOG_BASE_PREFIX.match(word, position)
             known = next((k for k in words.known if word.startswith(k, position)), None)
@@ -622,6 +643,17 @@ def _bracket_then_power(text: str) -> bool:
     return False
 
 
+# A power whose exponent is a bare number, ending the text before a slash.
+_BARE_EXPONENT = re.compile(r"\^\s*[-−]?\s*[0-9.]+\s*$")
+
+
+def _power_then_divisor(left: str, exponent: Expr, divisor: Num) -> bool:
+    """True when `x^1/2` could have meant x^(1/2): the exponent is a bare number
+    written right before the slash, and not the divisor itself (x^3/3 is
+    plainly x³/3, as in x + x²/2 + x³/3)."""
+    return bool(_BARE_EXPONENT.search(left)) and exponent != divisor
+
+
 class _Builder:
     """Makes expression nodes; one method per grammar alias.
 
@@ -697,7 +729,9 @@ class _Builder:
         if isinstance(right, Num) and right.value == 0:
             raise self._error("division by zero", "a literal 0 cannot be a divisor")
         made = self.made_by.get(id(left))
-        if made is not None and isinstance(right, Num):
+        if made is not None and isinstance(right, Num) and _power_then_divisor(
+            self.text[self.span[0] : _op.start], made[1], right
+        ):
             base, exponent = made
             self._note(
                 f"'{self._source()}' was read as ({{0}})/{{1}}; for a fractional power "

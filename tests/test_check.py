@@ -396,3 +396,9 @@ def test_a_decimal_zero_difference_is_zero(cli, expr: str, answer: str) -> None:
     # 1.0 − 1 simplifies to the decimal 0.0: still zero, so the answer is right
     run = cli("check", expr, answer, "-f", "plain")
     assert run.code == 0, run.out
+
+
+def test_an_answer_written_as_an_equation_is_told_to_drop_the_left_side(cli) -> None:
+    run = cli("check", "x^2", "dy/dx = 2x")
+    assert run.code == 2
+    assert "hint: write only the derivative, without 'dy/dx =' before it" in run.err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from calcstep.errors import ParseError
 from calcstep.parse import parse
 from calcstep.printer import format_note, to_pretty, to_text
 
@@ -144,6 +145,8 @@ NOTES = [
     ("log(x)", "'log' was read as the natural logarithm ln(x)"),
     ("sin 2x", "'sin 2x' was read as sin(2x)"),
     ("x^1/2", "'x^1/2' was read as (x¹)/2; for a fractional power write the exponent in parentheses"),
+    ("x^2/3", "'x^2/3' was read as (x²)/3; for a fractional power write the exponent in parentheses"),
+    ("sh(x)", "'sh(…)' was read as the product s·h(…), h an abstract function"),
 ]
 
 
@@ -154,8 +157,30 @@ def test_surprising_readings_are_noted(text: str, note: str) -> None:
 
 
 def test_unsurprising_readings_have_no_notes() -> None:
-    for text in ("sin(x^2)", "2x + 1", "x/2", "sin(x)cos(x)", "sqrt(x)"):
+    # a power divided by its own exponent, or one in brackets, is plainly not x^(n/m)
+    for text in ("sin(x^2)", "2x + 1", "x/2", "sin(x)cos(x)", "sqrt(x)", "x^3/3", "(x^2)/2", "sin(x)^2/2",
+                 "x^(-1/2)/2", "x + x^2/2 + x^3/3", "tg(x)", "ctg(x)", "arctg(x)"):
         assert parse(text).notes == (), text
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [("tg(x)", "tan(x)"), ("ctg(x)", "cot(x)"), ("arctg(x)", "atan(x)"), ("arcctg(x)", "acot(x)")],
+)
+def test_the_tg_and_ctg_spellings_are_known(text: str, canonical: str) -> None:
+    assert to_text(parse(text).expr) == canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("log_-2(x)", "a logarithm's base after log_ is a whole number or a name"),
+     ("log_(x+1)(x)", "a logarithm's base after log_ is a whole number or a name"),
+     ("x_ + 1", "a subscript '_' needs digits or letters after it")],
+)
+def test_a_misplaced_subscript_says_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(ParseError) as raised:
+        parse(text)
+    assert raised.value.message == message
 
 
 def test_exact_numbers() -> None:
