@@ -35,6 +35,7 @@ from calcstep.expr import (
     ONE,
     Apply,
     Call,
+    Const,
     Expr,
     Log,
     Mul,
@@ -647,6 +648,15 @@ def _bracket_then_power(text: str) -> bool:
 _BARE_EXPONENT = re.compile(r"\^\s*[-−]?\s*[0-9.]+\s*$")
 
 
+def _exponent_then_factor(text: str, end: int) -> bool:
+    """True when a power's bare-number exponent ending at `end` is followed at once
+    by a factor (e^2x, 2^-3y, e^2(x + 1)): written with no space, e^(2x) may have
+    been meant."""
+    return bool(_BARE_EXPONENT.search(text[:end])) and end < len(text) and (
+        text[end].isalpha() or text[end] in "(√∛|"
+    )
+
+
 def _power_then_divisor(left: str, exponent: Expr, divisor: Num) -> bool:
     """True when `x^1/2` could have meant x^(1/2): the exponent is a bare number
     written right before the slash, and not the divisor itself (x^3/3 is
@@ -666,7 +676,9 @@ class _Builder:
         self.limits = limits
         self.span = (0, 0)
         # powers with a number exponent, for the note on x^1/2 (held, so ids stay unique)
-        self.made_by: dict[int, tuple[Expr, Expr]] = {}
+        # each power written with a number for its exponent: its base, its
+        # exponent and where its text starts and ends (for the notes on x^1/2, e^2x)
+        self.made_by: dict[int, tuple[Expr, Expr, int, int]] = {}
 
     def _source(self) -> str:
         return self.text[self.span[0] : self.span[1]]
@@ -721,6 +733,17 @@ class _Builder:
             self._note(
                 f"'{self._source()}' was read as ({{0}})·{{1}}", chain.finish(), right
             )
+        made = self.made_by.get(id(chain.parts[-1]))
+        if made is not None and isinstance(made[0], (Num, Const)) and _exponent_then_factor(self.text, made[3]):
+            # e^2x: the power binds first, as x^2y is x²·y, but e^(2x) was likely meant
+            base, exponent, start, _ = made
+            self._note(
+                f"'{self.text[start:self.span[1]]}' was read as {{0}}, not {{1}}; for that, "
+                "write the exponent in parentheses",
+                # x/e², not 1/e²·x: a divisor is written last
+                mul(right, Pow(base, exponent)) if exponent.value < 0 else mul(Pow(base, exponent), right),
+                Pow(base, mul(exponent, right)),
+            )
         chain.parts.append(right)
         chain.last = "implicit"
         return chain
@@ -732,7 +755,7 @@ class _Builder:
         if made is not None and isinstance(right, Num) and _power_then_divisor(
             self.text[self.span[0] : _op.start], made[1], right
         ):
-            base, exponent = made
+            base, exponent, _, _ = made
             self._note(
                 f"'{self._source()}' was read as ({{0}})/{{1}}; for a fractional power "
                 "write the exponent in parentheses",
@@ -757,7 +780,7 @@ class _Builder:
     def pow(self, base: Expr, _op: Token, exponent: Expr) -> Expr:
         result = Pow(base, exponent)
         if isinstance(exponent, Num):
-            self.made_by[id(result)] = (base, exponent)
+            self.made_by[id(result)] = (base, exponent, *self.span)
         return result
 
     def superscript_pow(self, base: Expr, sup: Token) -> Expr:

@@ -147,6 +147,9 @@ NOTES = [
     ("x^1/2", "'x^1/2' was read as (x¹)/2; for a fractional power write the exponent in parentheses"),
     ("x^2/3", "'x^2/3' was read as (x²)/3; for a fractional power write the exponent in parentheses"),
     ("sh(x)", "'sh(…)' was read as the product s·h(…), h an abstract function"),
+    ("e^2x", "'e^2x' was read as e²·x, not e^(2x); for that, write the exponent in parentheses"),
+    ("3e^-2x", "'e^-2x' was read as x/e², not e^(−2x); for that, write the exponent in parentheses"),
+    ("2^3x", "'2^3x' was read as 2³·x, not 2^(3x); for that, write the exponent in parentheses"),
 ]
 
 
@@ -159,7 +162,8 @@ def test_surprising_readings_are_noted(text: str, note: str) -> None:
 def test_unsurprising_readings_have_no_notes() -> None:
     # a power divided by its own exponent, or one in brackets, is plainly not x^(n/m)
     for text in ("sin(x^2)", "2x + 1", "x/2", "sin(x)cos(x)", "sqrt(x)", "x^3/3", "(x^2)/2", "sin(x)^2/2",
-                 "x^(-1/2)/2", "x + x^2/2 + x^3/3", "tg(x)", "ctg(x)", "arctg(x)"):
+                 "x^(-1/2)/2", "x + x^2/2 + x^3/3", "tg(x)", "ctg(x)", "arctg(x)", "x^2y", "e^(2x)",
+                 "e^2 x"):
         assert parse(text).notes == (), text
 
 
