@@ -798,15 +798,14 @@ class _Builder:
     # functions
     def call(self, func: Token, *rest: Any) -> Expr:
         arg = rest[1] if len(rest) == 3 else rest[0]
+        result = self._apply_function(func, arg)
         if len(rest) == 1:
-            self._note_bare(func, arg)
-        return self._apply_function(func, arg)
+            self._note_bare(arg, result)
+        return result
 
     def call_power(self, func: Token, power: int, *rest: Any) -> Expr:
         arg = rest[1] if len(rest) == 3 else rest[0]
-        if len(rest) == 1:
-            self._note_bare(func, arg)
-        if power == -1:
+        if power == -1:  # its note shows the argument too: no note on the bare argument
             inverse = vocabulary.inverse_of(func.value)
             if inverse is None:
                 raise self._error(
@@ -824,7 +823,10 @@ class _Builder:
                 f"'{func.value}^{power}' is ambiguous",
                 f"write ({func.value}(…))^{power} for a power of {func.value}",
             )
-        return Pow(self._apply_function(func, arg), Num(power))
+        result = Pow(self._apply_function(func, arg), Num(power))
+        if len(rest) == 1:
+            self._note_bare(arg, result)  # cos^2 3x is cos²(3x): said with its square
+        return result
 
     def fpower(self, *tokens: Token) -> int:
         digits = "".join(
@@ -860,9 +862,11 @@ class _Builder:
             self._note("'log' was read as the natural logarithm {0}", Call("ln", arg))
         return vocabulary.apply_named(spelling, arg)
 
-    def _note_bare(self, func: Token, arg: Expr) -> None:
+    def _note_bare(self, arg: Expr, result: Expr) -> None:
+        """A function name before a bare product or power (sin 2x, ln x^2) takes all
+        of it as its argument: said, with `result`, what was read."""
         if isinstance(arg, (Mul, Pow)):
-            self._note(f"'{self._source()}' was read as {{0}}", self._apply_function(func, arg))
+            self._note(f"'{self._source()}' was read as {{0}}", result)
 
 
 def _log_to_base(base_text: str, arg: Expr) -> Expr:

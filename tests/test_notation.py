@@ -150,7 +150,13 @@ NOTES = [
     ("e^2x", "'e^2x' was read as e²·x, not e^(2x); for that, write the exponent in parentheses"),
     ("3e^-2x", "'e^-2x' was read as x/e², not e^(−2x); for that, write the exponent in parentheses"),
     ("2^3x", "'2^3x' was read as 2³·x, not 2^(3x); for that, write the exponent in parentheses"),
+    ("cos^2 3x", "'cos^2 3x' was read as cos²(3x)"),
 ]
+
+
+def test_an_inverse_written_with_a_bare_argument_has_one_note() -> None:
+    notes = [format_note(n, to_pretty) for n in parse("sin^-1 x^2").notes]
+    assert notes == ["'sin^-1' was read as the inverse function arcsin(x²), not 1/sin"]
 
 
 @pytest.mark.parametrize(("text", "note"), NOTES)
