@@ -350,8 +350,15 @@ def value_at_point(
     corner = _corner_at(below, mapping, limits)
     if corner is not None:
         # sign′ = 0 and heaviside′ = 0 have values at the jump itself: there the
-        # formula is no guide, and only agreeing limits of a continuous function are
-        return no_value(f"the derivative does not exist there: {corner}")
+        # formula is no guide, and only agreeing limits of a continuous function are;
+        # where they agree with the formula's own value (2|x| at 0, for x·|x|), the
+        # formula was right after all, and its exact value stands
+        found = no_value(f"the derivative does not exist there: {corner}")
+        if found.undefined is None and decimal is not None and found.decimal is not None and (
+            abs(found.decimal - decimal) <= _LIMIT_AGREEMENT * max(1.0, abs(decimal))
+        ):
+            return PointValue(point, exact, decimal)
+        return found
     return PointValue(point, exact, decimal)
 
 

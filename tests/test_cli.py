@@ -385,7 +385,10 @@ def test_holding_the_other_variables_finds_no_value_where_there_is_none(
         ("sign(x)", "x=0", "at x = 0: undefined (the derivative does not exist there: sign(x) has a corner"),
         ("sign(x)+x", "x=0", "at x = 0: undefined (the derivative does not exist there"),
         ("x*sign(x)", "x=0", "at x = 0: undefined (the derivative does not exist there"),  # |x|
-        ("x^2*sign(x)", "x=0", "at x = 0: ≈ 0 (the formula has no value here"),  # x|x|: 2|x| is 0 there
+        # x|x|: its formula 2|x| is 0 there, and the limits from both sides agree
+        ("x^2*sign(x)", "x=0", "at x = 0: 0"),
+        ("x*abs(x)", "x=0", "at x = 0: 0"),
+        ("abs(x)^3", "x=0", "at x = 0: 0"),
         ("sign(x)", "x=1", "at x = 1: 0"),
     ],
 )
