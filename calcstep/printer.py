@@ -329,7 +329,7 @@ class _PrettyPrinter(_Printer):
 
     def fraction(self, numerator: list[Expr], denominator: list[Expr]) -> str:
         coefficient = numerator[0] if numerator else None
-        if isinstance(coefficient, Num) and isinstance(coefficient.value, Fraction):
+        if isinstance(coefficient, Num) and isinstance(coefficient.value, Fraction) and _merges(numerator):
             # (3/2)·x/y is written 3x/(2y): the coefficient's denominator joins the rest
             value = coefficient.value
             top = [Num(value.numerator), *numerator[1:]]
@@ -354,7 +354,7 @@ class _PrettyPrinter(_Printer):
         numerator, denominator = self.split_fraction(expr.factors)
         first = numerator[0] if numerator else None
         rational = isinstance(first, Num) and isinstance(first.value, Fraction) and not first.decimal
-        if not denominator and rational and len(numerator) > 1:
+        if not denominator and rational and len(numerator) > 1 and _merges(numerator):
             value = first.value
             top = _drop_unit([Num(value.numerator), *numerator[1:]])
             return self.fraction_text(top, [Num(value.denominator)]), PRODUCT
@@ -485,7 +485,7 @@ class _LatexPrinter(_Printer):
     def product(self, expr: Mul) -> tuple[str, int]:
         numerator, denominator = self.split_fraction(expr.factors)
         first = numerator[0] if numerator else None
-        if isinstance(first, Num) and isinstance(first.value, Fraction) and not first.decimal:
+        if isinstance(first, Num) and isinstance(first.value, Fraction) and not first.decimal and _merges(numerator):
             value = first.value
             top = _drop_unit([Num(abs(value.numerator)), *numerator[1:]])
             text = self.fraction(top, [Num(value.denominator), *denominator])
@@ -560,6 +560,13 @@ def display_name(fn: str) -> str:
     if family == "inverse hyperbolic":
         return "ar" + fn[1:]
     return fn
+
+
+def _merges(numerator: list[Expr]) -> bool:
+    """True when a leading fraction can be written into the fraction of the rest
+    ((1/2)·x as x/2): not when a number follows it, which would vanish into it or
+    be mistaken for its numerator ((1/2)·1, the constant multiple rule's c·1)."""
+    return len(numerator) < 2 or not isinstance(numerator[1], Num)
 
 
 def _drop_unit(factors: list[Expr]) -> list[Expr]:
