@@ -653,7 +653,8 @@ def rules(
 
     chosen = _format_of("rules", format, (*_TEXT_FORMATS, Format.markdown))
     if name is not None and catalogue.find(name) is None:
-        _usage_error(f"no rule called '{name}'", "run calcstep rules for the list")
+        close = catalogue.closest(name)
+        _usage_error(f"no rule called '{name}'", f"did you mean {close}?" if close else "run calcstep rules for the list")
     if chosen is Format.json:
         import json
 

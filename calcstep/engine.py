@@ -23,7 +23,21 @@ from calcstep.errors import (
     UsageError,
 )
 from calcstep.evaluate import evaluate
-from calcstep.expr import ZERO, Call, E, Expr, Log, Mul, Note, Num, Pow, Sym, substitute, walk
+from calcstep.expr import (
+    ZERO,
+    Apply,
+    Call,
+    E,
+    Expr,
+    Log,
+    Mul,
+    Note,
+    Num,
+    Pow,
+    Sym,
+    substitute,
+    walk,
+)
 from calcstep.functions import BY_NAME, CONSTANTS, DEFAULT_ABSTRACT, function_spellings
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
@@ -71,7 +85,13 @@ def choose_variable(expr: Expr, wrt: str | None) -> str:
     """The variable to differentiate by: `wrt` when given, else the only variable,
     else x; ask for --wrt when that is ambiguous."""
     if wrt is not None:
-        return check_variable_name(wrt)
+        name = check_variable_name(wrt)
+        if any(isinstance(node, Apply) and node.fn == name for node in walk(expr)):
+            raise UsageError(
+                f"'{name}' is a function in this expression, not a variable",
+                hint="differentiate by the variable of its argument, e.g. --wrt x",
+            )
+        return name
     names = sorted(expr.free_vars)
     if len(names) == 1:
         return names[0]

@@ -99,6 +99,7 @@ _SUPERSCRIPTS = "²³ⁿ"
 def to_ascii(text: str) -> str:
     """Prose in plain ASCII: x² → x^2, cos²x → cos^2 x, σ → sigma, · → *."""
     text = re.sub(f"([{_SUPERSCRIPTS}])(?=[A-Za-z])", r"\1 ", text)
+    text = re.sub(r"√(\w+)", r"sqrt(\1)", text)  # √x → sqrt(x); √(x + 1) keeps its own brackets
     for symbol, spelled in _WIDE.items():
         text = text.replace(symbol, spelled)
     return text.translate(_ONE_FOR_ONE)

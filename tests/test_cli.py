@@ -440,3 +440,21 @@ def test_stdout_without_unicode_gets_ascii_not_a_traceback(encoding: str) -> Non
             assert done.stdout.isascii(), args
     record = json.loads(run("diff", "sin(theta^2)", "--wrt", "theta", "-f", "json").stdout.decode(encoding))
     assert record["result_pretty"] == "2θ·cos(θ²)"
+
+
+def test_a_misspelt_rule_name_gets_the_closest_one(cli) -> None:
+    run = cli("rules", "chian")
+    assert run.code == 2
+    assert "hint: did you mean chain?" in run.err
+
+
+def test_an_abstract_function_is_not_a_variable_to_differentiate_by(cli) -> None:
+    run = cli("diff", "f(x)", "--wrt", "f")
+    assert run.code == 2
+    assert "'f' is a function in this expression, not a variable" in run.err
+    assert cli("diff", "f^2 + 3f", "--wrt", "f", "--no-steps", "-f", "plain").out.splitlines()[-1].endswith("2f + 3")
+
+
+def test_ascii_lessons_write_roots_with_brackets(cli) -> None:
+    out = cli("rules", "power", "--ascii").out
+    assert "sqrt(x) = x^(1/2) has rate 1/(2sqrt(x))" in " ".join(out.split())

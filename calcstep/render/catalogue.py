@@ -62,6 +62,14 @@ def find(name: str) -> Rule | None:
     return RULES.get(function) if function else None
 
 
+def closest(name: str) -> str | None:
+    """The rule id nearest to a misspelt `name` ("chian" → chain), if one is close."""
+    import difflib
+
+    found = difflib.get_close_matches(_key(name), list(RULES), n=1)
+    return found[0] if found else None
+
+
 def lesson_of(rule: Rule) -> Lesson:
     """The lesson of a rule (every rule has one: the lessons' tests hold to it)."""
     return LESSONS[rule.id]
