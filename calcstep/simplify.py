@@ -937,7 +937,8 @@ def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
         # x/e^π): a negative power is only rewritten when that is strictly smaller
         before, after = s.op_count(node), s.op_count(s.trial(candidate))
         negative = isinstance(n, Num) and n.value < 0
-        return candidate if after < before or (after == before and not negative) else None
+        numeric = isinstance(m, Num) and isinstance(n, Num)  # (√u)⁻¹ is u^(−1/2), written 1/√u
+        return candidate if after < before or (after == before and (numeric or not negative)) else None
     if isinstance(m, Num) and isinstance(n, Num):
         mv, nv = Fraction(m.value), Fraction(n.value)
         if mv.denominator == 1 and mv.numerator % 2 == 1 and nv.denominator % 2 == 1:

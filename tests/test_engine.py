@@ -309,3 +309,12 @@ def test_exact_values_at_multiples_of_pi_over_12_are_right(fn: str) -> None:
             continue
         reference = evaluate(parse(f"{fn}({arg})").expr, {})
         assert abs(evaluate(exact, {}) - reference) < 1e-9, (fn, arg, to_text(exact))
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("asec(x)", "1/(abs(x)*sqrt(x^2 - 1))"), ("acsc(x)", "-1/(abs(x)*sqrt(x^2 - 1))")],
+)
+def test_the_reciprocal_of_a_root_is_written_as_division_by_it(text: str, answer: str) -> None:
+    # (√u)⁻¹ becomes u^(−1/2), which reads 1/√u: not (√(x² − 1))^(−1)
+    assert to_text(differentiate(text).result) == answer
