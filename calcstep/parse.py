@@ -652,9 +652,12 @@ def _exponent_then_factor(text: str, end: int) -> bool:
     """True when a power's bare-number exponent ending at `end` is followed at once
     by a factor (e^2x, 2^-3y, e^2(x + 1)): written with no space, e^(2x) may have
     been meant."""
-    return bool(_BARE_EXPONENT.search(text[:end])) and end < len(text) and (
-        text[end].isalpha() or text[end] in "(√∛|"
-    )
+    return bool(_BARE_EXPONENT.search(text[:end])) and _factor_follows(text, end)
+
+
+def _factor_follows(text: str, end: int) -> bool:
+    """True when a factor starts right at `end`, with no space before it."""
+    return end < len(text) and (text[end].isalpha() or text[end] in "(√∛|")
 
 
 def _power_then_divisor(left: str, exponent: Expr, divisor: Num) -> bool:
@@ -679,6 +682,8 @@ class _Builder:
         # each power written with a number for its exponent: its base, its
         # exponent and where its text starts and ends (for the notes on x^1/2, e^2x)
         self.made_by: dict[int, tuple[Expr, Expr, int, int]] = {}
+        # each root written before a bare number (√2): where its text starts and ends
+        self.roots: dict[int, tuple[int, int]] = {}
 
     def _source(self) -> str:
         return self.text[self.span[0] : self.span[1]]
@@ -732,6 +737,16 @@ class _Builder:
         if chain.last == "div":
             self._note(
                 f"'{self._source()}' was read as ({{0}})·{{1}}", chain.finish(), right
+            )
+        rooted = self.roots.get(id(chain.parts[-1]))
+        if rooted is not None and _factor_follows(self.text, rooted[1]):
+            # √2x: the root takes the number alone, as √x·y takes x, but √(2x) may have been meant
+            root = chain.parts[-1]
+            self._note(
+                f"'{self.text[rooted[0]:self.span[1]]}' was read as {{0}}, not {{1}}; for that, "
+                "write the root's argument in parentheses",
+                mul(root, right),
+                Pow(mul(root.base, right), root.exp),
             )
         made = self.made_by.get(id(chain.parts[-1]))
         if made is not None and isinstance(made[0], (Num, Const)) and _exponent_then_factor(self.text, made[3]):
@@ -789,6 +804,8 @@ class _Builder:
     def root(self, sign: Token, operand: Expr) -> Expr:
         index = 2 if sign.value == "√" else 3
         result = Pow(operand, Num(Fraction(1, index)))
+        if isinstance(operand, Num) and self.text[sign.end : self.span[1]].strip()[:1].isdigit():
+            self.roots[id(result)] = (sign.start, self.span[1])
         if isinstance(operand, Pow) and _bracket_then_power(self.text[sign.end : self.span[1]]):
             # √(x)^2 is √((x)^2), as √x^2 is √(x²): said, since sqrt(x)^2 is (√x)²
             self._note(f"'{self._source()}' was read as {{0}}; for the power of the root write ({sign.value}…)^n",

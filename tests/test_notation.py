@@ -151,6 +151,7 @@ NOTES = [
     ("3e^-2x", "'e^-2x' was read as x/e², not e^(−2x); for that, write the exponent in parentheses"),
     ("2^3x", "'2^3x' was read as 2³·x, not 2^(3x); for that, write the exponent in parentheses"),
     ("cos^2 3x", "'cos^2 3x' was read as cos²(3x)"),
+    ("√2x", "'√2x' was read as √2·x, not √(2x); for that, write the root's argument in parentheses"),
 ]
 
 
@@ -169,7 +170,7 @@ def test_unsurprising_readings_have_no_notes() -> None:
     # a power divided by its own exponent, or one in brackets, is plainly not x^(n/m)
     for text in ("sin(x^2)", "2x + 1", "x/2", "sin(x)cos(x)", "sqrt(x)", "x^3/3", "(x^2)/2", "sin(x)^2/2",
                  "x^(-1/2)/2", "x + x^2/2 + x^3/3", "tg(x)", "ctg(x)", "arctg(x)", "x^2y", "e^(2x)",
-                 "e^2 x"):
+                 "e^2 x", "√2 x", "√(2)x", "√2·x", "√x"):
         assert parse(text).notes == (), text
 
 
