@@ -86,7 +86,8 @@ def choose_variable(expr: Expr, wrt: str | None) -> str:
     else x; ask for --wrt when that is ambiguous."""
     if wrt is not None:
         name = check_variable_name(wrt)
-        if any(isinstance(node, Apply) and node.fn == name for node in walk(expr)):
+        # f in f(x) is no variable (f alone, as in f^2 + 3f, is one)
+        if name not in expr.free_vars and any(isinstance(node, Apply) and node.fn == name for node in walk(expr)):
             raise UsageError(
                 f"'{name}' is a function in this expression, not a variable",
                 hint="differentiate by the variable of its argument, e.g. --wrt x",

@@ -66,13 +66,7 @@ class Expr:
         mine, theirs = _representative(self), _representative(other)
         if mine is theirs:
             return True
-        if mine.fields() != theirs.fields():
-            return False
-        # Remember the answer: from now on both have one representative, so the
-        # next comparison of the two (a cache hit, again) takes one step, not a
-        # walk of both trees.  Their children were linked the same way just now.
-        _set(theirs, "_canon", mine)
-        return True
+        return _same_trees(mine, theirs)
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
@@ -158,6 +152,41 @@ def _representative(node: Expr) -> Expr:
     if link is not root:
         _set(node, "_canon", root)
     return root
+
+
+def _same_trees(mine: Expr, theirs: Expr) -> bool:
+    """Whether two nodes of one type and hash, with different representatives,
+    are equal: their fields compared pair by pair, children through a stack of
+    their own (a 10,000-deep tree is compared without 10,000 frames).
+
+    The answer is remembered: equal pairs are linked to one representative, so
+    the next comparison of any of them (a cache hit, again) takes one step, not a
+    walk of both trees."""
+    pending = [(mine, theirs)]
+    equal: list[tuple[Expr, Expr]] = []
+    while pending:
+        left, right = pending.pop()
+        if left is right:
+            continue
+        if type(left) is not type(right) or left._hash != right._hash:
+            return False
+        left, right = _representative(left), _representative(right)
+        if left is right:
+            continue
+        for mine_value, their_value in zip(left.fields(), right.fields(), strict=True):
+            if isinstance(mine_value, Expr):
+                pending.append((mine_value, their_value))
+            elif isinstance(mine_value, tuple):  # a sum's terms, a product's factors
+                if len(mine_value) != len(their_value):
+                    return False
+                pending.extend(zip(mine_value, their_value, strict=True))
+            elif mine_value != their_value:
+                return False
+        equal.append((left, right))
+    for left, right in equal:
+        if _representative(left) is not _representative(right):
+            _set(_representative(right), "_canon", _representative(left))
+    return True
 
 
 # Leaves and small nodes are made once per value: `Num(2)`, x², sin(x) are the

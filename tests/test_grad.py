@@ -578,3 +578,15 @@ def test_no_warning_claims_the_size_of_an_undefined_gradient() -> None:
     text = render(grad_report("relu(w*x)", ["w", "x"], {"x": "1", "w": "0"}))
     assert "warnings: none" in text
     assert "gradient's size is within" not in text
+
+
+def test_a_deep_network_is_written_as_json_without_running_out_of_stack() -> None:
+    # comparing two equal 100-layer expressions (a printer's cache lookup) used to
+    # recurse once per layer on the ordinary stack
+    text = "x"
+    for i in range(100):
+        text = f"tanh(w{i}*{text} + b{i})"
+    point = {"x": "0.5", **{f"w{i}": "1.1" for i in range(100)}, **{f"b{i}": "0.1" for i in range(100)}}
+    report = grad_report(text, ["x", "w0"], point)
+    record = report_to_dict(report)
+    assert record["partials"][0]["agree"] is True
