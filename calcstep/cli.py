@@ -11,10 +11,11 @@ needs when it runs, and Rich only when the terminal format is used.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, NamedTuple, NoReturn
@@ -185,6 +186,25 @@ def _out_of_room() -> CalcstepError:
     )
 
 
+def _command(name: str | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`app.command`, with a reader gone (`| head -1`) ending the command quietly
+    with status 141, as a process stopped by SIGPIPE reports; Typer's own handling
+    exits with 1, which `check` gives a wrong answer."""
+
+    def register(command: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def quiet(*args: object, **kwargs: object) -> None:
+            try:
+                command(*args, **kwargs)
+            except BrokenPipeError:
+                _quiet_stdout()
+                raise typer.Exit(141) from None
+
+        return app.command(name)(quiet)
+
+    return register
+
+
 class _Streams:
     """Whether stdout takes calcstep's symbols (−, ·, ², √, π …); set by `main`."""
 
@@ -274,7 +294,7 @@ def _expressions(expr: str) -> Iterator[str]:
         yield text
 
 
-@app.command()
+@_command()
 def diff(
     expr: Annotated[str, typer.Argument(metavar="EXPR", help="The expression, or - to read one per line from stdin.")],
     wrt: WrtOption = None,
@@ -613,7 +633,7 @@ def _read_ahead() -> list[str] | None:
     return list(_expressions("-")) if regular else None
 
 
-@app.command("parse")
+@_command("parse")
 def parse_command(
     expr: Annotated[str, typer.Argument(metavar="EXPR", help="The expression to read.")],
     tree: Annotated[bool, typer.Option("--tree", help="Also show the expression tree.")] = False,
@@ -640,7 +660,7 @@ def parse_command(
         print(reading.render(parsed, tree=tree, ascii=ascii))
 
 
-@app.command()
+@_command()
 def rules(
     name: Annotated[str | None, typer.Argument(metavar="NAME", help="A rule to explain.")] = None,
     format: FormatOption = None,
@@ -667,7 +687,7 @@ def rules(
         print(catalogue.render(name, ascii=ascii))
 
 
-@app.command()
+@_command()
 def check(
     expr: Annotated[str, typer.Argument(metavar="EXPR", help="The function to differentiate.")],
     answer: Annotated[str, typer.Argument(metavar="ANSWER", help="The derivative to check.")],
@@ -710,7 +730,7 @@ def check(
     raise typer.Exit(0 if report.correct else 1)
 
 
-@app.command()
+@_command()
 def grad(
     expr: Annotated[
         str | None,
@@ -902,6 +922,9 @@ def main(argv: list[str] | None = None) -> None:
     # calcstep enforces its own digit limit (--max-digits); Python's would turn a
     # long number into a ValueError deep inside printing
     sys.set_int_max_str_digits(0)
+    if sys.stdout is None:  # started with stdout closed (>&-)
+        _print_error("error: could not write the output: standard output is closed")
+        raise SystemExit(2)
     _Streams.unicode = _prepare_stdout()
     # Expression trees and derivations hold no reference cycles, so the collector's
     # full passes over them find nothing and only cost time (40% of a 100,000-term
@@ -951,7 +974,7 @@ def run() -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (BrokenPipeError, ValueError):
+        except (BrokenPipeError, ValueError, AttributeError):  # AttributeError: a stream closed from the start
             pass  # a reader gone, a stream closed
         except OSError as error:
             with suppress(OSError):

@@ -215,10 +215,28 @@ def test_interrupt_stops_cleanly_with_status_130() -> None:
 def test_a_closed_pipe_ends_quietly(tmp_path: Path, jobs: str) -> None:
     batch = tmp_path / "big.txt"
     batch.write_text("sin(x^2)*x^3\n" * 3000)
-    shell = f"{sys.executable} -m calcstep diff - --format json --jobs {jobs} < {batch} | head -1"
+    shell = f"{sys.executable} -m calcstep diff - --format json --jobs {jobs} < {batch} | head -1; " + (
+        'echo "status ${PIPESTATUS[0]}" >&2'
+    )
     result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
     assert json.loads(result.stdout)["result"]
-    assert result.stderr == ""
+    # 141, as for a process stopped by SIGPIPE: not 1, which check uses for "wrong"
+    assert result.stderr == "status 141\n"
+
+
+def test_a_check_whose_reader_is_gone_does_not_say_wrong() -> None:
+    shell = f'{sys.executable} -m calcstep check "x^2*sin(x)" "x^2*cos(x) + 2x*sin(x)" | true; ' + (
+        'echo "status ${PIPESTATUS[0]}" >&2'
+    )
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
+    assert result.stderr.splitlines()[-1] in ("status 0", "status 141")  # written before, or not
+
+
+def test_stdout_closed_from_the_start_is_said_in_a_line() -> None:
+    shell = f'{sys.executable} -m calcstep diff "x^2" >&-'
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == "error: could not write the output: standard output is closed\n"
 
 
 def test_results_are_flushed_as_they_come() -> None:
