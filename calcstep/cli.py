@@ -776,6 +776,10 @@ def grad(
     chosen = _format_of("grad", format, _TEXT_FORMATS)
     point: dict[str, str] = {}
     for each in _points(at):
+        twice = sorted(point.keys() & each.keys())
+        if twice:
+            _usage_error(f"grad takes one point, and --at gives {twice[0]} twice",
+                         "give each variable once; --at x=1 --at w=2 is the point x = 1, w = 2")
         point.update(each)
     try:
         if depth_sweep:
@@ -807,17 +811,19 @@ def grad(
             limits=_limits(max_length, max_depth, max_size, max_digits),
             steps=steps,
         )
+        options = RenderOptions(steps=steps, explain=explain, ascii=ascii)
+        if chosen is Format.json:
+            _json_out(grad_render.report_to_dict(report, options))
+        elif chosen is Format.rich and len(report.graph.nodes) <= RICH_NODES_UP_TO:
+            _console(_color(no_color), stderr=False).print(grad_render.render_rich(report, options))
+        else:
+            print(grad_render.render(report, options))
     except (CalcstepError, ValueError) as error:
         if not isinstance(error, CalcstepError):
             error = UsageError(f"--at values for the sweep must be numbers: {error}")
         _refuse(expr or "", error, chosen, ascii)
-    options = RenderOptions(steps=steps, explain=explain, ascii=ascii)
-    if chosen is Format.json:
-        _json_out(grad_render.report_to_dict(report, options))
-    elif chosen is Format.rich and len(report.graph.nodes) <= RICH_NODES_UP_TO:
-        _console(_color(no_color), stderr=False).print(grad_render.render_rich(report, options))
-    else:
-        print(grad_render.render(report, options))
+    except (MemoryError, RecursionError):  # a network too large to hold: said, not a traceback
+        _refuse(expr or "", _out_of_room(), chosen, ascii)
 
 
 def _refuse(text: str, error: CalcstepError, chosen: Format, ascii: bool) -> NoReturn:

@@ -590,3 +590,22 @@ def test_a_deep_network_is_written_as_json_without_running_out_of_stack() -> Non
     report = grad_report(text, ["x", "w0"], point)
     record = report_to_dict(report)
     assert record["partials"][0]["agree"] is True
+
+
+def test_a_variable_given_twice_is_refused_not_dropped(cli) -> None:
+    run = cli("grad", "sin(w*x)", "--at", "x=1,w=1", "--at", "x=2,w=2")
+    assert run.code == 2
+    assert "grad takes one point, and --at gives w twice" in run.err
+    assert "at x = 1, w = 2" in cli("grad", "sin(w*x)", "--at", "x=1", "--at", "w=2", "-f", "plain").out
+
+
+def test_running_out_of_memory_is_a_message_not_a_traceback(cli, monkeypatch) -> None:
+    import calcstep.grad
+
+    def too_big(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(calcstep.grad, "grad_report", too_big)
+    run = cli("grad", "tanh(w*x + b)", "--at", "x=1,w=1,b=0")
+    assert run.code == 2
+    assert run.err.startswith("error: the expression needs more memory than is available")
