@@ -95,6 +95,14 @@ def _product(expr: Mul, d: Deriver) -> Step:
     if numerator and divisors:
         denominator = mul(*(Pow(f.base, Num(-f.exp.value, f.exp.decimal)) for f in divisors))
         return rules.quotient(expr, var, d, mul(*numerator), _unit_powers(denominator))
+    # each of the n terms holds the other n − 1 factors: at least (n − 1)·size
+    # nodes, refused before they are built (10,000 factors would take gigabytes)
+    if (len(expr.factors) - 1) * (expr.size - 1) > d.limits.max_size:
+        raise LimitError(
+            f"the derivative grows past {d.limits.max_size:,} nodes: each of the product "
+            f"rule's {len(expr.factors):,} terms holds the other factors",
+            hint="raise the limit with --max-size, or multiply out fewer factors",
+        )
     return rules.product(expr, var, d)
 
 

@@ -335,3 +335,15 @@ def test_a_result_too_large_to_write_is_refused_before_writing() -> None:
         differentiate("x^" * 300 + "x", limits=limits)
     assert "too large to write" in caught.value.message
     assert differentiate("x^" * 100 + "x", limits=limits).result.has("x")
+
+
+def test_a_product_too_long_to_differentiate_is_refused_before_it_is_built(cli) -> None:
+    # each of the product rule's n terms holds the other n − 1 factors: 10,000
+    # factors would take gigabytes before the size check; refused at once
+    text = "*".join(f"(x+{i})" for i in range(1, 10_001))
+    run = cli("diff", text, "--no-steps", "--max-length", "1000000")
+    assert run.code == 2
+    assert "the derivative grows past 100,000,000 nodes" in run.err
+    small = "*".join(f"(x+{i})" for i in range(1, 101))
+    assert cli("diff", small, "--no-steps", "--max-size", "1000").code == 2
+    assert cli("diff", small, "--no-steps").code == 0
