@@ -15,6 +15,7 @@ from typing import NamedTuple
 from calcstep.derive import derive
 from calcstep.errors import (
     AbstractValueError,
+    AtZeroError,
     CalcstepError,
     DomainError,
     LimitError,
@@ -337,7 +338,7 @@ def value_at_point(
     # exactly first: where exact arithmetic meets a division by zero (tan at π/2,
     # 1/(x² − 2) at √2), the value is undefined, whatever rounding would make of it
     try:
-        _exact_at(function, mapping, limits)
+        function_exact = _exact_at(function, mapping, limits)
     except DomainError as error:
         return PointValue(point, undefined=f"the function is undefined there: {error.message}")
     try:
@@ -353,7 +354,11 @@ def value_at_point(
     except TooLargeError:
         floats = None  # beyond floating point, not undefined: the exact value stands
     except DomainError as error:
-        return PointValue(point, undefined=f"the function is undefined there: {error.message}")
+        if not (isinstance(error, AtZeroError) and function_exact is not None):
+            return PointValue(point, undefined=f"the function is undefined there: {error.message}")
+        # exact arithmetic found a value where rounding made a 0 (1/(x − 1) at
+        # x = 1 + 10^-20, ln(1 − σ(37))): beyond floating point, not undefined
+        floats = None
     try:
         # the decimal of the exact value when there is one: sin(π) is 0, not 1.2e-16
         if exact is not None and not exact.free_vars:
@@ -363,7 +368,9 @@ def value_at_point(
     except TooLargeError:
         decimal = None
     except DomainError as error:
-        return no_value(f"the derivative is undefined there: {error.message}")
+        if not (isinstance(error, AtZeroError) and exact is not None and not exact.free_vars):
+            return no_value(f"the derivative is undefined there: {error.message}")
+        decimal = None  # as above: the exact value stands, with no decimal
     if decimal == 0 and exact is not None and not exact.free_vars and exact != ZERO and _nonzero(exact):
         decimal = None  # 3·10^-400 underflows to 0.0: no decimal rather than a false 0
     if decimal is None and (exact is None or exact.free_vars):

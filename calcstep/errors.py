@@ -108,6 +108,12 @@ class TooLargeError(DomainError):
     """A value exists but is too large for a decimal (floating-point) number: 10^400."""
 
 
+class AtZeroError(DomainError):
+    """A float that is exactly 0.0 where no 0 may be (1/0.0, ln(0.0)).  It may be
+    a true 0, or rounding of a value that is not 0 (1 − σ(37) is 0.0 in floating
+    point): where the exact value is known to exist, it is the latter."""
+
+
 class AbstractValueError(DomainError):
     """An abstract function such as f has no numeric value."""
 

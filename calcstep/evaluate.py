@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 
 from calcstep.deep import deep
-from calcstep.errors import AbstractValueError, DomainError, TooLargeError, UsageError
+from calcstep.errors import AbstractValueError, AtZeroError, DomainError, TooLargeError, UsageError
 from calcstep.expr import Add, Apply, Call, Const, Expr, Log, Mul, Num, Pow, Sym
 from calcstep.functions import BY_NAME, DOMAINS
 
@@ -79,14 +79,16 @@ class _Evaluator:
             if base < 0 and not float(exponent).is_integer():
                 return _odd_root(base, exponent_expr, exponent)
             if base == 0 and exponent < 0:
-                raise DomainError("division by zero")
+                raise AtZeroError("division by zero")
             return math.pow(base, exponent)
         except OverflowError:
             raise TooLargeError("the value is too large to represent") from None
         except ZeroDivisionError:
-            raise DomainError("division by zero") from None
+            raise AtZeroError("division by zero") from None
 
     def call(self, expr: Call) -> float:
+        if expr.fn == "ln" and isinstance(expr.arg, Num):
+            return _log_of_number(expr.arg.value)  # ln(10^-400), whose float is 0
         argument = self(expr.arg)
         if abs(argument) > _PERIODIC_UP_TO and BY_NAME[expr.fn].family == "trig":
             # beyond 2^53 a float is not even a whole number of the input, let alone
@@ -98,9 +100,12 @@ class _Evaluator:
             raise TooLargeError(f"{expr.fn}({argument:g}) is too large to represent") from None
         except (ValueError, ZeroDivisionError):
             needs = DOMAINS.get(expr.fn, "an argument inside its domain")
-            raise DomainError(f"{expr.fn}({argument:g}) is undefined: {expr.fn} needs {needs}") from None
+            kind = AtZeroError if argument == 0 else DomainError
+            raise kind(f"{expr.fn}({argument:g}) is undefined: {expr.fn} needs {needs}") from None
 
     def logarithm(self, expr: Log) -> float:
+        if isinstance(expr.arg, Num) and isinstance(expr.base, Num) and expr.base.value > 0 and expr.base.value != 1:
+            return _log_of_number(expr.arg.value) / _log_of_number(expr.base.value)
         argument, base = self(expr.arg), self(expr.base)
         if argument <= 0 or base <= 0 or base == 1:
             raise DomainError(f"log to base {base:g} of {argument:g} is undefined")
@@ -116,6 +121,15 @@ class _Evaluator:
 # The largest argument at which a float still holds a trig function's input to
 # within one unit: 2^53.
 _PERIODIC_UP_TO = float(2**53)
+
+
+def _log_of_number(value: int | Fraction) -> float:
+    """ln of an exact positive number, from its numerator and denominator (whole
+    numbers of any size), so ln(10^-400) is −921.03, where float(10^-400) is 0."""
+    if value <= 0:
+        raise DomainError(f"ln({value}) is undefined: ln needs a number > 0")
+    fraction = Fraction(value)
+    return math.log(fraction.numerator) - math.log(fraction.denominator)
 
 
 def _odd_root(base: float, exponent_expr: Expr, exponent: float) -> float:
@@ -138,4 +152,4 @@ def evaluate(expr: Expr, env: Mapping[str, float]) -> float:
     try:
         return _Evaluator(env)(expr)
     except ZeroDivisionError:
-        raise DomainError("division by zero") from None
+        raise AtZeroError("division by zero") from None

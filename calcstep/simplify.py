@@ -18,6 +18,7 @@ result bigger.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from fractions import Fraction
 from operator import is_not
@@ -689,6 +690,37 @@ def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
     return mul(*factors)
 
 
+def _opposite_factors(node: Mul, s: _Simplifier) -> Expr | None:
+    """(v − u)ⁿ = (−1)ⁿ·(u − v)ⁿ for whole n, so that powers of a sum and of its
+    negative meet: (σ − 1)/(1 − σ) becomes −(σ − 1)/(σ − 1), which is −1.  The
+    sum turned is the one that opens with a minus in textbook order (2 − x, not
+    x − 2), so every product turns the same way and like terms stay alike."""
+    sums = [
+        (index, base, exponent.value)
+        for index, (base, exponent) in enumerate(map(_power_parts, node.factors))
+        if type(base) is Add and _is_integer(exponent)
+    ]
+    if len(sums) < 2:
+        return None  # the usual case, told at once
+    for later in range(1, len(sums)):
+        negated = Counter(neg(term) for term in sums[later][1].terms)
+        for earlier in sums[:later]:
+            if len(earlier[1].terms) == len(negated) and Counter(earlier[1].terms) == negated:
+                (index, _, n), (_, kept, _) = (
+                    (sums[later], earlier) if _opens_positive(earlier[1], s) else (earlier, sums[later])
+                )
+                turned = (_num((-1) ** n), kept if n == 1 else Pow(kept, _num(n)))
+                return mul(*node.factors[:index], *turned, *node.factors[index + 1 :])
+    return None
+
+
+def _opens_positive(total: Add, s: _Simplifier) -> bool:
+    """True when the sum's first term in textbook order has a positive coefficient
+    (x − 2 and σ − 1 do; 2 − x, that is −x + 2, does not)."""
+    first = min(total.terms, key=lambda term: s.term_keys.get(term) or _cached_term_key(term, s))
+    return s.split(first)[0] > 0
+
+
 def _flat_power(factor: Expr) -> tuple[Expr, Expr]:
     """(base, exponent) of a factor, a whole power of a power read as one power
     ((√x)⁻¹ is x^(−1/2), so it meets x^(−1/2) beside it, and (eˣ)⁻¹ is e^(−x), so
@@ -1179,6 +1211,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
     Mul: (
         Rewrite("zero-product", "0·x → 0", _zero_factor),
         Rewrite("multiply-numbers", "2·3x → 6x", _multiply_numbers),
+        Rewrite("opposite-factors", "(x − 1)/(1 − x) → −(1 − x)/(1 − x)", _opposite_factors),
         Rewrite("combine-powers", "x·x² → x³", _combine_powers),
         Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers),
         Rewrite("drop-one", "1·x → x", _drop_one),

@@ -318,3 +318,14 @@ def test_exact_values_at_multiples_of_pi_over_12_are_right(fn: str) -> None:
 def test_the_reciprocal_of_a_root_is_written_as_division_by_it(text: str, answer: str) -> None:
     # (√u)⁻¹ becomes u^(−1/2), which reads 1/√u: not (√(x² − 1))^(−1)
     assert to_text(differentiate(text).result) == answer
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("ln(1 - sigmoid(x))", "-sigmoid(x)"), ("sin(x)/(1 - cos(x))", "1/(cos(x) - 1)"),
+     ("(x - 2)^2/(2 - x)", "-1"), ("(x - 1)^3*(1 - x)^(-2)", "1")],
+)
+def test_a_sum_and_its_negative_meet(text: str, answer: str) -> None:
+    # (σ − 1)/(1 − σ) is −1: the sum that opens with a minus (1 − σ is −σ + 1) is
+    # turned, −(σ − 1), so that its powers combine with the other's
+    assert to_text(differentiate(text).result) == answer

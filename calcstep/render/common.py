@@ -33,6 +33,7 @@ REWRITE_TITLES = {
     "order-terms": "order the terms",
     "zero-product": "a product with 0 is 0",
     "multiply-numbers": "multiply the numbers",
+    "opposite-factors": "take −1 out of a sum",
     "combine-powers": "combine powers of the same base",
     "absolute-powers": "combine powers of |u| and u",
     "drop-one": "drop the factor 1",
