@@ -332,6 +332,7 @@ def value_at_point(
         return (
             _by_limit(below, derivative, point, var)
             or _others_held(function, point, limits, var, order)
+            or _locally_constant(function, point, var)
             or PointValue(point, undefined=reason)
         )
 
@@ -413,6 +414,31 @@ def _others_held(
         return None
     return value._replace(note=HELD_NOTE)
 
+
+def _locally_constant(function: Expr, point: tuple[tuple[str, Expr], ...], var: str | None) -> PointValue | None:
+    """0, where the function takes exactly its value at the point on both sides of
+    it (at the limit's steps): it is constant there, so every derivative is 0,
+    though the formula has none (relu(−3·relu(−3x)) at x = ½, a dead unit: the
+    formula's heaviside(0) has no value)."""
+    if var is None:
+        return None
+    try:
+        floats = {name: evaluate(value, {}) for name, value in point}
+        at = floats[var]
+        scale = max(1.0, abs(at))
+        middle = evaluate(function, floats)
+        constant = all(
+            evaluate(function, {**floats, var: at + side * step * scale}) == middle
+            for step in _LIMIT_STEPS
+            for side in (-1, 1)
+        )
+    except (CalcstepError, KeyError):
+        return None
+    return PointValue(point, ZERO, 0.0, note=CONSTANT_NOTE) if constant else None
+
+
+# Said of a value found where the function is constant around the point.
+CONSTANT_NOTE = "the formula has no value here; the function is constant on both sides, so this is 0"
 
 # Said of a value found with the other variables held (see _others_held).
 HELD_NOTE = "the formula has no value here; this is the derivative with the other variables held at their values"

@@ -364,6 +364,17 @@ def test_a_partial_without_a_formula_value_is_taken_with_the_other_variables_hel
     assert shown.out.splitlines()[1].endswith(HELD), shown.out
 
 
+CONSTANT = "(the formula has no value here; the function is constant on both sides, so this is 0)"
+
+
+@pytest.mark.parametrize(("text", "point"), [("relu(-3*relu(-3*x))", "x=0.5"), ("relu(relu(-x))", "x=1")])
+def test_a_dead_unit_has_rate_0_where_its_formula_has_no_value(cli, text: str, point: str) -> None:
+    # relu(−3·relu(−3x)) is 0 for every x near ½: its rate there is 0, though the
+    # formula's heaviside(0) has no value
+    run = cli("diff", text, "--at", point, "--no-steps", "-f", "plain")
+    assert run.out.splitlines()[1].endswith(f": 0 {CONSTANT}"), run.out
+
+
 @pytest.mark.parametrize(
     ("text", "wrt", "point"),
     [
