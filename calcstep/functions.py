@@ -219,6 +219,21 @@ def _softplus(t: float) -> float:
     return max(t, 0.0) + math.log1p(math.exp(-abs(t)))
 
 
+def _sech(t: float) -> float:
+    """1/cosh t, as 2e^−|t|/(1 + e^−2|t|): past |t| ≈ 710 cosh overflows, while
+    sech is merely small (it underflows to 0 past 745)."""
+    small = math.exp(-abs(t))
+    return 2.0 * small / (1.0 + small * small)
+
+
+def _csch(t: float) -> float:
+    """1/sinh t, as ±2e^−|t|/(1 − e^−2|t|) (see _sech); undefined at 0."""
+    if t == 0:
+        raise ValueError("division by zero")
+    small = math.exp(-abs(t))
+    return math.copysign(2.0 * small / -math.expm1(-2.0 * abs(t)), t)  # 1 − e^−2|t|, exact near 0
+
+
 def _recip(f: Callable[[float], float]) -> Callable[[float], float]:
     def g(t: float) -> float:
         value = f(t)
@@ -347,12 +362,12 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "sech", "hyperbolic", r"\operatorname{sech}",
-        lambda u: neg(mul(call("sech", u), call("tanh", u))), _recip(math.cosh),
+        lambda u: neg(mul(call("sech", u), call("tanh", u))), _sech,
         parity=EVEN, inverse="asech", special=_at_zero(ONE),
     ),
     Function(
         "csch", "hyperbolic", r"\operatorname{csch}",
-        lambda u: neg(mul(call("csch", u), call("coth", u))), _recip(math.sinh),
+        lambda u: neg(mul(call("csch", u), call("coth", u))), _csch,
         parity=ODD, inverse="acsch",
     ),
     Function(

@@ -60,7 +60,7 @@ from calcstep.engine import (
     parse_point,
     value_at_point,
 )
-from calcstep.errors import CalcstepError, DomainError, UsageError
+from calcstep.errors import AtZeroError, CalcstepError, DomainError, LimitError, UsageError
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
     ONE,
@@ -405,11 +405,13 @@ def forward(
             values.append(value)
         except DomainError as error:
             formula = to_text(_named_formula(operation, kids, node_names(len(exprs))))
-            raise DomainError(
-                f"the expression has no value at this point: node n{index + 1} = {formula}"
-                f" ({_clip(to_text(expr), 60)}): {error.message}",
+            where = f"node n{index + 1} = {formula} ({_clip(to_text(expr), 60)})"
+            failed = type(error)(  # an AtZeroError stays one: the 0 may be rounding
+                f"the expression has no value at this point: {where}: {error.message}",
                 hint="choose another point with --at",
-            ) from None
+            )
+            failed.where = where  # type: ignore[attr-defined]
+            raise failed from None
     return values
 
 
@@ -821,6 +823,26 @@ def _point(
     return tuple(point)
 
 
+def _rounded_to_zero(
+    error: AtZeroError, expr: Expr, point: tuple[tuple[str, Expr, float], ...], limits: Limits
+) -> CalcstepError:
+    """The forward pass met a 0.0 where no 0 may be (ln 0, 1/0): undefined when the
+    expression has no exact value there either; else the 0 is rounding (1 − σ(40)
+    is 0.0, though not 0), and floating point cannot do this point."""
+    try:
+        simplify(substitute(expr, {Sym(name): exact for name, exact, _ in point}), limits)
+    except DomainError:
+        return error
+    except CalcstepError:
+        pass  # no exact answer either way: the rounding reading is the likelier
+    return LimitError(
+        f"floating point cannot reach this point: at {getattr(error, 'where', 'a node')} a value "
+        "rounds to 0 where no 0 may be, though exactly it is not 0",
+        hint="write the expression so that no part is a difference of nearly equal numbers "
+        "(1 − sigmoid(u) is sigmoid(−u)), or choose another point with --at",
+    )
+
+
 def _agree(numeric: float, symbolic: float, scale: float) -> bool:
     """Within AGREEMENT relative, relative to the larger of the two and of the
     sum of |path products| (cancellation between paths leaves rounding of that
@@ -853,7 +875,8 @@ def partial(
     derivation = derive_orders(expr, variable, 1, limits)[0]
     symbolic_note = None
     try:
-        symbolic_value: float | None = evaluate(derivation.result, {name: v for name, _, v in point})
+        # + 0.0: −0.0 (−sech·tanh where both underflow) is written 0
+        symbolic_value: float | None = evaluate(derivation.result, {name: v for name, _, v in point}) + 0.0
         symbolic_undefined = None
     except DomainError as error:
         symbolic_value, symbolic_undefined = None, error.message
@@ -892,7 +915,10 @@ def grad_report(
     variables = _variables(expr, wrt)
     point = _point(expr, at or {}, functions, limits)
     floats = {name: value for name, _, value in point}
-    graph = compute_graph(expr, floats)
+    try:
+        graph = compute_graph(expr, floats)
+    except AtZeroError as error:
+        raise _rounded_to_zero(error, expr, point, limits) from None
     partials = tuple(partial(graph, expr, v, point, limits, steps) for v in variables)
     chains = tuple(c for c in (dominant_chain(graph, v) for v in variables) if c is not None)
     by_variable = {c.variable: c for c in chains}

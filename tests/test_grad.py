@@ -17,6 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from calcstep.errors import DomainError, UsageError
+from calcstep.evaluate import evaluate
 from calcstep.expr import Call, Expr, Num, Sym, add, mul
 from calcstep.grad import (
     EXPLODING_ABOVE,
@@ -609,3 +610,22 @@ def test_running_out_of_memory_is_a_message_not_a_traceback(cli, monkeypatch) ->
     run = cli("grad", "tanh(w*x + b)", "--at", "x=1,w=1,b=0")
     assert run.code == 2
     assert run.err.startswith("error: the expression needs more memory than is available")
+
+
+def test_a_zero_made_by_rounding_is_not_called_undefined(cli) -> None:
+    # binary cross-entropy at a logit of 40: 1 − σ(40) is 0.0 in floating point,
+    # though not 0; the loss exists, and the message says so and how to write it
+    bce = "-y*ln(sigmoid(w*x+b)) - (1-y)*ln(1-sigmoid(w*x+b))"
+    run = cli("grad", bce, "--at", "x=4,w=10,b=0,y=1")
+    assert run.code == 2
+    assert "floating point cannot reach this point" in run.err and "not 0" in run.err
+    assert "sigmoid(−u)" in run.err
+    undefined = cli("grad", "ln(x)", "--at", "x=0")
+    assert "the expression has no value at this point" in undefined.err
+
+
+@pytest.mark.parametrize("fn", ["sech", "csch"])
+def test_sech_and_csch_far_out_are_small_not_too_large(fn: str) -> None:
+    report = grad_report(f"{fn}(x)", ["x"], {"x": "800"})
+    assert report.partials[0].numeric == 0 and report.partials[0].agree
+    assert evaluate(Call(fn, Num(3)), {}) == pytest.approx(1 / (math.cosh(3) if fn == "sech" else math.sinh(3)))
