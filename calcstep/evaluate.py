@@ -18,6 +18,7 @@ from calcstep.expr import Add, Apply, Call, Const, Expr, Log, Mul, Num, Pow, Sym
 from calcstep.functions import BY_NAME, DOMAINS
 
 _CONSTANTS = {"e": math.e, "pi": math.pi}
+_PI = Const("pi")
 
 
 class _Evaluator:
@@ -89,6 +90,10 @@ class _Evaluator:
     def call(self, expr: Call) -> float:
         if expr.fn == "ln" and isinstance(expr.arg, Num):
             return _log_of_number(expr.arg.value)  # ln(10^-400), whose float is 0
+        if type(expr.arg) is Add and expr.fn in _TRIG_PARTS:
+            turned = _quarter_turns(expr.arg)
+            if turned is not None:  # tan(π/2 − 10^-20): the π/2 taken exactly
+                return _trig_turned(expr.fn, turned[0], self(turned[1]))
         argument = self(expr.arg)
         if abs(argument) > _PERIODIC_UP_TO and BY_NAME[expr.fn].family == "trig":
             # beyond 2^53 a float is not even a whole number of the input, let alone
@@ -121,6 +126,38 @@ class _Evaluator:
 # The largest argument at which a float still holds a trig function's input to
 # within one unit: 2^53.
 _PERIODIC_UP_TO = float(2**53)
+
+
+# Each trig function as sine and cosine: (numerator, denominator), "1" for none.
+_TRIG_PARTS = {"sin": ("sin", "1"), "cos": ("cos", "1"), "tan": ("sin", "cos"),
+               "cot": ("cos", "sin"), "sec": ("1", "cos"), "csc": ("1", "sin")}
+
+
+def _quarter_turns(argument: Add) -> tuple[int, Expr] | None:
+    """(k, r) for an argument k·π/2 + r, k whole (π/2 − 10^-20 is (1, −10^-20)):
+    near a multiple of π/2 a trig function is near 0 or a pole, and π/2 in
+    floating point is off by 6·10^-17, far more than 10^-20."""
+    for index, term in enumerate(argument.terms):
+        coefficient = 1 if term == _PI else (
+            term.factors[0].value
+            if type(term) is Mul and len(term.factors) == 2 and term.factors[1] == _PI
+            and type(term.factors[0]) is Num else None
+        )
+        if coefficient is not None and (2 * Fraction(coefficient)).denominator == 1:
+            rest = argument.terms[:index] + argument.terms[index + 1 :]
+            return int(2 * coefficient), rest[0] if len(rest) == 1 else Add(rest)
+    return None
+
+
+def _trig_turned(fn: str, k: int, r: float) -> float:
+    """fn(k·π/2 + r) from sin r and cos r, exactly turned: sin(π/2 + r) = cos r."""
+    sine, cosine = math.sin(r), math.cos(r)
+    turned = {0: (sine, cosine), 1: (cosine, -sine), 2: (-sine, -cosine), 3: (-cosine, sine)}[k % 4]
+    parts = {"sin": turned[0], "cos": turned[1], "1": 1.0}
+    top, bottom = (parts[name] for name in _TRIG_PARTS[fn])
+    if bottom == 0:
+        raise DomainError(f"{fn} is undefined here: its {_TRIG_PARTS[fn][1]} is 0")
+    return top / bottom
 
 
 def _log_of_number(value: int | Fraction) -> float:

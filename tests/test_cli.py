@@ -469,3 +469,26 @@ def test_an_abstract_function_is_not_a_variable_to_differentiate_by(cli) -> None
 def test_ascii_lessons_write_roots_with_brackets(cli) -> None:
     out = cli("rules", "power", "--ascii").out
     assert "sqrt(x) = x^(1/2) has rate 1/(2sqrt(x))" in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "reference"),
+    [
+        ("tan(x)", "x=pi/2-10^-20", lambda m: 1 / m.cos(m.pi / 2 - m.mpf(10) ** -20) ** 2),
+        ("ln(cos(x))", "x=pi/2-10^-20", lambda m: -m.tan(m.pi / 2 - m.mpf(10) ** -20)),
+        ("sec(x)", "x=2pi-10^-18", lambda m: m.sec(2 * m.pi - m.mpf(10) ** -18) * m.tan(2 * m.pi - m.mpf(10) ** -18)),
+        ("1/(x-1)", "x=1+10^-20", lambda m: -(m.mpf(10) ** 40)),
+        ("ln(x-1)", "x=1+10^-20", lambda m: m.mpf(10) ** 20),
+        ("x*ln(x)", "x=10^-400", lambda m: m.log(m.mpf(10) ** -400) + 1),
+        ("ln(1-sigmoid(x))", "x=37", lambda m: -1 / (1 + m.exp(-37))),
+    ],
+)
+def test_values_near_a_pole_or_the_edge_of_floats_are_right(cli, text: str, point: str, reference) -> None:
+    # rounding the point (π/2 − 10^-20 is π/2 in floating point) must neither call
+    # the value undefined nor give a wrong number: checked against 50 digits
+    import mpmath
+
+    mpmath.mp.dps = 50
+    record = json.loads(cli("diff", text, "--at", point, "--no-steps", "-f", "json").out)["value"][0]
+    assert record["undefined"] is None, record
+    assert record["decimal"] == pytest.approx(float(reference(mpmath)), rel=1e-9)
