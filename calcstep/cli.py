@@ -242,8 +242,12 @@ def _json_escape(error: UnicodeError) -> tuple[str, int]:
     assert isinstance(error, UnicodeEncodeError)
     escaped = []
     for char in error.object[error.start : error.end]:
-        data = char.encode("utf-16-be")
-        escaped += [f"\\u{int.from_bytes(data[i:i + 2], 'big'):04x}" for i in range(0, len(data), 2)]
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            escaped.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:  # a lone surrogate too: a byte of input that was not UTF-8
+            escaped.append(f"\\u{code:04x}")
     return "".join(escaped), error.end
 
 

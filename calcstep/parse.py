@@ -320,6 +320,9 @@ def _unexpected_character(text: str, position: int) -> ParseError:
         "!": "factorials are not supported",
         "'": "a prime marks the derivative of an abstract function, as in f'(x)",
     }
+    if 0xDC80 <= ord(char) <= 0xDCFF:  # how Python reads a byte that is not UTF-8
+        return ParseError(f"invalid UTF-8 byte 0x{ord(char) - 0xDC00:02X}", text, position,
+                          hint="calcstep reads UTF-8 text; check the input's encoding")
     name = f"'{char}'" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
     return ParseError(f"unexpected character {name}", text, position, hint=hints.get(char))
 

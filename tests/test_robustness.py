@@ -347,3 +347,19 @@ def test_a_product_too_long_to_differentiate_is_refused_before_it_is_built(cli) 
     small = "*".join(f"(x+{i})" for i in range(1, 101))
     assert cli("diff", small, "--no-steps", "--max-size", "1000").code == 2
     assert cli("diff", small, "--no-steps").code == 0
+
+
+@pytest.mark.parametrize("json_input", [False, True])
+def test_bytes_that_are_not_utf8_are_named_and_the_json_stays_utf8(json_input: bool) -> None:
+    # a batch line with bytes that are not UTF-8: said as such in its place, and
+    # the JSON written is still UTF-8 throughout (the bytes escaped), one line each
+    lines = [b'{"expr": "x^2"}', b'{"expr": "\xff\xfe x"}', b'{"expr": "sin x"}'] if json_input else [
+        b"x^2", b"\xff\xfe x", b"sin x"]
+    command = [sys.executable, "-m", "calcstep", "diff", "-", "-f", "json", "--no-steps"]
+    command += ["--json-input"] if json_input else []
+    done = subprocess.run(command, input=b"\n".join(lines) + b"\n", capture_output=True, timeout=60)
+    assert done.returncode == 2
+    records = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
+    assert [r["error"] is None for r in records] == [True, False, True]
+    assert records[1]["error"]["message"] == "invalid UTF-8 byte 0xFF"
+    assert b"Traceback" not in done.stderr
