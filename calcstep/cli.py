@@ -295,7 +295,23 @@ def _expressions(expr: str) -> Iterator[str]:
         stripped = text.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        yield text
+        yield _Line(text, number + 1)
+
+
+class _Line(str):
+    """A line of a batch, which knows its line number in the input (an error on
+    stderr names it: blank lines and comments make it differ from the count of
+    answers)."""
+
+    number: int
+
+    def __new__(cls, text: str, number: int) -> _Line:
+        line = super().__new__(cls, text)
+        line.number = number
+        return line
+
+    def __reduce__(self) -> tuple:  # for the worker processes of --jobs
+        return _Line, (str(self), self.number)
 
 
 @_command()
@@ -393,11 +409,11 @@ def _answer(texts: Iterable[str], batch: _Batch, emit: _Emitter, is_batch: bool)
             )
         except CalcstepError as error:
             failed = True
-            emit.error(job_text, error, is_batch)
+            emit.error(job_text, error, is_batch, getattr(text, "number", None))
             continue
         except (MemoryError, RecursionError):
             failed = True
-            emit.error(text, _out_of_room(), is_batch)
+            emit.error(text, _out_of_room(), is_batch, getattr(text, "number", None))
             continue
         emit.report(report)
     return failed
@@ -505,17 +521,19 @@ class _Emitter:
         self.count += 1
         trim_caches()
 
-    def error(self, text: str, error: CalcstepError, batch: bool) -> None:
+    def error(self, text: str, error: CalcstepError, batch: bool, line: int | None = None) -> None:
+        """An expression that failed: its error in its place in the output, and on
+        stderr (in a batch read from stdin, after the number of its line there)."""
         if self.format is Format.json:
             from calcstep.render.json import error_to_dict
 
-            _json_out(error_to_dict(text, error))
+            _json_out(error_to_dict(text, error, line))
         elif batch:
             marks = {Format.latex: "% error: ", Format.markdown: "> **Error:** "}
             self._separate()
             print(f"{marks.get(self.format, 'error: ')}{error.message}", flush=True)
         self.count += 1
-        _print_error(error.render(self.options.ascii))
+        _print_error((f"line {line}: " if line is not None else "") + error.render(self.options.ascii))
 
     def _separate(self) -> None:
         if self.count and (self.options.steps or self.format in (Format.latex, Format.markdown)):

@@ -492,3 +492,16 @@ def test_values_near_a_pole_or_the_edge_of_floats_are_right(cli, text: str, poin
     record = json.loads(cli("diff", text, "--at", point, "--no-steps", "-f", "json").out)["value"][0]
     assert record["undefined"] is None, record
     assert record["decimal"] == pytest.approx(float(reference(mpmath)), rel=1e-9)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_failed_batch_line_names_its_line_of_input(jobs: str) -> None:
+    # blank lines and comments are not answered, so the count of records is not
+    # the line: the error names it, on stderr and in its JSON record
+    command = [sys.executable, "-m", "calcstep", "diff", "-", "-f", "json", "--no-steps", "-j", jobs]
+    done = subprocess.run(command, input="x^2\n\n# a comment\nln(x\nx^3\n", capture_output=True, text=True,
+                          timeout=60)
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r.get("line") for r in records] == [None, 4, None]
+    assert done.stderr.startswith("line 4: error: '(' is never closed")
+    jsonschema.validate(records[1], SCHEMA)

@@ -201,6 +201,7 @@ def _rewrite_opening(rule: str) -> str:
     return f'{{"rule": {_quote(rule)}, "title": {_quote(title(Step(rule, ONE, ONE)))}, "target": '
 
 
-def error_to_dict(text: str, error: CalcstepError) -> dict[str, Any]:
-    """The JSON record for an input that failed: the input and the error."""
-    return {"input": text, "error": error.to_dict()}
+def error_to_dict(text: str, error: CalcstepError, line: int | None = None) -> dict[str, Any]:
+    """The JSON record for an input that failed: the input, its line of stdin in a
+    batch, and the error."""
+    return {"input": text, **({"line": line} if line is not None else {}), "error": error.to_dict()}
