@@ -398,24 +398,26 @@ def _answer(texts: Iterable[str], batch: _Batch, emit: _Emitter, is_batch: bool)
     failed = False
     for text in texts:
         job_text = text  # what an error is reported against: the line, or its job's expression
+        job_id = None  # a JSON job's own id, written back in its record
+        line = getattr(text, "number", None)
         try:
-            job_text, job_wrt, job_order, job_at = (
+            job_text, job_wrt, job_order, job_at, job_id = (
                 _read_job(text, batch.wrt, batch.order, batch.points)
                 if batch.json_input
-                else (text, batch.wrt, batch.order, batch.points)
+                else (text, batch.wrt, batch.order, batch.points, None)
             )
             report = differentiate(
                 job_text, wrt=job_wrt, order=job_order, at=job_at, functions=batch.names, limits=batch.limits
             )
         except CalcstepError as error:
             failed = True
-            emit.error(job_text, error, is_batch, getattr(text, "number", None))
+            emit.error(job_text, error, is_batch, line, job_id)
             continue
         except (MemoryError, RecursionError):
             failed = True
-            emit.error(text, _out_of_room(), is_batch, getattr(text, "number", None))
+            emit.error(text, _out_of_room(), is_batch, line, job_id)
             continue
-        emit.report(report)
+        emit.report(report, job_id)
     return failed
 
 
@@ -511,23 +513,29 @@ class _Emitter:
             Format.markdown: self._markdown_report,
         }[chosen]
 
-    def report(self, report: DiffReport) -> None:
+    def report(self, report: DiffReport, job_id: str | None = None) -> None:
+        """One expression's report (`job_id`: a JSON job's id, which JSON writes back)."""
         from calcstep.deep import run_deep
         from calcstep.printer import trim_caches
 
         # one deep stack for the whole report, when it needs one: otherwise each
         # deep expression printed would start a thread of its own
-        run_deep(_report_depth(report), self._writer, report)
+        if self.format is Format.json:
+            run_deep(_report_depth(report), self._json_report, report, job_id)
+        else:
+            run_deep(_report_depth(report), self._writer, report)
         self.count += 1
         trim_caches()
 
-    def error(self, text: str, error: CalcstepError, batch: bool, line: int | None = None) -> None:
+    def error(
+        self, text: str, error: CalcstepError, batch: bool, line: int | None = None, job_id: str | None = None
+    ) -> None:
         """An expression that failed: its error in its place in the output, and on
         stderr (in a batch read from stdin, after the number of its line there)."""
         if self.format is Format.json:
             from calcstep.render.json import error_to_dict
 
-            _json_out(error_to_dict(text, error, line))
+            _json_out(error_to_dict(text, error, line, job_id))
         elif batch:
             marks = {Format.latex: "% error: ", Format.markdown: "> **Error:** "}
             self._separate()
@@ -539,7 +547,7 @@ class _Emitter:
         if self.count and (self.options.steps or self.format in (Format.latex, Format.markdown)):
             print()
 
-    def _json_report(self, report: DiffReport) -> None:
+    def _json_report(self, report: DiffReport, job_id: str | None = None) -> None:
         from itertools import islice
 
         from calcstep.render.json import report_json
@@ -547,7 +555,7 @@ class _Emitter:
         # written a megabyte at a time, so a record of thousands of steps never
         # exists whole; the pieces are taken a few hundred at once (a small
         # record's fifty or so in one go), which keeps this loop off the profile
-        pieces = report_json(report, self.options)
+        pieces = report_json(report, self.options, job_id)
         pending: list[str] = []
         size = 0
         while block := "".join(islice(pieces, 256)):

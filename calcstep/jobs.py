@@ -16,17 +16,20 @@ from typing import Any, NamedTuple
 
 from calcstep.errors import ParseError, UsageError
 
-FIELDS = ("expr", "wrt", "order", "at")
+FIELDS = ("expr", "wrt", "order", "at", "id")
 
 
 class Job(NamedTuple):
     """One expression to differentiate and how: by `wrt`, `order` times, and its
-    value at each point of `at` (name → value text)."""
+    value at each point of `at` (name → value text).  `id` is the job's own name
+    for itself (a string or a whole number, as JSON text), written back in its
+    record so a script can match answers to jobs."""
 
     expr: str
     wrt: str | None
     order: int
     at: tuple[dict[str, str], ...]
+    id: str | None = None
 
 
 def read_job(line: str, defaults: Job) -> Job:
@@ -50,7 +53,7 @@ def read_job(line: str, defaults: Job) -> Job:
             "a job is a JSON object, not " + _kind(found),
             hint='e.g. {"expr": "sin(x^2)"}',
         )
-    unknown = sorted(set(found) - set(FIELDS))
+    unknown = [name for name in found if name not in FIELDS]  # as written: the first typo first
     if unknown:
         raise UsageError(
             f"unknown field {unknown[0]!r} in a job",
@@ -61,7 +64,18 @@ def read_job(line: str, defaults: Job) -> Job:
         wrt=_wrt(found.get("wrt"), defaults.wrt),
         order=_order(found.get("order"), defaults.order),
         at=_points(found.get("at"), defaults.at),
+        id=_id(found.get("id")),
     )
+
+
+def _id(value: Any) -> str | None:
+    """A job's id as JSON text: a string or a whole number, written back as given."""
+    if value is None:
+        return None
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return json.dumps(value, ensure_ascii=False)
+    given = value.text if isinstance(value, _Decimal) else _kind(value)
+    raise UsageError(f'"id" must be a string or a whole number, not {given}', hint='e.g. "id": 17')
 
 
 class _Decimal(NamedTuple):

@@ -98,3 +98,25 @@ def test_nan_and_infinity_are_not_json_numbers(constant: str) -> None:
     with pytest.raises(UsageError) as caught:
         read_job(f'{{"expr": "x^2", "at": {{"x": {constant}}}}}', DEFAULTS)
     assert "is not a JSON number" in caught.value.message
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_jobs_id_comes_back_first_in_its_record(cli, jobs: str) -> None:
+    # so a script can match answers to jobs, failed ones included
+    lines = ['{"id": 7, "expr": "x^2"}', '{"id": "b-2", "expr": "ln(x"}', '{"expr": "x^3"}']
+    run = cli("diff", "--json-input", "-", "-f", "json", "--no-steps", "-j", jobs, stdin="\n".join(lines) + "\n")
+    records = [json.loads(line) for line in run.out.splitlines()]
+    assert [r.get("id") for r in records] == [7, "b-2", None]
+    assert run.out.startswith('{"id": 7, "input": "x^2"')
+    assert records[1]["error"]["message"] == "'(' is never closed"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [('{"id": 1.5, "expr": "x"}', '"id" must be a string or a whole number, not 1.5'),
+     ('{"expr": "x", "wtr": "x", "zz": 1}', "unknown field 'wtr' in a job")],
+)
+def test_a_bad_id_or_a_misspelt_field_is_refused(line: str, message: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        read_job(line, Job("", None, 1, ()))
+    assert raised.value.message == message

@@ -31,7 +31,9 @@ HUGE = 1_000_000
 _EVALUATED_UP_TO = 120
 
 
-def report_json(report: DiffReport, options: RenderOptions = RenderOptions()) -> Iterator[str]:
+def report_json(
+    report: DiffReport, options: RenderOptions = RenderOptions(), job_id: str | None = None
+) -> Iterator[str]:
     """The report's JSON object (the schema's one line), in pieces to be joined or
     written in turn.  The text is laid out as `json.dumps(…, ensure_ascii=False)`
     lays it out.  It is written directly rather than built as dicts and encoded:
@@ -42,7 +44,9 @@ def report_json(report: DiffReport, options: RenderOptions = RenderOptions()) ->
     last = derivations[-1] if derivations else None
     result = report.result
     shown = result.size <= HUGE  # a result of millions of symbols is given once
-    yield '{"input": ' + _quote(report.input) + ', "expression": '
+    # a JSON job's id first, as the job gave it (JSON text already)
+    opening = "{" if job_id is None else '{"id": ' + job_id + ", "
+    yield opening + '"input": ' + _quote(report.input) + ', "expression": '
     yield from _text(report.expr)
     yield f', "variable": {_quote(report.var)}, "order": {report.order}, "result": '
     yield from _text(result)
@@ -201,7 +205,14 @@ def _rewrite_opening(rule: str) -> str:
     return f'{{"rule": {_quote(rule)}, "title": {_quote(title(Step(rule, ONE, ONE)))}, "target": '
 
 
-def error_to_dict(text: str, error: CalcstepError, line: int | None = None) -> dict[str, Any]:
-    """The JSON record for an input that failed: the input, its line of stdin in a
-    batch, and the error."""
-    return {"input": text, **({"line": line} if line is not None else {}), "error": error.to_dict()}
+def error_to_dict(
+    text: str, error: CalcstepError, line: int | None = None, job_id: str | None = None
+) -> dict[str, Any]:
+    """The JSON record for an input that failed: its job's id (when a JSON job gave
+    one), the input, its line of stdin in a batch, and the error."""
+    return {
+        **({"id": json.loads(job_id)} if job_id is not None else {}),
+        "input": text,
+        **({"line": line} if line is not None else {}),
+        "error": error.to_dict(),
+    }
