@@ -703,8 +703,11 @@ def rules(
 
     chosen = _format_of("rules", format, (*_TEXT_FORMATS, Format.markdown))
     if name is not None and catalogue.find(name) is None:
+        from calcstep.errors import UsageError
+
         close = catalogue.closest(name)
-        _usage_error(f"no rule called '{name}'", f"did you mean {close}?" if close else "run calcstep rules for the list")
+        hint = f"did you mean {close}?" if close else "run calcstep rules for the list"
+        _refuse(name, UsageError(f"no rule called '{name}'", hint=hint), chosen, ascii)
     if chosen is Format.json:
         import json
 

@@ -505,3 +505,9 @@ def test_a_failed_batch_line_names_its_line_of_input(jobs: str) -> None:
     assert [r.get("line") for r in records] == [None, 4, None]
     assert done.stderr.startswith("line 4: error: '(' is never closed")
     jsonschema.validate(records[1], SCHEMA)
+
+
+def test_an_unknown_rule_in_json_is_an_error_record(cli) -> None:
+    run = cli("rules", "nosuch", "-f", "json")
+    assert run.code == 2
+    assert json.loads(run.out)["error"]["message"] == "no rule called 'nosuch'"

@@ -66,7 +66,7 @@ def closest(name: str) -> str | None:
     """The rule id nearest to a misspelt `name` ("chian" → chain), if one is close."""
     import difflib
 
-    found = difflib.get_close_matches(_key(name), list(RULES), n=1)
+    found = difflib.get_close_matches(_key(name), list(RULES), n=1, cutoff=0.75)
     return found[0] if found else None
 
 
