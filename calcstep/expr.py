@@ -66,7 +66,15 @@ class Expr:
         mine, theirs = _representative(self), _representative(other)
         if mine is theirs:
             return True
-        return _same_trees(mine, theirs)
+        if mine._depth > _RECURSE_UP_TO:
+            return _same_trees(mine, theirs)  # a stack of its own for deep trees
+        if mine.fields() != theirs.fields():  # the children compared by this method, in turn
+            return False
+        # Remember the answer: from now on both have one representative, so the
+        # next comparison of the two (a cache hit, again) takes one step, not a
+        # walk of both trees.  Their children were linked the same way just now.
+        _set(theirs, "_canon", mine)
+        return True
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
@@ -152,6 +160,10 @@ def _representative(node: Expr) -> Expr:
     if link is not root:
         _set(node, "_canon", root)
     return root
+
+
+# Trees up to this deep are compared recursively (quicker); deeper ones with a stack.
+_RECURSE_UP_TO = 100
 
 
 def _same_trees(mine: Expr, theirs: Expr) -> bool:

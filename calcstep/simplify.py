@@ -695,13 +695,13 @@ def _opposite_factors(node: Mul, s: _Simplifier) -> Expr | None:
     negative meet: (σ − 1)/(1 − σ) becomes −(σ − 1)/(σ − 1), which is −1.  The
     sum turned is the one that opens with a minus in textbook order (2 − x, not
     x − 2), so every product turns the same way and like terms stay alike."""
+    if sum(type(f) is Add or (type(f) is Pow and type(f.base) is Add) for f in node.factors) < 2:
+        return None  # the usual case, told at once
     sums = [
         (index, base, exponent.value)
         for index, (base, exponent) in enumerate(map(_power_parts, node.factors))
         if type(base) is Add and _is_integer(exponent)
     ]
-    if len(sums) < 2:
-        return None  # the usual case, told at once
     for later in range(1, len(sums)):
         negated = Counter(neg(term) for term in sums[later][1].terms)
         for earlier in sums[:later]:
