@@ -694,23 +694,28 @@ def _opposite_factors(node: Mul, s: _Simplifier) -> Expr | None:
     """(v − u)ⁿ = (−1)ⁿ·(u − v)ⁿ for whole n, so that powers of a sum and of its
     negative meet: (σ − 1)/(1 − σ) becomes −(σ − 1)/(σ − 1), which is −1.  The
     sum turned is the one that opens with a minus in textbook order (2 − x, not
-    x − 2), so every product turns the same way and like terms stay alike."""
+    x − 2), so every product turns the same way and like terms stay alike.
+
+    Sums are matched through the terms' sizes, signs aside (a sum and its negative
+    have the same), so a product of many sums ((x + 1)…(x + 300)) is read once."""
     if sum(type(f) is Add or (type(f) is Pow and type(f.base) is Add) for f in node.factors) < 2:
         return None  # the usual case, told at once
-    sums = [
-        (index, base, exponent.value)
-        for index, (base, exponent) in enumerate(map(_power_parts, node.factors))
-        if type(base) is Add and _is_integer(exponent)
-    ]
-    for later in range(1, len(sums)):
-        negated = Counter(neg(term) for term in sums[later][1].terms)
-        for earlier in sums[:later]:
-            if len(earlier[1].terms) == len(negated) and Counter(earlier[1].terms) == negated:
-                (index, _, n), (_, kept, _) = (
-                    (sums[later], earlier) if _opens_positive(earlier[1], s) else (earlier, sums[later])
-                )
+    seen: dict[frozenset, list[tuple[int, Add, int]]] = {}
+    for index, (base, exponent) in enumerate(map(_power_parts, node.factors)):
+        if type(base) is not Add or not _is_integer(exponent):
+            continue
+        sizes = Counter((body, abs(value)) for value, body in map(s.split, base.terms))
+        key = frozenset(sizes.items())
+        negated = None
+        for earlier in seen.get(key, ()):
+            negated = negated or Counter(neg(term) for term in base.terms)
+            if Counter(earlier[1].terms) == negated:
+                later = (index, base, exponent.value)
+                turned_index, _, n = later if _opens_positive(earlier[1], s) else earlier
+                kept = earlier[1] if turned_index == index else base
                 turned = (_num((-1) ** n), kept if n == 1 else Pow(kept, _num(n)))
-                return mul(*node.factors[:index], *turned, *node.factors[index + 1 :])
+                return mul(*node.factors[:turned_index], *turned, *node.factors[turned_index + 1 :])
+        seen.setdefault(key, []).append((index, base, exponent.value))
     return None
 
 
