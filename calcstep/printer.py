@@ -564,10 +564,10 @@ def display_name(fn: str) -> str:
 
 def _merges(numerator: list[Expr]) -> bool:
     """True when a leading fraction can be written into the fraction of the rest
-    ((1/2)·x as x/2, (1/2)·2x as 2x/2): not when a factor 1 follows it, which would
+    ((1/2)·x as x/2, (1/2)·2x as 2x/2): not when a factor ±1 follows it, which would
     vanish into it ((1/2)·1, the constant multiple rule's c·1, would read 1/2, and
     the step that multiplies it out would seem to do nothing)."""
-    return len(numerator) < 2 or not _is_plain_one(numerator[1])
+    return len(numerator) < 2 or not (_is_plain_one(numerator[1]) or _is_minus_one(numerator[1]))
 
 
 def _drop_unit(factors: list[Expr]) -> list[Expr]:
