@@ -835,7 +835,7 @@ def grad(
             raise UsageError("grad needs an expression", hint="or --depth-sweep for the comparison")
         from calcstep.grad import grad_report
 
-        names = [name.strip() for name in (wrt or "").split(",") if name.strip()] or None
+        names = list(dict.fromkeys(name.strip() for name in (wrt or "").split(",") if name.strip())) or None
         report = grad_report(
             expr,
             names,

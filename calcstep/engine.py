@@ -8,7 +8,9 @@ line only chooses options and prints.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
+from fractions import Fraction
 from functools import cache
 from typing import NamedTuple
 
@@ -36,6 +38,7 @@ from calcstep.expr import (
     Num,
     Pow,
     Sym,
+    add,
     substitute,
     walk,
 )
@@ -332,7 +335,7 @@ def value_at_point(
         return (
             _by_limit(below, derivative, point, var)
             or _others_held(function, point, limits, var, order)
-            or _locally_constant(function, point, var)
+            or _locally_constant(function, point, var, limits)
             or PointValue(point, undefined=reason)
         )
 
@@ -415,26 +418,38 @@ def _others_held(
     return value._replace(note=HELD_NOTE)
 
 
-def _locally_constant(function: Expr, point: tuple[tuple[str, Expr], ...], var: str | None) -> PointValue | None:
+def _locally_constant(
+    function: Expr, point: tuple[tuple[str, Expr], ...], var: str | None, limits: Limits
+) -> PointValue | None:
     """0, where the function takes exactly its value at the point on both sides of
-    it (at the limit's steps): it is constant there, so every derivative is 0,
-    though the formula has none (relu(−3·relu(−3x)) at x = ½, a dead unit: the
-    formula's heaviside(0) has no value)."""
+    it (at the limit's steps, in exact arithmetic: in floating point 10^20 + |x|
+    would seem constant): it is constant there, so every derivative is 0, though
+    the formula has none (relu(−3·relu(−3x)) at x = ½, a dead unit: the formula's
+    heaviside(0) has no value)."""
     if var is None:
         return None
+    mapping = {Sym(name): value for name, value in point}
+    at = mapping.get(Sym(var))
     try:
-        floats = {name: evaluate(value, {}) for name, value in point}
-        at = floats[var]
-        scale = max(1.0, abs(at))
-        middle = evaluate(function, floats)
-        constant = all(
-            evaluate(function, {**floats, var: at + side * step * scale}) == middle
-            for step in _LIMIT_STEPS
-            for side in (-1, 1)
-        )
-    except (CalcstepError, KeyError):
+        middle = _exact_at(function, mapping, limits)
+        scale = Fraction(max(1, math.ceil(abs(evaluate(at, {}))))) if at is not None else None
+    except (CalcstepError, OverflowError, ValueError):
         return None
-    return PointValue(point, ZERO, 0.0, note=CONSTANT_NOTE) if constant else None
+    if middle is None or middle.free_vars or scale is None:
+        return None
+    for step in _EXACT_STEPS:
+        for side in (-1, 1):
+            beside = {**mapping, Sym(var): add(at, Num(side * step * scale))}
+            try:
+                if _exact_at(function, beside, limits) != middle:
+                    return None
+            except CalcstepError:
+                return None
+    return PointValue(point, ZERO, 0.0, note=CONSTANT_NOTE)
+
+
+# The steps beside the point, exactly, for _locally_constant (as _LIMIT_STEPS).
+_EXACT_STEPS = (Fraction(1, 10**4), Fraction(1, 10**6), Fraction(1, 10**8))
 
 
 # Said of a value found where the function is constant around the point.
@@ -522,19 +537,34 @@ def _by_limit(below: Expr, derivative: Expr, point: tuple, var: str | None) -> P
 
 def _two_sided(expr: Expr, near: Callable[[Expr, float], float | None], scale: float) -> float | None:
     """The limit of `expr` at the point from both sides, when the values beside
-    it (at shrinking steps) settle on one number from the left and the right."""
+    it settle on one number from the left and the right.
+
+    Settling is judged by how the values move as the steps shrink a hundredfold:
+    towards a limit each move is far smaller than the one before (x^(1/3)′ keeps
+    growing: no limit); the two sides agree when they differ by no more than
+    they still move (2·relu(x) is 0 on the left and 2h on the right: 0), so a
+    corner of any size (10⁻⁹·relu(x): 0 and 10⁻⁹) stays a corner."""
     sides = [(near(expr, -h * scale), near(expr, h * scale)) for h in _LIMIT_STEPS]
     if any(left is None or right is None for left, right in sides):
         return None
-    left, right = sides[-1]
-    value = (left + right) / 2  # type: ignore[operator]
-    size = max(1.0, abs(value))
+    lefts = [left for left, _ in sides]
+    rights = [right for _, right in sides]
+    value = (lefts[-1] + rights[-1]) / 2  # type: ignore[operator]
+    floor = _LIMIT_FLOOR * max(1.0, abs(value))
+    moves = [abs(side[-1] - side[-2]) for side in (lefts, rights)]  # type: ignore[operator]
     settled = all(
-        abs(a - value) <= abs(b - value) + _LIMIT_AGREEMENT * size  # type: ignore[operator]
-        for a, b in zip(sides[-1], sides[-2], strict=True)
+        move <= _SETTLING * abs(side[-2] - side[-3]) + floor  # type: ignore[operator]
+        for move, side in zip(moves, (lefts, rights), strict=True)
     )
-    agree = abs(left - right) <= _LIMIT_AGREEMENT * size  # type: ignore[operator]
+    agree = abs(lefts[-1] - rights[-1]) <= 2 * sum(moves) + floor  # type: ignore[operator]
     return value if settled and agree else None
+
+
+# A limit's last move is at most this share of the move before it (a hundredfold
+# smaller step moves a converging value about a hundredfold less), and values
+# this close, relative to the value's size, are one (floating-point noise).
+_SETTLING = 0.1
+_LIMIT_FLOOR = 1e-12
 
 
 def _nonzero(value: Expr) -> bool:

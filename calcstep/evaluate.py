@@ -93,9 +93,12 @@ class _Evaluator:
         if type(expr.arg) is Add and expr.fn in _TRIG_PARTS:
             turned = _quarter_turns(expr.arg)
             if turned is not None:  # tan(π/2 − 10^-20): the π/2 taken exactly
-                return _trig_turned(expr.fn, turned[0], self(turned[1]))
+                rest = self(turned[1])
+                if abs(rest) >= _PERIODIC_UP_TO:  # as below: no decimal but noise
+                    raise TooLargeError(f"{expr.fn}(…{rest:+g}) cannot be computed in floating point")
+                return _trig_turned(expr.fn, turned[0], rest)
         argument = self(expr.arg)
-        if abs(argument) > _PERIODIC_UP_TO and BY_NAME[expr.fn].family == "trig":
+        if abs(argument) >= _PERIODIC_UP_TO and BY_NAME[expr.fn].family == "trig":
             # beyond 2^53 a float is not even a whole number of the input, let alone
             # its place in the period: any decimal here would be noise
             raise TooLargeError(f"{expr.fn}({argument:g}) cannot be computed in floating point")

@@ -511,3 +511,22 @@ def test_an_unknown_rule_in_json_is_an_error_record(cli) -> None:
     run = cli("rules", "nosuch", "-f", "json")
     assert run.code == 2
     assert json.loads(run.out)["error"]["message"] == "no rule called 'nosuch'"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x^(1/3)/10000", "x^(1/3) + 10^4", "relu(x)*10^-9", "abs(x)/10^7", "abs(x) + 10^20", "relu(x) + 10^20"],
+)
+def test_a_corner_or_a_vertical_tangent_of_any_size_stays_undefined(cli, text: str) -> None:
+    # the limit from both sides must settle and agree relative to the values' own
+    # size (a corner of 10⁻⁹ is a corner), and constancy is judged exactly (in
+    # floating point 10^20 + |x| does not move)
+    record = json.loads(cli("diff", text, "--at", "x=0", "--no-steps", "-f", "json").out)["value"][0]
+    assert record["undefined"] is not None, record
+
+
+def test_a_trig_value_past_2_to_the_53_has_no_decimal(cli) -> None:
+    # a float cannot hold 2^53 + 1: any decimal there would be noise
+    for point in ("x=2^53+1", "x=pi/2+2^53+1"):
+        record = json.loads(cli("diff", "tan(x)", "--at", point, "--no-steps", "-f", "json").out)["value"][0]
+        assert record["decimal"] is None and record["exact"] is not None
