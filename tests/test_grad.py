@@ -629,3 +629,12 @@ def test_sech_and_csch_far_out_are_small_not_too_large(fn: str) -> None:
     report = grad_report(f"{fn}(x)", ["x"], {"x": "800"})
     assert report.partials[0].numeric == 0 and report.partials[0].agree
     assert evaluate(Call(fn, Num(3)), {}) == pytest.approx(1 / (math.cosh(3) if fn == "sech" else math.sinh(3)))
+
+
+def test_the_numbers_left_out_of_the_node_table_are_named() -> None:
+    # constants are written into the formulas, not shown as rows: the table's
+    # node numbers skip them, and its footer says which they are
+    text = " ".join(render(grad_report("sigmoid(2*w*x + 1)", ["w", "x"], {"w": "1", "x": "0.5"})).split())
+    assert "n₁ = 2, n₅ = 1 are numbers, written into the formulas" in text
+    plain = " ".join(render(grad_report("sigmoid(w*x)", ["w"], {"w": "1", "x": "0.5"})).split())
+    assert "are numbers" not in plain and "is a number" not in plain

@@ -210,9 +210,28 @@ def graph_lines(report: GradReport, words: _Words) -> list[str]:
         )
         pad = " " * (id_width + 2 + _OPERATION + 2 + _NUMBER + 2)
         lines += [f"{pad}{cell}" for cell in rates[1:]]
-    d = words.partial
-    lines.append(f"the output is {words.node(graph.output.id)}; local rates are {d}node/{d}input")
+    lines += _wrap([_table_footer(report, words)], "  ")
     return lines
+
+
+def _table_footer(report: GradReport, words: _Words) -> str:
+    """Which node is the output, what a local rate is, and which numbers were
+    written into the formulas instead of being shown as rows (their numbers are
+    why the rows' numbers skip)."""
+    graph = report.graph
+    d = words.partial
+    footer = f"the output is {words.node(graph.output.id)}; local rates are {d}node/{d}input"
+    hidden = [node for node in graph.nodes if not _shown(node)]
+    if hidden:
+        named = ", ".join(f"{words.node(node.id)} = {words.expr(node.expr)}" for node in hidden[:_HIDDEN_NAMED])
+        more = f" and {len(hidden) - _HIDDEN_NAMED} more" if len(hidden) > _HIDDEN_NAMED else ""
+        are = "is a number" if len(hidden) == 1 else "are numbers"
+        footer += f"; {named}{more} {are}, written into the formulas"
+    return footer
+
+
+# The numbers named in a graph table's footer, at most (a long sum has hundreds).
+_HIDDEN_NAMED = 6
 
 
 def _rate_cells(node: GraphNode, report: GradReport, words: _Words) -> list[str]:
@@ -542,17 +561,13 @@ def _rich_graph(report: GradReport, words: _Words) -> list[RenderableType]:
             Text("\n".join(_rate_cells(node, report, words))),
             gradient,
         )
-    d = words.partial
     return [
         Text(
             f"computation graph (forward: each value; backward: {words.d_out('node')})",
             style("heading", _KIND_STYLES),
         ),
         table,
-        Text(
-            f"the output is {words.node(graph.output.id)}; local rates are {d}node/{d}input",
-            style("key", _KIND_STYLES),
-        ),
+        Text(_table_footer(report, words), style("key", _KIND_STYLES)),
     ]
 
 
