@@ -497,8 +497,8 @@ def _segment(
         if names is classified:
             notes.append(Note(f"'{word}' was read as the product {{0}}", (product,), token.start))
         elif classified[-1].type == "AFUNC":  # ctg(x), sh(x): a name ending in f, g or h
-            notes.append(Note(f"'{word}(…)' was read as the product {{0}}·{classified[-1].value}(…), "
-                              f"{classified[-1].value} an abstract function", (product,), token.start))
+            notes.append(Note(f"'{word}' was read as {{0}} times the abstract function {classified[-1].value}",
+                              (product,), token.start))
     return classified
 
 
