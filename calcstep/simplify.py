@@ -974,8 +974,10 @@ def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
         # x/e^π): a negative power is only rewritten when that is strictly smaller
         before, after = s.op_count(node), s.op_count(s.trial(candidate))
         negative = isinstance(n, Num) and n.value < 0
-        numeric = isinstance(m, Num) and isinstance(n, Num)  # (√u)⁻¹ is u^(−1/2), written 1/√u
-        return candidate if after < before or (after == before and (numeric or not negative)) else None
+        # (√u)⁻¹ is u^(−1/2), written 1/√u; (2ˣ)⁻⁶ is 2^(−6x), as a product's powers of 2ˣ
+        # combine to (only a constant power, 1/e^π, keeps its form: x/e^π is the smaller)
+        flattens = (isinstance(m, Num) and isinstance(n, Num)) or bool(m.free_vars)
+        return candidate if after < before or (after == before and (flattens or not negative)) else None
     if isinstance(m, Num) and isinstance(n, Num):
         mv, nv = Fraction(m.value), Fraction(n.value)
         if mv.denominator == 1 and mv.numerator % 2 == 1 and nv.denominator % 2 == 1:

@@ -329,3 +329,9 @@ def test_a_sum_and_its_negative_meet(text: str, answer: str) -> None:
     # (σ − 1)/(1 − σ) is −1: the sum that opens with a minus (1 − σ is −σ + 1) is
     # turned, −(σ − 1), so that its powers combine with the other's
     assert to_text(differentiate(text).result) == answer
+
+
+def test_a_power_of_a_variable_power_is_spelled_one_way() -> None:
+    # (2ˣ)⁻⁶ and the 2^(−6x) its powers combine to are one factor, taken out once
+    result = to_text(differentiate("((2^x)^(-2))^3*(3-2x)").result)
+    assert result == "2^(-6*x)*(6*ln(2)*(2*x - 3) - 2)"
