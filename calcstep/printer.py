@@ -368,10 +368,15 @@ class _PrettyPrinter(_Printer):
         if _is_minus_one(first) and rest and not isinstance(rest[0], Num):
             return self.minus + self.factors(rest)
         text = self.at(first, PRODUCT)
-        previous = first
+        previous: Expr | None = first
         for factor in rest:
+            divisor = _divisor(factor)
+            if divisor is not None:  # x/y·z, as typed, not x(1/y)z
+                text += "/" + self.at(divisor, POWER)
+                previous = None  # what follows a division is joined with a visible ·
+                continue
             piece = self.at(factor, PRODUCT + 1)
-            joiner = "" if self.juxtaposes(previous, factor) else self.times
+            joiner = "" if previous is not None and self.juxtaposes(previous, factor) else self.times
             text += joiner + piece
             previous = factor
         return text

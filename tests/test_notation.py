@@ -239,3 +239,13 @@ def test_a_long_decimal_is_written_without_an_exponent(typed: str) -> None:
     # 3.0000001, not 3.0000001e0
     assert to_pretty(parse(typed).expr) == typed
     assert parse(to_text(parse(typed).expr)).expr == parse(typed).expr
+
+
+@pytest.mark.parametrize(
+    ("text", "pretty"),
+    [("x/y*z", "x/y·z"), ("2/x*sin(x)", "2/x·sin(x)"), ("a/b c", "a/b·c"), ("x/(x+1)*y", "x/(x + 1)·y")],
+)
+def test_a_division_inside_a_product_is_written_as_typed(text: str, pretty: str) -> None:
+    # not x(1/y)z: a divisor in the middle is written with its slash, and what
+    # follows it with a visible ·, so it is not read as part of the divisor
+    assert to_pretty(parse(text).expr) == pretty
