@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 from calcstep import functions as vocabulary
 from calcstep.errors import ParseError
 from calcstep.expr import (
+    MINUS_ONE,
     ONE,
     Apply,
     Call,
@@ -918,10 +919,13 @@ def _divide_into(parts: list[Expr], right: Expr) -> None:
         else:
             parts.insert(0, Num(factor, right.decimal))
         return
+    # sin(x²)/e^(2x) stays a quotient, (e^(2x))⁻¹, not sin(x²)·e^(−2x): it is
+    # differentiated by the quotient rule, as it was written
+    divisor = Pow(right, MINUS_ONE) if isinstance(right, Pow) and not isinstance(right.exp, Num) else reciprocal(right)
     if len(parts) == 1 and parts[0] == ONE and not parts[0].decimal:
-        parts[0] = reciprocal(right)
+        parts[0] = divisor
         return
-    parts.append(reciprocal(right))
+    parts.append(divisor)
 
 
 def _read_number(token: Token, text: str, limits: Limits) -> Num:

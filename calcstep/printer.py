@@ -275,15 +275,16 @@ def _divisor(expr: Expr) -> Expr | None:
     """For a factor b^-k that reads back as division by b^k, that b^k; else None.
 
     Numbers, products and powers as bases are excluded: 1/(xy) reads back as
-    x^-1·y^-1, not as (xy)^-1, so those stay written as powers."""
+    x^-1·y^-1, not as (xy)^-1, so those stay written as powers; except a power
+    with a variable exponent divided once, which is how x/e^(2x) is read."""
     if not isinstance(expr, Pow):
         return None
     base, exponent = expr.base, expr.exp
     if not isinstance(exponent, Num) or exponent.value >= 0:
         return None
-    if isinstance(base, (Num, Mul, Pow)):
-        return None
     positive = -exponent.value
+    if isinstance(base, (Num, Mul)) or (isinstance(base, Pow) and (isinstance(base.exp, Num) or positive != 1)):
+        return None
     return base if positive == 1 else Pow(base, Num(positive, exponent.decimal))
 
 

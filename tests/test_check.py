@@ -402,3 +402,11 @@ def test_an_answer_written_as_an_equation_is_told_to_drop_the_left_side(cli) -> 
     run = cli("check", "x^2", "dy/dx = 2x")
     assert run.code == 2
     assert "hint: write only the derivative, without 'dy/dx =' before it" in run.err
+
+
+def test_a_quotient_by_an_exponential_is_a_quotient() -> None:
+    # sin(x²)/e^(2x) is differentiated by the quotient rule, as written (it used to
+    # be read as sin(x²)·e^(−2x)), so its classic slip is named
+    report = check_answer("sin(x^2)/e^(2x)", "(sin(x^2)*2e^(2x) - e^(2x)*2x*cos(x^2))/e^(4x)")
+    assert not report.correct
+    assert report.diagnosis is not None and report.diagnosis.mistake == "quotient_numerator_reversed"
