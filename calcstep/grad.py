@@ -751,9 +751,25 @@ def gradient_warning(variable: str, gradient: float, chain: Chain | None) -> Gra
     threshold = VANISHING_BELOW if vanishing else EXPLODING_ABOVE
     if chain is None:
         return GradientWarning(kind, variable, size, threshold, (), None, ())
+    if vanishing and not _beyond(chain.stages[-1], vanishing):
+        return None  # no product of rates vanished: the paths cancel (see cancelling_paths)
     return GradientWarning(
         kind, variable, size, threshold, chain.path,
         _crossing(chain, vanishing), _extreme_stages(chain, vanishing),
+    )
+
+
+def cancelling_paths(variable: str, gradient: float, chain: Chain | None) -> Note | None:
+    """A note where the gradient is small though its largest path's product is not:
+    the paths' products cancel (w·sin(wx) where its two paths meet), which is no
+    vanishing gradient, whose product of local rates itself shrinks."""
+    if chain is None or chain.paths < 2 or _kind(abs(gradient)) != "vanishing" or _beyond(chain.stages[-1], True):
+        return None
+    return Note(
+        "the gradient for {0} is small though no product of local rates along its paths "
+        f"is: the paths' products cancel (the largest is {chain.product:.6g}), which is no "
+        "vanishing gradient",
+        (Sym(variable),),
     )
 
 
@@ -931,13 +947,22 @@ def grad_report(
         )
         if w is not None
     )
+    cancelling = tuple(
+        note
+        for note in (
+            cancelling_paths(p.variable, p.numeric, by_variable.get(p.variable))
+            for p in partials
+            if p.numeric is not None and expr.has(p.variable)
+        )
+        if note is not None
+    )
     unused = tuple(
         Note("{0} does not appear in the expression: nudging it changes nothing, so its "
              "gradient is 0", (Sym(v),))
         for v in variables
         if not expr.has(v)
     )
-    notes = (*parsed.notes, *graph.notes, *unused)
+    notes = (*parsed.notes, *graph.notes, *cancelling, *unused)
     return GradReport(text, parsed, variables, point, graph, partials, chains, warnings, notes)
 
 

@@ -638,3 +638,17 @@ def test_the_numbers_left_out_of_the_node_table_are_named() -> None:
     assert "n₁ = 2, n₅ = 1 are numbers, written into the formulas" in text
     plain = " ".join(render(grad_report("sigmoid(w*x)", ["w"], {"w": "1", "x": "0.5"})).split())
     assert "are numbers" not in plain and "is a number" not in plain
+
+
+def test_paths_that_cancel_are_not_a_vanishing_gradient() -> None:
+    # w·sin(wx) where its two paths' products cancel: the gradient is 1e-7, yet no
+    # product of local rates shrank, so no vanishing warning (the lesson's vanishing
+    # gradient is a long product of rates below 1), and a note says why it is small
+    report = grad_report("w*sin(w*x)", ["w"], {"w": "2.0287578", "x": "1"})
+    assert abs(report.gradient["w"]) < 1e-3
+    assert report.warnings == ()
+    text = " ".join(render(report).split())
+    assert "the paths' products cancel" in text and "warnings: none" in text
+    assert "gradient's size is within" not in text
+    deep = grad_report("sigmoid(sigmoid(sigmoid(sigmoid(sigmoid(x)))))", ["x"], {"x": "0.5"})
+    assert [w.kind for w in deep.warnings] == ["vanishing"]

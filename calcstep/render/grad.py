@@ -402,7 +402,8 @@ def warning_lines(report: GradReport, words: _Words) -> list[str]:
     if not report.warnings:
         low, high = _size(VANISHING_BELOW), _size(EXPLODING_ABOVE)
         sizes = [g for g in report.gradient.values() if g is not None]
-        if not sizes:
+        within = all(VANISHING_BELOW <= abs(g) <= EXPLODING_ABOVE for g in sizes)
+        if not sizes or not within:  # a small gradient from cancelling paths: said in a note
             return ["warnings: none"]
         every = "every" if len(sizes) == len(report.gradient) else "every defined"
         return [f"warnings: none ({every} gradient's size is within [{low}, {high}])"]
