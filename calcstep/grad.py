@@ -1015,9 +1015,28 @@ class DepthSweep:
 
 
 def _sweep_size(expr: Expr, x: float) -> float | None:
+    """|∂out/∂x| by the backward pass; where that meets a corner (a dead ReLU fed
+    exactly 0), 0 if the stack is constant on both sides of x, else undefined."""
     graph = compute_graph(expr, {"x": x})
     node = graph.variable("x")
-    return None if node is None or node.gradient is None else abs(node.gradient)
+    if node is None:
+        return None
+    if node.gradient is not None:
+        return abs(node.gradient)
+    return 0.0 if _constant_near(expr, x) else None
+
+
+def _constant_near(expr: Expr, x: float) -> bool:
+    """True when `expr` takes exactly its value at x at the limit steps on both sides."""
+    try:
+        middle = evaluate(expr, {"x": x})
+        return all(
+            evaluate(expr, {"x": x + side * step * max(1.0, abs(x))}) == middle
+            for step in (1e-4, 1e-6, 1e-8)
+            for side in (-1, 1)
+        )
+    except CalcstepError:
+        return False
 
 
 def _kind(size: float | None) -> str | None:

@@ -652,3 +652,13 @@ def test_paths_that_cancel_are_not_a_vanishing_gradient() -> None:
     assert "gradient's size is within" not in text
     deep = grad_report("sigmoid(sigmoid(sigmoid(sigmoid(sigmoid(x)))))", ["x"], {"x": "0.5"})
     assert [w.kind for w in deep.warnings] == ["vanishing"]
+
+
+def test_a_dead_relu_stack_vanishes_in_the_sweep() -> None:
+    # relu(relu(x)) at x = −0.5 is 0 near there: its rate is 0 (vanishing), not
+    # undefined, though the backward pass meets relu's corner at 0
+    sweep = depth_sweep(3, x=-0.5, activations=("relu",))
+    plain = sweep.columns[0]
+    assert plain.sizes == (0.0, 0.0, 0.0) and plain.kinds == ("vanishing",) * 3
+    text = render_sweep(depth_sweep(3, x=0.5, weight=-1.0))
+    assert "residual stacks can vanish too" in " ".join(text.split())

@@ -890,9 +890,7 @@ def render_sweep(sweep: DepthSweep, ascii: bool = False) -> str:
         lines.append(f"{depth:>5}{cells}".rstrip())
     lines.append(sweep_legend(words))
     lines += [f"  {label}: {kind} from depth {depth}" for label, kind, depth in sweep_firsts(sweep)]
-    prose, *more = sweep_prose(sweep, words)
-    lines += _wrap([prose], "")
-    lines += more
+    lines += _wrap(sweep_prose(sweep, words), "")
     return "\n".join(lines)
 
 
@@ -940,10 +938,10 @@ def sweep_prose(sweep: DepthSweep, words: _Words) -> list[str]:
     paragraphs = [_SWEEP_ASCII if words.ascii else _SWEEP_UNICODE]
     if sweep.weight != 1:
         times = "*" if words.ascii else "·"
-        paragraphs.append(
-            f"With the weight w = {number(sweep.weight)} the rates are w{times}f′ and 1 + w{times}f′."
-            .replace("′", "'" if words.ascii else "′")
-        )
+        line = f"With the weight w = {number(sweep.weight)} the rates are w{times}f′ and 1 + w{times}f′."
+        if sweep.weight < 0:  # then 1 + w·f′ is below 1 where f′ > 0: the paragraph's promise fails
+            line += f" A negative w makes 1 + w{times}f′ less than 1, even 0, so residual stacks can vanish too."
+        paragraphs.append(line.replace("′", "'" if words.ascii else "′"))
     return paragraphs
 
 
