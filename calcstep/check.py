@@ -487,8 +487,10 @@ class Wrong:
     extra_minus: bool = False  # a sign slip that adds a minus (rarer than losing one)
     why: str | None = None  # why the right rate is what it is, when a known function's
 
-    def message(self) -> Note:
-        return Note(self.text, tuple(_tidy(arg) for arg in self.args))
+    def message(self, typed: frozenset[Expr] = frozenset()) -> Note:
+        """The sentence, its rule-made parts tidied; parts of the input (`typed`)
+        are shown as written (cos(−2x), not the cos(2x) tidying would make)."""
+        return Note(self.text, tuple(arg if arg in typed else _tidy(arg) for arg in self.args))
 
 
 @dataclass(frozen=True, slots=True)
@@ -562,11 +564,12 @@ def _forgot_inner(step: Step, var: str) -> tuple[Wrong, ...]:
     """d/dx f(g(x)) taken as f′(g(x)) alone: the inner rate left out.  In a longer
     chain also: all the inner rates left out, or one middle stage's."""
     rates = _rates(step)
+    outer = "outer rate" if len(rates) == 2 else "outer stages' rates"  # sin(cos(x²)): two stages
     wrongs = [
         Wrong(
             mul(*rates[:-1]),
-            "You forgot the inner derivative: {0} is a composition, so after the outer "
-            "rate {1} you must multiply by the rate of the inside, {2}, which is {3}.",
+            f"You forgot the inner derivative: {{0}} is a composition, so after the {outer} "
+            "{1} you must multiply by the rate of the inside, {2}, which is {3}.",
             (step.target, mul(*rates[:-1]), step.substeps[-1].target, rates[-1]),
         )
     ]
@@ -1239,13 +1242,26 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def _as_typed(site: Step) -> frozenset[Expr]:
+    """The parts of the input a step and its substeps work on: their targets, and
+    a chain's inner values (what its names stand for)."""
+    found: set[Expr] = set()
+    pending = [site]
+    while pending:
+        step = pending.pop()
+        found.add(step.target)
+        found.update(value for _, value in step.given)
+        pending.extend(step.substeps)
+    return frozenset(found)
+
+
 def _named(candidate: _Candidate, yours: Expr, order: int, witness: Witness | None) -> Diagnosis:
     """The diagnosis for the slip that explains the answer, `yours` being what the
     slips made of its step.  The message explains the first slip on its own (with
     the right parts around it), and names the others."""
     site, wrong = candidate.site, candidate.wrong
     step = WrongStep(site.rule, site.target, site.var, _tidy(site.result), _tidy(yours), order)
-    message = wrong.message()
+    message = wrong.message(_as_typed(site))
     message = message._replace(text=message.text + escape_braces(candidate.also))
     return Diagnosis(candidate.mistake, message, step, witness, wrong.why)
 

@@ -25,6 +25,7 @@ from calcstep.check import (
 from calcstep.errors import ParseError
 from calcstep.evaluate import evaluate
 from calcstep.parse import parse
+from calcstep.printer import format_note, to_pretty
 from calcstep.render.check import render, to_dict
 
 from oracle import symbol, to_sympy
@@ -410,3 +411,14 @@ def test_a_quotient_by_an_exponential_is_a_quotient() -> None:
     report = check_answer("sin(x^2)/e^(2x)", "(sin(x^2)*2e^(2x) - e^(2x)*2x*cos(x^2))/e^(4x)")
     assert not report.correct
     assert report.diagnosis is not None and report.diagnosis.mistake == "quotient_numerator_reversed"
+
+
+def test_a_mistake_is_told_with_the_expression_as_typed() -> None:
+    # cos(−2x), not the cos(2x) that tidying the message would make of it; and a
+    # chain's outer stages are called that, not "the outer rate"
+    report = check_answer("cos(-2x)", "-sin(-2x)")
+    assert report.diagnosis is not None
+    text = " ".join(format_note(report.diagnosis.message, to_pretty).split())
+    assert "cos(−2x) is a composition" in text and "the inside, −2x" in text
+    deep = check_answer("sin(cos(x^2))", "-cos(cos(x^2))*sin(x^2)")
+    assert deep.diagnosis is not None and "outer stages' rates" in deep.diagnosis.message.text
