@@ -571,8 +571,9 @@ _BASICS: tuple[Lesson, ...] = (
             d/dx [f(x)·g(x)] = f(x)·g′(x) + g(x)·f′(x) by the product rule."""
         ),
         prose(
-            """{target} is the unknown function {f} applied to {var}: nothing more
-            is known about it, so its rate is written with one more prime."""
+            """{target} is a function about which nothing is known, applied to
+            {var}: nothing more is known of its rate either, so the rate is written
+            with one more prime."""
         ),
         fields=("f",),
         see_also=("chain", "product"),
