@@ -274,16 +274,17 @@ def _is_plain_one(expr: Expr) -> bool:
 def _divisor(expr: Expr) -> Expr | None:
     """For a factor b^-k that reads back as division by b^k, that b^k; else None.
 
-    Numbers, products and powers as bases are excluded: 1/(xy) reads back as
-    x^-1·y^-1, not as (xy)^-1, so those stay written as powers; except a power
-    with a variable exponent divided once, which is how x/e^(2x) is read."""
+    Numbers and products as bases are excluded: 1/(xy) reads back as x^-1·y^-1,
+    not as (xy)^-1, so those stay written as powers; and so is a numeric power
+    divided once ((x²)^-1: 1/x² reads back as x^-2).  Other powers of powers read
+    back as written: x/e^(2x) and the quotient rule's 1/(x²)²."""
     if not isinstance(expr, Pow):
         return None
     base, exponent = expr.base, expr.exp
     if not isinstance(exponent, Num) or exponent.value >= 0:
         return None
     positive = -exponent.value
-    if isinstance(base, (Num, Mul)) or (isinstance(base, Pow) and (isinstance(base.exp, Num) or positive != 1)):
+    if isinstance(base, (Num, Mul)) or (isinstance(base, Pow) and isinstance(base.exp, Num) and positive == 1):
         return None
     return base if positive == 1 else Pow(base, Num(positive, exponent.decimal))
 

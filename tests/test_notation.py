@@ -249,3 +249,16 @@ def test_a_division_inside_a_product_is_written_as_typed(text: str, pretty: str)
     # not x(1/y)z: a divisor in the middle is written with its slash, and what
     # follows it with a visible ·, so it is not read as part of the divisor
     assert to_pretty(parse(text).expr) == pretty
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [("x/(x^2)^2", "x/(x^2)^2"), ("x*(x^2)^(-3)", "x/(x^2)^3"), ("sin(x)/e^(2*x)", "sin(x)/e^(2*x)"),
+     ("(x^2)^(-1)", "(x^2)^(-1)")],
+)
+def test_a_power_of_a_power_below_the_bar_is_written_as_division_and_reads_back(text: str, canonical: str) -> None:
+    # the quotient rule's h² for h = x² is (x²)², written below the bar as its
+    # formula shows it; (x²)⁻¹ stays a power (1/x² would read back as x⁻²)
+    expr = parse(text).expr
+    assert to_text(expr) == canonical
+    assert parse(canonical).expr == expr
