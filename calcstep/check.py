@@ -146,7 +146,7 @@ MISTAKES: dict[str, Mistake] = {
     m.id: m
     for m in (
         Mistake(FORGOT_INNER, "the inner derivative forgotten"),
-        Mistake(OUTER_AT_WRONG_ARGUMENT, "the outer rate taken at x instead of the inside"),
+        Mistake(OUTER_AT_WRONG_ARGUMENT, "the outer rate taken at x, or at part of the inside, instead of the whole inside"),
         Mistake(PRODUCT_OF_DERIVATIVES, "the product rule taken as the product of derivatives"),
         Mistake(QUOTIENT_REVERSED, "the quotient rule's numerator reversed"),
         Mistake(QUOTIENT_MISSING_SQUARE, "the quotient rule's square left out"),
@@ -608,12 +608,25 @@ def _outer_at_x(step: Step, var: str) -> tuple[Wrong, ...]:
         "The outer rate must be taken at the inside, not at {0}: in {1} the outer rate is "
         "{2}, with {3} left untouched inside, not {4}."
     )
-    args = (Sym(var), step.target, rates[0], _inner_values(step.target, var)[0], at_x)
-    return (
+    values = _inner_values(step.target, var)
+    args = (Sym(var), step.target, rates[0], values[0], at_x)
+    wrongs = [
         Wrong(_others(rates, 0, at_x), text, args),
         Wrong(at_x, text + " Then multiply by the rate of the inside, {5}.",
               (*args, _others(rates, 0))),
-    )
+    ]
+    # in a longer chain, the outer rate taken at the inside with a deeper part
+    # dropped: sin(cos(x²))′ with cos(cos(x)), as if the inside were cos(x)
+    for deeper in values[1:-1]:
+        inside = substitute(values[0], {deeper: Sym(var)})
+        at_inside = substitute(outer.result, {Sym(outer.var): inside})
+        wrongs.append(Wrong(
+            _others(rates, 0, at_inside),
+            "The outer rate must be taken at the whole inside, not at {0}: in {1} the outer "
+            "rate is {2}, with {3} left untouched inside, not {4}.",
+            (inside, step.target, rates[0], values[0], at_inside),
+        ))
+    return tuple(wrongs)
 
 
 def _is_exponential(step: Step) -> bool:

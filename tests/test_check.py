@@ -422,3 +422,14 @@ def test_a_mistake_is_told_with_the_expression_as_typed() -> None:
     assert "cos(−2x) is a composition" in text and "the inside, −2x" in text
     deep = check_answer("sin(cos(x^2))", "-cos(cos(x^2))*sin(x^2)")
     assert deep.diagnosis is not None and "outer stages' rates" in deep.diagnosis.message.text
+
+
+@pytest.mark.parametrize(
+    ("expr", "answer"),
+    [("sin(cos(x^2))", "-2x*cos(cos(x))*sin(x^2)"), ("e^(sin(x^2))", "e^(sin(x))*cos(x^2)*2x")],
+)
+def test_the_outer_rate_at_part_of_the_inside_is_named(expr: str, answer: str) -> None:
+    # cos(cos(x)) for sin(cos(x²)): the outer rate taken as if the inside were
+    # cos(x), the inside with its own inside dropped
+    report = check_answer(expr, answer)
+    assert report.diagnosis is not None and report.diagnosis.mistake == OUTER_AT_WRONG_ARGUMENT
