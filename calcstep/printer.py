@@ -402,6 +402,8 @@ class _PrettyPrinter(_Printer):
         if self.ascii_only:
             return False
         if isinstance(left, Num):
+            if left.value == 1:
+                return False  # 1·eˣ, not 1eˣ (which reads as a number in e-notation) nor 1x
             return (
                 _is_letterlike(right)
                 or isinstance(right, Add)

@@ -262,3 +262,11 @@ def test_a_power_of_a_power_below_the_bar_is_written_as_division_and_reads_back(
     expr = parse(text).expr
     assert to_text(expr) == canonical
     assert parse(canonical).expr == expr
+
+
+def test_a_factor_1_is_written_with_its_dot() -> None:
+    # 1eˣ would read as a number in e-notation, and 1x as a slip: the rules' raw
+    # factor 1 (before "drop the factor 1") is written 1·eˣ, 1·x
+    assert to_pretty(parse("1*e^x*ln(x)").expr) == "1·e^x·ln(x)"
+    assert to_pretty(parse("1*x").expr) == "1·x"
+    assert to_pretty(parse("2*x").expr) == "2x"
