@@ -159,7 +159,7 @@ def _trig_turned(fn: str, k: int, r: float) -> float:
     parts = {"sin": turned[0], "cos": turned[1], "1": 1.0}
     top, bottom = (parts[name] for name in _TRIG_PARTS[fn])
     if bottom == 0:
-        raise DomainError(f"{fn} is undefined here: its {_TRIG_PARTS[fn][1]} is 0")
+        raise AtZeroError(f"{fn} is undefined here: its {_TRIG_PARTS[fn][1]} is 0")
     return top / bottom
 
 
