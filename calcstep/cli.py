@@ -200,7 +200,10 @@ def _command(name: str | None = None) -> Callable[[Callable[..., None]], Callabl
                 _quiet_stdout()
                 raise typer.Exit(141) from None
 
-        return app.command(name)(quiet)
+        # the list of commands shows the docstring's first paragraph: given as one
+        # line, so that the source's line breaks do not break it there
+        short = " ".join((command.__doc__ or "").split("\n\n")[0].split())
+        return app.command(name, short_help=short)(quiet)
 
     return register
 
