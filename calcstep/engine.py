@@ -421,35 +421,34 @@ def _others_held(
 def _locally_constant(
     function: Expr, point: tuple[tuple[str, Expr], ...], var: str | None, limits: Limits
 ) -> PointValue | None:
-    """0, where the function takes exactly its value at the point on both sides of
-    it (at the limit's steps, in exact arithmetic: in floating point 10^20 + |x|
-    would seem constant): it is constant there, so every derivative is 0, though
-    the formula has none (relu(−3·relu(−3x)) at x = ½, a dead unit: the formula's
-    heaviside(0) has no value)."""
-    if var is None:
+    """0, where the function is constant around the point (see constant_near): so
+    every derivative is 0, though the formula has none (relu(−3·relu(−3x)) at
+    x = ½, a dead unit: the formula's heaviside(0) has no value)."""
+    if var is None or not constant_near(function, point, var, limits):
         return None
-    mapping = {Sym(name): value for name, value in point}
-    at = mapping.get(Sym(var))
-    try:
-        middle = _exact_at(function, mapping, limits)
-        scale = Fraction(max(1, math.ceil(abs(evaluate(at, {}))))) if at is not None else None
-    except (CalcstepError, OverflowError, ValueError):
-        return None
-    if middle is None or middle.free_vars or scale is None:
-        return None
-    for step in _EXACT_STEPS:
-        for side in (-1, 1):
-            beside = {**mapping, Sym(var): add(at, Num(side * step * scale))}
-            try:
-                if _exact_at(function, beside, limits) != middle:
-                    return None
-            except CalcstepError:
-                return None
     return PointValue(point, ZERO, 0.0, note=CONSTANT_NOTE)
 
 
-# The steps beside the point, exactly, for _locally_constant (as _LIMIT_STEPS).
-_EXACT_STEPS = (Fraction(1, 10**4), Fraction(1, 10**6), Fraction(1, 10**8))
+def constant_near(function: Expr, point: tuple[tuple[str, Expr], ...], var: str, limits: Limits) -> bool:
+    """True when the function takes exactly its value at the point on both sides
+    of it along `var`, at the limit's steps, in exact arithmetic (in floating
+    point 10^20 + |x| would seem constant)."""
+    mapping = {Sym(name): value for name, value in point}
+    at = mapping.get(Sym(var))
+    if at is None:
+        return False
+    try:
+        middle = _exact_at(function, mapping, limits)
+        scale = Fraction(max(1, math.ceil(abs(evaluate(at, {})))))
+        if middle is None or middle.free_vars:
+            return False
+        return all(
+            _exact_at(function, {**mapping, Sym(var): add(at, Num(side * step * scale))}, limits) == middle
+            for step in _EXACT_STEPS
+            for side in (-1, 1)
+        )
+    except (CalcstepError, OverflowError, ValueError):
+        return False
 
 
 # Said of a value found where the function is constant around the point.
@@ -483,9 +482,10 @@ def _corner_at(expr: Expr, mapping: dict[Expr, Expr], limits: Limits) -> str | N
     return None
 
 
-# Steps beside the point for the limit from both sides, and how closely the two
-# sides must agree (relative to the value's size, at least 1).
-_LIMIT_STEPS = (1e-4, 1e-6, 1e-8)
+# Steps beside the point for the limit from both sides (exactly, and as floats),
+# and how closely the two sides must agree (relative to the value's size, at least 1).
+_EXACT_STEPS = (Fraction(1, 10**4), Fraction(1, 10**6), Fraction(1, 10**8))
+_LIMIT_STEPS = tuple(float(step) for step in _EXACT_STEPS)
 _LIMIT_AGREEMENT = 1e-6
 
 

@@ -55,6 +55,7 @@ from itertools import pairwise
 from calcstep.derive import derive
 from calcstep.engine import (
     check_variable_name,
+    constant_near,
     corner_point,
     derive_orders,
     parse_point,
@@ -1023,20 +1024,7 @@ def _sweep_size(expr: Expr, x: float) -> float | None:
         return None
     if node.gradient is not None:
         return abs(node.gradient)
-    return 0.0 if _constant_near(expr, x) else None
-
-
-def _constant_near(expr: Expr, x: float) -> bool:
-    """True when `expr` takes exactly its value at x at the limit steps on both sides."""
-    try:
-        middle = evaluate(expr, {"x": x})
-        return all(
-            evaluate(expr, {"x": x + side * step * max(1.0, abs(x))}) == middle
-            for step in (1e-4, 1e-6, 1e-8)
-            for side in (-1, 1)
-        )
-    except CalcstepError:
-        return False
+    return 0.0 if constant_near(expr, (("x", Num(Fraction(x))),), "x", DEFAULT_LIMITS) else None
 
 
 def _kind(size: float | None) -> str | None:

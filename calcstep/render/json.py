@@ -15,10 +15,10 @@ from typing import Any
 
 from calcstep.engine import DiffReport, PointValue
 from calcstep.errors import CalcstepError
-from calcstep.expr import ONE, Expr
+from calcstep.expr import Expr
 from calcstep.printer import to_latex, to_pretty, to_text
 from calcstep.render import RenderOptions
-from calcstep.render.common import CANONICAL, explanation, formula, note_text, title
+from calcstep.render.common import CANONICAL, explanation, note_text, rule_formula, rule_title
 from calcstep.steps import Derivation, Step
 
 SCHEMA_VERSION = 1
@@ -164,10 +164,9 @@ def _step_opening(step: Step) -> str:
 def _rule_opening(rule: str) -> str:
     """The fields a rule's every step shares: rule, title, formula (and the key of
     what follows)."""
-    step = Step(rule, ONE, ONE)
     return (
-        f'{{"rule": {_quote(rule)}, "title": {_quote(title(step))}, '
-        f'"formula": {_quote(formula(step, CANONICAL))}, "variable": '
+        f'{{"rule": {_quote(rule)}, "title": {_quote(rule_title(rule))}, '
+        f'"formula": {_quote(rule_formula(rule, CANONICAL))}, "variable": '
     )
 
 
@@ -202,7 +201,7 @@ def _rewrites(steps: Sequence[Step]) -> Iterator[str]:
 
 @cache
 def _rewrite_opening(rule: str) -> str:
-    return f'{{"rule": {_quote(rule)}, "title": {_quote(title(Step(rule, ONE, ONE)))}, "target": '
+    return f'{{"rule": {_quote(rule)}, "title": {_quote(rule_title(rule))}, "target": '
 
 
 def error_to_dict(
