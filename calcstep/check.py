@@ -1145,7 +1145,7 @@ def _read(text: str, what: str, functions: frozenset[str], limits: Limits) -> Pa
 
 def _relabelled(error: ParseError, what: str) -> ParseError:
     hint = error.hint
-    if what == "the answer" and error.message == "unexpected character '='":
+    if what == "the answer" and error.text[error.position : error.position + 1] == "=":
         hint = "write only the derivative, without 'dy/dx =' before it"
     return ParseError(f"{what} is not an expression: {error.message}", error.text, error.position,
                       length=error.length, hint=hint)
