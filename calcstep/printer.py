@@ -103,6 +103,9 @@ class _Printer:
     minus = "-"
     plus = " + "
     difference = " - "
+    # Canonical text must read back as the same tree, so (x²)⁻¹ stays a power there
+    # (1/x² reads back as x⁻²); the forms for people write it as the division it is.
+    reads_back = True
 
     def __init__(self) -> None:
         self._cache: dict[Expr, tuple[str, int]] = {}
@@ -151,6 +154,10 @@ class _Printer:
     def bracket(self, text: str) -> str:
         return f"({text})"
 
+    def divisor(self, expr: Expr) -> Expr | None:
+        """For a factor written as a division, what it divides by (see `_divisor`)."""
+        return _divisor(expr, self.reads_back)
+
     # -- sums ---------------------------------------------------------------
     def sum(self, expr: Add) -> tuple[str, int]:
         parts = [self.at(expr.terms[0], SUM)]
@@ -182,12 +189,12 @@ class _Printer:
         """The factors before the trailing run of divisors, and the divisors written
         as positive powers; no divisors when the product is better written inline."""
         cut = len(factors)
-        while cut > 0 and _divisor(factors[cut - 1]) is not None:
+        while cut > 0 and self.divisor(factors[cut - 1]) is not None:
             cut -= 1
         numerator = list(factors[:cut])
         if cut == len(factors) or (len(numerator) == 1 and _is_plain_one(numerator[0])):
             return list(factors), []
-        denominator = [_divisor(factor) for factor in factors[cut:]]
+        denominator = [self.divisor(factor) for factor in factors[cut:]]
         return numerator, [d for d in denominator if d is not None]
 
     def fraction(self, numerator: list[Expr], denominator: list[Expr]) -> str:
@@ -213,7 +220,7 @@ class _Printer:
         exponent = expr.exp
         if _is_root(expr):
             return self.root(expr.base, 2 if exponent.value == Fraction(1, 2) else 3), ATOM
-        divisor = _divisor(expr)
+        divisor = self.divisor(expr)
         if divisor is not None:
             return f"1/{self.at(divisor, POWER)}", PRODUCT
         return self.raise_to(expr.base, exponent), POWER
@@ -271,20 +278,23 @@ def _is_plain_one(expr: Expr) -> bool:
     return isinstance(expr, Num) and expr.value == 1 and not expr.decimal
 
 
-def _divisor(expr: Expr) -> Expr | None:
+def _divisor(expr: Expr, reads_back: bool = True) -> Expr | None:
     """For a factor b^-k that reads back as division by b^k, that b^k; else None.
 
     Numbers and products as bases are excluded: 1/(xy) reads back as x^-1·y^-1,
-    not as (xy)^-1, so those stay written as powers; and so is a numeric power
-    divided once ((x²)^-1: 1/x² reads back as x^-2).  Other powers of powers read
-    back as written: x/e^(2x) and the quotient rule's 1/(x²)²."""
+    not as (xy)^-1, so those stay written as powers; and so, when the text must
+    read back (`reads_back`), is a numeric power divided once ((x²)^-1: 1/x² reads
+    back as x^-2).  Other powers of powers read back as written: x/e^(2x) and the
+    quotient rule's 1/(x²)²."""
     if not isinstance(expr, Pow):
         return None
     base, exponent = expr.base, expr.exp
     if not isinstance(exponent, Num) or exponent.value >= 0:
         return None
     positive = -exponent.value
-    if isinstance(base, (Num, Mul)) or (isinstance(base, Pow) and isinstance(base.exp, Num) and positive == 1):
+    if isinstance(base, (Num, Mul)) or (
+        reads_back and isinstance(base, Pow) and isinstance(base.exp, Num) and positive == 1
+    ):
         return None
     return base if positive == 1 else Pow(base, Num(positive, exponent.decimal))
 
@@ -322,6 +332,7 @@ class _PrettyPrinter(_Printer):
     times = "·"
     minus = "−"
     difference = " − "
+    reads_back = False
 
     def __init__(self, ascii_only: bool = False) -> None:
         super().__init__()
@@ -370,9 +381,11 @@ class _PrettyPrinter(_Printer):
         if _is_minus_one(first) and rest and not isinstance(rest[0], Num):
             return self.minus + self.factors(rest)
         text = self.at(first, PRODUCT)
-        previous: Expr | None = first
+        # after a division (1/x²) the next factor is joined with a visible ·:
+        # 1/x²y would read as 1/(x²y)
+        previous: Expr | None = None if self.divisor(first) is not None else first
         for factor in rest:
-            divisor = _divisor(factor)
+            divisor = self.divisor(factor)
             if divisor is not None:  # x/y·z, as typed, not x(1/y)z
                 text += "/" + self.at(divisor, POWER)
                 previous = None  # what follows a division is joined with a visible ·
@@ -473,6 +486,8 @@ class _PrettyPrinter(_Printer):
 class _LatexPrinter(_Printer):
     r"""LaTeX: \frac, \sqrt, \left( \right), \cdot between numbers."""
 
+    reads_back = False
+
     times = r" \cdot "
     minus = "-"
 
@@ -539,7 +554,7 @@ class _LatexPrinter(_Printer):
         if _is_root(expr):
             index = "" if exponent.value == Fraction(1, 2) else "[3]"
             return rf"\sqrt{index}{{{self.render(expr.base)}}}", ATOM
-        divisor = _divisor(expr)
+        divisor = self.divisor(expr)
         if divisor is not None:
             return rf"\frac{{1}}{{{self.render(divisor)}}}", ATOM
         base = expr.base

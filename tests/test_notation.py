@@ -6,7 +6,7 @@ import pytest
 
 from calcstep.errors import ParseError
 from calcstep.parse import parse
-from calcstep.printer import format_note, to_pretty, to_text
+from calcstep.printer import format_note, to_latex, to_pretty, to_text
 
 READINGS = [
     # numbers
@@ -210,8 +210,9 @@ def test_one_letter_twice_is_not_written_side_by_side() -> None:
 
 
 def test_a_raised_root_is_bracketed() -> None:
-    # √x^(−1) would read back as √(x^(−1))
-    assert to_pretty(parse("sqrt(x)^(-1)").expr) == "(√x)^(−1)"
+    # √x^(−1) would read back as √(x^(−1)); divided once, it is written as division
+    assert to_pretty(parse("sqrt(x)^(-1)").expr) == "1/√x"
+    assert to_pretty(parse("sqrt(x)^(-2)").expr) == "1/(√x)²"
     assert to_pretty(parse("sqrt(x)^3").expr) == "(√x)³"
     assert to_pretty(parse("sqrt(x)^3").expr, ascii=True) == "sqrt(x)^3"
     assert parse("(√x)^(-1)").expr == parse("sqrt(x)^(-1)").expr
@@ -262,6 +263,20 @@ def test_a_power_of_a_power_below_the_bar_is_written_as_division_and_reads_back(
     expr = parse(text).expr
     assert to_text(expr) == canonical
     assert parse(canonical).expr == expr
+
+
+@pytest.mark.parametrize(
+    ("text", "pretty", "latex"),
+    [("(x^2)^(-1)", "1/x²", r"\frac{1}{x^{2}}"), ("x*(x^2)^(-1)", "x/x²", r"\frac{x}{x^{2}}"),
+     ("(x^2)^(-1)*y", "1/x²·y", r"\frac{1}{x^{2}} y"), ("(x^3)^(-1)*3*x^2", "1/x³·3x²", None)],
+)
+def test_a_power_divided_once_is_written_for_people_as_division(text: str, pretty: str, latex: str | None) -> None:
+    # ln(x³)'s outer rate at u = x³ is 1/u = (x³)⁻¹: people read it as 1/x³, and
+    # what follows the division is joined with a visible · (1/x²y reads as 1/(x²y))
+    expr = parse(text).expr
+    assert to_pretty(expr) == pretty
+    if latex is not None:
+        assert to_latex(expr) == latex
 
 
 def test_a_factor_1_is_written_with_its_dot() -> None:
