@@ -83,7 +83,7 @@ from calcstep.functions import BY_NAME, DEFAULT_ABSTRACT
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
 from calcstep.printer import escape_braces, to_text
-from calcstep.rules import RULES, peel
+from calcstep.rules import RULES, given_part, peel
 from calcstep.simplify import simplify
 from calcstep.steps import Step
 
@@ -522,10 +522,6 @@ def _negative(expr: Expr) -> bool:
     return sign < 0
 
 
-def _given(step: Step, name: str) -> Expr:
-    return dict(step.given)[name]
-
-
 def _why(rule: str) -> str | None:
     """A known function's one-line reason for its rate, to follow a message."""
     return RULES[rule].why if rule in BY_NAME else None
@@ -727,7 +723,7 @@ def _product_of_derivatives(step: Step, var: str) -> tuple[Wrong, ...]:
                 "The rate of a product is not the product of the rates. Picture {0} as a "
                 "rectangle with sides {1} and {2}: a nudge grows it along both sides at "
                 "once, so the rate is left d-right plus right d-left, {3}, not {4}.",
-                (step.target, _given(step, "g"), _given(step, "h"), step.result, wrong),
+                (step.target, given_part(step, "g"), given_part(step, "h"), step.result, wrong),
             ),
         )
     return (
@@ -743,7 +739,7 @@ def _product_of_derivatives(step: Step, var: str) -> tuple[Wrong, ...]:
 
 def _product_sign(step: Step, var: str) -> tuple[Wrong, ...]:
     """Left d-right minus right d-left, either way round."""
-    g, h = _given(step, "g"), _given(step, "h")
+    g, h = given_part(step, "g"), given_part(step, "h")
     dg, dh = (part.result for part in step.substeps)
     return tuple(
         Wrong(
@@ -759,7 +755,7 @@ def _product_sign(step: Step, var: str) -> tuple[Wrong, ...]:
 def _quotient_parts(step: Step) -> tuple[Expr, Expr, Expr, Expr]:
     """g, h, g′, h′ of a quotient step g/h."""
     dg, dh = (part.result for part in step.substeps)
-    return _given(step, "g"), _given(step, "h"), dg, dh
+    return given_part(step, "g"), given_part(step, "h"), dg, dh
 
 
 def _quotient_reversed(step: Step, var: str) -> tuple[Wrong, ...]:
@@ -824,7 +820,7 @@ def _power_on_exponential(step: Step, var: str) -> tuple[Wrong, ...]:
 def _power_on_general_power(step: Step, var: str) -> tuple[Wrong, ...]:
     """(f^g)′ taken as g·f^(g−1)·f′ (and without f′): the power rule with an
     exponent that is not constant."""
-    f, g = _given(step, "f"), _given(step, "g")
+    f, g = given_part(step, "f"), given_part(step, "g")
     power = mul(g, Pow(f, add(g, Num(-1))))
     text = (
         "The power rule needs a constant exponent, but {0} has {1} in both its base and its "

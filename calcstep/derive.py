@@ -43,11 +43,18 @@ class Deriver:
     answer checker replays a derivation with a learner's slip that way, so the
     rest of the derivation is the engine's own."""
 
-    def __init__(self, var: str, limits: Limits) -> None:
+    def __init__(
+        self, var: str, limits: Limits, taken: frozenset[str] | None = None, root: Expr | None = None
+    ) -> None:
         self.var = var
         self.symbol = Sym(var)
         self.limits = limits
         self.memo: dict[Expr, Step] = {}
+        # the names the whole expression uses (its variables and abstract
+        # functions), which the rules' letters keep clear of: given by a caller
+        # that knows them, else found in `root` once a rule with letters to choose asks
+        self._taken = taken
+        self._root = root
 
     def __call__(self, expr: Expr) -> Step:
         step = self.memo.get(expr)
@@ -71,7 +78,19 @@ class Deriver:
 
     def local(self, expr: Expr, var: str) -> Step:
         """The derivative of a single stage with respect to its own input name."""
-        return Deriver(var, self.limits)(expr)
+        return Deriver(var, self.limits, self.taken)(expr)
+
+    @property
+    def taken(self) -> frozenset[str]:
+        """The variables and function names of the expression being differentiated."""
+        if self._taken is None:
+            self._taken = rules.names_used(self._root) if self._root is not None else frozenset()
+        return self._taken
+
+    def letters(self, rule: str, parts: tuple[Expr, ...]) -> tuple[str, ...]:
+        """The letters naming `parts` in a step of `rule`: the rule's own unless the
+        expression uses them for something else (rules.choose_letters)."""
+        return rules.choose_letters(rule, parts, self.taken)
 
 
 def _symbol(expr: Sym, d: Deriver) -> Step:
@@ -176,6 +195,7 @@ _DISPATCH: dict[type, Callable[[Expr, Deriver], Step]] = {
 
 
 @deep
-def derive(expr: Expr, var: str, limits: Limits = DEFAULT_LIMITS) -> Step:
-    """The derivation of d/d`var` `expr`: a Step tree whose result is the derivative."""
-    return Deriver(var, limits)(expr)
+def derive(expr: Expr, var: str, limits: Limits = DEFAULT_LIMITS, taken: frozenset[str] | None = None) -> Step:
+    """The derivation of d/d`var` `expr`: a Step tree whose result is the derivative.
+    `taken`: the names `expr` uses (variables and abstract functions), when known."""
+    return Deriver(var, limits, taken, root=expr)(expr)

@@ -146,7 +146,8 @@ def differentiate(
     check_constants(parsed.expr)
     var = choose_variable(parsed.expr, wrt)
     try:
-        derivations = derive_orders(parsed.expr, var, order, limits)
+        derivations = derive_orders(parsed.expr, var, order, limits,
+                                    taken=parsed.expr.free_vars | parsed.functions)
     except DomainError as error:
         raise _named_zero(error, parsed.expr, limits) from None
     result = derivations[-1].result if derivations else parsed.expr
@@ -247,13 +248,16 @@ def _named_zero(error: DomainError, expr: Expr, limits: Limits) -> DomainError:
     )
 
 
-def derive_orders(expr: Expr, var: str, order: int, limits: Limits = DEFAULT_LIMITS) -> tuple[Derivation, ...]:
-    """One Derivation per order, each differentiating the previous simplified result."""
+def derive_orders(
+    expr: Expr, var: str, order: int, limits: Limits = DEFAULT_LIMITS, taken: frozenset[str] | None = None
+) -> tuple[Derivation, ...]:
+    """One Derivation per order, each differentiating the previous simplified result.
+    `taken`: the names `expr` uses (variables and abstract functions), when known."""
     derivations = []
     current = expr
     simplifier = Simplifier(limits)
     for k in range(1, order + 1):
-        steps = derive(current, var, limits)
+        steps = derive(current, var, limits, taken)
         result, simplification = simplifier(steps.result)
         derivations.append(Derivation(current, var, k, steps, simplification, result))
         current = result

@@ -114,6 +114,9 @@ class Parsed(NamedTuple):
     expr: Expr
     text: str
     notes: tuple[Note, ...] = ()
+    # the abstract functions the text applies (f, g in f(x)·g(x)), gathered while
+    # reading so that no later stage walks the tree to find them
+    functions: frozenset[str] = frozenset()
 
 
 # ---------------------------------------------------------------------------
@@ -688,6 +691,7 @@ class _Builder:
         self.made_by: dict[int, tuple[Expr, Expr, int, int]] = {}
         # each root written before a bare number (√2): where its text starts and ends
         self.roots: dict[int, tuple[int, int]] = {}
+        self.functions: set[str] = set()  # the abstract functions applied
 
     def _source(self) -> str:
         return self.text[self.span[0] : self.span[1]]
@@ -868,9 +872,11 @@ class _Builder:
         return mul(*factors)
 
     def apply(self, func: Token, _open: Token, arg: Expr, _close: Token) -> Expr:
+        self.functions.add(func.value)
         return Apply(func.value, arg)
 
     def apply_prime(self, func: Token, primes: Token, _open: Token, arg: Expr, _close: Token) -> Expr:
+        self.functions.add(func.value)
         order = sum(2 if ch == "″" else 1 for ch in primes.value)
         return Apply(func.value, arg, order)
 
@@ -986,7 +992,7 @@ def parse(
     tokens = _postlex(text, raw, words, notes, limits)
     builder = _Builder(text, notes, limits)
     expr = _drive(text, tokens, t, builder, limits)
-    return Parsed(expr, text, tuple(notes))
+    return Parsed(expr, text, tuple(notes), frozenset(builder.functions))
 
 
 def parse_expr(text: str, **options: Any) -> Expr:

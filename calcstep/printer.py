@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 
 from calcstep.deep import deep
 from calcstep.expr import (
@@ -108,6 +109,10 @@ class _Printer:
     reads_back = True
 
     def __init__(self) -> None:
+        # for a factor written as a division, what it divides by (see `_divisor`)
+        self.divisor: Callable[[Expr], Expr | None] = (
+            _divisor if self.reads_back else partial(_divisor, reads_back=False)
+        )
         self._cache: dict[Expr, tuple[str, int]] = {}
         # a sum's later terms with their sign (" − 2x"), printed once per term:
         # writing a minus takes a new node for what follows it
@@ -153,10 +158,6 @@ class _Printer:
 
     def bracket(self, text: str) -> str:
         return f"({text})"
-
-    def divisor(self, expr: Expr) -> Expr | None:
-        """For a factor written as a division, what it divides by (see `_divisor`)."""
-        return _divisor(expr, self.reads_back)
 
     # -- sums ---------------------------------------------------------------
     def sum(self, expr: Add) -> tuple[str, int]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from calcstep.expr import (
     MINUS_ONE,
@@ -35,6 +35,7 @@ from calcstep.expr import (
     is_num,
     mul,
     neg,
+    rebuild,
     split_coefficient,
     substitute,
     walk,
@@ -42,7 +43,16 @@ from calcstep.expr import (
 from calcstep.functions import BY_NAME, FUNCTIONS
 from calcstep.steps import Step
 
-Derive = Callable[[Expr], Step]
+
+class Derive(Protocol):
+    """What a rule is given to differentiate its parts with (calcstep.derive.Deriver)."""
+
+    def __call__(self, expr: Expr) -> Step: ...
+
+    def letters(self, rule: str, parts: tuple[Expr, ...]) -> tuple[str, ...]:
+        """The letters to name `parts` by in this step of `rule` (see `LETTERS`)."""
+        ...
+
 
 # Beyond this size the chain rule does not spell out each stage's rate at its
 # inner value: a deep chain would repeat ever longer expressions (the product,
@@ -148,6 +158,88 @@ def _catalogue() -> dict[str, Rule]:
 RULES: dict[str, Rule] = _catalogue()
 
 
+# The letters a rule's formula names its parts by (its steps' `given` names, in
+# this order), then the letters used instead when the expression already uses one
+# of them for something else: f(x)·g(x) by the product rule would read "with
+# g = f(x), h = g(x)", and is "with u = f(x), v = g(x)" instead.
+_FUNCTION_PAIRS = (("g", "h"), ("u", "v"), ("p", "q"), ("a", "b"))
+LETTERS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "product": _FUNCTION_PAIRS,
+    "quotient": _FUNCTION_PAIRS,
+    "general-power": (("f", "g"), *_FUNCTION_PAIRS[1:]),
+    "constant-multiple": (("c", "u"), ("k", "v"), ("a", "w")),
+}
+
+
+def choose_letters(rule: str, parts: tuple[Expr, ...], taken: frozenset[str]) -> tuple[str, ...]:
+    """The letters for `parts` in a step of `rule`: the rule's own, unless the
+    expression uses one of them (`taken`: its variables and function names) for
+    something other than the part it names here; then the first other set of
+    letters the expression does not use.  g = g(x) or c = c is no clash."""
+    choices = LETTERS[rule]
+    own = choices[0]
+    if taken.isdisjoint(own) or all(
+        letter not in taken or _names_itself(part, letter) for letter, part in zip(own, parts, strict=True)
+    ):
+        return own
+    return next((letters for letters in choices[1:] if taken.isdisjoint(letters)), own)
+
+
+def _names_itself(part: Expr, letter: str) -> bool:
+    """True when the part is the letter itself: the variable c, or g(…) for g."""
+    return (isinstance(part, Sym) and part.name == letter) or (
+        isinstance(part, Apply) and part.fn == letter and part.order == 0
+    )
+
+
+def names_used(expr: Expr) -> frozenset[str]:
+    """The variables and the abstract functions' names in `expr`."""
+    return expr.free_vars | {node.fn for node in walk(expr) if isinstance(node, Apply)}
+
+
+def _named(d: Derive, rule: str, *parts: Expr) -> tuple[tuple[str, Expr], ...]:
+    """A step's `given`: its parts with the letters `d` chooses for them."""
+    return tuple(zip(d.letters(rule, parts), parts, strict=True))
+
+
+def given_part(step: Step, letter: str) -> Expr:
+    """What the rule's own `letter` stands for in `step`, whichever letter the step
+    names it by (the product rule's g is the step's first part, named g or u)."""
+    choices = LETTERS.get(step.rule)
+    if choices is not None and letter in choices[0]:
+        return step.given[choices[0].index(letter)][1]
+    return dict(step.given)[letter]
+
+
+def renamed_letters(step: Step) -> tuple[tuple[str, str], ...]:
+    """(the rule's letter, the step's letter) for each letter the step renames; ()
+    when it names its parts by the rule's own letters."""
+    choices = LETTERS.get(step.rule)
+    if choices is None:
+        return ()
+    (g, h), ((first, _), (second, _)) = choices[0], step.given[:2]  # every rule here has two
+    return () if (first, second) == (g, h) else ((g, first), (h, second))
+
+
+def renamed_formula(rule_id: str, renames: tuple[tuple[str, str], ...]) -> tuple[Expr, Expr]:
+    """The rule's formula (f, f′) with its letters renamed: (g, h) → (u, v) gives
+    d/dx [u(x)·v(x)] = u(x)·v′(x) + v(x)·u′(x)."""
+    lhs, rhs = RULES[rule_id].formula()
+    if not renames:
+        return lhs, rhs
+    table = dict(renames)
+    return _rename(lhs, table), _rename(rhs, table)
+
+
+def _rename(expr: Expr, table: dict[str, str]) -> Expr:
+    if isinstance(expr, Sym):
+        return Sym(table.get(expr.name, expr.name))
+    kids = tuple(_rename(kid, table) for kid in expr.children())
+    if isinstance(expr, Apply):
+        return Apply(table.get(expr.fn, expr.fn), kids[0], expr.order)
+    return rebuild(expr, kids) if kids else expr
+
+
 # ---------------------------------------------------------------------------
 # Rules
 # ---------------------------------------------------------------------------
@@ -178,7 +270,7 @@ def variable(expr: Sym, var: str, d: Derive) -> Step:
 def constant_multiple(expr: Expr, var: str, d: Derive, c: Expr, u: Expr) -> Step:
     """d/dx (c·u) = c·u', for c constant."""
     inner = d(u)
-    return Step("constant-multiple", expr, mul(c, inner.result), var, (inner,), (("c", c), ("u", u)))
+    return Step("constant-multiple", expr, mul(c, inner.result), var, (inner,), _named(d, "constant-multiple", c, u))
 
 
 def sum_rule(expr: Expr, var: str, d: Derive) -> Step:
@@ -197,7 +289,7 @@ def product(expr: Expr, var: str, d: Derive) -> Step:
         g, h = factors
         dg, dh = parts
         result = add(mul(g, dh.result), mul(h, dg.result))
-        return Step("product", expr, result, var, parts, (("g", g), ("h", h)))
+        return Step("product", expr, result, var, parts, _named(d, "product", g, h))
     terms = []
     for i, part in enumerate(parts):
         if is_num(part.result, 0):
@@ -212,7 +304,7 @@ def quotient(expr: Expr, var: str, d: Derive, g: Expr, h: Expr) -> Step:
     dg, dh = d(g), d(h)
     numerator = add(mul(h, dg.result), neg(mul(g, dh.result)))
     result = mul(numerator, Pow(h, Num(-2)))
-    return Step("quotient", expr, result, var, (dg, dh), (("g", g), ("h", h)))
+    return Step("quotient", expr, result, var, (dg, dh), _named(d, "quotient", g, h))
 
 
 def zeroth_power(expr: Pow, var: str, d: Derive) -> Step:
@@ -277,7 +369,7 @@ def general_power(expr: Pow, var: str, d: Derive) -> Step:
     note = Note("take logarithms: ln({0}) = {1}; then multiply the rate of {1} by {0}",
                 (expr, log_form))
     return Step(
-        "general-power", expr, mul(expr, inner.result), var, (inner,), (("f", f), ("g", g)),
+        "general-power", expr, mul(expr, inner.result), var, (inner,), _named(d, "general-power", f, g),
         (note,),
     )
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -15,6 +16,8 @@ from calcstep.errors import CalcstepError, DomainError, LimitError
 from calcstep.expr import ZERO, Sym, walk
 from calcstep.parse import parse
 from calcstep.printer import to_pretty, to_text
+from calcstep.render.common import CANONICAL
+from calcstep.render.common import formula as formula_text
 from calcstep.simplify import op_count, simplify
 
 from oracle import (
@@ -280,6 +283,37 @@ def test_an_inner_name_never_clashes_with_an_abstract_function() -> None:
     step = differentiate("u(v(x))", wrt="x", functions={"f", "g", "h", "u", "v"}).derivations[0].steps
     named = dict(step.given)
     assert set(named) & {"u", "v"} == set(), named
+
+
+@pytest.mark.parametrize(
+    ("text", "letters"),
+    [("f(x)*g(x)", ("u", "v")), ("f(x)/g(x)", ("u", "v")), ("x/(x + h)", ("u", "v")),
+     ("u*sin(x)", ("k", "v")), ("f(x)*h(x)", ("g", "h")), ("g(x)*h(x)", ("g", "h")),
+     ("c*u(x)", ("c", "u")), ("x^2*sin(x)", ("g", "h")), ("f(x)^g(x)", ("f", "g")),
+     ("g(x)^f(x)", ("u", "v")), ("g(x)*h(x)*u(x)*v(x)/p(x)", ("a", "b"))],
+)
+def test_a_rules_letters_never_name_something_else_of_the_input(text: str, letters: tuple[str, ...]) -> None:
+    # f(x)·g(x) by the product rule would read "with g = f(x), h = g(x)": the step
+    # names its parts u and v instead, and its formula says u and v too.  A letter
+    # that names itself (h = h(x), c = c) is no clash.
+    functions = {"f", "g", "h", "u", "v", "p"}
+    step = differentiate(text, functions=functions).derivations[0].steps
+    assert tuple(name for name, _ in step.given) == letters
+    formula = formula_text(step, CANONICAL)
+    assert all(f"{letter}(x)" in formula or f"{letter}*" in formula for letter in letters), formula
+
+
+def test_renamed_letters_read_the_same_everywhere(cli) -> None:
+    plain = cli("diff", "--explain", "f(x)*g(x)").out
+    assert "formula: d/dx [u(x)·v(x)] = u(x)·v′(x) + v(x)·u′(x)" in plain
+    assert "with u = f(x), v = g(x)" in plain
+    assert "a product of f(x) and g(x)" in plain  # the lesson's sentence fills in its parts
+    record = json.loads(cli("diff", "--format", "json", "f(x)/g(x)").out)
+    assert record["steps"]["given"] == {"u": "f(x)", "v": "g(x)"}
+    assert record["steps"]["formula"].startswith("d/dx [u(x)/v(x)]")
+    latex = cli("diff", "--format", "latex", "f(x)*g(x)").out
+    assert r"u\left(x\right) v\left(x\right)" in latex
+    assert "product rule taken as the product of derivatives" in cli("check", "f(x)*g(x)", "f'(x)*g'(x)").out
 
 
 @pytest.mark.parametrize(

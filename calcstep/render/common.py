@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from calcstep.expr import Add, Expr, Mul, Note, Sym
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
-from calcstep.rules import EVALUATED_SHOWN_UP_TO, RULES
+from calcstep.rules import EVALUATED_SHOWN_UP_TO, RULES, renamed_formula, renamed_letters
 from calcstep.steps import Step
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -116,15 +116,16 @@ def rule_title(rule_id: str) -> str:
 
 
 def formula(step: Step, spell: Spelling) -> str:
-    """The rule's general formula: d/dx f(g(x)) = f′(g(x))·g′(x)."""
-    return rule_formula(step.rule, spell)
+    """The rule's general formula, in the letters the step uses:
+    d/dx f(g(x)) = f′(g(x))·g′(x)."""
+    return rule_formula(step.rule, spell, renamed_letters(step))
 
 
 @cache
-def rule_formula(rule_id: str, spell: Spelling) -> str:
-    """A rule's general formula in a format's spelling (written once per format:
-    it never changes)."""
-    lhs, rhs = RULES[rule_id].formula()
+def rule_formula(rule_id: str, spell: Spelling, renames: tuple[tuple[str, str], ...] = ()) -> str:
+    """A rule's general formula in a format's spelling, its letters renamed by
+    `renames` (written once per format and letters: it never changes)."""
+    lhs, rhs = renamed_formula(rule_id, renames)
     return f"{d_of(lhs, 'x', spell)} = {spell.expr(rhs)}"
 
 
@@ -180,7 +181,10 @@ def explanation(step: Step, spell: Spelling) -> str:
     rule = RULES.get(step.rule)
     if rule is None:
         return ""
-    fields = {name: _in_prose(value, spell) for name, value in step.given}
+    # the template names the parts by the rule's own letters (g, h), whichever
+    # letters this step uses
+    own = dict((used, letter) for letter, used in renamed_letters(step))
+    fields = {own.get(name, name): _in_prose(value, spell) for name, value in step.given}
     fields["target"] = spell.expr(step.target)
     fields["var"] = var_text(step.var, spell) if step.var else ""
     if step.rule == "chain":

@@ -19,6 +19,7 @@ from calcstep.expr import Expr
 from calcstep.printer import to_latex, to_pretty, to_text
 from calcstep.render import RenderOptions
 from calcstep.render.common import CANONICAL, explanation, note_text, rule_formula, rule_title
+from calcstep.rules import LETTERS, renamed_letters
 from calcstep.steps import Derivation, Step
 
 SCHEMA_VERSION = 1
@@ -155,18 +156,20 @@ def _step_opening(step: Step) -> str:
     shown = "null" if step.named is not None and result.size > HUGE else _quote(to_text(result))
     given = ", ".join(f"{_quote(name)}: {_quote(to_text(value))}" for name, value in step.given)
     return (
-        f'{_rule_opening(step.rule)}{_quote(step.var)}, "target": {_quote(to_text(step.target))}, '
+        f'{_rule_opening(step.rule, renamed_letters(step)) if step.rule in LETTERS else _rule_opening(step.rule)}'
+        f'{_quote(step.var)}, '
+        f'"target": {_quote(to_text(step.target))}, '
         f'"result": {shown}, "given": {{{given}}}, "substeps": ['
     )
 
 
 @cache
-def _rule_opening(rule: str) -> str:
-    """The fields a rule's every step shares: rule, title, formula (and the key of
-    what follows)."""
+def _rule_opening(rule: str, renames: tuple[tuple[str, str], ...] = ()) -> str:
+    """The fields a rule's every step with these letters shares: rule, title,
+    formula (and the key of what follows)."""
     return (
         f'{{"rule": {_quote(rule)}, "title": {_quote(rule_title(rule))}, '
-        f'"formula": {_quote(rule_formula(rule, CANONICAL))}, "variable": '
+        f'"formula": {_quote(rule_formula(rule, CANONICAL, renames))}, "variable": '
     )
 
 

@@ -49,7 +49,7 @@ from calcstep.render.common import (
     substep_number,
     title,
 )
-from calcstep.rules import RULES
+from calcstep.rules import renamed_formula, renamed_letters
 from calcstep.steps import Derivation, Step
 
 # Mathematics inside a sentence is marked with these two characters (which no
@@ -245,7 +245,7 @@ def _name(step: Step, number: str, parent: Step | None, index: int) -> str:
 
 
 def _formula_row(step: Step) -> _Row:
-    lhs, rhs = RULES[step.rule].formula()
+    lhs, rhs = renamed_formula(step.rule, renamed_letters(step))
     return _Row(d_of(lhs, "x", LATEX), f"= {to_latex(rhs)}", _label(title(step)), _width(lhs, rhs) + 6)
 
 
