@@ -205,15 +205,17 @@ def _same_trees(mine: Expr, theirs: Expr) -> bool:
 # same object each time they are made (they recur all through a derivation and
 # its steps), so the many lookups in the printers' and the simplifier's caches
 # match by identity.  Larger nodes are compared through `_representative`.  The
-# table is keyed by (class, field values) and bounded, for a batch of ever-new
+# table is keyed by (class, field values) for a leaf and by the node's hash for a
+# branch (hashing the field values calls each child's __hash__, so it is done
+# once, for the node's own hash), and bounded, for a batch of ever-new
 # expressions; a node made after it is cleared is still equal to an older one,
 # only slower to compare.
 _SMALL_UP_TO = 12
-_SHARED: dict[tuple, Expr] = {}
+_SHARED: dict[tuple | int, Expr] = {}
 _SHARED_UP_TO = 200_000
 
 
-def _share(key: tuple, node: Expr) -> None:
+def _share(key: tuple | int, node: Expr) -> None:
     if len(_SHARED) >= _SHARED_UP_TO:
         _SHARED.clear()
     _SHARED[key] = node
@@ -236,17 +238,19 @@ def _branch(cls: type, values: tuple, kids: tuple[Expr, ...]) -> Any:
     size = 1
     for kid in kids:
         size += kid._size
-    key = (cls, *values) if size <= _SMALL_UP_TO else None
-    if key is not None:
-        node = _SHARED.get(key)
-        if node is not None:
+    code = hash((cls.__name__, values))
+    small = size <= _SMALL_UP_TO
+    if small:
+        node = _SHARED.get(code)
+        # another node with the same hash is only a collision: this one is made anew
+        if node is not None and type(node) is cls and node.fields() == values:
             return node
     node = object.__new__(cls)
     for name, value in zip(cls._fields, values, strict=True):
         _set(node, name, value)
-    _init_branch(node, values, kids)
-    if key is not None:
-        _share(key, node)
+    _init_branch(node, code, kids)
+    if small:
+        _share(code, node)
     return node
 
 
@@ -258,7 +262,7 @@ def _init_leaf(node: Expr, key: object, free: frozenset[str]) -> None:
     _set(node, "_canon", None)
 
 
-def _init_branch(node: Expr, key: object, kids: tuple[Expr, ...]) -> None:
+def _init_branch(node: Expr, code: int, kids: tuple[Expr, ...]) -> None:
     free = _NO_VARS
     size = 1
     depth = 0
@@ -268,7 +272,7 @@ def _init_branch(node: Expr, key: object, kids: tuple[Expr, ...]) -> None:
         size += kid._size
         if kid._depth > depth:
             depth = kid._depth
-    _set(node, "_hash", hash((type(node).__name__, key)))
+    _set(node, "_hash", code)
     _set(node, "_free", free)
     _set(node, "_size", size)
     _set(node, "_depth", depth + 1)
