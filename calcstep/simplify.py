@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from fractions import Fraction
 from operator import is_not
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from calcstep.deep import run_deep
 from calcstep.errors import DomainError, LimitError
@@ -68,6 +68,9 @@ class Rewrite(NamedTuple):
     example: str
     apply: Rewriter
     reshaping: bool = False
+    # what the node must show (its `_features`) for the rewrite to have anything to
+    # do; 0 for a rewrite that must always look
+    needs: int = 0
 
 
 class _Simplifier:
@@ -117,7 +120,13 @@ class _Simplifier:
     def rewrite_once(self, node: Expr) -> Expr | None:
         """Apply the first rewrite that changes `node`; the new node with its new
         parts simplified, or None when `node` is in normal form."""
-        for rewrite in (TABLE if self.reshape > 0 else _UNSHAPED).get(type(node), ()):
+        kind = type(node)
+        features = _FEATURES.get(kind)
+        key = (kind, self.reshape > 0, features(node) if features is not None else 0)
+        rewrites = _CANDIDATES.get(key)
+        if rewrites is None:
+            rewrites = _CANDIDATES[key] = _candidates(*key)
+        for rewrite in rewrites:
             new = rewrite.apply(node, self)
             if new is None or new == node:
                 continue
@@ -1201,14 +1210,111 @@ def _structural_key(expr: Expr, s: _Simplifier) -> tuple:
 
 
 # ---------------------------------------------------------------------------
+# Features: what a node shows at a glance
+# ---------------------------------------------------------------------------
+#
+# Most rewrites find nothing to do on most nodes, and finding that out was most
+# of the simplifier's time: a product was scanned by nine rewrites in turn.  One
+# look at the node's parts tells which rewrites could apply (a rewrite whose
+# `needs` are not all among the node's features would fail its own first test),
+# and only those are tried.  Each feature is a necessary condition of the
+# rewrites that need it, never a sufficient one.
+
+_ZERO = 1  # a number 0 among the parts
+_ONE = 2  # a number 1 among the parts
+_NUMBERS = 4  # two numbers or more among the parts
+_SUMS = 8  # two factors or more that are sums or powers of sums
+_ABS = 16  # an |u| among the factors, or a power of one
+_CALLS = 32  # two factors or more that are functions, or number powers of them
+_MINUS_SUM = 64  # a negative number first, and one sum among the other factors
+_BASE_NUMBER = 128  # a power of a number
+_EXPONENT_NUMBER = 256  # a power to a number
+_BASE_POWER = 512  # a power of a power
+_BASE_PRODUCT = 1024  # a power of a product
+_BASE_ABS = 2048  # a power of |u|
+_BASE_CONSTANT = 4096  # a power of e or π
+_NUMBER_PART = 8192  # a power of a number, or to a number
+
+
+def _product_features(node: Mul) -> int:
+    found = numbers = sums = plain_sums = calls = 0
+    for factor in node.factors:
+        kind = type(factor)
+        if kind is Num:
+            numbers += 1
+            value = factor.value
+            if value == 0:
+                found |= _ZERO
+            elif value == 1:
+                found |= _ONE
+        elif kind is Pow:
+            base = factor.base
+            base_kind = type(base)
+            if base_kind is Add:
+                sums += 1
+            elif base_kind is Call:
+                if base.fn == "abs":
+                    found |= _ABS
+                if type(factor.exp) is Num:
+                    calls += 1
+        elif kind is Add:
+            sums += 1
+            plain_sums += 1
+        elif kind is Call:
+            calls += 1
+            if factor.fn == "abs":
+                found |= _ABS
+    first = node.factors[0]
+    if type(first) is Num and first.value < 0 and plain_sums == 1:
+        found |= _MINUS_SUM
+    return (
+        found
+        | (_NUMBERS if numbers >= 2 else 0)
+        | (_SUMS if sums >= 2 else 0)
+        | (_CALLS if calls >= 2 else 0)
+    )
+
+
+def _sum_features(node: Add) -> int:
+    numbers = 0
+    found = 0
+    for term in node.terms:
+        if type(term) is Num:
+            numbers += 1
+            if term.value == 0:
+                found |= _ZERO
+    return found | (_NUMBERS if numbers >= 2 else 0)
+
+
+_BASE_FEATURES = {Num: _BASE_NUMBER, Pow: _BASE_POWER, Mul: _BASE_PRODUCT, Const: _BASE_CONSTANT}
+
+
+def _power_features(node: Pow) -> int:
+    base = node.base
+    found = _BASE_FEATURES.get(type(base), 0)
+    if type(base) is Call and base.fn == "abs":
+        found |= _BASE_ABS
+    if type(node.exp) is Num:
+        found |= _EXPONENT_NUMBER | _NUMBER_PART
+    return found | (_NUMBER_PART if type(base) is Num else 0)
+
+
+_FEATURES: dict[type, Callable[[Any], int]] = {
+    Mul: _product_features,
+    Add: _sum_features,
+    Pow: _power_features,
+}
+
+
+# ---------------------------------------------------------------------------
 # The table
 # ---------------------------------------------------------------------------
 
 TABLE: dict[type, tuple[Rewrite, ...]] = {
     Add: (
-        Rewrite("add-numbers", "2 + 3 → 5", _add_numbers),
+        Rewrite("add-numbers", "2 + 3 → 5", _add_numbers, needs=_NUMBERS),
         Rewrite("collect-like-terms", "2x + 3x → 5x", _collect_like_terms),
-        Rewrite("drop-zero", "x + 0 → x", _drop_zero),
+        Rewrite("drop-zero", "x + 0 → x", _drop_zero, needs=_ZERO),
         Rewrite("pythagorean-identity", "sin²x + cos²x → 1", _pythagorean),
         # ordering first, so the costly reshaping trials below run once per sum
         Rewrite("order-terms", "1 + x² → x² + 1", _order_terms),
@@ -1216,23 +1322,25 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("expand", "2x(x − 1) − x² → x² − 2x", _expand, reshaping=True),
     ),
     Mul: (
-        Rewrite("zero-product", "0·x → 0", _zero_factor),
-        Rewrite("multiply-numbers", "2·3x → 6x", _multiply_numbers),
-        Rewrite("opposite-factors", "(x − 1)/(1 − x) → −(1 − x)/(1 − x)", _opposite_factors),
+        Rewrite("zero-product", "0·x → 0", _zero_factor, needs=_ZERO),
+        Rewrite("multiply-numbers", "2·3x → 6x", _multiply_numbers, needs=_NUMBERS),
+        Rewrite("opposite-factors", "(x − 1)/(1 − x) → −(1 − x)/(1 − x)", _opposite_factors,
+                needs=_SUMS),
         Rewrite("combine-powers", "x·x² → x³", _combine_powers),
-        Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers),
-        Rewrite("drop-one", "1·x → x", _drop_one),
-        Rewrite("trig-quotient", "sin x/cos x → tan x", _trig_quotients),
-        Rewrite("negate-difference", "−(1 − x) → x − 1", _negate_difference),
+        Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers, needs=_ABS),
+        Rewrite("drop-one", "1·x → x", _drop_one, needs=_ONE),
+        Rewrite("trig-quotient", "sin x/cos x → tan x", _trig_quotients, needs=_CALLS),
+        Rewrite("negate-difference", "−(1 − x) → x − 1", _negate_difference, needs=_MINUS_SUM),
         Rewrite("order-factors", "cos(x)·2x → 2x·cos(x)", _order_factors),
     ),
     Pow: (
-        Rewrite("evaluate-power", "2³ → 8", _evaluate_power),
-        Rewrite("power-identity", "x¹ → x", _power_identities),
-        Rewrite("power-of-power", "(x²)³ → x⁶", _power_of_power),
-        Rewrite("power-of-product", "(2x)³ → 8x³", _power_of_product),
-        Rewrite("absolute-even-power", "|x|² → x²", _abs_even_power),
-        Rewrite("exp-of-log", "e^(ln x) → x", _exp_of_log),
+        Rewrite("evaluate-power", "2³ → 8", _evaluate_power, needs=_BASE_NUMBER | _EXPONENT_NUMBER),
+        Rewrite("power-identity", "x¹ → x", _power_identities, needs=_NUMBER_PART),
+        Rewrite("power-of-power", "(x²)³ → x⁶", _power_of_power, needs=_BASE_POWER),
+        Rewrite("power-of-product", "(2x)³ → 8x³", _power_of_product, needs=_BASE_PRODUCT),
+        Rewrite("absolute-even-power", "|x|² → x²", _abs_even_power,
+                needs=_BASE_ABS | _EXPONENT_NUMBER),
+        Rewrite("exp-of-log", "e^(ln x) → x", _exp_of_log, needs=_BASE_CONSTANT),
     ),
     Call: (
         Rewrite("evaluate-function", "sin(0) → 0", _evaluate_function),
@@ -1245,6 +1353,20 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
 
 # Node types no rewrite is listed for, and that have no parts.
 _LEAVES = frozenset({Num, Sym, Const})
+
+
+def _candidates(kind: type, reshape: bool, features: int) -> tuple[Rewrite, ...]:
+    """The rewrites worth trying on a node of this kind with these features, in
+    the table's order (the reshaping ones only when reshaping)."""
+    return tuple(
+        rewrite
+        for rewrite in (TABLE if reshape else _UNSHAPED).get(kind, ())
+        if rewrite.needs & features == rewrite.needs
+    )
+
+
+# (kind, reshaping, features) → the rewrites to try, filled in as met
+_CANDIDATES: dict[tuple[type, bool, int], tuple[Rewrite, ...]] = {}
 assert not _LEAVES & TABLE.keys()
 
 # The table without its reshaping rewrites, for trials that no longer reshape.
