@@ -1234,6 +1234,7 @@ _BASE_PRODUCT = 1024  # a power of a product
 _BASE_ABS = 2048  # a power of |u|
 _BASE_CONSTANT = 4096  # a power of e or π
 _NUMBER_PART = 8192  # a power of a number, or to a number
+_OTHERS = 16384  # two factors or more that are not numbers
 
 
 def _product_features(node: Mul) -> int:
@@ -1270,6 +1271,7 @@ def _product_features(node: Mul) -> int:
     return (
         found
         | (_NUMBERS if numbers >= 2 else 0)
+        | (_OTHERS if len(node.factors) - numbers >= 2 else 0)
         | (_SUMS if sums >= 2 else 0)
         | (_CALLS if calls >= 2 else 0)
     )
@@ -1326,7 +1328,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("multiply-numbers", "2·3x → 6x", _multiply_numbers, needs=_NUMBERS),
         Rewrite("opposite-factors", "(x − 1)/(1 − x) → −(1 − x)/(1 − x)", _opposite_factors,
                 needs=_SUMS),
-        Rewrite("combine-powers", "x·x² → x³", _combine_powers),
+        Rewrite("combine-powers", "x·x² → x³", _combine_powers, needs=_OTHERS),
         Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers, needs=_ABS),
         Rewrite("drop-one", "1·x → x", _drop_one, needs=_ONE),
         Rewrite("trig-quotient", "sin x/cos x → tan x", _trig_quotients, needs=_CALLS),
