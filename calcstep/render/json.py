@@ -8,7 +8,7 @@ expression); `result_pretty` and `result_latex` are for display.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
@@ -26,6 +26,10 @@ SCHEMA_VERSION = 1
 
 # Results larger than this (in nodes) are written only once, in canonical text.
 HUGE = 1_000_000
+
+# The last order's steps are written twice, in "steps" and in "orders": made
+# once and held when the expression they differentiate is at most this size.
+_HELD_UP_TO = 5_000
 
 # Beyond this size a chain stage's rate at its inner value is left out (null):
 # the chain step's own result holds it, and a deep chain would repeat it.
@@ -56,11 +60,15 @@ def report_json(
         f', "result_latex": {_quote(to_latex(result)) if shown else "null"}'
         f', "notes": {_WHOLE([note_text(note, CANONICAL) for note in report.notes])}, "steps": '
     )
-    # the last order's steps, written here and again in "orders"
+    # the last order's steps, written here and again in "orders" (made once, when
+    # small enough to hold: a huge record is written as it is made)
+    again = report.order > 1 and last is not None and last.target.size <= _HELD_UP_TO
+    last_steps: Iterable[str] = ()
     if last is None:
         yield 'null, "simplification": []'
     else:
-        yield from _steps(last.steps, options.explain)
+        last_steps = ["".join(_steps(last.steps, options.explain))] if again else _steps(last.steps, options.explain)
+        yield from last_steps
         yield ', "simplification": '
         yield from _rewrites(last.simplification)
     yield ', "error": null'
@@ -69,19 +77,22 @@ def report_json(
         for index, derivation in enumerate(derivations):
             if index:
                 yield ", "
-            yield from derivation_json(derivation, options.explain)
+            yield from derivation_json(derivation, options.explain, last_steps if again and derivation is last else None)
         yield "]"
     if report.values:
         yield ', "value": ' + _WHOLE([value_to_dict(value) for value in report.values])
     yield "}"
 
 
-def derivation_json(derivation: Derivation, explain: bool = False) -> Iterator[str]:
-    """One order's object: order, expression, steps, simplification, result."""
+def derivation_json(
+    derivation: Derivation, explain: bool = False, steps: Iterable[str] | None = None
+) -> Iterator[str]:
+    """One order's object: order, expression, steps (`steps`: their JSON, when
+    already written), simplification, result."""
     yield f'{{"order": {derivation.order}, "expression": '
     yield from _text(derivation.target)
     yield ', "steps": '
-    yield from _steps(derivation.steps, explain)
+    yield from _steps(derivation.steps, explain) if steps is None else steps
     yield ', "simplification": '
     yield from _rewrites(derivation.simplification)
     yield ', "result": '
