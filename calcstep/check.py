@@ -73,6 +73,7 @@ from calcstep.expr import (
     Pow,
     Sym,
     add,
+    is_num,
     mul,
     neg,
     sub,
@@ -488,9 +489,9 @@ class Wrong:
     why: str | None = None  # why the right rate is what it is, when a known function's
 
     def message(self, typed: frozenset[Expr] = frozenset()) -> Note:
-        """The sentence, its rule-made parts tidied; parts of the input (`typed`)
-        are shown as written (cos(−2x), not the cos(2x) tidying would make)."""
-        return Note(self.text, tuple(arg if arg in typed else _tidy(arg) for arg in self.args))
+        """The sentence, its rule-made parts tidied term by term; parts of the input
+        (`typed`) are shown as written (cos(−2x), not the cos(2x) tidying would make)."""
+        return Note(self.text, tuple(arg if arg in typed else _tidy_terms(arg) for arg in self.args))
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,6 +510,15 @@ def _tidy(expr: Expr) -> Expr:
         return simplify(expr)[0]
     except CalcstepError:
         return expr
+
+
+def _tidy_terms(expr: Expr) -> Expr:
+    """A sum tidied term by term, its terms kept in the order the rule wrote them
+    (low d-high minus high d-low, not the textbook order simplifying would sort
+    it into, which can put the subtracted term first); anything else tidied whole."""
+    if not isinstance(expr, Add):
+        return _tidy(expr)
+    return add(*(term for term in map(_tidy, expr.terms) if not is_num(term, 0)))
 
 
 def _negative(expr: Expr) -> bool:

@@ -413,6 +413,15 @@ def test_a_quotient_by_an_exponential_is_a_quotient() -> None:
     assert report.diagnosis is not None and report.diagnosis.mistake == "quotient_numerator_reversed"
 
 
+def test_a_reversed_numerator_is_told_in_the_rules_order() -> None:
+    # low d-high minus high d-low, in that order: tidying the message must not sort
+    # the subtracted term first (−x²·cos(x) + 2x·sin(x) hides which way round it goes)
+    report = check_answer("x^2/sin(x)", "(x^2*cos(x) - 2x*sin(x))/sin(x)^2")
+    assert report.diagnosis is not None
+    text = " ".join(format_note(report.diagnosis.message, to_pretty).split())
+    assert "low d-high minus high d-low, 2x·sin(x) − x²·cos(x), not x²·cos(x) − 2x·sin(x)" in text
+
+
 def test_a_mistake_is_told_with_the_expression_as_typed() -> None:
     # cos(−2x), not the cos(2x) that tidying the message would make of it; and a
     # chain's outer stages are called that, not "the outer rate"
