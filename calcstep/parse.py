@@ -73,6 +73,13 @@ _SUBSCRIPT_RUN = re.compile("[₀-₉]+")
 _ENDS_OPERAND = frozenset({"NUMBER", "NAME", "RPAR", "RBAR", "SUPERSCRIPT"})
 
 _LOG_BASE = re.compile(r"log_([0-9]+|[A-Za-z][A-Za-z0-9]*)")
+# The derivative operator typed before the expression (d/dx sin(x), d²/dx² x³):
+# read as letters it would be d·(1/(d·x))·sin(x), a wrong answer given quietly.
+_ORDER = r"(?:\^([0-9]+)|([²³⁴⁵⁶⁷⁸⁹]))"
+_LEIBNIZ = re.compile(
+    rf"\s*[d∂]{_ORDER}?\s*/\s*[d∂]\s*([A-Za-z][A-Za-z0-9_]*){_ORDER}?(?=[\s(\[]|$)"
+)
+_SUPERSCRIPT_ORDERS = {ch: str(i) for i, ch in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}
 _LOG_BASE_PREFIX = re.compile(r"log_([0-9]+|[A-Za-z])")
 _SUBSCRIPT = re.compile(r"_?[0-9]+|_[A-Za-z0-9]+")
 _SUBSCRIPTED = re.compile(r"([A-Za-z])(_?[0-9]+|_[A-Za-z0-9]+)")
@@ -985,6 +992,7 @@ def parse(
         )
     if not text.strip():
         raise ParseError("empty expression", text, 0, hint="type an expression such as x^2 + 1")
+    _refuse_leibniz(text)
     t = tables()
     notes: list[Note] = []
     words = _words(frozenset(functions))
@@ -993,6 +1001,25 @@ def parse(
     builder = _Builder(text, notes, limits)
     expr = _drive(text, tokens, t, builder, limits)
     return Parsed(expr, text, tuple(notes), frozenset(builder.functions))
+
+
+def _refuse_leibniz(text: str) -> None:
+    """Refuse d/dx typed before the expression, naming what to type instead."""
+    found = _LEIBNIZ.match(text)
+    if found is None:
+        return
+    digits, superscript, var = found.group(1), found.group(2), found.group(3)
+    order = digits or (_SUPERSCRIPT_ORDERS[superscript] if superscript else "1")
+    rest = text[found.end():].strip() or "the expression"
+    choose = f"--wrt {var}" + (f" --order {order}" if order != "1" else "")
+    raise ParseError(
+        f"'{found.group().strip()}' is the derivative itself: give only the expression to differentiate",
+        text,
+        len(text) - len(text.lstrip()),
+        length=len(found.group().strip()),
+        hint=f"type {rest} alone; {choose} chooses the variable"
+        + (" and the order" if order != "1" else ""),
+    )
 
 
 def parse_expr(text: str, **options: Any) -> Expr:

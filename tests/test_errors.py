@@ -43,7 +43,22 @@ MALFORMED = [
     ("x = 2", "unexpected character '='", 2),
     ("f'", "needs its argument in parentheses", 1),
     ("x_", "subscript", 1),
+    ("d/dx sin(x)", "is the derivative itself", 0),
+    (" d²/dx² x^3", "is the derivative itself", 1),
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [("d/dx sin(x)", "type sin(x) alone; --wrt x chooses the variable"),
+     ("d^2/dt^2 (t^3)", "type (t^3) alone; --wrt t --order 2 chooses the variable and the order"),
+     ("∂/∂w1 w1*x", "type w1*x alone; --wrt w1 chooses the variable")],
+)
+def test_the_derivative_operator_typed_before_the_expression_is_refused(text: str, hint: str) -> None:
+    # read as letters, d/dx sin(x) is d·sin(x)/(d·x): a wrong derivative, given quietly
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    assert caught.value.hint == hint
 
 
 @pytest.mark.parametrize(("text", "words", "offset"), MALFORMED)
