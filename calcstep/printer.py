@@ -399,15 +399,18 @@ class _PrettyPrinter(_Printer):
 
     def negated(self, term: Expr) -> Expr | None:
         """Any term with a negative coefficient is written after a minus sign here:
-        the pretty form need not read back exactly."""
+        the pretty form need not read back exactly.  A factor 1 the rules made stays
+        in sight (− 3·1, which the step "drop the factor 1" then removes)."""
+        if isinstance(term, Num):
+            return Num(-term.value, term.decimal) if term.value < 0 else None
         coefficient, rest = split_coefficient(term)
         if coefficient >= 0:
             return None
-        if rest == ONE:
-            return Num(-coefficient)
-        if coefficient == -1:
+        lead = term.factors[0]  # a product opening with its negative number
+        assert isinstance(lead, Num)
+        if coefficient == -1 and not lead.decimal and rest != ONE:
             return rest
-        return mul(Num(-coefficient), rest)
+        return Mul((Num(-coefficient, lead.decimal), *term.factors[1:]))
 
     def juxtaposes(self, left: Expr, right: Expr) -> bool:
         """True where writing the factors side by side reads unambiguously: a number

@@ -279,6 +279,14 @@ def test_a_power_divided_once_is_written_for_people_as_division(text: str, prett
         assert to_latex(expr) == latex
 
 
+def test_a_subtracted_term_keeps_its_factor_1_and_its_decimal() -> None:
+    # the sum rule's 2x¹ − 3·1: hiding the ·1 would leave the step that drops it
+    # ("multiply the numbers −3·1 → −3") out of nowhere
+    assert to_pretty(parse("2*x - 3*1").expr) == "2x − 3·1"
+    assert to_pretty(parse("x - 0.5*x^2").expr) == "x − 0.5x²"
+    assert to_pretty(parse("x - 1.5").expr) == "x − 1.5"
+
+
 def test_a_factor_1_is_written_with_its_dot() -> None:
     # 1eˣ would read as a number in e-notation, and 1x as a slip: the rules' raw
     # factor 1 (before "drop the factor 1") is written 1·eˣ, 1·x
