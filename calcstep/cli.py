@@ -129,12 +129,18 @@ def _limits(
 
 
 def _function_names(functions: str | None) -> frozenset[str]:
-    from calcstep.functions import DEFAULT_ABSTRACT
+    from calcstep.functions import CONSTANTS, DEFAULT_ABSTRACT, function_spellings
 
     extra = {name.strip() for name in (functions or "").split(",") if name.strip()}
-    for name in extra:
+    known = function_spellings()
+    for name in sorted(extra):
         if not name.isidentifier():
             _usage_error(f"'{name}' is not a function name")
+        if name in known or name in CONSTANTS:
+            # made abstract, sin(x) would be differentiated as sin′(x), quietly
+            what = "a constant" if name in CONSTANTS else "a function calcstep knows"
+            _usage_error(f"--functions names '{name}', which is {what}",
+                         "--functions declares unknown functions, such as u or phi")
     return DEFAULT_ABSTRACT | extra
 
 

@@ -142,6 +142,14 @@ def test_bad_options_exit_2(cli) -> None:
     assert cli("diff", "x^2", "--wrt", "pi").code == 2
 
 
+def test_functions_cannot_make_a_known_function_abstract(cli) -> None:
+    # sin made abstract would be differentiated as sin′(x), with exit 0
+    run = cli("diff", "sin(x)", "--functions", "u,sin")
+    assert run.code == 2 and "'sin', which is a function calcstep knows" in run.err
+    assert cli("grad", "e*x", "--at", "x=1", "--functions", "e").code == 2
+    assert cli("diff", "u(x)", "--functions", "u", "--no-steps").out.strip() == "u′(x)"
+
+
 def test_parse_shows_the_reading(cli) -> None:
     run = cli("parse", "1/2x")
     assert run.out.splitlines() == [
