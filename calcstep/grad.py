@@ -403,7 +403,7 @@ def forward(
                 value = evaluate(
                     operation, _stand_in_values([values[k] for k in kids]) if kids else point
                 )
-            values.append(value)
+            values.append(value + 0.0)  # −0.0 (0 times a negative number) is 0
         except DomainError as error:
             formula = to_text(_named_formula(operation, kids, node_names(len(exprs))))
             where = f"node n{index + 1} = {formula} ({_clip(to_text(expr), 60)})"

@@ -104,6 +104,15 @@ def test_the_loss_with_several_weights() -> None:
         assert agrees(report.gradient["b"], -2 * (point["y"] - t) * (1 - t * t))
 
 
+def test_a_target_of_zero_gives_no_negative_zero(cli) -> None:
+    # −y at y = 0 is −0.0 in floating point: an ML student reads "-0" as a sign
+    run = cli("grad", "(w2*tanh(w1*x) - y)^2", "--at", "x=1,y=0,w1=0.5,w2=2", "--format", "plain")
+    assert " -0 " not in run.out and "−0 " not in run.out
+    record = json.loads(cli("grad", "(w2*tanh(w1*x) - y)^2", "--at", "x=1,y=0,w1=0.5,w2=2",
+                            "--format", "json").out)
+    assert all(math.copysign(1, node["value"]) > 0 for node in record["nodes"] if node["value"] == 0)
+
+
 def test_the_lesson_network_and_its_chain() -> None:
     point = {"x": 0.5, "w1": 0.3, "w2": -1.2, "w3": 2.0}
     report = grad_report("tanh(w3*tanh(w2*tanh(w1*x)))", ["w1", "w2", "w3"], _point_text(point))

@@ -118,7 +118,7 @@ def number(value: float | None, digits: int = 6) -> str:
     """A float to `digits` significant digits ("undefined" for None)."""
     if value is None:
         return "undefined"
-    return f"{value:.{digits}g}"
+    return f"{value + 0.0:.{digits}g}"  # + 0.0: −0.0 (a gradient 0 times a negative) is 0
 
 
 def _size(value: float) -> str:
