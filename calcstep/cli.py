@@ -420,7 +420,8 @@ def _answer(texts: Iterable[str], batch: _Batch, emit: _Emitter, is_batch: bool)
             )
         except CalcstepError as error:
             failed = True
-            emit.error(job_text, error, is_batch, line, job_id)
+            # a job refused for its fields is still written back with its id
+            emit.error(job_text, error, is_batch, line, job_id or getattr(error, "job_id", None))
             continue
         except (MemoryError, RecursionError):
             failed = True

@@ -53,19 +53,24 @@ def read_job(line: str, defaults: Job) -> Job:
             "a job is a JSON object, not " + _kind(found),
             hint='e.g. {"expr": "sin(x^2)"}',
         )
-    unknown = [name for name in found if name not in FIELDS]  # as written: the first typo first
-    if unknown:
-        raise UsageError(
-            f"unknown field {unknown[0]!r} in a job",
-            hint="a job has the fields " + ", ".join(FIELDS),
+    job_id = _id(found.get("id"))
+    try:
+        unknown = [name for name in found if name not in FIELDS]  # as written: the first typo first
+        if unknown:
+            raise UsageError(
+                f"unknown field {unknown[0]!r} in a job",
+                hint="a job has the fields " + ", ".join(FIELDS),
+            )
+        return Job(
+            expr=_expr(found.get("expr")),
+            wrt=_wrt(found.get("wrt"), defaults.wrt),
+            order=_order(found.get("order"), defaults.order),
+            at=_points(found.get("at"), defaults.at),
+            id=job_id,
         )
-    return Job(
-        expr=_expr(found.get("expr")),
-        wrt=_wrt(found.get("wrt"), defaults.wrt),
-        order=_order(found.get("order"), defaults.order),
-        at=_points(found.get("at"), defaults.at),
-        id=_id(found.get("id")),
-    )
+    except UsageError as error:
+        error.job_id = job_id  # type: ignore[attr-defined]  # its record still says whose it is
+        raise
 
 
 def _id(value: Any) -> str | None:

@@ -74,6 +74,15 @@ def test_a_batch_of_jobs_answers_every_line_in_order(cli) -> None:
     assert records[1]["error"]["kind"] == "syntax" and records[3]["error"]["kind"] == "syntax"
 
 
+def test_a_job_refused_for_its_fields_keeps_its_id(cli) -> None:
+    # a script matches records to jobs by id: a typo in a field must not lose it
+    lines = ['{"id": 3, "expr": "x^2", "wrtt": "x"}', '{"id": "b", "expr": 5}', '{"id": 1.5, "expr": "x"}']
+    run = cli("diff", "--json-input", "-", "--format", "json", stdin="\n".join(lines) + "\n")
+    records = [json.loads(line) for line in run.out.splitlines()]
+    assert [record.get("id") for record in records] == [3, "b", None]  # 1.5 is no id
+    assert all(record["error"] for record in records)
+
+
 def test_command_line_values_are_the_defaults(cli) -> None:
     run = cli("diff", "--json-input", "-", "--wrt", "y", "--no-steps", "--ascii",
               stdin='{"expr": "x*y^2"}\n{"expr": "x*y^2", "wrt": "x"}\n')
