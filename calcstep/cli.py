@@ -763,7 +763,8 @@ def check(
             limits=_limits(max_length, max_depth, max_size, max_digits),
         )
     except CalcstepError as error:
-        _refuse(answer, error, chosen, ascii)
+        # the record names both texts, as a report does: the message says which failed
+        _refuse(expr, error, chosen, ascii, {"answer_input": answer})
     if chosen is Format.json:
         _json_out(check_render.to_dict(report))
     elif chosen is Format.rich:
@@ -869,13 +870,17 @@ def grad(
         _refuse(expr or "", _out_of_room(), chosen, ascii)
 
 
-def _refuse(text: str, error: CalcstepError, chosen: Format, ascii: bool) -> NoReturn:
+def _refuse(
+    text: str, error: CalcstepError, chosen: Format, ascii: bool, also: dict[str, str] | None = None
+) -> NoReturn:
     """End a command on bad input: the error's JSON record on stdout in the JSON
-    format, the message on stderr with the place marked, exit status 2."""
+    format (with `also`'s fields after the input), the message on stderr with the
+    place marked, exit status 2."""
     if chosen is Format.json:
         from calcstep.render.json import error_to_dict
 
-        _json_out(error_to_dict(text, error))
+        record = error_to_dict(text, error)
+        _json_out({"input": record.pop("input"), **(also or {}), **record})
     _print_error(error.render(ascii))
     raise typer.Exit(2)
 

@@ -413,6 +413,15 @@ def test_a_quotient_by_an_exponential_is_a_quotient() -> None:
     assert report.diagnosis is not None and report.diagnosis.mistake == "quotient_numerator_reversed"
 
 
+@pytest.mark.parametrize(("problem", "answer", "which"), [("sin(x", "cos(x)", "function"), ("sin(x)", "cos(x", "answer")])
+def test_a_json_error_names_both_texts(cli, problem: str, answer: str, which: str) -> None:
+    # a grader logs the error against the right text: the record holds both, and
+    # the message says which one could not be read
+    record = json.loads(cli("check", problem, answer, "--format", "json").out)
+    assert (record["input"], record["answer_input"]) == (problem, answer)
+    assert which in record["error"]["message"]
+
+
 def test_a_reversed_numerator_is_told_in_the_rules_order() -> None:
     # low d-high minus high d-low, in that order: tidying the message must not sort
     # the subtracted term first (−x²·cos(x) + 2x·sin(x) hides which way round it goes)
