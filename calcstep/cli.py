@@ -534,8 +534,19 @@ class _Emitter:
             run_deep(_report_depth(report), self._json_report, report, job_id)
         else:
             run_deep(_report_depth(report), self._writer, report)
+            if not self.options.steps and self.format in (Format.plain, Format.rich):
+                self._notes_aside(report)
         self.count += 1
         trim_caches()
+
+    def _notes_aside(self, report: DiffReport) -> None:
+        """With --no-steps the output is the result alone; how the input was read
+        (e^2x as e²·x) is still said, on stderr."""
+        from calcstep.render.common import note_text, spelling_for
+
+        spell = spelling_for(self.options.ascii)
+        for note in report.notes:
+            _print_error(f"note: {note_text(note, spell)}")
 
     def error(
         self, text: str, error: CalcstepError, batch: bool, line: int | None = None, job_id: str | None = None

@@ -142,6 +142,14 @@ def test_bad_options_exit_2(cli) -> None:
     assert cli("diff", "x^2", "--wrt", "pi").code == 2
 
 
+def test_no_steps_still_says_how_the_input_was_read(cli) -> None:
+    # the output stays the result alone; the note that e^2x is e²·x goes to stderr
+    run = cli("diff", "e^2x", "--no-steps", "--format", "plain")
+    assert run.out.strip() == "e²"
+    assert "note: 'e^2x' was read as e²·x, not e^(2x)" in run.err
+    assert cli("diff", "x^2", "--no-steps", "--format", "plain").err == ""
+
+
 def test_functions_cannot_make_a_known_function_abstract(cli) -> None:
     # sin made abstract would be differentiated as sin′(x), with exit 0
     run = cli("diff", "sin(x)", "--functions", "u,sin")
