@@ -428,7 +428,10 @@ class _PrettyPrinter(_Printer):
                 or (isinstance(right, Pow) and right.base == E)
                 or (isinstance(right, Call) and right.fn == "abs")
             )
-        return _is_letterlike(left) and _is_letterlike(right) and _letter(left) != _letter(right)
+        # a left factor whose exponent is written with ^ (x^y, √x) would take what
+        # follows into it: x^yz reads as x^(yz), √xy as √(xy)
+        closed = not isinstance(left, Pow) or _small_int(left.exp)
+        return closed and _is_letterlike(left) and _is_letterlike(right) and _letter(left) != _letter(right)
 
     def number(self, expr: Num) -> tuple[str, int]:
         text, binding = super().number(expr)

@@ -279,6 +279,15 @@ def test_a_power_divided_once_is_written_for_people_as_division(text: str, prett
         assert to_latex(expr) == latex
 
 
+@pytest.mark.parametrize(
+    ("text", "pretty"),
+    [("x^y*z", "x^y·z"), ("3*sqrt(x)*y/2", "3√x·y/2"), ("x^2*y", "x²y"), ("2*x^y", "2x^y"), ("y*x^z", "yx^z")],
+)
+def test_nothing_is_written_after_an_exponent_that_would_take_it_in(text: str, pretty: str) -> None:
+    # x^yz reads as x^(yz) and √xy as √(xy): after a ^ exponent or a root, a visible ·
+    assert to_pretty(parse(text).expr) == pretty
+
+
 def test_a_subtracted_term_keeps_its_factor_1_and_its_decimal() -> None:
     # the sum rule's 2x¹ − 3·1: hiding the ·1 would leave the step that drops it
     # ("multiply the numbers −3·1 → −3") out of nowhere
