@@ -221,14 +221,27 @@ def renamed_letters(step: Step) -> tuple[tuple[str, str], ...]:
     return () if (first, second) == (g, h) else ((g, first), (h, second))
 
 
-def renamed_formula(rule_id: str, renames: tuple[tuple[str, str], ...]) -> tuple[Expr, Expr]:
-    """The rule's formula (f, f′) with its letters renamed: (g, h) → (u, v) gives
-    d/dx [u(x)·v(x)] = u(x)·v′(x) + v(x)·u′(x)."""
+def renamed_formula(
+    rule_id: str, renames: tuple[tuple[str, str], ...] = (), var: str = "x"
+) -> tuple[Expr, Expr]:
+    """The rule's formula (f, f′) with its letters renamed ((g, h) → (u, v) gives
+    d/dx [u(x)·v(x)] = u(x)·v′(x) + v(x)·u′(x)) and written in the variable `var`
+    (d/dw [c·u(w)] = c·u′(w) for a step by w), unless `var` is one of its letters
+    (d/dn n^n would not be the power rule): then it stays in x."""
     lhs, rhs = RULES[rule_id].formula()
-    if not renames:
-        return lhs, rhs
     table = dict(renames)
+    if var != "x" and var not in _letters_of(lhs, rhs, table):
+        table["x"] = var
+    if not table:
+        return lhs, rhs
     return _rename(lhs, table), _rename(rhs, table)
+
+
+def _letters_of(lhs: Expr, rhs: Expr, table: dict[str, str]) -> set[str]:
+    """The names a formula uses besides x (after `table`'s renaming)."""
+    names = {table.get(name, name) for name in lhs.free_vars | rhs.free_vars}
+    names |= {table.get(node.fn, node.fn) for part in (lhs, rhs) for node in walk(part) if isinstance(node, Apply)}
+    return names - {"x"}
 
 
 def _rename(expr: Expr, table: dict[str, str]) -> Expr:

@@ -303,6 +303,17 @@ def test_a_rules_letters_never_name_something_else_of_the_input(text: str, lette
     assert all(f"{letter}(x)" in formula or f"{letter}*" in formula for letter in letters), formula
 
 
+def test_a_formula_is_written_in_the_steps_variable(cli) -> None:
+    # by y, "d/dx [c·u(x)] … with c = x³, u = y²" would use x for two things
+    plain = cli("diff", "x^3*y^2", "--wrt", "y").out
+    assert "formula: d/dy [c·u(y)] = c·u′(y)" in plain and "formula: d/dy y^n = ny^(n − 1)" in plain
+    assert "formula: d/du u^n = nu^(n − 1)" in cli("diff", "sqrt(sin(x))").out  # a chain's stage
+    record = json.loads(cli("diff", "x^3*y^2", "--wrt", "y", "--format", "json").out)
+    assert record["steps"]["formula"] == "d/dy [c*u(y)] = c*u'(y)"
+    latex = cli("diff", "x^3*y^2", "--wrt", "y", "--format", "latex").out
+    assert r"\frac{d}{dy} y^{n}" in latex
+
+
 def test_renamed_letters_read_the_same_everywhere(cli) -> None:
     plain = cli("diff", "--explain", "f(x)*g(x)").out
     assert "formula: d/dx [u(x)·v(x)] = u(x)·v′(x) + v(x)·u′(x)" in plain

@@ -116,17 +116,21 @@ def rule_title(rule_id: str) -> str:
 
 
 def formula(step: Step, spell: Spelling) -> str:
-    """The rule's general formula, in the letters the step uses:
+    """The rule's general formula, in the letters and the variable the step uses:
     d/dx f(g(x)) = f′(g(x))·g′(x)."""
-    return rule_formula(step.rule, spell, renamed_letters(step))
+    return rule_formula(step.rule, spell, renamed_letters(step), step.var or "x")
 
 
 @cache
-def rule_formula(rule_id: str, spell: Spelling, renames: tuple[tuple[str, str], ...] = ()) -> str:
+def rule_formula(
+    rule_id: str, spell: Spelling, renames: tuple[tuple[str, str], ...] = (), var: str = "x"
+) -> str:
     """A rule's general formula in a format's spelling, its letters renamed by
-    `renames` (written once per format and letters: it never changes)."""
-    lhs, rhs = renamed_formula(rule_id, renames)
-    return f"{d_of(lhs, 'x', spell)} = {spell.expr(rhs)}"
+    `renames`, in the variable `var` where it can be (written once per format,
+    letters and variable: it never changes)."""
+    lhs, rhs = renamed_formula(rule_id, renames, var)
+    written_in = var if var in lhs.free_vars else "x"
+    return f"{d_of(lhs, written_in, spell)} = {spell.expr(rhs)}"
 
 
 def shown_result(step: Step) -> Expr:

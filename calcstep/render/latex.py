@@ -245,8 +245,9 @@ def _name(step: Step, number: str, parent: Step | None, index: int) -> str:
 
 
 def _formula_row(step: Step) -> _Row:
-    lhs, rhs = renamed_formula(step.rule, renamed_letters(step))
-    return _Row(d_of(lhs, "x", LATEX), f"= {to_latex(rhs)}", _label(title(step)), _width(lhs, rhs) + 6)
+    lhs, rhs = renamed_formula(step.rule, renamed_letters(step), step.var or "x")
+    written_in = step.var if step.var and step.var in lhs.free_vars else "x"
+    return _Row(d_of(lhs, written_in, LATEX), f"= {to_latex(rhs)}", _label(title(step)), _width(lhs, rhs) + 6)
 
 
 def _binding_rows(step: Step, name: str) -> list[_Item]:
