@@ -167,7 +167,7 @@ def _step_opening(step: Step) -> str:
     shown = "null" if step.named is not None and result.size > HUGE else _quote(to_text(result))
     given = ", ".join(f"{_quote(name)}: {_quote(to_text(value))}" for name, value in step.given)
     return (
-        f'{_rule_opening(step.rule, renamed_letters(step) if step.rule in LETTERS else (), step.var)}'
+        f'{_rule_opening(step.rule, renamed_letters(step)) if step.rule in LETTERS else _rule_opening(step.rule)}'
         f'{_quote(step.var)}, '
         f'"target": {_quote(to_text(step.target))}, '
         f'"result": {shown}, "given": {{{given}}}, "substeps": ['
@@ -175,12 +175,13 @@ def _step_opening(step: Step) -> str:
 
 
 @cache
-def _rule_opening(rule: str, renames: tuple[tuple[str, str], ...], var: str) -> str:
-    """The fields a rule's every step with these letters and this variable shares:
-    rule, title, formula (and the key of what follows)."""
+def _rule_opening(rule: str, renames: tuple[tuple[str, str], ...] = ()) -> str:
+    """The fields a rule's every step with these letters shares: rule, title,
+    formula (in x, whatever the step's variable: one formula per rule and letters,
+    for scripts) and the key of what follows."""
     return (
         f'{{"rule": {_quote(rule)}, "title": {_quote(rule_title(rule))}, '
-        f'"formula": {_quote(rule_formula(rule, CANONICAL, renames, var or "x"))}, "variable": '
+        f'"formula": {_quote(rule_formula(rule, CANONICAL, renames))}, "variable": '
     )
 
 
