@@ -349,10 +349,18 @@ def value_at_point(
         function_exact = _exact_at(function, mapping, limits)
     except DomainError as error:
         return PointValue(point, undefined=f"the function is undefined there: {error.message}")
+    def undefined(error: DomainError) -> PointValue:
+        """No value from the formula: at a corner or a jump of the function (|x|
+        at 0) that is the reason, not the formula's own division by zero."""
+        corner = _corner_at(below, mapping, limits)
+        if corner is not None:
+            return no_value(f"the derivative does not exist there: {corner}")
+        return no_value(f"the derivative is undefined there: {error.message}")
+
     try:
         exact = _exact_at(derivative, mapping, limits)
     except DomainError as error:
-        return no_value(f"the derivative is undefined there: {error.message}")
+        return undefined(error)
     floats: dict[str, float] | None
     try:
         floats = {name: evaluate(value, {}) for name, value in point}
@@ -377,7 +385,7 @@ def value_at_point(
         decimal = None
     except DomainError as error:
         if not (isinstance(error, AtZeroError) and exact is not None and not exact.free_vars):
-            return no_value(f"the derivative is undefined there: {error.message}")
+            return undefined(error)
         decimal = None  # as above: the exact value stands, with no decimal
     if decimal == 0 and exact is not None and not exact.free_vars and exact != ZERO and _nonzero(exact):
         decimal = None  # 3·10^-400 underflows to 0.0: no decimal rather than a false 0

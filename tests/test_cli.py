@@ -84,7 +84,10 @@ def test_value_at_a_point(cli) -> None:
 
 def test_value_where_the_derivative_is_undefined(cli) -> None:
     for text, point, reason in (
-        ("abs(x)", "x=0", "the derivative is undefined there"),
+        # at a corner the corner is the reason, not the formula's division by zero
+        ("abs(x)", "x=0", "the derivative does not exist there: |x| has a corner or a jump"),
+        ("relu(x - 1)", "x=1", "the derivative does not exist there: relu(x − 1) has a corner or a jump"),
+        ("cbrt(x)", "x=0", "the derivative is undefined there: division by zero"),
         ("ln(x)", "x=-1", "the function is undefined there"),
         ("1/x", "x=0", "the function is undefined there"),
     ):
@@ -323,8 +326,8 @@ def test_a_name_given_twice_in_one_point_is_refused(cli) -> None:
     [
         ("abs(x^3)", "at x = 0: ≈ 0 (the formula has no value here; its limit from both sides is the derivative)"),
         ("relu(x)^2", "at x = 0: ≈ 0 (the formula has no value here; its limit from both sides is the derivative)"),
-        ("relu(x)", "at x = 0: undefined (the derivative is undefined there"),  # a corner: two sides
-        ("abs(x)", "at x = 0: undefined (the derivative is undefined there"),
+        ("relu(x)", "at x = 0: undefined (the derivative does not exist there: relu(x) has a corner"),  # two sides
+        ("abs(x)", "at x = 0: undefined (the derivative does not exist there: |x| has a corner"),
         ("sqrt(x)", "at x = 0: undefined (the derivative is undefined there"),  # one side only
     ],
 )
