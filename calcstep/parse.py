@@ -781,7 +781,9 @@ class _Builder:
     def div(self, left: Expr | _Chain, _op: Token, right: Expr) -> _Chain:
         if isinstance(right, Num) and right.value == 0:
             raise self._error("division by zero", "a literal 0 cannot be a divisor")
-        made = self.made_by.get(id(left))
+        # the power is the left operand, or the last factor of a product (3x^-1/2)
+        product = isinstance(left, _Chain) and left.kind == "product"
+        made = self.made_by.get(id(left.parts[-1] if product else left))
         if made is not None and isinstance(right, Num) and _power_then_divisor(
             self.text[self.span[0] : _op.start], made[1], right
         ):
@@ -789,7 +791,7 @@ class _Builder:
             self._note(
                 f"'{self._source()}' was read as ({{0}})/{{1}}; for a fractional power "
                 "write the exponent in parentheses",
-                Pow(base, exponent),
+                mul(*left.parts) if product else Pow(base, exponent),
                 right,
             )
         chain = self._chain("product", left)

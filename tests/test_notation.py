@@ -146,6 +146,7 @@ NOTES = [
     ("sin 2x", "'sin 2x' was read as sin(2x)"),
     ("x^1/2", "'x^1/2' was read as (x¹)/2; for a fractional power write the exponent in parentheses"),
     ("x^2/3", "'x^2/3' was read as (x²)/3; for a fractional power write the exponent in parentheses"),
+    ("3x^-1/2", "'3x^-1/2' was read as (3/x)/2; for a fractional power write the exponent in parentheses"),
     ("sh(x)", "'sh' was read as s times the abstract function h"),
     ("e^2x", "'e^2x' was read as e²·x, not e^(2x); for that, write the exponent in parentheses"),
     ("3e^-2x", "'e^-2x' was read as x/e², not e^(−2x); for that, write the exponent in parentheses"),
