@@ -552,11 +552,11 @@ _BASICS: tuple[Lesson, ...] = (
             graph without tilting it, so it drops out: its rate is 0.)"""
         ),
         prose(
-            """{target} is the constant {c} times {u}: every change in {u} is
-            scaled by {c}, so keep {c} as a factor and differentiate {u}."""
+            """{target} is the constant {c} times {f}: every change in {f} is
+            scaled by {c}, so keep {c} as a factor and differentiate {f}."""
         ),
         CONSTANT_MULTIPLE,
-        ("c", "u"),
+        ("c", "f"),
         ("constant", "sum"),
     ),
     Lesson(

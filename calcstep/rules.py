@@ -115,7 +115,7 @@ def _catalogue() -> dict[str, Rule]:
         Rule("constant", "constant rule", "basics", lambda: (c, ZERO)),
         Rule("variable", "identity rule", "basics", lambda: (_x, ONE)),
         Rule("constant-multiple", "constant multiple rule", "basics",
-             lambda: (mul(c, u), mul(c, _rate(u)))),
+             lambda: (mul(c, f), mul(c, df))),
         Rule("sum", "sum rule", "combinations", lambda: (add(g, h), add(dg, dh))),
         Rule("product", "product rule", "combinations",
              lambda: (mul(g, h), add(mul(g, dh), mul(h, dg)))),
@@ -167,7 +167,9 @@ LETTERS: dict[str, tuple[tuple[str, ...], ...]] = {
     "product": _FUNCTION_PAIRS,
     "quotient": _FUNCTION_PAIRS,
     "general-power": (("f", "g"), *_FUNCTION_PAIRS[1:]),
-    "constant-multiple": (("c", "u"), ("k", "v"), ("a", "w")),
+    # c·f, as the lesson writes it: a chain's inner value is u, and the constant
+    # multiple rule is often applied to the inner function (3x² in sin(3x²))
+    "constant-multiple": (("c", "f"), ("k", "g"), ("a", "h"), ("k", "v")),
 }
 
 

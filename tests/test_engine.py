@@ -288,8 +288,8 @@ def test_an_inner_name_never_clashes_with_an_abstract_function() -> None:
 @pytest.mark.parametrize(
     ("text", "letters"),
     [("f(x)*g(x)", ("u", "v")), ("f(x)/g(x)", ("u", "v")), ("x/(x + h)", ("u", "v")),
-     ("u*sin(x)", ("k", "v")), ("f(x)*h(x)", ("g", "h")), ("g(x)*h(x)", ("g", "h")),
-     ("c*u(x)", ("c", "u")), ("x^2*sin(x)", ("g", "h")), ("f(x)^g(x)", ("f", "g")),
+     ("f*sin(x)", ("k", "g")), ("f(x)*h(x)", ("g", "h")), ("g(x)*h(x)", ("g", "h")),
+     ("c*f(x)", ("c", "f")), ("3*f(x)", ("c", "f")), ("f*g(x)", ("a", "h")), ("x^2*sin(x)", ("g", "h")), ("f(x)^g(x)", ("f", "g")),
      ("g(x)^f(x)", ("u", "v")), ("g(x)*h(x)*u(x)*v(x)/p(x)", ("a", "b"))],
 )
 def test_a_rules_letters_never_name_something_else_of_the_input(text: str, letters: tuple[str, ...]) -> None:
@@ -303,14 +303,23 @@ def test_a_rules_letters_never_name_something_else_of_the_input(text: str, lette
     assert all(f"{letter}(x)" in formula or f"{letter}*" in formula for letter in letters), formula
 
 
+def test_a_chains_inner_value_and_the_constant_multiples_letters_differ() -> None:
+    # sin(3x²): "with u = 3x²", then, for its inner rate, "with c = 3, f = x²" (the
+    # constant multiple rule wrote u = x² one level below u = 3x²)
+    chain = differentiate("sin(3x^2)").derivations[0].steps
+    inner = chain.substeps[1]
+    assert dict(chain.given)["u"] == parse("3x^2").expr
+    assert [name for name, _ in inner.given] == ["c", "f"]
+
+
 def test_a_formula_is_written_in_the_steps_variable(cli) -> None:
     # by y, "d/dx [c·u(x)] … with c = x³, u = y²" would use x for two things
     plain = cli("diff", "x^3*y^2", "--wrt", "y").out
-    assert "formula: d/dy [c·u(y)] = c·u′(y)" in plain and "formula: d/dy y^n = ny^(n − 1)" in plain
+    assert "formula: d/dy [c·f(y)] = c·f′(y)" in plain and "formula: d/dy y^n = ny^(n − 1)" in plain
     assert "formula: d/du u^n = nu^(n − 1)" in cli("diff", "sqrt(sin(x))").out  # a chain's stage
     # JSON keeps one formula per rule (and letters), in x: its "variable" says which
     record = json.loads(cli("diff", "x^3*y^2", "--wrt", "y", "--format", "json").out)
-    assert (record["steps"]["formula"], record["steps"]["variable"]) == ("d/dx [c*u(x)] = c*u'(x)", "y")
+    assert (record["steps"]["formula"], record["steps"]["variable"]) == ("d/dx [c*f(x)] = c*f'(x)", "y")
     latex = cli("diff", "x^3*y^2", "--wrt", "y", "--format", "latex").out
     assert r"\frac{d}{dy} y^{n}" in latex
 

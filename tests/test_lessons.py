@@ -35,7 +35,7 @@ from calcstep.steps import Step
 # template may use them: chain-n and product-n also name u_1…, f_1…, but how many
 # depends on the step, so their templates use n alone.
 FIELDS = {
-    "constant-multiple": {"c", "u"},
+    "constant-multiple": {"c", "f"},
     "product": {"g", "h"},
     "product-n": {"n"},
     "quotient": {"g", "h"},
