@@ -107,7 +107,7 @@ def _rate(f: Expr) -> Expr:
 
 
 def _catalogue() -> dict[str, Rule]:
-    g, h, f, u = _f("g"), _f("h"), _f("f"), _f("u")
+    g, h, f = _f("g"), _f("h"), _f("f")
     dg, dh, df = _rate(g), _rate(h), _rate(f)
     a, b, c, n = Sym("a"), Sym("b"), Sym("c"), Sym("n")
     f1, f2, f3 = _f("f_1"), _f("f_2"), _f("f_3")
