@@ -113,6 +113,12 @@ def test_a_target_of_zero_gives_no_negative_zero(cli) -> None:
     assert all(math.copysign(1, node["value"]) > 0 for node in record["nodes"] if node["value"] == 0)
 
 
+def test_a_node_using_its_input_twice_says_its_rates_add(cli) -> None:
+    # the table lists n₁·n₁'s two rates, 3 and 3; the chain's one stage has rate 6
+    out = " ".join(cli("grad", "x*x", "--at", "x=3", "--format", "plain").out.split())
+    assert "one path: the product 6 is ∂out/∂x; n₂ uses n₁ twice, so its local rate is the sum of the uses' rates, 3 + 3" in out
+
+
 def test_the_lesson_network_and_its_chain() -> None:
     point = {"x": 0.5, "w1": 0.3, "w2": -1.2, "w3": 2.0}
     report = grad_report("tanh(w3*tanh(w2*tanh(w1*x)))", ["w1", "w2", "w3"], _point_text(point))

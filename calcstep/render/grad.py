@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from calcstep.expr import Expr, Note, Num, Sym
@@ -292,11 +293,27 @@ def chain_footer(report: GradReport, chain: Chain, words: _Words) -> str:
         )
     if chain.paths == 1:
         product = _magnitude(chain.stages[-1].log10_size, chain.product)
-        return f"one path: the product {product} is {words.d_out(var)}"
+        return f"one path: the product {product} is {words.d_out(var)}" + _repeated_uses(report, chain, words)
     return (
         f"this is the largest of {chain.paths:,} paths from {var} to the output; "
         f"{words.d_out(var)} = {number(gradient)} adds the products of all of them"
     )
+
+
+def _repeated_uses(report: GradReport, chain: Chain, words: _Words) -> str:
+    """Where a stage uses the one before more than once (n₁·n₁), how its local rate
+    was made: the uses' rates add, as the paths of a shared weight's gradient do."""
+    for before, stage in pairwise(chain.stages):
+        node = report.graph.nodes[stage.node - 1]
+        rates = [rate for kid, rate in zip(node.inputs, node.rates, strict=True) if kid == before.node]
+        if len(rates) > 1 and None not in rates:
+            uses = " + ".join(number(rate) for rate in rates)
+            times = {2: "twice", 3: "three times"}.get(len(rates), f"{len(rates)} times")
+            return (
+                f"; {words.node(stage.node)} uses {words.node(before.node)} {times}, "
+                f"so its local rate is the sum of the uses' rates, {uses}"
+            )
+    return ""
 
 
 def _stages_kept(report: GradReport, chain: Chain) -> set[int]:
