@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import NamedTuple
 
-from calcstep.expr import Add, Expr, Mul, Note, Sym
+from calcstep.expr import Add, Expr, Mul, Note, Num, Sym
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
 from calcstep.rules import EVALUATED_SHOWN_UP_TO, RULES, renamed_formula, renamed_letters
 from calcstep.steps import Step
@@ -94,10 +94,11 @@ def var_text(var: str, spell: Spelling) -> str:
 
 
 def d_of(expr: Expr, var: str, spell: Spelling, order: int = 1) -> str:
-    """d/dx expr, with brackets when expr is a sum or product."""
+    """d/dx expr, with brackets when expr is a sum, a product or a negative number
+    (d/dx −1 would read as d/dx minus 1)."""
     operator = spell.derivative(var_text(var, spell), order)
     text = spell.expr(expr)
-    if isinstance(expr, (Add, Mul)):
+    if isinstance(expr, (Add, Mul)) or (isinstance(expr, Num) and expr.value < 0):
         text = f"[{text}]" if spell is not LATEX else rf"\left[{text}\right]"
     return f"{operator} {text}"
 
