@@ -282,10 +282,10 @@ def _is_plain_one(expr: Expr) -> bool:
 def _divisor(expr: Expr, reads_back: bool = True) -> Expr | None:
     """For a factor b^-k that reads back as division by b^k, that b^k; else None.
 
-    Numbers and products as bases are excluded: 1/(xy) reads back as x^-1·y^-1,
-    not as (xy)^-1, so those stay written as powers; and so, when the text must
-    read back (`reads_back`), is a numeric power divided once ((x²)^-1: 1/x² reads
-    back as x^-2).  Other powers of powers read back as written: x/e^(2x) and the
+    A number as the base is excluded (2^-1 stays a power until it is evaluated);
+    and so, when the text must read back (`reads_back`), are a product (1/(xy)
+    reads back as x^-1·y^-1, not as (xy)^-1) and a numeric power divided once
+    ((x²)^-1: 1/x² reads back as x^-2).  Other powers of powers read back as written: x/e^(2x) and the
     quotient rule's 1/(x²)²."""
     if not isinstance(expr, Pow):
         return None
@@ -293,8 +293,8 @@ def _divisor(expr: Expr, reads_back: bool = True) -> Expr | None:
     if not isinstance(exponent, Num) or exponent.value >= 0:
         return None
     positive = -exponent.value
-    if isinstance(base, (Num, Mul)) or (
-        reads_back and isinstance(base, Pow) and isinstance(base.exp, Num) and positive == 1
+    if isinstance(base, Num) or (
+        reads_back and (isinstance(base, Mul) or (isinstance(base, Pow) and isinstance(base.exp, Num) and positive == 1))
     ):
         return None
     return base if positive == 1 else Pow(base, Num(positive, exponent.decimal))

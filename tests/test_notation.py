@@ -269,7 +269,8 @@ def test_a_power_of_a_power_below_the_bar_is_written_as_division_and_reads_back(
 @pytest.mark.parametrize(
     ("text", "pretty", "latex"),
     [("(x^2)^(-1)", "1/x²", r"\frac{1}{x^{2}}"), ("x*(x^2)^(-1)", "x/x²", r"\frac{x}{x^{2}}"),
-     ("(x^2)^(-1)*y", "1/x²·y", r"\frac{1}{x^{2}} y"), ("(x^3)^(-1)*3*x^2", "1/x³·3x²", None)],
+     ("(x^2)^(-1)*y", "1/x²·y", r"\frac{1}{x^{2}} y"), ("(x^3)^(-1)*3*x^2", "1/x³·3x²", None),
+     ("(-x)^(-1/2)", "1/√(−x)", r"\frac{1}{\sqrt{-x}}"), ("(x*y)^(-1)", "1/(xy)", r"\frac{1}{x y}")],
 )
 def test_a_power_divided_once_is_written_for_people_as_division(text: str, pretty: str, latex: str | None) -> None:
     # ln(x³)'s outer rate at u = x³ is 1/u = (x³)⁻¹: people read it as 1/x³, and
