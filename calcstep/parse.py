@@ -115,6 +115,11 @@ class Token(NamedTuple):
     end: int
 
 
+# Token(…) without the named tuple's own __new__ (a Python function): the lexer
+# makes one per token
+_token = tuple.__new__
+
+
 class Parsed(NamedTuple):
     """The expression read from `text`, with notes on how ambiguous parts were read."""
 
@@ -305,7 +310,7 @@ def _lex(text: str, t: Tables) -> Iterator[Token]:
         if kind == "WORD" and _SUBSCRIPT_RUN.search(found.group()):
             yield from _subscripted_words(found.group(), position)
         elif kind not in t.ignore:
-            yield Token(kind, found.group(), position, end)
+            yield _token(Token, (kind, found.group(), position, end))
         position = end
 
 
