@@ -30,6 +30,7 @@ from calcstep.expr import (
     ZERO,
     Apply,
     Call,
+    Const,
     E,
     Expr,
     Log,
@@ -160,6 +161,9 @@ def differentiate(
     return DiffReport(text, parsed, var, order, derivations, values)
 
 
+_LEAVES = frozenset({Num, Sym, Const})
+
+
 def check_constants(expr: Expr) -> None:
     """Refuse an expression with an undefined constant part (ln(0), √(−1), 1/(2 − 2),
     asin(2)): its derivative would be meaningless.  Constants too large for a float
@@ -167,13 +171,14 @@ def check_constants(expr: Expr) -> None:
     stack = [expr]
     while stack:
         node = stack.pop()
-        if isinstance(node, Log) and not node.base.free_vars:
+        kind = type(node)
+        if kind in _LEAVES:
+            continue  # a variable, a number or a constant: nothing to check
+        if kind is Log and not node.base.free_vars:
             _check_log_base(node.base)
         if node.free_vars:
             stack.extend(node.children())
             continue
-        if not node.children():
-            continue  # a number or a constant has a value
         try:
             simplify(node)  # exact: 1/sin(π) divides by an exact 0, not by 1.2e-16
             evaluate(node, {})
