@@ -1089,7 +1089,7 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                 builder.span = span
                 continues = plan.continuing[index]
                 for i, child in enumerate(children):
-                    if isinstance(child, _Chain) and not (i == 0 and child.kind == continues):
+                    if type(child) is _Chain and not (i == 0 and child.kind == continues):
                         children[i] = child.finish()
                 value = plan.callbacks[index](builder, *children)
                 if isinstance(value, Expr) and value._depth > max_depth:
