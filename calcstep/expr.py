@@ -246,8 +246,8 @@ def _branch(cls: type, values: tuple, kids: tuple[Expr, ...]) -> Any:
         if node is not None and type(node) is cls and node.fields() == values:
             return node
     node = object.__new__(cls)
-    for name, value in zip(cls._fields, values, strict=True):
-        _set(node, name, value)
+    for set_field, value in zip(_FIELD_SETTERS[cls], values, strict=True):
+        set_field(node, value)
     _init_branch(node, code, kids)
     if small:
         _share(code, node)
@@ -255,11 +255,11 @@ def _branch(cls: type, values: tuple, kids: tuple[Expr, ...]) -> Any:
 
 
 def _init_leaf(node: Expr, key: object, free: frozenset[str]) -> None:
-    _set(node, "_hash", hash((type(node).__name__, key)))
-    _set(node, "_free", free)
-    _set(node, "_size", 1)
-    _set(node, "_depth", 1)
-    _set(node, "_canon", None)
+    _set_hash(node, hash((type(node).__name__, key)))
+    _set_free(node, free)
+    _set_size(node, 1)
+    _set_depth(node, 1)
+    _set_canon(node, None)
 
 
 def _init_branch(node: Expr, code: int, kids: tuple[Expr, ...]) -> None:
@@ -272,11 +272,11 @@ def _init_branch(node: Expr, code: int, kids: tuple[Expr, ...]) -> None:
         size += kid._size
         if kid._depth > depth:
             depth = kid._depth
-    _set(node, "_hash", code)
-    _set(node, "_free", free)
-    _set(node, "_size", size)
-    _set(node, "_depth", depth + 1)
-    _set(node, "_canon", None)
+    _set_hash(node, code)
+    _set_free(node, free)
+    _set_size(node, size)
+    _set_depth(node, depth + 1)
+    _set_canon(node, None)
 
 
 class Num(Expr):
@@ -299,8 +299,8 @@ class Num(Expr):
         node = _SHARED.get(key)
         if node is None:
             node = object.__new__(cls)
-            _set(node, "value", value)
-            _set(node, "decimal", decimal)
+            _set_value(node, value)
+            _set_decimal(node, decimal)
             _init_leaf(node, (value, decimal), _NO_VARS)
             _share(key, node)
         return node
@@ -458,6 +458,21 @@ class Apply(Expr):
 
     def children(self) -> tuple[Expr, ...]:
         return (self.arg,)
+
+
+# Each slot's own setter: construction sets seven or so slots per node, and a
+# slot's setter is twice as fast as object.__setattr__, which looks the slot up
+# by name (the nodes' own __setattr__ refuses, to keep them immutable).
+_set_hash = Expr._hash.__set__  # type: ignore[attr-defined]
+_set_free = Expr._free.__set__  # type: ignore[attr-defined]
+_set_size = Expr._size.__set__  # type: ignore[attr-defined]
+_set_depth = Expr._depth.__set__  # type: ignore[attr-defined]
+_set_canon = Expr._canon.__set__  # type: ignore[attr-defined]
+_set_value = Num.value.__set__  # type: ignore[attr-defined]
+_set_decimal = Num.decimal.__set__  # type: ignore[attr-defined]
+_FIELD_SETTERS: dict[type, tuple[Any, ...]] = {
+    cls: tuple(getattr(cls, name).__set__ for name in cls._fields) for cls in (Add, Mul, Pow, Call, Log, Apply)
+}
 
 
 class Note(NamedTuple):
