@@ -517,6 +517,8 @@ def is_num(expr: Expr, value: Rational | None = None) -> bool:
 
 def add(*terms: Expr) -> Expr:
     """The sum of `terms`, flattened; 0 for none, the term itself for one."""
+    if len(terms) > 1 and Add not in map(type, terms):
+        return _branch(Add, (terms,), terms)  # nothing to flatten, the usual case
     flat: list[Expr] = []
     for term in terms:
         if isinstance(term, Add):
@@ -532,6 +534,8 @@ def add(*terms: Expr) -> Expr:
 
 def mul(*factors: Expr) -> Expr:
     """The product of `factors`, flattened; 1 for none, the factor itself for one."""
+    if len(factors) > 1 and Mul not in map(type, factors):
+        return _branch(Mul, (factors,), factors)  # nothing to flatten, the usual case
     flat: list[Expr] = []
     for factor in factors:
         if isinstance(factor, Mul):
