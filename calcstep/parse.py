@@ -1044,6 +1044,7 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
     actions = t.actions
     rules = t.rules
     plan = _plan(t)
+    passes, callbacks, continuing, landings = plan.passes, plan.callbacks, plan.continuing, plan.landings
     states = [t.start]
     values: list[Any] = []
     spans: list[tuple[int, int]] = []
@@ -1074,12 +1075,12 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                 spans.append((token.start, token.end))
                 break
             index = ~action
-            if plan.passes[index]:
+            if passes[index]:
                 below = states[-2]
                 key = (below, top, kind)
-                landing = plan.landings.get(key)
+                landing = landings.get(key)
                 if landing is None:
-                    landing = plan.landings[key] = _passes_through(t, plan, below, index, kind)
+                    landing = landings[key] = _passes_through(t, plan, below, index, kind)
                 states[-1] = landing
             else:
                 origin, size, _, _ = rules[index]
@@ -1087,11 +1088,11 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                 span = (spans[-size][0], spans[-1][1])
                 del values[-size:], states[-size:], spans[-size:]
                 builder.span = span
-                continues = plan.continuing[index]
+                continues = continuing[index]
                 for i, child in enumerate(children):
                     if type(child) is _Chain and not (i == 0 and child.kind == continues):
                         children[i] = child.finish()
-                value = plan.callbacks[index](builder, *children)
+                value = callbacks[index](builder, *children)
                 if isinstance(value, Expr) and value._depth > max_depth:
                     raise ParseError(
                         f"expression nested more than {max_depth} deep",
