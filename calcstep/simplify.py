@@ -598,14 +598,20 @@ def _content(coefficients: list[Rational]) -> int:
 
 
 def _order_terms(node: Add, s: _Simplifier) -> Expr | None:
-    """Textbook order: by degree, highest first; numbers last, except that a positive
-    number leads when the sum would otherwise open with a minus sign (1 − x²)."""
+    """Textbook order: by degree, highest first; numbers last.  A sum does not open
+    with a minus sign when it need not: a polynomial is led by its positive number
+    (1 − x², not −x² + 1), and any other sum by its first positive term
+    (cos(x) − x·sin(x), and the quotient rule's f′(x)·g(x) − f(x)·g′(x))."""
     keys = [s.term_keys.get(term) or _cached_term_key(term, s) for term in node.terms]
     order = sorted(range(len(node.terms)), key=keys.__getitem__)
     first, last = node.terms[order[0]], node.terms[order[-1]]
-    if s.split(first)[0] < 0 and isinstance(last, Num) and last.value > 0:
-        # 1 − x², not −x² + 1: a positive number leads a sum that would open with a minus
-        order = [order[-1], *order[:-1]]
+    if s.split(first)[0] < 0:
+        if all(_is_monomial(s.split(term)[1]) for term in node.terms):
+            lead = order[-1] if isinstance(last, Num) and last.value > 0 else None
+        else:
+            lead = next((i for i in order if s.split(node.terms[i])[0] > 0), None)
+        if lead is not None:
+            order = [lead, *(i for i in order if i != lead)]
     if order == list(range(len(order))):
         return None
     return Add(tuple(node.terms[i] for i in order))

@@ -303,6 +303,18 @@ def test_a_rules_letters_never_name_something_else_of_the_input(text: str, lette
     assert all(f"{letter}(x)" in formula or f"{letter}*" in formula for letter in letters), formula
 
 
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [("f(x)/g(x)", "(f′(x)·g(x) − f(x)·g′(x))/g(x)²"), ("x^2/sin(x)", "(2x·sin(x) − x²·cos(x))/sin²(x)"),
+     ("x*cos(x)", "cos(x) − x·sin(x)"), ("e^(-x)*sin(x)", "e^(−x)·(cos(x) − sin(x))"),
+     ("x - x^3/3", "1 − x²"), ("x^2 - x^3", "x·(2 − 3x)"), ("x^3 - 4x^4", "x²·(3 − 16x)")],
+)
+def test_a_sum_opens_with_a_positive_term_when_it_can(text: str, result: str) -> None:
+    # the quotient rule's low d-high minus high d-low, not −x²·cos(x) + 2x·sin(x);
+    # a polynomial keeps its degrees in order, led only by a positive number
+    assert to_pretty(differentiate(text).result) == result
+
+
 def test_a_chains_inner_value_and_the_constant_multiples_letters_differ() -> None:
     # sin(3x²): "with u = 3x²", then, for its inner rate, "with c = 3, f = x²" (the
     # constant multiple rule wrote u = x² one level below u = 3x²)
