@@ -50,6 +50,7 @@ import hashlib
 import math
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from enum import Enum, StrEnum
 from fractions import Fraction
@@ -132,6 +133,7 @@ QUOTIENT_REVERSED = "quotient_numerator_reversed"
 QUOTIENT_MISSING_SQUARE = "quotient_missing_square"
 POWER_RULE_ON_EXPONENTIAL = "power_rule_on_exponential"
 SIGN_ERROR = "sign_error"
+WRONG_ORDER = "wrong_order"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,7 @@ MISTAKES: dict[str, Mistake] = {
         Mistake(QUOTIENT_MISSING_SQUARE, "the quotient rule's square left out"),
         Mistake(POWER_RULE_ON_EXPONENTIAL, "the power rule applied to an exponential"),
         Mistake(SIGN_ERROR, "a lost or extra minus sign"),
+        Mistake(WRONG_ORDER, "differentiated the wrong number of times"),
     )
 }
 
@@ -1234,6 +1237,9 @@ def _diagnose(
             comparison = _compare(answer, concrete, points)
             if comparison.witness is None and comparison.agreed >= needed and _explains(concrete, answer, witness):
                 return _named(candidate, at_site, derivation.order, witness)
+    other = _other_order(diff, answer, points, witness, limits) if needed else None
+    if other is not None:
+        return other
     which = "derivative" if diff.order == 1 else f"{_ordinal(diff.order)} derivative"
     message = Note(
         f"Your answer is not the {which} of {{0}}, and it is none of the classic mistakes "
@@ -1242,6 +1248,39 @@ def _diagnose(
         (diff.expr, diff.result),
     )
     return Diagnosis(None, message, None, witness)
+
+
+def _other_order(
+    diff: DiffReport, answer: Expr, points: Sequence[Env], witness: Witness | None, limits: Limits
+) -> Diagnosis | None:
+    """The answer as another order's derivative (the function itself, one
+    differentiation short, or one too many), said as such; None when it is none."""
+    # the k-th derivatives for k = 0 … order − 1, and order + 1
+    orders = [diff.expr, *(derivation.result for derivation in diff.derivations[:-1])]
+    with suppress(CalcstepError):  # else there is no order past this one to compare with
+        orders.append(derive_orders(diff.result, diff.var, 1, limits)[0].result)
+    needed = min(MATCH_POINTS, len(points))
+    for index, candidate in enumerate(orders):
+        k = index if index < diff.order else diff.order + 1
+        concrete = _concrete(candidate)
+        comparison = _compare(answer, concrete, points)
+        if comparison.witness is None and comparison.agreed >= needed and _explains(concrete, answer, witness):
+            return Diagnosis(WRONG_ORDER, _order_message(k, diff), None, witness)
+    return None
+
+
+def _order_message(k: int, diff: DiffReport) -> Note:
+    """What the answer is, and what was asked for."""
+    asked = "derivative" if diff.order == 1 else f"{_ordinal(diff.order)} derivative"
+    if k == 0:
+        text = f"Your answer is {{0}} itself, not its {asked}, which is {{1}}."
+    else:
+        times = diff.order - k
+        more = "once more" if times == 1 else f"{times} more times"
+        done = (f"differentiate {more}" if times > 0 else
+                "that is one differentiation too many" if times == -1 else f"that is {-times} too many")
+        text = f"Your answer is the {_ordinal(k)} derivative of {{0}}, not the {asked}, which is {{1}}: {done}."
+    return Note(text, (diff.expr, diff.result))
 
 
 def _explains(slipped: Expr, answer: Expr, witness: Witness | None) -> bool:

@@ -18,6 +18,7 @@ from calcstep.check import (
     QUOTIENT_MISSING_SQUARE,
     QUOTIENT_REVERSED,
     SIGN_ERROR,
+    WRONG_ORDER,
     CheckReport,
     Method,
     check_answer,
@@ -105,6 +106,10 @@ WRONG: list[tuple[str, str, str]] = [
     ("5 - 3x", "3", SIGN_ERROR),
     ("cos(x) + cot(x)", "sin(x) + csc(x)^2", SIGN_ERROR),
     ("e^x cos(x)", "e^x cos(x) + e^x sin(x)", SIGN_ERROR),
+    # differentiated the wrong number of times: not at all, or twice
+    ("x e^x", "x e^x", WRONG_ORDER),
+    ("x^3", "6x", WRONG_ORDER),
+    ("sin(x^2)", "2cos(x^2) - 4x^2 sin(x^2)", WRONG_ORDER),
 ]
 
 # (problem, a right answer that looks different from calcstep's, options)
@@ -153,7 +158,7 @@ RIGHT: list[tuple[str, str, dict]] = [
 # (problem, wrong answer): wrong, but none of the classic mistakes
 UNRECOGNISED: list[tuple[str, str]] = [
     ("x^3", "3x^3"),
-    ("x e^x", "x e^x"),
+    ("x e^x", "2x e^x"),
     ("sin(x)", "cos(x) + 1"),
     ("x^2", "x"),
     ("sin(x^2)", "2x cos(x^2) + 1"),
@@ -177,7 +182,8 @@ def test_wrong_answers_are_rejected_with_the_mistake_named(problem, answer, mist
     assert not report.correct, (problem, answer)
     assert report.diagnosis is not None
     assert report.diagnosis.mistake == mistake, (problem, answer, report.diagnosis.message.text)
-    assert report.diagnosis.step is not None
+    # a wrong order is no one step's slip: the whole derivative is taken too often or too rarely
+    assert (report.diagnosis.step is None) == (mistake == WRONG_ORDER)
     assert report.diagnosis.witness is not None
 
 
@@ -420,6 +426,19 @@ def test_a_json_error_names_both_texts(cli, problem: str, answer: str, which: st
     record = json.loads(cli("check", problem, answer, "--format", "json").out)
     assert (record["input"], record["answer_input"]) == (problem, answer)
     assert which in record["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("problem", "answer", "order", "words"),
+    [("x^3", "3x^2", 2, "Your answer is the 1st derivative of x³, not the 2nd derivative, which is 6x: "
+                        "differentiate once more."),
+     ("x^4", "4x^3", 3, "the 1st derivative of x⁴, not the 3rd derivative, which is 24x: differentiate 2 more times"),
+     ("sin(x)", "sin(x)", 3, "Your answer is sin(x) itself, not its 3rd derivative, which is −cos(x).")],
+)
+def test_an_answer_of_another_order_is_named(problem: str, answer: str, order: int, words: str) -> None:
+    report = check_answer(problem, answer, order=order)
+    assert report.diagnosis is not None and report.diagnosis.mistake == WRONG_ORDER
+    assert words in " ".join(format_note(report.diagnosis.message, to_pretty).split())
 
 
 def test_a_reversed_numerator_is_told_in_the_rules_order() -> None:
