@@ -153,7 +153,10 @@ class _Printer:
 
     def at(self, expr: Expr, binding: int) -> str:
         """The text of `expr`, bracketed when it binds more loosely than `binding`."""
-        text, own = self.piece(expr)
+        cached = self._cache.get(expr)  # `piece`, inlined: the walk's most frequent call
+        if cached is None:
+            cached = self._cache[expr] = self._kinds[type(expr)](expr)
+        text, own = cached
         return self.bracket(text) if own < binding else text
 
     def bracket(self, text: str) -> str:
