@@ -932,10 +932,12 @@ def _divide_into(parts: list[Expr], right: Expr) -> None:
         first = parts[0]
         if isinstance(first, Num):
             parts[0] = Num(Fraction(first.value) * factor, first.decimal or right.decimal)
+            if _is_plain_one(parts[0]) and len(parts) > 1:
+                del parts[0]  # 2x/2 is x: no factor 1 that nobody typed
         elif isinstance(first, Mul) and isinstance(first.factors[0], Num):
             coefficient = first.factors[0]
             scaled = Num(Fraction(coefficient.value) * factor, coefficient.decimal or right.decimal)
-            parts[0] = Mul((scaled, *first.factors[1:]))
+            parts[0] = mul(*first.factors[1:]) if _is_plain_one(scaled) else Mul((scaled, *first.factors[1:]))
         else:
             parts.insert(0, Num(factor, right.decimal))
         return
@@ -946,6 +948,10 @@ def _divide_into(parts: list[Expr], right: Expr) -> None:
         parts[0] = divisor
         return
     parts.append(divisor)
+
+
+def _is_plain_one(expr: Expr) -> bool:
+    return isinstance(expr, Num) and expr.value == 1 and not expr.decimal
 
 
 def _read_number(token: Token, text: str, limits: Limits) -> Num:

@@ -290,6 +290,13 @@ def test_nothing_is_written_after_an_exponent_that_would_take_it_in(text: str, p
     assert to_pretty(parse(text).expr) == pretty
 
 
+@pytest.mark.parametrize(("text", "canonical"), [("2x/2", "x"), ("2x/(2sqrt(x))", "x/sqrt(x)"),
+                                                ("3*x*y/3", "x*y"), ("2/2", "1"), ("2.0x/2", "1.0*x")])
+def test_a_coefficient_divided_to_1_is_not_kept(text: str, canonical: str) -> None:
+    # 2x/(2√x) echoed back to a learner as 1·x/√x showed a 1 nobody typed
+    assert to_text(parse(text).expr) == canonical
+
+
 def test_a_subtracted_term_keeps_its_factor_1_and_its_decimal() -> None:
     # the sum rule's 2x¹ − 3·1: hiding the ·1 would leave the step that drops it
     # ("multiply the numbers −3·1 → −3") out of nowhere
