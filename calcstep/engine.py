@@ -27,10 +27,10 @@ from calcstep.errors import (
 )
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
+    LEAVES,
     ZERO,
     Apply,
     Call,
-    Const,
     E,
     Expr,
     Log,
@@ -161,9 +161,6 @@ def differentiate(
     return DiffReport(text, parsed, var, order, derivations, values)
 
 
-_LEAVES = frozenset({Num, Sym, Const})
-
-
 def check_constants(expr: Expr) -> None:
     """Refuse an expression with an undefined constant part (ln(0), √(−1), 1/(2 − 2),
     asin(2)): its derivative would be meaningless.  Constants too large for a float
@@ -172,7 +169,7 @@ def check_constants(expr: Expr) -> None:
     while stack:
         node = stack.pop()
         kind = type(node)
-        if kind in _LEAVES:
+        if kind in LEAVES:
             continue  # a variable, a number or a constant: nothing to check
         if kind is Log and not node.base.free_vars:
             _check_log_base(node.base)

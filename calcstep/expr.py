@@ -460,6 +460,9 @@ class Apply(Expr):
         return (self.arg,)
 
 
+# The node types with no parts: a number, a variable, a named constant.
+LEAVES: frozenset[type] = frozenset({Num, Sym, Const})
+
 # Each slot's own setter: construction sets seven or so slots per node, and a
 # slot's setter is twice as fast as object.__setattr__, which looks the slot up
 # by name (the nodes' own __setattr__ refuses, to keep them immutable).

@@ -228,7 +228,7 @@ def renamed_formula(
 ) -> tuple[Expr, Expr]:
     """The rule's formula (f, f′) with its letters renamed ((g, h) → (u, v) gives
     d/dx [u(x)·v(x)] = u(x)·v′(x) + v(x)·u′(x)) and written in the variable `var`
-    (d/dw [c·u(w)] = c·u′(w) for a step by w), unless `var` is one of its letters
+    (d/dw [c·f(w)] = c·f′(w) for a step by w), unless `var` is one of its letters
     (d/dn n^n would not be the power rule): then it stays in x."""
     lhs, rhs = RULES[rule_id].formula()
     table = dict(renames)
@@ -537,7 +537,7 @@ def _inner_names(expr: Expr, count: int) -> list[str]:
     """Fresh names for the inner values: u alone, else u_1, u_2 …; another letter
     when u is taken by the expression itself, as a variable or as the name of an
     abstract function (u(v(x)) with --functions u,v)."""
-    taken = expr.free_vars | {node.fn for node in walk(expr) if isinstance(node, Apply)}
+    taken = names_used(expr)
     for letter in ("u", "v", "w", "s", "t", "z"):
         names = [letter] if count == 1 else [f"{letter}_{i}" for i in range(1, count + 1)]
         if not taken.intersection(names):

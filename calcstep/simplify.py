@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 from calcstep.deep import run_deep
 from calcstep.errors import DomainError, LimitError
 from calcstep.expr import (
+    LEAVES,
     ONE,
     ZERO,
     Add,
@@ -90,7 +91,7 @@ class _Simplifier:
         self._trial: _Simplifier | None = None
 
     def __call__(self, expr: Expr) -> Expr:
-        if type(expr) in _LEAVES:
+        if type(expr) in LEAVES:
             return expr  # a number or a name is in normal form: no rewrite is listed for one
         done = self.memo.get(expr)
         if done is not None:
@@ -1359,8 +1360,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
 }
 
 
-# Node types no rewrite is listed for, and that have no parts.
-_LEAVES = frozenset({Num, Sym, Const})
+assert not LEAVES & TABLE.keys()  # a number or a name is in normal form: no rewrite is listed for one
 
 
 def _candidates(kind: type, reshape: bool, features: int) -> tuple[Rewrite, ...]:
@@ -1375,7 +1375,6 @@ def _candidates(kind: type, reshape: bool, features: int) -> tuple[Rewrite, ...]
 
 # (kind, reshaping, features) → the rewrites to try, filled in as met
 _CANDIDATES: dict[tuple[type, bool, int], tuple[Rewrite, ...]] = {}
-assert not _LEAVES & TABLE.keys()
 
 # The table without its reshaping rewrites, for trials that no longer reshape.
 _UNSHAPED: dict[type, tuple[Rewrite, ...]] = {
