@@ -282,10 +282,10 @@ def variable(expr: Sym, var: str, d: Derive) -> Step:
     return Step("variable", expr, ONE, var)
 
 
-def constant_multiple(expr: Expr, var: str, d: Derive, c: Expr, u: Expr) -> Step:
-    """d/dx (c·u) = c·u', for c constant."""
-    inner = d(u)
-    return Step("constant-multiple", expr, mul(c, inner.result), var, (inner,), _named(d, "constant-multiple", c, u))
+def constant_multiple(expr: Expr, var: str, d: Derive, c: Expr, f: Expr) -> Step:
+    """d/dx (c·f) = c·f', for c constant."""
+    inner = d(f)
+    return Step("constant-multiple", expr, mul(c, inner.result), var, (inner,), _named(d, "constant-multiple", c, f))
 
 
 def sum_rule(expr: Expr, var: str, d: Derive) -> Step:
