@@ -113,6 +113,17 @@ def test_a_target_of_zero_gives_no_negative_zero(cli) -> None:
     assert all(math.copysign(1, node["value"]) > 0 for node in record["nodes"] if node["value"] == 0)
 
 
+def test_one_saturated_stage_is_told_apart_from_a_long_product(cli) -> None:
+    # sigmoid(50) is flat: the gradient vanishes, but by one stage, not by a long
+    # product of rates below 1 as in a deep network
+    out = " ".join(cli("grad", "sigmoid(w*x)", "--at", "w=10,x=5", "--format", "plain").out.split())
+    assert "one saturated stage does it alone (the other stages' rates multiply to 5)" in out
+    # six sigmoids, each rate below 0.25 but none below 0.001: the long product
+    deep = " ".join(cli("grad", "sigmoid(sigmoid(sigmoid(sigmoid(sigmoid(sigmoid(w*x))))))", "--at", "w=1,x=1",
+                        "--format", "plain").out.split())
+    assert "vanishing gradient for w" in deep and "saturated stage" not in deep
+
+
 def test_a_node_using_its_input_twice_says_its_rates_add(cli) -> None:
     # the table lists n₁·n₁'s two rates, 3 and 3; the chain's one stage has rate 6
     out = " ".join(cli("grad", "x*x", "--at", "x=3", "--format", "plain").out.split())

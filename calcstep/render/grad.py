@@ -459,7 +459,30 @@ def warning_text(
             for number in warning.stages
         )
         text += f"; the stages that {effect} it most: {named}"
-    return text + "."
+    return text + _one_stage(warning, chain) + "."
+
+
+def _one_stage(warning: GradientWarning, chain: Chain) -> str:
+    """Where one stage alone takes the product past the threshold and the others'
+    product stays within it, that said: a saturated (or a steep) stage, not the
+    long product of small (or large) rates that vanishing (exploding) usually means."""
+    vanishing = warning.kind == "vanishing"
+
+    def past(size: float) -> bool:
+        return size < warning.threshold if vanishing else size > warning.threshold
+
+    rates = [abs(stage.rate) for stage in chain.stages[1:] if stage.rate is not None]
+    alone = [index for index, rate in enumerate(rates) if past(rate)]
+    if len(alone) != 1 or len(rates) < 2:
+        return ""
+    others = math.prod(rate for index, rate in enumerate(rates) if index != alone[0])
+    if past(others):
+        return ""
+    kind = "saturated" if vanishing else "steep"
+    return (
+        f"; one {kind} stage does it alone (the other stages' rates multiply to {_size(others)}), "
+        "not a long product of rates"
+    )
 
 
 def _stage_name(chain: Chain, number: int, report: GradReport, words: _Words) -> str:
