@@ -490,7 +490,16 @@ class _PrettyPrinter(_Printer):
 
     def applied(self, expr: Apply) -> tuple[str, int]:
         marks = "'" * expr.order if self.ascii_only else _primes(expr.order)
-        return f"{expr.fn}{marks}({self.render(expr.arg)})", ATOM
+        return f"{self.function_name(expr.fn)}{marks}({self.render(expr.arg)})", ATOM
+
+    def function_name(self, name: str) -> str:
+        """An abstract function's name: f_1 as f₁, as the "with f₁ = …" line names
+        it (and f₁(x) reads back as f_1(x)); other names as declared (φ(x) would
+        read back as φ·x)."""
+        stem, _, subscript = name.partition("_")
+        if self.ascii_only or not subscript.isdigit():
+            return name
+        return stem + subscript.translate(_SUBSCRIPTS)
 
 
 class _LatexPrinter(_Printer):

@@ -297,6 +297,15 @@ def test_a_coefficient_divided_to_1_is_not_kept(text: str, canonical: str) -> No
     assert to_text(parse(text).expr) == canonical
 
 
+def test_a_numbered_abstract_function_is_written_with_its_subscript() -> None:
+    # the product rule for n factors names them f₁, f₂ …: its formula says f₁(x), not
+    # f_1(x); f₁(x) reads back as f_1(x), while a Greek-named function keeps its name
+    # (φ(x) would read back as φ·x)
+    assert to_pretty(parse("f_1(x)*f_2'(x)", functions={"f_1", "f_2"}).expr) == "f₁(x)·f₂′(x)"
+    assert parse("f₁(x)", functions={"f_1"}).expr == parse("f_1(x)", functions={"f_1"}).expr
+    assert to_pretty(parse("phi(x)", functions={"phi"}).expr) == "phi(x)"
+
+
 def test_a_subtracted_term_keeps_its_factor_1_and_its_decimal() -> None:
     # the sum rule's 2x¹ − 3·1: hiding the ·1 would leave the step that drops it
     # ("multiply the numbers −3·1 → −3") out of nowhere
