@@ -1233,14 +1233,12 @@ def _diagnose(
                     wrong = derive_orders(start, diff.var, later, limits)[-1].result
             except CalcstepError:
                 continue
-            concrete = _concrete(wrong)
-            comparison = _compare(answer, concrete, points)
-            if comparison.witness is None and comparison.agreed >= needed and _explains(concrete, answer, witness):
+            if _gives(wrong, answer, points, needed, witness):
                 return _named(candidate, at_site, derivation.order, witness)
-    other = _other_order(diff, answer, points, witness, limits) if needed else None
+    other = _other_order(diff, answer, points, needed, witness, limits) if needed else None
     if other is not None:
         return other
-    which = "derivative" if diff.order == 1 else f"{_ordinal(diff.order)} derivative"
+    which = _which(diff.order)
     message = Note(
         f"Your answer is not the {which} of {{0}}, and it is none of the classic mistakes "
         f"calcstep recognises. The {which} is {{1}}: compare your working with its steps "
@@ -1250,8 +1248,16 @@ def _diagnose(
     return Diagnosis(None, message, None, witness)
 
 
+def _gives(candidate: Expr, answer: Expr, points: Sequence[Env], needed: int, witness: Witness | None) -> bool:
+    """True when `candidate` (a mistaken derivation's result) is the answer: equal at
+    the sample points, and where the answer departs from the right derivative."""
+    concrete = _concrete(candidate)
+    comparison = _compare(answer, concrete, points)
+    return comparison.witness is None and comparison.agreed >= needed and _explains(concrete, answer, witness)
+
+
 def _other_order(
-    diff: DiffReport, answer: Expr, points: Sequence[Env], witness: Witness | None, limits: Limits
+    diff: DiffReport, answer: Expr, points: Sequence[Env], needed: int, witness: Witness | None, limits: Limits
 ) -> Diagnosis | None:
     """The answer as another order's derivative (the function itself, one
     differentiation short, or one too many), said as such; None when it is none."""
@@ -1259,28 +1265,29 @@ def _other_order(
     orders = [diff.expr, *(derivation.result for derivation in diff.derivations[:-1])]
     with suppress(CalcstepError):  # else there is no order past this one to compare with
         orders.append(derive_orders(diff.result, diff.var, 1, limits)[0].result)
-    needed = min(MATCH_POINTS, len(points))
     for index, candidate in enumerate(orders):
-        k = index if index < diff.order else diff.order + 1
-        concrete = _concrete(candidate)
-        comparison = _compare(answer, concrete, points)
-        if comparison.witness is None and comparison.agreed >= needed and _explains(concrete, answer, witness):
+        if _gives(candidate, answer, points, needed, witness):
+            k = index if index < diff.order else diff.order + 1
             return Diagnosis(WRONG_ORDER, _order_message(k, diff), None, witness)
     return None
 
 
 def _order_message(k: int, diff: DiffReport) -> Note:
-    """What the answer is, and what was asked for."""
-    asked = "derivative" if diff.order == 1 else f"{_ordinal(diff.order)} derivative"
+    """What the answer is (the k-th derivative: k is below the order asked for, or
+    one above it), and what was asked for."""
+    asked = _which(diff.order)
     if k == 0:
-        text = f"Your answer is {{0}} itself, not its {asked}, which is {{1}}."
-    else:
-        times = diff.order - k
-        more = "once more" if times == 1 else f"{times} more times"
-        done = (f"differentiate {more}" if times > 0 else
-                "that is one differentiation too many" if times == -1 else f"that is {-times} too many")
-        text = f"Your answer is the {_ordinal(k)} derivative of {{0}}, not the {asked}, which is {{1}}: {done}."
-    return Note(text, (diff.expr, diff.result))
+        return Note(f"Your answer is {{0}} itself, not its {asked}, which is {{1}}.", (diff.expr, diff.result))
+    short = diff.order - k
+    done = ("that is one differentiation too many" if short < 0
+            else "differentiate once more" if short == 1 else f"differentiate {short} more times")
+    return Note(f"Your answer is the {_ordinal(k)} derivative of {{0}}, not the {asked}, which is {{1}}: {done}.",
+                (diff.expr, diff.result))
+
+
+def _which(order: int) -> str:
+    """The derivative of that order, in words: "derivative", "2nd derivative"."""
+    return "derivative" if order == 1 else f"{_ordinal(order)} derivative"
 
 
 def _explains(slipped: Expr, answer: Expr, witness: Witness | None) -> bool:

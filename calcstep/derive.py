@@ -78,7 +78,7 @@ class Deriver:
 
     def local(self, expr: Expr, var: str) -> Step:
         """The derivative of a single stage with respect to its own input name."""
-        return Deriver(var, self.limits, self.taken)(expr)
+        return Deriver(var, self.limits, self._taken, self._root)(expr)
 
     @property
     def taken(self) -> frozenset[str]:

@@ -518,6 +518,11 @@ def is_num(expr: Expr, value: Rational | None = None) -> bool:
     return isinstance(expr, Num) and (value is None or expr.value == value)
 
 
+def is_plain_one(expr: Expr) -> bool:
+    """True for the number 1 written as 1 (not 1.0, which was typed as a decimal)."""
+    return isinstance(expr, Num) and expr.value == 1 and not expr.decimal
+
+
 def add(*terms: Expr) -> Expr:
     """The sum of `terms`, flattened; 0 for none, the term itself for one."""
     if len(terms) > 1 and Add not in map(type, terms):

@@ -45,6 +45,7 @@ from calcstep.expr import (
     Pow,
     Sym,
     add,
+    is_plain_one,
     mul,
     neg,
     reciprocal,
@@ -73,6 +74,10 @@ _SUBSCRIPT_RUN = re.compile("[₀-₉]+")
 _ENDS_OPERAND = frozenset({"NUMBER", "NAME", "RPAR", "RBAR", "SUPERSCRIPT"})
 
 _LOG_BASE = re.compile(r"log_([0-9]+|[A-Za-z][A-Za-z0-9]*)")
+_LOG_BASE_PREFIX = re.compile(r"log_([0-9]+|[A-Za-z])")
+_SUBSCRIPT = re.compile(r"_?[0-9]+|_[A-Za-z0-9]+")
+_SUBSCRIPTED = re.compile(r"([A-Za-z])(_?[0-9]+|_[A-Za-z0-9]+)")
+
 # The derivative operator typed before the expression (d/dx sin(x), d²/dx² x³):
 # read as letters it would be d·(1/(d·x))·sin(x), a wrong answer given quietly.
 _ORDER = r"(?:\^([0-9]+)|([²³⁴⁵⁶⁷⁸⁹]))"
@@ -80,9 +85,6 @@ _LEIBNIZ = re.compile(
     rf"\s*[d∂]{_ORDER}?\s*/\s*[d∂]\s*([A-Za-z][A-Za-z0-9_]*){_ORDER}?(?=[\s(\[]|$)"
 )
 _SUPERSCRIPT_ORDERS = {ch: str(i) for i, ch in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}
-_LOG_BASE_PREFIX = re.compile(r"log_([0-9]+|[A-Za-z])")
-_SUBSCRIPT = re.compile(r"_?[0-9]+|_[A-Za-z0-9]+")
-_SUBSCRIPTED = re.compile(r"([A-Za-z])(_?[0-9]+|_[A-Za-z0-9]+)")
 
 _DESCRIBE = {
     "PLUS": "'+'",
@@ -932,12 +934,12 @@ def _divide_into(parts: list[Expr], right: Expr) -> None:
         first = parts[0]
         if isinstance(first, Num):
             parts[0] = Num(Fraction(first.value) * factor, first.decimal or right.decimal)
-            if _is_plain_one(parts[0]) and len(parts) > 1:
+            if is_plain_one(parts[0]) and len(parts) > 1:
                 del parts[0]  # 2x/2 is x: no factor 1 that nobody typed
         elif isinstance(first, Mul) and isinstance(first.factors[0], Num):
             coefficient = first.factors[0]
             scaled = Num(Fraction(coefficient.value) * factor, coefficient.decimal or right.decimal)
-            parts[0] = mul(*first.factors[1:]) if _is_plain_one(scaled) else Mul((scaled, *first.factors[1:]))
+            parts[0] = mul(*first.factors[1:]) if is_plain_one(scaled) else Mul((scaled, *first.factors[1:]))
         else:
             parts.insert(0, Num(factor, right.decimal))
         return
@@ -948,10 +950,6 @@ def _divide_into(parts: list[Expr], right: Expr) -> None:
         parts[0] = divisor
         return
     parts.append(divisor)
-
-
-def _is_plain_one(expr: Expr) -> bool:
-    return isinstance(expr, Num) and expr.value == 1 and not expr.decimal
 
 
 def _read_number(token: Token, text: str, limits: Limits) -> Num:
@@ -1023,15 +1021,16 @@ def _refuse_leibniz(text: str) -> None:
         return
     digits, superscript, var = found.group(1), found.group(2), found.group(3)
     order = digits or (_SUPERSCRIPT_ORDERS[superscript] if superscript else "1")
+    operator = found.group().strip()
     rest = text[found.end():].strip() or "the expression"
-    choose = f"--wrt {var}" + (f" --order {order}" if order != "1" else "")
+    choose = (f"--wrt {var} chooses the variable" if order == "1"
+              else f"--wrt {var} --order {order} chooses the variable and the order")
     raise ParseError(
-        f"'{found.group().strip()}' is the derivative itself: give only the expression to differentiate",
+        f"'{operator}' is the derivative itself: give only the expression to differentiate",
         text,
         len(text) - len(text.lstrip()),
-        length=len(found.group().strip()),
-        hint=f"type {rest} alone; {choose} chooses the variable"
-        + (" and the order" if order != "1" else ""),
+        length=len(operator),
+        hint=f"type {rest} alone; {choose}",
     )
 
 

@@ -33,6 +33,7 @@ from calcstep.expr import (
     Num,
     Pow,
     Sym,
+    is_plain_one,
     mul,
     split_coefficient,
 )
@@ -196,7 +197,7 @@ class _Printer:
         while cut > 0 and self.divisor(factors[cut - 1]) is not None:
             cut -= 1
         numerator = list(factors[:cut])
-        if cut == len(factors) or (len(numerator) == 1 and _is_plain_one(numerator[0])):
+        if cut == len(factors) or (len(numerator) == 1 and is_plain_one(numerator[0])):
             return list(factors), []
         denominator = [self.divisor(factor) for factor in factors[cut:]]
         return numerator, [d for d in denominator if d is not None]
@@ -278,18 +279,14 @@ def _is_minus_one(expr: Expr) -> bool:
     return isinstance(expr, Num) and expr.value == -1 and not expr.decimal
 
 
-def _is_plain_one(expr: Expr) -> bool:
-    return isinstance(expr, Num) and expr.value == 1 and not expr.decimal
-
-
 def _divisor(expr: Expr, reads_back: bool = True) -> Expr | None:
     """For a factor b^-k that reads back as division by b^k, that b^k; else None.
 
     A number as the base is excluded (2^-1 stays a power until it is evaluated);
     and so, when the text must read back (`reads_back`), are a product (1/(xy)
     reads back as x^-1·y^-1, not as (xy)^-1) and a numeric power divided once
-    ((x²)^-1: 1/x² reads back as x^-2).  Other powers of powers read back as written: x/e^(2x) and the
-    quotient rule's 1/(x²)²."""
+    ((x²)^-1: 1/x² reads back as x^-2).  Other powers of powers read back as
+    written: x/e^(2x) and the quotient rule's 1/(x²)²."""
     if not isinstance(expr, Pow):
         return None
     base, exponent = expr.base, expr.exp
@@ -610,12 +607,12 @@ def _merges(numerator: list[Expr]) -> bool:
     ((1/2)·x as x/2, (1/2)·2x as 2x/2): not when a factor ±1 follows it, which would
     vanish into it ((1/2)·1, the constant multiple rule's c·1, would read 1/2, and
     the step that multiplies it out would seem to do nothing)."""
-    return len(numerator) < 2 or not (_is_plain_one(numerator[1]) or _is_minus_one(numerator[1]))
+    return len(numerator) < 2 or not (is_plain_one(numerator[1]) or _is_minus_one(numerator[1]))
 
 
 def _drop_unit(factors: list[Expr]) -> list[Expr]:
     """The factors without a leading plain 1 (1·x is written x), never empty."""
-    if len(factors) > 1 and _is_plain_one(factors[0]):
+    if len(factors) > 1 and is_plain_one(factors[0]):
         return factors[1:]
     return factors
 

@@ -170,6 +170,14 @@ class _Simplifier:
             self.keys[expr] = cached
         return cached
 
+    def term_key(self, term: Expr) -> tuple:
+        """A sum's term's place in textbook order (cached)."""
+        cached = self.term_keys.get(term)
+        if cached is None:
+            cached = _term_key(term, self)
+            self.term_keys[term] = cached
+        return cached
+
     def op_count(self, expr: Expr) -> int:
         """Operations in the node as written (cached)."""
         cached = self.ops.get(expr)
@@ -603,7 +611,7 @@ def _order_terms(node: Add, s: _Simplifier) -> Expr | None:
     with a minus sign when it need not: a polynomial is led by its positive number
     (1 − x², not −x² + 1), and any other sum by its first positive term
     (cos(x) − x·sin(x), and the quotient rule's f′(x)·g(x) − f(x)·g′(x))."""
-    keys = [s.term_keys.get(term) or _cached_term_key(term, s) for term in node.terms]
+    keys = [s.term_key(term) for term in node.terms]
     order = sorted(range(len(node.terms)), key=keys.__getitem__)
     first, last = node.terms[order[0]], node.terms[order[-1]]
     if s.split(first)[0] < 0:
@@ -616,12 +624,6 @@ def _order_terms(node: Add, s: _Simplifier) -> Expr | None:
     if order == list(range(len(order))):
         return None
     return Add(tuple(node.terms[i] for i in order))
-
-
-def _cached_term_key(term: Expr, s: _Simplifier) -> tuple:
-    key = _term_key(term, s)
-    s.term_keys[term] = key
-    return key
 
 
 def _term_key(term: Expr, s: _Simplifier) -> tuple:
@@ -714,8 +716,6 @@ def _opposite_factors(node: Mul, s: _Simplifier) -> Expr | None:
 
     Sums are matched through the terms' sizes, signs aside (a sum and its negative
     have the same), so a product of many sums ((x + 1)…(x + 300)) is read once."""
-    if sum(type(f) is Add or (type(f) is Pow and type(f.base) is Add) for f in node.factors) < 2:
-        return None  # the usual case, told at once
     seen: dict[frozenset, list[tuple[int, Add, int]]] = {}
     for index, (base, exponent) in enumerate(map(_power_parts, node.factors)):
         if type(base) is not Add or not _is_integer(exponent):
@@ -738,7 +738,7 @@ def _opposite_factors(node: Mul, s: _Simplifier) -> Expr | None:
 def _opens_positive(total: Add, s: _Simplifier) -> bool:
     """True when the sum's first term in textbook order has a positive coefficient
     (x − 2 and σ − 1 do; 2 − x, that is −x + 2, does not)."""
-    first = min(total.terms, key=lambda term: s.term_keys.get(term) or _cached_term_key(term, s))
+    first = min(total.terms, key=s.term_key)
     return s.split(first)[0] > 0
 
 
@@ -779,8 +779,6 @@ def _rebuilt(base: Expr, exponent: Expr) -> Expr:
 def _abs_powers(node: Mul, s: _Simplifier) -> Expr | None:
     """uᵃ·|u|ᵇ with a whole: |u|ᵃ⁺ᵇ for even a, u·|u|ᵃ⁻¹⁺ᵇ for odd a (x²/|x| = |x|)."""
     parts = [_power_parts(factor) for factor in node.factors]
-    if not any(type(base) is Call and base.fn == "abs" for base, _ in parts):
-        return None  # the usual case, told at a glance
     plain: dict[Expr, tuple[int, Rational]] = {}
     absolute: dict[Expr, tuple[int, Expr]] = {}
     for index, (base, exponent) in enumerate(parts):

@@ -19,7 +19,7 @@ from calcstep.expr import Expr
 from calcstep.printer import to_latex, to_pretty, to_text
 from calcstep.render import RenderOptions
 from calcstep.render.common import CANONICAL, explanation, note_text, rule_formula, rule_title
-from calcstep.rules import LETTERS, renamed_letters
+from calcstep.rules import renamed_letters
 from calcstep.steps import Derivation, Step
 
 SCHEMA_VERSION = 1
@@ -167,7 +167,7 @@ def _step_opening(step: Step) -> str:
     shown = "null" if step.named is not None and result.size > HUGE else _quote(to_text(result))
     given = ", ".join(f"{_quote(name)}: {_quote(to_text(value))}" for name, value in step.given)
     return (
-        f'{_rule_opening(step.rule, renamed_letters(step)) if step.rule in LETTERS else _rule_opening(step.rule)}'
+        f'{_rule_opening(step.rule, renamed_letters(step))}'
         f'{_quote(step.var)}, '
         f'"target": {_quote(to_text(step.target))}, '
         f'"result": {shown}, "given": {{{given}}}, "substeps": ['
