@@ -291,7 +291,10 @@ class Num(Expr):
     decimal: bool
 
     def __new__(cls, value: Rational, decimal: bool = False) -> Num:
-        if isinstance(value, Fraction) and value.denominator == 1:
+        # `type(v) is Fraction`, here and wherever a number's value is tested:
+        # Fraction's metaclass is ABCMeta, so isinstance(an int, Fraction) runs
+        # the ABC machinery in Python, a cost every number made would pay
+        if type(value) is Fraction and value.denominator == 1:
             value = value.numerator
         if decimal and not _terminates(value):
             decimal = False

@@ -251,7 +251,7 @@ class _Printer:
             text = decimal_text(value)
             if text is not None:
                 return text, ATOM if not text.startswith("-") else PRODUCT
-        if isinstance(value, Fraction):
+        if type(value) is Fraction:
             return f"{value.numerator}/{value.denominator}", PRODUCT
         return str(value), ATOM if value >= 0 else PRODUCT
 
@@ -343,7 +343,7 @@ class _PrettyPrinter(_Printer):
 
     def fraction(self, numerator: list[Expr], denominator: list[Expr]) -> str:
         coefficient = numerator[0] if numerator else None
-        if isinstance(coefficient, Num) and isinstance(coefficient.value, Fraction) and _merges(numerator):
+        if isinstance(coefficient, Num) and type(coefficient.value) is Fraction and _merges(numerator):
             # (3/2)·x/y is written 3x/(2y): the coefficient's denominator joins the rest
             value = coefficient.value
             top = [Num(value.numerator), *numerator[1:]]
@@ -367,7 +367,7 @@ class _PrettyPrinter(_Printer):
     def product(self, expr: Mul) -> tuple[str, int]:
         numerator, denominator = self.split_fraction(expr.factors)
         first = numerator[0] if numerator else None
-        rational = isinstance(first, Num) and isinstance(first.value, Fraction) and not first.decimal
+        rational = isinstance(first, Num) and type(first.value) is Fraction and not first.decimal
         if not denominator and rational and len(numerator) > 1 and _merges(numerator):
             value = first.value
             top = _drop_unit([Num(value.numerator), *numerator[1:]])
@@ -525,7 +525,7 @@ class _LatexPrinter(_Printer):
     def product(self, expr: Mul) -> tuple[str, int]:
         numerator, denominator = self.split_fraction(expr.factors)
         first = numerator[0] if numerator else None
-        if isinstance(first, Num) and isinstance(first.value, Fraction) and not first.decimal and _merges(numerator):
+        if isinstance(first, Num) and type(first.value) is Fraction and not first.decimal and _merges(numerator):
             value = first.value
             top = _drop_unit([Num(abs(value.numerator)), *numerator[1:]])
             text = self.fraction(top, [Num(value.denominator), *denominator])
@@ -554,7 +554,7 @@ class _LatexPrinter(_Printer):
                     mantissa, exponent = text.split("e")
                     text = rf"{mantissa} \times 10^{{{exponent}}}"
                 return text, ATOM if value >= 0 else PRODUCT
-        if isinstance(value, Fraction):
+        if type(value) is Fraction:
             body = rf"\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
             return ("-" + body if value < 0 else body), (ATOM if value > 0 else PRODUCT)
         return str(value), ATOM if value >= 0 else PRODUCT

@@ -335,7 +335,7 @@ def power(expr: Pow, var: str, d: Derive) -> Step:
     lowered = Num(n.value - 1, n.decimal) if isinstance(n, Num) else add(n, MINUS_ONE)
     result = mul(n, Pow(expr.base, lowered))
     notes: tuple[Note, ...] = ()
-    if isinstance(n, Num) and isinstance(n.value, Fraction) and n.value.denominator in (2, 3):
+    if isinstance(n, Num) and type(n.value) is Fraction and n.value.denominator in (2, 3):
         notes = (Note("a root is a power: {0} is {1} to the power {2}", (expr, expr.base, n)),)
     elif isinstance(n, Num) and n.value < 0:
         notes = (Note("a reciprocal is a negative power: {0} is {1} to the power {2}",

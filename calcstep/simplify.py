@@ -236,7 +236,7 @@ def is_nonnegative(expr: Expr) -> bool:
             value = exponent.value
             if isinstance(value, int) and value % 2 == 0:
                 return True
-            if isinstance(value, Fraction) and value.denominator % 2 == 0:
+            if type(value) is Fraction and value.denominator % 2 == 0:
                 return True  # an even root is ≥ 0 where it is defined
         return is_nonnegative(base)
     if isinstance(expr, Mul):
@@ -1120,7 +1120,7 @@ def _op_count(expr: Expr, s: _Simplifier) -> int:
     kind = type(expr)
     if kind is Num:
         value = expr.value
-        return (value < 0) + isinstance(value, Fraction)
+        return (value < 0) + (type(value) is Fraction)
     if kind is Sym:
         return 0
     if kind is Const:
@@ -1151,7 +1151,7 @@ def _power_op_count(base: Expr, magnitude: Rational, s: _Simplifier) -> int:
     more) and one for a fractional exponent."""
     if magnitude == 1:
         return s.op_count(base)
-    return 1 + (0 if base == E else s.op_count(base)) + isinstance(magnitude, Fraction)
+    return 1 + (0 if base == E else s.op_count(base)) + (type(magnitude) is Fraction)
 
 
 def _mul_op_count(expr: Mul, s: _Simplifier) -> int:
@@ -1169,7 +1169,7 @@ def _mul_op_count(expr: Mul, s: _Simplifier) -> int:
             if index == 0 and value < 0:
                 total += 1
                 value = -value
-            if isinstance(value, Fraction):
+            if type(value) is Fraction:
                 top += value.numerator != 1
                 top_ops += value.numerator < 0
                 below_numbers += 1
