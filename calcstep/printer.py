@@ -642,13 +642,17 @@ def _letter(expr: Expr) -> Expr:
     return expr.base if isinstance(expr, Pow) else expr
 
 
+_ROOT_EXPONENTS = (Fraction(1, 2), Fraction(1, 3))
+
+
 def _is_root(expr: Expr) -> bool:
     """A square or cube root, written with √ (a power typed as 0.5 stays ^0.5)."""
     return (
         isinstance(expr, Pow)
         and isinstance(expr.exp, Num)
+        and type(expr.exp.value) is Fraction  # an int exponent is no root, without Fraction's slow ==
         and not expr.exp.decimal
-        and expr.exp.value in (Fraction(1, 2), Fraction(1, 3))
+        and expr.exp.value in _ROOT_EXPONENTS
     )
 
 
