@@ -127,14 +127,14 @@ def _product(expr: Mul, d: Deriver) -> Step:
 
 def _is_divisor(factor: Expr) -> bool:
     """A factor written below the fraction bar: a power with a negative number exponent."""
-    return isinstance(factor, Pow) and isinstance(factor.exp, Num) and factor.exp.value < 0
+    return type(factor) is Pow and type(factor.exp) is Num and factor.exp.value < 0
 
 
 def _unit_powers(expr: Expr) -> Expr:
     """x^1 written as x, inside a product or alone (the denominator of 1/x is x)."""
-    if isinstance(expr, Pow) and isinstance(expr.exp, Num) and expr.exp.value == 1:
+    if type(expr) is Pow and type(expr.exp) is Num and expr.exp.value == 1:
         return expr.base
-    if isinstance(expr, Mul):
+    if type(expr) is Mul:
         return mul(*(_unit_powers(factor) for factor in expr.factors))
     return expr
 

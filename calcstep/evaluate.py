@@ -88,7 +88,7 @@ class _Evaluator:
             raise AtZeroError("division by zero") from None
 
     def call(self, expr: Call) -> float:
-        if expr.fn == "ln" and isinstance(expr.arg, Num):
+        if expr.fn == "ln" and type(expr.arg) is Num:
             return _log_of_number(expr.arg.value)  # ln(10^-400), whose float is 0
         if type(expr.arg) is Add and expr.fn in _TRIG_PARTS:
             turned = _quarter_turns(expr.arg)
@@ -112,7 +112,7 @@ class _Evaluator:
             raise kind(f"{expr.fn}({argument:g}) is undefined: {expr.fn} needs {needs}") from None
 
     def logarithm(self, expr: Log) -> float:
-        if isinstance(expr.arg, Num) and isinstance(expr.base, Num) and expr.base.value > 0 and expr.base.value != 1:
+        if type(expr.arg) is Num and type(expr.base) is Num and expr.base.value > 0 and expr.base.value != 1:
             return _log_of_number(expr.arg.value) / _log_of_number(expr.base.value)
         argument, base = self(expr.arg), self(expr.base)
         if argument <= 0 or base <= 0 or base == 1:
@@ -174,12 +174,12 @@ def _log_of_number(value: int | Fraction) -> float:
 
 def _odd_root(base: float, exponent_expr: Expr, exponent: float) -> float:
     """A negative base to a fractional power: real only for an odd root."""
-    if isinstance(exponent_expr, Num):
+    if type(exponent_expr) is Num:
         value = Fraction(exponent_expr.value)
         if value.denominator % 2 == 1:
             magnitude = math.pow(-base, float(value))
             return -magnitude if value.numerator % 2 else magnitude
-    shown = exponent_expr.value if isinstance(exponent_expr, Num) else f"{exponent:g}"
+    shown = exponent_expr.value if type(exponent_expr) is Num else f"{exponent:g}"
     raise DomainError(f"({base:g})^({shown}) is not a real number: an even root needs a number ≥ 0")
 
 

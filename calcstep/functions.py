@@ -67,18 +67,18 @@ class Function(NamedTuple):
 
 
 def _value(arg: Expr) -> Fraction | int | None:
-    return arg.value if isinstance(arg, Num) else None
+    return arg.value if type(arg) is Num else None
 
 
 def _pi_multiple(arg: Expr) -> Fraction | None:
     """k when arg is k·π for a rational k (0 included), else None."""
-    if isinstance(arg, Num):
+    if type(arg) is Num:
         return Fraction(0) if arg.value == 0 else None
     if arg == PI:
         return Fraction(1)
-    if isinstance(arg, Mul) and len(arg.factors) == 2:
+    if type(arg) is Mul and len(arg.factors) == 2:
         first, second = arg.factors
-        if isinstance(first, Num) and second == PI:
+        if type(first) is Num and second == PI:
             return Fraction(first.value)
     return None
 
@@ -182,7 +182,7 @@ def _at_zero(value: Expr) -> Callable[[Expr], Expr | None]:
 def _special_ln(arg: Expr) -> Expr | None:
     if _value(arg) == 1:
         return ZERO
-    if isinstance(arg, Const) and arg.name == "e":
+    if type(arg) is Const and arg.name == "e":
         return ONE
     return None
 

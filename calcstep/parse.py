@@ -786,12 +786,12 @@ class _Builder:
         return chain
 
     def div(self, left: Expr | _Chain, _op: Token, right: Expr) -> _Chain:
-        if isinstance(right, Num) and right.value == 0:
+        if type(right) is Num and right.value == 0:
             raise self._error("division by zero", "a literal 0 cannot be a divisor")
         # the power is the left operand, or the last factor of a product (3x^-1/2)
         product = isinstance(left, _Chain) and left.kind == "product"
         made = self.made_by.get(id(left.parts[-1] if product else left))
-        if made is not None and isinstance(right, Num) and _power_then_divisor(
+        if made is not None and type(right) is Num and _power_then_divisor(
             self.text[self.span[0] : _op.start], made[1], right
         ):
             base, exponent, _, _ = made
@@ -818,7 +818,7 @@ class _Builder:
     # powers
     def pow(self, base: Expr, _op: Token, exponent: Expr) -> Expr:
         result = Pow(base, exponent)
-        if isinstance(exponent, Num):
+        if type(exponent) is Num:
             self.made_by[id(result)] = (base, exponent, *self.span)
         return result
 
@@ -828,9 +828,9 @@ class _Builder:
     def root(self, sign: Token, operand: Expr) -> Expr:
         index = 2 if sign.value == "√" else 3
         result = Pow(operand, Num(Fraction(1, index)))
-        if isinstance(operand, Num) and self.text[sign.end : self.span[1]].strip()[:1].isdigit():
+        if type(operand) is Num and self.text[sign.end : self.span[1]].strip()[:1].isdigit():
             self.roots[id(result)] = (sign.start, self.span[1])
-        if isinstance(operand, Pow) and _bracket_then_power(self.text[sign.end : self.span[1]]):
+        if type(operand) is Pow and _bracket_then_power(self.text[sign.end : self.span[1]]):
             # √(x)^2 is √((x)^2), as √x^2 is √(x²): said, since sqrt(x)^2 is (√x)²
             self._note(f"'{self._source()}' was read as {{0}}; for the power of the root write ({sign.value}…)^n",
                        result)
@@ -924,19 +924,19 @@ def _divide_into(parts: list[Expr], right: Expr) -> None:
     """Divide the product `parts` by `right` as typed, in place: numbers divide
     exactly, a numeric divisor scales the leading coefficient (x/2 is (1/2)·x),
     1/u is u^-1, and anything else multiplies by the reciprocal."""
-    if isinstance(right, Mul) and isinstance(right.factors[0], Num):
+    if type(right) is Mul and type(right.factors[0]) is Num:
         # x/(2y): the number joins the coefficient, the rest divides
         _divide_into(parts, right.factors[0])
         _divide_into(parts, mul(*right.factors[1:]))
         return
-    if isinstance(right, Num):
+    if type(right) is Num:
         factor = Fraction(1) / Fraction(right.value)
         first = parts[0]
-        if isinstance(first, Num):
+        if type(first) is Num:
             parts[0] = Num(Fraction(first.value) * factor, first.decimal or right.decimal)
             if is_plain_one(parts[0]) and len(parts) > 1:
                 del parts[0]  # 2x/2 is x: no factor 1 that nobody typed
-        elif isinstance(first, Mul) and isinstance(first.factors[0], Num):
+        elif type(first) is Mul and type(first.factors[0]) is Num:
             coefficient = first.factors[0]
             scaled = Num(Fraction(coefficient.value) * factor, coefficient.decimal or right.decimal)
             parts[0] = mul(*first.factors[1:]) if is_plain_one(scaled) else Mul((scaled, *first.factors[1:]))
@@ -945,7 +945,7 @@ def _divide_into(parts: list[Expr], right: Expr) -> None:
         return
     # sin(x²)/e^(2x) stays a quotient, (e^(2x))⁻¹, not sin(x²)·e^(−2x): it is
     # differentiated by the quotient rule, as it was written
-    divisor = Pow(right, MINUS_ONE) if isinstance(right, Pow) and not isinstance(right.exp, Num) else reciprocal(right)
+    divisor = Pow(right, MINUS_ONE) if type(right) is Pow and type(right.exp) is not Num else reciprocal(right)
     if len(parts) == 1 and parts[0] == ONE and not parts[0].decimal:
         parts[0] = divisor
         return

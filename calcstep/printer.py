@@ -213,7 +213,7 @@ class _Printer:
     def factors(self, factors: tuple[Expr, ...]) -> str:
         first = factors[0]
         rest = factors[1:]
-        if _is_minus_one(first) and rest and not isinstance(rest[0], Num):
+        if _is_minus_one(first) and rest and type(rest[0]) is not Num:
             return self.minus + self.factors(rest)
         parts = [self.at(first, PRODUCT)]
         for factor in rest:
@@ -236,7 +236,7 @@ class _Printer:
     def exponent(self, exponent: Expr) -> str:
         text, binding = self.piece(exponent)
         simple = isinstance(exponent, (Sym, Const)) or (
-            isinstance(exponent, Num) and isinstance(exponent.value, int) and exponent.value >= 0
+            type(exponent) is Num and isinstance(exponent.value, int) and exponent.value >= 0
         )
         return text if simple and binding >= ATOM else self.bracket(text)
 
@@ -267,7 +267,7 @@ class _Printer:
 
     def logarithm(self, expr: Log) -> tuple[str, int]:
         base = expr.base
-        if isinstance(base, Num) and base.value in (10, 2):
+        if type(base) is Num and base.value in (10, 2):
             return f"log{base.value}({self.render(expr.arg)})", ATOM
         return f"log_{self.render(base)}({self.render(expr.arg)})", ATOM
 
@@ -276,7 +276,7 @@ class _Printer:
 
 
 def _is_minus_one(expr: Expr) -> bool:
-    return isinstance(expr, Num) and expr.value == -1 and not expr.decimal
+    return type(expr) is Num and expr.value == -1 and not expr.decimal
 
 
 def _divisor(expr: Expr, reads_back: bool = True) -> Expr | None:
@@ -287,14 +287,14 @@ def _divisor(expr: Expr, reads_back: bool = True) -> Expr | None:
     reads back as x^-1·y^-1, not as (xy)^-1) and a numeric power divided once
     ((x²)^-1: 1/x² reads back as x^-2).  Other powers of powers read back as
     written: x/e^(2x) and the quotient rule's 1/(x²)²."""
-    if not isinstance(expr, Pow):
+    if type(expr) is not Pow:
         return None
     base, exponent = expr.base, expr.exp
-    if not isinstance(exponent, Num) or exponent.value >= 0:
+    if type(exponent) is not Num or exponent.value >= 0:
         return None
     positive = -exponent.value
-    if isinstance(base, Num) or (
-        reads_back and (isinstance(base, Mul) or (isinstance(base, Pow) and isinstance(base.exp, Num) and positive == 1))
+    if type(base) is Num or (
+        reads_back and (type(base) is Mul or (type(base) is Pow and type(base.exp) is Num and positive == 1))
     ):
         return None
     return base if positive == 1 else Pow(base, Num(positive, exponent.decimal))
@@ -305,17 +305,17 @@ def _negated(term: Expr) -> Expr | None:
 
     Only forms that read back as the same term qualify: -3 (as 3), (-2)·x (as 2·x),
     (-1)·x (as x)."""
-    if isinstance(term, Num):
+    if type(term) is Num:
         if term.value < 0:
             return Num(-term.value, term.decimal)
         return None
-    if isinstance(term, Mul) and isinstance(term.factors[0], Num):
+    if type(term) is Mul and type(term.factors[0]) is Num:
         coefficient = term.factors[0]
         rest = term.factors[1:]
         if coefficient.value >= 0:
             return None
         if coefficient.value == -1 and not coefficient.decimal:
-            if isinstance(rest[0], Num):
+            if type(rest[0]) is Num:
                 return None
             return mul(*rest)
         return Mul((Num(-coefficient.value, coefficient.decimal), *rest))
@@ -343,7 +343,7 @@ class _PrettyPrinter(_Printer):
 
     def fraction(self, numerator: list[Expr], denominator: list[Expr]) -> str:
         coefficient = numerator[0] if numerator else None
-        if isinstance(coefficient, Num) and type(coefficient.value) is Fraction and _merges(numerator):
+        if type(coefficient) is Num and type(coefficient.value) is Fraction and _merges(numerator):
             # (3/2)·x/y is written 3x/(2y): the coefficient's denominator joins the rest
             value = coefficient.value
             top = [Num(value.numerator), *numerator[1:]]
@@ -367,7 +367,7 @@ class _PrettyPrinter(_Printer):
     def product(self, expr: Mul) -> tuple[str, int]:
         numerator, denominator = self.split_fraction(expr.factors)
         first = numerator[0] if numerator else None
-        rational = isinstance(first, Num) and type(first.value) is Fraction and not first.decimal
+        rational = type(first) is Num and type(first.value) is Fraction and not first.decimal
         if not denominator and rational and len(numerator) > 1 and _merges(numerator):
             value = first.value
             top = _drop_unit([Num(value.numerator), *numerator[1:]])
@@ -379,7 +379,7 @@ class _PrettyPrinter(_Printer):
     def factors(self, factors: tuple[Expr, ...]) -> str:
         first = factors[0]
         rest = factors[1:]
-        if _is_minus_one(first) and rest and not isinstance(rest[0], Num):
+        if _is_minus_one(first) and rest and type(rest[0]) is not Num:
             return self.minus + self.factors(rest)
         text = self.at(first, PRODUCT)
         # after a division (1/x²) the next factor is joined with a visible ·:
@@ -401,13 +401,13 @@ class _PrettyPrinter(_Printer):
         """Any term with a negative coefficient is written after a minus sign here:
         the pretty form need not read back exactly.  A factor 1 the rules made stays
         in sight (− 3·1, which the step "drop the factor 1" then removes)."""
-        if isinstance(term, Num):
+        if type(term) is Num:
             return Num(-term.value, term.decimal) if term.value < 0 else None
         coefficient, rest = split_coefficient(term)
         if coefficient >= 0:
             return None
         lead = term.factors[0]  # a product opening with its negative number
-        assert isinstance(lead, Num)
+        assert type(lead) is Num
         if coefficient == -1 and not lead.decimal and rest != ONE:
             return rest
         return Mul((Num(-coefficient, lead.decimal), *term.factors[1:]))
@@ -418,19 +418,19 @@ class _PrettyPrinter(_Printer):
         a root (2√x) or an exponential (3eˣ)."""
         if self.ascii_only:
             return False
-        if isinstance(left, Num):
+        if type(left) is Num:
             if left.value == 1:
                 return False  # 1·eˣ, not 1eˣ (which reads as a number in e-notation) nor 1x
             return (
                 _is_letterlike(right)
-                or isinstance(right, Add)
+                or type(right) is Add
                 or _is_root(right)
-                or (isinstance(right, Pow) and right.base == E)
-                or (isinstance(right, Call) and right.fn == "abs")
+                or (type(right) is Pow and right.base == E)
+                or (type(right) is Call and right.fn == "abs")
             )
         # a left factor whose exponent is written with ^ (x^y, √x) would take what
         # follows into it: x^yz reads as x^(yz), √xy as √(xy)
-        closed = not isinstance(left, Pow) or _small_int(left.exp)
+        closed = type(left) is not Pow or _small_int(left.exp)
         return closed and _is_letterlike(left) and _is_letterlike(right) and _letter(left) != _letter(right)
 
     def number(self, expr: Num) -> tuple[str, int]:
@@ -448,7 +448,7 @@ class _PrettyPrinter(_Printer):
         return expr.name, ATOM
 
     def raise_to(self, base: Expr, exponent: Expr) -> str:
-        if isinstance(base, Call) and base.fn in _POWER_ON_NAME and _small_int(exponent, 2):
+        if type(base) is Call and base.fn in _POWER_ON_NAME and _small_int(exponent, 2):
             # sin²(x): the power written on the function's name
             return f"{display_name(base.fn)}{self.superscript(exponent)}({self.render(base.arg)})"
         base_text = self.at(base, POWER + 1)
@@ -460,7 +460,7 @@ class _PrettyPrinter(_Printer):
         return f"{base_text}^{self.exponent(exponent)}"
 
     def superscript(self, exponent: Expr) -> str:
-        assert isinstance(exponent, Num)
+        assert type(exponent) is Num
         if self.ascii_only:
             return f"^{exponent.value}"
         return str(exponent.value).translate(_SUPERSCRIPTS)
@@ -515,7 +515,7 @@ class _LatexPrinter(_Printer):
         top_factors = list(numerator)
         if top_factors and _is_minus_one(top_factors[0]) and len(top_factors) > 1:
             sign, top_factors = "-", top_factors[1:]
-        elif top_factors and isinstance(top_factors[0], Num) and top_factors[0].value < 0:
+        elif top_factors and type(top_factors[0]) is Num and top_factors[0].value < 0:
             sign = "-"
             top_factors[0] = Num(-top_factors[0].value, top_factors[0].decimal)
         top = self.factors(tuple(top_factors)) if top_factors else "1"
@@ -525,7 +525,7 @@ class _LatexPrinter(_Printer):
     def product(self, expr: Mul) -> tuple[str, int]:
         numerator, denominator = self.split_fraction(expr.factors)
         first = numerator[0] if numerator else None
-        if isinstance(first, Num) and type(first.value) is Fraction and not first.decimal and _merges(numerator):
+        if type(first) is Num and type(first.value) is Fraction and not first.decimal and _merges(numerator):
             value = first.value
             top = _drop_unit([Num(abs(value.numerator)), *numerator[1:]])
             text = self.fraction(top, [Num(value.denominator), *denominator])
@@ -537,11 +537,11 @@ class _LatexPrinter(_Printer):
     def factors(self, factors: tuple[Expr, ...]) -> str:
         first = factors[0]
         rest = factors[1:]
-        if _is_minus_one(first) and rest and not isinstance(rest[0], Num):
+        if _is_minus_one(first) and rest and type(rest[0]) is not Num:
             return "-" + self.factors(rest)
         text = self.at(first, PRODUCT)
         for factor in rest:
-            joiner = r" \cdot " if isinstance(factor, Num) else " "
+            joiner = r" \cdot " if type(factor) is Num else " "
             text += joiner + self.at(factor, PRODUCT + 1)
         return text
 
@@ -574,7 +574,7 @@ class _LatexPrinter(_Printer):
         if divisor is not None:
             return rf"\frac{{1}}{{{self.render(divisor)}}}", ATOM
         base = expr.base
-        if isinstance(base, Call) and base.fn in _POWER_ON_NAME and _small_int(exponent, 2):
+        if type(base) is Call and base.fn in _POWER_ON_NAME and _small_int(exponent, 2):
             name = BY_NAME[base.fn].latex
             return rf"{name}^{{{self.render(exponent)}}}\left({self.render(base.arg)}\right)", POWER
         return rf"{self.at(base, POWER + 1)}^{{{self.render(exponent)}}}", POWER
@@ -619,7 +619,7 @@ def _drop_unit(factors: list[Expr]) -> list[Expr]:
 
 def _small_int(expr: Expr, least: int = 1) -> bool:
     return (
-        isinstance(expr, Num)
+        type(expr) is Num
         and isinstance(expr.value, int)
         and least <= expr.value <= 99
         and not expr.decimal
@@ -628,18 +628,18 @@ def _small_int(expr: Expr, least: int = 1) -> bool:
 
 def _is_letterlike(expr: Expr) -> bool:
     """A single letter, constant or a power of one: what juxtaposes cleanly (x, π, x²)."""
-    if isinstance(expr, Pow):
-        return _is_letterlike(expr.base) and not isinstance(expr.base, Const)
-    if isinstance(expr, Sym):
+    if type(expr) is Pow:
+        return _is_letterlike(expr.base) and type(expr.base) is not Const
+    if type(expr) is Sym:
         # subscripted names (w₁, n₂) are not juxtaposed: n₂n₃ reads as one name
         return len(expr.name) == 1 or expr.name in GREEK
-    return isinstance(expr, Const) and expr.name == "pi"
+    return type(expr) is Const and expr.name == "pi"
 
 
 def _letter(expr: Expr) -> Expr:
     """The letter of a letter-like factor (x of x²): one letter twice side by side
     (xx^(x − 1)) reads as a longer name, so it is written x·x^(x − 1)."""
-    return expr.base if isinstance(expr, Pow) else expr
+    return expr.base if type(expr) is Pow else expr
 
 
 _ROOT_EXPONENTS = (Fraction(1, 2), Fraction(1, 3))
@@ -648,8 +648,8 @@ _ROOT_EXPONENTS = (Fraction(1, 2), Fraction(1, 3))
 def _is_root(expr: Expr) -> bool:
     """A square or cube root, written with √ (a power typed as 0.5 stays ^0.5)."""
     return (
-        isinstance(expr, Pow)
-        and isinstance(expr.exp, Num)
+        type(expr) is Pow
+        and type(expr.exp) is Num
         and type(expr.exp.value) is Fraction  # an int exponent is no root, without Fraction's slow ==
         and not expr.exp.decimal
         and expr.exp.value in _ROOT_EXPONENTS

@@ -102,7 +102,7 @@ def _f(name: str, arg: Expr = _x, order: int = 0) -> Apply:
 
 def _rate(f: Expr) -> Expr:
     """f'(x) for an abstract f(x)."""
-    assert isinstance(f, Apply)
+    assert type(f) is Apply
     return Apply(f.fn, f.arg, f.order + 1)
 
 
@@ -189,14 +189,14 @@ def choose_letters(rule: str, parts: tuple[Expr, ...], taken: frozenset[str]) ->
 
 def _names_itself(part: Expr, letter: str) -> bool:
     """True when the part is the letter itself: the variable c, or g(…) for g."""
-    return (isinstance(part, Sym) and part.name == letter) or (
-        isinstance(part, Apply) and part.fn == letter and part.order == 0
+    return (type(part) is Sym and part.name == letter) or (
+        type(part) is Apply and part.fn == letter and part.order == 0
     )
 
 
 def names_used(expr: Expr) -> frozenset[str]:
     """The variables and the abstract functions' names in `expr`."""
-    return expr.free_vars | {node.fn for node in walk(expr) if isinstance(node, Apply)}
+    return expr.free_vars | {node.fn for node in walk(expr) if type(node) is Apply}
 
 
 def _named(d: Derive, rule: str, *parts: Expr) -> tuple[tuple[str, Expr], ...]:
@@ -242,15 +242,15 @@ def renamed_formula(
 def _letters_of(lhs: Expr, rhs: Expr, table: dict[str, str]) -> set[str]:
     """The names a formula uses besides x (after `table`'s renaming)."""
     names = {table.get(name, name) for name in lhs.free_vars | rhs.free_vars}
-    names |= {table.get(node.fn, node.fn) for part in (lhs, rhs) for node in walk(part) if isinstance(node, Apply)}
+    names |= {table.get(node.fn, node.fn) for part in (lhs, rhs) for node in walk(part) if type(node) is Apply}
     return names - {"x"}
 
 
 def _rename(expr: Expr, table: dict[str, str]) -> Expr:
-    if isinstance(expr, Sym):
+    if type(expr) is Sym:
         return Sym(table.get(expr.name, expr.name))
     kids = tuple(_rename(kid, table) for kid in expr.children())
-    if isinstance(expr, Apply):
+    if type(expr) is Apply:
         return Apply(table.get(expr.fn, expr.fn), kids[0], expr.order)
     return rebuild(expr, kids) if kids else expr
 
@@ -332,12 +332,12 @@ def zeroth_power(expr: Pow, var: str, d: Derive) -> Step:
 def power(expr: Pow, var: str, d: Derive) -> Step:
     """d/dx xⁿ = n·x^(n-1), for any constant n."""
     n = expr.exp
-    lowered = Num(n.value - 1, n.decimal) if isinstance(n, Num) else add(n, MINUS_ONE)
+    lowered = Num(n.value - 1, n.decimal) if type(n) is Num else add(n, MINUS_ONE)
     result = mul(n, Pow(expr.base, lowered))
     notes: tuple[Note, ...] = ()
-    if isinstance(n, Num) and type(n.value) is Fraction and n.value.denominator in (2, 3):
+    if type(n) is Num and type(n.value) is Fraction and n.value.denominator in (2, 3):
         notes = (Note("a root is a power: {0} is {1} to the power {2}", (expr, expr.base, n)),)
-    elif isinstance(n, Num) and n.value < 0:
+    elif type(n) is Num and n.value < 0:
         notes = (Note("a reciprocal is a negative power: {0} is {1} to the power {2}",
                       (expr, expr.base, n)),)
     return Step("power", expr, result, var, given=(("n", n),), notes=notes)
@@ -346,7 +346,7 @@ def power(expr: Pow, var: str, d: Derive) -> Step:
 def exponential(expr: Pow, var: str, d: Derive) -> Step:
     """d/dx e^x = e^x;  d/dx a^x = a^x·ln a, for a constant a > 0."""
     base = expr.base
-    if isinstance(base, Const) and base.name == "e":
+    if type(base) is Const and base.name == "e":
         return Step("exp", expr, expr, var)
     _check_positive_base(base)
     return Step("exponential", expr, mul(expr, Call("ln", base)), var, given=(("a", base),))
@@ -430,18 +430,18 @@ def abstract(expr: Apply, var: str, d: Derive) -> Step:
 def layer(expr: Expr, var: str) -> tuple[Callable[[Expr], Expr], Expr] | None:
     """When `expr` is one function applied to a part that holds `var` (sin(u), u^n,
     a^u, log_b u, f(u)), that function as `outer(u)` and the part `u`; else None."""
-    if isinstance(expr, Call):
+    if type(expr) is Call:
         return (lambda u, fn=expr.fn: Call(fn, u)), expr.arg
-    if isinstance(expr, Apply):
+    if type(expr) is Apply:
         return (lambda u, fn=expr.fn, k=expr.order: Apply(fn, u, k)), expr.arg
-    if isinstance(expr, Pow):
+    if type(expr) is Pow:
         base, exponent = expr.base, expr.exp
         if base.has(var) and not exponent.has(var):
             return (lambda u, n=exponent: Pow(u, n)), base
         if exponent.has(var) and not base.has(var):
             return (lambda u, a=base: Pow(a, u)), exponent
         return None
-    if isinstance(expr, Log) and not expr.base.has(var):
+    if type(expr) is Log and not expr.base.has(var):
         return (lambda u, b=expr.base: Log(u, b)), expr.arg
     return None
 

@@ -198,18 +198,18 @@ def _num(value: Rational, decimal: bool = False) -> Num:
 
 def _power_parts(expr: Expr) -> tuple[Expr, Expr]:
     """(base, exponent) of a factor: x^3 is (x, 3), x is (x, 1)."""
-    if isinstance(expr, Pow):
+    if type(expr) is Pow:
         return expr.base, expr.exp
     return expr, ONE
 
 
 
 def _is_integer(expr: Expr) -> bool:
-    return isinstance(expr, Num) and isinstance(expr.value, int)
+    return type(expr) is Num and isinstance(expr.value, int)
 
 
 def _decimal(*exprs: Expr) -> bool:
-    return any(isinstance(e, Num) and e.decimal for e in exprs)
+    return any(type(e) is Num and e.decimal for e in exprs)
 
 
 def _is_negative_term(expr: Expr) -> bool:
@@ -220,45 +220,45 @@ def _is_negative_term(expr: Expr) -> bool:
 def is_nonnegative(expr: Expr) -> bool:
     """True when `expr` is ≥ 0 for every real value of its variables where it is
     defined (a conservative check: False means "not known")."""
-    if isinstance(expr, Num):
+    if type(expr) is Num:
         return expr.value >= 0
-    if isinstance(expr, Const):
+    if type(expr) is Const:
         return True
-    if isinstance(expr, Call):
+    if type(expr) is Call:
         return expr.fn in ("abs", "sigmoid", "softplus", "relu", "heaviside", "cosh", "sech") or (
             expr.fn == "acos"
         )
-    if isinstance(expr, Pow):
+    if type(expr) is Pow:
         base, exponent = expr.base, expr.exp
         if is_positive(base):
             return True
-        if isinstance(exponent, Num):
+        if type(exponent) is Num:
             value = exponent.value
             if isinstance(value, int) and value % 2 == 0:
                 return True
             if type(value) is Fraction and value.denominator % 2 == 0:
                 return True  # an even root is ≥ 0 where it is defined
         return is_nonnegative(base)
-    if isinstance(expr, Mul):
+    if type(expr) is Mul:
         return all(is_nonnegative(f) for f in expr.factors)
-    if isinstance(expr, Add):
+    if type(expr) is Add:
         return all(is_nonnegative(t) for t in expr.terms)
     return False
 
 
 def is_positive(expr: Expr) -> bool:
     """True when `expr` is > 0 wherever it is defined (conservative)."""
-    if isinstance(expr, Num):
+    if type(expr) is Num:
         return expr.value > 0
-    if isinstance(expr, Const):
+    if type(expr) is Const:
         return True
-    if isinstance(expr, Pow):
+    if type(expr) is Pow:
         return is_positive(expr.base)
-    if isinstance(expr, Call):
+    if type(expr) is Call:
         return expr.fn in ("sigmoid", "softplus", "cosh", "sech")
-    if isinstance(expr, Mul):
+    if type(expr) is Mul:
         return all(is_positive(f) for f in expr.factors)
-    if isinstance(expr, Add):
+    if type(expr) is Add:
         return all(is_nonnegative(t) for t in expr.terms) and any(is_positive(t) for t in expr.terms)
     return False
 
@@ -269,11 +269,11 @@ def is_positive(expr: Expr) -> bool:
 
 
 def _add_numbers(node: Add, s: _Simplifier) -> Expr | None:
-    numbers = [t for t in node.terms if isinstance(t, Num)]
+    numbers = [t for t in node.terms if type(t) is Num]
     if len(numbers) < 2:
         return None
     total = sum(t.value for t in numbers)  # ints stay ints; Fraction only when needed
-    others = [t for t in node.terms if not isinstance(t, Num)]
+    others = [t for t in node.terms if type(t) is not Num]
     return add(*others, _num(total, _decimal(*numbers)))
 
 
@@ -291,16 +291,16 @@ def _collect_like_terms(node: Add, s: _Simplifier) -> Expr | None:
             continue
         coefficients = [s.split(m)[0] for m in members]
         total = sum(coefficients)
-        decimal = any(_decimal(m) or (isinstance(m, Mul) and _decimal(m.factors[0])) for m in members)
+        decimal = any(_decimal(m) or (type(m) is Mul and _decimal(m.factors[0])) for m in members)
         if total != 0:
             terms.append(mul(_num(total, decimal), body) if body != ONE else _num(total, decimal))
     return add(*terms)
 
 
 def _drop_zero(node: Add, s: _Simplifier) -> Expr | None:
-    if not any(isinstance(t, Num) and t.value == 0 for t in node.terms):
+    if not any(type(t) is Num and t.value == 0 for t in node.terms):
         return None
-    return add(*(t for t in node.terms if not (isinstance(t, Num) and t.value == 0)))
+    return add(*(t for t in node.terms if not (type(t) is Num and t.value == 0)))
 
 
 def _sq(fn: str, u: Expr) -> Expr:
@@ -333,9 +333,9 @@ def _pythagorean(node: Add, s: _Simplifier) -> Expr | None:
     for index, (coefficient, body) in enumerate(split):
         for factor in _factors(body):
             if not (
-                isinstance(factor, Pow)
+                type(factor) is Pow
                 and factor.exp == Num(2)
-                and isinstance(factor.base, Call)
+                and type(factor.base) is Call
             ):
                 continue
             fn, u = factor.base.fn, factor.base.arg
@@ -362,10 +362,10 @@ _IDENTITY_FUNCTIONS = frozenset(entry[0] for entry in _IDENTITIES)
 def _has_squared_call(term: Expr) -> bool:
     """A factor fn(u)² with fn one of the identities' first functions (a cheap test
     that spares the identity search on sums that cannot use it)."""
-    for factor in term.factors if isinstance(term, Mul) else (term,):
+    for factor in term.factors if type(term) is Mul else (term,):
         if (
-            isinstance(factor, Pow)
-            and isinstance(factor.base, Call)
+            type(factor) is Pow
+            and type(factor.base) is Call
             and factor.base.fn in _IDENTITY_FUNCTIONS
             and factor.exp == Num(2)
         ):
@@ -374,9 +374,9 @@ def _has_squared_call(term: Expr) -> bool:
 
 
 def _factors(expr: Expr) -> tuple[Expr, ...]:
-    if isinstance(expr, Mul):
+    if type(expr) is Mul:
         return expr.factors
-    if isinstance(expr, Num) and expr.value == 1:
+    if type(expr) is Num and expr.value == 1:
         return ()
     return (expr,)
 
@@ -397,7 +397,7 @@ def _expand(node: Add, s: _Simplifier) -> Expr | None:
 
 def _expandable(term: Expr) -> bool:
     """A term with a sum inside a product, or a small whole power of a sum."""
-    factors = term.factors if isinstance(term, Mul) else (term,)
+    factors = term.factors if type(term) is Mul else (term,)
     return any(_sum_power(factor) is not None for factor in factors) and (
         isinstance(term, (Mul, Pow))
     )
@@ -414,12 +414,12 @@ _EXPAND_WORK = 1_000_000
 
 def _sum_power(factor: Expr) -> tuple[Add, int] | None:
     """(S, n) for a factor that is a sum S, or S to a whole power n ≤ 8; else None."""
-    if isinstance(factor, Add):
+    if type(factor) is Add:
         return factor, 1
     if (
-        isinstance(factor, Pow)
-        and isinstance(factor.base, Add)
-        and isinstance(factor.exp, Num)
+        type(factor) is Pow
+        and type(factor.base) is Add
+        and type(factor.exp) is Num
         and isinstance(factor.exp.value, int)
         and 2 <= factor.exp.value <= _BINOMIAL_UP_TO
     ):
@@ -432,7 +432,7 @@ def _distribute(term: Expr, budget: list[int]) -> Expr:
     collected as it goes: (x + 1)(x + 2) → x² + 3x + 2.  Collecting after each
     factor keeps the work polynomial ((x + 1)(x + 2)…(x + n) has n + 1 terms, not
     2ⁿ); a product that would still exceed `_TERMS_UP_TO` terms is kept as it is."""
-    factors = term.factors if isinstance(term, Mul) else (term,)
+    factors = term.factors if type(term) is Mul else (term,)
     decimal = _decimal(*factors)
     # each partial term: its powers (base → exponent, as a key) and its coefficient
     partial: dict[frozenset, tuple[Rational, dict[Expr, Rational]]] = {frozenset(): (1, {})}
@@ -443,7 +443,7 @@ def _distribute(term: Expr, budget: list[int]) -> Expr:
             for choice in choices:
                 value, body = split_coefficient(choice)
                 decimal = decimal or _decimal(choice) or (
-                    isinstance(choice, Mul) and _decimal(choice.factors[0])
+                    type(choice) is Mul and _decimal(choice.factors[0])
                 )
                 pieces.append((value, _powers(body)))
             grown: dict[frozenset, tuple[Rational, dict[Expr, Rational]]] = {}
@@ -548,7 +548,7 @@ def _scaled(coefficient: Rational, body: Expr) -> Expr:
 def _numeric_power(factor: Expr) -> tuple[Expr, Rational]:
     """(base, k) for a factor b^k with k a number; a factor with any other exponent
     (eˣ) counts as a base of its own, to the power 1."""
-    if isinstance(factor, Pow) and isinstance(factor.exp, Num):
+    if type(factor) is Pow and type(factor.exp) is Num:
         return factor.base, factor.exp.value
     return factor, 1
 
@@ -556,7 +556,7 @@ def _numeric_power(factor: Expr) -> tuple[Expr, Rational]:
 def _is_monomial(expr: Expr) -> bool:
     """A product of variables to whole powers (x²y), or a number."""
     return all(
-        isinstance(base, Sym) and isinstance(k, int) for base, k in map(_numeric_power, _factors(expr))
+        type(base) is Sym and isinstance(k, int) for base, k in map(_numeric_power, _factors(expr))
     )
 
 
@@ -616,7 +616,7 @@ def _order_terms(node: Add, s: _Simplifier) -> Expr | None:
     first, last = node.terms[order[0]], node.terms[order[-1]]
     if s.split(first)[0] < 0:
         if all(_is_monomial(s.split(term)[1]) for term in node.terms):
-            lead = order[-1] if isinstance(last, Num) and last.value > 0 else None
+            lead = order[-1] if type(last) is Num and last.value > 0 else None
         else:
             lead = next((i for i in order if s.split(node.terms[i])[0] > 0), None)
         if lead is not None:
@@ -635,7 +635,7 @@ def _term_key(term: Expr, s: _Simplifier) -> tuple:
     others: list[tuple] = []
     for factor in _factors(body):
         base, exponent = _power_parts(factor)
-        if isinstance(base, Sym) and isinstance(exponent, Num):
+        if type(base) is Sym and type(exponent) is Num:
             degree += exponent.value
             exponents.append((base.name, -exponent.value))
         else:
@@ -651,7 +651,7 @@ def _term_key(term: Expr, s: _Simplifier) -> tuple:
 
 def _zero_factor(node: Mul, s: _Simplifier) -> Expr | None:
     for factor in node.factors:
-        if isinstance(factor, Num) and factor.value == 0:
+        if type(factor) is Num and factor.value == 0:
             return _num(0, factor.decimal)
     return None
 
@@ -663,7 +663,7 @@ def _digits(value: Rational) -> int:
 
 
 def _multiply_numbers(node: Mul, s: _Simplifier) -> Expr | None:
-    numbers = [f for f in node.factors if isinstance(f, Num)]
+    numbers = [f for f in node.factors if type(f) is Num]
     if len(numbers) < 2:
         return None
     digits = sum(_digits(n.value) for n in numbers)
@@ -672,7 +672,7 @@ def _multiply_numbers(node: Mul, s: _Simplifier) -> Expr | None:
     product: Rational = 1
     for n in numbers:
         product *= n.value
-    others = [f for f in node.factors if not isinstance(f, Num)]
+    others = [f for f in node.factors if type(f) is not Num]
     return mul(_num(product, _decimal(*numbers)), *others)
 
 
@@ -684,7 +684,7 @@ def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
     groups: dict[tuple[Expr, Expr], list[tuple[Expr, Expr]]] = {}
     order: list[Expr | tuple[Expr, Expr]] = []
     for factor in node.factors:
-        if isinstance(factor, Num):
+        if type(factor) is Num:
             order.append(factor)
             continue
         base, exponent = _flat_power(factor)
@@ -697,7 +697,7 @@ def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
         return None
     factors = []
     for item in order:
-        if isinstance(item, Num):
+        if type(item) is Num:
             factors.append(item)
             continue
         members = groups[item]
@@ -747,17 +747,17 @@ def _flat_power(factor: Expr) -> tuple[Expr, Expr]:
     ((√x)⁻¹ is x^(−1/2), so it meets x^(−1/2) beside it, and (eˣ)⁻¹ is e^(−x), so
     it meets eˣ: (bᵖ)ᵠ = bᵖᵠ for a whole q, wherever bᵖ is defined)."""
     base, exponent = _power_parts(factor)
-    if not (isinstance(base, Pow) and isinstance(exponent, Num) and isinstance(exponent.value, int)):
+    if not (type(base) is Pow and type(exponent) is Num and isinstance(exponent.value, int)):
         return base, exponent
-    if isinstance(base.exp, Num):
+    if type(base.exp) is Num:
         return base.base, _num(Fraction(base.exp.value) * exponent.value, _decimal(base.exp, exponent))
     return base.base, _times_whole(base.exp, exponent.value)
 
 
 def _times_whole(exponent: Expr, k: int) -> Expr:
     """k·exponent with k multiplied into its number: 2x times −1 is −2x."""
-    lead, rest = (exponent.factors[0], exponent.factors[1:]) if isinstance(exponent, Mul) else (ONE, (exponent,))
-    if not isinstance(lead, Num):
+    lead, rest = (exponent.factors[0], exponent.factors[1:]) if type(exponent) is Mul else (ONE, (exponent,))
+    if type(lead) is not Num:
         lead, rest = ONE, (exponent,)
     value = lead.value * k
     return mul(*rest) if value == 1 and not lead.decimal else mul(_num(value, lead.decimal), *rest)
@@ -767,7 +767,7 @@ def _alone(base: Expr, exponent: Expr, factor: Expr) -> Expr:
     """A factor with no other power of its base beside it: a whole power of a
     numeric power flattened ((√x)⁻¹ as x^(−1/2)), anything else as it was
     ((eˣ)⁻¹ stays; e^(−x) is no simpler)."""
-    if isinstance(exponent, Num):
+    if type(exponent) is Num:
         return _rebuilt(base, exponent)
     return factor
 
@@ -782,9 +782,9 @@ def _abs_powers(node: Mul, s: _Simplifier) -> Expr | None:
     plain: dict[Expr, tuple[int, Rational]] = {}
     absolute: dict[Expr, tuple[int, Expr]] = {}
     for index, (base, exponent) in enumerate(parts):
-        if isinstance(base, Call) and base.fn == "abs":
+        if type(base) is Call and base.fn == "abs":
             absolute[base.arg] = (index, exponent)
-        elif isinstance(exponent, Num) and isinstance(exponent.value, int):
+        elif type(exponent) is Num and isinstance(exponent.value, int):
             plain[base] = (index, exponent.value)
     for u, (i, a) in plain.items():
         if u not in absolute or a == 1:
@@ -798,9 +798,9 @@ def _abs_powers(node: Mul, s: _Simplifier) -> Expr | None:
 
 
 def _drop_one(node: Mul, s: _Simplifier) -> Expr | None:
-    if not any(isinstance(f, Num) and f.value == 1 for f in node.factors):
+    if not any(type(f) is Num and f.value == 1 for f in node.factors):
         return None
-    return mul(*(f for f in node.factors if not (isinstance(f, Num) and f.value == 1)))
+    return mul(*(f for f in node.factors if not (type(f) is Num and f.value == 1)))
 
 
 _QUOTIENTS = {("sin", "cos"): "tan", ("cos", "sin"): "cot", ("sinh", "cosh"): "tanh",
@@ -814,7 +814,7 @@ def _trig_quotients(node: Mul, s: _Simplifier) -> Expr | None:
     found: dict[tuple[str, Expr], tuple[int, Rational]] = {}
     for index, factor in enumerate(node.factors):
         base, exponent = _power_parts(factor)
-        if isinstance(base, Call) and isinstance(exponent, Num):
+        if type(base) is Call and type(exponent) is Num:
             found[(base.fn, base.arg)] = (index, exponent.value)
     for (fn, u), (i, a) in found.items():
         for (top, bottom), name in _QUOTIENTS.items():
@@ -842,9 +842,9 @@ def _negate_difference(node: Mul, s: _Simplifier) -> Expr | None:
     """-(a - b) = b - a: a minus sign taken into a sum whose terms are at least half
     negative, so that fewer minus signs are left."""
     coefficient = node.factors[0]
-    if not isinstance(coefficient, Num) or coefficient.value >= 0:
+    if type(coefficient) is not Num or coefficient.value >= 0:
         return None
-    sums = [f for f in node.factors[1:] if isinstance(f, Add)]
+    sums = [f for f in node.factors[1:] if type(f) is Add]
     if len(sums) != 1:
         return None
     total = sums[0]
@@ -876,8 +876,8 @@ _BASE_RANK = {Num: 0, Const: 1, Sym: 2, Call: 4, Apply: 5, Log: 6, Add: 7}
 
 def _factor_key(factor: Expr, s: _Simplifier) -> tuple:
     base, exponent = _power_parts(factor)
-    divisor = isinstance(exponent, Num) and exponent.value < 0
-    if isinstance(factor, Num):
+    divisor = type(exponent) is Num and exponent.value < 0
+    if type(factor) is Num:
         return (0, 0, ())
     rank = _BASE_RANK.get(type(base), 8)
     if base == E:
@@ -898,7 +898,7 @@ def _factor_key(factor: Expr, s: _Simplifier) -> tuple:
 
 def _evaluate_power(node: Pow, s: _Simplifier) -> Expr | None:
     base, exponent = node.base, node.exp
-    if not (isinstance(base, Num) and isinstance(exponent, Num)):
+    if not (type(base) is Num and type(exponent) is Num):
         return None
     b, e = Fraction(base.value), Fraction(exponent.value)
     decimal = _decimal(base, exponent)
@@ -964,13 +964,13 @@ def _newton_root(n: int, index: int) -> int:
 
 def _power_identities(node: Pow, s: _Simplifier) -> Expr | None:
     base, exponent = node.base, node.exp
-    if isinstance(exponent, Num) and exponent.value == 1:
+    if type(exponent) is Num and exponent.value == 1:
         return base
-    if isinstance(exponent, Num) and exponent.value == 0:
+    if type(exponent) is Num and exponent.value == 0:
         return _num(1)  # x^0 = 1, and 0^0 = 1 by convention
-    if isinstance(base, Num) and base.value == 1:
+    if type(base) is Num and base.value == 1:
         return ONE
-    if isinstance(base, Num) and base.value == 0 and isinstance(exponent, Num) and exponent.value > 0:
+    if type(base) is Num and base.value == 0 and type(exponent) is Num and exponent.value > 0:
         return ZERO
     return None
 
@@ -979,7 +979,7 @@ def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
     """(bᵐ)ⁿ = bᵐⁿ where that is sound: n whole, or b > 0, or an odd m under an odd
     root; (u²ᵏ)^(p/q) = |u|^(2k·p/q), so √(x²) = |x|."""
     inner = node.base
-    if not isinstance(inner, Pow):
+    if type(inner) is not Pow:
         return None
     b, m, n = inner.base, inner.exp, node.exp
     if _is_integer(n) or is_positive(b):
@@ -987,12 +987,12 @@ def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
         # 1/e^π is not written better as e^(−π) (in a product it is the smaller
         # x/e^π): a negative power is only rewritten when that is strictly smaller
         before, after = s.op_count(node), s.op_count(s.trial(candidate))
-        negative = isinstance(n, Num) and n.value < 0
+        negative = type(n) is Num and n.value < 0
         # (√u)⁻¹ is u^(−1/2), written 1/√u; (2ˣ)⁻⁶ is 2^(−6x), as a product's powers of 2ˣ
         # combine to (only a constant power, 1/e^π, keeps its form: x/e^π is the smaller)
-        flattens = (isinstance(m, Num) and isinstance(n, Num)) or bool(m.free_vars)
+        flattens = (type(m) is Num and type(n) is Num) or bool(m.free_vars)
         return candidate if after < before or (after == before and (flattens or not negative)) else None
-    if isinstance(m, Num) and isinstance(n, Num):
+    if type(m) is Num and type(n) is Num:
         mv, nv = Fraction(m.value), Fraction(n.value)
         if mv.denominator == 1 and mv.numerator % 2 == 1 and nv.denominator % 2 == 1:
             return Pow(b, _num(mv * nv))
@@ -1005,7 +1005,7 @@ def _power_of_product(node: Pow, s: _Simplifier) -> Expr | None:
     """(ab)ⁿ = aⁿbⁿ for whole n, (4x)^(1/2) = 2√x for a positive factor; kept only when
     it does not make the expression bigger ((2x)³ → 8x³, but (xy)² stays)."""
     product, n = node.base, node.exp
-    if not isinstance(product, Mul):
+    if type(product) is not Mul:
         return None
     if _is_integer(n):
         candidate = mul(*(Pow(f, n) for f in product.factors))
@@ -1023,7 +1023,7 @@ def _power_of_product(node: Pow, s: _Simplifier) -> Expr | None:
 def _abs_even_power(node: Pow, s: _Simplifier) -> Expr | None:
     """|u|²ᵏ = u²ᵏ."""
     base, exponent = node.base, node.exp
-    if isinstance(base, Call) and base.fn == "abs" and isinstance(exponent, Num):
+    if type(base) is Call and base.fn == "abs" and type(exponent) is Num:
         value = exponent.value
         if isinstance(value, int) and value % 2 == 0:
             return Pow(base.arg, exponent)
@@ -1035,11 +1035,11 @@ def _exp_of_log(node: Pow, s: _Simplifier) -> Expr | None:
     if node.base != E:
         return None
     exponent = node.exp
-    if isinstance(exponent, Call) and exponent.fn == "ln":
+    if type(exponent) is Call and exponent.fn == "ln":
         return exponent.arg
-    if isinstance(exponent, Mul) and len(exponent.factors) == 2:
+    if type(exponent) is Mul and len(exponent.factors) == 2:
         c, log = exponent.factors
-        if isinstance(c, Num) and isinstance(log, Call) and log.fn == "ln":
+        if type(c) is Num and type(log) is Call and log.fn == "ln":
             return Pow(log.arg, c)
     return None
 
@@ -1052,7 +1052,7 @@ def _exp_of_log(node: Pow, s: _Simplifier) -> Expr | None:
 def _evaluate_function(node: Call, s: _Simplifier) -> Expr | None:
     function = BY_NAME[node.fn]
     arg = node.arg
-    if isinstance(arg, Num) and _faithful_float(arg.value):
+    if type(arg) is Num and _faithful_float(arg.value):
         try:
             function.evaluate(float(arg.value))
         except (ValueError, ZeroDivisionError):
@@ -1081,7 +1081,7 @@ def _faithful_float(value: Rational) -> bool:
 def _symmetry(node: Call, s: _Simplifier) -> Expr | None:
     """sin(-u) = -sin(u), cos(-u) = cos(u): odd and even functions."""
     parity = BY_NAME[node.fn].parity
-    if parity == 0 or not _is_negative_term(node.arg) or isinstance(node.arg, Num):
+    if parity == 0 or not _is_negative_term(node.arg) or type(node.arg) is Num:
         return None
     flipped = Call(node.fn, neg(node.arg))
     return flipped if parity == EVEN else neg(flipped) if parity == ODD else None
@@ -1090,7 +1090,7 @@ def _symmetry(node: Call, s: _Simplifier) -> Expr | None:
 def _inverse_functions(node: Call, s: _Simplifier) -> Expr | None:
     """ln(eᵘ) = u, |u| = u for u ≥ 0 (|x²| = x²)."""
     arg = node.arg
-    if node.fn == "ln" and isinstance(arg, Pow) and arg.base == E:
+    if node.fn == "ln" and type(arg) is Pow and arg.base == E:
         return arg.exp
     if node.fn == "abs" and is_nonnegative(arg):
         return arg
@@ -1099,11 +1099,11 @@ def _inverse_functions(node: Call, s: _Simplifier) -> Expr | None:
 
 def _log_identities(node: Log, s: _Simplifier) -> Expr | None:
     """log_b 1 = 0, log_b b = 1."""
-    if isinstance(node.arg, Num) and node.arg.value == 1:
+    if type(node.arg) is Num and node.arg.value == 1:
         return ZERO
     if node.arg == node.base:
         return ONE
-    if isinstance(node.arg, Num) and node.arg.value <= 0:
+    if type(node.arg) is Num and node.arg.value <= 0:
         raise DomainError(f"the logarithm of {node.arg.value} is undefined")
     return None
 
@@ -1202,13 +1202,13 @@ def _structural_key(expr: Expr, s: _Simplifier) -> tuple:
     size comes early, so that comparing two large expressions rarely has to look
     inside them."""
     rank = _TYPE_RANK[type(expr)]
-    if isinstance(expr, Num):
+    if type(expr) is Num:
         return (rank, expr.value)
     if isinstance(expr, (Sym, Const)):
         return (rank, expr.name)
-    if isinstance(expr, Call):
+    if type(expr) is Call:
         return (rank, expr.fn, expr.size, s.key(expr.arg))
-    if isinstance(expr, Apply):
+    if type(expr) is Apply:
         return (rank, expr.fn, expr.order, expr.size, s.key(expr.arg))
     kids = expr.children()
     return (rank, expr.size, len(kids), tuple(s.key(kid) for kid in kids))
