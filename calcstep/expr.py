@@ -208,8 +208,8 @@ def _same_trees(mine: Expr, theirs: Expr) -> bool:
 # its steps), so the many lookups in the printers' and the simplifier's caches
 # match by identity.  Larger nodes are compared through `_representative`.  The
 # table is keyed by (class, field values) for a leaf and by the node's hash for a
-# branch (hashing the field values calls each child's __hash__, so it is done
-# once, for the node's own hash), and bounded, for a batch of ever-new
+# branch (made once, for the node itself, from its children's stored hashes),
+# and bounded, for a batch of ever-new
 # expressions; a node made after it is cleared is still equal to an older one,
 # only slower to compare.
 _SMALL_UP_TO = 12
@@ -235,12 +235,17 @@ def _named_leaf(cls: type, name: str, free: frozenset[str]) -> Any:
     return node
 
 
-def _branch(cls: type, values: tuple, kids: tuple[Expr, ...]) -> Any:
-    """The `cls` node with these field values (in `cls._fields` order) and children."""
+def _branch(cls: type, values: tuple, kids: tuple[Expr, ...], plain: tuple = ()) -> Any:
+    """The `cls` node with these field values (in `cls._fields` order), children, and
+    fields that are not expressions (`plain`: a function's name, a derivative's order)."""
     size = 1
+    # the hash is made of the children's hashes, read from their slots: hashing the
+    # children themselves would call each one's __hash__ in Python
+    parts = [cls.__name__, plain]
     for kid in kids:
         size += kid._size
-    code = hash((cls.__name__, values))
+        parts.append(kid._hash)
+    code = hash(tuple(parts))
     small = size <= _SMALL_UP_TO
     if small:
         node = _SHARED.get(code)
@@ -417,7 +422,7 @@ class Call(Expr):
     _fields = ("fn", "arg")
 
     def __new__(cls, fn: str, arg: Expr) -> Call:
-        return _branch(cls, (fn, arg), (arg,))
+        return _branch(cls, (fn, arg), (arg,), (fn,))
 
     def fields(self) -> tuple:
         return (self.fn, self.arg)
@@ -456,7 +461,7 @@ class Apply(Expr):
     _fields = ("fn", "arg", "order")
 
     def __new__(cls, fn: str, arg: Expr, order: int = 0) -> Apply:
-        return _branch(cls, (fn, arg, order), (arg,))
+        return _branch(cls, (fn, arg, order), (arg,), (fn, order))
 
     def fields(self) -> tuple:
         return (self.fn, self.arg, self.order)

@@ -29,6 +29,7 @@ from calcstep.errors import DomainError, LimitError
 from calcstep.expr import (
     LEAVES,
     ONE,
+    TWO,
     ZERO,
     Add,
     Apply,
@@ -334,7 +335,7 @@ def _pythagorean(node: Add, s: _Simplifier) -> Expr | None:
         for factor in _factors(body):
             if not (
                 type(factor) is Pow
-                and factor.exp == Num(2)
+                and factor.exp == TWO
                 and type(factor.base) is Call
             ):
                 continue
@@ -367,7 +368,7 @@ def _has_squared_call(term: Expr) -> bool:
             type(factor) is Pow
             and type(factor.base) is Call
             and factor.base.fn in _IDENTITY_FUNCTIONS
-            and factor.exp == Num(2)
+            and factor.exp == TWO
         ):
             return True
     return False
