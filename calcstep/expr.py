@@ -238,13 +238,21 @@ def _named_leaf(cls: type, name: str, free: frozenset[str]) -> Any:
 def _branch(cls: type, values: tuple, kids: tuple[Expr, ...], plain: tuple = ()) -> Any:
     """The `cls` node with these field values (in `cls._fields` order), children, and
     fields that are not expressions (`plain`: a function's name, a derivative's order)."""
-    size = 1
-    # the hash is made of the children's hashes, read from their slots: hashing the
-    # children themselves would call each one's __hash__ in Python
+    # One pass over the children gathers all the node's cached values.  The hash is
+    # made of the children's hashes, read from their slots: hashing the children
+    # themselves would call each one's __hash__ in Python.
     parts = [cls.__name__, plain]
+    free = _NO_VARS
+    size = 1
+    depth = 0
     for kid in kids:
-        size += kid._size
         parts.append(kid._hash)
+        size += kid._size
+        if kid._depth > depth:
+            depth = kid._depth
+        kid_free = kid._free
+        if kid_free and kid_free is not free:
+            free = kid_free if not free else free | kid_free
     code = hash(tuple(parts))
     small = size <= _SMALL_UP_TO
     if small:
@@ -255,7 +263,11 @@ def _branch(cls: type, values: tuple, kids: tuple[Expr, ...], plain: tuple = ())
     node = object.__new__(cls)
     for set_field, value in zip(_FIELD_SETTERS[cls], values, strict=True):
         set_field(node, value)
-    _init_branch(node, code, kids)
+    _set_hash(node, code)
+    _set_free(node, free)
+    _set_size(node, size)
+    _set_depth(node, depth + 1)
+    _set_canon(node, None)
     if small:
         _share(code, node)
     return node
@@ -266,23 +278,6 @@ def _init_leaf(node: Expr, key: object, free: frozenset[str]) -> None:
     _set_free(node, free)
     _set_size(node, 1)
     _set_depth(node, 1)
-    _set_canon(node, None)
-
-
-def _init_branch(node: Expr, code: int, kids: tuple[Expr, ...]) -> None:
-    free = _NO_VARS
-    size = 1
-    depth = 0
-    for kid in kids:
-        if kid._free and kid._free is not free:
-            free = kid._free if not free else free | kid._free
-        size += kid._size
-        if kid._depth > depth:
-            depth = kid._depth
-    _set_hash(node, code)
-    _set_free(node, free)
-    _set_size(node, size)
-    _set_depth(node, depth + 1)
     _set_canon(node, None)
 
 

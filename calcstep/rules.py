@@ -223,20 +223,47 @@ def renamed_letters(step: Step) -> tuple[tuple[str, str], ...]:
     return () if (first, second) == (g, h) else ((g, first), (h, second))
 
 
-def renamed_formula(
-    rule_id: str, renames: tuple[tuple[str, str], ...] = (), var: str = "x"
-) -> tuple[Expr, Expr]:
+class Formula(NamedTuple):
+    """A rule's formula d/d`var` `lhs` = `rhs`, as a step shows it."""
+
+    lhs: Expr
+    rhs: Expr
+    var: str
+
+
+# Rules whose formula names functions no step of theirs gives a value to (a sum's
+# g and h, a chain's f and g): when the step's variable is one of those letters,
+# the letters give way, from this list, so that the formula can be written in it.
+_UNGIVEN_FUNCTION_LETTERS = frozenset({"sum", "chain", "chain-n"})
+_SPARE_LETTERS = ("p", "q", "r", "s", "a", "b")
+
+
+def renamed_formula(rule_id: str, renames: tuple[tuple[str, str], ...] = (), var: str = "x") -> Formula:
     """The rule's formula (f, f′) with its letters renamed ((g, h) → (u, v) gives
     d/dx [u(x)·v(x)] = u(x)·v′(x) + v(x)·u′(x)) and written in the variable `var`
-    (d/dw [c·f(w)] = c·f′(w) for a step by w), unless `var` is one of its letters
-    (d/dn n^n would not be the power rule): then it stays in x."""
+    (d/dw [c·f(w)] = c·f′(w) for a step by w).  When `var` is one of its letters, a
+    sum's or a chain's function letters give way (d/dh [p(h) + q(h)], not
+    d/dh [g(h) + h(h)]); any other letter is a step's given name (with n = 3), so the
+    formula stays in x (d/dn n^n would not be the power rule)."""
     lhs, rhs = RULES[rule_id].formula()
     table = dict(renames)
-    if var != "x" and var not in _letters_of(lhs, rhs, table):
-        table["x"] = var
+    if var != "x":
+        functions = _function_letters(lhs, rhs)
+        if var in functions and rule_id in _UNGIVEN_FUNCTION_LETTERS:
+            others = _letters_of(lhs, rhs, table) - set(functions)
+            spare = [letter for letter in _SPARE_LETTERS if letter != var and letter not in others]
+            table.update(zip(functions, spare, strict=False))  # more spares than letters
+        if var not in _letters_of(lhs, rhs, table):
+            table["x"] = var
+    written_in = table.get("x", "x")
     if not table:
-        return lhs, rhs
-    return _rename(lhs, table), _rename(rhs, table)
+        return Formula(lhs, rhs, written_in)
+    return Formula(_rename(lhs, table), _rename(rhs, table), written_in)
+
+
+def _function_letters(lhs: Expr, rhs: Expr) -> list[str]:
+    """The function letters of a formula, in alphabetical order (f, g, h)."""
+    return sorted({node.fn for part in (lhs, rhs) for node in walk(part) if type(node) is Apply})
 
 
 def _letters_of(lhs: Expr, rhs: Expr, table: dict[str, str]) -> set[str]:

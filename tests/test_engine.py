@@ -336,6 +336,29 @@ def test_a_formula_is_written_in_the_steps_variable(cli) -> None:
     assert r"\frac{d}{dy} y^{n}" in latex
 
 
+@pytest.mark.parametrize(
+    ("args", "formula"),
+    [
+        # the power rule's n is the step's given name ("with n = 3"): by n the
+        # formula stays whole in x, never the wrong d/dn x^n = n·x^(n − 1)
+        (("n^3", "--wrt", "n"), "formula: d/dx x^n = nx^(n − 1)"),
+        (("a^3", "--wrt", "a"), "formula: d/da a^n = na^(n − 1)"),
+        # a sum's g and h, a chain's f and g name nothing given: they give way
+        (("h^2 + sin(h)", "--wrt", "h"), "formula: d/dh [p(h) + q(h)] = p′(h) + q′(h)"),
+        (("sin(g^2)", "--wrt", "g"), "formula: d/dg p(q(g)) = p′(q(g))·q′(g)"),
+        (("t^2 + t", "--wrt", "t"), "formula: d/dt [g(t) + h(t)] = g′(t) + h′(t)"),
+    ],
+)
+def test_a_formula_never_uses_the_variable_for_a_letter(cli, args: tuple[str, ...], formula: str) -> None:
+    assert formula in cli("diff", *args).out
+
+
+def test_latex_writes_a_formula_that_stays_in_x_by_x(cli) -> None:
+    latex = cli("diff", "n^3", "--wrt", "n", "--format", "latex").out
+    assert r"\frac{d}{dx} x^{n} &= n x^{n - 1}" in latex
+    assert r"\frac{d}{dn} x^{n}" not in latex
+
+
 def test_renamed_letters_read_the_same_everywhere(cli) -> None:
     plain = cli("diff", "--explain", "f(x)*g(x)").out
     assert "formula: d/dx [u(x)·v(x)] = u(x)·v′(x) + v(x)·u′(x)" in plain

@@ -129,8 +129,7 @@ def rule_formula(
     """A rule's general formula in a format's spelling, its letters renamed by
     `renames`, in the variable `var` where it can be (written once per format,
     letters and variable: it never changes)."""
-    lhs, rhs = renamed_formula(rule_id, renames, var)
-    written_in = var if var in lhs.free_vars else "x"
+    lhs, rhs, written_in = renamed_formula(rule_id, renames, var)
     return f"{d_of(lhs, written_in, spell)} = {spell.expr(rhs)}"
 
 

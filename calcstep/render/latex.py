@@ -245,8 +245,7 @@ def _name(step: Step, number: str, parent: Step | None, index: int) -> str:
 
 
 def _formula_row(step: Step) -> _Row:
-    lhs, rhs = renamed_formula(step.rule, renamed_letters(step), step.var or "x")
-    written_in = step.var if step.var and step.var in lhs.free_vars else "x"
+    lhs, rhs, written_in = renamed_formula(step.rule, renamed_letters(step), step.var or "x")
     return _Row(d_of(lhs, written_in, LATEX), f"= {to_latex(rhs)}", _label(title(step)), _width(lhs, rhs) + 6)
 
 
