@@ -14,7 +14,7 @@ what is printed is the tree as it is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from functools import partial
 
@@ -190,15 +190,17 @@ class _Printer:
             return self.fraction(numerator, denominator), PRODUCT
         return self.factors(expr.factors), PRODUCT
 
-    def split_fraction(self, factors: tuple[Expr, ...]) -> tuple[list[Expr], list[Expr]]:
+    def split_fraction(self, factors: tuple[Expr, ...]) -> tuple[Sequence[Expr], list[Expr]]:
         """The factors before the trailing run of divisors, and the divisors written
         as positive powers; no divisors when the product is better written inline."""
         cut = len(factors)
         while cut > 0 and self.divisor(factors[cut - 1]) is not None:
             cut -= 1
+        if cut == len(factors):
+            return factors, []  # no divisor at the end, as in most products
         numerator = list(factors[:cut])
-        if cut == len(factors) or (len(numerator) == 1 and is_plain_one(numerator[0])):
-            return list(factors), []
+        if len(numerator) == 1 and is_plain_one(numerator[0]):
+            return factors, []
         denominator = [self.divisor(factor) for factor in factors[cut:]]
         return numerator, [d for d in denominator if d is not None]
 
@@ -602,7 +604,7 @@ def display_name(fn: str) -> str:
     return fn
 
 
-def _merges(numerator: list[Expr]) -> bool:
+def _merges(numerator: Sequence[Expr]) -> bool:
     """True when a leading fraction can be written into the fraction of the rest
     ((1/2)·x as x/2, (1/2)·2x as 2x/2): not when a factor ±1 follows it, which would
     vanish into it ((1/2)·1, the constant multiple rule's c·1, would read 1/2, and
