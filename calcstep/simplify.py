@@ -92,6 +92,12 @@ class _Simplifier:
         self._trial: _Simplifier | None = None
 
     def __call__(self, expr: Expr) -> Expr:
+        """The normal form of `expr`, its rewrites recorded as steps."""
+        return self.normal(expr)
+
+    def normal(self, expr: Expr) -> Expr:
+        # called as self.normal, a bound method, inside the walk: calling the
+        # instance itself would go through __call__, twice the cost per node
         if type(expr) in LEAVES:
             return expr  # a number or a name is in normal form: no rewrite is listed for one
         done = self.memo.get(expr)
@@ -100,7 +106,7 @@ class _Simplifier:
         kids = expr.children()
         node = expr
         if kids:
-            simple = tuple(map(self, kids))
+            simple = tuple(map(self.normal, kids))
             if any(map(is_not, simple, kids)):
                 node = rebuild(expr, simple)
         for _ in range(_MAX_REWRITES):
@@ -136,7 +142,7 @@ class _Simplifier:
                 self.steps.append(Step(rewrite.name, node, new))
             kids = new.children()
             if kids:
-                simple = tuple(map(self, kids))
+                simple = tuple(map(self.normal, kids))
                 if any(map(is_not, simple, kids)):
                     new = rebuild(new, simple)
             return new
