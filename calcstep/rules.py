@@ -21,18 +21,21 @@ from calcstep.expr import (
     MINUS_ONE,
     ONE,
     ZERO,
+    Add,
     Apply,
     Call,
     Const,
     E,
     Expr,
     Log,
+    Mul,
     Note,
     Num,
     Pow,
     Sym,
     add,
     is_num,
+    is_plain_one,
     mul,
     neg,
     rebuild,
@@ -456,7 +459,34 @@ def abstract(expr: Apply, var: str, d: Derive) -> Step:
 
 def layer(expr: Expr, var: str) -> tuple[Callable[[Expr], Expr], Expr] | None:
     """When `expr` is one function applied to a part that holds `var` (sin(u), u^n,
-    a^u, log_b u, f(u)), that function as `outer(u)` and the part `u`; else None."""
+    a^u, log_b u, f(u)), that function as `outer(u)` and the part `u`; else None.
+
+    A constant multiple or a constant shift of a composition (2·sin(…), 1 + ln(…))
+    is a layer too, as 2u and 1 + u: otherwise each such stage would start a chain
+    rule of its own inside the last one, and every level of sin(2·sin(2·…)) would
+    write out the whole of the derivative below it (output growing as the cube of
+    the depth, not as the depth).  A multiple or a shift of anything else (2x²,
+    x² + 1) stays one inner part, derived by its own rules, as a learner would."""
+    function = _function_layer(expr, var)
+    if function is not None:
+        return function
+    if type(expr) is Mul or type(expr) is Add:
+        parts = expr.children()
+        varying = [index for index, part in enumerate(parts) if part.has(var)]
+        if len(varying) != 1:
+            return None
+        index = varying[0]
+        below = _function_layer(parts[index], var)
+        if below is None or below[1] == Sym(var):
+            return None  # 2x², sin(x) + 1: one inner part, not a long composition
+        before, after = parts[:index], parts[index + 1:]
+        combine = mul if type(expr) is Mul else add
+        return (lambda u: combine(*before, u, *after)), parts[index]
+    return None
+
+
+def _function_layer(expr: Expr, var: str) -> tuple[Callable[[Expr], Expr], Expr] | None:
+    """`layer` for one function applied to one part."""
     if type(expr) is Call:
         return (lambda u, fn=expr.fn: Call(fn, u)), expr.arg
     if type(expr) is Apply:
@@ -526,10 +556,13 @@ def chain(expr: Expr, var: str, d: Derive, local: Callable[[Expr, str], Step]) -
             bindings.append((name, outers[index + 1](previous)))
         previous = Sym(name)
         stage = local(outers[index](previous), name)
-        evaluated = substitute(stage.result, {previous: actual})
+        # a rate without the stage's input (2 for 2u, 1 for 1 + u) is its own value
+        # there: nothing to evaluate
+        varies = stage.result.has(name)
+        evaluated = substitute(stage.result, {previous: actual}) if varies else stage.result
         stages.append(
             Step(stage.rule, stage.target, stage.result, name, stage.substeps, stage.given,
-                 stage.notes, evaluated)
+                 stage.notes, evaluated if varies else None)
         )
         rates.append(evaluated)
     result = _product_of_rates(list(reversed(rates)))
@@ -548,7 +581,11 @@ def _product_of_rates(rates: list[Expr]) -> Expr:
     negative = False
     factors: list[Expr] = []
     for rate in rates:
+        if type(rate) is Add and all(type(term) is Num for term in rate.terms):
+            rate = Num(sum(term.value for term in rate.terms))  # 1 + u's rate 0 + 1 is 1
         coefficient, rest = split_coefficient(rate)
+        if type(rest) is Mul and ONE in rest.factors:  # w·1, the rate of w·u: w
+            rest = mul(*(factor for factor in rest.factors if not is_plain_one(factor)))
         if coefficient < 0:
             negative = not negative
             coefficient = -coefficient

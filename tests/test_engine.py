@@ -235,6 +235,32 @@ def test_a_thousand_deep_composition_differentiates() -> None:
     assert len(report.derivations[0].steps.substeps) == 1000
 
 
+@pytest.mark.parametrize(
+    ("stage", "stages"),
+    [("sin(2*{})", 2), ("ln(1 + {})", 2), ("exp(-{})", 2), ("(1 + {})^2", 2)],
+)
+def test_a_composition_through_multiples_and_shifts_is_one_chain(stage: str, stages: int) -> None:
+    # sin(2·sin(2·…)): each 2u and 1 + u is a stage of its own (u₂ = 2·u₁), so the
+    # derivation is one chain with a stage per layer, growing with the depth; a
+    # chain rule nested inside each stage wrote out the whole derivative below it
+    # at every level (1.5 GB for 500 levels)
+    depth = 200
+    text = "x"
+    for _ in range(depth):
+        text = stage.format(text)
+    steps = differentiate(text).derivations[0].steps
+    assert steps.rule == "chain-n"
+    assert not any(part.rule.startswith("chain") for part in steps.substeps)
+    assert len(steps.substeps) >= depth * stages - 1
+    assert steps.count_steps() < 5 * depth * stages
+
+
+def test_a_multiple_of_a_plain_power_stays_one_inner_part() -> None:
+    # sin(3x²) is read with u = 3x², as a learner would: a multiple or a shift joins
+    # the chain only when a composition lies under it
+    steps = differentiate("sin(3x^2)").derivations[0].steps
+    assert steps.rule == "chain" and dict(steps.given)["u"] == parse("3x^2").expr
+
 def test_simplifier_is_sound_on_roots_and_logs() -> None:
     assert to_text(simplify(parse("sqrt(x^2)").expr)[0]) == "abs(x)"
     assert to_text(simplify(parse("(x^3)^(1/3)").expr)[0]) == "x"

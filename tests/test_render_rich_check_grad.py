@@ -300,7 +300,10 @@ def test_grad_steps_are_drawn_as_the_diff_tree() -> None:
     report = grad_report("tanh(w2*tanh(w1*x))", ["w1"], {"w1": "0.3", "w2": "-1.2", "x": "0.5"}, steps=True)
     shown = screen(grad_render.render_rich(report, RenderOptions(steps=True)))
     assert "∂/∂w₁ step by step" in shown
-    assert "├── 1.1 outer rate, tanh rule: d/du tanh(u) = sech²(u)" in shown
+    # the layers of the network are the chain's stages, named as a forward pass
+    assert "inner functions: u₁ = w₁·x, u₂ = tanh(u₁), u₃ = w₂·u₂" in shown
+    assert "├── 1.1 stage 4, tanh rule: d/du₃ tanh(u₃) = sech²(u₃)" in shown
+    assert "sech²(w₂·tanh(w₁·x))·w₂·sech²(w₁·x)·x" in flat(shown)  # the rates multiplied
     assert widest(shown) <= WIDTH
     assert "step by step" not in screen(grad_render.render_rich(report, RenderOptions(steps=False)))
 
