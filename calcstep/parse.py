@@ -34,6 +34,7 @@ from calcstep.errors import ParseError
 from calcstep.expr import (
     MINUS_ONE,
     ONE,
+    Add,
     Apply,
     Call,
     Const,
@@ -757,8 +758,10 @@ class _Builder:
     def implicit_mul(self, left: Expr | _Chain, right: Expr) -> _Chain:
         chain = self._chain("product", left)
         if chain.last == "div":
+            # 1/2(x + 1) is (1/2)·(x + 1): a sum keeps its brackets in the note
+            factor = "({1})" if type(right) is Add else "{1}"
             self._note(
-                f"'{self._source()}' was read as ({{0}})·{{1}}", chain.finish(), right
+                f"'{self._source()}' was read as ({{0}})·{factor}", chain.finish(), right
             )
         rooted = self.roots.get(id(chain.parts[-1]))
         if rooted is not None and _factor_follows(self.text, rooted[1]):

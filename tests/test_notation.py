@@ -140,6 +140,9 @@ def test_multi_letter_declared_function() -> None:
 
 NOTES = [
     ("1/2x", "'1/2x' was read as (1/2)·x"),
+    # a bracketed sum keeps its brackets: not "(1/2)·x + 1", another expression
+    ("1/2(x+1)", "'1/2(x+1)' was read as (1/2)·(x + 1)"),
+    ("x/2(x+1)", "'x/2(x+1)' was read as (x/2)·(x + 1)"),
     ("sin^-1(x)", "'sin^-1' was read as the inverse function arcsin(x), not 1/sin"),
     ("xy", "'xy' was read as the product xy"),
     ("log(x)", "'log' was read as the natural logarithm ln(x)"),
