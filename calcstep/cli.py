@@ -839,11 +839,11 @@ def grad(
     try:
         if depth_sweep:
             from calcstep.grad import depth_sweep as sweep
+            from calcstep.grad import sweep_point
 
             if expr is not None:
                 raise UsageError("--depth-sweep takes no expression")
-            x = float(point.pop("x", "0.5"))
-            weight = float(point.pop("w", "1"))
+            x, weight = sweep_point(point)
             result = sweep(layers, x=x, weight=weight)
             if chosen is Format.json:
                 _json_out(grad_render.sweep_to_dict(result))
@@ -873,9 +873,7 @@ def grad(
             _console(_color(no_color), stderr=False).print(grad_render.render_rich(report, options))
         else:
             print(grad_render.render(report, options))
-    except (CalcstepError, ValueError) as error:
-        if not isinstance(error, CalcstepError):
-            error = UsageError(f"--at values for the sweep must be numbers: {error}")
+    except CalcstepError as error:
         _refuse(expr or "", error, chosen, ascii)
     except (MemoryError, RecursionError):  # a network too large to hold: said, not a traceback
         _refuse(expr or "", _out_of_room(), chosen, ascii)

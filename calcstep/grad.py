@@ -1046,6 +1046,24 @@ def sweep_column(activation: str, residual: bool, depths: Sequence[int],
     return SweepColumn(activation, residual, sizes, kinds, first)
 
 
+def sweep_point(at: Mapping[str, str], limits: Limits = DEFAULT_LIMITS) -> tuple[float, float]:
+    """The depth sweep's input x and every layer's weight w, read from --at texts
+    as any point is (2, 1/3, pi/4); x = 0.5 and w = 1 unless given."""
+    unknown = sorted(set(at) - {"x", "w"})
+    if unknown:
+        raise UsageError(
+            f"the depth sweep has no variable {', '.join(unknown)}",
+            hint="its --at takes x (the input) and w (every layer's weight), e.g. --at x=1/2,w=2",
+        )
+    values = {"x": 0.5, "w": 1.0}
+    for name, exact in parse_point(dict(at), DEFAULT_ABSTRACT, limits):
+        try:
+            values[name] = evaluate(exact, {})
+        except CalcstepError as error:
+            raise UsageError(f"the value of {name} has no decimal value: {error.message}") from None
+    return values["x"], values["w"]
+
+
 def depth_sweep(
     max_depth: int = 20,
     *,

@@ -495,6 +495,20 @@ def test_depth_sweep_sigmoid_vanishes_and_residual_does_not() -> None:
     json.dumps(sweep_to_dict(sweep), allow_nan=False)
 
 
+def test_the_depth_sweep_reads_its_point_as_any_point_is_read(cli) -> None:
+    # exact values (pi/4, 1/3), as --at takes them everywhere else
+    run = cli("grad", "--depth-sweep", "--at", "x=pi/4", "--at", "w=1/2")
+    assert run.code == 0 and "at x = 0.785398" in run.out and "f(0.5·h)" in run.out
+    for point, message in [
+        ("y=2", "error: the depth sweep has no variable y"),
+        ("x=abc", "error: the value of x must be a number, not 'abc'"),
+        ("w=1e400", "error: the value of w has no decimal value"),
+    ]:
+        run = cli("grad", "--depth-sweep", "--at", point)
+        assert run.code == 2 and run.err.startswith(message), run.err
+        assert "Traceback" not in run.err and "could not convert" not in run.err
+
+
 # ---------------------------------------------------------------------------
 # Renderers
 # ---------------------------------------------------------------------------
