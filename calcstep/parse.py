@@ -497,6 +497,14 @@ def _segment(
     )
     whole = _classify_whole(word, call_follows, words)
     if whole is not None:
+        if (
+            whole[0] == "NAME"
+            and following is not None
+            and following.type == "LPAR"
+            and following.start == token.end
+            and whole[1] not in vocabulary.CONSTANTS
+        ):
+            _note_name_before_bracket(text, token, whole[1], notes)
         return [Token(whole[0], whole[1], token.start, token.end)]
     spans = list(_split_word(text, token, words))
     classified: list[Token] = []
@@ -519,6 +527,28 @@ def _segment(
             notes.append(Note(f"'{word}' was read as {{0}} times the abstract function {classified[-1].value}",
                               (product,), token.start))
     return classified
+
+
+# y(x), u(t): a name, then one name in brackets, as a function is written
+_ONE_NAME_IN_BRACKETS = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9_]*)\s*\)")
+
+
+def _note_name_before_bracket(text: str, token: Token, name: str, notes: list[Note]) -> None:
+    """A note for y(x) read as the product y·x: it is how a function of x is written
+    (for implicit differentiation, say), so the product may not be what was meant.
+    A bracket holding more than a name, as in x(x + 1), is a product as usual."""
+    inside = _ONE_NAME_IN_BRACKETS.match(text, token.end)
+    if inside is None:
+        return
+    source = text[token.start : inside.end()]
+    notes.append(
+        Note(
+            f"'{source}' was read as the product {{0}}; for a function {name} of "
+            f"{inside.group(1)}, declare it with --functions {name}",
+            (mul(Sym(name), Sym(inside.group(1))),),
+            token.start,
+        )
+    )
 
 
 def _misplaced_subscript(text: str, start: int, word: str, position: int) -> ParseError:

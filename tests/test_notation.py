@@ -143,6 +143,9 @@ NOTES = [
     # a bracketed sum keeps its brackets: not "(1/2)·x + 1", another expression
     ("1/2(x+1)", "'1/2(x+1)' was read as (1/2)·(x + 1)"),
     ("x/2(x+1)", "'x/2(x+1)' was read as (x/2)·(x + 1)"),
+    # y(x) is how a function of x is written: read as a product, it says so
+    ("x^2 + y(x)^2", "'y(x)' was read as the product yx; for a function y of x, declare it with --functions y"),
+    ("u(t)", "'u(t)' was read as the product ut; for a function u of t, declare it with --functions u"),
     ("sin^-1(x)", "'sin^-1' was read as the inverse function arcsin(x), not 1/sin"),
     ("xy", "'xy' was read as the product xy"),
     ("log(x)", "'log' was read as the natural logarithm ln(x)"),
@@ -174,7 +177,7 @@ def test_unsurprising_readings_have_no_notes() -> None:
     # a power divided by its own exponent, or one in brackets, is plainly not x^(n/m)
     for text in ("sin(x^2)", "2x + 1", "x/2", "sin(x)cos(x)", "sqrt(x)", "x^3/3", "(x^2)/2", "sin(x)^2/2",
                  "x^(-1/2)/2", "x + x^2/2 + x^3/3", "tg(x)", "ctg(x)", "arctg(x)", "x^2y", "e^(2x)",
-                 "e^2 x", "√2 x", "√(2)x", "√2·x", "√x"):
+                 "e^2 x", "√2 x", "√(2)x", "√2·x", "√x", "x(x + 1)", "a(x - 1)", "y (x)", "pi(x)"):
         assert parse(text).notes == (), text
 
 
