@@ -895,6 +895,15 @@ def partial(
         # + 0.0: −0.0 (−sech·tanh where both underflow) is written 0
         symbolic_value: float | None = evaluate(derivation.result, {name: v for name, _, v in point}) + 0.0
         symbolic_undefined = None
+        if undefined is not None:
+            # the backward pass met a corner or a jump (|w|'s at 0, written sign(w)·w):
+            # the formula may have a value there all the same (sign(0) = 0), so the
+            # point is judged as `diff --at` judges it
+            judged = value_at_point(
+                expr, derivation.result, tuple((name, exact) for name, exact, _ in point), limits, var=variable
+            )
+            if judged.undefined is not None:
+                symbolic_value, symbolic_undefined = None, judged.undefined
     except DomainError as error:
         symbolic_value, symbolic_undefined = None, error.message
         found = value_at_point(

@@ -615,6 +615,15 @@ def test_a_partial_the_backward_pass_cannot_give_is_still_found_where_it_exists(
     assert "symbolic_note" not in record["partials"][1]
 
 
+def test_a_formula_with_a_value_at_a_corner_is_not_taken_for_the_derivative() -> None:
+    # sign(w)·w is |w|: its derivative formula sign(w) has the value 0 at 0, but
+    # |w| has no derivative there, as `diff --at` says too
+    (partial,) = grad_report("sign(w)*w", ["w"], {"w": "0"}).partials
+    assert partial.numeric is None and partial.symbolic_value is None
+    assert "does not exist" in (partial.symbolic_undefined or "")
+    assert "evaluates to 0" not in " ".join(render(grad_report("sign(w)*w", ["w"], {"w": "0"})).split())
+
+
 def test_no_warning_claims_the_size_of_an_undefined_gradient() -> None:
     text = render(grad_report("relu(w*x)", ["w", "x"], {"x": "1", "w": "0"}))
     assert "warnings: none" in text
