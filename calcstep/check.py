@@ -132,6 +132,7 @@ PRODUCT_OF_DERIVATIVES = "product_of_derivatives"
 QUOTIENT_REVERSED = "quotient_numerator_reversed"
 QUOTIENT_MISSING_SQUARE = "quotient_missing_square"
 POWER_RULE_ON_EXPONENTIAL = "power_rule_on_exponential"
+EXPONENTIAL_WITHOUT_LOG = "exponential_without_log"
 SIGN_ERROR = "sign_error"
 WRONG_ORDER = "wrong_order"
 
@@ -154,6 +155,7 @@ MISTAKES: dict[str, Mistake] = {
         Mistake(QUOTIENT_REVERSED, "the quotient rule's numerator reversed"),
         Mistake(QUOTIENT_MISSING_SQUARE, "the quotient rule's square left out"),
         Mistake(POWER_RULE_ON_EXPONENTIAL, "the power rule applied to an exponential"),
+        Mistake(EXPONENTIAL_WITHOUT_LOG, "an exponential's rate taken as itself, as if its base were e"),
         Mistake(SIGN_ERROR, "a lost or extra minus sign"),
         Mistake(WRONG_ORDER, "differentiated the wrong number of times"),
     )
@@ -663,6 +665,41 @@ def _on_exponential(target: Expr, base: Expr, result: Expr, wrong: Expr, var: st
     return Wrong(wrong, text + ", so the rate of {0} is {3}.", (*args, result))
 
 
+def _without_log(target: Expr, base: Expr, result: Expr, wrong: Expr, var: str) -> Wrong:
+    """`target`, an exponential with base `base`, given the rate of eˣ: itself."""
+    x = Sym(var)
+    text = (
+        "The rate of {1} is {2}, not {1} itself: an exponential grows in proportion to "
+        "itself, times the natural logarithm of its base, and only for the base e is that "
+        "logarithm 1"
+    )
+    args = (target, Pow(base, x), derive(Pow(base, x), var).result)
+    if target == Pow(base, x):
+        return Wrong(wrong, text + ".", args)
+    return Wrong(wrong, text + "; so the rate of {0} is {3}.", (*args, result))
+
+
+def _exponential_without_log(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(a^x)′ taken as a^x, the factor ln a left out."""
+    assert isinstance(step.target, Pow)
+    return (_without_log(step.target, step.target.base, step.result, step.target, var),)
+
+
+def _exponential_without_log_stage(step: Step, var: str) -> tuple[Wrong, ...]:
+    """An exponential stage a^u of a chain taken as a^u, its ln a left out (the
+    other rates kept)."""
+    rates = _rates(step)
+    values = _inner_values(step.target, var)
+    wrongs: list[Wrong] = []
+    for i, stage in enumerate(step.substeps[: len(values)]):
+        if stage.rule != "exponential":
+            continue
+        assert isinstance(stage.target, Pow)
+        at = _stage_at(stage, values, i)
+        wrongs.append(_without_log(at, stage.target.base, step.result, _others(rates, i, at), var))
+    return tuple(wrongs)
+
+
 def _power_on_exponential_stage(step: Step, var: str) -> tuple[Wrong, ...]:
     """An exponential stage a^u of a chain differentiated by the power rule,
     u·a^(u−1), with the inner rates (and without them)."""
@@ -874,6 +911,7 @@ _SLIP_LIST = (
     Slip("forgot-inner", FORGOT_INNER, _forgot_inner),
     Slip("outer-at-x", OUTER_AT_WRONG_ARGUMENT, _outer_at_x),
     Slip("power-on-exponential-stage", POWER_RULE_ON_EXPONENTIAL, _power_on_exponential_stage),
+    Slip("exponential-without-log-stage", EXPONENTIAL_WITHOUT_LOG, _exponential_without_log_stage),
     Slip("reciprocal-without-square", QUOTIENT_MISSING_SQUARE, _reciprocal_without_square),
     Slip("chain-sign", SIGN_ERROR, _chain_sign),
     Slip("product-of-derivatives", PRODUCT_OF_DERIVATIVES, _product_of_derivatives),
@@ -883,13 +921,14 @@ _SLIP_LIST = (
     Slip("quotient-sign", SIGN_ERROR, _quotient_sign),
     Slip("power-on-exponential", POWER_RULE_ON_EXPONENTIAL, _power_on_exponential),
     Slip("power-on-general-power", POWER_RULE_ON_EXPONENTIAL, _power_on_general_power),
+    Slip("exponential-without-log", EXPONENTIAL_WITHOUT_LOG, _exponential_without_log),
     Slip("flipped-sign", SIGN_ERROR, _flipped),
 )
 SLIPS: dict[str, Slip] = {slip.name: slip for slip in _SLIP_LIST}
 
 _CHAIN_SLIPS = (
-    "forgot-inner", "outer-at-x", "power-on-exponential-stage", "reciprocal-without-square",
-    "chain-sign",
+    "forgot-inner", "outer-at-x", "power-on-exponential-stage", "exponential-without-log-stage",
+    "reciprocal-without-square", "chain-sign",
 )
 
 # Which slips each rule admits, in the order they are tried.  Every other rule
@@ -901,7 +940,7 @@ SLIPS_BY_RULE: dict[str, tuple[str, ...]] = {
     "product-n": ("product-of-derivatives",),
     "quotient": ("quotient-reversed", "quotient-missing-square", "quotient-sign"),
     "exp": ("power-on-exponential",),
-    "exponential": ("power-on-exponential",),
+    "exponential": ("power-on-exponential", "exponential-without-log"),
     "general-power": ("power-on-general-power",),
 }
 

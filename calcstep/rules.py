@@ -556,13 +556,10 @@ def chain(expr: Expr, var: str, d: Derive, local: Callable[[Expr, str], Step]) -
             bindings.append((name, outers[index + 1](previous)))
         previous = Sym(name)
         stage = local(outers[index](previous), name)
-        # a rate without the stage's input (2 for 2u, 1 for 1 + u) is its own value
-        # there: nothing to evaluate
-        varies = stage.result.has(name)
-        evaluated = substitute(stage.result, {previous: actual}) if varies else stage.result
+        evaluated = substitute(stage.result, {previous: actual})
         stages.append(
             Step(stage.rule, stage.target, stage.result, name, stage.substeps, stage.given,
-                 stage.notes, evaluated if varies else None)
+                 stage.notes, evaluated)
         )
         rates.append(evaluated)
     result = _product_of_rates(list(reversed(rates)))

@@ -10,6 +10,7 @@ import pytest
 import sympy as sp
 
 from calcstep.check import (
+    EXPONENTIAL_WITHOUT_LOG,
     FORGOT_INNER,
     MISTAKES,
     OUTER_AT_WRONG_ARGUMENT,
@@ -91,6 +92,12 @@ WRONG: list[tuple[str, str, str]] = [
     ("2^(3x)", "3x*2^(3x-1)*3", POWER_RULE_ON_EXPONENTIAL),
     ("x^2 + 5^x", "2x + x*5^(x-1)", POWER_RULE_ON_EXPONENTIAL),
     ("x^x", "x*x^(x-1)", POWER_RULE_ON_EXPONENTIAL),
+    # an exponential's rate taken as itself, as eˣ's is: ln a left out
+    ("2^x", "2^x", EXPONENTIAL_WITHOUT_LOG),
+    ("10^x", "10^x", EXPONENTIAL_WITHOUT_LOG),
+    ("2^(3x)", "3*2^(3x)", EXPONENTIAL_WITHOUT_LOG),
+    ("5^(x^2)", "2x*5^(x^2)", EXPONENTIAL_WITHOUT_LOG),
+    ("x^2 + 3^x", "2x + 3^x", EXPONENTIAL_WITHOUT_LOG),
     # a minus sign lost (or one too many)
     ("cos(x)", "sin(x)", SIGN_ERROR),
     ("1/x", "1/x^2", SIGN_ERROR),

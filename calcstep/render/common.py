@@ -145,7 +145,9 @@ def shown_result(step: Step) -> Expr:
 def shown_evaluated(step: Step) -> Expr | None:
     """A chain stage's rate at its inner value, when it is small enough to show."""
     evaluated = step.evaluated
-    return evaluated if evaluated is not None and evaluated.size <= EVALUATED_SHOWN_UP_TO else None
+    if evaluated is None or evaluated.size > EVALUATED_SHOWN_UP_TO or evaluated is step.result:
+        return None  # no rate there, too long a one, or a rate without u (2 for 2u): itself
+    return evaluated
 
 
 def conclusion_label(step: Step) -> str:
