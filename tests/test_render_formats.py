@@ -510,3 +510,14 @@ def test_markdown_without_steps_is_the_result_alone() -> None:
     source = markdown.render(_report("sin(x^2)"), RenderOptions(steps=False))
     assert "**Steps**" not in source
     assert source.endswith("$$\n\\frac{d}{dx} \\sin\\left(x^{2}\\right) = 2 x \\cos\\left(x^{2}\\right)\n$$")
+
+
+def test_a_rewrite_that_reads_the_same_is_not_shown(cli) -> None:
+    # (x·ln 10)⁻¹ made x⁻¹·(ln 10)⁻¹ is written 1/(x·ln(10)) either way: shown, it
+    # would seem to do nothing; JSON, which writes the two apart, keeps it
+    for fmt in ("plain", "markdown", "latex"):
+        assert "power of a product" not in cli("diff", "log10(x)", "--format", fmt).out, fmt
+    shown = cli("diff", "ln(2x)").out
+    assert "drop the factor 1" not in shown and "power of a product    1/(2x) → 2^(−1)/x" in shown
+    record = json.loads(cli("diff", "log10(x)", "--format", "json").out)
+    assert [step["rule"] for step in record["simplification"]] == ["power-of-product"]

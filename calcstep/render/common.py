@@ -142,6 +142,13 @@ def shown_result(step: Step) -> Expr:
     return step.result
 
 
+def shown_rewrites(rewrites: Sequence[Step], spell: Spelling) -> list[Step]:
+    """The simplification's rewrites that change what this format shows: a rewrite
+    whose two sides read the same here ((x·ln 10)⁻¹ made x⁻¹·(ln 10)⁻¹, both
+    written 1/(x·ln(10))) would seem to do nothing.  JSON lists every rewrite."""
+    return [step for step in rewrites if spell.expr(step.target) != spell.expr(step.result)]
+
+
 def shown_evaluated(step: Step) -> Expr | None:
     """A chain stage's rate at its inner value, when it is small enough to show."""
     evaluated = step.evaluated

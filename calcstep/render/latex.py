@@ -45,6 +45,7 @@ from calcstep.render.common import (
     shown_evaluated,
     shown_given,
     shown_result,
+    shown_rewrites,
     structural,
     substep_number,
     title,
@@ -174,7 +175,7 @@ def _row_lines(row: _Row, last_row: bool) -> list[str]:
 def _derivation_items(derivation: Derivation, explain: bool) -> list[_Item]:
     """The steps of one order, then its simplification."""
     items = _step_items(derivation.steps, _Context(explain, set()), "1.", None, 0)
-    for step in derivation.simplification:
+    for step in shown_rewrites(derivation.simplification, LATEX):
         items.append(
             _Row(
                 to_latex(step.target),

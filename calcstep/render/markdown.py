@@ -42,6 +42,7 @@ from calcstep.render.common import (
     role,
     shown_evaluated,
     shown_result,
+    shown_rewrites,
     structural,
     substep_number,
     title,
@@ -77,9 +78,10 @@ def _derivation_blocks(derivation: Derivation, report: DiffReport, explain: bool
         blocks.append(f"#### Order {derivation.order}: {_math(d_of(derivation.target, report.var, LATEX))}")
     blocks.append("**Steps**")
     blocks.append("\n".join(_step_items(derivation.steps, explain, "1.", None, 0, "", set())))
-    if derivation.simplification:
+    rewrites = shown_rewrites(derivation.simplification, LATEX)
+    if rewrites:
         blocks.append("**Simplify**")
-        blocks.append("\n".join(_rewrite_item(step) for step in derivation.simplification))
+        blocks.append("\n".join(_rewrite_item(step) for step in rewrites))
     return blocks
 
 

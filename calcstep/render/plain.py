@@ -34,6 +34,7 @@ from calcstep.render.common import (
     role,
     same_number,
     shown_evaluated,
+    shown_rewrites,
     spelling_for,
     structural,
     substep_number,
@@ -84,10 +85,11 @@ def _heading(report: DiffReport, spell: Spelling) -> str:
 def derivation_lines(derivation: Derivation, spell: Spelling, explain: bool) -> list[str]:
     """The numbered steps of one order, then its simplification."""
     lines = step_lines(derivation.steps, spell, explain, "1.", "", None, 0, set())
-    if derivation.simplification:
+    rewrites = shown_rewrites(derivation.simplification, spell)
+    if rewrites:
         lines.append("simplify:")
-        width = max(len(title(step)) for step in derivation.simplification)
-        for step in derivation.simplification:
+        width = max(len(title(step)) for step in rewrites)
+        for step in rewrites:
             lines.append(
                 f"{INDENT}{title(step):<{width}}  {spell.expr(step.target)} {spell.arrow} "
                 f"{spell.expr(step.result)}"

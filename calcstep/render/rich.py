@@ -54,6 +54,7 @@ from calcstep.render.common import (
     role,
     shown_evaluated,
     shown_result,
+    shown_rewrites,
     spelling_for,
     structural,
     substep_number,
@@ -137,15 +138,16 @@ def derivation_tree(
     """The steps of one order, then its simplification, as one tree."""
     tree = Tree(label, guide_style=STYLES["number"])
     _add_step(tree, derivation.steps, _Context(spell, explain), "1.", None, 0)
-    if derivation.simplification:
-        tree.add(Group(Text("simplify", STYLES["key"]), _rewrites(derivation, spell)))
+    rewrites = shown_rewrites(derivation.simplification, spell)
+    if rewrites:
+        tree.add(Group(Text("simplify", STYLES["key"]), _rewrites(rewrites, spell)))
     return tree
 
 
-def _rewrites(derivation: Derivation, spell: Spelling) -> Group:
+def _rewrites(rewrites: list[Step], spell: Spelling) -> Group:
     """The simplification in two columns: the rewrite's name, and what it changed
     (a wrapped change continues under the change, not under the names)."""
-    names = [title(step) for step in derivation.simplification]
+    names = [title(step) for step in rewrites]
     column = max(cell_len(name) for name in names) + 2
     return Group(
         *(
@@ -157,7 +159,7 @@ def _rewrites(derivation: Derivation, spell: Spelling) -> Group:
                 ),
                 hang=column,
             )
-            for name, step in zip(names, derivation.simplification, strict=True)
+            for name, step in zip(names, rewrites, strict=True)
         )
     )
 
