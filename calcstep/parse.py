@@ -985,6 +985,10 @@ def _divide_into(parts: list[Expr], right: Expr) -> None:
     parts.append(divisor)
 
 
+# Whole numbers written with an exponent below this are read as whole numbers.
+_WHOLE_UP_TO = 10**16
+
+
 def _read_number(token: Token, text: str, limits: Limits) -> Num:
     literal = token.value
     mantissa, _, exponent_text = literal.lower().partition("e")
@@ -1002,7 +1006,12 @@ def _read_number(token: Token, text: str, limits: Limits) -> Num:
     try:
         if not decimal:
             return Num(int(literal))
-        return Num(Fraction(literal), decimal=True)
+        value = Fraction(literal)
+        if exponent_text and value.denominator == 1 and abs(value) < _WHOLE_UP_TO:
+            # 1e5, 3e2, 2.5e3: a whole number written short, not a decimal to
+            # write back as 100000.0 (1e400 stays one, written 1e400, not in 401 digits)
+            return Num(value.numerator)
+        return Num(value, decimal=True)
     except ValueError:  # the interpreter's own digit limit
         raise ParseError(
             f"number with more digits than this Python accepts ({sys.get_int_max_str_digits()})",
