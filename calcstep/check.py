@@ -637,6 +637,20 @@ def _outer_at_x(step: Step, var: str) -> tuple[Wrong, ...]:
             "rate is {2}, with {3} left untouched inside, not {4}.",
             (inside, step.target, rates[0], values[0], at_inside),
         ))
+    # in a longer chain, an inner stage's rate taken at x: sin(sin(x²))′ with
+    # cos(x) for the rate of the inner sine, where cos(x²) belongs
+    for i, stage in enumerate(step.substeps[1 : len(values)], start=1):
+        if stage.evaluated is None or stage.evaluated is stage.result:
+            continue  # derived in x already, or a rate without its inside (2 for 2u)
+        stage_at_x = substitute(stage.result, {Sym(stage.var): Sym(var)})
+        if stage_at_x == rates[i]:
+            continue
+        wrongs.append(Wrong(
+            _others(rates, i, stage_at_x),
+            "Each stage's rate must be taken at its own inside, not at {0}: in {1} that rate "
+            "is {2}, with {3} left untouched inside, not {4}.",
+            (Sym(var), _stage_at(stage, values, i), rates[i], values[i], stage_at_x),
+        ))
     return tuple(wrongs)
 
 

@@ -82,6 +82,10 @@ WRONG: list[tuple[str, str, str]] = [
     ("e^x/x", "(x e^x - e^x)/x", QUOTIENT_MISSING_SQUARE),
     ("x^2/(x^3+1)", "(2x(x^3+1) - 3x^4)/(x^3+1)", QUOTIENT_MISSING_SQUARE),
     ("1/(x^2+1)", "-2x/(x^2+1)", QUOTIENT_MISSING_SQUARE),
+    # in a longer chain, an inner stage's rate taken at x
+    ("sin(sin(x^2))", "2x*cos(sin(x^2))*cos(x)", OUTER_AT_WRONG_ARGUMENT),
+    ("sin(2*sin(x^2))", "4x*cos(2*sin(x^2))*cos(x)", OUTER_AT_WRONG_ARGUMENT),
+    ("e^(sin(x^2))", "2x*e^(sin(x^2))*cos(x)", OUTER_AT_WRONG_ARGUMENT),
     # the power rule applied to an exponential
     ("2^x", "x*2^(x-1)", POWER_RULE_ON_EXPONENTIAL),
     ("3^x", "x*3^(x-1)", POWER_RULE_ON_EXPONENTIAL),
