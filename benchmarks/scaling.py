@@ -48,6 +48,11 @@ def composition(depth: int) -> str:
     return "sin(" * depth + "x" + ")" * depth
 
 
+def scaled_composition(depth: int) -> str:
+    """sin(2·sin(2·…sin(2x)…)), `depth` deep: a multiple between each two functions."""
+    return "sin(2*" * depth + "x" + ")" * depth
+
+
 def power_sum(terms: int) -> str:
     """x + x^2/2 + … + x^n/n: its derivative 1 + x + … + x^(n−1) does not collapse."""
     return " + ".join(["x", *(f"x^{i}/{i}" for i in range(2, terms + 1))])
@@ -78,6 +83,10 @@ class Ladder:
 LADDERS = {
     "compose": Ladder("compose", "d-deep composition sin(sin(…sin(x)…))", "d",
                       (10, 100, 1000, 10000), (10, 100, 1000), composition),
+    # not one of the issue's ladders: a chain through multiples, once written out
+    # whole at every level (500 levels took 1.5 GB of steps)
+    "compose2": Ladder("compose2", "d-deep composition sin(2·sin(2·…sin(2x)…))", "d",
+                       (10, 100, 1000, 3000), (10, 100, 1000), scaled_composition, judged_up_to=0),
     "sums": Ladder("sums", "n-term sum x + x^2/2 + … + x^n/n", "n",
                    (10, 100, 1000, 10000, 100000), (10, 100, 1000, 10000), power_sum),
     "products": Ladder("products", "n-factor product (x + 1)(x + 2)…(x + n)", "n",
