@@ -820,7 +820,10 @@ class _Builder:
 
     def div(self, left: Expr | _Chain, _op: Token, right: Expr) -> _Chain:
         if type(right) is Num and right.value == 0:
-            raise self._error("division by zero", "a literal 0 cannot be a divisor")
+            # the divisor marked, not the whole division
+            start = len(self.text) - len(self.text[_op.end :].lstrip())
+            raise ParseError("division by zero", self.text, start, length=self.span[1] - start,
+                             hint="a literal 0 cannot be a divisor")
         # the power is the left operand, or the last factor of a product (3x^-1/2)
         product = isinstance(left, _Chain) and left.kind == "product"
         made = self.made_by.get(id(left.parts[-1] if product else left))
@@ -1203,12 +1206,15 @@ def _syntax_error(text: str, token: Token, previous: Token | None, row: dict[str
     where = token.start
     length = max(1, token.end - token.start)
     if after == "FUNC" and "LPAR" in expected:
+        # ln ln x: the inner function is the outer one's argument, ln(ln x)
+        rest = text[token.start :].strip()
+        nested = token.type == "FUNC" and len(rest) <= 30
         return ParseError(
             f"'{previous.value}' needs an argument in parentheses here",
             text,
             previous.start,
             length=previous.end - previous.start,
-            hint=f"write {previous.value}(x)",
+            hint=f"write {previous.value}({rest if nested else 'x'})",
         )
     if after in ("AFUNC", "PRIME"):
         return ParseError(

@@ -396,9 +396,11 @@ def _check_positive_base(base: Expr) -> None:
     if value <= 0:
         from calcstep.printer import to_pretty
 
-        sign = "0" if value == 0 else "negative"
+        written = to_pretty(base)
+        # 0^x: "the base is 0", not "0 is 0"; (1 − e)^x: "the base 1 − e is negative"
+        what = ("is 0" if written == "0" else f"{written} is 0") if value == 0 else f"{written} is negative"
         raise DomainError(
-            f"a^x needs a constant base a > 0, and {to_pretty(base)} is {sign}",
+            f"a^x needs a constant base a > 0, and here the base {what}",
             hint="a power with a base ≤ 0 is real only at some x; write it another way",
         )
 

@@ -36,8 +36,9 @@ MALFORMED = [
     ("Sin(x)", "unknown function 'Sin'", 0),
     ("foo(x)", "unknown function 'foo'", 0),
     ("2.5.3", "malformed number", 0),
-    ("1/0", "division by zero", 0),
-    ("x/(2-2+0)/0", "division by zero", 0),
+    ("1/0", "division by zero", 2),  # the divisor marked
+    ("x + 1/ 0", "division by zero", 7),
+    ("x/(2-2+0)/0", "division by zero", 10),
     ("sin^2.5(x)", "whole number", 3),
     ("ln^-1(x)", "no inverse", 0),
     ("x = 2", "unexpected character '='", 2),
@@ -148,7 +149,16 @@ def test_a_part_that_is_always_zero_is_named(cli, text: str, zero: str) -> None:
 def test_a_power_of_a_base_below_zero_is_refused_however_written(cli, text: str, base: str) -> None:
     run = cli("diff", text)
     assert run.code == 2
-    assert run.err.splitlines()[0] == f"error: a^x needs a constant base a > 0, and {base} is negative"
+    assert run.err.splitlines()[0] == f"error: a^x needs a constant base a > 0, and here the base {base} is negative"
+
+
+def test_a_power_of_zero_says_its_base_is_zero(cli) -> None:
+    assert cli("diff", "0^x").err.splitlines()[0] == "error: a^x needs a constant base a > 0, and here the base is 0"
+
+
+def test_a_function_before_a_function_is_told_to_take_it_in_parentheses(cli) -> None:
+    run = cli("diff", "ln ln x")
+    assert run.code == 2 and "hint: write ln(ln x)" in run.err
 
 
 def test_ascii_errors_are_ascii(cli) -> None:

@@ -170,7 +170,7 @@ def test_undefined_constants_are_refused(text: str) -> None:
 def test_division_by_a_literal_zero_is_a_located_error() -> None:
     with pytest.raises(ParseError) as caught:
         parse("x/0")
-    assert caught.value.position == 0 and "division by zero" in caught.value.message
+    assert caught.value.position == 2 and "division by zero" in caught.value.message  # at the 0
 
 
 # -- batches -------------------------------------------------------------------------
