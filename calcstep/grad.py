@@ -78,6 +78,7 @@ from calcstep.expr import (
     Pow,
     Sym,
     add,
+    is_num,
     mul,
     rebuild,
     substitute,
@@ -834,9 +835,16 @@ def _point(
     point = []
     for name, value in exact:
         try:
-            point.append((name, value, evaluate(value, {})))
+            decimal = evaluate(value, {})
         except DomainError as error:
             raise UsageError(f"the value of {name} has no decimal value: {error.message}") from None
+        if decimal == 0 and not is_num(value, 0):
+            raise UsageError(
+                f"the value of {name} is too small for floating point, in which the passes are "
+                "computed: it rounds to 0",
+                hint="choose a value above 1e-308 in size; calcstep diff --at computes exactly",
+            )
+        point.append((name, value, decimal))
     return tuple(point)
 
 

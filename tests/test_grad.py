@@ -711,3 +711,12 @@ def test_a_dead_relu_stack_vanishes_in_the_sweep() -> None:
     assert plain.sizes == (0.0, 0.0, 0.0) and plain.kinds == ("vanishing",) * 3
     text = render_sweep(depth_sweep(3, x=0.5, weight=-1.0))
     assert "residual stacks can vanish too" in " ".join(text.split())
+
+
+def test_a_point_below_floating_point_is_refused_as_such(cli) -> None:
+    # 1e-400 rounds to 0.0: said of the value, not blamed on a difference of
+    # nearly equal numbers at ln's node
+    run = cli("grad", "ln(w)", "--at", "w=1e-400")
+    assert run.code == 2
+    assert run.err.startswith("error: the value of w is too small for floating point")
+    assert "calcstep diff --at computes exactly" in run.err
