@@ -77,6 +77,7 @@ from calcstep.expr import (
     is_num,
     mul,
     neg,
+    split_coefficient,
     sub,
     substitute,
     walk,
@@ -523,7 +524,18 @@ def _tidy_terms(expr: Expr) -> Expr:
     it into, which can put the subtracted term first); anything else tidied whole."""
     if not isinstance(expr, Add):
         return _tidy(expr)
-    return add(*(term for term in map(_tidy, expr.terms) if not is_num(term, 0)))
+    return add(*(term for term in map(_tidy_term, expr.terms) if not is_num(term, 0)))
+
+
+def _tidy_term(term: Expr) -> Expr:
+    """One term tidied; a subtracted sum keeps its brackets, x + 1 − (x − 1), and is
+    not opened into x + 1 + 1 − x, which hides which term was subtracted."""
+    coefficient, rest = split_coefficient(term)
+    if coefficient == -1:
+        inside = _tidy(rest)
+        if isinstance(inside, Add):
+            return mul(Num(-1), inside)
+    return _tidy(term)
 
 
 def _negative(expr: Expr) -> bool:

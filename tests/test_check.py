@@ -460,6 +460,11 @@ def test_a_reversed_numerator_is_told_in_the_rules_order() -> None:
     text = " ".join(format_note(report.diagnosis.message, to_pretty).split())
     assert "low d-high minus high d-low, 2x·sin(x) − x²·cos(x), not x²·cos(x) − 2x·sin(x)" in text
 
+    # a subtracted sum keeps its brackets: not "x + 1 + 1 − x"
+    report = check_answer("(x+1)/(x-1)", "((x+1)-(x-1))/(x-1)^2")
+    assert report.diagnosis is not None
+    text = " ".join(format_note(report.diagnosis.message, to_pretty).split())
+    assert "low d-high minus high d-low, x − 1 − (x + 1), not x + 1 − (x − 1);" in text
 
 def test_a_mistake_is_told_with_the_expression_as_typed() -> None:
     # cos(−2x), not the cos(2x) that tidying the message would make of it; and a
