@@ -677,32 +677,39 @@ def _power_rule_rate(stage: Step) -> Expr:
     return mul(u, Pow(stage.target.base, add(u, Num(-1))))
 
 
+_POWER_ON_EXPONENTIAL = (
+    "The power rule does not apply to {0}: it needs a constant exponent, and here the "
+    "variable is in the exponent. An exponential grows in proportion to itself: the "
+    "rate of {1} is {2}"
+)
+_WITHOUT_LOG = (
+    "The rate of {1} is {2}, not {1} itself: an exponential grows in proportion to "
+    "itself, times the natural logarithm of its base, and only for the base e is that "
+    "logarithm 1"
+)
+
+
 def _on_exponential(target: Expr, base: Expr, result: Expr, wrong: Expr, var: str) -> Wrong:
     """The power rule used on `target`, an exponential with base `base`."""
-    x = Sym(var)
-    text = (
-        "The power rule does not apply to {0}: it needs a constant exponent, and here the "
-        "variable is in the exponent. An exponential grows in proportion to itself: the "
-        "rate of {1} is {2}"
-    )
-    args = (target, Pow(base, x), derive(Pow(base, x), var).result)
-    if target == Pow(base, x):
-        return Wrong(wrong, text + ".", args)
-    return Wrong(wrong, text + ", so the rate of {0} is {3}.", (*args, result))
+    return _exponential_slip(_POWER_ON_EXPONENTIAL, ", so", target, base, result, wrong, var)
 
 
 def _without_log(target: Expr, base: Expr, result: Expr, wrong: Expr, var: str) -> Wrong:
     """`target`, an exponential with base `base`, given the rate of eˣ: itself."""
+    return _exponential_slip(_WITHOUT_LOG, "; so", target, base, result, wrong, var)
+
+
+def _exponential_slip(
+    text: str, so: str, target: Expr, base: Expr, result: Expr, wrong: Expr, var: str
+) -> Wrong:
+    """A slip on `target`, an exponential with base b: `text` says what the rate of
+    bˣ ({1}) is ({2}); for a longer `target` ({0}) the sentence goes on, after `so`,
+    to the rate of {0} ({3}, the step's `result`)."""
     x = Sym(var)
-    text = (
-        "The rate of {1} is {2}, not {1} itself: an exponential grows in proportion to "
-        "itself, times the natural logarithm of its base, and only for the base e is that "
-        "logarithm 1"
-    )
     args = (target, Pow(base, x), derive(Pow(base, x), var).result)
     if target == Pow(base, x):
         return Wrong(wrong, text + ".", args)
-    return Wrong(wrong, text + "; so the rate of {0} is {3}.", (*args, result))
+    return Wrong(wrong, text + so + " the rate of {0} is {3}.", (*args, result))
 
 
 def _exponential_without_log(step: Step, var: str) -> tuple[Wrong, ...]:
