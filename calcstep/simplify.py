@@ -24,6 +24,7 @@ from fractions import Fraction
 from operator import is_not
 from typing import Any, NamedTuple
 
+from calcstep import polynomial
 from calcstep.deep import run_deep
 from calcstep.errors import DomainError, LimitError
 from calcstep.expr import (
@@ -399,6 +400,43 @@ def _expand(node: Add, s: _Simplifier) -> Expr | None:
         return None  # too much work for what it could save
     if s.op_count(s.trial(expanded)) < s.op_count(node):
         return expanded
+    return None
+
+
+def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
+    """A divisor that divides the rest of the product, read as polynomials in its
+    one variable, is cancelled: (x² − 1)/(x − 1) becomes x + 1, (x² + 2x + 1)/(x + 1)²
+    becomes 1 (the quotient rule leaves such quotients).  Kept only when smaller."""
+    if len(node.free_vars) != 1:
+        return None
+    (var,) = node.free_vars
+    top_factors: list[Expr] = []
+    divisors: list[Pow] = []
+    for factor in node.factors:
+        if type(factor) is Pow and type(factor.base) is Add and _is_integer(factor.exp) and factor.exp.value < 0:
+            divisors.append(factor)
+        else:
+            top_factors.append(factor)
+    top = polynomial.from_expr(mul(*top_factors), var) if divisors else None
+    if not top:
+        return None  # no divisor, a numerator that is no polynomial, or 0
+    kept: list[Expr] = []
+    cancelled = False
+    for divisor in divisors:
+        below = polynomial.from_expr(divisor.base, var)
+        times = -divisor.exp.value
+        while times and below is not None and len(below) > 1:
+            quotient, remainder = polynomial.divide(top, below)
+            if remainder:
+                break
+            top, times, cancelled = quotient, times - 1, True
+        if times:
+            kept.append(Pow(divisor.base, Num(-times)))
+    if not cancelled:
+        return None
+    candidate = mul(polynomial.to_expr(top, var), *kept)
+    if s.op_count(s.trial(candidate)) < s.op_count(node):
+        return candidate
     return None
 
 
@@ -1341,6 +1379,8 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("opposite-factors", "(x − 1)/(1 − x) → −(1 − x)/(1 − x)", _opposite_factors,
                 needs=_SUMS),
         Rewrite("combine-powers", "x·x² → x³", _combine_powers, needs=_OTHERS),
+        Rewrite("cancel-factor", "(x² − 1)/(x − 1) → x + 1", _cancel_factors, reshaping=True,
+                needs=_SUMS),
         Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers, needs=_ABS),
         Rewrite("drop-one", "1·x → x", _drop_one, needs=_ONE),
         Rewrite("trig-quotient", "sin x/cos x → tan x", _trig_quotients, needs=_CALLS),

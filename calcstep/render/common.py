@@ -35,6 +35,7 @@ REWRITE_TITLES = {
     "multiply-numbers": "multiply the numbers",
     "opposite-factors": "take −1 out of a sum",
     "combine-powers": "combine powers of the same base",
+    "cancel-factor": "cancel a common factor",
     "absolute-powers": "combine powers of |u| and u",
     "drop-one": "drop the factor 1",
     "trig-quotient": "trigonometric quotient",

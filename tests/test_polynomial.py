@@ -1,0 +1,94 @@
+"""Polynomials in one variable, and the simplifier's cancelling of a divisor that
+divides the rest of a quotient (SymPy as the oracle)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calcstep import polynomial
+from calcstep.engine import differentiate
+from calcstep.parse import parse
+from calcstep.printer import to_pretty
+
+from oracle import symbol, to_sympy
+
+coefficients = st.one_of(st.integers(-6, 6), st.builds(Fraction, st.integers(-6, 6), st.integers(1, 4)))
+polys = st.lists(coefficients, max_size=6).map(lambda c: polynomial._trim(list(c)))
+divisors = polys.filter(lambda p: len(p) >= 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(polys, divisors)
+def test_division_leaves_a_remainder_of_lower_degree(p, q) -> None:
+    quotient, remainder = polynomial.divide(p, q)
+    assert len(remainder) < len(q)
+    product = polynomial._times(quotient, q)
+    assert product is not None and polynomial._plus(product, remainder) == p
+
+
+@settings(max_examples=200, deadline=None)
+@given(polys)
+def test_a_polynomial_reads_back_from_its_expression(p) -> None:
+    assert polynomial.from_expr(polynomial.to_expr(p, "x"), "x") == p
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [("x^2 - 1", (-1, 0, 1)), ("(x + 1)^2", (1, 2, 1)), ("2x(x - 3)", (0, -6, 2)), ("0", ()),
+     ("x/2 + 1", (1, Fraction(1, 2)))],
+)
+def test_polynomials_are_read(text: str, read: tuple) -> None:
+    assert polynomial.from_expr(parse(text).expr, "x") == read
+
+
+@pytest.mark.parametrize("text", ["x + y", "sin(x)", "x^-1", "sqrt(x)", "0.5x", "x^100"])
+def test_what_is_no_polynomial_in_x_is_not_read(text: str) -> None:
+    assert polynomial.from_expr(parse(text).expr, "x") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [
+        # the quotient rule leaves numerators with the denominator as a factor
+        ("(x^2 + 2x + 1)/(x + 1)", "1"),
+        ("(x^2 - 1)/(x - 1)", "1"),
+        ("(x^3 - 1)/(x - 1)", "2x + 1"),
+        ("(x^2 - 1)/(x^2 + 2x + 1)", "2/(x² + 2x + 1)"),
+        # nothing shared: nothing cancelled
+        ("(x + 1)/(x - 1)", "−2/(x − 1)²"),
+        ("x^2/(x + 1)", "x·(x + 2)/(x + 1)²"),
+    ],
+)
+def test_a_divisor_that_divides_the_numerator_is_cancelled(text: str, result: str) -> None:
+    report = differentiate(text)
+    assert to_pretty(report.result) == result
+    x = symbol("x")
+    assert sp.simplify(to_sympy(report.result) - sp.diff(to_sympy(parse(text).expr), x)) == 0
+
+
+def test_cancelling_is_a_step_of_its_own() -> None:
+    simplification = differentiate("(x^2 - 1)/(x - 1)").derivations[0].simplification
+    assert simplification[-1].rule == "cancel-factor"
+    assert to_pretty(simplification[-1].target) == "(x² − 2x + 1)/(x − 1)²"
+
+
+small = st.integers(-4, 4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(small, small, small, st.integers(1, 3))
+def test_random_quotients_with_a_shared_factor_are_differentiated_right(a, b, c, power) -> None:
+    # ((x − a)·(x + b))/((x − a)^power·(x − c)), its derivative checked against
+    # SymPy's at points away from the poles
+    text = f"((x - ({a}))*(x + ({b})))/((x - ({a}))^{power}*(x - ({c})))"
+    report = differentiate(text)
+    x = symbol("x")
+    expected = sp.diff(to_sympy(parse(text).expr), x)
+    got = to_sympy(report.result)
+    for point in (Fraction(37, 7), Fraction(-53, 11), Fraction(71, 13)):
+        assert sp.simplify(got.subs(x, point) - expected.subs(x, point)) == 0, (text, to_pretty(report.result))
