@@ -93,13 +93,27 @@ def divide(p: Poly, q: Poly) -> tuple[Poly, Poly]:
     quotient: list[Rational] = [0] * max(len(p) - len(q) + 1, 0)
     lead = q[-1]
     for shift in range(len(p) - len(q), -1, -1):
-        c = Fraction(remainder[shift + len(q) - 1]) / lead
-        c = c.numerator if c.denominator == 1 else c
+        c = _whole(Fraction(remainder[shift + len(q) - 1]) / lead)
         quotient[shift] = c
         if c:
             for i, b in enumerate(q):
                 remainder[shift + i] -= c * b
     return _trim(quotient), _trim(remainder[: len(q) - 1])
+
+
+def gcd(p: Poly, q: Poly) -> Poly:
+    """The greatest common divisor of p and q, monic (leading coefficient 1); () when
+    both are 0.  Euclid's algorithm, with exact fractions."""
+    while q:
+        p, q = q, divide(p, q)[1]
+    if not p:
+        return ()
+    lead = Fraction(p[-1])
+    return tuple(_whole(Fraction(c) / lead) for c in p)
+
+
+def _whole(value: Fraction) -> Rational:
+    return value.numerator if value.denominator == 1 else value
 
 
 def to_expr(p: Poly, var: str) -> Expr:

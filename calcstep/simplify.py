@@ -404,9 +404,10 @@ def _expand(node: Add, s: _Simplifier) -> Expr | None:
 
 
 def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
-    """A divisor that divides the rest of the product, read as polynomials in its
-    one variable, is cancelled: (x² − 1)/(x − 1) becomes x + 1, (x² + 2x + 1)/(x + 1)²
-    becomes 1 (the quotient rule leaves such quotients).  Kept only when smaller."""
+    """A factor shared by a quotient's numerator and a divisor, read as polynomials in
+    their one variable, is cancelled: (x² − 1)/(x − 1) becomes x + 1, (x² + 2x + 1)/(x + 1)²
+    becomes 1, 3(x + 1)²/(x² + 3x + 2)² becomes 3/(x + 2)² (the quotient rule leaves
+    such quotients).  Kept only when smaller."""
     if len(node.free_vars) != 1:
         return None
     (var,) = node.free_vars
@@ -420,20 +421,34 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
     top = polynomial.from_expr(mul(*top_factors), var) if divisors else None
     if not top:
         return None  # no divisor, a numerator that is no polynomial, or 0
-    kept: list[Expr] = []
+    # each divisor as (its base as written, or the polynomial left of it; its power)
+    below: list[tuple[Expr | polynomial.Poly, int]] = []
     cancelled = False
     for divisor in divisors:
-        below = polynomial.from_expr(divisor.base, var)
+        base = polynomial.from_expr(divisor.base, var)
         times = -divisor.exp.value
-        while times and below is not None and len(below) > 1:
-            quotient, remainder = polynomial.divide(top, below)
-            if remainder:
+        if base is None or len(base) < 2:
+            below.append((divisor.base, times))
+            continue
+        while times:
+            shared = polynomial.gcd(top, base)
+            if len(shared) < 2:
                 break
-            top, times, cancelled = quotient, times - 1, True
+            # top/base^times = (top/shared)/(base^(times − 1)·(base/shared))
+            top = polynomial.divide(top, shared)[0]
+            rest = polynomial.divide(base, shared)[0]
+            cancelled = True
+            times -= 1
+            if len(rest) > 1:
+                below.append((rest, 1))
         if times:
-            kept.append(Pow(divisor.base, Num(-times)))
+            below.append((divisor.base, times))
     if not cancelled:
         return None
+    kept = [
+        Pow(base if isinstance(base, Expr) else polynomial.to_expr(base, var), Num(-times))
+        for base, times in below
+    ]
     candidate = mul(polynomial.to_expr(top, var), *kept)
     if s.op_count(s.trial(candidate)) < s.op_count(node):
         return candidate

@@ -31,6 +31,18 @@ def test_division_leaves_a_remainder_of_lower_degree(p, q) -> None:
     assert product is not None and polynomial._plus(product, remainder) == p
 
 
+@settings(max_examples=300, deadline=None)
+@given(polys, polys, divisors)
+def test_the_gcd_divides_both_and_takes_a_shared_factor(p, q, shared) -> None:
+    g = polynomial.gcd(p, q)
+    for each in (p, q):
+        if each:
+            assert polynomial.divide(each, g)[1] == ()
+    a, b = polynomial._times(p, shared), polynomial._times(q, shared)
+    if a and b:  # the gcd of p·s and q·s is divisible by s
+        assert polynomial.divide(polynomial.gcd(a, b), shared)[1] == ()
+
+
 @settings(max_examples=200, deadline=None)
 @given(polys)
 def test_a_polynomial_reads_back_from_its_expression(p) -> None:
@@ -59,6 +71,9 @@ def test_what_is_no_polynomial_in_x_is_not_read(text: str) -> None:
         ("(x^2 - 1)/(x - 1)", "1"),
         ("(x^3 - 1)/(x - 1)", "2x + 1"),
         ("(x^2 - 1)/(x^2 + 2x + 1)", "2/(x² + 2x + 1)"),
+        # a factor shared with part of a divisor: (x − 1)/(x + 2) in disguise
+        ("(x^2 - 1)/(x^2 + 3x + 2)", "3/(x + 2)²"),
+        ("(x^2 - 4)/(x^2 - 5x + 6)", "−5/(x − 3)²"),
         # nothing shared: nothing cancelled
         ("(x + 1)/(x - 1)", "−2/(x − 1)²"),
         ("x^2/(x + 1)", "x·(x + 2)/(x + 1)²"),
@@ -83,9 +98,11 @@ small = st.integers(-4, 4)
 @settings(max_examples=40, deadline=None)
 @given(small, small, small, st.integers(1, 3))
 def test_random_quotients_with_a_shared_factor_are_differentiated_right(a, b, c, power) -> None:
-    # ((x − a)·(x + b))/((x − a)^power·(x − c)), its derivative checked against
-    # SymPy's at points away from the poles
+    # ((x − a)·(x + b))/((x − a)^power·(x − c)), the divisor multiplied out, its
+    # derivative checked against SymPy's at points away from the poles
     text = f"((x - ({a}))*(x + ({b})))/((x - ({a}))^{power}*(x - ({c})))"
+    if power == 1:
+        text = f"((x - ({a}))*(x + ({b})))/(x^2 - ({a} + {c})*x + ({a * c}))"
     report = differentiate(text)
     x = symbol("x")
     expected = sp.diff(to_sympy(parse(text).expr), x)
