@@ -833,8 +833,8 @@ _POWERS_AND_LOGS: tuple[Lesson, ...] = (
         ),
         prose(
             """{target} has {var} in its base {b}, so no fixed-base rule fits:
-            rewrite it as ln({u}) divided by ln({b}), a quotient of natural
-            logarithms, and differentiate that."""
+            rewrite it as the ln of {u} divided by the ln of {b}, a quotient of
+            natural logarithms, and differentiate that."""
         ),
         fields=("u", "b"),
         see_also=("logarithm-base", "quotient", "ln"),

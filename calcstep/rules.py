@@ -143,11 +143,12 @@ def _catalogue() -> dict[str, Rule]:
         Rule("logarithm-base", "logarithm rule (base b)", "logarithms",
              lambda: (Log(_x, b), mul(Pow(_x, MINUS_ONE), Pow(Call("ln", b), MINUS_ONE)))),
         # log_h g = ln g / ln h, differentiated by the quotient rule
+        # in the letters its steps name: log_b u with u = u(x), b = b(x)
         Rule("change-of-base", "change of base", "logarithms",
-             lambda: (Log(g, h), mul(
-                 add(mul(dg, Pow(g, MINUS_ONE), Call("ln", h)),
-                     neg(mul(dh, Pow(h, MINUS_ONE), Call("ln", g)))),
-                 Pow(Call("ln", h), Num(-2))))),
+             lambda u=_f("u"), b=_f("b"): (Log(u, b), mul(
+                 add(mul(_rate(u), Pow(u, MINUS_ONE), Call("ln", b)),
+                     neg(mul(_rate(b), Pow(b, MINUS_ONE), Call("ln", u)))),
+                 Pow(Call("ln", b), Num(-2))))),
         Rule("abstract", "abstract function", "basics", lambda: (f, df)),
     ]
     for function in FUNCTIONS:

@@ -451,3 +451,11 @@ def test_a_power_of_a_variable_power_is_spelled_one_way() -> None:
     # (2ˣ)⁻⁶ and the 2^(−6x) its powers combine to are one factor, taken out once
     result = to_text(differentiate("((2^x)^(-2))^3*(3-2x)").result)
     assert result == "2^(-6*x)*(6*ln(2)*(2*x - 3) - 2)"
+
+
+def test_change_of_base_shows_its_formula_in_the_letters_it_names(cli) -> None:
+    # log_b u = ln u / ln b: the formula and "with u = …, b = …" say what the
+    # quotient rule below it differentiates (its formula was in g and h, not shown)
+    shown = cli("diff", "log_x(x^2+1)").out
+    assert "formula: d/dx log_b(x)(u(x)) = (u′(x)/u(x)·ln(b(x)) − b′(x)/b(x)·ln(u(x)))/ln²(b(x))" in shown
+    assert "with u = x² + 1, b = x" in shown

@@ -185,7 +185,9 @@ def structural(step: Step) -> bool:
     rule = RULES.get(step.rule)
     if rule is None or step.rule in ("constant", "variable", "abstract"):
         return False
-    return rule.family in ("combinations", "powers", "exponentials", "basics")
+    # change of base rewrites log_b u as ln u / ln b: its formula and its u and b
+    # say what the quotient rule below it differentiates
+    return rule.family in ("combinations", "powers", "exponentials", "basics") or step.rule == "change-of-base"
 
 
 def explanation(step: Step, spell: Spelling) -> str:
