@@ -30,6 +30,7 @@ from calcstep.errors import DomainError, LimitError
 from calcstep.expr import (
     LEAVES,
     ONE,
+    PI,
     TWO,
     ZERO,
     Add,
@@ -1147,6 +1148,40 @@ def _symmetry(node: Call, s: _Simplifier) -> Expr | None:
     return flipped if parity == EVEN else neg(flipped) if parity == ODD else None
 
 
+# sin and cos of u + k·π/2, for k = 0, 1, 2, 3: which function of u, and its sign
+_QUARTER_TURNS = {
+    "sin": (("sin", 1), ("cos", 1), ("sin", -1), ("cos", -1)),
+    "cos": (("cos", 1), ("sin", -1), ("cos", -1), ("sin", 1)),
+}
+
+
+def _quarter_turns(node: Call, s: _Simplifier) -> Expr | None:
+    """A whole number of quarter turns taken out of a sine's or a cosine's
+    argument: sin(π/2 − x) = cos(−x) (which is cos x), cos(x + π) = −cos x."""
+    turns = _QUARTER_TURNS.get(node.fn)
+    if turns is None or type(node.arg) is not Add:
+        return None
+    terms = node.arg.terms
+    for index, term in enumerate(terms):
+        quarters = _quarter_turn_count(term)
+        if quarters is not None:
+            fn, sign = turns[quarters % 4]
+            turned = Call(fn, add(*terms[:index], *terms[index + 1 :]))
+            return turned if sign > 0 else neg(turned)
+    return None
+
+
+def _quarter_turn_count(term: Expr) -> int | None:
+    """k for a term k·π/2 with k a whole number other than 0 (π is 2, π/2 is 1)."""
+    if term == PI:
+        return 2
+    if type(term) is Mul and len(term.factors) == 2 and term.factors[1] == PI and type(term.factors[0]) is Num:
+        halves = 2 * term.factors[0].value
+        if not term.factors[0].decimal and halves != 0 and (type(halves) is int or halves.denominator == 1):
+            return int(halves)
+    return None
+
+
 def _inverse_functions(node: Call, s: _Simplifier) -> Expr | None:
     """ln(eᵘ) = u, |u| = u for u ≥ 0 (|x²| = x²)."""
     arg = node.arg
@@ -1413,6 +1448,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
     ),
     Call: (
         Rewrite("evaluate-function", "sin(0) → 0", _evaluate_function),
+        Rewrite("quarter-turns", "sin(π/2 − x) → cos(−x)", _quarter_turns),
         Rewrite("symmetry", "cos(−x) → cos(x)", _symmetry),
         Rewrite("inverse-function", "ln(eˣ) → x", _inverse_functions),
     ),

@@ -459,3 +459,14 @@ def test_change_of_base_shows_its_formula_in_the_letters_it_names(cli) -> None:
     shown = cli("diff", "log_x(x^2+1)").out
     assert "formula: d/dx log_b(x)(u(x)) = (u′(x)/u(x)·ln(b(x)) − b′(x)/b(x)·ln(u(x)))/ln²(b(x))" in shown
     assert "with u = x² + 1, b = x" in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [("cos(pi/2 - x)", "cos(x)"), ("sin(pi/2 - x)", "−sin(x)"), ("sin(x + pi)", "−cos(x)"),
+     ("cos(x^2 + 3pi/2)", "2x·cos(x²)"), ("cos(2pi + x)", "−sin(x)"), ("sin(pi/3 + x)", "cos(x + π/3)")],
+)
+def test_whole_quarter_turns_leave_a_sine_or_cosine(text: str, result: str) -> None:
+    # sin(π/2 − x) is cos(x): the cofunction identities, and whole turns of π/2
+    # (a third of π is no quarter turn and stays)
+    assert to_pretty(differentiate(text).result) == result

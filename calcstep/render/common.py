@@ -48,6 +48,7 @@ REWRITE_TITLES = {
     "absolute-even-power": "even power of |u|",
     "exp-of-log": "e and ln cancel",
     "evaluate-function": "evaluate the function",
+    "quarter-turns": "take out quarter turns",
     "symmetry": "odd or even function",
     "inverse-function": "inverse functions cancel",
     "logarithm-identity": "logarithm identity",
