@@ -484,7 +484,11 @@ GREEK: dict[str, str] = {
     "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ",
     "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
 }
-GREEK_BY_LETTER: dict[str, str] = {letter: name for name, letter in GREEK.items()}
+GREEK_BY_LETTER: dict[str, str] = {
+    **{letter: name for name, letter in GREEK.items()},
+    # the variant forms fonts and keyboards also give
+    "ϑ": "theta", "ϕ": "phi", "ϵ": "epsilon",
+}
 
 # What a function needs of its argument, said when a value is outside it.
 DOMAINS: dict[str, str] = {

@@ -412,6 +412,15 @@ def _postlex(
         elif kind == "NUMBER" and previous is not None and previous.type == "NUMBER" and (
             previous.end == token.start
         ):
+            if token.value in _VULGAR:
+                whole, part = previous.value, token.value
+                raise ParseError(
+                    f"mixed number '{whole}{part}'",
+                    text,
+                    previous.start,
+                    length=token.end - previous.start,
+                    hint=f"write {whole} + {part} for the sum, or {whole}·{part} for the product",
+                )
             raise ParseError(
                 f"malformed number '{text[previous.start:token.end]}'",
                 text,
@@ -616,7 +625,7 @@ def _classify_whole(word: str, call_follows: bool, words: _Words) -> tuple[str, 
     greek = re.fullmatch(r"([A-Za-z]+)(_?[0-9]+|_[A-Za-z0-9]+)", word)
     if greek and greek.group(1) in vocabulary.GREEK:
         return "NAME", word
-    letter = re.fullmatch(r"([α-ωΑ-Ω])(_?[0-9]+|_[A-Za-z0-9]+)", word)
+    letter = re.fullmatch(r"([α-ωΑ-Ωϑϕϵ])(_?[0-9]+|_[A-Za-z0-9]+)", word)
     if letter and letter.group(1) in vocabulary.GREEK_BY_LETTER:
         return "NAME", vocabulary.GREEK_BY_LETTER[letter.group(1)] + letter.group(2)
     return None
@@ -862,7 +871,7 @@ class _Builder:
         return Pow(base, Num(int(sup.value.translate(_SUPERSCRIPT_DIGITS))))
 
     def root(self, sign: Token, operand: Expr) -> Expr:
-        index = 2 if sign.value == "√" else 3
+        index = _ROOT_INDEX[sign.value]
         result = Pow(operand, Num(Fraction(1, index)))
         if type(operand) is Num and self.text[sign.end : self.span[1]].strip()[:1].isdigit():
             self.roots[id(result)] = (sign.start, self.span[1])
@@ -988,12 +997,26 @@ def _divide_into(parts: list[Expr], right: Expr) -> None:
     parts.append(divisor)
 
 
+_ROOT_INDEX = {"√": 2, "∛": 3, "∜": 4}
+
+# The vulgar fractions, read as the exact numbers they are: ½x is x/2.
+_VULGAR = {
+    char: Fraction(numerator, denominator)
+    for char, numerator, denominator in (
+        ("½", 1, 2), ("⅓", 1, 3), ("⅔", 2, 3), ("¼", 1, 4), ("¾", 3, 4), ("⅕", 1, 5), ("⅖", 2, 5),
+        ("⅗", 3, 5), ("⅘", 4, 5), ("⅙", 1, 6), ("⅚", 5, 6), ("⅐", 1, 7), ("⅛", 1, 8), ("⅜", 3, 8),
+        ("⅝", 5, 8), ("⅞", 7, 8), ("⅑", 1, 9), ("⅒", 1, 10),
+    )
+}
+
 # Whole numbers written with an exponent below this are read as whole numbers.
 _WHOLE_UP_TO = 10**16
 
 
 def _read_number(token: Token, text: str, limits: Limits) -> Num:
     literal = token.value
+    if literal in _VULGAR:
+        return Num(_VULGAR[literal])
     mantissa, _, exponent_text = literal.lower().partition("e")
     digits = len(mantissa.replace(".", "").lstrip("0"))
     exponent = int(exponent_text) if exponent_text else 0

@@ -36,6 +36,7 @@ MALFORMED = [
     ("Sin(x)", "unknown function 'Sin'", 0),
     ("foo(x)", "unknown function 'foo'", 0),
     ("2.5.3", "malformed number", 0),
+    ("2½", "mixed number '2½'", 0),
     ("1/0", "division by zero", 2),  # the divisor marked
     ("x + 1/ 0", "division by zero", 7),
     ("x/(2-2+0)/0", "division by zero", 10),

@@ -15,6 +15,8 @@ READINGS = [
     (".5", "0.5"),
     ("1e-3", "0.001"),
     ("2E3", "2000"),  # a whole number written short, not a decimal
+    ("½x", "1/2*x"),  # a vulgar fraction is the number it shows
+    ("¾", "3/4"),
     ("1e400", "1e400"),
     ("0.1", "0.1"),
     # names
@@ -24,6 +26,9 @@ READINGS = [
     ("alpha", "alpha"),
     ("θ", "theta"),
     ("α", "alpha"),
+    ("ϕ", "phi"),  # the variant forms of φ, θ and ε
+    ("ϑ", "theta"),
+    ("ϵ", "epsilon"),
     ("π", "pi"),
     ("w1", "w1"),
     ("x_1", "x_1"),
@@ -81,6 +86,7 @@ READINGS = [
     ("√x", "sqrt(x)"),
     ("√(x+1)", "sqrt(x + 1)"),
     ("∛x", "cbrt(x)"),
+    ("∜x", "x^(1/4)"),
     ("sqrt(x)", "sqrt(x)"),
     ("cbrt(x)", "cbrt(x)"),
     ("exp(x)", "e^x"),
