@@ -142,8 +142,8 @@ def _catalogue() -> dict[str, Rule]:
                                                      mul(g, df, Pow(f, MINUS_ONE)))))),
         Rule("logarithm-base", "logarithm rule (base b)", "logarithms",
              lambda: (Log(_x, b), mul(Pow(_x, MINUS_ONE), Pow(Call("ln", b), MINUS_ONE)))),
-        # log_h g = ln g / ln h, differentiated by the quotient rule
-        # in the letters its steps name: log_b u with u = u(x), b = b(x)
+        # log_b u = ln u / ln b, differentiated by the quotient rule; in the letters
+        # its steps name (with u = …, b = …)
         Rule("change-of-base", "change of base", "logarithms",
              lambda u=_f("u"), b=_f("b"): (Log(u, b), mul(
                  add(mul(_rate(u), Pow(u, MINUS_ONE), Call("ln", b)),
