@@ -424,6 +424,7 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
         return None  # no divisor, a numerator that is no polynomial, or 0
     # each divisor as (its base as written, or the polynomial left of it; its power)
     below: list[tuple[Expr | polynomial.Poly, int]] = []
+    scale: Rational = 1  # what constants are left of cancelled divisors: 2x − 2 over x − 1 leaves 2
     cancelled = False
     for divisor in divisors:
         base = polynomial.from_expr(divisor.base, var)
@@ -442,6 +443,8 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
             times -= 1
             if len(rest) > 1:
                 below.append((rest, 1))
+            else:
+                scale *= rest[0]  # the shared factor is monic: the base's constant stays below
         if times:
             below.append((divisor.base, times))
     if not cancelled:
@@ -450,6 +453,8 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
         Pow(base if isinstance(base, Expr) else polynomial.to_expr(base, var), Num(-times))
         for base, times in below
     ]
+    if scale != 1:
+        top = polynomial.divide(top, (scale,))[0]
     candidate = mul(polynomial.to_expr(top, var), *kept)
     if s.op_count(s.trial(candidate)) < s.op_count(node):
         return candidate
