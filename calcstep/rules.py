@@ -13,6 +13,7 @@ left for the simplifier, which records its own steps.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from fractions import Fraction
 from typing import NamedTuple, Protocol
@@ -464,8 +465,8 @@ def layer(expr: Expr, var: str) -> tuple[Callable[[Expr], Expr], Expr] | None:
     """When `expr` is one function applied to a part that holds `var` (sin(u), u^n,
     a^u, log_b u, f(u)), that function as `outer(u)` and the part `u`; else None.
 
-    A constant multiple or a constant shift of a composition (2·sin(…), 1 + ln(…))
-    is a layer too, as 2u and 1 + u: otherwise each such stage would start a chain
+    A constant multiple or a constant shift of a composition (2·sin(…), 1 + ln(…),
+    3·sin(…) + 1) is a layer too, as 2u, 1 + u, 3u + 1: otherwise each such stage would start a chain
     rule of its own inside the last one, and every level of sin(2·sin(2·…)) would
     write out the whole of the derivative below it (output growing as the cube of
     the depth, not as the depth).  A multiple or a shift of anything else (2x²,
@@ -473,19 +474,27 @@ def layer(expr: Expr, var: str) -> tuple[Callable[[Expr], Expr], Expr] | None:
     function = _function_layer(expr, var)
     if function is not None:
         return function
-    if type(expr) is Mul or type(expr) is Add:
-        parts = expr.children()
+    # a multiple or a shift, or both (3·u + 1), of one part that holds var
+    contexts: list[tuple[Callable[..., Expr], tuple[Expr, ...], tuple[Expr, ...]]] = []
+    node = expr
+    while type(node) is Mul or type(node) is Add:
+        parts = node.children()
         varying = [index for index, part in enumerate(parts) if part.has(var)]
         if len(varying) != 1:
             return None
         index = varying[0]
-        below = _function_layer(parts[index], var)
-        if below is None or below[1] == Sym(var):
-            return None  # 2x², sin(x) + 1: one inner part, not a long composition
-        before, after = parts[:index], parts[index + 1:]
-        combine = mul if type(expr) is Mul else add
-        return (lambda u: combine(*before, u, *after)), parts[index]
-    return None
+        contexts.append((mul if type(node) is Mul else add, parts[:index], parts[index + 1 :]))
+        node = parts[index]
+    below = _function_layer(node, var) if contexts else None
+    if below is None or below[1] == Sym(var):
+        return None  # 2x², sin(x) + 1: one inner part, not a long composition
+
+    def outer(u: Expr) -> Expr:
+        for combine, before, after in reversed(contexts):
+            u = combine(*before, u, *after)
+        return u
+
+    return outer, node
 
 
 def _function_layer(expr: Expr, var: str) -> tuple[Callable[[Expr], Expr], Expr] | None:
@@ -575,14 +584,27 @@ def chain(expr: Expr, var: str, d: Derive, local: Callable[[Expr, str], Step]) -
                 (*bindings, ("n", Num(len(stages)))), named=named)
 
 
+def _plain_number(expr: Expr) -> int | Fraction | None:
+    """The value of sums and products of exact numbers (3·1 + 0 is 3); else None."""
+    if type(expr) is Num:
+        return None if expr.decimal else expr.value
+    if type(expr) is Add or type(expr) is Mul:
+        values = [_plain_number(part) for part in expr.children()]
+        if any(value is None for value in values):
+            return None
+        return sum(values) if type(expr) is Add else math.prod(values)  # type: ignore[arg-type]
+    return None
+
+
 def _product_of_rates(rates: list[Expr]) -> Expr:
     """The local rates multiplied, outermost first, as the formula writes them; a
     minus sign in any rate is moved to the front (−cos(u)·…, not cos(u)·(−1)·…)."""
     negative = False
     factors: list[Expr] = []
     for rate in rates:
-        if type(rate) is Add and all(type(term) is Num for term in rate.terms):
-            rate = Num(sum(term.value for term in rate.terms))  # 1 + u's rate 0 + 1 is 1
+        value = _plain_number(rate)
+        if value is not None and type(rate) is not Num:
+            rate = Num(value)  # the rate of 3u + 1, 3·1 + 0, is 3
         coefficient, rest = split_coefficient(rate)
         if type(rest) is Mul and ONE in rest.factors:  # w·1, the rate of w·u: w
             rest = mul(*(factor for factor in rest.factors if not is_plain_one(factor)))

@@ -237,7 +237,8 @@ def test_a_thousand_deep_composition_differentiates() -> None:
 
 @pytest.mark.parametrize(
     ("stage", "stages"),
-    [("sin(2*{})", 2), ("ln(1 + {})", 2), ("exp(-{})", 2), ("(1 + {})^2", 2)],
+    [("sin(2*{})", 2), ("ln(1 + {})", 2), ("exp(-{})", 2), ("(1 + {})^2", 2), ("sin(3*{} + 1)", 2),
+     ("cos(2 - {}/2)", 2)],
 )
 def test_a_composition_through_multiples_and_shifts_is_one_chain(stage: str, stages: int) -> None:
     # sin(2·sin(2·…)): each 2u and 1 + u is a stage of its own (u₂ = 2·u₁), so the
@@ -470,3 +471,16 @@ def test_whole_quarter_turns_leave_a_sine_or_cosine(text: str, result: str) -> N
     # sin(π/2 − x) is cos(x): the cofunction identities, and whole turns of π/2
     # (a third of π is no quarter turn and stays)
     assert to_pretty(differentiate(text).result) == result
+
+
+@pytest.mark.parametrize("text", ["3*sin(3*sin(3*sin(x)+1)+1)+1", "cos(2 - (1 + sin(x^2)/2)^3)", "ln(1 + 2*ln(1 + x^2))"])
+def test_a_chain_through_multiples_and_shifts_agrees_with_sympy(text: str) -> None:
+    import sympy as sp
+
+    from oracle import symbol, to_sympy
+
+    x = symbol("x")
+    got = to_sympy(differentiate(text).result)
+    want = sp.diff(to_sympy(parse(text).expr), x)
+    for point in (sp.Rational(3, 7), sp.Rational(5, 4)):
+        assert abs(float((got - want).subs(x, point))) < 1e-12, text
