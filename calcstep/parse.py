@@ -412,21 +412,14 @@ def _postlex(
         elif kind == "NUMBER" and previous is not None and previous.type == "NUMBER" and (
             previous.end == token.start
         ):
-            if token.value in _VULGAR:
-                whole, part = previous.value, token.value
-                raise ParseError(
-                    f"mixed number '{whole}{part}'",
-                    text,
-                    previous.start,
-                    length=token.end - previous.start,
-                    hint=f"write {whole} + {part} for the sum, or {whole}·{part} for the product",
-                )
+            mixed = token.value in _VULGAR  # 2½
             raise ParseError(
-                f"malformed number '{text[previous.start:token.end]}'",
+                f"{'mixed' if mixed else 'malformed'} number '{text[previous.start:token.end]}'",
                 text,
                 previous.start,
                 length=token.end - previous.start,
-                hint="a number has at most one decimal point",
+                hint=f"write {previous.value} + {token.value} for the sum, or {previous.value}·{token.value} "
+                "for the product" if mixed else "a number has at most one decimal point",
             )
         yield token
         previous = token
