@@ -70,7 +70,7 @@ def _value(arg: Expr) -> Fraction | int | None:
     return arg.value if type(arg) is Num else None
 
 
-def _pi_multiple(arg: Expr) -> Fraction | None:
+def pi_multiple(arg: Expr) -> Fraction | None:
     """k when arg is k·π for a rational k (0 included), else None."""
     if type(arg) is Num:
         return Fraction(0) if arg.value == 0 else None
@@ -114,12 +114,12 @@ def _cos_of_pi_multiple(k: Fraction) -> Expr | None:
 
 
 def _special_sin(arg: Expr) -> Expr | None:
-    k = _pi_multiple(arg)
+    k = pi_multiple(arg)
     return None if k is None else _sin_of_pi_multiple(k)
 
 
 def _special_cos(arg: Expr) -> Expr | None:
-    k = _pi_multiple(arg)
+    k = pi_multiple(arg)
     return None if k is None else _cos_of_pi_multiple(k)
 
 
@@ -137,7 +137,7 @@ _TAN_TABLE: dict[Fraction, Expr] = {
 
 
 def _special_tan(arg: Expr) -> Expr | None:
-    k = _pi_multiple(arg)
+    k = pi_multiple(arg)
     if k is None:
         return None
     k = k % 1
@@ -147,7 +147,7 @@ def _special_tan(arg: Expr) -> Expr | None:
 
 
 def _special_cot(arg: Expr) -> Expr | None:
-    k = _pi_multiple(arg)
+    k = pi_multiple(arg)
     if k is None:
         return None
     k = k % 1
@@ -161,7 +161,7 @@ def _special_reciprocal(name: str, of: Callable[[Fraction], Expr | None], where:
     a DomainError where the value is 0."""
 
     def special(arg: Expr) -> Expr | None:
-        k = _pi_multiple(arg)
+        k = pi_multiple(arg)
         value = None if k is None else of(k)
         if value is None:
             return None

@@ -54,6 +54,7 @@ from itertools import pairwise
 
 from calcstep.derive import derive
 from calcstep.engine import (
+    PointValue,
     check_variable_name,
     constant_near,
     corner_point,
@@ -832,20 +833,23 @@ def _point(
             f"--at gives no value for {', '.join(missing)}",
             hint="give every variable a value, e.g. --at " + ",".join(f"{m}=0.5" for m in missing),
         )
-    point = []
-    for name, value in exact:
-        try:
-            decimal = evaluate(value, {})
-        except DomainError as error:
-            raise UsageError(f"the value of {name} has no decimal value: {error.message}") from None
-        if decimal == 0 and not is_num(value, 0):
-            raise UsageError(
-                f"the value of {name} is too small for floating point, in which the passes are "
-                "computed: it rounds to 0",
-                hint="choose a value above 1e-308 in size; calcstep diff --at computes exactly",
-            )
-        point.append((name, value, decimal))
-    return tuple(point)
+    return tuple((name, value, _decimal(name, value)) for name, value in exact)
+
+
+def _decimal(name: str, value: Expr) -> float:
+    """A point's exact value as the float the passes compute with; refused when it
+    has none, or rounds to 0 though it is not 0 (1e-400)."""
+    try:
+        decimal = evaluate(value, {})
+    except CalcstepError as error:
+        raise UsageError(f"the value of {name} has no decimal value: {error.message}") from None
+    if decimal == 0 and not is_num(value, 0):
+        raise UsageError(
+            f"the value of {name} is too small for floating point, in which the passes are "
+            "computed: it rounds to 0",
+            hint="choose a value above 1e-308 in size; calcstep diff --at computes exactly",
+        )
+    return decimal
 
 
 def _rounded_to_zero(
@@ -899,24 +903,24 @@ def partial(
         scale = graph.scales[node.id - 1]
     derivation = derive_orders(expr, variable, 1, limits)[0]
     symbolic_note = None
+
+    def judged() -> PointValue:  # the point judged exactly, as `diff --at` judges it
+        exact = tuple((name, value) for name, value, _ in point)
+        return value_at_point(expr, derivation.result, exact, limits, var=variable)
+
     try:
         # + 0.0: −0.0 (−sech·tanh where both underflow) is written 0
         symbolic_value: float | None = evaluate(derivation.result, {name: v for name, _, v in point}) + 0.0
         symbolic_undefined = None
         if undefined is not None:
             # the backward pass met a corner or a jump (|w|'s at 0, written sign(w)·w):
-            # the formula may have a value there all the same (sign(0) = 0), so the
-            # point is judged as `diff --at` judges it
-            judged = value_at_point(
-                expr, derivation.result, tuple((name, exact) for name, exact, _ in point), limits, var=variable
-            )
-            if judged.undefined is not None:
-                symbolic_value, symbolic_undefined = None, judged.undefined
+            # the formula may have a value there all the same (sign(0) = 0)
+            undefined_there = judged().undefined
+            if undefined_there is not None:
+                symbolic_value, symbolic_undefined = None, undefined_there
     except DomainError as error:
         symbolic_value, symbolic_undefined = None, error.message
-        found = value_at_point(
-            expr, derivation.result, tuple((name, exact) for name, exact, _ in point), limits, var=variable
-        )
+        found = judged()
         if found.undefined is None and found.decimal is not None:
             symbolic_value, symbolic_undefined, symbolic_note = found.decimal, None, found.note
     agree = None
@@ -1074,10 +1078,7 @@ def sweep_point(at: Mapping[str, str], limits: Limits = DEFAULT_LIMITS) -> tuple
         )
     values = {"x": 0.5, "w": 1.0}
     for name, exact in parse_point(dict(at), DEFAULT_ABSTRACT, limits):
-        try:
-            values[name] = evaluate(exact, {})
-        except CalcstepError as error:
-            raise UsageError(f"the value of {name} has no decimal value: {error.message}") from None
+        values[name] = _decimal(name, exact)
     return values["x"], values["w"]
 
 

@@ -9,11 +9,9 @@ and divisors as polynomials to cancel a divisor that divides the numerator:
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Union
 
-from calcstep.expr import Add, Expr, Mul, Num, Pow, Sym, add, mul
+from calcstep.expr import Add, Expr, Mul, Num, Pow, Rational, Sym, add, mul
 
-Rational = Union[int, Fraction]
 Poly = tuple[Rational, ...]
 
 # Polynomials above this degree are left alone: cancelling is for the quotients
@@ -93,7 +91,7 @@ def divide(p: Poly, q: Poly) -> tuple[Poly, Poly]:
     quotient: list[Rational] = [0] * max(len(p) - len(q) + 1, 0)
     lead = q[-1]
     for shift in range(len(p) - len(q), -1, -1):
-        c = _whole(Fraction(remainder[shift + len(q) - 1]) / lead)
+        c = Fraction(remainder[shift + len(q) - 1]) / lead
         quotient[shift] = c
         if c:
             for i, b in enumerate(q):
@@ -109,11 +107,7 @@ def gcd(p: Poly, q: Poly) -> Poly:
     if not p:
         return ()
     lead = Fraction(p[-1])
-    return tuple(_whole(Fraction(c) / lead) for c in p)
-
-
-def _whole(value: Fraction) -> Rational:
-    return value.numerator if value.denominator == 1 else value
+    return tuple(c / lead for c in p)
 
 
 def to_expr(p: Poly, var: str) -> Expr:

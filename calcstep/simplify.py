@@ -30,7 +30,6 @@ from calcstep.errors import DomainError, LimitError
 from calcstep.expr import (
     LEAVES,
     ONE,
-    PI,
     TWO,
     ZERO,
     Add,
@@ -51,7 +50,7 @@ from calcstep.expr import (
     rebuild,
     split_coefficient,
 )
-from calcstep.functions import BY_NAME, DOMAINS, EVEN, ODD
+from calcstep.functions import BY_NAME, DOMAINS, EVEN, ODD, pi_multiple
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.steps import Step
 
@@ -1178,13 +1177,10 @@ def _quarter_turns(node: Call, s: _Simplifier) -> Expr | None:
 
 def _quarter_turn_count(term: Expr) -> int | None:
     """k for a term k·π/2 with k a whole number other than 0 (π is 2, π/2 is 1)."""
-    if term == PI:
-        return 2
-    if type(term) is Mul and len(term.factors) == 2 and term.factors[1] == PI and type(term.factors[0]) is Num:
-        halves = 2 * term.factors[0].value
-        if not term.factors[0].decimal and halves != 0 and (type(halves) is int or halves.denominator == 1):
-            return int(halves)
-    return None
+    halves = pi_multiple(term)
+    if halves is None or halves == 0 or (2 * halves).denominator != 1:
+        return None
+    return int(2 * halves)
 
 
 def _inverse_functions(node: Call, s: _Simplifier) -> Expr | None:
