@@ -380,11 +380,9 @@ def _postlex(
     """Classify WORD and BAR tokens and check that brackets pair up."""
     openers: list[Token] = []
     previous: Token | None = None
-    raw_list = raw if isinstance(raw, list) else list(raw)
-    for index, token in enumerate(raw_list):
+    for token, following in _with_next(raw):
         kind = token.type
         if kind == "WORD":
-            following = raw_list[index + 1] if index + 1 < len(raw_list) else None
             pieces = _segment(text, token, following, words, notes)
             for piece in pieces:
                 yield piece
@@ -432,6 +430,18 @@ def _postlex(
             opener.start,
             hint=f"add '{closer}' where the group ends",
         )
+
+
+def _with_next(tokens: Iterable[Token]) -> Iterator[tuple[Token, Token | None]]:
+    """Each token with the one after it (None after the last).  One token of
+    lookahead is all the post-lexer needs, so the tokens stream from the lexer to the
+    parser and are never all held: a 100,000-term sum is 600,000 of them."""
+    stream = iter(tokens)
+    current = next(stream, None)
+    while current is not None:
+        following = next(stream, None)
+        yield current, following
+        current = following
 
 
 def _check_depth(text: str, openers: list[Token], limits: Limits) -> None:
@@ -1068,8 +1078,7 @@ def parse(
     t = tables()
     notes: list[Note] = []
     words = _words(frozenset(functions))
-    raw = list(_lex(text, t))
-    tokens = _postlex(text, raw, words, notes, limits)
+    tokens = _postlex(text, _lex(text, t), words, notes, limits)
     builder = _Builder(text, notes, limits)
     expr = _drive(text, tokens, t, builder, limits)
     return Parsed(expr, text, tuple(notes), frozenset(builder.functions))

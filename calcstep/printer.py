@@ -39,12 +39,14 @@ from calcstep.expr import (
 )
 from calcstep.functions import BY_NAME, GREEK
 
-# How many printed pieces a printer keeps from one expression's report to the
-# next (`trim_caches`), and, as a last guard, within one report.  Within a report
-# the cache must not be cleared: the steps of a 100,000-term sum print the whole
-# sum a dozen times, each of them cheap only while its terms are still cached.
-_CACHE_LIMIT = 200_000
-_CACHE_HARD_LIMIT = 10_000_000
+# How many printed pieces a printer keeps.  The cache pays off within one
+# expression's steps, where each step prints its parent's parts again; past this
+# many pieces it is cleared, between the reports of a batch (`trim_caches`) and
+# after printing a sum (wide expressions are sums).  Clearing it costs at most a
+# walk of a sum already printed, and is what keeps a printer's memory bounded:
+# the terms of a 100,000-term sum and its derivative would otherwise be held,
+# text and all, by three printers at once (240 MB).
+_CACHE_LIMIT = 50_000
 
 # Binding strength of what a piece of text is, loosest first.
 SUM, PRODUCT, POWER, ATOM = 1, 2, 4, 5
@@ -132,8 +134,7 @@ class _Printer:
 
     # -- the walk ---------------------------------------------------------
     def render(self, expr: Expr) -> str:
-        if len(self._cache) > _CACHE_HARD_LIMIT:
-            self.forget()
+        self.trim()
         return self.piece(expr)[0]
 
     def trim(self) -> None:
@@ -167,7 +168,9 @@ class _Printer:
     def sum(self, expr: Add) -> tuple[str, int]:
         parts = [self.at(expr.terms[0], SUM)]
         later = self._later
-        for term in expr.terms[1:]:
+        for index, term in enumerate(expr.terms[1:]):
+            if not index & 4095:
+                self.trim()  # a wide sum is not held whole, term by term, in the cache
             text = later.get(term)
             if text is None:
                 negated = self.negated(term)
