@@ -1041,8 +1041,13 @@ def _power_identities(node: Pow, s: _Simplifier) -> Expr | None:
 
 
 def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
-    """(bᵐ)ⁿ = bᵐⁿ where that is sound: n whole, or b > 0, or an odd m under an odd
-    root; (u²ᵏ)^(p/q) = |u|^(2k·p/q), so √(x²) = |x|."""
+    """(bᵐ)ⁿ = bᵐⁿ where that is sound: n whole, or b > 0, or m odd; (u²ᵏ)^(p/q) =
+    |u|^(2k·p/q), so √(x²) = |x|.
+
+    For an odd m the two sides have one domain: under an odd root both are real
+    everywhere; under an even root uᵐ ≥ 0 exactly when u ≥ 0, which is where
+    u^(m·p/q) is real (m·p is odd, so the new exponent keeps an even denominator).
+    So √(x³) = x^(3/2), and the derivative 3x²/(2√(x³)) becomes 3√x/2."""
     inner = node.base
     if type(inner) is not Pow:
         return None
@@ -1059,7 +1064,7 @@ def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
         return candidate if after < before or (after == before and (flattens or not negative)) else None
     if type(m) is Num and type(n) is Num:
         mv, nv = Fraction(m.value), Fraction(n.value)
-        if mv.denominator == 1 and mv.numerator % 2 == 1 and nv.denominator % 2 == 1:
+        if mv.denominator == 1 and mv.numerator % 2 == 1:
             return Pow(b, _num(mv * nv))
         if mv.denominator == 1 and mv.numerator % 2 == 0:
             return Pow(Call("abs", b), _num(mv * nv))
