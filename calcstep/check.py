@@ -1425,9 +1425,9 @@ def check_answer(
     diff = _differentiate(expr_text, wrt, order, functions, limits)
     parsed = _read(answer_text, "the answer", functions, limits)
     try:
-        check_constants(parsed.expr)  # ln(0) as an answer is no function to compare
+        check_constants(parsed.expr, parsed)  # ln(0) as an answer is no function to compare
     except DomainError as error:
-        raise DomainError(f"the answer has no value anywhere: {error.message}",
+        raise DomainError(f"the answer has no value anywhere: {error.message}", where=error.where,
                           hint="an answer is compared where it has a value; check it for a typo") from None
     notes = _reading_notes(diff, parsed)
     difference = _symbolic_difference(parsed.expr, diff.result, limits)

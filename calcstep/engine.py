@@ -22,8 +22,10 @@ from calcstep.errors import (
     DomainError,
     LimitError,
     ParseError,
+    Place,
     TooLargeError,
     UsageError,
+    place,
 )
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
@@ -144,7 +146,7 @@ def differentiate(
         )
     functions = frozenset(functions)
     parsed = parse(text, functions=functions, limits=limits)
-    check_constants(parsed.expr)
+    check_constants(parsed.expr, parsed)
     var = choose_variable(parsed.expr, wrt)
     try:
         derivations = derive_orders(parsed.expr, var, order, limits,
@@ -161,10 +163,12 @@ def differentiate(
     return DiffReport(text, parsed, var, order, derivations, values)
 
 
-def check_constants(expr: Expr) -> None:
+def check_constants(expr: Expr, written: Parsed | None = None) -> None:
     """Refuse an expression with an undefined constant part (ln(0), √(−1), 1/(2 − 2),
     asin(2)): its derivative would be meaningless.  Constants too large for a float
-    (10^400) are fine, and so are abstract functions of constants (f(2))."""
+    (10^400) are fine, and so are abstract functions of constants (f(2)).  With
+    `written`, the reading `expr` came from, the error marks where the part was
+    written."""
     stack = [expr]
     while stack:
         node = stack.pop()
@@ -176,20 +180,53 @@ def check_constants(expr: Expr) -> None:
         if node.free_vars:
             stack.extend(node.children())
             continue
-        try:
-            simplify(node)  # exact: 1/sin(π) divides by an exact 0, not by 1.2e-16
-            evaluate(node, {})
-        except (TooLargeError, UsageError):
-            continue
-        except AbstractValueError:
+        error = _why_undefined(node)
+        if error is AbstractValueError:
             stack.extend(node.children())
-        except DomainError as error:
+        elif isinstance(error, DomainError):
             from calcstep.printer import to_pretty
 
             message = error.message
             if message.startswith("division by zero"):
                 message = f"{to_pretty(node)} is undefined: {message}"
-            raise DomainError(message, hint="a part with no value has no derivative") from None
+            where = _written_at(node, written) if written is not None else None
+            raise DomainError(message, hint="a part with no value has no derivative", where=where)
+
+
+def _why_undefined(constant: Expr) -> DomainError | type[AbstractValueError] | None:
+    """Why a part without variables has no value (the DomainError), or
+    AbstractValueError when it applies an abstract function, or None when it has one
+    (a value too large for a float, 10^400, is a value)."""
+    try:
+        simplify(constant)  # exact: 1/sin(π) divides by an exact 0, not by 1.2e-16
+        evaluate(constant, {})
+    except (TooLargeError, UsageError):
+        return None
+    except AbstractValueError:
+        return AbstractValueError
+    except DomainError as error:
+        return error
+    return None
+
+
+def _written_at(undefined: Expr, written: Parsed) -> Place | None:
+    """Where an undefined constant part was written: its own place when the reading
+    noted one; else that of its first undefined part (2·ln(0), read as one product,
+    is marked at ln(0)); else that of the first part written on its own (x/(2 − 2)
+    is marked at the divisor)."""
+    node = undefined
+    while True:
+        span = written.constants.get(node)
+        if span is not None:
+            start, end = span
+            return place(written.text, start, end - start)
+        parts = [kid for kid in node.children() if kid.children()]
+        inner = [kid for kid in parts if isinstance(_why_undefined(kid), DomainError)]
+        if inner:
+            node = inner[0]
+            continue
+        spans = [written.constants[kid] for kid in parts if kid in written.constants]
+        return place(written.text, spans[0][0], spans[0][1] - spans[0][0]) if spans else None
 
 
 # Writing an expression keeps the text of each distinct part, so that a shared part

@@ -1,58 +1,23 @@
 """Every error calcstep reports to a person, and how it is shown.
 
-Each error says what went wrong in words; a `ParseError` also carries the input
-and the place, so it can be shown with a caret under it, and a hint for the usual
-slips.  The command line maps all of them to exit status 2 (bad input), never to
+Each error says what went wrong in words, and a hint for the usual slips.  A
+`ParseError` also carries the input and the place, so it can be shown with a caret
+under it; so does any other error whose place is known (ln(0) in x + ln(0)).  The command line maps all of them to exit status 2 (bad input), never to
 a traceback.
 """
 
 from __future__ import annotations
 
-
-class CalcstepError(Exception):
-    """Base class of every error meant for the user."""
-
-    kind = "error"
-
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-    def to_dict(self) -> dict:
-        """The error as the JSON `error` object."""
-        return {"kind": self.kind, "message": self.message, "position": None, "hint": self.hint}
-
-    def render(self, ascii: bool = False) -> str:
-        """The message, and the hint on a line of its own (in plain ASCII with
-        `ascii`)."""
-        lines = [f"error: {self.message}"]
-        if self.hint:
-            lines.append(f"hint: {self.hint}")
-        return spelled("\n".join(lines), ascii)
+from typing import NamedTuple
 
 
-class ParseError(CalcstepError):
-    """The input is not an expression calcstep can read.
+class Place(NamedTuple):
+    """Where in `text` an error is: the 0-based character offset `position`, and
+    how many characters to underline there (`length`)."""
 
-    `position` is the 0-based character offset of the offending place and
-    `length` how many characters to underline there."""
-
-    kind = "syntax"
-
-    def __init__(
-        self,
-        message: str,
-        text: str,
-        position: int,
-        *,
-        length: int = 1,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, hint=hint)
-        self.text = text
-        self.position = max(0, min(position, len(text)))
-        self.length = max(1, length)
+    text: str
+    position: int
+    length: int = 1
 
     @property
     def line(self) -> int:
@@ -65,31 +30,93 @@ class ParseError(CalcstepError):
         return self.position - (self.text.rfind("\n", 0, self.position) + 1) + 1
 
     def to_dict(self) -> dict:
-        return {
-            "kind": self.kind,
-            "message": self.message,
-            "position": {"offset": self.position, "line": self.line, "column": self.column},
-            "hint": self.hint,
-        }
+        return {"offset": self.position, "line": self.line, "column": self.column}
 
-    def render(self, ascii: bool = False) -> str:
-        """The message, the offending line with a caret under the place, and the
-        hint (the message and hint in plain ASCII with `ascii`; the line as typed)."""
+    def marked(self, ascii: bool = False) -> list[str]:
+        """The line holding the place (as typed; where cut, marked … or, in ASCII,
+        ...), and a line with a caret under the place."""
         start = self.text.rfind("\n", 0, self.position) + 1
         end = self.text.find("\n", self.position)
         line = self.text[start : end if end != -1 else len(self.text)]
-        column = self.position - start
-        shown, offset = _window(line, column, width=76, cut="..." if ascii else "…")
+        shown, offset = _window(line, self.position - start, width=76, cut="..." if ascii else "…")
         underline = min(self.length, max(1, len(shown) - offset))
-        where = f" (line {self.line}, column {self.column})" if "\n" in self.text else ""
-        lines = [
-            spelled(f"error: {self.message}{where}", ascii),
-            f"  {shown}",
-            "  " + _pad(shown[:offset]) + "^" * underline,
-        ]
+        return [f"  {shown}", "  " + _pad(shown[:offset]) + "^" * underline]
+
+
+def place(text: str, position: int, length: int = 1) -> Place:
+    """A `Place`, its position kept within the text and its length at least 1."""
+    return Place(text, max(0, min(position, len(text))), max(1, length))
+
+
+class CalcstepError(Exception):
+    """Base class of every error meant for the user.  `where` is the place in the
+    input it concerns, when that is known (always, for a ParseError)."""
+
+    kind = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None, where: Place | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.where = where
+
+    def to_dict(self) -> dict:
+        """The error as the JSON `error` object."""
+        position = self.where.to_dict() if self.where is not None else None
+        return {"kind": self.kind, "message": self.message, "position": position, "hint": self.hint}
+
+    def render(self, ascii: bool = False) -> str:
+        """The message; the input's line with a caret under the place, when there is
+        one; and the hint on a line of its own.  The message and hint are in plain
+        ASCII with `ascii`; the input's line is shown as typed."""
+        where = self.where
+        lines = [spelled(f"error: {self.message}", ascii)]
+        if where is not None:
+            if "\n" in where.text:  # several lines: say which
+                lines[0] += f" (line {where.line}, column {where.column})"
+            lines.extend(where.marked(ascii))
         if self.hint:
             lines.append(spelled(f"hint: {self.hint}", ascii))
         return "\n".join(lines)
+
+
+class ParseError(CalcstepError):
+    """The input is not an expression calcstep can read: always with its place."""
+
+    kind = "syntax"
+    where: Place
+
+    def __init__(
+        self,
+        message: str,
+        text: str,
+        position: int,
+        *,
+        length: int = 1,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, where=place(text, position, length))
+
+    # the place's parts, read by callers that restate the error (check's answer)
+    @property
+    def text(self) -> str:
+        return self.where.text
+
+    @property
+    def position(self) -> int:
+        return self.where.position
+
+    @property
+    def length(self) -> int:
+        return self.where.length
+
+    @property
+    def line(self) -> int:
+        return self.where.line
+
+    @property
+    def column(self) -> int:
+        return self.where.column
 
 
 class LimitError(CalcstepError):

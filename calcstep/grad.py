@@ -413,7 +413,7 @@ def forward(
                 f"the expression has no value at this point: {where}: {error.message}",
                 hint="choose another point with --at",
             )
-            failed.where = where  # type: ignore[attr-defined]
+            failed.at_node = where  # type: ignore[attr-defined]
             raise failed from None
     return values
 
@@ -865,7 +865,7 @@ def _rounded_to_zero(
     except CalcstepError:
         pass  # no exact answer either way: the rounding reading is the likelier
     return LimitError(
-        f"floating point cannot reach this point: at {getattr(error, 'where', 'a node')} a value "
+        f"floating point cannot reach this point: at {getattr(error, 'at_node', 'a node')} a value "
         "rounds to 0 where no 0 may be, though exactly it is not 0",
         hint="write the expression so that no part is a difference of nearly equal numbers "
         "(1 − sigmoid(u) is sigmoid(−u)), or choose another point with --at",

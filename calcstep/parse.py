@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 from itertools import chain
 from typing import Any, NamedTuple
@@ -132,6 +132,8 @@ class Parsed(NamedTuple):
     # the abstract functions the text applies (f, g in f(x)·g(x)), gathered while
     # reading so that no later stage walks the tree to find them
     functions: frozenset[str] = frozenset()
+    # where each compound part without a variable was written: [start, end) in `text`
+    constants: Mapping[Expr, tuple[int, int]] = {}  # read, never written
 
 
 # ---------------------------------------------------------------------------
@@ -742,13 +744,15 @@ class _Builder:
         self.notes = notes
         self.limits = limits
         self.span = (0, 0)
-        # powers with a number exponent, for the note on x^1/2 (held, so ids stay unique)
         # each power written with a number for its exponent: its base, its
         # exponent and where its text starts and ends (for the notes on x^1/2, e^2x)
         self.made_by: dict[int, tuple[Expr, Expr, int, int]] = {}
         # each root written before a bare number (√2): where its text starts and ends
         self.roots: dict[int, tuple[int, int]] = {}
         self.functions: set[str] = set()  # the abstract functions applied
+        # where each part without a variable was written (ln(0) in x + ln(0)), so
+        # that an error about a part with no value can mark its place
+        self.constants: dict[Expr, tuple[int, int]] = {}
 
     def _source(self) -> str:
         return self.text[self.span[0] : self.span[1]]
@@ -1081,7 +1085,7 @@ def parse(
     tokens = _postlex(text, _lex(text, t), words, notes, limits)
     builder = _Builder(text, notes, limits)
     expr = _drive(text, tokens, t, builder, limits)
-    return Parsed(expr, text, tuple(notes), frozenset(builder.functions))
+    return Parsed(expr, text, tuple(notes), frozenset(builder.functions), builder.constants)
 
 
 def _refuse_leibniz(text: str) -> None:
@@ -1127,6 +1131,7 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
     end = Token("$END", "", len(text), len(text))
     accept = t.end
     max_depth = limits.max_depth
+    constants = builder.constants
     stack_limit = 3 * max_depth + 100
     for token in chain(tokens, (end,)):
         kind = token.type
@@ -1168,13 +1173,16 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                     if type(child) is _Chain and not (i == 0 and child.kind == continues):
                         children[i] = child.finish()
                 value = callbacks[index](builder, *children)
-                if isinstance(value, Expr) and value._depth > max_depth:
-                    raise ParseError(
-                        f"expression nested more than {max_depth} deep",
-                        text,
-                        span[0],
-                        hint="raise the limit with --max-depth if this is intended",
-                    )
+                if isinstance(value, Expr):
+                    if value._depth > max_depth:
+                        raise ParseError(
+                            f"expression nested more than {max_depth} deep",
+                            text,
+                            span[0],
+                            hint="raise the limit with --max-depth if this is intended",
+                        )
+                    if not value._free and value._size > 1:
+                        constants.setdefault(value, span)
                 values.append(value)
                 spans.append(span)
                 states.append(actions[states[-1]][origin])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -189,3 +190,37 @@ def test_a_log_base_of_0_or_1_is_refused(cli, base: str) -> None:
 
 def test_an_unexpected_token_is_said_in_a_sentence(cli) -> None:
     assert cli("parse", "x^²").err.startswith("error: a superscript power is not expected here")
+
+
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [("ln(0)", "ln(0)"), ("x + 2*ln(0)", "ln(0)"), ("sin(x) + asin(2)*x", "asin(2)"),
+     ("x^2 + sqrt(-1)", "sqrt(-1)"), ("x/(2-2)", "(2-2)"), ("x + 1/sin(pi)", "sin(pi)")],
+)
+def test_a_part_with_no_value_is_marked_where_it_was_written(cli, text: str, marked: str) -> None:
+    # ln(0) is not a syntax error, but a learner still needs to see which part
+    # has no value: the caret goes under it, as under a typo
+    run = cli("diff", text)
+    assert run.code == 2 and "Traceback" not in run.err
+    _, line, carets, hint = run.err.splitlines()
+    start = text.index(marked)
+    assert line == "  " + text
+    assert carets == "  " + " " * start + "^" * len(marked)
+    assert hint == "hint: a part with no value has no derivative"
+
+
+def test_a_part_with_no_value_has_its_place_in_json_and_in_a_batch(cli) -> None:
+    run = cli("diff", "--format", "json", "-", stdin="x^2\nx+ln(0)\n")
+    error = json.loads(run.out.splitlines()[1])["error"]
+    assert error["kind"] == "domain"
+    assert error["position"] == {"offset": 2, "line": 1, "column": 3}
+    plain = cli("diff", "-", stdin="x^2\nx+ln(0)\n")
+    assert plain.err.splitlines()[:3] == [
+        "line 2: error: ln(0) is undefined: ln needs a positive argument", "  x+ln(0)", "    ^^^^^",
+    ]
+
+
+def test_an_answer_with_no_value_is_marked_in_the_answer(cli) -> None:
+    run = cli("check", "x^2", "2x + ln(0)")
+    assert run.code == 2
+    assert run.err.splitlines()[1:3] == ["  2x + ln(0)", "       ^^^^^"]
