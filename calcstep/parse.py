@@ -345,7 +345,14 @@ def _unexpected_character(text: str, position: int) -> ParseError:
         return ParseError(f"invalid UTF-8 byte 0x{ord(char) - 0xDC00:02X}", text, position,
                           hint="calcstep reads UTF-8 text; check the input's encoding")
     name = f"'{char}'" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
-    return ParseError(f"unexpected character {name}", text, position, hint=hints.get(char))
+    hint = hints.get(char)
+    if char in _OTHER_SUPERSCRIPTS:
+        hint = "only digits and a sign are read as a superscript (x⁻²); write other powers with ^, as x^(n + 1)"
+    return ParseError(f"unexpected character {name}", text, position, hint=hint)
+
+
+# superscript characters other than digits and signs: brackets, = and letters (xⁿ)
+_OTHER_SUPERSCRIPTS = frozenset("⁽⁾⁼ⁿⁱᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻ")
 
 
 # ---------------------------------------------------------------------------

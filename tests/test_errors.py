@@ -42,6 +42,8 @@ MALFORMED = [
     ("x + 1/ 0", "division by zero", 7),
     ("x/(2-2+0)/0", "division by zero", 10),
     ("sin^2.5(x)", "whole number", 3),
+    ("x⁽²⁾", "unexpected character '⁽'", 1),  # hinted: write x^(2)
+    ("xⁿ", "unexpected character 'ⁿ'", 1),
     ("ln^-1(x)", "no inverse", 0),
     ("x = 2", "unexpected character '='", 2),
     ("f'", "needs its argument in parentheses", 1),
@@ -224,3 +226,9 @@ def test_an_answer_with_no_value_is_marked_in_the_answer(cli) -> None:
     run = cli("check", "x^2", "2x + ln(0)")
     assert run.code == 2
     assert run.err.splitlines()[1:3] == ["  2x + ln(0)", "       ^^^^^"]
+
+
+def test_a_superscript_other_than_a_number_is_told_to_use_a_caret() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse("x⁽ⁿ⁺¹⁾")
+    assert caught.value.hint is not None and "write other powers with ^" in caught.value.hint
