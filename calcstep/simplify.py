@@ -1198,6 +1198,16 @@ def _inverse_functions(node: Call, s: _Simplifier) -> Expr | None:
     return None
 
 
+def _abs_of_power(node: Call, s: _Simplifier) -> Expr | None:
+    """|uⁿ| = |u|ⁿ for a whole n (an even n has already made |x²| = x²): the
+    absolute value then meets the powers of u beside it (x⁵/|x|³ = x·|x|), so the
+    derivative of |x³| reads 3x·|x|."""
+    arg = node.arg
+    if node.fn != "abs" or type(arg) is not Pow or not _is_integer(arg.exp):
+        return None
+    return Pow(Call("abs", arg.base), arg.exp)
+
+
 def _log_identities(node: Log, s: _Simplifier) -> Expr | None:
     """log_b 1 = 0, log_b b = 1."""
     if type(node.arg) is Num and node.arg.value == 1:
@@ -1457,6 +1467,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("quarter-turns", "sin(π/2 − x) → cos(−x)", _quarter_turns),
         Rewrite("symmetry", "cos(−x) → cos(x)", _symmetry),
         Rewrite("inverse-function", "ln(eˣ) → x", _inverse_functions),
+        Rewrite("absolute-value-of-power", "|x³| → |x|³", _abs_of_power),
     ),
     Log: (Rewrite("logarithm-identity", "log₂(2) → 1", _log_identities),),
 }

@@ -324,7 +324,8 @@ def test_a_name_given_twice_in_one_point_is_refused(cli) -> None:
 @pytest.mark.parametrize(
     ("text", "shown"),
     [
-        ("abs(x^3)", "at x = 0: ≈ 0 (the formula has no value here; its limit from both sides is the derivative)"),
+        ("abs(x)*sin(x)", "at x = 0: ≈ 0 (the formula has no value here; its limit from both sides is the derivative)"),
+        ("abs(x^3)", "at x = 0: 0"),  # 3x·|x|: |x³| is |x|³, which meets the x⁵ beside it
         ("relu(x)^2", "at x = 0: ≈ 0 (the formula has no value here; its limit from both sides is the derivative)"),
         ("relu(x)", "at x = 0: undefined (the derivative does not exist there: relu(x) has a corner"),  # two sides
         ("abs(x)", "at x = 0: undefined (the derivative does not exist there: |x| has a corner"),
@@ -337,7 +338,7 @@ def test_a_formula_without_a_value_gives_way_to_its_limit_from_both_sides(cli, t
 
 
 def test_a_value_found_as_a_limit_says_so_in_json(cli) -> None:
-    record = json.loads(cli("diff", "abs(x^3)", "--at", "x=0", "--no-steps", "-f", "json").out)
+    record = json.loads(cli("diff", "abs(x)*sin(x)", "--at", "x=0", "--no-steps", "-f", "json").out)
     jsonschema.validate(record, SCHEMA)
     assert record["value"][0]["decimal"] == 0
     assert "limit from both sides" in record["value"][0]["note"]
@@ -443,11 +444,12 @@ def test_a_value_too_small_for_a_float_has_no_false_zero(cli) -> None:
 
 @pytest.mark.parametrize(
     ("text", "order", "exists"),
-    [("abs(x^3)", "2", True), ("relu(x)^3", "2", True), ("x*abs(x)", "2", False), ("abs(x^3)", "3", False)],
+    [("abs(x)*sin(x)^2", "2", True), ("relu(x)^3", "2", True), ("x*abs(x)", "2", False),
+     ("abs(x)*sin(x)^2", "3", False)],
 )
 def test_a_higher_derivative_at_a_filled_gap(cli, text: str, order: str, exists: bool) -> None:
-    # |x³|″ = 6|x| is 0 at 0, though the first derivative's formula has no value
-    # there either; x·|x|″ = 2·sign(x) jumps, and does not exist
+    # (|x|·sin²x)″ is 0 at 0, though its formula (2x·cos x·sin x/|x| + …) has no
+    # value there; x·|x|″ = 2·sign(x) jumps, and does not exist
     line = cli("diff", text, "-n", order, "--at", "x=0", "--no-steps", "-f", "plain").out.splitlines()[1]
     assert line.startswith("at x = 0: ≈ 0 (") if exists else "undefined" in line, line
 

@@ -51,6 +51,7 @@ REWRITE_TITLES = {
     "quarter-turns": "take out quarter turns",
     "symmetry": "odd or even function",
     "inverse-function": "inverse functions cancel",
+    "absolute-value-of-power": "absolute value of a power",
     "logarithm-identity": "logarithm identity",
 }
 
