@@ -2,8 +2,8 @@
 
 Each error says what went wrong in words, and a hint for the usual slips.  A
 `ParseError` also carries the input and the place, so it can be shown with a caret
-under it; so does any other error whose place is known (ln(0) in x + ln(0)).  The command line maps all of them to exit status 2 (bad input), never to
-a traceback.
+under it; so does any other error whose place is known (ln(0) in x + ln(0)).  The
+command line maps all of them to exit status 2 (bad input), never to a traceback.
 """
 
 from __future__ import annotations
