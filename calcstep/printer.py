@@ -375,6 +375,12 @@ class _PrettyPrinter(_Printer):
         rational = type(first) is Num and type(first.value) is Fraction and not first.decimal
         if not denominator and rational and len(numerator) > 1 and _merges(numerator):
             value = first.value
+            divisor = self.divisor(numerator[1])
+            if divisor is not None and len(numerator) > 2:
+                # ½·(1/√u)·u′ is 1/(2√u)·u′, not 1/√u·u′/2: the number's denominator
+                # joins the division after it, and the chain rule's outer rate reads whole
+                head = self.fraction_text([Num(value.numerator)], [Num(value.denominator), divisor])
+                return head + self.times + self.factors(tuple(numerator[2:])), PRODUCT
             top = _drop_unit([Num(value.numerator), *numerator[1:]])
             return self.fraction_text(top, [Num(value.denominator)]), PRODUCT
         if denominator:

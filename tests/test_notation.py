@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from calcstep.engine import differentiate
 from calcstep.errors import ParseError
+from calcstep.evaluate import evaluate
 from calcstep.parse import parse
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
 
@@ -186,6 +188,21 @@ def test_unsurprising_readings_have_no_notes() -> None:
                  "x^(-1/2)/2", "x + x^2/2 + x^3/3", "tg(x)", "ctg(x)", "arctg(x)", "x^2y", "e^(2x)",
                  "e^2 x", "√2 x", "√(2)x", "√2·x", "√x", "x(x + 1)", "a(x - 1)", "y (x)", "pi(x)"):
         assert parse(text).notes == (), text
+
+
+@pytest.mark.parametrize(
+    ("text", "pretty"),
+    [("sqrt(1-x^2)", "1/(2√(1 − x²))·(0 − 2x¹)"), ("sqrt(sin(x))", "1/(2√sin(x))·cos(x)"),
+     ("(3x+1)^(1/2)", "1/(2√(3x + 1))·3")],
+)
+def test_the_chain_rules_outer_rate_over_a_number_reads_whole(text: str, pretty: str) -> None:
+    # ½·(1/√u)·u′ is written 1/(2√u)·u′, the outer rate then the inner one, not
+    # 1/√u·u′/2 with the 2 of the outer rate at the far end
+    steps = differentiate(text).derivations[0].steps
+    assert steps.rule == "chain"
+    assert to_pretty(steps.result) == pretty
+    # and it still reads back as the same value
+    assert evaluate(parse(pretty).expr, {"x": 0.3}) == pytest.approx(evaluate(steps.result, {"x": 0.3}))
 
 
 @pytest.mark.parametrize(
