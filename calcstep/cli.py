@@ -325,7 +325,8 @@ class _Line(str):
 
 @_command()
 def diff(
-    expr: Annotated[str, typer.Argument(metavar="EXPR", help="The expression, or - to read one per line from stdin.")],
+    expr: Annotated[str, typer.Argument(metavar="EXPR", callback=as_typed,
+                                        help="The expression, or - to read one per line from stdin.")],
     wrt: WrtOption = None,
     order: OrderOption = 1,
     at: Annotated[
@@ -686,7 +687,7 @@ def _read_ahead() -> list[str] | None:
 
 @_command("parse")
 def parse_command(
-    expr: Annotated[str, typer.Argument(metavar="EXPR", help="The expression to read.")],
+    expr: Annotated[str, typer.Argument(metavar="EXPR", callback=as_typed, help="The expression to read.")],
     tree: Annotated[bool, typer.Option("--tree", help="Also show the expression tree.")] = False,
     format: FormatOption = None,
     ascii: AsciiOption = False,
@@ -743,8 +744,8 @@ def rules(
 
 @_command()
 def check(
-    expr: Annotated[str, typer.Argument(metavar="EXPR", help="The function to differentiate.")],
-    answer: Annotated[str, typer.Argument(metavar="ANSWER", help="The derivative to check.")],
+    expr: Annotated[str, typer.Argument(metavar="EXPR", callback=as_typed, help="The function to differentiate.")],
+    answer: Annotated[str, typer.Argument(metavar="ANSWER", callback=as_typed, help="The derivative to check.")],
     wrt: WrtOption = None,
     order: OrderOption = 1,
     format: FormatOption = None,
@@ -789,7 +790,7 @@ def check(
 def grad(
     expr: Annotated[
         str | None,
-        typer.Argument(metavar="EXPR", help="The expression (a loss, a network output …)."),
+        typer.Argument(metavar="EXPR", callback=as_typed, help="The expression (a loss, a network output …)."),
     ] = None,
     wrt: Annotated[
         str | None,
@@ -923,14 +924,21 @@ def option_words(command) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(words), frozenset(valued)
 
 
+def as_typed(text: str | None) -> str | None:
+    """An expression argument as the user typed it: without the space that
+    `protect_expressions` put before a leading minus sign (" -x^2" is "-x^2")."""
+    return text[1:] if text is not None and text.startswith(" -") else text
+
+
 def protect_expressions(argv: list[str], words: frozenset[str], valued: frozenset[str]) -> list[str]:
     """Keep expressions that begin with a minus sign from being read as options.
 
     `calcstep diff "-x^2"` must work as typed, but Click would read "-x^2" as the
     option cluster -x -^ -2, and "-w^2" as -w with the value "^2".  An argument
     that begins with a single '-' and is not exactly an option is an expression:
-    it is passed on with a leading space, which the expression reader ignores and
-    Click does not take for an option.  Words beginning with `--` are always
+    it is passed on with a leading space, which Click does not take for an option,
+    and which each expression argument takes off again (`as_typed`), so that the
+    input is echoed, and its errors placed, as typed.  Words beginning with `--` are always
     options (an unknown one is reported as such); values of options are left
     alone, and so is everything after `--`."""
     protected = []

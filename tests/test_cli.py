@@ -67,6 +67,17 @@ def test_expressions_may_begin_with_a_minus_sign(cli) -> None:
     assert cli("diff", "--no-steps", "--", "-x^2").out == "−2x\n"
 
 
+def test_an_expression_beginning_with_a_minus_sign_is_echoed_and_placed_as_typed(cli) -> None:
+    # the space that keeps "-x" from being read as an option is not the user's:
+    # it appears neither in the echoed input nor in an error's offset
+    assert json.loads(cli("diff", "-f", "json", "-x^2").out)["input"] == "-x^2"
+    error = json.loads(cli("diff", "-f", "json", "-x + ln(0)").out)["error"]
+    assert error["position"]["offset"] == 5
+    assert cli("diff", "-x + ln(0)").err.splitlines()[1:3] == ["  -x + ln(0)", "       ^^^^^"]
+    record = json.loads(cli("check", "-x^2", "-2x", "-f", "json").out)
+    assert (record["input"], record["answer_input"]) == ("-x^2", "-2x")
+
+
 def test_order_and_variable(cli) -> None:
     run = cli("diff", "x^3*y^2", "--wrt", "y", "--order", "2", "--no-steps", "--ascii")
     assert run.out == "2*x^3\n"
