@@ -276,15 +276,50 @@ def _named_zero(error: DomainError, expr: Expr, limits: Limits) -> DomainError:
     if not error.message.startswith("division by zero"):
         return error
     part = vanishing_part(expr, limits)
+    from calcstep.printer import display_name, to_pretty
+
     if part is None:
-        return error
-    from calcstep.printer import to_pretty
+        edge = _rate_without_value(expr, limits)
+        if edge is None:
+            return error
+        call, value = edge
+        fn, fixed = display_name(call.fn), to_pretty(value)
+        always = f"its argument is {fixed} for every value of {', '.join(sorted(call.arg.free_vars))}"
+        if isinstance(_why_undefined(Call(call.fn, value)), DomainError):  # atanh(x/x): atanh(1)
+            return DomainError(f"{to_pretty(call)} has no value: {always}, where {fn} has none",
+                               hint="a part with no value has no derivative")
+        return DomainError(
+            f"the derivative divides by zero: in {to_pretty(call)}, {always}, where {fn} has no rate",
+            hint=f"{fn}({fixed}) is a constant: write it so, or check the argument for a typo",
+        )
 
     names = ", ".join(sorted(part.free_vars))
     return DomainError(
         f"the derivative divides by zero: {to_pretty(part)} is 0 for every value of {names}",
         hint="leave that part out (it is 0), or check it for a typo",
     )
+
+
+def _rate_without_value(expr: Expr, limits: Limits) -> tuple[Call, Expr] | None:
+    """A function applied to an argument that has variables yet is one number for
+    every value of them, at which the function's rate has no value: asin(x/x), whose
+    argument is always 1, where asin′(u) = 1/√(1 − u²) divides by zero.  None when
+    there is no such part."""
+    simplifier = Simplifier(limits)
+    inner = Sym("u")
+    for node in walk(expr):
+        if type(node) is not Call or not node.arg.free_vars or node.fn not in BY_NAME:
+            continue
+        try:
+            value = simplifier(node.arg)[0]
+        except CalcstepError:
+            continue
+        if value.free_vars:
+            continue
+        rate = derive(Call(node.fn, inner), "u", limits).result
+        if isinstance(_why_undefined(substitute(rate, {inner: value})), DomainError):
+            return node, value
+    return None
 
 
 def derive_orders(

@@ -232,3 +232,19 @@ def test_a_superscript_other_than_a_number_is_told_to_use_a_caret() -> None:
     with pytest.raises(ParseError) as caught:
         parse("x⁽ⁿ⁺¹⁾")
     assert caught.value.hint is not None and "write other powers with ^" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("asin(x/x)", "the derivative divides by zero: in arcsin(x/x), its argument is 1 for every value of x, "
+                   "where arcsin has no rate"),
+     ("x + acos(cos(x)^2 + sin(x)^2)", "in arccos(cos²(x) + sin²(x)), its argument is 1 for every value of x"),
+     ("atanh(x/x)", "artanh(x/x) has no value: its argument is 1 for every value of x, where artanh has none")],
+)
+def test_a_function_held_at_the_edge_of_its_domain_is_named(cli, text: str, message: str) -> None:
+    # asin(x/x) is asin(1), a constant, but the chain rule meets asin′(1) = 1/√0
+    # first: the bare "division by zero" said nothing of where
+    run = cli("diff", text)
+    assert run.code == 2 and "Traceback" not in run.err
+    assert message in run.err.splitlines()[0]
+    assert run.err.splitlines()[1].startswith("hint: ")
