@@ -210,23 +210,26 @@ def _why_undefined(constant: Expr) -> DomainError | type[AbstractValueError] | N
 
 
 def _written_at(undefined: Expr, written: Parsed) -> Place | None:
-    """Where an undefined constant part was written: its own place when the reading
-    noted one; else that of its first undefined part (2·ln(0), read as one product,
-    is marked at ln(0)); else that of the first part written on its own (x/(2 − 2)
-    is marked at the divisor)."""
-    node = undefined
+    """Where the innermost part with no value was written: down through the parts
+    that have none (sin(ln(0)) is marked at ln(0); so is 2·ln(0), read as one
+    product), the last of them whose place the reading noted; where that part was
+    not written on its own, its first part that was (x/(2 − 2) is marked at the
+    divisor); else the place of the part around it."""
+    constants = written.constants
+    node, found = undefined, None
     while True:
-        span = written.constants.get(node)
-        if span is not None:
-            start, end = span
-            return place(written.text, start, end - start)
+        found = constants.get(node, found)
         parts = [kid for kid in node.children() if kid.children()]
         inner = [kid for kid in parts if isinstance(_why_undefined(kid), DomainError)]
-        if inner:
-            node = inner[0]
-            continue
-        spans = [written.constants[kid] for kid in parts if kid in written.constants]
-        return place(written.text, spans[0][0], spans[0][1] - spans[0][0]) if spans else None
+        if not inner:
+            break
+        node = inner[0]
+    if node not in constants:
+        found = next((constants[kid] for kid in parts if kid in constants), found)
+    if found is None:
+        return None
+    start, end = found
+    return place(written.text, start, end - start)
 
 
 # Writing an expression keeps the text of each distinct part, so that a shared part

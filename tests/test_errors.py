@@ -197,7 +197,10 @@ def test_an_unexpected_token_is_said_in_a_sentence(cli) -> None:
 @pytest.mark.parametrize(
     ("text", "marked"),
     [("ln(0)", "ln(0)"), ("x + 2*ln(0)", "ln(0)"), ("sin(x) + asin(2)*x", "asin(2)"),
-     ("x^2 + sqrt(-1)", "sqrt(-1)"), ("x/(2-2)", "(2-2)"), ("x + 1/sin(pi)", "sin(pi)")],
+     ("x^2 + sqrt(-1)", "sqrt(-1)"), ("x/(2-2)", "(2-2)"), ("x + 1/sin(pi)", "sin(pi)"),
+     # the innermost part with no value, not the constant around it
+     ("sin(ln(0))*x", "ln(0)"), ("x + exp(sqrt(-1))", "sqrt(-1)"), ("abs(ln(0))+x", "ln(0)"),
+     ("x + -ln(0)", "ln(0)")],
 )
 def test_a_part_with_no_value_is_marked_where_it_was_written(cli, text: str, marked: str) -> None:
     # ln(0) is not a syntax error, but a learner still needs to see which part
