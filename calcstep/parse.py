@@ -347,12 +347,16 @@ def _unexpected_character(text: str, position: int) -> ParseError:
     name = f"'{char}'" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
     hint = hints.get(char)
     if char in _OTHER_SUPERSCRIPTS:
-        hint = "only digits and a sign are read as a superscript (x⁻²); write other powers with ^, as x^(n + 1)"
+        if text[:position].rstrip().endswith("^"):  # x^ⁿ: a caret already
+            hint = "after ^ write the exponent in ordinary characters, as x^n"
+        else:
+            hint = "only digits and a sign are read as a superscript (x⁻²); write other powers with ^, as x^(n + 1)"
     return ParseError(f"unexpected character {name}", text, position, hint=hint)
 
 
-# superscript characters other than digits and signs: brackets, = and letters (xⁿ)
-_OTHER_SUPERSCRIPTS = frozenset("⁽⁾⁼ⁿⁱᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻ")
+# superscript characters that are not a number: brackets, =, letters (xⁿ), and a
+# sign with no digit after it (x⁻ⁿ); a sign before digits is part of one (x⁻²)
+_OTHER_SUPERSCRIPTS = frozenset("⁽⁾⁼⁻⁺ⁿⁱᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻ")
 
 
 # ---------------------------------------------------------------------------

@@ -231,10 +231,17 @@ def test_an_answer_with_no_value_is_marked_in_the_answer(cli) -> None:
     assert run.err.splitlines()[1:3] == ["  2x + ln(0)", "       ^^^^^"]
 
 
-def test_a_superscript_other_than_a_number_is_told_to_use_a_caret() -> None:
+@pytest.mark.parametrize("text", ["x⁽ⁿ⁺¹⁾", "x⁻ⁿ", "x⁻"])
+def test_a_superscript_other_than_a_number_is_told_to_use_a_caret(text: str) -> None:
     with pytest.raises(ParseError) as caught:
-        parse("x⁽ⁿ⁺¹⁾")
+        parse(text)
     assert caught.value.hint is not None and "write other powers with ^" in caught.value.hint
+
+
+def test_a_superscript_after_a_caret_is_told_to_be_written_plainly() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse("x^ⁿ")
+    assert caught.value.hint == "after ^ write the exponent in ordinary characters, as x^n"
 
 
 @pytest.mark.parametrize(
