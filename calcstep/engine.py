@@ -273,29 +273,29 @@ def check_writable(expr: Expr, limits: Limits = DEFAULT_LIMITS) -> None:
 
 
 def _named_zero(error: DomainError, expr: Expr, limits: Limits) -> DomainError:
-    """A division by zero met while differentiating, said with the part of the
-    input that is 0 for every value of its variables (x − x, sin(π)·x), when
-    there is one; else the error as it was."""
+    """A division by zero met while differentiating, said with its cause in the
+    input: a function held where it has no rate (asin(x/x): its argument is always
+    1), or else a part that is 0 for every value of its variables (x − x,
+    sin(π)·x); the error as it was when there is neither."""
     if not error.message.startswith("division by zero"):
         return error
-    part = vanishing_part(expr, limits)
     from calcstep.printer import display_name, to_pretty
 
-    if part is None:
-        edge = _rate_without_value(expr, limits)
-        if edge is None:
-            return error
+    edge = _rate_without_value(expr, limits)
+    if edge is not None:
         call, value = edge
         fn, fixed = display_name(call.fn), to_pretty(value)
         always = f"its argument is {fixed} for every value of {', '.join(sorted(call.arg.free_vars))}"
-        if isinstance(_why_undefined(Call(call.fn, value)), DomainError):  # atanh(x/x): atanh(1)
+        if isinstance(_why_undefined(Call(call.fn, value)), DomainError):  # ln(x − x): ln(0)
             return DomainError(f"{to_pretty(call)} has no value: {always}, where {fn} has none",
                                hint="a part with no value has no derivative")
         return DomainError(
             f"the derivative divides by zero: in {to_pretty(call)}, {always}, where {fn} has no rate",
-            hint=f"{fn}({fixed}) is a constant: write it so, or check the argument for a typo",
+            hint=f"{to_pretty(Call(call.fn, value))} is a constant: write it so, or check the argument for a typo",
         )
-
+    part = vanishing_part(expr, limits)
+    if part is None:
+        return error
     names = ", ".join(sorted(part.free_vars))
     return DomainError(
         f"the derivative divides by zero: {to_pretty(part)} is 0 for every value of {names}",

@@ -172,6 +172,48 @@ def _special_reciprocal(name: str, of: Callable[[Fraction], Expr | None], where:
     return special
 
 
+# The exact values of sine and tangent read backwards, each with its angle as a
+# multiple of π: asin(√3/2) = π/3, atan(−1) = −π/4.  1/√2 and 1/√3 are listed as
+# the simplifier writes them, beside √2/2 and √3/3 (the same numbers).
+_AS_RECIPROCAL_ROOT = {_HALF_SQRT2: Pow(TWO, Num(Fraction(-1, 2))),
+                       mul(Num(Fraction(1, 3)), _SQRT3): Pow(Num(3), Num(Fraction(-1, 2)))}
+
+
+def _angles(values: dict[Fraction, Expr]) -> dict[Expr, Fraction]:
+    angles: dict[Expr, Fraction] = {}
+    for k, value in values.items():
+        for form in (value, _AS_RECIPROCAL_ROOT.get(value)):
+            if form is not None:
+                angles[form], angles[neg(form)] = k, -k
+    return angles
+
+
+_ASIN_ANGLES = _angles(_SIN_TABLE)  # angles 0 to π/2, and their negatives
+_ATAN_ANGLES = _angles({k: v for k, v in _TAN_TABLE.items() if k < Fraction(1, 2)})
+
+
+def _pi_times(k: Fraction | None) -> Expr | None:
+    if k is None:
+        return None
+    return ZERO if k == 0 else mul(Num(k), PI)
+
+
+def _special_asin(arg: Expr) -> Expr | None:
+    """asin(v) = kπ where sin(kπ) = v is known exactly, k between −1/2 and 1/2."""
+    return _pi_times(_ASIN_ANGLES.get(arg))
+
+
+def _special_acos(arg: Expr) -> Expr | None:
+    """acos(v) = π/2 − asin(v)."""
+    k = _ASIN_ANGLES.get(arg)
+    return None if k is None else _pi_times(Fraction(1, 2) - k)
+
+
+def _special_atan(arg: Expr) -> Expr | None:
+    """atan(v) = kπ where tan(kπ) = v is known exactly, k between −1/2 and 1/2."""
+    return _pi_times(_ATAN_ANGLES.get(arg))
+
+
 def _at_zero(value: Expr) -> Callable[[Expr], Expr | None]:
     def special(arg: Expr) -> Expr | None:
         return value if _value(arg) == 0 else None
@@ -315,17 +357,17 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "asin", "inverse trig", r"\arcsin",
         lambda u: _inv_sqrt(_one_minus_u2(u)), math.asin,
-        aliases=("arcsin",), parity=ODD, special=_at_zero(ZERO),
+        aliases=("arcsin",), parity=ODD, special=_special_asin,
     ),
     Function(
         "acos", "inverse trig", r"\arccos",
         lambda u: neg(_inv_sqrt(_one_minus_u2(u))), math.acos,
-        aliases=("arccos",),
+        aliases=("arccos",), special=_special_acos,
     ),
     Function(
         "atan", "inverse trig", r"\arctan",
         lambda u: Pow(_u2_plus_one(u), Num(-1)), math.atan,
-        aliases=("arctan", "arctg"), parity=ODD, special=_at_zero(ZERO),
+        aliases=("arctan", "arctg"), parity=ODD, special=_special_atan,
     ),
     Function(
         "acot", "inverse trig", r"\operatorname{arccot}",

@@ -270,6 +270,20 @@ def test_simplifier_is_sound_on_roots_and_logs() -> None:
 
 
 @pytest.mark.parametrize(
+    ("constant", "angle"),
+    [("asin(1)", "1/2*pi"), ("asin(-1/2)", "-1/6*pi"), ("asin(sqrt(2)/2)", "1/4*pi"), ("asin(1/sqrt(2))", "1/4*pi"),
+     ("asin(-sqrt(3)/2)", "-1/3*pi"), ("acos(0)", "1/2*pi"), ("acos(-1)", "pi"), ("acos(1/2)", "1/3*pi"),
+     ("acos(1)", "0"), ("atan(1)", "1/4*pi"), ("atan(-sqrt(3))", "-1/3*pi"), ("atan(1/sqrt(3))", "1/6*pi"),
+     ("atan(sqrt(3)/3)", "1/6*pi")],
+)
+def test_an_inverse_function_at_a_known_value_is_its_angle(constant: str, angle: str) -> None:
+    # asin(1)·x has the derivative π/2, as a learner would write it, not arcsin(1)
+    report = differentiate(f"{constant}*x")
+    assert to_text(report.result) == angle
+    assert float(to_sympy(report.result).evalf()) == pytest.approx(float(sp.sympify(constant).evalf()))
+
+
+@pytest.mark.parametrize(
     ("text", "answer"),
     [("abs(x^3)", "3*x*abs(x)"), ("abs(x^5)*x", "6*abs(x)^5"), ("abs((x+1)^3)", "3*abs(x + 1)*(x + 1)"),
      ("abs(x^-3)", "-3*x/abs(x)^5")],

@@ -249,7 +249,8 @@ def test_a_superscript_after_a_caret_is_told_to_be_written_plainly() -> None:
     [("asin(x/x)", "the derivative divides by zero: in arcsin(x/x), its argument is 1 for every value of x, "
                    "where arcsin has no rate"),
      ("x + acos(cos(x)^2 + sin(x)^2)", "in arccos(cos²(x) + sin²(x)), its argument is 1 for every value of x"),
-     ("atanh(x/x)", "artanh(x/x) has no value: its argument is 1 for every value of x, where artanh has none")],
+     ("atanh(x/x)", "artanh(x/x) has no value: its argument is 1 for every value of x, where artanh has none"),
+     ("ln(x - x) + x", "ln(x − x) has no value: its argument is 0 for every value of x, where ln has none")],
 )
 def test_a_function_held_at_the_edge_of_its_domain_is_named(cli, text: str, message: str) -> None:
     # asin(x/x) is asin(1), a constant, but the chain rule meets asin′(1) = 1/√0
