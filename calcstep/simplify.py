@@ -1041,7 +1041,8 @@ def _power_identities(node: Pow, s: _Simplifier) -> Expr | None:
 
 
 def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
-    """(bᵐ)ⁿ = bᵐⁿ where that is sound: n whole, or b > 0, or m odd; (u²ᵏ)^(p/q) =
+    """(bᵐ)ⁿ = bᵐⁿ where that is sound: n whole, or b > 0, or m odd, or m a fraction
+    with an even denominator (bᵐ is then real only for b ≥ 0); (u²ᵏ)^(p/q) =
     |u|^(2k·p/q), so √(x²) = |x|.
 
     For an odd m the two sides have one domain: under an odd root both are real
@@ -1065,6 +1066,10 @@ def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
     if type(m) is Num and type(n) is Num:
         mv, nv = Fraction(m.value), Fraction(n.value)
         if mv.denominator == 1 and mv.numerator % 2 == 1:
+            return Pow(b, _num(mv * nv))
+        if mv.denominator % 2 == 0:
+            # bᵐ under an even root is real only for b ≥ 0, where powers multiply:
+            # ∛(x^(3/2)) = √x, √(√(x³)) = x^(3/4)
             return Pow(b, _num(mv * nv))
         if mv.denominator == 1 and mv.numerator % 2 == 0:
             return Pow(Call("abs", b), _num(mv * nv))
@@ -1206,6 +1211,17 @@ def _abs_of_power(node: Call, s: _Simplifier) -> Expr | None:
     if node.fn != "abs" or type(arg) is not Pow or not _is_integer(arg.exp):
         return None
     return Pow(Call("abs", arg.base), arg.exp)
+
+
+def _abs_of_multiple(node: Call, s: _Simplifier) -> Expr | None:
+    """|c·u| = |c|·|u| for a number c: the number comes out (|2x³| = 2|x³|, which is
+    2|x|³), so the derivative of |2x³| reads 6x·|x|."""
+    arg = node.arg
+    if node.fn != "abs" or type(arg) is not Mul or type(arg.factors[0]) is not Num:
+        return None
+    number, rest = arg.factors[0], Call("abs", mul(*arg.factors[1:]))
+    size = abs(number.value)
+    return rest if size == 1 and not number.decimal else mul(Num(size, number.decimal), rest)
 
 
 def _log_identities(node: Log, s: _Simplifier) -> Expr | None:
@@ -1468,6 +1484,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("symmetry", "cos(−x) → cos(x)", _symmetry),
         Rewrite("inverse-function", "ln(eˣ) → x", _inverse_functions),
         Rewrite("absolute-value-of-power", "|x³| → |x|³", _abs_of_power),
+        Rewrite("absolute-value-of-multiple", "|2x| → 2|x|", _abs_of_multiple),
     ),
     Log: (Rewrite("logarithm-identity", "log₂(2) → 1", _log_identities),),
 }

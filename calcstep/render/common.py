@@ -52,6 +52,7 @@ REWRITE_TITLES = {
     "symmetry": "odd or even function",
     "inverse-function": "inverse functions cancel",
     "absolute-value-of-power": "absolute value of a power",
+    "absolute-value-of-multiple": "take a number out of |…|",
     "logarithm-identity": "logarithm identity",
 }
 
