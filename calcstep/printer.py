@@ -380,7 +380,7 @@ class _PrettyPrinter(_Printer):
                 # ½·(1/√u)·u′ is 1/(2√u)·u′, not 1/√u·u′/2: the number's denominator
                 # joins the division after it, and the chain rule's outer rate reads whole
                 head = self.fraction_text([Num(value.numerator)], [Num(value.denominator), divisor])
-                return head + self.times + self.factors(tuple(numerator[2:])), PRODUCT
+                return head + self.continued(numerator[2:], None), PRODUCT
             top = _drop_unit([Num(value.numerator), *numerator[1:]])
             return self.fraction_text(top, [Num(value.denominator)]), PRODUCT
         if denominator:
@@ -395,8 +395,14 @@ class _PrettyPrinter(_Printer):
         text = self.at(first, PRODUCT)
         # after a division (1/x²) the next factor is joined with a visible ·:
         # 1/x²y would read as 1/(x²y)
-        previous: Expr | None = None if self.divisor(first) is not None else first
-        for factor in rest:
+        return text + self.continued(rest, None if self.divisor(first) is not None else first)
+
+    def continued(self, factors: Sequence[Expr], previous: Expr | None) -> str:
+        """The text of `factors` continuing a product whose last factor written was
+        `previous` (None after a division): each bracketed as a later factor is
+        (·(3/2)√x, ·(−2)x, never ·3/2√x), divisors written with their slash."""
+        text = ""
+        for factor in factors:
             divisor = self.divisor(factor)
             if divisor is not None:  # x/y·z, as typed, not x(1/y)z
                 text += "/" + self.at(divisor, POWER)

@@ -193,7 +193,9 @@ def test_unsurprising_readings_have_no_notes() -> None:
 @pytest.mark.parametrize(
     ("text", "pretty"),
     [("sqrt(1-x^2)", "1/(2√(1 − x²))·(0 − 2x¹)"), ("sqrt(sin(x))", "1/(2√sin(x))·cos(x)"),
-     ("(3x+1)^(1/2)", "1/(2√(3x + 1))·3")],
+     ("(3x+1)^(1/2)", "1/(2√(3x + 1))·3"),
+     # what follows the division is bracketed as a later factor: ·(3/2)√x, not ·3/2√x
+     ("(x^(3/2))^(2/3)", "2/(3∛(x^(3/2)))·(3/2)√x")],
 )
 def test_the_chain_rules_outer_rate_over_a_number_reads_whole(text: str, pretty: str) -> None:
     # ½·(1/√u)·u′ is written 1/(2√u)·u′, the outer rate then the inner one, not
@@ -203,6 +205,14 @@ def test_the_chain_rules_outer_rate_over_a_number_reads_whole(text: str, pretty:
     assert to_pretty(steps.result) == pretty
     # and it still reads back as the same value
     assert evaluate(parse(pretty).expr, {"x": 0.3}) == pytest.approx(evaluate(steps.result, {"x": 0.3}))
+
+
+def test_a_negative_number_after_a_division_is_bracketed() -> None:
+    # the simplifier's ½·(1/√u)·(−2)·x, written 1/(2√u)·(−2)x, not 1/(2√u)·−2x
+    from calcstep.simplify import simplify
+
+    steps = simplify(differentiate("sqrt(1-x^2)").derivations[0].steps.result)[1]
+    assert "1/(2√(1 − x²))·(−2)x → −1/√(1 − x²)·x" in [f"{to_pretty(s.target)} → {to_pretty(s.result)}" for s in steps]
 
 
 @pytest.mark.parametrize(
