@@ -198,20 +198,27 @@ def _pi_times(k: Fraction | None) -> Expr | None:
     return ZERO if k == 0 else mul(Num(k), PI)
 
 
+def _angle(angles: dict[Expr, Fraction], arg: Expr) -> Fraction | None:
+    """The angle of a value in `angles`, a decimal (0.5, 1.0) read as its number."""
+    if type(arg) is Num and arg.decimal:
+        arg = Num(arg.value)
+    return angles.get(arg)
+
+
 def _special_asin(arg: Expr) -> Expr | None:
     """asin(v) = kπ where sin(kπ) = v is known exactly, k between −1/2 and 1/2."""
-    return _pi_times(_ASIN_ANGLES.get(arg))
+    return _pi_times(_angle(_ASIN_ANGLES, arg))
 
 
 def _special_acos(arg: Expr) -> Expr | None:
     """acos(v) = π/2 − asin(v)."""
-    k = _ASIN_ANGLES.get(arg)
+    k = _angle(_ASIN_ANGLES, arg)
     return None if k is None else _pi_times(Fraction(1, 2) - k)
 
 
 def _special_atan(arg: Expr) -> Expr | None:
     """atan(v) = kπ where tan(kπ) = v is known exactly, k between −1/2 and 1/2."""
-    return _pi_times(_ATAN_ANGLES.get(arg))
+    return _pi_times(_angle(_ATAN_ANGLES, arg))
 
 
 def _at_zero(value: Expr) -> Callable[[Expr], Expr | None]:

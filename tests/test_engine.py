@@ -274,7 +274,7 @@ def test_simplifier_is_sound_on_roots_and_logs() -> None:
     [("asin(1)", "1/2*pi"), ("asin(-1/2)", "-1/6*pi"), ("asin(sqrt(2)/2)", "1/4*pi"), ("asin(1/sqrt(2))", "1/4*pi"),
      ("asin(-sqrt(3)/2)", "-1/3*pi"), ("acos(0)", "1/2*pi"), ("acos(-1)", "pi"), ("acos(1/2)", "1/3*pi"),
      ("acos(1)", "0"), ("atan(1)", "1/4*pi"), ("atan(-sqrt(3))", "-1/3*pi"), ("atan(1/sqrt(3))", "1/6*pi"),
-     ("atan(sqrt(3)/3)", "1/6*pi")],
+     ("atan(sqrt(3)/3)", "1/6*pi"), ("asin(0.5)", "1/6*pi"), ("atan(0.0)", "0"), ("acos(1.0)", "0")],
 )
 def test_an_inverse_function_at_a_known_value_is_its_angle(constant: str, angle: str) -> None:
     # asin(1)·x has the derivative π/2, as a learner would write it, not arcsin(1)
