@@ -42,6 +42,7 @@ from calcstep.expr import (
     Pow,
     Sym,
     add,
+    rebuild,
     substitute,
     walk,
 )
@@ -148,11 +149,17 @@ def differentiate(
     parsed = parse(text, functions=functions, limits=limits)
     check_constants(parsed.expr, parsed)
     var = choose_variable(parsed.expr, wrt)
+    simplifier = Simplifier(limits)
     try:
         derivations = derive_orders(parsed.expr, var, order, limits,
-                                    taken=parsed.expr.free_vars | parsed.functions)
+                                    taken=parsed.expr.free_vars | parsed.functions, simplifier=simplifier)
     except DomainError as error:
-        raise _named_zero(error, parsed.expr, limits) from None
+        raise _fixed_part_without_value(parsed, Simplifier(limits)) or _named_zero(error, parsed.expr, limits) from None
+    # ln(x − x − 1) has no value anywhere, yet its derivative 0·(−1)⁻¹ simplifies to
+    # 0: refused here (the simplifier has met these parts, so this asks its memo)
+    refused = _fixed_part_without_value(parsed, simplifier)
+    if refused is not None:
+        raise refused
     result = derivations[-1].result if derivations else parsed.expr
     check_writable(result, limits)
     values = tuple(
@@ -215,17 +222,17 @@ def _written_at(undefined: Expr, written: Parsed) -> Place | None:
     product), the last of them whose place the reading noted; where that part was
     not written on its own, its first part that was (x/(2 − 2) is marked at the
     divisor); else the place of the part around it."""
-    constants = written.constants
+    places = written.places
     node, found = undefined, None
     while True:
-        found = constants.get(node, found)
+        found = places.get(node, found)
         parts = [kid for kid in node.children() if kid.children()]
         inner = [kid for kid in parts if isinstance(_why_undefined(kid), DomainError)]
         if not inner:
             break
         node = inner[0]
-    if node not in constants:
-        found = next((constants[kid] for kid in parts if kid in constants), found)
+    if node not in places:
+        found = next((places[kid] for kid in parts if kid in places), found)
     if found is None:
         return None
     start, end = found
@@ -283,12 +290,10 @@ def _named_zero(error: DomainError, expr: Expr, limits: Limits) -> DomainError:
 
     edge = _rate_without_value(expr, limits)
     if edge is not None:
+        # (a function with no value there, as ln(x − x), was refused before this)
         call, value = edge
         fn, fixed = display_name(call.fn), to_pretty(value)
         always = f"its argument is {fixed} for every value of {', '.join(sorted(call.arg.free_vars))}"
-        if isinstance(_why_undefined(Call(call.fn, value)), DomainError):  # ln(x − x): ln(0)
-            return DomainError(f"{to_pretty(call)} has no value: {always}, where {fn} has none",
-                               hint="a part with no value has no derivative")
         return DomainError(
             f"the derivative divides by zero: in {to_pretty(call)}, {always}, where {fn} has no rate",
             hint=f"{to_pretty(Call(call.fn, value))} is a constant: write it so, or check the argument for a typo",
@@ -301,6 +306,55 @@ def _named_zero(error: DomainError, expr: Expr, limits: Limits) -> DomainError:
         f"the derivative divides by zero: {to_pretty(part)} is 0 for every value of {names}",
         hint="leave that part out (it is 0), or check it for a typo",
     )
+
+
+def _fixed_part_without_value(written: Parsed, simplifier: Simplifier) -> DomainError | None:
+    """The error for a function or a root whose argument has variables yet is one
+    number for every value of them, where it has no value: ln(x − x − 1) (its
+    argument is always −1), √(x − x − 1), 1/(x − x).  Such an expression has no
+    value anywhere, so it has no derivative.  None when there is no such part."""
+    from calcstep.printer import to_pretty
+
+    # the reading kept every function and every power other than a whole one ≥ 0:
+    # a polynomial, which has neither, is not walked
+    if not any(_varying_argument(part) is not None for part in written.places):
+        return None
+    for node in walk(written.expr):
+        inner = _varying_argument(node)
+        if inner is None:
+            continue
+        try:
+            value = simplifier(inner)[0]
+        except CalcstepError:
+            continue  # undefined inside: an inner part is the one to name
+        if value.free_vars or not isinstance(_why_undefined(rebuild(node, _with_argument(node, value))), DomainError):
+            continue
+        names = ", ".join(sorted(inner.free_vars))
+        return DomainError(
+            f"{to_pretty(node)} has no value: {to_pretty(inner)} is {to_pretty(value)} for every value of {names}",
+            hint="a part with no value has no derivative; check it for a typo",
+            where=_written_at(node, written),
+        )
+    return None
+
+
+def _varying_argument(node: Expr) -> Expr | None:
+    """What decides whether `node` has a value, when that has variables and could be
+    a constant in disguise: a function's argument, or the base of a power that is
+    not a whole power of at least 0.  A plain variable (x in ln x) is never one."""
+    kind = type(node)
+    if kind is Call and node.fn in BY_NAME:
+        inner = node.arg
+    elif kind is Pow and type(node.exp) is Num and not (type(node.exp.value) is int and node.exp.value >= 0):
+        inner = node.base
+    else:
+        return None
+    return inner if inner.free_vars and type(inner) is not Sym else None
+
+
+def _with_argument(node: Expr, value: Expr) -> tuple[Expr, ...]:
+    """`node`'s children with its argument (or base) replaced by `value`."""
+    return (value,) if type(node) is Call else (value, node.exp)
 
 
 def _rate_without_value(expr: Expr, limits: Limits) -> tuple[Call, Expr] | None:
@@ -326,13 +380,19 @@ def _rate_without_value(expr: Expr, limits: Limits) -> tuple[Call, Expr] | None:
 
 
 def derive_orders(
-    expr: Expr, var: str, order: int, limits: Limits = DEFAULT_LIMITS, taken: frozenset[str] | None = None
+    expr: Expr,
+    var: str,
+    order: int,
+    limits: Limits = DEFAULT_LIMITS,
+    taken: frozenset[str] | None = None,
+    simplifier: Simplifier | None = None,
 ) -> tuple[Derivation, ...]:
     """One Derivation per order, each differentiating the previous simplified result.
-    `taken`: the names `expr` uses (variables and abstract functions), when known."""
+    `taken`: the names `expr` uses (variables and abstract functions), when known;
+    `simplifier`: the one to simplify with, when the caller asks it more later."""
     derivations = []
     current = expr
-    simplifier = Simplifier(limits)
+    simplifier = simplifier if simplifier is not None else Simplifier(limits)
     for k in range(1, order + 1):
         steps = derive(current, var, limits, taken)
         result, simplification = simplifier(steps.result)

@@ -132,8 +132,9 @@ class Parsed(NamedTuple):
     # the abstract functions the text applies (f, g in f(x)·g(x)), gathered while
     # reading so that no later stage walks the tree to find them
     functions: frozenset[str] = frozenset()
-    # where each compound part without a variable was written: [start, end) in `text`
-    constants: Mapping[Expr, tuple[int, int]] = {}  # read, never written
+    # where each part that may have no value was written, [start, end) in `text`:
+    # compound constants, functions applied and powers other than whole ones ≥ 0
+    places: Mapping[Expr, tuple[int, int]] = {}  # read, never written
 
 
 # ---------------------------------------------------------------------------
@@ -761,9 +762,9 @@ class _Builder:
         # each root written before a bare number (√2): where its text starts and ends
         self.roots: dict[int, tuple[int, int]] = {}
         self.functions: set[str] = set()  # the abstract functions applied
-        # where each part without a variable was written (ln(0) in x + ln(0)), so
-        # that an error about a part with no value can mark its place
-        self.constants: dict[Expr, tuple[int, int]] = {}
+        # where each part that may have no value was written (ln(0) in x + ln(0),
+        # ln(x − x)), so that an error about it can mark its place
+        self.places: dict[Expr, tuple[int, int]] = {}
 
     def _source(self) -> str:
         return self.text[self.span[0] : self.span[1]]
@@ -784,6 +785,8 @@ class _Builder:
         return constant if constant is not None else Sym(token.value)
 
     def group(self, _open: Token, inner: Expr, _close: Token) -> Expr:
+        # a bracketed part is kept with its place too: 1/(x − x) is marked at (x − x)
+        self.places.setdefault(inner, self.span)
         return inner
 
     def abs_bars(self, _open: Token, inner: Expr, _close: Token) -> Expr:
@@ -866,9 +869,12 @@ class _Builder:
             )
         chain = self._chain("product", left)
         try:
-            _divide_into(chain.parts, right)
+            divisor = _divide_into(chain.parts, right)
         except ZeroDivisionError:
             raise self._error("division by zero", "a literal 0 cannot be a divisor") from None
+        if divisor is not None:  # kept with the divisor's place: x/(x − x) is marked there
+            start = len(self.text) - len(self.text[_op.end :].lstrip())
+            self.places.setdefault(divisor, (start, self.span[1]))
         chain.last = "div"
         return chain
 
@@ -983,15 +989,15 @@ def _log_to_base(base_text: str, arg: Expr) -> Expr:
     return Log(arg, Sym(base_text))
 
 
-def _divide_into(parts: list[Expr], right: Expr) -> None:
+def _divide_into(parts: list[Expr], right: Expr) -> Expr | None:
     """Divide the product `parts` by `right` as typed, in place: numbers divide
     exactly, a numeric divisor scales the leading coefficient (x/2 is (1/2)·x),
-    1/u is u^-1, and anything else multiplies by the reciprocal."""
+    1/u is u^-1, and anything else multiplies by the reciprocal.  Returns the
+    reciprocal factor added, if any."""
     if type(right) is Mul and type(right.factors[0]) is Num:
         # x/(2y): the number joins the coefficient, the rest divides
         _divide_into(parts, right.factors[0])
-        _divide_into(parts, mul(*right.factors[1:]))
-        return
+        return _divide_into(parts, mul(*right.factors[1:]))
     if type(right) is Num:
         factor = Fraction(1) / Fraction(right.value)
         first = parts[0]
@@ -1005,14 +1011,15 @@ def _divide_into(parts: list[Expr], right: Expr) -> None:
             parts[0] = mul(*first.factors[1:]) if is_plain_one(scaled) else Mul((scaled, *first.factors[1:]))
         else:
             parts.insert(0, Num(factor, right.decimal))
-        return
+        return None
     # sin(x²)/e^(2x) stays a quotient, (e^(2x))⁻¹, not sin(x²)·e^(−2x): it is
     # differentiated by the quotient rule, as it was written
     divisor = Pow(right, MINUS_ONE) if type(right) is Pow and type(right.exp) is not Num else reciprocal(right)
     if len(parts) == 1 and parts[0] == ONE and not parts[0].decimal:
         parts[0] = divisor
-        return
-    parts.append(divisor)
+    else:
+        parts.append(divisor)
+    return divisor
 
 
 _ROOT_INDEX = {"√": 2, "∛": 3, "∜": 4}
@@ -1096,7 +1103,7 @@ def parse(
     tokens = _postlex(text, _lex(text, t), words, notes, limits)
     builder = _Builder(text, notes, limits)
     expr = _drive(text, tokens, t, builder, limits)
-    return Parsed(expr, text, tuple(notes), frozenset(builder.functions), builder.constants)
+    return Parsed(expr, text, tuple(notes), frozenset(builder.functions), builder.places)
 
 
 def _refuse_leibniz(text: str) -> None:
@@ -1142,7 +1149,7 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
     end = Token("$END", "", len(text), len(text))
     accept = t.end
     max_depth = limits.max_depth
-    constants = builder.constants
+    places = builder.places
     stack_limit = 3 * max_depth + 100
     for token in chain(tokens, (end,)):
         kind = token.type
@@ -1192,8 +1199,8 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                             span[0],
                             hint="raise the limit with --max-depth if this is intended",
                         )
-                    if not value._free and value._size > 1:
-                        constants.setdefault(value, span)
+                    if _may_lack_a_value(value):
+                        places.setdefault(value, span)
                 values.append(value)
                 spans.append(span)
                 states.append(actions[states[-1]][origin])
@@ -1202,6 +1209,20 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                 return result.finish() if isinstance(result, _Chain) else result
         previous = token
     raise AssertionError("the automaton ended without accepting")  # pragma: no cover
+
+
+def _may_lack_a_value(expr: Expr) -> bool:
+    """True for a part an error may be about, whose place the reading keeps: a
+    compound constant (ln(0)), a function applied (ln(x − x)) or a power other than a
+    whole power of at least 0 (1/(x − x)).  Plain variables, numbers and sums are
+    not kept, so a 100,000-term polynomial keeps nothing."""
+    kind = type(expr)
+    if kind is Call:
+        return True
+    if kind is Pow:
+        exponent = expr.exp
+        return not (type(exponent) is Num and type(exponent.value) is int and exponent.value >= 0)
+    return not expr._free and expr._size > 1
 
 
 class _Plan(NamedTuple):
