@@ -185,19 +185,37 @@ def check_constants(expr: Expr, written: Parsed | None = None) -> None:
         if kind is Log and not node.base.free_vars:
             _check_log_base(node.base)
         if node.free_vars:
-            stack.extend(node.children())
+            stack.extend(reversed(node.children()))  # the first part written is named first
             continue
         error = _why_undefined(node)
         if error is AbstractValueError:
-            stack.extend(node.children())
+            stack.extend(reversed(node.children()))
         elif isinstance(error, DomainError):
             from calcstep.printer import to_pretty
 
+            path = _undefined_path(node, error)
+            innermost, error = path[-1]
             message = error.message
             if message.startswith("division by zero"):
-                message = f"{to_pretty(node)} is undefined: {message}"
-            where = _written_at(node, written) if written is not None else None
+                message = f"{to_pretty(innermost)} is undefined: {message}"
+            where = _written_at([part for part, _ in path], written) if written is not None else None
             raise DomainError(message, hint="a part with no value has no derivative", where=where)
+
+
+def _undefined_path(node: Expr, error: DomainError) -> list[tuple[Expr, DomainError]]:
+    """From a constant part with no value down to the innermost one, each with why:
+    e^(1/(1 − 1)) has none because 1/(1 − 1) has none, and that is the part named
+    (2·ln(0), read as one product, is named at ln(0))."""
+    path = [(node, error)]
+    while True:
+        for kid in node.children():
+            inner = _why_undefined(kid) if kid.children() else None
+            if isinstance(inner, DomainError):
+                node = kid
+                path.append((kid, inner))
+                break
+        else:
+            return path
 
 
 def _why_undefined(constant: Expr) -> DomainError | type[AbstractValueError] | None:
@@ -216,23 +234,18 @@ def _why_undefined(constant: Expr) -> DomainError | type[AbstractValueError] | N
     return None
 
 
-def _written_at(undefined: Expr, written: Parsed) -> Place | None:
-    """Where the innermost part with no value was written: down through the parts
-    that have none (sin(ln(0)) is marked at ln(0); so is 2·ln(0), read as one
-    product), the last of them whose place the reading noted; where that part was
-    not written on its own, its first part that was (x/(2 − 2) is marked at the
-    divisor); else the place of the part around it."""
+def _written_at(path: list[Expr], written: Parsed) -> Place | None:
+    """Where the last part of `path` (parts each inside the one before) was written:
+    its own place when the reading kept one; where it was not written on its own,
+    that of its first part that was (x/(2 − 2) is marked at the divisor); else that
+    of the nearest part around it."""
     places = written.places
-    node, found = undefined, None
-    while True:
-        found = places.get(node, found)
-        parts = [kid for kid in node.children() if kid.children()]
-        inner = [kid for kid in parts if isinstance(_why_undefined(kid), DomainError)]
-        if not inner:
-            break
-        node = inner[0]
-    if node not in places:
-        found = next((places[kid] for kid in parts if kid in places), found)
+    innermost = path[-1]
+    found = places.get(innermost)
+    if found is None:
+        found = next((places[kid] for kid in innermost.children() if kid in places), None)
+    if found is None:
+        found = next((places[part] for part in reversed(path) if part in places), None)
     if found is None:
         return None
     start, end = found
@@ -333,7 +346,7 @@ def _fixed_part_without_value(written: Parsed, simplifier: Simplifier) -> Domain
         return DomainError(
             f"{to_pretty(node)} has no value: {to_pretty(inner)} is {to_pretty(value)} for every value of {names}",
             hint="a part with no value has no derivative; check it for a typo",
-            where=_written_at(node, written),
+            where=_written_at([node], written),
         )
     return None
 

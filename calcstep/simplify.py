@@ -1041,9 +1041,9 @@ def _power_identities(node: Pow, s: _Simplifier) -> Expr | None:
 
 
 def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
-    """(bᵐ)ⁿ = bᵐⁿ where that is sound: n whole, or b > 0, or m odd, or m a fraction
-    with an even denominator (bᵐ is then real only for b ≥ 0); (u²ᵏ)^(p/q) =
-    |u|^(2k·p/q), so √(x²) = |x|.
+    """(bᵐ)ⁿ = bᵐⁿ where that is sound: n whole, or b > 0, or m = p/q with p odd, or
+    with q even (bᵐ is then real only for b ≥ 0); otherwise (p even, q odd: bᵐ ≥ 0
+    whatever b's sign) (bᵐ)ⁿ = |b|ᵐⁿ, so √(x²) = |x| and √(x^(2/3)) = |x|^(1/3).
 
     For an odd m the two sides have one domain: under an odd root both are real
     everywhere; under an even root uᵐ ≥ 0 exactly when u ≥ 0, which is where
@@ -1065,14 +1065,13 @@ def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
         return candidate if after < before or (after == before and (flattens or not negative)) else None
     if type(m) is Num and type(n) is Num:
         mv, nv = Fraction(m.value), Fraction(n.value)
-        if mv.denominator == 1 and mv.numerator % 2 == 1:
+        if mv.denominator % 2 == 0 or mv.numerator % 2 == 1:
+            # under an even root bᵐ is real only for b ≥ 0, where powers multiply
+            # (∛(x^(3/2)) = √x); an odd m over an odd root keeps b's sign, as b does
+            # (∛(∛x)² = x^(2/9), (x³)^(1/2) = x^(3/2) where both are real)
             return Pow(b, _num(mv * nv))
-        if mv.denominator % 2 == 0:
-            # bᵐ under an even root is real only for b ≥ 0, where powers multiply:
-            # ∛(x^(3/2)) = √x, √(√(x³)) = x^(3/4)
-            return Pow(b, _num(mv * nv))
-        if mv.denominator == 1 and mv.numerator % 2 == 0:
-            return Pow(Call("abs", b), _num(mv * nv))
+        # an even m over an odd root (x², x^(2/3)) loses b's sign: |b| keeps it lost
+        return Pow(Call("abs", b), _num(mv * nv))
     return None
 
 

@@ -304,7 +304,11 @@ def test_the_absolute_value_of_a_power_meets_the_powers_beside_it(text: str, ans
     [("sqrt(x^3)", "3/2*sqrt(x)"), ("(x^3)^(1/4)", "3/4/x^(1/4)"), ("1/sqrt(x^5)", "-5/2/x^(7/2)"),
      ("sqrt((x+1)^3)", "3/2*sqrt(x + 1)"), ("(x^5)^(1/3)", "5/3*x^(2/3)"),
      # a root of a root: the inner one is real only for x ≥ 0, where powers multiply
-     ("cbrt(sqrt(x^3))", "1/2/sqrt(x)"), ("sqrt(sqrt(x^3))", "3/4/x^(1/4)")],
+     ("cbrt(sqrt(x^3))", "1/2/sqrt(x)"), ("sqrt(sqrt(x^3))", "3/4/x^(1/4)"),
+     # odd roots of odd roots are real everywhere, and multiply: ∛(∛x) = x^(1/9)
+     ("cbrt(cbrt(x))", "1/9/x^(8/9)"), ("(x^(1/3))^3", "1"),
+     # an even power over an odd root loses the sign: √(x^(2/3)) = |x|^(1/3)
+     ("sqrt(x^(2/3))", "1/3/(cbrt(x)*cbrt(abs(x)))")],
 )
 def test_an_odd_power_under_a_root_is_one_power(text: str, answer: str) -> None:
     # √(x³) and x^(3/2) are real exactly where x ≥ 0 (an odd power keeps the sign),

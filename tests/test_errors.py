@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from calcstep.errors import ParseError
+from calcstep.engine import differentiate
+from calcstep.errors import CalcstepError, ParseError
 from calcstep.parse import parse
 
 # (input, words the message must contain, offset of the caret)
@@ -282,3 +283,16 @@ def test_a_part_held_where_it_has_no_value_is_refused(cli, text: str, message: s
     lines = run.err.splitlines()
     assert lines[0] == f"error: {message}"
     assert lines[2] == "  " + " " * text.index(marked) + "^" * len(marked)
+
+
+def test_the_part_named_is_the_part_marked_and_the_first_written() -> None:
+    # e^(1/(1 − 1)) has no value because 1/(1 − 1) has none: that is named, and
+    # marked; of two parts with no value, the first written is the one reported
+    for text, named, marked in [("x*exp(1/(1-1))", "1/(1 − 1) is undefined", "(1-1)"),
+                                ("x + 1/(1-1) + 1/(2-2)", "1/(1 − 1) is undefined", "(1-1)"),
+                                ("x+ln(0)+sqrt(-1)", "ln(0) is undefined", "ln(0)")]:
+        with pytest.raises(CalcstepError) as caught:
+            differentiate(text)
+        assert caught.value.message.startswith(named), text
+        where = caught.value.where
+        assert where is not None and text[where.position : where.position + where.length] == marked, text
