@@ -328,19 +328,20 @@ def _fixed_part_without_value(written: Parsed, simplifier: Simplifier) -> Domain
     value anywhere, so it has no derivative.  None when there is no such part."""
     from calcstep.printer import to_pretty
 
-    # the reading kept every function and every power other than a whole one ≥ 0:
-    # a polynomial, which has neither, is not walked
-    if not any(_varying_argument(part) is not None for part in written.places):
-        return None
-    for node in walk(written.expr):
+    # the reading kept every function and every power other than a whole one ≥ 0,
+    # inner parts first, each where it was written: those are the parts to look at
+    # (a polynomial has none); the simplifier has met their arguments already
+    for node in written.places:
         inner = _varying_argument(node)
         if inner is None:
             continue
         try:
-            value = simplifier(inner)[0]
+            value = simplifier.normal_form(inner)
         except CalcstepError:
             continue  # undefined inside: an inner part is the one to name
         if value.free_vars or not isinstance(_why_undefined(rebuild(node, _with_argument(node, value))), DomainError):
+            continue
+        if node not in set(walk(written.expr)):  # a part the reading made, then took apart
             continue
         names = ", ".join(sorted(inner.free_vars))
         return DomainError(

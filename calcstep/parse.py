@@ -1199,7 +1199,7 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                             span[0],
                             hint="raise the limit with --max-depth if this is intended",
                         )
-                    if _may_lack_a_value(value):
+                    if value._size > 1 and _may_lack_a_value(value):  # a name or number never is
                         places.setdefault(value, span)
                 values.append(value)
                 spans.append(span)

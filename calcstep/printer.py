@@ -134,7 +134,8 @@ class _Printer:
 
     # -- the walk ---------------------------------------------------------
     def render(self, expr: Expr) -> str:
-        self.trim()
+        if len(self._cache) > _CACHE_LIMIT:  # `trim`, inlined: called for every text written
+            self.forget()
         return self.piece(expr)[0]
 
     def trim(self) -> None:
@@ -166,11 +167,13 @@ class _Printer:
 
     # -- sums ---------------------------------------------------------------
     def sum(self, expr: Add) -> tuple[str, int]:
-        parts = [self.at(expr.terms[0], SUM)]
+        terms = expr.terms
+        parts = [self.at(terms[0], SUM)]
         later = self._later
-        for index, term in enumerate(expr.terms[1:]):
-            if not index & 4095:
-                self.trim()  # a wide sum is not held whole, term by term, in the cache
+        wide = len(terms) > _CACHE_LIMIT // 8
+        for term in terms[1:]:
+            if wide and len(self._cache) > _CACHE_LIMIT:
+                self.forget()  # a wide sum is not held whole, term by term, in the cache
             text = later.get(term)
             if text is None:
                 negated = self.negated(term)

@@ -1525,6 +1525,12 @@ class Simplifier:
         A part simplified by an earlier call is reused without repeating its steps."""
         return run_deep(expr.depth, self._run, expr)
 
+    def normal_form(self, expr: Expr) -> Expr:
+        """The simplified form of `expr` alone: at once when an earlier call met it.
+        Its steps, if any, are not kept (call this after the steps are taken)."""
+        known = self._work.memo.get(expr)
+        return known if known is not None else self(expr)[0]
+
     def _run(self, expr: Expr) -> tuple[Expr, tuple[Step, ...]]:
         self._work.steps = []
         result = self._work(expr)
