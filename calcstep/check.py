@@ -59,7 +59,14 @@ from itertools import islice, pairwise
 
 from calcstep.deep import run_deep
 from calcstep.derive import Deriver, derive
-from calcstep.engine import DiffReport, check_constants, corner_point, derive_orders, differentiate
+from calcstep.engine import (
+    DiffReport,
+    check_constants,
+    corner_point,
+    derive_orders,
+    differentiate,
+    fixed_part_without_value,
+)
 from calcstep.errors import CalcstepError, DomainError, ParseError, TooLargeError, UsageError
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
@@ -87,7 +94,7 @@ from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
 from calcstep.printer import escape_braces, to_text
 from calcstep.rules import RULES, given_part, peel
-from calcstep.simplify import simplify
+from calcstep.simplify import Simplifier, simplify
 from calcstep.steps import Step
 
 # ---------------------------------------------------------------------------
@@ -1426,6 +1433,9 @@ def check_answer(
     parsed = _read(answer_text, "the answer", functions, limits)
     try:
         check_constants(parsed.expr, parsed)  # ln(0) as an answer is no function to compare
+        refused = fixed_part_without_value(parsed, Simplifier(limits))  # nor is ln(x − x)
+        if refused is not None:
+            raise refused
     except DomainError as error:
         raise DomainError(f"the answer has no value anywhere: {error.message}", where=error.where,
                           hint="an answer is compared where it has a value; check it for a typo") from None

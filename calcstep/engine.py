@@ -154,10 +154,10 @@ def differentiate(
         derivations = derive_orders(parsed.expr, var, order, limits,
                                     taken=parsed.expr.free_vars | parsed.functions, simplifier=simplifier)
     except DomainError as error:
-        raise _fixed_part_without_value(parsed, Simplifier(limits)) or _named_zero(error, parsed.expr, limits) from None
+        raise fixed_part_without_value(parsed, Simplifier(limits)) or _named_zero(error, parsed, limits) from None
     # ln(x − x − 1) has no value anywhere, yet its derivative 0·(−1)⁻¹ simplifies to
     # 0: refused here (the simplifier has met these parts, so this asks its memo)
-    refused = _fixed_part_without_value(parsed, simplifier)
+    refused = fixed_part_without_value(parsed, simplifier)
     if refused is not None:
         raise refused
     result = derivations[-1].result if derivations else parsed.expr
@@ -292,15 +292,16 @@ def check_writable(expr: Expr, limits: Limits = DEFAULT_LIMITS) -> None:
             )
 
 
-def _named_zero(error: DomainError, expr: Expr, limits: Limits) -> DomainError:
+def _named_zero(error: DomainError, written: Parsed, limits: Limits) -> DomainError:
     """A division by zero met while differentiating, said with its cause in the
-    input: a function held where it has no rate (asin(x/x): its argument is always
-    1), or else a part that is 0 for every value of its variables (x − x,
-    sin(π)·x); the error as it was when there is neither."""
+    input, marked where it was written: a function held where it has no rate
+    (asin(x/x): its argument is always 1), or else a part that is 0 for every value
+    of its variables (x − x, sin(π)·x); the error as it was when there is neither."""
     if not error.message.startswith("division by zero"):
         return error
     from calcstep.printer import display_name, to_pretty
 
+    expr = written.expr
     edge = _rate_without_value(expr, limits)
     if edge is not None:
         # (a function with no value there, as ln(x − x), was refused before this)
@@ -310,6 +311,7 @@ def _named_zero(error: DomainError, expr: Expr, limits: Limits) -> DomainError:
         return DomainError(
             f"the derivative divides by zero: in {to_pretty(call)}, {always}, where {fn} has no rate",
             hint=f"{to_pretty(Call(call.fn, value))} is a constant: write it so, or check the argument for a typo",
+            where=_written_at([call], written),
         )
     part = vanishing_part(expr, limits)
     if part is None:
@@ -318,10 +320,11 @@ def _named_zero(error: DomainError, expr: Expr, limits: Limits) -> DomainError:
     return DomainError(
         f"the derivative divides by zero: {to_pretty(part)} is 0 for every value of {names}",
         hint="leave that part out (it is 0), or check it for a typo",
+        where=_written_at([part], written),
     )
 
 
-def _fixed_part_without_value(written: Parsed, simplifier: Simplifier) -> DomainError | None:
+def fixed_part_without_value(written: Parsed, simplifier: Simplifier) -> DomainError | None:
     """The error for a function or a root whose argument has variables yet is one
     number for every value of them, where it has no value: ln(x − x − 1) (its
     argument is always −1), √(x − x − 1), 1/(x − x).  Such an expression has no

@@ -147,7 +147,7 @@ def test_a_part_that_is_always_zero_is_named(cli, text: str, zero: str) -> None:
     run = cli("diff", text)
     assert run.code == 2
     assert run.err.splitlines()[0] == f"error: the derivative divides by zero: {zero} is 0 for every value of x"
-    assert run.err.splitlines()[1].startswith("hint: ")
+    assert run.err.splitlines()[-1].startswith("hint: ")  # after the place, when it is known
 
 
 @pytest.mark.parametrize(("text", "base"), [("(1-pi)^x", "1 − π"), ("ln(0.5)^x", "ln(0.5)"), ("(-2)^(x^2)", "−2")])
@@ -257,8 +257,11 @@ def test_a_function_held_at_the_edge_of_its_domain_is_named(cli, text: str, mess
     # first: the bare "division by zero" said nothing of where
     run = cli("diff", text)
     assert run.code == 2 and "Traceback" not in run.err
-    assert message in run.err.splitlines()[0]
-    assert run.err.splitlines()[1].startswith("hint: ")
+    lines = run.err.splitlines()
+    assert message in lines[0]
+    call = text[text.index("a"):]  # the function, marked where it was written
+    assert lines[1:3] == ["  " + text, "  " + " " * text.index("a") + "^" * len(call)]
+    assert lines[3].startswith("hint: ")
 
 
 @pytest.mark.parametrize(
@@ -296,3 +299,13 @@ def test_the_part_named_is_the_part_marked_and_the_first_written() -> None:
         assert caught.value.message.startswith(named), text
         where = caught.value.where
         assert where is not None and text[where.position : where.position + where.length] == marked, text
+
+
+def test_an_answer_held_where_it_has_no_value_is_refused(cli) -> None:
+    # 2x + ln(x − x) has no value anywhere: no answer to compare, as 2x + ln(0) is not
+    run = cli("check", "x^2", "2x+ln(x-x)")
+    assert run.code == 2
+    assert run.err.splitlines()[:3] == [
+        "error: the answer has no value anywhere: ln(x − x) has no value: x − x is 0 for every value of x",
+        "  2x+ln(x-x)", "     ^^^^^^^",
+    ]
