@@ -1213,14 +1213,22 @@ def _abs_of_power(node: Call, s: _Simplifier) -> Expr | None:
 
 
 def _abs_of_multiple(node: Call, s: _Simplifier) -> Expr | None:
-    """|c·u| = |c|·|u| for a number c: the number comes out (|2x³| = 2|x³|, which is
-    2|x|³), so the derivative of |2x³| reads 6x·|x|."""
+    """|c·u| = |c|·|u| for a number c, and |k·u| = k·|u| for a constant k > 0: they
+    come out (|2x³| = 2|x³|, which is 2|x|³; |πx| = π|x|), so the derivative of
+    |2x³| reads 6x·|x|."""
     arg = node.arg
-    if node.fn != "abs" or type(arg) is not Mul or type(arg.factors[0]) is not Num:
+    if node.fn != "abs" or type(arg) is not Mul:
         return None
-    number, rest = arg.factors[0], Call("abs", mul(*arg.factors[1:]))
-    size = abs(number.value)
-    return rest if size == 1 and not number.decimal else mul(Num(size, number.decimal), rest)
+    factors = arg.factors
+    number = factors[0] if type(factors[0]) is Num else None
+    rest = factors[1:] if number is not None else factors
+    positive = [f for f in rest if not f.free_vars and is_positive(f)]
+    if number is None and not positive:
+        return None
+    inside = Call("abs", mul(*(f for f in rest if f.free_vars or not is_positive(f))))
+    size = abs(number.value) if number is not None else 1
+    lead = [] if size == 1 and not (number is not None and number.decimal) else [Num(size, number.decimal)]
+    return mul(*lead, *positive, inside)
 
 
 def _log_identities(node: Log, s: _Simplifier) -> Expr | None:

@@ -286,7 +286,8 @@ def test_an_inverse_function_at_a_known_value_is_its_angle(constant: str, angle:
 @pytest.mark.parametrize(
     ("text", "answer"),
     [("abs(x^3)", "3*x*abs(x)"), ("abs(x^5)*x", "6*abs(x)^5"), ("abs((x+1)^3)", "3*abs(x + 1)*(x + 1)"),
-     ("abs(x^-3)", "-3*x/abs(x)^5"), ("abs(2*x^3)", "6*x*abs(x)"), ("abs(-3*x)", "3*x/abs(x)")],
+     ("abs(x^-3)", "-3*x/abs(x)^5"), ("abs(2*x^3)", "6*x*abs(x)"), ("abs(-3*x)", "3*x/abs(x)"),
+     ("abs(pi*x^3)", "3*pi*x*abs(x)"), ("abs(sqrt(2)*x)", "sqrt(2)*x/abs(x)")],
 )
 def test_the_absolute_value_of_a_power_meets_the_powers_beside_it(text: str, answer: str) -> None:
     # |x³| is |x|³, so the chain rule's 3x²·x³/|x³| is 3x·|x|: a formula with a
