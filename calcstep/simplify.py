@@ -992,6 +992,79 @@ def _evaluate_power(node: Pow, s: _Simplifier) -> Expr | None:
     return _num(root ** e.numerator, decimal)
 
 
+# Radicands larger than this are not factored (trial division would take too long).
+_FACTOR_UP_TO = 10**9
+
+
+def _simplest_radical(node: Pow, s: _Simplifier) -> Expr | None:
+    """A root of a whole number in simplest form: √8 = 2√2, 2^(3/2) = 2√2,
+    2^(−1/2) = √2/2 (a denominator made whole, as textbooks write it)."""
+    return _in_simplest_radicals(ONE, [node], [])
+
+
+def _simplest_radicals(node: Mul, s: _Simplifier) -> Expr | None:
+    """The number and the roots of whole numbers in a product, in simplest form:
+    each prime's exponents added up (2·2^(−2/3) = 2^(1/3)), whole powers taken
+    out into the number (√12 = 2√3) and the rest written as one root per index
+    (√2·√3 = √6, 2^(2/3) = ∛4)."""
+    first = node.factors[0]
+    if type(first) is Num and not first.decimal:
+        number, rest = first, node.factors[1:]
+    else:
+        number, rest = ONE, node.factors
+    radicals = [f for f in rest if _is_radical(f)]
+    if not radicals:
+        return None
+    return _in_simplest_radicals(number, radicals, [f for f in rest if not _is_radical(f)])
+
+
+def _is_radical(factor: Expr) -> bool:
+    """A whole number ≥ 2 to a fraction that is not whole, both exact: √2, 2^(−2/3)."""
+    if type(factor) is not Pow:
+        return False
+    base, exponent = factor.base, factor.exp
+    return (
+        type(base) is Num and type(base.value) is int and 2 <= base.value <= _FACTOR_UP_TO and not base.decimal
+        and type(exponent) is Num and type(exponent.value) is Fraction and not exponent.decimal
+    )
+
+
+def _in_simplest_radicals(number: Num, radicals: list[Expr], others: list[Expr]) -> Expr | None:
+    if not all(_is_radical(r) for r in radicals):
+        return None
+    exponents: dict[int, Fraction] = {}  # each prime's exponent, over all the roots
+    for radical in radicals:
+        for prime, count in _prime_factors(radical.base.value).items():
+            exponents[prime] = exponents.get(prime, Fraction(0)) + count * radical.exp.value
+    coefficient = Fraction(number.value)
+    groups: dict[int, int] = {}  # index q → the radicand of its root
+    for prime, exponent in exponents.items():
+        whole = exponent.numerator // exponent.denominator  # the floor: the rest is in [0, 1)
+        part = exponent - whole
+        coefficient *= Fraction(prime) ** whole
+        if part:
+            groups[part.denominator] = groups.get(part.denominator, 1) * prime**part.numerator
+    roots = [Pow(Num(radicand), Num(Fraction(1, index))) for index, radicand in sorted(groups.items())]
+    if coefficient == number.value and Counter(roots) == Counter(radicals):
+        return None  # already in simplest form
+    return mul(_num(coefficient), *roots, *others)
+
+
+def _prime_factors(n: int) -> dict[int, int]:
+    """The prime factors of n ≥ 2 with their multiplicities (trial division; n is at
+    most _FACTOR_UP_TO, so at most 16,000 divisions)."""
+    factors: dict[int, int] = {}
+    divisor = 2
+    while divisor * divisor <= n:
+        while n % divisor == 0:
+            factors[divisor] = factors.get(divisor, 0) + 1
+            n //= divisor
+        divisor += 1 if divisor == 2 else 2
+    if n > 1:
+        factors[n] = factors.get(n, 0) + 1
+    return factors
+
+
 def _exact_root(value: Fraction, index: int) -> Fraction | None:
     """The real `index`-th root of `value` when it is rational, else None."""
     if value < 0:
@@ -1374,6 +1447,7 @@ _BASE_ABS = 2048  # a power of |u|
 _BASE_CONSTANT = 4096  # a power of e or π
 _NUMBER_PART = 8192  # a power of a number, or to a number
 _OTHERS = 16384  # two factors or more that are not numbers
+_RADICAL = 32768  # a power of a number to a number among the factors (√2, 2^(−2/3))
 
 
 def _product_features(node: Mul) -> int:
@@ -1390,7 +1464,9 @@ def _product_features(node: Mul) -> int:
         elif kind is Pow:
             base = factor.base
             base_kind = type(base)
-            if base_kind is Add:
+            if base_kind is Num:
+                found |= _RADICAL
+            elif base_kind is Add:
                 sums += 1
             elif base_kind is Call:
                 if base.fn == "abs":
@@ -1465,6 +1541,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
     Mul: (
         Rewrite("zero-product", "0·x → 0", _zero_factor, needs=_ZERO),
         Rewrite("multiply-numbers", "2·3x → 6x", _multiply_numbers, needs=_NUMBERS),
+        Rewrite("simplest-radicals", "2·2^(−2/3) → ∛2", _simplest_radicals, needs=_RADICAL),
         Rewrite("opposite-factors", "(x − 1)/(1 − x) → −(1 − x)/(1 − x)", _opposite_factors,
                 needs=_SUMS),
         Rewrite("combine-powers", "x·x² → x³", _combine_powers, needs=_OTHERS),
@@ -1478,6 +1555,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
     ),
     Pow: (
         Rewrite("evaluate-power", "2³ → 8", _evaluate_power, needs=_BASE_NUMBER | _EXPONENT_NUMBER),
+        Rewrite("simplest-radicals", "√8 → 2√2", _simplest_radical, needs=_BASE_NUMBER | _EXPONENT_NUMBER),
         Rewrite("power-identity", "x¹ → x", _power_identities, needs=_NUMBER_PART),
         Rewrite("power-of-power", "(x²)³ → x⁶", _power_of_power, needs=_BASE_POWER),
         Rewrite("power-of-product", "(2x)³ → 8x³", _power_of_product, needs=_BASE_PRODUCT),

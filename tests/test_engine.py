@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 
 import pytest
 import sympy as sp
 from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from calcstep.derive import derive
 from calcstep.engine import differentiate
 from calcstep.errors import CalcstepError, DomainError, LimitError
+from calcstep.evaluate import evaluate
 from calcstep.expr import ZERO, Sym, walk
 from calcstep.parse import parse
 from calcstep.printer import to_pretty, to_text
@@ -267,6 +270,32 @@ def test_simplifier_is_sound_on_roots_and_logs() -> None:
     assert to_text(simplify(parse("(x^3)^(1/3)").expr)[0]) == "x"
     assert to_text(simplify(parse("ln(x*y)").expr)[0]) == "ln(x*y)"
     assert to_text(simplify(parse("sqrt(x)^2").expr)[0]) == "x"
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("sqrt(8)*x", "2*sqrt(2)"), ("2^(-1/2)*x", "1/2*sqrt(2)"), ("2*2^(-2/3)*x", "cbrt(2)"),
+     ("2^(1/2)*3^(1/2)*x", "sqrt(6)"), ("2^(2/3)*x", "cbrt(4)"), ("(2*x^3)^(1/3)", "cbrt(2)")],
+)
+def test_roots_of_numbers_are_in_simplest_form(text: str, answer: str) -> None:
+    # √8 is 2√2 and 1/√2 is √2/2, as a textbook writes them; the derivative of
+    # ∛(2x³) is ∛2, not 2·2^(−2/3)
+    assert to_text(differentiate(text).result) == answer
+
+
+@settings(max_examples=SCALE or 150, deadline=None)
+@given(
+    st.fractions(min_value=-20, max_value=20, max_denominator=12),
+    st.lists(st.tuples(st.integers(2, 400), st.integers(-9, 9), st.integers(2, 6)), min_size=1, max_size=3),
+)
+def test_simplest_radical_form_keeps_the_value(number, roots) -> None:
+    # c·b₁^(p₁/q₁)·… rewritten by primes (whole powers out, one root per index):
+    # the same number, to 1e-12
+    assume(number != 0)
+    text = "*".join([f"({number})", *(f"{b}^({p}/{q})" for b, p, q in roots), "x"])
+    report = differentiate(text)
+    expected = float(number) * math.prod(b ** (p / q) for b, p, q in roots)
+    assert evaluate(report.result, {}) == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,7 @@ REWRITE_TITLES = {
     "negate-difference": "take the minus sign inside",
     "order-factors": "order the factors",
     "evaluate-power": "evaluate the power",
+    "simplest-radicals": "simplest form of the roots",
     "power-identity": "power of 1 or 0",
     "power-of-power": "power of a power",
     "power-of-product": "power of a product",
