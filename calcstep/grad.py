@@ -272,8 +272,11 @@ class GradReport:
 
     @property
     def gradient(self) -> dict[str, float | None]:
-        """Each variable's partial derivative from the backward pass."""
-        return {p.variable: p.numeric for p in self.partials}
+        """Each variable's partial derivative: the backward pass's; where that meets
+        an undefined local rate, the rule engine's value if the derivative exists
+        there all the same (x·|x| at 0: the corner's rate is multiplied by 0, and
+        the derivative 2|x| is 0); None where it does not exist."""
+        return {p.variable: p.numeric if p.numeric is not None else p.symbolic_value for p in self.partials}
 
 
 # ---------------------------------------------------------------------------

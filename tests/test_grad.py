@@ -332,7 +332,8 @@ def test_a_path_through_an_undefined_rate_makes_the_chain_say_so() -> None:
     assert chain.paths == 2
     text = " ".join(render(report).split())
     assert "one path" not in text
-    assert "∂out/∂w is undefined here, because another path meets an undefined local rate" in text
+    assert "the backward pass cannot add up ∂out/∂w here, because another path meets an undefined local rate" in text
+    assert "exists all the same" not in text  # relu(w) + w has no derivative at 0
     assert grad_report("relu(w) + w", ["w"], {"w": "1"}).chains[0].paths == 2
 
 
@@ -609,8 +610,10 @@ def test_a_partial_the_backward_pass_cannot_give_is_still_found_where_it_exists(
     assert by_weight.symbolic_note is not None and by_weight.agree is None
     assert by_input.symbolic_value is None and by_input.symbolic_note is None
     text = " ".join(render(report).split())
-    assert "which the rule engine evaluates to 0 (the formula has no value here; this is the derivative" in text
+    assert "∂out/∂w = 0, by the rule engine; the backward pass has no value" in text
+    assert "the rule engine's value: the formula has no value here; this is the derivative" in text
     record = report_to_dict(report)
+    assert record["gradient"] == {"w": 0.0, "x": None}
     assert "held at their values" in record["partials"][0]["symbolic_note"]
     assert "symbolic_note" not in record["partials"][1]
 
@@ -720,3 +723,18 @@ def test_a_point_below_floating_point_is_refused_as_such(cli) -> None:
     assert run.code == 2
     assert run.err.startswith("error: the value of w is too small for floating point")
     assert "calcstep diff --at computes exactly" in run.err
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "expected"),
+    [("x*abs(x)", {"x": "0"}, {"x": 0.0}), ("relu(x)^2", {"x": "0"}, {"x": 0.0}),
+     ("abs(x)^3", {"x": "0"}, {"x": 0.0}), ("relu(x) - relu(-x)", {"x": "0"}, {"x": 1.0})],
+)
+def test_a_corner_whose_rate_is_multiplied_by_0_still_has_a_gradient(text: str, point: dict, expected: dict) -> None:
+    # x·|x| at 0: the backward pass meets |u|'s corner, whose undefined rate is
+    # multiplied by x = 0; the derivative 2|x| exists and is 0, and the gradient
+    # says so (a script reading JSON gets 0, not null), as `diff --at` does
+    report = grad_report(text, None, point)
+    assert report.gradient == expected
+    assert report.partials[0].numeric is None  # the backward pass itself has none
+    assert report_to_dict(report)["gradient"] == expected

@@ -284,12 +284,14 @@ def chain_footer(report: GradReport, chain: Chain, words: _Words) -> str:
     """What the chain's product is: the gradient itself (one path), or the
     largest of the paths' products, which the gradient adds up."""
     var = var_text(chain.variable, words.spell)
-    gradient = report.gradient[chain.variable]
+    gradient = next((p.numeric for p in report.partials if p.variable == chain.variable), None)
     if gradient is None:
+        exists = report.gradient.get(chain.variable)
         return (
             f"the largest product among the paths from {var} whose local rates are all "
-            f"defined; {words.d_out(var)} is undefined here, because another path meets "
-            "an undefined local rate"
+            f"defined; the backward pass cannot add up {words.d_out(var)} here, because another "
+            "path meets an undefined local rate"
+            + (f" (the derivative exists all the same: {number(exists)}, below)" if exists is not None else "")
         )
     if chain.paths == 1:
         product = _magnitude(chain.stages[-1].log10_size, chain.product)
@@ -353,7 +355,7 @@ def _partial(item: Partial, words: _Words) -> list[str]:
     head = joined(partial_pieces(item, words))
     lines = _wrap([head], "      ") if item.numeric is None else [head]
     lines += ["      " + line for line in symbolic_lines(item, words, WIDTH - 6)]
-    if item.numeric is None and item.symbolic_value is not None:
+    if item.numeric is None and item.symbolic_value is not None and item.symbolic_note:
         lines += _wrap([f"      {engine_fallback(item)}"], "      ")
     return lines
 
@@ -364,6 +366,9 @@ def partial_pieces(item: Partial, words: _Words) -> list[Piece]:
     head = f"  {words.d_out(var_text(item.variable, words.spell))} = "
     if item.numeric is None:
         why = note_text(item.undefined, words.spell) if item.undefined else "undefined"
+        if item.symbolic_value is not None:  # x·|x| at 0: a corner's rate times 0
+            return [(head, ""), (number(item.symbolic_value, 12), "result"),
+                    (f", by the rule engine; the backward pass has no value: {why}", "note")]
         return [(head, ""), ("undefined", "undefined"), (f": {why}", "note")]
     verdict = agreement(item)
     return [
@@ -376,10 +381,9 @@ def partial_pieces(item: Partial, words: _Words) -> list[Piece]:
 
 
 def engine_fallback(item: Partial) -> str:
-    """The rule engine's value, where the backward pass has none (and how it was
-    found, where the engine's formula has no value either)."""
-    how = f" ({item.symbolic_note})" if item.symbolic_note else ""
-    return f"which the rule engine evaluates to {number(item.symbolic_value, 12)}{how}"
+    """How the rule engine found its value where its formula has none at the point
+    either (as `diff --at` finds it: the limit from both sides, …)."""
+    return f"the rule engine's value: {item.symbolic_note}"
 
 
 def symbolic_lines(item: Partial, words: _Words, width: int) -> list[str]:
@@ -703,7 +707,7 @@ def _rich_partials(report: GradReport, words: _Words, options: RenderOptions) ->
     for item in report.partials:
         parts.append(line(partial_pieces(item, words), _KIND_STYLES, hang=4))
         parts += [Text("      " + text, formula) for text in symbolic_lines(item, words, WIDTH - 6)]
-        if item.numeric is None and item.symbolic_value is not None:
+        if item.numeric is None and item.symbolic_value is not None and item.symbolic_note:
             parts.append(line([(engine_fallback(item), "")], _KIND_STYLES, margin=6))
         if options.steps and item.derivation is not None:
             d = words.partial
