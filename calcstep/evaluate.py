@@ -179,8 +179,15 @@ def _odd_root(base: float, exponent_expr: Expr, exponent: float) -> float:
         if value.denominator % 2 == 1:
             magnitude = math.pow(-base, float(value))
             return -magnitude if value.numerator % 2 else magnitude
-    shown = exponent_expr.value if type(exponent_expr) is Num else f"{exponent:g}"
-    raise DomainError(f"({base:g})^({shown}) is not a real number: an even root needs a number ≥ 0")
+    if type(exponent_expr) is Num:
+        raise DomainError(
+            f"({base:g})^({exponent_expr.value}) is not a real number: an even root needs a number ≥ 0"
+        )
+    # an exponent known only as a float (y at y = 1/3) cannot be told an odd root
+    raise DomainError(
+        f"({base:g})^({exponent:g}) is not a real number: a number below 0 has a real power "
+        "only for a fixed exponent that is whole or an odd root (write the exponent into the expression)"
+    )
 
 
 @deep

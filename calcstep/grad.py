@@ -532,11 +532,16 @@ def local_rates(
                 rate, shown = rule(operation, position, inputs)
             except DomainError as error:
                 shown = local_rate_formula(operation, position)[1]
-                why = Note(
-                    "the local rate of {0} is undefined at {1} = {2}: "
-                    + escape_braces(error.message),
-                    (node, argument, _number(inputs[position])),
-                )
+                if len(children) == 1 or shown is None:
+                    why = Note(
+                        "the local rate of {0} is undefined at {1} = {2}: " + escape_braces(error.message),
+                        (node, argument, _number(inputs[position])),
+                    )
+                else:  # n₁^n₂: its rate for n₂, n₃·ln(n₁), fails on n₁, not on n₂
+                    why = Note(
+                        "the local rate of {0} for {1}, {2}, is undefined here: " + escape_braces(error.message),
+                        (node, argument, substitute(shown, names)),
+                    )
             formula = None if shown is None else substitute(shown, names)
             if corner is not None:
                 rate, why = None, corner

@@ -738,3 +738,14 @@ def test_a_corner_whose_rate_is_multiplied_by_0_still_has_a_gradient(text: str, 
     assert report.gradient == expected
     assert report.partials[0].numeric is None  # the backward pass itself has none
     assert report_to_dict(report)["gradient"] == expected
+
+
+def test_an_undefined_rate_of_a_power_names_the_input_it_fails_on() -> None:
+    # x^y at x = −2: the rate for y is x^y·ln(x), undefined because of x (n₁),
+    # not "at n₂ = 2"; a negative base to a power known only as a float is not
+    # called an even root
+    text = " ".join(render(grad_report("x^y", None, {"x": "-2", "y": "2"})).split())
+    assert "the local rate of n₃ for n₂, n₁^n₂·ln(n₁), is undefined here: ln(-2) is undefined" in text
+    with pytest.raises(DomainError) as caught:
+        grad_report("x^y", None, {"x": "-8", "y": "1/3"})
+    assert "even root" not in caught.value.message
