@@ -749,3 +749,14 @@ def test_an_undefined_rate_of_a_power_names_the_input_it_fails_on() -> None:
     with pytest.raises(DomainError) as caught:
         grad_report("x^y", None, {"x": "-8", "y": "1/3"})
     assert "even root" not in caught.value.message
+
+
+def test_a_small_rate_that_is_no_saturation_is_not_called_one() -> None:
+    # (σ(wx + b) − y)² with the prediction right: ∂out/∂y = −2(σ − y) is tiny because
+    # the error is, not because a squashing stage saturates; σ's own flat tail is
+    text = " ".join(render(grad_report("(sigmoid(w*x+b)-y)^2", None,
+                                       {"x": "1", "w": "20", "b": "0", "y": "1"})).split())
+    assert "one stage does it alone, and not by saturating: its own rate is nearly 0 at this point" in text
+    assert "one saturated stage" not in text
+    squashed = " ".join(render(grad_report("tanh(w*x)*3", None, {"x": "1", "w": "30"})).split())
+    assert "one saturated stage does it alone" in squashed

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from calcstep.expr import Expr, Note, Num, Sym
+from calcstep.expr import Call, Expr, Note, Num, Sym
 from calcstep.grad import (
     EXPLODING_ABOVE,
     VANISHING_BELOW,
@@ -463,30 +463,41 @@ def warning_text(
             for number in warning.stages
         )
         text += f"; the stages that {effect} it most: {named}"
-    return text + _one_stage(warning, chain) + "."
+    return text + _one_stage(warning, chain, report) + "."
 
 
-def _one_stage(warning: GradientWarning, chain: Chain) -> str:
+# Functions that flatten out far from 0: a small rate there is saturation.
+_SQUASHING = frozenset({"sigmoid", "tanh", "atan", "erf", "softsign", "sech"})
+
+
+def _one_stage(warning: GradientWarning, chain: Chain, report: GradReport) -> str:
     """Where one stage alone takes the product past the threshold and the others'
     product stays within it, that said: a saturated (or a steep) stage, not the
-    long product of small (or large) rates that vanishing (exploding) usually means."""
+    long product of small (or large) rates that vanishing (exploding) usually means.
+    A small rate of a stage that is no squashing function (the square of a loss
+    whose error is nearly 0) is called flat, not saturated."""
     vanishing = warning.kind == "vanishing"
 
     def past(size: float) -> bool:
         return size < warning.threshold if vanishing else size > warning.threshold
 
-    rates = [abs(stage.rate) for stage in chain.stages[1:] if stage.rate is not None]
-    alone = [index for index, rate in enumerate(rates) if past(rate)]
-    if len(alone) != 1 or len(rates) < 2:
+    stages = [stage for stage in chain.stages[1:] if stage.rate is not None]
+    alone = [stage for stage in stages if past(abs(stage.rate or 0.0))]
+    if len(alone) != 1 or len(stages) < 2:
         return ""
-    others = math.prod(rate for index, rate in enumerate(rates) if index != alone[0])
+    others = math.prod(abs(stage.rate or 0.0) for stage in stages if stage is not alone[0])
     if past(others):
         return ""
+    formula = report.graph.node(alone[0].node).formula
+    squashing = type(formula) is Call and formula.fn in _SQUASHING
+    multiply = f"the other stages' rates multiply to {_size(others)}"
+    if vanishing and not squashing:
+        return (
+            f"; one stage does it alone, and not by saturating: its own rate is nearly 0 at this point "
+            f"({multiply}), not a long product of rates"
+        )
     kind = "saturated" if vanishing else "steep"
-    return (
-        f"; one {kind} stage does it alone (the other stages' rates multiply to {_size(others)}), "
-        "not a long product of rates"
-    )
+    return f"; one {kind} stage does it alone ({multiply}), not a long product of rates"
 
 
 def _stage_name(chain: Chain, number: int, report: GradReport, words: _Words) -> str:
