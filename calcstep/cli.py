@@ -49,6 +49,24 @@ class Format(StrEnum):
     markdown = "markdown"
 
 
+# The formats of the commands that write fewer: their --help offers only these.
+class TextFormat(StrEnum):
+    """Output formats of parse, check and grad."""
+
+    rich = "rich"
+    plain = "plain"
+    json = "json"
+
+
+class RulesFormat(StrEnum):
+    """Output formats of rules."""
+
+    rich = "rich"
+    plain = "plain"
+    json = "json"
+    markdown = "markdown"
+
+
 LIMITS_PANEL = "Limits"
 
 WrtOption = Annotated[
@@ -58,12 +76,10 @@ WrtOption = Annotated[
 OrderOption = Annotated[
     int, typer.Option("--order", "-n", min=1, metavar="N", help="Differentiate N times.")
 ]
-FormatOption = Annotated[
-    Format | None,
-    typer.Option(
-        "--format", "-f", help="Output format (default: rich on a terminal, plain otherwise)."
-    ),
-]
+_FORMAT_HELP = "Output format (default: rich on a terminal, plain otherwise)."
+FormatOption = Annotated[Format | None, typer.Option("--format", "-f", help=_FORMAT_HELP)]
+TextFormatOption = Annotated[TextFormat | None, typer.Option("--format", "-f", help=_FORMAT_HELP)]
+RulesFormatOption = Annotated[RulesFormat | None, typer.Option("--format", "-f", help=_FORMAT_HELP)]
 FunctionsOption = Annotated[
     str | None,
     typer.Option(
@@ -264,9 +280,9 @@ def _print_error(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _resolve_format(chosen: Format | None) -> Format:
+def _resolve_format(chosen: StrEnum | None) -> Format:
     if chosen is not None:
-        return chosen
+        return Format(chosen.value)  # a TextFormat or RulesFormat as the one Format
     return Format.rich if sys.stdout.isatty() else Format.plain
 
 
@@ -274,7 +290,7 @@ def _resolve_format(chosen: Format | None) -> Format:
 _TEXT_FORMATS = (Format.rich, Format.plain, Format.json)
 
 
-def _format_of(command: str, chosen: Format | None, written: tuple[Format, ...]) -> Format:
+def _format_of(command: str, chosen: StrEnum | None, written: tuple[Format, ...]) -> Format:
     """The format to write, refused with a usage error when `command` does not
     write it (rather than writing another one silently)."""
     resolved = _resolve_format(chosen)
@@ -689,7 +705,7 @@ def _read_ahead() -> list[str] | None:
 def parse_command(
     expr: Annotated[str, typer.Argument(metavar="EXPR", callback=as_typed, help="The expression to read.")],
     tree: Annotated[bool, typer.Option("--tree", help="Also show the expression tree.")] = False,
-    format: FormatOption = None,
+    format: TextFormatOption = None,
     ascii: AsciiOption = False,
     functions: FunctionsOption = None,
 ) -> None:
@@ -715,7 +731,7 @@ def parse_command(
 @_command()
 def rules(
     name: Annotated[str | None, typer.Argument(metavar="NAME", help="A rule to explain.")] = None,
-    format: FormatOption = None,
+    format: RulesFormatOption = None,
     ascii: AsciiOption = False,
     no_color: NoColorOption = False,
 ) -> None:
@@ -748,7 +764,7 @@ def check(
     answer: Annotated[str, typer.Argument(metavar="ANSWER", callback=as_typed, help="The derivative to check.")],
     wrt: WrtOption = None,
     order: OrderOption = 1,
-    format: FormatOption = None,
+    format: TextFormatOption = None,
     ascii: AsciiOption = False,
     functions: FunctionsOption = None,
     no_color: NoColorOption = False,
@@ -801,7 +817,7 @@ def grad(
         list[str] | None,
         typer.Option("--at", metavar="NAME=VALUE", help="The point: every variable's value (x=0.5,w=0.3)."),
     ] = None,
-    format: FormatOption = None,
+    format: TextFormatOption = None,
     steps: Annotated[
         bool, typer.Option("--steps/--no-steps", help="Also show each symbolic partial derivative's steps.")
     ] = False,

@@ -320,10 +320,19 @@ def test_the_order_limit_is_said_without_a_missing_option(cli) -> None:
 @pytest.mark.parametrize(("args", "fmt"), [(["check", "x^2", "2x"], "latex"), (["grad", "x^2"], "markdown"),
                                            (["parse", "x"], "latex"), (["rules"], "latex")])
 def test_a_format_a_command_does_not_write_is_refused(cli, args: list[str], fmt: str) -> None:
+    # refused as --help says: only the formats the command writes are offered
     run = cli(*args, "--format", fmt)
     assert run.code == 2
     assert run.out == ""
-    assert run.err.startswith(f"error: calcstep {args[0]} does not write {fmt}")
+    offered = "'rich', 'plain', 'json', 'markdown'" if args[0] == "rules" else "'rich', 'plain', 'json'"
+    assert f"'{fmt}' is not one of {offered}" in " ".join(run.err.split())
+    assert "latex" not in cli(args[0], "--help").out
+
+
+def test_every_format_a_command_offers_is_one_it_writes(cli) -> None:
+    for command, formats in (("parse", "<rich|plain|json>"), ("check", "<rich|plain|json>"),
+                             ("grad", "<rich|plain|json>"), ("rules", "<rich|plain|json|markdown>")):
+        assert formats in cli(command, "--help").out, command
 
 
 def test_a_name_given_twice_in_one_point_is_refused(cli) -> None:
