@@ -62,7 +62,14 @@ from calcstep.engine import (
     parse_point,
     value_at_point,
 )
-from calcstep.errors import AtZeroError, CalcstepError, DomainError, LimitError, UsageError
+from calcstep.errors import (
+    AtZeroError,
+    CalcstepError,
+    DomainError,
+    LimitError,
+    TooLargeError,
+    UsageError,
+)
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
     ONE,
@@ -412,8 +419,11 @@ def forward(
         except DomainError as error:
             formula = to_text(_named_formula(operation, kids, node_names(len(exprs))))
             where = f"node n{index + 1} = {formula} ({_clip(to_text(expr), 60)})"
+            # a value past a float's range exists: it is only too large to compute with
+            said = ("the expression's value at this point is too large for floating point"
+                    if isinstance(error, TooLargeError) else "the expression has no value at this point")
             failed = type(error)(  # an AtZeroError stays one: the 0 may be rounding
-                f"the expression has no value at this point: {where}: {error.message}",
+                f"{said}: {where}: {error.message}",
                 hint="choose another point with --at",
             )
             failed.at_node = where  # type: ignore[attr-defined]

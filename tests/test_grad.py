@@ -760,3 +760,13 @@ def test_a_small_rate_that_is_no_saturation_is_not_called_one() -> None:
     assert "one saturated stage" not in text
     squashed = " ".join(render(grad_report("tanh(w*x)*3", None, {"x": "1", "w": "30"})).split())
     assert "one saturated stage does it alone" in squashed
+
+
+def test_a_value_too_large_for_a_float_is_not_called_no_value() -> None:
+    # x² at 1e200 is 1e400: it exists, a float cannot hold it
+    with pytest.raises(DomainError) as caught:
+        grad_report("x^2", None, {"x": "1e200"})
+    assert caught.value.message.startswith("the expression's value at this point is too large for floating point")
+    with pytest.raises(DomainError) as undefined:
+        grad_report("ln(x)", None, {"x": "-1"})
+    assert undefined.value.message.startswith("the expression has no value at this point")
