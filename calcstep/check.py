@@ -1348,6 +1348,15 @@ def _other_order(
         if _gives(candidate, answer, points, needed, witness):
             k = index if index < diff.order else diff.order + 1
             return Diagnosis(WRONG_ORDER, _order_message(k, diff), None, witness)
+    # integrated rather than differentiated: the answer's own derivative is the function
+    with suppress(CalcstepError):
+        if _gives(derive_orders(answer, diff.var, 1, limits)[0].result, diff.expr, points, needed, None):
+            message = Note(
+                "Your answer is an antiderivative of {0}: differentiating it gives {0} back. "
+                f"The {_which(diff.order)} goes the other way: it is {{1}}.",
+                (diff.expr, diff.result),
+            )
+            return Diagnosis(WRONG_ORDER, message, None, witness)
     return None
 
 
@@ -1467,10 +1476,18 @@ def check_answer(
 
 
 def _reading_notes(diff: DiffReport, answer: Parsed) -> tuple[Note, ...]:
-    """How the two inputs were read, where the reading could surprise."""
+    """How the two inputs were read, where the reading could surprise; and a
+    variable of the answer that the function does not have (2t for d/dx x²)."""
+    foreign = sorted(answer.expr.free_vars - diff.expr.free_vars - {diff.var})
+    stray = (
+        (Note(f"your answer uses {', '.join(foreign)}, which {{0}} does not: check the variable's name",
+              (diff.expr,)),)
+        if foreign else ()
+    )
     return (
         *diff.notes,
         *(Note("in your answer, " + note.text, note.args, note.position) for note in answer.notes),
+        *stray,
     )
 
 

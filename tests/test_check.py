@@ -486,3 +486,18 @@ def test_the_outer_rate_at_part_of_the_inside_is_named(expr: str, answer: str) -
     # cos(x), the inside with its own inside dropped
     report = check_answer(expr, answer)
     assert report.diagnosis is not None and report.diagnosis.mistake == OUTER_AT_WRONG_ARGUMENT
+
+
+def test_an_antiderivative_given_for_the_derivative_is_the_wrong_order(cli) -> None:
+    # x⁵/5 for d/dx x⁴: integrated, not differentiated; its own derivative is x⁴
+    run = cli("check", "x^4", "x^5/5")
+    assert run.code == 1
+    assert "mistake: wrong_order" in run.out
+    assert "Your answer is an antiderivative of x⁴: differentiating it gives x⁴ back." in " ".join(run.out.split())
+
+
+def test_an_answer_in_another_variable_is_noted(cli) -> None:
+    run = cli("check", "x^2", "2t")
+    assert run.code == 1
+    assert "note: your answer uses t, which x² does not: check the variable's name" in run.out
+    assert "uses" not in cli("check", "x^2*y", "2x*y").out  # y is the function's own
