@@ -538,9 +538,15 @@ class _LatexPrinter(_Printer):
         elif top_factors and type(top_factors[0]) is Num and top_factors[0].value < 0:
             sign = "-"
             top_factors[0] = Num(-top_factors[0].value, top_factors[0].decimal)
-        top = self.factors(tuple(top_factors)) if top_factors else "1"
-        bottom = self.factors(tuple(denominator))
+        # a fraction bar groups what is above and below it: a lone factor there
+        # needs no brackets of its own (\frac{x^2 + 1}{x + 1}, not \frac{(x^2 + 1)}{…})
+        top = self.whole(top_factors) if top_factors else "1"
+        bottom = self.whole(denominator)
         return rf"{sign}\frac{{{top}}}{{{bottom}}}"
+
+    def whole(self, factors: Sequence[Expr]) -> str:
+        """Factors written above or below a fraction bar."""
+        return self.piece(factors[0])[0] if len(factors) == 1 else self.factors(tuple(factors))
 
     def product(self, expr: Mul) -> tuple[str, int]:
         numerator, denominator = self.split_fraction(expr.factors)

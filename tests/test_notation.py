@@ -360,3 +360,9 @@ def test_a_factor_1_is_written_with_its_dot() -> None:
     assert to_pretty(parse("1*e^x*ln(x)").expr) == "1·e^x·ln(x)"
     assert to_pretty(parse("1*x").expr) == "1·x"
     assert to_pretty(parse("2*x").expr) == "2x"
+
+
+def test_a_lone_factor_above_or_below_a_fraction_bar_has_no_brackets_in_latex() -> None:
+    # the bar groups it already: \frac{x^{2} + 1}{x + 1}, not \frac{\left(x^{2} + 1\right)}{…}
+    assert to_latex(parse("(x^2+1)/(x+1)").expr) == r"\frac{x^{2} + 1}{x + 1}"
+    assert to_latex(parse("(x+1)*y/(x-1)").expr) == r"\frac{\left(x + 1\right) y}{x - 1}"
