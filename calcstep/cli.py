@@ -68,6 +68,7 @@ class RulesFormat(StrEnum):
 
 
 LIMITS_PANEL = "Limits"
+DEFAULT_SWEEP_LAYERS = 20  # grad --depth-sweep's deepest stack, unless --layers says
 
 WrtOption = Annotated[
     str | None,
@@ -830,8 +831,9 @@ def grad(
         typer.Option("--depth-sweep", help="Compare stacked sigmoid, tanh and relu layers, with and without residual connections."),
     ] = False,
     layers: Annotated[
-        int, typer.Option("--layers", min=1, max=200, metavar="N", help="With --depth-sweep: the deepest stack.")
-    ] = 20,
+        int | None,
+        typer.Option("--layers", min=1, max=200, metavar="N", help="With --depth-sweep: the deepest stack (20)."),
+    ] = None,
     max_length: MaxLengthOption = None,
     max_depth: MaxDepthOption = None,
     max_size: MaxSizeOption = None,
@@ -861,7 +863,7 @@ def grad(
             if expr is not None:
                 raise UsageError("--depth-sweep takes no expression")
             x, weight = sweep_point(point)
-            result = sweep(layers, x=x, weight=weight)
+            result = sweep(layers if layers is not None else DEFAULT_SWEEP_LAYERS, x=x, weight=weight)
             if chosen is Format.json:
                 _json_out(grad_render.sweep_to_dict(result))
             elif chosen is Format.rich:
@@ -870,6 +872,9 @@ def grad(
             else:
                 print(grad_render.render_sweep(result, ascii=ascii))
             return
+        if layers is not None:  # not silently ignored: it sizes the sweep only
+            raise UsageError("--layers applies only with --depth-sweep",
+                             hint="add --depth-sweep for the comparison of stacked layers")
         if expr is None:
             raise UsageError("grad needs an expression", hint="or --depth-sweep for the comparison")
         from calcstep.grad import grad_report

@@ -770,3 +770,11 @@ def test_a_value_too_large_for_a_float_is_not_called_no_value() -> None:
     with pytest.raises(DomainError) as undefined:
         grad_report("ln(x)", None, {"x": "-1"})
     assert undefined.value.message.startswith("the expression has no value at this point")
+
+
+def test_layers_without_the_depth_sweep_is_refused(cli) -> None:
+    # --layers sizes the depth sweep only: given alone it is not silently ignored
+    run = cli("grad", "x^2", "--at", "x=1", "--layers", "5")
+    assert run.code == 2
+    assert run.err.startswith("error: --layers applies only with --depth-sweep")
+    assert cli("grad", "--depth-sweep", "--layers", "3", "-f", "json").code == 0
