@@ -287,8 +287,9 @@ def _resolve_format(chosen: StrEnum | None) -> Format:
     return Format.rich if sys.stdout.isatty() else Format.plain
 
 
-# The formats every command writes; diff also writes LaTeX and Markdown.
-_TEXT_FORMATS = (Format.rich, Format.plain, Format.json)
+# The formats the commands other than diff write: the ones their --help offers.
+_TEXT_FORMATS = tuple(Format(f.value) for f in TextFormat)
+_RULES_FORMATS = tuple(Format(f.value) for f in RulesFormat)
 
 
 def _format_of(command: str, chosen: StrEnum | None, written: tuple[Format, ...]) -> Format:
@@ -740,7 +741,7 @@ def rules(
     ascii = _ascii(ascii)
     from calcstep.render import catalogue
 
-    chosen = _format_of("rules", format, (*_TEXT_FORMATS, Format.markdown))
+    chosen = _format_of("rules", format, _RULES_FORMATS)
     if name is not None and catalogue.find(name) is None:
         from calcstep.errors import UsageError
 
@@ -832,7 +833,8 @@ def grad(
     ] = False,
     layers: Annotated[
         int | None,
-        typer.Option("--layers", min=1, max=200, metavar="N", help="With --depth-sweep: the deepest stack (20)."),
+        typer.Option("--layers", min=1, max=200, metavar="N",
+                     help=f"With --depth-sweep: the deepest stack ({DEFAULT_SWEEP_LAYERS})."),
     ] = None,
     max_length: MaxLengthOption = None,
     max_depth: MaxDepthOption = None,

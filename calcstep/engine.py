@@ -9,7 +9,7 @@ line only chooses options and prints.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from functools import cache
 from typing import NamedTuple
@@ -42,6 +42,7 @@ from calcstep.expr import (
     Pow,
     Sym,
     add,
+    is_whole_power,
     rebuild,
     substitute,
     walk,
@@ -301,8 +302,7 @@ def _named_zero(error: DomainError, written: Parsed, limits: Limits) -> DomainEr
         return error
     from calcstep.printer import display_name, to_pretty
 
-    expr = written.expr
-    edge = _rate_without_value(expr, limits)
+    edge = _rate_without_value(written, limits)
     if edge is not None:
         # (a function with no value there, as ln(x − x), was refused before this)
         call, value = edge
@@ -313,7 +313,7 @@ def _named_zero(error: DomainError, written: Parsed, limits: Limits) -> DomainEr
             hint=f"{to_pretty(Call(call.fn, value))} is a constant: write it so, or check the argument for a typo",
             where=_written_at([call], written),
         )
-    part = vanishing_part(expr, limits)
+    part = vanishing_part(written.expr, limits)
     if part is None:
         return error
     names = ", ".join(sorted(part.free_vars))
@@ -331,9 +331,24 @@ def fixed_part_without_value(written: Parsed, simplifier: Simplifier) -> DomainE
     value anywhere, so it has no derivative.  None when there is no such part."""
     from calcstep.printer import to_pretty
 
-    # the reading kept every function and every power other than a whole one ≥ 0,
-    # inner parts first, each where it was written: those are the parts to look at
-    # (a polynomial has none); the simplifier has met their arguments already
+    for node, inner, value in _held_parts(written, simplifier):
+        if isinstance(_why_undefined(rebuild(node, _with_argument(node, value))), DomainError):
+            names = ", ".join(sorted(inner.free_vars))
+            return DomainError(
+                f"{to_pretty(node)} has no value: {to_pretty(inner)} is {to_pretty(value)} for every value of {names}",
+                hint="a part with no value has no derivative; check it for a typo",
+                where=_written_at([node], written),
+            )
+    return None
+
+
+def _held_parts(written: Parsed, simplifier: Simplifier) -> Iterator[tuple[Expr, Expr, Expr]]:
+    """Each function or power whose argument (or base) has variables yet is one
+    number for every value of them, inner parts first: (the part, its argument,
+    that number).  The reading kept every function and every power other than a
+    whole one ≥ 0, each where it was written: those are the parts looked at (a
+    polynomial has none), and `simplifier` has usually met their arguments."""
+    in_expression: set[Expr] | None = None
     for node in written.places:
         inner = _varying_argument(node)
         if inner is None:
@@ -342,17 +357,12 @@ def fixed_part_without_value(written: Parsed, simplifier: Simplifier) -> DomainE
             value = simplifier.normal_form(inner)
         except CalcstepError:
             continue  # undefined inside: an inner part is the one to name
-        if value.free_vars or not isinstance(_why_undefined(rebuild(node, _with_argument(node, value))), DomainError):
+        if value.free_vars:
             continue
-        if node not in set(walk(written.expr)):  # a part the reading made, then took apart
-            continue
-        names = ", ".join(sorted(inner.free_vars))
-        return DomainError(
-            f"{to_pretty(node)} has no value: {to_pretty(inner)} is {to_pretty(value)} for every value of {names}",
-            hint="a part with no value has no derivative; check it for a typo",
-            where=_written_at([node], written),
-        )
-    return None
+        if in_expression is None:
+            in_expression = set(walk(written.expr))
+        if node in in_expression:  # not a part the reading made, then took apart
+            yield node, inner, value
 
 
 def _varying_argument(node: Expr) -> Expr | None:
@@ -362,7 +372,7 @@ def _varying_argument(node: Expr) -> Expr | None:
     kind = type(node)
     if kind is Call and node.fn in BY_NAME:
         inner = node.arg
-    elif kind is Pow and type(node.exp) is Num and not (type(node.exp.value) is int and node.exp.value >= 0):
+    elif kind is Pow and type(node.exp) is Num and not is_whole_power(node):
         inner = node.base
     else:
         return None
@@ -374,25 +384,16 @@ def _with_argument(node: Expr, value: Expr) -> tuple[Expr, ...]:
     return (value,) if type(node) is Call else (value, node.exp)
 
 
-def _rate_without_value(expr: Expr, limits: Limits) -> tuple[Call, Expr] | None:
-    """A function applied to an argument that has variables yet is one number for
-    every value of them, at which the function's rate has no value: asin(x/x), whose
-    argument is always 1, where asin′(u) = 1/√(1 − u²) divides by zero.  None when
-    there is no such part."""
-    simplifier = Simplifier(limits)
+def _rate_without_value(written: Parsed, limits: Limits) -> tuple[Call, Expr] | None:
+    """A function held at one number for every value of its variables, where its
+    rate has no value: asin(x/x), whose argument is always 1, where
+    asin′(u) = 1/√(1 − u²) divides by zero.  None when there is no such part."""
     inner = Sym("u")
-    for node in walk(expr):
-        if type(node) is not Call or not node.arg.free_vars or node.fn not in BY_NAME:
-            continue
-        try:
-            value = simplifier(node.arg)[0]
-        except CalcstepError:
-            continue
-        if value.free_vars:
-            continue
-        rate = derive(Call(node.fn, inner), "u", limits).result
-        if isinstance(_why_undefined(substitute(rate, {inner: value})), DomainError):
-            return node, value
+    for node, _, value in _held_parts(written, Simplifier(limits)):
+        if type(node) is Call:
+            rate = derive(Call(node.fn, inner), "u", limits).result
+            if isinstance(_why_undefined(substitute(rate, {inner: value})), DomainError):
+                return node, value
     return None
 
 

@@ -110,14 +110,6 @@ class ParseError(CalcstepError):
     def length(self) -> int:
         return self.where.length
 
-    @property
-    def line(self) -> int:
-        return self.where.line
-
-    @property
-    def column(self) -> int:
-        return self.where.column
-
 
 class LimitError(CalcstepError):
     """The input or the work it asks for is beyond a configured limit."""

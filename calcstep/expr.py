@@ -524,6 +524,12 @@ def is_num(expr: Expr, value: Rational | None = None) -> bool:
     return type(expr) is Num and (value is None or expr.value == value)
 
 
+def is_whole_power(expr: Pow) -> bool:
+    """True for uⁿ with n a whole number ≥ 0 (written exactly): defined wherever u is."""
+    exponent = expr.exp
+    return type(exponent) is Num and type(exponent.value) is int and exponent.value >= 0
+
+
 def is_plain_one(expr: Expr) -> bool:
     """True for the number 1 written as 1 (not 1.0, which was typed as a decimal)."""
     return type(expr) is Num and expr.value == 1 and not expr.decimal

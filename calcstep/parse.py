@@ -47,6 +47,7 @@ from calcstep.expr import (
     Sym,
     add,
     is_plain_one,
+    is_whole_power,
     mul,
     neg,
     reciprocal,
@@ -849,9 +850,10 @@ class _Builder:
         return chain
 
     def div(self, left: Expr | _Chain, _op: Token, right: Expr) -> _Chain:
+        # where the divisor's text starts: an error about it marks the divisor, not
+        # the whole division
+        start = len(self.text) - len(self.text[_op.end :].lstrip())
         if type(right) is Num and right.value == 0:
-            # the divisor marked, not the whole division
-            start = len(self.text) - len(self.text[_op.end :].lstrip())
             raise ParseError("division by zero", self.text, start, length=self.span[1] - start,
                              hint="a literal 0 cannot be a divisor")
         # the power is the left operand, or the last factor of a product (3x^-1/2)
@@ -873,7 +875,6 @@ class _Builder:
         except ZeroDivisionError:
             raise self._error("division by zero", "a literal 0 cannot be a divisor") from None
         if divisor is not None:  # kept with the divisor's place: x/(x − x) is marked there
-            start = len(self.text) - len(self.text[_op.end :].lstrip())
             self.places.setdefault(divisor, (start, self.span[1]))
         chain.last = "div"
         return chain
@@ -933,7 +934,9 @@ class _Builder:
                 f"'{func.value}^{power}' is ambiguous",
                 f"write ({func.value}(…))^{power} for a power of {func.value}",
             )
-        result = Pow(self._apply_function(func, arg), Num(power))
+        function = self._apply_function(func, arg)
+        self.places.setdefault(function, self.span)  # sin²(x/x): its sine is a part an error may name
+        result = Pow(function, Num(power))
         if len(rest) == 1:
             self._note_bare(arg, result)  # cos^2 3x is cos²(3x): said with its square
         return result
@@ -1220,8 +1223,7 @@ def _may_lack_a_value(expr: Expr) -> bool:
     if kind is Call:
         return True
     if kind is Pow:
-        exponent = expr.exp
-        return not (type(exponent) is Num and type(exponent.value) is int and exponent.value >= 0)
+        return not is_whole_power(expr)
     return not expr._free and expr._size > 1
 
 

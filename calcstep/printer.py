@@ -41,11 +41,12 @@ from calcstep.functions import BY_NAME, GREEK
 
 # How many printed pieces a printer keeps.  The cache pays off within one
 # expression's steps, where each step prints its parent's parts again; past this
-# many pieces it is cleared, between the reports of a batch (`trim_caches`) and
-# after printing a sum (wide expressions are sums).  Clearing it costs at most a
-# walk of a sum already printed, and is what keeps a printer's memory bounded:
-# the terms of a 100,000-term sum and its derivative would otherwise be held,
-# text and all, by three printers at once (240 MB).
+# many pieces it is cleared: between the reports of a batch (`trim_caches`),
+# before each text written (`render`), and while writing a sum wider than an
+# eighth of it (wide expressions are sums).  Clearing costs at most a walk of
+# parts already printed, and is what keeps a printer's memory bounded: the terms
+# of a 100,000-term sum and its derivative would otherwise be held, text and all,
+# by three printers at once (240 MB).
 _CACHE_LIMIT = 50_000
 
 # Binding strength of what a piece of text is, loosest first.

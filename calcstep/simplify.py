@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from operator import is_not
 from typing import Any, NamedTuple
@@ -999,7 +999,7 @@ _FACTOR_UP_TO = 10**9
 def _simplest_radical(node: Pow, s: _Simplifier) -> Expr | None:
     """A root of a whole number in simplest form: √8 = 2√2, 2^(3/2) = 2√2,
     2^(−1/2) = √2/2 (a denominator made whole, as textbooks write it)."""
-    return _in_simplest_radicals(ONE, [node], [])
+    return _in_simplest_radicals(ONE, [node], []) if _is_radical(node) else None
 
 
 def _simplest_radicals(node: Mul, s: _Simplifier) -> Expr | None:
@@ -1029,9 +1029,9 @@ def _is_radical(factor: Expr) -> bool:
     )
 
 
-def _in_simplest_radicals(number: Num, radicals: list[Expr], others: list[Expr]) -> Expr | None:
-    if not all(_is_radical(r) for r in radicals):
-        return None
+def _in_simplest_radicals(number: Num, radicals: list[Expr], others: Sequence[Expr]) -> Expr | None:
+    """number·radicals·others with the number and the radicals (each `_is_radical`)
+    in simplest form; None when they are in it already."""
     exponents: dict[int, Fraction] = {}  # each prime's exponent, over all the roots
     for radical in radicals:
         for prime, count in _prime_factors(radical.base.value).items():
@@ -1295,10 +1295,12 @@ def _abs_of_multiple(node: Call, s: _Simplifier) -> Expr | None:
     factors = arg.factors
     number = factors[0] if type(factors[0]) is Num else None
     rest = factors[1:] if number is not None else factors
-    positive = [f for f in rest if not f.free_vars and is_positive(f)]
+    positive, kept = [], []
+    for factor in rest:
+        (positive if not factor.free_vars and is_positive(factor) else kept).append(factor)
     if number is None and not positive:
         return None
-    inside = Call("abs", mul(*(f for f in rest if f.free_vars or not is_positive(f))))
+    inside = Call("abs", mul(*kept))
     size = abs(number.value) if number is not None else 1
     lead = [] if size == 1 and not (number is not None and number.decimal) else [Num(size, number.decimal)]
     return mul(*lead, *positive, inside)

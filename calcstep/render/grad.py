@@ -355,7 +355,7 @@ def _partial(item: Partial, words: _Words) -> list[str]:
     head = joined(partial_pieces(item, words))
     lines = _wrap([head], "      ") if item.numeric is None else [head]
     lines += ["      " + line for line in symbolic_lines(item, words, WIDTH - 6)]
-    if item.numeric is None and item.symbolic_value is not None and item.symbolic_note:
+    if item.numeric is None and item.symbolic_note:  # a note comes only with a value found
         lines += _wrap([f"      {engine_fallback(item)}"], "      ")
     return lines
 
@@ -718,7 +718,7 @@ def _rich_partials(report: GradReport, words: _Words, options: RenderOptions) ->
     for item in report.partials:
         parts.append(line(partial_pieces(item, words), _KIND_STYLES, hang=4))
         parts += [Text("      " + text, formula) for text in symbolic_lines(item, words, WIDTH - 6)]
-        if item.numeric is None and item.symbolic_value is not None and item.symbolic_note:
+        if item.numeric is None and item.symbolic_note:
             parts.append(line([(engine_fallback(item), "")], _KIND_STYLES, margin=6))
         if options.steps and item.derivation is not None:
             d = words.partial
