@@ -252,7 +252,7 @@ def _branch(cls: type, values: tuple, kids: tuple[Expr, ...], plain: tuple = ())
         if kid._depth > depth:
             depth = kid._depth
         kid_free = kid._free
-        if kid_free and kid_free is not free:
+        if kid_free and kid_free is not free and not kid_free <= free:
             free = kid_free if not free else free | kid_free
     code = hash(tuple(parts))
     small = size <= _SMALL_UP_TO
@@ -262,8 +262,12 @@ def _branch(cls: type, values: tuple, kids: tuple[Expr, ...], plain: tuple = ())
         if node is not None and type(node) is cls and node.fields() == values:
             return node
     node = object.__new__(cls)
-    for set_field, value in zip(_FIELD_SETTERS[cls], values, strict=True):
-        set_field(node, value)
+    setters = _FIELD_SETTERS[cls]
+    if len(setters) == 1:
+        setters[0](node, values[0])  # a sum's terms, a product's factors
+    else:
+        for set_field, value in zip(setters, values, strict=True):
+            set_field(node, value)
     _set_hash(node, code)
     _set_free(node, free)
     _set_size(node, size)

@@ -395,7 +395,13 @@ def _postlex(
     """Classify WORD and BAR tokens and check that brackets pair up."""
     openers: list[Token] = []
     previous: Token | None = None
-    for token, following in _with_next(raw):
+    # one token of lookahead is all this needs, so the tokens stream from the lexer
+    # to the parser and are never all held: a 100,000-term sum is 600,000 of them
+    stream = iter(raw)
+    following = next(stream, None)
+    while following is not None:
+        token = following
+        following = next(stream, None)
         kind = token.type
         if kind == "WORD":
             pieces = _segment(text, token, following, words, notes)
@@ -445,18 +451,6 @@ def _postlex(
             opener.start,
             hint=f"add '{closer}' where the group ends",
         )
-
-
-def _with_next(tokens: Iterable[Token]) -> Iterator[tuple[Token, Token | None]]:
-    """Each token with the one after it (None after the last).  One token of
-    lookahead is all the post-lexer needs, so the tokens stream from the lexer to the
-    parser and are never all held: a 100,000-term sum is 600,000 of them."""
-    stream = iter(tokens)
-    current = next(stream, None)
-    while current is not None:
-        following = next(stream, None)
-        yield current, following
-        current = following
 
 
 def _check_depth(text: str, openers: list[Token], limits: Limits) -> None:
@@ -532,7 +526,7 @@ def _segment(
             and whole[1] not in vocabulary.CONSTANTS
         ):
             _note_name_before_bracket(text, token, whole[1], notes)
-        return [Token(whole[0], whole[1], token.start, token.end)]
+        return [_token(Token, (whole[0], whole[1], token.start, token.end))]
     spans = list(_split_word(text, token, words))
     classified: list[Token] = []
     for index, (start, end) in enumerate(spans):
@@ -627,6 +621,10 @@ def _split_word(text: str, token: Token, words: _Words) -> Iterator[tuple[int, i
 
 def _classify_whole(word: str, call_follows: bool, words: _Words) -> tuple[str, str] | None:
     """(token type, canonical value) when `word` is one known word, else None."""
+    if len(word) == 1 and word.isascii():  # x, k, e: most words are one letter
+        if call_follows and word in words.abstract:
+            return "AFUNC", word
+        return ("FUNC" if word in words.functions else "NAME"), word
     if word in words.abstract and call_follows:
         return "AFUNC", word
     if word in words.functions or _LOG_BASE.fullmatch(word):
@@ -1045,8 +1043,9 @@ def _read_number(token: Token, text: str, limits: Limits) -> Num:
     literal = token.value
     if literal in _VULGAR:
         return Num(_VULGAR[literal])
-    mantissa, _, exponent_text = literal.lower().partition("e")
-    digits = len(mantissa.replace(".", "").lstrip("0"))
+    plain = literal.isascii() and literal.isdigit()  # a whole number, as most are
+    mantissa, _, exponent_text = ("", "", "") if plain else literal.lower().partition("e")
+    digits = len(literal.lstrip("0") if plain else mantissa.replace(".", "").lstrip("0"))
     exponent = int(exponent_text) if exponent_text else 0
     if digits > limits.max_digits or abs(exponent) > limits.max_digits:
         raise ParseError(
@@ -1056,11 +1055,10 @@ def _read_number(token: Token, text: str, limits: Limits) -> Num:
             length=min(len(literal), 40),
             hint="raise the limit with --max-digits if this is intended",
         )
-    decimal = "." in literal or bool(exponent_text)
     try:
-        if not decimal:
+        if plain:
             return Num(int(literal))
-        value = Fraction(literal)
+        value = Fraction(literal)  # a decimal (2.5, 1e-3): exact, as written
         if exponent_text and value.denominator == 1 and abs(value) < _WHOLE_UP_TO:
             # 1e5, 3e2, 2.5e3: a whole number written short, not a decimal to
             # write back as 100000.0 (1e400 stays one, written 1e400, not in 401 digits)
@@ -1142,9 +1140,8 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
     is looked up at once (`_passes_through`).  `values` and `spans` run parallel
     to `states` minus the start state."""
     actions = t.actions
-    rules = t.rules
     plan = _plan(t)
-    passes, callbacks, continuing, landings = plan.passes, plan.callbacks, plan.continuing, plan.landings
+    passes, reductions, landings = plan.passes, plan.reductions, plan.landings
     states = [t.start]
     values: list[Any] = []
     spans: list[tuple[int, int]] = []
@@ -1184,16 +1181,22 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                     landing = landings[key] = _passes_through(t, plan, below, index, kind)
                 states[-1] = landing
             else:
-                origin, size, _, _ = rules[index]
-                children = values[-size:]
-                span = (spans[-size][0], spans[-1][1])
-                del values[-size:], states[-size:], spans[-size:]
-                builder.span = span
-                continues = continuing[index]
-                for i, child in enumerate(children):
-                    if type(child) is _Chain and not (i == 0 and child.kind == continues):
-                        children[i] = child.finish()
-                value = callbacks[index](builder, *children)
+                origin, size, callback, continues = reductions[index]
+                if size == 1:  # a number or a name, mostly: its place is its token's
+                    child = values.pop()
+                    span = spans.pop()
+                    del states[-1]
+                    builder.span = span
+                    value = callback(builder, child.finish() if type(child) is _Chain else child)
+                else:
+                    children = values[-size:]
+                    span = (spans[-size][0], spans[-1][1])
+                    del values[-size:], states[-size:], spans[-size:]
+                    builder.span = span
+                    for i, child in enumerate(children):
+                        if type(child) is _Chain and not (i == 0 and child.kind == continues):
+                            children[i] = child.finish()
+                    value = callback(builder, *children)
                 if isinstance(value, Expr):
                     if value._depth > max_depth:
                         raise ParseError(
@@ -1233,8 +1236,8 @@ class _Plan(NamedTuple):
     continues; and the landings of pass-through chains found so far."""
 
     passes: tuple[bool, ...]
-    callbacks: tuple[Any, ...]
-    continuing: tuple[str | None, ...]
+    # each rule's (symbol it reduces to, number of children, builder method, chain it continues)
+    reductions: tuple[tuple[str, int, Any, str | None], ...]
     landings: dict[tuple[int, int, str], int]
 
 
@@ -1246,8 +1249,10 @@ def _plan(t: Tables) -> _Plan:
     if plan is None:
         plan = _PLANS[id(t)] = _Plan(
             passes=tuple(inline and size == 1 for _, size, _, inline in t.rules),
-            callbacks=tuple(getattr(_Builder, name, None) for _, _, name, _ in t.rules),
-            continuing=tuple(_CONTINUES.get(name) for _, _, name, _ in t.rules),
+            reductions=tuple(
+                (origin, size, getattr(_Builder, name, None), _CONTINUES.get(name))
+                for origin, size, name, _ in t.rules
+            ),
             landings={},
         )
     return plan

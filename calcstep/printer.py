@@ -200,6 +200,8 @@ class _Printer:
     def split_fraction(self, factors: tuple[Expr, ...]) -> tuple[Sequence[Expr], list[Expr]]:
         """The factors before the trailing run of divisors, and the divisors written
         as positive powers; no divisors when the product is better written inline."""
+        if type(factors[-1]) is not Pow:
+            return factors, []  # only a power divides: most products end in something else
         cut = len(factors)
         while cut > 0 and self.divisor(factors[cut - 1]) is not None:
             cut -= 1

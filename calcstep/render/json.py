@@ -165,10 +165,11 @@ def _step_opening(step: Step) -> str:
     result (null for a long chain's product: its `named` form is given), given."""
     result = step.result
     shown = "null" if step.named is not None and result.size > HUGE else _quote(to_text(result))
-    given = ", ".join(f"{_quote(name)}: {_quote(to_text(value))}" for name, value in step.given)
+    # most steps give nothing (sum, constant, identity): no generator made for them
+    given = (", ".join(f"{_quote(name)}: {_quote(to_text(value))}" for name, value in step.given)
+             if step.given else "")
     return (
-        f'{_rule_opening(step.rule, renamed_letters(step))}'
-        f'{_quote(step.var)}, '
+        f'{_rule_opening(step.rule, renamed_letters(step))}{_quote(step.var)}, '
         f'"target": {_quote(to_text(step.target))}, '
         f'"result": {shown}, "given": {{{given}}}, "substeps": ['
     )
@@ -189,7 +190,8 @@ def _step_closing(step: Step, explain: bool) -> str:
     """A step's object after its substeps: note, evaluated (a chain stage's rate at
     its inner value, null when long), named (a chain's product with inner names),
     explanation (with --explain)."""
-    note = "; ".join(note_text(note, CANONICAL) for note in step.notes)
+    notes = step.notes
+    note = "; ".join(note_text(note, CANONICAL) for note in notes) if notes else ""
     closing = '], "note": ' + (_quote(note) if note else "null")
     evaluated = step.evaluated
     if evaluated is not None:
