@@ -52,7 +52,7 @@ from calcstep.expr import (
 )
 from calcstep.functions import BY_NAME, DOMAINS, EVEN, ODD, pi_multiple
 from calcstep.limits import DEFAULT_LIMITS, Limits
-from calcstep.steps import Step
+from calcstep.steps import Step, rewrite_step
 
 Rewriter = Callable[[Expr, "_Simplifier"], "Expr | None"]
 
@@ -140,7 +140,7 @@ class _Simplifier:
             if new is None or new == node:
                 continue
             if self.record:
-                self.steps.append(Step(rewrite.name, node, new))
+                self.steps.append(rewrite_step(rewrite.name, node, new))
             kids = new.children()
             if kids:
                 simple = tuple(map(self.normal, kids))

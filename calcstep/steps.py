@@ -47,6 +47,17 @@ class Step(NamedTuple):
         return total
 
 
+# A rewrite step's fields after its rule, target and result: the defaults, in order.
+_REWRITE_REST = tuple(Step._field_defaults[name] for name in Step._fields[3:])
+
+
+def rewrite_step(rule: str, target: Expr, result: Expr) -> Step:
+    """The simplification step `target` → `result` by rewrite `rule`: Step(rule,
+    target, result), made without the named tuple's own __new__ (a Python function
+    with defaults to fill), as the simplifier makes thousands in a batch."""
+    return tuple.__new__(Step, (rule, target, result, *_REWRITE_REST))
+
+
 class Derivation(NamedTuple):
     """One order of a derivative: d/d`var` of `target`, derived by `steps` to the raw
     `steps.result`, then simplified by `simplification` to `result`."""
