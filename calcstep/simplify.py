@@ -462,10 +462,17 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
 
 def _expandable(term: Expr) -> bool:
     """A term with a sum inside a product, or a small whole power of a sum."""
-    factors = term.factors if type(term) is Mul else (term,)
-    return any(_sum_power(factor) is not None for factor in factors) and (
-        isinstance(term, (Mul, Pow))
-    )
+    kind = type(term)
+    if kind is Pow:
+        return _sum_power(term) is not None
+    if kind is not Mul:
+        return False
+    for factor in term.factors:
+        # a plain factor (a number, a name, x²) is passed over without a call: the
+        # terms of a polynomial, asked about on every sum, have nothing else
+        if type(factor) is Add or (type(factor) is Pow and type(factor.base) is Add and _sum_power(factor)):
+            return True
+    return False
 
 
 # Whole powers of sums up to this one are multiplied out when that pays.
