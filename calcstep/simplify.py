@@ -1133,25 +1133,28 @@ def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
     if type(inner) is not Pow:
         return None
     b, m, n = inner.base, inner.exp, node.exp
+    numbers = type(m) is Num and type(n) is Num
     if _is_integer(n) or is_positive(b):
-        candidate = Pow(b, mul(m, n))
+        # two numbers multiply at once: (√u)⁻² is u⁻¹, not u^(−2·(1/2)) for another step
+        candidate = Pow(b, _num(m.value * n.value, _decimal(m, n)) if numbers else mul(m, n))
         # 1/e^π is not written better as e^(−π) (in a product it is the smaller
         # x/e^π): a negative power is only rewritten when that is strictly smaller
         before, after = s.op_count(node), s.op_count(s.trial(candidate))
         negative = type(n) is Num and n.value < 0
         # (√u)⁻¹ is u^(−1/2), written 1/√u; (2ˣ)⁻⁶ is 2^(−6x), as a product's powers of 2ˣ
         # combine to (only a constant power, 1/e^π, keeps its form: x/e^π is the smaller)
-        flattens = (type(m) is Num and type(n) is Num) or bool(m.free_vars)
+        flattens = numbers or bool(m.free_vars)
         return candidate if after < before or (after == before and (flattens or not negative)) else None
-    if type(m) is Num and type(n) is Num:
+    if numbers:
         mv, nv = Fraction(m.value), Fraction(n.value)
+        product = _num(mv * nv, _decimal(m, n))
         if mv.denominator % 2 == 0 or mv.numerator % 2 == 1:
             # under an even root bᵐ is real only for b ≥ 0, where powers multiply
             # (∛(x^(3/2)) = √x); an odd m over an odd root keeps b's sign, as b does
             # (∛(∛x)² = x^(2/9), (x³)^(1/2) = x^(3/2) where both are real)
-            return Pow(b, _num(mv * nv))
+            return Pow(b, product)
         # an even m over an odd root (x², x^(2/3)) loses b's sign: |b| keeps it lost
-        return Pow(Call("abs", b), _num(mv * nv))
+        return Pow(Call("abs", b), product)
     return None
 
 

@@ -272,6 +272,18 @@ def test_simplifier_is_sound_on_roots_and_logs() -> None:
     assert to_text(simplify(parse("sqrt(x)^2").expr)[0]) == "x"
 
 
+def test_a_power_of_a_power_multiplies_number_exponents_in_its_own_step() -> None:
+    # 1/(√(x + 1))² becomes 1/(x + 1) in one step, not (x + 1)^(−2·(1/2)) and then
+    # a second step for −2·(1/2), which a reader sees printed as −2/2
+    rewrites = simplify(parse("1/sqrt(x + 1)^2").expr)[1]
+    powers = [step for step in rewrites if step.rule == "power-of-power"]
+    assert [to_text(step.result) for step in powers] == ["1/(x + 1)"]
+    assert "multiply-numbers" not in [step.rule for step in rewrites]
+    # a decimal exponent stays a decimal, as the reading wrote it, on either path
+    assert to_text(simplify(parse("(x^1.5)^(1/3)").expr)[0]) == "x^(0.5)"
+    assert to_text(simplify(parse("(x^1.5)^2").expr)[0]) == "x^3.0"
+
+
 @pytest.mark.parametrize(
     ("text", "answer"),
     [("sqrt(8)*x", "2*sqrt(2)"), ("2^(-1/2)*x", "1/2*sqrt(2)"), ("2*2^(-2/3)*x", "cbrt(2)"),
