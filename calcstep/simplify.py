@@ -990,8 +990,10 @@ def _evaluate_power(node: Pow, s: _Simplifier) -> Expr | None:
         if b < 0 and e.denominator % 2 == 0:
             raise DomainError(f"({base.value})^({exponent.value}) is not a real number")
         if b < 0:
-            # an odd root of a negative number is real: (-2)^(1/3) = -(2^(1/3))
-            return neg(Pow(_num(-b), exponent))
+            # an odd root of a negative number is real: (−2)^(1/3) = −∛2; raised to
+            # p it keeps the sign of (−1)^p: (−3)^(2/3) = (∛(−3))² = ∛9, not −∛9
+            positive = Pow(_num(-b, base.decimal), exponent)
+            return neg(positive) if e.numerator % 2 else positive
         return None
     magnitude = abs(e.numerator) * max(len(str(root.numerator)), len(str(root.denominator)))
     if magnitude > s.limits.max_digits:
@@ -1159,12 +1161,14 @@ def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
 
 
 def _power_of_product(node: Pow, s: _Simplifier) -> Expr | None:
-    """(ab)ⁿ = aⁿbⁿ for whole n, (4x)^(1/2) = 2√x for a positive factor; kept only when
-    it does not make the expression bigger ((2x)³ → 8x³, but (xy)² stays)."""
+    """(ab)ⁿ = aⁿbⁿ for whole n and for n = p/q with q odd (an odd root of a real
+    number is real, and odd roots multiply: ∛(−x³) = ∛(−1)·∛(x³) = −x), and
+    (4x)^(1/2) = 2√x for a positive factor; kept only when it does not make the
+    expression bigger ((2x)³ → 8x³, but (xy)² stays)."""
     product, n = node.base, node.exp
     if type(product) is not Mul:
         return None
-    if _is_integer(n):
+    if _is_integer(n) or (type(n) is Num and n.value.denominator % 2 == 1):
         candidate = mul(*(Pow(f, n) for f in product.factors))
     else:
         positive = [f for f in product.factors if is_positive(f)]

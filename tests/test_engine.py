@@ -296,6 +296,23 @@ def test_roots_of_numbers_are_in_simplest_form(text: str, answer: str) -> None:
 
 
 @settings(max_examples=SCALE or 150, deadline=None)
+@given(st.integers(-400, -2), st.integers(-9, 9).filter(bool), st.sampled_from([3, 5, 7, 9, 15]))
+def test_an_odd_root_of_a_negative_number_keeps_the_sign_of_its_power(base, p, q) -> None:
+    # (−3)^(2/3) is (∛(−3))² = ∛9 > 0, and (−2)^(1/3) is −∛2: the real odd root,
+    # raised to p, has the sign of (−1)^p (it once came out negative for every p)
+    report = differentiate(f"({base})^({p}/{q})*x")
+    expected = (-1) ** p * abs(base) ** (p / q)
+    assert evaluate(report.result, {}) == pytest.approx(expected, rel=1e-12)
+
+
+def test_an_odd_root_distributes_over_a_product_with_a_negative_factor() -> None:
+    # ∛(−x³) is −x for every real x, so its derivative is −1; likewise ∛(−8x³) = −2x
+    assert to_text(differentiate("(-x^3)^(1/3)").result) == "-1"
+    assert to_text(differentiate("(-8*x^3)^(1/3)").result) == "-2"
+    assert to_text(differentiate("(3*-x^3)^(5/3)").result) == "-15*cbrt(9)*x^4"
+
+
+@settings(max_examples=SCALE or 150, deadline=None)
 @given(
     st.fractions(min_value=-20, max_value=20, max_denominator=12),
     st.lists(st.tuples(st.integers(2, 400), st.integers(-9, 9), st.integers(2, 6)), min_size=1, max_size=3),
