@@ -43,6 +43,7 @@ from calcstep.expr import (
     Sym,
     add,
     is_whole_power,
+    neg,
     rebuild,
     substitute,
     walk,
@@ -509,7 +510,9 @@ def value_at_point(
         at 0) that is the reason, not the formula's own division by zero."""
         corner = _corner_at(below, mapping, limits)
         if corner is not None:
-            return no_value(f"the derivative does not exist there: {corner}")
+            return _by_sides(function, point, var, order, limits) or no_value(
+                f"the derivative does not exist there: {corner}"
+            )
         return no_value(f"the derivative is undefined there: {error.message}")
 
     try:
@@ -549,16 +552,203 @@ def value_at_point(
     corner = _corner_at(below, mapping, limits)
     if corner is not None:
         # sign′ = 0 and heaviside′ = 0 have values at the jump itself: there the
-        # formula is no guide, and only agreeing limits of a continuous function are;
-        # where they agree with the formula's own value (2|x| at 0, for x·|x|), the
-        # formula was right after all, and its exact value stands
+        # formula is no guide; the function's forms on the two sides are, and
+        # failing them, agreeing limits of a continuous function.  Where they agree
+        # with the formula's own value (2|x| at 0, for x·|x|), the formula was right
+        # after all, and its exact value stands
+        sides = _by_sides(function, point, var, order, limits)
+        if sides is not None:
+            if sides.exact is not None and exact is not None and not exact.free_vars and _same_value(sides.exact, exact):
+                return PointValue(point, exact, decimal)
+            return sides
         found = no_value(f"the derivative does not exist there: {corner}")
         if found.undefined is None and decimal is not None and found.decimal is not None and (
-            abs(found.decimal - decimal) <= _LIMIT_AGREEMENT * max(1.0, abs(decimal))
+            abs(found.decimal - decimal) <= _FORMULA_AGREEMENT * max(1.0, abs(decimal))
         ):
             return PointValue(point, exact, decimal)
         return found
     return PointValue(point, exact, decimal)
+
+
+# How many derivatives of a corner's argument are looked at to tell its sign beside
+# the point: (x − 1)² at 1 is told by its second, cos(x) − 1 at 0 by its second.
+_SIGN_ORDERS = 4
+
+# Said of a value found from the function's forms on the two sides of a corner.
+SIDES_NOTE = "the formula is no guide here; the function's forms on the two sides of the point agree, so this is the derivative"
+
+
+class _Undecided(Exception):
+    """The sign of a corner's argument beside the point is not told exactly."""
+
+
+def _by_sides(
+    function: Expr, point: tuple[tuple[str, Expr], ...], var: str | None, order: int, limits: Limits
+) -> PointValue | None:
+    """The `order`-th derivative by `var` at a point where |u|, relu, sign, heaviside
+    or arccot has its argument at its corner or jump, from the function's smooth
+    forms on the two sides of the point: just beside it each such u has one sign,
+    so |u| is u or −u and relu(u) is u or 0 (x·|x| is −x² on the left and x² on
+    the right; |x² − 2x + 1| is x² − 2x + 1 on both sides of 1).  The derivative
+    exists when the function is continuous there and both forms have the same
+    derivatives there, of every order up to `order`, exactly; else it does not,
+    and the two sides are said.  None when no such function is at its corner, or
+    when an argument's sign beside the point is not told by its first few
+    derivatives (then the numerical limits are tried)."""
+    if var is None or order < 1:
+        return None
+    at = dict(point).get(var)
+    if at is None:
+        return None
+    here = {Sym(var): at}
+    held = {Sym(name): value for name, value in point if name != var}
+    try:
+        along = simplify(substitute(function, held), limits)[0] if held else function
+        middle = _exact_at(along, here, limits)
+        (left_form, corners), (right_form, _) = (_side_form(along, var, at, side, limits) for side in (-1, 1))
+        if middle is None or not corners:
+            return None
+        values = [_values_at(form, var, here, order, limits) for form in (left_form, right_form)]
+    except (_Undecided, CalcstepError):
+        return None
+    (left, right), where = values, f"at {var} = {_spoken(at)}, {_spoken(corners[0])} makes"
+    if None in left or None in right:
+        # a form's derivative with no value at the point may still have a limit
+        # there (x·√(−x): its derivative √(−x) − x/(2√(−x)) is 0/0 at 0, its
+        # limit 0): that is for the limits from both sides to tell
+        return None
+    if not (_same_value(left[0], right[0]) and _same_value(left[0], middle)):
+        return PointValue(point, undefined=(
+            f"the derivative does not exist there: {where} the function jump ({_spoken(left[0])} "
+            f"just left of it, {_spoken(middle)} at it, {_spoken(right[0])} just right)"
+        ))
+    for k in range(1, order + 1):
+        if not _same_value(left[k], right[k]):
+            sides = f"{_spoken(left[k])} on the left, {_spoken(right[k])} on the right"
+            return PointValue(point, undefined=(
+                f"the derivative does not exist there: {where} a corner (slope {sides})" if k == 1 else
+                f"the derivative does not exist there: {where} the derivative of order {k} jump ({sides})"
+            ))
+    try:
+        decimal: float | None = evaluate(right[order], {}) + 0.0
+    except TooLargeError:
+        decimal = None
+    except CalcstepError:
+        return None
+    # a dead unit (relu(−3·relu(−3x)) near ½) is constant on both sides: said so
+    constant = not (left_form.has(var) or right_form.has(var))
+    return PointValue(point, right[order], decimal, note=CONSTANT_NOTE if constant else SIDES_NOTE)
+
+
+def _side_form(expr: Expr, var: str, at: Expr, side: int, limits: Limits) -> tuple[Expr, list[Call]]:
+    """`expr` as it is just beside the point on `side` (−1 left, +1 right): each
+    function with a corner replaced by its form for the sign its argument has on
+    that side (innermost first, so an outer argument's sign is read from the inner
+    forms: relu(x − 1) is 0 near 0, so relu(relu(x − 1)) is too); with the
+    functions whose argument is at the corner at the point, innermost first.
+    Raises _Undecided when a sign is not told."""
+    done: dict[int, Expr] = {}
+    corners: list[Call] = []
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in done:
+            continue
+        kids = node.children()
+        if kids and not expanded:
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in kids if id(kid) not in done)
+            continue
+        new_kids = tuple(done[id(kid)] for kid in kids)
+        new = rebuild(node, new_kids) if any(a is not b for a, b in zip(new_kids, kids, strict=True)) else node
+        if type(new) is Call and BY_NAME[new.fn].sides is not None:
+            new, cornered = _beside_corner(new, var, at, side, limits)
+            if cornered:
+                corners.append(node)  # as written, for the message
+        done[id(node)] = new
+    return done[id(expr)], corners
+
+
+def _beside_corner(node: Call, var: str, at: Expr, side: int, limits: Limits) -> tuple[Expr, bool]:
+    """A function with a corner, as it is on `side` of the point: its form for the
+    sign its argument has there (the sign at the point itself, when the argument
+    is away from the corner; the function's value at the corner, when the
+    argument is 0 all around the point), and whether the argument is at the
+    corner there."""
+    function = BY_NAME[node.fn]
+    corner = corner_point(node.fn)
+    offset = add(node.arg, neg(corner))
+    away = _exact_at(offset, {Sym(var): at}, limits)
+    if away is None or away.free_vars:
+        raise _Undecided
+    cornered = away == ZERO
+    sign = _sign_beside(offset, var, at, side, limits) if cornered else _sign_of(away)
+    if sign is None:
+        raise _Undecided
+    assert function.sides is not None
+    return (Call(node.fn, corner) if sign == 0 else function.sides(node.arg, sign)), cornered
+
+
+def _sign_beside(offset: Expr, var: str, at: Expr, side: int, limits: Limits) -> int | None:
+    """The sign of `offset`, 0 at the point, just beside it on `side`: the sign of its
+    first derivative not 0 there, times side^k for the k-th (u = x² is positive on
+    both sides of 0, u = x³ changes sign); 0 when it is 0 all around (it
+    simplifies to 0); None when its first few derivatives do not tell."""
+    simplifier = Simplifier(limits)
+    current = offset
+    try:
+        for k in range(1, _SIGN_ORDERS + 1):
+            current = simplifier(derive(current, var, limits).result)[0]
+            value = _exact_at(current, {Sym(var): at}, limits)
+            if value is None or value.free_vars:
+                return None
+            if value != ZERO:
+                sign = _sign_of(value)
+                return None if sign is None else sign * side**k
+        return 0 if simplifier(offset)[0] == ZERO else None
+    except CalcstepError:
+        return None
+
+
+def _sign_of(value: Expr) -> int | None:
+    """+1 or −1 for an exact constant that is not 0 (None when its sign is not told)."""
+    if type(value) is Num:
+        return 1 if value.value > 0 else -1
+    try:
+        number = evaluate(value, {})
+    except CalcstepError:
+        return None
+    return None if number == 0 or number != number else (1 if number > 0 else -1)
+
+
+def _values_at(form: Expr, var: str, here: dict[Expr, Expr], order: int, limits: Limits) -> list[Expr | None]:
+    """The form's value and derivatives of order 1 … `order` at the point, exactly
+    (None for one that has no value there, as 1/(2√x) at 0)."""
+    values: list[Expr | None] = []
+    for expression in (form, *(d.result for d in derive_orders(form, var, order, limits))):
+        try:
+            values.append(_exact_at(expression, here, limits))
+        except DomainError:
+            values.append(None)
+    return values
+
+
+def _same_value(first: Expr, second: Expr) -> bool:
+    """True when two exact constants are equal: alike as written, or equal in value
+    to 12 digits where exact arithmetic writes one number two ways."""
+    if first == second:
+        return True
+    try:
+        a, b = evaluate(first, {}), evaluate(second, {})
+    except CalcstepError:
+        return False
+    return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
+
+
+def _spoken(value: Expr) -> str:
+    from calcstep.printer import to_pretty  # only on this path: the printers load late
+
+    return to_pretty(value)
 
 
 def _others_held(
@@ -654,6 +844,10 @@ def _corner_at(expr: Expr, mapping: dict[Expr, Expr], limits: Limits) -> str | N
 _EXACT_STEPS = (Fraction(1, 10**4), Fraction(1, 10**6), Fraction(1, 10**8))
 _LIMIT_STEPS = tuple(float(step) for step in _EXACT_STEPS)
 _LIMIT_AGREEMENT = 1e-6
+# How closely limits from both sides must agree with the formula's own value at a
+# corner for that value to stand: loosely, as a slowly settling limit is still
+# that far off at the last step (√|x|·x′ = 3√|x|/2 is 1.5·10⁻⁴ there, and 0 at 0)
+_FORMULA_AGREEMENT = 1e-3
 
 
 def _by_limit(below: Expr, derivative: Expr, point: tuple, var: str | None) -> PointValue | None:
@@ -707,30 +901,45 @@ def _two_sided(expr: Expr, near: Callable[[Expr, float], float | None], scale: f
     it settle on one number from the left and the right.
 
     Settling is judged by how the values move as the steps shrink a hundredfold:
-    towards a limit each move is far smaller than the one before (x^(1/3)′ keeps
-    growing: no limit); the two sides agree when they differ by no more than
-    they still move (2·relu(x) is 0 on the left and 2h on the right: 0), so a
-    corner of any size (10⁻⁹·relu(x): 0 and 10⁻⁹) stays a corner."""
+    towards a limit each move is smaller than the one before, by a steady ratio
+    (x^(1/3)′ keeps growing: no limit), and where the moves are still sizeable
+    (x^(2/3)·sin(x)′ ≈ (5/3)·h^(2/3), 8·10⁻⁶ at the last step) the rest of that
+    steady shrinking is added up (Aitken's extrapolation: 0 here); the two sides
+    agree when their limits differ by no more than they still move (2·relu(x)
+    is 0 on the left and 2h on the right: 0), so a corner of any size
+    (10⁻⁹·relu(x): 0 and 10⁻⁹) stays a corner."""
     sides = [(near(expr, -h * scale), near(expr, h * scale)) for h in _LIMIT_STEPS]
     if any(left is None or right is None for left, right in sides):
         return None
-    lefts = [left for left, _ in sides]
-    rights = [right for _, right in sides]
-    value = (lefts[-1] + rights[-1]) / 2  # type: ignore[operator]
+    lefts: list[float] = [left for left, _ in sides]  # type: ignore[misc]
+    rights: list[float] = [right for _, right in sides]  # type: ignore[misc]
+    left, right = _extrapolated(lefts), _extrapolated(rights)
+    value = (left + right) / 2
     floor = _LIMIT_FLOOR * max(1.0, abs(value))
-    moves = [abs(side[-1] - side[-2]) for side in (lefts, rights)]  # type: ignore[operator]
+    moves = [abs(side[-1] - side[-2]) for side in (lefts, rights)]
     settled = all(
-        move <= _SETTLING * abs(side[-2] - side[-3]) + floor  # type: ignore[operator]
+        move <= _SETTLING * abs(side[-2] - side[-3]) + floor
         for move, side in zip(moves, (lefts, rights), strict=True)
     )
-    agree = abs(lefts[-1] - rights[-1]) <= 2 * sum(moves) + floor  # type: ignore[operator]
+    agree = abs(left - right) <= 2 * sum(moves) + floor
     return value if settled and agree else None
 
 
+def _extrapolated(values: list[float]) -> float:
+    """The limit of values moving by a steady ratio r (|r| < 1) from one to the
+    next: the last value plus the rest of the geometric series of moves."""
+    first_move, last_move = values[-2] - values[-3], values[-1] - values[-2]
+    if first_move == 0:
+        return values[-1]
+    ratio = last_move / first_move
+    return values[-1] + last_move * ratio / (1 - ratio) if abs(ratio) < 1 else values[-1]
+
+
 # A limit's last move is at most this share of the move before it (a hundredfold
-# smaller step moves a converging value about a hundredfold less), and values
-# this close, relative to the value's size, are one (floating-point noise).
-_SETTLING = 0.1
+# smaller step moves a smoothly converging value about a hundredfold less, one
+# like h^(1/3) about 4.6-fold less), and values this close, relative to the
+# value's size, are one (floating-point noise).
+_SETTLING = 0.5
 _LIMIT_FLOOR = 1e-12
 
 

@@ -64,6 +64,10 @@ class Function(NamedTuple):
     inverse: str | None = None
     special: Callable[[Expr], Expr | None] | None = None
     corner: str | None = None  # where the derivative does not exist, said in the step
+    # the function beside its corner, where its argument u has the sign σ = ±1 (|u|
+    # is σ·u, relu(u) is u or 0): smooth forms, whose derivatives on each side of a
+    # point tell whether the derivative exists there (engine._by_sides)
+    sides: Callable[[Expr, int], Expr] | None = None
 
 
 def _value(arg: Expr) -> Fraction | int | None:
@@ -379,7 +383,9 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "acot", "inverse trig", r"\operatorname{arccot}",
         lambda u: neg(Pow(_u2_plus_one(u), Num(-1))), _acot,
-        aliases=("arccot", "arcctg"), parity=ODD,
+        aliases=("arccot", "arcctg"), parity=ODD, special=_at_zero(mul(HALF, PI)),
+        # arccot u is arctan(1/u), π/2 at 0: it jumps from −π/2 to π/2 there
+        corner="0", sides=lambda u, sign: add(mul(Num(Fraction(sign, 2)), PI), neg(call("atan", u))),
     ),
     Function(
         "asec", "inverse trig", r"\operatorname{arcsec}",
@@ -468,12 +474,13 @@ FUNCTIONS: tuple[Function, ...] = (
         "abs", "absolute value", r"\operatorname{abs}",
         lambda u: mul(u, Pow(call("abs", u), Num(-1))), abs,
         parity=EVEN, special=_special_numeric(abs), corner="0",
+        sides=lambda u, sign: u if sign > 0 else neg(u),
     ),
     Function(
         "sign", "absolute value", r"\operatorname{sgn}",
         lambda u: ZERO, _sign,
         aliases=("sgn",), parity=ODD,
-        special=_special_numeric(_sign), corner="0",
+        special=_special_numeric(_sign), corner="0", sides=lambda u, sign: Num(sign),
     ),
     Function(
         "sigmoid", "activation", r"\sigma",
@@ -488,12 +495,14 @@ FUNCTIONS: tuple[Function, ...] = (
         "relu", "activation", r"\operatorname{ReLU}",
         lambda u: call("heaviside", u), lambda t: max(t, 0.0),
         aliases=("ReLU",), special=_special_numeric(lambda v: max(v, 0)), corner="0",
+        sides=lambda u, sign: u if sign > 0 else ZERO,
     ),
     Function(
         "heaviside", "activation", r"H",
         lambda u: ZERO, _heaviside,
         aliases=("step",),
         special=_special_numeric(lambda v: None if v == 0 else int(v > 0)), corner="0",
+        sides=lambda u, sign: ONE if sign > 0 else ZERO,
     ),
 )
 

@@ -427,11 +427,14 @@ def known_function(expr: Call, var: str, d: Derive) -> Step:
     """d/dx f(x) = f'(x), from the function table (sin → cos, ln → 1/x …)."""
     function = BY_NAME[expr.fn]
     notes: tuple[Note, ...] = ()
-    if function.corner is not None:
+    if function.corner is not None and function.sides is not None:
+        # |u| and relu turn a corner (their rate jumps); sign, heaviside and arccot
+        # jump themselves, from one side's value to the other's
+        jumps = function.sides(ZERO, -1) != function.sides(ZERO, 1)
         notes = (
             Note(
                 f"{{0}} has no derivative where its argument is {function.corner}: "
-                "the rate jumps there",
+                f"{'it jumps' if jumps else 'the rate jumps'} there",
                 (expr,),
             ),
         )

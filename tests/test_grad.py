@@ -740,6 +740,20 @@ def test_a_corner_whose_rate_is_multiplied_by_0_still_has_a_gradient(text: str, 
     assert report_to_dict(report)["gradient"] == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "point", "expected"),
+    [("relu(100*x)^2", {"x": "0"}, 0.0), ("relu(x)^2*100", {"x": "0"}, 0.0),
+     ("abs(ln(1+x^2))", {"x": "0"}, 0.0), ("x+relu(relu(x-1))", {"x": "0"}, 1.0),
+     ("acot(x)", {"x": "0"}, None), ("x*acot(x)", {"x": "0"}, None), ("10^7+sign(x)", {"x": "0"}, None),
+     ("x+sign(x)/10^7", {"x": "0"}, None)],
+)
+def test_the_gradient_at_a_corner_is_decided_from_its_two_sides(text: str, point: dict, expected: float | None) -> None:
+    # found by QA: a large factor made relu(100x)² look like 10⁻⁴ at 0 (an average
+    # beside the point); a jump of 10⁻⁷, or arccot's jump at 0, passed as no jump;
+    # |ln(1 + x²)| is ln(1 + x²) on both sides of 0 and smooth
+    assert grad_report(text, None, point).gradient == {"x": expected}
+
+
 def test_an_undefined_rate_of_a_power_names_the_input_it_fails_on() -> None:
     # x^y at x = −2: the rate for y is x^y·ln(x), undefined because of x (n₁),
     # not "at n₂ = 2"; a negative base to a power known only as a float is not
