@@ -451,15 +451,24 @@ _PLACEHOLDER = Sym("t")
 @lru_cache(maxsize=256)
 def _model(name: str, order: int) -> Expr:
     """The `order`-th derivative of the smooth function that stands in for the
-    abstract function `name` in t: sin(a·t) + b·e^(c·t), with a, b, c fixed by
-    the name, so f and g differ and f, f′, f″ agree with one another."""
+    abstract function `name` in t: sin(a·t) + b·e^(c·t) + 1/(t² + d), with a, b,
+    c, d fixed by the name, so f and g differ and f, f′, f″ agree with one
+    another.  The last term keeps it from solving any linear equation with
+    constant coefficients, as sin and e^(c·t) alone do (f‴ = c·f″ − a²·f′ +
+    a²c·f): an answer built from f, f′ and f″ by such an equation is not taken
+    for f‴."""
     if order > 0:
         return derive(_model(name, order - 1), _PLACEHOLDER.name).result
     k = _seed(name)
     a = Num(Fraction(5 + k % 4, 4))
     b = Num(Fraction(2 + k % 3, 5))
     c = Num(Fraction(3 + k % 5, 8))
-    return add(Call("sin", mul(a, _PLACEHOLDER)), mul(b, Pow(E, mul(c, _PLACEHOLDER))))
+    d = Num(2 + k % 3)
+    return add(
+        Call("sin", mul(a, _PLACEHOLDER)),
+        mul(b, Pow(E, mul(c, _PLACEHOLDER))),
+        Pow(add(Pow(_PLACEHOLDER, Num(2)), d), Num(-1)),
+    )
 
 
 def _stand_ins(*exprs: Expr) -> tuple[tuple[str, Expr], ...]:

@@ -351,6 +351,14 @@ def test_abstract_functions_are_compared_through_stand_ins() -> None:
     assert set(to_dict(report)["diagnosis"]["witness"]["stand_ins"]) == {"f", "g"}
 
 
+def test_an_answer_right_only_for_the_stand_in_is_not_correct() -> None:
+    # found by QA: sin(7t/4) + 0.4e^(5t/8) alone solves f‴ = (5/8)f″ − (49/16)f′ +
+    # (245/128)f, so that combination passed for f‴ of any f; the stand-in's third
+    # term, 1/(t² + 2), solves no such equation
+    report = check_answer("f(x)", "5/8*f''(x) - 49/16*f'(x) + 245/128*f(x)", order=3)
+    assert not report.correct
+
+
 def test_a_known_functions_reason_follows_a_sign_slip() -> None:
     report = check_answer("sec(x)", "-sec(x) tan(x)")
     assert report.diagnosis.mistake == SIGN_ERROR
