@@ -513,7 +513,11 @@ def value_at_point(
             return _by_sides(function, point, var, order, limits) or no_value(
                 f"the derivative does not exist there: {corner}"
             )
-        return no_value(f"the derivative is undefined there: {error.message}")
+        # away from any corner, relu(x) near −1 is 0 itself: x + √relu(x) is x
+        # there, though its formula 1 + heaviside(x)/(2√relu(x)) is 0/0
+        return _by_sides(function, point, var, order, limits, away=True) or no_value(
+            f"the derivative is undefined there: {error.message}"
+        )
 
     try:
         exact = _exact_at(derivative, mapping, limits)
@@ -583,7 +587,8 @@ class _Undecided(Exception):
 
 
 def _by_sides(
-    function: Expr, point: tuple[tuple[str, Expr], ...], var: str | None, order: int, limits: Limits
+    function: Expr, point: tuple[tuple[str, Expr], ...], var: str | None, order: int, limits: Limits,
+    away: bool = False,
 ) -> PointValue | None:
     """The `order`-th derivative by `var` at a point where |u|, relu, sign, heaviside
     or arccot has its argument at its corner or jump, from the function's smooth
@@ -594,7 +599,9 @@ def _by_sides(
     derivatives there, of every order up to `order`, exactly; else it does not,
     and the two sides are said.  None when no such function is at its corner, or
     when an argument's sign beside the point is not told by its first few
-    derivatives (then the numerical limits are tried)."""
+    derivatives (then the numerical limits are tried).  With `away`, also where
+    such functions are only away from their corners (each is then one smooth
+    form around the point), when the formula has no value there."""
     if var is None or order < 1:
         return None
     at = dict(point).get(var)
@@ -606,12 +613,13 @@ def _by_sides(
         along = simplify(substitute(function, held), limits)[0] if held else function
         middle = _exact_at(along, here, limits)
         (left_form, corners), (right_form, _) = (_side_form(along, var, at, side, limits) for side in (-1, 1))
-        if middle is None or not corners:
+        if middle is None or not (corners or (away and left_form is not along)):
             return None
         values = [_values_at(form, var, here, order, limits) for form in (left_form, right_form)]
     except (_Undecided, CalcstepError):
         return None
-    (left, right), where = values, f"at {var} = {_spoken(at)}, {_spoken(corners[0])} makes"
+    (left, right) = values
+    where = f"at {var} = {_spoken(at)}, {_spoken(corners[0]) if corners else 'the function'} makes"
     if None in left or None in right:
         # a form's derivative with no value at the point may still have a limit
         # there (x·√(−x): its derivative √(−x) − x/(2√(−x)) is 0/0 at 0, its

@@ -232,6 +232,19 @@ def _at_zero(value: Expr) -> Callable[[Expr], Expr | None]:
     return special
 
 
+def _at_numbers(table: dict[int, Expr]) -> Callable[[Expr], Expr | None]:
+    """The exact value at each whole-number argument in `table` (arcosh(1) = 0)."""
+    def special(arg: Expr) -> Expr | None:
+        value = _value(arg)
+        return table.get(value) if type(value) is int else None
+
+    return special
+
+
+def _pi_over(k: int) -> Expr:
+    return mul(Num(Fraction(1, k)), PI)
+
+
 def _special_ln(arg: Expr) -> Expr | None:
     if _value(arg) == 1:
         return ZERO
@@ -383,7 +396,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "acot", "inverse trig", r"\operatorname{arccot}",
         lambda u: neg(Pow(_u2_plus_one(u), Num(-1))), _acot,
-        aliases=("arccot", "arcctg"), parity=ODD, special=_at_zero(mul(HALF, PI)),
+        aliases=("arccot", "arcctg"), parity=ODD,
+        special=_at_numbers({0: _pi_over(2), 1: _pi_over(4), -1: neg(_pi_over(4))}),
         # arccot u is arctan(1/u), π/2 at 0: it jumps from −π/2 to π/2 there
         corner="0", sides=lambda u, sign: add(mul(Num(Fraction(sign, 2)), PI), neg(call("atan", u))),
     ),
@@ -392,12 +406,14 @@ FUNCTIONS: tuple[Function, ...] = (
         lambda u: Pow(mul(call("abs", u), sqrt(_u2_minus_one(u))), Num(-1)),
         _of_recip(math.acos),
         aliases=("arcsec",),
+        special=_at_numbers({1: ZERO, -1: PI, 2: _pi_over(3), -2: mul(Num(Fraction(2, 3)), PI)}),
     ),
     Function(
         "acsc", "inverse trig", r"\operatorname{arccsc}",
         lambda u: neg(Pow(mul(call("abs", u), sqrt(_u2_minus_one(u))), Num(-1))),
         _of_recip(math.asin),
         aliases=("arccsc", "arccosec"), parity=ODD,
+        special=_at_numbers({1: _pi_over(2), -1: neg(_pi_over(2)), 2: _pi_over(6), -2: neg(_pi_over(6))}),
     ),
     # hyperbolic
     Function(
@@ -439,7 +455,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "acosh", "inverse hyperbolic", r"\operatorname{arcosh}",
         lambda u: _inv_sqrt(_u2_minus_one(u)), math.acosh,
-        aliases=("arcosh", "arccosh"),
+        aliases=("arcosh", "arccosh"), special=_at_numbers({1: ZERO}),
     ),
     Function(
         "atanh", "inverse hyperbolic", r"\operatorname{artanh}",
@@ -455,7 +471,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "asech", "inverse hyperbolic", r"\operatorname{arsech}",
         lambda u: neg(Pow(mul(u, sqrt(_one_minus_u2(u))), Num(-1))),
         _of_recip(math.acosh),
-        aliases=("arsech", "arcsech"),
+        aliases=("arsech", "arcsech"), special=_at_numbers({1: ZERO}),
     ),
     Function(
         "acsch", "inverse hyperbolic", r"\operatorname{arcsch}",
@@ -489,7 +505,7 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         "softplus", "activation", r"\operatorname{softplus}",
-        lambda u: call("sigmoid", u), _softplus,
+        lambda u: call("sigmoid", u), _softplus, special=_at_zero(call("ln", TWO)),
     ),
     Function(
         "relu", "activation", r"\operatorname{ReLU}",

@@ -1119,6 +1119,12 @@ def _power_identities(node: Pow, s: _Simplifier) -> Expr | None:
         return ONE
     if type(base) is Num and base.value == 0 and type(exponent) is Num and exponent.value > 0:
         return ZERO
+    if type(base) is Num and base.value == 0 and not exponent.free_vars:
+        # 0 to a constant power known to be positive (0^π) is 0; to a negative one, 1/0
+        if is_positive(exponent):
+            return ZERO
+        if is_positive(neg(exponent)):
+            raise DomainError("division by zero")
     return None
 
 

@@ -478,6 +478,25 @@ def test_at_a_corner_the_two_sides_decide(cli, text: str, point: str, exact: str
     assert (value["undefined"] is None) == (exact is not None), value
 
 
+@pytest.mark.parametrize(
+    ("text", "point", "order", "exact"),
+    [
+        # relu(x) is 0 all around −1, so x + √relu(x) is x there, though the formula
+        # 1 + heaviside(x)/(2√relu(x)) is 0/0 (found by QA)
+        ("x+sqrt(relu(x))", "x=-1", 1, "1"), ("x+sqrt(relu(x))", "x=-1", 2, "0"),
+        # exact zeros the simplifier now knows: arcosh(1) = 0, 0^π = 0 (the function
+        # divides by them, so the derivative has no value, rather than an unsimplified one)
+        ("x/acosh(y)", "x=1,y=1", 1, None), ("x/(softplus(y)-ln(2))", "x=1,y=0", 1, None),
+        ("x/y^pi", "x=1,y=0", 1, None), ("x*y^pi", "x=1,y=0", 1, "0"),
+    ],
+)
+def test_a_value_the_formula_cannot_give_is_found_or_refused(cli, text: str, point: str, order: int,
+                                                            exact: str | None) -> None:
+    value = json.loads(cli("diff", text, "--wrt", "x", "--at", point, "-n", str(order), "--no-steps",
+                           "-f", "json").out)["value"][0]
+    assert value["exact"] == exact and (value["undefined"] is None) == (exact is not None), value
+
+
 @pytest.mark.parametrize(("text", "order"), [("sin(x)*abs(x)^0.5", 1), ("cbrt(x)*sin(x)", 1), ("sin(x)*cbrt(x)^2", 1)])
 def test_a_slowly_settling_limit_is_found(cli, text: str, order: int) -> None:
     # (5/3)·h^(2/3) beside 0 is still 8·10⁻⁶ at the last step: the steady shrinking

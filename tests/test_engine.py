@@ -265,6 +265,15 @@ def test_a_multiple_of_a_plain_power_stays_one_inner_part() -> None:
     steps = differentiate("sin(3x^2)").derivations[0].steps
     assert steps.rule == "chain" and dict(steps.given)["u"] == parse("3x^2").expr
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("acosh(1)", "0"), ("asech(1)", "0"), ("asec(-1)", "pi"), ("asec(2)", "1/3*pi"), ("acsc(-2)", "-1/6*pi"),
+     ("acot(1)", "1/4*pi"), ("acot(-1)", "-1/4*pi"), ("softplus(0)", "ln(2)"), ("0^pi", "0")],
+)
+def test_exact_values_of_inverse_functions_and_zero_powers(text: str, value: str) -> None:
+    assert to_text(simplify(parse(text).expr)[0]) == value
+
+
 def test_simplifier_is_sound_on_roots_and_logs() -> None:
     assert to_text(simplify(parse("sqrt(x^2)").expr)[0]) == "abs(x)"
     assert to_text(simplify(parse("(x^3)^(1/3)").expr)[0]) == "x"
