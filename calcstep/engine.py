@@ -295,25 +295,28 @@ def check_writable(expr: Expr, limits: Limits = DEFAULT_LIMITS) -> None:
 
 
 def _named_zero(error: DomainError, written: Parsed, limits: Limits) -> DomainError:
-    """A division by zero met while differentiating, said with its cause in the
-    input, marked where it was written: a function held where it has no rate
-    (asin(x/x): its argument is always 1), or else a part that is 0 for every value
-    of its variables (x − x, sin(π)·x); the error as it was when there is neither."""
-    if not error.message.startswith("division by zero"):
-        return error
+    """A division by zero (or another value missing, as heaviside(0)) met while
+    differentiating, said with its cause in the input, marked where it was
+    written: a function held where it has no rate (asin(x/x): its argument is
+    always 1; relu(x − x): always 0), or else a part that is 0 for every value of
+    its variables (x − x, sin(π)·x); the error as it was when there is neither."""
     from calcstep.printer import display_name, to_pretty
 
+    divides = error.message.startswith("division by zero")
     edge = _rate_without_value(written, limits)
     if edge is not None:
         # (a function with no value there, as ln(x − x), was refused before this)
         call, value = edge
         fn, fixed = display_name(call.fn), to_pretty(value)
         always = f"its argument is {fixed} for every value of {', '.join(sorted(call.arg.free_vars))}"
+        what = "divides by zero" if divides else "has no value"
         return DomainError(
-            f"the derivative divides by zero: in {to_pretty(call)}, {always}, where {fn} has no rate",
+            f"the derivative {what}: in {to_pretty(call)}, {always}, where {fn} has no rate",
             hint=f"{to_pretty(Call(call.fn, value))} is a constant: write it so, or check the argument for a typo",
             where=_written_at([call], written),
         )
+    if not divides:
+        return error
     part = vanishing_part(written.expr, limits)
     if part is None:
         return error
