@@ -239,7 +239,12 @@ class _Streams:
 
 def _ascii(asked: bool) -> bool:
     """--ascii as asked, or forced where stdout cannot write Unicode (a cp1252
-    console or file, PYTHONIOENCODING=ascii): the ASCII spelling, not a crash."""
+    console or file, PYTHONIOENCODING=ascii): the ASCII spelling, not a crash.
+    Asked for, it makes stdout ASCII: what no format spells in ASCII (a JSON
+    record's `result_pretty`, a name like θ) is written as a JSON escape, \u03b8."""
+    if asked and _Streams.unicode:
+        with suppress(AttributeError, ValueError):
+            sys.stdout.reconfigure(encoding="ascii", errors="calcstep-escape")  # type: ignore[union-attr]
     return asked or not _Streams.unicode
 
 

@@ -550,6 +550,16 @@ def test_stdout_without_unicode_gets_ascii_not_a_traceback(encoding: str) -> Non
     assert record["result_pretty"] == "2θ·cos(θ²)"
 
 
+def test_ascii_asked_makes_json_ascii_too() -> None:
+    # --ascii on a terminal that takes Unicode: the JSON line is ASCII as well, what
+    # it keeps in Unicode (result_pretty) escaped, so it reads back the same (found by QA)
+    done = subprocess.run([sys.executable, "-m", "calcstep", "diff", "sin(theta^2)", "--wrt", "theta", "--ascii",
+                           "-f", "json", "--no-steps"], capture_output=True, timeout=60,
+                          env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+    assert done.returncode == 0 and done.stdout.isascii()
+    assert json.loads(done.stdout)["result_pretty"] == "2θ·cos(θ²)"
+
+
 def test_a_misspelt_rule_name_gets_the_closest_one(cli) -> None:
     run = cli("rules", "chian")
     assert run.code == 2
