@@ -185,7 +185,7 @@ def check_constants(expr: Expr, written: Parsed | None = None) -> None:
         if kind in LEAVES:
             continue  # a variable, a number or a constant: nothing to check
         if kind is Log and not node.base.free_vars:
-            _check_log_base(node.base)
+            _check_log_base(node, written)
         if node.free_vars:
             stack.extend(reversed(node.children()))  # the first part written is named first
             continue
@@ -261,18 +261,20 @@ def _written_at(path: list[Expr], written: Parsed) -> Place | None:
 WRITING_FACTOR = 5
 
 
-def _check_log_base(base: Expr) -> None:
-    """A logarithm's base must be positive and not 1 (log₁ x would divide by ln 1 = 0)."""
+def _check_log_base(log: Log, written: Parsed | None) -> None:
+    """A logarithm's base must be positive and not 1 (log₁ x would divide by ln 1 =
+    0); the logarithm is marked where it was written."""
     try:
-        value = evaluate(simplify(base)[0], {})
+        value = evaluate(simplify(log.base)[0], {})
     except CalcstepError:
         return
     if value <= 0 or value == 1:
         from calcstep.printer import to_pretty
 
         raise DomainError(
-            f"a logarithm to base {to_pretty(base)} is undefined: a base must be positive and not 1",
+            f"a logarithm to base {to_pretty(log.base)} is undefined: a base must be positive and not 1",
             hint="a part with no value has no derivative",
+            where=_written_at([log], written) if written is not None else None,
         )
 
 

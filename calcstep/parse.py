@@ -1223,7 +1223,7 @@ def _may_lack_a_value(expr: Expr) -> bool:
     whole power of at least 0 (1/(x − x)).  Plain variables, numbers and sums are
     not kept, so a 100,000-term polynomial keeps nothing."""
     kind = type(expr)
-    if kind is Call:
+    if kind is Call or kind is Log:  # a logarithm's base may be no base (log₁ x)
         return True
     if kind is Pow:
         return not is_whole_power(expr)

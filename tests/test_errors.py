@@ -239,6 +239,15 @@ def test_a_superscript_other_than_a_number_is_told_to_use_a_caret(text: str) -> 
     assert caught.value.hint is not None and "write other powers with ^" in caught.value.hint
 
 
+@pytest.mark.parametrize(("text", "marked"), [("x + log_1(x)", "log_1(x)"), ("x + log_0(x^2)", "log_0(x^2)")])
+def test_a_logarithm_with_no_base_is_marked(cli, text: str, marked: str) -> None:
+    # log₁ x divides by ln 1 = 0: the logarithm is marked where it was written
+    run = cli("diff", text)
+    assert run.code == 2 and "a base must be positive and not 1" in run.err
+    start = text.index(marked)
+    assert run.err.splitlines()[1:3] == ["  " + text, "  " + " " * start + "^" * len(marked)]
+
+
 def test_a_superscript_after_a_caret_is_told_to_be_written_plainly() -> None:
     with pytest.raises(ParseError) as caught:
         parse("x^ⁿ")
