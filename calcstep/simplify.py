@@ -1292,13 +1292,26 @@ def _quarter_turn_count(term: Expr) -> int | None:
 
 
 def _inverse_functions(node: Call, s: _Simplifier) -> Expr | None:
-    """ln(eᵘ) = u, |u| = u for u ≥ 0 (|x²| = x²)."""
+    """ln(eᵘ) = u, |u| = u for u ≥ 0 (|x²| = x²), a function of its inverse is the
+    argument (sin(arcsin u) = u where it is defined; arsinh(sinh u) = u and
+    artanh(tanh u) = u everywhere), and arcosh(cosh u) = |u|."""
     arg = node.arg
     if node.fn == "ln" and type(arg) is Pow and arg.base == E:
         return arg.exp
     if node.fn == "abs" and is_nonnegative(arg):
         return arg
+    if type(arg) is Call:
+        if _UNDOES.get(node.fn) == arg.fn:
+            return arg.arg
+        if node.fn == "acosh" and arg.fn == "cosh":
+            return Call("abs", arg.arg)
     return None
+
+
+# f → g where f(g(u)) = u wherever the left side is defined (arcsin(sin u) is not u
+# beyond [−π/2, π/2], so inverse trigonometric functions of their functions stay)
+_UNDOES = {"sin": "asin", "cos": "acos", "tan": "atan", "sinh": "asinh", "cosh": "acosh", "tanh": "atanh",
+           "asinh": "sinh", "atanh": "tanh"}
 
 
 def _abs_of_power(node: Call, s: _Simplifier) -> Expr | None:
