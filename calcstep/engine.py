@@ -51,7 +51,7 @@ from calcstep.expr import (
 from calcstep.functions import BY_NAME, CONSTANTS, DEFAULT_ABSTRACT, function_spellings
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
-from calcstep.simplify import Simplifier, simplify, vanishing_part
+from calcstep.simplify import Simplifier, is_positive, simplify, vanishing_part
 from calcstep.steps import Derivation
 
 
@@ -724,9 +724,14 @@ def _sign_beside(offset: Expr, var: str, at: Expr, side: int, limits: Limits) ->
 
 
 def _sign_of(value: Expr) -> int | None:
-    """+1 or −1 for an exact constant that is not 0 (None when its sign is not told)."""
+    """+1 or −1 for an exact constant that is not 0 (None when its sign is not told):
+    known without rounding where it can be (π/4, −2e), else from its decimal."""
     if type(value) is Num:
         return 1 if value.value > 0 else -1
+    if is_positive(value):
+        return 1
+    if is_positive(neg(value)):
+        return -1
     try:
         number = evaluate(value, {})
     except CalcstepError:
