@@ -1088,9 +1088,10 @@ def _candidates(root: Step, var: str) -> Iterator[_Candidate]:
     """Every slip, in the order they are tried: slips other than signs from the
     outside in, then each of those repeated at every step where it fits, then sign
     slips from the inside out (a sign lost at cos(x) explains a sign lost in the
-    sum around it, and says more), a lost minus before an extra one, repeated; the
-    whole answer negated; two slips at once.  Lazily: the first that matches ends
-    the search."""
+    sum around it, and says more), a lost minus before an extra one; the whole
+    answer negated (before sign slips repeated, which could also make it, but say
+    less); the sign slips repeated; two slips at once.  Lazily: the first that
+    matches ends the search."""
     sites = _sites(root, var)
     others: list[_Candidate] = []
     for site, _ in sites:
@@ -1101,8 +1102,8 @@ def _candidates(root: Step, var: str) -> Iterator[_Candidate]:
     signs = [(depth, c) for site, depth in sites for c in _singles(site, var, signs=True)]
     inside_out = [c for _, c in sorted(signs, key=lambda pair: (pair[1].wrong.extra_minus, -pair[0]))]
     yield from inside_out
-    yield from _everywhere(inside_out)
     yield _negated(root)
+    yield from _everywhere(inside_out)
     yield from _pairs([*others, *inside_out][:PAIRED])
 
 
@@ -1145,15 +1146,17 @@ def _singles(site: Step, var: str, signs: bool) -> Iterator[_Candidate]:
 
 def _everywhere(candidates: list[_Candidate]) -> Iterator[_Candidate]:
     """For each mistake, the same slip at every step where it fits (the first slip
-    and variant of that mistake at each step), when that is more than one step."""
-    by_mistake: dict[str, list[_Candidate]] = {}
-    seen: set[tuple[str, Expr]] = set()
+    and variant of that mistake at each step), when that is more than one step.  A
+    minus lost and a minus added are not one slip repeated (a minus lost at cos x
+    and one added at sin x are the sign wrong throughout, tried before this)."""
+    by_slip: dict[tuple[str, bool], list[_Candidate]] = {}
+    seen: set[tuple[tuple[str, bool], Expr]] = set()
     for candidate in candidates:
-        key = (candidate.mistake, candidate.site.target)
-        if key not in seen:
-            seen.add(key)
-            by_mistake.setdefault(candidate.mistake, []).append(candidate)
-    for mistake, chosen in by_mistake.items():
+        slip = (candidate.mistake, candidate.wrong.extra_minus)
+        if (slip, candidate.site.target) not in seen:
+            seen.add((slip, candidate.site.target))
+            by_slip.setdefault(slip, []).append(candidate)
+    for (mistake, _), chosen in by_slip.items():
         if len(chosen) < 2:
             continue
         first = chosen[0]
