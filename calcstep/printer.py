@@ -280,7 +280,14 @@ class _Printer:
         base = expr.base
         if type(base) is Num and base.value in (10, 2):
             return f"log{base.value}({self.render(expr.arg)})", ATOM
-        return f"log_{self.render(base)}({self.render(expr.arg)})", ATOM
+        return f"log_{self.log_base(base)}({self.render(expr.arg)})", ATOM
+
+    def log_base(self, base: Expr) -> str:
+        """A logarithm's base after log_: a name or a number as it is, anything else
+        (a rule's b(x)) in brackets, so log_(b(x))(u(x)) is not read as log_b of x
+        times u(x)."""
+        text = self.render(base)
+        return text if type(base) in (Sym, Num) else f"({text})"
 
     def applied(self, expr: Apply) -> tuple[str, int]:
         return f"{expr.fn}{chr(39) * expr.order}({self.render(expr.arg)})", ATOM
@@ -506,7 +513,7 @@ class _PrettyPrinter(_Printer):
         base_text = self.render(base)
         if all(ch in _SUBSCRIPTABLE for ch in base_text):
             return f"log{base_text.translate(_SUBSCRIPTS)}({self.render(expr.arg)})", ATOM
-        return f"log_{base_text}({self.render(expr.arg)})", ATOM
+        return f"log_{self.log_base(base)}({self.render(expr.arg)})", ATOM
 
     def applied(self, expr: Apply) -> tuple[str, int]:
         marks = "'" * expr.order if self.ascii_only else _primes(expr.order)

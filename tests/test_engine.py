@@ -594,7 +594,8 @@ def test_change_of_base_shows_its_formula_in_the_letters_it_names(cli) -> None:
     # log_b u = ln u / ln b: the formula and "with u = …, b = …" say what the
     # quotient rule below it differentiates (its formula was in g and h, not shown)
     shown = cli("diff", "log_x(x^2+1)").out
-    assert "formula: d/dx log_b(x)(u(x)) = (u′(x)/u(x)·ln(b(x)) − b′(x)/b(x)·ln(u(x)))/ln²(b(x))" in shown
+    # the base in brackets: log_b(x)(u(x)) would read as log_b(x) times u(x) (found by QA)
+    assert "formula: d/dx log_(b(x))(u(x)) = (u′(x)/u(x)·ln(b(x)) − b′(x)/b(x)·ln(u(x)))/ln²(b(x))" in shown
     assert "with u = x² + 1, b = x" in shown
 
 
