@@ -327,6 +327,13 @@ _IDENTITIES: tuple[tuple[str, int, str | None, int, Callable[[Expr], Expr]], ...
     ("tanh", -1, None, 1, lambda u: _sq("sech", u)),
     ("coth", 1, None, -1, lambda u: _sq("csch", u)),
     ("sech", 1, "tanh", 1, lambda u: ONE),
+    # 1 − sin²u = cos²u and kin: the derivative of x − tanh x is tanh²x, which keeps
+    # its digits where 1 − sech²x rounds to 0
+    ("sin", -1, None, 1, lambda u: _sq("cos", u)),
+    ("cos", -1, None, 1, lambda u: _sq("sin", u)),
+    ("sech", -1, None, 1, lambda u: _sq("tanh", u)),
+    ("cosh", 1, None, -1, lambda u: _sq("sinh", u)),
+    ("sinh", 1, None, 1, lambda u: _sq("cosh", u)),
 )
 
 
