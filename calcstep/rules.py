@@ -223,7 +223,7 @@ def renamed_letters(step: Step) -> tuple[tuple[str, str], ...]:
     when it names its parts by the rule's own letters."""
     choices = LETTERS.get(step.rule)
     if choices is None:
-        return ()
+        return _chain_letters(step) if step.rule in _CHAIN_RULES else ()
     (g, h), ((first, _), (second, _)) = choices[0], step.given[:2]  # every rule here has two
     return () if (first, second) == (g, h) else ((g, first), (h, second))
 
@@ -241,6 +241,31 @@ class Formula(NamedTuple):
 # the letters give way, from this list, so that the formula can be written in it.
 _UNGIVEN_FUNCTION_LETTERS = frozenset({"sum", "chain", "chain-n"})
 _SPARE_LETTERS = ("p", "q", "r", "s", "a", "b")
+
+
+_CHAIN_RULES = frozenset({"chain", "chain-n"})
+
+
+def _chain_letters(step: Step) -> tuple[tuple[str, str], ...]:
+    """A chain rule's function letters renamed when the expression applies abstract
+    functions of those names in other places: for h(g(f(x))) the formula reads
+    d/dx p(q(r(x))), not f(g(h(x))), whose f would be the learner's h.  () when
+    there is no clash, or when each name stands where the formula has its letter
+    (f(g(x)), f(x²))."""
+    applied = {node.fn for node in walk(step.target) if type(node) is Apply}
+    if not applied:
+        return ()
+    letters = _function_letters(*RULES[step.rule].formula())
+    outside_in: list[str] = []  # the target's outer functions, when abstract
+    node = step.target
+    while type(node) is Apply:
+        outside_in.append(node.fn)
+        node = node.arg
+    clashing = applied.intersection(letters)
+    if all(i < len(outside_in) and outside_in[i] == letter for i, letter in enumerate(letters) if letter in clashing):
+        return ()
+    taken = applied | step.target.free_vars | {step.var, *letters}
+    return tuple(zip(letters, (letter for letter in _SPARE_LETTERS if letter not in taken), strict=False))
 
 
 def renamed_formula(rule_id: str, renames: tuple[tuple[str, str], ...] = (), var: str = "x") -> Formula:

@@ -593,6 +593,18 @@ def test_a_power_of_a_variable_power_is_spelled_one_way() -> None:
     assert result == "2^(-6*x)*(6*ln(2)*(2*x - 3) - 2)"
 
 
+@pytest.mark.parametrize(
+    ("text", "formula"),
+    [("h(g(f(x)))", "d/dx p(q(r(x))) = p′(q(r(x)))·q′(r(x))·r′(x)"),
+     ("g(f(x))", "d/dx p(q(x)) = p′(q(x))·q′(x)"), ("sin(f(x))", "d/dx p(q(x)) = p′(q(x))·q′(x)"),
+     ("f(g(h(x)))", "d/dx f(g(h(x))) = f′(g(h(x)))·g′(h(x))·h′(x)"), ("f(x^2)", "d/dx f(g(x)) = f′(g(x))·g′(x)")],
+)
+def test_the_chain_rules_letters_give_way_to_the_learners_functions(cli, text: str, formula: str) -> None:
+    # found by QA: for h(g(f(x))) the formula read f(g(h(x))), whose f was the
+    # learner's h; the letters stay where the learner's names stand in their places
+    assert f"formula: {formula}" in cli("diff", text, "-f", "plain").out
+
+
 def test_change_of_base_shows_its_formula_in_the_letters_it_names(cli) -> None:
     # log_b u = ln u / ln b: the formula and "with u = …, b = …" say what the
     # quotient rule below it differentiates (its formula was in g and h, not shown)
