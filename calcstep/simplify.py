@@ -1237,12 +1237,14 @@ def _evaluate_function(node: Call, s: _Simplifier) -> Expr | None:
             ) from None
         except OverflowError:
             pass
-    if function.sides is not None and type(arg) is not Num and not arg.free_vars and node.fn != "acot":
+    if function.sides is not None and type(arg) is not Num and not arg.free_vars:
         # relu(−π/4) is 0, |−π/4| is π/4, sign(e) is 1: a constant whose sign is
-        # known without rounding picks its side (arccot's sides are no simpler)
+        # known without rounding picks its side, when that is no larger (arccot(e)
+        # stays arccot(e), not π/2 − arctan(e))
         sign = 1 if is_positive(arg) else -1 if is_positive(neg(arg)) else 0
-        if sign:
-            return function.sides(arg, sign)
+        side = function.sides(arg, sign) if sign else None
+        if side is not None and side.size <= node.size:
+            return side
     if function.special is None:
         return None
     return function.special(arg)
