@@ -45,13 +45,14 @@ from calcstep.expr import (
     is_whole_power,
     neg,
     rebuild,
+    rebuilt,
     substitute,
     walk,
 )
 from calcstep.functions import BY_NAME, CONSTANTS, DEFAULT_ABSTRACT, function_spellings
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
-from calcstep.simplify import Simplifier, is_positive, simplify, vanishing_part
+from calcstep.simplify import Simplifier, known_sign, simplify, vanishing_part
 from calcstep.steps import Derivation
 
 
@@ -660,26 +661,17 @@ def _side_form(expr: Expr, var: str, at: Expr, side: int, limits: Limits) -> tup
     forms: relu(x − 1) is 0 near 0, so relu(relu(x − 1)) is too); with the
     functions whose argument is at the corner at the point, innermost first.
     Raises _Undecided when a sign is not told."""
-    done: dict[int, Expr] = {}
     corners: list[Call] = []
-    stack: list[tuple[Expr, bool]] = [(expr, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if id(node) in done:
-            continue
-        kids = node.children()
-        if kids and not expanded:
-            stack.append((node, True))
-            stack.extend((kid, False) for kid in kids if id(kid) not in done)
-            continue
-        new_kids = tuple(done[id(kid)] for kid in kids)
-        new = rebuild(node, new_kids) if any(a is not b for a, b in zip(new_kids, kids, strict=True)) else node
-        if type(new) is Call and BY_NAME[new.fn].sides is not None:
-            new, cornered = _beside_corner(new, var, at, side, limits)
-            if cornered:
-                corners.append(node)  # as written, for the message
-        done[id(node)] = new
-    return done[id(expr)], corners
+
+    def beside(node: Expr, new: Expr) -> Expr:
+        if type(new) is not Call or BY_NAME[new.fn].sides is None:
+            return new
+        form, cornered = _beside_corner(new, var, at, side, limits)
+        if cornered:
+            corners.append(node)  # as written, for the message
+        return form
+
+    return rebuilt(expr, after=beside), corners
 
 
 def _beside_corner(node: Call, var: str, at: Expr, side: int, limits: Limits) -> tuple[Expr, bool]:
@@ -728,10 +720,9 @@ def _sign_of(value: Expr) -> int | None:
     known without rounding where it can be (π/4, −2e), else from its decimal."""
     if type(value) is Num:
         return 1 if value.value > 0 else -1
-    if is_positive(value):
-        return 1
-    if is_positive(neg(value)):
-        return -1
+    sign = known_sign(value)
+    if sign:
+        return sign
     try:
         number = evaluate(value, {})
     except CalcstepError:

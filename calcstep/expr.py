@@ -18,6 +18,7 @@ is the simplifier's job, where it is recorded as a step.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, ClassVar, NamedTuple, Union
 
@@ -661,6 +662,18 @@ def substitute(expr: Expr, mapping: dict[Expr, Expr]) -> Expr:
     """`expr` with every occurrence of a key of `mapping` replaced by its value.
 
     Iterative and memoised, so it is linear in the number of distinct nodes."""
+    return rebuilt(expr, before=mapping.get)
+
+
+def rebuilt(
+    expr: Expr,
+    before: Callable[[Expr], Expr | None] | None = None,
+    after: Callable[[Expr, Expr], Expr] | None = None,
+) -> Expr:
+    """`expr` rebuilt from the leaves up: a node for which `before(node)` gives an
+    expression is replaced by it whole (its parts are not visited); any other is
+    rebuilt from its rebuilt parts, then given to `after(node, rebuilt node)`.
+    Iterative and memoised: linear in the number of distinct nodes, at any depth."""
     done: dict[int, Expr] = {}
     stack: list[tuple[Expr, bool]] = [(expr, False)]
     while stack:
@@ -668,19 +681,21 @@ def substitute(expr: Expr, mapping: dict[Expr, Expr]) -> Expr:
         key = id(node)
         if key in done:
             continue
-        if node in mapping:
-            done[key] = mapping[node]
+        replaced = before(node) if before is not None else None
+        if replaced is not None:
+            done[key] = replaced
             continue
         kids = node.children()
         if not kids:
-            done[key] = node
+            new = node
         elif expanded:
             new_kids = tuple(done[id(kid)] for kid in kids)
-            changed = any(a is not b for a, b in zip(new_kids, kids, strict=False))
-            done[key] = rebuild(node, new_kids) if changed else node
+            new = rebuild(node, new_kids) if any(a is not b for a, b in zip(new_kids, kids, strict=True)) else node
         else:
             stack.append((node, True))
             stack.extend((kid, False) for kid in kids if id(kid) not in done)
+            continue
+        done[key] = after(node, new) if after is not None else new
     return done[id(expr)]
 
 

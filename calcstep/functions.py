@@ -226,10 +226,7 @@ def _special_atan(arg: Expr) -> Expr | None:
 
 
 def _at_zero(value: Expr) -> Callable[[Expr], Expr | None]:
-    def special(arg: Expr) -> Expr | None:
-        return value if _value(arg) == 0 else None
-
-    return special
+    return _at_numbers({0: value})
 
 
 def _at_numbers(table: dict[int, Expr]) -> Callable[[Expr], Expr | None]:

@@ -247,22 +247,22 @@ _CHAIN_RULES = frozenset({"chain", "chain-n"})
 
 
 def _chain_letters(step: Step) -> tuple[tuple[str, str], ...]:
-    """A chain rule's function letters renamed when the expression applies abstract
-    functions of those names in other places: for h(g(f(x))) the formula reads
-    d/dx p(q(r(x))), not f(g(h(x))), whose f would be the learner's h.  () when
-    there is no clash, or when each name stands where the formula has its letter
-    (f(g(x)), f(x²))."""
-    applied = {node.fn for node in walk(step.target) if type(node) is Apply}
+    """A chain rule's function letters renamed when the chain's own stages are
+    abstract functions of those names in other places: for h(g(f(x))) the formula
+    reads d/dx p(q(r(x))), not f(g(h(x))), whose f would be the learner's h.  ()
+    when there is no clash, or when each name stands where the formula has its
+    letter (f(g(x)), f(x²)).  Only the stages are read, outside in, not the whole
+    expression: every chain step a derivation writes asks this."""
+    stages: list[str | None] = []  # each stage's abstract function, None for a known one
+    node = step.target
+    while type(node) is Apply or type(node) is Call:
+        stages.append(node.fn if type(node) is Apply else None)
+        node = node.arg
+    applied = {name for name in stages if name is not None}
     if not applied:
         return ()
     letters = _function_letters(*RULES[step.rule].formula())
-    outside_in: list[str] = []  # the target's outer functions, when abstract
-    node = step.target
-    while type(node) is Apply:
-        outside_in.append(node.fn)
-        node = node.arg
-    clashing = applied.intersection(letters)
-    if all(i < len(outside_in) and outside_in[i] == letter for i, letter in enumerate(letters) if letter in clashing):
+    if all(i < len(stages) and stages[i] == letter for i, letter in enumerate(letters) if letter in applied):
         return ()
     taken = applied | step.target.free_vars | {step.var, *letters}
     return tuple(zip(letters, (letter for letter in _SPARE_LETTERS if letter not in taken), strict=False))

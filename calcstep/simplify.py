@@ -254,6 +254,14 @@ def is_nonnegative(expr: Expr) -> bool:
     return False
 
 
+def known_sign(expr: Expr) -> int:
+    """+1 or −1 when `expr` is known, without rounding, to be positive or negative
+    wherever it is defined (π/4, −2e); 0 when that is not known."""
+    if is_positive(expr):
+        return 1
+    return -1 if is_positive(neg(expr)) else 0
+
+
 def is_positive(expr: Expr) -> bool:
     """True when `expr` is > 0 wherever it is defined (conservative)."""
     if type(expr) is Num:
@@ -1128,9 +1136,10 @@ def _power_identities(node: Pow, s: _Simplifier) -> Expr | None:
         return ZERO
     if type(base) is Num and base.value == 0 and not exponent.free_vars:
         # 0 to a constant power known to be positive (0^π) is 0; to a negative one, 1/0
-        if is_positive(exponent):
+        sign = known_sign(exponent)
+        if sign > 0:
             return ZERO
-        if is_positive(neg(exponent)):
+        if sign < 0:
             raise DomainError("division by zero")
     return None
 
@@ -1241,7 +1250,7 @@ def _evaluate_function(node: Call, s: _Simplifier) -> Expr | None:
         # relu(−π/4) is 0, |−π/4| is π/4, sign(e) is 1: a constant whose sign is
         # known without rounding picks its side, when that is no larger (arccot(e)
         # stays arccot(e), not π/2 − arctan(e))
-        sign = 1 if is_positive(arg) else -1 if is_positive(neg(arg)) else 0
+        sign = known_sign(arg)
         side = function.sides(arg, sign) if sign else None
         if side is not None and side.size <= node.size:
             return side
