@@ -440,7 +440,8 @@ def _answer(texts: Iterable[str], batch: _Batch, emit: _Emitter, is_batch: bool)
                 else (text, batch.wrt, batch.order, batch.points, None)
             )
             report = differentiate(
-                job_text, wrt=job_wrt, order=job_order, at=job_at, functions=batch.names, limits=batch.limits
+                job_text, wrt=job_wrt, order=job_order, at=job_at, functions=batch.names, limits=batch.limits,
+                steps=batch.options.steps,
             )
         except CalcstepError as error:
             failed = True

@@ -41,12 +41,22 @@ class Deriver:
     Calling it on an expression returns that expression's Step.  A subclass may
     override `__call__` to substitute the step for chosen sub-expressions: the
     answer checker replays a derivation with a learner's slip that way, so the
-    rest of the derivation is the engine's own."""
+    rest of the derivation is the engine's own.
+
+    With `record` false only the results are wanted (`diff --no-steps`): each step
+    is cut down to its rule, target and result as soon as it is made, so what a
+    derivation holds is one small step per distinct part, not the whole tree."""
 
     def __init__(
-        self, var: str, limits: Limits, taken: frozenset[str] | None = None, root: Expr | None = None
+        self,
+        var: str,
+        limits: Limits,
+        taken: frozenset[str] | None = None,
+        root: Expr | None = None,
+        record: bool = True,
     ) -> None:
         self.var = var
+        self.record = record
         self.symbol = Sym(var)
         self.limits = limits
         self.memo: dict[Expr, Step] = {}
@@ -65,6 +75,8 @@ class Deriver:
                     f"the derivative grows past {self.limits.max_size:,} nodes",
                     hint="raise the limit with --max-size, or simplify the input first",
                 )
+            if not self.record:
+                step = Step(step.rule, expr, step.result, self.var)
             self.memo[expr] = step
         return step
 
@@ -78,7 +90,7 @@ class Deriver:
 
     def local(self, expr: Expr, var: str) -> Step:
         """The derivative of a single stage with respect to its own input name."""
-        return Deriver(var, self.limits, self._taken, self._root)(expr)
+        return Deriver(var, self.limits, self._taken, self._root, self.record)(expr)
 
     @property
     def taken(self) -> frozenset[str]:
@@ -195,7 +207,14 @@ _DISPATCH: dict[type, Callable[[Expr, Deriver], Step]] = {
 
 
 @deep
-def derive(expr: Expr, var: str, limits: Limits = DEFAULT_LIMITS, taken: frozenset[str] | None = None) -> Step:
+def derive(
+    expr: Expr,
+    var: str,
+    limits: Limits = DEFAULT_LIMITS,
+    taken: frozenset[str] | None = None,
+    record: bool = True,
+) -> Step:
     """The derivation of d/d`var` `expr`: a Step tree whose result is the derivative.
-    `taken`: the names `expr` uses (variables and abstract functions), when known."""
-    return Deriver(var, limits, taken, root=expr)(expr)
+    `taken`: the names `expr` uses (variables and abstract functions), when known;
+    `record` false: only the top step, with the same result (see Deriver)."""
+    return Deriver(var, limits, taken, root=expr, record=record)(expr)

@@ -138,9 +138,12 @@ def differentiate(
     at: Sequence[dict[str, str]] = (),
     functions: Iterable[str] = DEFAULT_ABSTRACT,
     limits: Limits = DEFAULT_LIMITS,
+    steps: bool = True,
 ) -> DiffReport:
     """Differentiate `text` `order` times with respect to `wrt` and evaluate the
-    result at each point of `at` (name → value text)."""
+    result at each point of `at` (name → value text).  With `steps` false the
+    derivations keep only their results (and each order's top step): faster and
+    smaller, for callers that show no steps."""
     if order < 0:
         raise UsageError("the order must be 0 or more")
     if order > limits.max_order:
@@ -152,10 +155,11 @@ def differentiate(
     parsed = parse(text, functions=functions, limits=limits)
     check_constants(parsed.expr, parsed)
     var = choose_variable(parsed.expr, wrt)
-    simplifier = Simplifier(limits)
+    simplifier = Simplifier(limits, record=steps)
     try:
         derivations = derive_orders(parsed.expr, var, order, limits,
-                                    taken=parsed.expr.free_vars | parsed.functions, simplifier=simplifier)
+                                    taken=parsed.expr.free_vars | parsed.functions, simplifier=simplifier,
+                                    record=steps)
     except DomainError as error:
         raise fixed_part_without_value(parsed, Simplifier(limits)) or _named_zero(error, parsed, limits) from None
     # ln(x − x − 1) has no value anywhere, yet its derivative 0·(−1)⁻¹ simplifies to
@@ -411,15 +415,17 @@ def derive_orders(
     limits: Limits = DEFAULT_LIMITS,
     taken: frozenset[str] | None = None,
     simplifier: Simplifier | None = None,
+    record: bool = True,
 ) -> tuple[Derivation, ...]:
     """One Derivation per order, each differentiating the previous simplified result.
     `taken`: the names `expr` uses (variables and abstract functions), when known;
-    `simplifier`: the one to simplify with, when the caller asks it more later."""
+    `simplifier`: the one to simplify with, when the caller asks it more later;
+    `record` false: each order's top step only, for results without steps."""
     derivations = []
     current = expr
     simplifier = simplifier if simplifier is not None else Simplifier(limits)
     for k in range(1, order + 1):
-        steps = derive(current, var, limits, taken)
+        steps = derive(current, var, limits, taken, record)
         result, simplification = simplifier(steps.result)
         derivations.append(Derivation(current, var, k, steps, simplification, result))
         current = result

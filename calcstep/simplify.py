@@ -1662,8 +1662,9 @@ class Simplifier:
     found, so that successive orders of a derivative (which share most of their
     parts) are not simplified from scratch."""
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
-        self._work = _Simplifier(limits)
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, record: bool = True) -> None:
+        # record false: the same results, with no steps kept (`diff --no-steps`)
+        self._work = _Simplifier(limits, record)
 
     def __call__(self, expr: Expr) -> tuple[Expr, tuple[Step, ...]]:
         """The simplified form of `expr` and the rewrite steps that produced it, in order.

@@ -68,3 +68,15 @@ def test_corpus_derivative(row: dict) -> None:
 def test_corpus_is_complete() -> None:
     assert len(CORPUS) >= 281
     assert {row["family"] for row in CORPUS} >= {"chain", "product", "quotient", "general_power"}
+
+
+def test_corpus_results_without_steps_are_the_same() -> None:
+    """`diff --no-steps` keeps no steps, and gives every corpus result unchanged."""
+    for row in CORPUS:
+        full = differentiate(row["expr"], wrt=row["wrt"], order=row["order"])
+        lean = differentiate(row["expr"], wrt=row["wrt"], order=row["order"], steps=False)
+        assert lean.result == full.result, row["expr"]
+        assert [d.result for d in lean.derivations] == [d.result for d in full.derivations]
+        for derivation in lean.derivations:
+            assert derivation.steps.substeps == () and derivation.simplification == ()
+            assert derivation.steps.result == full.derivations[derivation.order - 1].steps.result
