@@ -773,8 +773,8 @@ _POWERS_AND_LOGS: tuple[Lesson, ...] = (
         ),
         prose(
             """{target} has the constant base {a} and {var} in the exponent, so
-            it is not the power rule: it equals e raised to {var} times ln({a}),
-            so its rate is {target} times the constant ln({a})."""
+            it is not the power rule: it equals `e^({var}*ln({a}))`, so its rate is
+            {target} times the constant `ln({a})`."""
         ),
         EXPONENTIAL,
         ("a",),
@@ -796,8 +796,8 @@ _POWERS_AND_LOGS: tuple[Lesson, ...] = (
         ),
         prose(
             """{target} has {var} in both the base {f} and the exponent {g}, so
-            neither the power rule nor the exponential rule fits: take
-            logarithms, ln y = {g} times ln({f}), differentiate that, and
+            neither the power rule nor the exponential rule fits: take logarithms,
+            ln y = `{g}*ln({f})`, differentiate that, and
             multiply by y = {target}."""
         ),
         GENERAL_POWER,
@@ -815,9 +815,9 @@ _POWERS_AND_LOGS: tuple[Lesson, ...] = (
             base e."""
         ),
         prose(
-            """{target} is a logarithm to the constant base {b}: it is ln({var})
-            divided by the constant ln({b}), so its rate is 1/{var} divided by
-            ln({b})."""
+            """{target} is a logarithm to the constant base {b}: it is
+            `ln({var})/ln({b})`, and `ln({b})` is a constant, so its rate is
+            `1/({var}*ln({b}))`."""
         ),
         fields=("b",),
         see_also=("ln", "change-of-base"),
@@ -853,7 +853,7 @@ _TRIG: tuple[Lesson, ...] = (
         therefore changes by cos x·dx: (sin x)′ = cos x. In degrees every rate
         would carry an extra factor π/180; radians make it 1.""",
         """{target} is sin applied directly to {var}, so the sin rule gives its
-        rate, cos({var}): the height of a point turning round the unit circle
+        rate, `cos({var})`: the height of a point turning round the unit circle
         rises at that rate.""",
         UNIT_CIRCLE,
         ("cos", "chain"),
@@ -868,8 +868,8 @@ _TRIG: tuple[Lesson, ...] = (
         (cos x)′ = −sin x. The minus sign is the one most often lost: cos falls
         where sin is positive.""",
         """{target} is cos applied directly to {var}, so the cos rule gives its
-        rate, minus sin({var}): the minus sign because the point on the unit
-        circle moves left while sin({var}) is positive.""",
+        rate, `-sin({var})`: the minus sign because the point on the unit circle
+        moves left while `sin({var})` is positive.""",
         UNIT_CIRCLE,
         ("sin",),
     ),
@@ -882,8 +882,8 @@ _TRIG: tuple[Lesson, ...] = (
         1 + tan²x. It is never negative: tan climbs on every piece of its
         graph.""",
         """{target} is tan applied directly to {var}; tan is sin over cos, and
-        the quotient rule turns that into 1 over cos({var}) squared, which is
-        sec({var}) squared.""",
+        the quotient rule turns that into `1/cos({var})^2`, which is
+        `sec({var})^2`.""",
         see_also=("quotient", "sec"),
     ),
     _function(
@@ -893,7 +893,7 @@ _TRIG: tuple[Lesson, ...] = (
         outside, its rate is −(cos x)^(−2)·(−sin x) = sin x/cos²x, which splits as
         (1/cos x)·(sin x/cos x) = sec x·tan x.""",
         """{target} is sec applied directly to {var}; sec is 1 over cos, and
-        differentiating that reciprocal gives sec({var}) times tan({var}).""",
+        differentiating that reciprocal gives `sec({var})*tan({var})`.""",
         see_also=("cos", "chain"),
     ),
     _function(
@@ -903,8 +903,7 @@ _TRIG: tuple[Lesson, ...] = (
         outside, its rate is −(sin x)^(−2)·cos x = −cos x/sin²x, which splits as
         −(1/sin x)·(cos x/sin x) = −csc x·cot x.""",
         """{target} is csc applied directly to {var}; csc is 1 over sin, and
-        differentiating that reciprocal gives minus csc({var}) times
-        cot({var}).""",
+        differentiating that reciprocal gives `-csc({var})*cot({var})`.""",
         see_also=("sin", "chain"),
     ),
     _function(
@@ -914,8 +913,8 @@ _TRIG: tuple[Lesson, ...] = (
         (sin x·(−sin x) − cos x·cos x)/sin²x = −(sin²x + cos²x)/sin²x = −1/sin²x
         = −csc²x, which can also be written −(1 + cot²x).""",
         """{target} is cot applied directly to {var}; cot is cos over sin, and
-        the quotient rule turns that into minus 1 over sin({var}) squared, which
-        is minus csc({var}) squared.""",
+        the quotient rule turns that into `-1/sin({var})^2`, which is
+        `-csc({var})^2`.""",
         see_also=("quotient", "csc"),
     ),
 )
@@ -954,8 +953,8 @@ _INVERSE_TRIG: tuple[Lesson, ...] = (
         both sides by x: sec²y·y′ = 1, so y′ = 1/sec²y. Since
         sec²y = 1 + tan²y = 1 + x², (arctan x)′ = 1/(1 + x²), for every x.""",
         """{target} is arctan applied directly to {var}: arctan undoes tan, so
-        its rate is 1 over the rate of tan (sec squared, which is 1 plus
-        {var} squared there).""",
+        its rate is 1 over the rate of tan (sec squared, which is `1 + {var}^2`
+        there).""",
         see_also=("tan", "acot"),
     ),
     _function(
@@ -964,8 +963,8 @@ _INVERSE_TRIG: tuple[Lesson, ...] = (
         """Here arccot x = arctan(1/x). For x > 0 that is π/2 − arctan x, and
         for x < 0 it is −π/2 − arctan x: on each side of 0, a constant minus
         arctan x. Constants have rate 0, so (arccot x)′ = −1/(1 + x²).""",
-        """{target} is arccot applied directly to {var}: on each side of 0 it
-        is a constant minus arctan({var}), so its rate is minus the rate of
+        """{target} is arccot applied directly to {var}: on each side of 0 it is a
+        constant minus `atan({var})`, so its rate is minus the rate of
         arctan.""",
         see_also=("atan",),
     ),
@@ -976,8 +975,8 @@ _INVERSE_TRIG: tuple[Lesson, ...] = (
         −1/√(1 − 1/x²) times the rate of 1/x, which is −1/x². That gives
         1/(x²·√(1 − 1/x²)), and since x²·√(1 − 1/x²) = |x|·√(x² − 1),
         (arcsec x)′ = 1/(|x|·√(x² − 1)), for |x| > 1.""",
-        """{target} is arcsec applied directly to {var}: arcsec({var}) is
-        arccos(1/{var}), so the chain rule through 1/{var} gives its rate.""",
+        """{target} is arcsec applied directly to {var}: `asec({var})` is
+        `acos(1/{var})`, so the chain rule through `1/{var}` gives its rate.""",
         see_also=("acos", "chain"),
     ),
     _function(
@@ -986,8 +985,8 @@ _INVERSE_TRIG: tuple[Lesson, ...] = (
         """arccsc x = arcsin(1/x), for |x| ≥ 1. By the chain rule its rate is
         1/√(1 − 1/x²) times −1/x², that is −1/(x²·√(1 − 1/x²)) =
         −1/(|x|·√(x² − 1)), for |x| > 1.""",
-        """{target} is arccsc applied directly to {var}: arccsc({var}) is
-        arcsin(1/{var}), so the chain rule through 1/{var} gives its rate.""",
+        """{target} is arccsc applied directly to {var}: `acsc({var})` is
+        `asin(1/{var})`, so the chain rule through `1/{var}` gives its rate.""",
         see_also=("asin", "chain"),
     ),
 )
@@ -1000,9 +999,9 @@ _HYPERBOLIC: tuple[Lesson, ...] = (
         e^x, and e^(−x) becomes −e^(−x) by the chain rule. So the rate is
         (e^x + e^(−x))/2 = cosh x. Unlike sin and cos, no minus sign
         appears.""",
-        """{target} is sinh applied directly to {var}: sinh is half of e to the
-        {var} minus e to the minus {var}, and differentiating each exponential
-        turns that into cosh({var}).""",
+        """{target} is sinh applied directly to {var}: sinh is half of `e^{var} -
+        e^(-{var})`, and differentiating each exponential turns that into
+        `cosh({var})`.""",
         see_also=("cosh", "exp"),
     ),
     _function(
@@ -1011,9 +1010,9 @@ _HYPERBOLIC: tuple[Lesson, ...] = (
         """cosh x = (e^x + e^(−x))/2. Differentiating each exponential, e^x
         stays e^x and e^(−x) becomes −e^(−x), so the rate is
         (e^x − e^(−x))/2 = sinh x. Unlike cos, there is no minus sign.""",
-        """{target} is cosh applied directly to {var}: cosh is half of e to the
-        {var} plus e to the minus {var}, and differentiating each exponential
-        turns that into sinh({var}), with no minus sign.""",
+        """{target} is cosh applied directly to {var}: cosh is half of `e^{var} +
+        e^(-{var})`, and differentiating each exponential turns that into
+        `sinh({var})`, with no minus sign.""",
         see_also=("sinh", "exp"),
     ),
     _function(
@@ -1023,8 +1022,8 @@ _HYPERBOLIC: tuple[Lesson, ...] = (
         (cosh x·cosh x − sinh x·sinh x)/cosh²x, and since cosh²x − sinh²x = 1
         that is 1/cosh²x = sech²x, also written 1 − tanh²x.""",
         """{target} is tanh applied directly to {var}; tanh is sinh over cosh,
-        and the quotient rule turns that into 1 over cosh({var}) squared, which
-        is sech({var}) squared.""",
+        and the quotient rule turns that into `1/cosh({var})^2`, which is
+        `sech({var})^2`.""",
         see_also=("quotient", "sech"),
     ),
     _function(
@@ -1034,8 +1033,7 @@ _HYPERBOLIC: tuple[Lesson, ...] = (
         its rate is −(cosh x)^(−2)·sinh x = −(1/cosh x)·(sinh x/cosh x) =
         −sech x·tanh x.""",
         """{target} is sech applied directly to {var}; sech is 1 over cosh, and
-        differentiating that reciprocal gives minus sech({var}) times
-        tanh({var}).""",
+        differentiating that reciprocal gives `-sech({var})*tanh({var})`.""",
         see_also=("cosh", "chain"),
     ),
     _function(
@@ -1045,8 +1043,7 @@ _HYPERBOLIC: tuple[Lesson, ...] = (
         its rate is −(sinh x)^(−2)·cosh x = −(1/sinh x)·(cosh x/sinh x) =
         −csch x·coth x.""",
         """{target} is csch applied directly to {var}; csch is 1 over sinh, and
-        differentiating that reciprocal gives minus csch({var}) times
-        coth({var}).""",
+        differentiating that reciprocal gives `-csch({var})*coth({var})`.""",
         see_also=("sinh", "chain"),
     ),
     _function(
@@ -1056,8 +1053,8 @@ _HYPERBOLIC: tuple[Lesson, ...] = (
         (sinh x·sinh x − cosh x·cosh x)/sinh²x, and since
         cosh²x − sinh²x = 1 that is −1/sinh²x = −csch²x.""",
         """{target} is coth applied directly to {var}; coth is cosh over sinh,
-        and the quotient rule turns that into minus 1 over sinh({var}) squared,
-        which is minus csch({var}) squared.""",
+        and the quotient rule turns that into `-1/sinh({var})^2`, which is
+        `-csch({var})^2`.""",
         see_also=("quotient", "csch"),
     ),
 )
@@ -1094,8 +1091,8 @@ _INVERSE_HYPERBOLIC: tuple[Lesson, ...] = (
         sides by x: sech²y·y′ = 1, so y′ = 1/sech²y. Since
         sech²y = 1 − tanh²y = 1 − x², (artanh x)′ = 1/(1 − x²).""",
         """{target} is artanh applied directly to {var}: artanh undoes tanh, so
-        its rate is 1 over the rate of tanh (sech squared, which is 1 minus
-        {var} squared there).""",
+        its rate is 1 over the rate of tanh (sech squared, which is `1 - {var}^2`
+        there).""",
         see_also=("tanh", "acoth"),
     ),
     _function(
@@ -1104,8 +1101,9 @@ _INVERSE_HYPERBOLIC: tuple[Lesson, ...] = (
         """arcoth x = artanh(1/x), for |x| > 1. By the chain rule its rate is
         1/(1 − 1/x²) times −1/x², that is −1/(x² − 1) = 1/(1 − x²): the same
         expression as artanh's rate, but on |x| > 1 instead of |x| < 1.""",
-        """{target} is arcoth applied directly to {var}: arcoth({var}) is
-        artanh(1/{var}), so the chain rule through 1/{var} gives its rate.""",
+        """{target} is arcoth applied directly to {var}: `acoth({var})` is
+        `atanh(1/{var})`, so the chain rule through `1/{var}` gives its
+        rate.""",
         see_also=("atanh", "chain"),
     ),
     _function(
@@ -1114,8 +1112,9 @@ _INVERSE_HYPERBOLIC: tuple[Lesson, ...] = (
         """arsech x = arcosh(1/x), for 0 < x ≤ 1. By the chain rule its rate is
         1/√(1/x² − 1) times −1/x², that is −1/(x²·√(1/x² − 1)), and since
         x > 0 this is −1/(x·√(1 − x²)), for 0 < x < 1.""",
-        """{target} is arsech applied directly to {var}: arsech({var}) is
-        arcosh(1/{var}), so the chain rule through 1/{var} gives its rate.""",
+        """{target} is arsech applied directly to {var}: `asech({var})` is
+        `acosh(1/{var})`, so the chain rule through `1/{var}` gives its
+        rate.""",
         see_also=("acosh", "chain"),
     ),
     _function(
@@ -1124,8 +1123,9 @@ _INVERSE_HYPERBOLIC: tuple[Lesson, ...] = (
         """arcsch x = arsinh(1/x), for x ≠ 0. By the chain rule its rate is
         1/√(1 + 1/x²) times −1/x², that is −1/(x²·√(1 + 1/x²)), and since
         x²·√(1 + 1/x²) = |x|·√(x² + 1), (arcsch x)′ = −1/(|x|·√(1 + x²)).""",
-        """{target} is arcsch applied directly to {var}: arcsch({var}) is
-        arsinh(1/{var}), so the chain rule through 1/{var} gives its rate.""",
+        """{target} is arcsch applied directly to {var}: `acsch({var})` is
+        `asinh(1/{var})`, so the chain rule through `1/{var}` gives its
+        rate.""",
         see_also=("asinh", "chain"),
     ),
 )
@@ -1140,8 +1140,8 @@ _LOGARITHM: tuple[Lesson, ...] = (
         same little triangle the other way round: dy = dx/x. So
         (ln x)′ = 1/x, for x > 0. (log means ln here; with another base see
         logarithm-base.)""",
-        """{target} is ln applied directly to {var}: ln undoes e^y, which grows
-        at its own size, so ln grows at 1 over its input, 1/{var}.""",
+        """{target} is ln applied directly to {var}: ln undoes `e^y`, which grows
+        at its own size, so ln grows at 1 over its input, `1/{var}`.""",
         LN,
         ("exp", "logarithm-base", "chain"),
     ),
@@ -1158,8 +1158,8 @@ _PIECES: tuple[Lesson, ...] = (
         rate, so |x| has no derivative at 0. With the chain rule,
         d/dx |u| = (u/|u|)·u′ wherever u ≠ 0.""",
         """{target} is the absolute value of {var}: it is {var} where {var} is
-        positive and minus {var} where it is negative, so its slope is +1 or
-        -1, that is {var}/|{var}|, with no derivative at the corner
+        positive and minus {var} where it is negative, so its slope is +1 or -1,
+        that is `{var}/abs({var})`, with no derivative at the corner
         {var} = 0.""",
         ABS,
         ("sign", "relu"),
@@ -1187,9 +1187,9 @@ _PIECES: tuple[Lesson, ...] = (
         where σ = 1/2, and close to 0 in both tails, where σ is near 0 or near
         1. A saturated sigmoid passes almost no gradient back: one cause of
         vanishing gradients.""",
-        """{target} is the sigmoid of {var}, 1/(1 + e^-{var}); the chain rule
-        gives a rate that factors neatly as sigmoid({var}) times
-        (1 - sigmoid({var})).""",
+        """{target} is the sigmoid of {var}, `1/(1 + e^(-{var}))`; the chain rule
+        gives a rate that factors neatly as `sigmoid({var})*(1 -
+        sigmoid({var}))`.""",
         SIGMOID,
         ("softplus", "chain-n"),
     ),
@@ -1201,8 +1201,8 @@ _PIECES: tuple[Lesson, ...] = (
         e^x/(1 + e^x), and dividing top and bottom by e^x gives
         1/(1 + e^(−x)) = σ(x). So the slope of softplus is the sigmoid: near 0
         on the left, near 1 on the right, 1/2 at x = 0.""",
-        """{target} is softplus of {var}, ln(1 + e^{var}); the chain rule gives
-        e^{var}/(1 + e^{var}), which is exactly sigmoid({var}).""",
+        """{target} is softplus of {var}, `ln(1 + e^{var})`; the chain rule gives
+        `e^{var}/(1 + e^{var})`, which is exactly `sigmoid({var})`.""",
         SOFTPLUS,
         ("sigmoid", "relu"),
     ),
@@ -1216,7 +1216,8 @@ _PIECES: tuple[Lesson, ...] = (
         it is active, relu passes gradients back without shrinking them, one
         reason deep networks use it.""",
         """{target} is relu of {var}: 0 for negative {var} and {var} itself for
-        positive {var}, so its slope is the step H({var}), 0 then 1, with no
+        positive {var}, so its slope is the step `heaviside({var})`, 0 then 1, with
+        no
         derivative at the corner {var} = 0.""",
         RELU,
         ("heaviside", "abs", "softplus"),

@@ -27,7 +27,8 @@ from calcstep.lessons import (
 )
 from calcstep.parse import parse_expr
 from calcstep.render import catalogue
-from calcstep.render.common import ASCII, PRETTY, Spelling
+from calcstep.render.common import ASCII, MATH_MARK, PRETTY, Spelling, explanation, template_formula
+from calcstep.render.latex import _CLOSE, _OPEN, MARKED
 from calcstep.rules import RULES
 from calcstep.steps import Step
 
@@ -82,19 +83,6 @@ def steps_by_rule() -> dict[str, list[Step]]:
         for step in _steps(derive(parse_expr(text), "x")):
             found.setdefault(step.rule, []).append(step)
     return found
-
-
-def _fill(step: Step, spell: Spelling) -> dict[str, str]:
-    """The template fields of a step, as calcstep.render.common.explanation builds
-    them, without its fallbacks: target, var, the given names, and for the chain
-    rule `u`, the inner value (whatever letter the rule chose for it)."""
-    fields = {name: spell.expr(value) for name, value in step.given}
-    fields["target"] = spell.expr(step.target)
-    fields["var"] = spell.expr(Sym(step.var))
-    if step.rule == "chain":
-        inner = [value for name, value in step.given if name != "outer"]
-        fields["u"] = spell.expr(inner[-1])
-    return fields
 
 
 # -- the lessons as data ---------------------------------------------------------
@@ -182,21 +170,44 @@ def test_sample_derivations_use_every_rule(steps_by_rule) -> None:
     assert set(steps_by_rule) >= set(RULES)
 
 
-@pytest.mark.parametrize("spell", [PRETTY, ASCII], ids=["unicode", "ascii"])
+@pytest.mark.parametrize("spell", [PRETTY, ASCII, MARKED], ids=["unicode", "ascii", "latex"])
 def test_explain_fills_from_real_steps(steps_by_rule, spell: Spelling) -> None:
     for rule_id, steps in steps_by_rule.items():
         if rule_id not in EXPLAIN:
             continue
         for step in steps:
-            sentence = EXPLAIN[rule_id].format(**_fill(step, spell))
-            assert "{" not in sentence and sentence.endswith(".")
+            sentence = explanation(step, spell)
+            words = re.sub(f"{_OPEN}.*?{_CLOSE}", "", sentence, flags=re.DOTALL)  # LaTeX's own braces
+            assert "{" not in words, sentence
+            assert MATH_MARK not in sentence and sentence.endswith(".")
             if spell is ASCII:
                 assert sentence.isascii(), sentence
 
 
+@pytest.mark.parametrize("rule_id", sorted(EXPLAIN))
+def test_explain_formulas_are_written_whole_in_latex(rule_id: str) -> None:
+    """A formula in an explanation is one piece of mathematics: in LaTeX and
+    Markdown no function name stands in prose around a formula (cos($x$))."""
+    template = EXPLAIN[rule_id]
+    for formula in template.split(MATH_MARK)[1::2]:
+        names = _fields(formula)
+        template_formula(formula, {name: Sym("x") for name in names})  # reads as a formula
+    prose = "".join(template.split(MATH_MARK)[::2])
+    assert not re.search(r"[a-z]+\(\{", prose), prose  # sin({var}) is written as a formula
+    assert "1/{" not in prose
+
+
+def test_explain_writes_a_formula_in_each_notation(steps_by_rule) -> None:
+    step = next(s for s in steps_by_rule["tan"] if s.var == "x")
+    assert explanation(step, PRETTY).endswith("turns that into 1/cos²(x), which is sec²(x).")
+    assert explanation(step, ASCII).endswith("turns that into 1/cos^2(x), which is sec^2(x).")
+    latex = explanation(step, MARKED)
+    assert _OPEN + r"\frac{1}{\cos^{2}\left(x\right)}" + _CLOSE in latex
+
+
 def test_chain_explanation_reads_as_the_lesson_says(steps_by_rule) -> None:
     step = next(s for s in steps_by_rule["chain"] if PRETTY.expr(s.target) == "sin(x²)")
-    sentence = EXPLAIN["chain"].format(**_fill(step, PRETTY))
+    sentence = explanation(step, PRETTY)
     assert sentence.startswith("sin(x²) is a composition: the inner value x² is fed into")
     assert "taken at x²" in sentence
 

@@ -8,11 +8,12 @@ renderers lay out in their own ways.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import NamedTuple
 
-from calcstep.expr import Add, Expr, Mul, Note, Num, Sym
+from calcstep.expr import Add, Expr, Mul, Note, Num, Sym, substitute
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
 from calcstep.rules import EVALUATED_SHOWN_UP_TO, RULES, renamed_formula, renamed_letters
 from calcstep.steps import Step
@@ -197,21 +198,61 @@ def structural(step: Step) -> bool:
 def explanation(step: Step, spell: Spelling) -> str:
     """Why this rule applies to this step, in a sentence for a learner (the
     template is the rule's lesson's `explain`; its fields are the step's given
-    names, with sums in brackets so that "(x − 1) times …" reads right)."""
+    names, with sums in brackets so that "(x − 1) times …" reads right).
+
+    The template's mathematics is written between backticks, `cos({var})`: it is
+    made into one expression with the step's parts in place and written in the
+    format's notation, so Markdown and LaTeX get one formula, not a function's
+    name in prose around a formula (cos($x$))."""
     rule = RULES.get(step.rule)
     if rule is None:
         return ""
     # the template names the parts by the rule's own letters (g, h), whichever
     # letters this step uses
     own = dict((used, letter) for letter, used in renamed_letters(step))
-    fields = {own.get(name, name): _in_prose(value, spell) for name, value in step.given}
-    fields["target"] = spell.expr(step.target)
-    fields["var"] = var_text(step.var, spell) if step.var else ""
+    parts = {own.get(name, name): value for name, value in step.given}
     if step.rule == "chain":
         # the template says {u}; the inner function may be named v when u is taken
-        inner = next(value for name, value in step.given if name != "outer")
-        fields["u"] = _in_prose(inner, spell)
-    return rule.explain.format(**fields)
+        parts["u"] = next(value for name, value in step.given if name != "outer")
+    if step.var:
+        parts["var"] = Sym(step.var)
+    fields = {name: _in_prose(value, spell) for name, value in parts.items()}
+    fields["target"] = spell.expr(step.target)
+    fields.setdefault("var", "")
+    pieces = rule.explain.split(MATH_MARK)
+    return "".join(
+        spell.expr(template_formula(piece, parts)) if index % 2 else piece.format(**fields)
+        for index, piece in enumerate(pieces)
+    )
+
+
+# What a rule's explanation template writes its formulas between.
+MATH_MARK = "`"
+
+
+def template_formula(template: str, parts: Mapping[str, Expr]) -> Expr:
+    """The formula a template writes (`1/cos({var})^2`) with the step's `parts`
+    in place of its fields."""
+    shape, names = _formula_shape(template)
+    return substitute(shape, {Sym(_stand_in(index)): parts[name] for index, name in enumerate(names)})
+
+
+@cache
+def _formula_shape(template: str) -> tuple[Expr, tuple[str, ...]]:
+    """A template's formula read once, each field a stand-in name (p_0, p_1 …),
+    and the fields in the order of their stand-ins."""
+    from calcstep.parse import parse  # only explanations read templates
+
+    names = tuple(dict.fromkeys(_FIELD.findall(template)))
+    text = template.format(**{name: f"({_stand_in(index)})" for index, name in enumerate(names)})
+    return parse(text).expr, names
+
+
+def _stand_in(index: int) -> str:
+    return f"p_{index}"
+
+
+_FIELD = re.compile(r"\{(\w+)\}")
 
 
 def _in_prose(value: Expr, spell: Spelling) -> str:
