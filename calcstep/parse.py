@@ -737,11 +737,16 @@ def _factor_follows(text: str, end: int) -> bool:
     return end < len(text) and (text[end].isalpha() or text[end] in "(√∛|")
 
 
-def _power_then_divisor(left: str, exponent: Expr, divisor: Num) -> bool:
+def _power_then_divisor(left: str, exponent: Expr, divisor: Expr) -> bool:
     """True when `x^1/2` could have meant x^(1/2): the exponent is a bare number
     written right before the slash, and not the divisor itself (x^3/3 is
-    plainly x³/3, as in x + x²/2 + x³/3)."""
-    return bool(_BARE_EXPONENT.search(left)) and exponent != divisor
+    plainly x³/3, as in x + x²/2 + x³/3); the divisor is a number, or anything
+    at all after the exponent 1, which nobody writes for its own sake (e^1/x)."""
+    return (
+        bool(_BARE_EXPONENT.search(left))
+        and exponent != divisor
+        and (type(divisor) is Num or exponent == Num(1))
+    )
 
 
 class _Builder:
@@ -760,6 +765,9 @@ class _Builder:
         self.made_by: dict[int, tuple[Expr, Expr, int, int]] = {}
         # each root written before a bare number (√2): where its text starts and ends
         self.roots: dict[int, tuple[int, int]] = {}
+        # each function written before one bare factor (sin x, sin 1), by the node
+        # and where its text ends: where its text starts (for the note on sin 1/x)
+        self.bare_calls: dict[tuple[int, int], int] = {}
         self.functions: set[str] = set()  # the abstract functions applied
         # where each part that may have no value was written (ln(0) in x + ln(0),
         # ln(x − x)), so that an error about it can mark its place
@@ -833,8 +841,11 @@ class _Builder:
                 Pow(mul(root.base, right), root.exp),
             )
         made = self.made_by.get(id(chain.parts[-1]))
-        if made is not None and isinstance(made[0], (Num, Const)) and _exponent_then_factor(self.text, made[3]):
-            # e^2x: the power binds first, as x^2y is x²·y, but e^(2x) was likely meant
+        if made is not None and (isinstance(made[0], (Num, Const)) or made[0] == right) and _exponent_then_factor(
+            self.text, made[3]
+        ):
+            # e^2x: the power binds first, as x^2y is x²·y, but e^(2x) was likely meant;
+            # so was x^(2x) by x^2x (x^2y is the usual x²·y, said without a note)
             base, exponent, start, _ = made
             self._note(
                 f"'{self.text[start:self.span[1]]}' was read as {{0}}, not {{1}}; for that, "
@@ -857,15 +868,25 @@ class _Builder:
         # the power is the left operand, or the last factor of a product (3x^-1/2)
         product = isinstance(left, _Chain) and left.kind == "product"
         made = self.made_by.get(id(left.parts[-1] if product else left))
-        if made is not None and type(right) is Num and _power_then_divisor(
-            self.text[self.span[0] : _op.start], made[1], right
-        ):
+        if made is not None and _power_then_divisor(self.text[self.span[0] : _op.start], made[1], right):
             base, exponent, _, _ = made
+            divisor = "({1})" if type(right) in (Add, Mul, Pow) else "{1}"  # e^1/(x + 1)
             self._note(
-                f"'{self._source()}' was read as ({{0}})/{{1}}; for a fractional power "
+                f"'{self._source()}' was read as ({{0}})/{divisor}; for a fractional power "
                 "write the exponent in parentheses",
                 mul(*left.parts) if product else Pow(base, exponent),
                 right,
+            )
+        last = left.parts[-1] if isinstance(left, _Chain) else left
+        called = self.bare_calls.get((id(last), len(self.text[: _op.start].rstrip())))
+        if called is not None and type(last) is Call and right != last.arg:
+            # sin 1/x: the function takes the one factor before the slash, sin(1)/x,
+            # as sin x/2 is sin(x)/2; sin(1/x) may have been meant (ln x/x is plain)
+            self._note(
+                f"'{self.text[called : self.span[1]]}' was read as {{0}}, not {{1}}; for that, "
+                "write the function's argument in parentheses",
+                _divided(last, right),
+                Call(last.fn, _divided(last.arg, right)),
             )
         chain = self._chain("product", left)
         try:
@@ -910,6 +931,8 @@ class _Builder:
         result = self._apply_function(func, arg)
         if len(rest) == 1:
             self._note_bare(arg, result)
+            if type(result) is Call and type(arg) in (Num, Sym, Const):
+                self.bare_calls[id(result), self.span[1]] = self.span[0]
         return result
 
     def call_power(self, func: Token, power: int, *rest: Any) -> Expr:
@@ -988,6 +1011,13 @@ def _log_to_base(base_text: str, arg: Expr) -> Expr:
     if base_text.isdigit():
         return Log(arg, Num(int(base_text)))
     return Log(arg, Sym(base_text))
+
+
+def _divided(expr: Expr, divisor: Expr) -> Expr:
+    """`expr`/`divisor` as the reader writes it: x/2 is (1/2)·x."""
+    parts = [expr]
+    _divide_into(parts, divisor)
+    return mul(*parts)
 
 
 def _divide_into(parts: list[Expr], right: Expr) -> Expr | None:

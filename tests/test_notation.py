@@ -168,6 +168,16 @@ NOTES = [
     ("2^3x", "'2^3x' was read as 2³·x, not 2^(3x); for that, write the exponent in parentheses"),
     ("cos^2 3x", "'cos^2 3x' was read as cos²(3x)"),
     ("√2x", "'√2x' was read as √2·x, not √(2x); for that, write the root's argument in parentheses"),
+    # a variable base followed by itself: x^(2x), the logarithmic-differentiation drill
+    ("x^2x", "'x^2x' was read as x²·x, not x^(2x); for that, write the exponent in parentheses"),
+    ("x^-2x", "'x^-2x' was read as x/x², not x^(−2x); for that, write the exponent in parentheses"),
+    # the exponent 1 before a slash is never written for its own sake
+    ("e^1/x", "'e^1/x' was read as (e¹)/x; for a fractional power write the exponent in parentheses"),
+    ("2^1/(x+1)", "'2^1/(x+1)' was read as (2¹)/(x + 1); for a fractional power write the exponent in parentheses"),
+    # a function before one bare factor and a slash: sin(1/x) and sin(x/2) are drills
+    ("sin 1/x", "'sin 1/x' was read as sin(1)/x, not sin(1/x); for that, write the function's argument in parentheses"),
+    ("2 + sin x/2", "'sin x/2' was read as sin(x)/2, not sin(x/2); for that, write the function's argument in parentheses"),
+    ("arctan 1/x", "'arctan 1/x' was read as arctan(1)/x, not arctan(1/x); for that, write the function's argument in parentheses"),
 ]
 
 
@@ -186,7 +196,8 @@ def test_unsurprising_readings_have_no_notes() -> None:
     # a power divided by its own exponent, or one in brackets, is plainly not x^(n/m)
     for text in ("sin(x^2)", "2x + 1", "x/2", "sin(x)cos(x)", "sqrt(x)", "x^3/3", "(x^2)/2", "sin(x)^2/2",
                  "x^(-1/2)/2", "x + x^2/2 + x^3/3", "tg(x)", "ctg(x)", "arctg(x)", "x^2y", "e^(2x)",
-                 "e^2 x", "√2 x", "√(2)x", "√2·x", "√x", "x(x + 1)", "a(x - 1)", "y (x)", "pi(x)"):
+                 "e^2 x", "√2 x", "√(2)x", "√2·x", "√x", "x(x + 1)", "a(x - 1)", "y (x)", "pi(x)",
+                 "x^2/x", "x^2sin(x)", "ln x/x", "sin(x)/2", "sin x + sin(x)/2"):
         assert parse(text).notes == (), text
 
 
