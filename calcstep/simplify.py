@@ -29,6 +29,7 @@ from calcstep.deep import run_deep
 from calcstep.errors import DomainError, LimitError
 from calcstep.expr import (
     LEAVES,
+    MINUS_ONE,
     ONE,
     TWO,
     ZERO,
@@ -433,9 +434,11 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
             divisors.append(factor)
         else:
             top_factors.append(factor)
-    top = polynomial.from_expr(mul(*top_factors), var) if divisors else None
+    # factors that are no polynomial (|x² − 1/4|, sin x) stand aside, uncancelled
+    aside = [factor for factor in top_factors if polynomial.from_expr(factor, var) is None]
+    top = polynomial.from_expr(mul(*(f for f in top_factors if f not in aside)), var) if divisors else None
     if not top:
-        return None  # no divisor, a numerator that is no polynomial, or 0
+        return None  # no divisor, no polynomial above it, or 0
     # each divisor as (its base as written, or the polynomial left of it; its power)
     below: list[tuple[Expr | polynomial.Poly, int]] = []
     scale: Rational = 1  # what constants are left of cancelled divisors: 2x − 2 over x − 1 leaves 2
@@ -469,10 +472,56 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
     ]
     if scale != 1:
         top = polynomial.divide(top, (scale,))[0]
-    candidate = mul(polynomial.to_expr(top, var), *kept)
-    if s.op_count(s.trial(candidate)) < s.op_count(node):
+    candidate = mul(polynomial.to_expr(top, var), *aside, *kept)
+    # kept when no larger: a cancelled factor lowers the degree of both parts,
+    # −(x + 1)/(x − 1)³ rather than (1 − x²)/(x − 1)⁴
+    if s.op_count(s.trial(candidate)) <= s.op_count(node):
         return candidate
     return None
+
+
+def _combine_fractions(node: Add, s: _Simplifier) -> Expr | None:
+    """Terms over one common divisor, when that is no larger: √u − x²/√u becomes
+    (√u·√u − x²)/√u, which is 1/√u for u = x² + 1.  The quotient and chain rules
+    on roots leave such fractions within fractions; a textbook clears them, and
+    one fraction is the form a learner is asked for."""
+    candidate = _over_common_divisor(node, s)
+    if candidate is not None and s.op_count(s.trial(candidate)) <= s.op_count(node):
+        return candidate
+    return None
+
+
+def _combine_fractions_in_product(node: Mul, s: _Simplifier) -> Expr | None:
+    """A sum of fractions in a product over one common divisor, when the product is
+    then no larger: (x/√u + 1)/(x + √u) becomes (x + √u)/(√u·(x + √u)), and the
+    divisor it shares with the product cancels, 1/√u."""
+    for index, factor in enumerate(node.factors):
+        total, times = _sum_and_power(factor)
+        if total is None or not _sum_features(total) & _FRACTION:
+            continue
+        combined = _over_common_divisor(total, s)
+        if combined is None:
+            continue
+        candidate = mul(*_with_factor(node, index, _raised(combined, times)))
+        if s.op_count(s.trial(candidate)) <= s.op_count(node):
+            return candidate
+    return None
+
+
+def _over_common_divisor(node: Add, s: _Simplifier) -> Expr | None:
+    """The sum written as one fraction over the least common divisor of its terms
+    (each divisor to its highest power), its parts not yet simplified; None when
+    no term divides by anything but a number."""
+    below: dict[Expr, Rational] = {}
+    for term in node.terms:
+        for base, exponent in _powers(s.split(term)[1]).items():
+            if exponent < 0 and type(base) is not Num:
+                below[base] = max(below.get(base, 0), -exponent)
+    if not below:
+        return None
+    common = [base if k == 1 else Pow(base, Num(k)) for base, k in below.items()]
+    return mul(add(*(mul(term, *common) for term in node.terms)),
+               *(Pow(base, Num(-k)) for base, k in below.items()))
 
 
 def _expandable(term: Expr) -> bool:
@@ -569,8 +618,13 @@ def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
     """Take a factor every term shares out of the sum, when that is smaller:
     x·eˣ + eˣ becomes (x + 1)·eˣ."""
     split = [s.split(term) for term in node.terms]
+    polynomial = all(_is_monomial(body) for _, body in split)
+    if polynomial and len(node.free_vars) == 1:
+        # a polynomial in one variable is answered in its standard form, expanded
+        # (3x² − 6x, not x·(3x − 6)); one in several is factored when that is shorter
+        return None
     shared = _shared_factors([body for _, body in split])
-    if shared and not all(_is_monomial(body) for _, body in split):
+    if shared and not polynomial:
         # a product-rule result stays as the rule wrote it (x²·cos x + 2x·sin x);
         # only a shared non-polynomial factor (eˣ, (x + 1)³, sin x) is taken out
         shared = [f for f in shared if not _is_monomial(f)]
@@ -695,19 +749,21 @@ def _content(coefficients: list[Rational]) -> int:
 
 def _order_terms(node: Add, s: _Simplifier) -> Expr | None:
     """Textbook order: by degree, highest first; numbers last.  A sum does not open
-    with a minus sign when it need not: a polynomial is led by its positive number
-    (1 − x², not −x² + 1), and any other sum by its first positive term
-    (cos(x) − x·sin(x), and the quotient rule's f′(x)·g(x) − f(x)·g′(x))."""
+    with a minus sign when it need not: a polynomial whose lowest term is positive
+    is written lowest degree first (1 − x², 2x − 3x², not −x² + 1, −3x² + 2x), and
+    any other sum is led by its first positive term (cos(x) − x·sin(x), and the
+    quotient rule's f′(x)·g(x) − f(x)·g′(x))."""
     keys = [s.term_key(term) for term in node.terms]
     order = sorted(range(len(node.terms)), key=keys.__getitem__)
     first, last = node.terms[order[0]], node.terms[order[-1]]
     if s.split(first)[0] < 0:
         if all(_is_monomial(s.split(term)[1]) for term in node.terms):
-            lead = order[-1] if type(last) is Num and last.value > 0 else None
+            if s.split(last)[0] > 0:
+                order.reverse()
         else:
             lead = next((i for i in order if s.split(node.terms[i])[0] > 0), None)
-        if lead is not None:
-            order = [lead, *(i for i in order if i != lead)]
+            if lead is not None:
+                order = [lead, *(i for i in order if i != lead)]
     if order == list(range(len(order))):
         return None
     return Add(tuple(node.terms[i] for i in order))
@@ -941,6 +997,138 @@ def _negate_difference(node: Mul, s: _Simplifier) -> Expr | None:
     flipped = add(*(neg(t) for t in total.terms))
     rest = [flipped if f is total else f for f in node.factors[1:]]
     return mul(_num(-coefficient.value, coefficient.decimal), *rest)
+
+
+def _number_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
+    """A whole number dividing every coefficient of a sum in a product joins the
+    product's own number: 12·(2x − 2x³) → 24(x − x³), and (1/2)·(2x + 4)·u^(−1/2)
+    → (x + 2)·u^(−1/2), the chain rule's (2x + 4)/(2√u) as a textbook writes it.
+    A product with no number of its own keeps its sum as it is (eˣ·(2x + 2))."""
+    coefficient = node.factors[0]
+    if type(coefficient) is not Num or coefficient.decimal:
+        return None
+    for index, factor in enumerate(node.factors[1:], 1):
+        if type(factor) is not Add or _decimal(*(t for t in factor.terms if type(t) is Num)):
+            continue
+        split = [s.split(term) for term in factor.terms]
+        content = _content([c for c, _ in split])
+        if content > 1:
+            scaled = add(*(_scaled(c // content, body) for c, body in split))
+            rest = _with_factor(node, index, scaled)[1:]
+            return mul(_num(coefficient.value * content), *rest)
+    return None
+
+
+def _multiply_out_polynomial(node: Mul, s: _Simplifier) -> Expr | None:
+    """A polynomial in one variable is written expanded, and a product of powers of
+    the variable with a sum whose every term holds it is such a polynomial half
+    factored: o·(6o² − 116292o) → 6o³ − 116292o² (the constant multiple rule
+    leaves these).  A sum with a constant term stays a factor: the chain rule's
+    4x·(x² + 1) and 2(x + 1) are the textbook answers."""
+    if len(node.free_vars) != 1:
+        return None
+    sums = [factor for factor in node.factors if type(factor) is Add]
+    if len(sums) != 1:
+        return None
+    bodies = [s.split(term)[1] for term in sums[0].terms]
+    if not all(_is_monomial(body) and body.free_vars for body in bodies):
+        return None
+    others = [factor for factor in node.factors if factor is not sums[0]]
+    if not all(type(factor) is Num or _is_monomial(factor) for factor in others):
+        return None
+    return add(*(mul(term, *others) for term in sums[0].terms))
+
+
+def _fraction_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
+    """A sum in a product whose coefficients are fractions gives their common
+    fraction to the product, as a textbook writes it, with whole numbers in the
+    bracket: (x/2 − 1/2)/x^(3/2) → (x − 1)/(2x^(3/2)); so does a power of one
+    when the fraction's power is rational: 1/(2(x²/4 + 1)) → 2/(x² + 4),
+    arctan's rate at x/2, and 1/(2√(1 − x²/4)) → 1/√(4 − x²)."""
+    for index, factor in enumerate(node.factors):
+        total, times = _sum_and_power(factor)
+        if total is None or _decimal(*(t for t in total.terms if type(t) is Num)):
+            continue
+        split = [s.split(term) for term in total.terms]
+        coefficients = [Fraction(c) for c, _ in split]
+        if all(c.denominator == 1 for c in coefficients):
+            continue
+        below = math.lcm(*(c.denominator for c in coefficients))
+        common = Fraction(math.gcd(*(int(c * below) for c in coefficients)), below)
+        taken = _rational_power(common, times)
+        if taken is None:
+            continue
+        whole = add(*(_scaled(int(c / common), body) for c, (_, body) in zip(coefficients, split, strict=True)))
+        candidate = mul(_num(taken), *_with_factor(node, index, _raised(whole, times)))
+        # kept when no larger where the fraction meets a number or a divisor of the
+        # product (sin(x)/2 + x over √x is (2x + sin x)/(2√x)), else when smaller:
+        # (17x − 3/8)·sec x is no better as (136x − 3)·sec(x)/8
+        meets = type(node.factors[0]) is Num or any(map(_is_divisor, node.factors))
+        if s.op_count(s.trial(candidate)) <= s.op_count(node) - (not meets):
+            return candidate
+    return None
+
+
+def _sum_and_power(factor: Expr) -> tuple[Add | None, Rational]:
+    """(S, k) for a factor that is a sum S (k = 1) or a sum to a number power k;
+    (None, 0) for any other factor."""
+    if type(factor) is Add:
+        return factor, 1
+    if type(factor) is Pow and type(factor.base) is Add and type(factor.exp) is Num and not factor.exp.decimal:
+        return factor.base, factor.exp.value
+    return None, 0
+
+
+def _raised(base: Expr, exponent: Rational) -> Expr:
+    return base if exponent == 1 else Pow(base, Num(exponent))
+
+
+def _rational_power(value: Fraction, exponent: Rational) -> Fraction | None:
+    """value^exponent for value > 0 when it is rational (1/4 to the 1/2 is 1/2)."""
+    exponent = Fraction(exponent)
+    root = _exact_root(value, exponent.denominator)
+    return None if root is None else root**exponent.numerator
+
+
+def _minus_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
+    """A sum in a product whose every term is negative gives its minus sign to the
+    product: (−x² − 4)/(x² − 4)² → −(x² + 4)/(x² − 4)², e^(−x)·(−cos x − sin x)
+    → −e^(−x)·(cos x + sin x)."""
+    for index, factor in enumerate(node.factors):
+        if type(factor) is Add and all(s.split(term)[0] < 0 for term in factor.terms):
+            flipped = add(*(neg(term) for term in factor.terms))
+            return mul(MINUS_ONE, *_with_factor(node, index, flipped))
+    return None
+
+
+def _cancel_from_sum(node: Mul, s: _Simplifier) -> Expr | None:
+    """A factor that every term of a sum shares, and that the product divides by,
+    cancels: (x − 2x·ln x)/x⁴ → (1 − 2ln x)/x³, the quotient rule's leftover
+    (at a removable point, as x/x is 1)."""
+    divisors = [(factor.base, -factor.exp.value) for factor in node.factors if _is_divisor(factor)]
+    if not divisors:
+        return None
+    for factor in node.factors:
+        if type(factor) is not Add:
+            continue
+        split = [s.split(term) for term in factor.terms]
+        powers = [_powers(body) for _, body in split]
+        for base, times in divisors:
+            shared = min(power.get(base, 0) for power in powers)
+            if shared <= 0:
+                continue
+            taken = min(shared, times)
+            cancelled = [base if taken == 1 else Pow(base, Num(taken))]
+            rest = add(*(_scaled(coefficient, _divide_out(body, cancelled)) for coefficient, body in split))
+            below = Pow(base, Num(taken - times))  # the divisor's power that is left: b⁰ drops out
+            kept = [rest if f is factor else below if _is_divisor(f) and f.base == base else f for f in node.factors]
+            return mul(*kept)
+    return None
+
+
+def _with_factor(node: Mul, index: int, factor: Expr) -> tuple[Expr, ...]:
+    """The product's factors with the one at `index` replaced by `factor`."""
+    return (*node.factors[:index], factor, *node.factors[index + 1 :])
 
 
 def _order_factors(node: Mul, s: _Simplifier) -> Expr | None:
@@ -1507,6 +1695,8 @@ _BASE_CONSTANT = 4096  # a power of e or π
 _NUMBER_PART = 8192  # a power of a number, or to a number
 _OTHERS = 16384  # two factors or more that are not numbers
 _RADICAL = 32768  # a power of a number to a number among the factors (√2, 2^(−2/3))
+_SUM = 65536  # a sum, or a power of one, among the factors
+_FRACTION = 131072  # a term of a sum that divides (x/√u, 1/x)
 
 
 def _product_features(node: Mul) -> int:
@@ -1544,6 +1734,7 @@ def _product_features(node: Mul) -> int:
         found |= _MINUS_SUM
     return (
         found
+        | (_SUM if sums else 0)
         | (_NUMBERS if numbers >= 2 else 0)
         | (_OTHERS if len(node.factors) - numbers >= 2 else 0)
         | (_SUMS if sums >= 2 else 0)
@@ -1555,10 +1746,13 @@ def _sum_features(node: Add) -> int:
     numbers = 0
     found = 0
     for term in node.terms:
-        if type(term) is Num:
+        kind = type(term)
+        if kind is Num:
             numbers += 1
             if term.value == 0:
                 found |= _ZERO
+        elif (kind is Pow and _is_divisor(term)) or (kind is Mul and _is_divisor(term.factors[-1])):
+            found |= _FRACTION  # order-factors writes divisors last
     return found | (_NUMBERS if numbers >= 2 else 0)
 
 
@@ -1596,16 +1790,26 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("order-terms", "1 + x² → x² + 1", _order_terms),
         Rewrite("factor-common", "x·eˣ + eˣ → (x + 1)·eˣ", _factor_common, reshaping=True),
         Rewrite("expand", "2x(x − 1) − x² → x² − 2x", _expand, reshaping=True),
+        Rewrite("combine-fractions", "√u − x²/√u → (u − x²)/√u", _combine_fractions, reshaping=True,
+                needs=_FRACTION),
     ),
     Mul: (
         Rewrite("zero-product", "0·x → 0", _zero_factor, needs=_ZERO),
+        Rewrite("number-out-of-sum", "3·(2x + 4) → 6(x + 2)", _number_out_of_sum, needs=_SUM),
+        Rewrite("fraction-out-of-sum", "(x/2 − 1/2)/√x → (x − 1)/(2√x)", _fraction_out_of_sum,
+                reshaping=True, needs=_SUM),
+        Rewrite("minus-out-of-sum", "eˣ·(−x − 1) → −eˣ·(x + 1)", _minus_out_of_sum, needs=_SUM),
+        Rewrite("multiply-out-polynomial", "x·(3x² − 6x) → 3x³ − 6x²", _multiply_out_polynomial, needs=_SUM),
         Rewrite("multiply-numbers", "2·3x → 6x", _multiply_numbers, needs=_NUMBERS),
         Rewrite("simplest-radicals", "2·2^(−2/3) → ∛2", _simplest_radicals, needs=_RADICAL),
         Rewrite("opposite-factors", "(x − 1)/(1 − x) → −(1 − x)/(1 − x)", _opposite_factors,
                 needs=_SUMS),
         Rewrite("combine-powers", "x·x² → x³", _combine_powers, needs=_OTHERS),
+        Rewrite("cancel-from-sum", "(x − x²)/x³ → (1 − x)/x²", _cancel_from_sum, needs=_SUM),
         Rewrite("cancel-factor", "(x² − 1)/(x − 1) → x + 1", _cancel_factors, reshaping=True,
                 needs=_SUMS),
+        Rewrite("combine-fractions", "(1 − 1/√x)/x → (√x − 1)/x^(3/2)", _combine_fractions_in_product,
+                reshaping=True, needs=_SUM),
         Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers, needs=_ABS),
         Rewrite("drop-one", "1·x → x", _drop_one, needs=_ONE),
         Rewrite("trig-quotient", "sin x/cos x → tan x", _trig_quotients, needs=_CALLS),
