@@ -636,3 +636,35 @@ def test_a_chain_through_multiples_and_shifts_agrees_with_sympy(text: str) -> No
     want = sp.diff(to_sympy(parse(text).expr), x)
     for point in (sp.Rational(3, 7), sp.Rational(5, 4)):
         assert abs(float((got - want).subs(x, point))) < 1e-12, text
+
+
+# Results in the form a textbook prints, from a QA round that read 994 of them:
+# a polynomial expanded, no fraction within a fraction, no factor left to cancel,
+# whole numbers in brackets, one minus sign outside a bracket of negative terms.
+TEXTBOOK_FORMS = [
+    ("x^3 - 3x^2", 1, "3x² − 6x"),
+    ("3x^4 - 4x^3", 1, "12x³ − 12x²"),
+    ("2x^3 + 3x^2 - 12x", 1, "6x² + 6x − 12"),
+    ("x/sqrt(x^2+1)", 1, "1/(x² + 1)^(3/2)"),
+    ("sqrt(x^2+1)", 2, "1/(x² + 1)^(3/2)"),
+    ("sqrt(1-x^2)", 2, "−1/(1 − x²)^(3/2)"),
+    ("(x+1)/sqrt(x)", 1, "(x − 1)/(2x^(3/2))"),
+    ("sqrt(x)/(x+1)", 1, "(1 − x)/(2√x·(x + 1)²)"),
+    ("x*sqrt(1-x^2)", 1, "(1 − 2x²)/√(1 − x²)"),
+    ("x*atan(x)", 2, "2/(x² + 1)²"),
+    ("ln(x+sqrt(x^2+1))", 1, "1/√(x² + 1)"),
+    ("1/(x*(x+1))", 1, "−(2x + 1)/(x²·(x + 1)²)"),
+    ("ln(x)/x^2", 1, "(1 − 2·ln(x))/x³"),
+    ("x/(x-1)^2", 1, "−(x + 1)/(x − 1)³"),
+    ("sqrt(x^2+4x+5)", 1, "(x + 2)/√(x² + 4x + 5)"),
+    ("x/(x^2-4)", 1, "−(x² + 4)/(x² − 4)²"),
+    ("e^(-x)*cos(x)", 1, "−e^(−x)·(cos(x) + sin(x))"),
+    ("atan(x/2)", 1, "2/(x² + 4)"),
+    ("atan(1/x)", 1, "−1/(x² + 1)"),
+    ("asin(x/2)", 1, "1/√(4 − x²)"),
+]
+
+
+@pytest.mark.parametrize(("text", "order", "result"), TEXTBOOK_FORMS)
+def test_results_are_in_textbook_form(text: str, order: int, result: str) -> None:
+    assert to_pretty(differentiate(text, order=order).result) == result
