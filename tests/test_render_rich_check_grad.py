@@ -38,7 +38,8 @@ SIGN = ("cos(x)", "sin(x)")
 UNKNOWN = ("x^3+sin(x)", "x^2")
 ABSTRACT = ("f(g(x))", "f'(g(x))")
 DOMAIN = ("x", "sqrt(x)^2/x")  # right, with a note on where the answer has no value
-CHECKS = [CORRECT, FORGOT_INNER, PRODUCT, QUOTIENT, SIGN, UNKNOWN, ABSTRACT, DOMAIN]
+MISREAD = ("e^(2x)", "2e^2x")  # wrong, with a note on how the answer was read
+CHECKS = [CORRECT, FORGOT_INNER, PRODUCT, QUOTIENT, SIGN, UNKNOWN, ABSTRACT, DOMAIN, MISREAD]
 
 LOSS = ("(w1*x + w2 - 1)^2", ("w1", "w2"), {"x": "0.5", "w1": "0.3", "w2": "-1.2"})
 
