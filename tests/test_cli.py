@@ -698,3 +698,16 @@ def test_a_thousands_separator_in_at_is_named(cli) -> None:
     assert run.code == 2
     assert run.err.splitlines() == ["error: --at takes name=value pairs, not '000'",
                                     "hint: write numbers without thousands separators: 1000"]
+
+
+def test_a_variable_given_in_the_wrong_case_is_told_names_are_case_sensitive(cli) -> None:
+    # --wrt X for x² is a derivative of 0: right, but seldom what was meant
+    said = "X is not in the expression, but x is: names are case-sensitive (to differentiate by x, write --wrt x)"
+    run = cli("diff", "x^2", "--wrt", "X")
+    assert run.code == 0
+    assert f"note: {said}" in run.out
+    assert json.loads(cli("diff", "x^2", "--wrt", "X", "-f", "json").out)["notes"] == [said]
+    assert "case-sensitive" not in cli("diff", "x^2", "--wrt", "y").out  # no name to confuse it with
+    assert "case-sensitive" not in cli("diff", "X*x", "--wrt", "X").out  # both are there
+    grad = " ".join(cli("grad", "w*x", "--wrt", "W", "--at", "w=1,x=2").out.split())
+    assert "note: W is not in the expression, but w is: names are case-sensitive" in grad
