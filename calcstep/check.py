@@ -232,7 +232,10 @@ class CheckReport:
     method: Method
     points: int  # points compared (0 when answer − derivative simplified to 0)
     diagnosis: Diagnosis | None = None
-    notes: tuple[Note, ...] = field(default=())
+    notes: tuple[Note, ...] = field(default=())  # where the two differ in domain
+    # how the inputs were read, where that could surprise (2e^2x read as 2e²·x):
+    # shown before the diagnosis, which a misreading explains
+    readings: tuple[Note, ...] = field(default=())
 
     @property
     def derivative(self) -> Expr:
@@ -1460,7 +1463,7 @@ def check_answer(
     except DomainError as error:
         raise DomainError(f"the answer has no value anywhere: {error.message}", where=error.where,
                           hint="an answer is compared where it has a value; check it for a typo") from None
-    notes = _reading_notes(diff, parsed)
+    readings = _reading_notes(diff, parsed)
     difference = _symbolic_difference(parsed.expr, diff.result, limits)
     sample = _sample(diff, parsed.expr)
     # equal by the rewrites (0.0 too: 1.0 − 1 is a decimal zero, and zero)
@@ -1471,36 +1474,54 @@ def check_answer(
             hint="check the expression; its derivative must be defined somewhere",
         )
     comparison = _compare(sample.answer, sample.right, sample.points)
-    notes += _domain_notes(comparison, sample)
+    notes = _domain_notes(comparison, sample)
     if equal:  # the points only say where the domains differ
-        return CheckReport(diff, parsed, True, Method.SIMPLIFY, 0, None, notes)
+        return CheckReport(diff, parsed, True, Method.SIMPLIFY, 0, None, notes, readings)
     proven = isinstance(difference, Num) and difference.value != 0  # a nonzero number
     witness = _decisive_witness(comparison, proven, sample)
     if witness is None:
         witness = _difference_witness(difference, diff, sample)
     if witness is None:
-        return CheckReport(diff, parsed, True, Method.POINTS, comparison.agreed, None, notes)
+        return CheckReport(diff, parsed, True, Method.POINTS, comparison.agreed, None, notes, readings)
     witness = replace(witness, stand_ins=_stand_ins(diff.expr, parsed.expr))
     method = Method.SIMPLIFY if proven and comparison.witness is None else Method.POINTS
     diagnosis = _diagnose(diff, sample.answer, sample.points, witness, limits)
     compared = comparison.agreed + (comparison.witness is not None)
-    return CheckReport(diff, parsed, False, method, compared, diagnosis, notes)
+    return CheckReport(diff, parsed, False, method, compared, diagnosis, notes, readings)
 
 
 def _reading_notes(diff: DiffReport, answer: Parsed) -> tuple[Note, ...]:
     """How the two inputs were read, where the reading could surprise; and a
-    variable of the answer that the function does not have (2t for d/dx x²)."""
+    variable of the answer that the function does not have (2t for d/dx x²),
+    or a constant of integration added to it (2x + C)."""
     foreign = sorted(answer.expr.free_vars - diff.expr.free_vars - {diff.var})
+    added = [name for name in foreign if _integration_constant(answer.expr, name)]
+    others = [name for name in foreign if name not in added]
     stray = (
-        (Note(f"your answer uses {', '.join(foreign)}, which {{0}} does not: check the variable's name",
+        (Note(f"your answer uses {', '.join(others)}, which {{0}} does not: check the variable's name",
               (diff.expr,)),)
-        if foreign else ()
+        if others else ()
+    )
+    constants = tuple(
+        Note("your answer adds {0}, but a derivative has no constant of integration "
+             "(+ C belongs to an antiderivative)", (Sym(name),))
+        for name in added
     )
     return (
         *diff.notes,
         *(Note("in your answer, " + note.text, note.args, note.position) for note in answer.notes),
+        *constants,
         *stray,
     )
+
+
+def _integration_constant(answer: Expr, name: str) -> bool:
+    """True when `name` is C or c and `answer` adds it (or takes it away) as a
+    term of its own, as an antiderivative is written: 2x + C."""
+    if name not in ("C", "c") or type(answer) is not Add:
+        return False
+    alone = Sym(name)
+    return any(term == alone or term == neg(alone) for term in answer.terms)
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,13 +169,25 @@ def _points(at: list[str] | None) -> list[dict[str, str]]:
         for pair in _split_top_level(text):
             name, sep, value = pair.partition("=")
             if not sep or not name.strip() or not value.strip():
-                _usage_error(f"--at takes name=value pairs, not '{pair}'", "e.g. --at x=2 or --at x=1,y=pi/2")
+                _usage_error(f"--at takes name=value pairs, not '{pair}'",
+                             _thousands_hint(text) or "e.g. --at x=2 or --at x=1,y=pi/2")
             if name.strip() in point:
                 _usage_error(f"--at gives {name.strip()} twice in one point ('{text}')",
                              "for two points, repeat the option: --at x=1 --at x=2")
             point[name.strip()] = value.strip()
         points.append(point)
     return points
+
+
+def _thousands_hint(text: str) -> str | None:
+    """The hint for a number written with thousands separators in --at (x=1,000,
+    whose comma would start a second pair), else None."""
+    import re
+
+    grouped = re.search(r"(?<![0-9.])[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])", text)
+    if grouped is None:
+        return None
+    return f"write numbers without thousands separators: {grouped.group().replace(',', '')}"
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -1011,6 +1023,108 @@ def _command_for(args: list[str]):
     return typer.main.get_command(app), "calcstep", args
 
 
+def argv_hint(message: str, prog: str, args: list[str], valued: frozenset[str], here: list[str]) -> str | None:
+    """A hint for the usage errors of a first command line, else None: the
+    command left out (`calcstep x^2`), or an expression not quoted, which the
+    shell split into words (`calcstep diff x^2 + 1`) or whose * it replaced with
+    the names of files (`here`, the directory's listing).  `message` is Click's."""
+    words = _unglobbed([as_typed(word) or "" for word in positionals(args, valued)], here)
+    if prog == "calcstep" and message.startswith("No such command") and words:
+        return _command_left_out(words)
+    if message.startswith("Got unexpected extra argument"):
+        command = prog.split()[-1]
+        if command == "check":
+            return "put each expression in quotes: calcstep check 'x^2 + 1' '2x'"
+        if command in ("diff", "parse", "grad"):
+            return f"put the whole expression in quotes: {prog} {_quoted(' '.join(words))}"
+    return None
+
+
+def _command_left_out(words: list[str]) -> str | None:
+    """The hint for an unknown command that reads as an expression (and is no
+    near-miss of a command's name, which Typer suggests itself)."""
+    import difflib
+
+    names = [info.name or info.callback.__name__ for info in app.registered_commands]
+    if difflib.get_close_matches(words[0], names):  # Typer's own test, so no hint twice
+        return None
+    text = " ".join(words)
+    if _a_word_of_names(words[0]) or not _reads_as_expression(text):
+        return None
+    return f"to differentiate it, write calcstep diff {_quoted(text)}"
+
+
+def _reads_as_expression(text: str) -> bool:
+    """True when `text` parses as an expression."""
+    from calcstep.errors import CalcstepError
+    from calcstep.parse import parse
+
+    try:
+        parse(text)
+    except CalcstepError:
+        return False
+    return True
+
+
+def _a_word_of_names(word: str) -> bool:
+    """True for a word of letters read as a product of names (hello is
+    h·e·l·l·o): a command misspelt, more likely than an expression."""
+    from calcstep.errors import CalcstepError
+    from calcstep.expr import Const, Mul, Sym
+    from calcstep.parse import parse
+
+    if not (word.isalpha() and len(word) > 1):
+        return False
+    try:
+        expr = parse(word).expr
+    except CalcstepError:
+        return False
+    return type(expr) is Mul and all(type(factor) in (Sym, Const) for factor in expr.factors)
+
+
+def positionals(args: list[str], valued: frozenset[str]) -> list[str]:
+    """The words of `args` that are not options or their values."""
+    found: list[str] = []
+    skip = False
+    for index, word in enumerate(args):
+        if skip:
+            skip = False
+        elif word == "--":
+            found.extend(args[index + 1 :])
+            break
+        elif word.startswith("-") and word != "-":
+            skip = word in valued  # --wrt x; --wrt=x carries its value
+        else:
+            found.append(word)
+    return found
+
+
+def _unglobbed(words: list[str], here: list[str]) -> list[str]:
+    """`words` with the run the shell made of an unquoted * (every name in the
+    directory `here`, sorted) put back as *: 2 * x, not 2 a.txt b.txt x.  The
+    run is compared sorted, as the shell's locale may order it otherwise."""
+    size = len(here)
+    for start in range(len(words) - size + 1 if size else 0):
+        if sorted(words[start : start + size]) == here:
+            return [*words[:start], "*", *words[start + size :]]
+    return words
+
+
+def _listing() -> list[str]:
+    """The names an unquoted * stands for in the current directory: those not
+    hidden, sorted."""
+    try:
+        return sorted(name for name in os.listdir() if not name.startswith("."))
+    except OSError:
+        return []
+
+
+def _quoted(text: str) -> str:
+    """`text` in the quotes a shell needs: single ones, or double ones around
+    a text that holds a single quote (f'(x))."""
+    return f'"{text}"' if "'" in text else f"'{text}'"
+
+
 # Click's base error class, found through Typer's public BadParameter: typer 0.28
 # vendors Click under a private name, older releases import the real one.
 _CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -1038,6 +1152,9 @@ def main(argv: list[str] | None = None) -> None:
         status = command.main(args=args, prog_name=prog, standalone_mode=False)
     except _CLICK_ERROR as error:
         error.show()
+        hint = argv_hint(getattr(error, "message", ""), prog, args, valued, _listing())
+        if hint is not None:
+            _print_error(f"hint: {hint}")
         status = error.exit_code
     except (KeyboardInterrupt, typer.Abort):
         _print_error("interrupted")

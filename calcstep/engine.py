@@ -115,6 +115,22 @@ def choose_variable(expr: Expr, wrt: str | None) -> str:
     )
 
 
+def case_slip(expr: Expr, var: str) -> Note | None:
+    """A note when the variable `var` is not in `expr` but differs only in case
+    from one that is (--wrt X for x²): names are case-sensitive, so the
+    derivative is 0, which is seldom what was meant.  None otherwise."""
+    if var in expr.free_vars:
+        return None
+    meant = sorted(name for name in expr.free_vars if name.lower() == var.lower())
+    if not meant:
+        return None
+    return Note(
+        f"{{0}} is not in the expression, but {{1}} is: names are case-sensitive "
+        f"(to differentiate by {{1}}, write --wrt {meant[0]})",
+        (Sym(var), Sym(meant[0])),
+    )
+
+
 def check_variable_name(name: str) -> str:
     """`name` as a variable, or a UsageError saying why it cannot be one."""
     if len(name) == 1 and name.isascii() and name.isalpha() and name != "e":
@@ -155,6 +171,9 @@ def differentiate(
     parsed = parse(text, functions=functions, limits=limits)
     check_constants(parsed.expr, parsed)
     var = choose_variable(parsed.expr, wrt)
+    slip = case_slip(parsed.expr, var)
+    if slip is not None:  # said with the reading: it explains a derivative of 0
+        parsed = parsed._replace(notes=(*parsed.notes, slip))
     simplifier = Simplifier(limits, record=steps)
     try:
         derivations = derive_orders(parsed.expr, var, order, limits,

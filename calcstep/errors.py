@@ -150,8 +150,24 @@ class UsageError(CalcstepError):
 
 
 def _pad(prefix: str) -> str:
-    """Spaces as wide as `prefix`, keeping tabs so the caret lines up."""
-    return "".join("\t" if ch == "\t" else " " for ch in prefix)
+    """Spaces as wide as `prefix` is on a terminal, keeping tabs, so the caret
+    lines up."""
+    if prefix.isascii():
+        return "".join("\t" if ch == "\t" else " " for ch in prefix)
+    return "".join(_blank(ch) for ch in prefix)
+
+
+def _blank(char: str) -> str:
+    """What stands under `char` on the caret's line: a tab under a tab, two
+    spaces under a wide character (ｘ, 的), nothing under an invisible one (an
+    invisible times, a zero-width space, a combining accent), else a space."""
+    import unicodedata  # only for a line that is not ASCII
+
+    if char == "\t":
+        return char
+    if unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return ""
+    return "  " if unicodedata.east_asian_width(char) in ("W", "F") else " "
 
 
 def _window(line: str, column: int, width: int, cut: str = "…") -> tuple[str, int]:

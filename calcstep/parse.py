@@ -338,8 +338,8 @@ def _unexpected_character(text: str, position: int) -> ParseError:
     hints = {
         ",": "calcstep reads one expression at a time; functions take one argument",
         "=": "type only the expression to differentiate, without '= …'",
-        "{": "use ( and ) for grouping",
-        "}": "use ( and ) for grouping",
+        "{": "use ( and ) for grouping (LaTeX is not read: e^{x^2} is e^(x^2))",
+        "}": "use ( and ) for grouping (LaTeX is not read: e^{x^2} is e^(x^2))",
         "!": "factorials are not supported",
         "'": "a prime marks the derivative of an abstract function, as in f'(x)",
     }
@@ -347,13 +347,61 @@ def _unexpected_character(text: str, position: int) -> ParseError:
         return ParseError(f"invalid UTF-8 byte 0x{ord(char) - 0xDC00:02X}", text, position,
                           hint="calcstep reads UTF-8 text; check the input's encoding")
     name = f"'{char}'" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
-    hint = hints.get(char)
+    hint = _latex_hint(text, position) if char == "\\" else hints.get(char)
+    if char == "," and (number := _thousands(text, position)) is not None:
+        hint = f"write numbers without thousands separators: {number}"
+    if char in _QUOTES:
+        hint = "quotes are not part of an expression: remove them"
     if char in _OTHER_SUPERSCRIPTS:
         if text[:position].rstrip().endswith("^"):  # x^ⁿ: a caret already
             hint = "after ^ write the exponent in ordinary characters, as x^n"
         else:
             hint = "only digits and a sign are read as a superscript (x⁻²); write other powers with ^, as x^(n + 1)"
     return ParseError(f"unexpected character {name}", text, position, hint=hint)
+
+
+# A number written with thousands separators: 1,000 or 12,345,678.
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])")
+
+
+def _thousands(text: str, comma: int) -> str | None:
+    """The number without its separators when the comma at `comma` separates
+    thousands (a digit before it, three after), else None."""
+    start = comma
+    while start > 0 and text[start - 1].isdigit():
+        start -= 1
+    grouped = _GROUPED.match(text, start)
+    if grouped is None or not start < comma < grouped.end():
+        return None
+    return grouped.group().replace(",", "")
+
+
+# What to write for the LaTeX commands pasted most, by name; a function or a
+# Greek letter is written without its backslash (\sin x is sin x).
+_LATEX = {
+    "frac": "write (a)/(b) for \\frac{a}{b}, as 1/x for \\frac{1}{x}",
+    "dfrac": "write (a)/(b) for \\dfrac{a}{b}, as 1/x for \\dfrac{1}{x}",
+    "cdot": "write * for \\cdot",
+    "times": "write * for \\times",
+    "left": "write ( and ) without \\left and \\right",
+    "right": "write ( and ) without \\left and \\right",
+}
+_LATEX_COMMAND = re.compile(r"\\([A-Za-z]+)")
+
+
+def _latex_hint(text: str, backslash: int) -> str:
+    """The hint for a backslash: LaTeX is not read, and how to write its command."""
+    command = _LATEX_COMMAND.match(text, backslash)
+    word = command.group(1) if command else ""
+    if word in _LATEX:
+        how = _LATEX[word]
+    elif word in vocabulary.function_spellings():
+        how = f"write {word}(x) for \\{word}(x)"
+    elif word in vocabulary.GREEK or word == "pi":
+        how = f"write {word} for \\{word}"
+    else:
+        how = "write sin(x), 1/x and e^(x^2) for \\sin(x), \\frac{1}{x} and e^{x^2}"
+    return f"LaTeX is not read: {how}"
 
 
 # superscript characters that are not a number: brackets, =, letters (xⁿ), and a
@@ -1117,7 +1165,10 @@ def parse(
     """Read `text` as an expression.
 
     `functions` are the names read as abstract functions when a `(` follows them.
-    Raises ParseError, with the place marked, for anything that is not an expression."""
+    Characters pasted from word processors and input methods (𝑥, ｘ, ∙, ⁄, an
+    invisible times) are read as the plain ones they stand for (`plain_text`).
+    Raises ParseError, with the place marked in `text` as typed, for anything
+    that is not an expression."""
     if len(text) > limits.max_length:
         raise ParseError(
             f"input longer than {limits.max_length} characters",
@@ -1125,16 +1176,104 @@ def parse(
             0,
             hint="raise the limit with --max-length if this is intended",
         )
-    if not text.strip():
+    plain = plain_text(text)
+    if not plain.strip():  # a zero-width space is nothing to read, too
         raise ParseError("empty expression", text, 0, hint="type an expression such as x^2 + 1")
+    try:
+        expr, notes, builder = _read(plain, frozenset(functions), limits)
+    except ParseError as error:
+        # the plain text has a character for each one typed: the place is the same
+        if error.where.text == plain:
+            error.where = error.where._replace(text=text)
+        raise
+    return Parsed(expr, text, tuple(notes), frozenset(builder.functions), builder.places)
+
+
+def _read(text: str, functions: frozenset[str], limits: Limits) -> tuple[Expr, list[Note], _Builder]:
+    """The expression in the plain `text`, the notes on its reading, and the
+    builder that made it (which knows the functions applied and the places)."""
+    _refuse_quotes(text)
     _refuse_leibniz(text)
     t = tables()
     notes: list[Note] = []
-    words = _words(frozenset(functions))
+    words = _words(functions)
     tokens = _postlex(text, _lex(text, t), words, notes, limits)
     builder = _Builder(text, notes, limits)
     expr = _drive(text, tokens, t, builder, limits)
-    return Parsed(expr, text, tuple(notes), frozenset(builder.functions), builder.places)
+    return expr, notes, builder
+
+
+# What pasted text holds for the characters calcstep reads, beside the ones the
+# grammar takes as they are (· × − ÷): each is one character for one, so that
+# every offset into the plain text, and every caret under an error, is the same
+# in the text as typed.  An invisible operator becomes a space: the factors or
+# the function and its bracket either side of it are read as if written apart.
+_PASTED = {
+    "ℯ": "e",  # script e, as some fonts write the constant e
+    "ℎ": "h",  # the italic h, which the block of mathematical letters leaves out
+    "∙": "·",  # bullet operator
+    "⁄": "/",  # fraction slash
+    "∕": "/",  # division slash
+    "ˆ": "^",  # modifier letter circumflex
+    "‐": "-",  # hyphen
+    "\u2061": " ",  # function application (sin⁡(x) in Word)
+    "\u2062": " ",  # invisible times
+    "\u2063": " ",  # invisible separator
+    "\u2064": " ",  # invisible plus
+    "\u200b": " ",  # zero-width space
+    "\u3000": " ",  # ideographic space
+}
+_PASTED_TABLE: dict[int, str] = {}
+
+
+def _pasted_table() -> dict[int, str]:
+    """The translation table of `plain_text`, made on first use: the mathematical
+    letters and digits (𝑥, 𝐱, 𝟐, 𝜃) as their NFKC forms, the full-width forms of
+    CJK input methods (ｘ, ５, ＋) as ASCII, and `_PASTED`."""
+    if not _PASTED_TABLE:
+        import unicodedata  # only for text that is not ASCII
+
+        for code in range(0x1D400, 0x1D800):
+            plain = unicodedata.normalize("NFKC", chr(code))
+            if len(plain) == 1 and plain != chr(code):  # unassigned code points stay
+                _PASTED_TABLE[code] = plain
+        for code in range(0xFF01, 0xFF5F):  # ！ … ～ are ! … ~ moved up by 0xFEE0
+            _PASTED_TABLE[code] = chr(code - 0xFEE0)
+        _PASTED_TABLE.update({ord(char): plain for char, plain in _PASTED.items()})
+    return _PASTED_TABLE
+
+
+def plain_text(text: str) -> str:
+    """`text` with pasted characters read as the plain ones they stand for, one
+    for one (the same length, each offset the same); ASCII text is returned as it is."""
+    return text if text.isascii() else text.translate(_pasted_table())
+
+
+# Quotes a shell left in place: cmd.exe passes calcstep diff 'x^2' on with its
+# single quotes, and word processors make "x^2" into “x^2”.
+_QUOTES = frozenset("'\"‘’‚‛“”„‟«»‹›")
+
+
+def _refuse_quotes(text: str) -> None:
+    """Refuse an expression that starts with a quote, marking it: read on, a
+    single quote would be taken for a prime, and a message about primes would
+    mislead."""
+    start = len(text) - len(text.lstrip())
+    if text[start] not in _QUOTES:
+        return
+    inner = text.strip().strip("".join(_QUOTES)).strip() or "x^2"
+    wrapped = text.rstrip()[-1] in _QUOTES and len(text.strip()) > 1
+    raise ParseError(
+        "the expression is wrapped in quotes" if wrapped else "the expression starts with a quote",
+        text,
+        start,
+        hint=f'remove the quotes (cmd.exe keeps single quotes: there, write "{_shortened(inner)}")',
+    )
+
+
+def _shortened(text: str, width: int = 30) -> str:
+    """`text`, cut to `width` characters with … where it is longer (for a hint)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _refuse_leibniz(text: str) -> None:

@@ -524,3 +524,36 @@ def test_an_answer_in_another_variable_is_noted(cli) -> None:
     assert run.code == 1
     assert "note: your answer uses t, which x² does not: check the variable's name" in run.out
     assert "uses" not in cli("check", "x^2*y", "2x*y").out  # y is the function's own
+
+
+@pytest.mark.parametrize("answer", ["2x + C", "2x - c", "C + 2x"])
+def test_a_constant_of_integration_is_told_apart_from_a_wrong_name(cli, answer: str) -> None:
+    # + C belongs to an antiderivative: blaming the variable's name would mislead
+    run = cli("check", "x^2", answer)
+    assert run.code == 1
+    said = " ".join(run.out.split())
+    name = "c" if " c" in answer else "C"
+    assert (f"note: your answer adds {name}, but a derivative has no constant of integration "
+            "(+ C belongs to an antiderivative)") in said
+    assert "check the variable's name" not in said
+
+
+def test_a_c_that_is_no_term_of_its_own_is_a_name_to_check(cli) -> None:
+    said = " ".join(cli("check", "x^2", "2Cx").out.split())
+    assert "note: your answer uses C, which x² does not: check the variable's name" in said
+    assert "constant of integration" not in said
+
+
+def test_how_the_answer_was_read_comes_before_the_diagnosis(cli) -> None:
+    # 2e^2x is 2e²·x: that misreading explains the verdict, so it is read first
+    # (right after the verdict line, which head -1 still gets alone)
+    misread = "note: in your answer, 'e^2x' was read as e²·x, not e^(2x)"
+    for form in ("plain", "rich"):
+        lines = cli("check", "e^(2x)", "2e^2x", "-f", form).out.splitlines()
+        assert lines[0] == "not correct: d/dx e^(2x) = 2e^(2x), not 2e²·x", form
+        assert lines[1].startswith(misread), form
+        assert lines[3].startswith("mistake: "), form
+    record = json.loads(cli("check", "e^(2x)", "2e^2x", "-f", "json").out)
+    assert record["notes"] == ["in your answer, 'e^2x' was read as e^2*x, not e^(2*x); "
+                               "for that, write the exponent in parentheses"]
+

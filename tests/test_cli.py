@@ -637,3 +637,77 @@ def test_a_trig_value_past_2_to_the_53_has_no_decimal(cli) -> None:
     for point in ("x=2^53+1", "x=pi/2+2^53+1"):
         record = json.loads(cli("diff", "tan(x)", "--at", point, "--no-steps", "-f", "json").out)["value"][0]
         assert record["decimal"] is None and record["exact"] is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [(["x^2"], "hint: to differentiate it, write calcstep diff 'x^2'"),
+     (["x^2", "+", "1"], "hint: to differentiate it, write calcstep diff 'x^2 + 1'"),
+     (["sinx", "--wrt", "x"], "hint: to differentiate it, write calcstep diff 'sinx'"),
+     (["sin", "x"], "hint: to differentiate it, write calcstep diff 'sin x'"),
+     (["f'(x)"], "hint: to differentiate it, write calcstep diff \"f'(x)\"")],
+)
+def test_an_expression_given_without_a_command_is_told_the_command(cli, args: list[str], hint: str) -> None:
+    run = cli(*args)
+    assert run.code == 2
+    assert f"No such command {args[0]!r}" in run.err
+    assert run.err.splitlines()[-1] == hint
+
+
+@pytest.mark.parametrize("word", ["dif", "hello", "help"])
+def test_a_command_misspelt_is_not_taken_for_an_expression(cli, word: str) -> None:
+    # dif is a near-miss of diff (Typer suggests it); hello is no expression but h·e·l·l·o
+    run = cli(word, "x")
+    assert run.code == 2
+    assert "hint: to differentiate" not in run.err
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [(["diff", "x^2", "+", "1"], "hint: put the whole expression in quotes: calcstep diff 'x^2 + 1'"),
+     (["diff", "x^2", "+", "1", "--wrt", "x"], "hint: put the whole expression in quotes: calcstep diff 'x^2 + 1'"),
+     (["parse", "sin", "x"], "hint: put the whole expression in quotes: calcstep parse 'sin x'"),
+     (["grad", "w", "*", "x"], "hint: put the whole expression in quotes: calcstep grad 'w * x'"),
+     (["check", "x^2", "2x", "+", "C"], "hint: put each expression in quotes: calcstep check 'x^2 + 1' '2x'")],
+)
+def test_an_expression_split_by_the_shell_is_told_to_be_quoted(cli, args: list[str], hint: str) -> None:
+    run = cli(*args)
+    assert run.code == 2
+    assert "Got unexpected extra argument(s)" in run.err
+    assert run.err.splitlines()[-1] == hint
+
+
+def test_a_star_the_shell_expanded_to_file_names_is_put_back(cli, tmp_path, monkeypatch) -> None:
+    # unquoted, calcstep diff 2 * x reaches calcstep as 2, the directory's files, x
+    for name in ("notes.txt", "a.py", "B.md"):
+        (tmp_path / name).write_text("")
+    (tmp_path / ".hidden").write_text("")
+    monkeypatch.chdir(tmp_path)
+    run = cli("diff", "2", "a.py", "notes.txt", "B.md", "x")
+    assert run.code == 2
+    assert run.err.splitlines()[-1] == "hint: put the whole expression in quotes: calcstep diff '2 * x'"
+
+
+def test_other_usage_errors_get_no_quoting_hint(cli) -> None:
+    assert "hint:" not in cli("rules", "chain", "rule").err
+    assert "hint:" not in cli("diff", "x", "--order", "zero").err
+
+
+def test_a_thousands_separator_in_at_is_named(cli) -> None:
+    run = cli("diff", "x^2", "--at", "x=1,000")
+    assert run.code == 2
+    assert run.err.splitlines() == ["error: --at takes name=value pairs, not '000'",
+                                    "hint: write numbers without thousands separators: 1000"]
+
+
+def test_a_variable_given_in_the_wrong_case_is_told_names_are_case_sensitive(cli) -> None:
+    # --wrt X for x² is a derivative of 0: right, but seldom what was meant
+    said = "X is not in the expression, but x is: names are case-sensitive (to differentiate by x, write --wrt x)"
+    run = cli("diff", "x^2", "--wrt", "X")
+    assert run.code == 0
+    assert f"note: {said}" in run.out
+    assert json.loads(cli("diff", "x^2", "--wrt", "X", "-f", "json").out)["notes"] == [said]
+    assert "case-sensitive" not in cli("diff", "x^2", "--wrt", "y").out  # no name to confuse it with
+    assert "case-sensitive" not in cli("diff", "X*x", "--wrt", "X").out  # both are there
+    grad = " ".join(cli("grad", "w*x", "--wrt", "W", "--at", "w=1,x=2").out.split())
+    assert "note: W is not in the expression, but w is: names are case-sensitive" in grad

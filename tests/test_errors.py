@@ -324,3 +324,58 @@ def test_an_answer_held_where_it_has_no_value_is_refused(cli) -> None:
         "error: the answer has no value anywhere: ln(x − x) has no value: x − x is 0 for every value of x",
         "  2x+ln(x-x)", "     ^^^^^^^",
     ]
+
+
+@pytest.mark.parametrize("text", ["'x^2'", "‘x^2’", "“x^2”", '"x^2"', "  'x^2' "])
+def test_an_expression_wrapped_in_quotes_is_told_to_drop_them(cli, text: str) -> None:
+    # cmd.exe passes 'x^2' on with its quotes; read on, the first was taken for a prime
+    run = cli("diff", text)
+    assert run.code == 2
+    lines = run.err.splitlines()
+    assert lines[0] == "error: the expression is wrapped in quotes"
+    assert lines[2] == "  " + " " * text.index(text.strip()[0]) + "^"
+    assert lines[3] == 'hint: remove the quotes (cmd.exe keeps single quotes: there, write "x^2")'
+
+
+def test_a_quote_inside_an_expression_is_told_to_go() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse("x“2”")
+    assert caught.value.position == 1
+    assert caught.value.hint == "quotes are not part of an expression: remove them"
+
+
+@pytest.mark.parametrize(("text", "number"), [("1,000", "1000"), ("2x + 12,345,678", "12345678")])
+def test_a_thousands_separator_is_named(text: str, number: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    assert caught.value.hint == f"write numbers without thousands separators: {number}"
+
+
+@pytest.mark.parametrize("text", ["x, y", "1,5", "1,0000"])
+def test_a_comma_that_separates_no_thousands_keeps_its_hint(text: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    assert caught.value.hint == "calcstep reads one expression at a time; functions take one argument"
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [("\\sin(x)", "LaTeX is not read: write sin(x) for \\sin(x)"),
+     ("\\frac{1}{x}", "LaTeX is not read: write (a)/(b) for \\frac{a}{b}, as 1/x for \\frac{1}{x}"),
+     ("2\\pi x", "LaTeX is not read: write pi for \\pi"),
+     ("x \\cdot y", "LaTeX is not read: write * for \\cdot"),
+     ("\\left(x\\right)", "LaTeX is not read: write ( and ) without \\left and \\right"),
+     ("\\(x\\)", "LaTeX is not read: write sin(x), 1/x and e^(x^2) for \\sin(x), \\frac{1}{x} and e^{x^2}"),
+     ("e^{x^2}", "use ( and ) for grouping (LaTeX is not read: e^{x^2} is e^(x^2))")],
+)
+def test_pasted_latex_is_told_how_to_write_it(text: str, hint: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse(text)
+    assert caught.value.hint == hint
+    assert text[caught.value.position] in "\\{"
+
+
+def test_the_caret_allows_for_wide_and_invisible_characters(cli) -> None:
+    # a full-width letter takes two columns, an invisible operator none
+    assert cli("parse", "ｘ^2 +").err.splitlines()[2] == "       ^"
+    assert cli("parse", "sin\u2061(x) + (").err.splitlines()[2] == "           ^"

@@ -138,6 +138,45 @@ def test_reading(text: str, canonical: str) -> None:
     assert to_text(parse(text).expr) == canonical
 
 
+# Text pasted from Word, Google Docs or a CJK input method: each character is read
+# as the plain one it stands for
+PASTED = [
+    ("𝑥^2", "x^2"),  # mathematical italic, as Word's equations write letters
+    ("𝑒^𝑥", "e^x"),
+    ("𝐱 + 𝟐", "x + 2"),  # bold letters and digits
+    ("sin(𝜃)", "sin(theta)"),
+    ("ℎ(𝑥)", "h(x)"),  # the italic h lives outside the block of mathematical letters
+    ("ｘ^２", "x^2"),  # full-width forms
+    ("５ｘ＋１", "5*x + 1"),
+    ("ｓｉｎ（ｘ）", "sin(x)"),
+    ("ℯ^x", "e^x"),
+    ("x∙y", "x*y"),
+    ("1⁄2", "1/2"),
+    ("x∕2", "1/2*x"),
+    ("xˆ2", "x^2"),
+    ("x ‐ 1", "x - 1"),
+    ("sin\u2061(x)", "sin(x)"),  # function application
+    ("f\u2061(x)", "f(x)"),
+    ("2\u2062x", "2*x"),  # invisible times
+    ("x\u2063y", "x*y"),
+    ("x\u200b+1", "x + 1"),  # zero-width space
+]
+
+
+@pytest.mark.parametrize(("text", "canonical"), PASTED)
+def test_pasted_characters_are_read_as_the_plain_ones(text: str, canonical: str) -> None:
+    assert to_text(parse(text).expr) == canonical
+
+
+def test_pasted_text_keeps_its_places() -> None:
+    # one character for one: the caret sits under the place in the text as typed
+    with pytest.raises(ParseError) as caught:
+        parse("𝑥^2 + (")
+    assert caught.value.text == "𝑥^2 + ("
+    assert caught.value.position == 6
+    assert parse("𝑒^2𝑥").notes[0].position == 0
+
+
 def test_declared_functions_are_abstract() -> None:
     assert to_text(parse("u(v(x))", functions={"u", "v"}).expr) == "u(v(x))"
     assert to_text(parse("u(x)").expr) == "u*x"

@@ -38,7 +38,8 @@ SIGN = ("cos(x)", "sin(x)")
 UNKNOWN = ("x^3+sin(x)", "x^2")
 ABSTRACT = ("f(g(x))", "f'(g(x))")
 DOMAIN = ("x", "sqrt(x)^2/x")  # right, with a note on where the answer has no value
-CHECKS = [CORRECT, FORGOT_INNER, PRODUCT, QUOTIENT, SIGN, UNKNOWN, ABSTRACT, DOMAIN]
+MISREAD = ("e^(2x)", "2e^2x")  # wrong, with a note on how the answer was read
+CHECKS = [CORRECT, FORGOT_INNER, PRODUCT, QUOTIENT, SIGN, UNKNOWN, ABSTRACT, DOMAIN, MISREAD]
 
 LOSS = ("(w1*x + w2 - 1)^2", ("w1", "w2"), {"x": "0.5", "w1": "0.3", "w2": "-1.2"})
 
@@ -382,3 +383,42 @@ def test_plain_paths_do_not_import_rich() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]\d+)?")
+
+
+def _numbers(text: str) -> list[str]:
+    """The numbers in a text, in order."""
+    return _NUMBER.findall(text)
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+def test_a_narrow_terminal_never_cuts_a_number(width: int) -> None:
+    # cut, 0.880797 read 0.88079 and the depth 10 read 1: another number, unmarked
+    sweep = depth_sweep(20, x=0.5, weight=1.0)
+    shown = screen(grad_render.render_sweep_rich(sweep), width)
+    assert widest(shown) <= width
+    for column in sweep.columns:
+        assert column.label in shown.replace("\n", "") or width < 80
+    table = {word.rstrip("↓↑") for word in shown.split()}
+    for plain in (line.split() for line in grad_render.render_sweep(sweep).splitlines()):
+        if plain and plain[0].isdigit():  # a row: the depth, then a number for each column
+            assert {cell.rstrip("↓↑") for cell in plain} <= table, (width, plain)
+    report = grad_report("sigmoid(w*x+b)", None, {"x": "1", "w": "2", "b": "0"})
+    shown = screen(grad_render.render_rich(report), width)
+    assert widest(shown) <= width
+    assert {"0.880797", "0.104994", "0.209987"} <= set(_numbers(shown)), shown
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_a_lesson_picture_is_never_cut(width: int) -> None:
+    from calcstep.render import catalogue
+
+    shown = screen(catalogue.render_rich("chain"), width)
+    assert widest(shown) <= width
+    said = flat(shown)
+    for phrase in ("f stretches it again, at g, not at x", "dg = g′(x)·dx", "df = f′(g)·dg"):
+        assert phrase in said, (width, shown)
+    if width >= 80:  # room for the frame
+        assert "╭" in shown

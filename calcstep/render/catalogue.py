@@ -251,14 +251,37 @@ def _rich_lesson(rule: Rule, words: _Words) -> RenderableType:
         Padding(_Prose(words.text(lesson.summary), "italic"), (1, 0, 0, 2)),
     ]
     if lesson.picture:
-        picture = Text(words.picture(lesson.picture), no_wrap=True, overflow="crop")
-        parts += [Text(), Panel(picture, box=_box(words.ascii), expand=False,
-                                border_style="dim")]
+        parts += [Text(), _Picture(words.picture(lesson.picture), _box(words.ascii))]
     parts += [Text(), Text("Why it holds", style="bold"),
               Padding(_Prose(words.text(lesson.why)), (0, 0, 0, 2))]
     if lesson.see_also:
         parts += [Text(), Text.assemble(("See also: ", "dim"), ", ".join(lesson.see_also))]
     return Group(*parts)
+
+
+class _Picture:
+    """A lesson's picture in a dim frame where the terminal is wide enough for
+    it; without the frame where only the picture fits; and where not even that,
+    each line too long folds onto the next, so that no word of it (the key
+    phrase is often at the end: "at g, not at x") is silently cut."""
+
+    def __init__(self, picture: str, box: Box) -> None:
+        self.picture = picture
+        self.box = box
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.cells import cell_len
+        from rich.panel import Panel
+        from rich.text import Text
+
+        widest = max((cell_len(line) for line in self.picture.splitlines()), default=0)
+        if widest + _FRAME <= options.max_width:
+            yield Panel(Text(self.picture, no_wrap=True), box=self.box, expand=False, border_style="dim")
+        else:  # no room for the frame: the picture alone, folded where it must be
+            yield Text(self.picture, no_wrap=widest <= options.max_width, overflow="fold")
+
+
+_FRAME = 4  # a panel's two borders and the space inside each
 
 
 def _rich_table(words: _Words) -> RenderableType:

@@ -11,6 +11,9 @@
     at x = 0.7: yours 0.8823, correct 1.235
 
 The verdict comes first, so `head -1` is enough for a script that reads text.
+Notes on how the inputs were read come next, before the diagnosis: a misreading
+(2e^2x read as 2e²·x) is what a learner should see first.  Notes on where the
+two have values come last.
 Everything here only spells what calcstep.check computed.
 
 `render_rich` lays the same facts out for a terminal: the verdict styled, the
@@ -27,7 +30,7 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from calcstep.check import MISTAKES, CheckReport, Diagnosis, Method, Witness, WrongStep
-from calcstep.expr import Apply, Sym
+from calcstep.expr import Apply, Note, Sym
 from calcstep.printer import to_pretty, to_text
 from calcstep.render.common import (
     ASCII,
@@ -58,14 +61,23 @@ _DIGITS = (4, 15)
 
 
 def render(report: CheckReport, ascii: bool = False) -> str:
-    """The verdict line, then the diagnosis and notes (no trailing newline)."""
+    """The verdict line; the notes on how the inputs were read, which may explain
+    the verdict (2e^2x read as 2e²·x), before the diagnosis; then the diagnosis
+    and the other notes (no trailing newline)."""
     spell = spelling_for(ascii)
     lines = [_verdict(report, spell)]
+    for note in report.readings:
+        lines += _note_lines(note, spell)
     if report.diagnosis is not None:
         lines += _diagnosis_lines(report.diagnosis, spell, report.order > 1)
     for note in report.notes:
-        lines += _wrapped(f"note: {note_text(note, spell)}", "", INDENT)
+        lines += _note_lines(note, spell)
     return "\n".join(lines)
+
+
+def _note_lines(note: Note, spell: Spelling) -> list[str]:
+    """note: …, wrapped, its later lines indented."""
+    return _wrapped(f"note: {note_text(note, spell)}", "", INDENT)
 
 
 def _verdict(report: CheckReport, spell: Spelling) -> str:
@@ -223,13 +235,20 @@ def render_rich(report: CheckReport, ascii: bool = False) -> RenderableType:
 
     spell = spelling_for(ascii)
     parts: list[RenderableType] = [line(_verdict_pieces(report, spell), _KIND_STYLES)]
+    parts += _rich_notes(report.readings, spell)  # a misreading, first: it may explain the rest
     if report.diagnosis is not None:
         parts += _rich_diagnosis(report.diagnosis, spell, report.order > 1, ascii)
-    notes = [[(f"note: {note_text(note, spell)}", "note")] for note in report.notes]
-    parts += [line(note, _KIND_STYLES, hang=2) for note in notes]
+    parts += _rich_notes(report.notes, spell)
     group = Group(*parts)
     # the spellings are ASCII already; this also draws the table's box in ASCII
     return AsciiOnly(group) if ascii else group
+
+
+def _rich_notes(notes: tuple[Note, ...], spell: Spelling) -> list[RenderableType]:
+    """Each note on a line of its own, dimmed, its later lines indented."""
+    from calcstep.render.rich import line
+
+    return [line([(f"note: {note_text(note, spell)}", "note")], _KIND_STYLES, hang=2) for note in notes]
 
 
 def _rich_diagnosis(
@@ -301,7 +320,8 @@ def to_dict(report: CheckReport) -> dict[str, Any]:
         "derivative_pretty": to_pretty(report.derivative),
         "method": report.method.value,
         "points": report.points,
-        "notes": [note_text(note, CANONICAL) for note in report.notes],
+        # in the order the text shows them: how the inputs were read, then the rest
+        "notes": [note_text(note, CANONICAL) for note in (*report.readings, *report.notes)],
         "diagnosis": _diagnosis_dict(report.diagnosis) if report.diagnosis else None,
         "error": None,
     }

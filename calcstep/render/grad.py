@@ -54,8 +54,10 @@ from calcstep.render.json import derivation_to_dict
 from calcstep.render.plain import derivation_lines
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from rich.box import Box
-    from rich.console import RenderableType
+    from rich.console import Console, ConsoleOptions, RenderableType
     from rich.table import Table
 
 WIDTH = 80
@@ -528,9 +530,22 @@ _KIND_STYLES = {
 }
 
 
-def _table(words: _Words, *columns: tuple[str, dict[str, Any]]) -> Table:
+# How a table's columns give way on a narrow terminal, by what they hold.  A
+# number is never cut (0.880797 cut to 0.88079 is another number): it keeps its
+# width while anything else can give, and folds onto a second line when nothing
+# else can.  A name or label may be cut, with a '…' to say so.  An operation
+# wraps, folding a long word, and is shown whole.
+_COLUMN_KINDS: dict[str, dict[str, Any]] = {
+    "number": {"overflow": "fold", "no_wrap": False},
+    "label": {"overflow": "ellipsis", "no_wrap": True},
+    "text": {"overflow": "fold", "no_wrap": False},
+}
+
+
+def _table(words: _Words, *columns: tuple[str, str, dict[str, Any]]) -> _NumbersWhole:
     """A table with a rule under its header and no frame, so five columns of
-    numbers fit 80 columns; cells that must wrap fold rather than end in '…'."""
+    numbers fit 80 columns; each column (header, kind, settings) gives way on a
+    narrow terminal as its kind says (`_COLUMN_KINDS`), numbers last."""
     from rich import box
     from rich.table import Table
 
@@ -540,9 +555,139 @@ def _table(words: _Words, *columns: tuple[str, dict[str, Any]]) -> Table:
         pad_edge=False,
         header_style="bold",
     )
-    for header, settings in columns:
-        table.add_column(header, overflow="fold", **settings)
-    return table
+    for header, kind, settings in columns:
+        table.add_column(header, **_COLUMN_KINDS[kind], **settings)
+    return _NumbersWhole(table, [index for index, (_, kind, _) in enumerate(columns) if kind == "number"])
+
+
+class _NumbersWhole:
+    """A table whose number columns are never cut.  Where the terminal has room
+    for the table as it is, it is drawn so.  Where not, but for every number
+    whole, each number column is as wide as its widest number (its header
+    folds) and the other columns share what is left, cut with '…' or wrapped.
+    Where not even that fits, the columns are drawn in several tables, one
+    under the other, each led by the first column (the depth, the node); and
+    a number folds onto a second line only when one column of it is too wide."""
+
+    def __init__(self, table: Table, numbers: list[int]) -> None:
+        self.table = table
+        self.numbers = numbers
+
+    def add_row(self, *cells: RenderableType) -> None:
+        self.table.add_row(*cells)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[RenderableType]:
+        from rich.text import Text
+
+        room = options.max_width
+        groups = _column_groups(self._natural(), self._numbers(), room)
+        for index, group in enumerate(groups):
+            part = self.table if len(groups) == 1 else self._part(group)
+            natural = [self._natural()[i] for i in group]
+            numbers = {group.index(i): width for i, width in self._numbers().items() if i in group}
+            limits, part.padding = _fitted(natural, numbers, room)
+            for column, limit in zip(part.columns, limits, strict=True):
+                column.min_width, column.max_width = limit
+            if index:
+                yield Text()
+            yield part
+
+    def _natural(self) -> list[int]:
+        return [_widest([column.header, *column.cells]) for column in self.table.columns]
+
+    def _numbers(self) -> dict[int, int]:
+        return {index: _widest(self.table.columns[index].cells) for index in self.numbers}
+
+    def _part(self, group: list[int]) -> Table:
+        """The table of the columns `group` alone, drawn as this one is."""
+        from rich.table import Table
+
+        table = Table(box=self.table.box, show_edge=False, pad_edge=False, header_style="bold")
+        columns = [self.table.columns[index] for index in group]
+        for column in columns:
+            table.add_column(column.header, justify=column.justify, style=column.style,
+                             overflow=column.overflow, no_wrap=column.no_wrap)
+        for row in zip(*(list(column.cells) for column in columns), strict=True):
+            table.add_row(*row)
+        return table
+
+
+def _fitted(
+    natural: list[int], numbers: dict[int, int], room: int
+) -> tuple[list[tuple[int | None, int | None]], tuple[int, int]]:
+    """Each column's limits and the table's padding, with the widest spacing
+    that fits every number whole (none fitting: no limits, numbers fold)."""
+    for gap, padding in _SPACINGS:
+        limits = _column_limits(natural, numbers, room, gap)
+        if limits is not None:
+            return limits, padding
+    return [(None, None)] * len(natural), _SPACINGS[0][1]
+
+
+def _column_groups(natural: list[int], numbers: dict[int, int], room: int) -> list[list[int]]:
+    """The columns to draw together: all of them where they fit with every
+    number whole; else runs of them, each after the first column, as many in
+    each run as fit (one at least)."""
+    everything = list(range(len(natural)))
+    if _fits(everything, natural, numbers, room) or len(natural) < 3:
+        return [everything]
+    groups: list[list[int]] = []
+    for index in everything[1:]:
+        if groups and _fits([*groups[-1], index], natural, numbers, room):
+            groups[-1].append(index)
+        else:
+            groups.append([0, index])
+    return groups
+
+
+def _fits(group: list[int], natural: list[int], numbers: dict[int, int], room: int) -> bool:
+    """True when the columns `group` fit `room` with every number whole."""
+    within = {group.index(i): width for i, width in numbers.items() if i in group}
+    widths = [natural[i] for i in group]
+    return any(_column_limits(widths, within, room, gap) is not None for gap, _ in _SPACINGS)
+
+
+def _widest(cells: Iterable[RenderableType]) -> int:
+    """The width of the widest line of text in `cells` (1 at least)."""
+    from rich.cells import cell_len
+
+    return max((cell_len(line) for cell in cells for line in str(cell).split("\n")), default=1) or 1
+
+
+# The fewest columns a label or an operation is squeezed to ("n…", "x…").
+_NARROWEST = 3
+# The gap between two columns (the box's blank divider, and the padding either
+# side of it) and the table's padding that makes it, widest first.
+_SPACINGS: tuple[tuple[int, tuple[int, int]], ...] = ((3, (0, 1)), (1, (0, 0)))
+
+
+def _column_limits(
+    natural: list[int], numbers: dict[int, int], room: int, gap: int
+) -> list[tuple[int | None, int | None]] | None:
+    """Each column's (min_width, max_width) for a table whose columns are
+    `natural` wide, `numbers` (index → widest number) holding numbers, in
+    `room` columns with `gap` between columns: no limits where it fits as it
+    is; None where it cannot fit with every number whole; else the numbers at
+    their width, the others sharing the rest."""
+    gaps = gap * (len(natural) - 1)
+    others = [index for index in range(len(natural)) if index not in numbers]
+    spare = room - gaps - sum(numbers.values())
+    if sum(natural) + gaps <= room:
+        return [(None, None)] * len(natural)
+    if spare < _NARROWEST * len(others):
+        return None
+    limits: list[tuple[int | None, int | None]] = [(None, None)] * len(natural)
+    # the others share it, the narrowest first, so that what one does not need
+    # goes to the wider ones after it
+    for count, index in enumerate(sorted(others, key=natural.__getitem__)):
+        width = min(natural[index], spare // (len(others) - count))
+        limits[index] = (None, width)
+        spare -= width
+    for index, width in sorted(numbers.items()):  # what is left widens them towards their headers
+        grown = width + max(0, min(spare, natural[index] - width))
+        spare -= grown - width
+        limits[index] = (grown, grown)
+    return limits
 
 
 def _ascii_head() -> Box:
@@ -596,11 +741,11 @@ def _rich_graph(report: GradReport, words: _Words) -> list[RenderableType]:
     results = {node.id for item in report.partials if (node := graph.variable(item.variable))}
     table = _table(
         words,
-        ("node", {"style": style("node", _KIND_STYLES), "no_wrap": True}),
-        ("operation", {}),
-        ("value", {"no_wrap": True}),
-        ("local rates", {"no_wrap": True}),
-        (words.d_out("node"), {"no_wrap": True}),
+        ("node", "label", {"style": style("node", _KIND_STYLES)}),
+        ("operation", "text", {}),
+        ("value", "number", {}),
+        ("local rates", "number", {}),
+        (words.d_out("node"), "number", {}),
     )
     for node in (node for node in graph.nodes if _shown(node)):
         if node.gradient is not None:
@@ -648,11 +793,11 @@ def _rich_chain(report: GradReport, chain: Chain, words: _Words) -> list[Rendera
     mark = {"vanishing": words.down, "exploding": words.up}.get(kind, "")
     table = _table(
         words,
-        ("stage", {"justify": "right", "style": style("stage", _KIND_STYLES), "no_wrap": True}),
-        ("node", {"style": style("node", _KIND_STYLES), "no_wrap": True}),
-        ("operation", {}),
-        ("local rate", {"no_wrap": True}),
-        ("running product", {"no_wrap": True}),
+        ("stage", "number", {"justify": "right", "style": style("stage", _KIND_STYLES)}),
+        ("node", "label", {"style": style("node", _KIND_STYLES)}),
+        ("operation", "text", {}),
+        ("local rate", "number", {}),
+        ("running product", "number", {}),
     )
     keep = _stages_kept(report, chain)
     for index, stage in enumerate(chain.stages):
@@ -772,8 +917,8 @@ def render_sweep_rich(sweep: DepthSweep, ascii: bool = False) -> RenderableType:
     title, layers = sweep_heading(sweep, words)
     table = _table(
         words,
-        ("depth", {"justify": "right", "style": style("stage", _KIND_STYLES), "no_wrap": True}),
-        *((column.label, {"justify": "right", "no_wrap": True}) for column in sweep.columns),
+        ("depth", "number", {"justify": "right", "style": style("stage", _KIND_STYLES)}),
+        *((column.label, "number", {"justify": "right"}) for column in sweep.columns),
     )
     for row, depth in enumerate(sweep.depths):
         cells = [
