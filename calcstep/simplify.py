@@ -1059,12 +1059,16 @@ def _fraction_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
         if taken is None:
             continue
         whole = add(*(_scaled(int(c / common), body) for c, (_, body) in zip(coefficients, split, strict=True)))
-        candidate = mul(_num(taken), *_with_factor(node, index, _raised(whole, times)))
+        rest = _with_factor(node, index, _raised(whole, times))
+        if type(rest[0]) is Num:  # the product's own number takes the fraction in
+            taken, rest = taken * rest[0].value, rest[1:]
+        candidate = mul(_num(taken), *rest)
         # kept when no larger where the fraction meets a number or a divisor of the
         # product (sin(x)/2 + x over √x is (2x + sin x)/(2√x)), else when smaller:
-        # (17x − 3/8)·sec x is no better as (136x − 3)·sec(x)/8
+        # (17x − 3/8)·sec x is no better as (136x − 3)·sec(x)/8.  Counted as it
+        # stands: its parts are in normal form, the sum's terms only rescaled.
         meets = type(node.factors[0]) is Num or any(map(_is_divisor, node.factors))
-        if s.op_count(s.trial(candidate)) <= s.op_count(node) - (not meets):
+        if s.op_count(candidate) <= s.op_count(node) - (not meets):
             return candidate
     return None
 
@@ -1796,8 +1800,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
     Mul: (
         Rewrite("zero-product", "0·x → 0", _zero_factor, needs=_ZERO),
         Rewrite("number-out-of-sum", "3·(2x + 4) → 6(x + 2)", _number_out_of_sum, needs=_SUM),
-        Rewrite("fraction-out-of-sum", "(x/2 − 1/2)/√x → (x − 1)/(2√x)", _fraction_out_of_sum,
-                reshaping=True, needs=_SUM),
+        Rewrite("fraction-out-of-sum", "(x/2 − 1/2)/√x → (x − 1)/(2√x)", _fraction_out_of_sum, needs=_SUM),
         Rewrite("minus-out-of-sum", "eˣ·(−x − 1) → −eˣ·(x + 1)", _minus_out_of_sum, needs=_SUM),
         Rewrite("multiply-out-polynomial", "x·(3x² − 6x) → 3x³ − 6x²", _multiply_out_polynomial, needs=_SUM),
         Rewrite("multiply-numbers", "2·3x → 6x", _multiply_numbers, needs=_NUMBERS),
