@@ -1186,7 +1186,32 @@ def parse(
         if error.where.text == plain:
             error.where = error.where._replace(text=text)
         raise
+    _note_indexed_names(plain, expr, notes)
     return Parsed(expr, text, tuple(notes), frozenset(builder.functions), builder.places)
+
+
+# a letter and digits written together (x2, w10): one variable with an index
+_INDEXED = re.compile(r"([A-Za-z])([0-9]+)")
+
+
+def _note_indexed_names(text: str, expr: Expr, notes: list[Note]) -> None:
+    """A note for x2 read as the variable x₂ where x² is likely meant: text pasted
+    from a page loses its superscripts, and 3x2 + x is then read without a word.
+    Said when the letter alone is a variable too (x2 + 3x) or a number is written
+    just before the name (3x2); w1·x1 + b, a network's weights, has no note."""
+    for name in sorted(expr.free_vars):
+        indexed = _INDEXED.fullmatch(name)
+        if indexed is None:
+            continue
+        found = re.search(rf"(?<![A-Za-z_]){name}(?![0-9])", text)
+        if found is None:
+            continue
+        after_number = found.start() > 0 and text[found.start() - 1].isdigit()
+        if indexed.group(1) in expr.free_vars or after_number:
+            letter, digits = indexed.groups()
+            notes.append(Note(f"'{name}' was read as the variable {{0}}, not {{1}}; for a power write "
+                              f"{letter}^{digits}", (Sym(name), Pow(Sym(letter), Num(int(digits)))),
+                              found.start()))
 
 
 def _read(text: str, functions: frozenset[str], limits: Limits) -> tuple[Expr, list[Note], _Builder]:

@@ -217,6 +217,10 @@ NOTES = [
     ("sin 1/x", "'sin 1/x' was read as sin(1)/x, not sin(1/x); for that, write the function's argument in parentheses"),
     ("2 + sin x/2", "'sin x/2' was read as sin(x)/2, not sin(x/2); for that, write the function's argument in parentheses"),
     ("arctan 1/x", "'arctan 1/x' was read as arctan(1)/x, not arctan(1/x); for that, write the function's argument in parentheses"),
+    # a letter and digits, as text pasted without its superscripts reads: x2 for x²
+    ("x2 + 3x", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
+    ("3x2", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
+    ("x3 - 2x2 + 1", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
 ]
 
 
@@ -236,7 +240,8 @@ def test_unsurprising_readings_have_no_notes() -> None:
     for text in ("sin(x^2)", "2x + 1", "x/2", "sin(x)cos(x)", "sqrt(x)", "x^3/3", "(x^2)/2", "sin(x)^2/2",
                  "x^(-1/2)/2", "x + x^2/2 + x^3/3", "tg(x)", "ctg(x)", "arctg(x)", "x^2y", "e^(2x)",
                  "e^2 x", "√2 x", "√(2)x", "√2·x", "√x", "x(x + 1)", "a(x - 1)", "y (x)", "pi(x)",
-                 "x^2/x", "x^2sin(x)", "ln x/x", "sin(x)/2", "sin x + sin(x)/2"):
+                 "x^2/x", "x^2sin(x)", "ln x/x", "sin(x)/2", "sin x + sin(x)/2",
+                 "w1*x1 + b", "x1 + x2", "2*x_1", "theta2*x"):
         assert parse(text).notes == (), text
 
 
