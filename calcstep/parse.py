@@ -83,8 +83,8 @@ _SUBSCRIPTED = re.compile(r"([A-Za-z])(_?[0-9]+|_[A-Za-z0-9]+)")
 # The derivative operator typed before the expression (d/dx sin(x), d²/dx² x³):
 # read as letters it would be d·(1/(d·x))·sin(x), a wrong answer given quietly.
 _ORDER = r"(?:\^([0-9]+)|([²³⁴⁵⁶⁷⁸⁹]))"
-_LEIBNIZ = re.compile(
-    rf"\s*[d∂]{_ORDER}?\s*/\s*[d∂]\s*([A-Za-z][A-Za-z0-9_]*){_ORDER}?(?=[\s(\[]|$)"
+_LEIBNIZ = re.compile(  # d/dx, d²/dx², and dy/dx, d^2y/dx^2 with the function's letter
+    rf"\s*[d∂]{_ORDER}?(?:[A-Za-z]\s*)?/\s*[d∂]\s*([A-Za-z][A-Za-z0-9_]*){_ORDER}?(?=[\s(\[]|$)"
 )
 _SUPERSCRIPT_ORDERS = {ch: str(i) for i, ch in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}
 

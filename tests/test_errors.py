@@ -58,7 +58,11 @@ MALFORMED = [
     ("text", "hint"),
     [("d/dx sin(x)", "type sin(x) alone; --wrt x chooses the variable"),
      ("d^2/dt^2 (t^3)", "type (t^3) alone; --wrt t --order 2 chooses the variable and the order"),
-     ("∂/∂w1 w1*x", "type w1*x alone; --wrt w1 chooses the variable")],
+     ("∂/∂w1 w1*x", "type w1*x alone; --wrt w1 chooses the variable"),
+     # with the function's letter, as dy/dx is written in class
+     ("dy/dx x^2", "type x^2 alone; --wrt x chooses the variable"),
+     ("d^2y/dx^2 x^3", "type x^3 alone; --wrt x --order 2 chooses the variable and the order"),
+     ("dy/dx", "type the expression alone; --wrt x chooses the variable")],
 )
 def test_the_derivative_operator_typed_before_the_expression_is_refused(text: str, hint: str) -> None:
     # read as letters, d/dx sin(x) is d·sin(x)/(d·x): a wrong derivative, given quietly
