@@ -587,6 +587,12 @@ def _segment(
         kind, value = _classify_whole(piece, call_follows and last, words) or ("NAME", piece)
         classified.append(Token(kind, value, *at))
     _check_unknown_function(text, token, classified, call_follows, words)
+    first = classified[0]
+    if first.type == "FUNC" and first.value in ("log2", "log10") and len(classified) == 2 and classified[1].type == "NAME":
+        # log2x: the base-2 logarithm of x, as log2(x) is; log(2x) may have been meant
+        base, name = first.value[3:], classified[1].value
+        notes.append(Note(f"'{word}' was read as {{0}}, the base-{base} logarithm, not log({base}{name}); "
+                          f"for that, write log({base}{name})", (Log(Sym(name), Num(int(base))),), token.start))
     if len(classified) > 1 and all(p.type == "NAME" for p in classified[:-1]):
         names = classified if classified[-1].type == "NAME" else classified[:-1]
         product = mul(*(vocabulary.CONSTANTS.get(p.value) or Sym(p.value) for p in names))

@@ -221,6 +221,7 @@ NOTES = [
     ("x2 + 3x", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
     ("3x2", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
     ("x3 - 2x2 + 1", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
+    ("log2x", "'log2x' was read as log₂(x), the base-2 logarithm, not log(2x); for that, write log(2x)"),
 ]
 
 
@@ -241,7 +242,7 @@ def test_unsurprising_readings_have_no_notes() -> None:
                  "x^(-1/2)/2", "x + x^2/2 + x^3/3", "tg(x)", "ctg(x)", "arctg(x)", "x^2y", "e^(2x)",
                  "e^2 x", "√2 x", "√(2)x", "√2·x", "√x", "x(x + 1)", "a(x - 1)", "y (x)", "pi(x)",
                  "x^2/x", "x^2sin(x)", "ln x/x", "sin(x)/2", "sin x + sin(x)/2",
-                 "w1*x1 + b", "x1 + x2", "2*x_1", "theta2*x"):
+                 "w1*x1 + b", "x1 + x2", "2*x_1", "theta2*x", "log2(x)", "log10(x)", "log_2 x"):
         assert parse(text).notes == (), text
 
 
