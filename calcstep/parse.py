@@ -1310,8 +1310,8 @@ def _shortened(text: str, width: int = 30) -> str:
 def _refuse_leibniz(text: str) -> None:
     """Refuse d/dx typed before the expression, naming what to type instead."""
     found = _LEIBNIZ.match(text)
-    if found is None:
-        return
+    if found is None or text[found.end():].lstrip().startswith("="):
+        return  # dy/dx = 2x: an equation, refused with its own hint where '=' is
     digits, superscript, var = found.group(1), found.group(2), found.group(3)
     order = digits or (_SUPERSCRIPT_ORDERS[superscript] if superscript else "1")
     operator = found.group().strip()
