@@ -597,7 +597,9 @@ def _segment(
         names = classified if classified[-1].type == "NAME" else classified[:-1]
         product = mul(*(vocabulary.CONSTANTS.get(p.value) or Sym(p.value) for p in names))
         if names is classified:
-            notes.append(Note(f"'{word}' was read as the product {{0}}", (product,), token.start))
+            # Pi, PI: the constant in another case, which names are not
+            constant = "; the constant π is written pi" if word.lower() == "pi" else ""
+            notes.append(Note(f"'{word}' was read as the product {{0}}{constant}", (product,), token.start))
         elif classified[-1].type == "AFUNC":  # ctg(x), sh(x): a name ending in f, g or h
             notes.append(Note(f"'{word}' was read as {{0}} times the abstract function {classified[-1].value}",
                               (product,), token.start))
@@ -963,6 +965,16 @@ class _Builder:
         result = Pow(base, exponent)
         if type(exponent) is Num:
             self.made_by[id(result)] = (base, exponent, *self.span)
+        elif type(exponent) is Pow and _bracket_then_power(self.text[_op.end : self.span[1]]):
+            # e^(x)^2 is e^((x)^2), as 2^3^x is 2^(3^x): said, since (e^x)^2 may be meant
+            source = self._source()
+            inner = source.rstrip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻")  # e^(x)²: the power in superscript
+            power = source[len(inner):]
+            if not power:
+                inner, _, power = source.rpartition("^")
+                power = "^" + power.strip()
+            self._note(f"'{source}' was read as {{0}}; for the power of {inner.strip()}, write "
+                       f"({inner.strip()}){power}", result)
         return result
 
     def superscript_pow(self, base: Expr, sup: Token) -> Expr:
@@ -1193,6 +1205,10 @@ def parse(
             error.where = error.where._replace(text=text)
         raise
     _note_indexed_names(plain, expr, notes)
+    if "E" in expr.free_vars and (found := re.search(r"(?<![A-Za-z0-9_])E\s*\^", plain)) is not None:
+        # E^x: a variable E, as names are case-sensitive; the constant is e
+        notes.append(Note("'E' was read as a variable, not the constant e; for that, write e",
+                          (), found.start()))
     return Parsed(expr, text, tuple(notes), frozenset(builder.functions), builder.places)
 
 
