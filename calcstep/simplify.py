@@ -483,8 +483,11 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
 def _combine_fractions(node: Add, s: _Simplifier) -> Expr | None:
     """Terms over one common divisor, when that is no larger: √u − x²/√u becomes
     (√u·√u − x²)/√u, which is 1/√u for u = x² + 1.  The quotient and chain rules
-    on roots leave such fractions within fractions; a textbook clears them, and
-    one fraction is the form a learner is asked for."""
+    on roots leave such fractions within fractions; a textbook clears them.  A
+    sum of powers of x (the power rule's drills, 6x² + 8/x³ − 1/(2x^(3/2)))
+    stays term by term."""
+    if all(_is_power_product(s.split(term)[1]) for term in node.terms):
+        return None  # powers of x, 1/x and √x among them, stay term by term: 3x² − 3/x⁴
     candidate = _over_common_divisor(node, s)
     if candidate is not None and s.op_count(s.trial(candidate)) <= s.op_count(node):
         return candidate
@@ -692,6 +695,11 @@ def _numeric_power(factor: Expr) -> tuple[Expr, Rational]:
     if type(factor) is Pow and type(factor.exp) is Num:
         return factor.base, factor.exp.value
     return factor, 1
+
+
+def _is_power_product(expr: Expr) -> bool:
+    """A product of variables to number powers (x², 1/x⁴, 1/√x), or a number."""
+    return all(type(base) is Sym for base, _ in map(_numeric_power, _factors(expr)))
 
 
 def _is_monomial(expr: Expr) -> bool:
@@ -1047,7 +1055,9 @@ def _fraction_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
     arctan's rate at x/2, and 1/(2√(1 − x²/4)) → 1/√(4 − x²)."""
     for index, factor in enumerate(node.factors):
         total, times = _sum_and_power(factor)
-        if total is None or _decimal(*(t for t in total.terms if type(t) is Num)):
+        # a sum, its reciprocal or a root of it (1/(x²/4 + 1), √(1 − x²/4)); a
+        # higher power keeps its fractions, (4/3)·(x/3 + 2/5)³ not 4(5x + 6)³/10125
+        if total is None or abs(times) > 1 or _decimal(*(t for t in total.terms if type(t) is Num)):
             continue
         split = [s.split(term) for term in total.terms]
         coefficients = [Fraction(c) for c, _ in split]
@@ -1066,9 +1076,12 @@ def _fraction_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
         # kept when no larger where the fraction meets a number or a divisor of the
         # product (sin(x)/2 + x over √x is (2x + sin x)/(2√x)), else when smaller:
         # (17x − 3/8)·sec x is no better as (136x − 3)·sec(x)/8.  Counted as it
-        # stands: its parts are in normal form, the sum's terms only rescaled.
+        # stands, its parts being in normal form and the sum's terms only rescaled,
+        # unless a term's body is a sum that the whole numbers open into (x − (x + 1)/2
+        # is 2x − (x + 1), that is x − 1, over 2)
+        opens = any(type(body) is Add for _, body in split)
         meets = type(node.factors[0]) is Num or any(map(_is_divisor, node.factors))
-        if s.op_count(candidate) <= s.op_count(node) - (not meets):
+        if s.op_count(s.trial(candidate) if opens else candidate) <= s.op_count(node) - (not meets):
             return candidate
     return None
 
@@ -1092,6 +1105,35 @@ def _rational_power(value: Fraction, exponent: Rational) -> Fraction | None:
     exponent = Fraction(exponent)
     root = _exact_root(value, exponent.denominator)
     return None if root is None else root**exponent.numerator
+
+
+def _factor_polynomial_in_product(node: Mul, s: _Simplifier) -> Expr | None:
+    """A polynomial in a product with other functions of the variable gives out the
+    power of the variable and the whole number all its terms share, as a product
+    is written fully factored: (x + 1)²·(5x² + 2x) → x·(x + 1)²·(5x + 2), and
+    (2x + 1)²·(6 − 4x − 2x²) → 2(2x + 1)²·(3 − 2x − x²).  (Standing alone, or
+    beside numbers and powers of the variable only, a polynomial stays expanded.)"""
+    if len(node.free_vars) != 1:
+        return None
+    others = [f for f in node.factors if type(f) is not Add]
+    if not any(f.free_vars and not _is_monomial(f) for f in others):
+        return None
+    for index, factor in enumerate(node.factors):
+        if type(factor) is not Add:
+            continue
+        split = [s.split(term) for term in factor.terms]
+        if not all(_is_monomial(body) for _, body in split):
+            continue
+        powers = [_powers(body) for _, body in split]
+        (var,) = node.free_vars
+        shared = min(power.get(Sym(var), 0) for power in powers)
+        content = _content([c for c, _ in split])
+        if shared <= 0 and content == 1:
+            continue
+        taken = [Sym(var) if shared == 1 else Pow(Sym(var), Num(shared))] if shared > 0 else []
+        rest = add(*(_scaled(c // content, _divide_out(body, taken) if taken else body) for c, body in split))
+        return mul(_num(content), *taken, *_with_factor(node, index, rest))
+    return None
 
 
 def _minus_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
@@ -1802,6 +1844,8 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("number-out-of-sum", "3·(2x + 4) → 6(x + 2)", _number_out_of_sum, needs=_SUM),
         Rewrite("fraction-out-of-sum", "(x/2 − 1/2)/√x → (x − 1)/(2√x)", _fraction_out_of_sum, needs=_SUM),
         Rewrite("minus-out-of-sum", "eˣ·(−x − 1) → −eˣ·(x + 1)", _minus_out_of_sum, needs=_SUM),
+        Rewrite("factor-polynomial", "(x + 1)²·(5x² + 2x) → x(x + 1)²·(5x + 2)", _factor_polynomial_in_product,
+                needs=_SUM),
         Rewrite("multiply-out-polynomial", "x·(3x² − 6x) → 3x³ − 6x²", _multiply_out_polynomial, needs=_SUM),
         Rewrite("multiply-numbers", "2·3x → 6x", _multiply_numbers, needs=_NUMBERS),
         Rewrite("simplest-radicals", "2·2^(−2/3) → ∛2", _simplest_radicals, needs=_RADICAL),

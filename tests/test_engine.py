@@ -662,6 +662,13 @@ TEXTBOOK_FORMS = [
     ("atan(x/2)", 1, "2/(x² + 4)"),
     ("atan(1/x)", 1, "−1/(x² + 1)"),
     ("asin(x/2)", 1, "1/√(4 − x²)"),
+    # the power rule's drills stay term by term
+    ("x^3 + 1/x^3", 1, "3x² − 3/x⁴"),
+    ("2x^3 - 4/x^2 + 1/sqrt(x)", 1, "6x² − 1/(2x^(3/2)) + 8/x³"),
+    # a product is written fully factored; a high power keeps its fractions
+    ("x^2*(x+1)^3", 1, "x·(x + 1)²·(5x + 2)"),
+    ("(2x+1)^3/(x^2+1)^2", 1, "2·(2x + 1)²·(3 − 2x − x²)/(x² + 1)³"),
+    ("(x/3 + 2/5)^4", 1, "4·(x/3 + 2/5)³/3"),
 ]
 
 

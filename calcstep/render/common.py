@@ -38,6 +38,7 @@ REWRITE_TITLES = {
     "minus-out-of-sum": "take the minus sign out of a sum",
     "fraction-out-of-sum": "take a fraction out of a sum",
     "multiply-out-polynomial": "multiply out the polynomial",
+    "factor-polynomial": "take the common factor out of the polynomial",
     "multiply-numbers": "multiply the numbers",
     "opposite-factors": "take −1 out of a sum",
     "combine-powers": "combine powers of the same base",
