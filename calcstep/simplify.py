@@ -1091,10 +1091,11 @@ def _fraction_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
         # (17x − 3/8)·sec x is no better as (136x − 3)·sec(x)/8.  Counted as it
         # stands, its parts being in normal form and the sum's terms only rescaled,
         # unless a term's body is a sum that the whole numbers open into (x − (x + 1)/2
-        # is 2x − (x + 1), that is x − 1, over 2)
+        # is 2x − (x + 1), that is x − 1, over 2): a bracket within a bracket gone
+        # is worth a number outside it
         opens = any(type(body) is Add for _, body in split)
         meets = type(node.factors[0]) is Num or any(map(_is_divisor, node.factors))
-        if s.op_count(s.trial(candidate) if opens else candidate) <= s.op_count(node) - (not meets):
+        if s.op_count(s.trial(candidate) if opens else candidate) <= s.op_count(node) - (not (meets or opens)):
             return candidate
     return None
 
