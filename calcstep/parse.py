@@ -742,6 +742,19 @@ def _closest(word: str, candidates: list[str]) -> str | None:
 # ---------------------------------------------------------------------------
 
 
+def _sign_to_front(parts: list[Expr], factor: Expr) -> Expr:
+    """A negated factor of a product gives its sign to the product's front: 2*-x is
+    −2·x, x*-x is −x·x (read as written, 2·(−1)·x, its steps showed c = 2·(−1))."""
+    if type(factor) is not Mul or factor.factors[0] != MINUS_ONE:
+        return factor
+    first = parts[0]
+    if type(first) is Num:
+        parts[0] = Num(-first.value, first.decimal)
+    else:
+        parts.insert(0, MINUS_ONE)
+    return mul(*factor.factors[1:])
+
+
 class _Chain:
     """A sum or product still being read: its parts in a list, so that a chain like
     x + x + … + x costs linear time (a new n-ary node per operator would cost
@@ -874,7 +887,7 @@ class _Builder:
 
     def mul(self, left: Expr | _Chain, _op: Token, right: Expr) -> _Chain:
         chain = self._chain("product", left)
-        chain.parts.append(right)
+        chain.parts.append(_sign_to_front(chain.parts, right))
         chain.last = "mul"
         return chain
 
@@ -910,7 +923,7 @@ class _Builder:
                 mul(right, Pow(base, exponent)) if exponent.value < 0 else mul(Pow(base, exponent), right),
                 Pow(base, mul(exponent, right)),
             )
-        chain.parts.append(right)
+        chain.parts.append(_sign_to_front(chain.parts, right))
         chain.last = "implicit"
         return chain
 

@@ -229,6 +229,16 @@ NOTES = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("text", "pretty"),
+    [("2*-x", "−2x"), ("2*(-x)", "−2x"), ("2(-x)", "−2x"), ("-2*-x", "2x"), ("x*-x", "−x·x"),
+     ("3*-sin(x)", "−3·sin(x)"), ("1/2*-x", "−x/2")],
+)
+def test_a_negated_factor_gives_its_sign_to_the_product(text: str, pretty: str) -> None:
+    # 2*-x was read as 2·(−1)·x, echoed so, and its steps said c = 2·(−1)
+    assert to_pretty(parse(text).expr) == pretty
+
+
 def test_an_inverse_written_with_a_bare_argument_has_one_note() -> None:
     notes = [format_note(n, to_pretty) for n in parse("sin^-1 x^2").notes]
     assert notes == ["'sin^-1' was read as the inverse function arcsin(x²), not 1/sin"]
