@@ -521,3 +521,14 @@ def test_a_rewrite_that_reads_the_same_is_not_shown(cli) -> None:
     assert "drop the factor 1" not in shown and "power of a product    1/(2x) → 2^(−1)/x" in shown
     record = json.loads(cli("diff", "log10(x)", "--format", "json").out)
     assert [step["rule"] for step in record["simplification"]] == ["power-of-product"]
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_rich_deep_derivations_keep_room_for_their_text(width: int) -> None:
+    # x·(x + x·(x + …)) nests its steps fifteen deep: guides stop where 40 columns
+    # are left for the text, and the deeper steps follow at that level, numbered
+    text = screen(_report("x*(x+x*(x+x*(x+x*(x+x*(x+x*(x+x*(x+x)))))))"), width=width)
+    deepest = max(line.count("│   ") + line.count("├── ") + line.count("└── ") for line in text.splitlines())
+    assert deepest <= max(2, (width - 40) // 4) + 1
+    assert "1.2.2.2.2.2.2.2.2.2.2.2.2.2.1 identity" in text.replace("\n", " ")
+    assert all(len(line) <= width for line in text.splitlines())

@@ -134,14 +134,38 @@ def _derivation_sections(report: DiffReport, spell: Spelling, explain: bool) -> 
 
 def derivation_tree(
     derivation: Derivation, label: RenderableType, spell: Spelling, explain: bool
-) -> Tree:
-    """The steps of one order, then its simplification, as one tree."""
-    tree = Tree(label, guide_style=STYLES["number"])
-    _add_step(tree, derivation.steps, _Context(spell, explain), "1.", None, 0)
-    rewrites = shown_rewrites(derivation.simplification, spell)
-    if rewrites:
-        tree.add(Group(Text("simplify", STYLES["key"]), _rewrites(rewrites, spell)))
-    return tree
+) -> RenderableType:
+    """The steps of one order, then its simplification, as one tree, drawn for the
+    width it is given (see _DerivationTree)."""
+    return _DerivationTree(derivation, label, spell, explain)
+
+
+@dataclass(frozen=True, slots=True)
+class _DerivationTree:
+    """A derivation's tree, made when it is drawn, once its width is known: each
+    level of nesting takes four columns of guide lines, so a deep derivation
+    (x·(x + x·(x + …)), twelve levels) would leave its deepest steps a word per
+    line.  Guides stop at the depth that leaves 40 columns for the text; steps
+    below it are drawn one under another there, their numbers (1.2.2.2.2.1)
+    telling what contains what, as in the plain text."""
+
+    derivation: Derivation
+    label: RenderableType
+    spell: Spelling
+    explain: bool
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        deepest = max(2, (options.max_width - _TEXT_COLUMNS) // 4)
+        tree = Tree(self.label, guide_style=STYLES["number"])
+        _add_step(tree, self.derivation.steps, _Context(self.spell, self.explain, deepest=deepest), "1.", None, 0)
+        rewrites = shown_rewrites(self.derivation.simplification, self.spell)
+        if rewrites:
+            tree.add(Group(Text("simplify", STYLES["key"]), _rewrites(rewrites, self.spell)))
+        yield tree
+
+
+# The columns a step's text keeps however deep it is nested (see _DerivationTree).
+_TEXT_COLUMNS = 40
 
 
 def _rewrites(rewrites: list[Step], spell: Spelling) -> Group:
@@ -191,16 +215,21 @@ class _Context:
     spell: Spelling
     explain: bool
     shown: set[str] = field(default_factory=set)
+    deepest: int = 1 << 30  # levels of guide lines drawn; deeper steps stay at this one
 
 
-def _add_step(tree: Tree, step: Step, ctx: _Context, number: str, parent: Step | None, index: int) -> None:
+def _add_step(
+    tree: Tree, step: Step, ctx: _Context, number: str, parent: Step | None, index: int, depth: int = 1
+) -> None:
     """A step as a node: its own lines, its substeps, then (when it has substeps)
-    the line that combines them."""
+    the line that combines them.  At the deepest level drawn, the substeps and
+    the combining line follow the step at its own level instead of under it."""
     node = tree.add(Group(*_step_lines(step, ctx, number, parent, index)))
+    below = node if depth < ctx.deepest else tree
     for i, sub in enumerate(step.substeps):
-        _add_step(node, sub, ctx, substep_number(number, i), step, i)
+        _add_step(below, sub, ctx, substep_number(number, i), step, i, min(depth + 1, ctx.deepest))
     if step.substeps:
-        node.add(_conclusion(step, ctx.spell))
+        below.add(_conclusion(step, ctx.spell))
 
 
 def _step_lines(step: Step, ctx: _Context, number: str, parent: Step | None, index: int) -> list[RenderableType]:
