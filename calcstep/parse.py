@@ -1553,8 +1553,9 @@ def _syntax_error(text: str, token: Token, previous: Token | None, row: dict[str
                 where,
                 length=length,
             )
+        # the operators as typed: x***2 has '**' and '*', not the '^' that ** stands for
         return ParseError(
-            f"missing operand between {_DESCRIBE[after]} and {_DESCRIBE[token.type]}",
+            f"missing operand between '{previous.value}' and '{token.value}'",
             text,
             where,
             length=length,

@@ -51,6 +51,7 @@ MALFORMED = [
     ("x_", "subscript", 1),
     ("d/dx sin(x)", "is the derivative itself", 0),
     (" d²/dx² x^3", "is the derivative itself", 1),
+    ("x***2", "missing operand between '**' and '*'", 3),  # the operators as typed
 ]
 
 
