@@ -1581,11 +1581,21 @@ def _syntax_error(text: str, token: Token, previous: Token | None, row: dict[str
             where,
             hint="write f'(x) for the derivative of an abstract function f",
         )
+    powered = _FUNCTION_POWER.search(text[:where])
+    if powered is not None and powered.group(1) in vocabulary.function_spellings():
+        # sin^(1/2) x: a function's power is a whole number, as sin^0.5(x) is told
+        name = powered.group(1)
+        return ParseError("the power on a function name must be a whole number", text, powered.start(2),
+                          length=where - powered.start(2) + length, hint=f"write ({name}(x))^(1/2) for other powers")
     described = _DESCRIBE.get(token.type, token.type)
     if token.type in ("NUMBER", "NAME", "FUNC", "AFUNC"):
         described = f"{described} '{token.value}'"
     hint = "an operand (a number, name or bracket) is expected here" if wants_operand else None
     return ParseError(f"{described} is not expected here", text, where, length=length, hint=hint)
+
+
+# A function name, its caret and a bracketed power begun: sin^(1 (a fraction follows).
+_FUNCTION_POWER = re.compile(r"([A-Za-z]+)\s*(\^\s*\(\s*[-−]?\s*[0-9]+\s*)$")
 
 
 def main(argv: list[str] | None = None) -> int:

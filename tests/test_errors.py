@@ -52,6 +52,7 @@ MALFORMED = [
     ("d/dx sin(x)", "is the derivative itself", 0),
     (" d²/dx² x^3", "is the derivative itself", 1),
     ("x***2", "missing operand between '**' and '*'", 3),  # the operators as typed
+    ("sin^(1/2) x", "the power on a function name must be a whole number", 3),
 ]
 
 
