@@ -112,6 +112,8 @@ NICE = (0.7, -1.3, 1.6, -0.4, 2.3, -2.1, 0.35, -0.85)
 # Magnitudes (low, high, weight) the later points are drawn from: small ones for
 # arcsin-like domains, large ones for ln(ln x)-like ones.
 BANDS = ((0.1, 1.0, 4), (1.0, 3.0, 4), (3.0, 8.0, 2), (8.0, 20.0, 1))
+# The magnitudes the second half of the tries spans, when the bands find too few.
+WIDE = (1e-3, 1e4)
 # Derivative values outside this range (0 too) make a point a last resort.
 EXTREMES = (1e-8, 1e12)
 # A candidate mistake matches when it agrees with the answer at this many points
@@ -286,14 +288,25 @@ def _draw(rng: random.Random) -> float:
     return magnitude * rng.choice((1, -1))
 
 
+def _draw_wide(rng: random.Random) -> float:
+    """A random point coordinate anywhere in WIDE, spread evenly over the orders of
+    magnitude: for functions defined only far out (ln(x − 25)) or close to 0
+    (ln(0.01 − x²)), which the usual bands miss."""
+    low, high = (math.log10(bound) for bound in WIDE)
+    return float(f"{10 ** rng.uniform(low, high):.3g}") * rng.choice((1, -1))
+
+
 def _tries(seed: int, names: Sequence[str]) -> Iterator[dict[str, float]]:
-    """The points to try, in order: round ones first, then reproducible random ones."""
+    """The points to try, in order: round ones first, then reproducible random ones
+    from the usual bands, and in the second half from the whole of WIDE (reached
+    only when the first half found too few points)."""
     rng = random.Random(seed)
     for i in range(MAX_TRIES):
         if i < len(NICE):
             yield {name: NICE[(i + 3 * j) % len(NICE)] for j, name in enumerate(names)}
         else:
-            yield {name: _draw(rng) for name in names}
+            draw = _draw if i < MAX_TRIES // 2 else _draw_wide
+            yield {name: draw(rng) for name in names}
 
 
 def _extreme(value: float) -> bool:
@@ -1470,8 +1483,9 @@ def check_answer(
     equal = isinstance(difference, Num) and difference.value == 0
     if not equal and not sample.points:
         raise DomainError(
-            "cannot check: the derivative has no value at any point tried",
-            hint="check the expression; its derivative must be defined somewhere",
+            "cannot check: the function and its derivative have no value at any point tried",
+            hint=f"points from {WIDE[0]:g} to {WIDE[1]:,g} in size, of either sign, were tried; "
+            "check that the expression is defined somewhere there",
         )
     comparison = _compare(sample.answer, sample.right, sample.points)
     notes = _domain_notes(comparison, sample)

@@ -557,3 +557,14 @@ def test_how_the_answer_was_read_comes_before_the_diagnosis(cli) -> None:
     assert record["notes"] == ["in your answer, 'e^2x' was read as e^2*x, not e^(2*x); "
                                "for that, write the exponent in parentheses"]
 
+
+
+@pytest.mark.parametrize(
+    ("expr", "answer", "correct"),
+    [("sin(x)^2*ln(x-25)", "sin(2x)ln(x-25) + sin(x)^2/(x-25)", True),  # defined only past 25
+     ("ln(x-21)*x", "ln(x-21)", False),
+     ("ln(0.0004 - x^2)*x", "ln(0.0004 - x^2)", False)],  # defined only within 0.02 of 0
+)
+def test_a_function_defined_only_far_out_or_near_zero_is_still_checked(expr: str, answer: str, correct: bool) -> None:
+    # the usual points (up to 20 in size) miss these domains; the wider ones find them
+    assert check_answer(expr, answer).correct is correct
