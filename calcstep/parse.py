@@ -442,7 +442,10 @@ def _postlex(
 ) -> Iterator[Token]:
     """Classify WORD and BAR tokens and check that brackets pair up."""
     openers: list[Token] = []
+    # where the operand of each open bracket starts: at its function's name, for a call
+    starts: list[int] = []
     previous: Token | None = None
+    group_start = 0  # where the operand of the bracket last closed starts
     # one token of lookahead is all this needs, so the tokens stream from the lexer
     # to the parser and are never all held: a 100,000-term sum is 600,000 of them
     stream = iter(raw)
@@ -466,16 +469,27 @@ def _postlex(
             )
             if closes:
                 openers.pop()
+                group_start = starts.pop()
                 token = token._replace(type="RBAR")
             else:
                 openers.append(token)
+                starts.append(token.start)
                 _check_depth(text, openers, limits)
                 token = token._replace(type="LBAR")
         elif kind == "LPAR":
             openers.append(token)
+            called = previous is not None and previous.type in ("FUNC", "AFUNC") and previous.end == token.start
+            starts.append(previous.start if called else token.start)
             _check_depth(text, openers, limits)
         elif kind == "RPAR":
             _close_bracket(text, token, openers)
+            group_start = starts.pop()
+        elif kind == "NUMBER" and previous is not None and previous.type in ("RPAR", "RBAR"):
+            # cos(x^2) 2x, (x + 1)2, |x| 2: a number after a closing bracket can only be
+            # a factor, as students write it; read as if * stood between (noted)
+            notes.append(Note(f"'{text[group_start:token.end]}' was read as a product: "
+                              f"{text[group_start:previous.end]}·{token.value}", (), group_start))
+            yield Token("TIMES", "", token.start, token.start)
         elif kind == "NUMBER" and previous is not None and previous.type == "NUMBER" and (
             previous.end == token.start
         ):

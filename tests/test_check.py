@@ -568,3 +568,9 @@ def test_how_the_answer_was_read_comes_before_the_diagnosis(cli) -> None:
 def test_a_function_defined_only_far_out_or_near_zero_is_still_checked(expr: str, answer: str, correct: bool) -> None:
     # the usual points (up to 20 in size) miss these domains; the wider ones find them
     assert check_answer(expr, answer).correct is correct
+
+
+def test_an_answer_with_the_inner_rate_written_after_a_bracket_is_read(cli) -> None:
+    # cos(x^2) 2x: how the chain rule's factor is written by hand
+    run = cli("check", "sin(x^2)", "cos(x^2) 2x", "--format", "plain")
+    assert run.code == 0 and run.out.startswith("correct")

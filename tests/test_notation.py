@@ -226,6 +226,10 @@ NOTES = [
     ("e^(x)²", "'e^(x)²' was read as e^(x²); for the power of e^(x), write (e^(x))²"),
     ("E^x", "'E' was read as a variable, not the constant e; for that, write e"),
     ("Pi*x^2", "'Pi' was read as the product Pi; the constant π is written pi"),
+    # a number after a closing bracket, as students write the chain rule's factor
+    ("cos(x^2) 2x", "'cos(x^2) 2' was read as a product: cos(x^2)·2"),
+    ("(x+1)2", "'(x+1)2' was read as a product: (x+1)·2"),
+    ("|x| 2", "'|x| 2' was read as a product: |x|·2"),
 ]
 
 
