@@ -1321,10 +1321,18 @@ def _diagnose(
     witness: Witness | None,
     limits: Limits,
 ) -> Diagnosis:
-    """Which slip, replayed through the derivation, gives the answer.  For a
-    higher order, slips in the last order are tried first, then slips in an
-    earlier order (whose mistaken result the later orders differentiate right)."""
+    """Which slip, replayed through the derivation, gives the answer: another
+    order's derivative first, then for a higher order slips in the last order,
+    then slips in an earlier order (whose mistaken result the later orders
+    differentiate right)."""
     needed = min(MATCH_POINTS, len(points))
+    # an answer that is exactly another order's derivative (2x·e^(x²) for the second
+    # of e^(x²)) was differentiated the wrong number of times, whatever slip might
+    # also happen to give it
+    # an earlier derivative (the first, where the second was asked for): stopped short
+    other = _other_order(diff, answer, points, needed, witness, limits, start=1, stop=diff.order) if needed else None
+    if other is not None:
+        return other
     for derivation in (reversed(diff.derivations) if needed else ()):
         later = diff.order - derivation.order  # orders still to take after this one
         indexed = _indexed(derivation.steps, diff.var)
@@ -1342,9 +1350,12 @@ def _diagnose(
                 continue
             if _gives(wrong, answer, points, needed, witness):
                 return _named(candidate, at_site, derivation.order, witness)
-    other = _other_order(diff, answer, points, needed, witness, limits) if needed else None
-    if other is not None:
-        return other
+    # the function itself (2^x for 2^x is the exponential's slip, named above), one
+    # differentiation too many, or an antiderivative: said when no slip gives it
+    for late in (_other_order, _antiderivative):
+        found = late(diff, answer, points, needed, witness, limits) if needed else None
+        if found is not None:
+            return found
     which = _which(diff.order)
     message = Note(
         f"Your answer is not the {which} of {{0}}, and it is none of the classic mistakes "
@@ -1364,19 +1375,38 @@ def _gives(candidate: Expr, answer: Expr, points: Sequence[Env], needed: int, wi
 
 
 def _other_order(
-    diff: DiffReport, answer: Expr, points: Sequence[Env], needed: int, witness: Witness | None, limits: Limits
+    diff: DiffReport,
+    answer: Expr,
+    points: Sequence[Env],
+    needed: int,
+    witness: Witness | None,
+    limits: Limits,
+    start: int = 0,
+    stop: int | None = None,
 ) -> Diagnosis | None:
     """The answer as another order's derivative (the function itself, one
     differentiation short, or one too many), said as such; None when it is none."""
-    # the k-th derivatives for k = 0 … order − 1, and order + 1
+    # the k-th derivatives for k = 0 … order − 1, and order + 1 (those from `start`,
+    # before `stop` when given)
     orders = [diff.expr, *(derivation.result for derivation in diff.derivations[:-1])]
-    with suppress(CalcstepError):  # else there is no order past this one to compare with
-        orders.append(derive_orders(diff.result, diff.var, 1, limits)[0].result)
-    for index, candidate in enumerate(orders):
+    if stop is None:
+        with suppress(CalcstepError):  # else there is no order past this one to compare with
+            orders.append(derive_orders(diff.result, diff.var, 1, limits)[0].result)
+    for index, candidate in enumerate(orders[:stop]):
+        if index < start:
+            continue
         if _gives(candidate, answer, points, needed, witness):
             k = index if index < diff.order else diff.order + 1
             return Diagnosis(WRONG_ORDER, _order_message(k, diff), None, witness)
-    # integrated rather than differentiated: the answer's own derivative is the function
+    return None
+
+
+def _antiderivative(
+    diff: DiffReport, answer: Expr, points: Sequence[Env], needed: int, witness: Witness | None, limits: Limits
+) -> Diagnosis | None:
+    """The answer as an antiderivative of the function (integrated, not
+    differentiated), said as such; None when it is not one.  Tried after the
+    slips: cos x + x·sin x for x·cos x is a sign slipped, whatever it integrates to."""
     with suppress(CalcstepError):
         if _gives(derive_orders(answer, diff.var, 1, limits)[0].result, diff.expr, points, needed, None):
             message = Note(

@@ -467,7 +467,9 @@ def test_a_json_error_names_both_texts(cli, problem: str, answer: str, which: st
     [("x^3", "3x^2", 2, "Your answer is the 1st derivative of x³, not the 2nd derivative, which is 6x: "
                         "differentiate once more."),
      ("x^4", "4x^3", 3, "the 1st derivative of x⁴, not the 3rd derivative, which is 24x: differentiate 2 more times"),
-     ("sin(x)", "sin(x)", 3, "Your answer is sin(x) itself, not its 3rd derivative, which is −cos(x).")],
+     ("sin(x)", "sin(x)", 3, "Your answer is sin(x) itself, not its 3rd derivative, which is −cos(x)."),
+     # the first derivative for the second, though a slip (a lost inner rate) gives it too
+     ("e^(x^2)", "2x e^(x^2)", 2, "Your answer is the 1st derivative of e^(x²), not the 2nd derivative")],
 )
 def test_an_answer_of_another_order_is_named(problem: str, answer: str, order: int, words: str) -> None:
     report = check_answer(problem, answer, order=order)
