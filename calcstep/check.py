@@ -681,6 +681,19 @@ def _outer_at_x(step: Step, var: str) -> tuple[Wrong, ...]:
             "rate is {2}, with {3} left untouched inside, not {4}.",
             (inside, step.target, rates[0], values[0], at_inside),
         ))
+    # in a longer chain, every outer rate taken as if the innermost part were x:
+    # ln(cos(x²))′ as (1/cos x)·(−sin x)·2x, e^(sin(x²))′ as e^(sin x)·cos x·2x
+    if len(values) > 2:
+        innermost = values[-2]
+        dropped = [substitute(rate, {innermost: Sym(var)}) for rate in rates[:-1]]
+        if dropped != rates[:-1]:
+            wrongs.append(Wrong(
+                mul(*dropped, rates[-1]),
+                "Every outer rate must be taken at its whole inside, with {0} left untouched "
+                "in it: in {1} the outer rates are {2}, not {3}. Then multiply by the rate of "
+                "{0}, {4}.",
+                (innermost, step.target, mul(*rates[:-1]), mul(*dropped), rates[-1]),
+            ))
     # in a longer chain, an inner stage's rate taken at x: sin(sin(x²))′ with
     # cos(x) for the rate of the inner sine, where cos(x²) belongs
     for i, stage in enumerate(step.substeps[1 : len(values)], start=1):

@@ -56,6 +56,9 @@ WRONG: list[tuple[str, str, str]] = [
     ("e^(sin(x))", "e^x cos(x)", OUTER_AT_WRONG_ARGUMENT),
     ("cos(x^2)", "-2x sin(x)", OUTER_AT_WRONG_ARGUMENT),
     ("e^(x^2)", "2x e^x", OUTER_AT_WRONG_ARGUMENT),
+    # three stages, every outer rate taken as if the innermost part were x
+    ("ln(cos(x^2))", "-2x tan(x)", OUTER_AT_WRONG_ARGUMENT),
+    ("e^(sin(x^2))", "e^(sin(x))cos(x)*2x", OUTER_AT_WRONG_ARGUMENT),
     ("tan(3x)", "3 sec(x)^2", OUTER_AT_WRONG_ARGUMENT),
     ("(x^2+1)^3", "3x^2*2x", OUTER_AT_WRONG_ARGUMENT),
     ("sin(x^2)", "cos(x)", OUTER_AT_WRONG_ARGUMENT),
