@@ -143,6 +143,7 @@ QUOTIENT_REVERSED = "quotient_numerator_reversed"
 QUOTIENT_MISSING_SQUARE = "quotient_missing_square"
 POWER_RULE_ON_EXPONENTIAL = "power_rule_on_exponential"
 EXPONENTIAL_WITHOUT_LOG = "exponential_without_log"
+POWER_RULE_MISAPPLIED = "power_rule_misapplied"
 SIGN_ERROR = "sign_error"
 WRONG_ORDER = "wrong_order"
 
@@ -166,6 +167,7 @@ MISTAKES: dict[str, Mistake] = {
         Mistake(QUOTIENT_MISSING_SQUARE, "the quotient rule's square left out"),
         Mistake(POWER_RULE_ON_EXPONENTIAL, "the power rule applied to an exponential"),
         Mistake(EXPONENTIAL_WITHOUT_LOG, "an exponential's rate taken as itself, as if its base were e"),
+        Mistake(POWER_RULE_MISAPPLIED, "the power rule's exponent not lowered by one, or the power not brought down"),
         Mistake(SIGN_ERROR, "a lost or extra minus sign"),
         Mistake(WRONG_ORDER, "differentiated the wrong number of times"),
     )
@@ -907,15 +909,22 @@ def _quotient_reversed(step: Step, var: str) -> tuple[Wrong, ...]:
 
 
 def _quotient_missing_square(step: Step, var: str) -> tuple[Wrong, ...]:
-    """(g/h)′ taken as (h·g′ − g·h′)/h."""
+    """(g/h)′ taken as (h·g′ − g·h′)/h, and as h·g′ − g·h′ with nothing below."""
     g, h, dg, dh = _quotient_parts(step)
+    top = sub(mul(h, dg), mul(g, dh))
     return (
         Wrong(
-            mul(sub(mul(h, dg), mul(g, dh)), Pow(h, Num(-1))),
+            mul(top, Pow(h, Num(-1))),
             "The quotient rule divides by the square of the denominator, low d-high minus "
             "high d-low over low squared: with {0} below the bar, the denominator of the "
             "rate is {1}, not {0}.",
             (h, Pow(h, Num(2))),
+        ),
+        Wrong(
+            top,
+            "The quotient rule divides by the square of the denominator, low d-high minus "
+            "high d-low over low squared: {0} is only the numerator, and it goes over {1}.",
+            (top, Pow(h, Num(2))),
         ),
     )
 
@@ -959,6 +968,45 @@ def _power_on_general_power(step: Step, var: str) -> tuple[Wrong, ...]:
     return (Wrong(mul(power, derive(f, var).result), text, args), Wrong(power, text, args))
 
 
+_POWER_RULE = ("The power rule brings the power down in front and lowers the exponent by one: "
+               "the rate of {0} is {1}, not {2}.")
+
+
+def _power_rule_slips(power: Pow) -> tuple[Expr, ...]:
+    """What (uⁿ)′ is mistaken for: n·uⁿ (the exponent not lowered), n·u^(n+1)
+    (raised instead), u^(n−1) (the power not brought down in front)."""
+    base, n = power.base, power.exp
+    slips = [mul(n, Pow(base, n)), mul(n, Pow(base, add(n, Num(1))))]
+    if n != Num(-1):  # 1/x² for 1/x: the −1 not brought down is a minus sign lost, said so
+        slips.append(Pow(base, add(n, Num(-1))))
+    return tuple(slips)
+
+
+def _power_rule_misapplied(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(xⁿ)′ taken as n·xⁿ, n·x^(n+1) or x^(n−1)."""
+    assert isinstance(step.target, Pow)
+    return tuple(Wrong(slip, _POWER_RULE, (step.target, step.result, slip))
+                 for slip in _power_rule_slips(step.target))
+
+
+def _power_stage_misapplied(step: Step, var: str) -> tuple[Wrong, ...]:
+    """A power stage uⁿ of a chain (sin³x, (x² + 1)⁵) differentiated with the
+    power rule's slips, times the inner rates: 3·sin³x·cos x for sin³x."""
+    rates = _rates(step)
+    values = _inner_values(step.target, var)
+    wrongs: list[Wrong] = []
+    for i, stage in enumerate(step.substeps[: len(values)]):
+        if stage.rule != "power" or stage.evaluated is None:
+            continue
+        assert isinstance(stage.target, Pow)
+        inside = {Sym(stage.var): values[i]}
+        at = _stage_at(stage, values, i)
+        for slip in _power_rule_slips(stage.target):
+            wrongs.append(Wrong(_others(rates, i, substitute(slip, inside)), _POWER_RULE,
+                                (at, rates[i], substitute(slip, inside))))
+    return tuple(wrongs)
+
+
 # -- any step -------------------------------------------------------------------
 
 
@@ -1000,13 +1048,15 @@ _SLIP_LIST = (
     Slip("power-on-exponential", POWER_RULE_ON_EXPONENTIAL, _power_on_exponential),
     Slip("power-on-general-power", POWER_RULE_ON_EXPONENTIAL, _power_on_general_power),
     Slip("exponential-without-log", EXPONENTIAL_WITHOUT_LOG, _exponential_without_log),
+    Slip("power-rule-misapplied", POWER_RULE_MISAPPLIED, _power_rule_misapplied),
+    Slip("power-stage-misapplied", POWER_RULE_MISAPPLIED, _power_stage_misapplied),
     Slip("flipped-sign", SIGN_ERROR, _flipped),
 )
 SLIPS: dict[str, Slip] = {slip.name: slip for slip in _SLIP_LIST}
 
 _CHAIN_SLIPS = (
     "forgot-inner", "outer-at-x", "power-on-exponential-stage", "exponential-without-log-stage",
-    "reciprocal-without-square", "chain-sign",
+    "reciprocal-without-square", "power-stage-misapplied", "chain-sign",
 )
 
 # Which slips each rule admits, in the order they are tried.  Every other rule
@@ -1020,6 +1070,7 @@ SLIPS_BY_RULE: dict[str, tuple[str, ...]] = {
     "exp": ("power-on-exponential",),
     "exponential": ("power-on-exponential", "exponential-without-log"),
     "general-power": ("power-on-general-power",),
+    "power": ("power-rule-misapplied", "flipped-sign"),
 }
 
 # Rules whose substeps differentiate a rewritten form the learner never wrote

@@ -14,6 +14,7 @@ from calcstep.check import (
     FORGOT_INNER,
     MISTAKES,
     OUTER_AT_WRONG_ARGUMENT,
+    POWER_RULE_MISAPPLIED,
     POWER_RULE_ON_EXPONENTIAL,
     PRODUCT_OF_DERIVATIVES,
     QUOTIENT_MISSING_SQUARE,
@@ -56,6 +57,11 @@ WRONG: list[tuple[str, str, str]] = [
     ("e^(sin(x))", "e^x cos(x)", OUTER_AT_WRONG_ARGUMENT),
     ("cos(x^2)", "-2x sin(x)", OUTER_AT_WRONG_ARGUMENT),
     ("e^(x^2)", "2x e^x", OUTER_AT_WRONG_ARGUMENT),
+    # the power rule: the exponent not lowered, or raised, or the power not brought down
+    ("x^3", "3x^3", POWER_RULE_MISAPPLIED),
+    ("1/x", "-1/x", POWER_RULE_MISAPPLIED),
+    ("x^5", "x^4", POWER_RULE_MISAPPLIED),
+    ("sin(x)^3", "3 sin(x)^3 cos(x)", POWER_RULE_MISAPPLIED),
     # three stages, every outer rate taken as if the innermost part were x
     ("ln(cos(x^2))", "-2x tan(x)", OUTER_AT_WRONG_ARGUMENT),
     ("e^(sin(x^2))", "e^(sin(x))cos(x)*2x", OUTER_AT_WRONG_ARGUMENT),
@@ -171,10 +177,10 @@ RIGHT: list[tuple[str, str, dict]] = [
 
 # (problem, wrong answer): wrong, but none of the classic mistakes
 UNRECOGNISED: list[tuple[str, str]] = [
-    ("x^3", "3x^3"),
+    ("x^3", "3x^2 + 1"),
     ("x e^x", "2x e^x"),
     ("sin(x)", "cos(x) + 1"),
-    ("x^2", "x"),
+    ("x^2", "3x"),
     ("sin(x^2)", "2x cos(x^2) + 1"),
 ]
 
@@ -294,7 +300,7 @@ def test_json_shape() -> None:
     right = to_dict(check_answer("sin(x^2)", "2x cos(x^2)"))
     assert right["correct"] is True and right["diagnosis"] is None
 
-    unknown = to_dict(check_answer("x^3", "3x^3"))
+    unknown = to_dict(check_answer("x^3", "3x^2 + 1"))
     assert unknown["diagnosis"]["mistake"] is None
     assert unknown["diagnosis"]["step"] is None
     assert set(unknown["diagnosis"]["witness"]) == {"point", "yours", "correct"}
