@@ -1070,12 +1070,12 @@ def _fraction_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
         total, times = _sum_and_power(factor)
         # a sum, its reciprocal or a root of it (1/(x²/4 + 1), √(1 − x²/4)); a
         # higher power keeps its fractions, (4/3)·(x/3 + 2/5)³ not 4(5x + 6)³/10125
-        if total is None or abs(times) > 1 or _decimal(*(t for t in total.terms if type(t) is Num)):
+        if total is None or abs(times) > 1:
             continue
         split = [s.split(term) for term in total.terms]
+        if all(type(c) is int for c, _ in split) or _decimal(*(t for t in total.terms if type(t) is Num)):
+            continue  # whole coefficients, as in most sums: nothing to take out
         coefficients = [Fraction(c) for c, _ in split]
-        if all(c.denominator == 1 for c in coefficients):
-            continue
         below = math.lcm(*(c.denominator for c in coefficients))
         common = Fraction(math.gcd(*(int(c * below) for c in coefficients)), below)
         taken = _rational_power(common, times)
