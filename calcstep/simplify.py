@@ -1075,6 +1075,8 @@ def _fraction_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
         split = [s.split(term) for term in total.terms]
         if all(type(c) is int for c, _ in split) or _decimal(*(t for t in total.terms if type(t) is Num)):
             continue  # whole coefficients, as in most sums: nothing to take out
+        if any(other is not factor and _contains(other, total) for other in node.factors):
+            continue  # (x − 1/2)·|x − 1/2|: rescaled, the two would no longer meet
         coefficients = [Fraction(c) for c, _ in split]
         below = math.lcm(*(c.denominator for c in coefficients))
         common = Fraction(math.gcd(*(int(c * below) for c in coefficients)), below)
@@ -1098,6 +1100,19 @@ def _fraction_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
         if s.op_count(s.trial(candidate) if opens else candidate) <= s.op_count(node) - (not (meets or opens)):
             return candidate
     return None
+
+
+def _contains(expr: Expr, part: Expr) -> bool:
+    """True when `part` occurs in `expr` (the size test skips most subtrees)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node._size < part._size:
+            continue
+        if node == part:
+            return True
+        stack.extend(node.children())
+    return False
 
 
 def _sum_and_power(factor: Expr) -> tuple[Add | None, Rational]:
