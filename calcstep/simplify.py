@@ -1055,7 +1055,9 @@ def _multiply_out_polynomial(node: Mul, s: _Simplifier) -> Expr | None:
     if not all(_is_monomial(body) and body.free_vars for body in bodies):
         return None
     others = [factor for factor in node.factors if factor is not sums[0]]
-    if not all(type(factor) is Num or _is_monomial(factor) for factor in others):
+    # numbers and powers of the variable above the bar: (x² + 2x)/x⁴ is a quotient,
+    # for the divisor to cancel from, not a polynomial to open
+    if not all(type(factor) is Num or (_is_monomial(factor) and not _is_divisor(factor)) for factor in others):
         return None
     return add(*(mul(term, *others) for term in sums[0].terms))
 
@@ -1068,9 +1070,9 @@ def _fraction_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
     arctan's rate at x/2, and 1/(2√(1 − x²/4)) → 1/√(4 − x²)."""
     for index, factor in enumerate(node.factors):
         total, times = _sum_and_power(factor)
-        # a sum, its reciprocal or a root of it (1/(x²/4 + 1), √(1 − x²/4)); a
-        # higher power keeps its fractions, (4/3)·(x/3 + 2/5)³ not 4(5x + 6)³/10125
-        if total is None or abs(times) > 1:
+        # a sum, a root of it or a divisor (1/(x²/4 + 1), √(1 − x²/4), 1/(x/2 + 1)²);
+        # a higher power keeps its fractions, (4/3)·(x/3 + 2/5)³ not 4(5x + 6)³/10125
+        if total is None or not -3 <= times <= 1:
             continue
         split = [s.split(term) for term in total.terms]
         if all(type(c) is int for c, _ in split) or _decimal(*(t for t in total.terms if type(t) is Num)):
@@ -1145,14 +1147,17 @@ def _factor_polynomial_in_product(node: Mul, s: _Simplifier) -> Expr | None:
     if len(node.free_vars) != 1:
         return None
     others = [f for f in node.factors if type(f) is not Add]
-    if not any(f.free_vars and not _is_monomial(f) for f in others):
+    varying = [f for f in others if f.free_vars and not _is_monomial(f)]
+    # beside powers of sums only, a factored polynomial or rational function: eˣ·(x² + 2x)
+    # is a product rule's term, which a sum around it may still collect
+    if not varying or not all(_sum_and_power(f)[0] is not None for f in varying):
         return None
     for index, factor in enumerate(node.factors):
         if type(factor) is not Add:
             continue
         split = [s.split(term) for term in factor.terms]
-        if not all(_is_monomial(body) for _, body in split):
-            continue
+        if not all(_is_monomial(body) and type(c) is int for c, body in split):
+            continue  # whole coefficients only: x²/2 + x keeps its form
         powers = [_powers(body) for _, body in split]
         (var,) = node.free_vars
         shared = min(power.get(Sym(var), 0) for power in powers)
@@ -1160,7 +1165,10 @@ def _factor_polynomial_in_product(node: Mul, s: _Simplifier) -> Expr | None:
         if shared <= 0 and content == 1:
             continue
         taken = [Sym(var) if shared == 1 else Pow(Sym(var), Num(shared))] if shared > 0 else []
-        rest = add(*(_scaled(c // content, _divide_out(body, taken) if taken else body) for c, body in split))
+        # content is 1 unless every coefficient is whole: dividing by it is exact
+        # (15/2 stays 15/2; floor division by 1 would have made it 7)
+        rest = add(*(_scaled(c if content == 1 else c // content, _divide_out(body, taken) if taken else body)
+                     for c, body in split))
         return mul(_num(content), *taken, *_with_factor(node, index, rest))
     return None
 

@@ -673,9 +673,40 @@ TEXTBOOK_FORMS = [
     # a sum that meets itself elsewhere in the product keeps its fractions, so the two meet
     ("3*cbrt((x - 1/2)^2)*(x - 1/2)", 1, "5·|x − 1/2|^(2/3)"),
     ("abs(x^2 - 1/4)", 2, "2(x² − 1/4)/|x² − 1/4|"),
+    # fractional coefficients stay exact where a factor comes out (a third QA round:
+    # 15/2 was floored to 7, and x²·e^(x/2) had the derivative 2x·e^(x/2))
+    ("x^2*e^(x/2)", 1, "e^(x/2)·(x²/2 + 2x)"),
+    ("x^2*e^(-x/3)", 1, "e^(−x/3)·(2x − x²/3)"),
+    ("(x+1)/x^2", 1, "−(x + 2)/x³"),
+    ("1/(x/2+1)", 1, "−2/(x + 2)²"),
 ]
 
 
 @pytest.mark.parametrize(("text", "order", "result"), TEXTBOOK_FORMS)
 def test_results_are_in_textbook_form(text: str, order: int, result: str) -> None:
     assert to_pretty(differentiate(text, order=order).result) == result
+
+
+_FRACTIONS = st.sampled_from(["1/2", "3/2", "-2/3", "5/4", "1/3", "-7/2", "2", "-1", "3"])
+_PARTNERS = st.sampled_from(["e^(x/2)", "e^(-x/3)", "(x + 2)^3", "cbrt(2x + 1)", "1/(x + 3)^2",
+                             "sin(x/2)", "sqrt(x^2 + 1)", "(x/2 + 1)^2", "ln(x^2 + 1)"])
+
+
+@settings(max_examples=_examples(60), deadline=None)
+@given(st.lists(_FRACTIONS, min_size=2, max_size=4), _PARTNERS, st.integers(1, 2))
+def test_fractional_coefficients_survive_factoring(coefficients, partner, order) -> None:
+    # a polynomial with fraction coefficients beside another function: the rewrites
+    # that take factors out of sums must keep every coefficient exact (a floor
+    # division once turned 15/2 into 7, and x²·e^(x/2) into 2x·e^(x/2))
+    polynomial = " + ".join(f"({c})*x^{k + 1}" for k, c in enumerate(coefficients))
+    text = f"({polynomial})*{partner}"
+    report = differentiate(text, order=order)
+    truth = sp.diff(to_sympy(report.expr), symbol("x"), order)
+    checked = 0
+    for point in sample_points(["x"], 12, seed=5):
+        mine, right = calcstep_value(report.result, point), mp_value(truth, point)
+        if mine is None or right is None:
+            continue
+        assert close(mine, right, 1e-8), (text, order, to_text(report.result), point)
+        checked += 1
+    assert checked >= 3
