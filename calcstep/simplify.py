@@ -853,13 +853,13 @@ def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
             continue
         members = groups[item]
         if len(members) > 1:
-            factors.append(_power_of_sum(item[0], [exponent for exponent, _ in members]))
+            factors.append(_exponents_added(item[0], [exponent for exponent, _ in members]))
         else:
             factors.append(_alone(item[0], *members[0]))
     return mul(*factors)
 
 
-def _power_of_sum(base: Expr, exponents: list[Expr]) -> Expr:
+def _exponents_added(base: Expr, exponents: list[Expr]) -> Expr:
     """base to the sum of the exponents; number exponents added at once, so that
     x²·x² is x⁴ and √u·√u is u in one step, not x^(2 + 2) and then 2 + 2 → 4."""
     if all(type(exponent) is Num for exponent in exponents):
