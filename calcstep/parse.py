@@ -761,11 +761,7 @@ def _sign_to_front(parts: list[Expr], factor: Expr) -> Expr:
     −2·x, x*-x is −x·x (read as written, 2·(−1)·x, its steps showed c = 2·(−1))."""
     if type(factor) is not Mul or factor.factors[0] != MINUS_ONE:
         return factor
-    first = parts[0]
-    if type(first) is Num:
-        parts[0] = Num(-first.value, first.decimal)
-    else:
-        parts.insert(0, MINUS_ONE)
+    parts[0] = neg(parts[0])  # 2 becomes −2, −x becomes x, x becomes −x
     return mul(*factor.factors[1:])
 
 

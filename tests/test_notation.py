@@ -236,7 +236,7 @@ NOTES = [
 @pytest.mark.parametrize(
     ("text", "pretty"),
     [("2*-x", "−2x"), ("2*(-x)", "−2x"), ("2(-x)", "−2x"), ("-2*-x", "2x"), ("x*-x", "−x·x"),
-     ("3*-sin(x)", "−3·sin(x)"), ("1/2*-x", "−x/2")],
+     ("3*-sin(x)", "−3·sin(x)"), ("1/2*-x", "−x/2"), ("-x*-x", "x·x"), ("(x+1)*-x", "−(x + 1)·x")],
 )
 def test_a_negated_factor_gives_its_sign_to_the_product(text: str, pretty: str) -> None:
     # 2*-x was read as 2·(−1)·x, echoed so, and its steps said c = 2·(−1)
