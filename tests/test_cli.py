@@ -711,3 +711,10 @@ def test_a_variable_given_in_the_wrong_case_is_told_names_are_case_sensitive(cli
     assert "case-sensitive" not in cli("diff", "X*x", "--wrt", "X").out  # both are there
     grad = " ".join(cli("grad", "w*x", "--wrt", "W", "--at", "w=1,x=2").out.split())
     assert "note: W is not in the expression, but w is: names are case-sensitive" in grad
+
+
+def test_json_notes_write_a_product_sign_as_the_canonical_text_does(cli) -> None:
+    # as the schema says: '1/2x' was read as (1/2)*x, not (1/2)·x beside e^2*x
+    notes = json.loads(cli("diff", "1/2x", "-f", "json").out)["notes"]
+    assert notes == ["'1/2x' was read as (1/2)*x"]
+    assert all("·" not in note for note in json.loads(cli("diff", "cos(x^2) 2x", "-f", "json").out)["notes"])

@@ -268,12 +268,16 @@ def _in_prose(value: Expr, spell: Spelling) -> str:
 
 
 def note_text(note: Note, spell: Spelling) -> str:
-    """A note in the format's spelling (an ASCII spelling gets ASCII throughout)."""
+    """A note in the format's spelling (an ASCII spelling gets ASCII throughout; the
+    canonical one, for scripts, writes a product sign in the note's own words as *,
+    as its expressions do: '1/2x' was read as (1/2)*x)."""
     text = format_note(note, spell.expr)
     if spell is ASCII:
         from calcstep.lessons import to_ascii  # the lessons are long: read only for --ascii
 
         return to_ascii(text)
+    if spell is CANONICAL:
+        return text.replace("·", "*")
     return text
 
 
