@@ -88,7 +88,7 @@ def test_order_and_variable(cli) -> None:
 
 def test_value_at_a_point(cli) -> None:
     run = cli("diff", "sin(x^2)", "--at", "x=2", "--no-steps")
-    assert run.out.splitlines()[1] == "at x = 2: 4·cos(4) ≈ -2.61457448345"
+    assert run.out.splitlines()[1] == "at x = 2: 4·cos(4) ≈ −2.61457448345"
     run = cli("diff", "x*y", "--wrt", "x", "--at", "x=1,y=3", "--at", "x=2,y=pi", "--no-steps")
     assert run.out.splitlines()[1:] == ["at x = 1, y = 3: 3", "at x = 2, y = π: π ≈ 3.14159265359"]
 
@@ -718,3 +718,10 @@ def test_json_notes_write_a_product_sign_as_the_canonical_text_does(cli) -> None
     notes = json.loads(cli("diff", "1/2x", "-f", "json").out)["notes"]
     assert notes == ["'1/2x' was read as (1/2)*x"]
     assert all("·" not in note for note in json.loads(cli("diff", "cos(x^2) 2x", "-f", "json").out)["notes"])
+
+
+def test_a_negative_exact_value_is_not_repeated_as_its_decimal(cli) -> None:
+    # −3 and -3 are one number: the decimal is given only when it says more
+    assert cli("diff", "-3x", "--at", "x=1", "--no-steps", "-f", "plain").out.splitlines()[1] == "at x = 1: −3"
+    assert cli("diff", "-pi*x", "--at", "x=1", "--no-steps", "-f", "plain").out.splitlines()[1] == (
+        "at x = 1: −π ≈ −3.14159265359")

@@ -158,7 +158,7 @@ def test_rich_result_is_set_apart_with_values() -> None:
     shown = screen(_report("sin(x^2)", at=("2",)))
     panel = shown[shown.index("╭") :]
     assert "d/dx sin(x²) = 2x·cos(x²)" in panel
-    assert "at x = 2: 4·cos(4) ≈ -2.61457448345" in panel
+    assert "at x = 2: 4·cos(4) ≈ −2.61457448345" in panel
 
 
 def test_rich_notes_on_the_reading_come_first() -> None:

@@ -319,8 +319,8 @@ def same_number(exact: str, decimal: str) -> bool:
     0.5 and 0.5), so the decimal need not be given as well."""
     if exact == decimal:
         return True
-    try:
-        return float(exact) == float(decimal)
+    try:  # −3 (written for people) and -3 are one number
+        return float(exact.replace("−", "-")) == float(decimal.replace("−", "-"))
     except ValueError:
         return False
 

@@ -23,6 +23,7 @@ from calcstep.engine import DiffReport, PointValue
 from calcstep.expr import Sym
 from calcstep.render import RenderOptions
 from calcstep.render.common import (
+    PRETTY,
     Spelling,
     at_inner,
     d_of,
@@ -154,6 +155,8 @@ def value_line(value: PointValue, spell: Spelling) -> str:
     if value.decimal is None and value.exact is not None:
         return f"at {where}: {spell.expr(value.exact)} (beyond floating point: no decimal)"
     decimal = f"{value.decimal:.12g}"
+    if spell is PRETTY:
+        decimal = decimal.replace("-", "−")  # the minus sign the expressions beside it use
     if value.exact is not None and not value.exact.free_vars:
         exact = spell.expr(value.exact)
         amount = exact if same_number(exact, decimal) else f"{exact} {spell.approx} {decimal}"
