@@ -864,7 +864,13 @@ class _Builder:
 
     # atoms
     def number(self, token: Token) -> Num:
-        return _read_number(token, self.text, self.limits)
+        result = _read_number(token, self.text, self.limits)
+        if "e" in token.value.lower() and _factor_follows(self.text, token.end):
+            # 2e-4x: a number in scientific notation, then a factor; 2e − 4x (2 times e
+            # minus 4x) may have been meant, as 2ex is 2·e·x
+            self._note(f"'{self.text[token.start:token.end]}' was read as the number {{0}} "
+                       f"(scientific notation); for e, write {token.value.lower().split('e')[0]}*e", result)
+        return result
 
     def name(self, token: Token) -> Expr:
         constant = vocabulary.CONSTANTS.get(token.value)

@@ -230,6 +230,8 @@ NOTES = [
     ("cos(x^2) 2x", "'cos(x^2) 2' was read as a product: cos(x^2)·2"),
     ("(x+1)2", "'(x+1)2' was read as a product: (x+1)·2"),
     ("|x| 2", "'|x| 2' was read as a product: |x|·2"),
+    # scientific notation right before a factor: 2e − 4x may have been meant
+    ("2e-4x", "'2e-4' was read as the number 0.0002 (scientific notation); for e, write 2*e"),
 ]
 
 
@@ -261,7 +263,7 @@ def test_unsurprising_readings_have_no_notes() -> None:
                  "e^2 x", "√2 x", "√(2)x", "√2·x", "√x", "x(x + 1)", "a(x - 1)", "y (x)", "pi(x)",
                  "x^2/x", "x^2sin(x)", "ln x/x", "sin(x)/2", "sin x + sin(x)/2",
                  "w1*x1 + b", "x1 + x2", "2*x_1", "theta2*x", "log2(x)", "log10(x)", "log_2 x",
-                 "(e^x)^2", "e^(x^2)", "E*x"):
+                 "(e^x)^2", "e^(x^2)", "E*x", "2e-4", "1e3", "1.5e-3*x"):
         assert parse(text).notes == (), text
 
 
