@@ -455,6 +455,7 @@ def _postlex(
         following = next(stream, None)
         kind = token.type
         if kind == "WORD":
+            _refuse_hexadecimal(text, previous, token)
             pieces = _segment(text, token, following, words, notes)
             for piece in pieces:
                 yield piece
@@ -522,6 +523,20 @@ def _check_depth(text: str, openers: list[Token], limits: Limits) -> None:
             text,
             openers[-1].start,
             hint="raise the limit with --max-depth if this is intended",
+        )
+
+
+_HEX_DIGITS = re.compile(r"x[0-9A-Fa-f]*[0-9][0-9A-Fa-f]*")
+
+
+def _refuse_hexadecimal(text: str, previous: Token | None, word: Token) -> None:
+    """0x1F is a hexadecimal number, which would be read as 0·x₁·F: refused, with
+    its value in decimal."""
+    if (previous is not None and previous.type == "NUMBER" and previous.value == "0"
+            and previous.end == word.start and _HEX_DIGITS.fullmatch(word.value)):
+        raise ParseError(
+            "hexadecimal numbers are not read", text, previous.start, length=word.end - previous.start,
+            hint=f"write the number in decimal: {int(word.value[1:], 16)}",
         )
 
 
@@ -1252,8 +1267,8 @@ def _note_indexed_names(text: str, expr: Expr, notes: list[Note]) -> None:
     just before the name (3x2); w1·x1 + b, a network's weights, has no note."""
     for name in sorted(expr.free_vars):
         indexed = _INDEXED.fullmatch(name)
-        if indexed is None:
-            continue
+        if indexed is None or indexed.group(2) in ("0", "1"):
+            continue  # x¹ and x⁰ are not what x1 and x0 were meant to be
         found = re.search(rf"(?<![A-Za-z_]){name}(?![0-9])", text)
         if found is None:
             continue

@@ -53,6 +53,7 @@ MALFORMED = [
     (" d²/dx² x^3", "is the derivative itself", 1),
     ("x***2", "missing operand between '**' and '*'", 3),  # the operators as typed
     ("sin^(1/2) x", "the power on a function name must be a whole number", 3),
+    ("0x1F", "hexadecimal numbers are not read", 0),  # not 0·x₁·F
 ]
 
 
