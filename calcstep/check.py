@@ -1394,7 +1394,7 @@ def _diagnose(
     # of e^(x²)) was differentiated the wrong number of times, whatever slip might
     # also happen to give it
     # an earlier derivative (the first, where the second was asked for): stopped short
-    other = _other_order(diff, answer, points, needed, witness, limits, start=1, stop=diff.order) if needed else None
+    other = _other_order(diff, answer, points, needed, witness, limits, range(1, diff.order)) if needed else None
     if other is not None:
         return other
     for derivation in (reversed(diff.derivations) if needed else ()):
@@ -1416,10 +1416,12 @@ def _diagnose(
                 return _named(candidate, at_site, derivation.order, witness)
     # the function itself (2^x for 2^x is the exponential's slip, named above), one
     # differentiation too many, or an antiderivative: said when no slip gives it
-    for late in (_other_order, _antiderivative):
-        found = late(diff, answer, points, needed, witness, limits) if needed else None
-        if found is not None:
-            return found
+    if needed:
+        late = _other_order(diff, answer, points, needed, witness, limits, (0, diff.order + 1)) or _antiderivative(
+            diff, answer, points, needed, witness, limits
+        )
+        if late is not None:
+            return late
     which = _which(diff.order)
     message = Note(
         f"Your answer is not the {which} of {{0}}, and it is none of the classic mistakes "
@@ -1445,23 +1447,27 @@ def _other_order(
     needed: int,
     witness: Witness | None,
     limits: Limits,
-    start: int = 0,
-    stop: int | None = None,
+    orders: Iterable[int],
 ) -> Diagnosis | None:
-    """The answer as another order's derivative (the function itself, one
-    differentiation short, or one too many), said as such; None when it is none."""
-    # the k-th derivatives for k = 0 … order − 1, and order + 1 (those from `start`,
-    # before `stop` when given)
-    orders = [diff.expr, *(derivation.result for derivation in diff.derivations[:-1])]
-    if stop is None:
-        with suppress(CalcstepError):  # else there is no order past this one to compare with
-            orders.append(derive_orders(diff.result, diff.var, 1, limits)[0].result)
-    for index, candidate in enumerate(orders[:stop]):
-        if index < start:
-            continue
-        if _gives(candidate, answer, points, needed, witness):
-            k = index if index < diff.order else diff.order + 1
+    """The answer as the k-th derivative for one of `orders` (0: the function
+    itself; below the order asked: differentiation stopped short; the order + 1:
+    one too many), said as such; None when it is none of them."""
+    for k in orders:
+        candidate = _kth_derivative(diff, k, limits)
+        if candidate is not None and _gives(candidate, answer, points, needed, witness):
             return Diagnosis(WRONG_ORDER, _order_message(k, diff), None, witness)
+    return None
+
+
+def _kth_derivative(diff: DiffReport, k: int, limits: Limits) -> Expr | None:
+    """The k-th derivative of the function, for k from 0 to the order + 1 (None
+    where the one past the order cannot be taken)."""
+    if k == 0:
+        return diff.expr
+    if k <= diff.order:
+        return diff.derivations[k - 1].result
+    with suppress(CalcstepError):
+        return derive_orders(diff.result, diff.var, 1, limits)[0].result
     return None
 
 

@@ -169,25 +169,16 @@ def _points(at: list[str] | None) -> list[dict[str, str]]:
         for pair in _split_top_level(text):
             name, sep, value = pair.partition("=")
             if not sep or not name.strip() or not value.strip():
+                from calcstep.parse import thousands_hint  # on this error's path alone
+
                 _usage_error(f"--at takes name=value pairs, not '{pair}'",
-                             _thousands_hint(text) or "e.g. --at x=2 or --at x=1,y=pi/2")
+                             thousands_hint(text) or "e.g. --at x=2 or --at x=1,y=pi/2")
             if name.strip() in point:
                 _usage_error(f"--at gives {name.strip()} twice in one point ('{text}')",
                              "for two points, repeat the option: --at x=1 --at x=2")
             point[name.strip()] = value.strip()
         points.append(point)
     return points
-
-
-def _thousands_hint(text: str) -> str | None:
-    """The hint for a number written with thousands separators in --at (x=1,000,
-    whose comma would start a second pair), else None."""
-    import re
-
-    grouped = re.search(r"(?<![0-9.])[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])", text)
-    if grouped is None:
-        return None
-    return f"write numbers without thousands separators: {grouped.group().replace(',', '')}"
 
 
 def _split_top_level(text: str) -> list[str]:

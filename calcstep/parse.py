@@ -348,8 +348,8 @@ def _unexpected_character(text: str, position: int) -> ParseError:
                           hint="calcstep reads UTF-8 text; check the input's encoding")
     name = f"'{char}'" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
     hint = _latex_hint(text, position) if char == "\\" else hints.get(char)
-    if char == "," and (number := _thousands(text, position)) is not None:
-        hint = f"write numbers without thousands separators: {number}"
+    if char == "," and (grouped := thousands_hint(text, position)) is not None:
+        hint = grouped
     if char in _QUOTES:
         hint = "quotes are not part of an expression: remove them"
     if char in _OTHER_SUPERSCRIPTS:
@@ -361,19 +361,18 @@ def _unexpected_character(text: str, position: int) -> ParseError:
 
 
 # A number written with thousands separators: 1,000 or 12,345,678.
-_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])")
+_GROUPED = re.compile(r"(?<![0-9.])[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])")
 
 
-def _thousands(text: str, comma: int) -> str | None:
-    """The number without its separators when the comma at `comma` separates
-    thousands (a digit before it, three after), else None."""
-    start = comma
-    while start > 0 and text[start - 1].isdigit():
-        start -= 1
-    grouped = _GROUPED.match(text, start)
-    if grouped is None or not start < comma < grouped.end():
-        return None
-    return grouped.group().replace(",", "")
+def thousands_hint(text: str, comma: int | None = None) -> str | None:
+    """The hint for a number written with thousands separators in `text` (the one
+    holding the comma at `comma`, when given), else None: write 1000 for 1,000.
+    The parser gives it where the comma stops the reading, --at where it would
+    start a second name=value pair."""
+    for grouped in _GROUPED.finditer(text):
+        if comma is None or grouped.start() < comma < grouped.end():
+            return f"write numbers without thousands separators: {grouped.group().replace(',', '')}"
+    return None
 
 
 # What to write for the LaTeX commands pasted most, by name; a function or a
@@ -880,7 +879,7 @@ class _Builder:
     # atoms
     def number(self, token: Token) -> Num:
         result = _read_number(token, self.text, self.limits)
-        if "e" in token.value.lower() and _factor_follows(self.text, token.end):
+        if ("e" in token.value or "E" in token.value) and _factor_follows(self.text, token.end):
             # 2e-4x: a number in scientific notation, then a factor; 2e − 4x (2 times e
             # minus 4x) may have been meant, as 2ex is 2·e·x
             self._note(f"'{self.text[token.start:token.end]}' was read as the number {{0}} "
@@ -1083,7 +1082,7 @@ class _Builder:
             return int(digits)
         except ValueError:
             raise self._error(
-                "the power on a function name must be a whole number",
+                _FUNCTION_POWER_WHOLE,
                 "write (sin(x))^(1/2) for other powers",
             ) from None
 
@@ -1616,7 +1615,7 @@ def _syntax_error(text: str, token: Token, previous: Token | None, row: dict[str
     if powered is not None and powered.group(1) in vocabulary.function_spellings():
         # sin^(1/2) x: a function's power is a whole number, as sin^0.5(x) is told
         name = powered.group(1)
-        return ParseError("the power on a function name must be a whole number", text, powered.start(2),
+        return ParseError(_FUNCTION_POWER_WHOLE, text, powered.start(2),
                           length=where - powered.start(2) + length, hint=f"write ({name}(x))^(1/2) for other powers")
     described = _DESCRIBE.get(token.type, token.type)
     if token.type in ("NUMBER", "NAME", "FUNC", "AFUNC"):
@@ -1625,6 +1624,7 @@ def _syntax_error(text: str, token: Token, previous: Token | None, row: dict[str
     return ParseError(f"{described} is not expected here", text, where, length=length, hint=hint)
 
 
+_FUNCTION_POWER_WHOLE = "the power on a function name must be a whole number"
 # A function name, its caret and a bracketed power begun: sin^(1 (a fraction follows).
 _FUNCTION_POWER = re.compile(r"([A-Za-z]+)\s*(\^\s*\(\s*[-−]?\s*[0-9]+\s*)$")
 

@@ -205,6 +205,11 @@ def _num(value: Rational, decimal: bool = False) -> Num:
     return Num(value, decimal)
 
 
+def _raised(base: Expr, exponent: Rational) -> Expr:
+    """base^exponent for a number exponent, written as the base alone for 1."""
+    return base if exponent == 1 else Pow(base, Num(exponent))
+
+
 def _power_parts(expr: Expr) -> tuple[Expr, Expr]:
     """(base, exponent) of a factor: x^3 is (x, 3), x is (x, 1)."""
     if type(expr) is Pow:
@@ -522,7 +527,7 @@ def _over_common_divisor(node: Add, s: _Simplifier) -> Expr | None:
                 below[base] = max(below.get(base, 0), -exponent)
     if not below:
         return None
-    common = [base if k == 1 else Pow(base, Num(k)) for base, k in below.items()]
+    common = [_raised(base, k) for base, k in below.items()]
     return mul(add(*(mul(term, *common) for term in node.terms)),
                *(Pow(base, Num(-k)) for base, k in below.items()))
 
@@ -604,7 +609,7 @@ def _distribute(term: Expr, budget: list[int]) -> Expr:
             if len(partial) > _TERMS_UP_TO or budget[0] < 0:  # not worth it: keep it
                 return term
     return add(*(
-        _scaled_decimal(coefficient, mul(*(b if k == 1 else Pow(b, Num(k)) for b, k in powers.items())), decimal)
+        _scaled_decimal(coefficient, mul(*(_raised(b, k) for b, k in powers.items())), decimal)
         for coefficient, powers in partial.values()
     ))
 
@@ -731,7 +736,7 @@ def _shared_factors(bodies: list[Expr]) -> list[Expr]:
             for base, value in first.items()
             if base in seen and (value > 0) == (seen[base] > 0)
         }
-    return [base if value == 1 else Pow(base, Num(value)) for base, value in first.items()]
+    return [_raised(base, value) for base, value in first.items()]
 
 
 def _divide_out(body: Expr, shared: list[Expr]) -> Expr:
@@ -743,7 +748,7 @@ def _divide_out(body: Expr, shared: list[Expr]) -> Expr:
     for base, exponent in left.items():
         rest = exponent - taken.get(base, 0)
         if rest != 0:
-            kept.append(base if rest == 1 else Pow(base, Num(rest)))
+            kept.append(_raised(base, rest))
     return mul(*kept)
 
 
@@ -1127,10 +1132,6 @@ def _sum_and_power(factor: Expr) -> tuple[Add | None, Rational]:
     return None, 0
 
 
-def _raised(base: Expr, exponent: Rational) -> Expr:
-    return base if exponent == 1 else Pow(base, Num(exponent))
-
-
 def _rational_power(value: Fraction, exponent: Rational) -> Fraction | None:
     """value^exponent for value > 0 when it is rational (1/4 to the 1/2 is 1/2)."""
     exponent = Fraction(exponent)
@@ -1164,11 +1165,8 @@ def _factor_polynomial_in_product(node: Mul, s: _Simplifier) -> Expr | None:
         content = _content([c for c, _ in split])
         if shared <= 0 and content == 1:
             continue
-        taken = [Sym(var) if shared == 1 else Pow(Sym(var), Num(shared))] if shared > 0 else []
-        # content is 1 unless every coefficient is whole: dividing by it is exact
-        # (15/2 stays 15/2; floor division by 1 would have made it 7)
-        rest = add(*(_scaled(c if content == 1 else c // content, _divide_out(body, taken) if taken else body)
-                     for c, body in split))
+        taken = [_raised(Sym(var), shared)] if shared > 0 else []
+        rest = add(*(_scaled(c // content, _divide_out(body, taken) if taken else body) for c, body in split))
         return mul(_num(content), *taken, *_with_factor(node, index, rest))
     return None
 
@@ -1201,7 +1199,7 @@ def _cancel_from_sum(node: Mul, s: _Simplifier) -> Expr | None:
             if shared <= 0:
                 continue
             taken = min(shared, times)
-            cancelled = [base if taken == 1 else Pow(base, Num(taken))]
+            cancelled = [_raised(base, taken)]
             rest = add(*(_scaled(coefficient, _divide_out(body, cancelled)) for coefficient, body in split))
             below = Pow(base, Num(taken - times))  # the divisor's power that is left: b⁰ drops out
             kept = [rest if f is factor else below if _is_divisor(f) and f.base == base else f for f in node.factors]
@@ -1834,8 +1832,12 @@ def _sum_features(node: Add) -> int:
             numbers += 1
             if term.value == 0:
                 found |= _ZERO
-        elif (kind is Pow and _is_divisor(term)) or (kind is Mul and _is_divisor(term.factors[-1])):
-            found |= _FRACTION  # order-factors writes divisors last
+        elif kind is Pow or kind is Mul:
+            # a divisor alone, or last in a product (order-factors writes divisors
+            # last): tested inline, as this runs for every sum simplified
+            last = term if kind is Pow else term.factors[-1]
+            if type(last) is Pow and type(last.exp) is Num and last.exp.value < 0:
+                found |= _FRACTION
     return found | (_NUMBERS if numbers >= 2 else 0)
 
 

@@ -580,11 +580,12 @@ class _NumbersWhole:
         from rich.text import Text
 
         room = options.max_width
-        groups = _column_groups(self._natural(), self._numbers(), room)
+        widths, widest_numbers = self._natural(), self._numbers()  # measured once, for every part
+        groups = _column_groups(widths, widest_numbers, room)
         for index, group in enumerate(groups):
             part = self.table if len(groups) == 1 else self._part(group)
-            natural = [self._natural()[i] for i in group]
-            numbers = {group.index(i): width for i, width in self._numbers().items() if i in group}
+            natural = [widths[i] for i in group]
+            numbers = {group.index(i): width for i, width in widest_numbers.items() if i in group}
             limits, part.padding = _fitted(natural, numbers, room)
             for column, limit in zip(part.columns, limits, strict=True):
                 column.min_width, column.max_width = limit
