@@ -1103,7 +1103,8 @@ class _Replay(Deriver):
     ) -> None:
         super().__init__(var, limits)
         self.overrides = overrides
-        self.memo.update(unchanged)  # the right steps no slip reaches are reused as they are
+        # the right steps no slip reaches are reused as they are (keyed as Deriver keys them)
+        self.memo.update({expr._hash: (expr, step) for expr, step in unchanged.items()})
         self.slipped: dict[Expr, Expr] = {}  # what each slip made of its step
 
     def __call__(self, expr: Expr) -> Step:

@@ -111,7 +111,10 @@ def deep(function: Callable[..., T]) -> Callable[..., T]:
     they run with room for that expression's depth."""
 
     def wrapper(first, *args, **kwargs):
-        depth = getattr(first, "depth", 0)
+        try:
+            depth = first._depth  # an expression's, read from its slot (no property call)
+        except AttributeError:
+            depth = getattr(first, "depth", 0)
         if depth > _SHALLOW:
             return run_deep(depth, function, first, *args, **kwargs)
         # run_deep's shallow case, inlined: printers call this tens of thousands of

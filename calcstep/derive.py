@@ -59,7 +59,9 @@ class Deriver:
         self.record = record
         self.symbol = Sym(var)
         self.limits = limits
-        self.memo: dict[Expr, Step] = {}
+        # node hash → (node, its step): keyed by the stored int, as the simplifier's
+        # caches are, so a lookup never calls a node's __hash__ (a Python method)
+        self.memo: dict[int, tuple[Expr, Step]] = {}
         # the names the whole expression uses (its variables and abstract
         # functions), which the rules' letters keep clear of: given by a caller
         # that knows them, else found in `root` once a rule with letters to choose asks
@@ -67,17 +69,18 @@ class Deriver:
         self._root = root
 
     def __call__(self, expr: Expr) -> Step:
-        step = self.memo.get(expr)
-        if step is None:
-            step = self.apply(expr)
-            if step.result.size > self.limits.max_size:
-                raise LimitError(
-                    f"the derivative grows past {self.limits.max_size:,} nodes",
-                    hint="raise the limit with --max-size, or simplify the input first",
-                )
-            if not self.record:
-                step = Step(step.rule, expr, step.result, self.var)
-            self.memo[expr] = step
+        known = self.memo.get(expr._hash)
+        if known is not None and (known[0] is expr or known[0] == expr):
+            return known[1]
+        step = self.apply(expr)
+        if step.result.size > self.limits.max_size:
+            raise LimitError(
+                f"the derivative grows past {self.limits.max_size:,} nodes",
+                hint="raise the limit with --max-size, or simplify the input first",
+            )
+        if not self.record:
+            step = Step(step.rule, expr, step.result, self.var)
+        self.memo[expr._hash] = (expr, step)
         return step
 
     def apply(self, expr: Expr) -> Step:

@@ -328,7 +328,10 @@ class Num(Expr):
             node = object.__new__(cls)
             _set_value(node, value)
             _set_decimal(node, decimal)
-            _init_leaf(node, (value, decimal), _NO_VARS)
+            # hash(-1) is hash(-2) in CPython (-1 is its error code): -1, the
+            # coefficient of every negation, is hashed as text, or x·(−1) and
+            # x·(−2) (and every pair of trees differing so) would share a hash
+            _init_leaf(node, (value if value != -1 else "-1", decimal), _NO_VARS)
             _share(key, node)
         return node
 

@@ -295,30 +295,36 @@ _SCANNERS: dict[int, re.Pattern[str]] = {}
 
 
 def _scanner(t: Tables) -> re.Pattern[str]:
+    """One pattern for every token, each a named group, with the text the grammar
+    ignores (spaces) before it: a token and its leading spaces are one match, so
+    spaced input ("x^2 + 1") takes half the matches.  The spaces are skipped
+    possessively, so a long run of them before a stray character fails at once."""
     scanner = _SCANNERS.get(id(t))
     if scanner is None:
-        scanner = re.compile("|".join(f"(?P<{name}>{regex})" for name, regex in t.terminals))
+        ignored = "|".join(regex for name, regex in t.terminals if name in t.ignore)
+        tokens = "|".join(f"(?P<{name}>{regex})" for name, regex in t.terminals if name not in t.ignore)
+        scanner = re.compile(f"(?:{ignored})*+(?:{tokens})" if ignored else tokens)
         _SCANNERS[id(t)] = scanner
     return scanner
 
 
 def _lex(text: str, t: Tables) -> Iterator[Token]:
-    scanner = _scanner(t)
-    match = scanner.match
-    position = 0
-    length = len(text)
-    while position < length:
-        found = match(text, position)
-        if found is None:
-            raise _unexpected_character(text, position)
+    position = 0  # where the last token ended: the next match must start here
+    for found in _scanner(t).finditer(text):
+        if found.start() != position:  # the search skipped a character no token starts with
+            break
         kind = found.lastgroup
         assert kind is not None
-        end = found.end()
-        if kind == "WORD" and _SUBSCRIPT_RUN.search(found.group()):
-            yield from _subscripted_words(found.group(), position)
-        elif kind not in t.ignore:
-            yield _token(Token, (kind, found.group(), position, end))
-        position = end
+        value = found.group(kind)
+        position = found.end()
+        # a subscript digit is not ASCII: the pattern search runs only for such words
+        if kind == "WORD" and not value.isascii() and _SUBSCRIPT_RUN.search(value):
+            yield from _subscripted_words(value, position - len(value))
+        else:
+            yield _token(Token, (kind, value, position - len(value), position))
+    rest = text[position:]
+    if rest.strip():
+        raise _unexpected_character(text, position + len(rest) - len(rest.lstrip()))
 
 
 def _subscripted_words(word: str, start: int) -> Iterator[Token]:

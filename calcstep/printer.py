@@ -117,10 +117,14 @@ class _Printer:
         self.divisor: Callable[[Expr], Expr | None] = (
             _divisor if self.reads_back else partial(_divisor, reads_back=False)
         )
-        self._cache: dict[Expr, tuple[str, int]] = {}
+        # keyed by the node's stored hash, an int: a dict keyed by the node itself
+        # would call its __hash__, a Python method, on every lookup (a hundred
+        # thousand a batch).  The entry holds the node, for the equality check
+        # that a key by hash alone needs; a collision is a miss, written over.
+        self._cache: dict[int, tuple[str, int, Expr]] = {}
         # a sum's later terms with their sign (" − 2x"), printed once per term:
         # writing a minus takes a new node for what follows it
-        self._later: dict[Expr, str] = {}
+        self._later: dict[int, tuple[str, Expr]] = {}  # keyed as `_cache` is
         self._kinds: dict[type, Callable[[Expr], tuple[str, int]]] = {
             Num: self.number,
             Sym: self.symbol,
@@ -149,18 +153,21 @@ class _Printer:
         self._later.clear()
 
     def piece(self, expr: Expr) -> tuple[str, int]:
-        cached = self._cache.get(expr)
-        if cached is None:
-            cached = self._kinds[type(expr)](expr)
-            self._cache[expr] = cached
-        return cached
+        cached = self._cache.get(expr._hash)
+        if cached is None or (cached[2] is not expr and cached[2] != expr):
+            text, binding = self._kinds[type(expr)](expr)
+            self._cache[expr._hash] = (text, binding, expr)
+            return text, binding
+        return cached[0], cached[1]
 
     def at(self, expr: Expr, binding: int) -> str:
         """The text of `expr`, bracketed when it binds more loosely than `binding`."""
-        cached = self._cache.get(expr)  # `piece`, inlined: the walk's most frequent call
-        if cached is None:
-            cached = self._cache[expr] = self._kinds[type(expr)](expr)
-        text, own = cached
+        cached = self._cache.get(expr._hash)  # `piece`, inlined: the walk's most frequent call
+        if cached is None or (cached[2] is not expr and cached[2] != expr):
+            text, own = self._kinds[type(expr)](expr)
+            self._cache[expr._hash] = (text, own, expr)
+        else:
+            text, own = cached[0], cached[1]
         return self.bracket(text) if own < binding else text
 
     def bracket(self, text: str) -> str:
@@ -175,14 +182,16 @@ class _Printer:
         for term in terms[1:]:
             if wide and len(self._cache) > _CACHE_LIMIT:
                 self.forget()  # a wide sum is not held whole, term by term, in the cache
-            text = later.get(term)
-            if text is None:
-                negated = self.negated(term)
-                if negated is not None:
-                    text = self.difference + self.at(negated, PRODUCT)
-                else:
-                    text = self.plus + self.at(term, SUM + 1)
-                later[term] = text
+            known = later.get(term._hash)
+            if known is not None and (known[1] is term or known[1] == term):
+                parts.append(known[0])
+                continue
+            negated = self.negated(term)
+            if negated is not None:
+                text = self.difference + self.at(negated, PRODUCT)
+            else:
+                text = self.plus + self.at(term, SUM + 1)
+            later[term._hash] = (text, term)
             parts.append(text)
         return "".join(parts), SUM
 
@@ -751,8 +760,10 @@ def to_text(expr: Expr) -> str:
     """The canonical text of `expr`: ASCII with explicit `*`, parsed back to `expr`."""
     # a derivation's steps ask for the same texts again and again (a step's target
     # is its parent's part): a text already written is returned at once
-    cached = _TEXT_CACHE.get(expr)
-    return cached[0] if cached is not None else _render_text(expr)
+    cached = _TEXT_CACHE.get(expr._hash)
+    if cached is not None and (cached[2] is expr or cached[2] == expr):
+        return cached[0]
+    return _render_text(expr)
 
 
 @deep

@@ -85,12 +85,14 @@ class _Simplifier:
         self.record = record
         self.reshape = reshape
         self.steps: list[Step] = []
-        self.memo: dict[Expr, Expr] = {}
-        self.keys: dict[Expr, tuple] = {}
-        self.ops: dict[Expr, int] = {}
-        self.splits: dict[Expr, tuple[Rational, Expr]] = {}
-        self.term_keys: dict[Expr, tuple] = {}
-        self.factor_keys: dict[Expr, tuple] = {}
+        # node hash → (node, its normal form), keyed as the caches below (`split`)
+        self.memo: dict[int, tuple[Expr, Expr]] = {}
+        # node hash → (node, cached value): see `split`
+        self.keys: dict[int, tuple[Expr, tuple]] = {}
+        self.ops: dict[int, tuple[Expr, int]] = {}
+        self.splits: dict[int, tuple[Expr, tuple[Rational, Expr]]] = {}
+        self.term_keys: dict[int, tuple[Expr, tuple]] = {}
+        self.factor_keys: dict[int, tuple[Expr, tuple]] = {}
         self._trial: _Simplifier | None = None
 
     def __call__(self, expr: Expr) -> Expr:
@@ -102,9 +104,9 @@ class _Simplifier:
         # instance itself would go through __call__, twice the cost per node
         if type(expr) in LEAVES:
             return expr  # a number or a name is in normal form: no rewrite is listed for one
-        done = self.memo.get(expr)
-        if done is not None:
-            return done
+        done = self.memo.get(expr._hash)
+        if done is not None and (done[0] is expr or done[0] == expr):
+            return done[1]
         kids = expr.children()
         node = expr
         if kids:
@@ -123,8 +125,9 @@ class _Simplifier:
                 f"the simplified result grows past {self.limits.max_size:,} nodes",
                 hint="raise the limit with --max-size",
             )
-        self.memo[expr] = node
-        self.memo[node] = node
+        self.memo[expr._hash] = (expr, node)
+        if node is not expr:
+            self.memo[node._hash] = (node, node)
         return node
 
     def rewrite_once(self, node: Expr) -> Expr | None:
@@ -138,7 +141,11 @@ class _Simplifier:
             rewrites = _CANDIDATES[key] = _candidates(*key)
         for rewrite in rewrites:
             new = rewrite.apply(node, self)
-            if new is None or new == node:
+            # `==` inlined as far as its quick answers go: most rewrites that apply
+            # make a node of another type or hash, and a call would cost more
+            if new is None or new is node or (
+                type(new) is kind and new._hash == node._hash and new == node
+            ):
                 continue
             if self.record:
                 self.steps.append(rewrite_step(rewrite.name, node, new))
@@ -163,37 +170,54 @@ class _Simplifier:
             self._trial.factor_keys = self.factor_keys
         return self._trial(expr)
 
+    # The caches below are keyed by a node's stored hash, an int, and hold the node
+    # beside its value: a dict keyed by the node would call its __hash__, a Python
+    # method, on every lookup.  A different node with the same hash is a miss.
+
     def split(self, expr: Expr) -> tuple[Rational, Expr]:
         """split_coefficient(expr), cached: sums ask it of every term again and again."""
-        cached = self.splits.get(expr)
-        if cached is None:
-            cached = split_coefficient(expr)
-            self.splits[expr] = cached
-        return cached
+        cached = self.splits.get(expr._hash)
+        if cached is not None and (cached[0] is expr or cached[0] == expr):
+            return cached[1]
+        value = split_coefficient(expr)
+        self.splits[expr._hash] = (expr, value)
+        return value
 
     def key(self, expr: Expr) -> tuple:
         """The node's place in the canonical order (cached)."""
-        cached = self.keys.get(expr)
-        if cached is None:
-            cached = _structural_key(expr, self)
-            self.keys[expr] = cached
-        return cached
+        cached = self.keys.get(expr._hash)
+        if cached is not None and (cached[0] is expr or cached[0] == expr):
+            return cached[1]
+        value = _structural_key(expr, self)
+        self.keys[expr._hash] = (expr, value)
+        return value
 
     def term_key(self, term: Expr) -> tuple:
         """A sum's term's place in textbook order (cached)."""
-        cached = self.term_keys.get(term)
-        if cached is None:
-            cached = _term_key(term, self)
-            self.term_keys[term] = cached
-        return cached
+        cached = self.term_keys.get(term._hash)
+        if cached is not None and (cached[0] is term or cached[0] == term):
+            return cached[1]
+        value = _term_key(term, self)
+        self.term_keys[term._hash] = (term, value)
+        return value
+
+    def factor_key(self, factor: Expr) -> tuple:
+        """A product's factor's place in textbook order (cached)."""
+        cached = self.factor_keys.get(factor._hash)
+        if cached is not None and (cached[0] is factor or cached[0] == factor):
+            return cached[1]
+        value = _factor_key(factor, self)
+        self.factor_keys[factor._hash] = (factor, value)
+        return value
 
     def op_count(self, expr: Expr) -> int:
         """Operations in the node as written (cached)."""
-        cached = self.ops.get(expr)
-        if cached is None:
-            cached = _op_count(expr, self)
-            self.ops[expr] = cached
-        return cached
+        cached = self.ops.get(expr._hash)
+        if cached is not None and (cached[0] is expr or cached[0] == expr):
+            return cached[1]
+        value = _op_count(expr, self)
+        self.ops[expr._hash] = (expr, value)
+        return value
 
 
 # ---------------------------------------------------------------------------
@@ -837,6 +861,12 @@ def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
     exponents are alike (numbers, or multiples of one expression) become one
     power.  Unlike exponents stay apart: xˣ/x is not rewritten as x^(x − 1),
     which would only make it harder to work with."""
+    parts = [(factor, *_flat_power(factor)) for factor in node.factors if type(factor) is not Num]
+    # equal parts have equal hashes: when no two share one (most products), there
+    # is nothing to combine, found without hashing a node in Python
+    hashes = {(base._hash, s.split(exponent)[1]._hash) for _, base, exponent in parts}
+    if len(hashes) == len(parts):
+        return None
     groups: dict[tuple[Expr, Expr], list[tuple[Expr, Expr]]] = {}
     order: list[Expr | tuple[Expr, Expr]] = []
     for factor in node.factors:
@@ -845,10 +875,11 @@ def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
             continue
         base, exponent = _flat_power(factor)
         key = (base, s.split(exponent)[1])
-        if key not in groups:
-            groups[key] = []
+        members = groups.get(key)
+        if members is None:
+            members = groups[key] = []
             order.append(key)
-        groups[key].append((exponent, factor))
+        members.append((exponent, factor))
     if all(len(members) == 1 for members in groups.values()):
         return None
     factors = []
@@ -1214,13 +1245,7 @@ def _with_factor(node: Mul, index: int, factor: Expr) -> tuple[Expr, ...]:
 
 def _order_factors(node: Mul, s: _Simplifier) -> Expr | None:
     """Numbers first, then letters, exponentials, functions, sums; divisors last."""
-    cached = s.factor_keys
-    keys = []
-    for factor in node.factors:
-        key = cached.get(factor)
-        if key is None:
-            key = cached[factor] = _factor_key(factor, s)
-        keys.append(key)
+    keys = list(map(s.factor_key, node.factors))
     order = sorted(range(len(node.factors)), key=keys.__getitem__)
     if order == list(range(len(order))):
         return None
@@ -1964,8 +1989,10 @@ class Simplifier:
     def normal_form(self, expr: Expr) -> Expr:
         """The simplified form of `expr` alone: at once when an earlier call met it.
         Its steps, if any, are not kept (call this after the steps are taken)."""
-        known = self._work.memo.get(expr)
-        return known if known is not None else self(expr)[0]
+        known = self._work.memo.get(expr._hash)
+        if known is not None and (known[0] is expr or known[0] == expr):
+            return known[1]
+        return self(expr)[0]
 
     def _run(self, expr: Expr) -> tuple[Expr, tuple[Step, ...]]:
         self._work.steps = []
