@@ -17,11 +17,12 @@ from calcstep.engine import differentiate
 from calcstep.errors import CalcstepError, DomainError, LimitError
 from calcstep.evaluate import evaluate
 from calcstep.expr import ZERO, Sym, walk
+from calcstep.limits import DEFAULT_LIMITS
 from calcstep.parse import parse
 from calcstep.printer import to_pretty, to_text
 from calcstep.render.common import CANONICAL
 from calcstep.render.common import formula as formula_text
-from calcstep.simplify import op_count, simplify
+from calcstep.simplify import Simplifier, op_count, simplify
 
 from oracle import (
     calcstep_value,
@@ -197,6 +198,27 @@ def test_higher_orders_differentiate_the_simplified_result() -> None:
 def test_high_order_of_sin_cycles() -> None:
     assert to_text(differentiate("sin(x)", order=1000).result) == "sin(x)"
     assert to_text(differentiate("sin(x)", order=1001).result) == "cos(x)"
+
+
+def test_caches_keyed_by_hash_tell_colliding_expressions_apart() -> None:
+    """The printers', the simplifier's and the deriver's caches are keyed by a
+    node's stored hash: two different expressions with one hash (forged here, as
+    real collisions are too rare to meet) must each get their own answer."""
+    from calcstep.expr import _set
+
+    first, second = parse("x^3 + x").expr, parse("sin(x)*x^2").expr
+    _set(second, "_hash", first._hash)
+    assert (to_text(first), to_text(second)) == ("x^3 + x", "sin(x)*x^2")
+    assert to_text(derive(second, "x").result) != to_text(derive(first, "x").result)
+    simplifier = Simplifier(DEFAULT_LIMITS)
+    assert to_text(simplifier(first * 2)[0]) == "2*x^3 + 2*x"
+    assert to_text(simplifier(second * 2)[0]) == "2*x^2*sin(x)"
+
+
+def test_minus_one_and_minus_two_hash_apart() -> None:
+    """CPython hashes −1 as −2: the coefficient of every negation would otherwise
+    share its hash with 2's negative, and every cache lookup would compare them."""
+    assert hash(parse("-x").expr) != hash(parse("-2*x").expr)
 
 
 def test_the_variable_defaults_sensibly() -> None:
