@@ -8,8 +8,9 @@ work, and measures the calcstep that the command line runs:
 
 Prints one JSON object: total seconds, count, errors and each expression's time.
 Each expression goes through the engine and the JSON writer (report_json), as
-`calcstep diff --format json` does; one small expression first loads every
-module it needs, untimed.
+`calcstep diff --format json` does, with the command line's garbage-collector
+setting and its trimming of the printers' caches between reports; one small
+expression first loads every module it needs, untimed.
 """
 
 from __future__ import annotations
@@ -29,12 +30,15 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 def main(argv: list[str]) -> int:
     """Differentiate every corpus row once, timing each."""
+    from calcstep.cli import tune_collector
     from calcstep.engine import differentiate
     from calcstep.errors import CalcstepError
+    from calcstep.printer import trim_caches
     from calcstep.render import RenderOptions
     from calcstep.render.json import report_json
 
     sys.set_int_max_str_digits(0)
+    tune_collector()  # as the command line sets its collector
     options = RenderOptions()
     "".join(report_json(differentiate("t^3*cos(t)", wrt="t"), options))  # imports, untimed
     each: list[tuple[float, str]] = []
@@ -44,6 +48,7 @@ def main(argv: list[str]) -> int:
         try:
             report = differentiate(row["expr"], wrt=row.get("wrt"), order=int(row.get("order", 1)))
             "".join(report_json(report, options))
+            trim_caches()  # as the command line does after each report
         except (CalcstepError, RecursionError, MemoryError):
             errors += 1
         each.append((time.perf_counter() - start, row.get("id", "")))

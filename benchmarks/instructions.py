@@ -33,11 +33,16 @@ from common import CORPUS
 # What each child runs: calcstep imported from the tree given, a warm-up, and then
 # (unless it measures the imports alone) the pass.
 _CHILD = """
-import gc, json, sys
+import json, sys
 sys.path.insert(0, sys.argv[1])
-gc.set_threshold(10_000, 1_000, 1_000)  # as the command line sets it
 from calcstep.engine import differentiate
 from calcstep.printer import trim_caches
+try:
+    from calcstep.cli import tune_collector
+except ImportError:  # a tree from before it: the setting it had
+    import gc
+    def tune_collector(): gc.set_threshold(10_000, 1_000, 1_000)
+tune_collector()  # as the command line sets its collector
 from calcstep.render import RenderOptions
 from calcstep.render.json import report_json
 options = RenderOptions()
