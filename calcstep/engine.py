@@ -502,7 +502,12 @@ def value_at(
             f"--at gives no value for {', '.join(missing)}",
             hint="give every variable a value, e.g. --at " + ",".join(f"{m}=1" for m in missing),
         )
-    return value_at_point(function, derivative, point, limits, var=var, below=below, order=order)
+    value = value_at_point(function, derivative, point, limits, var=var, below=below, order=order)
+    unused = [name for name, _ in point if name not in function.free_vars]
+    if unused:  # a name mistyped, or an expression other than the one meant
+        said = f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} not in the expression"
+        value = value._replace(note=f"{value.note}; {said}" if value.note else said)
+    return value
 
 
 def value_at_point(

@@ -93,6 +93,16 @@ def test_value_at_a_point(cli) -> None:
     assert run.out.splitlines()[1:] == ["at x = 1, y = 3: 3", "at x = 2, y = π: π ≈ 3.14159265359"]
 
 
+def test_a_point_naming_a_variable_the_expression_lacks_says_so(cli) -> None:
+    """A value for a name the expression does not have is not used: said beside the
+    value, as a mistyped name (--at x=1,z=2 for x·y²… with y) would otherwise pass."""
+    run = cli("diff", "x^2", "--at", "x=1,y=2", "--no-steps")
+    assert run.out.splitlines()[1] == "at x = 1, y = 2: 2 (y is not in the expression)"
+    record = json.loads(cli("diff", "5", "--at", "x=1,t=0", "--no-steps", "-f", "json").out)
+    assert record["value"][0]["note"] == "x, t are not in the expression"
+    assert "note" not in json.loads(cli("diff", "x*y", "--at", "x=1,y=2", "-f", "json").out)["value"][0]
+
+
 def test_value_where_the_derivative_is_undefined(cli) -> None:
     for text, point, reason in (
         # at a corner the corner is the reason, not the formula's division by zero
