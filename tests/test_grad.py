@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import time
 from fractions import Fraction
 
@@ -111,6 +112,17 @@ def test_a_target_of_zero_gives_no_negative_zero(cli) -> None:
     record = json.loads(cli("grad", "(w2*tanh(w1*x) - y)^2", "--at", "x=1,y=0,w1=0.5,w2=2",
                             "--format", "json").out)
     assert all(math.copysign(1, node["value"]) > 0 for node in record["nodes"] if node["value"] == 0)
+
+
+def test_negative_numbers_take_the_minus_sign_of_the_expressions_beside_them(cli) -> None:
+    """w = −0.3 in the heading, so −0.15 in the tables, not -0.15; ASCII keeps -."""
+    args = ("grad", "(y - tanh(w*x + b))^2", "--wrt", "w,b", "--at", "x=0.5,y=1,w=-0.3,b=0.1")
+    shown = cli(*args, "--format", "plain").out
+    assert "at x = 0.5, y = 1, w = −0.3, b = 0.1" in shown
+    assert "−0.15" in shown and "∂out/∂w = −1.04733784766" in shown
+    assert not re.search(r"(?<![\w.])-[0-9]", shown)
+    ascii_shown = cli(*args, "--format", "plain", "--ascii").out
+    assert "d out/d w = -1.04733784766" in ascii_shown and ascii_shown.isascii()
 
 
 def test_one_saturated_stage_is_told_apart_from_a_long_product(cli) -> None:

@@ -217,17 +217,17 @@ def test_grad_loss_with_two_weights() -> None:
     assert shown.startswith("gradient of (w₁·x + w₂ − 1)²\nat x = 0.5, w₁ = 0.3, w₂ = −1.2\nvalue: 4.2025")
     (header,) = lines_with(shown, "node", "operation", "value", "local rates", "∂out/∂node")
     assert header.split() == ["node", "operation", "value", "local", "rates", "∂out/∂node"]
-    assert lines_with(shown, "n₃", "n₁·n₂", "0.15", "n₁: 0.5", "-4.1")
+    assert lines_with(shown, "n₃", "n₁·n₂", "0.15", "n₁: 0.5", "−4.1")
     assert lines_with(shown, "n₂: 0.3")  # a further local rate, on a line of its own
     assert "chain of local rates for w₁" in shown and "chain of local rates for w₂" in shown
     assert len(lines_with(shown, "stage", "local rate", "running product")) == 2
-    assert "one path: the product -2.05 is ∂out/∂w₁" in shown
-    assert lines_with(shown, "∂out/∂w₁ = -2.05", "rule engine: -2.05, agrees")
-    assert lines_with(shown, "∂out/∂w₂ = -4.1", "rule engine: -4.1, agrees")
+    assert "one path: the product −2.05 is ∂out/∂w₁" in shown
+    assert lines_with(shown, "∂out/∂w₁ = −2.05", "rule engine: −2.05, agrees")
+    assert lines_with(shown, "∂out/∂w₂ = −4.1", "rule engine: −4.1, agrees")
     assert "∂/∂w₁ = 2x·(w₁·x + w₂ − 1)" in shown
     assert "warnings: none" in shown
     # each weight's gradient is a result: in the graph and beside the rule engine
-    result = style_of(renderable, "-2.05")
+    result = style_of(renderable, "−2.05")
     assert result.bold and result.color is not None and result.color.name == "green"
     assert style_of(renderable, "agrees").color.name == "green"
 

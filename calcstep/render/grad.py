@@ -98,6 +98,13 @@ class _Words:
         self.down = "v" if ascii else "↓"
         self.up = "^" if ascii else "↑"
         self.ellipsis = "..." if ascii else "…"
+        # numbers take the sign the expressions beside them take (w = −0.3)
+        self.minus = "-" if ascii else "−"
+
+    def number(self, value: float | None, digits: int = 6) -> str:
+        """`words.number(value, digits)` with this spelling's minus sign."""
+        text = number(value, digits)
+        return self.minus + text[1:] if text.startswith("-") else text
 
     def node(self, node_id: int) -> str:
         return self.spell.expr(Sym(f"n{node_id}"))
@@ -128,16 +135,16 @@ def _size(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _magnitude(log10_size: float | None, product: float) -> str:
+def _magnitude(log10_size: float | None, product: float, words: _Words) -> str:
     """A running product, written from its log size where the float has
     underflowed to 0 or overflowed."""
     if log10_size is None:
         return "0"
     if product != 0 and math.isfinite(product):
-        return number(product)
+        return words.number(product)
     exponent = math.floor(log10_size)
     mantissa = 10 ** (log10_size - exponent)
-    sign = "-" if product < 0 else ""
+    sign = words.minus if product < 0 else ""
     return f"{sign}{mantissa:.5g}e{exponent:+d}"
 
 
@@ -160,7 +167,7 @@ def render(report: GradReport, options: RenderOptions = RenderOptions()) -> str:
 
 
 def _heading(report: GradReport, words: _Words) -> list[str]:
-    return [*_title_lines(report, words), f"value: {number(report.value, 12)}"]
+    return [*_title_lines(report, words), f"value: {words.number(report.value, 12)}"]
 
 
 def _title_lines(report: GradReport, words: _Words) -> list[str]:
@@ -174,10 +181,10 @@ def _title_lines(report: GradReport, words: _Words) -> list[str]:
 
 def _point_text(name: str, exact: Expr, value: float, words: _Words) -> str:
     shown = words.expr(exact)
-    decimal = number(value, 12)
+    decimal = words.number(value, 12)
     if isinstance(exact, Num) or shown == decimal:
         return f"{var_text(name, words.spell)} = {shown}"
-    return f"{var_text(name, words.spell)} = {shown} {words.spell.approx} {number(value)}"
+    return f"{var_text(name, words.spell)} = {shown} {words.spell.approx} {words.number(value)}"
 
 
 def _wrap(lines: Sequence[str], indent: str) -> list[str]:
@@ -204,12 +211,12 @@ def graph_lines(report: GradReport, words: _Words) -> list[str]:
     ]
     for node in shown:
         rates = _rate_cells(node, report, words)
-        gradient = number(node.gradient) if node.gradient is not None else _no_gradient(node, words)
+        gradient = words.number(node.gradient) if node.gradient is not None else _no_gradient(node, words)
         operation = words.clip(words.expr(node.formula), _OPERATION)
         first = rates[0] if rates else ""
         lines.append(
             f"{words.node(node.id):<{id_width}}  {operation:<{_OPERATION}}  "
-            f"{number(node.value):<{_NUMBER}}  {first:<{_RATE}}  {gradient}".rstrip()
+            f"{words.number(node.value):<{_NUMBER}}  {first:<{_RATE}}  {gradient}".rstrip()
         )
         pad = " " * (id_width + 2 + _OPERATION + 2 + _NUMBER + 2)
         lines += [f"{pad}{cell}" for cell in rates[1:]]
@@ -242,7 +249,7 @@ def _rate_cells(node: GraphNode, report: GradReport, words: _Words) -> list[str]
     cells = []
     for kid, rate in zip(node.inputs, node.rates, strict=True):
         if report.graph.node(kid).varies:
-            cells.append(f"{words.node(kid)}: {number(rate)}")
+            cells.append(f"{words.node(kid)}: {words.number(rate)}")
     if not cells and node.inputs:
         cells.append(words.dash)
     return cells
@@ -272,11 +279,11 @@ def chain_lines(report: GradReport, chain: Chain, words: _Words) -> list[str]:
             continue
         skipped = False
         node = graph.node(stage.node)
-        rate = words.dash if stage.rate is None else number(stage.rate)
+        rate = words.dash if stage.rate is None else words.number(stage.rate)
         operation = words.clip(words.expr(node.formula), _OPERATION)
         lines.append(
             f"{index:>5}  {words.node(node.id):<6}  {operation:<{_OPERATION}}  {rate:<{_NUMBER}}  "
-            f"{_magnitude(stage.log10_size, stage.product)}"
+            f"{_magnitude(stage.log10_size, stage.product, words)}"
         )
     lines += _wrap([chain_footer(report, chain, words)], "")
     return lines
@@ -293,14 +300,14 @@ def chain_footer(report: GradReport, chain: Chain, words: _Words) -> str:
             f"the largest product among the paths from {var} whose local rates are all "
             f"defined; the backward pass cannot add up {words.d_out(var)} here, because another "
             "path meets an undefined local rate"
-            + (f" (the derivative exists all the same: {number(exists)}, below)" if exists is not None else "")
+            + (f" (the derivative exists all the same: {words.number(exists)}, below)" if exists is not None else "")
         )
     if chain.paths == 1:
-        product = _magnitude(chain.stages[-1].log10_size, chain.product)
+        product = _magnitude(chain.stages[-1].log10_size, chain.product, words)
         return f"one path: the product {product} is {words.d_out(var)}" + _repeated_uses(report, chain, words)
     return (
         f"this is the largest of {chain.paths:,} paths from {var} to the output; "
-        f"{words.d_out(var)} = {number(gradient)} adds the products of all of them"
+        f"{words.d_out(var)} = {words.number(gradient)} adds the products of all of them"
     )
 
 
@@ -311,7 +318,7 @@ def _repeated_uses(report: GradReport, chain: Chain, words: _Words) -> str:
         node = report.graph.nodes[stage.node - 1]
         rates = [rate for kid, rate in zip(node.inputs, node.rates, strict=True) if kid == before.node]
         if len(rates) > 1 and None not in rates:
-            uses = " + ".join(number(rate) for rate in rates)
+            uses = " + ".join(words.number(rate) for rate in rates)
             times = {2: "twice", 3: "three times"}.get(len(rates), f"{len(rates)} times")
             return (
                 f"; {words.node(stage.node)} uses {words.node(before.node)} {times}, "
@@ -369,15 +376,15 @@ def partial_pieces(item: Partial, words: _Words) -> list[Piece]:
     if item.numeric is None:
         why = note_text(item.undefined, words.spell) if item.undefined else "undefined"
         if item.symbolic_value is not None:  # x·|x| at 0: a corner's rate times 0
-            return [(head, ""), (number(item.symbolic_value, 12), "result"),
+            return [(head, ""), (words.number(item.symbolic_value, 12), "result"),
                     (f", by the rule engine; the backward pass has no value: {why}", "note")]
         return [(head, ""), ("undefined", "undefined"), (f": {why}", "note")]
     verdict = agreement(item)
     return [
         (head, ""),
-        (f"{number(item.numeric, 12):<16}", "result"),
+        (f"{words.number(item.numeric, 12):<16}", "result"),
         ("  rule engine: ", "key"),
-        (engine_value(item), ""),
+        (engine_value(item, words), ""),
         *([(", ", ""), (verdict, "agrees" if item.agree else "disagrees")] if verdict else []),
     ]
 
@@ -405,12 +412,12 @@ def symbolic_lines(item: Partial, words: _Words, width: int) -> list[str]:
     return wrapped
 
 
-def engine_value(item: Partial) -> str:
+def engine_value(item: Partial, words: _Words) -> str:
     """The rule engine's partial derivative's value at the point, or why it has none."""
     if item.symbolic_value is None:
         return f"undefined ({item.symbolic_undefined})"
     how = f" ({item.symbolic_note})" if item.symbolic_note else ""
-    return number(item.symbolic_value, 12) + how
+    return words.number(item.symbolic_value, 12) + how
 
 
 def agreement(item: Partial) -> str:
@@ -718,7 +725,7 @@ def render_rich(report: GradReport, options: RenderOptions = RenderOptions()) ->
     parts: list[RenderableType] = [
         Text(title, style("heading", _KIND_STYLES)),
         *(Text(text) for text in where),
-        line([("value: ", "key"), (number(report.value, 12), "")], _KIND_STYLES),
+        line([("value: ", "key"), (words.number(report.value, 12), "")], _KIND_STYLES),
         *(line(note, _KIND_STYLES, hang=6) for note in notes),
         Text(),
         *_rich_graph(report, words),
@@ -751,7 +758,7 @@ def _rich_graph(report: GradReport, words: _Words) -> list[RenderableType]:
     for node in (node for node in graph.nodes if _shown(node)):
         if node.gradient is not None:
             shown = style("result", _KIND_STYLES) if node.id in results else ""
-            gradient = Text(number(node.gradient), shown)
+            gradient = Text(words.number(node.gradient), shown)
         else:  # undefined where a nudge reaches the node, else a constant's dash
             shown = style("undefined", _KIND_STYLES) if node.varies else ""
             gradient = Text(_no_gradient(node, words), shown)
@@ -759,7 +766,7 @@ def _rich_graph(report: GradReport, words: _Words) -> list[RenderableType]:
         table.add_row(
             Text(words.node(node.id)),
             Text(words.clip(words.expr(node.formula), _OPERATION_RICH)),
-            Text(number(node.value)),
+            Text(words.number(node.value)),
             Text("\n".join(_rate_cells(node, report, words))),
             gradient,
         )
@@ -807,10 +814,10 @@ def _rich_chain(report: GradReport, chain: Chain, words: _Words) -> list[Rendera
                 table.add_row(Text(words.ellipsis), *(Text() for _ in range(4)))
             continue
         node = graph.node(stage.node)
-        rate = words.dash if stage.rate is None else number(stage.rate)
+        rate = words.dash if stage.rate is None else words.number(stage.rate)
         named = warning is not None and index in warning.stages
         beyond = warning is not None and warning.crossed_at is not None and index >= warning.crossed_at
-        product = _magnitude(stage.log10_size, stage.product)
+        product = _magnitude(stage.log10_size, stage.product, words)
         table.add_row(
             Text(str(index), style(kind, _KIND_STYLES) if named else ""),
             Text(words.node(node.id)),
@@ -1099,12 +1106,12 @@ def sweep_heading(sweep: DepthSweep, words: _Words) -> list[str]:
     """What the sweep measures, and the two kinds of layer it stacks."""
     d, maps = words.partial, "->" if words.ascii else "↦"
     times = "*" if words.ascii else "·"
-    weight = "" if sweep.weight == 1 else f"{number(sweep.weight)}{times}"
+    weight = "" if sweep.weight == 1 else f"{words.number(sweep.weight)}{times}"
     layer = f"f({weight}h)"
     return [
-        f"|{d}h_n/{d}x| at x = {number(sweep.x)} after n stacked layers"
+        f"|{d}h_n/{d}x| at x = {words.number(sweep.x)} after n stacked layers"
         if words.ascii
-        else f"|∂hₙ/∂x| at x = {number(sweep.x)} after n stacked layers",
+        else f"|∂hₙ/∂x| at x = {words.number(sweep.x)} after n stacked layers",
         f"plain: h {maps} {layer};  residual (x+f): h {maps} h + {layer}",
     ]
 
@@ -1139,7 +1146,7 @@ def sweep_prose(sweep: DepthSweep, words: _Words) -> list[str]:
     paragraphs = [_SWEEP_ASCII if words.ascii else _SWEEP_UNICODE]
     if sweep.weight != 1:
         times = "*" if words.ascii else "·"
-        line = f"With the weight w = {number(sweep.weight)} the rates are w{times}f′ and 1 + w{times}f′."
+        line = f"With the weight w = {words.number(sweep.weight)} the rates are w{times}f′ and 1 + w{times}f′."
         if sweep.weight < 0:  # then 1 + w·f′ is below 1 where f′ > 0: the paragraph's promise fails
             line += f" A negative w makes 1 + w{times}f′ less than 1, even 0, so residual stacks can vanish too."
         paragraphs.append(line.replace("′", "'" if words.ascii else "′"))
