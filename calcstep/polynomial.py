@@ -4,6 +4,11 @@ A polynomial is a tuple of coefficients, lowest degree first, with no trailing
 zero: x² − 1 is (−1, 0, 1), 0 is ().  The simplifier reads a quotient's numerator
 and divisors as polynomials to cancel a divisor that divides the numerator:
 (x² − 1)/(x − 1) is x + 1.  Nothing here records a step or prints.
+
+A numerator with other variables is read in slices (`slices`): one polynomial
+in the variable for each product of the others, xy² − y² + x − 1 being
+y²·(x − 1) + 1·(x − 1).  A polynomial in the variable alone divides it exactly
+when it divides every slice, so the divisor (x − 1) cancels there too.
 """
 
 from __future__ import annotations
@@ -121,3 +126,105 @@ def to_expr(p: Poly, var: str) -> Expr:
         power = Num(1) if degree == 0 else x if degree == 1 else Pow(x, Num(degree))
         terms.append(Num(c) if degree == 0 else power if c == 1 else mul(Num(c), power))
     return add(*terms)
+
+
+# A polynomial in `var` and other variables, by the product of the others each
+# term has: ((name, power), …) in name order, () for none → its polynomial in var.
+Sliced = dict[tuple[tuple[str, int], ...], Poly]
+
+# Numerators with more slices than this are left alone (each is divided in turn).
+MAX_SLICES = 64
+
+
+def _merged(m: tuple[tuple[str, int], ...], n: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
+    """The product of two products of powers of names."""
+    powers = dict(m)
+    for name, power in n:
+        powers[name] = powers.get(name, 0) + power
+    return tuple(sorted(powers.items()))
+
+
+def _sliced_plus(p: Sliced, q: Sliced) -> Sliced:
+    total = dict(p)
+    for monomial, poly in q.items():
+        summed = _plus(total.get(monomial, ()), poly)
+        if summed:
+            total[monomial] = summed
+        else:
+            total.pop(monomial, None)
+    return total
+
+
+def _sliced_times(p: Sliced, q: Sliced) -> Sliced | None:
+    product: Sliced = {}
+    for m, a in p.items():
+        for n, b in q.items():
+            times = _times(a, b)
+            if times is None:
+                return None
+            product = _sliced_plus(product, {_merged(m, n): times})
+    return product if len(product) <= MAX_SLICES else None
+
+
+def slices(expr: Expr, var: str) -> Sliced | None:
+    """`expr` as a polynomial in `var` whose coefficients are polynomials in the
+    other variables, by slice (see `Sliced`); None when it is not a polynomial,
+    or is one too large to divide."""
+    kind = type(expr)
+    if kind is Num:
+        return None if expr.decimal else ({(): (expr.value,)} if expr.value else {})
+    if kind is Sym:
+        return {(): (0, 1)} if expr.name == var else {((expr.name, 1),): (1,)}
+    if kind is Add:
+        total: Sliced = {}
+        for term in expr.terms:
+            part = slices(term, var)
+            if part is None:
+                return None
+            total = _sliced_plus(total, part)
+        return total if len(total) <= MAX_SLICES else None
+    if kind is Mul:
+        product: Sliced | None = {(): (1,)}
+        for factor in expr.factors:
+            part = slices(factor, var)
+            if part is None:
+                return None
+            product = _sliced_times(product, part)
+            if product is None:
+                return None
+        return product
+    if kind is Pow and type(expr.exp) is Num and type(expr.exp.value) is int and 0 <= expr.exp.value <= MAX_DEGREE:
+        base = slices(expr.base, var)
+        power: Sliced | None = {(): (1,)}
+        for _ in range(expr.exp.value):
+            if base is None or power is None:
+                return None
+            power = _sliced_times(power, base)
+        return power
+    return None
+
+
+def sliced_gcd(p: Sliced, q: Poly) -> Poly:
+    """The greatest common divisor of q and every slice of p, monic: the largest
+    polynomial in the variable alone dividing both."""
+    shared = q
+    for poly in p.values():
+        shared = gcd(shared, poly)
+        if len(shared) < 2:
+            break
+    return shared
+
+
+def sliced_divide(p: Sliced, q: Poly) -> Sliced:
+    """p ÷ q for a q that divides every slice of p (see `sliced_gcd`)."""
+    return {monomial: divide(poly, q)[0] for monomial, poly in p.items()}
+
+
+def sliced_to_expr(p: Sliced, var: str) -> Expr:
+    """The polynomial as an expression: each slice's product of the other variables
+    times its polynomial in `var`."""
+    return add(*(
+        mul(*(Sym(name) if power == 1 else Pow(Sym(name), Num(power)) for name, power in monomial),
+            to_expr(poly, var))
+        for monomial, poly in p.items()
+    ))

@@ -450,12 +450,12 @@ def _expand(node: Add, s: _Simplifier) -> Expr | None:
 
 def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
     """A factor shared by a quotient's numerator and a divisor, read as polynomials in
-    their one variable, is cancelled: (x² − 1)/(x − 1) becomes x + 1, (x² + 2x + 1)/(x + 1)²
+    the divisor's one variable, is cancelled: (x² − 1)/(x − 1) becomes x + 1, (x² + 2x + 1)/(x + 1)²
     becomes 1, 3(x + 1)²/(x² + 3x + 2)² becomes 3/(x + 2)² (the quotient rule leaves
-    such quotients).  Kept only when smaller."""
-    if len(node.free_vars) != 1:
-        return None
-    (var,) = node.free_vars
+    such quotients).  The numerator may have other variables, each of its slices
+    (polynomial.slices) then sharing the factor: 2(xy² − y² + x − 1)/(x − 1)⁴ becomes
+    2(y² + 1)/(x − 1)³, as a second partial derivative by x leaves it.  Kept only
+    when smaller."""
     top_factors: list[Expr] = []
     divisors: list[Pow] = []
     for factor in node.factors:
@@ -463,11 +463,16 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
             divisors.append(factor)
         else:
             top_factors.append(factor)
+    # the variable is the first divisor's that has one alone (x − 1 in x); a divisor
+    # in others as well (x + y) stays as it is
+    var = next((next(iter(d.base.free_vars)) for d in divisors if len(d.base.free_vars) == 1), None)
+    if var is None:
+        return None
     # factors that are no polynomial (|x² − 1/4|, sin x) stand aside, uncancelled
-    aside = [factor for factor in top_factors if polynomial.from_expr(factor, var) is None]
-    top = polynomial.from_expr(mul(*(f for f in top_factors if f not in aside)), var) if divisors else None
+    aside = [factor for factor in top_factors if polynomial.slices(factor, var) is None]
+    top = polynomial.slices(mul(*(f for f in top_factors if f not in aside)), var)
     if not top:
-        return None  # no divisor, no polynomial above it, or 0
+        return None  # no polynomial above the divisors, or 0
     # each divisor as (its base as written, or the polynomial left of it; its power)
     below: list[tuple[Expr | polynomial.Poly, int]] = []
     scale: Rational = 1  # what constants are left of cancelled divisors: 2x − 2 over x − 1 leaves 2
@@ -479,11 +484,11 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
             below.append((divisor.base, times))
             continue
         while times:
-            shared = polynomial.gcd(top, base)
+            shared = polynomial.sliced_gcd(top, base)
             if len(shared) < 2:
                 break
             # top/base^times = (top/shared)/(base^(times − 1)·(base/shared))
-            top = polynomial.divide(top, shared)[0]
+            top = polynomial.sliced_divide(top, shared)
             rest = polynomial.divide(base, shared)[0]
             cancelled = True
             times -= 1
@@ -500,8 +505,8 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
         for base, times in below
     ]
     if scale != 1:
-        top = polynomial.divide(top, (scale,))[0]
-    candidate = mul(polynomial.to_expr(top, var), *aside, *kept)
+        top = polynomial.sliced_divide(top, (scale,))
+    candidate = mul(polynomial.sliced_to_expr(top, var), *aside, *kept)
     # kept when no larger: a cancelled factor lowers the degree of both parts,
     # −(x + 1)/(x − 1)³ rather than (1 − x²)/(x − 1)⁴
     if s.op_count(s.trial(candidate)) <= s.op_count(node):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from calcstep import polynomial
 from calcstep.engine import differentiate
 from calcstep.parse import parse
-from calcstep.printer import to_pretty
+from calcstep.printer import to_pretty, to_text
 
 from oracle import symbol, to_sympy
 
@@ -123,3 +123,55 @@ def test_random_quotients_with_a_shared_factor_are_differentiated_right(p, a, q,
 )
 def test_a_divisor_with_a_leading_coefficient_keeps_it_below(text: str, result: str) -> None:
     assert to_pretty(differentiate(text).result) == result
+
+
+# Polynomials in x and y: each term a coefficient, a power of x and a power of y.
+terms_in_x_and_y = st.lists(st.tuples(coefficients, st.integers(0, 3), st.integers(0, 2)), min_size=1, max_size=5)
+
+
+def _two_variable_text(terms: list[tuple[Fraction, int, int]]) -> str:
+    return " + ".join(f"({c})*x^{i}*y^{j}" for c, i, j in terms)
+
+
+@settings(max_examples=150, deadline=None)
+@given(terms_in_x_and_y)
+def test_a_polynomial_in_two_variables_reads_back_by_its_slices(terms) -> None:
+    expr = parse(_two_variable_text(terms)).expr
+    read = polynomial.slices(expr, "x")
+    assert read is not None
+    again = polynomial.sliced_to_expr(read, "x")
+    assert sp.expand(to_sympy(again) - to_sympy(expr)) == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(terms_in_x_and_y, divisors.filter(lambda p: len(p) >= 2))
+def test_a_factor_in_x_alone_is_found_in_every_slice_and_divided_out(terms, factor) -> None:
+    # (the polynomial in x and y)·(a polynomial in x): the factor divides every slice
+    product = f"({_two_variable_text(terms)})*({to_text(polynomial.to_expr(factor, 'x'))})"
+    read = polynomial.slices(parse(product).expr, "x")
+    if not read:
+        return  # the polynomial was 0
+    shared = polynomial.sliced_gcd(read, factor)
+    monic = polynomial.gcd(factor, ())  # the factor scaled to a leading 1
+    assert polynomial.divide(shared, monic)[1] == ()  # all of the factor is found
+    quotient = polynomial.sliced_divide(read, shared)
+    rebuilt = sp.expand(to_sympy(polynomial.sliced_to_expr(quotient, "x")) * to_sympy(polynomial.to_expr(shared, "x")))
+    assert sp.expand(rebuilt - to_sympy(parse(product).expr)) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "order", "result"),
+    [
+        # a second partial derivative by x of a quotient leaves (x − 1) in the
+        # numerator's every slice: xy² − y² + x − 1 = (x − 1)(y² + 1)
+        ("(x^2 + y^2)/(x - 1)", "x", 2, "(2y² + 2)/(x − 1)³"),
+        ("(x^2*y - y)/(x - 1)", "y", 1, "x + 1"),
+    ],
+)
+def test_a_divisor_in_one_variable_cancels_from_a_numerator_with_others(
+    text: str, wrt: str, order: int, result: str
+) -> None:
+    report = differentiate(text, wrt=wrt, order=order)
+    assert to_pretty(report.result) == result
+    expected = sp.diff(to_sympy(parse(text).expr), symbol(wrt), order)
+    assert sp.simplify(to_sympy(report.result) - expected) == 0
