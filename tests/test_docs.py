@@ -100,3 +100,10 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_the_readme_shows_every_command() -> None:
     for name in COMMAND.commands:
         assert f"calcstep {name}" in README, name
+
+
+def test_the_readme_has_each_section_once() -> None:
+    """A section rewritten must replace the old one, not sit beside it: two
+    Performance sections would give two sets of figures."""
+    headings = re.findall(r"^#+ .+$", README, re.MULTILINE)
+    assert len(headings) == len(set(headings)), sorted(h for h in headings if headings.count(h) > 1)
