@@ -253,6 +253,20 @@ def test_results_read_like_an_answer_key() -> None:
         assert _result(text) == answer, text
 
 
+def test_partial_derivatives_of_polynomials_are_expanded_as_answer_keys_print_them() -> None:
+    cases = {
+        ("x^2*y + x*y^2", "x"): "2xy + y²",
+        ("x^3*y^2 - 2*x*y", "x"): "3x²y² − 2y",
+        ("x^3*y^2 - 2*x*y", "y"): "2x³y − 2x",
+        ("x^2*(x*y - 1)", "x"): "3x²y − 2x",
+        ("(x + y)^2", "x"): "2(x + y)",  # the chain rule's answer keeps its bracket
+    }
+    for (text, wrt), answer in cases.items():
+        assert to_pretty(differentiate(text, wrt=wrt).result) == answer, text
+    # and the next order differentiates that sum: ∂²/∂x² of x²y + xy² is 2y
+    assert to_pretty(differentiate("x^2*y + x*y^2", wrt="x", order=2).result) == "2y"
+
+
 def test_a_thousand_deep_composition_differentiates() -> None:
     text = "sin(" * 1000 + "x" + ")" * 1000
     report = differentiate(text)
