@@ -38,9 +38,7 @@ def read_job(line: str, defaults: Job) -> Job:
     Raises ParseError (with the place) for text that is not JSON, and UsageError
     for JSON that is not a job."""
     try:
-        # a number with a point or an exponent is kept as written, to be read
-        # exactly (1e400 is 10^400, not a float's infinity); NaN is not JSON
-        found = json.loads(line, parse_float=_Decimal, parse_constant=_not_json)
+        found = json.loads(line) if line.startswith("\ufeff") else _DECODER.decode(line)
     except json.JSONDecodeError as error:
         raise ParseError(
             f"not a JSON object: {error.msg.lower()}",
@@ -91,6 +89,13 @@ class _Decimal(NamedTuple):
 
 def _not_json(name: str) -> None:
     raise UsageError(f"{name} is not a JSON number", hint='write a number, or an expression text such as "pi/2"')
+
+
+# A number with a point or an exponent is kept as written, to be read exactly
+# (1e400 is 10^400, not a float's infinity); NaN is not JSON.  One decoder for
+# every line: json.loads with these hooks would build one per line.  (A line
+# opening with a byte-order mark goes to json.loads, which says what it is.)
+_DECODER = json.JSONDecoder(parse_float=_Decimal, parse_constant=_not_json)
 
 
 def _expr(value: Any) -> str:

@@ -58,7 +58,8 @@ def report_json(
     yield (
         f', "result_pretty": {_quote(to_pretty(result)) if shown else "null"}'
         f', "result_latex": {_quote(to_latex(result)) if shown else "null"}'
-        f', "notes": {_WHOLE([note_text(note, CANONICAL) for note in report.notes])}, "steps": '
+        f', "notes": {_WHOLE([note_text(note, CANONICAL) for note in report.notes]) if report.notes else "[]"}'
+        ', "steps": '
     )
     # the last order's steps, written here and again in "orders" (made once, when
     # small enough to hold: a huge record is written as it is made)
