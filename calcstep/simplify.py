@@ -85,8 +85,9 @@ class _Simplifier:
         self.record = record
         self.reshape = reshape
         self.steps: list[Step] = []
-        # node hash → (node, its normal form), keyed as the caches below (`split`)
-        self.memo: dict[int, tuple[Expr, Expr]] = {}
+        # node hash → (node, its normal form), keyed as the caches below (`split`);
+        # a node in normal form, the most of them, is held alone, as its own entry
+        self.memo: dict[int, Expr | tuple[Expr, Expr]] = {}
         # node hash → (node, cached value): see `split`
         self.keys: dict[int, tuple[Expr, tuple]] = {}
         self.ops: dict[int, tuple[Expr, int]] = {}
@@ -105,8 +106,12 @@ class _Simplifier:
         if type(expr) in LEAVES:
             return expr  # a number or a name is in normal form: no rewrite is listed for one
         done = self.memo.get(expr._hash)
-        if done is not None and (done[0] is expr or done[0] == expr):
-            return done[1]
+        if done is not None:
+            if type(done) is tuple:
+                if done[0] is expr or done[0] == expr:
+                    return done[1]
+            elif done is expr or done == expr:
+                return done
         kids = expr.children()
         node = expr
         if kids:
@@ -125,9 +130,9 @@ class _Simplifier:
                 f"the simplified result grows past {self.limits.max_size:,} nodes",
                 hint="raise the limit with --max-size",
             )
-        self.memo[expr._hash] = (expr, node)
         if node is not expr:
-            self.memo[node._hash] = (node, node)
+            self.memo[expr._hash] = (expr, node)
+        self.memo[node._hash] = node
         return node
 
     def rewrite_once(self, node: Expr) -> Expr | None:
@@ -1997,8 +2002,10 @@ class Simplifier:
         """The simplified form of `expr` alone: at once when an earlier call met it.
         Its steps, if any, are not kept (call this after the steps are taken)."""
         known = self._work.memo.get(expr._hash)
-        if known is not None and (known[0] is expr or known[0] == expr):
-            return known[1]
+        if known is not None:
+            entry, form = known if type(known) is tuple else (known, known)
+            if entry is expr or entry == expr:
+                return form
         return self(expr)[0]
 
     def _run(self, expr: Expr) -> tuple[Expr, tuple[Step, ...]]:
