@@ -57,6 +57,11 @@ class Derive(Protocol):
         """The letters to name `parts` by in this step of `rule` (see `LETTERS`)."""
         ...
 
+    @property
+    def taken(self) -> frozenset[str]:
+        """The variables and function names of the whole expression differentiated."""
+        ...
+
 
 # Beyond this size the chain rule does not spell out each stage's rate at its
 # inner value: a deep chain would repeat ever longer expressions (the product,
@@ -573,7 +578,7 @@ def chain(expr: Expr, var: str, d: Derive, local: Callable[[Expr, str], Step]) -
     inners = [inner for _, inner in layers]
     innermost = inners[-1]
     x = Sym(var)
-    names = iter(_inner_names(expr, len(inners) - (innermost == x)))
+    names = iter(_inner_names(d.taken, len(inners) - (innermost == x)))
     stages: list[Step] = []
     rates: list[Expr] = []
     bindings: list[tuple[str, Expr]] = []
@@ -647,11 +652,11 @@ def _product_of_rates(rates: list[Expr]) -> Expr:
     return neg(product) if negative else product
 
 
-def _inner_names(expr: Expr, count: int) -> list[str]:
+def _inner_names(taken: frozenset[str], count: int) -> list[str]:
     """Fresh names for the inner values: u alone, else u_1, u_2 …; another letter
-    when u is taken by the expression itself, as a variable or as the name of an
-    abstract function (u(v(x)) with --functions u,v)."""
-    taken = names_used(expr)
+    when u is `taken` by the expression differentiated, as a variable or as the name
+    of an abstract function (u(v(x)) with --functions u,v), anywhere in it: in
+    u·sin(x²) the chain's inner value is v, as u already stands for the variable u."""
     for letter in ("u", "v", "w", "s", "t", "z"):
         names = [letter] if count == 1 else [f"{letter}_{i}" for i in range(1, count + 1)]
         if not taken.intersection(names):

@@ -329,9 +329,11 @@ def _add_numbers(node: Add, s: _Simplifier) -> Expr | None:
 
 
 def _collect_like_terms(node: Add, s: _Simplifier) -> Expr | None:
+    bodies = [s.split(term)[1] for term in node.terms]
+    if len({body._hash for body in bodies}) == len(bodies):
+        return None  # no two bodies share a hash, so none are alike (most sums)
     groups: dict[Expr, list[Expr]] = {}
-    for term in node.terms:
-        _, body = s.split(term)
+    for term, body in zip(node.terms, bodies, strict=True):
         groups.setdefault(body, []).append(term)
     if all(len(members) == 1 for members in groups.values()):
         return None

@@ -486,6 +486,14 @@ def test_an_inner_name_never_clashes_with_an_abstract_function() -> None:
     assert set(named) & {"u", "v"} == set(), named
 
 
+def test_an_inner_name_never_clashes_with_a_variable_elsewhere_in_the_expression() -> None:
+    # u·sin(x²): u is the constant multiple, so the chain inside calls x² v, not u
+    step = differentiate("u*sin(x^2)", wrt="x").derivations[0].steps
+    assert dict(step.given)["c"] == Sym("u")
+    (chain,) = step.substeps
+    assert chain.rule == "chain" and [name for name, _ in chain.given] == ["v", "outer"]
+
+
 @pytest.mark.parametrize(
     ("text", "letters"),
     [("f(x)*g(x)", ("u", "v")), ("f(x)/g(x)", ("u", "v")), ("x/(x + h)", ("u", "v")),
