@@ -53,40 +53,10 @@ def _times(p: Poly, q: Poly) -> Poly | None:
 def from_expr(expr: Expr, var: str) -> Poly | None:
     """`expr` as a polynomial in `var`; None when it is not one (another name, a
     function, a negative or fractional power, a decimal, or a degree above MAX_DEGREE)."""
-    kind = type(expr)
-    if kind is Num:
-        return None if expr.decimal else _trim([expr.value])
-    if kind is Sym:
-        return (0, 1) if expr.name == var else None
-    if kind is Add:
-        total: Poly = ()
-        for term in expr.terms:
-            part = from_expr(term, var)
-            if part is None:
-                return None
-            total = _plus(total, part)
-        return total
-    if kind is Mul:
-        product: Poly | None = (1,)
-        for factor in expr.factors:
-            part = from_expr(factor, var)
-            if part is None:
-                return None
-            product = _times(product, part)
-            if product is None:
-                return None
-        return product
-    if kind is Pow and type(expr.exp) is Num and type(expr.exp.value) is int and expr.exp.value >= 0:
-        base = from_expr(expr.base, var)
-        if base is None or (len(base) - 1) * expr.exp.value > MAX_DEGREE:
-            return None
-        power: Poly | None = (1,)
-        for _ in range(expr.exp.value):
-            power = _times(power, base)
-            if power is None:
-                return None
-        return power
-    return None
+    read = slices(expr, var)
+    if read is None or any(read.keys() - {()}):
+        return None  # not a polynomial, or one in other names too
+    return read.get((), ())
 
 
 def divide(p: Poly, q: Poly) -> tuple[Poly, Poly]:

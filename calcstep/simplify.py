@@ -178,6 +178,8 @@ class _Simplifier:
     # The caches below are keyed by a node's stored hash, an int, and hold the node
     # beside its value: a dict keyed by the node would call its __hash__, a Python
     # method, on every lookup.  A different node with the same hash is a miss.
+    # Each is written out rather than made by one shared helper: they are asked
+    # tens of thousands of times a batch, and a call more each time would show.
 
     def split(self, expr: Expr) -> tuple[Rational, Expr]:
         """split_coefficient(expr), cached: sums ask it of every term again and again."""
