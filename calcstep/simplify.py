@@ -871,7 +871,9 @@ def _multiply_numbers(node: Mul, s: _Simplifier) -> Expr | None:
     others = [f for f in node.factors if type(f) is not Num]
     # the rest in textbook order at once, as a textbook multiplies out
     # 10·o²·q·3·b² in one step to 30·b²·o²·q (not one step more to order it)
-    return mul(_num(product, _decimal(*numbers)), *sorted(others, key=s.factor_key))
+    if len(others) > 1:  # (one factor needs no order, nor its sort key computed and kept)
+        others.sort(key=s.factor_key)
+    return mul(_num(product, _decimal(*numbers)), *others)
 
 
 def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
