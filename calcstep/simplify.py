@@ -672,10 +672,12 @@ def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
         # not a product to open again)
         return None
     shared = _shared_factors([body for _, body in split])
-    if shared and not polynomial:
-        # a product-rule result stays as the rule wrote it (x²·cos x + 2x·sin x);
-        # only a shared non-polynomial factor (eˣ, (x + 1)³, sin x) is taken out
-        shared = [f for f in shared if not _is_monomial(f)]
+    if shared and all(_is_monomial(f) for f in shared):
+        # a product-rule result stays as the rule wrote it (x²·cos x + 2x·sin x):
+        # powers of the variables alone are not taken out; with a shared
+        # non-polynomial factor (eˣ, (x + 1)³, ln x) they go out with it, so the
+        # result is factored fully: x²·ln(x)·(3·ln(x) + 2), not ln(x)·(2x² + 3x²·ln(x))
+        shared = []
     content = _content([c for c, _ in split])
     if not shared and (content == 1 or _content_saving(split, content) < 2):
         return None  # nothing to take out, or nothing gained by it

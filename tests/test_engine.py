@@ -711,6 +711,11 @@ TEXTBOOK_FORMS = [
     ("2x^3 - 4/x^2 + 1/sqrt(x)", 1, "6x² − 1/(2x^(3/2)) + 8/x³"),
     # a product is written fully factored; a high power keeps its fractions
     ("x^2*(x+1)^3", 1, "x·(x + 1)²·(5x + 2)"),
+    # a power of x goes out with a shared function, not alone (x²·cos x + 2x·sin x stays)
+    ("x^3*ln(x)^2", 1, "x²·ln(x)·(3·ln(x) + 2)"),
+    ("x^2*e^x", 1, "x·e^x·(x + 2)"),
+    ("e^(-x^2)", 3, "4x·e^(−x²)·(3 − 2x²)"),
+    ("x^2*sin(x)", 1, "x²·cos(x) + 2x·sin(x)"),
     ("(2x+1)^3/(x^2+1)^2", 1, "2·(2x + 1)²·(3 − 2x − x²)/(x² + 1)³"),
     ("(x/3 + 2/5)^4", 1, "4·(x/3 + 2/5)³/3"),
     ("(1-x^2)*e^(x/2)", 1, "e^(x/2)·(1 − 4x − x²)/2"),
@@ -719,8 +724,8 @@ TEXTBOOK_FORMS = [
     ("abs(x^2 - 1/4)", 2, "2(x² − 1/4)/|x² − 1/4|"),
     # fractional coefficients stay exact where a factor comes out (a third QA round:
     # 15/2 was floored to 7, and x²·e^(x/2) had the derivative 2x·e^(x/2))
-    ("x^2*e^(x/2)", 1, "e^(x/2)·(x²/2 + 2x)"),
-    ("x^2*e^(-x/3)", 1, "e^(−x/3)·(2x − x²/3)"),
+    ("x^2*e^(x/2)", 1, "x·e^(x/2)·(x/2 + 2)"),
+    ("x^2*e^(-x/3)", 1, "x·e^(−x/3)·(2 − x/3)"),
     ("(x+1)/x^2", 1, "−(x + 2)/x³"),
     ("1/(x/2+1)", 1, "−2/(x + 2)²"),
 ]
