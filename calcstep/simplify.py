@@ -951,7 +951,9 @@ def _opposite_factors(node: Mul, s: _Simplifier) -> Expr | None:
                 later = (index, base, exponent.value)
                 turned_index, _, n = later if _opens_positive(earlier[1], s) else earlier
                 kept = earlier[1] if turned_index == index else base
-                turned = (_num((-1) ** n), kept if n == 1 else Pow(kept, _num(n)))
+                # (−1)ⁿ as a whole number: (-1) ** n is a float for a negative n, and a
+                # Num holding −1.0 would stand for −1 in the table of shared nodes
+                turned = (_num(-1 if n % 2 else 1), kept if n == 1 else Pow(kept, _num(n)))
                 return mul(*node.factors[:turned_index], *turned, *node.factors[turned_index + 1 :])
         seen.setdefault(key, []).append((index, base, exponent.value))
     return None
