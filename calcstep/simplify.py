@@ -61,6 +61,14 @@ Rewriter = Callable[[Expr, "_Simplifier"], "Expr | None"]
 # other: a bug, reported rather than looped on.
 _MAX_REWRITES = 200
 
+# How many levels of trials a simplifier's reshaping rewrites may nest (see
+# `_Simplifier.trial`): the simplifier whose answer is shown reshapes at this level.
+_TOP_LEVEL = 2
+
+# A fraction within a fraction is cleared at one operation's cost only in a sum
+# up to this size (fraction-out-of-sum).
+_CLEARED_UP_TO = 20
+
 
 class Rewrite(NamedTuple):
     """A named simplification: `apply(node, simplifier)` is the rewritten node, or None
@@ -80,7 +88,7 @@ class Rewrite(NamedTuple):
 class _Simplifier:
     """One simplification run: its memo of normal forms and the steps recorded."""
 
-    def __init__(self, limits: Limits, record: bool = True, reshape: int = 2) -> None:
+    def __init__(self, limits: Limits, record: bool = True, reshape: int = _TOP_LEVEL) -> None:
         self.limits = limits
         self.record = record
         self.reshape = reshape
@@ -1158,8 +1166,15 @@ def _fraction_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
         # is 2x − (x + 1), that is x − 1, over 2): a bracket within a bracket gone
         # is worth a number outside it
         opens = any(type(body) is Add for _, body in split)
-        meets = type(node.factors[0]) is Num or any(map(_is_divisor, node.factors))
-        if s.op_count(s.trial(candidate) if opens else candidate) <= s.op_count(node) - (not (meets or opens)):
+        divides = any(map(_is_divisor, node.factors))
+        meets = type(node.factors[0]) is Num or divides
+        # where the fraction meets a divisor, the answer shown (not a trial's) may
+        # take one operation more to clear a fraction within a fraction, in a sum
+        # the size of a learner's (a large one's form steers the next order's):
+        # (x + sin(x)/2)/√x is (2x + sin x)/(2√x), though 2x costs a product
+        clears = divides and s.reshape == _TOP_LEVEL and total._size <= _CLEARED_UP_TO
+        allowed = 1 if clears else 0 if meets or opens else -1
+        if s.op_count(s.trial(candidate) if opens else candidate) <= s.op_count(node) + allowed:
             return candidate
     return None
 
