@@ -30,6 +30,7 @@ from calcstep.grad import (
     stacked,
     topological,
 )
+from calcstep.parse import parse_expr
 from calcstep.printer import to_text
 from calcstep.render import RenderOptions
 from calcstep.render.grad import render, render_sweep, report_to_dict, sweep_to_dict
@@ -112,6 +113,27 @@ def test_a_target_of_zero_gives_no_negative_zero(cli) -> None:
     record = json.loads(cli("grad", "(w2*tanh(w1*x) - y)^2", "--at", "x=1,y=0,w1=0.5,w2=2",
                             "--format", "json").out)
     assert all(math.copysign(1, node["value"]) > 0 for node in record["nodes"] if node["value"] == 0)
+
+
+def test_a_saturated_sigmoid_keeps_its_tiny_rate() -> None:
+    """σ′(50) = σ(50)·(1 − σ(50)) is 1.9·10⁻²², not the 0 that 1 − 1.0 gives in
+    floating point: ten stacked sigmoids at 10w·x = 50 have a gradient of 2.4·10⁻²⁷,
+    which the backward pass and the rule engine both reach (mpmath the oracle)."""
+    text = "sigmoid(" * 10 + "10*w*x" + ")" * 10
+    report = grad_report(text, ["w"], {"x": "1", "w": "5"})
+    def ten_sigmoids(w):
+        value = 10 * w
+        for _ in range(10):
+            value = 1 / (1 + mpmath.e ** (-value))
+        return value
+
+    with mpmath.workdps(50):
+        truth = float(mpmath.diff(ten_sigmoids, mpmath.mpf(5)))
+    # math.isclose: no absolute tolerance, which would pass any value this small
+    assert math.isclose(truth, 2.3903e-27, rel_tol=1e-4)
+    assert math.isclose(report.gradient["w"], truth, rel_tol=1e-9)
+    rate = evaluate(parse_expr("sigmoid(x)*(1 - sigmoid(x))"), {"x": 50.0})
+    assert math.isclose(rate, 1.9287e-22, rel_tol=1e-4)
 
 
 def test_negative_numbers_take_the_minus_sign_of_the_expressions_beside_them(cli) -> None:
