@@ -15,25 +15,23 @@ from fractions import Fraction
 from calcstep.deep import deep
 from calcstep.errors import AbstractValueError, AtZeroError, DomainError, TooLargeError, UsageError
 from calcstep.expr import Add, Apply, Call, Const, Expr, Log, Mul, Num, Pow, Sym
-from calcstep.functions import BY_NAME, DOMAINS
+from calcstep.functions import BY_NAME, COMPLEMENTS, DOMAINS
 
 _CONSTANTS = {"e": math.e, "pi": math.pi}
+_PI = Const("pi")
 
 
-def _sigmoid_complement(expr: Add) -> Expr | None:
-    """u for a sum that is 1 − σ(u) (the sigmoid rule's second factor), else None."""
+def _complement(expr: Add) -> tuple[Callable[[float], float], Expr] | None:
+    """For a sum 1 − f(u) whose f has a complement (functions.COMPLEMENTS), that
+    complement and u; else None."""
     if len(expr.terms) != 2:
         return None
-    one, minus = expr.terms
-    if not (type(one) is Num and one.value == 1):
-        one, minus = minus, one
-    if not (type(one) is Num and one.value == 1 and type(minus) is Mul and len(minus.factors) == 2):
-        return None
-    sign, call = minus.factors
-    if type(sign) is Num and sign.value == -1 and type(call) is Call and call.fn == "sigmoid":
-        return call.arg
+    for one, minus in (expr.terms, expr.terms[::-1]):
+        if type(one) is Num and one.value == 1 and type(minus) is Mul and len(minus.factors) == 2:
+            sign, call = minus.factors
+            if type(sign) is Num and sign.value == -1 and type(call) is Call and call.fn in COMPLEMENTS:
+                return COMPLEMENTS[call.fn], call.arg
     return None
-_PI = Const("pi")
 
 
 class _Evaluator:
@@ -79,11 +77,12 @@ class _Evaluator:
         return _CONSTANTS[expr.name]
 
     def sum(self, expr: Add) -> float:
-        complement = _sigmoid_complement(expr)
+        complement = _complement(expr)
         if complement is not None:
-            # 1 − σ(u) is σ(−u) exactly, and computed so it keeps its digits where
+            # 1 − σ(u) computed without the subtraction, so it keeps its digits where
             # σ(u) rounds to 1 (σ′(50) = σ(50)·(1 − σ(50)) is 2·10⁻²², not 0)
-            return BY_NAME["sigmoid"].evaluate(-self(complement))
+            rest, arg = complement
+            return rest(self(arg))
         return math.fsum(self(term) for term in expr.terms)
 
     def product(self, expr: Mul) -> float:

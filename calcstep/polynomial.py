@@ -114,15 +114,13 @@ def _merged(m: tuple[tuple[str, int], ...], n: tuple[tuple[str, int], ...]) -> t
     return tuple(sorted(powers.items()))
 
 
-def _sliced_plus(p: Sliced, q: Sliced) -> Sliced:
-    total = dict(p)
-    for monomial, poly in q.items():
-        summed = _plus(total.get(monomial, ()), poly)
-        if summed:
-            total[monomial] = summed
-        else:
-            total.pop(monomial, None)
-    return total
+def _add_slice(total: Sliced, monomial: tuple[tuple[str, int], ...], poly: Poly) -> None:
+    """Add monomial·poly into `total`, in place (a slice that cancels is dropped)."""
+    summed = _plus(total.get(monomial, ()), poly)
+    if summed:
+        total[monomial] = summed
+    else:
+        total.pop(monomial, None)
 
 
 def _sliced_times(p: Sliced, q: Sliced) -> Sliced | None:
@@ -132,7 +130,7 @@ def _sliced_times(p: Sliced, q: Sliced) -> Sliced | None:
             times = _times(a, b)
             if times is None:
                 return None
-            product = _sliced_plus(product, {_merged(m, n): times})
+            _add_slice(product, _merged(m, n), times)
     return product if len(product) <= MAX_SLICES else None
 
 
@@ -151,7 +149,8 @@ def slices(expr: Expr, var: str) -> Sliced | None:
             part = slices(term, var)
             if part is None:
                 return None
-            total = _sliced_plus(total, part)
+            for monomial, poly in part.items():
+                _add_slice(total, monomial, poly)
         return total if len(total) <= MAX_SLICES else None
     if kind is Mul:
         product: Sliced | None = {(): (1,)}
@@ -165,11 +164,13 @@ def slices(expr: Expr, var: str) -> Sliced | None:
         return product
     if kind is Pow and type(expr.exp) is Num and type(expr.exp.value) is int and 0 <= expr.exp.value <= MAX_DEGREE:
         base = slices(expr.base, var)
+        if base is None:
+            return None
         power: Sliced | None = {(): (1,)}
         for _ in range(expr.exp.value):
-            if base is None or power is None:
-                return None
             power = _sliced_times(power, base)
+            if power is None:
+                return None
         return power
     return None
 

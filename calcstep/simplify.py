@@ -113,7 +113,7 @@ class _Simplifier:
         # instance itself would go through __call__, twice the cost per node
         if type(expr) in LEAVES:
             return expr  # a number or a name is in normal form: no rewrite is listed for one
-        done = self.memo.get(expr._hash)
+        done = self.memo.get(expr._hash)  # `known`, inlined: called for every node
         if done is not None:
             if type(done) is tuple:
                 if done[0] is expr or done[0] == expr:
@@ -142,6 +142,14 @@ class _Simplifier:
             self.memo[expr._hash] = (expr, node)
         self.memo[node._hash] = node
         return node
+
+    def known(self, expr: Expr) -> Expr | None:
+        """The normal form of `expr` if this run has met it, else None."""
+        done = self.memo.get(expr._hash)
+        if done is None:
+            return None
+        entry, form = done if type(done) is tuple else (done, done)
+        return form if entry is expr or entry == expr else None
 
     def rewrite_once(self, node: Expr) -> Expr | None:
         """Apply the first rewrite that changes `node`; the new node with its new
@@ -891,20 +899,27 @@ def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
     exponents are alike (numbers, or multiples of one expression) become one
     power.  Unlike exponents stay apart: xˣ/x is not rewritten as x^(x − 1),
     which would only make it harder to work with."""
-    parts = [(factor, *_flat_power(factor)) for factor in node.factors if type(factor) is not Num]
+    # each factor's (base, exponent, the exponent's body); None for a number
+    parts: list[tuple[Expr, Expr, Expr] | None] = []
+    for factor in node.factors:
+        if type(factor) is Num:
+            parts.append(None)
+        else:
+            base, exponent = _flat_power(factor)
+            parts.append((base, exponent, s.split(exponent)[1]))
     # equal parts have equal hashes: when no two share one (most products), there
     # is nothing to combine, found without hashing a node in Python
-    hashes = {(base._hash, s.split(exponent)[1]._hash) for _, base, exponent in parts}
-    if len(hashes) == len(parts):
+    powers = [part for part in parts if part is not None]
+    if len({(base._hash, body._hash) for base, _, body in powers}) == len(powers):
         return None
     groups: dict[tuple[Expr, Expr], list[tuple[Expr, Expr]]] = {}
     order: list[Expr | tuple[Expr, Expr]] = []
-    for factor in node.factors:
-        if type(factor) is Num:
+    for factor, part in zip(node.factors, parts, strict=True):
+        if part is None:
             order.append(factor)
             continue
-        base, exponent = _flat_power(factor)
-        key = (base, s.split(exponent)[1])
+        base, exponent, body = part
+        key = (base, body)
         members = groups.get(key)
         if members is None:
             members = groups[key] = []
@@ -2028,12 +2043,8 @@ class Simplifier:
     def normal_form(self, expr: Expr) -> Expr:
         """The simplified form of `expr` alone: at once when an earlier call met it.
         Its steps, if any, are not kept (call this after the steps are taken)."""
-        known = self._work.memo.get(expr._hash)
-        if known is not None:
-            entry, form = known if type(known) is tuple else (known, known)
-            if entry is expr or entry == expr:
-                return form
-        return self(expr)[0]
+        known = self._work.known(expr)
+        return known if known is not None else self(expr)[0]
 
     def _run(self, expr: Expr) -> tuple[Expr, tuple[Step, ...]]:
         self._work.steps = []
