@@ -170,6 +170,11 @@ def _blank(char: str) -> str:
     return "  " if unicodedata.east_asian_width(char) in ("W", "F") else " "
 
 
+def shortened(text: str, width: int) -> str:
+    """`text`, cut to `width` characters with … where it is longer (for a message)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _window(line: str, column: int, width: int, cut: str = "…") -> tuple[str, int]:
     """A slice of a long line around `column`, marked with `cut` where cut (over
     the characters it replaces, so the caret stays in place), and the column's

@@ -70,6 +70,7 @@ from calcstep.errors import (
     LimitError,
     TooLargeError,
     UsageError,
+    shortened,
 )
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
@@ -419,7 +420,7 @@ def forward(
             values.append(value + 0.0)  # −0.0 (0 times a negative number) is 0
         except DomainError as error:
             formula = to_text(_named_formula(operation, kids, node_names(len(exprs))))
-            where = f"node n{index + 1} = {formula} ({_clip(to_text(expr), 60)})"
+            where = f"node n{index + 1} = {formula} ({shortened(to_text(expr), 60)})"
             # a value past a float's range exists: it is only too large to compute with
             said = ("the expression's value at this point is too large for floating point"
                     if isinstance(error, TooLargeError) else "the expression has no value at this point")
@@ -442,10 +443,6 @@ def _named_formula(operation: Expr, kids: Sequence[int], names: Sequence[Sym]) -
     if not kids:
         return operation
     return substitute(operation, {_stand_in(i): names[k] for i, k in enumerate(kids)})
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # ---------------------------------------------------------------------------

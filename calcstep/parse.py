@@ -30,7 +30,7 @@ from itertools import chain
 from typing import Any, NamedTuple
 
 from calcstep import functions as vocabulary
-from calcstep.errors import ParseError
+from calcstep.errors import ParseError, shortened
 from calcstep.expr import (
     MINUS_ONE,
     ONE,
@@ -1363,13 +1363,8 @@ def _refuse_quotes(text: str) -> None:
         "the expression is wrapped in quotes" if wrapped else "the expression starts with a quote",
         text,
         start,
-        hint=f'remove the quotes (cmd.exe keeps single quotes: there, write "{_shortened(inner)}")',
+        hint=f'remove the quotes (cmd.exe keeps single quotes: there, write "{shortened(inner, 30)}")',
     )
-
-
-def _shortened(text: str, width: int = 30) -> str:
-    """`text`, cut to `width` characters with … where it is longer (for a hint)."""
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _refuse_leibniz(text: str) -> None:
