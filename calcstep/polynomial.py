@@ -1,4 +1,4 @@
-"""Polynomials in one variable with exact rational coefficients, for cancelling.
+"""Polynomials with exact rational coefficients, for cancelling.
 
 A polynomial is a tuple of coefficients, lowest degree first, with no trailing
 zero: x² − 1 is (−1, 0, 1), 0 is ().  The simplifier reads a quotient's numerator
@@ -8,7 +8,9 @@ and divisors as polynomials to cancel a divisor that divides the numerator:
 A numerator with other variables is read in slices (`slices`): one polynomial
 in the variable for each product of the others, xy² − y² + x − 1 being
 y²·(x − 1) + 1·(x − 1).  A polynomial in the variable alone divides it exactly
-when it divides every slice, so the divisor (x − 1) cancels there too.
+when it divides every slice, so the divisor (x − 1) cancels there too.  A divisor
+in several variables is tried by long division of the whole numerator
+(`divide_out`): x² − 2xy + y² by x − y, twice, leaves 1.
 """
 
 from __future__ import annotations
@@ -194,8 +196,96 @@ def sliced_divide(p: Sliced, q: Poly) -> Sliced:
 def sliced_to_expr(p: Sliced, var: str) -> Expr:
     """The polynomial as an expression: each slice's product of the other variables
     times its polynomial in `var`."""
-    return add(*(
-        mul(*(Sym(name) if power == 1 else Pow(Sym(name), Num(power)) for name, power in monomial),
-            to_expr(poly, var))
-        for monomial, poly in p.items()
-    ))
+    return add(*(_slice_to_expr(monomial, poly, var) for monomial, poly in p.items()))
+
+
+def _slice_to_expr(monomial: tuple[tuple[str, int], ...], poly: Poly, var: str) -> Expr:
+    """One slice: its product of the other variables, times its polynomial in `var`
+    (a number coefficient written first, as −y, not y·(−1))."""
+    others = [Sym(name) if power == 1 else Pow(Sym(name), Num(power)) for name, power in monomial]
+    if len(poly) == 1:
+        return mul(Num(poly[0]), *others)
+    return mul(*others, to_expr(poly, var))
+
+
+# A polynomial in any number of variables, term by term: each term's product of
+# powers of names ((name, power), … in name order, () for a constant) → its
+# coefficient.
+Terms = dict[tuple[tuple[str, int], ...], Rational]
+
+# Long division stops after this many steps: a quotient has at most this many
+# terms, which the slices' limits keep far above anything that divides.
+MAX_DIVISION_STEPS = 4 * MAX_SLICES * MAX_DEGREE
+
+
+def flattened(p: Sliced, var: str) -> Terms:
+    """The sliced polynomial `p` as terms in all its variables."""
+    terms: Terms = {}
+    for monomial, poly in p.items():
+        for degree, c in enumerate(poly):
+            if c:
+                terms[_merged(monomial, ((var, degree),)) if degree else monomial] = c
+    return terms
+
+
+def sliced_by(terms: Terms, var: str) -> Sliced:
+    """`terms` read in slices by `var`: the inverse of `flattened`."""
+    grouped: dict[tuple[tuple[str, int], ...], dict[int, Rational]] = {}
+    for monomial, c in terms.items():
+        powers = dict(monomial)
+        degree = powers.pop(var, 0)
+        grouped.setdefault(tuple(sorted(powers.items())), {})[degree] = c
+    return {rest: _trim([by.get(d, 0) for d in range(max(by) + 1)]) for rest, by in grouped.items()}
+
+
+def exact_quotient(p: Terms, q: Terms) -> Terms | None:
+    """p ÷ q when q (not 0) divides p with no remainder, else None.
+
+    Long division by leading terms, in lexicographic order of the exponents: if
+    p = q·r, then lead(p) = lead(q)·lead(r), and what is left after taking off
+    lead(p)/lead(q) times q is again a multiple of q.  So the first leading term
+    that lead(q) does not divide shows that q does not divide p."""
+    names = sorted({name for monomial in (*p, *q) for name, _ in monomial})
+    place = {name: index for index, name in enumerate(names)}
+
+    def exponents(monomial: tuple[tuple[str, int], ...]) -> tuple[int, ...]:
+        vector = [0] * len(names)
+        for name, power in monomial:
+            vector[place[name]] = power
+        return tuple(vector)
+
+    lead_q = max(q, key=exponents)
+    lead_exponents, lead_c = exponents(lead_q), Fraction(q[lead_q])
+    left, quotient = dict(p), {}
+    for _ in range(MAX_DIVISION_STEPS):
+        if not left:
+            return quotient
+        lead = max(left, key=exponents)
+        shift = [a - b for a, b in zip(exponents(lead), lead_exponents, strict=True)]
+        if min(shift, default=0) < 0:
+            return None  # lead(q) does not divide this leading term: a remainder is left
+        factor = tuple((name, power) for name, power in zip(names, shift, strict=True) if power)
+        c = left[lead] / lead_c
+        quotient[factor] = c
+        for monomial, b in q.items():
+            product = _merged(factor, monomial)
+            value = left.get(product, 0) - c * b
+            if value:
+                left[product] = value
+            else:
+                left.pop(product, None)
+    return None
+
+
+def divide_out(p: Sliced, base: Sliced, var: str, times: int) -> tuple[Sliced, int]:
+    """p divided by `base` as many times as it divides exactly, at most `times`:
+    (the quotient, how many times).  Both are read as polynomials in all their
+    variables, so a divisor in several of them cancels: (x³ + y³)/(x + y)."""
+    terms, divisor = flattened(p, var), flattened(base, var)
+    done = 0
+    while done < times and terms:
+        quotient = exact_quotient(terms, divisor)
+        if quotient is None:
+            break
+        terms, done = quotient, done + 1
+    return (sliced_by(terms, var) if done else p), done

@@ -479,8 +479,11 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
     becomes 1, 3(x + 1)²/(x² + 3x + 2)² becomes 3/(x + 2)² (the quotient rule leaves
     such quotients).  The numerator may have other variables, each of its slices
     (polynomial.slices) then sharing the factor: 2(xy² − y² + x − 1)/(x − 1)⁴ becomes
-    2(y² + 1)/(x − 1)³, as a second partial derivative by x leaves it.  Kept only
-    when smaller."""
+    2(y² + 1)/(x − 1)³, as a second partial derivative by x leaves it.  A divisor
+    in several variables cancels when it divides the whole numerator (long
+    division, polynomial.divide_out): (x² − 2xy + y²)/(x − y)² becomes 1, and
+    (2x³ + 3x²y − y³)/(x + y)² becomes 2x − y; a factor of such a divisor is not
+    looked for.  Kept only when smaller."""
     top_factors: list[Expr] = []
     divisors: list[Pow] = []
     for factor in node.factors:
@@ -488,11 +491,13 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
             divisors.append(factor)
         else:
             top_factors.append(factor)
-    # the variable is the first divisor's that has one alone (x − 1 in x); a divisor
-    # in others as well (x + y) stays as it is
+    # the variable the polynomials are read in: the first divisor's that has one
+    # alone (x − 1 in x), whose factors are then looked for; else any divisor's
     var = next((next(iter(d.base.free_vars)) for d in divisors if len(d.base.free_vars) == 1), None)
     if var is None:
-        return None
+        var = min((name for d in divisors for name in d.base.free_vars), default=None)
+        if var is None:
+            return None
     # factors that are no polynomial (|x² − 1/4|, sin x) stand aside, uncancelled
     aside = [factor for factor in top_factors if polynomial.slices(factor, var) is None]
     top = polynomial.slices(mul(*(f for f in top_factors if f not in aside)), var)
@@ -506,7 +511,13 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
         base = polynomial.from_expr(divisor.base, var)
         times = -divisor.exp.value
         if base is None or len(base) < 2:
-            below.append((divisor.base, times))
+            several = polynomial.slices(divisor.base, var) if base is None else None
+            if several is not None and top:  # a divisor in other variables too: x + y
+                top, done = polynomial.divide_out(top, several, var, times)
+                cancelled = cancelled or done > 0
+                times -= done
+            if times:
+                below.append((divisor.base, times))
             continue
         while times:
             shared = polynomial.sliced_gcd(top, base)

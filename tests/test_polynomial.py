@@ -175,3 +175,78 @@ def test_a_divisor_in_one_variable_cancels_from_a_numerator_with_others(
     assert to_pretty(report.result) == result
     expected = sp.diff(to_sympy(parse(text).expr), symbol(wrt), order)
     assert sp.simplify(to_sympy(report.result) - expected) == 0
+
+
+def _terms(text: str) -> polynomial.Terms:
+    """The polynomial written in `text`, term by term in all its variables."""
+    read = polynomial.slices(parse(text).expr, "x")
+    assert read is not None
+    return polynomial.flattened(read, "x")
+
+
+def _terms_text(terms: polynomial.Terms) -> str:
+    return " + ".join(f"({c})*" + "*".join(f"{name}^{power}" for name, power in monomial)
+                      if monomial else f"({c})" for monomial, c in terms.items()) or "0"
+
+
+@settings(max_examples=150, deadline=None)
+@given(terms_in_x_and_y, terms_in_x_and_y)
+def test_long_division_takes_a_factor_in_two_variables_back_out(terms, factor) -> None:
+    # p·q ÷ q is p, whatever the variables; the quotient found times q is p·q
+    p, q = _two_variable_text(terms), _two_variable_text(factor)
+    divisor = _terms(q)
+    if not divisor or not _terms(p):
+        return  # a factor of 0
+    quotient = polynomial.exact_quotient(_terms(f"({p})*({q})"), divisor)
+    assert quotient is not None
+    assert sp.expand(to_sympy(parse(_terms_text(quotient)).expr) - to_sympy(parse(p).expr)) == 0
+
+
+@pytest.mark.parametrize(
+    ("dividend", "divisor"),
+    [("x^2 + y^2", "x + y"), ("x*y + 1", "x"), ("x^2 - y", "x - y"), ("y^3 + x", "y + x^2")],
+)
+def test_long_division_with_a_remainder_divides_nothing(dividend: str, divisor: str) -> None:
+    assert polynomial.exact_quotient(_terms(dividend), _terms(divisor)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "result"),
+    [
+        # the quotient rule leaves the divisor in the numerator: it cancels whole
+        ("(x^2 - y^2)/(x - y)", "x", "1"),
+        ("(x^3 + y^3)/(x + y)", "x", "2x − y"),
+        ("(x^2*y + x*y^2)/(x + y)", "x", "y"),
+        ("(x^2 - a^2)/(x - a)", "x", "1"),
+        ("(x^2 - y^2)/(x - y)", "y", "1"),
+        # it divides once, not twice: the rest stays below
+        ("(x^2 - y^2)/(x + y)^2", "x", "2y/(x + y)²"),
+        # nothing divides: nothing is cancelled
+        ("x/(x + y)", "x", "y/(x + y)²"),
+    ],
+)
+def test_a_divisor_in_two_variables_cancels_when_it_divides_the_numerator(
+    text: str, wrt: str, result: str
+) -> None:
+    report = differentiate(text, wrt=wrt)
+    assert to_pretty(report.result) == result
+    expected = sp.diff(to_sympy(parse(text).expr), symbol(wrt))
+    assert sp.simplify(to_sympy(report.result) - expected) == 0
+
+
+def test_cancelling_a_divisor_in_two_variables_is_a_step_of_its_own() -> None:
+    simplification = differentiate("(x^3 + y^3)/(x + y)").derivations[0].simplification
+    cancel = next(step for step in simplification if step.rule == "cancel-factor")
+    assert to_pretty(cancel.target) == "(3x²·(x + y) − (x³ + y³))/(x + y)²"
+    assert to_pretty(cancel.result) == "2x − y"
+
+
+@settings(max_examples=60, deadline=None)
+@given(terms_in_x_and_y, st.sampled_from(["x + y", "x - y", "2x + 3y", "x*y + 1", "x^2 + y"]))
+def test_quotients_by_a_divisor_in_two_variables_are_differentiated_right(terms, shared) -> None:
+    # (p·s)/s², the divisor s in x and y: the derivative is d/dx (p/s), whatever cancels
+    p = _two_variable_text(terms)
+    text = f"(({p})*({shared}))/({shared})^2"
+    report = differentiate(text)
+    expected = sp.diff(to_sympy(parse(text).expr), symbol("x"))
+    assert sp.simplify(to_sympy(report.result) - expected) == 0, (text, to_pretty(report.result))
