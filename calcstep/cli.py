@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from enum import StrEnum
+from itertools import islice
 from typing import TYPE_CHECKING, Annotated, NamedTuple, NoReturn
 
 import typer
@@ -431,6 +432,10 @@ def _answer(texts: Iterable[str], batch: _Batch, emit: _Emitter, is_batch: bool)
     from calcstep.engine import differentiate
     from calcstep.errors import CalcstepError
 
+    # calcstep.jobs (and json with it) is loaded only for --json-input; once here,
+    # not per line (an import statement costs half a microsecond even when loaded)
+    read_job = _job_reader() if batch.json_input else None
+
     failed = False
     for text in texts:
         job_text = text  # what an error is reported against: the line, or its job's expression
@@ -438,8 +443,8 @@ def _answer(texts: Iterable[str], batch: _Batch, emit: _Emitter, is_batch: bool)
         line = getattr(text, "number", None)
         try:
             job_text, job_wrt, job_order, job_at, job_id = (
-                _read_job(text, batch.wrt, batch.order, batch.points)
-                if batch.json_input
+                read_job(text, batch.wrt, batch.order, batch.points)
+                if read_job is not None
                 else (text, batch.wrt, batch.order, batch.points, None)
             )
             report = differentiate(
@@ -522,13 +527,12 @@ def _report_depth(report: DiffReport) -> int:
     return 2 * deepest
 
 
-def _read_job(line: str, wrt: str | None, order: int, points: tuple) -> tuple:
-    """The job a --json-input line describes: (expression, wrt, order, points), its
-    fields left out taken from the options.  calcstep.jobs (and json with it) is
-    loaded only for this option."""
+def _job_reader() -> Callable[[str, str | None, int, tuple], tuple]:
+    """What reads a --json-input line: the job it describes, (expression, wrt,
+    order, points, id), its fields left out taken from the options."""
     from calcstep.jobs import Job, read_job
 
-    return read_job(line, Job(line, wrt, order, points))
+    return lambda line, wrt, order, points: read_job(line, Job(line, wrt, order, points))
 
 
 class _Emitter:
@@ -543,6 +547,12 @@ class _Emitter:
         self.color = color
         self.count = 0
         self._console = None
+        # what every report needs, loaded once here, not in each report: an import
+        # statement costs half a microsecond even when its module is loaded
+        from calcstep.deep import run_deep
+        from calcstep.printer import trim_caches
+
+        self._run_deep, self._trim_caches = run_deep, trim_caches
         self._writer = {
             Format.json: self._json_report,
             Format.plain: self._plain_report,
@@ -553,19 +563,16 @@ class _Emitter:
 
     def report(self, report: DiffReport, job_id: str | None = None) -> None:
         """One expression's report (`job_id`: a JSON job's id, which JSON writes back)."""
-        from calcstep.deep import run_deep
-        from calcstep.printer import trim_caches
-
         # one deep stack for the whole report, when it needs one: otherwise each
         # deep expression printed would start a thread of its own
         if self.format is Format.json:
-            run_deep(_report_depth(report), self._json_report, report, job_id)
+            self._run_deep(_report_depth(report), self._json_report, report, job_id)
         else:
-            run_deep(_report_depth(report), self._writer, report)
+            self._run_deep(_report_depth(report), self._writer, report)
             if not self.options.steps and self.format in (Format.plain, Format.rich):
                 self._notes_aside(report)
         self.count += 1
-        trim_caches()
+        self._trim_caches()
 
     def _notes_aside(self, report: DiffReport) -> None:
         """With --no-steps the output is the result alone; how the input was read
@@ -597,8 +604,6 @@ class _Emitter:
             print()
 
     def _json_report(self, report: DiffReport, job_id: str | None = None) -> None:
-        from itertools import islice
-
         from calcstep.render.json import report_json
 
         # written a megabyte at a time, so a record of thousands of steps never

@@ -359,10 +359,10 @@ def fixed_part_without_value(written: Parsed, simplifier: Simplifier) -> DomainE
     number for every value of them, where it has no value: ln(x − x − 1) (its
     argument is always −1), √(x − x − 1), 1/(x − x).  Such an expression has no
     value anywhere, so it has no derivative.  None when there is no such part."""
-    from calcstep.printer import to_pretty
-
     for node, inner, value in _held_parts(written, simplifier):
         if isinstance(_why_undefined(rebuild(node, _with_argument(node, value))), DomainError):
+            from calcstep.printer import to_pretty  # on this error's path alone
+
             names = ", ".join(sorted(inner.free_vars))
             return DomainError(
                 f"{to_pretty(node)} has no value: {to_pretty(inner)} is {to_pretty(value)} for every value of {names}",
