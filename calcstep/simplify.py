@@ -584,17 +584,42 @@ def _combine_fractions_in_product(node: Mul, s: _Simplifier) -> Expr | None:
 def _over_common_divisor(node: Add, s: _Simplifier) -> Expr | None:
     """The sum written as one fraction over the least common divisor of its terms
     (each divisor to its highest power), its parts not yet simplified; None when
-    no term divides by anything but a number."""
+    no term divides by anything but a number.  A whole power of a fraction counts
+    as the fraction of the powers, (x/a)² as x²/a², so that 1 + (x/a)² is
+    (a² + x²)/a², as arctan's rate at x/a leaves it."""
+    terms = [_fraction_powers_opened(term) for term in node.terms]
     below: dict[Expr, Rational] = {}
-    for term in node.terms:
+    for term in terms:
         for base, exponent in _powers(s.split(term)[1]).items():
             if exponent < 0 and type(base) is not Num:
                 below[base] = max(below.get(base, 0), -exponent)
     if not below:
         return None
     common = [_raised(base, k) for base, k in below.items()]
-    return mul(add(*(mul(term, *common) for term in node.terms)),
+    return mul(add(*(mul(term, *common) for term in terms)),
                *(Pow(base, Num(-k)) for base, k in below.items()))
+
+
+def _fraction_powers_opened(term: Expr) -> Expr:
+    """The term with each whole power of a product that divides written as the
+    product of the powers: (x/a)² → x²·a⁻²; any other term as it is."""
+    factors = _factors(term)
+    if not any(map(_is_fraction_power, factors)):
+        return term
+    opened: list[Expr] = []
+    for factor in factors:
+        if _is_fraction_power(factor):
+            n = factor.exp.value
+            opened.extend(_raised(base, k * n) for base, k in map(_numeric_power, factor.base.factors))
+        else:
+            opened.append(factor)
+    return mul(*opened)
+
+
+def _is_fraction_power(factor: Expr) -> bool:
+    """A whole power of a product with a divisor among its factors: (x/a)²."""
+    return (type(factor) is Pow and type(factor.base) is Mul and _is_integer(factor.exp)
+            and any(map(_is_divisor, factor.base.factors)))
 
 
 def _expandable(term: Expr) -> bool:
@@ -1926,7 +1951,7 @@ def _sum_features(node: Add) -> int:
             # a divisor alone, or last in a product (order-factors writes divisors
             # last): tested inline, as this runs for every sum simplified
             last = term if kind is Pow else term.factors[-1]
-            if type(last) is Pow and type(last.exp) is Num and last.exp.value < 0:
+            if type(last) is Pow and type(last.exp) is Num and (last.exp.value < 0 or _is_fraction_power(last)):
                 found |= _FRACTION
     return found | (_NUMBERS if numbers >= 2 else 0)
 

@@ -761,6 +761,27 @@ def test_results_are_in_textbook_form(text: str, order: int, result: str) -> Non
     assert to_pretty(differentiate(text, order=order).result) == result
 
 
+# A whole power of a fraction counts as the fraction of the powers where a sum goes
+# over one divisor: arctan's rate at x/a, and the polar angle's partial derivatives
+@pytest.mark.parametrize(
+    ("text", "wrt", "order", "result"),
+    [
+        ("atan(x/a)", "x", 1, "a/(a² + x²)"),
+        ("atan(2x/a)", "x", 1, "2a/(a² + 4x²)"),
+        ("atan(y/x)", "x", 1, "−y/(x² + y²)"),
+        ("atan(y/x)", "x", 2, "2xy/(x² + y²)²"),
+        ("atan(y/x)", "y", 1, "x/(x² + y²)"),
+        # under a root the power stays: a·√(1 − (x/a)²) is √(a² − x²) only for a > 0
+        ("asin(x/a)", "x", 1, "1/(a·√(1 − (x/a)²))"),
+    ],
+)
+def test_a_power_of_a_fraction_goes_over_one_divisor(text: str, wrt: str, order: int, result: str) -> None:
+    report = differentiate(text, wrt=wrt, order=order)
+    assert to_pretty(report.result) == result
+    expected = sp.diff(to_sympy(parse(text).expr), symbol(wrt), order)
+    assert sp.simplify(to_sympy(report.result) - expected) == 0
+
+
 _FRACTIONS = st.sampled_from(["1/2", "3/2", "-2/3", "5/4", "1/3", "-7/2", "2", "-1", "3"])
 _PARTNERS = st.sampled_from(["e^(x/2)", "e^(-x/3)", "(x + 2)^3", "cbrt(2x + 1)", "1/(x + 3)^2",
                              "sin(x/2)", "sqrt(x^2 + 1)", "(x/2 + 1)^2", "ln(x^2 + 1)"])
