@@ -26,7 +26,6 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
-from itertools import chain
 from typing import Any, NamedTuple
 
 from calcstep import functions as vocabulary
@@ -71,6 +70,9 @@ _CLOSERS = {")": "(", "]": "["}
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 _SUBSCRIPT_RUN = re.compile("[₀-₉]+")
+
+# The raw tokens the post-lexer classifies or checks; it passes the others on.
+_CLASSIFIED = frozenset({"WORD", "BAR", "LPAR", "RPAR", "NUMBER"})
 
 # A token that ends an operand, so that a following `|` closes a bar.
 _ENDS_OPERAND = frozenset({"NUMBER", "NAME", "RPAR", "RBAR", "SUPERSCRIPT"})
@@ -308,23 +310,38 @@ def _scanner(t: Tables) -> re.Pattern[str]:
     return scanner
 
 
-def _lex(text: str, t: Tables) -> Iterator[Token]:
-    position = 0  # where the last token ended: the next match must start here
-    for found in _scanner(t).finditer(text):
-        if found.start() != position:  # the search skipped a character no token starts with
-            break
+# How many tokens the lexer reads at a time: enough that handing them on costs
+# little per token, few enough that a long input is never held as tokens at once.
+_CHUNK = 256
+
+
+def _lex(text: str, t: Tables) -> Iterator[list[Token]]:
+    """The tokens of `text`, a list of at most about `_CHUNK` at a time, the last
+    list ending with the $END token.  A character no token starts with is raised
+    only when the tokens before it have been taken, as if they came one by one:
+    an error earlier in the text is found first."""
+    match = _scanner(t).match
+    chunk: list[Token] = []
+    position = 0  # where the last token ended: the next one starts here, after spaces
+    while (found := match(text, position)) is not None:
         kind = found.lastgroup
         assert kind is not None
         value = found.group(kind)
         position = found.end()
         # a subscript digit is not ASCII: the pattern search runs only for such words
         if kind == "WORD" and not value.isascii() and _SUBSCRIPT_RUN.search(value):
-            yield from _subscripted_words(value, position - len(value))
+            chunk += _subscripted_words(value, position - len(value))
         else:
-            yield _token(Token, (kind, value, position - len(value), position))
+            chunk.append(_token(Token, (kind, value, position - len(value), position)))
+        if len(chunk) >= _CHUNK:
+            yield chunk
+            chunk = []
     rest = text[position:]
     if rest.strip():
+        yield chunk
         raise _unexpected_character(text, position + len(rest) - len(rest.lstrip()))
+    chunk.append(Token("$END", "", len(text), len(text)))
+    yield chunk
 
 
 def _subscripted_words(word: str, start: int) -> Iterator[Token]:
@@ -443,73 +460,82 @@ def _words(abstract: frozenset[str]) -> _Words:
 
 
 def _postlex(
-    text: str, raw: Iterable[Token], words: _Words, notes: list[Note], limits: Limits
+    text: str, raw: Iterable[list[Token]], words: _Words, notes: list[Note], limits: Limits
 ) -> Iterator[Token]:
-    """Classify WORD and BAR tokens and check that brackets pair up."""
+    """Classify WORD and BAR tokens and check that brackets pair up.  `raw` is the
+    lexer's lists of tokens, ending with $END; so do the tokens given, one at a
+    time, and the driver takes $END like any other."""
     openers: list[Token] = []
     # where the operand of each open bracket starts: at its function's name, for a call
     starts: list[int] = []
     previous: Token | None = None
     group_start = 0  # where the operand of the bracket last closed starts
-    # one token of lookahead is all this needs, so the tokens stream from the lexer
-    # to the parser and are never all held: a 100,000-term sum is 600,000 of them
-    stream = iter(raw)
-    following = next(stream, None)
-    while following is not None:
-        token = following
-        following = next(stream, None)
-        kind = token.type
-        if kind == "WORD":
-            _refuse_hexadecimal(text, previous, token)
-            pieces = _segment(text, token, following, words, notes)
-            for piece in pieces:
-                yield piece
-                previous = piece
-            continue
-        if kind == "BAR":
-            closes = (
-                bool(openers)
-                and openers[-1].value == "|"
-                and previous is not None
-                and previous.type in _ENDS_OPERAND
-            )
-            if closes:
-                openers.pop()
-                group_start = starts.pop()
-                token = token._replace(type="RBAR")
-            else:
+    # one token of lookahead is all this needs (a word is read knowing the token
+    # after it), so the tokens stream from the lexer to the parser and are never
+    # all held: a 100,000-term sum is 600,000 of them
+    pending: Token | None = None  # the token read last, classified once the next is read
+    for chunk in raw:
+        for following in chunk:
+            token, pending = pending, following
+            if token is None:  # the first token: the one after it is read next
+                continue
+            kind = token.type
+            if kind not in _CLASSIFIED:  # an operator, most often: passed on as it is
+                yield token
+                previous = token
+                continue
+            if kind == "WORD":
+                if previous is not None and previous.type == "NUMBER":
+                    _refuse_hexadecimal(text, previous, token)
+                pieces = _segment(text, token, following, words, notes)
+                for piece in pieces:
+                    yield piece
+                    previous = piece
+                continue
+            if kind == "BAR":
+                closes = (
+                    bool(openers)
+                    and openers[-1].value == "|"
+                    and previous is not None
+                    and previous.type in _ENDS_OPERAND
+                )
+                if closes:
+                    openers.pop()
+                    group_start = starts.pop()
+                    token = token._replace(type="RBAR")
+                else:
+                    openers.append(token)
+                    starts.append(token.start)
+                    _check_depth(text, openers, limits)
+                    token = token._replace(type="LBAR")
+            elif kind == "LPAR":
                 openers.append(token)
-                starts.append(token.start)
+                called = previous is not None and previous.type in ("FUNC", "AFUNC") and previous.end == token.start
+                starts.append(previous.start if called else token.start)
                 _check_depth(text, openers, limits)
-                token = token._replace(type="LBAR")
-        elif kind == "LPAR":
-            openers.append(token)
-            called = previous is not None and previous.type in ("FUNC", "AFUNC") and previous.end == token.start
-            starts.append(previous.start if called else token.start)
-            _check_depth(text, openers, limits)
-        elif kind == "RPAR":
-            _close_bracket(text, token, openers)
-            group_start = starts.pop()
-        elif kind == "NUMBER" and previous is not None and previous.type in ("RPAR", "RBAR"):
-            # cos(x^2) 2x, (x + 1)2, |x| 2: a number after a closing bracket can only be
-            # a factor, as students write it; read as if * stood between (noted)
-            notes.append(Note(f"'{text[group_start:token.end]}' was read as a product: "
-                              f"{text[group_start:previous.end]}·{token.value}", (), group_start))
-            yield Token("TIMES", "", token.start, token.start)
-        elif kind == "NUMBER" and previous is not None and previous.type == "NUMBER" and (
-            previous.end == token.start
-        ):
-            mixed = token.value in _VULGAR  # 2½
-            raise ParseError(
-                f"{'mixed' if mixed else 'malformed'} number '{text[previous.start:token.end]}'",
-                text,
-                previous.start,
-                length=token.end - previous.start,
-                hint=f"write {previous.value} + {token.value} for the sum, or {previous.value}·{token.value} "
-                "for the product" if mixed else "a number has at most one decimal point",
-            )
-        yield token
-        previous = token
+            elif kind == "RPAR":
+                _close_bracket(text, token, openers)
+                group_start = starts.pop()
+            elif kind == "NUMBER" and previous is not None and previous.type in ("RPAR", "RBAR"):
+                # cos(x^2) 2x, (x + 1)2, |x| 2: a number after a closing bracket can only be
+                # a factor, as students write it; read as if * stood between (noted)
+                notes.append(Note(f"'{text[group_start:token.end]}' was read as a product: "
+                                  f"{text[group_start:previous.end]}·{token.value}", (), group_start))
+                yield Token("TIMES", "", token.start, token.start)
+            elif kind == "NUMBER" and previous is not None and previous.type == "NUMBER" and (
+                previous.end == token.start
+            ):
+                mixed = token.value in _VULGAR  # 2½
+                raise ParseError(
+                    f"{'mixed' if mixed else 'malformed'} number '{text[previous.start:token.end]}'",
+                    text,
+                    previous.start,
+                    length=token.end - previous.start,
+                    hint=f"write {previous.value} + {token.value} for the sum, or {previous.value}·{token.value} "
+                    "for the product" if mixed else "a number has at most one decimal point",
+                )
+            yield token
+            previous = token
     if openers:
         opener = openers[-1]
         closer = ")" if opener.value == "(" else "]" if opener.value == "[" else "|"
@@ -519,6 +545,8 @@ def _postlex(
             opener.start,
             hint=f"add '{closer}' where the group ends",
         )
+    assert pending is not None and pending.type == "$END"
+    yield pending
 
 
 def _check_depth(text: str, openers: list[Token], limits: Limits) -> None:
@@ -534,11 +562,10 @@ def _check_depth(text: str, openers: list[Token], limits: Limits) -> None:
 _HEX_DIGITS = re.compile(r"x[0-9A-Fa-f]*[0-9][0-9A-Fa-f]*")
 
 
-def _refuse_hexadecimal(text: str, previous: Token | None, word: Token) -> None:
+def _refuse_hexadecimal(text: str, previous: Token, word: Token) -> None:
     """0x1F is a hexadecimal number, which would be read as 0·x₁·F: refused, with
-    its value in decimal."""
-    if (previous is not None and previous.type == "NUMBER" and previous.value == "0"
-            and previous.end == word.start and _HEX_DIGITS.fullmatch(word.value)):
+    its value in decimal (`previous` is the number before the word)."""
+    if previous.value == "0" and previous.end == word.start and _HEX_DIGITS.fullmatch(word.value):
         raise ParseError(
             "hexadecimal numbers are not read", text, previous.start, length=word.end - previous.start,
             hint=f"write the number in decimal: {int(word.value[1:], 16)}",
@@ -572,18 +599,18 @@ def _close_bracket(text: str, token: Token, openers: list[Token]) -> None:
 
 
 def _segment(
-    text: str, token: Token, following: Token | None, words: _Words, notes: list[Note]
+    text: str, token: Token, following: Token, words: _Words, notes: list[Note]
 ) -> list[Token]:
     """Split a WORD into FUNC, AFUNC, NAME and NUMBER tokens.
 
     A word that is one known spelling stays whole; otherwise it is read left to
     right, each time taking the longest known word (function, Greek name, `pi`,
     `log_b`), else a run of digits, else one letter with its subscript:
-    `xsin` is x sin, `sin2x` is sin 2 x, `theta2x` is theta2 x, `xy` is x y."""
+    `xsin` is x sin, `sin2x` is sin 2 x, `theta2x` is theta2 x, `xy` is x y.
+    `following` is the token after the word ($END at the end)."""
     word = token.value
     if (
-        following is not None
-        and following.type == "NUMBER"
+        following.type == "NUMBER"
         and following.start == token.end
         and following.value.startswith(".")
         and re.search(r"log_[0-9]+$", word)
@@ -595,14 +622,11 @@ def _segment(
             length=following.end - token.start,
             hint=f"for base {word.rsplit('_', 1)[1]}{following.value}, write log(x)/log({word.rsplit('_', 1)[1]}{following.value})",
         )
-    call_follows = following is not None and (
-        following.type == "LPAR" or (following.type == "PRIME" and following.start == token.end)
-    )
+    call_follows = following.type == "LPAR" or (following.type == "PRIME" and following.start == token.end)
     whole = _classify_whole(word, call_follows, words)
     if whole is not None:
         if (
             whole[0] == "NAME"
-            and following is not None
             and following.type == "LPAR"
             and following.start == token.end
             and whole[1] not in vocabulary.CONSTANTS
@@ -1392,56 +1416,50 @@ def parse_expr(text: str, **options: Any) -> Expr:
     return parse(text, **options).expr
 
 
-def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, limits: Limits) -> Expr:
-    """Run the LALR(1) automaton over `tokens`, reducing with the builder's methods.
+def _drive(text: str, tokens: Iterable[Token], t: Tables, builder: _Builder, limits: Limits) -> Expr:
+    """Run the LALR(1) automaton over `tokens`, which end with the $END token,
+    reducing with the builder's methods.
 
     A `?rule` that passes its one child through only changes state, and every
     operand climbs a long chain of them (name → atom → power → …): the whole chain
-    is looked up at once (`_passes_through`).  `values` and `spans` run parallel
-    to `states` minus the start state."""
-    actions = t.actions
+    is looked up at once (`_lands`), after a pass-through rule and after a rule
+    that builds a node alike.  `values` and `spans` run parallel to `states` minus
+    the start state."""
     plan = _plan(t)
-    passes, reductions, landings = plan.passes, plan.reductions, plan.landings
+    columns, nowhere, passing = plan.columns, plan.nowhere, plan.passes
     states = [t.start]
     values: list[Any] = []
     spans: list[tuple[int, int]] = []
     previous: Token | None = None
-    end = Token("$END", "", len(text), len(text))
     accept = t.end
     max_depth = limits.max_depth
     places = builder.places
     stack_limit = 3 * max_depth + 100
-    for token in chain(tokens, (end,)):
-        kind = token.type
+    for token in tokens:
+        kind, _, start, end = token
+        column = columns.get(kind, nowhere)  # this token's actions, by state
         while True:
-            top = states[-1]
-            action = actions[top].get(kind)
-            if action is None:
-                raise _syntax_error(text, token, previous, actions[top])
-            if action >= 0:
+            action = column[states[-1]]
+            if type(action) is int:  # a shift
                 if len(states) > stack_limit:
                     # right-nested input (x^x^x^…, - - - x) grows the stack before
                     # any node is built: refuse it here, before it costs time
                     raise ParseError(
                         f"expression nested more than {max_depth} deep",
                         text,
-                        token.start,
+                        start,
                         hint="raise the limit with --max-depth if this is intended",
                     )
                 states.append(action)
                 values.append(token)
-                spans.append((token.start, token.end))
+                spans.append((start, end))
                 break
-            index = ~action
-            if passes[index]:
-                below = states[-2]
-                key = (below, top, kind)
-                landing = landings.get(key)
-                if landing is None:
-                    landing = landings[key] = _passes_through(t, plan, below, index, kind)
-                states[-1] = landing
+            if action is None:
+                raise _syntax_error(text, token, previous, t.actions[states[-1]])
+            rule, passes, size, callback, continues, lands = action
+            if passes:
+                del states[-1]  # the child stays, in the state the chain lands in
             else:
-                origin, size, callback, continues = reductions[index]
                 if size == 1:  # a number or a name, mostly: its place is its token's
                     child = values.pop()
                     span = spans.pop()
@@ -1469,8 +1487,14 @@ def _drive(text: str, tokens: Iterator[Token], t: Tables, builder: _Builder, lim
                         places.setdefault(value, span)
                 values.append(value)
                 spans.append(span)
-                states.append(actions[states[-1]][origin])
-            if token is end and states[-1] == accept:
+            # the goto of the rule from the state now on top, and on through any
+            # pass-through rules this token calls for
+            below = states[-1]
+            landing = lands[below]
+            if landing is None:
+                landing = lands[below] = _lands(t, passing, below, rule, kind)
+            states.append(landing)
+            if landing == accept and kind == "$END":
                 result = values[-1]
                 return result.finish() if isinstance(result, _Chain) else result
         previous = token
@@ -1491,14 +1515,18 @@ def _may_lack_a_value(expr: Expr) -> bool:
 
 
 class _Plan(NamedTuple):
-    """What the driver needs of each rule, looked up once per set of tables:
-    whether it passes its one child through, its builder method, the chain it
-    continues; and the landings of pass-through chains found so far."""
+    """What the driver needs of the tables, made once per set of tables: the
+    actions by terminal, and whether each rule passes its one child through."""
 
+    # for each terminal, the action on it in each state: None (an error), the state
+    # to shift to, or a reduction: (rule, whether it passes its one child through,
+    # number of children, builder method, chain it continues, landings), where the
+    # landings, shared by every state reducing by that rule on that terminal, are
+    # the state the reduction lands in on top of each state (`_lands`), filled in
+    # as they are met
+    columns: dict[str, list[Any]]
+    nowhere: list[None]  # the column of a terminal no state takes
     passes: tuple[bool, ...]
-    # each rule's (symbol it reduces to, number of children, builder method, chain it continues)
-    reductions: tuple[tuple[str, int, Any, str | None], ...]
-    landings: dict[tuple[int, int, str], int]
 
 
 _PLANS: dict[int, _Plan] = {}
@@ -1507,27 +1535,40 @@ _PLANS: dict[int, _Plan] = {}
 def _plan(t: Tables) -> _Plan:
     plan = _PLANS.get(id(t))
     if plan is None:
+        passes = tuple(inline and size == 1 for _, size, _, inline in t.rules)
+        reductions: dict[tuple[str, int], tuple[Any, ...]] = {}
+
+        def action(symbol: str, taken: int | None) -> Any:
+            if taken is None or taken >= 0:
+                return taken
+            rule = ~taken
+            if (symbol, rule) not in reductions:
+                _, size, name, _ = t.rules[rule]
+                method = getattr(_Builder, name, None)
+                landings = [None] * len(t.actions)
+                reductions[symbol, rule] = (rule, passes[rule], size, method, _CONTINUES.get(name), landings)
+            return reductions[symbol, rule]
+
+        terminals = sorted({symbol for row in t.actions for symbol in row if symbol.isupper() or symbol == "$END"})
         plan = _PLANS[id(t)] = _Plan(
-            passes=tuple(inline and size == 1 for _, size, _, inline in t.rules),
-            reductions=tuple(
-                (origin, size, getattr(_Builder, name, None), _CONTINUES.get(name))
-                for origin, size, name, _ in t.rules
-            ),
-            landings={},
+            columns={symbol: [action(symbol, row.get(symbol)) for row in t.actions] for symbol in terminals},
+            nowhere=[None] * len(t.actions),
+            passes=passes,
         )
     return plan
 
 
-def _passes_through(t: Tables, plan: _Plan, below: int, index: int, kind: str) -> int:
-    """The state a run of pass-through reductions ends in, starting with rule `index`
-    on top of state `below` with `kind` next: each replaces the top state by the
-    goto of its rule from `below`, until the next action is something else."""
+def _lands(t: Tables, passes: tuple[bool, ...], below: int, rule: int, kind: str) -> int:
+    """The state a reduction by `rule` lands in, on top of state `below` with
+    `kind` next: the goto of its rule from `below`, and on through each
+    pass-through rule the next action calls for (each replaces the top state by
+    the goto of its rule from `below`), until that action is something else."""
     while True:
-        top = t.actions[below][t.rules[index][0]]
+        top = t.actions[below][t.rules[rule][0]]
         action = t.actions[top].get(kind)
-        if action is None or action >= 0 or not plan.passes[~action]:
+        if action is None or action >= 0 or not passes[~action]:
             return top
-        index = ~action
+        rule = ~action
 
 
 def _syntax_error(text: str, token: Token, previous: Token | None, row: dict[str, int]) -> ParseError:
