@@ -26,6 +26,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
+from itertools import chain, islice
 from typing import Any, NamedTuple
 
 from calcstep import functions as vocabulary
@@ -320,27 +321,30 @@ def _lex(text: str, t: Tables) -> Iterator[list[Token]]:
     list ending with the $END token.  A character no token starts with is raised
     only when the tokens before it have been taken, as if they came one by one:
     an error earlier in the text is found first."""
-    match = _scanner(t).match
-    chunk: list[Token] = []
-    position = 0  # where the last token ended: the next one starts here, after spaces
-    while (found := match(text, position)) is not None:
-        kind = found.lastgroup
-        assert kind is not None
-        value = found.group(kind)
-        position = found.end()
-        # a subscript digit is not ASCII: the pattern search runs only for such words
-        if kind == "WORD" and not value.isascii() and _SUBSCRIPT_RUN.search(value):
-            chunk += _subscripted_words(value, position - len(value))
-        else:
-            chunk.append(_token(Token, (kind, value, position - len(value), position)))
-        if len(chunk) >= _CHUNK:
-            yield chunk
-            chunk = []
-    rest = text[position:]
+    # each match starts where the last one ended, or there is none: the tokens
+    # end at a character no token (nor space before one) starts with
+    matches = iter(_scanner(t).scanner(text).match, None)
+    end = 0  # where the last token ended
+    while True:
+        chunk: list[Token] = []
+        for found in islice(matches, _CHUNK):
+            kind = found.lastgroup
+            assert kind is not None
+            start, end = found.span(kind)
+            value = found.group(kind)
+            # a subscript digit is not ASCII: the pattern search runs only for such words
+            if kind == "WORD" and not value.isascii() and _SUBSCRIPT_RUN.search(value):
+                chunk += _subscripted_words(value, start)
+            else:
+                chunk.append(_token(Token, (kind, value, start, end)))
+        if len(chunk) < _CHUNK:  # fewer matches than asked for: the last of them
+            break
+        yield chunk
+    rest = text[end:]
     if rest.strip():
         yield chunk
-        raise _unexpected_character(text, position + len(rest) - len(rest.lstrip()))
-    chunk.append(Token("$END", "", len(text), len(text)))
+        raise _unexpected_character(text, end + len(rest) - len(rest.lstrip()))
+    chunk.append(_token(Token, ("$END", "", len(text), len(text))))
     yield chunk
 
 
@@ -473,58 +477,56 @@ def _postlex(
     # one token of lookahead is all this needs (a word is read knowing the token
     # after it), so the tokens stream from the lexer to the parser and are never
     # all held: a 100,000-term sum is 600,000 of them
-    pending: Token | None = None  # the token read last, classified once the next is read
-    for chunk in raw:
-        for following in chunk:
-            token, pending = pending, following
-            if token is None:  # the first token: the one after it is read next
-                continue
-            kind = token.type
-            if kind not in _CLASSIFIED:  # an operator, most often: passed on as it is
-                yield token
-                previous = token
-                continue
-            if kind == "WORD":
-                if previous is not None and previous.type == "NUMBER":
-                    _refuse_hexadecimal(text, previous, token)
-                pieces = _segment(text, token, following, words, notes)
-                for piece in pieces:
-                    yield piece
-                    previous = piece
-                continue
-            if kind == "BAR":
-                closes = (
-                    bool(openers)
-                    and openers[-1].value == "|"
-                    and previous is not None
-                    and previous.type in _ENDS_OPERAND
-                )
-                if closes:
-                    openers.pop()
-                    group_start = starts.pop()
-                    token = token._replace(type="RBAR")
-                else:
-                    openers.append(token)
-                    starts.append(token.start)
-                    _check_depth(text, openers, limits)
-                    token = token._replace(type="LBAR")
-            elif kind == "LPAR":
-                openers.append(token)
-                called = previous is not None and previous.type in ("FUNC", "AFUNC") and previous.end == token.start
-                starts.append(previous.start if called else token.start)
-                _check_depth(text, openers, limits)
-            elif kind == "RPAR":
-                _close_bracket(text, token, openers)
+    stream = chain.from_iterable(raw)
+    pending = next(stream)  # the token read last, classified once the next is read
+    for following in stream:
+        token, pending = pending, following
+        kind = token.type
+        if kind not in _CLASSIFIED:  # an operator, most often: passed on as it is
+            yield token
+            previous = token
+            continue
+        if kind == "WORD":
+            if previous is not None and previous.type == "NUMBER":
+                _refuse_hexadecimal(text, previous, token)
+            pieces = _segment(text, token, following, words, notes)
+            for piece in pieces:
+                yield piece
+                previous = piece
+            continue
+        if kind == "BAR":
+            closes = (
+                bool(openers)
+                and openers[-1].value == "|"
+                and previous is not None
+                and previous.type in _ENDS_OPERAND
+            )
+            if closes:
+                openers.pop()
                 group_start = starts.pop()
-            elif kind == "NUMBER" and previous is not None and previous.type in ("RPAR", "RBAR"):
+                token = token._replace(type="RBAR")
+            else:
+                openers.append(token)
+                starts.append(token.start)
+                _check_depth(text, openers, limits)
+                token = token._replace(type="LBAR")
+        elif kind == "LPAR":
+            openers.append(token)
+            called = previous is not None and previous.type in ("FUNC", "AFUNC") and previous.end == token.start
+            starts.append(previous.start if called else token.start)
+            _check_depth(text, openers, limits)
+        elif kind == "RPAR":
+            _close_bracket(text, token, openers)
+            group_start = starts.pop()
+        elif kind == "NUMBER" and previous is not None:
+            after = previous.type
+            if after == "RPAR" or after == "RBAR":
                 # cos(x^2) 2x, (x + 1)2, |x| 2: a number after a closing bracket can only be
                 # a factor, as students write it; read as if * stood between (noted)
                 notes.append(Note(f"'{text[group_start:token.end]}' was read as a product: "
                                   f"{text[group_start:previous.end]}·{token.value}", (), group_start))
                 yield Token("TIMES", "", token.start, token.start)
-            elif kind == "NUMBER" and previous is not None and previous.type == "NUMBER" and (
-                previous.end == token.start
-            ):
+            elif after == "NUMBER" and previous.end == token.start:
                 mixed = token.value in _VULGAR  # 2½
                 raise ParseError(
                     f"{'mixed' if mixed else 'malformed'} number '{text[previous.start:token.end]}'",
@@ -534,8 +536,8 @@ def _postlex(
                     hint=f"write {previous.value} + {token.value} for the sum, or {previous.value}·{token.value} "
                     "for the product" if mixed else "a number has at most one decimal point",
                 )
-            yield token
-            previous = token
+        yield token
+        previous = token
     if openers:
         opener = openers[-1]
         closer = ")" if opener.value == "(" else "]" if opener.value == "[" else "|"
@@ -545,8 +547,7 @@ def _postlex(
             opener.start,
             hint=f"add '{closer}' where the group ends",
         )
-    assert pending is not None and pending.type == "$END"
-    yield pending
+    yield pending  # $END
 
 
 def _check_depth(text: str, openers: list[Token], limits: Limits) -> None:
@@ -1209,24 +1210,25 @@ _WHOLE_UP_TO = 10**16
 
 
 def _read_number(token: Token, text: str, limits: Limits) -> Num:
+    """The number a NUMBER token writes (whole, decimal or a vulgar fraction, all
+    exact), refused with more than `limits.max_digits` digits or more than this
+    Python reads."""
     literal = token.value
+    if literal.isdigit() and literal.isascii():  # a whole number, as most are: read at once
+        if len(literal.lstrip("0")) > limits.max_digits:
+            raise _too_many_digits(token, text, limits)
+        try:
+            return Num(int(literal))
+        except ValueError:  # the interpreter's own digit limit
+            raise _past_python_digits(token, text) from None
     if literal in _VULGAR:
         return Num(_VULGAR[literal])
-    plain = literal.isascii() and literal.isdigit()  # a whole number, as most are
-    mantissa, _, exponent_text = ("", "", "") if plain else literal.lower().partition("e")
-    digits = len(literal.lstrip("0") if plain else mantissa.replace(".", "").lstrip("0"))
+    mantissa, _, exponent_text = literal.lower().partition("e")
+    digits = len(mantissa.replace(".", "").lstrip("0"))
     exponent = int(exponent_text) if exponent_text else 0
     if digits > limits.max_digits or abs(exponent) > limits.max_digits:
-        raise ParseError(
-            f"number with more than {limits.max_digits} digits",
-            text,
-            token.start,
-            length=min(len(literal), 40),
-            hint="raise the limit with --max-digits if this is intended",
-        )
+        raise _too_many_digits(token, text, limits)
     try:
-        if plain:
-            return Num(int(literal))
         value = Fraction(literal)  # a decimal (2.5, 1e-3): exact, as written
         if exponent_text and value.denominator == 1 and abs(value) < _WHOLE_UP_TO:
             # 1e5, 3e2, 2.5e3: a whole number written short, not a decimal to
@@ -1234,12 +1236,26 @@ def _read_number(token: Token, text: str, limits: Limits) -> Num:
             return Num(value.numerator)
         return Num(value, decimal=True)
     except ValueError:  # the interpreter's own digit limit
-        raise ParseError(
-            f"number with more digits than this Python accepts ({sys.get_int_max_str_digits()})",
-            text,
-            token.start,
-            length=min(len(literal), 40),
-        ) from None
+        raise _past_python_digits(token, text) from None
+
+
+def _too_many_digits(token: Token, text: str, limits: Limits) -> ParseError:
+    return ParseError(
+        f"number with more than {limits.max_digits} digits",
+        text,
+        token.start,
+        length=min(len(token.value), 40),
+        hint="raise the limit with --max-digits if this is intended",
+    )
+
+
+def _past_python_digits(token: Token, text: str) -> ParseError:
+    return ParseError(
+        f"number with more digits than this Python accepts ({sys.get_int_max_str_digits()})",
+        text,
+        token.start,
+        length=min(len(token.value), 40),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -1423,14 +1439,16 @@ def _drive(text: str, tokens: Iterable[Token], t: Tables, builder: _Builder, lim
     A `?rule` that passes its one child through only changes state, and every
     operand climbs a long chain of them (name → atom → power → …): the whole chain
     is looked up at once (`_lands`), after a pass-through rule and after a rule
-    that builds a node alike.  `values` and `spans` run parallel to `states` minus
-    the start state."""
+    that builds a node alike.  `values` and `starts` (where each value's text
+    starts) run parallel to `states` minus the start state; the text of every
+    reduction ends where the token shifted last ends, so ends are not kept."""
     plan = _plan(t)
     columns, nowhere, passing = plan.columns, plan.nowhere, plan.passes
     states = [t.start]
     values: list[Any] = []
-    spans: list[tuple[int, int]] = []
+    starts: list[int] = []
     previous: Token | None = None
+    last = 0  # where the token shifted last ends
     accept = t.end
     max_depth = limits.max_depth
     places = builder.places
@@ -1452,25 +1470,23 @@ def _drive(text: str, tokens: Iterable[Token], t: Tables, builder: _Builder, lim
                     )
                 states.append(action)
                 values.append(token)
-                spans.append((start, end))
+                starts.append(start)
+                last = end
                 break
             if action is None:
                 raise _syntax_error(text, token, previous, t.actions[states[-1]])
             rule, passes, size, callback, continues, lands = action
-            if passes:
-                del states[-1]  # the child stays, in the state the chain lands in
-            else:
-                if size == 1:  # a number or a name, mostly: its place is its token's
-                    child = values.pop()
-                    span = spans.pop()
-                    del states[-1]
-                    builder.span = span
+            # the rule's value takes the place of its children's, and starts where
+            # the first of them does
+            if not passes:
+                if size == 1:  # a number or a name, mostly
+                    child = values[-1]
+                    builder.span = span = (starts[-1], last)
                     value = callback(builder, child.finish() if type(child) is _Chain else child)
                 else:
                     children = values[-size:]
-                    span = (spans[-size][0], spans[-1][1])
-                    del values[-size:], states[-size:], spans[-size:]
-                    builder.span = span
+                    builder.span = span = (starts[-size], last)
+                    del values[1 - size :], states[1 - size :], starts[1 - size :]
                     for i, child in enumerate(children):
                         if type(child) is _Chain and not (i == 0 and child.kind == continues):
                             children[i] = child.finish()
@@ -1485,15 +1501,14 @@ def _drive(text: str, tokens: Iterable[Token], t: Tables, builder: _Builder, lim
                         )
                     if value._size > 1 and _may_lack_a_value(value):  # a name or number never is
                         places.setdefault(value, span)
-                values.append(value)
-                spans.append(span)
-            # the goto of the rule from the state now on top, and on through any
-            # pass-through rules this token calls for
-            below = states[-1]
+                values[-1] = value
+            # the goto of the rule from the state below its children, and on
+            # through any pass-through rules this token calls for
+            below = states[-2]
             landing = lands[below]
             if landing is None:
                 landing = lands[below] = _lands(t, passing, below, rule, kind)
-            states.append(landing)
+            states[-1] = landing
             if landing == accept and kind == "$END":
                 result = values[-1]
                 return result.finish() if isinstance(result, _Chain) else result
