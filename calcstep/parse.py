@@ -330,8 +330,9 @@ def _lex(text: str, t: Tables) -> Iterator[list[Token]]:
         for found in islice(matches, _CHUNK):
             kind = found.lastgroup
             assert kind is not None
-            start, end = found.span(kind)
             value = found.group(kind)
+            end = found.end()
+            start = end - len(value)
             # a subscript digit is not ASCII: the pattern search runs only for such words
             if kind == "WORD" and not value.isascii() and _SUBSCRIPT_RUN.search(value):
                 chunk += _subscripted_words(value, start)
