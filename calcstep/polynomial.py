@@ -277,6 +277,12 @@ def exact_quotient(p: Terms, q: Terms) -> Terms | None:
     return None
 
 
+def sliced_quotient(p: Sliced, q: Sliced, var: str) -> Sliced | None:
+    """p ÷ q, both sliced by `var`, when q divides p exactly; else None."""
+    quotient = exact_quotient(flattened(p, var), flattened(q, var))
+    return None if quotient is None else sliced_by(quotient, var)
+
+
 def divide_out(p: Sliced, base: Sliced, var: str, times: int) -> tuple[Sliced, int]:
     """p divided by `base` as many times as it divides exactly, at most `times`:
     (the quotient, how many times).  Both are read as polynomials in all their

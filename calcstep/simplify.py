@@ -482,8 +482,10 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
     2(y² + 1)/(x − 1)³, as a second partial derivative by x leaves it.  A divisor
     in several variables cancels when it divides the whole numerator (long
     division, polynomial.divide_out): (x² − 2xy + y²)/(x − y)² becomes 1, and
-    (2x³ + 3x²y − y³)/(x + y)² becomes 2x − y; a factor of such a divisor is not
-    looked for.  Kept only when smaller."""
+    (2x³ + 3x²y − y³)/(x + y)² becomes 2x − y; so does a sum the numerator has as
+    a factor, where it divides such a divisor: −2y(x² + y²)/(x⁴ + 2x²y² + y⁴)
+    becomes −2y/(x² + y²), as arctan's addition formula leaves it (other factors
+    of such a divisor are not looked for).  Kept only when smaller."""
     top_factors: list[Expr] = []
     divisors: list[Pow] = []
     for factor in node.factors:
@@ -503,6 +505,10 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
     top = polynomial.slices(mul(*(f for f in top_factors if f not in aside)), var)
     if not top:
         return None  # no polynomial above the divisors, or 0
+    # the numerator's factors that are sums, each read as a polynomial: what may
+    # also divide a divisor in several variables
+    sums = [read for f in top_factors if f not in aside and type(_power_parts(f)[0]) is Add
+            and (read := polynomial.slices(_power_parts(f)[0], var))]
     # each divisor as (its base as written, or the polynomial left of it; its power)
     below: list[tuple[Expr | polynomial.Poly, int]] = []
     scale: Rational = 1  # what constants are left of cancelled divisors: 2x − 2 over x − 1 leaves 2
@@ -513,10 +519,10 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
         if base is None or len(base) < 2:
             several = polynomial.slices(divisor.base, var) if base is None else None
             if several is not None and top:  # a divisor in other variables too: x + y
-                top, done = polynomial.divide_out(top, several, var, times)
-                cancelled = cancelled or done > 0
-                times -= done
-            if times:
+                top, left, done = _cancel_in_several(top, divisor.base, several, times, sums, var)
+                cancelled = cancelled or done
+                below.extend(left)
+            elif times:
                 below.append((divisor.base, times))
             continue
         while times:
@@ -548,6 +554,33 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
     if s.op_count(s.trial(candidate)) <= s.op_count(node):
         return candidate
     return None
+
+
+def _cancel_in_several(
+    top: polynomial.Sliced, written: Expr, base: polynomial.Sliced, times: int,
+    sums: list[polynomial.Sliced], var: str,
+) -> tuple[polynomial.Sliced, list[tuple[Expr, int]], bool]:
+    """top ÷ base^times for a divisor in several variables (`written` as the input
+    has it): the divisor cancelled as often as it divides the numerator; else a
+    sum among the numerator's factors (`sums`) that divides the divisor, F with
+    base = F·Q, cancelled as often as the numerator has it, m times, which leaves
+    F^(times − m)·Q^times below.  (the numerator left, the divisors left with
+    their powers, whether anything cancelled)"""
+    top, done = polynomial.divide_out(top, base, var, times)
+    if done == times:
+        return top, [], True
+    for factor in sums:
+        rest = polynomial.sliced_quotient(base, factor, var)
+        if rest is None or len(rest) == 0:
+            continue
+        top, taken = polynomial.divide_out(top, factor, var, times - done)
+        if taken:
+            left = times - done - taken
+            return top, [
+                *([(polynomial.sliced_to_expr(factor, var), left)] if left else []),
+                (polynomial.sliced_to_expr(rest, var), times - done),
+            ], True
+    return top, [(written, times - done)], done > 0
 
 
 def _combine_fractions(node: Add, s: _Simplifier) -> Expr | None:

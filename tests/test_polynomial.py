@@ -221,6 +221,11 @@ def test_long_division_with_a_remainder_divides_nothing(dividend: str, divisor: 
         ("(x^2 - y^2)/(x - y)", "y", "1"),
         # it divides once, not twice: the rest stays below
         ("(x^2 - y^2)/(x + y)^2", "x", "2y/(x + y)²"),
+        # a sum the numerator has as a factor divides the divisor: arctan's
+        # addition formula, whose partial derivatives are the one-variable ones
+        ("atan(2*x*y/(x^2 - y^2))", "x", "−2y/(x² + y²)"),
+        ("atan((x + y)/(1 - x*y))", "x", "1/(x² + 1)"),
+        ("atan((x + y)/(1 - x*y))", "y", "1/(y² + 1)"),
         # nothing divides: nothing is cancelled
         ("x/(x + y)", "x", "y/(x + y)²"),
     ],
