@@ -633,6 +633,16 @@ def _over_common_divisor(node: Add, s: _Simplifier) -> Expr | None:
                *(Pow(base, Num(-k)) for base, k in below.items()))
 
 
+def _open_fraction_powers(node: Mul, s: _Simplifier) -> Expr | None:
+    """A whole power of a fraction among a product's factors written as the fraction
+    of the powers, when that is no larger: the chain rule on (u/v)ⁿ leaves
+    3·(x/(x + 1))²·1/(x + 1)², which is 3x²/(x + 1)⁴ once the divisors meet."""
+    candidate = _fraction_powers_opened(node)
+    if candidate is node or s.op_count(s.trial(candidate)) > s.op_count(node):
+        return None
+    return candidate
+
+
 def _fraction_powers_opened(term: Expr) -> Expr:
     """The term with each whole power of a product that divides written as the
     product of the powers: (x/a)² → x²·a⁻²; any other term as it is."""
@@ -1918,7 +1928,7 @@ _MINUS_SUM = 64  # a negative number first, and one sum among the other factors
 _BASE_NUMBER = 128  # a power of a number
 _EXPONENT_NUMBER = 256  # a power to a number
 _BASE_POWER = 512  # a power of a power
-_BASE_PRODUCT = 1024  # a power of a product
+_BASE_PRODUCT = 1024  # a power of a product (of a product: a power of one among its factors)
 _BASE_ABS = 2048  # a power of |u|
 _BASE_CONSTANT = 4096  # a power of e or π
 _NUMBER_PART = 8192  # a power of a number, or to a number
@@ -1946,6 +1956,8 @@ def _product_features(node: Mul) -> int:
                 found |= _RADICAL
             elif base_kind is Add:
                 sums += 1
+            elif base_kind is Mul:
+                found |= _BASE_PRODUCT
             elif base_kind is Call:
                 if base.fn == "abs":
                     found |= _ABS
@@ -2044,6 +2056,8 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
                 needs=_SUMS),
         Rewrite("combine-fractions", "(1 − 1/√x)/x → (√x − 1)/x^(3/2)", _combine_fractions_in_product,
                 reshaping=True, needs=_SUM),
+        Rewrite("open-fraction-power", "(x/(x + 1))²/(x + 1)² → x²/(x + 1)⁴", _open_fraction_powers,
+                reshaping=True, needs=_BASE_PRODUCT),
         Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers, needs=_ABS),
         Rewrite("drop-one", "1·x → x", _drop_one, needs=_ONE),
         Rewrite("trig-quotient", "sin x/cos x → tan x", _trig_quotients, needs=_CALLS),

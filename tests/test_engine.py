@@ -762,7 +762,8 @@ def test_results_are_in_textbook_form(text: str, order: int, result: str) -> Non
 
 
 # A whole power of a fraction counts as the fraction of the powers where a sum goes
-# over one divisor: arctan's rate at x/a, and the polar angle's partial derivatives
+# over one divisor (arctan's rate at x/a, the polar angle's partial derivatives),
+# and where a product has another divisor for it to meet
 @pytest.mark.parametrize(
     ("text", "wrt", "order", "result"),
     [
@@ -773,9 +774,13 @@ def test_results_are_in_textbook_form(text: str, order: int, result: str) -> Non
         ("atan(y/x)", "y", 1, "x/(x² + y²)"),
         # under a root the power stays: a·√(1 − (x/a)²) is √(a² − x²) only for a > 0
         ("asin(x/a)", "x", 1, "1/(a·√(1 − (x/a)²))"),
+        # in a product, where its divisor meets another: the chain rule on (u/v)ⁿ
+        ("(x/(x + 1))^3", "x", 1, "3x²/(x + 1)⁴"),
+        ("(x/y)^3", "x", 1, "3x²/y³"),
+        ("(x/y)^2*y^3", "x", 1, "2xy"),
     ],
 )
-def test_a_power_of_a_fraction_goes_over_one_divisor(text: str, wrt: str, order: int, result: str) -> None:
+def test_a_power_of_a_fraction_opens_where_its_divisor_meets_another(text: str, wrt: str, order: int, result: str) -> None:
     report = differentiate(text, wrt=wrt, order=order)
     assert to_pretty(report.result) == result
     expected = sp.diff(to_sympy(parse(text).expr), symbol(wrt), order)
