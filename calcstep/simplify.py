@@ -722,7 +722,8 @@ def _distribute(term: Expr, budget: list[int]) -> Expr:
                 decimal = decimal or _decimal(choice) or (
                     type(choice) is Mul and _decimal(choice.factors[0])
                 )
-                pieces.append((value, _powers(body)))
+                scale, powers = _opened_powers(body)
+                pieces.append((value * scale, powers))
             grown: dict[frozenset, tuple[Rational, dict[Expr, Rational]]] = {}
             for coefficient, powers in partial.values():
                 for value, piece in pieces:
@@ -745,6 +746,26 @@ def _distribute(term: Expr, budget: list[int]) -> Expr:
         _scaled_decimal(coefficient, mul(*(_raised(b, k) for b, k in powers.items())), decimal)
         for coefficient, powers in partial.values()
     ))
+
+
+def _opened_powers(body: Expr) -> tuple[Rational, dict[Expr, Rational]]:
+    """`_powers(body)` with each whole power of a product opened, its numbers taken
+    into a scale: (xy)² counts as x²y² and (2x)³ as 8·x³, so that multiplying out
+    xy²·(x + y) − (xy)² collects to xy³.  A product with a decimal in it stays
+    closed, so that its number keeps the decimal form it was written in.
+    (the scale, the powers)"""
+    scale = Fraction(1)
+    counts: dict[Expr, Rational] = {}
+    for factor in _factors(body):
+        base, exponent = _numeric_power(factor)
+        opens = type(base) is Mul and type(exponent) is int and not _decimal(*base.factors)
+        for part, k in map(_numeric_power, base.factors) if opens else ((base, 1),):
+            total = k * exponent
+            if opens and type(part) is Num and Fraction(total).denominator == 1 and part.value != 0:
+                scale *= Fraction(part.value) ** int(total)  # (2x)³: the 8 joins the coefficient
+            else:
+                counts[part] = counts.get(part, 0) + total
+    return (scale.numerator if scale.denominator == 1 else scale), counts
 
 
 def _scaled_decimal(coefficient: Rational, body: Expr, decimal: bool) -> Expr:

@@ -778,6 +778,10 @@ def test_results_are_in_textbook_form(text: str, order: int, result: str) -> Non
         ("(x/(x + 1))^3", "x", 1, "3x²/(x + 1)⁴"),
         ("(x/y)^3", "x", 1, "3x²/y³"),
         ("(x/y)^2*y^3", "x", 1, "2xy"),
+        # multiplying out opens a power of a product, so that like terms meet:
+        # the quotient rule's xy²·(x + y) − (xy)² is xy³
+        ("(x*y)^2/(x + y)^2", "x", 1, "2xy³/(x + y)³"),
+        ("(a*x)^2/(x + a)^2", "x", 1, "2a³x/(a + x)³"),
     ],
 )
 def test_a_power_of_a_fraction_opens_where_its_divisor_meets_another(text: str, wrt: str, order: int, result: str) -> None:
