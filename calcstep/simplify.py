@@ -473,6 +473,27 @@ def _expand(node: Add, s: _Simplifier) -> Expr | None:
     return None
 
 
+def _expand_over_divisor(node: Mul, s: _Simplifier) -> Expr | None:
+    """A numerator that is a polynomial multiplied out, when the quotient is then
+    smaller: what the sum alone would not gain may be shared with the rest of the
+    product, as (3x²·(a + x) − x³)/(a + x)², the quotient rule's, is
+    x²·(3a + 2x)/(a + x)² once multiplied out and factored."""
+    if not any(map(_is_divisor, node.factors)):
+        return None
+    for index, factor in enumerate(node.factors):
+        if (type(factor) is not Add or not factor.free_vars or not any(map(_expandable, factor.terms))
+                or polynomial.slices(factor, min(factor.free_vars)) is None):
+            continue
+        budget = [_EXPAND_WORK]
+        expanded = add(*(_distribute(term, budget) for term in factor.terms))
+        if budget[0] < 0 or expanded == factor:
+            continue
+        candidate = mul(*_with_factor(node, index, expanded))
+        if s.op_count(s.trial(candidate)) < s.op_count(node):
+            return candidate
+    return None
+
+
 def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
     """A factor shared by a quotient's numerator and a divisor, read as polynomials in
     the divisor's one variable, is cancelled: (x² − 1)/(x − 1) becomes x + 1, (x² + 2x + 1)/(x + 1)²
@@ -1328,10 +1349,10 @@ def _factor_polynomial_in_product(node: Mul, s: _Simplifier) -> Expr | None:
     """A polynomial in a product with other functions of the variable gives out the
     power of the variable and the whole number all its terms share, as a product
     is written fully factored: (x + 1)²·(5x² + 2x) → x·(x + 1)²·(5x + 2), and
-    (2x + 1)²·(6 − 4x − 2x²) → 2(2x + 1)²·(3 − 2x − x²).  (Standing alone, or
-    beside numbers and powers of the variable only, a polynomial stays expanded.)"""
-    if len(node.free_vars) != 1:
-        return None
+    (2x + 1)²·(6 − 4x − 2x²) → 2(2x + 1)²·(3 − 2x − x²); with several variables,
+    the power of each that all terms share: (3ax² + 2x³)/(a + x)² → x²·(3a + 2x)/(a + x)².
+    (Standing alone, or beside numbers and powers of the variables only, a
+    polynomial stays expanded.)"""
     others = [f for f in node.factors if type(f) is not Add]
     varying = [f for f in others if f.free_vars and not _is_monomial(f)]
     # beside powers of sums only, a factored polynomial or rational function: eˣ·(x² + 2x)
@@ -1345,12 +1366,11 @@ def _factor_polynomial_in_product(node: Mul, s: _Simplifier) -> Expr | None:
         if not all(_is_monomial(body) and type(c) is int for c, body in split):
             continue  # whole coefficients only: x²/2 + x keeps its form
         powers = [_powers(body) for _, body in split]
-        (var,) = node.free_vars
-        shared = min(power.get(Sym(var), 0) for power in powers)
+        shared = {name: min(power.get(Sym(name), 0) for power in powers) for name in sorted(factor.free_vars)}
+        taken = [_raised(Sym(name), k) for name, k in shared.items() if k > 0]
         content = _content([c for c, _ in split])
-        if shared <= 0 and content == 1:
+        if not taken and content == 1:
             continue
-        taken = [_raised(Sym(var), shared)] if shared > 0 else []
         rest = add(*(_scaled(c // content, _divide_out(body, taken) if taken else body) for c, body in split))
         return mul(_num(content), *taken, *_with_factor(node, index, rest))
     return None
@@ -2077,6 +2097,8 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
                 needs=_SUMS),
         Rewrite("combine-fractions", "(1 − 1/√x)/x → (√x − 1)/x^(3/2)", _combine_fractions_in_product,
                 reshaping=True, needs=_SUM),
+        Rewrite("multiply-out-numerator", "(3x²·(a + x) − x³)/(a + x)² → (3ax² + 2x³)/(a + x)²",
+                _expand_over_divisor, reshaping=True, needs=_SUM),
         Rewrite("open-fraction-power", "(x/(x + 1))²/(x + 1)² → x²/(x + 1)⁴", _open_fraction_powers,
                 reshaping=True, needs=_BASE_PRODUCT),
         Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers, needs=_ABS),

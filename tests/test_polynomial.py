@@ -164,7 +164,7 @@ def test_a_factor_in_x_alone_is_found_in_every_slice_and_divided_out(terms, fact
     [
         # a second partial derivative by x of a quotient leaves (x − 1) in the
         # numerator's every slice: xy² − y² + x − 1 = (x − 1)(y² + 1)
-        ("(x^2 + y^2)/(x - 1)", "x", 2, "(2y² + 2)/(x − 1)³"),
+        ("(x^2 + y^2)/(x - 1)", "x", 2, "2(y² + 1)/(x − 1)³"),
         ("(x^2*y - y)/(x - 1)", "y", 1, "x + 1"),
     ],
 )
@@ -255,3 +255,21 @@ def test_quotients_by_a_divisor_in_two_variables_are_differentiated_right(terms,
     report = differentiate(text)
     expected = sp.diff(to_sympy(parse(text).expr), symbol("x"))
     assert sp.simplify(to_sympy(report.result) - expected) == 0, (text, to_pretty(report.result))
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt", "result"),
+    [
+        # the quotient rule's 3x²·(a + x) − x³ is multiplied out where the quotient
+        # gains, and the powers its terms share come out, as in one variable
+        ("x^3/(x + a)", "x", "x²·(3a + 2x)/(a + x)²"),
+        ("x^3/(x + 1)", "x", "x²·(2x + 3)/(x + 1)²"),
+        ("x^2*y/(x + y)", "x", "xy·(x + 2y)/(x + y)²"),
+        ("x^2*y^2/(x - y)", "x", "xy²·(x − 2y)/(x − y)²"),
+    ],
+)
+def test_a_numerator_in_several_variables_is_written_factored(text: str, wrt: str, result: str) -> None:
+    report = differentiate(text, wrt=wrt)
+    assert to_pretty(report.result) == result
+    expected = sp.diff(to_sympy(parse(text).expr), symbol(wrt))
+    assert sp.simplify(to_sympy(report.result) - expected) == 0
