@@ -31,7 +31,6 @@ from calcstep.expr import (
     LEAVES,
     MINUS_ONE,
     ONE,
-    TWO,
     ZERO,
     Add,
     Apply,
@@ -401,34 +400,37 @@ _IDENTITIES: tuple[tuple[str, int, str | None, int, Callable[[Expr], Expr]], ...
 
 
 def _pythagorean(node: Add, s: _Simplifier) -> Expr | None:
-    """sin²u + cos²u = 1, 1 + tan²u = sec²u and their kin, with any common factor."""
+    """sin²u + cos²u = 1, 1 + tan²u = sec²u and their kin, with any common factor,
+    the squares counted within higher powers: cos³u·sin u + cos u·sin³u is
+    cos u·sin u·(cos²u + sin²u), that is cos u·sin u."""
     if not any(_has_squared_call(term) for term in node.terms):
         return None
     split = [s.split(term) for term in node.terms]
-    by_factors: dict[frozenset, int] = {}
-    for index, (_, body) in enumerate(split):
-        by_factors.setdefault(frozenset(_factors(body)), index)
-    for index, (coefficient, body) in enumerate(split):
-        for factor in _factors(body):
-            if not (
-                type(factor) is Pow
-                and factor.exp == TWO
-                and type(factor.base) is Call
-            ):
+    powers = [_powers(body) for _, body in split]
+    by_powers: dict[frozenset, int] = {}
+    for index, counts in enumerate(powers):
+        by_powers.setdefault(frozenset(counts.items()), index)
+    for index, (coefficient, _) in enumerate(split):
+        for factor, exponent in powers[index].items():
+            if not (type(factor) is Call and type(exponent) is int and exponent >= 2):
                 continue
-            fn, u = factor.base.fn, factor.base.arg
+            fn, u = factor.fn, factor.arg
             for first, k1, second, k2, result in _IDENTITIES:
                 if fn != first:
                     continue
-                rest = [f for f in _factors(body) if f is not factor]
-                partner = list(rest) + ([_sq(second, u)] if second else [])
-                other = by_factors.get(frozenset(partner))
+                rest = {base: k for base, k in powers[index].items() if base is not factor}
+                if exponent > 2:
+                    rest[factor] = exponent - 2  # the square taken from a higher power
+                partner = dict(rest)
+                if second:
+                    partner[Call(second, u)] = partner.get(Call(second, u), 0) + 2
+                other = by_powers.get(frozenset(partner.items()))
                 if other is None or other == index:
                     continue
                 t = Fraction(coefficient) / k1
                 if Fraction(split[other][0]) / k2 != t:
                     continue
-                replaced = mul(_num(t), result(u), *rest)
+                replaced = mul(_num(t), result(u), *(_raised(base, k) for base, k in rest.items()))
                 kept = [term for i, term in enumerate(node.terms) if i not in (index, other)]
                 return add(*kept, replaced)
     return None
@@ -438,14 +440,17 @@ _IDENTITY_FUNCTIONS = frozenset(entry[0] for entry in _IDENTITIES)
 
 
 def _has_squared_call(term: Expr) -> bool:
-    """A factor fn(u)² with fn one of the identities' first functions (a cheap test
-    that spares the identity search on sums that cannot use it)."""
+    """A factor fn(u)ⁿ, n a whole number ≥ 2, with fn one of the identities' first
+    functions (a cheap test that spares the identity search on sums that cannot
+    use it)."""
     for factor in term.factors if type(term) is Mul else (term,):
         if (
             type(factor) is Pow
             and type(factor.base) is Call
             and factor.base.fn in _IDENTITY_FUNCTIONS
-            and factor.exp == TWO
+            and type(factor.exp) is Num
+            and type(factor.exp.value) is int
+            and factor.exp.value >= 2
         ):
             return True
     return False

@@ -737,6 +737,8 @@ TEXTBOOK_FORMS = [
     ("x^2*e^x", 1, "x·e^x·(x + 2)"),
     ("e^(-x^2)", 3, "4x·e^(−x²)·(3 − 2x²)"),
     ("x^2*sin(x)", 1, "x²·cos(x) + 2x·sin(x)"),
+    # sin²u + cos²u = 1 within higher powers: cos³x·sin x + cos x·sin³x is cos x·sin x
+    ("sin(x)^4 - cos(x)^4", 1, "4·cos(x)·sin(x)"),
     ("(2x+1)^3/(x^2+1)^2", 1, "2·(2x + 1)²·(3 − 2x − x²)/(x² + 1)³"),
     ("(x/3 + 2/5)^4", 1, "4·(x/3 + 2/5)³/3"),
     ("(1-x^2)*e^(x/2)", 1, "e^(x/2)·(1 − 4x − x²)/2"),
