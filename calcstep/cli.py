@@ -434,7 +434,7 @@ def _answer(texts: Iterable[str], batch: _Batch, emit: _Emitter, is_batch: bool)
 
     # calcstep.jobs (and json with it) is loaded only for --json-input; once here,
     # not per line (an import statement costs half a microsecond even when loaded)
-    read_job = _job_reader() if batch.json_input else None
+    read_job = _job_reader(batch.wrt, batch.order, batch.points) if batch.json_input else None
 
     failed = False
     for text in texts:
@@ -443,7 +443,7 @@ def _answer(texts: Iterable[str], batch: _Batch, emit: _Emitter, is_batch: bool)
         line = getattr(text, "number", None)
         try:
             job_text, job_wrt, job_order, job_at, job_id = (
-                read_job(text, batch.wrt, batch.order, batch.points)
+                read_job(text)
                 if read_job is not None
                 else (text, batch.wrt, batch.order, batch.points, None)
             )
@@ -523,16 +523,19 @@ def _answer_chunk(batch: _Batch, chunk: list[str], first: bool) -> tuple[list[tu
 def _report_depth(report: DiffReport) -> int:
     """The nesting a report's renderers must make room for: its deepest expression
     (the input, each order's result), with room to spare for the steps between."""
-    deepest = max([report.expr.depth, *(d.result.depth for d in report.derivations)])
+    deepest = report.expr.depth
+    for derivation in report.derivations:
+        if derivation.result.depth > deepest:
+            deepest = derivation.result.depth
     return 2 * deepest
 
 
-def _job_reader() -> Callable[[str, str | None, int, tuple], tuple]:
+def _job_reader(wrt: str | None, order: int, points: tuple) -> Callable[[str], tuple]:
     """What reads a --json-input line: the job it describes, (expression, wrt,
-    order, points, id), its fields left out taken from the options."""
+    order, points, id), its fields left out taken from the options given."""
     from calcstep.jobs import Job, read_job
 
-    return lambda line, wrt, order, points: read_job(line, Job(line, wrt, order, points))
+    return functools.partial(read_job, defaults=Job("", wrt, order, points))
 
 
 class _Emitter:

@@ -75,10 +75,17 @@ def _id(value: Any) -> str | None:
     """A job's id as JSON text: a string or a whole number, written back as given."""
     if value is None:
         return None
-    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return _quote(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     given = value.text if isinstance(value, _Decimal) else _kind(value)
     raise UsageError(f'"id" must be a string or a whole number, not {given}', hint='e.g. "id": 17')
+
+
+# JSON's spelling of a string with its characters kept: json.dumps(…,
+# ensure_ascii=False) without the encoder that call makes each time
+_quote = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
 class _Decimal(NamedTuple):
