@@ -669,6 +669,33 @@ def _open_fraction_powers(node: Mul, s: _Simplifier) -> Expr | None:
     return candidate
 
 
+def _clear_root_fractions(node: Mul, s: _Simplifier) -> Expr | None:
+    """A root of a sum with divisors written as the root of the sum cleared of them,
+    over their root: where each divisor is an even power, √(1 − 1/x²) is
+    √(x² − 1)/|x| (x² ≥ 0 has the root |x|, for any x ≠ 0, which a divisor is).
+    So 1/(x²·√(1 − 1/x²)), arccos's rate at 1/x, is 1/(|x|·√(x² − 1)), and
+    arcsin's at y/x is −y/(|x|·√(x² − y²)).  Kept when smaller: arcsin's rate
+    at x/a keeps √(1 − (x/a)²), as clearing it leaves |a|/a."""
+    for index, factor in enumerate(node.factors):
+        total, times = _sum_and_power(factor)
+        if total is None or type(times) is not Fraction or times.denominator != 2:
+            continue
+        terms = [_fraction_powers_opened(term) for term in total.terms]
+        below: dict[Expr, Rational] = {}
+        for term in terms:
+            for base, exponent in _powers(s.split(term)[1]).items():
+                if exponent < 0 and type(base) is not Num:
+                    below[base] = max(below.get(base, 0), -exponent)
+        if not below or any(type(k) is not int or k % 2 for k in below.values()):
+            continue  # no divisor, or one whose root is not a power of |b|: √(1 − 1/x)
+        cleared = add(*(mul(term, *(_raised(base, k) for base, k in below.items())) for term in terms))
+        roots = [Pow(Call("abs", base), Num(-k * times)) for base, k in below.items()]
+        candidate = mul(*_with_factor(node, index, Pow(cleared, Num(times))), *roots)
+        if s.op_count(s.trial(candidate)) < s.op_count(node):
+            return candidate
+    return None
+
+
 def _fraction_powers_opened(term: Expr) -> Expr:
     """The term with each whole power of a product that divides written as the
     product of the powers: (x/a)² → x²·a⁻²; any other term as it is."""
@@ -2104,6 +2131,8 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
                 reshaping=True, needs=_SUM),
         Rewrite("multiply-out-numerator", "(3x²·(a + x) − x³)/(a + x)² → (3ax² + 2x³)/(a + x)²",
                 _expand_over_divisor, reshaping=True, needs=_SUM),
+        Rewrite("clear-root-fraction", "1/(x²·√(1 − 1/x²)) → 1/(|x|·√(x² − 1))", _clear_root_fractions,
+                reshaping=True, needs=_SUM),
         Rewrite("open-fraction-power", "(x/(x + 1))²/(x + 1)² → x²/(x + 1)⁴", _open_fraction_powers,
                 reshaping=True, needs=_BASE_PRODUCT),
         Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers, needs=_ABS),
