@@ -1685,13 +1685,21 @@ def _power_of_power(node: Pow, s: _Simplifier) -> Expr | None:
 def _power_of_product(node: Pow, s: _Simplifier) -> Expr | None:
     """(ab)ⁿ = aⁿbⁿ for whole n and for n = p/q with q odd (an odd root of a real
     number is real, and odd roots multiply: ∛(−x³) = ∛(−1)·∛(x³) = −x), and
-    (4x)^(1/2) = 2√x for a positive factor; kept only when it does not make the
-    expression bigger ((2x)³ → 8x³, but (xy)² stays)."""
+    (4x)^(1/2) = 2√x for a positive factor.  A whole power of a product of
+    variables is always written out, as every answer key writes it: (ax)² is
+    a²x², so arctan's rate at ax is a/(a²x² + 1), and 1/(xy)² is 1/(x²y²)
+    (divisors alike, or x²y²/(xy)² would never cancel).  Any other is kept only when it
+    does not make the expression bigger: (2x)³ → 8x³, but (x·sin x)² stays."""
     product, n = node.base, node.exp
     if type(product) is not Mul:
         return None
     if _is_integer(n) or (type(n) is Num and n.value.denominator % 2 == 1):
         candidate = mul(*(Pow(f, n) for f in product.factors))
+        if _is_integer(n) and n.value not in (0, 1) and all(
+            type(base) is Sym and type(k) is int and k > 0
+            for base, k in map(_numeric_power, _factors(s.split(product)[1]))
+        ):
+            return candidate
     else:
         positive = [f for f in product.factors if is_positive(f)]
         if not positive:

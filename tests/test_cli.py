@@ -388,7 +388,7 @@ HELD = "(the formula has no value here; this is the derivative with the other va
     [
         ("abs(x*y)", "x", 1, "x=1,y=0"),  # |x·0| is 0 for every x
         ("abs(x*y)", "x", 1, "x=0,y=0"),
-        ("abs(x*y)", "x", 2, "x=1,y=0"),
+        ("x*abs(x*y)", "x", 2, "x=1,y=0"),  # 2xy²/|xy| (∂²/∂x² |xy| is written 0)
         ("relu(w*x)", "w", 1, "w=1,x=0"),  # a ReLU unit with input 0: its weight's rate is 0
         ("sqrt(x^2*y^2)", "x", 1, "x=2,y=0"),
         ("x*abs(x*y) + y*x^2", "x", 1, "x=1,y=0"),

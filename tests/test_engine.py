@@ -776,6 +776,10 @@ def test_results_are_in_textbook_form(text: str, order: int, result: str) -> Non
         ("atan(y/x)", "y", 1, "x/(x² + y²)"),
         # under a root the power stays: a·√(1 − (x/a)²) is √(a² − x²) only for a > 0
         ("asin(x/a)", "x", 1, "1/(a·√(1 − (x/a)²))"),
+        # a whole power of a product of variables is written out, as keys write it
+        ("atan(a*x)", "x", 1, "a/(a²x² + 1)"),
+        ("asin(x*y)", "x", 1, "y/√(1 − x²y²)"),
+        ("1/(x*y)", "x", 2, "2/(x³y)"),
         # but a divisor that is an even power leaves the root as |x|, for any x ≠ 0
         ("acos(1/x)", "x", 1, "1/(|x|·√(x² − 1))"),
         ("asin(y/x)", "x", 1, "−y/(|x|·√(x² − y²))"),
