@@ -647,16 +647,27 @@ def _over_common_divisor(node: Add, s: _Simplifier) -> Expr | None:
     as the fraction of the powers, (x/a)² as x²/a², so that 1 + (x/a)² is
     (a² + x²)/a², as arctan's rate at x/a leaves it."""
     terms = [_fraction_powers_opened(term) for term in node.terms]
+    below = _least_divisor(terms, s)
+    if not below:
+        return None
+    return mul(_times_divisor(terms, below), *(Pow(base, Num(-k)) for base, k in below.items()))
+
+
+def _least_divisor(terms: list[Expr], s: _Simplifier) -> dict[Expr, Rational]:
+    """The least common divisor of `terms`: each base other than a number that
+    divides one of them, to the highest power it divides any."""
     below: dict[Expr, Rational] = {}
     for term in terms:
         for base, exponent in _powers(s.split(term)[1]).items():
             if exponent < 0 and type(base) is not Num:
                 below[base] = max(below.get(base, 0), -exponent)
-    if not below:
-        return None
+    return below
+
+
+def _times_divisor(terms: list[Expr], below: dict[Expr, Rational]) -> Expr:
+    """The sum of `terms`, each multiplied by the divisor `below` (base → power)."""
     common = [_raised(base, k) for base, k in below.items()]
-    return mul(add(*(mul(term, *common) for term in terms)),
-               *(Pow(base, Num(-k)) for base, k in below.items()))
+    return add(*(mul(term, *common) for term in terms))
 
 
 def _open_fraction_powers(node: Mul, s: _Simplifier) -> Expr | None:
@@ -681,14 +692,10 @@ def _clear_root_fractions(node: Mul, s: _Simplifier) -> Expr | None:
         if total is None or type(times) is not Fraction or times.denominator != 2:
             continue
         terms = [_fraction_powers_opened(term) for term in total.terms]
-        below: dict[Expr, Rational] = {}
-        for term in terms:
-            for base, exponent in _powers(s.split(term)[1]).items():
-                if exponent < 0 and type(base) is not Num:
-                    below[base] = max(below.get(base, 0), -exponent)
+        below = _least_divisor(terms, s)
         if not below or any(type(k) is not int or k % 2 for k in below.values()):
             continue  # no divisor, or one whose root is not a power of |b|: √(1 − 1/x)
-        cleared = add(*(mul(term, *(_raised(base, k) for base, k in below.items())) for term in terms))
+        cleared = _times_divisor(terms, below)
         roots = [Pow(Call("abs", base), Num(-k * times)) for base, k in below.items()]
         candidate = mul(*_with_factor(node, index, Pow(cleared, Num(times))), *roots)
         if s.op_count(s.trial(candidate)) < s.op_count(node):
