@@ -1474,8 +1474,8 @@ def _factor_key(factor: Expr, s: _Simplifier) -> tuple:
     if type(factor) is Num:
         return (0, 0, ())
     rank = _BASE_RANK.get(type(base), 8)
-    if base == E:
-        rank = 3
+    if rank < 2 and factor._free:
+        rank = 3  # an exponential (eˣ, 10^(x²)) after the letters; e and e² stay constants: eπx^(e − 1)
     if isinstance(base, (Call, Apply)):
         # by name, then the larger argument first: a chain's rates stay outermost
         # first, as the chain rule writes them (cos(sin x)·cos x)

@@ -737,6 +737,9 @@ TEXTBOOK_FORMS = [
     ("x^2*e^x", 1, "x·e^x·(x + 2)"),
     ("e^(-x^2)", 3, "4x·e^(−x²)·(3 − 2x²)"),
     ("x^2*sin(x)", 1, "x²·cos(x) + 2x·sin(x)"),
+    # a constant (e, e², π) goes with the numbers, an exponential after the letters
+    ("e^2*x^3", 1, "3e²·x²"),
+    ("10^(x^2)", 1, "2x·10^(x²)·ln(10)"),
     # sin²u + cos²u = 1 within higher powers: cos³x·sin x + cos x·sin³x is cos x·sin x
     ("sin(x)^4 - cos(x)^4", 1, "4·cos(x)·sin(x)"),
     ("(2x+1)^3/(x^2+1)^2", 1, "2·(2x + 1)²·(3 − 2x − x²)/(x² + 1)³"),
