@@ -532,3 +532,13 @@ def test_rich_deep_derivations_keep_room_for_their_text(width: int) -> None:
     assert deepest <= max(2, (width - 40) // 4) + 1
     assert "1.2.2.2.2.2.2.2.2.2.2.2.2.2.1 identity" in text.replace("\n", " ")
     assert all(len(line) <= width for line in text.splitlines())
+
+
+def test_every_rewrite_has_a_title_a_person_would_use() -> None:
+    # a simplification step is shown by its title ("cancel a common factor"), so
+    # each rewrite the simplifier can apply needs one, not its id with spaces
+    from calcstep.render.common import REWRITE_TITLES
+    from calcstep.simplify import TABLE
+
+    names = {rewrite.name for rewrites in TABLE.values() for rewrite in rewrites}
+    assert names - REWRITE_TITLES.keys() == set()
