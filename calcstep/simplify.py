@@ -696,7 +696,7 @@ def _clear_root_fractions(node: Mul, s: _Simplifier) -> Expr | None:
         if not below or any(type(k) is not int or k % 2 for k in below.values()):
             continue  # no divisor, or one whose root is not a power of |b|: √(1 − 1/x)
         cleared = _times_divisor(terms, below)
-        roots = [Pow(Call("abs", base), Num(-k * times)) for base, k in below.items()]
+        roots = [_raised(Call("abs", base), -k * times) for base, k in below.items()]
         candidate = mul(*_with_factor(node, index, Pow(cleared, Num(times))), *roots)
         if s.op_count(s.trial(candidate)) < s.op_count(node):
             return candidate
