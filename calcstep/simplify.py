@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from operator import is_not
 from typing import Any, NamedTuple
@@ -467,15 +467,20 @@ def _factors(expr: Expr) -> tuple[Expr, ...]:
 def _expand(node: Add, s: _Simplifier) -> Expr | None:
     """Multiply out products of sums when the collected result is smaller:
     2x(x - 1) - (x² + 1) becomes x² - 2x - 1."""
-    if not any(_expandable(term) for term in node.terms):
+    if not any(map(_expandable, node.terms)):
         return None
-    budget = [_EXPAND_WORK]
-    expanded = add(*(_distribute(term, budget) for term in node.terms))
-    if budget[0] < 0:
-        return None  # too much work for what it could save
-    if s.op_count(s.trial(expanded)) < s.op_count(node):
+    expanded = _multiplied_out(node)
+    if expanded is not None and s.op_count(s.trial(expanded)) < s.op_count(node):
         return expanded
     return None
+
+
+def _multiplied_out(total: Add) -> Expr | None:
+    """The sum with its products of sums multiplied out and collected; None when
+    that takes more than `_EXPAND_WORK` steps (too much work for what it could save)."""
+    budget = [_EXPAND_WORK]
+    expanded = add(*(_distribute(term, budget) for term in total.terms))
+    return expanded if budget[0] >= 0 else None
 
 
 def _expand_over_divisor(node: Mul, s: _Simplifier) -> Expr | None:
@@ -489,9 +494,8 @@ def _expand_over_divisor(node: Mul, s: _Simplifier) -> Expr | None:
         if (type(factor) is not Add or not factor.free_vars or not any(map(_expandable, factor.terms))
                 or polynomial.slices(factor, min(factor.free_vars)) is None):
             continue
-        budget = [_EXPAND_WORK]
-        expanded = add(*(_distribute(term, budget) for term in factor.terms))
-        if budget[0] < 0 or expanded == factor:
+        expanded = _multiplied_out(factor)
+        if expanded is None or expanded == factor:
             continue
         candidate = mul(*_with_factor(node, index, expanded))
         if s.op_count(s.trial(candidate)) < s.op_count(node):
@@ -531,10 +535,9 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
     top = polynomial.slices(mul(*(f for f in top_factors if f not in aside)), var)
     if not top:
         return None  # no polynomial above the divisors, or 0
-    # the numerator's factors that are sums, each read as a polynomial: what may
-    # also divide a divisor in several variables
-    sums = [read for f in top_factors if f not in aside and type(_power_parts(f)[0]) is Add
-            and (read := polynomial.slices(_power_parts(f)[0], var))]
+    # the numerator's factors that are sums (or powers of sums): what may also
+    # divide a divisor in several variables
+    sums = [total for f in top_factors if f not in aside and (total := _sum_and_power(f)[0]) is not None]
     # each divisor as (its base as written, or the polynomial left of it; its power)
     below: list[tuple[Expr | polynomial.Poly, int]] = []
     scale: Rational = 1  # what constants are left of cancelled divisors: 2x − 2 over x − 1 leaves 2
@@ -584,7 +587,7 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
 
 def _cancel_in_several(
     top: polynomial.Sliced, written: Expr, base: polynomial.Sliced, times: int,
-    sums: list[polynomial.Sliced], var: str,
+    sums: list[Add], var: str,
 ) -> tuple[polynomial.Sliced, list[tuple[Expr, int]], bool]:
     """top ÷ base^times for a divisor in several variables (`written` as the input
     has it): the divisor cancelled as often as it divides the numerator; else a
@@ -595,9 +598,10 @@ def _cancel_in_several(
     top, done = polynomial.divide_out(top, base, var, times)
     if done == times:
         return top, [], True
-    for factor in sums:
-        rest = polynomial.sliced_quotient(base, factor, var)
-        if rest is None or len(rest) == 0:
+    for total in sums:
+        factor = polynomial.slices(total, var)  # read only now: most divisors cancel whole or not at all
+        rest = polynomial.sliced_quotient(base, factor, var) if factor else None
+        if not rest:
             continue
         top, taken = polynomial.divide_out(top, factor, var, times - done)
         if taken:
@@ -712,11 +716,15 @@ def _fraction_powers_opened(term: Expr) -> Expr:
     opened: list[Expr] = []
     for factor in factors:
         if _is_fraction_power(factor):
-            n = factor.exp.value
-            opened.extend(_raised(base, k * n) for base, k in map(_numeric_power, factor.base.factors))
+            opened.extend(_raised(base, k) for base, k in _product_powers(factor.base, factor.exp.value))
         else:
             opened.append(factor)
     return mul(*opened)
+
+
+def _product_powers(product: Mul, n: Rational) -> Iterator[tuple[Expr, Rational]]:
+    """(base, exponent) of each factor of productⁿ written out: (x/a)² is x² and a⁻²."""
+    return ((base, k * n) for base, k in map(_numeric_power, product.factors))
 
 
 def _is_fraction_power(factor: Expr) -> bool:
@@ -819,8 +827,7 @@ def _opened_powers(body: Expr) -> tuple[Rational, dict[Expr, Rational]]:
     for factor in _factors(body):
         base, exponent = _numeric_power(factor)
         opens = type(base) is Mul and type(exponent) is int and not _decimal(*base.factors)
-        for part, k in map(_numeric_power, base.factors) if opens else ((base, 1),):
-            total = k * exponent
+        for part, total in _product_powers(base, exponent) if opens else ((base, exponent),):
             if opens and type(part) is Num and Fraction(total).denominator == 1 and part.value != 0:
                 scale *= Fraction(part.value) ** int(total)  # (2x)³: the 8 joins the coefficient
             else:
