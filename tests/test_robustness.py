@@ -249,6 +249,43 @@ def test_results_are_flushed_as_they_come() -> None:
     process.wait(timeout=30)
 
 
+@pytest.mark.parametrize("chosen", ["plain", "json"])
+def test_a_batch_from_a_file_keeps_answers_and_errors_in_order_on_one_stream(tmp_path: Path, chosen: str) -> None:
+    # read ahead from a file, the answers are held in the buffer between flushes;
+    # an error on stderr must still come after the answers before it
+    batch = tmp_path / "batch.txt"
+    batch.write_text("x^2\nsin(\nx^3\n", encoding="utf-8")
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    with batch.open(encoding="utf-8") as stdin:
+        done = subprocess.run([sys.executable, "-m", "calcstep", "diff", "-", "--no-steps", "--format", chosen],
+                              stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env=env, timeout=60)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 2
+    firsts = [line.split(":")[0] if not line.startswith("{") else json.loads(line).get("result", "error")
+              for line in lines if not line.startswith((" ", "hint"))]
+    expected = {"plain": ["2x", "error", "line 2", "3x²"], "json": ["2*x", "error", "line 2", "3*x^2"]}
+    assert firsts == expected[chosen]
+
+
+def test_held_output_is_flushed_a_tenth_of_a_second_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from calcstep import cli
+
+    flushes: list[float] = []
+    clock = [100.0]
+    monkeypatch.setattr(cli.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(cli.sys, "stdout", type("Out", (), {"flush": lambda self: flushes.append(clock[0])})())
+    held, at_once = cli._Flush(held=True), cli._Flush(held=False)
+    for step in (0.0, 0.05, 0.09, 0.11, 0.15, 0.25):
+        clock[0] = 100.0 + step
+        held()
+    assert flushes == [100.11, 100.25]
+    flushes.clear()
+    for _ in range(3):
+        at_once()
+    assert len(flushes) == 3
+
+
 # -- safety ----------------------------------------------------------------------------
 
 
