@@ -1213,6 +1213,8 @@ def main(argv: list[str] | None = None) -> None:
             _print_error(f"hint: {hint}")
         status = error.exit_code
     except (KeyboardInterrupt, typer.Abort):
+        with suppress(OSError, ValueError):
+            sys.stdout.flush()  # the answers held so far come before the word
         _print_error("interrupted")
         status = 130
     except BrokenPipeError:
