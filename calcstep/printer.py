@@ -123,7 +123,7 @@ class _Printer:
         # that a key by hash alone needs; a collision is a miss, written over.
         self._cache: dict[int, tuple[str, int, Expr]] = {}
         # a sum's later terms with their sign (" − 2x"), printed once per term:
-        # writing a minus takes a new node for what follows it
+        # the pretty form's minus takes a new node for what follows it
         self._later: dict[int, tuple[str, Expr]] = {}  # keyed as `_cache` is
         self._kinds: dict[type, Callable[[Expr], tuple[str, int]]] = {
             Num: self.number,
@@ -186,18 +186,25 @@ class _Printer:
             if known is not None and (known[1] is term or known[1] == term):
                 parts.append(known[0])
                 continue
-            negated = self.negated(term)
-            if negated is not None:
-                text = self.difference + self.at(negated, PRODUCT)
+            after = self.after_minus(term)
+            if after is not None:
+                text = self.difference + after
             else:
                 text = self.plus + self.at(term, SUM + 1)
             later[term._hash] = (text, term)
             parts.append(text)
         return "".join(parts), SUM
 
-    def negated(self, term: Expr) -> Expr | None:
-        """For a term written after a minus sign, what follows the sign; else None."""
-        return _negated(term)
+    def after_minus(self, term: Expr) -> str | None:
+        """For a sum's later term written after a minus sign, the text that follows
+        the sign; else None.  Only forms that read back as the same term qualify
+        (see `_minus_led`), and in canonical text and LaTeX such a term's own text
+        is its sign "-" and then that text (-3*x, -x, -1/2*x, -(x + 1),
+        -\\frac{x}{2}): the term itself is printed, not a new node without its
+        sign, and a step that differentiates the term finds its text printed."""
+        if not _minus_led(term):
+            return None
+        return self.at(term, PRODUCT)[1:]
 
     # -- products -----------------------------------------------------------
     def product(self, expr: Mul) -> tuple[str, int]:
@@ -327,26 +334,19 @@ def _divisor(expr: Expr, reads_back: bool = True) -> Expr | None:
     return base if positive == 1 else Pow(base, Num(positive, exponent.decimal))
 
 
-def _negated(term: Expr) -> Expr | None:
-    """For a term written after a minus sign, what follows the sign; else None.
+def _minus_led(term: Expr) -> bool:
+    """True for a term written after a minus sign in a sum.
 
     Only forms that read back as the same term qualify: -3 (as 3), (-2)·x (as 2·x),
-    (-1)·x (as x)."""
+    (-1)·x (as x); not (-1)·2·x, which would read back as (-2)·x."""
     if type(term) is Num:
-        if term.value < 0:
-            return Num(-term.value, term.decimal)
-        return None
+        return term.value < 0
     if type(term) is Mul and type(term.factors[0]) is Num:
         coefficient = term.factors[0]
-        rest = term.factors[1:]
         if coefficient.value >= 0:
-            return None
-        if coefficient.value == -1 and not coefficient.decimal:
-            if type(rest[0]) is Num:
-                return None
-            return mul(*rest)
-        return Mul((Num(-coefficient.value, coefficient.decimal), *rest))
-    return None
+            return False
+        return coefficient.value != -1 or coefficient.decimal or type(term.factors[1]) is not Num
+    return False
 
 
 class _TextPrinter(_Printer):
@@ -435,6 +435,14 @@ class _PrettyPrinter(_Printer):
             text += joiner + piece
             previous = factor
         return text
+
+    def after_minus(self, term: Expr) -> str | None:
+        """For a sum's later term written after a minus sign, the text that follows
+        the sign; else None.  Here the sign takes any negative coefficient: (−1)·2x
+        is written − 2x, though its own text is −1·2x, so what follows the sign
+        is printed as a node of its own."""
+        negated = self.negated(term)
+        return None if negated is None else self.at(negated, PRODUCT)
 
     def negated(self, term: Expr) -> Expr | None:
         """Any term with a negative coefficient is written after a minus sign here:
