@@ -218,21 +218,25 @@ class _Printer:
         as positive powers; no divisors when the product is better written inline."""
         if type(factors[-1]) is not Pow:
             return factors, []  # only a power divides: most products end in something else
+        divisor = self.divisor
+        denominator: list[Expr] = []  # last divisor first
         cut = len(factors)
-        while cut > 0 and self.divisor(factors[cut - 1]) is not None:
+        while cut > 0 and (below := divisor(factors[cut - 1])) is not None:
+            denominator.append(below)
             cut -= 1
-        if cut == len(factors):
+        if not denominator:
             return factors, []  # no divisor at the end, as in most products
         numerator = list(factors[:cut])
         if len(numerator) == 1 and is_plain_one(numerator[0]):
             return factors, []
-        denominator = [self.divisor(factor) for factor in factors[cut:]]
-        return numerator, [d for d in denominator if d is not None]
+        denominator.reverse()
+        return numerator, denominator
 
     def fraction(self, numerator: list[Expr], denominator: list[Expr]) -> str:
-        top = self.factors(tuple(numerator)) if numerator else "1"
         if len(numerator) == 1:
             top = self.at(numerator[0], PRODUCT)
+        else:
+            top = self.factors(tuple(numerator)) if numerator else "1"
         bottom_expr = mul(*denominator)
         bottom = self.at(bottom_expr, POWER if len(denominator) == 1 else ATOM)
         return f"{top}/{bottom}"
