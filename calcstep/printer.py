@@ -248,8 +248,8 @@ class _Printer:
             return self.minus + self.factors(rest)
         parts = [self.at(first, PRODUCT)]
         for factor in rest:
-            parts.append(self.times + self.at(factor, PRODUCT + 1))
-        return "".join(parts)
+            parts.append(self.at(factor, PRODUCT + 1))
+        return self.times.join(parts)
 
     # -- powers ---------------------------------------------------------------
     def power(self, expr: Pow) -> tuple[str, int]:
