@@ -166,9 +166,11 @@ def _step_opening(step: Step) -> str:
     result (null for a long chain's product: its `named` form is given), given."""
     result = step.result
     shown = "null" if step.named is not None and result.size > HUGE else _quote(to_text(result))
-    # most steps give nothing (sum, constant, identity): no generator made for them
-    given = (", ".join(f"{_quote(name)}: {_quote(to_text(value))}" for name, value in step.given)
-             if step.given else "")
+    # a step gives a name or two (most give none): added up in turn, not joined,
+    # which takes a generator or a list
+    given = ""
+    for name, value in step.given:
+        given += f"{', ' if given else ''}{_quote(name)}: {_quote(to_text(value))}"
     return (
         f'{_rule_opening(step.rule, renamed_letters(step))}{_quote(step.var)}, '
         f'"target": {_quote(to_text(step.target))}, '
