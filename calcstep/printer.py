@@ -35,7 +35,6 @@ from calcstep.expr import (
     Sym,
     is_plain_one,
     mul,
-    split_coefficient,
 )
 from calcstep.functions import BY_NAME, GREEK
 
@@ -255,7 +254,7 @@ class _Printer:
     def power(self, expr: Pow) -> tuple[str, int]:
         exponent = expr.exp
         if _is_root(expr):
-            return self.root(expr.base, 2 if exponent.value == Fraction(1, 2) else 3), ATOM
+            return self.root(expr.base, exponent.value.denominator), ATOM  # x^(1/2) or x^(1/3)
         divisor = self.divisor(expr)
         if divisor is not None:
             return f"1/{self.at(divisor, POWER)}", PRODUCT
@@ -454,14 +453,14 @@ class _PrettyPrinter(_Printer):
         in sight (− 3·1, which the step "drop the factor 1" then removes)."""
         if type(term) is Num:
             return Num(-term.value, term.decimal) if term.value < 0 else None
-        coefficient, rest = split_coefficient(term)
-        if coefficient >= 0:
-            return None
+        if type(term) is not Mul or type(term.factors[0]) is not Num or term.factors[0].value >= 0:
+            return None  # no negative coefficient (and no node made to find that out)
         lead = term.factors[0]  # a product opening with its negative number
-        assert type(lead) is Num
-        if coefficient == -1 and not lead.decimal and rest != ONE:
-            return rest
-        return Mul((Num(-coefficient, lead.decimal), *term.factors[1:]))
+        if lead.value == -1 and not lead.decimal:
+            rest = mul(*term.factors[1:])
+            if rest != ONE:
+                return rest
+        return Mul((Num(-lead.value, lead.decimal), *term.factors[1:]))
 
     def juxtaposes(self, left: Expr, right: Expr) -> bool:
         """True where writing the factors side by side reads unambiguously: a number
@@ -625,7 +624,7 @@ class _LatexPrinter(_Printer):
     def power(self, expr: Pow) -> tuple[str, int]:
         exponent = expr.exp
         if _is_root(expr):
-            index = "" if exponent.value == Fraction(1, 2) else "[3]"
+            index = "" if exponent.value.denominator == 2 else "[3]"
             return rf"\sqrt{index}{{{self.render(expr.base)}}}", ATOM
         divisor = self.divisor(expr)
         if divisor is not None:
