@@ -144,7 +144,8 @@ def _text(expr: Expr) -> Iterator[str]:
 
 def _steps(root: Step, explain: bool) -> Iterator[str]:
     """A step tree's objects, depth first, each step's own fields in one piece and
-    its substeps between its opening and its closing piece."""
+    its substeps between its opening and its closing piece (a step without
+    substeps whole, in one piece)."""
     pending: list[Step | str] = [root]
     while pending:
         item = pending.pop()
@@ -152,9 +153,12 @@ def _steps(root: Step, explain: bool) -> Iterator[str]:
             yield item
             continue
         step = item
+        substeps = step.substeps
+        if not substeps:  # most steps (a constant's, a power's): written in one piece
+            yield _step_opening(step) + _step_closing(step, explain)
+            continue
         yield _step_opening(step)
         pending.append(_step_closing(step, explain))
-        substeps = step.substeps
         for index in range(len(substeps) - 1, -1, -1):
             pending.append(substeps[index])
             if index:
