@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from fractions import Fraction
-from functools import partial
 
 from calcstep.deep import deep
 from calcstep.expr import (
@@ -114,7 +113,7 @@ class _Printer:
     def __init__(self) -> None:
         # for a factor written as a division, what it divides by (see `_divisor`)
         self.divisor: Callable[[Expr], Expr | None] = (
-            _divisor if self.reads_back else partial(_divisor, reads_back=False)
+            _divisor if self.reads_back else _division
         )
         # keyed by the node's stored hash, an int: a dict keyed by the node itself
         # would call its __hash__, a Python method, on every lookup (a hundred
@@ -335,6 +334,12 @@ def _divisor(expr: Expr, reads_back: bool = True) -> Expr | None:
     ):
         return None
     return base if positive == 1 else Pow(base, Num(positive, exponent.decimal))
+
+
+def _division(expr: Expr) -> Expr | None:
+    """`_divisor` for the forms for people, which need not read back: a plain
+    function, as a partial with a keyword makes a dict on every call."""
+    return _divisor(expr, False)
 
 
 def _minus_led(term: Expr) -> bool:
