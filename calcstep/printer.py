@@ -120,8 +120,9 @@ class _Printer:
         # thousand a batch).  The entry holds the node, for the equality check
         # that a key by hash alone needs; a collision is a miss, written over.
         self._cache: dict[int, tuple[str, int, Expr]] = {}
-        # a sum's later terms with their sign (" − 2x"), printed once per term:
-        # the pretty form's minus takes a new node for what follows it
+        # a sum's later terms with their sign (" − 2x"), printed once per term: a
+        # term recurs in the sums of a derivation, and the pretty form's minus
+        # takes a new node for what follows it
         self._later: dict[int, tuple[str, Expr]] = {}  # keyed as `_cache` is
         self._kinds: dict[type, Callable[[Expr], tuple[str, int]]] = {
             Num: self.number,
