@@ -73,7 +73,7 @@ class Deriver:
         if known is not None and (known[0] is expr or known[0] == expr):
             return known[1]
         step = self.apply(expr)
-        if step.result.size > self.limits.max_size:
+        if step.result._size > self.limits.max_size:
             raise LimitError(
                 f"the derivative grows past {self.limits.max_size:,} nodes",
                 hint="raise the limit with --max-size, or simplify the input first",
@@ -84,7 +84,8 @@ class Deriver:
         return step
 
     def apply(self, expr: Expr) -> Step:
-        if not expr.has(self.var):
+        # `has`, read from the slot: every node derived asks it (so does _product)
+        if self.var not in expr._free:
             return rules.constant(expr, self.var, self)
         dispatch = _DISPATCH.get(type(expr))
         if dispatch is None:  # pragma: no cover - every node type is in the table
@@ -120,9 +121,9 @@ def _product(expr: Mul, d: Deriver) -> Step:
     """Constant factors first (constant multiple), then divisors (quotient), else
     the product rule."""
     var = d.var
-    constants = [f for f in expr.factors if not f.has(var)]
+    constants = [f for f in expr.factors if var not in f._free]
     if constants:
-        varying = [f for f in expr.factors if f.has(var)]
+        varying = [f for f in expr.factors if var in f._free]
         return rules.constant_multiple(expr, var, d, mul(*constants), mul(*varying))
     numerator = [f for f in expr.factors if not _is_divisor(f)]
     divisors = [f for f in expr.factors if _is_divisor(f)]

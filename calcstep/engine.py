@@ -210,7 +210,7 @@ def check_constants(expr: Expr, written: Parsed | None = None) -> None:
             continue  # a variable, a number or a constant: nothing to check
         if kind is Log and not node.base.free_vars:
             _check_log_base(node, written)
-        if node.free_vars:
+        if node._free:  # free_vars, read from the slot: asked of every node of the input
             stack.extend(reversed(node.children()))  # the first part written is named first
             continue
         error = _why_undefined(node)

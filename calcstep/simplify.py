@@ -1465,6 +1465,9 @@ def _with_factor(node: Mul, index: int, factor: Expr) -> tuple[Expr, ...]:
 
 def _order_factors(node: Mul, s: _Simplifier) -> Expr | None:
     """Numbers first, then letters, exponentials, functions, sums; divisors last."""
+    if len(node.factors) == 2:  # most products: one comparison, and no sort
+        first, second = node.factors
+        return Mul((second, first)) if s.factor_key(second) < s.factor_key(first) else None
     keys = list(map(s.factor_key, node.factors))
     order = sorted(range(len(node.factors)), key=keys.__getitem__)
     if order == list(range(len(order))):
