@@ -249,15 +249,19 @@ def test_results_are_flushed_as_they_come() -> None:
     process.wait(timeout=30)
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize("chosen", ["plain", "json"])
-def test_a_batch_from_a_file_keeps_answers_and_errors_in_order_on_one_stream(tmp_path: Path, chosen: str) -> None:
+def test_a_batch_from_a_file_keeps_answers_and_errors_in_order_on_one_stream(
+    tmp_path: Path, chosen: str, jobs: str
+) -> None:
     # read ahead from a file, the answers are held in the buffer between flushes;
     # an error on stderr must still come after the answers before it
     batch = tmp_path / "batch.txt"
     batch.write_text("x^2\nsin(\nx^3\n", encoding="utf-8")
     env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     with batch.open(encoding="utf-8") as stdin:
-        done = subprocess.run([sys.executable, "-m", "calcstep", "diff", "-", "--no-steps", "--format", chosen],
+        done = subprocess.run([sys.executable, "-m", "calcstep", "diff", "-", "--no-steps", "--format", chosen,
+                               "--jobs", jobs],
                               stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               env=env, timeout=60)
     lines = done.stdout.splitlines()
