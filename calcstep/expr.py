@@ -561,7 +561,10 @@ def is_plain_one(expr: Expr) -> bool:
 
 def add(*terms: Expr) -> Expr:
     """The sum of `terms`, flattened; 0 for none, the term itself for one."""
-    if len(terms) > 1 and Add not in map(type, terms):
+    if len(terms) == 2:  # the commonest call: two terms, tested without an iterator
+        if type(terms[0]) is not Add and type(terms[1]) is not Add:
+            return _branch(Add, (terms,), terms)
+    elif len(terms) > 2 and Add not in map(type, terms):
         return _branch(Add, (terms,), terms)  # nothing to flatten, the usual case
     flat: list[Expr] = []
     for term in terms:
@@ -578,7 +581,10 @@ def add(*terms: Expr) -> Expr:
 
 def mul(*factors: Expr) -> Expr:
     """The product of `factors`, flattened; 1 for none, the factor itself for one."""
-    if len(factors) > 1 and Mul not in map(type, factors):
+    if len(factors) == 2:  # the commonest call: two factors, tested without an iterator
+        if type(factors[0]) is not Mul and type(factors[1]) is not Mul:
+            return _branch(Mul, (factors,), factors)
+    elif len(factors) > 2 and Mul not in map(type, factors):
         return _branch(Mul, (factors,), factors)  # nothing to flatten, the usual case
     flat: list[Expr] = []
     for factor in factors:

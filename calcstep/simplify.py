@@ -125,13 +125,12 @@ class _Simplifier:
             simple = tuple(map(self.normal, kids))
             if any(map(is_not, simple, kids)):
                 node = rebuild(expr, simple)
-        for _ in range(_MAX_REWRITES):
-            rewritten = self.rewrite_once(node)
-            if rewritten is None:
-                break
+        rewrites = 0  # counted, not looped over a range: most nodes take no rewrite at all
+        while (rewritten := self.rewrite_once(node)) is not None:
             node = rewritten
-        else:  # pragma: no cover - would be a bug in the rewrite table
-            raise LimitError("simplification did not settle", hint="please report this input")
+            rewrites += 1
+            if rewrites == _MAX_REWRITES:  # pragma: no cover - would be a bug in the rewrite table
+                raise LimitError("simplification did not settle", hint="please report this input")
         if node._size > self.limits.max_size:
             raise LimitError(
                 f"the simplified result grows past {self.limits.max_size:,} nodes",
