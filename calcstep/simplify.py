@@ -422,7 +422,8 @@ def _pythagorean(node: Add, s: _Simplifier) -> Expr | None:
                     rest[factor] = exponent - 2  # the square taken from a higher power
                 partner = dict(rest)
                 if second:
-                    partner[Call(second, u)] = partner.get(Call(second, u), 0) + 2
+                    square = Call(second, u)
+                    partner[square] = partner.get(square, 0) + 2
                 other = by_powers.get(frozenset(partner.items()))
                 if other is None or other == index:
                     continue
