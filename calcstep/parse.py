@@ -850,11 +850,27 @@ def _bracket_then_power(text: str) -> bool:
 _BARE_EXPONENT = re.compile(r"\^\s*[-−]?\s*[0-9.]+\s*$")
 
 
-def _exponent_then_factor(text: str, end: int) -> bool:
-    """True when a power's bare-number exponent ending at `end` is followed at once
-    by a factor (e^2x, 2^-3y, e^2(x + 1)): written with no space, e^(2x) may have
-    been meant."""
-    return bool(_BARE_EXPONENT.search(text[:end])) and _factor_follows(text, end)
+def _exponent_then_factor(text: str, start: int, end: int) -> bool:
+    """True when the power written in text[start:end] ends in a bare-number
+    exponent followed at once by a factor (e^2x, 2^-3y, e^2(x + 1)): written with
+    no space, e^(2x) may have been meant.  Only the power's own text is searched,
+    so a long input is not scanned again for each of its powers."""
+    return _factor_follows(text, end) and bool(_BARE_EXPONENT.search(text, start, end))
+
+
+def _skip_space(text: str, index: int) -> int:
+    """The first index at or after `index` that is not white space (or the end):
+    text[index:].lstrip() without copying the rest of a long input."""
+    while index < len(text) and text[index].isspace():
+        index += 1
+    return index
+
+
+def _back_over_space(text: str, index: int) -> int:
+    """The length of text[:index].rstrip(), found without copying the text before."""
+    while index and text[index - 1].isspace():
+        index -= 1
+    return index
 
 
 def _factor_follows(text: str, end: int) -> bool:
@@ -862,13 +878,14 @@ def _factor_follows(text: str, end: int) -> bool:
     return end < len(text) and (text[end].isalpha() or text[end] in "(√∛|")
 
 
-def _power_then_divisor(left: str, exponent: Expr, divisor: Expr) -> bool:
-    """True when `x^1/2` could have meant x^(1/2): the exponent is a bare number
-    written right before the slash, and not the divisor itself (x^3/3 is
-    plainly x³/3, as in x + x²/2 + x³/3); the divisor is a number, or anything
-    at all after the exponent 1, which nobody writes for its own sake (e^1/x)."""
+def _power_then_divisor(text: str, start: int, slash: int, exponent: Expr, divisor: Expr) -> bool:
+    """True when `x^1/2` could have meant x^(1/2): the power starting at `start`
+    ends in a bare-number exponent written right before the slash at `slash`, and
+    not the divisor itself (x^3/3 is plainly x³/3, as in x + x²/2 + x³/3); the
+    divisor is a number, or anything at all after the exponent 1, which nobody
+    writes for its own sake (e^1/x)."""
     return (
-        bool(_BARE_EXPONENT.search(left))
+        bool(_BARE_EXPONENT.search(text, start, slash))
         and exponent != divisor
         and (type(divisor) is Num or exponent == Num(1))
     )
@@ -973,7 +990,7 @@ class _Builder:
             )
         made = self.made_by.get(id(chain.parts[-1]))
         if made is not None and (isinstance(made[0], (Num, Const)) or made[0] == right) and _exponent_then_factor(
-            self.text, made[3]
+            self.text, made[2], made[3]
         ):
             # e^2x: the power binds first, as x^2y is x²·y, but e^(2x) was likely meant;
             # so was x^(2x) by x^2x (x^2y is the usual x²·y, said without a note)
@@ -992,14 +1009,14 @@ class _Builder:
     def div(self, left: Expr | _Chain, _op: Token, right: Expr) -> _Chain:
         # where the divisor's text starts: an error about it marks the divisor, not
         # the whole division
-        start = len(self.text) - len(self.text[_op.end :].lstrip())
+        start = _skip_space(self.text, _op.end)
         if type(right) is Num and right.value == 0:
             raise ParseError("division by zero", self.text, start, length=self.span[1] - start,
                              hint="a literal 0 cannot be a divisor")
         # the power is the left operand, or the last factor of a product (3x^-1/2)
         product = isinstance(left, _Chain) and left.kind == "product"
         made = self.made_by.get(id(left.parts[-1] if product else left))
-        if made is not None and _power_then_divisor(self.text[self.span[0] : _op.start], made[1], right):
+        if made is not None and _power_then_divisor(self.text, made[2], _op.start, made[1], right):
             base, exponent, _, _ = made
             divisor = "({1})" if type(right) in (Add, Mul, Pow) else "{1}"  # e^1/(x + 1)
             self._note(
@@ -1009,7 +1026,7 @@ class _Builder:
                 right,
             )
         last = left.parts[-1] if isinstance(left, _Chain) else left
-        called = self.bare_calls.get((id(last), len(self.text[: _op.start].rstrip())))
+        called = self.bare_calls.get((id(last), _back_over_space(self.text, _op.start)))
         if called is not None and type(last) is Call and right != last.arg:
             # sin 1/x: the function takes the one factor before the slash, sin(1)/x,
             # as sin x/2 is sin(x)/2; sin(1/x) may have been meant (ln x/x is plain)

@@ -217,6 +217,12 @@ NOTES = [
     ("sin 1/x", "'sin 1/x' was read as sin(1)/x, not sin(1/x); for that, write the function's argument in parentheses"),
     ("2 + sin x/2", "'sin x/2' was read as sin(x)/2, not sin(x/2); for that, write the function's argument in parentheses"),
     ("arctan 1/x", "'arctan 1/x' was read as arctan(1)/x, not arctan(1/x); for that, write the function's argument in parentheses"),
+    # spaces around the slash, and the reading deep in a long sum: the places are
+    # found by scanning from the slash, not by stripping the text on either side
+    ("x^1 /  2", "'x^1 /  2' was read as (x¹)/2; for a fractional power write the exponent in parentheses"),
+    ("x + sin x  / 2", "'sin x  / 2' was read as sin(x)/2, not sin(x/2); for that, write the function's argument in parentheses"),
+    (" + ".join(f"x^{n}/{n}" for n in range(2, 300)) + " + e^2x + 1",
+     "'e^2x' was read as e²·x, not e^(2x); for that, write the exponent in parentheses"),
     # a letter and digits, as text pasted without its superscripts reads: x2 for x²
     ("x2 + 3x", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
     ("3x2", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
