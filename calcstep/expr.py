@@ -256,6 +256,9 @@ def _branch(cls: type, values: tuple, kids: tuple[Expr, ...], plain: tuple = ())
     else:
         parts = [cls.__name__, plain]
         free = _NO_VARS
+        # the union of more than one child's names is gathered in a set and frozen
+        # once: x·y₁ + x·y₂ + … + x·yₙ would otherwise copy a growing frozenset n times
+        names: set[str] | None = None
         size = 1
         depth = 0
         for kid in kids:
@@ -264,8 +267,18 @@ def _branch(cls: type, values: tuple, kids: tuple[Expr, ...], plain: tuple = ())
             if kid._depth > depth:
                 depth = kid._depth
             kid_free = kid._free
-            if kid_free and kid_free is not free and not kid_free <= free:
-                free = kid_free if not free else free | kid_free
+            if not kid_free or kid_free is free:
+                continue
+            if names is not None:
+                if not kid_free <= names:
+                    names |= kid_free
+            elif not free or free <= kid_free:
+                free = kid_free
+            elif not kid_free <= free:
+                names = set(free)
+                names |= kid_free
+        if names is not None:
+            free = frozenset(names)
         code = hash(tuple(parts))
     small = size <= _SMALL_UP_TO
     if small:

@@ -1321,6 +1321,8 @@ def parse(
 
 # a letter and digits written together (x2, w10): one variable with an index
 _INDEXED = re.compile(r"([A-Za-z])([0-9]+)")
+# such a name where it is written whole in the text: not inside a longer word or number
+_INDEXED_WRITTEN = re.compile(r"(?<![A-Za-z_])[A-Za-z][0-9]+(?![0-9])")
 
 
 def _note_indexed_names(text: str, expr: Expr, notes: list[Note]) -> None:
@@ -1328,19 +1330,24 @@ def _note_indexed_names(text: str, expr: Expr, notes: list[Note]) -> None:
     from a page loses its superscripts, and 3x2 + x is then read without a word.
     Said when the letter alone is a variable too (x2 + 3x) or a number is written
     just before the name (3x2); w1·x1 + b, a network's weights, has no note."""
+    written: dict[str, int] | None = None  # each such name → where it is first written
     for name in sorted(expr.free_vars):
         indexed = _INDEXED.fullmatch(name)
         if indexed is None or indexed.group(2) in ("0", "1"):
             continue  # x¹ and x⁰ are not what x1 and x0 were meant to be
-        found = re.search(rf"(?<![A-Za-z_]){name}(?![0-9])", text)
-        if found is None:
+        if written is None:  # one pass over the text for all the names, not one each
+            written = {}
+            for found in _INDEXED_WRITTEN.finditer(text):
+                written.setdefault(found.group(), found.start())
+        start = written.get(name)
+        if start is None:
             continue
-        after_number = found.start() > 0 and text[found.start() - 1].isdigit()
+        after_number = start > 0 and text[start - 1].isdigit()
         if indexed.group(1) in expr.free_vars or after_number:
             letter, digits = indexed.groups()
             notes.append(Note(f"'{name}' was read as the variable {{0}}, not {{1}}; for a power write "
                               f"{letter}^{digits}", (Sym(name), Pow(Sym(letter), Num(int(digits)))),
-                              found.start()))
+                              start))
 
 
 def _read(text: str, functions: frozenset[str], limits: Limits) -> tuple[Expr, list[Note], _Builder]:
