@@ -40,7 +40,7 @@ from common import (
 )
 
 RESULTS = Path(__file__).resolve().parent / "results"
-LADDER_NAMES = ("compose", "compose2", "sums", "products", "orders", "xx")
+LADDER_NAMES = ("compose", "compose2", "sums", "fractions", "names", "products", "orders", "xx")
 NAMES = ("coldstart", "throughput", *LADDER_NAMES)
 GROUPS = {"scaling": LADDER_NAMES, "all": NAMES}
 

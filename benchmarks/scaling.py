@@ -58,6 +58,16 @@ def power_sum(terms: int) -> str:
     return " + ".join(["x", *(f"x^{i}/{i}" for i in range(2, terms + 1))])
 
 
+def fraction_sum(terms: int) -> str:
+    """1/(x + 1) + 1/(x + 2) + … + 1/(x + n): n fractions over n different divisors."""
+    return " + ".join(f"1/(x + {i})" for i in range(1, terms + 1))
+
+
+def named_sum(terms: int) -> str:
+    """x·w1 + x·w2 + … + x·wn: one input times n weights, n + 1 variables."""
+    return " + ".join(f"x*w{i}" for i in range(1, terms + 1))
+
+
 def factor_product(factors: int) -> str:
     """(x + 1)*(x + 2)*…*(x + n)."""
     return "*".join(f"(x + {i})" for i in range(1, factors + 1))
@@ -89,6 +99,12 @@ LADDERS = {
                        (10, 100, 1000, 3000), (10, 100, 1000), scaled_composition, judged_up_to=0),
     "sums": Ladder("sums", "n-term sum x + x^2/2 + … + x^n/n", "n",
                    (10, 100, 1000, 10000, 100000), (10, 100, 1000, 10000), power_sum),
+    # not the issue's ladders: wide sums of shapes that once took time quadratic in
+    # n (fractions tried over one divisor of n parts; a union of n names rebuilt)
+    "fractions": Ladder("fractions", "n-term sum 1/(x + 1) + … + 1/(x + n)", "n",
+                        (10, 100, 1000, 10000), (10, 100, 1000), fraction_sum, judged_up_to=0),
+    "names": Ladder("names", "n-name sum x·w1 + … + x·wn", "n",
+                    (10, 100, 1000, 10000), (10, 100, 1000), named_sum, judged_up_to=0),
     "products": Ladder("products", "n-factor product (x + 1)(x + 2)…(x + n)", "n",
                        (5, 10, 13, 30, 100, 300), (5, 10, 13, 30, 100), factor_product,
                        extra_columns=("SymPy simplify(diff(…))",)),
