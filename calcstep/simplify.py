@@ -1074,48 +1074,54 @@ def _multiply_numbers(node: Mul, s: _Simplifier) -> Expr | None:
 
 
 def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
-    """x·x² = x³, x·x⁻¹ = 1, eˣ·eˣ = e²ˣ, eˣ·(eˣ)⁻¹ = e⁰: powers of one base whose
-    exponents are alike (numbers, or multiples of one expression) become one
-    power.  Unlike exponents stay apart: xˣ/x is not rewritten as x^(x − 1),
-    which would only make it harder to work with."""
-    # each factor's (base, exponent, the exponent's body); None for a number
-    parts: list[tuple[Expr, Expr, Expr] | None] = []
+    """uᵃ·uᵇ = uᵃ⁺ᵇ: powers of one base become one power, their exponents added.
+    x·x² = x³, x·x⁻¹ = 1, eˣ·e²ˣ = e³ˣ, and x·x^(n − 1) = x^n, as the power rule's
+    answers are written.  An exponent that varies with the base joins only its
+    like (xˣ·xˣ = x²ˣ): xˣ/x stays, not x^(x − 1), so that xˣ can still be taken
+    out of a sum, as in xˣ·((ln x + 1)² + 1/x)."""
+    # each factor's (base, exponent, what it is grouped by); None for a number
+    parts: list[tuple[Expr, Expr, Expr | tuple[Expr, Expr]] | None] = []
     for factor in node.factors:
         if type(factor) is Num:
             parts.append(None)
-        else:
-            base, exponent = _flat_power(factor)
-            parts.append((base, exponent, s.split(exponent)[1]))
-    # equal parts have equal hashes: when no two share one (most products), there
+            continue
+        base, exponent = _flat_power(factor)
+        if base._free.isdisjoint(exponent._free):
+            parts.append((base, exponent, base))
+        else:  # grouped with the powers whose exponents are multiples of its own
+            parts.append((base, exponent, (base, s.split(exponent)[1])))
+    # equal keys have equal hashes: when no two share one (most products), there
     # is nothing to combine, found without hashing a node in Python
-    powers = [part for part in parts if part is not None]
-    if len({(base._hash, body._hash) for base, _, body in powers}) == len(powers):
+    keys = [part[2] for part in parts if part is not None]
+    if len({hash(key) if type(key) is tuple else key._hash for key in keys}) == len(keys):
         return None
-    groups: dict[tuple[Expr, Expr], list[tuple[Expr, Expr]]] = {}
-    order: list[Expr | tuple[Expr, Expr]] = []
+    groups: dict[Expr | tuple[Expr, Expr], tuple[Expr, list[tuple[Expr, Expr]]]] = {}
+    # in the product's order: a number as it is, or a group's (base, members), the
+    # members its (exponent, factor)s (a key is not kept here: 2 is both a
+    # number factor and the key of 2ˣ·2^(x + 1))
+    order: list[Expr | tuple[Expr, list[tuple[Expr, Expr]]]] = []
     for factor, part in zip(node.factors, parts, strict=True):
         if part is None:
             order.append(factor)
             continue
-        base, exponent, body = part
-        key = (base, body)
-        members = groups.get(key)
-        if members is None:
-            members = groups[key] = []
-            order.append(key)
-        members.append((exponent, factor))
-    if all(len(members) == 1 for members in groups.values()):
+        base, exponent, key = part
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = (base, [])
+            order.append(group)
+        group[1].append((exponent, factor))
+    if all(len(members) == 1 for _, members in groups.values()):
         return None
     factors = []
     for item in order:
-        if type(item) is Num:
+        if type(item) is not tuple:
             factors.append(item)
             continue
-        members = groups[item]
+        base, members = item
         if len(members) > 1:
-            factors.append(_exponents_added(item[0], [exponent for exponent, _ in members]))
+            factors.append(_exponents_added(base, [exponent for exponent, _ in members]))
         else:
-            factors.append(_alone(item[0], *members[0]))
+            factors.append(_alone(base, *members[0]))
     return mul(*factors)
 
 

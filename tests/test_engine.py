@@ -258,6 +258,25 @@ def test_results_read_like_an_answer_key() -> None:
         assert _result(text) == answer, text
 
 
+@pytest.mark.parametrize(
+    ("text", "order", "answer"),
+    [
+        # powers of x with a constant exponent meet, as uᵃ·uᵇ = uᵃ⁺ᵇ writes them
+        ("x^n*ln(x)", 1, "x^(n − 1)·(n·ln(x) + 1)"),  # not nx^(n − 1)·ln(x) + x^n/x
+        ("x^(2n)/x^n", 1, "nx^(n − 1)"),
+        ("x^a*x^b", 1, "x^(a + b − 1)·(a + b)"),
+        ("x^n*x", 1, "x^n·(n + 1)"),
+        # a number base is not a number factor: 2·2^(2x + 1), not 2ˣ lost beside the 2
+        ("2^x*2^(x+1)", 1, "2·2^(2x + 1)·ln(2)"),
+        # an exponent varying with its base meets only its like: xˣ stays whole,
+        # to be taken out of the sum
+        ("x^x", 2, "x^x·((ln(x) + 1)² + 1/x)"),
+    ],
+)
+def test_powers_of_one_base_are_combined(text: str, order: int, answer: str) -> None:
+    assert to_pretty(differentiate(text, wrt="x", order=order).result) == answer
+
+
 def test_partial_derivatives_of_polynomials_are_expanded_as_answer_keys_print_them() -> None:
     cases = {
         ("x^2*y + x*y^2", "x"): "2xy + y²",
