@@ -999,16 +999,21 @@ def _content(coefficients: list[Rational]) -> int:
 
 def _order_terms(node: Add, s: _Simplifier) -> Expr | None:
     """Textbook order: by degree, highest first; numbers last.  A sum does not open
-    with a minus sign when it need not: a polynomial whose lowest term is positive
-    is written lowest degree first (1 − x², 2x − 3x², not −x² + 1, −3x² + 2x), and
-    any other sum is led by its first positive term (cos(x) − x·sin(x), and the
-    quotient rule's f′(x)·g(x) − f(x)·g′(x))."""
+    with a minus sign when it need not: a polynomial is led by a positive term of
+    its highest degree (n − a − b + 1, 2xy − x² − y²), or else, when its lowest
+    term is positive, written lowest degree first (1 − x², 2x − 3x², not −x² + 1,
+    −3x² + 2x), and any other sum is led by its first positive term (cos(x) −
+    x·sin(x), and the quotient rule's f′(x)·g(x) − f(x)·g′(x))."""
     keys = [s.term_key(term) for term in node.terms]
     order = sorted(range(len(node.terms)), key=keys.__getitem__)
     first, last = node.terms[order[0]], node.terms[order[-1]]
     if s.split(first)[0] < 0:
         if all(_is_monomial(s.split(term)[1]) for term in node.terms):
-            if s.split(last)[0] > 0:
+            top = keys[order[0]][:2]  # a number's key, or the highest degree's
+            lead = next((i for i in order if keys[i][:2] == top and s.split(node.terms[i])[0] > 0), None)
+            if lead is not None:
+                order = [lead, *(i for i in order if i != lead)]
+            elif s.split(last)[0] > 0:
                 order.reverse()
         else:
             lead = next((i for i in order if s.split(node.terms[i])[0] > 0), None)

@@ -287,6 +287,10 @@ def test_partial_derivatives_of_polynomials_are_expanded_as_answer_keys_print_th
     }
     for (text, wrt), answer in cases.items():
         assert to_pretty(differentiate(text, wrt=wrt).result) == answer, text
+    # a sum opening with a minus is led by a positive term of its highest degree,
+    # y − x + 3, not 3 + y − x; else lowest degree first, 1 − x², not −x² + 1
+    assert to_pretty(differentiate("y*x - x^2/2 + 3x", wrt="x").result) == "y − x + 3"
+    assert to_pretty(differentiate("x - x^3/3", wrt="x").result) == "1 − x²"
     # and the next order differentiates that sum: ∂²/∂x² of x²y + xy² is 2y
     assert to_pretty(differentiate("x^2*y + x*y^2", wrt="x", order=2).result) == "2y"
 
