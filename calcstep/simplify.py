@@ -1275,6 +1275,28 @@ def _trig_quotients(node: Mul, s: _Simplifier) -> Expr | None:
     return None
 
 
+def _is_minus_one(factor: Expr) -> bool:
+    return type(factor) is Num and factor.value == -1 and not factor.decimal
+
+
+def _open_negated_sums(node: Add, s: _Simplifier) -> Expr | None:
+    """n + 2 − (a + b) = n + 2 − a − b: in a polynomial, a term that is the
+    negative of a polynomial is written without its bracket, its terms' signs
+    turned, as a textbook removes the bracket after a minus sign.  Other sums keep
+    theirs for the reshaping rewrites to weigh: opening 2·(…) − (…) among
+    fractions and functions only changes which of them apply, not what is simplest."""
+    terms: list[Expr] = []
+    for term in node.terms:
+        if type(term) is Mul and len(term.factors) == 2 and _is_minus_one(term.factors[0]) \
+                and type(term.factors[1]) is Add:
+            terms.extend(map(neg, term.factors[1].terms))
+        else:
+            terms.append(term)
+    if len(terms) == len(node.terms) or not all(_is_monomial(s.split(term)[1]) for term in terms):
+        return None
+    return add(*terms)
+
+
 def _negate_difference(node: Mul, s: _Simplifier) -> Expr | None:
     """-(a - b) = b - a: a minus sign taken into a sum whose terms are at least half
     negative, so that fewer minus signs are left."""
@@ -2057,6 +2079,7 @@ _OTHERS = 16384  # two factors or more that are not numbers
 _RADICAL = 32768  # a power of a number to a number among the factors (√2, 2^(−2/3))
 _SUM = 65536  # a sum, or a power of one, among the factors
 _FRACTION = 131072  # a term of a sum that divides (x/√u, 1/x)
+_NEGATED_SUM = 262144  # a term of a sum that is −1 times a sum
 
 
 def _product_features(node: Mul) -> int:
@@ -2119,6 +2142,8 @@ def _sum_features(node: Add) -> int:
             last = term if kind is Pow else term.factors[-1]
             if type(last) is Pow and type(last.exp) is Num and (last.exp.value < 0 or _is_fraction_power(last)):
                 found |= _FRACTION
+            elif type(last) is Add and len(term.factors) == 2 and _is_minus_one(term.factors[0]):
+                found |= _NEGATED_SUM
     return found | (_NUMBERS if numbers >= 2 else 0)
 
 
@@ -2158,6 +2183,9 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("expand", "2x(x − 1) − x² → x² − 2x", _expand, reshaping=True),
         Rewrite("combine-fractions", "√u − x²/√u → (u − x²)/√u", _combine_fractions, reshaping=True,
                 needs=_FRACTION),
+        # last: a bracket the reshaping trials above would multiply out with the
+        # rest of the sum is theirs to open
+        Rewrite("open-bracket", "n − (a + b) → n − a − b", _open_negated_sums, needs=_NEGATED_SUM),
     ),
     Mul: (
         Rewrite("zero-product", "0·x → 0", _zero_factor, needs=_ZERO),

@@ -266,6 +266,8 @@ def test_results_read_like_an_answer_key() -> None:
         ("x^(2n)/x^n", 1, "nx^(n − 1)"),
         ("x^a*x^b", 1, "x^(a + b − 1)·(a + b)"),
         ("x^n*x", 1, "x^n·(n + 1)"),
+        # and the exponents' sums are polynomials, their brackets after a minus removed
+        ("3*x^2*x^n/x^(a+b)", 1, "3x^(n − a − b + 1)·(n − a − b + 2)"),
         # a number base is not a number factor: 2·2^(2x + 1), not 2ˣ lost beside the 2
         ("2^x*2^(x+1)", 1, "2·2^(2x + 1)·ln(2)"),
         # an exponent varying with its base meets only its like: xˣ stays whole,

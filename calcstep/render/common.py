@@ -27,6 +27,7 @@ _HIDDEN_GIVEN = frozenset({"outer"})
 REWRITE_TITLES = {
     "add-numbers": "add the numbers",
     "collect-like-terms": "collect like terms",
+    "open-bracket": "remove the brackets",
     "drop-zero": "drop + 0",
     "pythagorean-identity": "Pythagorean identity",
     "expand": "multiply out",
