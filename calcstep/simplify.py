@@ -1074,7 +1074,7 @@ def _multiply_numbers(node: Mul, s: _Simplifier) -> Expr | None:
     # the rest in textbook order at once, as a textbook multiplies out
     # 10·o²·q·3·b² in one step to 30·b²·o²·q (not one step more to order it)
     if len(others) > 1:  # (one factor needs no order, nor its sort key computed and kept)
-        others.sort(key=s.factor_key)
+        others = _textbook_order(others, s)
     return mul(_num(product, _decimal(*numbers)), *others)
 
 
@@ -1509,15 +1509,49 @@ def _with_factor(node: Mul, index: int, factor: Expr) -> tuple[Expr, ...]:
 
 
 def _order_factors(node: Mul, s: _Simplifier) -> Expr | None:
-    """Numbers first, then letters, exponentials, functions, sums; divisors last."""
-    if len(node.factors) == 2:  # most products: one comparison, and no sort
-        first, second = node.factors
-        return Mul((second, first)) if s.factor_key(second) < s.factor_key(first) else None
-    keys = list(map(s.factor_key, node.factors))
-    order = sorted(range(len(node.factors)), key=keys.__getitem__)
-    if order == list(range(len(order))):
-        return None
-    return Mul(tuple(node.factors[i] for i in order))
+    """Numbers first, then letters, exponentials, functions, sums; divisors last;
+    and a power rule's coefficient before its power (see `_textbook_order`)."""
+    factors = node.factors
+    if len(factors) == 2:  # most products: one comparison, and no sort
+        first, second = factors
+        # (`_is_raised_to_names`, inlined for the common case of no power at all)
+        if not ((type(first) is Pow and first.exp._free and first.base._free)
+                or (type(second) is Pow and second.exp._free and second.base._free)):
+            return Mul((second, first)) if s.factor_key(second) < s.factor_key(first) else None
+    ordered = _textbook_order(factors, s)
+    return None if ordered == list(factors) else Mul(tuple(ordered))
+
+
+def _is_raised_to_names(factor: Expr) -> bool:
+    """A variable raised to a power with names in it: xⁿ, x^(y − 1), (x + 1)^a."""
+    return type(factor) is Pow and bool(factor.exp._free) and bool(factor.base._free)
+
+
+def _textbook_order(factors: tuple[Expr, ...] | list[Expr], s: _Simplifier) -> list[Expr]:
+    """The factors in textbook order (`_factor_key`), except that a power rule's
+    coefficient comes right after the numbers: a polynomial in the names of the
+    exponents of powers such as xⁿ, sharing no name with their bases, as in
+    y·x^(y − 1), (n + 1)·xⁿ and n(n − 1)·x^(n − 2) (but eˣ·(x + 3), a base with
+    no names, and tˣ·ln(t), a function, keep their order)."""
+    powers = [factor for factor in factors if _is_raised_to_names(factor)]
+    if not powers:
+        return sorted(factors, key=s.factor_key)
+    keys = [s.factor_key(factor) for factor in factors]
+    exponents = frozenset().union(*(power.exp._free for power in powers))
+    bases = frozenset().union(*(power.base._free for power in powers))
+    for index, factor in enumerate(factors):
+        names = factor._free
+        if (names and names <= exponents and names.isdisjoint(bases) and keys[index][0] == 0
+                and not _is_raised_to_names(factor) and _is_polynomial(factor, s)):
+            # between the numbers, (0, 0, ()), and the letters, (0, 2, …); not a divisor
+            keys[index] = (0, 0.5, keys[index])
+    order = sorted(range(len(factors)), key=keys.__getitem__)
+    return [factors[i] for i in order]
+
+
+def _is_polynomial(expr: Expr, s: _Simplifier) -> bool:
+    """A sum of monomials, or one: n, n − 1, a + b, n²."""
+    return all(_is_monomial(s.split(term)[1]) for term in (expr.terms if type(expr) is Add else (expr,)))
 
 
 _BASE_RANK = {Num: 0, Const: 1, Sym: 2, Call: 4, Apply: 5, Log: 6, Add: 7}

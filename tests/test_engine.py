@@ -264,10 +264,13 @@ def test_results_read_like_an_answer_key() -> None:
         # powers of x with a constant exponent meet, as uᵃ·uᵇ = uᵃ⁺ᵇ writes them
         ("x^n*ln(x)", 1, "x^(n − 1)·(n·ln(x) + 1)"),  # not nx^(n − 1)·ln(x) + x^n/x
         ("x^(2n)/x^n", 1, "nx^(n − 1)"),
-        ("x^a*x^b", 1, "x^(a + b − 1)·(a + b)"),
-        ("x^n*x", 1, "x^n·(n + 1)"),
+        ("x^a*x^b", 1, "(a + b)·x^(a + b − 1)"),
+        ("x^n*x", 1, "(n + 1)·x^n"),
+        # a power rule's coefficient before its power, as y·x^(y − 1) and n(n − 1)·x^(n − 2)
+        ("x^y", 1, "yx^(y − 1)"),
+        ("x^n", 2, "n·(n − 1)·x^(n − 2)"),
         # and the exponents' sums are polynomials, their brackets after a minus removed
-        ("3*x^2*x^n/x^(a+b)", 1, "3x^(n − a − b + 1)·(n − a − b + 2)"),
+        ("3*x^2*x^n/x^(a+b)", 1, "3(n − a − b + 2)·x^(n − a − b + 1)"),
         # a number base is not a number factor: 2·2^(2x + 1), not 2ˣ lost beside the 2
         ("2^x*2^(x+1)", 1, "2·2^(2x + 1)·ln(2)"),
         # an exponent varying with its base meets only its like: xˣ stays whole,
