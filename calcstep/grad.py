@@ -1017,13 +1017,20 @@ def stacked(activation: str, depth: int, *, weight: Fraction | int = 1,
     (no product node when w = 1).  Each layer reuses the previous layer's node,
     so a residual stack is a graph whose paths from x double with each layer,
     not a tree (its text, written out, would double too)."""
-    layer = Sym(var)
+    return _layers(activation, depth, weight, residual, var)[-1] if depth else Sym(var)
+
+
+def _layers(activation: str, depth: int, weight: Fraction | int, residual: bool, var: str) -> list[Expr]:
+    """h₁ … h_depth of `stacked`, each the node the next is built on."""
+    layer: Expr = Sym(var)
     scale = Num(weight)
+    layers = []
     for _ in range(depth):
         inner = layer if weight == 1 else mul(scale, layer)
         out = Call(activation, inner)
         layer = add(layer, out) if residual else out
-    return layer
+        layers.append(layer)
+    return layers
 
 
 @dataclass(frozen=True, slots=True)
@@ -1065,6 +1072,36 @@ def _sweep_size(expr: Expr, x: float) -> float | None:
     return 0.0 if constant_near(expr, (("x", Num(Fraction(x))),), "x", DEFAULT_LIMITS) else None
 
 
+def _tangents(graph: Graph, variable: str) -> dict[int, float]:
+    """∂node/∂`variable` for each varying node of the graph, keyed by the id of its
+    expression: the chain rule run forward, each node's rate the sum over its
+    inputs of local rate × the input's own.  This is the product of local rates
+    along every path, as the backward pass sums it, for every node at once.  A
+    node past an undefined rate, or too large to represent, is left out (its
+    stack takes the backward pass, which says why)."""
+    found: dict[int, float] = {}
+    tangent: list[float | None] = [None] * len(graph.nodes)
+    for index, node in enumerate(graph.nodes):
+        if not node.varies:
+            continue
+        if node.expr == Sym(variable):
+            rate: float | None = 1.0
+        else:
+            rate = 0.0
+            for kid, local in zip(node.inputs, node.rates, strict=True):
+                if not graph.node(kid).varies:
+                    continue
+                upstream = tangent[kid - 1]
+                if local is None or upstream is None:
+                    rate = None
+                    break
+                rate += local * upstream
+        if rate is not None and math.isfinite(rate):
+            tangent[index] = rate
+            found[id(node.expr)] = rate
+    return found
+
+
 def _kind(size: float | None) -> str | None:
     if size is None:
         return None
@@ -1075,9 +1112,13 @@ def _kind(size: float | None) -> str | None:
 
 def sweep_column(activation: str, residual: bool, depths: Sequence[int],
                  x: float, weight: Fraction | int) -> SweepColumn:
-    """One column of the sweep: the backward pass on each depth's stack."""
+    """One column of the sweep: ∂hₙ/∂x for each depth n, from one graph of the
+    deepest stack (whose nodes include every shallower layer hₙ)."""
+    layers = _layers(activation, max(depths), weight, residual, "x")
+    tangents = _tangents(compute_graph(layers[-1], {"x": x}), "x")
     sizes = tuple(
-        _sweep_size(stacked(activation, n, weight=weight, residual=residual), x) for n in depths
+        _sweep_size(layers[n - 1], x) if (tangent := tangents.get(id(layers[n - 1]))) is None else abs(tangent)
+        for n in depths
     )
     kinds = tuple(_kind(size) for size in sizes)
     first = next(((n, k) for n, k in zip(depths, kinds, strict=True) if k is not None), None)

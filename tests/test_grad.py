@@ -530,6 +530,21 @@ def test_depth_sweep_sigmoid_vanishes_and_residual_does_not() -> None:
     json.dumps(sweep_to_dict(sweep), allow_nan=False)
 
 
+@pytest.mark.parametrize(("x", "weight"), [(0.5, 1.0), (0.3, 0.5), (-1.2, 2.0)])
+def test_every_depth_of_the_sweep_agrees_with_the_backward_pass_on_its_own_stack(x: float, weight: float) -> None:
+    # the sweep runs the chain rule forward once through the deepest stack; each
+    # depth's number is still ∂hₙ/∂x as the backward pass finds it on hₙ alone
+    sweep = depth_sweep(12, x=x, weight=weight)
+    for column in sweep.columns:
+        for depth, size in zip(sweep.depths, column.sizes, strict=True):
+            stack = stacked(column.activation, depth, weight=Fraction(weight), residual=column.residual)
+            gradient = compute_graph(stack, {"x": x}).variable("x").gradient
+            if gradient is None:  # a dead relu fed exactly 0: flat on both sides, or undefined
+                assert size in (0.0, None), (column.label, depth)
+            else:
+                assert size == pytest.approx(abs(gradient), rel=1e-12), (column.label, depth)
+
+
 def test_the_depth_sweep_reads_its_point_as_any_point_is_read(cli) -> None:
     # exact values (pi/4, 1/3), as --at takes them everywhere else
     run = cli("grad", "--depth-sweep", "--at", "x=pi/4", "--at", "w=1/2")
