@@ -1543,10 +1543,21 @@ def _textbook_order(factors: tuple[Expr, ...] | list[Expr], s: _Simplifier) -> l
         names = factor._free
         if (names and names <= exponents and names.isdisjoint(bases) and keys[index][0] == 0
                 and not _is_raised_to_names(factor) and _is_polynomial(factor, s)):
-            # between the numbers, (0, 0, ()), and the letters, (0, 2, …); not a divisor
-            keys[index] = (0, 0.5, keys[index])
+            # between the numbers, (0, 0, ()), and the letters, (0, 2, …); not a
+            # divisor; by size, then by how far the constant is from 0, so that the
+            # repeated power rule writes n(n − 1)(n − 2)
+            keys[index] = (0, 0.5, factor._size, _constant_distance(factor), keys[index])
     order = sorted(range(len(factors)), key=keys.__getitem__)
     return [factors[i] for i in order]
+
+
+def _constant_distance(expr: Expr) -> Rational:
+    """|c| for a sum with the number c among its terms (n − 2: 2), else 0."""
+    if type(expr) is Add:
+        for term in expr.terms:
+            if type(term) is Num:
+                return abs(term.value)
+    return 0
 
 
 def _is_polynomial(expr: Expr, s: _Simplifier) -> bool:

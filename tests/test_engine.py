@@ -269,6 +269,7 @@ def test_results_read_like_an_answer_key() -> None:
         # a power rule's coefficient before its power, as y·x^(y − 1) and n(n − 1)·x^(n − 2)
         ("x^y", 1, "yx^(y − 1)"),
         ("x^n", 2, "n·(n − 1)·x^(n − 2)"),
+        ("x^n", 4, "n·(n − 1)·(n − 2)·(n − 3)·x^(n − 4)"),  # the falling factorial
         # and the exponents' sums are polynomials, their brackets after a minus removed
         ("3*x^2*x^n/x^(a+b)", 1, "3(n − a − b + 2)·x^(n − a − b + 1)"),
         # a number base is not a number factor: 2·2^(2x + 1), not 2ˣ lost beside the 2
