@@ -1072,6 +1072,32 @@ def _sweep_size(expr: Expr, x: float) -> float | None:
     return 0.0 if constant_near(expr, (("x", Num(Fraction(x))),), "x", DEFAULT_LIMITS) else None
 
 
+def _depth_held(layers: Sequence[Expr], x: float) -> int:
+    """How many of the stacked `layers` have values floating point can hold at
+    `x` (all of them, unless the stack explodes past 10³⁰⁸): the deepest stack is
+    tried first, then the depth is found by halving."""
+    def holds(depth: int) -> bool:
+        # the forward pass's values alone: `forward` would also write the failing
+        # node out for its message, and a residual stack written out doubles per layer
+        exprs, inputs = topological(layers[depth - 1])
+        values: list[float] = []
+        try:
+            for expr, kids in zip(exprs, inputs, strict=True):
+                point = _stand_in_values([values[k] for k in kids]) if kids else {"x": x}
+                values.append(evaluate(operation_on_inputs(expr), point))
+        except TooLargeError:
+            return False
+        return True
+
+    if holds(len(layers)):
+        return len(layers)
+    low, high = 0, len(layers)  # layers[:low] hold; layers[:high] do not
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if holds(middle) else (low, middle)
+    return low
+
+
 def _tangents(graph: Graph, variable: str) -> dict[int, float]:
     """∂node/∂`variable` for each varying node of the graph, keyed by the id of its
     expression: the chain rule run forward, each node's rate the sum over its
@@ -1113,14 +1139,19 @@ def _kind(size: float | None) -> str | None:
 def sweep_column(activation: str, residual: bool, depths: Sequence[int],
                  x: float, weight: Fraction | int) -> SweepColumn:
     """One column of the sweep: ∂hₙ/∂x for each depth n, from one graph of the
-    deepest stack (whose nodes include every shallower layer hₙ)."""
+    deepest stack that floating point can hold (whose nodes include every
+    shallower layer hₙ).  Past it the layers' values themselves are too large:
+    those depths have no size and count as exploding."""
     layers = _layers(activation, max(depths), weight, residual, "x")
-    tangents = _tangents(compute_graph(layers[-1], {"x": x}), "x")
+    held = _depth_held(layers, x)
+    tangents = _tangents(compute_graph(layers[held - 1], {"x": x}), "x") if held else {}
     sizes = tuple(
-        _sweep_size(layers[n - 1], x) if (tangent := tangents.get(id(layers[n - 1]))) is None else abs(tangent)
+        None if n > held
+        else _sweep_size(layers[n - 1], x) if (tangent := tangents.get(id(layers[n - 1]))) is None
+        else abs(tangent)
         for n in depths
     )
-    kinds = tuple(_kind(size) for size in sizes)
+    kinds = tuple("exploding" if n > held else _kind(size) for n, size in zip(depths, sizes, strict=True))
     first = next(((n, k) for n, k in zip(depths, kinds, strict=True) if k is not None), None)
     return SweepColumn(activation, residual, sizes, kinds, first)
 

@@ -545,6 +545,23 @@ def test_every_depth_of_the_sweep_agrees_with_the_backward_pass_on_its_own_stack
                 assert size == pytest.approx(abs(gradient), rel=1e-12), (column.label, depth)
 
 
+def test_a_sweep_past_floating_points_range_says_so_instead_of_failing(cli) -> None:
+    # with w = 100, relu layers grow a hundredfold each: the values themselves
+    # leave a float's range near depth 154, where the table says "too large"
+    sweep = depth_sweep(160, x=0.5, weight=100.0)
+    columns = {column.label: column for column in sweep.columns}
+    relu, residual = columns["relu"], columns["x+relu"]
+    assert relu.sizes[152] == pytest.approx(1e306) and relu.sizes[154] is None
+    assert residual.sizes[152] is not None and residual.sizes[153] is None
+    assert relu.kinds[154] == residual.kinds[153] == "exploding"
+    assert columns["x+tanh"].sizes[-1] == pytest.approx(1.0)  # the other columns run to the end
+    json.dumps(sweep_to_dict(sweep), allow_nan=False)
+    run = cli("grad", "--depth-sweep", "--at", "w=1e200", "--layers", "3")
+    assert run.code == 0, run.err
+    assert "too large↑" in run.out
+    assert "too large: the layer's value itself is past floating point's range" in run.out
+
+
 def test_the_depth_sweep_reads_its_point_as_any_point_is_read(cli) -> None:
     # exact values (pi/4, 1/3), as --at takes them everywhere else
     run = cli("grad", "--depth-sweep", "--at", "x=pi/4", "--at", "w=1/2")

@@ -942,6 +942,7 @@ def render_sweep_rich(sweep: DepthSweep, ascii: bool = False) -> RenderableType:
         Text(layers, style("key", _KIND_STYLES)),
         table,
         line(sweep_legend_pieces(words), _KIND_STYLES),
+        *(Text(note) for note in (sweep_overflow(sweep),) if note is not None),
         *(
             line([(f"  {label}: ", ""), (kind, kind), (f" from depth {depth}", "")], _KIND_STYLES)
             for label, kind, depth in sweep_firsts(sweep)
@@ -1097,6 +1098,7 @@ def render_sweep(sweep: DepthSweep, ascii: bool = False) -> str:
         )
         lines.append(f"{depth:>5}{cells}".rstrip())
     lines.append(sweep_legend(words))
+    lines += [note for note in (sweep_overflow(sweep),) if note is not None]
     lines += [f"  {label}: {kind} from depth {depth}" for label, kind, depth in sweep_firsts(sweep)]
     lines += _wrap(sweep_prose(sweep, words), "")
     return "\n".join(lines)
@@ -1129,6 +1131,14 @@ def sweep_legend_pieces(words: _Words) -> list[Piece]:
         (words.up, "exploding"),
         (f" above {high} (exploding)", ""),
     ]
+
+
+def sweep_overflow(sweep: DepthSweep) -> str | None:
+    """What a "too large" cell means, when the sweep has one."""
+    if any(size is None and kind == "exploding"
+           for column in sweep.columns for size, kind in zip(column.sizes, column.kinds, strict=True)):
+        return "too large: the layer's value itself is past floating point's range"
+    return None
 
 
 def sweep_firsts(sweep: DepthSweep) -> list[tuple[str, str, int]]:
@@ -1168,8 +1178,8 @@ _SWEEP_ASCII = (
 
 
 def _sweep_cell(size: float | None, kind: str | None, words: _Words) -> str:
-    if size is None:
-        return "undefined "
+    if size is None:  # exploding with no size: the layer's value is past a float's range
+        return f"too large{words.up}" if kind == "exploding" else "undefined "
     marker = {"vanishing": words.down, "exploding": words.up}.get(kind or "", " ")
     return f"{size:.3g}{marker}"
 
