@@ -16,7 +16,7 @@ from calcstep.derive import derive
 from calcstep.engine import differentiate
 from calcstep.errors import CalcstepError, DomainError, LimitError
 from calcstep.evaluate import evaluate
-from calcstep.expr import ZERO, Sym, walk
+from calcstep.expr import ZERO, Num, Pow, Sym, walk
 from calcstep.limits import DEFAULT_LIMITS
 from calcstep.parse import parse
 from calcstep.printer import to_pretty, to_text
@@ -141,10 +141,18 @@ def test_simplification_never_changes_the_value(expr) -> None:
 @given(smooth_expressions)
 def test_simplification_never_grows_the_expression(expr) -> None:
     try:
-        simplified, _ = simplify(expr)
+        simplified, steps = simplify(expr)
     except CalcstepError:
         assume(False)
-    assert op_count(simplified) <= op_count(expr), (to_text(expr), to_text(simplified))
+    # the one growth by design: a whole power of a product of names is written
+    # out, as answer keys write it, (xy)² as x²y², one operation more per name
+    written_out = sum(
+        len(step.target.base.factors) - 1
+        for step in steps
+        if step.rule == "power-of-product"
+        and all(type(f) in (Sym, Num) or (type(f) is Pow and type(f.base) is Sym) for f in step.target.base.factors)
+    )
+    assert op_count(simplified) <= op_count(expr) + written_out, (to_text(expr), to_text(simplified))
 
 
 def _result(text: str, var: str = "x") -> str:
