@@ -1282,9 +1282,10 @@ def _is_minus_one(factor: Expr) -> bool:
 def _open_negated_sums(node: Add, s: _Simplifier) -> Expr | None:
     """n + 2 − (a + b) = n + 2 − a − b: in a polynomial, a term that is the
     negative of a polynomial is written without its bracket, its terms' signs
-    turned, as a textbook removes the bracket after a minus sign.  Other sums keep
-    theirs for the reshaping rewrites to weigh: opening 2·(…) − (…) among
-    fractions and functions only changes which of them apply, not what is simplest."""
+    turned, as a textbook removes the bracket after a minus sign.  Among
+    fractions and functions the bracket is left for the reshaping rewrites to
+    weigh: opened first, it changed which of them applied, and some answers grew
+    (the fourth derivative of ln(x)·atan(x)/√(1 + x) from 652 to 4,448 characters)."""
     terms: list[Expr] = []
     for term in node.terms:
         if type(term) is Mul and len(term.factors) == 2 and _is_minus_one(term.factors[0]) \
