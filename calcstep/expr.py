@@ -572,6 +572,11 @@ def is_plain_one(expr: Expr) -> bool:
     return type(expr) is Num and expr.value == 1 and not expr.decimal
 
 
+def is_plain_minus_one(expr: Expr) -> bool:
+    """True for the number −1 written as −1 (not −1.0)."""
+    return type(expr) is Num and expr.value == -1 and not expr.decimal
+
+
 def add(*terms: Expr) -> Expr:
     """The sum of `terms`, flattened; 0 for none, the term itself for one."""
     if len(terms) == 2:  # the commonest call: two terms, tested without an iterator

@@ -420,7 +420,9 @@ def forward(
             values.append(value + 0.0)  # −0.0 (0 times a negative number) is 0
         except DomainError as error:
             formula = to_text(_named_formula(operation, kids, node_names(len(exprs))))
-            where = f"node n{index + 1} = {formula} ({shortened(to_text(expr), 60)})"
+            where = f"node n{index + 1} = {formula}"
+            if expr.size <= _WRITTEN_UP_TO:  # a graph's node may stand for a tree too long to write
+                where += f" ({shortened(to_text(expr), 60)})"
             # a value past a float's range exists: it is only too large to compute with
             said = ("the expression's value at this point is too large for floating point"
                     if isinstance(error, TooLargeError) else "the expression has no value at this point")
@@ -431,6 +433,11 @@ def forward(
             failed.at_node = where  # type: ignore[attr-defined]
             raise failed from None
     return values
+
+
+# A failing node's expression is quoted in the message only up to this size: a
+# residual stack shares each layer twice, and written out its text doubles per layer.
+_WRITTEN_UP_TO = 100_000
 
 
 def node_names(count: int) -> list[Sym]:
@@ -1077,14 +1084,9 @@ def _depth_held(layers: Sequence[Expr], x: float) -> int:
     `x` (all of them, unless the stack explodes past 10³⁰⁸): the deepest stack is
     tried first, then the depth is found by halving."""
     def holds(depth: int) -> bool:
-        # the forward pass's values alone: `forward` would also write the failing
-        # node out for its message, and a residual stack written out doubles per layer
         exprs, inputs = topological(layers[depth - 1])
-        values: list[float] = []
         try:
-            for expr, kids in zip(exprs, inputs, strict=True):
-                point = _stand_in_values([values[k] for k in kids]) if kids else {"x": x}
-                values.append(evaluate(operation_on_inputs(expr), point))
+            forward(exprs, [operation_on_inputs(e) for e in exprs], inputs, {"x": x})
         except TooLargeError:
             return False
         return True
@@ -1107,10 +1109,11 @@ def _tangents(graph: Graph, variable: str) -> dict[int, float]:
     stack takes the backward pass, which says why)."""
     found: dict[int, float] = {}
     tangent: list[float | None] = [None] * len(graph.nodes)
+    start = Sym(variable)
     for index, node in enumerate(graph.nodes):
         if not node.varies:
             continue
-        if node.expr == Sym(variable):
+        if node.expr == start:
             rate: float | None = 1.0
         else:
             rate = 0.0

@@ -32,6 +32,7 @@ from calcstep.expr import (
     Num,
     Pow,
     Sym,
+    is_plain_minus_one,
     is_plain_one,
     mul,
 )
@@ -243,7 +244,7 @@ class _Printer:
     def factors(self, factors: tuple[Expr, ...]) -> str:
         first = factors[0]
         rest = factors[1:]
-        if _is_minus_one(first) and rest and type(rest[0]) is not Num:
+        if is_plain_minus_one(first) and rest and type(rest[0]) is not Num:
             return self.minus + self.factors(rest)
         parts = [self.at(first, PRODUCT)]
         for factor in rest:
@@ -310,10 +311,6 @@ class _Printer:
 
     def applied(self, expr: Apply) -> tuple[str, int]:
         return f"{expr.fn}{chr(39) * expr.order}({self.render(expr.arg)})", ATOM
-
-
-def _is_minus_one(expr: Expr) -> bool:
-    return type(expr) is Num and expr.value == -1 and not expr.decimal
 
 
 def _divisor(expr: Expr, reads_back: bool = True) -> Expr | None:
@@ -421,7 +418,7 @@ class _PrettyPrinter(_Printer):
     def factors(self, factors: tuple[Expr, ...]) -> str:
         first = factors[0]
         rest = factors[1:]
-        if _is_minus_one(first) and rest and type(rest[0]) is not Num:
+        if is_plain_minus_one(first) and rest and type(rest[0]) is not Num:
             return self.minus + self.factors(rest)
         text = self.at(first, PRODUCT)
         # after a division (1/x²) the next factor is joined with a visible ·:
@@ -569,7 +566,7 @@ class _LatexPrinter(_Printer):
     def fraction(self, numerator: list[Expr], denominator: list[Expr]) -> str:
         sign = ""
         top_factors = list(numerator)
-        if top_factors and _is_minus_one(top_factors[0]) and len(top_factors) > 1:
+        if top_factors and is_plain_minus_one(top_factors[0]) and len(top_factors) > 1:
             sign, top_factors = "-", top_factors[1:]
         elif top_factors and type(top_factors[0]) is Num and top_factors[0].value < 0:
             sign = "-"
@@ -599,7 +596,7 @@ class _LatexPrinter(_Printer):
     def factors(self, factors: tuple[Expr, ...]) -> str:
         first = factors[0]
         rest = factors[1:]
-        if _is_minus_one(first) and rest and type(rest[0]) is not Num:
+        if is_plain_minus_one(first) and rest and type(rest[0]) is not Num:
             return "-" + self.factors(rest)
         text = self.at(first, PRODUCT)
         for factor in rest:
@@ -669,7 +666,7 @@ def _merges(numerator: Sequence[Expr]) -> bool:
     ((1/2)·x as x/2, (1/2)·2x as 2x/2): not when a factor ±1 follows it, which would
     vanish into it ((1/2)·1, the constant multiple rule's c·1, would read 1/2, and
     the step that multiplies it out would seem to do nothing)."""
-    return len(numerator) < 2 or not (is_plain_one(numerator[1]) or _is_minus_one(numerator[1]))
+    return len(numerator) < 2 or not (is_plain_one(numerator[1]) or is_plain_minus_one(numerator[1]))
 
 
 def _drop_unit(factors: list[Expr]) -> list[Expr]:

@@ -45,6 +45,7 @@ from calcstep.expr import (
     Rational,
     Sym,
     add,
+    is_plain_minus_one,
     mul,
     neg,
     rebuild,
@@ -1008,7 +1009,7 @@ def _order_terms(node: Add, s: _Simplifier) -> Expr | None:
     order = sorted(range(len(node.terms)), key=keys.__getitem__)
     first, last = node.terms[order[0]], node.terms[order[-1]]
     if s.split(first)[0] < 0:
-        if all(_is_monomial(s.split(term)[1]) for term in node.terms):
+        if _is_polynomial(node, s):
             top = keys[order[0]][:2]  # a number's key, or the highest degree's
             lead = next((i for i in order if keys[i][:2] == top and s.split(node.terms[i])[0] > 0), None)
             if lead is not None:
@@ -1275,10 +1276,6 @@ def _trig_quotients(node: Mul, s: _Simplifier) -> Expr | None:
     return None
 
 
-def _is_minus_one(factor: Expr) -> bool:
-    return type(factor) is Num and factor.value == -1 and not factor.decimal
-
-
 def _open_negated_sums(node: Add, s: _Simplifier) -> Expr | None:
     """n + 2 − (a + b) = n + 2 − a − b: in a polynomial, a term that is the
     negative of a polynomial is written without its bracket, its terms' signs
@@ -1288,7 +1285,7 @@ def _open_negated_sums(node: Add, s: _Simplifier) -> Expr | None:
     (the fourth derivative of ln(x)·atan(x)/√(1 + x) from 652 to 4,448 characters)."""
     terms: list[Expr] = []
     for term in node.terms:
-        if type(term) is Mul and len(term.factors) == 2 and _is_minus_one(term.factors[0]) \
+        if type(term) is Mul and len(term.factors) == 2 and is_plain_minus_one(term.factors[0]) \
                 and type(term.factors[1]) is Add:
             terms.extend(map(neg, term.factors[1].terms))
         else:
@@ -1542,8 +1539,9 @@ def _textbook_order(factors: tuple[Expr, ...] | list[Expr], s: _Simplifier) -> l
     bases = frozenset().union(*(power.base._free for power in powers))
     for index, factor in enumerate(factors):
         names = factor._free
+        # (a power raised to names is never one: its base's names are among the bases)
         if (names and names <= exponents and names.isdisjoint(bases) and keys[index][0] == 0
-                and not _is_raised_to_names(factor) and _is_polynomial(factor, s)):
+                and _is_polynomial(factor, s)):
             # between the numbers, (0, 0, ()), and the letters, (0, 2, …); not a
             # divisor; by size, then by how far the constant is from 0, so that the
             # repeated power rule writes n(n − 1)(n − 2)
@@ -2188,7 +2186,7 @@ def _sum_features(node: Add) -> int:
             last = term if kind is Pow else term.factors[-1]
             if type(last) is Pow and type(last.exp) is Num and (last.exp.value < 0 or _is_fraction_power(last)):
                 found |= _FRACTION
-            elif type(last) is Add and len(term.factors) == 2 and _is_minus_one(term.factors[0]):
+            elif type(last) is Add and len(term.factors) == 2 and is_plain_minus_one(term.factors[0]):
                 found |= _NEGATED_SUM
     return found | (_NUMBERS if numbers >= 2 else 0)
 

@@ -942,7 +942,7 @@ def render_sweep_rich(sweep: DepthSweep, ascii: bool = False) -> RenderableType:
         Text(layers, style("key", _KIND_STYLES)),
         table,
         line(sweep_legend_pieces(words), _KIND_STYLES),
-        *(Text(note) for note in (sweep_overflow(sweep),) if note is not None),
+        *[Text(note) for note in sweep_overflow(sweep)],
         *(
             line([(f"  {label}: ", ""), (kind, kind), (f" from depth {depth}", "")], _KIND_STYLES)
             for label, kind, depth in sweep_firsts(sweep)
@@ -1098,7 +1098,7 @@ def render_sweep(sweep: DepthSweep, ascii: bool = False) -> str:
         )
         lines.append(f"{depth:>5}{cells}".rstrip())
     lines.append(sweep_legend(words))
-    lines += [note for note in (sweep_overflow(sweep),) if note is not None]
+    lines += sweep_overflow(sweep)
     lines += [f"  {label}: {kind} from depth {depth}" for label, kind, depth in sweep_firsts(sweep)]
     lines += _wrap(sweep_prose(sweep, words), "")
     return "\n".join(lines)
@@ -1133,12 +1133,13 @@ def sweep_legend_pieces(words: _Words) -> list[Piece]:
     ]
 
 
-def sweep_overflow(sweep: DepthSweep) -> str | None:
-    """What a "too large" cell means, when the sweep has one."""
+def sweep_overflow(sweep: DepthSweep) -> list[str]:
+    """What a "too large" cell means, as a line under the legend, when the sweep
+    has one (no line otherwise)."""
     if any(size is None and kind == "exploding"
            for column in sweep.columns for size, kind in zip(column.sizes, column.kinds, strict=True)):
-        return "too large: the layer's value itself is past floating point's range"
-    return None
+        return ["too large: the layer's value itself is past floating point's range"]
+    return []
 
 
 def sweep_firsts(sweep: DepthSweep) -> list[tuple[str, str, int]]:
