@@ -657,14 +657,21 @@ class _Emitter:
 
         # written a megabyte at a time, so a record of thousands of steps never
         # exists whole; the pieces are taken a few hundred at once (a small
-        # record's fifty or so in one go), which keeps this loop off the profile
+        # record's fifty or so in one go), which keeps this loop off the profile.
+        # A block of a megabyte or more (a huge result's text) is written as it
+        # is: joined with the rest it would be copied twice more.
         pieces = report_json(report, self.options, job_id)
         pending: list[str] = []
         size = 0
         while block := "".join(islice(pieces, 256)):
+            if len(block) >= _WRITE_EVERY:
+                _write("".join(pending))
+                _write(block)
+                pending, size = [], 0
+                continue
             pending.append(block)
             size += len(block)
-            if size >= 1 << 20:
+            if size >= _WRITE_EVERY:
                 _write("".join(pending))
                 pending, size = [], 0
         pending.append("\n")
@@ -718,6 +725,10 @@ class _Emitter:
 # text even on a terminal (Rich lays text out in memory, slowly for huge tables).
 RICH_UP_TO = 200_000
 RICH_NODES_UP_TO = 2_000
+
+
+# A JSON record is written whenever this many characters of it are waiting.
+_WRITE_EVERY = 1 << 20
 
 
 def _write(text: str, chunk: int = 1 << 20) -> None:

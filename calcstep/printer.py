@@ -48,6 +48,14 @@ from calcstep.functions import BY_NAME, GREEK
 # by three printers at once (240 MB).
 _CACHE_LIMIT = 50_000
 
+# A printer forgets its pieces after writing a text longer than this.  The pieces
+# of a text hold its every part's text, which for a deep expression is several
+# times the text itself (the factors of a 1000-deep chain's derivative,
+# cos(sin(…)), each hold the one below): kept by three printers at once they
+# were most of the memory a deep derivative takes.  Writing a long text again
+# costs a walk proportional to the text, which its writing costs anyway.
+_FORGET_PAST = 1 << 20
+
 # Binding strength of what a piece of text is, loosest first.
 SUM, PRODUCT, POWER, ATOM = 1, 2, 4, 5
 
@@ -110,6 +118,7 @@ class _Printer:
     # Canonical text must read back as the same tree, so (x²)⁻¹ stays a power there
     # (1/x² reads back as x⁻²); the forms for people write it as the division it is.
     reads_back = True
+    forgets_long = True
 
     def __init__(self) -> None:
         # for a factor written as a division, what it divides by (see `_divisor`)
@@ -141,7 +150,10 @@ class _Printer:
     def render(self, expr: Expr) -> str:
         if len(self._cache) > _CACHE_LIMIT:  # `trim`, inlined: called for every text written
             self.forget()
-        return self.piece(expr)[0]
+        text = self.piece(expr)[0]
+        if len(text) > _FORGET_PAST and self.forgets_long:
+            self.forget()
+        return text
 
     def trim(self) -> None:
         """Start afresh if the cache has grown past its limit."""
@@ -357,6 +369,8 @@ def _minus_led(term: Expr) -> bool:
 
 class _TextPrinter(_Printer):
     """Canonical ASCII: explicit `*`, `sqrt`, `abs`, `pi`; re-parseable."""
+
+    forgets_long = False
 
 
 class _PrettyPrinter(_Printer):

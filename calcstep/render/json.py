@@ -55,9 +55,12 @@ def report_json(
     yield from _text(report.expr)
     yield f', "variable": {_quote(report.var)}, "order": {report.order}, "result": '
     yield from _text(result)
+    # each form its own piece: a long result's three forms are never joined
+    yield ', "result_pretty": '
+    yield _quote(to_pretty(result)) if shown else "null"
+    yield ', "result_latex": '
+    yield _quote(to_latex(result)) if shown else "null"
     yield (
-        f', "result_pretty": {_quote(to_pretty(result)) if shown else "null"}'
-        f', "result_latex": {_quote(to_latex(result)) if shown else "null"}'
         f', "notes": {_WHOLE([note_text(note, CANONICAL) for note in report.notes]) if report.notes else "[]"}'
         ', "steps": '
     )
