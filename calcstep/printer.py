@@ -278,8 +278,12 @@ class _Printer:
 
     def exponent(self, exponent: Expr) -> str:
         text, binding = self.piece(exponent)
+        # a whole number or a decimal (x^2, x^0.5) reads unbracketed; a fraction
+        # would not (x^1/2 is x¹/2), nor a sign
         simple = isinstance(exponent, (Sym, Const)) or (
-            type(exponent) is Num and isinstance(exponent.value, int) and exponent.value >= 0
+            type(exponent) is Num
+            and (isinstance(exponent.value, int) or exponent.decimal)
+            and exponent.value >= 0
         )
         return text if simple and binding >= ATOM else self.bracket(text)
 

@@ -367,6 +367,19 @@ def test_a_long_decimal_is_written_without_an_exponent(typed: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "canonical", "pretty"),
+    [("x^1.5", "x^1.5", "x^1.5"), ("x^0.5*y", "x^0.5*y", "x^0.5·y"), ("x^(-0.5)", "1/x^0.5", "1/x^0.5"),
+     ("2^0.25", "2^0.25", "2^0.25"), ("x^(1/3)*x^(1/4)", "cbrt(x)*x^(1/4)", "∛x·x^(1/4)")],
+)
+def test_a_decimal_exponent_is_written_as_plainly_as_a_whole_one(text: str, canonical: str, pretty: str) -> None:
+    # x^0.5 reads back as typed (the digits after the point belong to the number),
+    # so it needs no brackets; a fraction does (x^1/4 is x¹/4)
+    expr = parse(text).expr
+    assert (to_text(expr), to_pretty(expr)) == (canonical, pretty)
+    assert parse(canonical).expr == expr
+
+
+@pytest.mark.parametrize(
     ("text", "pretty"),
     [("x/y*z", "x/y·z"), ("2/x*sin(x)", "2/x·sin(x)"), ("a/b c", "a/b·c"), ("x/(x+1)*y", "x/(x + 1)·y")],
 )
