@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from operator import is_not
 from typing import Any, NamedTuple
@@ -46,6 +46,7 @@ from calcstep.expr import (
     Sym,
     add,
     is_plain_minus_one,
+    is_plain_one,
     mul,
     neg,
     rebuild,
@@ -431,7 +432,7 @@ def _pythagorean(node: Add, s: _Simplifier) -> Expr | None:
                 t = Fraction(coefficient) / k1
                 if Fraction(split[other][0]) / k2 != t:
                     continue
-                replaced = mul(_num(t), result(u), *(_raised(base, k) for base, k in rest.items()))
+                replaced = _scaled_product(t, (result(u), *(_raised(base, k) for base, k in rest.items())))
                 kept = [term for i, term in enumerate(node.terms) if i not in (index, other)]
                 return add(*kept, replaced)
     return None
@@ -932,6 +933,14 @@ def _scaled(coefficient: Rational, body: Expr) -> Expr:
     return mul(_num(coefficient), body)
 
 
+def _scaled_product(coefficient: Rational, factors: Iterable[Expr]) -> Expr:
+    """coefficient·f₁·f₂·…, with no factor a plain 1: a rewrite that only reshapes
+    (an identity, a sign taken inside, a factor taken out) shows no 1 it did not
+    find, as sin²u + cos²u = 1 or a content of 1 would otherwise leave one."""
+    kept = [factor for factor in factors if not is_plain_one(factor)]
+    return _scaled(coefficient, mul(*kept))
+
+
 def _numeric_power(factor: Expr) -> tuple[Expr, Rational]:
     """(base, k) for a factor b^k with k a number; a factor with any other exponent
     (eˣ) counts as a base of its own, to the power 1."""
@@ -1310,6 +1319,8 @@ def _negate_difference(node: Mul, s: _Simplifier) -> Expr | None:
         return None
     flipped = add(*(neg(t) for t in total.terms))
     rest = [flipped if f is total else f for f in node.factors[1:]]
+    if is_plain_minus_one(coefficient):
+        return mul(*rest)  # −(1 − x) is x − 1, not 1·(x − 1)
     return mul(_num(-coefficient.value, coefficient.decimal), *rest)
 
 
@@ -1461,7 +1472,7 @@ def _factor_polynomial_in_product(node: Mul, s: _Simplifier) -> Expr | None:
         if not taken and content == 1:
             continue
         rest = add(*(_scaled(c // content, _divide_out(body, taken) if taken else body) for c, body in split))
-        return mul(_num(content), *taken, *_with_factor(node, index, rest))
+        return _scaled_product(content, (*taken, *_with_factor(node, index, rest)))
     return None
 
 
@@ -1901,7 +1912,10 @@ _QUARTER_TURNS = {
 
 def _quarter_turns(node: Call, s: _Simplifier) -> Expr | None:
     """A whole number of quarter turns taken out of a sine's or a cosine's
-    argument: sin(π/2 − x) = cos(−x) (which is cos x), cos(x + π) = −cos x."""
+    argument: sin(π/2 − x) = cos x, cos(x + π) = −cos x.  What is left of the
+    argument gives its sign to the function at once (sine is odd, cosine even):
+    sin(π − 1) is sin 1, where −sin(−1) would be larger than what it rewrites,
+    and a number's sign is not taken out on its own (sin(−1) stays)."""
     turns = _QUARTER_TURNS.get(node.fn)
     if turns is None or type(node.arg) is not Add:
         return None
@@ -1910,7 +1924,11 @@ def _quarter_turns(node: Call, s: _Simplifier) -> Expr | None:
         quarters = _quarter_turn_count(term)
         if quarters is not None:
             fn, sign = turns[quarters % 4]
-            turned = Call(fn, add(*terms[:index], *terms[index + 1 :]))
+            rest = add(*terms[:index], *terms[index + 1 :])
+            if _is_negative_term(rest):
+                rest = neg(rest)
+                sign *= -1 if BY_NAME[fn].parity == ODD else 1
+            turned = Call(fn, rest)
             return turned if sign > 0 else neg(turned)
     return None
 

@@ -727,6 +727,34 @@ def test_whole_quarter_turns_leave_a_sine_or_cosine(text: str, result: str) -> N
     assert to_pretty(differentiate(text).result) == result
 
 
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [("sin(pi - 1)", "sin(1)"), ("sin(-1 + pi)", "sin(1)"), ("cos(pi - 2)", "−cos(2)"),
+     ("sin(pi/2 - 1/2)", "cos(1/2)")],
+)
+def test_what_a_quarter_turn_leaves_gives_its_sign_at_once(text: str, result: str) -> None:
+    # found by the property run: sin(π − 1) became −sin(−1), larger than itself,
+    # as a number's sign is not taken out of a sine alone
+    assert to_pretty(simplify(parse(text).expr)[0]) == result
+    assert to_pretty(differentiate(f"x*{text}").result) == result
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "step"),
+    [("x^2/(x+1)", "factor-polynomial", "(x² + 2x)/(x + 1)² → x·(x + 2)/(x + 1)²"),
+     ("tan(x) - x", "pythagorean-identity", "sec²(x) − 1 → tan²(x)"),
+     ("cos(x)^3*sin(x)^2 + cos(x)^5", "pythagorean-identity",
+      "−3·cos⁴(x)·sin(x) − 3·cos²(x)·sin³(x) → −3·cos²(x)·sin(x)"),
+     ("(1 - x)/(1 + x)", "negate-difference", "−(1 − x) → −1 + x")],
+)
+def test_a_reshaping_rewrite_shows_no_factor_1_it_did_not_find(text: str, rule: str, step: str) -> None:
+    # an identity, a sign taken inside or a factor taken out wrote 1·tan²(x) or
+    # 1·x·(x + 2), and a step later "drop the factor 1" took away what nobody wrote
+    rewrites = differentiate(text).derivations[-1].simplification
+    shown = [f"{to_pretty(s.target)} → {to_pretty(s.result)}" for s in rewrites if s.rule == rule]
+    assert step in shown
+
+
 @pytest.mark.parametrize("text", ["3*sin(3*sin(3*sin(x)+1)+1)+1", "cos(2 - (1 + sin(x^2)/2)^3)", "ln(1 + 2*ln(1 + x^2))"])
 def test_a_chain_through_multiples_and_shifts_agrees_with_sympy(text: str) -> None:
     import sympy as sp
