@@ -363,8 +363,9 @@ def _collect_like_terms(node: Add, s: _Simplifier) -> Expr | None:
         coefficients = [s.split(m)[0] for m in members]
         total = sum(coefficients)
         decimal = any(_decimal(m) or (type(m) is Mul and _decimal(m.factors[0])) for m in members)
-        if total != 0:
-            terms.append(mul(_num(total, decimal), body) if body != ONE else _num(total, decimal))
+        if total != 0:  # 2x² − x² is x², written without the 1 a textbook would not write
+            terms.append(_num(total, decimal) if body == ONE
+                         else body if total == 1 and not decimal else mul(_num(total, decimal), body))
     return add(*terms)
 
 
@@ -1085,7 +1086,10 @@ def _multiply_numbers(node: Mul, s: _Simplifier) -> Expr | None:
     # 10·o²·q·3·b² in one step to 30·b²·o²·q (not one step more to order it)
     if len(others) > 1:  # (one factor needs no order, nor its sort key computed and kept)
         others = _textbook_order(others, s)
-    return mul(_num(product, _decimal(*numbers)), *others)
+    decimal = _decimal(*numbers)
+    if product == 1 and not decimal and others:
+        return mul(*others)  # 2x/2 is x in one step, as a textbook cancels it
+    return mul(_num(product, decimal), *others)
 
 
 def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
