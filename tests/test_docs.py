@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -107,3 +108,40 @@ def test_the_readme_has_each_section_once() -> None:
     Performance sections would give two sets of figures."""
     headings = re.findall(r"^#+ .+$", README, re.MULTILINE)
     assert len(headings) == len(set(headings)), sorted(h for h in headings if headings.count(h) > 1)
+
+
+def _transcripts(text: str) -> list[tuple[str, str]]:
+    """Each `$ calcstep …` command in the README's console blocks, with the output
+    shown under it (up to the next command or the block's end)."""
+    found: list[tuple[str, str]] = []
+    for block in re.findall(r"```console\n(.*?)```", text, re.DOTALL):
+        for chunk in re.split(r"^(?=\$ )", block, flags=re.MULTILINE):
+            if chunk.startswith("$ calcstep "):
+                command, _, shown = chunk.partition("\n")
+                found.append((command[2:], shown.rstrip("\n")))
+    return found
+
+
+# Transcripts the README shortens, and says so in the text after them.
+_EXCERPTS = {"calcstep grad --depth-sweep"}
+
+
+@pytest.mark.parametrize(("command", "shown"), _transcripts(README), ids=lambda value: value[:40])
+def test_the_readme_shows_what_the_command_prints(cli, command: str, shown: str) -> None:
+    # what a terminal shows (rich) or a pipe (plain): an answer the engine has
+    # since improved must not live on in the README
+    if not shown:
+        return  # a command named, its output described in words
+    args = shlex.split(command)[1:]
+    printed = [cli(*args, "-f", style) for style in ("rich", "plain")]
+    outputs = [(run.out + run.err).rstrip("\n") for run in printed]
+    if command in _EXCERPTS:  # every line shown is printed, in order
+        assert any(_in_order(shown.split("\n"), output.split("\n")) for output in outputs)
+    else:
+        assert shown in outputs, f"README shows for {command}:\n{shown}\n\nbut it prints:\n{outputs[0]}"
+
+
+def _in_order(wanted: list[str], lines: list[str]) -> bool:
+    """True when every line of `wanted` is among `lines`, in the same order."""
+    remaining = iter(lines)
+    return all(line in remaining for line in wanted)
