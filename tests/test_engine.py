@@ -755,6 +755,18 @@ def test_a_reshaping_rewrite_shows_no_factor_1_it_did_not_find(text: str, rule: 
     assert step in shown
 
 
+@pytest.mark.parametrize(
+    ("text", "rule", "step"),
+    [("x^3/3", "multiply-numbers", "3x²/3 → x²"), ("x^2/(x+1)", "collect-like-terms", "2x² + 2x − x² → x² + 2x")],
+)
+def test_numbers_that_come_to_1_leave_no_factor_1(text: str, rule: str, step: str) -> None:
+    # 3x²/3 is x² in one step, as a textbook cancels it: no 1·x² and then a step
+    # to drop the 1 (a 100,000-term sum of xⁿ/n took 100,000 steps more)
+    rewrites = differentiate(text).derivations[-1].simplification
+    assert step in [f"{to_pretty(s.target)} → {to_pretty(s.result)}" for s in rewrites if s.rule == rule]
+    assert "drop-one" not in [s.rule for s in rewrites]
+
+
 @pytest.mark.parametrize("text", ["3*sin(3*sin(3*sin(x)+1)+1)+1", "cos(2 - (1 + sin(x^2)/2)^3)", "ln(1 + 2*ln(1 + x^2))"])
 def test_a_chain_through_multiples_and_shifts_agrees_with_sympy(text: str) -> None:
     import sympy as sp
