@@ -2295,7 +2295,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
     ),
     Call: (
         Rewrite("evaluate-function", "sin(0) → 0", _evaluate_function),
-        Rewrite("quarter-turns", "sin(π/2 − x) → cos(−x)", _quarter_turns),
+        Rewrite("quarter-turns", "sin(π/2 − x) → cos(x)", _quarter_turns),
         Rewrite("symmetry", "cos(−x) → cos(x)", _symmetry),
         Rewrite("inverse-function", "ln(eˣ) → x", _inverse_functions),
         Rewrite("absolute-value-of-power", "|x³| → |x|³", _abs_of_power),
