@@ -1295,7 +1295,9 @@ def _open_negated_sums(node: Add, s: _Simplifier) -> Expr | None:
     turned, as a textbook removes the bracket after a minus sign.  Among
     fractions and functions the bracket is left for the reshaping rewrites to
     weigh: opened first, it changed which of them applied, and some answers grew
-    (the fourth derivative of ln(x)·atan(x)/√(1 + x) from 652 to 4,448 characters)."""
+    (the fourth derivative of ln(x)·atan(x)/√(1 + x) from 652 to 4,448 characters).
+    It comes before the terms are ordered: (x − 1) − (x + 1) is x − 1 − x − 1,
+    not first reordered to x − (x + 1) − 1 and then multiplied out."""
     terms: list[Expr] = []
     for term in node.terms:
         if type(term) is Mul and len(term.factors) == 2 and is_plain_minus_one(term.factors[0]) \
@@ -2243,15 +2245,14 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("collect-like-terms", "2x + 3x → 5x", _collect_like_terms),
         Rewrite("drop-zero", "x + 0 → x", _drop_zero, needs=_ZERO),
         Rewrite("pythagorean-identity", "sin²x + cos²x → 1", _pythagorean),
+        # a polynomial's bracket after a minus goes before its terms are ordered
+        Rewrite("open-bracket", "n − (a + b) → n − a − b", _open_negated_sums, needs=_NEGATED_SUM),
         # ordering first, so the costly reshaping trials below run once per sum
         Rewrite("order-terms", "1 + x² → x² + 1", _order_terms),
         Rewrite("factor-common", "x·eˣ + eˣ → (x + 1)·eˣ", _factor_common, reshaping=True),
         Rewrite("expand", "2x(x − 1) − x² → x² − 2x", _expand, reshaping=True),
         Rewrite("combine-fractions", "√u − x²/√u → (u − x²)/√u", _combine_fractions, reshaping=True,
                 needs=_FRACTION),
-        # last: a bracket the reshaping trials above would multiply out with the
-        # rest of the sum is theirs to open
-        Rewrite("open-bracket", "n − (a + b) → n − a − b", _open_negated_sums, needs=_NEGATED_SUM),
     ),
     Mul: (
         Rewrite("zero-product", "0·x → 0", _zero_factor, needs=_ZERO),
