@@ -1141,7 +1141,10 @@ def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
             factors.append(_exponents_added(base, [exponent for exponent, _ in members]))
         else:
             factors.append(_alone(base, *members[0]))
-    return mul(*factors)
+    # the rest in textbook order at once, as with the numbers multiplied: sin x·(−1)·sin x
+    # is −sin²x in one step, not sin²x·(−1) and a step more to order it
+    factors = [factor for factor in factors if not is_plain_one(factor)] or [ONE]
+    return mul(*_textbook_order(factors, s)) if len(factors) > 1 else factors[0]
 
 
 def _exponents_added(base: Expr, exponents: list[Expr]) -> Expr:

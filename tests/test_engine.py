@@ -767,6 +767,14 @@ def test_numbers_that_come_to_1_leave_no_factor_1(text: str, rule: str, step: st
     assert "drop-one" not in [s.rule for s in rewrites]
 
 
+def test_powers_combined_are_written_in_textbook_order_at_once() -> None:
+    # sin x·(−1)·sin x is −sin²x in one step, not sin²x·(−1) and then a step to order it
+    rewrites = differentiate("sin(x)*cos(x)").derivations[-1].simplification
+    shown = [(s.rule, f"{to_pretty(s.target)} → {to_pretty(s.result)}") for s in rewrites]
+    assert ("combine-powers", "sin(x)·(−1)·sin(x) → −sin²(x)") in shown
+    assert "order-factors" not in [rule for rule, _ in shown]
+
+
 @pytest.mark.parametrize("text", ["3*sin(3*sin(3*sin(x)+1)+1)+1", "cos(2 - (1 + sin(x^2)/2)^3)", "ln(1 + 2*ln(1 + x^2))"])
 def test_a_chain_through_multiples_and_shifts_agrees_with_sympy(text: str) -> None:
     import sympy as sp
