@@ -1327,6 +1327,10 @@ def _negate_difference(node: Mul, s: _Simplifier) -> Expr | None:
     if negative * 2 < len(total.terms):
         return None
     flipped = add(*(neg(t) for t in total.terms))
+    # in textbook order at once: −2(1 − 3x²) is 2(3x² − 1), not 2(−1 + 3x²) and a
+    # step more to order it
+    if type(flipped) is Add:
+        flipped = _order_terms(flipped, s) or flipped
     rest = [flipped if f is total else f for f in node.factors[1:]]
     if is_plain_minus_one(coefficient):
         return mul(*rest)  # −(1 − x) is x − 1, not 1·(x − 1)
@@ -1609,6 +1613,15 @@ def _factor_key(factor: Expr, s: _Simplifier) -> tuple:
 # ---------------------------------------------------------------------------
 
 
+def _factor_raised(factor: Expr, exponent: Expr, s: _Simplifier) -> Expr:
+    """A product's factor raised to the product's power, a number's power worked out
+    at once where it is exact: (2x)² is 4x² in one step, not 2²·x² and then 2² → 4."""
+    raised = Pow(factor, exponent)
+    if type(factor) is Num and type(exponent) is Num:
+        return _evaluate_power(raised, s) or raised
+    return raised
+
+
 def _evaluate_power(node: Pow, s: _Simplifier) -> Expr | None:
     base, exponent = node.base, node.exp
     if not (type(base) is Num and type(exponent) is Num):
@@ -1820,7 +1833,7 @@ def _power_of_product(node: Pow, s: _Simplifier) -> Expr | None:
     if type(product) is not Mul:
         return None
     if _is_integer(n) or (type(n) is Num and n.value.denominator % 2 == 1):
-        candidate = mul(*(Pow(f, n) for f in product.factors))
+        candidate = mul(*(_factor_raised(f, n, s) for f in product.factors))
         if _is_integer(n) and n.value not in (0, 1) and all(
             type(base) is Sym and type(k) is int and k > 0
             for base, k in map(_numeric_power, _factors(s.split(product)[1]))
@@ -1831,7 +1844,7 @@ def _power_of_product(node: Pow, s: _Simplifier) -> Expr | None:
         if not positive:
             return None
         rest = [f for f in product.factors if not is_positive(f)]
-        candidate = mul(*(Pow(f, n) for f in positive), *([Pow(mul(*rest), n)] if rest else []))
+        candidate = mul(*(_factor_raised(f, n, s) for f in positive), *([Pow(mul(*rest), n)] if rest else []))
     if s.op_count(s.trial(candidate)) <= s.op_count(node):
         return candidate
     return None

@@ -745,7 +745,7 @@ def test_what_a_quarter_turn_leaves_gives_its_sign_at_once(text: str, result: st
      ("tan(x) - x", "pythagorean-identity", "sec²(x) − 1 → tan²(x)"),
      ("cos(x)^3*sin(x)^2 + cos(x)^5", "pythagorean-identity",
       "−3·cos⁴(x)·sin(x) − 3·cos²(x)·sin³(x) → −3·cos²(x)·sin(x)"),
-     ("(1 - x)/(1 + x)", "negate-difference", "−(1 − x) → −1 + x")],
+     ("(1 - x)/(1 + x)", "negate-difference", "−(1 − x) → x − 1")],
 )
 def test_a_reshaping_rewrite_shows_no_factor_1_it_did_not_find(text: str, rule: str, step: str) -> None:
     # an identity, a sign taken inside or a factor taken out wrote 1·tan²(x) or
@@ -767,12 +767,21 @@ def test_numbers_that_come_to_1_leave_no_factor_1(text: str, rule: str, step: st
     assert "drop-one" not in [s.rule for s in rewrites]
 
 
-def test_powers_combined_are_written_in_textbook_order_at_once() -> None:
-    # sin x·(−1)·sin x is −sin²x in one step, not sin²x·(−1) and then a step to order it
-    rewrites = differentiate("sin(x)*cos(x)").derivations[-1].simplification
+@pytest.mark.parametrize(
+    ("text", "order", "rule", "step", "not_after"),
+    [("sin(x)*cos(x)", 1, "combine-powers", "sin(x)·(−1)·sin(x) → −sin²(x)", "order-factors"),
+     ("1/(1+x^2)", 2, "negate-difference", "−2(1 − 3x²)/(x² + 1)³ → 2(3x² − 1)/(x² + 1)³", "order-terms"),
+     ("asin(2*x)", 1, "power-of-product", "(2x)² → 4x²", "evaluate-power")],
+)
+def test_a_rewrite_writes_its_result_in_textbook_form_at_once(
+    text: str, order: int, rule: str, step: str, not_after: str
+) -> None:
+    # sin x·(−1)·sin x is −sin²x in one step, not sin²x·(−1) and then a step to
+    # order it; −2(1 − 3x²) is 2(3x² − 1), not 2(−1 + 3x²); (2x)² is 4x², not 2²·x²
+    rewrites = differentiate(text, order=order).derivations[-1].simplification
     shown = [(s.rule, f"{to_pretty(s.target)} → {to_pretty(s.result)}") for s in rewrites]
-    assert ("combine-powers", "sin(x)·(−1)·sin(x) → −sin²(x)") in shown
-    assert "order-factors" not in [rule for rule, _ in shown]
+    assert (rule, step) in shown
+    assert not_after not in [rule for rule, _ in shown[shown.index((rule, step)):]]
 
 
 @pytest.mark.parametrize("text", ["3*sin(3*sin(3*sin(x)+1)+1)+1", "cos(2 - (1 + sin(x^2)/2)^3)", "ln(1 + 2*ln(1 + x^2))"])
