@@ -433,7 +433,7 @@ def _pythagorean(node: Add, s: _Simplifier) -> Expr | None:
                 t = Fraction(coefficient) / k1
                 if Fraction(split[other][0]) / k2 != t:
                     continue
-                replaced = _scaled_product(t, (result(u), *(_raised(base, k) for base, k in rest.items())))
+                replaced = _scaled_product(t, (result(u), *(_raised(base, k) for base, k in rest.items())), s)
                 kept = [term for i, term in enumerate(node.terms) if i not in (index, other)]
                 return add(*kept, replaced)
     return None
@@ -934,12 +934,13 @@ def _scaled(coefficient: Rational, body: Expr) -> Expr:
     return mul(_num(coefficient), body)
 
 
-def _scaled_product(coefficient: Rational, factors: Iterable[Expr]) -> Expr:
-    """coefficient·f₁·f₂·…, with no factor a plain 1: a rewrite that only reshapes
-    (an identity, a sign taken inside, a factor taken out) shows no 1 it did not
-    find, as sin²u + cos²u = 1 or a content of 1 would otherwise leave one."""
+def _scaled_product(coefficient: Rational, factors: Iterable[Expr], s: _Simplifier) -> Expr:
+    """coefficient·f₁·f₂·…, in textbook order and with no factor a plain 1: a
+    rewrite that only reshapes (an identity, a factor taken out) shows no 1 it did
+    not find, as sin²u + cos²u = 1 or a content of 1 would otherwise leave one,
+    and needs no step after it to put its factors in order."""
     kept = [factor for factor in factors if not is_plain_one(factor)]
-    return _scaled(coefficient, mul(*kept))
+    return _scaled(coefficient, mul(*_textbook_order(kept, s)) if len(kept) > 1 else mul(*kept))
 
 
 def _numeric_power(factor: Expr) -> tuple[Expr, Rational]:
@@ -1485,7 +1486,7 @@ def _factor_polynomial_in_product(node: Mul, s: _Simplifier) -> Expr | None:
         if not taken and content == 1:
             continue
         rest = add(*(_scaled(c // content, _divide_out(body, taken) if taken else body) for c, body in split))
-        return _scaled_product(content, (*taken, *_with_factor(node, index, rest)))
+        return _scaled_product(content, (*taken, *_with_factor(node, index, rest)), s)
     return None
 
 
@@ -1591,6 +1592,16 @@ def _is_polynomial(expr: Expr, s: _Simplifier) -> bool:
 _BASE_RANK = {Num: 0, Const: 1, Sym: 2, Call: 4, Apply: 5, Log: 6, Add: 7}
 
 
+# Trigonometric and hyperbolic functions of one argument in a product are written
+# as textbooks write them: the higher power first, as the chain rule leaves it
+# (3·sin²x·cos x, −3·cos²x·sin x: the outer rate, then the inner), and at equal
+# powers in this order: 2·sin x·cos x, sec x·tan x, −csc x·cot x (as the rules
+# list gives their derivatives; the key was alphabetical, which wrote
+# 2·cos x·sin x and −cot x·csc x).  Other functions follow them, by name.
+_FUNCTION_ORDER = {name: rank for rank, name in enumerate(
+    ("sin", "cos", "sec", "csc", "tan", "cot", "sinh", "cosh", "sech", "csch", "tanh", "coth"))}
+
+
 def _factor_key(factor: Expr, s: _Simplifier) -> tuple:
     base, exponent = _power_parts(factor)
     divisor = type(exponent) is Num and exponent.value < 0
@@ -1600,9 +1611,16 @@ def _factor_key(factor: Expr, s: _Simplifier) -> tuple:
     if rank < 2 and factor._free:
         rank = 3  # an exponential (eˣ, 10^(x²)) after the letters; e and e² stay constants: eπx^(e − 1)
     if isinstance(base, (Call, Apply)):
-        # by name, then the larger argument first: a chain's rates stay outermost
-        # first, as the chain rule writes them (cos(sin x)·cos x)
-        detail: tuple = (base.fn, -base.size, s.key(base))
+        # trigonometric and hyperbolic functions first: the larger argument first,
+        # so a chain's rates stay outermost first, as the chain rule writes them
+        # (−cos(cos x)·sin x), then the higher power, then textbook order (see
+        # `_FUNCTION_ORDER`); any other function by name, then the larger argument
+        place = _FUNCTION_ORDER.get(base.fn)
+        if place is None:
+            detail: tuple = (1, base.fn, -base.size, 0, s.key(base))
+        else:
+            power = exponent.value if type(exponent) is Num else 1
+            detail = (0, -base.size, -power, place, s.key(base))
     else:
         detail = (s.key(base),)
     return (1 if divisor else 0, rank, detail, s.key(exponent))
