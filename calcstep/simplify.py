@@ -869,6 +869,7 @@ def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
         # keys print partial derivatives (and the next order differentiates a sum,
         # not a product to open again)
         return None
+    split = _opposites_aligned(split, s)
     shared = _shared_factors([body for _, body in split])
     if shared and all(_is_monomial(f) for f in shared):
         # a product-rule result stays as the rule wrote it (x²·cos x + 2x·sin x):
@@ -970,6 +971,41 @@ def _powers(body: Expr) -> dict[Expr, Rational]:
         base, exponent = _numeric_power(factor)
         counts[base] = counts.get(base, 0) + exponent
     return counts
+
+
+def _opposites_aligned(split: list[tuple[Rational, Expr]], s: _Simplifier) -> list[tuple[Rational, Expr]]:
+    """The terms (coefficient, body) with every whole power of a sum that another
+    term has negated written one way, its sign moved to the coefficient, so that
+    the two are seen to be one factor: σ²·(σ − 1) + σ·(1 − σ)² is
+    −σ²·(1 − σ) + σ·(1 − σ)², whose common factor is σ·(1 − σ) (σ″ is then
+    σ(1 − σ)(1 − 2σ), as it is taught).  The way kept is the one raised to the
+    higher power, else the one met first.  Sums are matched through their terms'
+    sizes, signs aside, as in `_opposite_factors`."""
+    ways: dict[frozenset, tuple[Add, Rational]] = {}  # a sum's signature → the way kept, its power
+    for _, body in split:
+        for factor in _factors(body):
+            base, exponent = _power_parts(factor)
+            if type(base) is Add and _is_integer(exponent):
+                key = frozenset(Counter((term_body, abs(value)) for value, term_body in map(s.split, base.terms)).items())
+                kept = ways.get(key)
+                if kept is None or (exponent.value > kept[1] and kept[0] != base):
+                    ways[key] = (base, exponent.value)
+    aligned: list[tuple[Rational, Expr]] = []
+    changed = False
+    for coefficient, body in split:
+        factors = []
+        for factor in _factors(body):
+            base, exponent = _power_parts(factor)
+            if type(base) is Add and _is_integer(exponent):
+                key = frozenset(Counter((term_body, abs(value)) for value, term_body in map(s.split, base.terms)).items())
+                kept = ways[key][0]
+                if kept != base and Counter(kept.terms) == Counter(neg(term) for term in base.terms):
+                    factor = _raised(kept, exponent.value)
+                    coefficient = -coefficient if exponent.value % 2 else coefficient
+                    changed = True
+            factors.append(factor)
+        aligned.append((coefficient, mul(*factors)))
+    return aligned if changed else split
 
 
 def _shared_factors(bodies: list[Expr]) -> list[Expr]:

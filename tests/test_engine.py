@@ -814,6 +814,10 @@ def test_a_chain_through_multiples_and_shifts_agrees_with_sympy(text: str) -> No
 # a polynomial expanded, no fraction within a fraction, no factor left to cancel,
 # whole numbers in brackets, one minus sign outside a bracket of negative terms.
 TEXTBOOK_FORMS = [
+    # the logistic function's derivatives as they are taught: a factor written
+    # σ − 1 in one term and 1 − σ in another is seen to be one factor
+    ("sigmoid(x)", 2, "sigmoid(x)·(1 − 2·sigmoid(x))·(1 − sigmoid(x))"),
+    ("sigmoid(x)", 3, "sigmoid(x)·(1 − sigmoid(x))·(6·sigmoid(x)² − 6·sigmoid(x) + 1)"),
     ("x^3 - 3x^2", 1, "3x² − 6x"),
     ("3x^4 - 4x^3", 1, "12x³ − 12x²"),
     ("2x^3 + 3x^2 - 12x", 1, "6x² + 6x − 12"),
