@@ -986,7 +986,7 @@ def _opposites_aligned(split: list[tuple[Rational, Expr]], s: _Simplifier) -> li
         for factor in _factors(body):
             base, exponent = _power_parts(factor)
             if type(base) is Add and _is_integer(exponent):
-                key = frozenset(Counter((term_body, abs(value)) for value, term_body in map(s.split, base.terms)).items())
+                key = _signs_aside(base, s)
                 kept = ways.get(key)
                 if kept is None or (exponent.value > kept[1] and kept[0] != base):
                     ways[key] = (base, exponent.value)
@@ -997,8 +997,7 @@ def _opposites_aligned(split: list[tuple[Rational, Expr]], s: _Simplifier) -> li
         for factor in _factors(body):
             base, exponent = _power_parts(factor)
             if type(base) is Add and _is_integer(exponent):
-                key = frozenset(Counter((term_body, abs(value)) for value, term_body in map(s.split, base.terms)).items())
-                kept = ways[key][0]
+                kept = ways[_signs_aside(base, s)][0]
                 if kept != base and Counter(kept.terms) == Counter(neg(term) for term in base.terms):
                     factor = _raised(kept, exponent.value)
                     coefficient = -coefficient if exponent.value % 2 else coefficient
@@ -1006,6 +1005,12 @@ def _opposites_aligned(split: list[tuple[Rational, Expr]], s: _Simplifier) -> li
             factors.append(factor)
         aligned.append((coefficient, mul(*factors)))
     return aligned if changed else split
+
+
+def _signs_aside(total: Add, s: _Simplifier) -> frozenset:
+    """What a sum and its negative share: each term's body with the size of its
+    coefficient (x − 1 and 1 − x both give {(x, 1), (1, 1)})."""
+    return frozenset(Counter((body, abs(value)) for value, body in map(s.split, total.terms)).items())
 
 
 def _shared_factors(bodies: list[Expr]) -> list[Expr]:
@@ -1209,8 +1214,7 @@ def _opposite_factors(node: Mul, s: _Simplifier) -> Expr | None:
     for index, (base, exponent) in enumerate(map(_power_parts, node.factors)):
         if type(base) is not Add or not _is_integer(exponent):
             continue
-        sizes = Counter((body, abs(value)) for value, body in map(s.split, base.terms))
-        key = frozenset(sizes.items())
+        key = _signs_aside(base, s)
         negated = None
         for earlier in seen.get(key, ()):
             negated = negated or Counter(neg(term) for term in base.terms)
