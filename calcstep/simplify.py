@@ -1300,12 +1300,18 @@ def _drop_one(node: Mul, s: _Simplifier) -> Expr | None:
 
 _QUOTIENTS = {("sin", "cos"): "tan", ("cos", "sin"): "cot", ("sinh", "cosh"): "tanh",
               ("cosh", "sinh"): "coth"}
+# The same quotients written with a reciprocal function (sin u·sec u is tan u), and
+# a quotient times its divisor (tan u·cos u is sin u): fᵃ·gᵇ is hᵐ times what is
+# left of f or g, m the smaller power.
+_PRODUCTS = {("sin", "sec"): "tan", ("cos", "csc"): "cot", ("sinh", "sech"): "tanh", ("cosh", "csch"): "coth",
+             ("tan", "cos"): "sin", ("cot", "sin"): "cos", ("tanh", "cosh"): "sinh", ("coth", "sinh"): "cosh"}
 _RECIPROCALS = {"sec": "cos", "csc": "sin", "cot": "tan", "sech": "cosh", "csch": "sinh",
                 "coth": "tanh"}
 
 
 def _trig_quotients(node: Mul, s: _Simplifier) -> Expr | None:
-    """sin u/cos u = tan u (and kin), sec u·cos u = 1 (and kin), powers alike."""
+    """sin u/cos u = tan u (and kin), sec u·cos u = 1 (and kin), sin u·sec u =
+    tan u and tan u·cos u = sin u (and kin), powers alike."""
     found: dict[tuple[str, Expr], tuple[int, Rational]] = {}
     for index, factor in enumerate(node.factors):
         base, exponent = _power_parts(factor)
@@ -1319,6 +1325,16 @@ def _trig_quotients(node: Mul, s: _Simplifier) -> Expr | None:
             if a > 0 and b == -a:
                 rest = [f for k, f in enumerate(node.factors) if k not in (i, j)]
                 return mul(*rest, _rebuilt(Call(name, u), Num(a)))
+        for (first, second), name in _PRODUCTS.items():
+            if fn != first or (second, u) not in found:
+                continue
+            j, b = found[(second, u)]
+            if a > 0 and b > 0:  # sin³u·sec u is tan u·sin²u: the shared power goes
+                m = min(a, b)
+                rest = [f for k, f in enumerate(node.factors) if k not in (i, j)]
+                left = [_rebuilt(Call(fn, u), Num(a - m))] if a > m else []
+                left += [_rebuilt(Call(second, u), Num(b - m))] if b > m else []
+                return mul(*rest, _rebuilt(Call(name, u), Num(m)), *left)
         reciprocal = _RECIPROCALS.get(fn)
         if reciprocal is not None and (reciprocal, u) in found:
             j, b = found[(reciprocal, u)]

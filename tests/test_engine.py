@@ -818,6 +818,9 @@ TEXTBOOK_FORMS = [
     # σ − 1 in one term and 1 − σ in another is seen to be one factor
     ("sigmoid(x)", 2, "sigmoid(x)·(1 − 2·sigmoid(x))·(1 − sigmoid(x))"),
     ("sigmoid(x)", 3, "sigmoid(x)·(1 − sigmoid(x))·(6·sigmoid(x)² − 6·sigmoid(x) + 1)"),
+    # sin u·sec u is tan u and tan u·cos u is sin u, as sin u/cos u is tan u
+    ("x*sin(x)*sec(x)", 1, "x·sec²(x) + tan(x)"),
+    ("sin(x)*cos(x)*tan(x)", 1, "2·sin(x)·cos(x)"),
     ("x^3 - 3x^2", 1, "3x² − 6x"),
     ("3x^4 - 4x^3", 1, "12x³ − 12x²"),
     ("2x^3 + 3x^2 - 12x", 1, "6x² + 6x − 12"),
