@@ -1084,6 +1084,7 @@ def _term_key(term: Expr, s: _Simplifier) -> tuple:
     degree: Rational = 0
     exponents: list[tuple[str, Fraction]] = []
     others: list[tuple] = []
+    functions = False  # a function among the factors: ln(x), arctan(x), sin(x)²
     for factor in _factors(body):
         base, exponent = _power_parts(factor)
         if type(base) is Sym and type(exponent) is Num:
@@ -1091,8 +1092,15 @@ def _term_key(term: Expr, s: _Simplifier) -> tuple:
             exponents.append((base.name, -exponent.value))
         else:
             others.append(s.key(factor))
+            functions = functions or type(base) in _FUNCTION_NODES
     exponents.sort()
-    return (0, -degree, tuple(exponents), tuple(others))
+    # at one degree in the variables, a term with a function first, as the product
+    # rule writes them: 2x·ln(x) + x, 3x²·ln(x) + x² (not x + 2x·ln(x)); terms
+    # without a variable's power keep their order (eˣ + sec²(x), x + e + π + sinh(π))
+    return (0, -degree, tuple(exponents), not (functions and degree), tuple(others))
+
+
+_FUNCTION_NODES = (Call, Log, Apply)
 
 
 # ---------------------------------------------------------------------------

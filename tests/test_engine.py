@@ -821,6 +821,9 @@ TEXTBOOK_FORMS = [
     # sin u·sec u is tan u and tan u·cos u is sin u, as sin u/cos u is tan u
     ("x*sin(x)*sec(x)", 1, "x·sec²(x) + tan(x)"),
     ("sin(x)*cos(x)*tan(x)", 1, "2·sin(x)·cos(x)"),
+    # the product rule's order, the term with the function first
+    ("x^2*ln(x)", 1, "2x·ln(x) + x"),
+    ("x^3*ln(x)", 1, "3x²·ln(x) + x²"),
     ("x^3 - 3x^2", 1, "3x² − 6x"),
     ("3x^4 - 4x^3", 1, "12x³ − 12x²"),
     ("2x^3 + 3x^2 - 12x", 1, "6x² + 6x − 12"),
