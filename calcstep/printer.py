@@ -448,11 +448,22 @@ class _PrettyPrinter(_Printer):
         `previous` (None after a division): each bracketed as a later factor is
         (·(3/2)√x, ·(−2)x, never ·3/2√x), divisors written with their slash."""
         text = ""
-        for factor in factors:
+        index = 0
+        while index < len(factors):
+            factor = factors[index]
+            index += 1
             divisor = self.divisor(factor)
             if divisor is not None:  # x/y·z, as typed, not x(1/y)z
                 text += "/" + self.at(divisor, POWER)
                 previous = None  # what follows a division is joined with a visible ·
+                continue
+            following = factors[index] if index < len(factors) else None
+            if (is_plain_minus_one(factor) and following is not None and type(following) is not Num
+                    and self.divisor(following) is None):
+                # x·(−sin(x)), as the product rule's g·h′ is written, not x·(−1)·sin(x)
+                text += self.times + self.bracket(self.minus + self.at(following, PRODUCT + 1))
+                previous = following
+                index += 1
                 continue
             piece = self.at(factor, PRODUCT + 1)
             joiner = "" if previous is not None and self.juxtaposes(previous, factor) else self.times

@@ -367,6 +367,17 @@ def test_a_long_decimal_is_written_without_an_exponent(typed: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "pretty"),
+    [("x*(-1)*sin(x)", "x·(−sin(x))"), ("x^2*(-1)*sin(x)*cos(x)", "x²·(−sin(x))·cos(x)"),
+     ("x*(-1)*2", "x·(−1)·2"), ("x*(-1)/y", "x·(−1)/y")],
+)
+def test_a_minus_one_inside_a_product_is_written_on_the_factor_after_it(text: str, pretty: str) -> None:
+    # the product rule's g·h′ with h′ = −sin(x): x·(−sin(x)), as a textbook writes
+    # it, not x·(−1)·sin(x); a number or a divisor after it keeps the −1 in sight
+    assert to_pretty(parse(text).expr) == pretty
+
+
+@pytest.mark.parametrize(
     ("text", "canonical", "pretty"),
     [("x^1.5", "x^1.5", "x^1.5"), ("x^0.5*y", "x^0.5*y", "x^0.5·y"), ("x^(-0.5)", "1/x^0.5", "1/x^0.5"),
      ("2^0.25", "2^0.25", "2^0.25"), ("x^(1/3)*x^(1/4)", "cbrt(x)*x^(1/4)", "∛x·x^(1/4)")],
