@@ -628,7 +628,16 @@ class _LatexPrinter(_Printer):
         if is_plain_minus_one(first) and rest and type(rest[0]) is not Num:
             return "-" + self.factors(rest)
         text = self.at(first, PRODUCT)
-        for factor in rest:
+        index = 0
+        while index < len(rest):
+            factor = rest[index]
+            index += 1
+            following = rest[index] if index < len(rest) else None
+            if is_plain_minus_one(factor) and following is not None and type(following) is not Num:
+                # x \left(-\sin x\right), as the pretty form writes x·(−sin(x))
+                text += r" \left(-" + self.at(following, PRODUCT + 1) + r"\right)"
+                index += 1
+                continue
             joiner = r" \cdot " if type(factor) is Num else " "
             text += joiner + self.at(factor, PRODUCT + 1)
         return text

@@ -375,6 +375,8 @@ def test_a_minus_one_inside_a_product_is_written_on_the_factor_after_it(text: st
     # the product rule's g·h′ with h′ = −sin(x): x·(−sin(x)), as a textbook writes
     # it, not x·(−1)·sin(x); a number or a divisor after it keeps the −1 in sight
     assert to_pretty(parse(text).expr) == pretty
+    if text == "x*(-1)*sin(x)":
+        assert to_latex(parse(text).expr) == r"x \left(-\sin\left(x\right)\right)"
 
 
 @pytest.mark.parametrize(
