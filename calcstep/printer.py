@@ -447,29 +447,30 @@ class _PrettyPrinter(_Printer):
         """The text of `factors` continuing a product whose last factor written was
         `previous` (None after a division): each bracketed as a later factor is
         (·(3/2)√x, ·(−2)x, never ·3/2√x), divisors written with their slash."""
-        text = ""
+        # the pieces are joined once at the end: a product of a thousand long
+        # factors (a deep chain's rates) would otherwise be copied at each one
+        parts: list[str] = []
         index = 0
         while index < len(factors):
             factor = factors[index]
             index += 1
             divisor = self.divisor(factor)
             if divisor is not None:  # x/y·z, as typed, not x(1/y)z
-                text += "/" + self.at(divisor, POWER)
+                parts += ("/", self.at(divisor, POWER))
                 previous = None  # what follows a division is joined with a visible ·
                 continue
             following = factors[index] if index < len(factors) else None
             if (is_plain_minus_one(factor) and following is not None and type(following) is not Num
                     and self.divisor(following) is None):
                 # x·(−sin(x)), as the product rule's g·h′ is written, not x·(−1)·sin(x)
-                text += self.times + self.bracket(self.minus + self.at(following, PRODUCT + 1))
+                parts += (self.times, self.bracket(self.minus + self.at(following, PRODUCT + 1)))
                 previous = following
                 index += 1
                 continue
             piece = self.at(factor, PRODUCT + 1)
-            joiner = "" if previous is not None and self.juxtaposes(previous, factor) else self.times
-            text += joiner + piece
+            parts += ("" if previous is not None and self.juxtaposes(previous, factor) else self.times, piece)
             previous = factor
-        return text
+        return "".join(parts)
 
     def after_minus(self, term: Expr) -> str | None:
         """For a sum's later term written after a minus sign, the text that follows
@@ -627,7 +628,7 @@ class _LatexPrinter(_Printer):
         rest = factors[1:]
         if is_plain_minus_one(first) and rest and type(rest[0]) is not Num:
             return "-" + self.factors(rest)
-        text = self.at(first, PRODUCT)
+        parts = [self.at(first, PRODUCT)]  # joined once (see `continued`)
         index = 0
         while index < len(rest):
             factor = rest[index]
@@ -635,12 +636,11 @@ class _LatexPrinter(_Printer):
             following = rest[index] if index < len(rest) else None
             if is_plain_minus_one(factor) and following is not None and type(following) is not Num:
                 # x \left(-\sin x\right), as the pretty form writes x·(−sin(x))
-                text += r" \left(-" + self.at(following, PRODUCT + 1) + r"\right)"
+                parts += (r" \left(-", self.at(following, PRODUCT + 1), r"\right)")
                 index += 1
                 continue
-            joiner = r" \cdot " if type(factor) is Num else " "
-            text += joiner + self.at(factor, PRODUCT + 1)
-        return text
+            parts += (r" \cdot " if type(factor) is Num else " ", self.at(factor, PRODUCT + 1))
+        return "".join(parts)
 
     def number(self, expr: Num) -> tuple[str, int]:
         value = expr.value
