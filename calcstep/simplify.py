@@ -898,6 +898,16 @@ def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
         count = s.op_count(candidate)
         if count < best_count:
             best, best_count = candidate, count
+    if best is not None and not shared and any(map(_expandable, node.terms)):
+        # only a number would go out of a sum whose products of sums multiply out
+        # to one term: 2x·(x² + 1) − 2x³ is 2x at once, not 2(x·(x² + 1) − x³)
+        # multiplied out after (one that multiplies out to a sum keeps its number
+        # outside: 4(17 − 32x + 20x² − 4x³))
+        expanded = _multiplied_out(node)
+        if expanded is not None:
+            result = s.trial(expanded)
+            if type(result) is not Add and s.op_count(result) < s.op_count(node):  # as `_expand` asks
+                return None
     return best
 
 

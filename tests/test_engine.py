@@ -768,6 +768,20 @@ def test_numbers_that_come_to_1_leave_no_factor_1(text: str, rule: str, step: st
 
 
 @pytest.mark.parametrize(
+    ("text", "step"),
+    [("x^2/(1+x^2)", "2x·(x² + 1) − 2x³ → 2x³ + 2x − 2x³"),
+     ("(x^2+1)/(x^2-1)", "2x·(x² − 1) − 2x·(x² + 1) → 2x³ − 2x − 2x³ − 2x")],
+)
+def test_a_numerator_that_multiplies_out_to_one_term_is_multiplied_out_at_once(text: str, step: str) -> None:
+    # the quotient rule's numerator 2x(x² + 1) − 2x·x² is 2x: multiplied out and
+    # collected, not first made 2(x·(x² + 1) − x³) by taking out the 2
+    rewrites = differentiate(text).derivations[-1].simplification
+    shown = [(s.rule, f"{to_pretty(s.target)} → {to_pretty(s.result)}") for s in rewrites]
+    assert ("expand", step) in shown
+    assert "factor-common" not in [rule for rule, _ in shown]
+
+
+@pytest.mark.parametrize(
     ("text", "order", "rule", "step", "not_after"),
     [("sin(x)*cos(x)", 1, "combine-powers", "sin(x)·(−sin(x)) → −sin²(x)", "order-factors"),
      ("1/(1+x^2)", 2, "negate-difference", "−2(1 − 3x²)/(x² + 1)³ → 2(3x² − 1)/(x² + 1)³", "order-terms"),
