@@ -152,7 +152,12 @@ def test_simplification_never_grows_the_expression(expr) -> None:
         if step.rule == "power-of-product"
         and all(type(f) in (Sym, Num) or (type(f) is Pow and type(f.base) is Sym) for f in step.target.base.factors)
     )
-    assert op_count(simplified) <= op_count(expr) + written_out, (to_text(expr), to_text(simplified))
+    # and a function at a special value given exactly: sin(π/4) is √2/2, one
+    # operation more than the call (found by a 3,000-example run: sin(arctan(1)))
+    evaluated = sum(
+        max(0, op_count(step.result) - op_count(step.target)) for step in steps if step.rule == "evaluate-function"
+    )
+    assert op_count(simplified) <= op_count(expr) + written_out + evaluated, (to_text(expr), to_text(simplified))
 
 
 def _result(text: str, var: str = "x") -> str:
