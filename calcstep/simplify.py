@@ -1242,7 +1242,8 @@ def _opposite_factors(node: Mul, s: _Simplifier) -> Expr | None:
                 kept = earlier[1] if turned_index == index else base
                 # (−1)ⁿ as a whole number: (-1) ** n is a float for a negative n, and a
                 # Num holding −1.0 would stand for −1 in the table of shared nodes
-                turned = (_num(-1 if n % 2 else 1), kept if n == 1 else Pow(kept, _num(n)))
+                power = kept if n == 1 else Pow(kept, _num(n))
+                turned = (MINUS_ONE, power) if n % 2 else (power,)  # (−1)ⁿ = 1 for an even n: no factor 1
                 return mul(*node.factors[:turned_index], *turned, *node.factors[turned_index + 1 :])
         seen.setdefault(key, []).append((index, base, exponent.value))
     return None
@@ -1571,7 +1572,12 @@ def _minus_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
     for index, factor in enumerate(node.factors):
         if type(factor) is Add and all(s.split(term)[0] < 0 for term in factor.terms):
             flipped = add(*(neg(term) for term in factor.terms))
-            return mul(MINUS_ONE, *_with_factor(node, index, flipped))
+            rest = _with_factor(node, index, flipped)
+            lead = rest[0]
+            if type(lead) is Num:  # the product's own number takes the sign: −3·(…), not −1·3·(…)
+                turned = _num(-lead.value, lead.decimal)
+                return mul(*rest[1:]) if is_plain_one(turned) else mul(turned, *rest[1:])
+            return mul(MINUS_ONE, *rest)
     return None
 
 
@@ -1925,7 +1931,8 @@ def _power_of_product(node: Pow, s: _Simplifier) -> Expr | None:
     if type(product) is not Mul:
         return None
     if _is_integer(n) or (type(n) is Num and n.value.denominator % 2 == 1):
-        candidate = mul(*(_factor_raised(f, n, s) for f in product.factors))
+        # (−cos x)² is cos²x: a number raised to 1 leaves no factor 1
+        candidate = mul(*(raised for f in product.factors if not is_plain_one(raised := _factor_raised(f, n, s))))
         if _is_integer(n) and n.value not in (0, 1) and all(
             type(base) is Sym and type(k) is int and k > 0
             for base, k in map(_numeric_power, _factors(s.split(product)[1]))

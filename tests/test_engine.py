@@ -750,7 +750,11 @@ def test_what_a_quarter_turn_leaves_gives_its_sign_at_once(text: str, result: st
      ("tan(x) - x", "pythagorean-identity", "sec²(x) − 1 → tan²(x)"),
      ("cos(x)^3*sin(x)^2 + cos(x)^5", "pythagorean-identity",
       "−3·cos⁴(x)·sin(x) − 3·sin³(x)·cos²(x) → −3·cos²(x)·sin(x)"),
-     ("(1 - x)/(1 + x)", "negate-difference", "−(1 − x) → x − 1")],
+     ("(1 - x)/(1 + x)", "negate-difference", "−(1 − x) → x − 1"),
+     ("x*cos(pi-x)^2", "power-of-product", "(−cos(x))² → cos²(x)"),
+     ("x*(-tan(-x))", "minus-out-of-sum", "−(−x·sec²(x) − tan(x)) → x·sec²(x) + tan(x)"),
+     ("(exp(x)-1)*(1-exp(x))^3", "opposite-factors",
+      "−3e^x·(e^x − 1)·(1 − e^x)² → −3e^x·(e^x − 1)·(e^x − 1)²")],
 )
 def test_a_reshaping_rewrite_shows_no_factor_1_it_did_not_find(text: str, rule: str, step: str) -> None:
     # an identity, a sign taken inside or a factor taken out wrote 1·tan²(x) or
