@@ -998,7 +998,7 @@ def _opposites_aligned(split: list[tuple[Rational, Expr]], s: _Simplifier) -> li
             if type(base) is Add and _is_integer(exponent):
                 key = _signs_aside(base, s)
                 kept = ways.get(key)
-                if kept is None or (exponent.value > kept[1] and kept[0] != base):
+                if kept is None or exponent.value > kept[1]:
                     ways[key] = (base, exponent.value)
     aligned: list[tuple[Rational, Expr]] = []
     changed = False
@@ -1931,8 +1931,9 @@ def _power_of_product(node: Pow, s: _Simplifier) -> Expr | None:
     if type(product) is not Mul:
         return None
     if _is_integer(n) or (type(n) is Num and n.value.denominator % 2 == 1):
+        raised = [_factor_raised(f, n, s) for f in product.factors]
         # (−cos x)² is cos²x: a number raised to 1 leaves no factor 1
-        candidate = mul(*(raised for f in product.factors if not is_plain_one(raised := _factor_raised(f, n, s))))
+        candidate = mul(*(factor for factor in raised if not is_plain_one(factor)))
         if _is_integer(n) and n.value not in (0, 1) and all(
             type(base) is Sym and type(k) is int and k > 0
             for base, k in map(_numeric_power, _factors(s.split(product)[1]))
