@@ -988,9 +988,10 @@ def _opposites_aligned(split: list[tuple[Rational, Expr]], s: _Simplifier) -> li
     term has negated written one way, its sign moved to the coefficient, so that
     the two are seen to be one factor: σ²·(σ − 1) + σ·(1 − σ)² is
     −σ²·(1 − σ) + σ·(1 − σ)², whose common factor is σ·(1 − σ) (σ″ is then
-    σ(1 − σ)(1 − 2σ), as it is taught).  The way kept is the one raised to the
-    higher power, else the one met first.  Sums are matched through their terms'
-    sizes, signs aside, as in `_opposite_factors`."""
+    σ(1 − σ)(1 − 2σ), as it is taught).  The way kept is the one met first,
+    unless the other way is met raised to a higher power than the first was
+    (σ‴ then keeps 1 − σ).  Sums are matched through their terms' sizes, signs
+    aside, as in `_opposite_factors`."""
     ways: dict[frozenset, tuple[Add, Rational]] = {}  # a sum's signature → the way kept, its power
     for _, body in split:
         for factor in _factors(body):
@@ -998,7 +999,7 @@ def _opposites_aligned(split: list[tuple[Rational, Expr]], s: _Simplifier) -> li
             if type(base) is Add and _is_integer(exponent):
                 key = _signs_aside(base, s)
                 kept = ways.get(key)
-                if kept is None or exponent.value > kept[1]:
+                if kept is None or (kept[0] != base and exponent.value > kept[1]):
                     ways[key] = (base, exponent.value)
     aligned: list[tuple[Rational, Expr]] = []
     changed = False
