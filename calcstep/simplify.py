@@ -2030,12 +2030,18 @@ def _symmetry(node: Call, s: _Simplifier) -> Expr | None:
 _QUARTER_TURNS = {
     "sin": (("sin", 1), ("cos", 1), ("sin", -1), ("cos", -1)),
     "cos": (("cos", 1), ("sin", -1), ("cos", -1), ("sin", 1)),
+    # their reciprocals turn alike, and tan and cot have period π
+    "csc": (("csc", 1), ("sec", 1), ("csc", -1), ("sec", -1)),
+    "sec": (("sec", 1), ("csc", -1), ("sec", -1), ("csc", 1)),
+    "tan": (("tan", 1), ("cot", -1), ("tan", 1), ("cot", -1)),
+    "cot": (("cot", 1), ("tan", -1), ("cot", 1), ("tan", -1)),
 }
 
 
 def _quarter_turns(node: Call, s: _Simplifier) -> Expr | None:
-    """A whole number of quarter turns taken out of a sine's or a cosine's
-    argument: sin(π/2 − x) = cos x, cos(x + π) = −cos x.  What is left of the
+    """A whole number of quarter turns taken out of a trigonometric function's
+    argument: sin(π/2 − x) = cos x, cos(x + π) = −cos x, tan(π − x) = −tan x,
+    sec(x + π/2) = −csc x.  What is left of the
     argument gives its sign to the function at once (sine is odd, cosine even):
     sin(π − 1) is sin 1, where −sin(−1) would be larger than what it rewrites,
     and a number's sign is not taken out on its own (sin(−1) stays)."""

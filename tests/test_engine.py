@@ -724,11 +724,13 @@ def test_change_of_base_shows_its_formula_in_the_letters_it_names(cli) -> None:
 @pytest.mark.parametrize(
     ("text", "result"),
     [("cos(pi/2 - x)", "cos(x)"), ("sin(pi/2 - x)", "−sin(x)"), ("sin(x + pi)", "−cos(x)"),
-     ("cos(x^2 + 3pi/2)", "2x·cos(x²)"), ("cos(2pi + x)", "−sin(x)"), ("sin(pi/3 + x)", "cos(x + π/3)")],
+     ("cos(x^2 + 3pi/2)", "2x·cos(x²)"), ("cos(2pi + x)", "−sin(x)"), ("sin(pi/3 + x)", "cos(x + π/3)"),
+     ("tan(pi - x)", "−sec²(x)"), ("cot(pi/2 - x)", "sec²(x)"), ("sec(x + pi/2)", "csc(x)·cot(x)"),
+     ("x*tan(pi - 1)", "−tan(1)")],
 )
 def test_whole_quarter_turns_leave_a_sine_or_cosine(text: str, result: str) -> None:
     # sin(π/2 − x) is cos(x): the cofunction identities, and whole turns of π/2
-    # (a third of π is no quarter turn and stays)
+    # (a third of π is no quarter turn and stays); tan, cot, sec and csc alike
     assert to_pretty(differentiate(text).result) == result
 
 
