@@ -391,6 +391,8 @@ _IDENTITIES: tuple[tuple[str, int, str | None, int, Callable[[Expr], Expr]], ...
     ("tanh", -1, None, 1, lambda u: _sq("sech", u)),
     ("coth", 1, None, -1, lambda u: _sq("csch", u)),
     ("sech", 1, "tanh", 1, lambda u: ONE),
+    ("sec", 1, "tan", -1, lambda u: ONE),  # sec²u − tan²u = 1, csc²u − cot²u = 1
+    ("csc", 1, "cot", -1, lambda u: ONE),
     # 1 − sin²u = cos²u and kin: the derivative of x − tanh x is tanh²x, which keeps
     # its digits where 1 − sech²x rounds to 0
     ("sin", -1, None, 1, lambda u: _sq("cos", u)),
@@ -1319,7 +1321,11 @@ def _drop_one(node: Mul, s: _Simplifier) -> Expr | None:
 
 
 _QUOTIENTS = {("sin", "cos"): "tan", ("cos", "sin"): "cot", ("sinh", "cosh"): "tanh",
-              ("cosh", "sinh"): "coth"}
+              ("cosh", "sinh"): "coth",
+              # tan u/sec u is sin u, sec u/tan u is csc u (and kin)
+              ("tan", "sec"): "sin", ("cot", "csc"): "cos", ("sec", "tan"): "csc", ("csc", "cot"): "sec",
+              ("tanh", "sech"): "sinh", ("coth", "csch"): "cosh", ("sech", "tanh"): "csch",
+              ("csch", "coth"): "sech"}
 # The same quotients written with a reciprocal function (sin u·sec u is tan u), and
 # a quotient times its divisor (tan u·cos u is sin u): fᵃ·gᵇ is hᵐ times what is
 # left of f or g, m the smaller power.

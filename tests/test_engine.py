@@ -846,6 +846,9 @@ TEXTBOOK_FORMS = [
     # sin u·sec u is tan u and tan u·cos u is sin u, as sin u/cos u is tan u
     ("x*sin(x)*sec(x)", 1, "x·sec²(x) + tan(x)"),
     ("sin(x)*cos(x)*tan(x)", 1, "2·sin(x)·cos(x)"),
+    # tan u/sec u is sin u and sec²u − tan²u is 1
+    ("(-3*sec(x))^-1", 1, "sin(x)/3"),
+    ("x*tan(x)/sec(x)", 1, "(x + tan(x))/sec(x)"),
     # the product rule's order, the term with the function first
     ("x^2*ln(x)", 1, "2x·ln(x) + x"),
     ("x^3*ln(x)", 1, "3x²·ln(x) + x²"),
