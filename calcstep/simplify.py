@@ -686,9 +686,10 @@ _DIVISORS_UP_TO = 4
 
 
 def _times_divisor(terms: list[Expr], below: dict[Expr, Rational]) -> Expr:
-    """The sum of `terms`, each multiplied by the divisor `below` (base → power)."""
+    """The sum of `terms`, each multiplied by the divisor `below` (base → power); a
+    term 1 is the divisor itself (x², not 1·x²)."""
     common = [_raised(base, k) for base, k in below.items()]
-    return add(*(mul(term, *common) for term in terms))
+    return add(*(mul(*common) if is_plain_one(term) else mul(term, *common) for term in terms))
 
 
 def _open_fraction_powers(node: Mul, s: _Simplifier) -> Expr | None:
@@ -1309,9 +1310,17 @@ def _abs_powers(node: Mul, s: _Simplifier) -> Expr | None:
         j, b = absolute[u]
         rest = [f for k, f in enumerate(node.factors) if k not in (i, j)]
         if a % 2 == 0:
-            return mul(*rest, Pow(Call("abs", u), add(Num(a), b)))
-        return mul(*rest, u, Pow(Call("abs", u), add(Num(a - 1), b)))
+            return mul(*rest, _rebuilt(Call("abs", u), _exponent_sum(a, b)))
+        return mul(*rest, u, _rebuilt(Call("abs", u), _exponent_sum(a - 1, b)))
     return None
+
+
+def _exponent_sum(number: int, exponent: Expr) -> Expr:
+    """number + exponent, a number at once when the exponent is one: |x|⁻²·x is
+    |x|⁻¹ in one step, not |x|^(−2 + 1) and then −2 + 1 → −1."""
+    if type(exponent) is Num:
+        return _num(number + exponent.value, exponent.decimal)
+    return add(Num(number), exponent)
 
 
 def _drop_one(node: Mul, s: _Simplifier) -> Expr | None:
