@@ -14,7 +14,7 @@ what is printed is the tree as it is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 
 from calcstep.deep import deep
@@ -329,6 +329,23 @@ class _Printer:
         return f"{expr.fn}{chr(39) * expr.order}({self.render(expr.arg)})", ATOM
 
 
+def _minus_carried(factors: Sequence[Expr], takes: Callable[[Expr], bool]) -> Iterator[tuple[Expr, bool]]:
+    """A product's later factors, each with whether it is to be written negated:
+    a plain −1 followed by a factor that is not a number (and that `takes` it) is
+    written on that factor, x·(−1)·sin(x) as x·(−sin(x)), and not yielded itself."""
+    index = 0
+    while index < len(factors):
+        factor = factors[index]
+        index += 1
+        if index < len(factors) and is_plain_minus_one(factor):
+            following = factors[index]
+            if type(following) is not Num and takes(following):
+                index += 1
+                yield following, True
+                continue
+        yield factor, False
+
+
 def _divisor(expr: Expr, reads_back: bool = True) -> Expr | None:
     """For a factor b^-k that reads back as division by b^k, that b^k; else None.
 
@@ -450,22 +467,15 @@ class _PrettyPrinter(_Printer):
         # the pieces are joined once at the end: a product of a thousand long
         # factors (a deep chain's rates) would otherwise be copied at each one
         parts: list[str] = []
-        index = 0
-        while index < len(factors):
-            factor = factors[index]
-            index += 1
+        for factor, negated in _minus_carried(factors, lambda following: self.divisor(following) is None):
+            if negated:  # x·(−sin(x)), as the product rule's g·h′ is written, not x·(−1)·sin(x)
+                parts += (self.times, self.bracket(self.minus + self.at(factor, PRODUCT + 1)))
+                previous = factor
+                continue
             divisor = self.divisor(factor)
             if divisor is not None:  # x/y·z, as typed, not x(1/y)z
                 parts += ("/", self.at(divisor, POWER))
                 previous = None  # what follows a division is joined with a visible ·
-                continue
-            following = factors[index] if index < len(factors) else None
-            if (is_plain_minus_one(factor) and following is not None and type(following) is not Num
-                    and self.divisor(following) is None):
-                # x·(−sin(x)), as the product rule's g·h′ is written, not x·(−1)·sin(x)
-                parts += (self.times, self.bracket(self.minus + self.at(following, PRODUCT + 1)))
-                previous = following
-                index += 1
                 continue
             piece = self.at(factor, PRODUCT + 1)
             parts += ("" if previous is not None and self.juxtaposes(previous, factor) else self.times, piece)
@@ -629,17 +639,11 @@ class _LatexPrinter(_Printer):
         if is_plain_minus_one(first) and rest and type(rest[0]) is not Num:
             return "-" + self.factors(rest)
         parts = [self.at(first, PRODUCT)]  # joined once (see `continued`)
-        index = 0
-        while index < len(rest):
-            factor = rest[index]
-            index += 1
-            following = rest[index] if index < len(rest) else None
-            if is_plain_minus_one(factor) and following is not None and type(following) is not Num:
-                # x \left(-\sin x\right), as the pretty form writes x·(−sin(x))
-                parts += (r" \left(-", self.at(following, PRODUCT + 1), r"\right)")
-                index += 1
-                continue
-            parts += (r" \cdot " if type(factor) is Num else " ", self.at(factor, PRODUCT + 1))
+        for factor, negated in _minus_carried(rest, lambda following: True):
+            if negated:  # x \left(-\sin x\right), as the pretty form writes x·(−sin(x))
+                parts += (r" \left(-", self.at(factor, PRODUCT + 1), r"\right)")
+            else:
+                parts += (r" \cdot " if type(factor) is Num else " ", self.at(factor, PRODUCT + 1))
         return "".join(parts)
 
     def number(self, expr: Num) -> tuple[str, int]:

@@ -901,16 +901,14 @@ def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
         count = s.op_count(candidate)
         if count < best_count:
             best, best_count = candidate, count
-    if best is not None and not shared and any(map(_expandable, node.terms)):
+    if best is not None and not shared:
         # only a number would go out of a sum whose products of sums multiply out
         # to one term: 2x·(x² + 1) − 2x³ is 2x at once, not 2(x·(x² + 1) − x³)
         # multiplied out after (one that multiplies out to a sum keeps its number
-        # outside: 4(17 − 32x + 20x² − 4x³))
-        expanded = _multiplied_out(node)
-        if expanded is not None:
-            result = s.trial(expanded)
-            if type(result) is not Add and s.op_count(result) < s.op_count(node):  # as `_expand` asks
-                return None
+        # outside: 4(17 − 32x + 20x² − 4x³)); the rewrite after this one expands it
+        expanded = _expand(node, s)
+        if expanded is not None and type(s.trial(expanded)) is not Add:
+            return None
     return best
 
 
@@ -949,12 +947,17 @@ def _scaled(coefficient: Rational, body: Expr) -> Expr:
 
 
 def _scaled_product(coefficient: Rational, factors: Iterable[Expr], s: _Simplifier) -> Expr:
-    """coefficient·f₁·f₂·…, in textbook order and with no factor a plain 1: a
-    rewrite that only reshapes (an identity, a factor taken out) shows no 1 it did
-    not find, as sin²u + cos²u = 1 or a content of 1 would otherwise leave one,
-    and needs no step after it to put its factors in order."""
+    """coefficient·f₁·f₂·…, as `_product_in_order` writes the factors."""
+    return _scaled(coefficient, _product_in_order(factors, s))
+
+
+def _product_in_order(factors: Iterable[Expr], s: _Simplifier) -> Expr:
+    """f₁·f₂·…, in textbook order and with no factor a plain 1: a rewrite that
+    only reshapes (an identity, powers combined, a factor taken out) shows no 1 it
+    did not find, as sin²u + cos²u = 1 or x·x⁻¹ would otherwise leave one, and
+    needs no step after it to put its factors in order."""
     kept = [factor for factor in factors if not is_plain_one(factor)]
-    return _scaled(coefficient, mul(*_textbook_order(kept, s)) if len(kept) > 1 else mul(*kept))
+    return mul(*_textbook_order(kept, s)) if len(kept) > 1 else mul(*kept)
 
 
 def _numeric_power(factor: Expr) -> tuple[Expr, Rational]:
@@ -996,29 +999,36 @@ def _opposites_aligned(split: list[tuple[Rational, Expr]], s: _Simplifier) -> li
     (σ‴ then keeps 1 − σ).  Sums are matched through their terms' sizes, signs
     aside, as in `_opposite_factors`."""
     ways: dict[frozenset, tuple[Add, Rational]] = {}  # a sum's signature → the way kept, its power
-    for _, body in split:
+    sums: list[tuple[int, Expr, Add, int, frozenset]] = []  # (term, factor, base, power, signature)
+    both_ways = False
+    for index, (_, body) in enumerate(split):
         for factor in _factors(body):
             base, exponent = _power_parts(factor)
             if type(base) is Add and _is_integer(exponent):
                 key = _signs_aside(base, s)
+                sums.append((index, factor, base, exponent.value, key))
                 kept = ways.get(key)
-                if kept is None or (kept[0] != base and exponent.value > kept[1]):
+                if kept is None:
                     ways[key] = (base, exponent.value)
-    aligned: list[tuple[Rational, Expr]] = []
-    changed = False
-    for coefficient, body in split:
-        factors = []
-        for factor in _factors(body):
-            base, exponent = _power_parts(factor)
-            if type(base) is Add and _is_integer(exponent):
-                kept = ways[_signs_aside(base, s)][0]
-                if kept != base and Counter(kept.terms) == Counter(neg(term) for term in base.terms):
-                    factor = _raised(kept, exponent.value)
-                    coefficient = -coefficient if exponent.value % 2 else coefficient
-                    changed = True
-            factors.append(factor)
-        aligned.append((coefficient, mul(*factors)))
-    return aligned if changed else split
+                elif kept[0] != base:
+                    both_ways = True
+                    if exponent.value > kept[1]:
+                        ways[key] = (base, exponent.value)
+    if not both_ways:
+        return split  # no sum is met both ways (most sums): nothing to align
+    turned: dict[tuple[int, Expr], Expr] = {}  # (term, factor) → the factor written the kept way
+    signs = [1] * len(split)
+    for index, factor, base, power, key in sums:
+        kept = ways[key][0]
+        if kept != base and Counter(kept.terms) == Counter(neg(term) for term in base.terms):
+            turned[(index, factor)] = _raised(kept, power)
+            signs[index] *= -1 if power % 2 else 1
+    if not turned:
+        return split
+    return [
+        (coefficient * signs[index], mul(*(turned.get((index, factor), factor) for factor in _factors(body))))
+        for index, (coefficient, body) in enumerate(split)
+    ]
 
 
 def _signs_aside(total: Add, s: _Simplifier) -> frozenset:
@@ -1207,8 +1217,7 @@ def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
             factors.append(_alone(base, *members[0]))
     # the rest in textbook order at once, as with the numbers multiplied: sin x·(−1)·sin x
     # is −sin²x in one step, not sin²x·(−1) and a step more to order it
-    factors = [factor for factor in factors if not is_plain_one(factor)] or [ONE]
-    return mul(*_textbook_order(factors, s)) if len(factors) > 1 else factors[0]
+    return _product_in_order(factors, s)
 
 
 def _exponents_added(base: Expr, exponents: list[Expr]) -> Expr:
@@ -1309,18 +1318,11 @@ def _abs_powers(node: Mul, s: _Simplifier) -> Expr | None:
             continue
         j, b = absolute[u]
         rest = [f for k, f in enumerate(node.factors) if k not in (i, j)]
+        # number exponents added at once: x²/|x| is |x| in one step, not |x|^(2 − 1)
         if a % 2 == 0:
-            return mul(*rest, _rebuilt(Call("abs", u), _exponent_sum(a, b)))
-        return mul(*rest, u, _rebuilt(Call("abs", u), _exponent_sum(a - 1, b)))
+            return mul(*rest, _exponents_added(Call("abs", u), [Num(a), b]))
+        return mul(*rest, u, _exponents_added(Call("abs", u), [Num(a - 1), b]))
     return None
-
-
-def _exponent_sum(number: int, exponent: Expr) -> Expr:
-    """number + exponent, a number at once when the exponent is one: |x|⁻²·x is
-    |x|⁻¹ in one step, not |x|^(−2 + 1) and then −2 + 1 → −1."""
-    if type(exponent) is Num:
-        return _num(number + exponent.value, exponent.decimal)
-    return add(Num(number), exponent)
 
 
 def _drop_one(node: Mul, s: _Simplifier) -> Expr | None:
