@@ -2,8 +2,9 @@
 
 The corpus gives each expression its own variable and order, so the command line
 reads it as JSON-line jobs (`calcstep diff --json-input --format json -`), the
-whole corpus in one process, and again with `--jobs 2` (two worker processes,
-one per core here).  Each is measured as it is (its start-up included), and
+whole corpus in one process (`--jobs 1`), and again with `--jobs 2` (two worker
+processes, one per core here, as the command line takes for a file this long
+when `--jobs` is left out).  Each is measured as it is (its start-up included), and
 also net of start-up: the median time of a one-job batch with the same options,
 run around the pass, is taken off once.  calcstep in-process (engine and JSON line, as the CLI writes it;
 in a fresh process of calcstep's Python, see calcstep_worker.py) and SymPy
@@ -116,8 +117,9 @@ class CliBatch:
         self.one_job.write_text('{"expr": "x"}\n', encoding="utf-8")
 
     def argv(self) -> list[str]:
-        jobs = ["--jobs", str(self.workers)] if self.workers > 1 else []
-        return [str(self.settings.calcstep), "diff", "--json-input", "--format", "json", *jobs, "-"]
+        # --jobs always given: left out, a file batch this long takes a worker per core
+        return [str(self.settings.calcstep), "diff", "--json-input", "--format", "json",
+                "--jobs", str(self.workers), "-"]
 
     def run(self) -> Pass:
         """One pass over the corpus; a failed process counts its rows as errors.
@@ -311,9 +313,10 @@ def throughput_table(measured: Measured, rows: list[Row], rounds: int) -> Table:
     unread = measured.unread
     table.notes = [
         "The command line runs the corpus as one batch of JSON-line jobs, each with its own "
-        "variable and order: `calcstep diff --json-input --format json -`, and with "
+        "variable and order: `calcstep diff --json-input --format json --jobs 1 -`, and with "
         f"`--jobs {PARALLEL_WORKERS}` its lines are answered by that many worker processes "
-        "(written in input order, byte for byte the same).",
+        "(written in input order, byte for byte the same). Left out, `--jobs` is "
+        f"{PARALLEL_WORKERS} for this batch on a {PARALLEL_WORKERS}-core machine.",
         "Net of start-up: the pass's time less the median time of a one-job batch (`x`), "
         f"{STARTUPS} of which run around each pass — an estimate of steady-state speed.",
         "In-process: a fresh process of calcstep's Python (benchmarks/calcstep_worker.py) "

@@ -372,11 +372,12 @@ def diff(
                      '"order": …, "at": …}; fields left out take these options\' values.'),
     ] = False,
     jobs: Annotated[
-        int,
-        typer.Option("--jobs", "-j", min=0, metavar="N",
+        int | None,
+        typer.Option("--jobs", "-j", min=0, metavar="N", show_default=False,
                      help="With -, answer the batch on N worker processes (0: one per core); "
-                          "answers keep the input's order."),
-    ] = 1,
+                          "answers keep the input's order.  Left out: one process, or for a file "
+                          "of 100 lines or more one worker per 50 lines, up to one per core."),
+    ] = None,
     no_color: NoColorOption = False,
     max_length: MaxLengthOption = None,
     max_depth: MaxDepthOption = None,
@@ -404,7 +405,7 @@ def diff(
     ahead = _read_ahead() if is_batch else None
     texts = ahead if ahead is not None else _expressions(expr)
     flush = _Flush(held=ahead is not None and not _is_terminal(sys.stdout))
-    workers = _parallel_jobs(jobs, batch.format) if is_batch else 1
+    workers = _parallel_jobs(jobs, batch.format, len(ahead) if ahead is not None else None) if is_batch else 1
     if workers > 1:
         failed = _answer_in_parallel(texts, batch, workers, ahead, flush)
     else:
@@ -466,14 +467,18 @@ def _answer(texts: Iterable[str], batch: _Batch, emit: _Emitter, is_batch: bool)
     return failed
 
 
-def _parallel_jobs(jobs: int, chosen: Format) -> int:
-    """Worker processes for a batch: one where they cannot be forked, and for the
+def _parallel_jobs(jobs: int | None, chosen: Format, lines: int | None) -> int:
+    """Worker processes for a batch of `lines` lines (None: a pipe): `--jobs` as
+    given, or chosen by the batch's length when not given (see
+    `parallel.auto_worker_count`); one where they cannot be forked, and for the
     terminal view (Rich draws for the terminal it is on, so one process draws)."""
     if jobs == 1 or chosen is Format.rich:
         return 1
     from calcstep import parallel
 
-    return parallel.worker_count(jobs) if parallel.available() else 1
+    if not parallel.available():
+        return 1
+    return parallel.auto_worker_count(lines) if jobs is None else parallel.worker_count(jobs)
 
 
 def _answer_in_parallel(

@@ -42,6 +42,10 @@ R = TypeVar("R")
 # Lines per chunk: small enough that two workers share a few hundred lines
 # evenly, large enough that sending a chunk costs little next to answering it.
 CHUNK_LINES = 16
+# Lines of a batch read from a file for each worker started when --jobs is not
+# given: two workers answer 100 corpus lines some 10% sooner than one process,
+# and 50 lines no sooner.
+LINES_PER_WORKER = 50
 # How long to wait for more waiting input before sending a part-filled chunk.
 _GATHER_SECONDS = 0.002
 # Chunks in flight per worker (sent, or answered and not yet written).
@@ -62,6 +66,18 @@ def worker_count(requested: int) -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
         return max(1, os.cpu_count() or 1)
+
+
+def auto_worker_count(lines: int | None) -> int:
+    """The number of workers when `--jobs` is not given, for a batch of `lines`
+    lines (None: not known in advance, as from a pipe): one per LINES_PER_WORKER
+    lines, up to one per usable core; one (no workers) for a pipe.
+
+    Starting workers costs some 15 ms (forking, and loading the machinery that
+    sends them lines), which a short batch does not win back."""
+    if lines is None or lines < 2 * LINES_PER_WORKER:
+        return 1
+    return min(worker_count(0), lines // LINES_PER_WORKER)
 
 
 def chunked(lines: Iterable[T], size: int = CHUNK_LINES) -> Iterator[list[T]]:

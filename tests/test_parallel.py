@@ -114,6 +114,51 @@ def test_an_interrupt_stops_every_process_with_status_130() -> None:
     assert not any(Path(f"/proc/{worker}").exists() and "Z" not in _state(worker) for worker in workers)
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+@pytest.mark.parametrize(("lines", "workers_expected"), [(400, True), (60, False)])
+def test_a_long_file_is_answered_on_every_core_unasked(tmp_path: Path, lines: int, workers_expected: bool) -> None:
+    batch = tmp_path / "batch.txt"
+    batch.write_text("x^x\n" * 5 + "x^x^x^x^x\n" * (lines - 5))
+    with batch.open() as stdin:
+        process = subprocess.Popen([sys.executable, "-m", "calcstep", "diff", "-", "--format", "json"],
+                                   stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                   start_new_session=True)
+        assert process.stdout is not None
+        process.stdout.readline()  # it is running
+        workers = _workers_of(process.pid)
+        os.killpg(process.pid, signal.SIGINT)  # the parent stops its workers
+        process.communicate(timeout=30)
+    expected = parallel.worker_count(0) > 1 and workers_expected
+    assert bool(workers) == expected
+
+
+def test_a_file_batch_is_answered_alike_with_and_without_jobs(tmp_path: Path) -> None:
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()][:120]
+    batch = tmp_path / "jobs.jsonl"
+    batch.write_text("".join(json.dumps({"expr": r["expr"], "wrt": r["wrt"], "order": r["order"]}) + "\n"
+                             for r in rows))
+    outputs = []
+    for jobs in ([], ["--jobs", "1"]):
+        with batch.open() as stdin:
+            done = subprocess.run([sys.executable, "-m", "calcstep", "diff", "-", "--json-input", "-f", "json", *jobs],
+                                  stdin=stdin, capture_output=True, text=True, timeout=120)
+        outputs.append((done.returncode, done.stdout, done.stderr))
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0][1].splitlines()) == 120
+
+
+def test_workers_unasked_grow_with_the_batch_up_to_the_cores(monkeypatch) -> None:
+    monkeypatch.setattr(parallel, "worker_count", lambda requested: 4 if requested == 0 else requested)
+    per = parallel.LINES_PER_WORKER
+    assert parallel.auto_worker_count(None) == 1  # a pipe: its length is not known
+    assert parallel.auto_worker_count(2 * per - 1) == 1
+    assert parallel.auto_worker_count(2 * per) == 2
+    assert parallel.auto_worker_count(3 * per + 1) == 3
+    assert parallel.auto_worker_count(100 * per) == 4
+    monkeypatch.setattr(parallel, "worker_count", lambda requested: 1 if requested == 0 else requested)
+    assert parallel.auto_worker_count(100 * per) == 1  # one core: no workers
+
+
 def _state(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
