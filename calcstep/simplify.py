@@ -2106,8 +2106,83 @@ def _inverse_functions(node: Call, s: _Simplifier) -> Expr | None:
 
 # f → g where f(g(u)) = u wherever the left side is defined (arcsin(sin u) is not u
 # beyond [−π/2, π/2], so inverse trigonometric functions of their functions stay)
-_UNDOES = {"sin": "asin", "cos": "acos", "tan": "atan", "sinh": "asinh", "cosh": "acosh", "tanh": "atanh",
-           "asinh": "sinh", "atanh": "tanh"}
+_UNDOES = {"sin": "asin", "cos": "acos", "tan": "atan", "cot": "acot", "sec": "asec", "csc": "acsc",
+           "sinh": "asinh", "cosh": "acosh", "tanh": "atanh", "asinh": "sinh", "atanh": "tanh"}
+
+
+def _function_of_inverse(node: Call, s: _Simplifier) -> Expr | None:
+    """A trigonometric function of another one's inverse is algebraic: with θ =
+    arcsin u, a right triangle with hypotenuse 1 and opposite side u has adjacent
+    side √(1 − u²), so cos(arcsin u) = √(1 − u²) and tan(arcsin u) = u/√(1 − u²);
+    arccos and arctan alike (adjacent side u; sides u and 1, hypotenuse √(u² + 1)),
+    arcsec and arccsc through arccos(1/u) and arcsin(1/u), and the hyperbolic ones
+    by cosh² − sinh² = 1.  Each holds wherever its left side is defined: arcsin,
+    arccos and arctan take their values where the cosine, the sine and the cosine
+    are at least 0, as arsinh and arcosh do for cosh and sinh."""
+    arg = node.arg
+    if type(arg) is not Call:
+        return None
+    form = _OF_INVERSE.get((node.fn, arg.fn))
+    return form(arg.arg) if form is not None else None
+
+
+def _over(top: Expr, bottom: Expr) -> Expr:
+    """top/bottom, as the reader writes a quotient: top·bottom⁻¹."""
+    return mul(top, Pow(bottom, MINUS_ONE))
+
+
+def _root_1_minus(u: Expr) -> Expr:
+    """√(1 − u²)."""
+    return Pow(add(ONE, neg(Pow(u, Num(2)))), Num(Fraction(1, 2)))
+
+
+def _root_plus_1(u: Expr) -> Expr:
+    """√(u² + 1)."""
+    return Pow(add(Pow(u, Num(2)), ONE), Num(Fraction(1, 2)))
+
+
+def _root_minus_1(u: Expr) -> Expr:
+    """√(u² − 1)."""
+    return Pow(add(Pow(u, Num(2)), MINUS_ONE), Num(Fraction(1, 2)))
+
+
+# (function, inverse function) → f(g(u)) written without either.  arcsec u is
+# arccos(1/u) and arccsc u is arcsin(1/u), so their forms take |u| where 1/u's
+# square root meets u (√(1 − 1/u²) = √(u² − 1)/|u|).  arccot is left out: its
+# forms would need one value at 0 and another elsewhere.
+_OF_INVERSE: dict[tuple[str, str], Callable[[Expr], Expr]] = {
+    ("cos", "asin"): _root_1_minus,
+    ("sec", "asin"): lambda u: Pow(_root_1_minus(u), MINUS_ONE),
+    ("tan", "asin"): lambda u: _over(u, _root_1_minus(u)),
+    ("cot", "asin"): lambda u: _over(_root_1_minus(u), u),
+    ("csc", "asin"): lambda u: Pow(u, MINUS_ONE),
+    ("sin", "acos"): _root_1_minus,
+    ("csc", "acos"): lambda u: Pow(_root_1_minus(u), MINUS_ONE),
+    ("tan", "acos"): lambda u: _over(_root_1_minus(u), u),
+    ("cot", "acos"): lambda u: _over(u, _root_1_minus(u)),
+    ("sec", "acos"): lambda u: Pow(u, MINUS_ONE),
+    ("sec", "atan"): _root_plus_1,
+    ("cos", "atan"): lambda u: Pow(_root_plus_1(u), MINUS_ONE),
+    ("sin", "atan"): lambda u: _over(u, _root_plus_1(u)),
+    ("csc", "atan"): lambda u: _over(_root_plus_1(u), u),
+    ("cot", "atan"): lambda u: Pow(u, MINUS_ONE),
+    ("cos", "asec"): lambda u: Pow(u, MINUS_ONE),
+    ("sin", "asec"): lambda u: _over(_root_minus_1(u), Call("abs", u)),
+    ("tan", "asec"): lambda u: _over(mul(u, _root_minus_1(u)), Call("abs", u)),
+    ("csc", "asec"): lambda u: _over(Call("abs", u), _root_minus_1(u)),
+    ("cot", "asec"): lambda u: _over(Call("abs", u), mul(u, _root_minus_1(u))),
+    ("sin", "acsc"): lambda u: Pow(u, MINUS_ONE),
+    ("cos", "acsc"): lambda u: _over(_root_minus_1(u), Call("abs", u)),
+    ("cot", "acsc"): lambda u: _over(mul(u, _root_minus_1(u)), Call("abs", u)),
+    ("sec", "acsc"): lambda u: _over(Call("abs", u), _root_minus_1(u)),
+    ("tan", "acsc"): lambda u: _over(Call("abs", u), mul(u, _root_minus_1(u))),
+    ("cosh", "asinh"): _root_plus_1,
+    ("tanh", "asinh"): lambda u: _over(u, _root_plus_1(u)),
+    ("sinh", "acosh"): _root_minus_1,
+    ("tanh", "acosh"): lambda u: _over(_root_minus_1(u), u),
+    ("cosh", "atanh"): lambda u: Pow(_root_1_minus(u), MINUS_ONE),
+    ("sinh", "atanh"): lambda u: _over(u, _root_1_minus(u)),
+}
 
 
 def _abs_of_power(node: Call, s: _Simplifier) -> Expr | None:
@@ -2439,6 +2514,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("quarter-turns", "sin(π/2 − x) → cos(x)", _quarter_turns),
         Rewrite("symmetry", "cos(−x) → cos(x)", _symmetry),
         Rewrite("inverse-function", "ln(eˣ) → x", _inverse_functions),
+        Rewrite("function-of-inverse", "cos(arcsin x) → √(1 − x²)", _function_of_inverse),
         Rewrite("absolute-value-of-power", "|x³| → |x|³", _abs_of_power),
         Rewrite("absolute-value-of-multiple", "|2x| → 2|x|", _abs_of_multiple),
     ),

@@ -365,6 +365,46 @@ def test_exact_values_and_identities(text: str, value: str) -> None:
     assert to_text(simplify(parse(text).expr)[0]) == value
 
 
+@pytest.mark.parametrize("pair", sorted(__import__("calcstep.simplify", fromlist=["_OF_INVERSE"])._OF_INVERSE))
+def test_a_function_of_another_inverse_is_its_algebraic_form_wherever_defined(pair: tuple[str, str]) -> None:
+    # cos(arcsin u) = √(1 − u²) and kin: checked at points on both sides of 0,
+    # inside and outside [−1, 1], wherever the composition has a value
+    from calcstep.errors import DomainError
+    from calcstep.evaluate import evaluate
+    from calcstep.expr import Call
+    from calcstep.simplify import _OF_INVERSE
+
+    outer, inner = pair
+    u = parse("u").expr
+    composed = Call(outer, Call(inner, u))
+    form = _OF_INVERSE[pair](u)
+    checked = 0
+    for value in (-3.5, -1.7, -1.1, -0.9, -0.4, 0.3, 0.8, 1.1, 1.6, 4.2):
+        try:
+            expected = evaluate(composed, {"u": value})
+        except DomainError:
+            continue
+        assert evaluate(form, {"u": value}) == pytest.approx(expected, rel=1e-12, abs=1e-12), value
+        checked += 1
+    assert checked >= 3
+
+
+@pytest.mark.parametrize(
+    ("text", "derivative", "form"),
+    [("sin(asin(x))", "1", "cos(arcsin(x)) → √(1 − x²)"), ("tan(atan(x))", "1", "sec(arctan(x)) → √(x² + 1)"),
+     ("cos(atan(x))", "−x/(x² + 1)^(3/2)", "sin(arctan(x)) → x/√(x² + 1)"),
+     ("sec(asec(x))", "1", "tan(arcsec(x)) → x·√(x² − 1)/|x|")],
+)
+def test_the_derivative_of_a_function_of_an_inverse_is_simplified_through_the_triangle(
+    text: str, derivative: str, form: str
+) -> None:
+    derivation = differentiate(text).derivations[0]
+    assert to_pretty(derivation.result) == derivative
+    rewrites = [(step.rule, f"{to_pretty(step.target)} → {to_pretty(step.result)}")
+                for step in derivation.simplification]
+    assert ("function-of-inverse", form) in rewrites
+
+
 def test_simplifier_is_sound_on_roots_and_logs() -> None:
     assert to_text(simplify(parse("sqrt(x^2)").expr)[0]) == "abs(x)"
     assert to_text(simplify(parse("(x^3)^(1/3)").expr)[0]) == "x"

@@ -64,6 +64,7 @@ REWRITE_TITLES = {
     "quarter-turns": "take out quarter turns",
     "symmetry": "odd or even function",
     "inverse-function": "inverse functions cancel",
+    "function-of-inverse": "function of an inverse function",
     "absolute-value-of-power": "absolute value of a power",
     "absolute-value-of-multiple": "take a number out of |…|",
     "logarithm-identity": "logarithm identity",
