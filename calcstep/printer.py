@@ -417,6 +417,13 @@ class _PrettyPrinter(_Printer):
             top = [Num(value.numerator), *numerator[1:]]
             bottom = [Num(value.denominator), *denominator]
             return self.fraction_text(_drop_unit(top), bottom)
+        last = numerator[-1] if len(numerator) > 1 else None
+        if last is not None and _is_written_fraction(last):
+            # x·(1/2)/√(x + 1), the product rule's g·h′ with h′ = 1/(2√(x + 1)), is
+            # written x·1/(2√(x + 1)): h′ as its own step wrote it
+            value = last.value
+            return (self.factors(tuple(numerator[:-1])) + self.times
+                    + self.fraction_text([Num(value.numerator)], [Num(value.denominator), *denominator]))
         return self.fraction_text(numerator, denominator)
 
     def fraction_text(self, numerator: list[Expr], denominator: list[Expr]) -> str:
@@ -467,11 +474,31 @@ class _PrettyPrinter(_Printer):
         # the pieces are joined once at the end: a product of a thousand long
         # factors (a deep chain's rates) would otherwise be copied at each one
         parts: list[str] = []
-        for factor, negated in _minus_carried(factors, lambda following: self.divisor(following) is None):
+        carried = list(_minus_carried(factors, lambda following: self.divisor(following) is None))
+        index = 0
+        while index < len(carried):
+            factor, negated = carried[index]
+            index += 1
             if negated:  # x·(−sin(x)), as the product rule's g·h′ is written, not x·(−1)·sin(x)
                 parts += (self.times, self.bracket(self.minus + self.at(factor, PRODUCT + 1)))
                 previous = factor
                 continue
+            if _is_written_fraction(factor):
+                # x·(1/2)·(x + 1)^(−1/2)·2x (the product rule's g·h′, h′ a chain's
+                # product) is written x·1/(2√(x + 1))·2x, as h′'s own step wrote
+                # it: the number's denominator joins the divisions after it
+                divisors = []
+                while index < len(carried) and not carried[index][1]:
+                    below = self.divisor(carried[index][0])
+                    if below is None:
+                        break
+                    divisors.append(below)
+                    index += 1
+                if divisors:
+                    value = factor.value
+                    parts += (self.times, self.fraction_text([Num(value.numerator)], [Num(value.denominator), *divisors]))
+                    previous = None
+                    continue
             divisor = self.divisor(factor)
             if divisor is not None:  # x/y·z, as typed, not x(1/y)z
                 parts += ("/", self.at(divisor, POWER))
@@ -630,6 +657,13 @@ class _LatexPrinter(_Printer):
             text = self.fraction(top, [Num(value.denominator), *denominator])
             return ("-" + text if value < 0 else text), PRODUCT
         if denominator:
+            last = numerator[-1] if len(numerator) > 1 else None
+            if last is not None and _is_written_fraction(last):
+                # x \frac{1}{2 \sqrt{x + 1}}, the product rule's g·h′ as the pretty
+                # form writes it (x·1/(2√(x + 1))), not \frac{x \cdot \frac{1}{2}}{…}
+                value = last.value
+                bottom = self.fraction([Num(value.numerator)], [Num(value.denominator), *denominator])
+                return f"{self.factors(tuple(numerator[:-1]))} {bottom}", PRODUCT
             return self.fraction(numerator, denominator), PRODUCT
         return self.factors(expr.factors), PRODUCT
 
@@ -709,6 +743,11 @@ def _merges(numerator: Sequence[Expr]) -> bool:
     vanish into it ((1/2)·1, the constant multiple rule's c·1, would read 1/2, and
     the step that multiplies it out would seem to do nothing)."""
     return len(numerator) < 2 or not (is_plain_one(numerator[1]) or is_plain_minus_one(numerator[1]))
+
+
+def _is_written_fraction(expr: Expr) -> bool:
+    """True for a positive number written as a fraction (1/2, 3/4), not as a decimal."""
+    return type(expr) is Num and type(expr.value) is Fraction and not expr.decimal and expr.value > 0
 
 
 def _drop_unit(factors: list[Expr]) -> list[Expr]:

@@ -7,6 +7,7 @@ import pytest
 from calcstep.engine import differentiate
 from calcstep.errors import ParseError
 from calcstep.evaluate import evaluate
+from calcstep.expr import Mul
 from calcstep.parse import parse
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
 
@@ -377,6 +378,23 @@ def test_a_minus_one_inside_a_product_is_written_on_the_factor_after_it(text: st
     assert to_pretty(parse(text).expr) == pretty
     if text == "x*(-1)*sin(x)":
         assert to_latex(parse(text).expr) == r"x \left(-\sin\left(x\right)\right)"
+
+
+@pytest.mark.parametrize(
+    ("factors", "pretty", "latex"),
+    [(["x", "1/2", "(x + 1)^(-1/2)"], "x·1/(2√(x + 1))", r"x \frac{1}{2 \sqrt{x + 1}}"),
+     (["sin(x)", "3/2", "x^(-1)"], "sin(x)·3/(2x)", r"\sin\left(x\right) \frac{3}{2 x}"),
+     (["x", "1/2", "(x^2 + 1)^(-1/2)", "2", "x"], "x·1/(2√(x² + 1))·2x", None)],
+)
+def test_a_rate_with_a_fraction_is_written_as_its_step_wrote_it_inside_a_product(
+    factors: list[str], pretty: str, latex: str | None
+) -> None:
+    # the product rule's g·h′ with h′ = 1/(2√(x + 1)): x·1/(2√(x + 1)), h′ as the
+    # chain rule's step wrote it, not x·(1/2)/√(x + 1)
+    product = Mul(tuple(parse(factor).expr for factor in factors))
+    assert to_pretty(product) == pretty
+    if latex is not None:
+        assert to_latex(product) == latex
 
 
 @pytest.mark.parametrize(
