@@ -659,7 +659,32 @@ def _over_common_divisor(node: Add, s: _Simplifier) -> Expr | None:
     below = _least_divisor(terms, s)
     if not below:
         return None
-    return mul(_times_divisor(terms, below), *(Pow(base, Num(-k)) for base, k in below.items()))
+    split = [s.split(term) for term in terms]
+    # the numbers' common denominator joins the divisor, x/(2√u) + √u over 2√u,
+    # unless a number was written as a decimal (0.5x/√u + √u keeps its 0.5)
+    decimal = any(type(term) is Mul and type(term.factors[0]) is Num and term.factors[0].decimal for term in terms)
+    scale = 1 if decimal else math.lcm(*(Fraction(coefficient).denominator for coefficient, _ in split))
+    numerator = add(*(_numerator_over(coefficient * scale, body, below, decimal) for coefficient, body in split))
+    divisors = [Pow(base, Num(-k)) for base, k in below.items()]
+    return mul(Num(Fraction(1, scale)), numerator, *divisors) if scale != 1 else mul(numerator, *divisors)
+
+
+def _numerator_over(coefficient: Rational, body: Expr, below: dict[Expr, Rational], decimal: bool) -> Expr:
+    """A term coefficient·body of a sum over the common divisor `below` (base →
+    power), as it reads above that divisor: its own divisors dropped and the rest
+    of the common one multiplied in, x/(2√u) over 2√u as x, and √u as 2√u·√u."""
+    kept: list[Expr] = []
+    own: dict[Expr, Rational] = {}  # how often each base of the divisor divides the term
+    for factor in _factors(body):
+        base, exponent = _numeric_power(factor)
+        if exponent < 0 and base in below:
+            own[base] = own.get(base, 0) - exponent
+        else:
+            kept.append(factor)
+    kept += [_raised(base, k - own.get(base, 0)) for base, k in below.items() if k > own.get(base, 0)]
+    if coefficient != 1 or not kept:
+        kept.insert(0, Num(coefficient, decimal))
+    return mul(*kept)
 
 
 def _least_divisor(terms: list[Expr], s: _Simplifier) -> dict[Expr, Rational]:

@@ -856,6 +856,21 @@ def test_a_rewrite_writes_its_result_in_textbook_form_at_once(
 
 
 @pytest.mark.parametrize(
+    ("text", "step"),
+    [("x*sqrt(x+1)", "x/(2√(x + 1)) + √(x + 1) → (x + 2√(x + 1)·√(x + 1))/(2√(x + 1))"),
+     ("x/sqrt(x^2+1)", "√(x² + 1) − x²/√(x² + 1) → (√(x² + 1)·√(x² + 1) − x²)/√(x² + 1)"),
+     ("atan(y/x)", "1/((y/x)² + 1)·y·(−1)/x² → 1/((y² + x²)/x²)·y·(−1)/x²")],
+)
+def test_over_a_common_denominator_each_term_reads_as_its_numerator(text: str, step: str) -> None:
+    # x/(2√(x + 1)) + √(x + 1) over 2√(x + 1) is (x + 2√(x + 1)·√(x + 1))/(2√(x + 1)),
+    # as a textbook writes it: the number joins the divisor, and a term's own
+    # divisor is not written back beside the divisor's other factors (it was
+    # (x/√(x + 1)·√(x + 1)/2 + √(x + 1)·√(x + 1))/√(x + 1), two steps more)
+    rewrites = differentiate(text).derivations[-1].simplification
+    assert ("combine-fractions", step) in [(s.rule, f"{to_pretty(s.target)} → {to_pretty(s.result)}") for s in rewrites]
+
+
+@pytest.mark.parametrize(
     ("text", "result"),
     [("sin(x)^2", "2·sin(x)·cos(x)"), ("csc(x)", "−csc(x)·cot(x)"), ("sec(x)", "sec(x)·tan(x)"),
      ("sin(x)^3", "3·sin²(x)·cos(x)"), ("cos(x)^3", "−3·cos²(x)·sin(x)"), ("sinh(x)^2", "2·sinh(x)·cosh(x)"),
