@@ -487,7 +487,7 @@ class _PrettyPrinter(_Printer):
                 # x·(1/2)·(x + 1)^(−1/2)·2x (the product rule's g·h′, h′ a chain's
                 # product) is written x·1/(2√(x + 1))·2x, as h′'s own step wrote
                 # it: the number's denominator joins the divisions after it
-                divisors = []
+                divisors: list[Expr] = []
                 while index < len(carried) and not carried[index][1]:
                     below = self.divisor(carried[index][0])
                     if below is None:
@@ -663,7 +663,9 @@ class _LatexPrinter(_Printer):
                 # form writes it (x·1/(2√(x + 1))), not \frac{x \cdot \frac{1}{2}}{…}
                 value = last.value
                 bottom = self.fraction([Num(value.numerator)], [Num(value.denominator), *denominator])
-                return f"{self.factors(tuple(numerator[:-1]))} {bottom}", PRODUCT
+                # after a number, a visible \cdot: 5 \frac{1}{2 \sqrt{x}} would read as a mixed number
+                joint = self.times if type(numerator[-2]) is Num else " "
+                return f"{self.factors(tuple(numerator[:-1]))}{joint}{bottom}", PRODUCT
             return self.fraction(numerator, denominator), PRODUCT
         return self.factors(expr.factors), PRODUCT
 

@@ -384,7 +384,9 @@ def test_a_minus_one_inside_a_product_is_written_on_the_factor_after_it(text: st
     ("factors", "pretty", "latex"),
     [(["x", "1/2", "(x + 1)^(-1/2)"], "x·1/(2√(x + 1))", r"x \frac{1}{2 \sqrt{x + 1}}"),
      (["sin(x)", "3/2", "x^(-1)"], "sin(x)·3/(2x)", r"\sin\left(x\right) \frac{3}{2 x}"),
-     (["x", "1/2", "(x^2 + 1)^(-1/2)", "2", "x"], "x·1/(2√(x² + 1))·2x", None)],
+     (["x", "1/2", "(x^2 + 1)^(-1/2)", "2", "x"], "x·1/(2√(x² + 1))·2x", None),
+     # the constant multiple rule's c·f′: 5·1/(2√x), and no mixed number in LaTeX
+     (["5", "1/2", "x^(-1/2)"], "5·1/(2√x)", r"5 \cdot \frac{1}{2 \sqrt{x}}")],
 )
 def test_a_rate_with_a_fraction_is_written_as_its_step_wrote_it_inside_a_product(
     factors: list[str], pretty: str, latex: str | None
