@@ -347,9 +347,6 @@ class _Line(str):
         line.number = number
         return line
 
-    def __reduce__(self) -> tuple:  # for the worker processes of --jobs
-        return _Line, (str(self), self.number)
-
 
 @_command()
 def diff(
@@ -492,7 +489,9 @@ def _answer_in_parallel(
     from calcstep import parallel
 
     failed = False
-    answers = parallel.ordered_results(partial(_answer_chunk, batch), parallel.chunked(texts), workers)
+    # a line travels to its worker as [text, line number]: the pipes carry JSON
+    lines = ([str(text), getattr(text, "number", None)] for text in texts)
+    answers = parallel.ordered_results(partial(_answer_chunk, batch), parallel.chunked(lines), workers)
     for _, (written, chunk_failed) in _with_progress(ahead, answers, lambda answer: len(answer[0])):
         for out, err in written:  # line by line, stdout then stderr, as one process writes
             _write(out)
@@ -506,11 +505,11 @@ def _answer_in_parallel(
     return failed
 
 
-def _answer_chunk(batch: _Batch, chunk: list[str], first: bool) -> tuple[list[tuple[str, str]], bool]:
-    """In a worker: `_answer` for a chunk of a batch, what each line writes to
-    stdout and to stderr captured, with whether any line failed.  A chunk after
-    the first continues the output (a blank line separates it from what came
-    before)."""
+def _answer_chunk(batch: _Batch, chunk: list[list], first: bool) -> tuple[list[tuple[str, str]], bool]:
+    """In a worker: `_answer` for a chunk of a batch (each line as [text, its line
+    number or None]), what each line writes to stdout and to stderr captured,
+    with whether any line failed.  A chunk after the first continues the output
+    (a blank line separates it from what came before)."""
     import io
 
     saved = sys.stdout, sys.stderr
@@ -519,10 +518,10 @@ def _answer_chunk(batch: _Batch, chunk: list[str], first: bool) -> tuple[list[tu
     written: list[tuple[str, str]] = []
     failed = False
     try:
-        for text in chunk:
+        for text, number in chunk:
             out, err = io.StringIO(), io.StringIO()
             sys.stdout, sys.stderr = out, err
-            failed = _answer((text,), batch, emit, True) or failed
+            failed = _answer((_Line(text, number) if number is not None else text,), batch, emit, True) or failed
             written.append((out.getvalue(), err.getvalue()))
     finally:
         sys.stdout, sys.stderr = saved

@@ -25,16 +25,14 @@ line answers the batch in one process.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import queue
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -73,8 +71,8 @@ def auto_worker_count(lines: int | None) -> int:
     lines (None: not known in advance, as from a pipe): one per LINES_PER_WORKER
     lines, up to one per usable core; one (no workers) for a pipe.
 
-    Starting workers costs some 15 ms (forking, and loading the machinery that
-    sends them lines), which a short batch does not win back."""
+    Starting workers costs some 10 ms (forking them, and a thread each way),
+    which a short batch does not win back."""
     if lines is None or lines < 2 * LINES_PER_WORKER:
         return 1
     return min(worker_count(0), lines // LINES_PER_WORKER)
@@ -178,17 +176,15 @@ class _Pool:
     chunk i goes to worker i mod N."""
 
     def __init__(self, work: Callable[[Any, bool], Any], workers: int) -> None:
-        from multiprocessing.connection import Pipe
-
         self.pids: list[int] = []
-        self.tasks: list[Connection] = []
-        self.answers: list[Connection] = []
+        self.tasks: list[_End] = []
+        self.answers: list[_End] = []
         # a frozen heap is left alone by the workers' collector, so its pages
         # stay shared with this process instead of being copied
         gc.freeze()
         for _ in range(workers):
-            task_reader, task_writer = Pipe(duplex=False)
-            answer_reader, answer_writer = Pipe(duplex=False)
+            task_reader, task_writer = _pipe()
+            answer_reader, answer_writer = _pipe()
             try:
                 pid = os.fork()
             except OSError:
@@ -243,7 +239,7 @@ class _Pool:
             connection.close()
 
 
-def _serve(work: Callable[[Any, bool], Any], tasks: Connection, answers: Connection) -> None:
+def _serve(work: Callable[[Any, bool], Any], tasks: _End, answers: _End) -> None:
     """A worker's life: answer chunks until the pipe closes, then exit at once
     (no exit handlers: they are the parent's)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -259,3 +255,54 @@ def _serve(work: Callable[[Any, bool], Any], tasks: Connection, answers: Connect
         status = 1
     finally:
         os._exit(status)
+
+
+# A message's length, ahead of its JSON text: 8 bytes, big-endian.
+_HEADER = 8
+
+
+class _End:
+    """One end of a pipe that carries values as JSON: each message is the length
+    of its text, then the text (ASCII: a lone surrogate that stdin's decoding
+    let through travels escaped).  So chunks and answers are lists, strings,
+    numbers, booleans and None, and a tuple arrives as a list.
+    (multiprocessing.connection carries pickles, and importing it costs 11 ms,
+    more than forking the workers does.)"""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def send(self, value: Any) -> None:
+        """Write `value`; OSError (BrokenPipeError) when the reader is gone."""
+        data = json.dumps(value, separators=(",", ":")).encode("ascii")
+        message = memoryview(len(data).to_bytes(_HEADER, "big") + data)
+        while message:
+            message = message[os.write(self.fd, message):]
+
+    def recv(self) -> Any:
+        """The next value written; EOFError when the writer has closed its end
+        (or died) before writing a whole message."""
+        size = int.from_bytes(self._read(_HEADER), "big")
+        return json.loads(self._read(size))
+
+    def _read(self, size: int) -> bytes:
+        parts: list[bytes] = []
+        while size:
+            part = os.read(self.fd, min(size, 1 << 20))
+            if not part:
+                raise EOFError
+            parts.append(part)
+            size -= len(part)
+        return b"".join(parts)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            with suppress(OSError):
+                os.close(self.fd)
+            self.fd = -1
+
+
+def _pipe() -> tuple[_End, _End]:
+    """A one-way pipe: (the end to read, the end to write)."""
+    reader, writer = os.pipe()
+    return _End(reader), _End(writer)

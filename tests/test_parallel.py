@@ -47,6 +47,17 @@ def test_several_processes_write_what_one_writes(fmt: str) -> None:
     assert several.err == one.err
 
 
+def test_lines_beyond_ascii_travel_to_the_workers_and_back_unchanged() -> None:
+    # the pipes carry JSON: unicode input, output and errors (with their line
+    # numbers, past blank lines and comments) arrive as one process writes them
+    batch = "x²·sin(x)\n\n# a comment\n√(x) + π·x\nsin(x\n∛x·e^x\nx ÷ 2\nθ^2\n" * 5
+    for fmt in ("plain", "json"):
+        one = run_cli("diff", "-", "--format", fmt, stdin=batch)
+        several = run_cli("diff", "-", "--format", fmt, "--jobs", "2", stdin=batch)
+        assert several == one
+        assert "line 5:" in several.err and "line 37:" in several.err
+
+
 LINES = ["x^2", "sin(x)*e^x", "sin(x", "", "# a comment", "ln(0)*x", "1/(x-x)", "x^x", "f(g(x))",
          "   ", "sqrt(x^2+1)", "2x y", "relu(x)", "$", "tan(x)^2"]
 
