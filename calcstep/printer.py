@@ -534,8 +534,8 @@ class _PrettyPrinter(_Printer):
 
     def juxtaposes(self, left: Expr, right: Expr) -> bool:
         """True where writing the factors side by side reads unambiguously: a number
-        or a letter before a letter (2x, xy, 2πx), a number before a bracket (2(x+1)),
-        a root (2√x) or an exponential (3eˣ)."""
+        or a letter before a letter (2x, xy, 2πx), a number before a bracket (2(x+1),
+        6(2x + 1)², as a power binds first), a root (2√x) or an exponential (3eˣ)."""
         if self.ascii_only:
             return False
         if type(left) is Num:
@@ -544,6 +544,7 @@ class _PrettyPrinter(_Printer):
             return (
                 _is_letterlike(right)
                 or type(right) is Add
+                or (type(right) is Pow and type(right.base) is Add)
                 or _is_root(right)
                 or (type(right) is Pow and right.base == E)
                 or (type(right) is Call and right.fn == "abs")

@@ -948,13 +948,13 @@ TEXTBOOK_FORMS = [
     ("10^(x^2)", 1, "2x·10^(x²)·ln(10)"),
     # sin²u + cos²u = 1 within higher powers: cos³x·sin x + cos x·sin³x is cos x·sin x
     ("sin(x)^4 - cos(x)^4", 1, "4·sin(x)·cos(x)"),
-    ("(2x+1)^3/(x^2+1)^2", 1, "2·(2x + 1)²·(3 − 2x − x²)/(x² + 1)³"),
-    ("(x/3 + 2/5)^4", 1, "4·(x/3 + 2/5)³/3"),
+    ("(2x+1)^3/(x^2+1)^2", 1, "2(2x + 1)²·(3 − 2x − x²)/(x² + 1)³"),
+    ("(x/3 + 2/5)^4", 1, "4(x/3 + 2/5)³/3"),
     ("(1-x^2)*e^(x/2)", 1, "e^(x/2)·(1 − 4x − x²)/2"),
     # no fraction within a fraction, even at one operation more (2x costs a product)
     ("sqrt(x)*sin(x)", 1, "(2x·cos(x) + sin(x))/(2√x)"),
     ("e^x*sqrt(x)", 1, "e^x·(2x + 1)/(2√x)"),
-    ("x^2*cbrt(2*x+1)", 1, "2x·(7x + 3)/(3·(2x + 1)^(2/3))"),
+    ("x^2*cbrt(2*x+1)", 1, "2x·(7x + 3)/(3(2x + 1)^(2/3))"),
     # a sum that meets itself elsewhere in the product keeps its fractions, so the two meet
     ("3*cbrt((x - 1/2)^2)*(x - 1/2)", 1, "5·|x − 1/2|^(2/3)"),
     ("abs(x^2 - 1/4)", 2, "2(x² − 1/4)/|x² − 1/4|"),

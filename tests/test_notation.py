@@ -381,6 +381,20 @@ def test_a_minus_one_inside_a_product_is_written_on_the_factor_after_it(text: st
 
 
 @pytest.mark.parametrize(
+    ("text", "pretty"),
+    [("2*(x+1)", "2(x + 1)"), ("6*(2x+1)^2", "6(2x + 1)²"), ("3*(x+1)^(3/2)", "3(x + 1)^(3/2)"),
+     ("2*sin(x)^(3/2)", "2·sin(x)^(3/2)"), ("2*3^x", "2·3^x"), ("x*(x+1)^2", "x·(x + 1)²")],
+)
+def test_a_number_is_written_against_a_bracket_it_multiplies(text: str, pretty: str) -> None:
+    # 6(2x + 1)², as a textbook prints the chain rule's n·uⁿ⁻¹ (the power binds
+    # first, so nothing reads otherwise); a number stays apart from another
+    # number's power and a function's, and a letter keeps its dot before a bracket
+    expr = parse(text).expr
+    assert to_pretty(expr) == pretty
+    assert parse(pretty).expr == expr
+
+
+@pytest.mark.parametrize(
     ("factors", "pretty", "latex"),
     [(["x", "1/2", "(x + 1)^(-1/2)"], "x·1/(2√(x + 1))", r"x \frac{1}{2 \sqrt{x + 1}}"),
      (["sin(x)", "3/2", "x^(-1)"], "sin(x)·3/(2x)", r"\sin\left(x\right) \frac{3}{2 x}"),
