@@ -515,7 +515,12 @@ class _PrettyPrinter(_Printer):
         is written − 2x, though its own text is −1·2x, so what follows the sign
         is printed as a node of its own."""
         negated = self.negated(term)
-        return None if negated is None else self.at(negated, PRODUCT)
+        if negated is None:
+            return None
+        text = self.at(negated, PRODUCT)
+        # 0 − (−sin(x)), the sum rule's 1 − cos(x) differentiated term by term: a
+        # second sign in brackets, never 0 − −sin(x)
+        return self.bracket(text) if text.startswith(self.minus) else text
 
     def negated(self, term: Expr) -> Expr | None:
         """Any term with a negative coefficient is written after a minus sign here:
@@ -630,6 +635,15 @@ class _LatexPrinter(_Printer):
 
     def bracket(self, text: str) -> str:
         return rf"\left({text}\right)"
+
+    def after_minus(self, term: Expr) -> str | None:
+        r"""`_Printer.after_minus`, and a term (−1)·u whose u is written with its own
+        sign: 0 - \left(-\sin x\right), not 0 + -1 \left(-\sin x\right)."""
+        text = super().after_minus(term)
+        if text is not None or type(term) is not Mul or not is_plain_minus_one(term.factors[0]):
+            return text
+        rest = self.at(mul(*term.factors[1:]), PRODUCT)
+        return self.bracket(rest) if rest.startswith("-") else rest
 
     def fraction(self, numerator: list[Expr], denominator: list[Expr]) -> str:
         sign = ""

@@ -380,6 +380,15 @@ def test_a_minus_one_inside_a_product_is_written_on_the_factor_after_it(text: st
         assert to_latex(parse(text).expr) == r"x \left(-\sin\left(x\right)\right)"
 
 
+def test_a_term_with_its_own_minus_after_a_minus_sign_is_bracketed() -> None:
+    # the sum rule on 1 − cos(x): 0 − (−sin(x)), as a textbook writes it, never
+    # 0 − −sin(x) (and in LaTeX never 0 + -1 (−sin x))
+    raw = differentiate("1 - cos(x)").derivations[0].steps.result
+    assert to_pretty(raw) == "0 − (−sin(x))"
+    assert to_pretty(raw, ascii=True) == "0 - (-sin(x))"
+    assert to_latex(raw) == r"0 - \left(-\sin\left(x\right)\right)"
+
+
 @pytest.mark.parametrize(
     ("text", "pretty"),
     [("2*(x+1)", "2(x + 1)"), ("6*(2x+1)^2", "6(2x + 1)²"), ("3*(x+1)^(3/2)", "3(x + 1)^(3/2)"),
