@@ -33,6 +33,7 @@ from calcstep.expr import (
     Note,
     Num,
     Pow,
+    Rational,
     Sym,
     add,
     is_num,
@@ -630,26 +631,35 @@ def _plain_number(expr: Expr) -> int | Fraction | None:
 
 
 def _product_of_rates(rates: list[Expr]) -> Expr:
-    """The local rates multiplied, outermost first, as the formula writes them; a
-    minus sign in any rate is moved to the front (−cos(u)·…, not cos(u)·(−1)·…)."""
-    negative = False
+    """The local rates multiplied, outermost first, as the formula writes them.  A
+    minus sign in one rate alone is moved to the front (−cos(u)·…, not
+    cos(u)·(−1)·…); minus signs in several stay where they are, so that the
+    product shows what its stages show, −sin(cos(x))·(−sin(x)), and the
+    simplification cancels them in a step of its own."""
+    parts = [_rate_parts(rate) for rate in rates]
+    negatives = sum(1 for coefficient, _ in parts if coefficient < 0)
     factors: list[Expr] = []
-    for rate in rates:
-        value = _plain_number(rate)
-        if value is not None and type(rate) is not Num:
-            rate = Num(value)  # the rate of 3u + 1, 3·1 + 0, is 3
-        coefficient, rest = split_coefficient(rate)
-        if type(rest) is Mul and ONE in rest.factors:  # w·1, the rate of w·u: w
-            rest = mul(*(factor for factor in rest.factors if not is_plain_one(factor)))
-        if coefficient < 0:
-            negative = not negative
+    for coefficient, rest in parts:
+        if negatives == 1 and coefficient < 0:
             coefficient = -coefficient
-        if coefficient != 1:
+        if coefficient != 1 and (coefficient != -1 or rest == ONE):
             factors.append(Num(coefficient))
         if rest != ONE:
-            factors.append(rest)
+            factors.append(neg(rest) if coefficient == -1 else rest)
     product = mul(*factors)
-    return neg(product) if negative else product
+    return neg(product) if negatives == 1 else product
+
+
+def _rate_parts(rate: Expr) -> tuple[Rational, Expr]:
+    """A local rate as (its number, the rest): the rate of 3u + 1, 3·1 + 0, is 3;
+    w·1, the rate of w·u, is w."""
+    value = _plain_number(rate)
+    if value is not None and type(rate) is not Num:
+        rate = Num(value)
+    coefficient, rest = split_coefficient(rate)
+    if type(rest) is Mul and ONE in rest.factors:
+        rest = mul(*(factor for factor in rest.factors if not is_plain_one(factor)))
+    return coefficient, rest
 
 
 def _inner_names(taken: frozenset[str], count: int) -> list[str]:

@@ -856,6 +856,24 @@ def test_a_rewrite_writes_its_result_in_textbook_form_at_once(
 
 
 @pytest.mark.parametrize(
+    ("text", "chain", "cancelled"),
+    [("cos(cos(x))", "−sin(cos(x))·(−sin(x))", "sin(cos(x))·sin(x)"),
+     ("(1-2*x)^(-1/2)", "−1/(2(1 − 2x)^(3/2))·(−2)", "1/(1 − 2x)^(3/2)"),
+     ("cos(x^2)", "−sin(x²)·2x¹", None)],
+)
+def test_the_chain_rules_product_keeps_the_signs_its_stages_show(text: str, chain: str, cancelled: str | None) -> None:
+    # the outer rate −sin(cos x) times the inner −sin x is written so, as its two
+    # stages show them, and the signs cancel in a step of their own (they cancelled
+    # unseen: sin(cos(x))·sin(x) beside stages that both had a minus); one minus
+    # sign alone goes to the front
+    derivation = differentiate(text).derivations[0]
+    assert to_pretty(derivation.steps.result) == chain
+    if cancelled is not None:
+        rewrites = [(s.rule, to_pretty(s.target), to_pretty(s.result)) for s in derivation.simplification]
+        assert ("multiply-numbers", chain, cancelled) in rewrites
+
+
+@pytest.mark.parametrize(
     ("text", "step"),
     [("x*sqrt(x+1)", "x/(2√(x + 1)) + √(x + 1) → (x + 2√(x + 1)·√(x + 1))/(2√(x + 1))"),
      ("x/sqrt(x^2+1)", "√(x² + 1) − x²/√(x² + 1) → (√(x² + 1)·√(x² + 1) − x²)/√(x² + 1)"),
