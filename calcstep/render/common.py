@@ -50,7 +50,7 @@ REWRITE_TITLES = {
     "cancel-from-sum": "cancel a factor of every term",
     "absolute-powers": "combine powers of |u| and u",
     "drop-one": "drop the factor 1",
-    "trig-quotient": "trigonometric quotient",
+    "trig-quotient": "quotient or reciprocal identity",
     "negate-difference": "take the minus sign inside",
     "order-factors": "order the factors",
     "evaluate-power": "evaluate the power",
