@@ -295,3 +295,34 @@ def divide_out(p: Sliced, base: Sliced, var: str, times: int) -> tuple[Sliced, i
             break
         terms, done = quotient, done + 1
     return (sliced_by(terms, var) if done else p), done
+
+
+def derivative(p: Poly) -> Poly:
+    """p′: (a₀, a₁, a₂, …) → (a₁, 2a₂, …)."""
+    return _trim([i * c for i, c in enumerate(p)][1:])
+
+
+def repeated_factors(p: Poly) -> list[tuple[Poly, int]] | None:
+    """p's square-free factorization, p = c·a₁·a₂²·a₃³·…, as the factors (aᵢ, i)
+    with each aᵢ monic and of degree 1 or more (Yun's algorithm: gcd(p, p′) holds
+    each repeated factor once less often than p); None when no factor is repeated
+    (p = c·a₁).  x² − 2x + 1 is [(x − 1, 2)], x³ − x² − x + 1 is
+    [(x + 1, 1), (x − 1, 2)]."""
+    if len(p) < 3:
+        return None  # a constant or a line: nothing repeats
+    slope = derivative(p)
+    shared = gcd(p, slope)
+    if len(shared) < 2:
+        return None
+    b = divide(p, shared)[0]
+    d = _plus(divide(slope, shared)[0], tuple(-c for c in derivative(b)))
+    factors: list[tuple[Poly, int]] = []
+    times = 1
+    while len(b) > 1:
+        a = gcd(b, d)
+        if len(a) > 1:
+            factors.append((a, times))
+        b = divide(b, a)[0]
+        d = _plus(divide(d, a)[0], tuple(-c for c in derivative(b)))
+        times += 1
+    return factors

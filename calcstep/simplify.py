@@ -1608,6 +1608,53 @@ def _factor_polynomial_in_product(node: Mul, s: _Simplifier) -> Expr | None:
     return None
 
 
+def _factor_repeated(node: Mul, s: _Simplifier) -> Expr | None:
+    """A polynomial above a divisor written with its repeated factors as powers, as
+    a textbook answer is: eˣ·(x² − 2x + 1)/(x² + 1)² → eˣ·(x − 1)²/(x² + 1)², the
+    derivative of eˣ/(1 + x²).  Only a polynomial in one variable with whole
+    coefficients, only in a quotient (a product rule's term stands in a sum that
+    may still collect it), and only when the factored form is smaller.  Not in a
+    trial: a sum tried over one divisor, 2x/(x² + 1) + 1, would otherwise be
+    judged by its factored form, (x + 1)²/(x² + 1), and kept for it."""
+    if s.reshape < _TOP_LEVEL:
+        return None
+    if not any(type(f) is Pow and type(f.base) is Add and _is_negative_number(f.exp) for f in node.factors):
+        return None
+    for index, factor in enumerate(node.factors):
+        if type(factor) is not Add or len(factor.free_vars) != 1:
+            continue
+        var = next(iter(factor.free_vars))
+        poly = polynomial.from_expr(factor, var)
+        if poly is None or not all(type(c) is int for c in poly):
+            continue
+        repeated = polynomial.repeated_factors(poly)
+        if repeated is None:
+            continue
+        scale = Fraction(poly[-1])
+        powers: list[Expr] = []
+        for monic, times in repeated:
+            whole = _primitive(monic)
+            scale /= Fraction(whole[-1]) ** times
+            powers.append(_raised(polynomial.to_expr(whole, var), times))
+        candidate = _scaled_product(scale, (*powers, *_with_factor(node, index, ONE)), s)
+        if s.op_count(candidate) < s.op_count(node):
+            return candidate
+    return None
+
+
+def _is_negative_number(expr: Expr) -> bool:
+    return type(expr) is Num and expr.value < 0
+
+
+def _primitive(p: polynomial.Poly) -> polynomial.Poly:
+    """p scaled to whole coefficients with no common divisor and a positive leading
+    one: x + 1/2 → 2x + 1."""
+    denominators = math.lcm(*(Fraction(c).denominator for c in p))
+    whole = [int(Fraction(c) * denominators) for c in p]
+    divisor = math.gcd(*whole) * (1 if whole[-1] > 0 else -1)
+    return tuple(c // divisor for c in whole)
+
+
 def _minus_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
     """A sum in a product whose every term is negative gives its minus sign to the
     product: (−x² − 4)/(x² − 4)² → −(x² + 4)/(x² − 4)², e^(−x)·(−cos x − sin x)
@@ -2522,6 +2569,10 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("drop-one", "1·x → x", _drop_one, needs=_ONE),
         Rewrite("trig-quotient", "sin x/cos x → tan x", _trig_quotients, needs=_CALLS),
         Rewrite("negate-difference", "−(1 − x) → x − 1", _negate_difference, needs=_MINUS_SUM),
+        # last but order: a divisor that cancels is cancelled from the expanded
+        # numerator first, 3(x² + 2x + 1)/(x² + 3x + 2)² → 3/(x + 2)² in one step
+        Rewrite("factor-repeated", "eˣ(x² − 2x + 1)/(x² + 1)² → eˣ(x − 1)²/(x² + 1)²", _factor_repeated,
+                needs=_SUM),
         Rewrite("order-factors", "cos(x)·2x → 2x·cos(x)", _order_factors),
     ),
     Pow: (

@@ -43,6 +43,44 @@ def test_the_gcd_divides_both_and_takes_a_shared_factor(p, q, shared) -> None:
         assert polynomial.divide(polynomial.gcd(a, b), shared)[1] == ()
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(polys.filter(lambda p: len(p) >= 2), st.integers(1, 3)), min_size=1, max_size=3),
+       coefficients.filter(bool))
+def test_repeated_factors_multiply_back_to_the_polynomial_and_are_square_free(factors, lead) -> None:
+    # p = c·a₁·a₂²·a₃³…: the factors found multiply back to p (up to its leading
+    # number), each found once, with no factor repeated inside it
+    p: polynomial.Poly = (lead,)
+    for factor, times in factors:
+        for _ in range(times):
+            p = polynomial._times(p, factor)
+    found = polynomial.repeated_factors(p)
+    if found is None:
+        assert len(polynomial.gcd(p, polynomial.derivative(p))) < 2
+        return
+    product: polynomial.Poly = (p[-1],)
+    for factor, times in found:
+        assert factor[-1] == 1 and len(factor) >= 2 and times >= 1
+        assert len(polynomial.gcd(factor, polynomial.derivative(factor))) < 2
+        for _ in range(times):
+            product = polynomial._times(product, factor)
+    assert product == p
+    assert any(times > 1 for _, times in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [("e^x/(1+x^2)", "e^x·(x − 1)²/(x² + 1)²"), ("e^x*(x-1)/(x^2+1)", "x·e^x·(x² − 2x + 3)/(x² + 1)²"),
+     ("x^3/(x+1)^2", "x²·(x + 3)/(x + 1)³"), ("(x^2 - 1)/(x^2 + 3x + 2)", "3/(x + 2)²")],
+)
+def test_a_numerator_with_a_repeated_factor_is_written_with_its_power(text: str, result: str) -> None:
+    # the derivative of eˣ/(1 + x²) is eˣ(x − 1)²/(1 + x²)², as answer keys print
+    # it; a numerator with no repeated factor stays expanded, and one whose
+    # factor cancels a divisor is cancelled from its expanded form, in one step
+    report = differentiate(text)
+    assert to_pretty(report.result) == result
+    assert sp.simplify(to_sympy(report.result) - sp.diff(to_sympy(parse(text).expr), symbol("x"))) == 0
+
+
 @settings(max_examples=200, deadline=None)
 @given(polys)
 def test_a_polynomial_reads_back_from_its_expression(p) -> None:
