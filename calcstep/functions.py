@@ -68,6 +68,10 @@ class Function(NamedTuple):
     # is σ·u, relu(u) is u or 0): smooth forms, whose derivatives on each side of a
     # point tell whether the derivative exists there (engine._by_sides)
     sides: Callable[[Expr, int], Expr] | None = None
+    # which of the conventions textbooks differ on calcstep follows, said with the
+    # note at the corner (arccot's values lie in (−π/2, π/2] here, (0, π) in
+    # others); it joins a Note's template, so it has no braces
+    convention: str = ""
 
 
 def _value(arg: Expr) -> Fraction | int | None:
@@ -397,6 +401,8 @@ FUNCTIONS: tuple[Function, ...] = (
         special=_at_numbers({0: _pi_over(2), 1: _pi_over(4), -1: neg(_pi_over(4))}),
         # arccot u is arctan(1/u), π/2 at 0: it jumps from −π/2 to π/2 there
         corner="0", sides=lambda u, sign: add(mul(Num(Fraction(sign, 2)), PI), neg(call("atan", u))),
+        convention="here arccot(u) is arctan(1/u), between −π/2 and π/2; as π/2 − arctan(u), "
+                   "between 0 and π, it has no jump and the same derivative",
     ),
     Function(
         "asec", "inverse trig", r"\operatorname{arcsec}",

@@ -462,10 +462,11 @@ def known_function(expr: Call, var: str, d: Derive) -> Step:
         # |u| and relu turn a corner (their rate jumps); sign, heaviside and arccot
         # jump themselves, from one side's value to the other's
         jumps = function.sides(ZERO, -1) != function.sides(ZERO, 1)
+        convention = f" ({function.convention})" if function.convention else ""
         notes = (
             Note(
                 f"{{0}} has no derivative where its argument is {function.corner}: "
-                f"{'it jumps' if jumps else 'the rate jumps'} there",
+                f"{'it jumps' if jumps else 'the rate jumps'} there{convention}",
                 (expr,),
             ),
         )

@@ -19,7 +19,7 @@ from calcstep.evaluate import evaluate
 from calcstep.expr import ZERO, Num, Pow, Sym, walk
 from calcstep.limits import DEFAULT_LIMITS
 from calcstep.parse import parse
-from calcstep.printer import to_pretty, to_text
+from calcstep.printer import format_note, to_pretty, to_text
 from calcstep.render.common import CANONICAL
 from calcstep.render.common import formula as formula_text
 from calcstep.simplify import Simplifier, op_count, simplify
@@ -853,6 +853,14 @@ def test_a_rewrite_writes_its_result_in_textbook_form_at_once(
     shown = [(s.rule, f"{to_pretty(s.target)} → {to_pretty(s.result)}") for s in rewrites]
     assert (rule, step) in shown
     assert not_after not in [rule for rule, _ in shown[shown.index((rule, step)):]]
+
+
+def test_arccots_jump_is_said_with_the_convention_it_depends_on() -> None:
+    # textbooks differ: arccot as arctan(1/x) jumps at 0, as π/2 − arctan(x) it
+    # does not, and the derivative is −1/(x² + 1) either way; the note says which
+    note = differentiate("acot(x)").derivations[0].steps.notes[0]
+    text = format_note(note, to_pretty)
+    assert "jumps there" in text and "arctan(1/u)" in text and "π/2 − arctan(u)" in text
 
 
 @pytest.mark.parametrize(
