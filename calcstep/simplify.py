@@ -338,11 +338,17 @@ def is_positive(expr: Expr) -> bool:
 
 
 def _add_numbers(node: Add, s: _Simplifier) -> Expr | None:
+    """3 + x + 2 → x + 5; left to collect-like-terms, which adds the numbers too,
+    when other terms are alike: 1 − x + x + 1 → 2 in one step (it took two,
+    through −x + x + 2)."""
     numbers = [t for t in node.terms if type(t) is Num]
     if len(numbers) < 2:
         return None
-    total = sum(t.value for t in numbers)  # ints stay ints; Fraction only when needed
     others = [t for t in node.terms if type(t) is not Num]
+    bodies = {s.split(term)[1]._hash for term in others}
+    if len(bodies) < len(others):
+        return None  # two terms may be alike (a shared hash): collecting adds the numbers with them
+    total = sum(t.value for t in numbers)  # ints stay ints; Fraction only when needed
     return add(*others, _num(total, _decimal(*numbers)))
 
 

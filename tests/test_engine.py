@@ -855,6 +855,19 @@ def test_a_rewrite_writes_its_result_in_textbook_form_at_once(
     assert not_after not in [rule for rule, _ in shown[shown.index((rule, step)):]]
 
 
+@pytest.mark.parametrize(
+    ("text", "step"),
+    [("(x+1)/(x-1)", "x − 1 − x − 1 → −2"), ("atan((1+x)/(1-x))", "x² + 2x + 1 + 1 − 2x + x² → 2x² + 2")],
+)
+def test_numbers_are_added_with_the_like_terms_they_stand_beside(text: str, step: str) -> None:
+    # one step, "collect like terms", as a textbook collects: not first the
+    # numbers (x − 1 − x − 1 → x − x − 2) and then the rest
+    rewrites = differentiate(text).derivations[0].simplification
+    shown = [(s.rule, f"{to_pretty(s.target)} → {to_pretty(s.result)}") for s in rewrites]
+    assert ("collect-like-terms", step) in shown
+    assert "add-numbers" not in [rule for rule, shown_step in shown if shown_step.startswith(step.split(" →")[0])]
+
+
 def test_arccots_jump_is_said_with_the_convention_it_depends_on() -> None:
     # textbooks differ: arccot as arctan(1/x) jumps at 0, as π/2 − arctan(x) it
     # does not, and the derivative is −1/(x² + 1) either way; the note says which
