@@ -424,6 +424,14 @@ class _PrettyPrinter(_Printer):
             value = last.value
             return (self.factors(tuple(numerator[:-1])) + self.times
                     + self.fraction_text([Num(value.numerator)], [Num(value.denominator), *denominator]))
+        for index in range(1, len(numerator) - 1):
+            if _is_written_fraction(numerator[index]):
+                # 1/(x√(x + 1))·(1/2)·(3x + 2)/√(x + 1) is …·(3x + 2)/(2√(x + 1)): a
+                # number's denominator inside the product joins the division
+                value = numerator[index].value
+                kept = [*numerator[:index], *([Num(value.numerator)] if value.numerator != 1 else []),
+                        *numerator[index + 1 :]]
+                return self.fraction_text(kept, [Num(value.denominator), *denominator])
         return self.fraction_text(numerator, denominator)
 
     def fraction_text(self, numerator: list[Expr], denominator: list[Expr]) -> str:
@@ -462,10 +470,20 @@ class _PrettyPrinter(_Printer):
         rest = factors[1:]
         if is_plain_minus_one(first) and rest and type(rest[0]) is not Num:
             return self.minus + self.factors(rest)
+        below = self.divisor(first)
+        if below is not None and rest and (next_below := self.divisor(rest[0])) is not None:
+            # a product that opens with divisions, as the chain rule's 1/u for ln(u)
+            # leaves one, is 1/(x√(x + 1))·…, not 1/x/√(x + 1)·…
+            bottom = [below, next_below]
+            taken = 1
+            while taken < len(rest) and (more := self.divisor(rest[taken])) is not None:
+                bottom.append(more)
+                taken += 1
+            return self.fraction_text([], bottom) + self.continued(rest[taken:], None)
         text = self.at(first, PRODUCT)
         # after a division (1/x²) the next factor is joined with a visible ·:
         # 1/x²y would read as 1/(x²y)
-        return text + self.continued(rest, None if self.divisor(first) is not None else first)
+        return text + self.continued(rest, None if below is not None else first)
 
     def continued(self, factors: Sequence[Expr], previous: Expr | None) -> str:
         """The text of `factors` continuing a product whose last factor written was
@@ -653,11 +671,39 @@ class _LatexPrinter(_Printer):
         elif top_factors and type(top_factors[0]) is Num and top_factors[0].value < 0:
             sign = "-"
             top_factors[0] = Num(-top_factors[0].value, top_factors[0].decimal)
+        # no fraction above the bar: a divisor or a number's denominator among the
+        # top factors goes below it, \frac{3 x + 2}{2 x \sqrt{x + 1} \sqrt{x + 1}},
+        # not \frac{\frac{1}{x} \frac{1}{\sqrt{x + 1}} \cdot \frac{1}{2} (3 x + 2)}{…}
+        if len(top_factors) > 1:
+            top_factors, below = self.lifted(top_factors)
+            if below:  # numbers first below the bar too: 2 \sqrt{2 x + 1}
+                joined = [*below, *denominator]
+                denominator = [f for f in joined if type(f) is Num] + [f for f in joined if type(f) is not Num]
         # a fraction bar groups what is above and below it: a lone factor there
         # needs no brackets of its own (\frac{x^2 + 1}{x + 1}, not \frac{(x^2 + 1)}{…})
         top = self.whole(top_factors) if top_factors else "1"
         bottom = self.whole(denominator)
         return rf"{sign}\frac{{{top}}}{{{bottom}}}"
+
+    def lifted(self, factors: list[Expr]) -> tuple[list[Expr], list[Expr]]:
+        """(the factors to write above a bar, what goes below it): each divisor's
+        base and each later fraction's denominator go below, the numbers first (a
+        leading fraction stays: (1/2)·1, the constant multiple rule's c·1, is
+        written so until its step multiplies it out)."""
+        above: list[Expr] = []
+        numbers: list[Expr] = []
+        below: list[Expr] = []
+        for index, factor in enumerate(factors):
+            divisor = self.divisor(factor)
+            if divisor is not None:
+                below.append(divisor)
+            elif index and _is_written_fraction(factor):
+                numbers.append(Num(factor.value.denominator))
+                if factor.value.numerator != 1:
+                    above.append(Num(factor.value.numerator))
+            else:
+                above.append(factor)
+        return above, [*numbers, *below]
 
     def whole(self, factors: Sequence[Expr]) -> str:
         """Factors written above or below a fraction bar."""

@@ -380,6 +380,21 @@ def test_a_minus_one_inside_a_product_is_written_on_the_factor_after_it(text: st
         assert to_latex(parse(text).expr) == r"x \left(-\sin\left(x\right)\right)"
 
 
+@pytest.mark.parametrize(
+    ("factors", "pretty", "latex"),
+    [(["x^(-1)", "(x + 1)^(-1/2)", "1/2", "3x + 2", "(x + 1)^(-1/2)"],
+      "1/(x·√(x + 1))·(3x + 2)/(2√(x + 1))", r"\frac{3 x + 2}{2 x \sqrt{x + 1} \sqrt{x + 1}}"),
+     (["1/2", "(2x + 1)^(-1/2)", "2"], "1/(2√(2x + 1))·2", r"\frac{2}{2 \sqrt{2 x + 1}}")],
+)
+def test_no_fraction_stands_inside_a_fraction_of_a_step(factors: list[str], pretty: str, latex: str) -> None:
+    # the chain rule's 1/u for ln(u) times a rate with a number's denominator: the
+    # divisions that open a product are one (1/(x√(x + 1)), not 1/x/√(x + 1)), a
+    # number's denominator inside it joins the division after it, and LaTeX puts
+    # every divisor below one bar (it wrote \frac{\frac{1}{x} \frac{1}{\sqrt{x + 1}} …}{…})
+    product = Mul(tuple(parse(factor).expr for factor in factors))
+    assert (to_pretty(product), to_latex(product)) == (pretty, latex)
+
+
 def test_a_term_with_its_own_minus_after_a_minus_sign_is_bracketed() -> None:
     # the sum rule on 1 − cos(x): 0 − (−sin(x)), as a textbook writes it, never
     # 0 − −sin(x) (and in LaTeX never 0 + -1 (−sin x))
