@@ -562,7 +562,7 @@ def value_at_point(
     floats: dict[str, float] | None
     try:
         floats = {name: evaluate(value, {}) for name, value in point}
-        if any(floats[name] == 0 and value != ZERO for name, value in point):
+        if any(floats[name] == 0 and not _is_zero(value) for name, value in point):
             raise TooLargeError("a value underflows to 0.0")  # 10^-400: ln of it is defined
         evaluate(function, floats)  # a function undefined here has no derivative here
     except TooLargeError:
@@ -585,7 +585,7 @@ def value_at_point(
         if not (isinstance(error, AtZeroError) and exact is not None and not exact.free_vars):
             return undefined(error)
         decimal = None  # as above: the exact value stands, with no decimal
-    if decimal == 0 and exact is not None and not exact.free_vars and exact != ZERO and _nonzero(exact):
+    if decimal == 0 and exact is not None and not exact.free_vars and not _is_zero(exact) and _nonzero(exact):
         decimal = None  # 3·10^-400 underflows to 0.0: no decimal rather than a false 0
     if decimal is None and (exact is None or exact.free_vars):
         return PointValue(point, undefined="the value is beyond floating point, and not exactly known")
@@ -716,7 +716,7 @@ def _beside_corner(node: Call, var: str, at: Expr, side: int, limits: Limits) ->
     away = _exact_at(offset, {Sym(var): at}, limits)
     if away is None or away.free_vars:
         raise _Undecided
-    cornered = away == ZERO
+    cornered = _is_zero(away)
     sign = _sign_beside(offset, var, at, side, limits) if cornered else _sign_of(away)
     if sign is None:
         raise _Undecided
@@ -737,12 +737,19 @@ def _sign_beside(offset: Expr, var: str, at: Expr, side: int, limits: Limits) ->
             value = _exact_at(current, {Sym(var): at}, limits)
             if value is None or value.free_vars:
                 return None
-            if value != ZERO:
+            if not _is_zero(value):
                 sign = _sign_of(value)
                 return None if sign is None else sign * side**k
-        return 0 if simplifier(offset)[0] == ZERO else None
+        return 0 if _is_zero(simplifier(offset)[0]) else None
     except CalcstepError:
         return None
+
+
+def _is_zero(value: Expr) -> bool:
+    """True for the number 0, however written: 0.0 typed at a point is 0 too (a
+    comparison with ZERO would tell them apart, as the decimal mark is part of a
+    number's identity)."""
+    return type(value) is Num and value.value == 0
 
 
 def _sign_of(value: Expr) -> int | None:

@@ -458,6 +458,13 @@ def test_holding_the_other_variables_finds_no_value_where_there_is_none(
         ("x*abs(x)", "x=0", "at x = 0: 0"),
         ("abs(x)^3", "x=0", "at x = 0: 0"),
         ("sign(x)", "x=1", "at x = 1: 0"),
+        # a point typed as a decimal is the same point: 0.0 is at the corner too
+        # (it once gave −1 for |x| at 0.0, as 0.0 was not taken for 0)
+        ("abs(x)", "x=0.0", "at x = 0: undefined (the derivative does not exist there"),
+        ("abs(x-1/2)", "x=0.5", "at x = 0.5: undefined (the derivative does not exist there"),
+        ("relu(x-0.5)", "x=0.5", "at x = 0.5: undefined (the derivative does not exist there"),
+        ("x*abs(x)", "x=0.0", "at x = 0: 0"),
+        ("ln(x)", "x=0.0", "at x = 0: undefined (the function is undefined there"),
     ],
 )
 def test_at_a_jump_the_formula_is_no_guide(cli, text: str, point: str, shown: str) -> None:

@@ -811,7 +811,10 @@ def test_a_corner_whose_rate_is_multiplied_by_0_still_has_a_gradient(text: str, 
     [("relu(100*x)^2", {"x": "0"}, 0.0), ("relu(x)^2*100", {"x": "0"}, 0.0),
      ("abs(ln(1+x^2))", {"x": "0"}, 0.0), ("x+relu(relu(x-1))", {"x": "0"}, 1.0),
      ("acot(x)", {"x": "0"}, None), ("x*acot(x)", {"x": "0"}, None), ("10^7+sign(x)", {"x": "0"}, None),
-     ("x+sign(x)/10^7", {"x": "0"}, None), ("x+sqrt(relu(x))", {"x": "-1"}, 1.0)],
+     ("x+sign(x)/10^7", {"x": "0"}, None), ("x+sqrt(relu(x))", {"x": "-1"}, 1.0),
+     # a corner typed as a decimal is a corner (it once gave −1 for |x| at 0.0)
+     ("abs(x)", {"x": "0.0"}, None), ("(1-x)^2 + abs(x)", {"x": "0.0"}, None),
+     ("(1 - relu(x-0.5))^2", {"x": "0.5"}, None)],
 )
 def test_the_gradient_at_a_corner_is_decided_from_its_two_sides(text: str, point: dict, expected: float | None) -> None:
     # found by QA: a large factor made relu(100x)² look like 10⁻⁴ at 0 (an average
