@@ -683,6 +683,16 @@ def _outer_at_x(step: Step, var: str) -> tuple[Wrong, ...]:
             "rate is {2}, with {3} left untouched inside, not {4}.",
             (inside, step.target, rates[0], values[0], at_inside),
         ))
+    # the outer rate taken at part of the inside: sin(x² + 1)′ with cos(x²), the
+    # constant dropped; sin(3x²)′ with cos(x²), the factor dropped
+    for part in _parts_of_inside(values[0], var):
+        at_part = substitute(outer.result, {Sym(outer.var): part})
+        wrongs.append(Wrong(
+            _others(rates, 0, at_part),
+            "The outer rate must be taken at the whole inside, not at {0}: in {1} the outer "
+            "rate is {2}, with {3} left untouched inside, not {4}.",
+            (part, step.target, rates[0], values[0], at_part),
+        ))
     # in a longer chain, every outer rate taken as if the innermost part were x:
     # ln(cos(x²))′ as (1/cos x)·(−sin x)·2x, e^(sin(x²))′ as e^(sin x)·cos x·2x
     if len(values) > 2:
@@ -711,6 +721,25 @@ def _outer_at_x(step: Step, var: str) -> tuple[Wrong, ...]:
             (Sym(var), _stage_at(stage, values, i), rates[i], values[i], stage_at_x),
         ))
     return tuple(wrongs)
+
+
+def _parts_of_inside(inside: Expr, var: str) -> list[Expr]:
+    """The parts of a chain's inside a learner may take for the whole of it: each
+    term of a sum that holds x, and the sum without its constant terms (x² + x + 1:
+    x², x and x² + x); each factor of a product that holds x (3x²: x²).  Not x
+    itself, whose case is the outer rate taken at x."""
+    if type(inside) is Add:
+        varying = [term for term in inside.terms if term.has(var)]
+        parts = list(varying)
+        if 1 < len(varying) < len(inside.terms):
+            parts.append(add(*varying))
+    elif type(inside) is Mul:
+        parts = [factor for factor in inside.factors if factor.has(var)]
+        if len(parts) == len(inside.factors):
+            parts = []  # x·sin(x) has no constant to drop: its factors are not "the inside" mistaken
+    else:
+        return []
+    return [part for part in parts if part != Sym(var)]
 
 
 def _is_exponential(step: Step) -> bool:

@@ -68,6 +68,13 @@ WRONG: list[tuple[str, str, str]] = [
     ("tan(3x)", "3 sec(x)^2", OUTER_AT_WRONG_ARGUMENT),
     ("(x^2+1)^3", "3x^2*2x", OUTER_AT_WRONG_ARGUMENT),
     ("sin(x^2)", "cos(x)", OUTER_AT_WRONG_ARGUMENT),
+    # the outer rate taken at part of the inside: a term, a factor, the terms with x
+    ("sin(x^2+1)", "2x cos(x^2)", OUTER_AT_WRONG_ARGUMENT),
+    ("sin(2x+1)", "2cos(2x)", OUTER_AT_WRONG_ARGUMENT),
+    ("ln(x^2+1)", "2x/x^2", OUTER_AT_WRONG_ARGUMENT),
+    ("e^(x^2+x)", "(2x+1)e^(x^2)", OUTER_AT_WRONG_ARGUMENT),
+    ("sin(3x^2)", "6x cos(x^2)", OUTER_AT_WRONG_ARGUMENT),
+    ("cos(x^2+x+1)", "-(2x+1)sin(x^2+x)", OUTER_AT_WRONG_ARGUMENT),
     # the product rule taken as the product of the derivatives
     ("x^2 sin(x)", "2x cos(x)", PRODUCT_OF_DERIVATIVES),
     ("x e^x", "e^x", PRODUCT_OF_DERIVATIVES),
