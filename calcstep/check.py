@@ -139,6 +139,7 @@ Env = Mapping[str, float]
 FORGOT_INNER = "forgot_inner_derivative"
 OUTER_AT_WRONG_ARGUMENT = "outer_at_wrong_argument"
 PRODUCT_OF_DERIVATIVES = "product_of_derivatives"
+PRODUCT_TERM_MISSING = "product_term_missing"
 QUOTIENT_REVERSED = "quotient_numerator_reversed"
 QUOTIENT_MISSING_SQUARE = "quotient_missing_square"
 POWER_RULE_ON_EXPONENTIAL = "power_rule_on_exponential"
@@ -163,6 +164,7 @@ MISTAKES: dict[str, Mistake] = {
         Mistake(FORGOT_INNER, "the inner derivative forgotten"),
         Mistake(OUTER_AT_WRONG_ARGUMENT, "the outer rate taken at x, or at part of the inside, instead of the whole inside"),
         Mistake(PRODUCT_OF_DERIVATIVES, "the product rule taken as the product of derivatives"),
+        Mistake(PRODUCT_TERM_MISSING, "one of the product rule's two terms left out"),
         Mistake(QUOTIENT_REVERSED, "the quotient rule's numerator reversed"),
         Mistake(QUOTIENT_MISSING_SQUARE, "the quotient rule's square left out"),
         Mistake(POWER_RULE_ON_EXPONENTIAL, "the power rule applied to an exponential"),
@@ -896,6 +898,27 @@ def _product_of_derivatives(step: Step, var: str) -> tuple[Wrong, ...]:
     )
 
 
+def _product_term_missing(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(g·h)′ taken as g·h′ alone, or as h·g′ alone: one sliver of the rectangle."""
+    if step.rule != "product":
+        return ()
+    g, h = given_part(step, "g"), given_part(step, "h")
+    dg, dh = (part.result for part in step.substeps)
+    return tuple(
+        Wrong(
+            kept,
+            "The product rule has two terms. Picture {0} as a rectangle with sides {1} and "
+            "{2}: a nudge grows it along both sides at once, by a sliver along each. Your "
+            "answer keeps only {3}; the other sliver, {4}, is missing, so the rate is {5}.",
+            (step.target, g, h, kept, missing, step.result),
+        )
+        for kept, missing in ((mul(g, dh), mul(h, dg)), (mul(h, dg), mul(g, dh)))
+        # x·eˣ answered x·eˣ keeps g·h′, but it is the function itself, which the
+        # checker says as such (differentiated too rarely)
+        if _tidy(kept) != _tidy(step.target)
+    )
+
+
 def _product_sign(step: Step, var: str) -> tuple[Wrong, ...]:
     """Left d-right minus right d-left, either way round."""
     g, h = given_part(step, "g"), given_part(step, "h")
@@ -1070,6 +1093,7 @@ _SLIP_LIST = (
     Slip("reciprocal-without-square", QUOTIENT_MISSING_SQUARE, _reciprocal_without_square),
     Slip("chain-sign", SIGN_ERROR, _chain_sign),
     Slip("product-of-derivatives", PRODUCT_OF_DERIVATIVES, _product_of_derivatives),
+    Slip("product-term-missing", PRODUCT_TERM_MISSING, _product_term_missing),
     Slip("product-sign", SIGN_ERROR, _product_sign),
     Slip("quotient-reversed", QUOTIENT_REVERSED, _quotient_reversed),
     Slip("quotient-missing-square", QUOTIENT_MISSING_SQUARE, _quotient_missing_square),
@@ -1093,7 +1117,7 @@ _CHAIN_SLIPS = (
 SLIPS_BY_RULE: dict[str, tuple[str, ...]] = {
     "chain": _CHAIN_SLIPS,
     "chain-n": _CHAIN_SLIPS,
-    "product": ("product-of-derivatives", "product-sign"),
+    "product": ("product-of-derivatives", "product-sign", "product-term-missing"),
     "product-n": ("product-of-derivatives",),
     "quotient": ("quotient-reversed", "quotient-missing-square", "quotient-sign"),
     "exp": ("power-on-exponential",),
@@ -1194,27 +1218,27 @@ def _children(step: Step, var: str) -> tuple[Step, ...]:
     return step.substeps
 
 
-def _candidates(root: Step, var: str) -> Iterator[_Candidate]:
+def _candidates(root: Step, var: str, paired: bool = False) -> Iterator[_Candidate]:
     """Every slip, in the order they are tried: slips other than signs from the
     outside in, then each of those repeated at every step where it fits, then sign
     slips from the inside out (a sign lost at cos(x) explains a sign lost in the
     sum around it, and says more), a lost minus before an extra one; the whole
     answer negated (before sign slips repeated, which could also make it, but say
-    less); the sign slips repeated; two slips at once.  Lazily: the first that
-    matches ends the search."""
+    less); the sign slips repeated.  With `paired`, two slips at once instead
+    (tried after every order's single slips: one slip is the likelier story).
+    Lazily: the first that matches ends the search."""
     sites = _sites(root, var)
-    others: list[_Candidate] = []
-    for site, _ in sites:
-        for candidate in _singles(site, var, signs=False):
-            others.append(candidate)
-            yield candidate
-    yield from _everywhere(others)
+    others = [candidate for site, _ in sites for candidate in _singles(site, var, signs=False)]
     signs = [(depth, c) for site, depth in sites for c in _singles(site, var, signs=True)]
     inside_out = [c for _, c in sorted(signs, key=lambda pair: (pair[1].wrong.extra_minus, -pair[0]))]
+    if paired:
+        yield from _pairs([*others, *inside_out][:PAIRED])
+        return
+    yield from others
+    yield from _everywhere(others)
     yield from inside_out
     yield _negated(root)
     yield from _everywhere(inside_out)
-    yield from _pairs([*others, *inside_out][:PAIRED])
 
 
 def _negated(root: Step) -> _Candidate:
@@ -1418,7 +1442,7 @@ def _diagnose(
     """Which slip, replayed through the derivation, gives the answer: another
     order's derivative first, then for a higher order slips in the last order,
     then slips in an earlier order (whose mistaken result the later orders
-    differentiate right)."""
+    differentiate right); one slip in any order before two slips at once."""
     needed = min(MATCH_POINTS, len(points))
     # an answer that is exactly another order's derivative (2x·e^(x²) for the second
     # of e^(x²)) was differentiated the wrong number of times, whatever slip might
@@ -1427,11 +1451,13 @@ def _diagnose(
     other = _other_order(diff, answer, points, needed, witness, limits, range(1, diff.order)) if needed else None
     if other is not None:
         return other
-    for derivation in (reversed(diff.derivations) if needed else ()):
+    # one slip in any order first, then two at once: the likelier story first
+    passes = [(paired, derivation) for paired in (False, True) for derivation in reversed(diff.derivations)]
+    for paired, derivation in (passes if needed else ()):
         later = diff.order - derivation.order  # orders still to take after this one
         indexed = _indexed(derivation.steps, diff.var)
         spent = 0  # nodes replayed and compared
-        for candidate in islice(_candidates(derivation.steps, diff.var), MAX_CANDIDATES):
+        for candidate in islice(_candidates(derivation.steps, diff.var, paired), MAX_CANDIDATES):
             if spent > REPLAY_BUDGET:
                 break
             try:

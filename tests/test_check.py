@@ -17,6 +17,7 @@ from calcstep.check import (
     POWER_RULE_MISAPPLIED,
     POWER_RULE_ON_EXPONENTIAL,
     PRODUCT_OF_DERIVATIVES,
+    PRODUCT_TERM_MISSING,
     QUOTIENT_MISSING_SQUARE,
     QUOTIENT_REVERSED,
     SIGN_ERROR,
@@ -80,6 +81,12 @@ WRONG: list[tuple[str, str, str]] = [
     ("x e^x", "e^x", PRODUCT_OF_DERIVATIVES),
     ("x^3 ln(x)", "3x^2/x", PRODUCT_OF_DERIVATIVES),
     ("(x^2+1)(x^3-2)", "6x^3", PRODUCT_OF_DERIVATIVES),
+    # the product rule with one of its two slivers left out
+    ("x^2*sin(x)", "x^2 cos x", PRODUCT_TERM_MISSING),
+    ("x^2*sin(x)", "2x sin(x)", PRODUCT_TERM_MISSING),
+    ("x*ln(x)", "1", PRODUCT_TERM_MISSING),
+    ("sin(x)*cos(x)", "-sin(x)^2", PRODUCT_TERM_MISSING),
+    ("x^2 e^(3x)", "2x e^(3x)", PRODUCT_TERM_MISSING),
     ("e^x sin(x)", "e^x cos(x)", PRODUCT_OF_DERIVATIVES),
     ("sin(x) cos(x)", "-sin(x) cos(x)", PRODUCT_OF_DERIVATIVES),
     ("3x^2 e^x", "6x e^x", PRODUCT_OF_DERIVATIVES),
@@ -353,10 +360,15 @@ def test_the_same_slip_everywhere_and_two_slips_at_once() -> None:
     repeated = check_answer("sin(x^2) + cos(x^3)", "cos(x^2) - sin(x^3)").diagnosis
     assert repeated.mistake == FORGOT_INNER
     assert "repeated" in repeated.message.text
-    paired = check_answer("x^2 e^(3x)", "2x e^(3x)").diagnosis
+    # g′·h′ with h′'s inner rate forgotten too; no one slip gives 2x·cos(3x)
+    paired = check_answer("x^2 sin(3x)", "2x cos(3x)").diagnosis
     assert paired.mistake == PRODUCT_OF_DERIVATIVES
     assert "second slip" in paired.message.text
-    assert str(paired.step.yours) == str(parse("2x e^(3x)").expr)
+    assert str(paired.step.yours) == str(parse("2x cos(3x)").expr)
+    # one slip is the likelier story: h·g′ alone, not g′·h′ with h′'s inner rate
+    # forgotten (2x·e^(3x) is both), and an earlier order's single slip before
+    # two in the last order
+    assert check_answer("x^2 e^(3x)", "2x e^(3x)").diagnosis.mistake == PRODUCT_TERM_MISSING
 
 
 def test_abstract_functions_are_compared_through_stand_ins() -> None:
