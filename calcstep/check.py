@@ -147,6 +147,8 @@ EXPONENTIAL_WITHOUT_LOG = "exponential_without_log"
 POWER_RULE_MISAPPLIED = "power_rule_misapplied"
 SIGN_ERROR = "sign_error"
 WRONG_ORDER = "wrong_order"
+CONSTANT_OF_INTEGRATION = "constant_of_integration"
+OTHER_VARIABLE = "other_variable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,8 @@ MISTAKES: dict[str, Mistake] = {
         Mistake(POWER_RULE_MISAPPLIED, "the power rule's exponent not lowered by one, or the power not brought down"),
         Mistake(SIGN_ERROR, "a lost or extra minus sign"),
         Mistake(WRONG_ORDER, "differentiated the wrong number of times"),
+        Mistake(CONSTANT_OF_INTEGRATION, "a constant of integration added to a derivative"),
+        Mistake(OTHER_VARIABLE, "the answer written in another variable"),
     )
 }
 
@@ -1655,16 +1659,20 @@ def check_answer(
         return CheckReport(diff, parsed, True, Method.POINTS, comparison.agreed, None, notes, readings)
     witness = replace(witness, stand_ins=_stand_ins(diff.expr, parsed.expr))
     method = Method.SIMPLIFY if proven and comparison.witness is None else Method.POINTS
-    diagnosis = _diagnose(diff, sample.answer, sample.points, witness, limits)
+    diagnosis = _near_miss(diff, parsed.expr, witness, limits)
+    if diagnosis is not None:  # it says what the note on the answer's variables would
+        readings = _reading_notes(diff, parsed, variables=False)
+    else:
+        diagnosis = _diagnose(diff, sample.answer, sample.points, witness, limits)
     compared = comparison.agreed + (comparison.witness is not None)
     return CheckReport(diff, parsed, False, method, compared, diagnosis, notes, readings)
 
 
-def _reading_notes(diff: DiffReport, answer: Parsed) -> tuple[Note, ...]:
-    """How the two inputs were read, where the reading could surprise; and a
-    variable of the answer that the function does not have (2t for d/dx x²),
-    or a constant of integration added to it (2x + C)."""
-    foreign = sorted(answer.expr.free_vars - diff.expr.free_vars - {diff.var})
+def _reading_notes(diff: DiffReport, answer: Parsed, variables: bool = True) -> tuple[Note, ...]:
+    """How the two inputs were read, where the reading could surprise; and, with
+    `variables`, a variable of the answer that the function does not have (2t for
+    d/dx x²), or a constant of integration added to it (2x + C)."""
+    foreign = sorted(answer.expr.free_vars - diff.expr.free_vars - {diff.var}) if variables else []
     added = [name for name in foreign if _integration_constant(answer.expr, name)]
     others = [name for name in foreign if name not in added]
     stray = (
@@ -1683,6 +1691,41 @@ def _reading_notes(diff: DiffReport, answer: Parsed) -> tuple[Note, ...]:
         *constants,
         *stray,
     )
+
+
+def _near_miss(diff: DiffReport, answer: Expr, witness: Witness | None, limits: Limits) -> Diagnosis | None:
+    """An answer that is the derivative once a slip of writing is undone: a constant
+    of integration dropped (2x + C for x²), or its one variable the function does
+    not have read as the variable differentiated by (2t for d/dx x²)."""
+    foreign = sorted(answer.free_vars - diff.expr.free_vars - {diff.var})
+    added = [name for name in foreign if _integration_constant(answer, name)]
+    if added:
+        without = add(*(term for term in answer.terms if not term.free_vars <= set(added)))  # type: ignore[attr-defined]
+        if _is_derivative(diff, without, limits):
+            return Diagnosis(CONSTANT_OF_INTEGRATION, Note(
+                "Your answer adds {0}, a constant of integration: + C belongs to an "
+                "antiderivative, and a derivative has none. Without it, your answer {1} "
+                "is the derivative.", (Sym(added[0]), without)), None, witness)
+        return None
+    if len(foreign) == 1 and diff.var not in answer.free_vars:
+        read = substitute(answer, {Sym(foreign[0]): Sym(diff.var)})
+        if _is_derivative(diff, read, limits):
+            return Diagnosis(OTHER_VARIABLE, Note(
+                "Your answer is written in {0}, but {1} is a function of {2}: with {0} read "
+                "as {2}, your answer {3} is the derivative.",
+                (Sym(foreign[0]), diff.expr, Sym(diff.var), read)), None, witness)
+    return None
+
+
+def _is_derivative(diff: DiffReport, answer: Expr, limits: Limits) -> bool:
+    """True when `answer` is the derivative `diff` found: equal by the rewrites, or
+    at every sample point."""
+    difference = _symbolic_difference(answer, diff.result, limits)
+    if isinstance(difference, Num):
+        return difference.value == 0
+    sample = _sample(diff, answer)
+    comparison = _compare(sample.answer, sample.right, sample.points)
+    return comparison.witness is None and comparison.agreed >= min(MATCH_POINTS, len(sample.points)) > 0
 
 
 def _integration_constant(answer: Expr, name: str) -> bool:

@@ -10,9 +10,11 @@ import pytest
 import sympy as sp
 
 from calcstep.check import (
+    CONSTANT_OF_INTEGRATION,
     EXPONENTIAL_WITHOUT_LOG,
     FORGOT_INNER,
     MISTAKES,
+    OTHER_VARIABLE,
     OUTER_AT_WRONG_ARGUMENT,
     POWER_RULE_MISAPPLIED,
     POWER_RULE_ON_EXPONENTIAL,
@@ -81,6 +83,13 @@ WRONG: list[tuple[str, str, str]] = [
     ("x e^x", "e^x", PRODUCT_OF_DERIVATIVES),
     ("x^3 ln(x)", "3x^2/x", PRODUCT_OF_DERIVATIVES),
     ("(x^2+1)(x^3-2)", "6x^3", PRODUCT_OF_DERIVATIVES),
+    # right but for a constant of integration, or for the letter it is written in
+    ("x^2", "2x + C", CONSTANT_OF_INTEGRATION),
+    ("sin(x)", "cos(x) + C", CONSTANT_OF_INTEGRATION),
+    ("e^(2x)", "2e^(2x) - c", CONSTANT_OF_INTEGRATION),
+    ("x^2", "2t", OTHER_VARIABLE),
+    ("sin(x)", "cos(t)", OTHER_VARIABLE),
+    ("x^3", "3u^2", OTHER_VARIABLE),
     # the product rule with one of its two slivers left out
     ("x^2*sin(x)", "x^2 cos x", PRODUCT_TERM_MISSING),
     ("x^2*sin(x)", "2x sin(x)", PRODUCT_TERM_MISSING),
@@ -204,7 +213,8 @@ def _sympy_equal(problem: str, answer: str, wrt: str = "x", order: int = 1) -> b
     right = sp.diff(to_sympy(parse(problem).expr), symbol(wrt), order)
     gap = right - to_sympy(parse(answer).expr)
     for value in (0.35, 0.7):
-        point = {name: value for name in gap.free_symbols}
+        # each name its own value: 2t is not 2x (the same value for all would say so)
+        point = {name: value + 0.13 * index for index, name in enumerate(sorted(gap.free_symbols, key=str))}
         if abs(complex(gap.evalf(30, subs=point))) > 1e-12:
             return False
     return True
@@ -216,8 +226,9 @@ def test_wrong_answers_are_rejected_with_the_mistake_named(problem, answer, mist
     assert not report.correct, (problem, answer)
     assert report.diagnosis is not None
     assert report.diagnosis.mistake == mistake, (problem, answer, report.diagnosis.message.text)
-    # a wrong order is no one step's slip: the whole derivative is taken too often or too rarely
-    assert (report.diagnosis.step is None) == (mistake == WRONG_ORDER)
+    # a wrong order is no one step's slip: the whole derivative is taken too often or
+    # too rarely; nor is a + C or another letter, which are slips of writing
+    assert (report.diagnosis.step is None) == (mistake in (WRONG_ORDER, CONSTANT_OF_INTEGRATION, OTHER_VARIABLE))
     assert report.diagnosis.witness is not None
 
 
@@ -550,22 +561,34 @@ def test_an_antiderivative_given_for_the_derivative_is_the_wrong_order(cli) -> N
 
 
 def test_an_answer_in_another_variable_is_noted(cli) -> None:
+    # 2t is right but for its letter: said as such, not as "none of the classic
+    # mistakes"; 3t is wrong anyway, and only its letter is noted
     run = cli("check", "x^2", "2t")
     assert run.code == 1
-    assert "note: your answer uses t, which x² does not: check the variable's name" in run.out
+    said = " ".join(run.out.split())
+    assert "mistake: other_variable (the answer written in another variable)" in said
+    assert "Your answer is written in t, but x² is a function of x: with t read as x, your answer 2x is the derivative." in said
+    wrong = " ".join(cli("check", "x^2", "3t").out.split())
+    assert "note: your answer uses t, which x² does not: check the variable's name" in wrong
+    assert "other_variable" not in wrong
     assert "uses" not in cli("check", "x^2*y", "2x*y").out  # y is the function's own
 
 
 @pytest.mark.parametrize("answer", ["2x + C", "2x - c", "C + 2x"])
 def test_a_constant_of_integration_is_told_apart_from_a_wrong_name(cli, answer: str) -> None:
-    # + C belongs to an antiderivative: blaming the variable's name would mislead
+    # + C belongs to an antiderivative: blaming the variable's name would mislead,
+    # and without it the answer is right, which is what the learner needs to hear
     run = cli("check", "x^2", answer)
     assert run.code == 1
     said = " ".join(run.out.split())
     name = "c" if " c" in answer else "C"
-    assert (f"note: your answer adds {name}, but a derivative has no constant of integration "
-            "(+ C belongs to an antiderivative)") in said
+    assert "mistake: constant_of_integration (a constant of integration added to a derivative)" in said
+    assert f"Your answer adds {name}, a constant of integration" in said
+    assert "Without it, your answer 2x is the derivative." in said
     assert "check the variable's name" not in said
+    # still wrong without it: the note says so, and the search for a slip goes on
+    wrong = " ".join(cli("check", "x^2", "3x + C").out.split())
+    assert "note: your answer adds C, but a derivative has no constant of integration" in wrong
 
 
 def test_a_c_that_is_no_term_of_its_own_is_a_name_to_check(cli) -> None:
