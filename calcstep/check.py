@@ -149,6 +149,7 @@ SIGN_ERROR = "sign_error"
 WRONG_ORDER = "wrong_order"
 CONSTANT_OF_INTEGRATION = "constant_of_integration"
 OTHER_VARIABLE = "other_variable"
+WRONG_VARIABLE = "wrong_variable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +177,7 @@ MISTAKES: dict[str, Mistake] = {
         Mistake(WRONG_ORDER, "differentiated the wrong number of times"),
         Mistake(CONSTANT_OF_INTEGRATION, "a constant of integration added to a derivative"),
         Mistake(OTHER_VARIABLE, "the answer written in another variable"),
+        Mistake(WRONG_VARIABLE, "differentiated with respect to another variable"),
     )
 }
 
@@ -1659,7 +1661,9 @@ def check_answer(
         return CheckReport(diff, parsed, True, Method.POINTS, comparison.agreed, None, notes, readings)
     witness = replace(witness, stand_ins=_stand_ins(diff.expr, parsed.expr))
     method = Method.SIMPLIFY if proven and comparison.witness is None else Method.POINTS
-    diagnosis = _near_miss(diff, parsed.expr, witness, limits)
+    diagnosis = _near_miss(diff, parsed.expr, witness, limits) or _by_another_variable(
+        diff, parsed.expr, wrt is not None, functions, witness, limits
+    )
     if diagnosis is not None:  # it says what the note on the answer's variables would
         readings = _reading_notes(diff, parsed, variables=False)
     else:
@@ -1714,6 +1718,28 @@ def _near_miss(diff: DiffReport, answer: Expr, witness: Witness | None, limits: 
                 "Your answer is written in {0}, but {1} is a function of {2}: with {0} read "
                 "as {2}, your answer {3} is the derivative.",
                 (Sym(foreign[0]), diff.expr, Sym(diff.var), read)), None, witness)
+    return None
+
+
+def _by_another_variable(
+    diff: DiffReport, answer: Expr, asked: bool, functions: frozenset[str], witness: Witness | None, limits: Limits
+) -> Diagnosis | None:
+    """An answer that is the derivative with respect to another of the function's
+    variables: ∂/∂w of sigmoid(wx + b) checked against d/dx, the variable calcstep
+    chose (or the one asked for with --wrt)."""
+    for other in sorted(diff.expr.free_vars - {diff.var}):
+        try:
+            report = differentiate(diff.input, wrt=other, order=diff.order, functions=functions, limits=limits,
+                                   steps=False)
+        except CalcstepError:
+            continue
+        if _is_derivative(report, answer, limits):
+            chosen = "asked for" if asked else "calcstep takes when x is among them"
+            return Diagnosis(WRONG_VARIABLE, Note(
+                "Your answer is the derivative with respect to {0}, not {1}: {2} has the variables "
+                f"{', '.join(sorted(diff.expr.free_vars))}, and {{1}} is the one {chosen}. To check "
+                f"your answer as the rate by {{0}}, give --wrt {other}.",
+                (Sym(other), Sym(diff.var), diff.expr)), None, witness)
     return None
 
 

@@ -24,6 +24,7 @@ from calcstep.check import (
     QUOTIENT_REVERSED,
     SIGN_ERROR,
     WRONG_ORDER,
+    WRONG_VARIABLE,
     CheckReport,
     Method,
     check_answer,
@@ -90,6 +91,9 @@ WRONG: list[tuple[str, str, str]] = [
     ("x^2", "2t", OTHER_VARIABLE),
     ("sin(x)", "cos(t)", OTHER_VARIABLE),
     ("x^3", "3u^2", OTHER_VARIABLE),
+    ("sigmoid(w*x+b)", "x*sigmoid(w*x+b)*(1-sigmoid(w*x+b))", WRONG_VARIABLE),
+    ("x^3*y^2", "2x^3 y", WRONG_VARIABLE),
+    ("x*e^(a*x)", "x^2 e^(a*x)", WRONG_VARIABLE),
     # the product rule with one of its two slivers left out
     ("x^2*sin(x)", "x^2 cos x", PRODUCT_TERM_MISSING),
     ("x^2*sin(x)", "2x sin(x)", PRODUCT_TERM_MISSING),
@@ -227,8 +231,10 @@ def test_wrong_answers_are_rejected_with_the_mistake_named(problem, answer, mist
     assert report.diagnosis is not None
     assert report.diagnosis.mistake == mistake, (problem, answer, report.diagnosis.message.text)
     # a wrong order is no one step's slip: the whole derivative is taken too often or
-    # too rarely; nor is a + C or another letter, which are slips of writing
-    assert (report.diagnosis.step is None) == (mistake in (WRONG_ORDER, CONSTANT_OF_INTEGRATION, OTHER_VARIABLE))
+    # too rarely; nor is a + C, another letter or another variable, which are slips of
+    # writing or of reading the question
+    writing = (WRONG_ORDER, CONSTANT_OF_INTEGRATION, OTHER_VARIABLE, WRONG_VARIABLE)
+    assert (report.diagnosis.step is None) == (mistake in writing)
     assert report.diagnosis.witness is not None
 
 
