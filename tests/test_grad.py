@@ -845,6 +845,14 @@ def test_a_small_rate_that_is_no_saturation_is_not_called_one() -> None:
     assert "one saturated stage does it alone" in squashed
 
 
+def test_a_relu_below_0_is_called_inactive_not_vanishing_by_a_product() -> None:
+    # found by a review: a rate of exactly 0 is no "nearly 0", and a ReLU's is the
+    # unit switched off, the dead-ReLU problem, not a long product of small rates
+    text = " ".join(render(grad_report("relu(w*x+b)", None, {"x": "1", "w": "-2", "b": "0.5"})).split())
+    assert "a ReLU whose input is below 0 here passes no gradient at all" in text
+    assert "nearly 0" not in text
+
+
 def test_a_value_too_large_for_a_float_is_not_called_no_value() -> None:
     # x² at 1e200 is 1e400: it exists, a float cannot hold it
     with pytest.raises(DomainError) as caught:

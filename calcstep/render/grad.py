@@ -501,8 +501,15 @@ def _one_stage(warning: GradientWarning, chain: Chain, report: GradReport) -> st
     squashing = type(formula) is Call and formula.fn in _SQUASHING
     multiply = f"the other stages' rates multiply to {_size(others)}"
     if vanishing and not squashing:
+        if alone[0].rate == 0 and type(formula) is Call and formula.fn == "relu":
+            return (
+                f"; one stage does it alone: a ReLU whose input is below 0 here passes no gradient "
+                f"at all (its rate is 0: the unit is inactive, a dead ReLU if it stays so for every "
+                f"input; {multiply}), not a long product of rates"
+            )
+        size = "0" if alone[0].rate == 0 else "nearly 0"
         return (
-            f"; one stage does it alone, and not by saturating: its own rate is nearly 0 at this point "
+            f"; one stage does it alone, and not by saturating: its own rate is {size} at this point "
             f"({multiply}), not a long product of rates"
         )
     kind = "saturated" if vanishing else "steep"
