@@ -150,6 +150,7 @@ WRONG_ORDER = "wrong_order"
 CONSTANT_OF_INTEGRATION = "constant_of_integration"
 OTHER_VARIABLE = "other_variable"
 WRONG_VARIABLE = "wrong_variable"
+READ_OTHERWISE = "read_otherwise"
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +179,7 @@ MISTAKES: dict[str, Mistake] = {
         Mistake(CONSTANT_OF_INTEGRATION, "a constant of integration added to a derivative"),
         Mistake(OTHER_VARIABLE, "the answer written in another variable"),
         Mistake(WRONG_VARIABLE, "differentiated with respect to another variable"),
+        Mistake(READ_OTHERWISE, "right as probably meant, but written so that it reads otherwise"),
     )
 }
 
@@ -1661,8 +1663,10 @@ def check_answer(
         return CheckReport(diff, parsed, True, Method.POINTS, comparison.agreed, None, notes, readings)
     witness = replace(witness, stand_ins=_stand_ins(diff.expr, parsed.expr))
     method = Method.SIMPLIFY if proven and comparison.witness is None else Method.POINTS
-    diagnosis = _near_miss(diff, parsed.expr, witness, limits) or _by_another_variable(
-        diff, parsed.expr, wrt is not None, functions, witness, limits
+    diagnosis = (
+        _near_miss(diff, parsed.expr, witness, limits)
+        or _as_meant(diff, answer_text, parsed, functions, witness, limits)
+        or _by_another_variable(diff, parsed.expr, wrt is not None, functions, witness, limits)
     )
     if diagnosis is not None:  # it says what the note on the answer's variables would
         readings = _reading_notes(diff, parsed, variables=False)
@@ -1718,6 +1722,28 @@ def _near_miss(diff: DiffReport, answer: Expr, witness: Witness | None, limits: 
                 "Your answer is written in {0}, but {1} is a function of {2}: with {0} read "
                 "as {2}, your answer {3} is the derivative.",
                 (Sym(foreign[0]), diff.expr, Sym(diff.var), read)), None, witness)
+    return None
+
+
+def _as_meant(
+    diff: DiffReport, text: str, answer: Parsed, functions: frozenset[str], witness: Witness | None, limits: Limits
+) -> Diagnosis | None:
+    """An answer whose reading was noted as possibly not what was meant, and that
+    is the derivative as meant: 1/2sqrt(x), read as (1/2)·√x, for d/dx √x, whose
+    rate 1/(2√x) it is with the divisor in brackets."""
+    for note in answer.notes:
+        if note.meant is None:
+            continue
+        start, end, written = note.meant
+        try:
+            other = parse(text[:start] + written + text[end:], functions=functions, limits=limits).expr
+        except CalcstepError:
+            continue
+        if _is_derivative(diff, other, limits):
+            return Diagnosis(READ_OTHERWISE, Note(
+                "Your answer reads as {0}, which is not the derivative. If you meant {1}, that is "
+                f"right: write {escape_braces(written)}, with the brackets.",
+                (answer.expr, other)), None, witness)
     return None
 
 

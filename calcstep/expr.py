@@ -526,12 +526,16 @@ class Note(NamedTuple):
 
     `text` is a `str.format` template whose `{0}`, `{1}` … are the expressions in
     `args`; each renderer fills them in its own notation.  `position` is the
-    character offset in the input it refers to, when it refers to one.
+    character offset in the input it refers to, when it refers to one, and
+    `meant` the input's other reading, when the note is about an ambiguity.
     """
 
     text: str
     args: tuple[Expr, ...] = ()
     position: int | None = None
+    # for a reading that may not be what was meant: (start, end, text) of the
+    # input and what to write there for the other reading (1/2x: "1/(2x)")
+    meant: tuple[int, int, str] | None = None
 
 
 # ---------------------------------------------------------------------------

@@ -975,9 +975,9 @@ class _Builder:
         if chain.last == "div":
             # 1/2(x + 1) is (1/2)·(x + 1): a sum keeps its brackets in the note
             factor = "({1})" if type(right) is Add else "{1}"
-            self._note(
-                f"'{self._source()}' was read as ({{0}})·{factor}", chain.finish(), right
-            )
+            source = self._source()
+            self.notes.append(Note(f"'{source}' was read as ({{0}})·{factor}", (chain.finish(), right),
+                                   self.span[0], _divisor_bracketed(source, self.span)))
         rooted = self.roots.get(id(chain.parts[-1]))
         if rooted is not None and _factor_follows(self.text, rooted[1]):
             # √2x: the root takes the number alone, as √x·y takes x, but √(2x) may have been meant
@@ -1161,6 +1161,24 @@ class _Builder:
         of it as its argument: said, with `result`, what was read."""
         if isinstance(arg, (Mul, Pow)):
             self._note(f"'{self._source()}' was read as {{0}}", result)
+
+
+def _divisor_bracketed(source: str, span: tuple[int, int]) -> tuple[int, int, str] | None:
+    """For a product read after a division (1/2x as (1/2)·x), the other reading:
+    the divisor and what follows it in brackets, 1/(2x), as (start, end, text) of
+    the input; None when no slash stands outside brackets."""
+    depth = 0
+    slash = None
+    for index, char in enumerate(source):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "/" and depth == 0:
+            slash = index
+    if slash is None:
+        return None
+    return span[0], span[1], f"{source[: slash + 1]}({source[slash + 1 :].strip()})"
 
 
 def _log_to_base(base_text: str, arg: Expr) -> Expr:

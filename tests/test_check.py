@@ -22,6 +22,7 @@ from calcstep.check import (
     PRODUCT_TERM_MISSING,
     QUOTIENT_MISSING_SQUARE,
     QUOTIENT_REVERSED,
+    READ_OTHERWISE,
     SIGN_ERROR,
     WRONG_ORDER,
     WRONG_VARIABLE,
@@ -91,6 +92,11 @@ WRONG: list[tuple[str, str, str]] = [
     ("x^2", "2t", OTHER_VARIABLE),
     ("sin(x)", "cos(t)", OTHER_VARIABLE),
     ("x^3", "3u^2", OTHER_VARIABLE),
+    # right as meant, but a divisor without brackets reads otherwise (1/2x is x/2)
+    ("sqrt(x)", "1/2sqrt(x)", READ_OTHERWISE),
+    ("sqrt(x)", "1/2x^(1/2)", READ_OTHERWISE),
+    ("sqrt(3x)", "3/2sqrt(3x)", READ_OTHERWISE),
+    ("1/(2x)", "-1/2x^2", READ_OTHERWISE),
     ("sigmoid(w*x+b)", "x*sigmoid(w*x+b)*(1-sigmoid(w*x+b))", WRONG_VARIABLE),
     ("x^3*y^2", "2x^3 y", WRONG_VARIABLE),
     ("x*e^(a*x)", "x^2 e^(a*x)", WRONG_VARIABLE),
@@ -233,7 +239,7 @@ def test_wrong_answers_are_rejected_with_the_mistake_named(problem, answer, mist
     # a wrong order is no one step's slip: the whole derivative is taken too often or
     # too rarely; nor is a + C, another letter or another variable, which are slips of
     # writing or of reading the question
-    writing = (WRONG_ORDER, CONSTANT_OF_INTEGRATION, OTHER_VARIABLE, WRONG_VARIABLE)
+    writing = (WRONG_ORDER, CONSTANT_OF_INTEGRATION, OTHER_VARIABLE, WRONG_VARIABLE, READ_OTHERWISE)
     assert (report.diagnosis.step is None) == (mistake in writing)
     assert report.diagnosis.witness is not None
 
@@ -595,6 +601,13 @@ def test_a_constant_of_integration_is_told_apart_from_a_wrong_name(cli, answer: 
     # still wrong without it: the note says so, and the search for a slip goes on
     wrong = " ".join(cli("check", "x^2", "3x + C").out.split())
     assert "note: your answer adds C, but a derivative has no constant of integration" in wrong
+
+
+def test_an_answer_right_as_meant_says_how_to_write_it(cli) -> None:
+    # 1/2sqrt(x) reads as √x/2; as 1/(2√x), surely what was meant, it is right
+    said = " ".join(cli("check", "sqrt(x)", "1/2sqrt(x)").out.split())
+    assert "mistake: read_otherwise" in said
+    assert "If you meant 1/(2√x), that is right: write 1/(2sqrt(x)), with the brackets." in said
 
 
 def test_a_c_that_is_no_term_of_its_own_is_a_name_to_check(cli) -> None:
