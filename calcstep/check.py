@@ -142,6 +142,7 @@ PRODUCT_OF_DERIVATIVES = "product_of_derivatives"
 PRODUCT_TERM_MISSING = "product_term_missing"
 QUOTIENT_REVERSED = "quotient_numerator_reversed"
 QUOTIENT_MISSING_SQUARE = "quotient_missing_square"
+QUOTIENT_OF_DERIVATIVES = "quotient_of_derivatives"
 POWER_RULE_ON_EXPONENTIAL = "power_rule_on_exponential"
 EXPONENTIAL_WITHOUT_LOG = "exponential_without_log"
 POWER_RULE_MISAPPLIED = "power_rule_misapplied"
@@ -171,6 +172,7 @@ MISTAKES: dict[str, Mistake] = {
         Mistake(PRODUCT_TERM_MISSING, "one of the product rule's two terms left out"),
         Mistake(QUOTIENT_REVERSED, "the quotient rule's numerator reversed"),
         Mistake(QUOTIENT_MISSING_SQUARE, "the quotient rule's square left out"),
+        Mistake(QUOTIENT_OF_DERIVATIVES, "the quotient rule taken as the quotient of derivatives"),
         Mistake(POWER_RULE_ON_EXPONENTIAL, "the power rule applied to an exponential"),
         Mistake(EXPONENTIAL_WITHOUT_LOG, "an exponential's rate taken as itself, as if its base were e"),
         Mistake(POWER_RULE_MISAPPLIED, "the power rule's exponent not lowered by one, or the power not brought down"),
@@ -968,6 +970,20 @@ def _quotient_reversed(step: Step, var: str) -> tuple[Wrong, ...]:
     )
 
 
+def _quotient_of_derivatives(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(g/h)′ taken as g′/h′, the rates divided as the functions are."""
+    g, h, dg, dh = _quotient_parts(step)
+    return (
+        Wrong(
+            mul(dg, Pow(dh, Num(-1))),
+            "The rate of a quotient is not the quotient of the rates: as {0} and {1} both "
+            "change, the quotient changes by low d-high minus high d-low over low squared, "
+            "{2}, not {3}.",
+            (g, h, step.result, mul(dg, Pow(dh, Num(-1)))),
+        ),
+    )
+
+
 def _quotient_missing_square(step: Step, var: str) -> tuple[Wrong, ...]:
     """(g/h)′ taken as (h·g′ − g·h′)/h, and as h·g′ − g·h′ with nothing below."""
     g, h, dg, dh = _quotient_parts(step)
@@ -1106,6 +1122,7 @@ _SLIP_LIST = (
     Slip("quotient-reversed", QUOTIENT_REVERSED, _quotient_reversed),
     Slip("quotient-missing-square", QUOTIENT_MISSING_SQUARE, _quotient_missing_square),
     Slip("quotient-sign", SIGN_ERROR, _quotient_sign),
+    Slip("quotient-of-derivatives", QUOTIENT_OF_DERIVATIVES, _quotient_of_derivatives),
     Slip("power-on-exponential", POWER_RULE_ON_EXPONENTIAL, _power_on_exponential),
     Slip("power-on-general-power", POWER_RULE_ON_EXPONENTIAL, _power_on_general_power),
     Slip("exponential-without-log", EXPONENTIAL_WITHOUT_LOG, _exponential_without_log),
@@ -1127,7 +1144,7 @@ SLIPS_BY_RULE: dict[str, tuple[str, ...]] = {
     "chain-n": _CHAIN_SLIPS,
     "product": ("product-of-derivatives", "product-sign", "product-term-missing"),
     "product-n": ("product-of-derivatives",),
-    "quotient": ("quotient-reversed", "quotient-missing-square", "quotient-sign"),
+    "quotient": ("quotient-reversed", "quotient-missing-square", "quotient-sign", "quotient-of-derivatives"),
     "exp": ("power-on-exponential",),
     "exponential": ("power-on-exponential", "exponential-without-log"),
     "general-power": ("power-on-general-power",),

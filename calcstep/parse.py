@@ -1216,8 +1216,9 @@ def _divide_into(parts: list[Expr], right: Expr) -> Expr | None:
             coefficient = first.factors[0]
             scaled = Num(Fraction(coefficient.value) * factor, coefficient.decimal or right.decimal)
             parts[0] = mul(*first.factors[1:]) if is_plain_one(scaled) else Mul((scaled, *first.factors[1:]))
-        else:
+        elif factor != 1 or right.decimal:
             parts.insert(0, Num(factor, right.decimal))
+        # else a division by a plain 1 (cos(x)/1): no factor 1 that nobody typed
         return None
     # sin(x²)/e^(2x) stays a quotient, (e^(2x))⁻¹, not sin(x²)·e^(−2x): it is
     # differentiated by the quotient rule, as it was written

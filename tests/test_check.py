@@ -21,6 +21,7 @@ from calcstep.check import (
     PRODUCT_OF_DERIVATIVES,
     PRODUCT_TERM_MISSING,
     QUOTIENT_MISSING_SQUARE,
+    QUOTIENT_OF_DERIVATIVES,
     QUOTIENT_REVERSED,
     READ_OTHERWISE,
     SIGN_ERROR,
@@ -100,6 +101,10 @@ WRONG: list[tuple[str, str, str]] = [
     ("sigmoid(w*x+b)", "x*sigmoid(w*x+b)*(1-sigmoid(w*x+b))", WRONG_VARIABLE),
     ("x^3*y^2", "2x^3 y", WRONG_VARIABLE),
     ("x*e^(a*x)", "x^2 e^(a*x)", WRONG_VARIABLE),
+    # the quotient rule taken as the quotient of the rates
+    ("sin(x)/x", "cos(x)/1", QUOTIENT_OF_DERIVATIVES),
+    ("x^2/(x+1)", "2x", QUOTIENT_OF_DERIVATIVES),
+    ("e^x/x^2", "e^x/(2x)", QUOTIENT_OF_DERIVATIVES),
     # the product rule with one of its two slivers left out
     ("x^2*sin(x)", "x^2 cos x", PRODUCT_TERM_MISSING),
     ("x^2*sin(x)", "2x sin(x)", PRODUCT_TERM_MISSING),
