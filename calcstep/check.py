@@ -143,6 +143,7 @@ PRODUCT_TERM_MISSING = "product_term_missing"
 QUOTIENT_REVERSED = "quotient_numerator_reversed"
 QUOTIENT_MISSING_SQUARE = "quotient_missing_square"
 QUOTIENT_OF_DERIVATIVES = "quotient_of_derivatives"
+CONSTANT_KEPT = "constant_kept"
 POWER_RULE_ON_EXPONENTIAL = "power_rule_on_exponential"
 EXPONENTIAL_WITHOUT_LOG = "exponential_without_log"
 POWER_RULE_MISAPPLIED = "power_rule_misapplied"
@@ -173,6 +174,7 @@ MISTAKES: dict[str, Mistake] = {
         Mistake(QUOTIENT_REVERSED, "the quotient rule's numerator reversed"),
         Mistake(QUOTIENT_MISSING_SQUARE, "the quotient rule's square left out"),
         Mistake(QUOTIENT_OF_DERIVATIVES, "the quotient rule taken as the quotient of derivatives"),
+        Mistake(CONSTANT_KEPT, "a constant term kept, whose rate is 0"),
         Mistake(POWER_RULE_ON_EXPONENTIAL, "the power rule applied to an exponential"),
         Mistake(EXPONENTIAL_WITHOUT_LOG, "an exponential's rate taken as itself, as if its base were e"),
         Mistake(POWER_RULE_MISAPPLIED, "the power rule's exponent not lowered by one, or the power not brought down"),
@@ -970,6 +972,20 @@ def _quotient_reversed(step: Step, var: str) -> tuple[Wrong, ...]:
     )
 
 
+def _constant_kept(step: Step, var: str) -> tuple[Wrong, ...]:
+    """d/dx c taken as c: a constant term carried into the derivative."""
+    if is_num(step.target, 0):
+        return ()
+    return (
+        Wrong(
+            step.target,
+            "A constant term does not change as {0} changes, so its rate is 0: the {1} in "
+            "the function adds nothing to the derivative.",
+            (Sym(var), step.target),
+        ),
+    )
+
+
 def _quotient_of_derivatives(step: Step, var: str) -> tuple[Wrong, ...]:
     """(g/h)′ taken as g′/h′, the rates divided as the functions are."""
     g, h, dg, dh = _quotient_parts(step)
@@ -1123,6 +1139,7 @@ _SLIP_LIST = (
     Slip("quotient-missing-square", QUOTIENT_MISSING_SQUARE, _quotient_missing_square),
     Slip("quotient-sign", SIGN_ERROR, _quotient_sign),
     Slip("quotient-of-derivatives", QUOTIENT_OF_DERIVATIVES, _quotient_of_derivatives),
+    Slip("constant-kept", CONSTANT_KEPT, _constant_kept),
     Slip("power-on-exponential", POWER_RULE_ON_EXPONENTIAL, _power_on_exponential),
     Slip("power-on-general-power", POWER_RULE_ON_EXPONENTIAL, _power_on_general_power),
     Slip("exponential-without-log", EXPONENTIAL_WITHOUT_LOG, _exponential_without_log),
@@ -1149,6 +1166,7 @@ SLIPS_BY_RULE: dict[str, tuple[str, ...]] = {
     "exponential": ("power-on-exponential", "exponential-without-log"),
     "general-power": ("power-on-general-power",),
     "power": ("power-rule-misapplied", "flipped-sign"),
+    "constant": ("constant-kept",),
 }
 
 # Rules whose substeps differentiate a rewritten form the learner never wrote
@@ -1226,7 +1244,8 @@ def _sites(root: Step, var: str) -> list[tuple[Step, int]]:
     stack = [(root, 0)]
     while stack:
         step, depth = stack.pop()
-        if step.target in seen or not step.target.has(var):
+        # a step on a constant has no slip but keeping it (x³ + 5 answered 3x² + 5)
+        if step.target in seen or (not step.target.has(var) and step.rule != "constant"):
             continue
         seen.add(step.target)
         sites.append((step, depth))

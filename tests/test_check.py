@@ -10,6 +10,7 @@ import pytest
 import sympy as sp
 
 from calcstep.check import (
+    CONSTANT_KEPT,
     CONSTANT_OF_INTEGRATION,
     EXPONENTIAL_WITHOUT_LOG,
     FORGOT_INNER,
@@ -101,6 +102,10 @@ WRONG: list[tuple[str, str, str]] = [
     ("sigmoid(w*x+b)", "x*sigmoid(w*x+b)*(1-sigmoid(w*x+b))", WRONG_VARIABLE),
     ("x^3*y^2", "2x^3 y", WRONG_VARIABLE),
     ("x*e^(a*x)", "x^2 e^(a*x)", WRONG_VARIABLE),
+    # a constant term carried into the derivative
+    ("x^3+5", "3x^2+5", CONSTANT_KEPT),
+    ("sin(x)+pi", "cos(x)+pi", CONSTANT_KEPT),
+    ("2x-7", "2-7", CONSTANT_KEPT),
     # the quotient rule taken as the quotient of the rates
     ("sin(x)/x", "cos(x)/1", QUOTIENT_OF_DERIVATIVES),
     ("x^2/(x+1)", "2x", QUOTIENT_OF_DERIVATIVES),
