@@ -686,26 +686,18 @@ def _outer_at_x(step: Step, var: str) -> tuple[Wrong, ...]:
         Wrong(at_x, text + " Then multiply by the rate of the inside, {5}.",
               (*args, _others(rates, 0))),
     ]
-    # in a longer chain, the outer rate taken at the inside with a deeper part
-    # dropped: sin(cos(x²))′ with cos(cos(x)), as if the inside were cos(x)
-    for deeper in values[1:-1]:
-        inside = substitute(values[0], {deeper: Sym(var)})
+    # the outer rate taken at less than the whole inside: in a longer chain, at the
+    # inside with a deeper part dropped (sin(cos(x²))′ with cos(cos(x)), as if the
+    # inside were cos(x)); at part of the inside (sin(x² + 1)′ with cos(x²), the
+    # constant dropped; sin(3x²)′ with cos(x²), the factor dropped)
+    mistaken = [substitute(values[0], {deeper: Sym(var)}) for deeper in values[1:-1]]
+    for inside in [*mistaken, *_parts_of_inside(values[0], var)]:
         at_inside = substitute(outer.result, {Sym(outer.var): inside})
         wrongs.append(Wrong(
             _others(rates, 0, at_inside),
             "The outer rate must be taken at the whole inside, not at {0}: in {1} the outer "
             "rate is {2}, with {3} left untouched inside, not {4}.",
             (inside, step.target, rates[0], values[0], at_inside),
-        ))
-    # the outer rate taken at part of the inside: sin(x² + 1)′ with cos(x²), the
-    # constant dropped; sin(3x²)′ with cos(x²), the factor dropped
-    for part in _parts_of_inside(values[0], var):
-        at_part = substitute(outer.result, {Sym(outer.var): part})
-        wrongs.append(Wrong(
-            _others(rates, 0, at_part),
-            "The outer rate must be taken at the whole inside, not at {0}: in {1} the outer "
-            "rate is {2}, with {3} left untouched inside, not {4}.",
-            (part, step.target, rates[0], values[0], at_part),
         ))
     # in a longer chain, every outer rate taken as if the innermost part were x:
     # ln(cos(x²))′ as (1/cos x)·(−sin x)·2x, e^(sin(x²))′ as e^(sin x)·cos x·2x
@@ -914,8 +906,7 @@ def _product_term_missing(step: Step, var: str) -> tuple[Wrong, ...]:
     """(g·h)′ taken as g·h′ alone, or as h·g′ alone: one sliver of the rectangle."""
     if step.rule != "product":
         return ()
-    g, h = given_part(step, "g"), given_part(step, "h")
-    dg, dh = (part.result for part in step.substeps)
+    g, h, dg, dh = _parts(step)
     return tuple(
         Wrong(
             kept,
@@ -933,8 +924,7 @@ def _product_term_missing(step: Step, var: str) -> tuple[Wrong, ...]:
 
 def _product_sign(step: Step, var: str) -> tuple[Wrong, ...]:
     """Left d-right minus right d-left, either way round."""
-    g, h = given_part(step, "g"), given_part(step, "h")
-    dg, dh = (part.result for part in step.substeps)
+    g, h, dg, dh = _parts(step)
     return tuple(
         Wrong(
             wrong,
@@ -946,15 +936,15 @@ def _product_sign(step: Step, var: str) -> tuple[Wrong, ...]:
     )
 
 
-def _quotient_parts(step: Step) -> tuple[Expr, Expr, Expr, Expr]:
-    """g, h, g′, h′ of a quotient step g/h."""
+def _parts(step: Step) -> tuple[Expr, Expr, Expr, Expr]:
+    """g, h, g′, h′ of a product step g·h or a quotient step g/h."""
     dg, dh = (part.result for part in step.substeps)
     return given_part(step, "g"), given_part(step, "h"), dg, dh
 
 
 def _quotient_reversed(step: Step, var: str) -> tuple[Wrong, ...]:
     """(g/h)′ taken as (g·h′ − h·g′)/h² (and also without the square)."""
-    g, h, dg, dh = _quotient_parts(step)
+    g, h, dg, dh = _parts(step)
     reversed_ = sub(mul(g, dh), mul(h, dg))
     text = (
         "The quotient rule's numerator is the wrong way round: with {0} on top and {1} "
@@ -988,21 +978,18 @@ def _constant_kept(step: Step, var: str) -> tuple[Wrong, ...]:
 
 def _quotient_of_derivatives(step: Step, var: str) -> tuple[Wrong, ...]:
     """(g/h)′ taken as g′/h′, the rates divided as the functions are."""
-    g, h, dg, dh = _quotient_parts(step)
-    return (
-        Wrong(
-            mul(dg, Pow(dh, Num(-1))),
-            "The rate of a quotient is not the quotient of the rates: as {0} and {1} both "
-            "change, the quotient changes by low d-high minus high d-low over low squared, "
-            "{2}, not {3}.",
-            (g, h, step.result, mul(dg, Pow(dh, Num(-1)))),
-        ),
+    g, h, dg, dh = _parts(step)
+    wrong = mul(dg, Pow(dh, Num(-1)))
+    text = (
+        "The rate of a quotient is not the quotient of the rates: as {0} and {1} both change, "
+        "the quotient changes by low d-high minus high d-low over low squared, {2}, not {3}."
     )
+    return (Wrong(wrong, text, (g, h, step.result, wrong)),)
 
 
 def _quotient_missing_square(step: Step, var: str) -> tuple[Wrong, ...]:
     """(g/h)′ taken as (h·g′ − g·h′)/h, and as h·g′ − g·h′ with nothing below."""
-    g, h, dg, dh = _quotient_parts(step)
+    g, h, dg, dh = _parts(step)
     top = sub(mul(h, dg), mul(g, dh))
     return (
         Wrong(
@@ -1023,7 +1010,7 @@ def _quotient_missing_square(step: Step, var: str) -> tuple[Wrong, ...]:
 
 def _quotient_sign(step: Step, var: str) -> tuple[Wrong, ...]:
     """(g/h)′ taken as (h·g′ + g·h′)/h²."""
-    g, h, dg, dh = _quotient_parts(step)
+    g, h, dg, dh = _parts(step)
     plus = add(mul(h, dg), mul(g, dh))
     return (
         Wrong(
