@@ -668,7 +668,7 @@ def _over_common_divisor(node: Add, s: _Simplifier) -> Expr | None:
     split = [s.split(term) for term in terms]
     # the numbers' common denominator joins the divisor, x/(2√u) + √u over 2√u,
     # unless a number was written as a decimal (0.5x/√u + √u keeps its 0.5)
-    decimal = any(type(term) is Mul and type(term.factors[0]) is Num and term.factors[0].decimal for term in terms)
+    decimal = any(_decimal(term) or (type(term) is Mul and _decimal(term.factors[0])) for term in terms)
     scale = 1 if decimal else math.lcm(*(Fraction(coefficient).denominator for coefficient, _ in split))
     numerator = add(*(_numerator_over(coefficient * scale, body, below, decimal) for coefficient, body in split))
     divisors = [Pow(base, Num(-k)) for base, k in below.items()]
