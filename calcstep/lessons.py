@@ -615,8 +615,9 @@ _COMBINATIONS: tuple[Lesson, ...] = (
         ),
         prose(
             """{target} is a product of {g} and {h}: picture a rectangle with those
-            sides. A nudge in {var} grows both sides at once, so the rate is {g}
-            times the rate of {h}, plus {h} times the rate of {g}."""
+            sides. A nudge in {var} grows both sides at once, adding a sliver along
+            each (the corner where they meet is too small to count), so the rate is
+            {g} times the rate of {h}, plus {h} times the rate of {g}."""
         ),
         PRODUCT,
         ("g", "h"),
