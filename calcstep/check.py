@@ -153,6 +153,7 @@ CONSTANT_OF_INTEGRATION = "constant_of_integration"
 OTHER_VARIABLE = "other_variable"
 WRONG_VARIABLE = "wrong_variable"
 READ_OTHERWISE = "read_otherwise"
+ROUNDED = "rounded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,7 @@ MISTAKES: dict[str, Mistake] = {
         Mistake(OTHER_VARIABLE, "the answer written in another variable"),
         Mistake(WRONG_VARIABLE, "differentiated with respect to another variable"),
         Mistake(READ_OTHERWISE, "right as probably meant, but written so that it reads otherwise"),
+        Mistake(ROUNDED, "right but for a constant rounded to a decimal"),
     )
 }
 
@@ -1688,6 +1690,7 @@ def check_answer(
     method = Method.SIMPLIFY if proven and comparison.witness is None else Method.POINTS
     diagnosis = (
         _near_miss(diff, parsed.expr, witness, limits)
+        or _rounded(sample, parsed.expr, witness)
         or _as_meant(diff, answer_text, parsed, functions, witness, limits)
         or _by_another_variable(diff, parsed.expr, wrt is not None, functions, witness, limits)
     )
@@ -1746,6 +1749,36 @@ def _near_miss(diff: DiffReport, answer: Expr, witness: Witness | None, limits: 
                 "as {2}, your answer {3} is the derivative.",
                 (Sym(foreign[0]), diff.expr, Sym(diff.var), read)), None, witness)
     return None
+
+
+# An answer with a decimal that is within this relative distance of the derivative
+# at every point is taken for a rounded constant (0.6931 for ln 2 is 1.1e-5 off).
+_ROUNDED_WITHIN = 1e-3
+
+
+def _rounded(sample: _Sample, answer: Expr, witness: Witness | None) -> Diagnosis | None:
+    """An answer with a decimal in it that is the derivative to within a rounding
+    at every sample point: 0.6931·2ˣ for d/dx 2ˣ, whose exact rate is ln(2)·2ˣ."""
+    if not any(type(node) is Num and node.decimal for node in walk(answer)):
+        return None
+    # only a derivative with a constant that has no exact decimal (ln 2, π, √3, e)
+    # can have been rounded: 2.0001x for 2x is another number, not a rounding
+    if not any(not node.free_vars and type(node) is not Num for node in walk(sample.right)):
+        return None
+    close = 0
+    for env in sample.points:
+        right, yours = _value(sample.right, env), _value(sample.answer, env)
+        if right is None or yours is None or math.isinf(right) or math.isinf(yours):
+            continue
+        if abs(yours - right) > _ROUNDED_WITHIN * max(abs(right), 1e-12):
+            return None
+        close += 1
+    if close < min(MATCH_POINTS, len(sample.points)):
+        return None
+    return Diagnosis(ROUNDED, Note(
+        "Your answer is the derivative, {0}, but for a number rounded to a decimal: it is "
+        "off by less than 0.1% everywhere. A derivative is exact: write the constant as "
+        "it is (ln(2), π, √3), not its decimal.", (sample.right,)), None, witness)
 
 
 def _as_meant(

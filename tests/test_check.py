@@ -25,6 +25,7 @@ from calcstep.check import (
     QUOTIENT_OF_DERIVATIVES,
     QUOTIENT_REVERSED,
     READ_OTHERWISE,
+    ROUNDED,
     SIGN_ERROR,
     WRONG_ORDER,
     WRONG_VARIABLE,
@@ -94,6 +95,10 @@ WRONG: list[tuple[str, str, str]] = [
     ("x^2", "2t", OTHER_VARIABLE),
     ("sin(x)", "cos(t)", OTHER_VARIABLE),
     ("x^3", "3u^2", OTHER_VARIABLE),
+    # right but for a constant rounded to a decimal
+    ("2^x", "0.6931*2^x", ROUNDED),
+    ("pi*x^2", "6.2832x", ROUNDED),
+    ("e^x", "2.71828^x", ROUNDED),
     # right as meant, but a divisor without brackets reads otherwise (1/2x is x/2)
     ("sqrt(x)", "1/2sqrt(x)", READ_OTHERWISE),
     ("sqrt(x)", "1/2x^(1/2)", READ_OTHERWISE),
@@ -249,7 +254,7 @@ def test_wrong_answers_are_rejected_with_the_mistake_named(problem, answer, mist
     # a wrong order is no one step's slip: the whole derivative is taken too often or
     # too rarely; nor is a + C, another letter or another variable, which are slips of
     # writing or of reading the question
-    writing = (WRONG_ORDER, CONSTANT_OF_INTEGRATION, OTHER_VARIABLE, WRONG_VARIABLE, READ_OTHERWISE)
+    writing = (WRONG_ORDER, CONSTANT_OF_INTEGRATION, OTHER_VARIABLE, WRONG_VARIABLE, READ_OTHERWISE, ROUNDED)
     assert (report.diagnosis.step is None) == (mistake in writing)
     assert report.diagnosis.witness is not None
 
@@ -611,6 +616,14 @@ def test_a_constant_of_integration_is_told_apart_from_a_wrong_name(cli, answer: 
     # still wrong without it: the note says so, and the search for a slip goes on
     wrong = " ".join(cli("check", "x^2", "3x + C").out.split())
     assert "note: your answer adds C, but a derivative has no constant of integration" in wrong
+
+
+def test_a_rounded_constant_is_told_apart_from_another_number(cli) -> None:
+    # 0.6931·2ˣ is 2ˣ·ln(2) rounded: said so; 2.0001x for 2x has no constant to
+    # round, and stays one of the unrecognised answers
+    said = " ".join(cli("check", "2^x", "0.6931*2^x").out.split())
+    assert "mistake: rounded" in said and "write the constant as it is" in said
+    assert "mistake: rounded" not in cli("check", "x^2", "2.0001x").out
 
 
 def test_an_answer_right_as_meant_says_how_to_write_it(cli) -> None:
