@@ -579,13 +579,22 @@ def _tidy_terms(expr: Expr) -> Expr:
 
 def _tidy_term(term: Expr) -> Expr:
     """One term tidied; a subtracted sum keeps its brackets, x + 1 − (x − 1), and is
-    not opened into x + 1 + 1 − x, which hides which term was subtracted."""
+    not opened into x + 1 + 1 − x, which hides which term was subtracted; a product
+    stays one."""
     coefficient, rest = split_coefficient(term)
     if coefficient == -1:
         inside = _tidy(rest)
         if isinstance(inside, Add):
             return mul(Num(-1), inside)
-    return _tidy(term)
+    tidied = _tidy(term)
+    if isinstance(tidied, Add) and isinstance(term, Mul):
+        # a product the simplifier multiplies out, the product rule's h·g′ =
+        # (x³ − x)·2x, stays a product: its terms would merge into the sum around
+        # it (… + 2x⁴ − 2x²), and the rule's two terms could no longer be told apart
+        factors = [factor for factor in map(_tidy, term.factors) if not is_num(factor, 1)]
+        if len(factors) > 1:  # (x − 1)·1 is x − 1 all the same
+            return mul(*factors)
+    return tidied
 
 
 def _negative(expr: Expr) -> bool:

@@ -618,6 +618,13 @@ def test_a_constant_of_integration_is_told_apart_from_a_wrong_name(cli, answer: 
     assert "note: your answer adds C, but a derivative has no constant of integration" in wrong
 
 
+def test_the_product_rules_two_terms_stay_apart_in_the_message(cli) -> None:
+    # (x³ − x)·2x, the rule's h·g′, is not multiplied out into the sum around it
+    # (it read (x² + 1)·(3x² − 1) + 2x⁴ − 2x², half expanded)
+    said = " ".join(cli("check", "(x^2+1)*(x^3-x)", "2x(3x^2-1)").out.split())
+    assert "left d-right plus right d-left, (x² + 1)·(3x² − 1) + (x³ − x)·2x, not 2x·(3x² − 1)" in said
+
+
 def test_a_rounded_constant_is_told_apart_from_another_number(cli) -> None:
     # 0.6931·2ˣ is 2ˣ·ln(2) rounded: said so; 2.0001x for 2x has no constant to
     # round, and stays one of the unrecognised answers
