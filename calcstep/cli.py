@@ -373,7 +373,7 @@ def diff(
         typer.Option("--jobs", "-j", min=0, metavar="N", show_default=False,
                      help="With -, answer the batch on N worker processes (0: one per core); "
                           "answers keep the input's order.  Left out: one process, or for a file "
-                          "of 100 lines or more one worker per 50 lines, up to one per core."),
+                          "of 100 lines or more one worker per 50 lines, up to one per core and 8."),
     ] = None,
     no_color: NoColorOption = False,
     max_length: MaxLengthOption = None,

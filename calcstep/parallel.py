@@ -44,6 +44,9 @@ CHUNK_LINES = 16
 # given: two workers answer 100 corpus lines some 10% sooner than one process,
 # and 50 lines no sooner.
 LINES_PER_WORKER = 50
+# Workers started unasked at most: a container often sees every core of its host
+# (and a worker takes some 20 MiB of its own once it works); -j 0 takes them all.
+MAX_AUTO_WORKERS = 8
 # How long to wait for more waiting input before sending a part-filled chunk.
 _GATHER_SECONDS = 0.002
 # Chunks in flight per worker (sent, or answered and not yet written).
@@ -69,13 +72,14 @@ def worker_count(requested: int) -> int:
 def auto_worker_count(lines: int | None) -> int:
     """The number of workers when `--jobs` is not given, for a batch of `lines`
     lines (None: not known in advance, as from a pipe): one per LINES_PER_WORKER
-    lines, up to one per usable core; one (no workers) for a pipe.
+    lines, up to one per usable core and MAX_AUTO_WORKERS; one (no workers) for a
+    pipe.
 
     Starting workers costs some 10 ms (forking them, and a thread each way),
     which a short batch does not win back."""
     if lines is None or lines < 2 * LINES_PER_WORKER:
         return 1
-    return min(worker_count(0), lines // LINES_PER_WORKER)
+    return min(worker_count(0), lines // LINES_PER_WORKER, MAX_AUTO_WORKERS)
 
 
 def chunked(lines: Iterable[T], size: int = CHUNK_LINES) -> Iterator[list[T]]:

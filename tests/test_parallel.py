@@ -166,6 +166,8 @@ def test_workers_unasked_grow_with_the_batch_up_to_the_cores(monkeypatch) -> Non
     assert parallel.auto_worker_count(2 * per) == 2
     assert parallel.auto_worker_count(3 * per + 1) == 3
     assert parallel.auto_worker_count(100 * per) == 4
+    monkeypatch.setattr(parallel, "worker_count", lambda requested: 64 if requested == 0 else requested)
+    assert parallel.auto_worker_count(1000 * per) == parallel.MAX_AUTO_WORKERS  # unasked, a few at most
     monkeypatch.setattr(parallel, "worker_count", lambda requested: 1 if requested == 0 else requested)
     assert parallel.auto_worker_count(100 * per) == 1  # one core: no workers
 
