@@ -154,6 +154,7 @@ OTHER_VARIABLE = "other_variable"
 WRONG_VARIABLE = "wrong_variable"
 READ_OTHERWISE = "read_otherwise"
 ROUNDED = "rounded"
+OFF_BY_CONSTANT = "off_by_constant"
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +187,7 @@ MISTAKES: dict[str, Mistake] = {
         Mistake(WRONG_VARIABLE, "differentiated with respect to another variable"),
         Mistake(READ_OTHERWISE, "right as probably meant, but written so that it reads otherwise"),
         Mistake(ROUNDED, "right but for a constant rounded to a decimal"),
+        Mistake(OFF_BY_CONSTANT, "off by a constant: a term that is no part of the derivative"),
     )
 }
 
@@ -1707,6 +1709,14 @@ def check_answer(
         readings = _reading_notes(diff, parsed, variables=False)
     else:
         diagnosis = _diagnose(diff, sample.answer, sample.points, witness, limits)
+        if diagnosis.mistake is None and proven:
+            # no slip gives it, but it is the derivative plus a number: said so,
+            # which tells the learner where to look (3x² + 1 for x³)
+            assert isinstance(difference, Num)
+            diagnosis = replace(diagnosis, mistake=OFF_BY_CONSTANT, message=Note(
+                "Your answer is the derivative, {0}, plus the constant {1}: a term crept in "
+                "that is no part of the rate (a constant term's rate is 0). Check each term "
+                "of your working.", (diff.result, difference)))
     compared = comparison.agreed + (comparison.witness is not None)
     return CheckReport(diff, parsed, False, method, compared, diagnosis, notes, readings)
 
