@@ -1692,9 +1692,7 @@ def check_answer(
     if equal:  # the points only say where the domains differ
         return CheckReport(diff, parsed, True, Method.SIMPLIFY, 0, None, notes, readings)
     proven = isinstance(difference, Num) and difference.value != 0  # a nonzero number
-    witness = _decisive_witness(comparison, proven, sample)
-    if witness is None:
-        witness = _difference_witness(difference, diff, sample)
+    witness = _wrong_at(difference, diff, sample, comparison)
     if witness is None:
         return CheckReport(diff, parsed, True, Method.POINTS, comparison.agreed, None, notes, readings)
     witness = replace(witness, stand_ins=_stand_ins(diff.expr, parsed.expr))
@@ -1708,26 +1706,45 @@ def check_answer(
     if diagnosis is not None:  # it says what the note on the answer's variables would
         readings = _reading_notes(diff, parsed, variables=False)
     else:
-        diagnosis = _diagnose(diff, sample.answer, sample.points, witness, limits)
-        if diagnosis.mistake is None and proven:
-            # no slip gives it, but it is the derivative plus a number: said so,
-            # which tells the learner where to look (3x² + 1 for x³)
-            assert isinstance(difference, Num)
-            diagnosis = replace(diagnosis, mistake=OFF_BY_CONSTANT, message=Note(
-                "Your answer is the derivative, {0}, plus the constant {1}: a term crept in "
-                "that is no part of the rate (a constant term's rate is 0). Check each term "
-                "of your working.", (diff.result, difference)))
+        diagnosis = _off_by_constant(_diagnose(diff, sample.answer, sample.points, witness, limits), diff, difference)
     compared = comparison.agreed + (comparison.witness is not None)
     return CheckReport(diff, parsed, False, method, compared, diagnosis, notes, readings)
+
+
+def _wrong_at(difference: Expr | None, diff: DiffReport, sample: _Sample, comparison: _Comparison) -> Witness | None:
+    """The point that shows an answer is not the derivative, or None when it is: a
+    point where the two differ or only the derivative has a value, the first one
+    compared when the difference is a nonzero number, or a point where the
+    difference itself is clearly not 0."""
+    proven = isinstance(difference, Num) and difference.value != 0
+    witness = _decisive_witness(comparison, proven, sample)
+    return witness if witness is not None else _difference_witness(difference, diff, sample)
+
+
+def _off_by_constant(diagnosis: Diagnosis, diff: DiffReport, difference: Expr | None) -> Diagnosis:
+    """A diagnosis of no known mistake, for an answer that is the derivative plus a
+    number, said as such: it tells the learner where to look (3x² + 1 for x³)."""
+    if diagnosis.mistake is not None or not isinstance(difference, Num) or difference.value == 0:
+        return diagnosis
+    return replace(diagnosis, mistake=OFF_BY_CONSTANT, message=Note(
+        "Your answer is the derivative, {0}, plus the constant {1}: a term crept in "
+        "that is no part of the rate (a constant term's rate is 0). Check each term "
+        "of your working.", (diff.result, difference)))
+
+
+def _foreign_names(diff: DiffReport, answer: Expr) -> tuple[list[str], list[str]]:
+    """The answer's names the function does not have: those it adds as a constant
+    of integration (2x + C), and the others (2t for d/dx x²)."""
+    foreign = sorted(answer.free_vars - diff.expr.free_vars - {diff.var})
+    added = [name for name in foreign if _integration_constant(answer, name)]
+    return added, [name for name in foreign if name not in added]
 
 
 def _reading_notes(diff: DiffReport, answer: Parsed, variables: bool = True) -> tuple[Note, ...]:
     """How the two inputs were read, where the reading could surprise; and, with
     `variables`, a variable of the answer that the function does not have (2t for
     d/dx x²), or a constant of integration added to it (2x + C)."""
-    foreign = sorted(answer.expr.free_vars - diff.expr.free_vars - {diff.var}) if variables else []
-    added = [name for name in foreign if _integration_constant(answer.expr, name)]
-    others = [name for name in foreign if name not in added]
+    added, others = _foreign_names(diff, answer.expr) if variables else ([], [])
     stray = (
         (Note(f"your answer uses {', '.join(others)}, which {{0}} does not: check the variable's name",
               (diff.expr,)),)
@@ -1750,8 +1767,7 @@ def _near_miss(diff: DiffReport, answer: Expr, witness: Witness | None, limits: 
     """An answer that is the derivative once a slip of writing is undone: a constant
     of integration dropped (2x + C for x²), or its one variable the function does
     not have read as the variable differentiated by (2t for d/dx x²)."""
-    foreign = sorted(answer.free_vars - diff.expr.free_vars - {diff.var})
-    added = [name for name in foreign if _integration_constant(answer, name)]
+    added, others = _foreign_names(diff, answer)
     if added:
         without = add(*(term for term in answer.terms if not term.free_vars <= set(added)))  # type: ignore[attr-defined]
         if _is_derivative(diff, without, limits):
@@ -1760,13 +1776,13 @@ def _near_miss(diff: DiffReport, answer: Expr, witness: Witness | None, limits: 
                 "antiderivative, and a derivative has none. Without it, your answer {1} "
                 "is the derivative.", (Sym(added[0]), without)), None, witness)
         return None
-    if len(foreign) == 1 and diff.var not in answer.free_vars:
-        read = substitute(answer, {Sym(foreign[0]): Sym(diff.var)})
+    if len(others) == 1 and diff.var not in answer.free_vars:
+        read = substitute(answer, {Sym(others[0]): Sym(diff.var)})
         if _is_derivative(diff, read, limits):
             return Diagnosis(OTHER_VARIABLE, Note(
                 "Your answer is written in {0}, but {1} is a function of {2}: with {0} read "
                 "as {2}, your answer {3} is the derivative.",
-                (Sym(foreign[0]), diff.expr, Sym(diff.var), read)), None, witness)
+                (Sym(others[0]), diff.expr, Sym(diff.var), read)), None, witness)
     return None
 
 
@@ -1845,14 +1861,15 @@ def _by_another_variable(
 
 
 def _is_derivative(diff: DiffReport, answer: Expr, limits: Limits) -> bool:
-    """True when `answer` is the derivative `diff` found: equal by the rewrites, or
-    at every sample point."""
+    """True when `answer` is the derivative `diff` found, judged as the verdict is:
+    equal by the rewrites, or no point shows it wrong."""
     difference = _symbolic_difference(answer, diff.result, limits)
     if isinstance(difference, Num):
         return difference.value == 0
     sample = _sample(diff, answer)
-    comparison = _compare(sample.answer, sample.right, sample.points)
-    return comparison.witness is None and comparison.agreed >= min(MATCH_POINTS, len(sample.points)) > 0
+    if not sample.points:
+        return False
+    return _wrong_at(difference, diff, sample, _compare(sample.answer, sample.right, sample.points)) is None
 
 
 def _integration_constant(answer: Expr, name: str) -> bool:

@@ -42,6 +42,7 @@ from calcstep.expr import (
     Pow,
     Sym,
     add,
+    is_num,
     is_whole_power,
     neg,
     rebuild,
@@ -562,7 +563,7 @@ def value_at_point(
     floats: dict[str, float] | None
     try:
         floats = {name: evaluate(value, {}) for name, value in point}
-        if any(floats[name] == 0 and not _is_zero(value) for name, value in point):
+        if any(floats[name] == 0 and not is_num(value, 0) for name, value in point):
             raise TooLargeError("a value underflows to 0.0")  # 10^-400: ln of it is defined
         evaluate(function, floats)  # a function undefined here has no derivative here
     except TooLargeError:
@@ -585,7 +586,7 @@ def value_at_point(
         if not (isinstance(error, AtZeroError) and exact is not None and not exact.free_vars):
             return undefined(error)
         decimal = None  # as above: the exact value stands, with no decimal
-    if decimal == 0 and exact is not None and not exact.free_vars and not _is_zero(exact) and _nonzero(exact):
+    if decimal == 0 and exact is not None and not exact.free_vars and not is_num(exact, 0) and _nonzero(exact):
         decimal = None  # 3·10^-400 underflows to 0.0: no decimal rather than a false 0
     if decimal is None and (exact is None or exact.free_vars):
         return PointValue(point, undefined="the value is beyond floating point, and not exactly known")
@@ -716,7 +717,9 @@ def _beside_corner(node: Call, var: str, at: Expr, side: int, limits: Limits) ->
     away = _exact_at(offset, {Sym(var): at}, limits)
     if away is None or away.free_vars:
         raise _Undecided
-    cornered = _is_zero(away)
+    # zero by value: a point typed as 0.0 is the corner too, and 0.0 is not ZERO to
+    # == (the decimal mark is part of a number's identity)
+    cornered = is_num(away, 0)
     sign = _sign_beside(offset, var, at, side, limits) if cornered else _sign_of(away)
     if sign is None:
         raise _Undecided
@@ -737,19 +740,12 @@ def _sign_beside(offset: Expr, var: str, at: Expr, side: int, limits: Limits) ->
             value = _exact_at(current, {Sym(var): at}, limits)
             if value is None or value.free_vars:
                 return None
-            if not _is_zero(value):
+            if not is_num(value, 0):
                 sign = _sign_of(value)
                 return None if sign is None else sign * side**k
-        return 0 if _is_zero(simplifier(offset)[0]) else None
+        return 0 if is_num(simplifier(offset)[0], 0) else None
     except CalcstepError:
         return None
-
-
-def _is_zero(value: Expr) -> bool:
-    """True for the number 0, however written: 0.0 typed at a point is 0 too (a
-    comparison with ZERO would tell them apart, as the decimal mark is part of a
-    number's identity)."""
-    return type(value) is Num and value.value == 0
 
 
 def _sign_of(value: Expr) -> int | None:

@@ -25,14 +25,18 @@ line answers the batch in one process.
 from __future__ import annotations
 
 import gc
-import json
 import os
-import queue
 import signal
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+# queue, threading and json are loaded where workers are started, not here: the
+# command line asks this module how many workers a batch takes (most take none),
+# and loading them costs every batch some 3.5 ms of start-up
+if TYPE_CHECKING:
+    import queue
+    import threading
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -86,6 +90,9 @@ def chunked(lines: Iterable[T], size: int = CHUNK_LINES) -> Iterator[list[T]]:
     """`lines` in lists of at most `size`, each sent as soon as it is full or the
     input pauses: a thread reads `lines` (which may block on a pipe) into a
     queue, and a chunk takes what is already waiting."""
+    import queue
+    import threading
+
     waiting: queue.Queue = queue.Queue(maxsize=size * 64)
 
     def read() -> None:
@@ -140,6 +147,9 @@ def ordered_results(
     one are answered here instead, as is every chunk when no worker can be
     started (the system refuses a fork).  On any exit (the end, an interrupt, a
     closed pipe) the workers are stopped."""
+    import queue
+    import threading
+
     try:
         pool = _Pool(work, workers)
     except OSError:
@@ -274,11 +284,14 @@ class _End:
     more than forking the workers does.)"""
 
     def __init__(self, fd: int) -> None:
+        import json
+
         self.fd = fd
+        self._dumps, self._loads = json.dumps, json.loads
 
     def send(self, value: Any) -> None:
         """Write `value`; OSError (BrokenPipeError) when the reader is gone."""
-        data = json.dumps(value, separators=(",", ":")).encode("ascii")
+        data = self._dumps(value, separators=(",", ":")).encode("ascii")
         message = memoryview(len(data).to_bytes(_HEADER, "big") + data)
         while message:
             message = message[os.write(self.fd, message):]
@@ -287,7 +300,7 @@ class _End:
         """The next value written; EOFError when the writer has closed its end
         (or died) before writing a whole message."""
         size = int.from_bytes(self._read(_HEADER), "big")
-        return json.loads(self._read(size))
+        return self._loads(self._read(size))
 
     def _read(self, size: int) -> bytes:
         parts: list[bytes] = []

@@ -918,8 +918,8 @@ class _Builder:
     def _source(self) -> str:
         return self.text[self.span[0] : self.span[1]]
 
-    def _note(self, text: str, *args: Expr) -> None:
-        self.notes.append(Note(text, args, self.span[0]))
+    def _note(self, text: str, *args: Expr, meant: tuple[int, int, str] | None = None) -> None:
+        self.notes.append(Note(text, args, self.span[0], meant))
 
     def _error(self, message: str, hint: str | None = None) -> ParseError:
         start, end = self.span
@@ -976,8 +976,8 @@ class _Builder:
             # 1/2(x + 1) is (1/2)·(x + 1): a sum keeps its brackets in the note
             factor = "({1})" if type(right) is Add else "{1}"
             source = self._source()
-            self.notes.append(Note(f"'{source}' was read as ({{0}})·{factor}", (chain.finish(), right),
-                                   self.span[0], _divisor_bracketed(source, self.span)))
+            self._note(f"'{source}' was read as ({{0}})·{factor}", chain.finish(), right,
+                       meant=_divisor_bracketed(source, self.span))
         rooted = self.roots.get(id(chain.parts[-1]))
         if rooted is not None and _factor_follows(self.text, rooted[1]):
             # √2x: the root takes the number alone, as √x·y takes x, but √(2x) may have been meant

@@ -315,7 +315,7 @@ def repeated_factors(p: Poly) -> list[tuple[Poly, int]] | None:
     if len(shared) < 2:
         return None
     b = divide(p, shared)[0]
-    d = _plus(divide(slope, shared)[0], tuple(-c for c in derivative(b)))
+    d = _minus(divide(slope, shared)[0], derivative(b))
     factors: list[tuple[Poly, int]] = []
     times = 1
     while len(b) > 1:
@@ -323,6 +323,11 @@ def repeated_factors(p: Poly) -> list[tuple[Poly, int]] | None:
         if len(a) > 1:
             factors.append((a, times))
         b = divide(b, a)[0]
-        d = _plus(divide(d, a)[0], tuple(-c for c in derivative(b)))
+        d = _minus(divide(d, a)[0], derivative(b))
         times += 1
     return factors
+
+
+def _minus(p: Poly, q: Poly) -> Poly:
+    """p − q."""
+    return _plus(p, tuple(-c for c in q))

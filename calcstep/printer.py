@@ -417,21 +417,21 @@ class _PrettyPrinter(_Printer):
             top = [Num(value.numerator), *numerator[1:]]
             bottom = [Num(value.denominator), *denominator]
             return self.fraction_text(_drop_unit(top), bottom)
-        last = numerator[-1] if len(numerator) > 1 else None
-        if last is not None and _is_written_fraction(last):
-            # x·(1/2)/√(x + 1), the product rule's g·h′ with h′ = 1/(2√(x + 1)), is
-            # written x·1/(2√(x + 1)): h′ as its own step wrote it
-            value = last.value
-            return (self.factors(tuple(numerator[:-1])) + self.times
-                    + self.fraction_text([Num(value.numerator)], [Num(value.denominator), *denominator]))
-        for index in range(1, len(numerator) - 1):
-            if _is_written_fraction(numerator[index]):
-                # 1/(x√(x + 1))·(1/2)·(3x + 2)/√(x + 1) is …·(3x + 2)/(2√(x + 1)): a
-                # number's denominator inside the product joins the division
-                value = numerator[index].value
-                kept = [*numerator[:index], *([Num(value.numerator)] if value.numerator != 1 else []),
-                        *numerator[index + 1 :]]
-                return self.fraction_text(kept, [Num(value.denominator), *denominator])
+        for index in range(1, len(numerator)):
+            if not _is_written_fraction(numerator[index]):
+                continue
+            value = numerator[index].value
+            below = [Num(value.denominator), *denominator]
+            if index == len(numerator) - 1:
+                # x·(1/2)/√(x + 1), the product rule's g·h′ with h′ = 1/(2√(x + 1)),
+                # is written x·1/(2√(x + 1)): h′ as its own step wrote it
+                return self.factors(tuple(numerator[:-1])) + self.times + self.fraction_text(
+                    [Num(value.numerator)], below)
+            # 1/(x√(x + 1))·(1/2)·(3x + 2)/√(x + 1) is …·(3x + 2)/(2√(x + 1)): a
+            # number's denominator inside the product joins the division
+            kept = [*numerator[:index], *([Num(value.numerator)] if value.numerator != 1 else []),
+                    *numerator[index + 1 :]]
+            return self.fraction_text(kept, below)
         return self.fraction_text(numerator, denominator)
 
     def fraction_text(self, numerator: list[Expr], denominator: list[Expr]) -> str:
@@ -470,20 +470,25 @@ class _PrettyPrinter(_Printer):
         rest = factors[1:]
         if is_plain_minus_one(first) and rest and type(rest[0]) is not Num:
             return self.minus + self.factors(rest)
-        below = self.divisor(first)
-        if below is not None and rest and (next_below := self.divisor(rest[0])) is not None:
+        opening = self.divisions(factors, 0)
+        if len(opening) > 1:
             # a product that opens with divisions, as the chain rule's 1/u for ln(u)
             # leaves one, is 1/(x√(x + 1))·…, not 1/x/√(x + 1)·…
-            bottom = [below, next_below]
-            taken = 1
-            while taken < len(rest) and (more := self.divisor(rest[taken])) is not None:
-                bottom.append(more)
-                taken += 1
-            return self.fraction_text([], bottom) + self.continued(rest[taken:], None)
+            return self.fraction_text([], opening) + self.continued(factors[len(opening):], None)
         text = self.at(first, PRODUCT)
         # after a division (1/x²) the next factor is joined with a visible ·:
         # 1/x²y would read as 1/(x²y)
-        return text + self.continued(rest, None if below is not None else first)
+        return text + self.continued(rest, None if opening else first)
+
+    def divisions(self, factors: Sequence[Expr], start: int) -> list[Expr]:
+        """What the run of divisors in `factors` from `start` on divides by."""
+        run: list[Expr] = []
+        for index in range(start, len(factors)):  # not a slice: a long product is not copied
+            below = self.divisor(factors[index])
+            if below is None:
+                break
+            run.append(below)
+        return run
 
     def continued(self, factors: Sequence[Expr], previous: Expr | None) -> str:
         """The text of `factors` continuing a product whose last factor written was
@@ -493,6 +498,9 @@ class _PrettyPrinter(_Printer):
         # factors (a deep chain's rates) would otherwise be copied at each one
         parts: list[str] = []
         carried = list(_minus_carried(factors, lambda following: self.divisor(following) is None))
+        # a factor written negated is no divisor (it is taken only when not one):
+        # a run of divisions found in these stops at it
+        written = [factor for factor, _ in carried]
         index = 0
         while index < len(carried):
             factor, negated = carried[index]
@@ -505,14 +513,9 @@ class _PrettyPrinter(_Printer):
                 # x·(1/2)·(x + 1)^(−1/2)·2x (the product rule's g·h′, h′ a chain's
                 # product) is written x·1/(2√(x + 1))·2x, as h′'s own step wrote
                 # it: the number's denominator joins the divisions after it
-                divisors: list[Expr] = []
-                while index < len(carried) and not carried[index][1]:
-                    below = self.divisor(carried[index][0])
-                    if below is None:
-                        break
-                    divisors.append(below)
-                    index += 1
+                divisors = self.divisions(written, index)
                 if divisors:
+                    index += len(divisors)
                     value = factor.value
                     parts += (self.times, self.fraction_text([Num(value.numerator)], [Num(value.denominator), *divisors]))
                     previous = None

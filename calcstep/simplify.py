@@ -1624,7 +1624,7 @@ def _factor_repeated(node: Mul, s: _Simplifier) -> Expr | None:
     judged by its factored form, (x + 1)²/(x² + 1), and kept for it."""
     if s.reshape < _TOP_LEVEL:
         return None
-    if not any(type(f) is Pow and type(f.base) is Add and _is_negative_number(f.exp) for f in node.factors):
+    if not any(_is_divisor(f) and type(f.base) is Add for f in node.factors):
         return None
     for index, factor in enumerate(node.factors):
         if type(factor) is not Add or len(factor.free_vars) != 1:
@@ -1646,10 +1646,6 @@ def _factor_repeated(node: Mul, s: _Simplifier) -> Expr | None:
         if s.op_count(candidate) < s.op_count(node):
             return candidate
     return None
-
-
-def _is_negative_number(expr: Expr) -> bool:
-    return type(expr) is Num and expr.value < 0
 
 
 def _primitive(p: polynomial.Poly) -> polynomial.Poly:

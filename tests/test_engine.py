@@ -168,6 +168,12 @@ def _result(text: str, var: str = "x") -> str:
     return to_pretty(differentiate(text, wrt=var).result)
 
 
+def _rewrites_shown(text: str, order: int = 1) -> list[tuple[str, str]]:
+    """The last order's simplification as (rewrite, "target → result") in the pretty form."""
+    rewrites = differentiate(text, order=order).derivations[-1].simplification
+    return [(step.rule, f"{to_pretty(step.target)} → {to_pretty(step.result)}") for step in rewrites]
+
+
 def test_the_lesson_examples() -> None:
     assert _result("sin(x^2)") == "2x·cos(x²)"
     assert _result("x^2*sin(x)") == "x²·cos(x) + 2x·sin(x)"
@@ -402,11 +408,8 @@ def test_a_function_of_another_inverse_is_its_algebraic_form_wherever_defined(pa
 def test_the_derivative_of_a_function_of_an_inverse_is_simplified_through_the_triangle(
     text: str, derivative: str, form: str
 ) -> None:
-    derivation = differentiate(text).derivations[0]
-    assert to_pretty(derivation.result) == derivative
-    rewrites = [(step.rule, f"{to_pretty(step.target)} → {to_pretty(step.result)}")
-                for step in derivation.simplification]
-    assert ("function-of-inverse", form) in rewrites
+    assert _result(text) == derivative
+    assert ("function-of-inverse", form) in _rewrites_shown(text)
 
 
 def test_simplifier_is_sound_on_roots_and_logs() -> None:
@@ -805,9 +808,7 @@ def test_what_a_quarter_turn_leaves_gives_its_sign_at_once(text: str, result: st
 def test_a_reshaping_rewrite_shows_no_factor_1_it_did_not_find(text: str, rule: str, step: str) -> None:
     # an identity, a sign taken inside or a factor taken out wrote 1·tan²(x) or
     # 1·x·(x + 2), and a step later "drop the factor 1" took away what nobody wrote
-    rewrites = differentiate(text).derivations[-1].simplification
-    shown = [f"{to_pretty(s.target)} → {to_pretty(s.result)}" for s in rewrites if s.rule == rule]
-    assert step in shown
+    assert (rule, step) in _rewrites_shown(text)
 
 
 @pytest.mark.parametrize(
@@ -817,9 +818,9 @@ def test_a_reshaping_rewrite_shows_no_factor_1_it_did_not_find(text: str, rule: 
 def test_numbers_that_come_to_1_leave_no_factor_1(text: str, rule: str, step: str) -> None:
     # 3x²/3 is x² in one step, as a textbook cancels it: no 1·x² and then a step
     # to drop the 1 (a 100,000-term sum of xⁿ/n took 100,000 steps more)
-    rewrites = differentiate(text).derivations[-1].simplification
-    assert step in [f"{to_pretty(s.target)} → {to_pretty(s.result)}" for s in rewrites if s.rule == rule]
-    assert "drop-one" not in [s.rule for s in rewrites]
+    shown = _rewrites_shown(text)
+    assert (rule, step) in shown
+    assert "drop-one" not in [rule for rule, _ in shown]
 
 
 @pytest.mark.parametrize(
@@ -830,8 +831,7 @@ def test_numbers_that_come_to_1_leave_no_factor_1(text: str, rule: str, step: st
 def test_a_numerator_that_multiplies_out_to_one_term_is_multiplied_out_at_once(text: str, step: str) -> None:
     # the quotient rule's numerator 2x(x² + 1) − 2x·x² is 2x: multiplied out and
     # collected, not first made 2(x·(x² + 1) − x³) by taking out the 2
-    rewrites = differentiate(text).derivations[-1].simplification
-    shown = [(s.rule, f"{to_pretty(s.target)} → {to_pretty(s.result)}") for s in rewrites]
+    shown = _rewrites_shown(text)
     assert ("expand", step) in shown
     assert "factor-common" not in [rule for rule, _ in shown]
 
@@ -849,8 +849,7 @@ def test_a_rewrite_writes_its_result_in_textbook_form_at_once(
 ) -> None:
     # sin x·(−sin x) is −sin²x in one step, not sin²x·(−1) and then a step to
     # order it; −2(1 − 3x²) is 2(3x² − 1), not 2(−1 + 3x²); (2x)² is 4x², not 2²·x²
-    rewrites = differentiate(text, order=order).derivations[-1].simplification
-    shown = [(s.rule, f"{to_pretty(s.target)} → {to_pretty(s.result)}") for s in rewrites]
+    shown = _rewrites_shown(text, order)
     assert (rule, step) in shown
     assert not_after not in [rule for rule, _ in shown[shown.index((rule, step)):]]
 
@@ -862,8 +861,7 @@ def test_a_rewrite_writes_its_result_in_textbook_form_at_once(
 def test_numbers_are_added_with_the_like_terms_they_stand_beside(text: str, step: str) -> None:
     # one step, "collect like terms", as a textbook collects: not first the
     # numbers (x − 1 − x − 1 → x − x − 2) and then the rest
-    rewrites = differentiate(text).derivations[0].simplification
-    shown = [(s.rule, f"{to_pretty(s.target)} → {to_pretty(s.result)}") for s in rewrites]
+    shown = _rewrites_shown(text)
     assert ("collect-like-terms", step) in shown
     assert "add-numbers" not in [rule for rule, shown_step in shown if shown_step.startswith(step.split(" →")[0])]
 
@@ -905,8 +903,7 @@ def test_over_a_common_denominator_each_term_reads_as_its_numerator(text: str, s
     # as a textbook writes it: the number joins the divisor, and a term's own
     # divisor is not written back beside the divisor's other factors (it was
     # (x/√(x + 1)·√(x + 1)/2 + √(x + 1)·√(x + 1))/√(x + 1), two steps more)
-    rewrites = differentiate(text).derivations[-1].simplification
-    assert ("combine-fractions", step) in [(s.rule, f"{to_pretty(s.target)} → {to_pretty(s.result)}") for s in rewrites]
+    assert ("combine-fractions", step) in _rewrites_shown(text)
 
 
 @pytest.mark.parametrize(
