@@ -976,8 +976,11 @@ def grad_report(
     variables = _variables(expr, wrt)
     point = _point(expr, at or {}, functions, limits)
     floats = {name: value for name, _, value in point}
+    # the graph as typed: w₃·(w₂·(w₁·x)) is three layers, each a stage of its
+    # own in the chain, though the rule engine reads one product w₃·w₂·w₁·x
+    layered = parse(text, functions=functions, limits=limits, grouped=True).expr
     try:
-        graph = compute_graph(expr, floats)
+        graph = compute_graph(layered, floats)
     except AtZeroError as error:
         raise _rounded_to_zero(error, expr, point, limits) from None
     partials = tuple(partial(graph, expr, v, point, limits, steps) for v in variables)

@@ -817,15 +817,32 @@ class _Chain:
     quadratic time).  The driver finishes a chain into an Add or Mul before it is
     handed to anything but the next operator of the same chain."""
 
-    __slots__ = ("kind", "last", "parts")
+    __slots__ = ("bracketed", "kind", "last", "parts")
 
-    def __init__(self, kind: str, first: Expr) -> None:
+    def __init__(self, kind: str, first: Expr, bracketed: set[int] | None = None) -> None:
         self.kind = kind
         self.parts: list[Expr] = [first]
         self.last = ""
+        self.bracketed = bracketed  # see `_Builder.bracketed`
 
     def finish(self) -> Expr:
-        return add(*self.parts) if self.kind == "sum" else mul(*self.parts)
+        if self.bracketed is None:  # the usual reading: (a·b)·c is a·b·c
+            return add(*self.parts) if self.kind == "sum" else mul(*self.parts)
+        return _kept_apart(Add if self.kind == "sum" else Mul, self.parts, self.bracketed)
+
+
+def _kept_apart(kind: type[Add] | type[Mul], parts: list[Expr], bracketed: set[int]) -> Expr:
+    """The sum or product of `parts`, each bracketed one (its id in `bracketed`)
+    kept whole as one part: w₂·(w₁·x) is a product with a product inside, two
+    stages of a network; a part made otherwise (−x in a − x·y) is merged as `add`
+    and `mul` merge it."""
+    joined: list[Expr] = []
+    for part in parts:
+        if type(part) is kind and id(part) not in bracketed:
+            joined.extend(part.children())
+        else:
+            joined.append(part)
+    return kind(tuple(joined))
 
 
 # The builder methods that continue a chain when it is their left operand.
@@ -897,7 +914,7 @@ class _Builder:
     Methods receive the rule's children: tokens for terminals, built values for
     rules.  `self.span` is the [start, end) of the text being reduced."""
 
-    def __init__(self, text: str, notes: list[Note], limits: Limits) -> None:
+    def __init__(self, text: str, notes: list[Note], limits: Limits, grouped: bool = False) -> None:
         self.text = text
         self.notes = notes
         self.limits = limits
@@ -914,6 +931,9 @@ class _Builder:
         # where each part that may have no value was written (ln(0) in x + ln(0),
         # ln(x − x)), so that an error about it can mark its place
         self.places: dict[Expr, tuple[int, int]] = {}
+        # with `grouped`, the ids of the sums and products typed in brackets, which
+        # the sum or product around them keeps whole; None: they are merged into it
+        self.bracketed: set[int] | None = set() if grouped else None
 
     def _source(self) -> str:
         return self.text[self.span[0] : self.span[1]]
@@ -942,17 +962,18 @@ class _Builder:
     def group(self, _open: Token, inner: Expr, _close: Token) -> Expr:
         # a bracketed part is kept with its place too: 1/(x − x) is marked at (x − x)
         self.places.setdefault(inner, self.span)
+        if self.bracketed is not None and type(inner) in (Add, Mul):
+            self.bracketed.add(id(inner))  # the node is held by the tree: its id stays its own
         return inner
 
     def abs_bars(self, _open: Token, inner: Expr, _close: Token) -> Expr:
         return Call("abs", inner)
 
     # sums and products
-    @staticmethod
-    def _chain(kind: str, left: Expr | _Chain) -> _Chain:
+    def _chain(self, kind: str, left: Expr | _Chain) -> _Chain:
         if isinstance(left, _Chain) and left.kind == kind:
             return left
-        return _Chain(kind, left)
+        return _Chain(kind, left, self.bracketed)
 
     def add(self, left: Expr | _Chain, _op: Token, right: Expr) -> _Chain:
         chain = self._chain("sum", left)
@@ -1305,10 +1326,16 @@ def parse(
     *,
     functions: Iterable[str] = vocabulary.DEFAULT_ABSTRACT,
     limits: Limits = DEFAULT_LIMITS,
+    grouped: bool = False,
 ) -> Parsed:
     """Read `text` as an expression.
 
     `functions` are the names read as abstract functions when a `(` follows them.
+    With `grouped`, a sum or product typed in brackets stays one part of the sum
+    or product around it, as a computation graph needs it: w₂·(w₁·x) is two
+    products, one inside the other.  Without it, the usual reading, the two merge
+    (w₂·w₁·x), so that equal expressions have one form; the rule engine and the
+    simplifier expect that form.
     Characters pasted from word processors and input methods (𝑥, ｘ, ∙, ⁄, an
     invisible times) are read as the plain ones they stand for (`plain_text`).
     Raises ParseError, with the place marked in `text` as typed, for anything
@@ -1324,7 +1351,7 @@ def parse(
     if not plain.strip():  # a zero-width space is nothing to read, too
         raise ParseError("empty expression", text, 0, hint="type an expression such as x^2 + 1")
     try:
-        expr, notes, builder = _read(plain, frozenset(functions), limits)
+        expr, notes, builder = _read(plain, frozenset(functions), limits, grouped)
     except ParseError as error:
         # the plain text has a character for each one typed: the place is the same
         if error.where.text == plain:
@@ -1369,7 +1396,9 @@ def _note_indexed_names(text: str, expr: Expr, notes: list[Note]) -> None:
                               start))
 
 
-def _read(text: str, functions: frozenset[str], limits: Limits) -> tuple[Expr, list[Note], _Builder]:
+def _read(
+    text: str, functions: frozenset[str], limits: Limits, grouped: bool = False
+) -> tuple[Expr, list[Note], _Builder]:
     """The expression in the plain `text`, the notes on its reading, and the
     builder that made it (which knows the functions applied and the places)."""
     _refuse_quotes(text)
@@ -1378,7 +1407,7 @@ def _read(text: str, functions: frozenset[str], limits: Limits) -> tuple[Expr, l
     notes: list[Note] = []
     words = _words(functions)
     tokens = _postlex(text, _lex(text, t), words, notes, limits)
-    builder = _Builder(text, notes, limits)
+    builder = _Builder(text, notes, limits, grouped)
     expr = _drive(text, tokens, t, builder, limits)
     return expr, notes, builder
 

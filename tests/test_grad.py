@@ -869,3 +869,26 @@ def test_layers_without_the_depth_sweep_is_refused(cli) -> None:
     assert run.code == 2
     assert run.err.startswith("error: --layers applies only with --depth-sweep")
     assert cli("grad", "--depth-sweep", "--layers", "3", "-f", "json").code == 0
+
+
+def test_a_linear_network_typed_in_brackets_is_a_stage_per_layer() -> None:
+    # w₃·(w₂·(w₁·x)): the rule engine reads one product, the graph keeps the three
+    # layers, so a nudge in w₁ is multiplied by x, then by w₂, then by w₃
+    point = {"x": 1.5, "w1": 0.5, "w2": -2.0, "w3": 3.0}
+    report = grad_report("w3*(w2*(w1*x))", ["w1", "w2", "w3", "x"], _point_text(point))
+    _check_against_oracles(report, point)
+    chain = {c.variable: c for c in report.chains}["w1"]
+    assert [report.graph.node(s.node).formula for s in chain.stages] == [
+        Sym("w1"), mul(Sym("n3"), Sym("n4")), mul(Sym("n2"), Sym("n5")), mul(Sym("n1"), Sym("n6"))
+    ]
+    assert [stage.rate for stage in chain.stages[1:]] == [1.5, -2.0, 3.0]
+    assert chain.stages[-1].product == pytest.approx(-9.0)
+
+
+def test_a_deep_linear_network_shows_where_its_gradient_vanishes(cli) -> None:
+    text = "x"
+    for _ in range(12):
+        text = f"w*({text})"
+    out = " ".join(cli("grad", text, "--at", "w=0.5,x=1", "--wrt", "x", "--format", "plain").out.split())
+    assert "12 n₁₄ n₁·n₁₃ 0.5 0.000244141" in out
+    assert "the running product falls below 0.001 at stage 10 (n₁₂ = n₁·n₁₁)" in out

@@ -7,7 +7,7 @@ import pytest
 from calcstep.engine import differentiate
 from calcstep.errors import ParseError
 from calcstep.evaluate import evaluate
-from calcstep.expr import Mul
+from calcstep.expr import Mul, rebuild, rebuilt
 from calcstep.parse import parse
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
 
@@ -533,3 +533,28 @@ def test_a_lone_factor_above_or_below_a_fraction_bar_has_no_brackets_in_latex() 
     # the bar groups it already: \frac{x^{2} + 1}{x + 1}, not \frac{\left(x^{2} + 1\right)}{…}
     assert to_latex(parse("(x^2+1)/(x+1)").expr) == r"\frac{x^{2} + 1}{x + 1}"
     assert to_latex(parse("(x+1)*y/(x-1)").expr) == r"\frac{\left(x + 1\right) y}{x - 1}"
+
+
+@pytest.mark.parametrize(
+    ("text", "grouped"),
+    [
+        # each bracketed product or sum stays one part: a layer of a network
+        ("w3*(w2*(w1*x))", "Mul((Sym('w3'), Mul((Sym('w2'), Mul((Sym('w1'), Sym('x')))))))"),
+        ("(a + b) + c", "Add((Add((Sym('a'), Sym('b'))), Sym('c')))"),
+        ("2*(3*x)", "Mul((Num(2, False), Mul((Num(3, False), Sym('x')))))"),
+        # a part the reading makes, not typed in brackets, merges as usual
+        ("a*(-b*c)", "Mul((Num(-1, False), Sym('a'), Sym('b'), Sym('c')))"),
+        ("a - b*c + d", "Add((Sym('a'), Mul((Num(-1, False), Sym('b'), Sym('c'))), Sym('d')))"),
+    ],
+)
+def test_the_grouped_reading_keeps_what_was_typed_in_brackets(text: str, grouped: str) -> None:
+    assert repr(parse(text, grouped=True).expr) == grouped
+
+
+@pytest.mark.parametrize("text", ["w3*(w2*(w1*x))", "(a + b) + (c + (d + f))", "(x*y)^2*(z*(x + y))", "a*(b*(c + (d + f)))"])
+def test_the_grouped_reading_merged_is_the_usual_reading(text: str) -> None:
+    # the usual reading merges what the grouped one keeps apart, and nothing else
+    grouped = parse(text, grouped=True).expr
+    merged = rebuilt(grouped, after=lambda _, node: rebuild(node, node.children()))  # add and mul merge
+    assert merged == parse(text).expr
+    assert grouped != parse(text).expr
