@@ -449,6 +449,11 @@ class _PrettyPrinter(_Printer):
 
     def product(self, expr: Mul) -> tuple[str, int]:
         numerator, denominator = self.split_fraction(expr.factors)
+        if denominator and self.divides_after_a_fraction(expr.factors):
+            # ½·(√√x)^(−1/2)·½·(√x)^(−1/2)·½·x^(−1/2), a chain's rates: written left
+            # to right, 1/(2√√√x)·1/(2√√x)·1/(2√x), each number with the division
+            # after it, not as one fraction whose bar takes the last rate alone
+            numerator, denominator = expr.factors, []
         first = numerator[0] if numerator else None
         rational = type(first) is Num and type(first.value) is Fraction and not first.decimal
         if not denominator and rational and len(numerator) > 1 and _merges(numerator):
@@ -479,6 +484,14 @@ class _PrettyPrinter(_Printer):
         # after a division (1/x²) the next factor is joined with a visible ·:
         # 1/x²y would read as 1/(x²y)
         return text + self.continued(rest, None if opening else first)
+
+    def divides_after_a_fraction(self, factors: Sequence[Expr]) -> bool:
+        """True when a number written as a fraction, after the first factor, is
+        followed by a divisor: the number's denominator joins that division."""
+        return any(
+            _is_written_fraction(factors[index]) and self.divisor(factors[index + 1]) is not None
+            for index in range(1, len(factors) - 1)
+        )
 
     def divisions(self, factors: Sequence[Expr], start: int) -> list[Expr]:
         """What the run of divisors in `factors` from `start` on divides by."""

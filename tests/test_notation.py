@@ -424,7 +424,12 @@ def test_a_number_is_written_against_a_bracket_it_multiplies(text: str, pretty: 
      (["sin(x)", "3/2", "x^(-1)"], "sin(x)·3/(2x)", r"\sin\left(x\right) \frac{3}{2 x}"),
      (["x", "1/2", "(x^2 + 1)^(-1/2)", "2", "x"], "x·1/(2√(x² + 1))·2x", None),
      # the constant multiple rule's c·f′: 5·1/(2√x), and no mixed number in LaTeX
-     (["5", "1/2", "x^(-1/2)"], "5·1/(2√x)", r"5 \cdot \frac{1}{2 \sqrt{x}}")],
+     (["5", "1/2", "x^(-1/2)"], "5·1/(2√x)", r"5 \cdot \frac{1}{2 \sqrt{x}}"),
+     # a chain's rates, each 1/(2√u): the last keeps its 2 (not (1/2)/(2√x), the
+     # first number's 2 carried to the end), and LaTeX puts all below one bar
+     (["1/2", "x^(-1/4)", "1/2", "x^(-1/2)"], "1/(2x^(1/4))·1/(2√x)",
+      r"\frac{1}{2 \cdot 2 x^{\frac{1}{4}} \sqrt{x}}"),
+     (["sin(x)", "1/2", "(x + 1)^(-1/2)", "x^(-2)"], "sin(x)·1/(2√(x + 1)·x²)", None)],
 )
 def test_a_rate_with_a_fraction_is_written_as_its_step_wrote_it_inside_a_product(
     factors: list[str], pretty: str, latex: str | None
