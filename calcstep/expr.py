@@ -664,13 +664,20 @@ def sqrt(expr: Expr) -> Pow:
     return Pow(expr, HALF)
 
 
-def split_coefficient(expr: Expr) -> tuple[Rational, Expr]:
-    """(c, rest) with expr = c·rest and c the leading number (1 when there is none)."""
+def leading_number(expr: Expr) -> tuple[Num, Expr]:
+    """(c, rest) with expr = c·rest and c the leading number node, as written (1.5
+    stays a decimal), or 1 when there is none."""
     if type(expr) is Num:
-        return expr.value, ONE
+        return expr, ONE
     if type(expr) is Mul and type(expr.factors[0]) is Num:
-        return expr.factors[0].value, mul(*expr.factors[1:])
-    return 1, expr
+        return expr.factors[0], mul(*expr.factors[1:])
+    return ONE, expr
+
+
+def split_coefficient(expr: Expr) -> tuple[Rational, Expr]:
+    """(c, rest) with expr = c·rest and c the leading number's value (1 when there is none)."""
+    number, rest = leading_number(expr)
+    return number.value, rest
 
 
 _REBUILD = {

@@ -33,15 +33,15 @@ from calcstep.expr import (
     Note,
     Num,
     Pow,
-    Rational,
     Sym,
     add,
     is_num,
+    is_plain_minus_one,
     is_plain_one,
+    leading_number,
     mul,
     neg,
     rebuild,
-    split_coefficient,
     substitute,
     walk,
 )
@@ -638,26 +638,27 @@ def _product_of_rates(rates: list[Expr]) -> Expr:
     product shows what its stages show, −sin(cos(x))·(−sin(x)), and the
     simplification cancels them in a step of its own."""
     parts = [_rate_parts(rate) for rate in rates]
-    negatives = sum(1 for coefficient, _ in parts if coefficient < 0)
+    negatives = sum(1 for coefficient, _ in parts if coefficient.value < 0)
     factors: list[Expr] = []
     for coefficient, rest in parts:
-        if negatives == 1 and coefficient < 0:
-            coefficient = -coefficient
-        if coefficient != 1 and (coefficient != -1 or rest == ONE):
-            factors.append(Num(coefficient))
+        if negatives == 1 and coefficient.value < 0:
+            coefficient = neg(coefficient)
+        minus_one = is_plain_minus_one(coefficient)
+        if not is_plain_one(coefficient) and (not minus_one or rest == ONE):
+            factors.append(coefficient)
         if rest != ONE:
-            factors.append(neg(rest) if coefficient == -1 else rest)
+            factors.append(neg(rest) if minus_one else rest)
     product = mul(*factors)
     return neg(product) if negatives == 1 else product
 
 
-def _rate_parts(rate: Expr) -> tuple[Rational, Expr]:
-    """A local rate as (its number, the rest): the rate of 3u + 1, 3·1 + 0, is 3;
-    w·1, the rate of w·u, is w."""
+def _rate_parts(rate: Expr) -> tuple[Num, Expr]:
+    """A local rate as (its number, as written: 1.5 stays a decimal; the rest):
+    the rate of 3u + 1, 3·1 + 0, is 3; w·1, the rate of w·u, is w."""
     value = _plain_number(rate)
     if value is not None and type(rate) is not Num:
         rate = Num(value)
-    coefficient, rest = split_coefficient(rate)
+    coefficient, rest = leading_number(rate)
     if type(rest) is Mul and ONE in rest.factors:
         rest = mul(*(factor for factor in rest.factors if not is_plain_one(factor)))
     return coefficient, rest
