@@ -411,8 +411,10 @@ class _PrettyPrinter(_Printer):
 
     def fraction(self, numerator: list[Expr], denominator: list[Expr]) -> str:
         coefficient = numerator[0] if numerator else None
-        if type(coefficient) is Num and type(coefficient.value) is Fraction and _merges(numerator):
-            # (3/2)·x/y is written 3x/(2y): the coefficient's denominator joins the rest
+        if (type(coefficient) is Num and type(coefficient.value) is Fraction and not coefficient.decimal
+                and _merges(numerator)):
+            # (3/2)·x/y is written 3x/(2y): the coefficient's denominator joins the
+            # rest (0.5·x/y stays 0.5x/y: a decimal is written as it was typed)
             value = coefficient.value
             top = [Num(value.numerator), *numerator[1:]]
             bottom = [Num(value.denominator), *denominator]

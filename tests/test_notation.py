@@ -563,3 +563,22 @@ def test_the_grouped_reading_merged_is_the_usual_reading(text: str) -> None:
     merged = rebuilt(grouped, after=lambda _, node: rebuild(node, node.children()))  # add and mul merge
     assert merged == parse(text).expr
     assert grouped != parse(text).expr
+
+
+@pytest.mark.parametrize(
+    ("text", "pretty"),
+    [("0.125/w", "0.125/w"), ("-0.5/x", "−0.5/x"), ("2.5/x^2", "2.5/x²"),
+     # a fraction typed as one still joins the division
+     ("(3/2)*x/y", "3x/(2y)"), ("(-3/2)*x/y", "−3x/(2y)")],
+)
+def test_a_decimal_over_a_divisor_is_written_as_typed(text: str, pretty: str) -> None:
+    # 0.125/w, not 1/(8w): a decimal is never written as a fraction for people
+    assert to_pretty(parse(text).expr) == pretty
+
+
+def test_a_chain_keeps_the_decimal_of_a_stage_rate() -> None:
+    # the inner rate 1.5x^0.5 is 1.5x^0.5 in the chain's product too, not (3/2)x^0.5,
+    # so the numbers multiply to the decimal 3.0, as the decimal 1.5 was typed
+    derivation = differentiate("(x^1.5)^2").derivations[0]
+    assert to_pretty(derivation.steps.result) == "2(x^1.5)¹·1.5x^0.5"
+    assert to_pretty(derivation.result) == "3.0x^2.0"
