@@ -516,6 +516,9 @@ class _PrettyPrinter(_Printer):
         # a factor written negated is no divisor (it is taken only when not one):
         # a run of divisions found in these stops at it
         written = [factor for factor, _ in carried]
+        # w·w·w·x, not w·w·wx: once one letter stands beside itself, every letter
+        # of the product is written apart
+        apart = _repeats_a_letter(previous, written)
         index = 0
         while index < len(carried):
             factor, negated = carried[index]
@@ -541,7 +544,8 @@ class _PrettyPrinter(_Printer):
                 previous = None  # what follows a division is joined with a visible ·
                 continue
             piece = self.at(factor, PRODUCT + 1)
-            parts += ("" if previous is not None and self.juxtaposes(previous, factor) else self.times, piece)
+            beside = previous is not None and self.juxtaposes(previous, factor) and not (apart and _is_letterlike(previous))
+            parts += ("" if beside else self.times, piece)
             previous = factor
         return "".join(parts)
 
@@ -855,6 +859,17 @@ def _is_letterlike(expr: Expr) -> bool:
         # subscripted names (w₁, n₂) are not juxtaposed: n₂n₃ reads as one name
         return len(expr.name) == 1 or expr.name in GREEK
     return type(expr) is Const and expr.name == "pi"
+
+
+def _repeats_a_letter(first: Expr | None, factors: Sequence[Expr]) -> bool:
+    """True when two letter-like factors side by side (`first`, then `factors`)
+    share their letter, as w·w does."""
+    before = first
+    for factor in factors:
+        if before is not None and _is_letterlike(before) and _is_letterlike(factor) and _letter(before) == _letter(factor):
+            return True
+        before = factor
+    return False
 
 
 def _letter(expr: Expr) -> Expr:

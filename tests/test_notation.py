@@ -332,6 +332,11 @@ def test_one_letter_twice_is_not_written_side_by_side() -> None:
     assert to_pretty(parse("x*x^(x-1)").expr) == "x·x^(x − 1)"
     assert to_pretty(parse("n*x^(n-1)").expr) == "nx^(n − 1)"
     assert to_pretty(parse("x^2*y").expr) == "x²y"
+    # once a letter stands beside itself, the product's letters are all written
+    # apart: w·w·w·x, not w·w·wx; a number still takes the letter after it
+    assert to_pretty(parse("w*w*w*x").expr) == "w·w·w·x"
+    assert to_pretty(parse("3*x*x*y").expr) == "3x·x·y"
+    assert to_pretty(parse("x*y*x").expr) == "xyx"
 
 
 def test_a_raised_root_is_bracketed() -> None:
