@@ -15,6 +15,7 @@ from functools import cache
 from typing import NamedTuple
 
 from calcstep.derive import derive
+from calcstep.domain import forgotten_note
 from calcstep.errors import (
     AbstractValueError,
     AtZeroError,
@@ -189,6 +190,9 @@ def differentiate(
         raise refused
     result = derivations[-1].result if derivations else parsed.expr
     check_writable(result, limits)
+    forgotten = forgotten_note(parsed.expr, result, var, simplifier.normal_form) if derivations else None
+    if forgotten is not None:  # (x² − 1)/(x − 1) has no value at 1, its derivative 1 has
+        parsed = parsed._replace(notes=(*parsed.notes, forgotten))
     values = tuple(
         value_at(parsed.expr, result, point, functions, limits, var=var,
                  below=derivations[-1].target if derivations else None, order=order)

@@ -1,0 +1,73 @@
+"""Where a derivative holds: the note for a result that simplifying has freed of
+a condition its function sets (d/dx [(x² − 1)/(x − 1)] = 1 only where x ≠ 1),
+and no note where the result keeps the condition, as most results do."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from calcstep.engine import differentiate
+from calcstep.render.common import note_text, spelling_for
+
+PRETTY = spelling_for(False)
+
+
+def _domain_notes(text: str, wrt: str | None = None) -> list[str]:
+    report = differentiate(text, wrt=wrt)
+    return [note for note in (note_text(n, PRETTY) for n in report.notes) if note.startswith("the result holds")]
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "failing"),
+    [
+        ("x/x", "x is not 0", "0"),
+        ("(x^2 - 1)/(x - 1)", "x − 1 is not 0", "1"),
+        ("(x + 1)^2/(x + 1)", "x + 1 is not 0", "-1"),
+        ("sqrt(x)^2", "x is at least 0", "-1"),
+        ("e^(ln(x))", "x is positive", "-1"),
+        ("sqrt(x)/sqrt(x)", "x is positive", "0"),
+        ("x^2/x", "x is not 0", "0"),
+        ("ln(x)/ln(x)", "x is positive and ln(x) is not 0", "1"),
+        ("atan(y/x)", "x is not 0", "0"),
+        ("x^pi/x^pi", "x is positive", "0"),
+        ("ln(sin(x))", "sin(x) is positive", "-1"),
+    ],
+)
+def test_a_result_freed_of_its_functions_condition_says_where_it_holds(text: str, where: str, failing: str) -> None:
+    assert _domain_notes(text) == [f"the result holds only where {where}: elsewhere the function has no value"]
+    # and the note is true: where the condition fails, the function has no value
+    point = {"x": failing, "y": "1"} if "y" in text else {"x": failing}
+    value = differentiate(text, at=[point]).values[0]
+    assert value.undefined is not None and value.undefined.startswith("the function is undefined there"), value
+
+
+@pytest.mark.parametrize(
+    ("text", "wrt"),
+    [
+        # the result keeps the condition, in some form: nothing to say
+        ("ln(x)", None), ("ln(x^2)", None), ("1/x", None), ("sqrt(x)", None), ("x^x", None),
+        ("x*ln(x)", None), ("1/(x - 1)^2", None), ("ln(abs(x))", None), ("(2*x - 2)^(-1)", None),
+        ("log2(theta + 3/8 + e + e)", "theta"),
+        # a condition that always holds is none
+        ("ln(e^x)", None), ("1/(x^2 + 1)", None), ("sqrt(x^2 + 1)", None),
+        # where xˣ has a value is its own matter (0⁰ is 1, (−1)⁻¹ is −1): nothing is said
+        ("x^x", None), ("x^x/x^x", None),
+        # a condition on another variable is no news about this one
+        ("1/y - 3*x", "x"),
+        # polynomials and functions defined everywhere
+        ("x^3 - 2*x", None), ("sin(x)*e^x", None), ("sigmoid(w*x + b)", "w"),
+    ],
+)
+def test_a_result_that_keeps_its_functions_condition_has_no_note(text: str, wrt: str | None) -> None:
+    assert _domain_notes(text, wrt) == []
+
+
+def test_the_note_reaches_scripts_and_the_terminal(cli) -> None:
+    record = json.loads(cli("diff", "x/x", "--format", "json").out)
+    assert record["notes"] == ["the result holds only where x is not 0: elsewhere the function has no value"]
+    bare = cli("diff", "(x^2-1)/(x-1)", "--no-steps", "--format", "plain")
+    # the result alone on stdout, for scripts; what it needs said on stderr
+    assert bare.out == "1\n"
+    assert "note: the result holds only where x − 1 is not 0" in bare.err
