@@ -38,6 +38,9 @@ class Place(NamedTuple):
         start = self.text.rfind("\n", 0, self.position) + 1
         end = self.text.find("\n", self.position)
         line = self.text[start : end if end != -1 else len(self.text)]
+        if not line.isprintable():  # a control character (a stray line break, NUL) would garble the terminal
+            line = "".join(char if char == "\t" or char.isprintable() or _invisible(char) else "?" if ascii else "\ufffd"
+                           for char in line)
         shown, offset = _window(line, self.position - start, width=76, cut="..." if ascii else "…")
         underline = min(self.length, max(1, len(shown) - offset))
         return [f"  {shown}", "  " + _pad(shown[:offset]) + "^" * underline]
@@ -157,6 +160,14 @@ def _pad(prefix: str) -> str:
     return "".join(_blank(ch) for ch in prefix)
 
 
+def _invisible(char: str) -> bool:
+    """True for a character that takes no room and does no harm on a terminal (an
+    invisible times, a zero-width space, a combining accent)."""
+    import unicodedata  # only for a line that is not plain
+
+    return unicodedata.category(char) in ("Mn", "Me", "Cf")
+
+
 def _blank(char: str) -> str:
     """What stands under `char` on the caret's line: a tab under a tab, two
     spaces under a wide character (ｘ, 的), nothing under an invisible one (an
@@ -165,7 +176,7 @@ def _blank(char: str) -> str:
 
     if char == "\t":
         return char
-    if unicodedata.category(char) in ("Mn", "Me", "Cf"):
+    if _invisible(char):
         return ""
     return "  " if unicodedata.east_asian_width(char) in ("W", "F") else " "
 

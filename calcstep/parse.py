@@ -374,7 +374,12 @@ def _unexpected_character(text: str, position: int) -> ParseError:
     if 0xDC80 <= ord(char) <= 0xDCFF:  # how Python reads a byte that is not UTF-8
         return ParseError(f"invalid UTF-8 byte 0x{ord(char) - 0xDC00:02X}", text, position,
                           hint="calcstep reads UTF-8 text; check the input's encoding")
-    name = f"'{char}'" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+    import unicodedata  # only for an error
+
+    # a character that shows nothing of its own (a space, a control, a combining
+    # accent, which would sit on the quote) is named by its code point
+    shows = char.isprintable() and not char.isspace() and (char.isascii() or unicodedata.category(char) not in ("Mn", "Me"))
+    name = f"'{char}'" if shows else f"U+{ord(char):04X}"
     hint = _latex_hint(text, position) if char == "\\" else hints.get(char)
     if char == "," and (grouped := thousands_hint(text, position)) is not None:
         hint = grouped
@@ -1401,6 +1406,7 @@ def _read(
 ) -> tuple[Expr, list[Note], _Builder]:
     """The expression in the plain `text`, the notes on its reading, and the
     builder that made it (which knows the functions applied and the places)."""
+    _refuse_line_breaks(text)
     _refuse_quotes(text)
     _refuse_leibniz(text)
     t = tables()
@@ -1461,6 +1467,25 @@ def plain_text(text: str) -> str:
 # Quotes a shell left in place: cmd.exe passes calcstep diff 'x^2' on with its
 # single quotes, and word processors make "x^2" into “x^2”.
 _QUOTES = frozenset("'\"‘’‚‛“”„‟«»‹›")
+
+
+# What ends a line in some text (str.splitlines' breaks): inside one expression
+# it would be read as a space, x^2⏎x^3 as the product x²·x³, where two lines
+# were meant, or one line was cut
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _refuse_line_breaks(text: str) -> None:
+    """Refuse a line break inside an expression, marking it."""
+    found = _LINE_BREAK.search(text)
+    if found is None:
+        return
+    raise ParseError(
+        f"a line break (U+{ord(found.group()):04X}) inside the expression",
+        text,
+        found.start(),
+        hint="write one expression per line, each line ending with a plain newline",
+    )
 
 
 def _refuse_quotes(text: str) -> None:

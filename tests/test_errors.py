@@ -54,6 +54,12 @@ MALFORMED = [
     ("x***2", "missing operand between '**' and '*'", 3),  # the operators as typed
     ("sin^(1/2) x", "the power on a function name must be a whole number", 3),
     ("0x1F", "hexadecimal numbers are not read", 0),  # not 0·x₁·F
+    # a line break is no space: x²⏎x³ is two lines, not the product x²·x³
+    ("x^2\rx^3", "a line break (U+000D) inside the expression", 3),
+    ("x^2\nx^3", "a line break (U+000A) inside the expression", 3),
+    ("x\u2028y", "a line break (U+2028) inside the expression", 1),
+    ("x\x0cy", "a line break (U+000C) inside the expression", 1),
+    ("x\u0301^2", "unexpected character U+0301", 1),  # a combining accent is named, not shown on a quote
 ]
 
 
@@ -379,3 +385,15 @@ def test_the_caret_allows_for_wide_and_invisible_characters(cli) -> None:
     # a full-width letter takes two columns, an invisible operator none
     assert cli("parse", "ｘ^2 +").err.splitlines()[2] == "       ^"
     assert cli("parse", "sin\u2061(x) + (").err.splitlines()[2] == "           ^"
+
+
+@pytest.mark.parametrize("separator", ["\r", "\x0b", "\x85", "\u2028"])
+def test_a_batch_line_with_a_stray_line_break_is_an_error_in_its_place(cli, separator: str) -> None:
+    # the lines keep their places and their count; the stray break is marked with
+    # a character the terminal shows, not obeyed (a carriage return would write
+    # over the line)
+    run = cli("diff", "-", "--no-steps", "--format", "plain", stdin=f"x^2\nx^2{separator}x^3\nx^4\n")
+    assert run.code == 2
+    assert run.out.splitlines()[0] == "2x" and run.out.splitlines()[-1] == "4x³"
+    assert "line 2: error: a line break" in run.err
+    assert "  x^2\ufffdx^3" in run.err
