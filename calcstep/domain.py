@@ -58,11 +58,24 @@ def _power_condition(power: Pow) -> Condition | None:
     if exponent.free_vars:
         return None
     if type(exponent) is not Num:
-        return Condition(base, NONNEGATIVE if is_positive(exponent) else POSITIVE)
+        return _irrational_power_condition(base, exponent)
     value = exponent.value
     if type(value) is Fraction and value.denominator % 2 == 0:
         return Condition(base, POSITIVE if value < 0 else NONNEGATIVE)
     return Condition(base, NONZERO) if value < 0 else None
+
+
+def _irrational_power_condition(base: Expr, exponent: Expr) -> Condition | None:
+    """u ≥ 0 for u^π, u > 0 for u^(−π): for an exponent with π, e or a function in
+    it and a known sign.  One of numbers alone (3 + 2, 1.75·1.75⁻¹, √2) may be
+    whole or an odd root, and one of unknown sign (log₃(1)) may be 0: nothing is
+    said of them."""
+    arithmetic = all(type(node) in (Num, Add, Mul, Pow) for node in walk(exponent))
+    if arithmetic:
+        return None
+    if is_positive(exponent):
+        return Condition(base, NONNEGATIVE)
+    return Condition(base, POSITIVE) if is_positive(neg(exponent)) else None
 
 
 def _condition(node: Expr) -> Condition | None:

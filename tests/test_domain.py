@@ -54,6 +54,8 @@ def test_a_result_freed_of_its_functions_condition_says_where_it_holds(text: str
         ("ln(e^x)", None), ("1/(x^2 + 1)", None), ("sqrt(x^2 + 1)", None),
         # where xˣ has a value is its own matter (0⁰ is 1, (−1)⁻¹ is −1): nothing is said
         ("x^x", None), ("x^x/x^x", None),
+        # an exponent of numbers alone may be whole (3 + 2 is 5): no condition
+        ("(b + 2.5 + 0.125)^(3 + 2)", "b"), ("x^(1.75*1.75^(-1))", None),
         # a condition on another variable is no news about this one
         ("1/y - 3*x", "x"),
         # polynomials and functions defined everywhere
