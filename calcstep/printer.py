@@ -516,9 +516,9 @@ class _PrettyPrinter(_Printer):
         # a factor written negated is no divisor (it is taken only when not one):
         # a run of divisions found in these stops at it
         written = [factor for factor, _ in carried]
-        # w·w·w·x, not w·w·wx: once one letter stands beside itself, every letter
-        # of the product is written apart
-        apart = _repeats_a_letter(previous, written)
+        # w·w·w·x, not w·w·wx, and l·n·x, not lnx (ln x): once letters side by
+        # side would be misread, every letter of the product is written apart
+        apart = _letters_apart(previous, written)
         index = 0
         while index < len(carried):
             factor, negated = carried[index]
@@ -861,15 +861,48 @@ def _is_letterlike(expr: Expr) -> bool:
     return type(expr) is Const and expr.name == "pi"
 
 
-def _repeats_a_letter(first: Expr | None, factors: Sequence[Expr]) -> bool:
-    """True when two letter-like factors side by side (`first`, then `factors`)
-    share their letter, as w·w does."""
-    before = first
-    for factor in factors:
-        if before is not None and _is_letterlike(before) and _is_letterlike(factor) and _letter(before) == _letter(factor):
+def _letters_apart(first: Expr | None, factors: Sequence[Expr]) -> bool:
+    """True when a product's letters are to be written apart (`first`, then
+    `factors`): two letter-like factors side by side share their letter (w·w), or
+    letters side by side would spell a word that is read whole (l·n·x as lnx reads
+    ln x, m·u as mu reads μ, p·i·x as pix reads πx)."""
+    words = _words_read_whole()
+    run = ""  # the plain letters written side by side so far
+    before: Expr | None = None
+    for factor in (factors if first is None else (first, *factors)):
+        if not _is_letterlike(factor):
+            run, before = "", None
+            continue
+        letter = _letter(factor)
+        if letter == before:
             return True
-        before = factor
+        name = letter.name if type(letter) is Sym else ""
+        # θ and π end a word (they are no ASCII letters); a run longer than any
+        # word needs only its end kept
+        run = (run + name)[-_LONGEST_WORD:] if len(name) == 1 else ""
+        if any(run[-length:] in words for length in range(2, len(run) + 1)):
+            return True
+        before = letter
+        if type(factor) is Pow:
+            run = ""  # a superscript ends the word: x²y is read x², then y
     return False
+
+
+_WORDS_READ_WHOLE: set[str] = set()
+_LONGEST_WORD = 9  # heaviside; a test checks that no word is longer
+
+
+def _words_read_whole() -> set[str]:
+    """The words of two or more letters the reader takes whole out of a run of
+    letters: function names (ln, sin, exp) and Greek letters spelled out (mu, pi)."""
+    if not _WORDS_READ_WHOLE:
+        from calcstep.functions import function_spellings
+
+        _WORDS_READ_WHOLE.update(
+            word for word in (*function_spellings(), *GREEK, "pi")
+            if len(word) > 1 and word.isascii() and word.isalpha()
+        )
+    return _WORDS_READ_WHOLE
 
 
 def _letter(expr: Expr) -> Expr:

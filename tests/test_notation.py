@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calcstep.engine import differentiate
 from calcstep.errors import ParseError
 from calcstep.evaluate import evaluate
-from calcstep.expr import Mul, rebuild, rebuilt
+from calcstep.expr import Mul, Num, Pow, Sym, rebuild, rebuilt
 from calcstep.parse import parse
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
 
@@ -587,3 +589,29 @@ def test_a_chain_keeps_the_decimal_of_a_stage_rate() -> None:
     derivation = differentiate("(x^1.5)^2").derivations[0]
     assert to_pretty(derivation.steps.result) == "2(x^1.5)¹·1.5x^0.5"
     assert to_pretty(derivation.result) == "3.0x^2.0"
+
+
+@pytest.mark.parametrize(
+    ("text", "pretty"),
+    [("l*n*x", "l·n·x"), ("m*u*x^2", "m·u·x²"), ("p*i*x^2", "p·i·x²"), ("s*i*n*x", "s·i·n·x"),
+     ("2*n*u^2*x", "2n·u²·x"), ("n*x^(n - 1)", "nx^(n − 1)"), ("2*x*y", "2xy"), ("a*b*c*x", "abcx")],
+)
+def test_letters_that_would_spell_a_word_are_written_apart(text: str, pretty: str) -> None:
+    # lnx reads ln x, mu reads μ, pix reads πx: such letters are written with dots,
+    # so what is printed reads back as what was meant
+    expr = parse(text).expr
+    assert to_pretty(expr) == pretty
+    assert parse(pretty).expr == expr
+
+
+def test_no_word_read_whole_is_longer_than_the_printer_looks() -> None:
+    from calcstep.printer import _LONGEST_WORD, _words_read_whole
+
+    assert max(map(len, _words_read_whole())) == _LONGEST_WORD
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcdgijklmnopqrstuvwxyz"), st.integers(1, 3)), min_size=2, max_size=9))
+def test_a_product_of_letters_reads_back_as_printed(factors: list[tuple[str, int]]) -> None:
+    product = Mul(tuple(Pow(Sym(letter), Num(power)) if power > 1 else Sym(letter) for letter, power in factors))
+    assert parse(to_pretty(product)).expr == product
