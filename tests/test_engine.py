@@ -632,7 +632,7 @@ def test_a_formula_is_written_in_the_steps_variable(cli) -> None:
     # by y, "d/dx [c·u(x)] … with c = x³, u = y²" would use x for two things
     plain = cli("diff", "x^3*y^2", "--wrt", "y").out
     assert "formula: d/dy [c·f(y)] = c·f′(y)" in plain and "formula: d/dy y^n = ny^(n − 1)" in plain
-    assert "formula: d/du u^n = nu^(n − 1)" in cli("diff", "sqrt(sin(x))").out  # a chain's stage
+    assert "formula: d/du u^n = n·u^(n − 1)" in cli("diff", "sqrt(sin(x))").out  # a chain's stage (nu would read ν)
     # JSON keeps one formula per rule (and letters), in x: its "variable" says which
     record = json.loads(cli("diff", "x^3*y^2", "--wrt", "y", "--format", "json").out)
     assert (record["steps"]["formula"], record["steps"]["variable"]) == ("d/dx [c*f(x)] = c*f'(x)", "y")
