@@ -1362,12 +1362,39 @@ def parse(
         if error.where.text == plain:
             error.where = error.where._replace(text=text)
         raise
+    _refuse_names_alike(plain, expr)
     _note_indexed_names(plain, expr, notes)
     if "E" in expr.free_vars and (found := re.search(r"(?<![A-Za-z0-9_])E\s*\^", plain)) is not None:
         # E^x: a variable E, as names are case-sensitive; the constant is e
         notes.append(Note("'E' was read as a variable, not the constant e; for that, write e",
                           (), found.start()))
     return Parsed(expr, text, tuple(notes), frozenset(builder.functions), builder.places)
+
+
+def _refuse_names_alike(text: str, expr: Expr) -> None:
+    """Refuse two variables whose names are written alike (w1 and w_1 are both
+    w₁), marking where the second is written: read as two, they would be
+    printed as one, and a result in them would be misread."""
+    names = sorted(name for name in expr.free_vars if any(char.isdigit() for char in name))
+    if len(names) < 2:
+        return
+    from calcstep.printer import pretty_name  # only for names with digits
+
+    first_of_look: dict[str, str] = {}
+    for name in names:
+        look = pretty_name(name)
+        other = first_of_look.setdefault(look, name)
+        if other == name:
+            continue
+        written = [found.start() for spelling in (name, look)
+                   if (found := re.search(rf"(?<![A-Za-z0-9_]){re.escape(spelling)}(?![A-Za-z0-9_])", text))]
+        raise ParseError(
+            f"'{other}' and '{name}' are two variables written alike, as {look}",
+            text,
+            min(written, default=0),
+            length=len(name),
+            hint=f"write {other} for both, or give them names that differ",
+        )
 
 
 # a letter and digits written together (x2, w10): one variable with an index

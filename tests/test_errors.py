@@ -60,6 +60,9 @@ MALFORMED = [
     ("x\u2028y", "a line break (U+2028) inside the expression", 1),
     ("x\x0cy", "a line break (U+000C) inside the expression", 1),
     ("x\u0301^2", "unexpected character U+0301", 1),  # a combining accent is named, not shown on a quote
+    # two names that print alike (w₁) would make a result ambiguous
+    ("x*w1 + x^2*w_1", "'w1' and 'w_1' are two variables written alike, as w₁", 11),
+    ("theta_2*theta2", "'theta2' and 'theta_2' are two variables written alike, as θ₂", 0),
 ]
 
 
