@@ -403,4 +403,7 @@ def test_bytes_that_are_not_utf8_are_named_and_the_json_stays_utf8(json_input: b
     records = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
     assert [r["error"] is None for r in records] == [True, False, True]
     assert records[1]["error"]["message"] == "invalid UTF-8 byte 0xFF"
+    # and well-formed Unicode: the bytes are U+FFFD in the input echoed, never a lone surrogate
+    assert "\ufffd\ufffd" in done.stdout.decode("utf-8").splitlines()[1]
+    assert all(not 0xD800 <= ord(char) <= 0xDFFF for char in json.dumps(records, ensure_ascii=False))
     assert b"Traceback" not in done.stderr

@@ -238,7 +238,9 @@ def error_to_dict(
     one), the input, its line of stdin in a batch, and the error."""
     return {
         **({"id": json.loads(job_id)} if job_id is not None else {}),
-        "input": text,
+        # a byte that was not UTF-8 (read as a lone surrogate) is U+FFFD here: JSON
+        # text is Unicode, and a lone surrogate is none
+        "input": text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
         **({"line": line} if line is not None else {}),
         "error": error.to_dict(),
     }
