@@ -1085,6 +1085,25 @@ def _command_for(args: list[str]):
     return typer.main.get_command(app), "calcstep", args
 
 
+def _without_a_command() -> str:
+    """What `calcstep` alone says: the usage and the commands, each in a line."""
+    lines = ["usage: calcstep COMMAND [ARGS]...", "", "commands:"]
+    for info in app.registered_commands:
+        name = info.name or info.callback.__name__.replace("_", "-")
+        lines.append(f"  {name:<7} {_first_sentence(info.short_help or '', 68)}".rstrip())
+    lines += ["", "calcstep COMMAND --help gives a command's options; man calcstep, all of them"]
+    return "\n".join(lines)
+
+
+def _first_sentence(text: str, width: int) -> str:
+    """The first sentence of `text`, cut at a word with … beyond `width` characters."""
+    ends = [found + 1 for found in (text.find(". "), text.find("? ")) if found != -1]
+    sentence = text[: min(ends)] if ends else text
+    if len(sentence) <= width:
+        return sentence
+    return sentence[: sentence.rfind(" ", 0, width)].rstrip(",:;") + " …"
+
+
 def argv_hint(message: str, prog: str, args: list[str], valued: frozenset[str], here: list[str]) -> str | None:
     """A hint for the usage errors of a first command line, else None: the
     command left out (`calcstep x^2`), or an expression not quoted, which the
@@ -1216,6 +1235,9 @@ def main(argv: list[str] | None = None) -> None:
     _Streams.unicode = _prepare_stdout()
     tune_collector()
     args = sys.argv[1:] if argv is None else argv
+    if not args:  # a usage error, said on stderr (Typer would write its help on stdout)
+        _print_error(_without_a_command())
+        raise SystemExit(2)
     command, prog, args = _command_for(args)
     words, valued = option_words(command)
     args = protect_expressions(args, words, valued)

@@ -742,3 +742,12 @@ def test_a_negative_exact_value_is_not_repeated_as_its_decimal(cli) -> None:
     assert cli("diff", "-3x", "--at", "x=1", "--no-steps", "-f", "plain").out.splitlines()[1] == "at x = 1: −3"
     assert cli("diff", "-pi*x", "--at", "x=1", "--no-steps", "-f", "plain").out.splitlines()[1] == (
         "at x = 1: −π ≈ −3.14159265359")
+
+
+def test_calcstep_alone_is_a_usage_error_said_on_stderr(cli) -> None:
+    # exit status 2, as the man page has it for a usage error, and nothing on stdout
+    run = cli()
+    assert (run.code, run.out) == (2, "")
+    assert run.err.startswith("usage: calcstep COMMAND [ARGS]...")
+    assert all(f"\n  {name} " in run.err for name in ("diff", "check", "grad", "parse", "rules"))
+    assert max(map(len, run.err.splitlines())) <= 80
