@@ -646,9 +646,8 @@ class _Emitter:
 
             _json_out(error_to_dict(text, error, line, job_id))
         elif batch:
-            marks = {Format.latex: "% error: ", Format.markdown: "> **Error:** "}
             self._separate()
-            print(f"{marks.get(self.format, 'error: ')}{error.message}", flush=True)
+            print(_error_in_place(self.format, text, error.message, line), flush=True)
         self.count += 1
         _print_error((f"line {line}: " if line is not None else "") + error.render(self.options.ascii))
 
@@ -1083,6 +1082,20 @@ def _command_for(args: list[str]):
                 single.registered_commands.append(info)
                 return typer.main.get_command(single), f"calcstep {name}", args[1:]
     return typer.main.get_command(app), "calcstep", args
+
+
+def _error_in_place(format: Format, text: str, message: str, line: int | None) -> str:
+    """A batch's failed expression in its place in the output: in a document (LaTeX,
+    Markdown) with its line and what it was, so that the reader knows which one."""
+    if format not in (Format.latex, Format.markdown):
+        return f"error: {message}"
+    from calcstep.errors import shortened
+
+    where = f"line {line}, " if line is not None else ""
+    if format is Format.latex:  # a comment: the document still compiles
+        return f"% error in {where}{shortened(text, 60)}: {message}"
+    fence = "``" if "`" in text else "`"
+    return f"> **Error** in {where}{fence} {shortened(text, 60)} {fence}: {message}"
 
 
 def _without_a_command() -> str:

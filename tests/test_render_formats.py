@@ -544,3 +544,23 @@ def test_every_rewrite_has_a_title_a_person_would_use() -> None:
 
     names = {rewrite.name for rewrites in TABLE.values() for rewrite in rewrites}
     assert names - REWRITE_TITLES.keys() == set()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "said"),
+    [("latex", "% error in line 3, x^(: '(' is never closed"),
+     ("markdown", "> **Error** in line 3, ` x^( `: '(' is never closed"),
+     ("plain", "error: '(' is never closed")],
+)
+def test_a_failed_line_of_a_batch_document_says_which_it_was(cli, fmt: str, said: str) -> None:
+    # a LaTeX or Markdown document is read apart from stderr: its error names the
+    # line and the expression (plain keeps one short line per expression)
+    run = cli("diff", "-", "--format", fmt, "--no-steps", stdin="x^2\n\nx^(\nx^3\n")
+    assert run.code == 2
+    assert said in run.out.splitlines()
+
+
+def test_a_double_hyphen_in_a_latex_note_stays_two_hyphens(cli) -> None:
+    # TeX sets -- as an en dash: the option --functions is written -{}-functions
+    out = cli("diff", "y(x)", "--format", "latex").out
+    assert "declare it with -{}-functions y" in out

@@ -345,7 +345,10 @@ def escape_text(text: str) -> str:
     """`text` safe in LaTeX text mode, with pdflatex's default fonts.  A character
     with no spelling here is replaced by '?' rather than risk a document that
     does not compile."""
-    return _separate_math("".join(_TEXT_ESCAPES.get(ch, ch if ch.isascii() else "?") for ch in text))
+    escaped = "".join(_TEXT_ESCAPES.get(ch, ch if ch.isascii() else "?") for ch in text)
+    while "--" in escaped:  # TeX sets -- and --- as dashes: --functions is an option, as typed
+        escaped = escaped.replace("--", "-{}-")
+    return _separate_math(escaped)
 
 
 def split_marked(marked: str) -> list[tuple[bool, str]]:
