@@ -789,6 +789,10 @@ def parse_command(
     format: TextFormatOption = None,
     ascii: AsciiOption = False,
     functions: FunctionsOption = None,
+    max_length: MaxLengthOption = None,
+    max_depth: MaxDepthOption = None,
+    max_size: MaxSizeOption = None,
+    max_digits: MaxDigitsOption = None,
 ) -> None:
     """Show how EXPR is read: its canonical form and any reading that could surprise."""
     ascii = _ascii(ascii)
@@ -798,7 +802,8 @@ def parse_command(
 
     chosen = _format_of("parse", format, _TEXT_FORMATS)
     try:
-        parsed = parse(expr, functions=_function_names(functions))
+        parsed = parse(expr, functions=_function_names(functions),
+                       limits=_limits(max_length, max_depth, max_size, max_digits))
     except CalcstepError as error:
         _refuse(expr, error, chosen, ascii)
     if chosen is Format.json:

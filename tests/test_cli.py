@@ -751,3 +751,10 @@ def test_calcstep_alone_is_a_usage_error_said_on_stderr(cli) -> None:
     assert run.err.startswith("usage: calcstep COMMAND [ARGS]...")
     assert all(f"\n  {name} " in run.err for name in ("diff", "check", "grad", "parse", "rules"))
     assert max(map(len, run.err.splitlines())) <= 80
+
+
+def test_parse_takes_the_limit_its_hint_names(cli) -> None:
+    deep = "(" * 25_000 + "x" + ")" * 25_000
+    refused = cli("parse", deep, "--format", "plain")
+    assert refused.code == 2 and "raise the limit with --max-depth" in refused.err
+    assert cli("parse", deep, "--format", "plain", "--max-depth", "30000").code == 0
