@@ -1030,36 +1030,45 @@ def _opposites_aligned(split: list[tuple[Rational, Expr]], s: _Simplifier) -> li
     (σ‴ then keeps 1 − σ).  Sums are matched through their terms' sizes, signs
     aside, as in `_opposite_factors`."""
     ways: dict[frozenset, tuple[Add, Rational]] = {}  # a sum's signature → the way kept, its power
-    sums: list[tuple[int, Expr, Add, int, frozenset]] = []  # (term, factor, base, power, signature)
-    both_ways = False
-    for index, (_, body) in enumerate(split):
+    # each distinct sum's signature, made once: the derivative of a product of n
+    # sums has n terms of n − 1 of them, and holding n² signatures took gigabytes
+    signatures: dict[Add, frozenset] = {}
+
+    def sums_in(body: Expr) -> Iterator[tuple[Expr, Add, int, frozenset]]:
+        """The body's whole powers of sums: (factor, sum, power, signature)."""
         for factor in _factors(body):
             base, exponent = _power_parts(factor)
             if type(base) is Add and _is_integer(exponent):
-                key = _signs_aside(base, s)
-                sums.append((index, factor, base, exponent.value, key))
-                kept = ways.get(key)
-                if kept is None:
-                    ways[key] = (base, exponent.value)
-                elif kept[0] != base:
-                    both_ways = True
-                    if exponent.value > kept[1]:
-                        ways[key] = (base, exponent.value)
+                key = signatures.get(base)
+                if key is None:
+                    key = signatures[base] = _signs_aside(base, s)
+                yield factor, base, exponent.value, key
+
+    both_ways = False
+    for _, body in split:
+        for _, base, power, key in sums_in(body):
+            kept = ways.get(key)
+            if kept is None:
+                ways[key] = (base, power)
+            elif kept[0] != base:
+                both_ways = True
+                if power > kept[1]:
+                    ways[key] = (base, power)
     if not both_ways:
         return split  # no sum is met both ways (most sums): nothing to align
-    turned: dict[tuple[int, Expr], Expr] = {}  # (term, factor) → the factor written the kept way
-    signs = [1] * len(split)
-    for index, factor, base, power, key in sums:
-        kept = ways[key][0]
-        if kept != base and Counter(kept.terms) == Counter(neg(term) for term in base.terms):
-            turned[(index, factor)] = _raised(kept, power)
-            signs[index] *= -1 if power % 2 else 1
-    if not turned:
-        return split
-    return [
-        (coefficient * signs[index], mul(*(turned.get((index, factor), factor) for factor in _factors(body))))
-        for index, (coefficient, body) in enumerate(split)
-    ]
+    aligned: list[tuple[Rational, Expr]] = []
+    changed = False
+    for coefficient, body in split:
+        turned: dict[Expr, Expr] = {}  # a factor → the factor written the kept way
+        for factor, base, power, key in sums_in(body):
+            kept = ways[key][0]
+            if kept != base and Counter(kept.terms) == Counter(neg(term) for term in base.terms):
+                turned[factor] = _raised(kept, power)
+                coefficient = -coefficient if power % 2 else coefficient
+        changed = changed or bool(turned)
+        aligned.append((coefficient, mul(*(turned.get(factor, factor) for factor in _factors(body)))
+                        if turned else body))
+    return aligned if changed else split
 
 
 def _signs_aside(total: Add, s: _Simplifier) -> frozenset:
