@@ -19,6 +19,8 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import NamedTuple
 
+from calcstep.errors import CalcstepError
+from calcstep.evaluate import evaluate
 from calcstep.expr import (
     LEAVES,
     Add,
@@ -67,15 +69,19 @@ def _power_condition(power: Pow) -> Condition | None:
 
 def _irrational_power_condition(base: Expr, exponent: Expr) -> Condition | None:
     """u ≥ 0 for u^π, u > 0 for u^(−π): for an exponent with π, e or a function in
-    it and a known sign.  One of numbers alone (3 + 2, 1.75·1.75⁻¹, √2) may be
-    whole or an odd root, and one of unknown sign (log₃(1)) may be 0: nothing is
-    said of them."""
+    it, by its sign.  One of numbers alone (3 + 2, 1.75·1.75⁻¹, √2) may be whole
+    or an odd root, and one that is 0 or too near it to tell (log₃(1)) may be 0:
+    nothing is said of them."""
     arithmetic = all(type(node) in (Num, Add, Mul, Pow) for node in walk(exponent))
     if arithmetic:
         return None
-    if is_positive(exponent):
-        return Condition(base, NONNEGATIVE)
-    return Condition(base, POSITIVE) if is_positive(neg(exponent)) else None
+    try:
+        value = evaluate(exponent, {})
+    except CalcstepError:
+        return None  # no value (the reading refused such parts already) or too large
+    if abs(value) < 1e-9:
+        return None
+    return Condition(base, NONNEGATIVE if value > 0 else POSITIVE)
 
 
 def _condition(node: Expr) -> Condition | None:
