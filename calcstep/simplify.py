@@ -103,6 +103,7 @@ class _Simplifier:
         self.splits: dict[int, tuple[Expr, tuple[Rational, Expr]]] = {}
         self.term_keys: dict[int, tuple[Expr, tuple]] = {}
         self.factor_keys: dict[int, tuple[Expr, tuple]] = {}
+        self.signatures: dict[int, tuple[Expr, frozenset]] = {}
         self._trial: _Simplifier | None = None
 
     def __call__(self, expr: Expr) -> Expr:
@@ -204,6 +205,16 @@ class _Simplifier:
             return cached[1]
         value = split_coefficient(expr)
         self.splits[expr._hash] = (expr, value)
+        return value
+
+    def signature(self, total: Add) -> frozenset:
+        """_signs_aside(total), cached: a product of many sums asks it of each sum in
+        every term of its derivative."""
+        cached = self.signatures.get(total._hash)
+        if cached is not None and (cached[0] is total or cached[0] == total):
+            return cached[1]
+        value = _signs_aside(total, self)
+        self.signatures[total._hash] = (total, value)
         return value
 
     def key(self, expr: Expr) -> tuple:
@@ -488,10 +499,31 @@ def _expand(node: Add, s: _Simplifier) -> Expr | None:
 
 def _multiplied_out(total: Add) -> Expr | None:
     """The sum with its products of sums multiplied out and collected; None when
-    that takes more than `_EXPAND_WORK` steps (too much work for what it could save)."""
+    that takes more than `_EXPAND_WORK` steps (too much work for what it could save),
+    or is foreseen to (`_foreseen_work`) before any of it is done."""
+    if _foreseen_work(total) > _EXPAND_WORK:
+        return None
     budget = [_EXPAND_WORK]
     expanded = add(*(_distribute(term, budget) for term in total.terms))
     return expanded if budget[0] >= 0 else None
+
+
+def _foreseen_work(total: Add) -> int:
+    """About how many steps `_distribute` takes on the sum: a term with k sums to
+    multiply (a power counted as often as it multiplies) grows its product by a term
+    a sum, as (x + 1)(x + 2)…(x + k) does, so about k²/2 steps.  The derivative of
+    (x + 1)…(x + 500) is foreseen at 62 M and not begun: the budget ran out after
+    seconds of work."""
+    work = 0
+    for term in total.terms:
+        factors = term.factors if type(term) is Mul else (term,)
+        sums = 0
+        for factor in factors:
+            found = _sum_power(factor)
+            if found is not None:
+                sums += found[1]
+        work += sums * sums // 2
+    return work
 
 
 def _expand_over_divisor(node: Mul, s: _Simplifier) -> Expr | None:
@@ -1030,19 +1062,15 @@ def _opposites_aligned(split: list[tuple[Rational, Expr]], s: _Simplifier) -> li
     (σ‴ then keeps 1 − σ).  Sums are matched through their terms' sizes, signs
     aside, as in `_opposite_factors`."""
     ways: dict[frozenset, tuple[Add, Rational]] = {}  # a sum's signature → the way kept, its power
-    # each distinct sum's signature, made once: the derivative of a product of n
-    # sums has n terms of n − 1 of them, and holding n² signatures took gigabytes
-    signatures: dict[Add, frozenset] = {}
 
     def sums_in(body: Expr) -> Iterator[tuple[Expr, Add, int, frozenset]]:
-        """The body's whole powers of sums: (factor, sum, power, signature)."""
+        """The body's whole powers of sums: (factor, sum, power, signature).  Each
+        distinct sum's signature is made once (`signature`), and none is held for
+        long: the derivative of a product of n sums has n terms of n − 1 of them."""
         for factor in _factors(body):
             base, exponent = _power_parts(factor)
             if type(base) is Add and _is_integer(exponent):
-                key = signatures.get(base)
-                if key is None:
-                    key = signatures[base] = _signs_aside(base, s)
-                yield factor, base, exponent.value, key
+                yield factor, base, exponent.value, s.signature(base)
 
     both_ways = False
     for _, body in split:
@@ -1285,7 +1313,7 @@ def _opposite_factors(node: Mul, s: _Simplifier) -> Expr | None:
     for index, (base, exponent) in enumerate(map(_power_parts, node.factors)):
         if type(base) is not Add or not _is_integer(exponent):
             continue
-        key = _signs_aside(base, s)
+        key = s.signature(base)
         negated = None
         for earlier in seen.get(key, ()):
             negated = negated or Counter(neg(term) for term in base.terms)
