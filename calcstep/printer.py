@@ -584,8 +584,8 @@ class _PrettyPrinter(_Printer):
         if self.ascii_only:
             return False
         if type(left) is Num:
-            if left.value == 1:
-                return False  # 1·eˣ, not 1eˣ (which reads as a number in e-notation) nor 1x
+            if left.value == 1 and (not left.decimal or not _is_letterlike(right)):
+                return False  # 1·eˣ, not 1eˣ (which reads as a number in e-notation) nor 1x; 1.0x
             return (
                 _is_letterlike(right)
                 or type(right) is Add

@@ -1394,9 +1394,11 @@ def _abs_powers(node: Mul, s: _Simplifier) -> Expr | None:
 
 
 def _drop_one(node: Mul, s: _Simplifier) -> Expr | None:
-    if not any(type(f) is Num and f.value == 1 for f in node.factors):
+    """x·1 → x.  A decimal 1.0 stays, as any decimal does (d/dx 0.5x² is 1.0x, as
+    d/dx 2.5x² is 5.0x): it says the number was typed as a decimal."""
+    if not any(map(is_plain_one, node.factors)):
         return None
-    return mul(*(f for f in node.factors if not (type(f) is Num and f.value == 1)))
+    return mul(*(f for f in node.factors if not is_plain_one(f)))
 
 
 _QUOTIENTS = {("sin", "cos"): "tan", ("cos", "sin"): "cot", ("sinh", "cosh"): "tanh",

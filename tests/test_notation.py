@@ -615,3 +615,12 @@ def test_no_word_read_whole_is_longer_than_the_printer_looks() -> None:
 def test_a_product_of_letters_reads_back_as_printed(factors: list[tuple[str, int]]) -> None:
     product = Mul(tuple(Pow(Sym(letter), Num(power)) if power > 1 else Sym(letter) for letter, power in factors))
     assert parse(to_pretty(product)).expr == product
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [("0.5*x^2", "1.0x"), ("2.5*x^2", "5.0x"), ("0.5*x^2 + x", "1.0x + 1"), ("1.0*x", "1.0"), ("x*1", "1")],
+)
+def test_a_decimal_coefficient_of_1_stays_a_decimal(text: str, result: str) -> None:
+    # as SymPy's 1.0*x: a decimal typed stays a decimal, 1.0 as 5.0 does; a plain 1 goes
+    assert to_pretty(differentiate(text).result) == result
