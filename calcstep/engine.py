@@ -133,6 +133,15 @@ def case_slip(expr: Expr, var: str) -> Note | None:
     )
 
 
+def absent_variable(expr: Expr, var: str, so: str = "the derivative is 0") -> Note:
+    """The note for a variable asked for by name that `expr` does not have: case_slip's
+    when it differs only in case from one it has, else that nudging it changes
+    nothing, and `so`."""
+    return case_slip(expr, var) or Note(
+        f"{{0}} does not appear in the expression: nudging it changes nothing, so {so}", (Sym(var),)
+    )
+
+
 def check_variable_name(name: str) -> str:
     """`name` as a variable, or a UsageError saying why it cannot be one."""
     if len(name) == 1 and name.isascii() and name.isalpha() and name != "e":
@@ -173,9 +182,10 @@ def differentiate(
     parsed = parse(text, functions=functions, limits=limits)
     check_constants(parsed.expr, parsed)
     var = choose_variable(parsed.expr, wrt)
-    slip = case_slip(parsed.expr, var)
-    if slip is not None:  # said with the reading: it explains a derivative of 0
-        parsed = parsed._replace(notes=(*parsed.notes, slip))
+    if parsed.expr.free_vars and var not in parsed.expr.free_vars:
+        # said with the reading: it explains a derivative of 0 (a constant, with no
+        # variable at all, needs no word)
+        parsed = parsed._replace(notes=(*parsed.notes, absent_variable(parsed.expr, var)))
     simplifier = Simplifier(limits, record=steps)
     try:
         derivations = derive_orders(parsed.expr, var, order, limits,

@@ -55,7 +55,7 @@ from itertools import pairwise
 from calcstep.derive import derive
 from calcstep.engine import (
     PointValue,
-    case_slip,
+    absent_variable,
     check_variable_name,
     constant_near,
     corner_point,
@@ -1005,9 +1005,7 @@ def grad_report(
         if note is not None
     )
     unused = tuple(
-        case_slip(expr, v)  # --wrt W for w: the case, not the gradient, is the news
-        or Note("{0} does not appear in the expression: nudging it changes nothing, so its "
-                "gradient is 0", (Sym(v),))
+        absent_variable(expr, v, "its gradient is 0")  # --wrt W for w: the case, not the gradient, is the news
         for v in variables
         if not expr.has(v)
     )

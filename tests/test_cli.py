@@ -758,3 +758,13 @@ def test_parse_takes_the_limit_its_hint_names(cli) -> None:
     refused = cli("parse", deep, "--format", "plain")
     assert refused.code == 2 and "raise the limit with --max-depth" in refused.err
     assert cli("parse", deep, "--format", "plain", "--max-depth", "30000").code == 0
+
+
+def test_a_variable_the_expression_does_not_have_is_said_to_give_0(cli) -> None:
+    # -w y for x²: the 0 is explained, as grad explains a gradient of 0; a constant
+    # needs no word, and a slip of case is said as such
+    run = cli("diff", "x^2", "-w", "y", "--format", "plain")
+    assert "note: y does not appear in the expression: nudging it changes nothing, so the derivative is 0" in run.out
+    assert run.out.rstrip().endswith("d/dy x² = 0")
+    assert "note" not in cli("diff", "5", "--format", "plain").out
+    assert "names are case-sensitive" in cli("diff", "x^2", "-w", "X", "--format", "plain").out
