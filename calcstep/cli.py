@@ -907,7 +907,7 @@ def grad(
     steps: Annotated[
         bool, typer.Option("--steps/--no-steps", help="Also show each symbolic partial derivative's steps.")
     ] = False,
-    explain: Annotated[bool, typer.Option("--explain", help="With --steps: say why each rule applies.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Show the steps and say why each rule applies.")] = False,
     ascii: AsciiOption = False,
     functions: FunctionsOption = None,
     no_color: NoColorOption = False,
@@ -966,6 +966,7 @@ def grad(
         from calcstep.grad import grad_report
 
         names = list(dict.fromkeys(name.strip() for name in (wrt or "").split(",") if name.strip())) or None
+        steps = steps or explain  # the steps are what is explained: not silently ignored
         report = grad_report(
             expr,
             names,

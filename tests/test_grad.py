@@ -892,3 +892,9 @@ def test_a_deep_linear_network_shows_where_its_gradient_vanishes(cli) -> None:
     out = " ".join(cli("grad", text, "--at", "w=0.5,x=1", "--wrt", "x", "--format", "plain").out.split())
     assert "12 n₁₄ n₁·n₁₃ 0.5 0.000244141" in out
     assert "the running product falls below 0.001 at stage 10 (n₁₂ = n₁·n₁₁)" in out
+
+
+def test_explain_shows_the_steps_it_explains(cli) -> None:
+    # --explain alone is not silently ignored: it shows each partial's steps, explained
+    out = cli("grad", "w*x", "--at", "w=1,x=2", "--wrt", "w", "--explain", "--format", "plain").out
+    assert "∂/∂w step by step:" in out and "why: w is the variable itself" in out
