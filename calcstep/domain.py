@@ -84,6 +84,31 @@ def _irrational_power_condition(base: Expr, exponent: Expr) -> Condition | None:
     return Condition(base, NONNEGATIVE if value > 0 else POSITIVE)
 
 
+def _setters(expr: Expr) -> list[Expr]:
+    """The distinct parts of `expr` with a variable that may set a condition
+    (powers other than whole ones, logarithms), inner ones first.  Read on every
+    expression differentiated, so the walk passes over numbers, names, parts
+    without a variable and x², x³ without a call."""
+    found: list[Expr] = []
+    stack = [expr]
+    seen = {id(expr)}
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is Pow:
+            exponent = node.exp
+            if not (type(exponent) is Num and type(exponent.value) is int and exponent.value >= 0):
+                found.append(node)
+        elif kind is Call or kind is Log:
+            found.append(node)
+        for kid in node.children():
+            if kid._free and type(kid) not in LEAVES and id(kid) not in seen:
+                seen.add(id(kid))
+                stack.append(kid)
+    found.reverse()  # each part's own parts were found after it
+    return found
+
+
 def _condition(node: Expr) -> Condition | None:
     """The condition one node sets on a part of it, if any."""
     kind = type(node)
@@ -116,9 +141,7 @@ def conditions(expr: Expr) -> list[Condition]:
     (the strongest asked of it), inner parts first; those that always hold are
     left out."""
     found: dict[Expr, set[str]] = {}  # each part → what is asked of it
-    for node in walk(expr):
-        if type(node) in LEAVES or not node.free_vars:
-            continue
+    for node in _setters(expr):
         condition = _condition(node)
         if condition is None:
             continue

@@ -200,7 +200,10 @@ def differentiate(
         raise refused
     result = derivations[-1].result if derivations else parsed.expr
     check_writable(result, limits)
-    forgotten = forgotten_note(parsed.expr, result, var, simplifier.normal_form) if derivations else None
+    # a part that sets a condition (a power other than a whole one, a logarithm)
+    # is among the places the reading keeps: with none, as for a polynomial,
+    # there is nothing to look for
+    forgotten = forgotten_note(parsed.expr, result, var, simplifier.normal_form) if derivations and parsed.places else None
     if forgotten is not None:  # (x² − 1)/(x − 1) has no value at 1, its derivative 1 has
         parsed = parsed._replace(notes=(*parsed.notes, forgotten))
     values = tuple(
