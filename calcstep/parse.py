@@ -847,6 +847,8 @@ def _kept_apart(kind: type[Add] | type[Mul], parts: list[Expr], bracketed: set[i
             joined.extend(part.children())
         else:
             joined.append(part)
+    if len(joined) == 1:
+        return joined[0]  # 1/3, its divisor folded into the number: one part, no product
     return kind(tuple(joined))
 
 

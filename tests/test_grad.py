@@ -898,3 +898,11 @@ def test_explain_shows_the_steps_it_explains(cli) -> None:
     # --explain alone is not silently ignored: it shows each partial's steps, explained
     out = cli("grad", "w*x", "--at", "w=1,x=2", "--wrt", "w", "--explain", "--format", "plain").out
     assert "∂/∂w step by step:" in out and "why: w is the variable itself" in out
+
+
+def test_an_odd_root_in_brackets_has_a_value_below_0() -> None:
+    # x^(1/3) at −8 is −2: the bracketed 1/3 is the number it reads as, not a
+    # product of one factor that made the root's exponent a node of its own
+    report = grad_report("x^(1/3)", ["x"], {"x": "-8"})
+    assert report.value == pytest.approx(-2.0)
+    assert report.partials[0].numeric == pytest.approx(1 / 12)

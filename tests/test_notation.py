@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 from calcstep.engine import differentiate
 from calcstep.errors import ParseError
 from calcstep.evaluate import evaluate
-from calcstep.expr import Mul, Num, Pow, Sym, rebuild, rebuilt
+from calcstep.expr import Add, Mul, Num, Pow, Sym, rebuild, rebuilt, walk
 from calcstep.parse import parse
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
+
+from strategies import expressions
 
 READINGS = [
     # numbers
@@ -554,6 +556,8 @@ def test_a_lone_factor_above_or_below_a_fraction_bar_has_no_brackets_in_latex() 
         ("w3*(w2*(w1*x))", "Mul((Sym('w3'), Mul((Sym('w2'), Mul((Sym('w1'), Sym('x')))))))"),
         ("(a + b) + c", "Add((Add((Sym('a'), Sym('b'))), Sym('c')))"),
         ("2*(3*x)", "Mul((Num(2, False), Mul((Num(3, False), Sym('x')))))"),
+        # a division by a number folds into it: one part, no product of one factor
+        ("x^(1/3)", "Pow(Sym('x'), Num(Fraction(1, 3), False))"),
         # a part the reading makes, not typed in brackets, merges as usual
         ("a*(-b*c)", "Mul((Num(-1, False), Sym('a'), Sym('b'), Sym('c')))"),
         ("a - b*c + d", "Add((Sym('a'), Mul((Num(-1, False), Sym('b'), Sym('c'))), Sym('d')))"),
@@ -624,3 +628,20 @@ def test_a_product_of_letters_reads_back_as_printed(factors: list[tuple[str, int
 def test_a_decimal_coefficient_of_1_stays_a_decimal(text: str, result: str) -> None:
     # as SymPy's 1.0*x: a decimal typed stays a decimal, 1.0 as 5.0 does; a plain 1 goes
     assert to_pretty(differentiate(text).result) == result
+
+
+@settings(max_examples=200, deadline=None)
+@given(expressions)
+def test_the_grouped_reading_of_any_text_is_the_usual_one_with_brackets_kept(expr) -> None:
+    # every sum and product it makes has two parts or more, and merged it is the
+    # usual reading, whatever the text (canonical text brackets wherever needed)
+    from calcstep.errors import CalcstepError
+
+    text = to_text(expr)
+    try:
+        usual = parse(text).expr
+    except CalcstepError:
+        return  # a text the usual reading refuses (a constant with no value) is no case here
+    grouped = parse(text, grouped=True).expr
+    assert all(len(node.children()) >= 2 for node in walk(grouped) if type(node) in (Add, Mul))
+    assert rebuilt(grouped, after=lambda _, node: rebuild(node, node.children())) == usual
