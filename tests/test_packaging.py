@@ -64,6 +64,10 @@ def test_the_wheel_carries_grammar_tables_schema_and_man_page(tmp_path: Path) ->
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "calcstep/grammar/calcstep.lark" in names
     assert "calcstep/_grammar_tables.py" in names
-    assert "calcstep/schemas/diff.schema.json" in names
+    assert {
+        "calcstep/schemas/diff.schema.json",
+        "calcstep/schemas/check.schema.json",
+        "calcstep/schemas/grad.schema.json",
+    } <= names
     assert any(name.endswith("data/share/man/man1/calcstep.1") for name in names)
     assert "calcstep/cli.py" in names
