@@ -877,8 +877,11 @@ def check(
             limits=_limits(max_length, max_depth, max_size, max_digits),
         )
     except CalcstepError as error:
-        # the record names both texts, as a report does: the message says which failed
-        _refuse(expr, error, chosen, ascii, {"answer_input": answer})
+        # the record names both texts, as a report does, and which one failed: the
+        # error's place is an offset into that one
+        where = error.where.text if error.where is not None else None
+        failed = "answer" if where == answer and answer != expr else "expression" if where is not None else None
+        _refuse(expr, error, chosen, ascii, {"answer_input": answer, "failed": failed})
     if chosen is Format.json:
         _json_out(check_render.to_dict(report))
     elif chosen is Format.rich:

@@ -303,20 +303,22 @@ def test_check_abstract_functions_name_their_stand_ins(cli) -> None:
 
 
 @pytest.mark.parametrize(
-    ("expr", "answer", "options", "kind", "says", "offset"),
+    ("expr", "answer", "options", "kind", "says", "offset", "failed"),
     [
-        ("x^", "2x", (), "syntax", "the function to differentiate is not an expression", 1),
-        ("x^2", "2x^", (), "syntax", "the answer is not an expression", 2),  # an offset into answer_input
-        ("ln(0)", "2x", (), "domain", "ln(0) is undefined", 0),
-        ("x^2", "ln(0)", (), "domain", "the answer has no value anywhere", 0),
-        ("x^2", "2x", ("--wrt", "2"), "usage", "is not a single variable name", None),
-        ("x^2", "2x", ("--max-length", "2"), "syntax", "input longer than 2 characters", 0),
+        ("x^", "2x", (), "syntax", "the function to differentiate is not an expression", 1, "expression"),
+        ("x^2", "2x^", (), "syntax", "the answer is not an expression", 2, "answer"),  # an offset into answer_input
+        ("ln(0)", "2x", (), "domain", "ln(0) is undefined", 0, "expression"),
+        ("x^2", "ln(0)", (), "domain", "the answer has no value anywhere", 0, "answer"),
+        ("x^2", "2x", ("--wrt", "2"), "usage", "is not a single variable name", None, None),
+        ("x^2", "2x", ("--max-length", "2"), "syntax", "input longer than 2 characters", 0, "expression"),
     ],
 )
-def test_check_bad_input(cli, expr, answer, options, kind, says, offset) -> None:
+def test_check_bad_input(cli, expr, answer, options, kind, says, offset, failed) -> None:
     code, record = check(cli, expr, answer, *options)
     assert code == 2
-    assert set(record) == {"input", "answer_input", "error"}
+    assert set(record) == {"input", "answer_input", "failed", "error"}
+    # `failed` names the text the error's place is an offset into
+    assert record["failed"] == failed
     assert record["input"] == expr and record["answer_input"] == answer
     error = record["error"]
     assert error["kind"] == kind and says in error["message"]
