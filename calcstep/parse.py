@@ -1378,8 +1378,8 @@ def _refuse_names_alike(text: str, expr: Expr) -> None:
     w₁), marking where the second is written: read as two, they would be
     printed as one, and a result in them would be misread."""
     names = sorted(name for name in expr.free_vars if any(char.isdigit() for char in name))
-    if len(names) < 2:
-        return
+    if len(names) < 2 or all("_" in name for name in names) or not any("_" in name for name in names):
+        return  # names alike differ by an underscore (w1, w_1): none here, or all have one
     from calcstep.printer import pretty_name  # only for names with digits
 
     first_of_look: dict[str, str] = {}
