@@ -1248,14 +1248,26 @@ def _divide_into(parts: list[Expr], right: Expr) -> Expr | None:
             parts.insert(0, Num(factor, right.decimal))
         # else a division by a plain 1 (cos(x)/1): no factor 1 that nobody typed
         return None
-    # sin(x²)/e^(2x) stays a quotient, (e^(2x))⁻¹, not sin(x²)·e^(−2x): it is
-    # differentiated by the quotient rule, as it was written
-    divisor = Pow(right, MINUS_ONE) if type(right) is Pow and type(right.exp) is not Num else reciprocal(right)
+    divisor = _divisor_as_read(right)
     if len(parts) == 1 and parts[0] == ONE and not parts[0].decimal:
         parts[0] = divisor
     else:
         parts.append(divisor)
     return divisor
+
+
+def _divisor_as_read(right: Expr) -> Expr:
+    """What dividing by `right` multiplies by: 1/x is x⁻¹, 1/x² is x⁻², 1/(2x) is
+    (1/2)·x⁻¹.  Two kinds of divisor stay divisions:
+    sin(x²)/e^(2x) stays a quotient, (e^(2x))⁻¹, not sin(x²)·e^(−2x): it is
+    differentiated by the quotient rule, as it was written; and a divisor that
+    is itself a division, 1/(1/x), is (x⁻¹)⁻¹, not x: it has no value at 0, and
+    x would have one (a derivative given at x = 0 where the function has none)."""
+    if type(right) is Pow and (type(right.exp) is not Num or right.exp.value < 0):
+        return Pow(right, MINUS_ONE)
+    if type(right) is Mul:
+        return mul(*map(_divisor_as_read, right.factors))
+    return reciprocal(right)
 
 
 _ROOT_INDEX = {"√": 2, "∛": 3, "∜": 4}

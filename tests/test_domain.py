@@ -9,6 +9,7 @@ import json
 import pytest
 
 from calcstep.engine import differentiate
+from calcstep.printer import to_text
 from calcstep.render.common import note_text, spelling_for
 
 PRETTY = spelling_for(False)
@@ -73,3 +74,17 @@ def test_the_note_reaches_scripts_and_the_terminal(cli) -> None:
     # the result alone on stdout, for scripts; what it needs said on stderr
     assert bare.out == "1\n"
     assert "note: the result holds only where x − 1 is not 0" in bare.err
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical", "failing"),
+    [("1/(1/x)", "(1/x)^(-1)", "0"), ("1/(x^-2)", "(1/x^2)^(-1)", "0"), ("1/(2/x)", "1/2*(1/x)^(-1)", "0"),
+     ("x/(1/x)", "x*(1/x)^(-1)", "0"), ("1/(1/(x - 1))", "(1/(x - 1))^(-1)", "1")],
+)
+def test_a_divisor_that_is_a_division_keeps_its_own(text: str, canonical: str, failing: str) -> None:
+    # 1/(1/x) is read as written, not as x: it has no value at 0, and the derivative
+    # there is undefined, said as such (it was given as 1)
+    report = differentiate(text, at=[{"x": failing}])
+    assert to_text(report.expr) == canonical
+    assert report.values[0].undefined is not None
+    assert _domain_notes(text)  # and where the result 1 holds is said
