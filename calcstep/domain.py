@@ -23,6 +23,9 @@ from calcstep.errors import CalcstepError
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
     LEAVES,
+    MINUS_ONE,
+    ONE,
+    TWO,
     Add,
     Call,
     Expr,
@@ -32,6 +35,7 @@ from calcstep.expr import (
     Num,
     Pow,
     Rational,
+    add,
     mul,
     neg,
     split_coefficient,
@@ -109,14 +113,42 @@ def _setters(expr: Expr) -> list[Expr]:
     return found
 
 
+# What a function asks of its argument u, as a condition on a part made of u:
+# tan u needs cos u ≠ 0; arcsin u needs |u| ≤ 1, that is 1 − u² ≥ 0, the form its
+# rate 1/√(1 − u²) keeps, so that the two are seen to ask the same.
+_ASKS: dict[str, Callable[[Expr], Condition]] = {
+    "ln": lambda u: Condition(u, POSITIVE),
+    "tan": lambda u: Condition(Call("cos", u), NONZERO),
+    "sec": lambda u: Condition(Call("cos", u), NONZERO),
+    "cot": lambda u: Condition(Call("sin", u), NONZERO),
+    "csc": lambda u: Condition(Call("sin", u), NONZERO),
+    "asin": lambda u: Condition(add(ONE, neg(Pow(u, TWO))), NONNEGATIVE),
+    "acos": lambda u: Condition(add(ONE, neg(Pow(u, TWO))), NONNEGATIVE),
+    "atanh": lambda u: Condition(add(ONE, neg(Pow(u, TWO))), POSITIVE),
+    "asec": lambda u: Condition(add(Pow(u, TWO), MINUS_ONE), NONNEGATIVE),
+    "acsc": lambda u: Condition(add(Pow(u, TWO), MINUS_ONE), NONNEGATIVE),
+    "acoth": lambda u: Condition(add(Pow(u, TWO), MINUS_ONE), POSITIVE),
+    "coth": lambda u: Condition(u, NONZERO),
+    "csch": lambda u: Condition(u, NONZERO),
+    "acsch": lambda u: Condition(u, NONZERO),
+}
+
+
 def _condition(node: Expr) -> Condition | None:
     """The condition one node sets on a part of it, if any."""
     kind = type(node)
     if kind is Pow:
         return _power_condition(node)
-    if (kind is Call and node.fn == "ln") or kind is Log:
+    if kind is Log:
         return Condition(node.arg, POSITIVE)
+    if kind is Call:
+        asks = _ASKS.get(node.fn)
+        return asks(node.arg) if asks is not None else None
     return None
+
+
+# Functions that are never 0 where they have a value: |sec u| ≥ 1, cosh u ≥ 1 …
+_NEVER_ZERO = frozenset({"sec", "csc", "cosh", "sech", "csch", "coth", "sigmoid", "softplus"})
 
 
 def _always_holds(condition: Condition) -> bool:
@@ -125,6 +157,8 @@ def _always_holds(condition: Condition) -> bool:
         return is_nonnegative(part)
     if type(part) is Pow and type(part.exp) is Num and part.exp.value < 0:
         return True  # 1/x is never 0
+    if condition.relation == NONZERO and type(part) is Call and part.fn in _NEVER_ZERO:
+        return True
     return is_positive(part) or (condition.relation == NONZERO and is_positive(neg(part)))
 
 
@@ -155,57 +189,125 @@ def conditions(expr: Expr) -> list[Condition]:
     return [Condition(part, _strongest(relations)) for part, relations in found.items()]
 
 
-def _keys(part: Expr) -> tuple[object, ...]:
-    """What a condition on `part` is judged by: its base, without powers by numbers,
-    a leading number or bars (x of 2x³ and of |x|, x − 1 of (x − 1)²), a sum's
-    as its terms in proportion (1 − x as x − 1, 2x − 2 as x − 1)."""
+# Relations as matching judges them: a part's sign may flip on the way to its
+# key (−x > 0 is x < 0), so the two relations a flip makes are needed too.
+NEGATIVE = "is negative"
+NONPOSITIVE = "is at most 0"
+_FLIPPED = {POSITIVE: NEGATIVE, NEGATIVE: POSITIVE, NONNEGATIVE: NONPOSITIVE, NONPOSITIVE: NONNEGATIVE,
+            NONZERO: NONZERO}
+# what a relation of uⁿ asks of u: for an even n, u² > 0 is u ≠ 0 and u² ≥ 0 is
+# nothing (None); for 1/u, 1/u ≠ 0 is nothing and 1/u ≥ 0 is u > 0
+_OF_EVEN_POWER = {POSITIVE: NONZERO, NONNEGATIVE: None, NONZERO: NONZERO, NEGATIVE: NONZERO, NONPOSITIVE: NONZERO}
+_OF_RECIPROCAL = {POSITIVE: POSITIVE, NONNEGATIVE: POSITIVE, NONZERO: None, NEGATIVE: NEGATIVE,
+                  NONPOSITIVE: NEGATIVE}
+_OF_ROOT = {POSITIVE: POSITIVE, NONNEGATIVE: None, NONZERO: NONZERO, NEGATIVE: NEGATIVE, NONPOSITIVE: NONZERO}
+
+
+def _judged(part: Expr, relation: str) -> tuple[object, str] | None:
+    """The condition `part` `relation` as matching judges it: (the key of the part
+    it comes down to, what it asks of that part), or None when it asks nothing.
+    Powers by numbers, bars and a leading number are taken off, with what they do
+    to the relation (x² > 0 is x ≠ 0, −x > 0 is x < 0, |x| > 0 is x ≠ 0); a sum is
+    keyed by its terms in proportion (2 − 2x > 0 is x − 1 < 0)."""
     while True:
-        if type(part) is Pow and type(part.exp) is Num:
+        kind = type(part)
+        if kind is Pow and type(part.exp) is Num:
+            value = part.exp.value
+            if value < 0:
+                relation = _OF_RECIPROCAL[relation]
+            elif type(value) is int and value % 2 == 0:
+                relation = _OF_EVEN_POWER[relation]
+            elif type(value) is Fraction and value.denominator % 2 == 0:
+                relation = _OF_ROOT[relation]
+            if relation is None:
+                return None
             part = part.base
-        elif type(part) is Mul and type(part.factors[0]) is Num:
+        elif kind is Mul and type(part.factors[0]) is Num:
+            if part.factors[0].value < 0:
+                relation = _FLIPPED[relation]
             part = mul(*part.factors[1:])
-        elif type(part) is Call and part.fn == "abs":
-            part = part.arg  # |x| > 0 where x ≠ 0
+        elif kind is Call and part.fn == "abs":
+            relation = _OF_EVEN_POWER[relation]  # |x| as √(x²)
+            if relation is None:
+                return None
+            part = part.arg
+        elif kind is Add:
+            key, lead = _proportional_key(part)
+            return key, _FLIPPED[relation] if lead < 0 else relation
         else:
-            break
-    if type(part) is Add:
-        return (_proportional_key(part),)
-    return (part,)
+            return part, relation
 
 
-def _proportional_key(total: Add) -> frozenset[tuple[Rational, Expr]]:
-    """A sum's terms as (coefficient, rest), the coefficients divided by one term's,
-    in any order: 8θ + 16e + 3 and θ + 2e + 3/8 (and −θ − 2e − 3/8) have one key,
-    as they are 0 together."""
+def _proportional_key(total: Add) -> tuple[frozenset[tuple[Rational, Expr]], Rational]:
+    """A sum's terms as (coefficient, rest), the coefficients divided by one term's
+    (the lead, given too), in any order: 8θ + 16e + 3 and θ + 2e + 3/8 (and
+    −θ − 2e − 3/8, with a negative lead) have one key, as they are 0 together."""
     parts = [part for part in map(split_coefficient, total.terms) if part[0] != 0]  # 0·x adds nothing
     if not parts:
-        return frozenset()
+        return frozenset(), 1
     lead = min(parts, key=lambda part: part[1]._hash)[0]
-    return frozenset((Fraction(coefficient) / lead, rest) for coefficient, rest in parts)
+    return frozenset((Fraction(coefficient) / lead, rest) for coefficient, rest in parts), lead
+
+
+def _implied(relation: str, known: set[str]) -> bool:
+    """Whether the relations `known` of a part say `relation` of it too."""
+    if relation in known:
+        return True
+    if relation == NONZERO:
+        return POSITIVE in known or NEGATIVE in known
+    if relation == POSITIVE:
+        return NONNEGATIVE in known and NONZERO in known
+    if relation == NEGATIVE:
+        return NONPOSITIVE in known and NONZERO in known
+    return (relation == NONNEGATIVE and POSITIVE in known) or (relation == NONPOSITIVE and NEGATIVE in known)
 
 
 def forgotten_conditions(
     function: Expr, result: Expr, var: str, normal_form: Callable[[Expr], Expr]
 ) -> list[Condition]:
-    """The conditions of `function` on a part with the variable `var` that no
-    condition of `result` is on (judged by `_keys`, each part of `function` in its
-    `normal_form` too: 1/(x + x) asks 2x ≠ 0, the x ≠ 0 of its derivative's −1/(2x²)).
-    Where they fail the function has no value, and so no derivative, though `result`
-    may have one.  A part without `var` is left out: ∂/∂x of 1/y − 3x is −3
-    wherever it exists, and y ≠ 0 is no news about x."""
+    """The conditions of `function` on a part with the variable `var` that the
+    conditions of `result` do not say too (judged by `_judged`, each part of
+    `function` in its `normal_form` too: 1/(x + x) asks 2x ≠ 0, which the x ≠ 0
+    of its derivative's −1/(2x²) says).  Where they fail the function has no
+    value, and so no derivative, though `result` may have one: ln(x) asks x > 0,
+    its rate 1/x only x ≠ 0.  A part without `var` is left out: ∂/∂x of 1/y − 3x
+    is −3 wherever it exists, and y ≠ 0 is no news about x."""
     wanted = [condition for condition in conditions(function) if var in condition.part.free_vars]
     if not wanted:
         return []  # a polynomial, most often: the result is not walked
-    kept = {key for condition in _factored(conditions(result)) for key in _keys(condition.part)}
+    known: dict[object, set[str]] = {}  # each key → the relations the result asks of it
+    for condition in _factored(conditions(result)):
+        judged = _judged(condition.part, condition.relation)
+        if judged is not None:
+            known.setdefault(judged[0], set()).add(judged[1])
+
+    def said(condition: Condition) -> bool:
+        judged = _judged(condition.part, condition.relation)
+        return judged is None or _implied(judged[1], known.get(judged[0], set()))
+
     forgotten: dict[Condition, None] = {}
     for condition in wanted:
-        if not kept.isdisjoint(_keys(condition.part)):
+        if said(condition):
             continue
         simple = Condition(normal_form(condition.part), condition.relation)
         for factor in _factored([simple]):
-            if var in factor.part.free_vars and kept.isdisjoint(_keys(factor.part)):
+            if var in factor.part.free_vars and not said(factor):
                 forgotten.setdefault(factor)
-    return list(forgotten)
+    return _strongest_only(list(forgotten))
+
+
+def _strongest_only(found: list[Condition]) -> list[Condition]:
+    """The conditions without those another one says too: ln(√x) asks x ≥ 0 and
+    √x > 0, and √x > 0 is x > 0, which says x ≥ 0."""
+    judged = [_judged(condition.part, condition.relation) for condition in found]
+    return [
+        condition
+        for index, (condition, mine) in enumerate(zip(found, judged, strict=True))
+        if mine is None or not any(
+            other is not None and other[0] == mine[0] and other[1] != mine[1] and _implied(mine[1], {other[1]})
+            for place, other in enumerate(judged) if place != index
+        )
+    ]
 
 
 def _factored(found: list[Condition]) -> list[Condition]:

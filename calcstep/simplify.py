@@ -299,7 +299,7 @@ def is_nonnegative(expr: Expr) -> bool:
     if type(expr) is Call:
         return expr.fn in ("abs", "sigmoid", "softplus", "relu", "heaviside", "cosh", "sech") or (
             expr.fn == "acos"
-        )
+        ) or (expr.fn == "ln" and _at_least_one(expr.arg))
     if type(expr) is Pow:
         base, exponent = expr.base, expr.exp
         if is_positive(base):
@@ -316,6 +316,15 @@ def is_nonnegative(expr: Expr) -> bool:
     if type(expr) is Add:
         return all(is_nonnegative(t) for t in expr.terms)
     return False
+
+
+def _at_least_one(expr: Expr) -> bool:
+    """True for a sum of numbers adding up to 1 or more and terms that are ≥ 0
+    (x² + 1): ln of it is ≥ 0 (conservative)."""
+    if type(expr) is not Add:
+        return type(expr) is Num and expr.value >= 1
+    numbers = [term.value for term in expr.terms if type(term) is Num]
+    return sum(numbers) >= 1 and all(type(term) is Num or is_nonnegative(term) for term in expr.terms)
 
 
 def known_sign(expr: Expr) -> int:

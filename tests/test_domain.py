@@ -34,6 +34,16 @@ def _domain_notes(text: str, wrt: str | None = None) -> list[str]:
         ("atan(y/x)", "x is not 0", "0"),
         ("x^pi/x^pi", "x is positive", "0"),
         ("ln(sin(x))", "sin(x) is positive", "-1"),
+        # ln(x) asks x > 0, its rate 1/x only x ≠ 0: at −1 the rate has a value
+        ("ln(x)", "x is positive", "-1"),
+        ("ln(x^2 - 1)", "x² − 1 is positive", "0"),
+        ("ln(sqrt(x))", "√x is positive", "0"),  # not also 'x is at least 0', which √x > 0 says
+        ("1/sqrt(x)^2", "x is positive", "-1"),
+        # a function's own condition: csc asks sin ≠ 0, arcsin |x| ≤ 1, atanh |x| < 1
+        ("1/csc(x)", "sin(x) is not 0", "0"),
+        ("tan(x)/tan(x)", "cos(x) is not 0 and tan(x) is not 0", "0"),
+        ("sin(asin(x))", "1 − x² is at least 0", "2"),
+        ("atanh(x)", "1 − x² is positive", "2"),
     ],
 )
 def test_a_result_freed_of_its_functions_condition_says_where_it_holds(text: str, where: str, failing: str) -> None:
@@ -48,9 +58,11 @@ def test_a_result_freed_of_its_functions_condition_says_where_it_holds(text: str
     ("text", "wrt"),
     [
         # the result keeps the condition, in some form: nothing to say
-        ("ln(x)", None), ("ln(x^2)", None), ("1/x", None), ("sqrt(x)", None), ("x^x", None),
+        ("ln(x^2)", None), ("1/x", None), ("sqrt(x)", None), ("x^x", None),
         ("x*ln(x)", None), ("1/(x - 1)^2", None), ("ln(abs(x))", None), ("(2*x - 2)^(-1)", None),
-        ("log2(theta + 3/8 + e + e)", "theta"),
+        # a function's own condition, kept by its rate in the same form
+        ("tan(x)", None), ("sec(x)", None), ("asin(x)", None), ("acos(x)", None), ("asec(x)", None),
+        ("x*asin(x) + sqrt(1 - x^2)", None), ("sin(x)/sin(x) + cot(x)", None), ("ln(1 + ln(1 + x^2))", None),
         # a condition that always holds is none
         ("ln(e^x)", None), ("1/(x^2 + 1)", None), ("sqrt(x^2 + 1)", None),
         # where xˣ has a value is its own matter (0⁰ is 1, (−1)⁻¹ is −1): nothing is said
