@@ -989,8 +989,18 @@ class _Builder:
 
     def sub(self, left: Expr | _Chain, _op: Token, right: Expr) -> _Chain:
         chain = self._chain("sum", left)
-        chain.parts.append(neg(right))
+        chain.parts.append(self._negated(right))
         return chain
+
+    def _typed_in_brackets(self, operand: Expr) -> bool:
+        """True, in the grouped reading, for a sum or product typed in brackets."""
+        return self.bracketed is not None and id(operand) in self.bracketed
+
+    def _negated(self, operand: Expr) -> Expr:
+        """−operand: the sign folded into it (−(2x) is (−2)·x), except, in the
+        grouped reading, into a product typed in brackets, which stays a node of
+        its own: −(w·x) is (−1)·(w·x)."""
+        return Mul((MINUS_ONE, operand)) if self._typed_in_brackets(operand) else neg(operand)
 
     def mul(self, left: Expr | _Chain, _op: Token, right: Expr) -> _Chain:
         chain = self._chain("product", left)
@@ -1066,7 +1076,16 @@ class _Builder:
             )
         chain = self._chain("product", left)
         try:
-            divisor = _divide_into(chain.parts, right)
+            if self._typed_in_brackets(right):
+                # (w·x + b)/(w·x): the bracketed divisor is one node of the graph, as
+                # in the numerator, not 1/w·1/x
+                divisor = Pow(right, MINUS_ONE)
+                if len(chain.parts) == 1 and is_plain_one(chain.parts[0]):
+                    chain.parts[0] = divisor  # 1/(w·x) is (w·x)⁻¹, no factor 1 nobody typed
+                else:
+                    chain.parts.append(divisor)
+            else:
+                divisor = _divide_into(chain.parts, right)
         except ZeroDivisionError:
             raise self._error("division by zero", "a literal 0 cannot be a divisor") from None
         if divisor is not None:  # kept with the divisor's place: x/(x − x) is marked there
@@ -1075,7 +1094,7 @@ class _Builder:
         return chain
 
     def neg(self, _op: Token, operand: Expr) -> Expr:
-        return neg(operand)
+        return self._negated(operand)
 
     def pos(self, _op: Token, operand: Expr) -> Expr:
         return operand

@@ -188,7 +188,9 @@ class _Printer:
     # -- sums ---------------------------------------------------------------
     def sum(self, expr: Add) -> tuple[str, int]:
         terms = expr.terms
-        parts = [self.at(terms[0], SUM)]
+        # a sum as a first term is grad's bracketed layer, (x + y) + z (the reading
+        # merges sums, so only the grouped reading for a graph has one)
+        parts = [self.at(terms[0], SUM + 1 if type(terms[0]) is Add else SUM)]
         later = self._later
         wide = len(terms) > _CACHE_LIMIT // 8
         for term in terms[1:]:

@@ -906,3 +906,22 @@ def test_an_odd_root_in_brackets_has_a_value_below_0() -> None:
     report = grad_report("x^(1/3)", ["x"], {"x": "-8"})
     assert report.value == pytest.approx(-2.0)
     assert report.partials[0].numeric == pytest.approx(1 / 12)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "products"),
+    [
+        # a bracketed product as a divisor is one node, shared with the numerator's
+        ("(w*x + b)/(w*x)", "(wx + b)/(wx)", 1),
+        # and under a minus sign it stays a node of its own
+        ("a - (w*x)", "a − wx", 2),
+        ("(x + y) + z", "(x + y) + z", 0),
+    ],
+)
+def test_a_bracketed_layer_is_a_node_wherever_it_stands(text: str, title: str, products: int) -> None:
+    point = {"w": "2", "x": "3", "b": "1", "a": "1", "y": "1", "z": "1"}
+    report = grad_report(text, None, {name: value for name, value in point.items() if name in text})
+    assert render(report, RenderOptions()).splitlines()[0] == f"gradient of {title}"
+    assert sum(1 for node in report.graph.nodes if node.operation == "multiply") == products
+    for item in report.partials:
+        assert item.agree, item

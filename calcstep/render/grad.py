@@ -173,7 +173,8 @@ def _heading(report: GradReport, words: _Words) -> list[str]:
 def _title_lines(report: GradReport, words: _Words) -> list[str]:
     """gradient of …, and at the point …"""
     where = ", ".join(_point_text(name, exact, value, words) for name, exact, value in report.point)
-    lines = [words.clip(f"gradient of {words.expr(report.expr)}", WIDTH)]
+    # the expression as its graph reads it: with the brackets that make its layers
+    lines = [words.clip(f"gradient of {words.expr(report.graph.output.expr)}", WIDTH)]
     if where:
         lines += _wrap([f"at {where}"], "   ")
     return lines
