@@ -1577,9 +1577,10 @@ def _fraction_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
             continue
         whole = add(*(_scaled(int(c / common), body) for c, (_, body) in zip(coefficients, split, strict=True)))
         rest = _with_factor(node, index, _raised(whole, times))
-        if type(rest[0]) is Num:  # the product's own number takes the fraction in
-            taken, rest = taken * rest[0].value, rest[1:]
-        candidate = mul(_num(taken), *rest)
+        decimal = False
+        if type(rest[0]) is Num:  # the product's own number takes the fraction in (a decimal stays one)
+            taken, decimal, rest = taken * rest[0].value, rest[0].decimal, rest[1:]
+        candidate = mul(_num(taken, decimal), *rest)
         # kept when no larger where the fraction meets a number or a divisor of the
         # product (sin(x)/2 + x over √x is (2x + sin x)/(2√x)), else when smaller:
         # (17x − 3/8)·sec x is no better as (136x − 3)·sec(x)/8.  Counted as it

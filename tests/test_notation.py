@@ -645,3 +645,9 @@ def test_the_grouped_reading_of_any_text_is_the_usual_one_with_brackets_kept(exp
     grouped = parse(text, grouped=True).expr
     assert all(len(node.children()) >= 2 for node in walk(grouped) if type(node) in (Add, Mul))
     assert rebuilt(grouped, after=lambda _, node: rebuild(node, node.children())) == usual
+
+
+def test_a_decimal_taken_into_a_fraction_out_of_a_sum_stays_a_decimal() -> None:
+    # 0.5·arctan(x/2): the product's 0.5 takes arctan's 1/4 in and stays a decimal
+    # (it became the whole 2, and the result the exact 1/(x² + 4))
+    assert to_pretty(differentiate("0.5*atan(x/2)").result) == "1.0/(x² + 4)"
