@@ -767,11 +767,37 @@ def _times_divisor(terms: list[Expr], below: dict[Expr, Rational]) -> Expr:
 def _open_fraction_powers(node: Mul, s: _Simplifier) -> Expr | None:
     """A whole power of a fraction among a product's factors written as the fraction
     of the powers, when that is no larger: the chain rule on (u/v)ⁿ leaves
-    3·(x/(x + 1))²·1/(x + 1)², which is 3x²/(x + 1)⁴ once the divisors meet."""
+    3·(x/(x + 1))²·1/(x + 1)², which is 3x²/(x + 1)⁴ once the divisors meet.  So is
+    any whole power of a product one of whose factors meets a power of itself
+    beside it, when that is smaller: the quotient rule on (x + 1)/((x + 1)(x − 1))
+    leaves −(x + 1)²/((x − 1)(x + 1))², which is −1/(x − 1)² once (x + 1)² meets
+    (x + 1)⁻²."""
     candidate = _fraction_powers_opened(node)
-    if candidate is node or s.op_count(s.trial(candidate)) > s.op_count(node):
+    if candidate is not node:
+        return None if s.op_count(s.trial(candidate)) > s.op_count(node) else candidate
+    candidate = _met_powers_opened(node)
+    if candidate is None or s.op_count(s.trial(candidate)) >= s.op_count(node):
         return None
     return candidate
+
+
+def _met_powers_opened(node: Mul) -> Expr | None:
+    """The product with each whole power of a product written as the product of the
+    powers where one of its factors with a variable has the base of another factor
+    of the node; None when there is none."""
+    bases = [_numeric_power(factor)[0] for factor in node.factors]
+    opened: list[Expr] = []
+    changed = False
+    for index, factor in enumerate(node.factors):
+        if type(factor) is Pow and type(factor.base) is Mul and _is_integer(factor.exp):
+            inner = list(_product_powers(factor.base, factor.exp.value))
+            others = bases[:index] + bases[index + 1 :]
+            if any(base.free_vars and base in others for base, _ in inner):  # π meeting π is no reason
+                opened.extend(_raised(base, k) for base, k in inner)
+                changed = True
+                continue
+        opened.append(factor)
+    return mul(*opened) if changed else None
 
 
 def _clear_root_fractions(node: Mul, s: _Simplifier) -> Expr | None:

@@ -651,3 +651,13 @@ def test_a_decimal_taken_into_a_fraction_out_of_a_sum_stays_a_decimal() -> None:
     # 0.5·arctan(x/2): the product's 0.5 takes arctan's 1/4 in and stays a decimal
     # (it became the whole 2, and the result the exact 1/(x² + 4))
     assert to_pretty(differentiate("0.5*atan(x/2)").result) == "1.0/(x² + 4)"
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [("(x+1)/((x+1)*(x-1))", "−1/(x − 1)²"), ("x^2/(x*(x-1))", "−1/(x − 1)²"),
+     ("sin(x)/(sin(x)*cos(x))", "sin(x)/cos²(x)")],
+)
+def test_a_power_of_a_product_opens_where_its_factor_meets_itself(text: str, result: str) -> None:
+    # the quotient rule leaves −(x + 1)²/((x − 1)(x + 1))²: opened, (x + 1)² cancels
+    assert to_pretty(differentiate(text).result) == result
