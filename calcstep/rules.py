@@ -398,7 +398,9 @@ def power(expr: Pow, var: str, d: Derive) -> Step:
     lowered = Num(n.value - 1, n.decimal) if type(n) is Num else add(n, MINUS_ONE)
     result = mul(n, Pow(expr.base, lowered))
     notes: tuple[Note, ...] = ()
-    if type(n) is Num and type(n.value) is Fraction and n.value.denominator in (2, 3):
+    if (type(n) is Num and type(n.value) is Fraction and n.value.denominator in (2, 3)
+            and abs(n.value.numerator) == 1 and not n.decimal):
+        # said where the power is written as a root (√x, 1/∛x), not of x^2.5 or x^(3/2)
         notes = (Note("a root is a power: {0} is {1} to the power {2}", (expr, expr.base, n)),)
     elif type(n) is Num and n.value < 0:
         notes = (Note("a reciprocal is a negative power: {0} is {1} to the power {2}",

@@ -661,3 +661,12 @@ def test_a_decimal_taken_into_a_fraction_out_of_a_sum_stays_a_decimal() -> None:
 def test_a_power_of_a_product_opens_where_its_factor_meets_itself(text: str, result: str) -> None:
     # the quotient rule leaves −(x + 1)²/((x − 1)(x + 1))²: opened, (x + 1)² cancels
     assert to_pretty(differentiate(text).result) == result
+
+
+@pytest.mark.parametrize(("text", "said"), [("sqrt(x)", True), ("1/cbrt(x)", True), ("x^2.5", False),
+                                            ("x^(3/2)", False), ("x^0.5", False)])
+def test_a_root_is_said_to_be_a_power_only_where_it_is_written_as_a_root(text: str, said: bool) -> None:
+    # "x^2.5 is x to the power 2.5" says nothing: the note is for √x and 1/∛x
+    step = differentiate(text).derivations[0].steps
+    notes = [note.text for s in (step, *step.substeps) for note in s.notes]
+    assert any(note.startswith("a root is a power") for note in notes) == said
