@@ -3,16 +3,18 @@
 A derivative exists only where its function has a value.  Simplifying can drop
 the part that said where that is: d/dx [(x² − 1)/(x − 1)] simplifies to 1, which
 has a value at x = 1, where the function has none.  `forgotten_conditions` finds
-such parts, so that the report can say where the result holds.
+such conditions, so that the report can say where the result holds.
 
 The conditions read are the ones the notation itself sets: a divisor is not 0, a
 logarithm's argument is positive, an even root's radicand is at least 0, and so
-is the base of an irrational power.  A condition that always
-holds (eˣ > 0, x² + 1 ≠ 0) is no condition.  What is kept is judged by the part's
-base (x of x², x − 1 of −(x − 1), a product's factors one by one): ln(x²) and
-its derivative 2/x both need x ≠ 0, so nothing is said of them.
+is the base of an irrational power; and the ones a function sets on its
+argument (tan u needs cos u ≠ 0, arcsin u needs 1 − u² ≥ 0).  A condition that
+always holds (eˣ > 0, x² + 1 ≠ 0, sec u ≠ 0) is no condition.  A condition of the
+function is kept when the result's conditions say it too, judged by the part it
+comes down to and what it asks of it (`_judged`): ln(x²) asks x² > 0, that is
+x ≠ 0, which its derivative 2/x asks too, so nothing is said; ln(x) asks x > 0,
+and its 1/x only x ≠ 0, so 1/x is said to hold where x is positive.
 """
-
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -90,7 +92,7 @@ def _irrational_power_condition(base: Expr, exponent: Expr) -> Condition | None:
 
 def _setters(expr: Expr) -> list[Expr]:
     """The distinct parts of `expr` with a variable that may set a condition
-    (powers other than whole ones, logarithms), inner ones first.  Read on every
+    (powers other than whole ones, functions, logarithms), inner ones first.  Read on every
     expression differentiated, so the walk passes over numbers, names, parts
     without a variable and x², x³ without a call."""
     found: list[Expr] = []
