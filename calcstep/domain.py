@@ -21,6 +21,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import NamedTuple
 
+from calcstep import polynomial
 from calcstep.errors import CalcstepError
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
@@ -233,11 +234,35 @@ def _judged(part: Expr, relation: str) -> tuple[object, str] | None:
             if relation is None:
                 return None
             part = part.arg
+        elif kind is Add and (perfect := _perfect_power(part)) is not None:
+            # x² − 4x + 4 > 0 is (x − 2)² > 0, that is x − 2 ≠ 0
+            base, times, scale = perfect
+            if scale < 0:
+                relation = _FLIPPED[relation]
+            if times % 2 == 0:
+                relation = _OF_EVEN_POWER[relation]
+                if relation is None:
+                    return None
+            part = base
         elif kind is Add:
             key, lead = _proportional_key(part)
             return key, _FLIPPED[relation] if lead < 0 else relation
         else:
             return part, relation
+
+
+def _perfect_power(total: Add) -> tuple[Expr, int, Rational] | None:
+    """(a, k, c) for a polynomial in one variable that is c·aᵏ with k ≥ 2 and a of
+    degree 1 or more (x² − 4x + 4 is (x − 2)², c = 1); else None."""
+    if len(total.free_vars) != 1:
+        return None
+    (var,) = total.free_vars
+    poly = polynomial.from_expr(total, var)
+    factors = polynomial.repeated_factors(poly) if poly is not None else None
+    if not factors or len(factors) != 1 or factors[0][1] < 2:
+        return None
+    base, times = factors[0]
+    return polynomial.to_expr(base, var), times, poly[-1]
 
 
 def _proportional_key(total: Add) -> tuple[frozenset[tuple[Rational, Expr]], Rational]:

@@ -37,6 +37,7 @@ def _domain_notes(text: str, wrt: str | None = None) -> list[str]:
         # ln(x) asks x > 0, its rate 1/x only x ≠ 0: at −1 the rate has a value
         ("ln(x)", "x is positive", "-1"),
         ("ln(x^2 - 1)", "x² − 1 is positive", "0"),
+        ("ln(x^3 - 3*x^2 + 3*x - 1)", "x³ − 3x² + 3x − 1 is positive", "0"),  # (x − 1)³ > 0 is x > 1
         ("ln(sqrt(x))", "√x is positive", "0"),  # not also 'x is at least 0', which √x > 0 says
         ("1/sqrt(x)^2", "x is positive", "-1"),
         # a function's own condition: csc asks sin ≠ 0, arcsin |x| ≤ 1, atanh |x| < 1
@@ -60,6 +61,8 @@ def test_a_result_freed_of_its_functions_condition_says_where_it_holds(text: str
         # the result keeps the condition, in some form: nothing to say
         ("ln(x^2)", None), ("1/x", None), ("sqrt(x)", None), ("x^x", None),
         ("x*ln(x)", None), ("1/(x - 1)^2", None), ("ln(abs(x))", None), ("(2*x - 2)^(-1)", None),
+        # a perfect power: x² − 4x + 4 > 0 is (x − 2)² > 0, that is x ≠ 2, as 2/(x − 2) asks
+        ("ln(x^2 - 4*x + 4)", None), ("ln(x^2 + 2*x + 1)", None),
         # a function's own condition, kept by its rate in the same form
         ("tan(x)", None), ("sec(x)", None), ("asin(x)", None), ("acos(x)", None), ("asec(x)", None),
         ("x*asin(x) + sqrt(1 - x^2)", None), ("sin(x)/sin(x) + cot(x)", None), ("ln(1 + ln(1 + x^2))", None),
