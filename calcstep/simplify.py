@@ -45,6 +45,7 @@ from calcstep.expr import (
     Rational,
     Sym,
     add,
+    is_num,
     is_plain_minus_one,
     is_plain_one,
     mul,
@@ -348,7 +349,24 @@ def is_positive(expr: Expr) -> bool:
     if type(expr) is Mul:
         return all(is_positive(f) for f in expr.factors)
     if type(expr) is Add:
-        return all(is_nonnegative(t) for t in expr.terms) and any(is_positive(t) for t in expr.terms)
+        return (all(is_nonnegative(t) for t in expr.terms) and any(is_positive(t) for t in expr.terms)) or (
+            _beyond_its_root(expr)
+        )
+    return False
+
+
+def _beyond_its_root(total: Add) -> bool:
+    """True for ±u + √(u² + c) with c > 0 (x + √(x² + 1), arsinh's logarithm, and
+    √(x² + 1) − x): the root is more than |u|, so the sum is positive for every u."""
+    if len(total.terms) != 2:
+        return False
+    for u, root in (total.terms, total.terms[::-1]):
+        if type(root) is Pow and is_num(root.exp, Fraction(1, 2)) and type(root.base) is Add:
+            rest = list(root.base.terms)
+            square = next((s for s in (Pow(u, Num(2)), Pow(neg(u), Num(2))) if s in rest), None)
+            if square is not None:
+                rest.remove(square)
+                return bool(rest) and all(is_positive(term) for term in rest)
     return False
 
 
