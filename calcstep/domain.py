@@ -119,18 +119,26 @@ def _setters(expr: Expr) -> list[Expr]:
 # What a function asks of its argument u, as a condition on a part made of u:
 # tan u needs cos u ≠ 0; arcsin u needs |u| ≤ 1, that is 1 − u² ≥ 0, the form its
 # rate 1/√(1 − u²) keeps, so that the two are seen to ask the same.
+def _one_minus_square(u: Expr) -> Expr:
+    return add(ONE, neg(Pow(u, TWO)))
+
+
+def _square_minus_one(u: Expr) -> Expr:
+    return add(Pow(u, TWO), MINUS_ONE)
+
+
 _ASKS: dict[str, Callable[[Expr], Condition]] = {
     "ln": lambda u: Condition(u, POSITIVE),
     "tan": lambda u: Condition(Call("cos", u), NONZERO),
     "sec": lambda u: Condition(Call("cos", u), NONZERO),
     "cot": lambda u: Condition(Call("sin", u), NONZERO),
     "csc": lambda u: Condition(Call("sin", u), NONZERO),
-    "asin": lambda u: Condition(add(ONE, neg(Pow(u, TWO))), NONNEGATIVE),
-    "acos": lambda u: Condition(add(ONE, neg(Pow(u, TWO))), NONNEGATIVE),
-    "atanh": lambda u: Condition(add(ONE, neg(Pow(u, TWO))), POSITIVE),
-    "asec": lambda u: Condition(add(Pow(u, TWO), MINUS_ONE), NONNEGATIVE),
-    "acsc": lambda u: Condition(add(Pow(u, TWO), MINUS_ONE), NONNEGATIVE),
-    "acoth": lambda u: Condition(add(Pow(u, TWO), MINUS_ONE), POSITIVE),
+    "asin": lambda u: Condition(_one_minus_square(u), NONNEGATIVE),
+    "acos": lambda u: Condition(_one_minus_square(u), NONNEGATIVE),
+    "atanh": lambda u: Condition(_one_minus_square(u), POSITIVE),
+    "asec": lambda u: Condition(_square_minus_one(u), NONNEGATIVE),
+    "acsc": lambda u: Condition(_square_minus_one(u), NONNEGATIVE),
+    "acoth": lambda u: Condition(_square_minus_one(u), POSITIVE),
     "coth": lambda u: Condition(u, NONZERO),
     "csch": lambda u: Condition(u, NONZERO),
     "acsch": lambda u: Condition(u, NONZERO),

@@ -39,7 +39,7 @@ class Place(NamedTuple):
         end = self.text.find("\n", self.position)
         line = self.text[start : end if end != -1 else len(self.text)]
         if not line.isprintable():  # a control character (a stray line break, NUL) would garble the terminal
-            line = "".join(char if char == "\t" or char.isprintable() or _invisible(char) else "?" if ascii else "\ufffd"
+            line = "".join(char if char == "\t" or char.isprintable() or invisible(char) else "?" if ascii else "\ufffd"
                            for char in line)
         shown, offset = _window(line, self.position - start, width=76, cut="..." if ascii else "…")
         underline = min(self.length, max(1, len(shown) - offset))
@@ -160,7 +160,7 @@ def _pad(prefix: str) -> str:
     return "".join(_blank(ch) for ch in prefix)
 
 
-def _invisible(char: str) -> bool:
+def invisible(char: str) -> bool:
     """True for a character that takes no room and does no harm on a terminal (an
     invisible times, a zero-width space, a combining accent)."""
     import unicodedata  # only for a line that is not plain
@@ -176,7 +176,7 @@ def _blank(char: str) -> str:
 
     if char == "\t":
         return char
-    if _invisible(char):
+    if invisible(char):
         return ""
     return "  " if unicodedata.east_asian_width(char) in ("W", "F") else " "
 

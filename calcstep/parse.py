@@ -30,10 +30,9 @@ from itertools import chain, islice
 from typing import Any, NamedTuple
 
 from calcstep import functions as vocabulary
-from calcstep.errors import ParseError, shortened
+from calcstep.errors import ParseError, invisible, shortened
 from calcstep.expr import (
     MINUS_ONE,
-    ONE,
     Add,
     Apply,
     Call,
@@ -374,11 +373,9 @@ def _unexpected_character(text: str, position: int) -> ParseError:
     if 0xDC80 <= ord(char) <= 0xDCFF:  # how Python reads a byte that is not UTF-8
         return ParseError(f"invalid UTF-8 byte 0x{ord(char) - 0xDC00:02X}", text, position,
                           hint="calcstep reads UTF-8 text; check the input's encoding")
-    import unicodedata  # only for an error
-
     # a character that shows nothing of its own (a space, a control, a combining
     # accent, which would sit on the quote) is named by its code point
-    shows = char.isprintable() and not char.isspace() and (char.isascii() or unicodedata.category(char) not in ("Mn", "Me"))
+    shows = char.isprintable() and not char.isspace() and not invisible(char)
     name = f"'{char}'" if shows else f"U+{ord(char):04X}"
     hint = _latex_hint(text, position) if char == "\\" else hints.get(char)
     if char == "," and (grouped := thousands_hint(text, position)) is not None:
@@ -1079,11 +1076,7 @@ class _Builder:
             if self._typed_in_brackets(right):
                 # (w·x + b)/(w·x): the bracketed divisor is one node of the graph, as
                 # in the numerator, not 1/w·1/x
-                divisor = Pow(right, MINUS_ONE)
-                if len(chain.parts) == 1 and is_plain_one(chain.parts[0]):
-                    chain.parts[0] = divisor  # 1/(w·x) is (w·x)⁻¹, no factor 1 nobody typed
-                else:
-                    chain.parts.append(divisor)
+                divisor = _times_divisor_of(chain.parts, Pow(right, MINUS_ONE))
             else:
                 divisor = _divide_into(chain.parts, right)
         except ZeroDivisionError:
@@ -1267,8 +1260,13 @@ def _divide_into(parts: list[Expr], right: Expr) -> Expr | None:
             parts.insert(0, Num(factor, right.decimal))
         # else a division by a plain 1 (cos(x)/1): no factor 1 that nobody typed
         return None
-    divisor = _divisor_as_read(right)
-    if len(parts) == 1 and parts[0] == ONE and not parts[0].decimal:
+    return _times_divisor_of(parts, _divisor_as_read(right))
+
+
+def _times_divisor_of(parts: list[Expr], divisor: Expr) -> Expr:
+    """The product `parts` multiplied, in place, by `divisor` (a reciprocal): 1/x is
+    x⁻¹, with no factor 1 that nobody typed.  Returns `divisor`."""
+    if len(parts) == 1 and is_plain_one(parts[0]):
         parts[0] = divisor
     else:
         parts.append(divisor)

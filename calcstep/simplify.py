@@ -804,18 +804,16 @@ def _met_powers_opened(node: Mul) -> Expr | None:
     powers where one of its factors with a variable has the base of another factor
     of the node; None when there is none."""
     bases = [_numeric_power(factor)[0] for factor in node.factors]
-    opened: list[Expr] = []
-    changed = False
-    for index, factor in enumerate(node.factors):
-        if type(factor) is Pow and type(factor.base) is Mul and _is_integer(factor.exp):
-            inner = list(_product_powers(factor.base, factor.exp.value))
-            others = bases[:index] + bases[index + 1 :]
-            if any(base.free_vars and base in others for base, _ in inner):  # π meeting π is no reason
-                opened.extend(_raised(base, k) for base, k in inner)
-                changed = True
-                continue
-        opened.append(factor)
-    return mul(*opened) if changed else None
+
+    def meets(index: int, factor: Expr) -> bool:
+        if type(factor) is not Pow or type(factor.base) is not Mul or not _is_integer(factor.exp):
+            return False
+        others = bases[:index] + bases[index + 1 :]
+        # π meeting π is no reason
+        return any(base.free_vars and base in others for base, _ in map(_numeric_power, factor.base.factors))
+
+    opened = _powers_opened(node.factors, meets)
+    return None if opened is None else mul(*opened)
 
 
 def _clear_root_fractions(node: Mul, s: _Simplifier) -> Expr | None:
@@ -844,16 +842,22 @@ def _clear_root_fractions(node: Mul, s: _Simplifier) -> Expr | None:
 def _fraction_powers_opened(term: Expr) -> Expr:
     """The term with each whole power of a product that divides written as the
     product of the powers: (x/a)² → x²·a⁻²; any other term as it is."""
-    factors = _factors(term)
-    if not any(map(_is_fraction_power, factors)):
-        return term
+    opened = _powers_opened(_factors(term), lambda _, factor: _is_fraction_power(factor))
+    return term if opened is None else mul(*opened)
+
+
+def _powers_opened(factors: Sequence[Expr], opens: Callable[[int, Expr], bool]) -> list[Expr] | None:
+    """The factors with each whole power of a product that `opens` (its index, the
+    factor) written as the product of the powers, (ab)ⁿ as aⁿ·bⁿ; None when none is."""
     opened: list[Expr] = []
-    for factor in factors:
-        if _is_fraction_power(factor):
+    changed = False
+    for index, factor in enumerate(factors):
+        if opens(index, factor):
             opened.extend(_raised(base, k) for base, k in _product_powers(factor.base, factor.exp.value))
+            changed = True
         else:
             opened.append(factor)
-    return mul(*opened)
+    return opened if changed else None
 
 
 def _product_powers(product: Mul, n: Rational) -> Iterator[tuple[Expr, Rational]]:
