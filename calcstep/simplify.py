@@ -105,6 +105,7 @@ class _Simplifier:
         self.term_keys: dict[int, tuple[Expr, tuple]] = {}
         self.factor_keys: dict[int, tuple[Expr, tuple]] = {}
         self.signatures: dict[int, tuple[Expr, frozenset]] = {}
+        self.factorings: dict[int, tuple[Expr, tuple[Rational, tuple[tuple[Expr, int], ...]] | None]] = {}
         self._trial: _Simplifier | None = None
 
     def __call__(self, expr: Expr) -> Expr:
@@ -216,6 +217,16 @@ class _Simplifier:
             return cached[1]
         value = _signs_aside(total, self)
         self.signatures[total._hash] = (total, value)
+        return value
+
+    def repeated(self, total: Add) -> tuple[Rational, tuple[tuple[Expr, int], ...]] | None:
+        """_repeated_factors(total), cached: a quotient's divisor is met again in
+        each product the simplifier makes of it."""
+        cached = self.factorings.get(total._hash)
+        if cached is not None and (cached[0] is total or cached[0] == total):
+            return cached[1]
+        value = _repeated_factors(total)
+        self.factorings[total._hash] = (total, value)
         return value
 
     def key(self, expr: Expr) -> tuple:
@@ -634,7 +645,11 @@ def _cancel_factors(node: Mul, s: _Simplifier) -> Expr | None:
             cancelled = True
             times -= 1
             if len(rest) > 1:
-                below.append((rest, 1))
+                # written with whole coefficients, its constant kept below with
+                # the rest: 2(2x − 1), not 4x − 2, so that it meets (2x − 1)²
+                whole = _primitive(rest)
+                scale *= Fraction(rest[-1]) / whole[-1]
+                below.append((whole, 1))
             else:
                 scale *= rest[0]  # the shared factor is monic: the base's constant stays below
         if times:
@@ -1724,25 +1739,40 @@ def _factor_repeated(node: Mul, s: _Simplifier) -> Expr | None:
     if not any(_is_divisor(f) and type(f.base) is Add for f in node.factors):
         return None
     for index, factor in enumerate(node.factors):
-        if type(factor) is not Add or len(factor.free_vars) != 1:
+        # a polynomial above the line, or one below it: 2/((x − 1)·(x² − 2x + 1))
+        # is 2/(x − 1)³ once its divisor's square is seen
+        total, power = (factor.base, factor.exp.value) if _is_divisor(factor) else (factor, 1)
+        if type(total) is not Add or len(total.free_vars) != 1 or type(power) is not int:
             continue
-        var = next(iter(factor.free_vars))
-        poly = polynomial.from_expr(factor, var)
-        if poly is None or not all(type(c) is int for c in poly):
-            continue
-        repeated = polynomial.repeated_factors(poly)
+        repeated = s.repeated(total)
         if repeated is None:
             continue
-        scale = Fraction(poly[-1])
-        powers: list[Expr] = []
-        for monic, times in repeated:
-            whole = _primitive(monic)
-            scale /= Fraction(whole[-1]) ** times
-            powers.append(_raised(polynomial.to_expr(whole, var), times))
-        candidate = _scaled_product(scale, (*powers, *_with_factor(node, index, ONE)), s)
+        scale, pieces = repeated
+        powers = [_raised(piece, times * power) for piece, times in pieces]
+        candidate = _scaled_product(scale**power, (*powers, *_with_factor(node, index, ONE)), s)
         if s.op_count(candidate) < s.op_count(node):
             return candidate
     return None
+
+
+def _repeated_factors(total: Add) -> tuple[Rational, tuple[tuple[Expr, int], ...]] | None:
+    """A polynomial in one variable with whole coefficients as c·a₁·a₂²·…, each aᵢ
+    with whole coefficients and no common divisor: (c, ((a₁, 1), (a₂, 2), …));
+    None when it is no such polynomial or no factor repeats."""
+    (var,) = total.free_vars
+    poly = polynomial.from_expr(total, var)
+    if poly is None or not all(type(c) is int for c in poly):
+        return None
+    repeated = polynomial.repeated_factors(poly)
+    if repeated is None:
+        return None
+    scale = Fraction(poly[-1])
+    pieces = []
+    for monic, times in repeated:
+        whole = _primitive(monic)
+        scale /= Fraction(whole[-1]) ** times
+        pieces.append((polynomial.to_expr(whole, var), times))
+    return scale, tuple(pieces)
 
 
 def _primitive(p: polynomial.Poly) -> polynomial.Poly:

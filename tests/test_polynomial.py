@@ -108,7 +108,7 @@ def test_what_is_no_polynomial_in_x_is_not_read(text: str) -> None:
         ("(x^2 + 2x + 1)/(x + 1)", "1"),
         ("(x^2 - 1)/(x - 1)", "1"),
         ("(x^3 - 1)/(x - 1)", "2x + 1"),
-        ("(x^2 - 1)/(x^2 + 2x + 1)", "2/(x² + 2x + 1)"),
+        ("(x^2 - 1)/(x^2 + 2x + 1)", "2/(x + 1)²"),  # its divisor seen as the square it is
         # a factor shared with part of a divisor: (x − 1)/(x + 2) in disguise
         ("(x^2 - 1)/(x^2 + 3x + 2)", "3/(x + 2)²"),
         ("(x^2 - 4)/(x^2 - 5x + 6)", "−5/(x − 3)²"),
@@ -310,3 +310,25 @@ def test_quotients_by_a_divisor_in_two_variables_are_differentiated_right(terms,
 )
 def test_a_numerator_in_several_variables_is_written_factored(text: str, wrt: str, result: str) -> None:
     _assert_derivative(text, wrt, 1, result)
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [
+        # a divisor that is a square is written as one, and meets the factor the
+        # quotient rule leaves beside it: −2/(x − 1)³, not −2/((x − 1)·(x² − 2x + 1))
+        ("1/(x^2 - 2x + 1)", "−2/(x − 1)³"),
+        ("x/(x^2 - 2x + 1)", "−(x + 1)/(x − 1)³"),
+        ("1/(9x^2 + 6x + 1)^2", "−12/(3x + 1)⁵"),
+        # what is left of a divisor once a factor is cancelled has whole coefficients
+        # with no common divisor: 2x − 1 (its 2 kept below), not 4x − 2
+        ("1/(4x^2 - 4x + 1)", "−4/(2x − 1)³"),
+        ("x/(4x^2 - 4x + 1)", "−(2x + 1)/(2x − 1)³"),
+        ("(2x + 1)/(4x^2 - 1)", "−2/(2x − 1)²"),
+    ],
+)
+def test_a_divisor_that_is_a_power_is_written_as_one(text: str, result: str) -> None:
+    report = differentiate(text)
+    assert to_pretty(report.result) == result
+    x = symbol("x")
+    assert sp.simplify(to_sympy(report.result) - sp.diff(to_sympy(parse(text).expr), x)) == 0
