@@ -165,12 +165,62 @@ _NEVER_ZERO = frozenset({"sec", "csc", "cosh", "sech", "csch", "coth", "sigmoid"
 def _always_holds(condition: Condition) -> bool:
     part = condition.part
     if condition.relation == NONNEGATIVE:
-        return is_nonnegative(part)
+        return is_nonnegative(part) or _quadratic_sign(part) >= 0
     if type(part) is Pow and type(part.exp) is Num and part.exp.value < 0:
         return True  # 1/x is never 0
     if condition.relation == NONZERO and type(part) is Call and part.fn in _NEVER_ZERO:
         return True
-    return is_positive(part) or (condition.relation == NONZERO and is_positive(neg(part)))
+    return (
+        is_positive(part)
+        or (condition.relation == NONZERO and is_positive(neg(part)))
+        or _quadratic_sign(part) > 0  # x² − x + 1 is positive for every x, and so never 0
+    )
+
+
+def _never_holds(condition: Condition) -> bool:
+    """True when the condition fails for every value of the part's variables: a
+    part that must be positive yet is never (−(x − 1)² for ln), or must be at least
+    0 yet is always negative (−x² − 1 under a square root).  A condition on a part
+    without variables is the constants' check (`engine.check_constants`)."""
+    part, relation = condition
+    if not part.free_vars or relation == NONZERO:
+        return False
+    # a sum negated term by term, as the sign tests read sums: −x² − 1 is x² + 1
+    opposite = add(*map(neg, part.terms)) if type(part) is Add else neg(part)
+    if relation == POSITIVE:
+        return is_nonnegative(opposite) or _quadratic_sign(opposite) >= 0
+    return is_positive(opposite) or _quadratic_sign(opposite) > 0
+
+
+def _quadratic_sign(expr: Expr) -> int:
+    """For a quadratic ax² + bx + c in one variable with a > 0: 1 when it is
+    positive for every x (b² − 4ac < 0: x² − x + 1), 0 when it is at least 0 and 0
+    at one x (b² = 4ac: x² − 2x + 1); else, and for anything else, −1 (not known)."""
+    if type(expr) is not Add or len(expr.terms) > 3 or len(expr.free_vars) != 1:
+        return -1
+    (var,) = expr.free_vars
+    coefficients = polynomial.from_expr(expr, var)
+    if coefficients is None or len(coefficients) != 3 or coefficients[2] < 0:
+        return -1
+    c, b, a = coefficients
+    discriminant = b * b - 4 * a * c
+    return 1 if discriminant < 0 else 0 if discriminant == 0 else -1
+
+
+# How a condition that never holds is said of its part.
+_NEVER = {POSITIVE: "is never positive", NONNEGATIVE: "is always negative"}
+
+
+def nowhere(expr: Expr) -> tuple[Expr, Condition, str] | None:
+    """The innermost part of `expr` that has no value for any value of its
+    variables, with the condition it sets that never holds and how that is said
+    (ln(−x²): −x² is never positive); None when there is none known.  Such an
+    expression has no value anywhere, so it has no derivative to give."""
+    for node in _setters(expr):
+        condition = _condition(node)
+        if condition is not None and _never_holds(condition):
+            return node, condition, _NEVER[condition.relation]
+    return None
 
 
 def _strongest(relations: set[str]) -> str:

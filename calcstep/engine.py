@@ -15,7 +15,7 @@ from functools import cache
 from typing import NamedTuple
 
 from calcstep.derive import derive
-from calcstep.domain import forgotten_note
+from calcstep.domain import forgotten_note, nowhere
 from calcstep.errors import (
     AbstractValueError,
     AtZeroError,
@@ -181,6 +181,8 @@ def differentiate(
     functions = frozenset(functions)
     parsed = parse(text, functions=functions, limits=limits)
     check_constants(parsed.expr, parsed)
+    if parsed.places:  # only a part the reading kept a place for sets a condition
+        check_somewhere(parsed)
     var = choose_variable(parsed.expr, wrt)
     if parsed.expr.free_vars and var not in parsed.expr.free_vars:
         # said with the reading: it explains a derivative of 0 (a constant, with no
@@ -276,6 +278,25 @@ def _why_undefined(constant: Expr) -> DomainError | type[AbstractValueError] | N
     except DomainError as error:
         return error
     return None
+
+
+def check_somewhere(written: Parsed) -> None:
+    """Refuse an expression with a part that has no value for any value of its
+    variables (ln(−x²), √(−x² − 1)): it has no value anywhere, so no derivative,
+    though the rules would still write one (2/x for ln(−x²)).  The part is marked
+    where it was written."""
+    found = nowhere(written.expr)
+    if found is None:
+        return
+    from calcstep.printer import to_pretty  # on this error's path alone
+
+    node, condition, never = found
+    names = ", ".join(sorted(condition.part.free_vars))
+    raise DomainError(
+        f"{to_pretty(node)} has no value for any value of {names}: {to_pretty(condition.part)} {never}",
+        hint="a part with no value has no derivative; check it for a typo",
+        where=_written_at([node], written),
+    )
 
 
 def _written_at(path: list[Expr], written: Parsed) -> Place | None:

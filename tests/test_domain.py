@@ -9,6 +9,9 @@ import json
 import pytest
 
 from calcstep.engine import differentiate
+from calcstep.errors import DomainError
+from calcstep.evaluate import evaluate
+from calcstep.parse import parse
 from calcstep.printer import to_text
 from calcstep.render.common import note_text, spelling_for
 
@@ -68,6 +71,7 @@ def test_a_result_freed_of_its_functions_condition_says_where_it_holds(text: str
         ("x*asin(x) + sqrt(1 - x^2)", None), ("sin(x)/sin(x) + cot(x)", None), ("ln(1 + ln(1 + x^2))", None),
         # a condition that always holds is none
         ("ln(e^x)", None), ("1/(x^2 + 1)", None), ("sqrt(x^2 + 1)", None),
+        ("ln(x^2 - x + 1)", None), ("1/(x^2 - x + 1)", None),  # a quadratic with no root
         ("ln(x + sqrt(x^2 + 1))", None), ("ln(sqrt(x^2 + 1) - x)", None),  # a root beyond |x|
         # where xˣ has a value is its own matter (0⁰ is 1, (−1)⁻¹ is −1): nothing is said
         ("x^x", None), ("x^x/x^x", None),
@@ -104,3 +108,48 @@ def test_a_divisor_that_is_a_division_keeps_its_own(text: str, canonical: str, f
     assert to_text(report.expr) == canonical
     assert report.values[0].undefined is not None
     assert _domain_notes(text)  # and where the result 1 holds is said
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "marked"),
+    [
+        ("ln(-(x-1)^2)", "ln(−(x − 1)²) has no value for any value of x: −(x − 1)² is never positive",
+         "ln(-(x-1)^2)"),
+        ("x + y*ln(-x^2)", "ln(−x²) has no value for any value of x: −x² is never positive", "ln(-x^2)"),
+        ("sqrt(-x^2 - 1)", "√(−x² − 1) has no value for any value of x: −x² − 1 is always negative",
+         "sqrt(-x^2 - 1)"),
+        ("(-x^2 - 1)^pi", "(−x² − 1)^π has no value for any value of x: −x² − 1 is always negative",
+         "(-x^2 - 1)^pi"),
+        ("ln(-x^2 - y^2)", "ln(−x² − y²) has no value for any value of x, y: −x² − y² is never positive",
+         "ln(-x^2 - y^2)"),
+        # a quadratic never positive: −(x − 1)² written out, and one with no root
+        ("1/ln(-x^2 + 2*x - 1)", "ln(−x² + 2x − 1) has no value for any value of x: −x² + 2x − 1 is never positive",
+         "ln(-x^2 + 2*x - 1)"),
+        ("sqrt(x - x^2 - 1)", "√(x − x² − 1) has no value for any value of x: x − x² − 1 is always negative",
+         "sqrt(x - x^2 - 1)"),
+        ("e^x*ln(-abs(x))", "ln(−|x|) has no value for any value of x: −|x| is never positive", "ln(-abs(x))"),
+    ],
+)
+def test_a_function_with_no_value_anywhere_is_refused(cli, text: str, message: str, marked: str) -> None:
+    """Its rules would still write a derivative (2/(x − 1) for ln(−(x − 1)²)) of a
+    function that has none: refused as a constant part with no value is, the
+    part marked where it was written."""
+    done = cli("diff", text)
+    assert done.code == 2 and done.out == ""
+    lines = done.err.splitlines()
+    assert lines[0] == f"error: {message}"
+    start = text.index(marked)
+    assert lines[2] == "  " + " " * start + "^" * len(marked)
+    # and it is true: the function has no value at any point tried
+    expr = parse(text).expr
+    for x in (-3.7, -1, -0.5, 0, 0.25, 1, 2, 10):
+        with pytest.raises(DomainError):
+            evaluate(expr, {"x": x, "y": 0.75})
+
+
+@pytest.mark.parametrize("text", ["ln(1 - x^2)", "sqrt(2*x - x^2)", "ln(x - x^2)", "sqrt(-x)", "ln(-x)",
+                                  "sqrt(-x^2)"])
+def test_a_function_with_a_value_somewhere_is_differentiated(text: str) -> None:
+    """Not refused when it has a value at some x: 1 − x² > 0 on (−1, 1), −x > 0 for
+    x < 0 (and √(−x²) is 0 at 0, though that is all)."""
+    assert differentiate(text).result is not None
