@@ -394,29 +394,75 @@ def _constant_value(expr: Expr, simplifier: Simplifier) -> float | None:
         return None
 
 
+# A value this small beside what it is made of (a sum of terms that cancel, sin
+# at a multiple of π), or a pole function's value this large, may be rounding of
+# an exact 0 or of a pole: the forward pass settles it exactly.
+_NEAR = 1e-9
+# functions with poles where a value they are made of is an exact 0 (cos u for tan u)
+_POLES = frozenset({"tan", "sec", "cot", "csc"})
+
+
+def _near_special(expr: Expr, value: float, kid_values: Sequence[float]) -> bool:
+    """True when `value`, `expr`'s from its inputs' `kid_values` in floats, may be
+    an exact 0 rounded (0.1·3 − 0.3 is 5.6e-17, sin π is 1.2e-16) or an exact
+    pole rounded (tan at the float nearest π/2 is 1.6e16)."""
+    kind = type(expr)
+    if kind is Add:
+        return abs(value) <= _NEAR * sum(map(abs, kid_values))
+    if kind is Call:
+        argument = max(map(abs, kid_values), default=0.0)
+        # tiny beside an argument that is not (sin π): a tiny argument's tiny value
+        # (tanh of 10⁻²⁰, deep in a vanishing stack) is no rounded 0, and asks nothing
+        return (abs(value) <= _NEAR * max(1.0, argument) and argument > _NEAR) or (
+            expr.fn in _POLES and abs(value) * _NEAR >= 1
+        )
+    return False
+
+
+def _settled(expr: Expr, exact: Mapping[Expr, Expr], simplifier: Simplifier) -> float | None:
+    """0.0 when `expr` is exactly 0 at the exact point (`exact`: each variable →
+    its exact value), None when it is not or exact work cannot tell; raises
+    DomainError where it has no value there (tan at π/2)."""
+    try:
+        value = simplifier(substitute(expr, exact))[0]
+    except DomainError:
+        raise
+    except CalcstepError:
+        return None
+    return 0.0 if is_num(value, 0) else None
+
+
 def forward(
     exprs: Sequence[Expr],
     operations: Sequence[Expr],
     inputs: Sequence[tuple[int, ...]],
     point: Mapping[str, float],
+    exact: Mapping[str, Expr] | None = None,
 ) -> list[float]:
     """Every node's value at `point`, inputs first (`operations[i]` is node i's
     operation on stand-ins for its inputs, see `operation_on_inputs`).
 
     A leaf's operation is the leaf itself, read at the point; an operation is
     evaluated on its inputs' values with calcstep's own rules (fsum for sums,
-    real odd roots, DomainError where undefined).
+    real odd roots, DomainError where undefined).  With the `exact` point (each
+    variable's value as written: 0.1, π/2), a value that may be rounding of an
+    exact 0 or of a pole is settled exactly, as `diff --at` settles it: w·x + b
+    is 0 at w = 0.1, x = 3, b = −0.3, a ReLU's corner, not 5.6e-17, and tan has
+    no value at π/2, not 1.6e16.
 
     Raises DomainError naming the first node that has no value there."""
     values: list[float] = []
     simplifier = Simplifier()
+    at = {Sym(name): value for name, value in exact.items()} if exact is not None else None
     for index, (expr, operation, kids) in enumerate(zip(exprs, operations, inputs, strict=True)):
         try:
             value = _constant_value(expr, simplifier) if kids and not expr.free_vars else None
             if value is None:
-                value = evaluate(
-                    operation, _stand_in_values([values[k] for k in kids]) if kids else point
-                )
+                kid_values = [values[k] for k in kids]
+                value = evaluate(operation, _stand_in_values(kid_values) if kids else point)
+                if at is not None and kids and _near_special(expr, value, kid_values):
+                    settled = _settled(expr, at, simplifier)
+                    value = value if settled is None else settled
             values.append(value + 0.0)  # −0.0 (0 times a negative number) is 0
         except DomainError as error:
             formula = to_text(_named_formula(operation, kids, node_names(len(exprs))))
@@ -663,12 +709,13 @@ def backward(
     return gradients, reason, scale
 
 
-def compute_graph(expr: Expr, point: Mapping[str, float]) -> Graph:
+def compute_graph(expr: Expr, point: Mapping[str, float], exact: Mapping[str, Expr] | None = None) -> Graph:
     """The computation graph of `expr` at `point` after the forward pass, the
-    local rates and the backward pass.  `point` gives every variable a value."""
+    local rates and the backward pass.  `point` gives every variable a value;
+    `exact`, the same values as written, settles exact zeros and poles (`forward`)."""
     exprs, inputs = topological(expr)
     operations = [operation_on_inputs(e) for e in exprs]
-    values = forward(exprs, operations, inputs, point)
+    values = forward(exprs, operations, inputs, point, exact)
     names = node_names(len(exprs))
     rates = [
         local_rates(e, operations[i], i, kids, values, names)
@@ -859,6 +906,18 @@ def _point(
     return tuple((name, value, _decimal(name, value)) for name, value in exact)
 
 
+def _values_not_used(expr: Expr, point: tuple[tuple[str, Expr, float], ...]) -> tuple[Note, ...]:
+    """A note naming the names --at gives a value that `expr` does not have, as
+    `diff --at` names them: a mistyped name does not pass unnoticed."""
+    unused = [Sym(name) for name, _, _ in point if name not in expr.free_vars]
+    if not unused:
+        return ()
+    names = ", ".join(f"{{{index}}}" for index in range(len(unused)))
+    one = len(unused) == 1
+    return (Note(f"{names} {'is' if one else 'are'} not in the expression: "
+                 f"{'its value is' if one else 'their values are'} not used", tuple(unused)),)
+
+
 def _decimal(name: str, value: Expr) -> float:
     """A point's exact value as the float the passes compute with; refused when it
     has none, or rounds to 0 though it is not 0 (1e-400)."""
@@ -980,7 +1039,7 @@ def grad_report(
     # own in the chain, though the rule engine reads one product w₃·w₂·w₁·x
     layered = parse(text, functions=functions, limits=limits, grouped=True).expr
     try:
-        graph = compute_graph(layered, floats)
+        graph = compute_graph(layered, floats, {name: value for name, value, _ in point})
     except AtZeroError as error:
         raise _rounded_to_zero(error, expr, point, limits) from None
     partials = tuple(partial(graph, expr, v, point, limits, steps) for v in variables)
@@ -1009,7 +1068,7 @@ def grad_report(
         for v in variables
         if not expr.has(v)
     )
-    notes = (*parsed.notes, *graph.notes, *cancelling, *unused)
+    notes = (*parsed.notes, *graph.notes, *cancelling, *unused, *_values_not_used(expr, point))
     return GradReport(text, parsed, variables, point, graph, partials, chains, warnings, notes)
 
 

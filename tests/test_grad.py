@@ -403,6 +403,13 @@ def test_missing_and_unused_variables() -> None:
     assert any("does not appear" in note.text for note in report.notes)
     # with no --wrt, every variable of the expression
     assert grad_report("w*x", None, {"x": "2", "w": "1"}).variables == ("w", "x")
+    # a value for a name the expression does not have is said to be unused, as
+    # diff --at says it: a mistyped name does not pass unnoticed
+    typo = grad_report("w*x", None, {"x": "2", "w": "1", "z": "3"})
+    assert typo.gradient == {"w": 2.0, "x": 1.0}
+    assert [note.text.format(*map(to_text, note.args)) for note in typo.notes] == [
+        "z is not in the expression: its value is not used"
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -428,6 +435,63 @@ def test_relu_rates_are_zero_or_one_and_undefined_at_zero() -> None:
     assert relu.rates == (None,) and relu.gradient == 1
     text = render(corner)
     assert "corner" in text and "undefined" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "corner"),
+    [
+        # exactly at the corner, though floating point puts 0.1·3 − 0.3 at 5.6e-17
+        # (active) and 0.7·0.1 − 0.07 at −1.4e-17 (a dead ReLU)
+        ("relu(w*x + b)", {"w": "0.1", "x": "3", "b": "-0.3"}, "relu"),
+        ("relu(w*x + b)", {"w": "0.7", "x": "0.1", "b": "-0.07"}, "relu"),
+        ("relu(x - 0.3 + 0.1 + 0.2)", {"x": "0"}, "relu"),
+        # reached through a function: sin π is 0, not 1.2e-16
+        ("relu(sin(x))", {"x": "pi"}, "relu"),
+        ("abs(cos(x))", {"x": "pi/2"}, "abs"),
+        ("relu(x^2 - 2)", {"x": "sqrt(2)"}, "relu"),
+    ],
+)
+def test_a_corner_met_exactly_is_a_corner_however_floating_point_rounds(
+    text: str, at: dict[str, str], corner: str
+) -> None:
+    """The point is read exactly, and so is a value the floats make nearly 0: the
+    gradient through the corner is undefined, as `diff --at` says, not 1 or 0 by
+    the sign of a rounding error."""
+    report = grad_report(text, None, at)
+    node = next(n for n in report.graph.nodes if n.operation == corner)
+    (kid,) = node.inputs
+    assert report.graph.node(kid).value == 0
+    for part in report.partials:
+        assert part.numeric is None and part.undefined is not None and "corner" in part.undefined.text
+        assert part.agree is None  # nothing claims the rule engine agrees
+    assert not report.warnings  # no dead ReLU: its input is not below 0
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "said"),
+    [
+        ("tan(x)", {"x": "pi/2"}, "tan is undefined at odd multiples of π/2"),
+        ("tan(w*x)", {"w": "1", "x": "pi/2"}, "tan is undefined"),
+        ("sec(x)", {"x": "3*pi/2"}, "sec is undefined"),
+        ("cot(x)", {"x": "pi"}, "cot is undefined"),
+        ("ln(sin(x))", {"x": "pi"}, "ln(0) is undefined"),
+        ("1/sin(x)", {"x": "pi"}, "division by zero"),
+    ],
+)
+def test_a_pole_met_exactly_has_no_value_not_a_huge_one(text: str, at: dict[str, str], said: str) -> None:
+    """tan at the float nearest π/2 is 1.6e16: the forward pass settles the value
+    exactly and names the node that has none, as for 1/x at 0."""
+    with pytest.raises(DomainError) as caught:
+        grad_report(text, None, at)
+    assert "no value at this point" in caught.value.message and said in caught.value.message
+
+
+def test_a_value_truly_near_a_corner_or_a_pole_is_kept() -> None:
+    """Only an exact 0 is settled: a point beside it keeps its tiny value."""
+    near = grad_report("relu(x - 0.3)", None, {"x": "0.3 + 10^-12"})
+    assert near.gradient["x"] == 1
+    steep = grad_report("tan(x)", None, {"x": "pi/2 - 10^-9"})
+    assert steep.value == pytest.approx(1e9, rel=1e-6)
 
 
 # ---------------------------------------------------------------------------
