@@ -326,8 +326,38 @@ def is_nonnegative(expr: Expr) -> bool:
     if type(expr) is Mul:
         return all(is_nonnegative(f) for f in expr.factors)
     if type(expr) is Add:
-        return all(is_nonnegative(t) for t in expr.terms)
+        if all(is_nonnegative(t) for t in expr.terms):
+            return True
+        below = _lower_bound(expr)
+        return below is not None and below[0] >= 0
     return False
+
+
+# Functions bounded on both sides: (least, greatest, whether neither is reached).
+_BOUNDED = {"sigmoid": (0, 1, True), "tanh": (-1, 1, True), "sin": (-1, 1, False), "cos": (-1, 1, False)}
+
+
+def _lower_bound(total: Add) -> tuple[Rational, bool] | None:
+    """A bound the sum never goes below, from its numbers and its bounded terms
+    (1 − σ(u) > 0, 2 − sin u ≥ 1), with whether it is never reached; None when a
+    term has no known bound below."""
+    bound: Rational = 0
+    never_reached = False
+    for term in total.terms:
+        if type(term) is Num:
+            bound += term.value
+            continue
+        coefficient, body = split_coefficient(term)
+        limits = _BOUNDED.get(body.fn) if type(body) is Call else None
+        if limits is not None:
+            least, greatest, open_ = limits
+            bound += coefficient * (least if coefficient > 0 else greatest)
+            never_reached = never_reached or open_
+        elif is_positive(term):
+            never_reached = True
+        elif not is_nonnegative(term):
+            return None
+    return bound, never_reached
 
 
 def _at_least_one(expr: Expr) -> bool:
@@ -360,9 +390,12 @@ def is_positive(expr: Expr) -> bool:
     if type(expr) is Mul:
         return all(is_positive(f) for f in expr.factors)
     if type(expr) is Add:
-        return (all(is_nonnegative(t) for t in expr.terms) and any(is_positive(t) for t in expr.terms)) or (
+        if (all(is_nonnegative(t) for t in expr.terms) and any(is_positive(t) for t in expr.terms)) or (
             _beyond_its_root(expr)
-        )
+        ):
+            return True
+        below = _lower_bound(expr)
+        return below is not None and (below[0] > 0 or (below[0] == 0 and below[1]))
     return False
 
 

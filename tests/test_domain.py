@@ -72,6 +72,9 @@ def test_a_result_freed_of_its_functions_condition_says_where_it_holds(text: str
         # a condition that always holds is none
         ("ln(e^x)", None), ("1/(x^2 + 1)", None), ("sqrt(x^2 + 1)", None),
         ("ln(x^2 - x + 1)", None), ("1/(x^2 - x + 1)", None),  # a quadratic with no root
+        # bounded functions: 1 − σ(u) > 0 (the logistic loss), 2 − sin u ≥ 1
+        ("ln(1 - sigmoid(x))", None), ("ln(1 - tanh(x))", None), ("ln(2 - sin(x))", None),
+        ("-y*ln(sigmoid(w*x + b)) - (1 - y)*ln(1 - sigmoid(w*x + b))", "w"),
         ("ln(x + sqrt(x^2 + 1))", None), ("ln(sqrt(x^2 + 1) - x)", None),  # a root beyond |x|
         # where xˣ has a value is its own matter (0⁰ is 1, (−1)⁻¹ is −1): nothing is said
         ("x^x", None), ("x^x/x^x", None),
@@ -128,6 +131,10 @@ def test_a_divisor_that_is_a_division_keeps_its_own(text: str, canonical: str, f
         ("sqrt(x - x^2 - 1)", "√(x − x² − 1) has no value for any value of x: x − x² − 1 is always negative",
          "sqrt(x - x^2 - 1)"),
         ("e^x*ln(-abs(x))", "ln(−|x|) has no value for any value of x: −|x| is never positive", "ln(-abs(x))"),
+        ("ln(sin(x) - 2)", "ln(sin(x) − 2) has no value for any value of x: sin(x) − 2 is never positive",
+         "ln(sin(x) - 2)"),
+        ("sqrt(cos(x) - 3)", "√(cos(x) − 3) has no value for any value of x: cos(x) − 3 is always negative",
+         "sqrt(cos(x) - 3)"),
     ],
 )
 def test_a_function_with_no_value_anywhere_is_refused(cli, text: str, message: str, marked: str) -> None:
