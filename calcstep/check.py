@@ -1241,16 +1241,32 @@ def _sites(root: Step, var: str) -> list[tuple[Step, int]]:
     on its own."""
     sites: list[tuple[Step, int]] = []
     seen: set[Expr] = set()
-    stack = [(root, 0)]
+    stack: list[tuple[Step, int, Step | None]] = [(root, 0, None)]
     while stack:
-        step, depth = stack.pop()
+        step, depth, parent = stack.pop()
         # a step on a constant has no slip but keeping it (x³ + 5 answered 3x² + 5)
         if step.target in seen or (not step.target.has(var) and step.rule != "constant"):
             continue
+        if step.rule == "constant" and _kept_cancels(step, parent):
+            continue
         seen.add(step.target)
         sites.append((step, depth))
-        stack.extend((child, depth + 1) for child in reversed(_children(step, var)))
+        stack.extend((child, depth + 1, step) for child in reversed(_children(step, var)))
     return sites
+
+
+def _kept_cancels(constant: Step, parent: Step | None) -> bool:
+    """True when keeping the constant would make the rate of the sum it stands in
+    0 (the 1 of 1 − x, whose rate −1 it cancels): that slip takes away the whole
+    part the sum is inside, which any answer leaving that part out matches, and
+    no kept constant shows in it."""
+    if parent is None or parent.rule != "sum":
+        return False
+    try:
+        kept = simplify(add(parent.result, constant.target))[0]
+    except CalcstepError:
+        return False
+    return is_num(kept, 0)
 
 
 def _children(step: Step, var: str) -> tuple[Step, ...]:
@@ -1495,9 +1511,16 @@ def _diagnose(
     other = _other_order(diff, answer, points, needed, witness, limits, range(1, diff.order)) if needed else None
     if other is not None:
         return other
+    # the function itself, not differentiated at all, is a likelier story than a
+    # slip that happens to give it back (e^x/(1 + e^x) by a quotient rule without
+    # its square) and than two slips at once; but not than an exponential's own
+    # slip, which is how 2^x comes to be answered for 2^x, and e^(3x) for e^(3x)
+    itself = _other_order(diff, answer, points, needed, witness, limits, (0,)) if needed else None
     # one slip in any order first, then two at once: the likelier story first
     passes = [(paired, derivation) for paired in (False, True) for derivation in reversed(diff.derivations)]
     for paired, derivation in (passes if needed else ()):
+        if paired and itself is not None:
+            return itself
         later = diff.order - derivation.order  # orders still to take after this one
         indexed = _indexed(derivation.steps, diff.var)
         spent = 0  # nodes replayed and compared
@@ -1513,12 +1536,13 @@ def _diagnose(
             except CalcstepError:
                 continue
             if _gives(wrong, answer, points, needed, witness):
+                if itself is not None and candidate.mistake not in _EXPONENTIAL_SLIPS:
+                    return itself
                 return _named(candidate, at_site, derivation.order, witness)
-    # the function itself (2^x for 2^x is the exponential's slip, named above), one
-    # differentiation too many, or an antiderivative: said when no slip gives it
+    # one differentiation too many, or an antiderivative: said when no slip gives it
     if needed:
-        late = _other_order(diff, answer, points, needed, witness, limits, (0, diff.order + 1)) or _antiderivative(
-            diff, answer, points, needed, witness, limits
+        late = itself or _other_order(diff, answer, points, needed, witness, limits, (diff.order + 1,)) or (
+            _antiderivative(diff, answer, points, needed, witness, limits)
         )
         if late is not None:
             return late
@@ -1530,6 +1554,12 @@ def _diagnose(
         (diff.expr, diff.result),
     )
     return Diagnosis(None, message, None, witness)
+
+
+# The slips by which an exponential comes back as itself: 2^x for 2^x (its rate
+# taken as if its base were e), e^(3x) for e^(3x) (e^u's rate with the inner 3
+# forgotten).  For an answer that is the function, the story when one gives it.
+_EXPONENTIAL_SLIPS = frozenset({EXPONENTIAL_WITHOUT_LOG, POWER_RULE_ON_EXPONENTIAL, FORGOT_INNER})
 
 
 def _gives(candidate: Expr, answer: Expr, points: Sequence[Env], needed: int, witness: Witness | None) -> bool:
@@ -1703,6 +1733,12 @@ def check_answer(
         or _as_meant(diff, answer_text, parsed, functions, witness, limits)
         or _by_another_variable(diff, parsed.expr, wrt is not None, functions, witness, limits)
     )
+    if diagnosis is not None and diagnosis.mistake == WRONG_VARIABLE and wrt is not None:
+        # by the variable asked for, σ(wx + b)·(1 − σ(wx + b)) for ∂/∂w is the inner
+        # rate x forgotten, the lesson's slip, though it is also ∂/∂b: both are said
+        slip = _diagnose(diff, sample.answer, sample.points, witness, limits)
+        if slip.mistake == FORGOT_INNER:
+            diagnosis = _also_by(slip, diagnosis)
     if diagnosis is not None:  # it says what the note on the answer's variables would
         readings = _reading_notes(diff, parsed, variables=False)
     else:
@@ -1858,6 +1894,17 @@ def _by_another_variable(
                 f"your answer as the rate by {{0}}, give --wrt {other}.",
                 (Sym(other), Sym(diff.var), diff.expr)), None, witness)
     return None
+
+
+def _also_by(slip: Diagnosis, other: Diagnosis) -> Diagnosis:
+    """The forgotten inner rate `slip`, saying too that the answer is the rate by
+    the other variable `other` names (its note's first expression)."""
+    message = slip.message
+    variable = other.message.args[0]
+    at = len(message.args)
+    text = (f"{message.text} Your answer is also the derivative with respect to {{{at}}}: if that is "
+            f"the rate you meant, give --wrt {to_text(variable)}.")
+    return replace(slip, message=Note(text, (*message.args, variable), message.position, message.meant))
 
 
 def _is_derivative(diff: DiffReport, answer: Expr, limits: Limits) -> bool:

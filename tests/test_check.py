@@ -37,7 +37,7 @@ from calcstep.check import (
 from calcstep.errors import ParseError
 from calcstep.evaluate import evaluate
 from calcstep.parse import parse
-from calcstep.printer import format_note, to_pretty
+from calcstep.printer import format_note, to_pretty, to_text
 from calcstep.render.check import render, to_dict
 
 from oracle import symbol, to_sympy
@@ -110,6 +110,10 @@ WRONG: list[tuple[str, str, str]] = [
     ("sqrt(3x)", "3/2sqrt(3x)", READ_OTHERWISE),
     ("1/(2x)", "-1/2x^2", READ_OTHERWISE),
     ("sigmoid(w*x+b)", "x*sigmoid(w*x+b)*(1-sigmoid(w*x+b))", WRONG_VARIABLE),
+    # the function itself is the answer: not the quotient rule's square left out,
+    # which happens to give e^x/(1 + e^x) back, nor two slips at once
+    ("e^x/(1 + e^x)", "e^x/(1 + e^x)", WRONG_ORDER),
+    ("e^x/(e^x + e^y)", "e^x/(e^x + e^y)", WRONG_ORDER),  # a softmax
     ("x^3*y^2", "2x^3 y", WRONG_VARIABLE),
     ("x*e^(a*x)", "x^2 e^(a*x)", WRONG_VARIABLE),
     # a constant term carried into the derivative
@@ -233,6 +237,11 @@ UNRECOGNISED: list[tuple[str, str]] = [
     ("x e^x", "2x e^x"),
     ("x^2", "3x"),
     ("sin(x)", "sin(x)cos(x)"),
+    # a part left out is no constant kept, though keeping the 1 of 1 − x would
+    # cancel its rate −1 and so leave ln(1 − x) out too
+    ("x^2 + ln(1 - x)", "2x"),
+    ("x^2 + sqrt(1 - x)", "2x"),
+    ("ln(1 - x)", "0"),
 ]
 
 
@@ -680,3 +689,29 @@ def test_an_answer_with_the_inner_rate_written_after_a_bracket_is_read(cli) -> N
     # cos(x^2) 2x: how the chain rule's factor is written by hand
     run = cli("check", "sin(x^2)", "cos(x^2) 2x", "--format", "plain")
     assert run.code == 0 and run.out.startswith("correct")
+
+
+@pytest.mark.parametrize(
+    ("problem", "answer", "wrt", "other"),
+    [
+        ("sigmoid(w*x + b)", "sigmoid(w*x + b)*(1 - sigmoid(w*x + b))", "w", "b"),
+        ("(w*x + b - y)^2", "2(w*x + b - y)", "w", "b"),
+        ("tanh(w2*tanh(w1*x + b1) + b2)", "w2*sech(w2*tanh(w1*x + b1) + b2)^2*sech(w1*x + b1)^2", "w1", "b1"),
+    ],
+)
+def test_a_layers_inner_rate_forgotten_is_named_though_a_bias_gives_the_answer_too(
+    problem: str, answer: str, wrt: str, other: str
+) -> None:
+    """By the weight asked for, the answer is backpropagation's slip: the inner
+    rate (x) forgotten.  It is also the rate by the bias, which is said too,
+    rather than instead: every layer has a bias, and the lesson's slip would
+    otherwise never be named for one."""
+    report = check_answer(problem, answer, wrt=wrt)
+    assert not report.correct and report.diagnosis is not None
+    assert report.diagnosis.mistake == FORGOT_INNER
+    message = report.diagnosis.message
+    said = message.text.format(*map(to_text, message.args))
+    assert f"also the derivative with respect to {other}" in said and f"--wrt {other}" in said
+    # without --wrt, x is the variable taken, and the answer is plainly ∂/∂b's
+    if "x" in parse(problem).expr.free_vars and wrt == "w":
+        assert check_answer(problem, answer).diagnosis.mistake == WRONG_VARIABLE
