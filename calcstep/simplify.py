@@ -107,6 +107,12 @@ class _Simplifier:
         self.signatures: dict[int, tuple[Expr, frozenset]] = {}
         self.factorings: dict[int, tuple[Expr, tuple[Rational, tuple[tuple[Expr, int], ...]] | None]] = {}
         self._trial: _Simplifier | None = None
+        # for each part whose simplifying recorded steps: the part, the run (a
+        # top-level call) it was met in, and where its steps are in `steps`, kept
+        # across runs; a run that meets it again repeats them (see `_repeat`)
+        self.spans: dict[int, tuple[Expr, int, int, int]] = {}
+        self.run = 0
+        self.listed_again: set[int] = set()  # ids of the steps repeated in this run
 
     def __call__(self, expr: Expr) -> Expr:
         """The normal form of `expr`, its rewrites recorded as steps."""
@@ -121,9 +127,12 @@ class _Simplifier:
         if done is not None:
             if type(done) is tuple:
                 if done[0] is expr or done[0] == expr:
+                    if self.record and expr._hash in self.spans:
+                        self._repeat(expr)
                     return done[1]
             elif done is expr or done == expr:
                 return done
+        start = len(self.steps)
         kids = expr.children()
         node = expr
         if kids:
@@ -143,8 +152,24 @@ class _Simplifier:
             )
         if node is not expr:
             self.memo[expr._hash] = (expr, node)
+            if self.record:
+                self.spans[expr._hash] = (expr, self.run, start, len(self.steps))
         self.memo[node._hash] = node
         return node
+
+    def _repeat(self, expr: Expr) -> None:
+        """Record again the steps that simplified `expr` when an earlier run met it:
+        each run's steps take its own expression to its result, though the next
+        order of a derivative meets parts the last one simplified (x/x → 1 in the
+        first and second derivatives of xˣ alike).  Within a run a part's steps
+        are listed once, however often the part occurs."""
+        part, run, start, end = self.spans[expr._hash]
+        if run == self.run or (part is not expr and part != expr):
+            return
+        for step in self.steps[start:end]:
+            if id(step) not in self.listed_again:
+                self.listed_again.add(id(step))
+                self.steps.append(step)
 
     def known(self, expr: Expr) -> Expr | None:
         """The normal form of `expr` if this run has met it, else None."""
@@ -2794,7 +2819,7 @@ class Simplifier:
 
     def __call__(self, expr: Expr) -> tuple[Expr, tuple[Step, ...]]:
         """The simplified form of `expr` and the rewrite steps that produced it, in order.
-        A part simplified by an earlier call is reused without repeating its steps."""
+        A part simplified by an earlier call is reused, its steps listed again."""
         return run_deep(expr.depth, self._run, expr)
 
     def normal_form(self, expr: Expr) -> Expr:
@@ -2804,9 +2829,12 @@ class Simplifier:
         return known if known is not None else self(expr)[0]
 
     def _run(self, expr: Expr) -> tuple[Expr, tuple[Step, ...]]:
-        self._work.steps = []
-        result = self._work(expr)
-        return result, tuple(self._work.steps)
+        work = self._work
+        work.run += 1
+        work.listed_again = set()
+        start = len(work.steps)  # the steps of earlier runs are kept, to be repeated
+        result = work(expr)
+        return result, tuple(work.steps[start:])
 
 
 def simplify(expr: Expr, limits: Limits = DEFAULT_LIMITS) -> tuple[Expr, tuple[Step, ...]]:

@@ -223,6 +223,19 @@ def test_higher_orders_differentiate_the_simplified_result() -> None:
     assert to_text(report.result) == "x^2*sin(x) - 6*x*cos(x) - 6*sin(x)"
 
 
+@pytest.mark.parametrize(("text", "order"), [("x^x", 2), ("sin(x^2)", 2), ("asin(x)", 3), ("x^2*sin(x)*e^x", 3),
+                                             ("tan(x)", 4), ("1/(1 + e^(-x))", 2)])
+def test_each_orders_simplification_takes_its_raw_derivative_to_its_result(text: str, order: int) -> None:
+    """The rewrites listed for an order are all those its raw derivative needs,
+    though the order before simplified some of its parts already (x/x → 1 in both
+    of xˣ's): the same as a fresh run on that order's expression lists."""
+    for derivation in differentiate(text, order=order).derivations:
+        alone = differentiate(to_text(derivation.target), wrt="x").derivations[0]
+        assert alone.raw == derivation.raw and alone.result == derivation.result
+        listed = {(step.rule, step.target, step.result) for step in derivation.simplification}
+        assert listed == {(step.rule, step.target, step.result) for step in alone.simplification}, derivation.order
+
+
 def test_high_order_of_sin_cycles() -> None:
     assert to_text(differentiate("sin(x)", order=1000).result) == "sin(x)"
     assert to_text(differentiate("sin(x)", order=1001).result) == "cos(x)"
