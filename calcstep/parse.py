@@ -769,18 +769,44 @@ def _check_unknown_function(
     text: str, token: Token, pieces: list[Token], call_follows: bool, words: _Words
 ) -> None:
     """A run of plain letters directly before `(` is a misspelt function, not a product,
-    when it is three letters or more or close to a known name (`sni(x)`, `Sin(x)`)."""
-    if not call_follows or any(p.type != "NAME" for p in pieces):
+    when it is three letters or more or close to a known name (`sni(x)`, `Sin(x)`);
+    so is a function's name spelled out (`sine(x)`, which would read as sin(e·x))."""
+    if not call_follows:
         return
     word = token.value
+    spelled = _SPELLED_OUT.get(word.lower())
+    if spelled is not None:
+        raise ParseError(f"unknown function '{word}'", text, token.start, length=len(word),
+                         hint=f"did you mean {spelled}? (calcstep writes functions by their short names)")
+    if any(p.type != "NAME" for p in pieces):
+        return
     close = _closest(word, sorted(words.functions | words.abstract))
     if len(word) < 3 and not close:
         return
-    hint = f"did you mean {close}?" if close else "declare it with --functions " + word
-    hint += " (to multiply, write " + "*".join(p.value for p in pieces) + "*(…))"
+    instead = _WRITTEN_INSTEAD.get(word.lower())
+    if instead is not None:
+        hint = instead
+    else:
+        hint = f"did you mean {close}?" if close else "declare it with --functions " + word
+        hint += " (to multiply, write " + "*".join(p.value for p in pieces) + "*(…))"
     raise ParseError(
         f"unknown function '{word}'", text, token.start, length=len(word), hint=hint
     )
+
+
+# Functions' names spelled out, which read otherwise as a function of a product
+# (sine is sin e, tangent t·a·n·g·e·n·t … with tan inside): each with its name.
+_SPELLED_OUT = {
+    "sine": "sin", "cosine": "cos", "tangent": "tan", "secant": "sec", "cosecant": "csc", "cotangent": "cot",
+    "arcsine": "asin", "arccosine": "acos", "arctangent": "atan", "logarithm": "ln", "exponential": "exp",
+}
+
+# Functions of two arguments people write, which calcstep spells otherwise
+# (declared as abstract functions, they would be no use).
+_WRITTEN_INSTEAD = {
+    "max": "calcstep has no max: write relu(x) for max(0, x), and (a + b + abs(a - b))/2 for max(a, b)",
+    "min": "calcstep has no min: write -relu(-x) for min(0, x), and (a + b - abs(a - b))/2 for min(a, b)",
+}
 
 
 def _closest(word: str, candidates: list[str]) -> str | None:

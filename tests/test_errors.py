@@ -112,6 +112,23 @@ def test_unknown_function_suggests_the_closest_name() -> None:
         assert f"did you mean {meant}?" in (caught.hint or ""), typo
 
 
+@pytest.mark.parametrize(("typed", "meant"), [("sine(x)", "sin"), ("cosine(x)", "cos"), ("x*Tangent(x^2)", "tan"),
+                                             ("secant(x)", "sec"), ("arctangent(x)", "atan")])
+def test_a_functions_name_spelled_out_is_refused_with_its_short_name(typed: str, meant: str) -> None:
+    """sine(x) would read as sin(e·x), cosine(x) as cos(i·n·e·x): never meant."""
+    caught = _refusal(typed)
+    word = typed[typed.index("(") - len(typed.split("(")[0].split("*")[-1]):typed.index("(")]
+    assert caught.message == f"unknown function '{word}'"
+    assert caught.where is not None and caught.where.position == typed.index(word)
+    assert caught.hint is not None and caught.hint.startswith(f"did you mean {meant}?")
+
+
+def test_max_and_min_are_refused_with_how_to_write_them() -> None:
+    """max(0, x) is a ReLU: declared as an abstract function it would be no use."""
+    assert "write relu(x) for max(0, x)" in (_refusal("max(0, x)").hint or "")
+    assert "(a + b - abs(a - b))/2 for min(a, b)" in (_refusal("min(x, 1)").hint or "")
+
+
 def test_deep_brackets_end_quickly_with_a_message() -> None:
     text = "(" * 100_000 + "x" + ")" * 100_000
     started = time.perf_counter()
