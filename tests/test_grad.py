@@ -544,6 +544,13 @@ def test_flagged_exactly_where_the_product_crosses(scale, depth: int, kind: str 
         assert len(warning.stages) == 3
 
 
+def test_a_warning_writes_its_size_so_that_it_differs_from_the_threshold() -> None:
+    """1000.001 is above 1e3: written to three figures it would read 1e+03 > 1e+03."""
+    assert "= 1000.001 > 1e+03" in render(grad_report("1000.001*x", None, {"x": "1"}))
+    assert "= 0.0009999 < 0.001" in render(grad_report("0.0009999*x", None, {"x": "1"}))
+    assert "= 2e+03 > 1e+03" in render(grad_report("2000*x", None, {"x": "1"}))
+
+
 def test_a_product_that_dips_and_recovers_is_not_flagged() -> None:
     # 0.0001 then 100: the running product is 1e-4 after the first stage, 0.01 at the end
     report = grad_report("100*(0.0001*x + 1) + 1", ["x"], {"x": "2"})

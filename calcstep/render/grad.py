@@ -135,6 +135,16 @@ def _size(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _size_beside(value: float, threshold: float) -> str:
+    """`value` to three figures, or to as many more as tell it from the threshold
+    it is compared with: 1000.001 > 1e+03 is written 1000.001, not 1e+03."""
+    for digits in range(3, 17):
+        text = f"{value:.{digits}g}"
+        if float(text) != threshold:
+            return text
+    return repr(value)
+
+
 def _magnitude(log10_size: float | None, product: float, words: _Words) -> str:
     """A running product, written from its log size where the float has
     underflowed to 0 or overflowed."""
@@ -453,7 +463,7 @@ def warning_text(
     var = var_text(warning.variable, words.spell)
     relation = "<" if warning.kind == "vanishing" else ">"
     text = (
-        f"{warning.kind} gradient for {var}: |{words.d_out(var)}| = {_size(warning.size)} "
+        f"{warning.kind} gradient for {var}: |{words.d_out(var)}| = {_size_beside(warning.size, warning.threshold)} "
         f"{relation} {_size(warning.threshold)}"
     )
     if chain is None:
