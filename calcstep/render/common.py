@@ -197,6 +197,22 @@ def given(step: Step, spell: Spelling) -> str:
     return ", ".join(f"{spell.expr(Sym(name))} = {spell.expr(value)}" for name, value in shown_given(step))
 
 
+def bindings(step: Step, spell: Spelling) -> tuple[str, str] | None:
+    """What the rule's letters are here, with the words that lead it: the chain
+    rule names its inner function u (and its outer function) first, as the lesson
+    does ("inner function: ", "u = x²; outer function: sin(u)"); other rules say
+    "with "; None when no letter needs naming."""
+    bound = given(step, spell)
+    if not bound:
+        return None
+    if step.rule == "chain":
+        outer = dict(step.given).get("outer")
+        return "inner function: ", bound + (f"; outer function: {spell.expr(outer)}" if outer is not None else "")
+    if step.rule == "chain-n":
+        return "inner functions: ", bound
+    return "with ", bound
+
+
 def structural(step: Step) -> bool:
     """True for rules whose general formula is worth showing beside the instance
     (a function rule's formula is the instance itself)."""

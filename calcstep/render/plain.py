@@ -26,10 +26,11 @@ from calcstep.render.common import (
     PRETTY,
     Spelling,
     at_inner,
+    bindings,
+    conclusion_label,
     d_of,
     explanation,
     formula,
-    given,
     instance,
     note_text,
     role,
@@ -108,23 +109,27 @@ def step_lines(
     index: int,
     shown: set[str],
 ) -> list[str]:
-    """One step and, indented under it, its substeps.  A rule's general formula is
-    shown the first time the rule is used (`shown` remembers which were)."""
+    """One step and, indented under it, its substeps, then the line that combines
+    them, as the terminal's tree lays it out: the work before its conclusion.  A
+    rule's general formula is shown the first time the rule is used (`shown`
+    remembers which were)."""
     head = f"{indent}{number} "
     part = role(step, parent, index)
     label = f"{part}, {title(step)}" if part else title(step)
     body = indent + " " * len(number) + " "
     evaluated = shown_evaluated(step)
     lines: list[str] = []
-    if structural(step):
+    is_structural = structural(step)
+    if is_structural or step.substeps:
         lines.append(f"{head}{label}")
-        if step.rule not in shown:
+        if is_structural and step.rule not in shown:
             shown.add(step.rule)
             lines.append(f"{body}formula: {formula(step, spell)}")
-        bound = given(step, spell)
-        if bound:
-            lines.append(f"{body}with {bound}")
-        lines.append(f"{body}{instance(step, spell)}")
+        bound = bindings(step, spell)
+        if bound is not None:
+            lines.append(f"{body}{bound[0]}{bound[1]}")
+        if not step.substeps:
+            lines.append(f"{body}{instance(step, spell)}")
         if evaluated is not None:
             lines.append(f"{body}{at_inner(step, parent, spell)}: {spell.expr(evaluated)}")
     else:
@@ -140,6 +145,8 @@ def step_lines(
         lines.append(f"{body}note: {note_text(note, spell)}")
     for i, sub in enumerate(step.substeps):
         lines += step_lines(sub, spell, explain, substep_number(number, i), body, step, i, shown)
+    if step.substeps:
+        lines.append(f"{body}{conclusion_label(step)}: {instance(step, spell)}")
     return lines
 
 

@@ -45,11 +45,11 @@ from calcstep.render.common import (
     Piece,
     Spelling,
     at_inner,
+    bindings,
     conclusion_label,
     d_of,
     explanation,
     formula,
-    given,
     note_text,
     role,
     shown_evaluated,
@@ -271,20 +271,9 @@ def _head(step: Step, number: str, parent: Step | None, index: int) -> Text:
 
 
 def _bindings(step: Step, spell: Spelling, margin: int) -> list[RenderableType]:
-    """What the rule's letters are here.  The chain rule names its inner function u
-    (and its outer function) first, as the lesson does; other rules say "with …"."""
-    bound = given(step, spell)
-    if not bound:
-        return []
-    if step.rule == "chain":
-        outer = dict(step.given).get("outer")
-        text = bound
-        if outer is not None:
-            text += f"; outer function: {spell.expr(outer)}"
-        return [_keyed("inner function: ", text, margin)]
-    if step.rule == "chain-n":
-        return [_keyed("inner functions: ", bound, margin)]
-    return [_keyed("with ", bound, margin)]
+    """What the rule's letters are here (`common.bindings`), as a keyed line."""
+    bound = bindings(step, spell)
+    return [] if bound is None else [_keyed(*bound, margin)]
 
 
 def _equation(
