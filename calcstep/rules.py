@@ -229,6 +229,8 @@ def renamed_letters(step: Step) -> tuple[tuple[str, str], ...]:
     when it names its parts by the rule's own letters."""
     choices = LETTERS.get(step.rule)
     if choices is None:
+        if step.rule == "sum":
+            return _sum_letters(step)
         return _chain_letters(step) if step.rule in _CHAIN_RULES else ()
     (g, h), ((first, _), (second, _)) = choices[0], step.given[:2]  # every rule here has two
     return () if (first, second) == (g, h) else ((g, first), (h, second))
@@ -250,6 +252,26 @@ _SPARE_LETTERS = ("p", "q", "r", "s", "a", "b")
 
 
 _CHAIN_RULES = frozenset({"chain", "chain-n"})
+
+
+def _sum_letters(step: Step) -> tuple[tuple[str, str], ...]:
+    """The sum rule's g and h renamed p and q when the sum applies an abstract
+    function g or h other than as the term the formula's letter stands for: for
+    h(x) + f(x), d/dx [g(x) + h(x)] would name f(x) h.  () when there is no
+    clash (g(x) + h(x) itself, or no g or h at all)."""
+    terms = step.target.children()
+    letters = ("g", "h")
+    if all(i < len(terms) and _names_itself(terms[i], letter) for i, letter in enumerate(letters)):
+        return ()
+    stack = list(terms)
+    while stack:  # any g(…) or h(…) anywhere in the sum
+        node = stack.pop()
+        if type(node) is Apply and node.fn in letters:
+            taken = names_used(step.target) | {step.var}
+            spare = (letter for letter in _SPARE_LETTERS if letter not in taken)
+            return tuple(zip(letters, spare, strict=False))
+        stack.extend(node.children())
+    return ()
 
 
 def _chain_letters(step: Step) -> tuple[tuple[str, str], ...]:

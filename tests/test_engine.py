@@ -620,6 +620,17 @@ def test_a_rules_letters_never_name_something_else_of_the_input(text: str, lette
 
 
 @pytest.mark.parametrize(
+    ("text", "formula"),
+    [("h(x) + f(x)", "d/dx [p(x) + q(x)] = p'(x) + q'(x)"), ("f(x)*sin(x) + g(x)", "d/dx [p(x) + q(x)] = p'(x) + q'(x)"),
+     ("g(x) + h(x)", "d/dx [g(x) + h(x)] = g'(x) + h'(x)"), ("x^2 + sin(x)", "d/dx [g(x) + h(x)] = g'(x) + h'(x)")],
+)
+def test_the_sum_rules_letters_never_name_another_function_of_the_input(text: str, formula: str) -> None:
+    """In h(x) + f(x) the formula's h would stand for f(x): it says p and q."""
+    step = differentiate(text).derivations[0].steps
+    assert step.rule == "sum" and formula_text(step, CANONICAL) == formula
+
+
+@pytest.mark.parametrize(
     ("text", "result"),
     [("f(x)/g(x)", "(f′(x)·g(x) − f(x)·g′(x))/g(x)²"), ("x^2/sin(x)", "(2x·sin(x) − x²·cos(x))/sin²(x)"),
      ("x*cos(x)", "cos(x) − x·sin(x)"), ("e^(-x)*sin(x)", "e^(−x)·(cos(x) − sin(x))"),
