@@ -129,6 +129,9 @@ def _square_minus_one(u: Expr) -> Expr:
 
 _ASKS: dict[str, Callable[[Expr], Condition]] = {
     "ln": lambda u: Condition(u, POSITIVE),
+    # arcosh u needs u ≥ 1; arsech u needs 0 < u ≤ 1, its rate keeps u ≤ 1 (√(1 − u²))
+    "acosh": lambda u: Condition(add(u, MINUS_ONE), NONNEGATIVE),
+    "asech": lambda u: Condition(u, POSITIVE),
     "tan": lambda u: Condition(Call("cos", u), NONZERO),
     "sec": lambda u: Condition(Call("cos", u), NONZERO),
     "cot": lambda u: Condition(Call("sin", u), NONZERO),
@@ -166,8 +169,8 @@ def _always_holds(condition: Condition) -> bool:
     part = condition.part
     if condition.relation == NONNEGATIVE:
         return is_nonnegative(part) or _quadratic_sign(part) >= 0
-    if type(part) is Pow and type(part.exp) is Num and part.exp.value < 0:
-        return True  # 1/x is never 0
+    if condition.relation == NONZERO and type(part) is Pow and type(part.exp) is Num and part.exp.value < 0:
+        return True  # 1/x is never 0 (though it may be negative: ln(1/x) asks 1/x > 0)
     if condition.relation == NONZERO and type(part) is Call and part.fn in _NEVER_ZERO:
         return True
     return (
@@ -409,12 +412,29 @@ def _factored(found: list[Condition]) -> list[Condition]:
     return [condition for condition in split if not _always_holds(condition)]
 
 
+def _said_of_base(condition: Condition) -> Condition:
+    """The condition said of what it comes down to, when a sign test is asked of
+    an odd power or of a positive multiple: 1/x > 0 is x > 0, x³ ≥ 0 is x ≥ 0,
+    1/x³ ≥ 0 is x > 0, 2/x > 0 is x > 0."""
+    part, relation = condition
+    while relation in (POSITIVE, NONNEGATIVE):
+        if type(part) is Pow and type(part.exp) is Num and type(part.exp.value) is int and part.exp.value % 2 == 1:
+            if part.exp.value < 0:
+                relation = POSITIVE  # 1/x is never 0: at least 0 is positive
+            part = part.base
+        elif type(part) is Mul and type(part.factors[0]) is Num and part.factors[0].value > 0:
+            part = mul(*part.factors[1:])
+        else:
+            break
+    return Condition(part, relation)
+
+
 def forgotten_note(
     function: Expr, result: Expr, var: str, normal_form: Callable[[Expr], Expr]
 ) -> Note | None:
     """A note saying where `result` holds, when simplifying forgot it (see
     `forgotten_conditions`); else None."""
-    forgotten = forgotten_conditions(function, result, var, normal_form)
+    forgotten = [_said_of_base(condition) for condition in forgotten_conditions(function, result, var, normal_form)]
     if not forgotten:
         return None
     said = " and ".join(f"{{{index}}} {condition.relation}" for index, condition in enumerate(forgotten))

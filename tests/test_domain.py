@@ -48,6 +48,12 @@ def _domain_notes(text: str, wrt: str | None = None) -> list[str]:
         ("tan(x)/tan(x)", "cos(x) is not 0 and tan(x) is not 0", "0"),
         ("sin(asin(x))", "1 − x² is at least 0", "2"),
         ("atanh(x)", "1 − x² is positive", "2"),
+        ("acosh(x)", "x − 1 is at least 0", "0"), ("sinh(acosh(x))", "x − 1 is at least 0", "-2"),
+        ("asech(x)", "x is positive", "-0.5"),
+        # a logarithm of a reciprocal asks it to be positive, which its rate −1/x does
+        # not; said of x, as 1/x > 0 and 2/x > 0 are x > 0
+        ("ln(1/x)", "x is positive", "-1"), ("log10(1/x)", "x is positive", "-1"),
+        ("ln(1/x^3)", "x is positive", "-1"), ("ln(2/x)", "x is positive", "-1"),
     ],
 )
 def test_a_result_freed_of_its_functions_condition_says_where_it_holds(text: str, where: str, failing: str) -> None:
