@@ -782,7 +782,12 @@ def _combine_fractions_in_product(node: Mul, s: _Simplifier) -> Expr | None:
         if combined is None:
             continue
         candidate = mul(*_with_factor(node, index, _raised(combined, times)))
-        if s.op_count(s.trial(candidate)) <= s.op_count(node):
+        # the answer shown (not a trial's) clears a fraction within a fraction at an
+        # operation's cost, as a textbook does, in a sum the size of a learner's:
+        # ((x + 1)/x − ln x)/(x + 1)² is (x + 1 − x·ln x)/(x·(x + 1)²)
+        clears = (s.reshape == _TOP_LEVEL and total._size <= _CLEARED_UP_TO and type(times) is int
+                  and any(_is_divisor(other) for other in node.factors if other is not factor))
+        if s.op_count(s.trial(candidate)) <= s.op_count(node) + clears:
             return candidate
     return None
 

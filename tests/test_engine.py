@@ -289,6 +289,8 @@ def test_results_read_like_an_answer_key() -> None:
         "ln(abs(x))": "1/x",
         "1/(1 + e^(-x))": "e^(−x)/(e^(−x) + 1)²",
         "sin(x)^2 + cos(x)^2": "0",
+        # no fraction within a fraction: not ((x + 1)/x − ln(x))/(x + 1)²
+        "ln(x)/(x + 1)": "(x − x·ln(x) + 1)/(x·(x + 1)²)",
     }
     for text, answer in cases.items():
         assert _result(text) == answer, text
