@@ -2040,8 +2040,9 @@ _FACTOR_UP_TO = 10**9
 
 
 def _simplest_radical(node: Pow, s: _Simplifier) -> Expr | None:
-    """A root of a whole number in simplest form: √8 = 2√2, 2^(3/2) = 2√2,
-    2^(−1/2) = √2/2 (a denominator made whole, as textbooks write it)."""
+    """A root of a whole number or a fraction in simplest form: √8 = 2√2,
+    2^(3/2) = 2√2, 2^(−1/2) = √2/2, √(3/4) = √3/2 (a denominator made whole, as
+    textbooks write it)."""
     return _in_simplest_radicals(ONE, [node], []) if _is_radical(node) else None
 
 
@@ -2062,13 +2063,18 @@ def _simplest_radicals(node: Mul, s: _Simplifier) -> Expr | None:
 
 
 def _is_radical(factor: Expr) -> bool:
-    """A whole number ≥ 2 to a fraction that is not whole, both exact: √2, 2^(−2/3)."""
+    """A positive whole number or fraction other than 1 to a fraction that is not
+    whole, both exact: √2, 2^(−2/3), (3/4)^(−1/2)."""
     if type(factor) is not Pow:
         return False
     base, exponent = factor.base, factor.exp
-    return (
-        type(base) is Num and type(base.value) is int and 2 <= base.value <= _FACTOR_UP_TO and not base.decimal
-        and type(exponent) is Num and type(exponent.value) is Fraction and not exponent.decimal
+    if type(base) is not Num or base.decimal or type(exponent) is not Num or type(exponent.value) is not Fraction:
+        return False
+    value = base.value
+    if type(value) is int:
+        return 2 <= value <= _FACTOR_UP_TO and not exponent.decimal
+    return value > 0 and value.numerator <= _FACTOR_UP_TO and value.denominator <= _FACTOR_UP_TO and (
+        not exponent.decimal
     )
 
 
@@ -2077,8 +2083,12 @@ def _in_simplest_radicals(number: Num, radicals: list[Expr], others: Sequence[Ex
     in simplest form; None when they are in it already."""
     exponents: dict[int, Fraction] = {}  # each prime's exponent, over all the roots
     for radical in radicals:
-        for prime, count in _prime_factors(radical.base.value).items():
-            exponents[prime] = exponents.get(prime, Fraction(0)) + count * radical.exp.value
+        # a fraction's denominator gives its primes with the opposite sign:
+        # (3/4)^(−1/2) is 3^(−1/2)·2^1, that is 2√3/3
+        base = Fraction(radical.base.value)
+        for whole, sign in ((base.numerator, 1), (base.denominator, -1)):
+            for prime, count in (_prime_factors(whole) if whole > 1 else {}).items():
+                exponents[prime] = exponents.get(prime, Fraction(0)) + sign * count * radical.exp.value
     coefficient = Fraction(number.value)
     groups: dict[int, int] = {}  # index q → the radicand of its root
     for prime, exponent in exponents.items():

@@ -449,7 +449,10 @@ def test_a_power_of_a_power_multiplies_number_exponents_in_its_own_step() -> Non
 @pytest.mark.parametrize(
     ("text", "answer"),
     [("sqrt(8)*x", "2*sqrt(2)"), ("2^(-1/2)*x", "1/2*sqrt(2)"), ("2*2^(-2/3)*x", "cbrt(2)"),
-     ("2^(1/2)*3^(1/2)*x", "sqrt(6)"), ("2^(2/3)*x", "cbrt(4)"), ("(2*x^3)^(1/3)", "cbrt(2)")],
+     ("2^(1/2)*3^(1/2)*x", "sqrt(6)"), ("2^(2/3)*x", "cbrt(4)"), ("(2*x^3)^(1/3)", "cbrt(2)"),
+     # a root of a fraction too: √(3/4) is √3/2, (1/2)^(−1/2) is √2
+     ("(3/4)^(1/2)*x", "1/2*sqrt(3)"), ("(1/2)^(-1/2)*x", "sqrt(2)"), ("(3/4)^(-1/2)*x", "2/3*sqrt(3)"),
+     ("(2/3)^(-3/2)*x", "3/4*sqrt(6)")],
 )
 def test_roots_of_numbers_are_in_simplest_form(text: str, answer: str) -> None:
     # √8 is 2√2 and 1/√2 is √2/2, as a textbook writes them; the derivative of
