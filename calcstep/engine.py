@@ -694,7 +694,11 @@ def _by_sides(
     except (_Undecided, CalcstepError):
         return None
     (left, right) = values
-    where = f"at {var} = {_spoken(at)}, {_spoken(corners[0]) if corners else 'the function'} makes"
+    # the slopes and values said are the whole function's; the part whose corner
+    # or jump makes them is named after them (x·sign(x) has a corner, sign(x) a jump)
+    where = f"at {var} = {_spoken(at)}"
+    source = (f", from {_spoken(corners[0])} at its {'jump' if corners[0].fn in _JUMPS else 'corner'} there"
+              if corners else "")
     if None in left or None in right:
         # a form's derivative with no value at the point may still have a limit
         # there (x·√(−x): its derivative √(−x) − x/(2√(−x)) is 0/0 at 0, its
@@ -702,15 +706,16 @@ def _by_sides(
         return None
     if not (_same_value(left[0], right[0]) and _same_value(left[0], middle)):
         return PointValue(point, undefined=(
-            f"the derivative does not exist there: {where} the function jump ({_spoken(left[0])} "
-            f"just left of it, {_spoken(middle)} at it, {_spoken(right[0])} just right)"
+            f"the derivative does not exist there: {where} the function jumps ({_spoken(left[0])} "
+            f"just left of it, {_spoken(middle)} at it, {_spoken(right[0])} just right){source}"
         ))
     for k in range(1, order + 1):
         if not _same_value(left[k], right[k]):
             sides = f"{_spoken(left[k])} on the left, {_spoken(right[k])} on the right"
             return PointValue(point, undefined=(
-                f"the derivative does not exist there: {where} a corner (slope {sides})" if k == 1 else
-                f"the derivative does not exist there: {where} the derivative of order {k} jump ({sides})"
+                f"the derivative does not exist there: {where} the function has a corner (slope {sides}){source}"
+                if k == 1 else
+                f"the derivative does not exist there: {where} the derivative of order {k} jumps ({sides}){source}"
             ))
     try:
         decimal: float | None = evaluate(right[order], {}) + 0.0
@@ -893,6 +898,11 @@ CONSTANT_NOTE = "the formula has no value here; the function is constant on both
 
 # Said of a value found with the other variables held (see _others_held).
 HELD_NOTE = "the formula has no value here; this is the derivative with the other variables held at their values"
+
+
+# The functions whose break is a jump in value (sign, heaviside, arccot's at 0),
+# not a corner (|u|, relu).
+_JUMPS = frozenset({"sign", "heaviside", "acot"})
 
 
 @cache

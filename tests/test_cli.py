@@ -106,8 +106,14 @@ def test_a_point_naming_a_variable_the_expression_lacks_says_so(cli) -> None:
 def test_value_where_the_derivative_is_undefined(cli) -> None:
     for text, point, reason in (
         # at a corner the corner is the reason, not the formula's division by zero
-        ("abs(x)", "x=0", "the derivative does not exist there: at x = 0, |x| makes a corner (slope −1 on the left, 1 on the right)"),
-        ("relu(x - 1)", "x=1", "the derivative does not exist there: at x = 1, relu(x − 1) makes a corner (slope 0 on the left, 1 on the right)"),
+        ("abs(x)", "x=0", "the derivative does not exist there: at x = 0 the function has a corner (slope −1 on the left, 1 on the right), from |x| at its corner there"),
+        ("relu(x - 1)", "x=1", "the derivative does not exist there: at x = 1 the function has a corner (slope 0 on the left, 1 on the right), from relu(x − 1) at its corner there"),
+        # the slopes are the function's, the part named is what makes them: sign's
+        # jump gives x·sign(x) a corner
+        ("x*sign(x)", "x=0", "at x = 0 the function has a corner (slope −1 on the left, 1 on the right), "
+         "from sign(x) at its jump there"),
+        ("sign(x) + x", "x=0", "at x = 0 the function jumps (−1 just left of it, 0 at it, 1 just right), "
+         "from sign(x) at its jump there"),
         ("cbrt(x)", "x=0", "the derivative is undefined there: division by zero"),
         ("ln(x)", "x=-1", "the function is undefined there"),
         ("1/x", "x=0", "the function is undefined there"),
@@ -361,8 +367,8 @@ SIDES = "the formula is no guide here; the function's forms on the two sides of 
         ("abs(x)*sin(x)", f"at x = 0: 0 ({SIDES})"),
         ("abs(x^3)", "at x = 0: 0"),  # 3x·|x|: |x³| is |x|³, which meets the x⁵ beside it
         ("relu(x)^2", f"at x = 0: 0 ({SIDES})"),
-        ("relu(x)", "at x = 0: undefined (the derivative does not exist there: at x = 0, relu(x) makes a corner"),
-        ("abs(x)", "at x = 0: undefined (the derivative does not exist there: at x = 0, |x| makes a corner"),
+        ("relu(x)", "at x = 0: undefined (the derivative does not exist there: at x = 0 the function has a corner"),
+        ("abs(x)", "at x = 0: undefined (the derivative does not exist there: at x = 0 the function has a corner"),
         ("sqrt(x)", "at x = 0: undefined (the derivative is undefined there"),  # one side only
         # no corner: the formula 2sin(x)/(3∛x) + ∛x²·cos(x) is 0/0 at 0, its limit from both sides 0
         ("sin(x)*cbrt(x)^2", "at x = 0: ≈ 0 (the formula has no value here; its limit from both sides is the derivative)"),
@@ -449,8 +455,8 @@ def test_holding_the_other_variables_finds_no_value_where_there_is_none(
 @pytest.mark.parametrize(
     ("text", "point", "shown"),
     [
-        ("sign(x)", "x=0", "at x = 0: undefined (the derivative does not exist there: at x = 0, sign(x) makes the "
-                           "function jump (−1 just left of it, 0 at it, 1 just right))"),
+        ("sign(x)", "x=0", "at x = 0: undefined (the derivative does not exist there: at x = 0 the function jumps "
+                           "(−1 just left of it, 0 at it, 1 just right), from sign(x) at its jump there)"),
         ("sign(x)+x", "x=0", "at x = 0: undefined (the derivative does not exist there"),
         ("x*sign(x)", "x=0", "at x = 0: undefined (the derivative does not exist there"),  # |x|
         # x|x|: its formula 2|x| is 0 there, and the limits from both sides agree
