@@ -381,6 +381,9 @@ def _named_zero(error: DomainError, written: Parsed, limits: Limits) -> DomainEr
             where=_written_at([call], written),
         )
     if not divides:
+        part = getattr(error, "part", None)  # a rule's refusal of one part (0^x): marked there
+        if error.where is None and part is not None:
+            error.where = _written_at([part], written)
         return error
     part = vanishing_part(written.expr, limits)
     if part is None:

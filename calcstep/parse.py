@@ -378,8 +378,8 @@ def _unexpected_character(text: str, position: int) -> ParseError:
     shows = char.isprintable() and not char.isspace() and not invisible(char)
     name = f"'{char}'" if shows else f"U+{ord(char):04X}"
     hint = _latex_hint(text, position) if char == "\\" else hints.get(char)
-    if char == "," and (grouped := thousands_hint(text, position)) is not None:
-        hint = grouped
+    if char == ",":
+        hint = thousands_hint(text, position) or _comma_hint(text, position) or hint
     if char in _QUOTES:
         hint = "quotes are not part of an expression: remove them"
     if char in _OTHER_SUPERSCRIPTS:
@@ -388,6 +388,29 @@ def _unexpected_character(text: str, position: int) -> ParseError:
         else:
             hint = "only digits and a sign are read as a superscript (x⁻²); write other powers with ^, as x^(n + 1)"
     return ParseError(f"unexpected character {name}", text, position, hint=hint)
+
+
+# A decimal comma has digits on each side (1,5), a logarithm given its base
+# after a comma a name and a bracket before it (log(x, 2)).
+_DIGITS_BEFORE = re.compile(r"[0-9]+$")
+_DIGITS = re.compile(r"[0-9]+")
+_LOG_WITH_BASE = re.compile(r"(?:log|ln)\s*\(([^(),]*),\s*([^(),]*)\)")
+
+
+def _comma_hint(text: str, comma: int) -> str | None:
+    """What to write for a comma that is a decimal comma (1,5x: write 1.5x) or
+    that gives a logarithm its base (log(x, 2): write log_2(x)); else None."""
+    opening = text.rfind("(", 0, comma)
+    start = max(text.rfind(name, 0, opening + 1) for name in ("log", "ln"))
+    found = _LOG_WITH_BASE.match(text, start) if start >= 0 else None
+    if found is not None and found.start(1) <= comma and (base := found.group(2).strip()):
+        argument = found.group(1).strip()
+        return f"for the base-{base} logarithm of {argument}, write log_{base}({argument})"
+    whole = _DIGITS_BEFORE.search(text, 0, comma)
+    fraction = _DIGITS.match(text, comma + 1)
+    if whole is not None and fraction is not None:
+        return f"write a decimal point, not a comma: {whole.group()}.{fraction.group()}"
+    return None
 
 
 # A number written with thousands separators: 1,000 or 12,345,678.

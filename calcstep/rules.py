@@ -435,17 +435,19 @@ def exponential(expr: Pow, var: str, d: Derive) -> Step:
     base = expr.base
     if type(base) is Const and base.name == "e":
         return Step("exp", expr, expr, var)
-    _check_positive_base(base)
+    _check_positive_base(expr)
     return Step("exponential", expr, mul(expr, Call("ln", base)), var, given=(("a", base),))
 
 
-def _check_positive_base(base: Expr) -> None:
+def _check_positive_base(power: Pow) -> None:
     """a^x is a real function of x only for a constant a > 0: refuse a base whose
     value is known to be 0 or negative ((1 − π)^x), whatever its spelling.  A base
-    with no decimal value (a letter held constant) is left as it is."""
+    with no decimal value (a letter held constant) is left as it is.  The error
+    holds the power as its `part`, for the caller to mark where it is written."""
     from calcstep.errors import CalcstepError, DomainError
     from calcstep.evaluate import evaluate
 
+    base = power.base
     try:
         value = evaluate(base, {})
     except CalcstepError:
@@ -456,10 +458,12 @@ def _check_positive_base(base: Expr) -> None:
         written = to_pretty(base)
         # 0^x: "the base is 0", not "0 is 0"; (1 − e)^x: "the base 1 − e is negative"
         what = ("is 0" if written == "0" else f"{written} is 0") if value == 0 else f"{written} is negative"
-        raise DomainError(
+        error = DomainError(
             f"a^x needs a constant base a > 0, and here the base {what}",
             hint="a power with a base ≤ 0 is real only at some x; write it another way",
         )
+        error.part = power  # type: ignore[attr-defined]
+        raise error
 
 
 def general_power(expr: Pow, var: str, d: Derive) -> Step:

@@ -123,6 +123,25 @@ def test_a_functions_name_spelled_out_is_refused_with_its_short_name(typed: str,
     assert caught.hint is not None and caught.hint.startswith(f"did you mean {meant}?")
 
 
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [("1,5x", "write a decimal point, not a comma: 1.5"), ("12,25*x", "write a decimal point, not a comma: 12.25"),
+     ("log(x, 2)", "for the base-2 logarithm of x, write log_2(x)"),
+     ("log(x^2+1,10)", "for the base-10 logarithm of x^2+1, write log_10(x^2+1)"),
+     ("x, y", "calcstep reads one expression at a time; functions take one argument")],
+)
+def test_a_comma_is_hinted_at_by_what_it_was_meant_for(typed: str, hint: str) -> None:
+    caught = _refusal(typed)
+    assert caught.message == "unexpected character ','" and caught.hint == hint
+
+
+@pytest.mark.parametrize(("typed", "marked"), [("0^x", "0^x"), ("x + (-2)^x", "(-2)^x")])
+def test_a_power_with_a_base_below_zero_is_refused_at_its_place(cli, typed: str, marked: str) -> None:
+    run = cli("diff", typed)
+    assert run.code == 2 and run.err.startswith("error: a^x needs a constant base a > 0")
+    assert run.err.splitlines()[2] == "  " + " " * typed.index(marked) + "^" * len(marked)
+
+
 def test_max_and_min_are_refused_with_how_to_write_them() -> None:
     """max(0, x) is a ReLU: declared as an abstract function it would be no use."""
     assert "write relu(x) for max(0, x)" in (_refusal("max(0, x)").hint or "")
@@ -379,10 +398,10 @@ def test_a_thousands_separator_is_named(text: str, number: str) -> None:
     assert caught.hint == f"write numbers without thousands separators: {number}"
 
 
-@pytest.mark.parametrize("text", ["x, y", "1,5", "1,0000"])
-def test_a_comma_that_separates_no_thousands_keeps_its_hint(text: str) -> None:
+@pytest.mark.parametrize(("text", "number"), [("1,5", "1.5"), ("1,0000", "1.0000")])
+def test_a_comma_that_separates_no_thousands_is_a_decimal_comma(text: str, number: str) -> None:
     caught = _refusal(text)
-    assert caught.hint == "calcstep reads one expression at a time; functions take one argument"
+    assert caught.hint == f"write a decimal point, not a comma: {number}"
 
 
 @pytest.mark.parametrize(
