@@ -1350,8 +1350,8 @@ def _digits(value: Rational) -> int:
 
 def _multiply_numbers(node: Mul, s: _Simplifier) -> Expr | None:
     numbers = [f for f in node.factors if type(f) is Num]
-    if len(numbers) < 2:
-        return None
+    if len(numbers) < 2 or sum(not is_plain_one(n) for n in numbers) < 2:
+        return None  # at most one number besides factors 1: dropping them says it (drop-one)
     digits = sum(_digits(n.value) for n in numbers)
     if digits > s.limits.max_digits:
         return None  # keep the product symbolic rather than build a huge number

@@ -849,7 +849,10 @@ def test_numbers_that_come_to_1_leave_no_factor_1(text: str, rule: str, step: st
     # to drop the 1 (a 100,000-term sum of xⁿ/n took 100,000 steps more)
     shown = _rewrites_shown(text)
     assert (rule, step) in shown
-    assert "drop-one" not in [rule for rule, _ in shown]
+    # the only factor 1 dropped is one the rules wrote (the quotient rule's −x²·1,
+    # its divisor's rate 1), said as dropped, not as numbers multiplied
+    assert [step for rule, step in shown if rule == "drop-one"] == (["−x²·1 → −x²"] if "x + 1" in text or "x+1" in text else [])
+    assert "multiply-numbers" not in [rule for rule, step in shown if "·1 →" in step]
 
 
 @pytest.mark.parametrize(
