@@ -1486,8 +1486,9 @@ _INDEXED_WRITTEN = re.compile(r"(?<![A-Za-z_])[A-Za-z][0-9]+(?![0-9])")
 def _note_indexed_names(text: str, expr: Expr, notes: list[Note]) -> None:
     """A note for x2 read as the variable x₂ where x² is likely meant: text pasted
     from a page loses its superscripts, and 3x2 + x is then read without a word.
-    Said when the letter alone is a variable too (x2 + 3x) or a number is written
-    just before the name (3x2); w1·x1 + b, a network's weights, has no note."""
+    Said when the letter alone is a variable too (x2 + 3x), a number is written
+    just before the name (3x2), or the name is the only variable there is (e^x2,
+    x3 − 1); w1·x1 + b, a network's weights, has no note."""
     written: dict[str, int] | None = None  # each such name → where it is first written
     for name in sorted(expr.free_vars):
         indexed = _INDEXED.fullmatch(name)
@@ -1501,7 +1502,7 @@ def _note_indexed_names(text: str, expr: Expr, notes: list[Note]) -> None:
         if start is None:
             continue
         after_number = start > 0 and text[start - 1].isdigit()
-        if indexed.group(1) in expr.free_vars or after_number:
+        if indexed.group(1) in expr.free_vars or after_number or len(expr.free_vars) == 1:
             letter, digits = indexed.groups()
             notes.append(Note(f"'{name}' was read as the variable {{0}}, not {{1}}; for a power write "
                               f"{letter}^{digits}", (Sym(name), Pow(Sym(letter), Num(int(digits)))),

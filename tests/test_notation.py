@@ -232,6 +232,8 @@ NOTES = [
     ("x2 + 3x", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
     ("3x2", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
     ("x3 - 2x2 + 1", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
+    # the only variable there is: e^x2 was surely e^(x²) or e^x·2, not e^(x₂)
+    ("e^x2", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
     ("log2x", "'log2x' was read as log₂(x), the base-2 logarithm, not log(2x); for that, write log(2x)"),
     ("e^(x)^2", "'e^(x)^2' was read as e^(x²); for the power of e^(x), write (e^(x))^2"),
     ("e^(x)²", "'e^(x)²' was read as e^(x²); for the power of e^(x), write (e^(x))²"),
