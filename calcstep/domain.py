@@ -44,7 +44,7 @@ from calcstep.expr import (
     split_coefficient,
     walk,
 )
-from calcstep.simplify import is_nonnegative, is_positive
+from calcstep.simplify import is_nonnegative, is_positive, known_sign
 
 NONZERO = "is not 0"
 POSITIVE = "is positive"
@@ -286,8 +286,8 @@ def _judged(part: Expr, relation: str) -> tuple[object, str] | None:
             if relation is None:
                 return None
             part = part.base
-        elif kind is Mul and type(part.factors[0]) is Num:
-            if part.factors[0].value < 0:
+        elif kind is Mul and (sign := _constant_sign(part.factors[0])):
+            if sign < 0:
                 relation = _FLIPPED[relation]
             part = mul(*part.factors[1:])
         elif kind is Call and part.fn == "abs":
@@ -310,6 +310,14 @@ def _judged(part: Expr, relation: str) -> tuple[object, str] | None:
             return key, _FLIPPED[relation] if lead < 0 else relation
         else:
             return part, relation
+
+
+def _constant_sign(factor: Expr) -> int:
+    """+1 or −1 for a leading factor that is a constant of known sign (−2, π, √2:
+    a product's numbers and constants come first), else 0."""
+    if type(factor) is Num:
+        return (factor.value > 0) - (factor.value < 0)
+    return known_sign(factor) if not factor.free_vars else 0
 
 
 def _perfect_power(total: Add) -> tuple[Expr, int, Rational] | None:
@@ -422,7 +430,7 @@ def _said_of_base(condition: Condition) -> Condition:
             if part.exp.value < 0:
                 relation = POSITIVE  # 1/x is never 0: at least 0 is positive
             part = part.base
-        elif type(part) is Mul and type(part.factors[0]) is Num and part.factors[0].value > 0:
+        elif type(part) is Mul and _constant_sign(part.factors[0]) > 0:
             part = mul(*part.factors[1:])
         else:
             break

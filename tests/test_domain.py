@@ -54,6 +54,7 @@ def _domain_notes(text: str, wrt: str | None = None) -> list[str]:
         # not; said of x, as 1/x > 0 and 2/x > 0 are x > 0
         ("ln(1/x)", "x is positive", "-1"), ("log10(1/x)", "x is positive", "-1"),
         ("ln(1/x^3)", "x is positive", "-1"), ("ln(2/x)", "x is positive", "-1"),
+        ("ln(pi*x)", "x is positive", "-1"),  # a constant of known sign is a number as 2 is
     ],
 )
 def test_a_result_freed_of_its_functions_condition_says_where_it_holds(text: str, where: str, failing: str) -> None:
@@ -90,6 +91,7 @@ def test_a_result_freed_of_its_functions_condition_says_where_it_holds(text: str
         ("1/y - 3*x", "x"),
         # polynomials and functions defined everywhere
         ("x^3 - 2*x", None), ("sin(x)*e^x", None), ("sigmoid(w*x + b)", "w"),
+        ("ln(pi*abs(x))", None),  # π|x| > 0 is x ≠ 0, as 1/x asks
     ],
 )
 def test_a_result_that_keeps_its_functions_condition_has_no_note(text: str, wrt: str | None) -> None:
