@@ -47,6 +47,7 @@ from calcstep.expr import (
     walk,
 )
 from calcstep.functions import BY_NAME, FUNCTIONS
+from calcstep.printer import to_text
 from calcstep.steps import Step
 
 
@@ -260,8 +261,6 @@ def _sum_letters(step: Step) -> tuple[tuple[str, str], ...]:
     function g or h other than as the term the formula's letter stands for: for
     h(x) + f(x), d/dx [g(x) + h(x)] would name f(x) h.  () when there is no
     clash (g(x) + h(x) itself, or no g or h at all)."""
-    from calcstep.printer import to_text  # a renderer asks this, and has the text
-
     # any g(…) or h(…) in the sum, found in its canonical text, which a renderer
     # writes anyway (a walk of the sum, for every sum step, cost 1% of a batch)
     text = to_text(step.target)
