@@ -1483,12 +1483,18 @@ _INDEXED = re.compile(r"([A-Za-z])([0-9]+)")
 _INDEXED_WRITTEN = re.compile(r"(?<![A-Za-z_])[A-Za-z][0-9]+(?![0-9])")
 
 
+# The letters a function of one variable is written in, as opposed to a weight's
+# or a coefficient's (w2, a1).
+_PLAIN_VARIABLES = frozenset("xyzt")
+
+
 def _note_indexed_names(text: str, expr: Expr, notes: list[Note]) -> None:
     """A note for x2 read as the variable x₂ where x² is likely meant: text pasted
     from a page loses its superscripts, and 3x2 + x is then read without a word.
     Said when the letter alone is a variable too (x2 + 3x), a number is written
-    just before the name (3x2), or the name is the only variable there is (e^x2,
-    x3 − 1); w1·x1 + b, a network's weights, has no note."""
+    just before the name (3x2), or the name is x, y, z or t with an index and the
+    only variable there is (e^x2, x3 − 1); w1·x1 + b, a network's weights, and
+    sigmoid(w2) have no note."""
     written: dict[str, int] | None = None  # each such name → where it is first written
     for name in sorted(expr.free_vars):
         indexed = _INDEXED.fullmatch(name)
@@ -1502,7 +1508,9 @@ def _note_indexed_names(text: str, expr: Expr, notes: list[Note]) -> None:
         if start is None:
             continue
         after_number = start > 0 and text[start - 1].isdigit()
-        if indexed.group(1) in expr.free_vars or after_number or len(expr.free_vars) == 1:
+        # alone, x2 or t3 is more likely x² than the variable x₂; w2 may be a weight
+        alone = len(expr.free_vars) == 1 and indexed.group(1) in _PLAIN_VARIABLES
+        if indexed.group(1) in expr.free_vars or after_number or alone:
             letter, digits = indexed.groups()
             notes.append(Note(f"'{name}' was read as the variable {{0}}, not {{1}}; for a power write "
                               f"{letter}^{digits}", (Sym(name), Pow(Sym(letter), Num(int(digits)))),

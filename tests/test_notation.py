@@ -233,7 +233,7 @@ NOTES = [
     ("3x2", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
     ("x3 - 2x2 + 1", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
     # the only variable there is: e^x2 was surely e^(x²) or e^x·2, not e^(x₂)
-    ("e^x2", "'x2' was read as the variable x₂, not x²; for a power write x^2"),
+    ("e^x2", "'x2' was read as the variable x₂, not x²; for a power write x^2"),  # (w2 alone: a weight)
     ("log2x", "'log2x' was read as log₂(x), the base-2 logarithm, not log(2x); for that, write log(2x)"),
     ("e^(x)^2", "'e^(x)^2' was read as e^(x²); for the power of e^(x), write (e^(x))^2"),
     ("e^(x)²", "'e^(x)²' was read as e^(x²); for the power of e^(x), write (e^(x))²"),
@@ -275,7 +275,7 @@ def test_unsurprising_readings_have_no_notes() -> None:
                  "x^(-1/2)/2", "x + x^2/2 + x^3/3", "tg(x)", "ctg(x)", "arctg(x)", "x^2y", "e^(2x)",
                  "e^2 x", "√2 x", "√(2)x", "√2·x", "√x", "x(x + 1)", "a(x - 1)", "y (x)", "pi(x)",
                  "x^2/x", "x^2sin(x)", "ln x/x", "sin(x)/2", "sin x + sin(x)/2",
-                 "w1*x1 + b", "x1 + x2", "2*x_1", "theta2*x", "log2(x)", "log10(x)", "log_2 x",
+                 "w1*x1 + b", "x1 + x2", "2*x_1", "theta2*x", "log2(x)", "log10(x)", "log_2 x", "sigmoid(w2)", "w2*2.5",
                  "(e^x)^2", "e^(x^2)", "E*x", "2e-4", "1e3", "1.5e-3*x"):
         assert parse(text).notes == (), text
 
