@@ -28,7 +28,7 @@ from calcstep.errors import (
     UsageError,
     place,
 )
-from calcstep.evaluate import evaluate
+from calcstep.evaluate import evaluate, wide_value
 from calcstep.expr import (
     LEAVES,
     ZERO,
@@ -622,7 +622,8 @@ def value_at_point(
         else:
             decimal = None if floats is None else evaluate(derivative, floats)
     except TooLargeError:
-        decimal = None
+        # a part past a float's range, the whole maybe not: e^1000/(e^1000 + 1) is ≈ 1
+        decimal = wide_value(exact) if exact is not None and not exact.free_vars else None
     except DomainError as error:
         if not (isinstance(error, AtZeroError) and exact is not None and not exact.free_vars):
             return undefined(error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from calcstep.deep import deep
@@ -219,3 +220,101 @@ def evaluate(expr: Expr, env: Mapping[str, float]) -> float:
         return _Evaluator(env)(expr)
     except ZeroDivisionError:
         raise AtZeroError("division by zero") from None
+
+
+# -- beyond floating point's range ------------------------------------------------
+
+# Digits worked with where floats overflow: a float's 17 and room for cancelling.
+_WIDE_DIGITS = 40
+_PI_DIGITS = "3.14159265358979323846264338327950288419716939937510"
+
+
+def _wide_exp(u: Decimal) -> Decimal:
+    return u.exp()
+
+
+def _wide_ln(u: Decimal) -> Decimal:
+    if u <= 0:
+        raise ArithmeticError("ln needs a positive argument")
+    return u.ln()
+
+
+def _wide_sigmoid(u: Decimal) -> Decimal:
+    # 1/(1 + e^(−u)), its e^(−u) never far past the range: u ≥ 0 or not
+    return 1 / (1 + (-u).exp()) if u >= 0 else u.exp() / (1 + u.exp())
+
+
+def _wide_softplus(u: Decimal) -> Decimal:
+    return u + (1 + (-u).exp()).ln() if u > 0 else (1 + u.exp()).ln()
+
+
+def _wide_tanh(u: Decimal) -> Decimal:
+    sign = 1 if u >= 0 else -1
+    small = (-2 * abs(u)).exp()
+    return sign * (1 - small) / (1 + small)
+
+
+_WIDE_FUNCTIONS: dict[str, Callable[[Decimal], Decimal]] = {
+    "exp": _wide_exp,
+    "ln": _wide_ln,
+    "sqrt": lambda u: u.sqrt(),
+    "abs": abs,
+    "sigmoid": _wide_sigmoid,
+    "softplus": _wide_softplus,
+    "tanh": _wide_tanh,
+    "cosh": lambda u: (u.exp() + (-u).exp()) / 2,
+    "sinh": lambda u: (u.exp() - (-u).exp()) / 2,
+    "sech": lambda u: 2 / (u.exp() + (-u).exp()),
+}
+
+
+def wide_value(expr: Expr) -> float | None:
+    """The value of a constant expression as a float, worked out in decimal
+    arithmetic of a range floats do not have: e^1000/(e^1000 + 1) is ≈ 1, though
+    e^1000 overflows a float.  Only sums, products, powers, e, π and the functions
+    of exponentials and logarithms are worked out so; None for any other part, for
+    a value undefined there, and for a value itself beyond floating point."""
+    try:
+        with localcontext() as context:
+            context.prec = _WIDE_DIGITS
+            context.Emax, context.Emin = 10**9, -(10**9)
+            value = float(_wide(expr))
+    except (ArithmeticError, LookupError, ValueError, TypeError):
+        return None
+    return value if math.isfinite(value) and (value != 0 or _wide_is_zero(expr)) else None
+
+
+def _wide_is_zero(expr: Expr) -> bool:
+    """A 0.0 from decimal arithmetic is a value, unless it underflowed: said as 0
+    only for an expression that is the number 0 itself."""
+    return type(expr) is Num and expr.value == 0
+
+
+def _wide(expr: Expr) -> Decimal:
+    kind = type(expr)
+    if kind is Num:
+        value = Fraction(expr.value)
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    if kind is Const:
+        return Decimal(1).exp() if expr.name == "e" else +Decimal(_PI_DIGITS)
+    if kind is Add:
+        return sum((_wide(term) for term in expr.terms), Decimal(0))
+    if kind is Mul:
+        product = Decimal(1)
+        for factor in expr.factors:
+            product *= _wide(factor)
+        return product
+    if kind is Pow:
+        base, exponent = _wide(expr.base), expr.exp
+        if type(exponent) is Num and type(exponent.value) is int:
+            return base ** exponent.value
+        if type(expr.base) is Const and expr.base.name == "e":
+            return _wide(exponent).exp()
+        if base <= 0:
+            raise ArithmeticError("a real power of a number ≤ 0 is not worked out here")
+        return base ** _wide(exponent)
+    if kind is Call:
+        return _WIDE_FUNCTIONS[expr.fn](_wide(expr.arg))  # LookupError for any other function
+    if kind is Log:
+        return _wide_ln(_wide(expr.arg)) / _wide_ln(_wide(expr.base))
+    raise LookupError(f"no wide value for {kind.__name__}")

@@ -1112,3 +1112,20 @@ def test_fractional_coefficients_survive_factoring(coefficients, partner, order)
         assert close(mine, right, 1e-8), (text, order, to_text(report.result), point)
         checked += 1
     assert checked >= 3
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "decimal"),
+    [("ln(1 + e^x)", "1000", 1.0), ("softplus(x)", "1000", 1.0), ("x*e^x/(e^x + 1)", "1000", 1.0),
+     ("ln(e^x + e^(2x))", "800", 2.0)],
+)
+def test_a_value_whose_parts_overflow_a_float_still_has_its_decimal(text: str, at: str, decimal: float) -> None:
+    """e^1000/(e^1000 + 1) is ≈ 1, though e^1000 is past a float's range: not
+    'beyond floating point'."""
+    (value,) = differentiate(text, at=[{"x": at}]).values
+    assert value.undefined is None and value.decimal == pytest.approx(decimal)
+
+
+def test_a_value_itself_beyond_floating_point_has_no_decimal() -> None:
+    (value,) = differentiate("e^x", at=[{"x": "1000"}]).values
+    assert value.decimal is None and to_text(value.exact) == "e^1000"
