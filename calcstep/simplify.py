@@ -1507,7 +1507,10 @@ def _rebuilt(base: Expr, exponent: Expr) -> Expr:
 
 
 def _abs_powers(node: Mul, s: _Simplifier) -> Expr | None:
-    """uᵃ·|u|ᵇ with a whole: |u|ᵃ⁺ᵇ for even a, u·|u|ᵃ⁻¹⁺ᵇ for odd a (x²/|x| = |x|)."""
+    """uᵃ·|u|ᵇ with a whole: |u|ᵃ⁺ᵇ for even a, u·|u|ᵃ⁻¹⁺ᵇ for odd a (x²/|x| = |x|);
+    and for odd a, uᵃ⁺ᵇ itself where that is a real odd root of an odd power,
+    which has u's sign as uᵃ·|u|ᵇ does: x/|x|^(4/3) = x^(−1/3), so d/dx ∛(x²) is
+    2/(3∛x), as d/dx x^(2/3) is."""
     parts = [_power_parts(factor) for factor in node.factors]
     plain: dict[Expr, tuple[int, Rational]] = {}
     absolute: dict[Expr, tuple[int, Expr]] = {}
@@ -1517,10 +1520,16 @@ def _abs_powers(node: Mul, s: _Simplifier) -> Expr | None:
         elif type(exponent) is Num and isinstance(exponent.value, int):
             plain[base] = (index, exponent.value)
     for u, (i, a) in plain.items():
-        if u not in absolute or a == 1:
+        if u not in absolute:
             continue
         j, b = absolute[u]
         rest = [f for k, f in enumerate(node.factors) if k not in (i, j)]
+        if a % 2 and type(b) is Num and not b.decimal:
+            total = Fraction(a) + Fraction(b.value)
+            if total.numerator % 2 and total.denominator % 2 and total.denominator > 1:
+                return mul(*rest, Pow(u, Num(total)))
+        if a == 1:
+            continue
         # number exponents added at once: x²/|x| is |x| in one step, not |x|^(2 − 1)
         if a % 2 == 0:
             return mul(*rest, _exponents_added(Call("abs", u), [Num(a), b]))

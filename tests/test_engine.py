@@ -289,6 +289,10 @@ def test_results_read_like_an_answer_key() -> None:
         "ln(abs(x))": "1/x",
         "1/(1 + e^(-x))": "e^(−x)/(e^(−x) + 1)²",
         "sin(x)^2 + cos(x)^2": "0",
+        # a root of an even power is the power's root, as x^(2/3) is: 2/(3∛x), not
+        # 2x/(3·|x|^(4/3)); |x|^(1/3) has no such form (its rate is x/(3·|x|^(5/3)))
+        "cbrt(x^2)": "2/(3∛x)", "x^(2/3)": "2/(3∛x)", "cbrt(x^4)": "4∛x/3", "(x^2)^(1/5)": "2/(5x^(3/5))",
+        "abs(x)^(1/3)": "x/(3·|x|^(5/3))",
         # no fraction within a fraction: not ((x + 1)/x − ln(x))/(x + 1)²
         "ln(x)/(x + 1)": "(x − x·ln(x) + 1)/(x·(x + 1)²)",
     }
