@@ -224,9 +224,31 @@ def evaluate(expr: Expr, env: Mapping[str, float]) -> float:
 
 # -- beyond floating point's range ------------------------------------------------
 
-# Digits worked with where floats overflow: a float's 17 and room for cancelling.
-_WIDE_DIGITS = 40
-_PI_DIGITS = "3.14159265358979323846264338327950288419716939937510"
+# Where floats overflow, the digits worked with: as many as the largest part has
+# before its point, and this many more (e^1000 has 435 digits before its point,
+# and √(e^1000 + 1) − e^500 cancels all of them: a fixed precision would give its
+# rounding, or an exact 0, as the value).  The value stands when twice as many
+# digits give it again; no more digits than `_WIDE_MOST` are spent.
+_WIDE_DIGITS = 60
+_WIDE_MOST = 4000
+# Agreement of two precisions that makes a value: a float's own.
+_WIDE_AGREE = 1e-15
+# Deeper expressions are not worked out so (the walk is recursive).
+_WIDE_DEPTH = 200
+_PI_DIGITS = (
+    "3.14159265358979323846264338327950288419716939937510582097494459230781640628620899862803482534211706798214"
+    "80865132823066470938446095505822317253594081284811174502841027019385211055596446229489549303819644288109"
+    "75665933446128475648233786783165271201909145648566923460348610454326648213393607260249141273724587006606"
+    "31558817488152092096282925409171536436789259036001133053054882046652138414695194151160943305727036575959"
+    "19530921861173819326117931051185480744623799627495673518857527248912279381830119491298336733624406566430"
+    "86021394946395224737190702179860943702770539217176293176752384674818467669405132000568127145263560827785"
+    "77134275778960917363717872146844090122495343014654958537105079227968925892354201995611212902196086403441"
+    "81598136297747713099605187072113499999983729780499510597317328160963185950244594553469083026425223082533"
+    "44685035261931188171010003137838752886587533208381420617177669147303598253490428755468731159562863882353"
+    "78759375195778185778053217122680661300192787661119590921642019893809525720106548586327886593615338182796"
+    "82303019520353018529689957736225994138912497217752834791315155748572424541506959508295331168617278558890"
+    "7509838175463746493931925506040092770167113900984882401285836160356370766010471018194295559619894676783744"
+)
 
 
 def _wide_exp(u: Decimal) -> Decimal:
@@ -274,14 +296,31 @@ def wide_value(expr: Expr) -> float | None:
     e^1000 overflows a float.  Only sums, products, powers, e, π and the functions
     of exponentials and logarithms are worked out so; None for any other part, for
     a value undefined there, and for a value itself beyond floating point."""
+    if expr.depth > _WIDE_DEPTH:
+        return None
     try:
-        with localcontext() as context:
-            context.prec = _WIDE_DIGITS
-            context.Emax, context.Emin = 10**9, -(10**9)
-            value = float(_wide(expr))
+        # a first look finds the largest part, whose digits before the point the
+        # precision must hold besides those the value needs
+        parts: dict[int, Decimal] = {}
+        _wide_at(expr, _WIDE_DIGITS, parts)
+        largest = max((part.adjusted() for part in parts.values() if part.is_finite() and part), default=0)
+        digits = max(largest, 0) + _WIDE_DIGITS
+        if 2 * digits > _WIDE_MOST:
+            return None
+        value, again = (float(_wide_at(expr, precision, {})) for precision in (digits, 2 * digits))
     except (ArithmeticError, LookupError, ValueError, TypeError):
         return None
+    if abs(value - again) > _WIDE_AGREE * max(abs(value), abs(again)):
+        return None  # cancellation beyond what these digits hold
     return value if math.isfinite(value) and (value != 0 or _wide_is_zero(expr)) else None
+
+
+def _wide_at(expr: Expr, digits: int, parts: dict[int, Decimal]) -> Decimal:
+    """`expr`'s value to `digits` significant digits, each part's kept in `parts`."""
+    with localcontext() as context:
+        context.prec = digits
+        context.Emax, context.Emin = 10**9, -(10**9)
+        return _wide(expr, parts)
 
 
 def _wide_is_zero(expr: Expr) -> bool:
@@ -290,7 +329,16 @@ def _wide_is_zero(expr: Expr) -> bool:
     return type(expr) is Num and expr.value == 0
 
 
-def _wide(expr: Expr) -> Decimal:
+def _wide(expr: Expr, memo: dict[int, Decimal]) -> Decimal:
+    """The value of `expr` in the current decimal context, each distinct part once
+    (`memo`, by the part's identity: a shared part is worked out once)."""
+    known = memo.get(id(expr))
+    if known is None:
+        known = memo[id(expr)] = _wide_node(expr, memo)
+    return known
+
+
+def _wide_node(expr: Expr, memo: dict[int, Decimal]) -> Decimal:
     kind = type(expr)
     if kind is Num:
         value = Fraction(expr.value)
@@ -298,23 +346,23 @@ def _wide(expr: Expr) -> Decimal:
     if kind is Const:
         return Decimal(1).exp() if expr.name == "e" else +Decimal(_PI_DIGITS)
     if kind is Add:
-        return sum((_wide(term) for term in expr.terms), Decimal(0))
+        return sum((_wide(term, memo) for term in expr.terms), Decimal(0))
     if kind is Mul:
         product = Decimal(1)
         for factor in expr.factors:
-            product *= _wide(factor)
+            product *= _wide(factor, memo)
         return product
     if kind is Pow:
-        base, exponent = _wide(expr.base), expr.exp
+        base, exponent = _wide(expr.base, memo), expr.exp
         if type(exponent) is Num and type(exponent.value) is int:
             return base ** exponent.value
         if type(expr.base) is Const and expr.base.name == "e":
-            return _wide(exponent).exp()
+            return _wide(exponent, memo).exp()
         if base <= 0:
             raise ArithmeticError("a real power of a number ≤ 0 is not worked out here")
-        return base ** _wide(exponent)
+        return base ** _wide(exponent, memo)
     if kind is Call:
-        return _WIDE_FUNCTIONS[expr.fn](_wide(expr.arg))  # LookupError for any other function
+        return _WIDE_FUNCTIONS[expr.fn](_wide(expr.arg, memo))  # LookupError for any other function
     if kind is Log:
-        return _wide_ln(_wide(expr.arg)) / _wide_ln(_wide(expr.base))
+        return _wide_ln(_wide(expr.arg, memo)) / _wide_ln(_wide(expr.base, memo))
     raise LookupError(f"no wide value for {kind.__name__}")

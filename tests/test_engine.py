@@ -1121,7 +1121,10 @@ def test_fractional_coefficients_survive_factoring(coefficients, partner, order)
 @pytest.mark.parametrize(
     ("text", "at", "decimal"),
     [("ln(1 + e^x)", "1000", 1.0), ("softplus(x)", "1000", 1.0), ("x*e^x/(e^x + 1)", "1000", 1.0),
-     ("ln(e^x + e^(2x))", "800", 2.0)],
+     ("ln(e^x + e^(2x))", "800", 2.0),
+     # parts that cancel to far below their size: worked out with the digits that
+     # holds, not given as the rounding of 40 (1e177, or 201)
+     ("sqrt(e^x + 1) - e^(x/2)", "1000", -1.7811441016878e-218), ("x*sqrt(e^(2x) + e^x) - x*e^x", "400", 0.5)],
 )
 def test_a_value_whose_parts_overflow_a_float_still_has_its_decimal(text: str, at: str, decimal: float) -> None:
     """e^1000/(e^1000 + 1) is ≈ 1, though e^1000 is past a float's range: not
@@ -1133,3 +1136,7 @@ def test_a_value_whose_parts_overflow_a_float_still_has_its_decimal(text: str, a
 def test_a_value_itself_beyond_floating_point_has_no_decimal() -> None:
     (value,) = differentiate("e^x", at=[{"x": "1000"}]).values
     assert value.decimal is None and to_text(value.exact) == "e^1000"
+    # nor does a deep one, which is not worked out in wide decimals (nor fails)
+    deep = "tanh(" * 1100 + "x" + ")" * 1100
+    (value,) = differentiate(deep, at=[{"x": "10^400"}], limits=DEFAULT_LIMITS._replace(max_depth=2000)).values
+    assert value.decimal is None and value.undefined is None
