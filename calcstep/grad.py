@@ -400,6 +400,13 @@ def _constant_value(expr: Expr, simplifier: Simplifier) -> float | None:
 _NEAR = 1e-9
 # functions with poles where a value they are made of is an exact 0 (cos u for tan u)
 _POLES = frozenset({"tan", "sec", "cot", "csc"})
+# functions that are 0 at an argument other than 0 (sin π, ln 1, arccos 1): a tiny
+# value of theirs may be an exact 0 though their argument is not tiny; a sigmoid's
+# never is (it is never 0), however saturated
+_ZEROS_AWAY_FROM_0 = frozenset({"sin", "cos", "tan", "cot", "ln", "acos", "asec", "acosh", "asech"})
+# A part larger than this is not settled exactly: the floats stand (its exact
+# simplification could cost more than the whole pass).
+_SETTLED_UP_TO = 2000
 
 
 def _near_special(expr: Expr, value: float, kid_values: Sequence[float]) -> bool:
@@ -407,13 +414,15 @@ def _near_special(expr: Expr, value: float, kid_values: Sequence[float]) -> bool
     an exact 0 rounded (0.1·3 − 0.3 is 5.6e-17, sin π is 1.2e-16) or an exact
     pole rounded (tan at the float nearest π/2 is 1.6e16)."""
     kind = type(expr)
+    if expr._size > _SETTLED_UP_TO:
+        return False
     if kind is Add:
         return abs(value) <= _NEAR * sum(map(abs, kid_values))
     if kind is Call:
         argument = max(map(abs, kid_values), default=0.0)
         # tiny beside an argument that is not (sin π): a tiny argument's tiny value
         # (tanh of 10⁻²⁰, deep in a vanishing stack) is no rounded 0, and asks nothing
-        return (abs(value) <= _NEAR * max(1.0, argument) and argument > _NEAR) or (
+        return (expr.fn in _ZEROS_AWAY_FROM_0 and abs(value) <= _NEAR * max(1.0, argument) and argument > _NEAR) or (
             expr.fn in _POLES and abs(value) * _NEAR >= 1
         )
     return False
