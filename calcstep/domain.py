@@ -169,8 +169,10 @@ def _always_holds(condition: Condition) -> bool:
     part = condition.part
     if condition.relation == NONNEGATIVE:
         return is_nonnegative(part) or _quadratic_sign(part) >= 0
-    if condition.relation == NONZERO and type(part) is Pow and type(part.exp) is Num and part.exp.value < 0:
-        return True  # 1/x is never 0 (though it may be negative: ln(1/x) asks 1/x > 0)
+    if type(part) is Pow and type(part.exp) is Num and part.exp.value < 0:
+        # 1/u is never 0, so it is positive wherever it is at least 0 (1/x², 1/√x);
+        # 1/x may be negative: ln(1/x) asks 1/x > 0
+        return condition.relation == NONZERO or is_nonnegative(part)
     if condition.relation == NONZERO and type(part) is Call and part.fn in _NEVER_ZERO:
         return True
     return (

@@ -92,6 +92,8 @@ def test_a_result_freed_of_its_functions_condition_says_where_it_holds(text: str
         # polynomials and functions defined everywhere
         ("x^3 - 2*x", None), ("sin(x)*e^x", None), ("sigmoid(w*x + b)", "w"),
         ("ln(pi*abs(x))", None),  # π|x| > 0 is x ≠ 0, as 1/x asks
+        # 1/u² is positive wherever it has a value: ln of it asks only u ≠ 0
+        ("ln(1/x^2)", None), ("ln(1/(x - 1)^2)", None), ("ln(1/sin(x)^2)", None), ("log_2(1/x^2)", None),
     ],
 )
 def test_a_result_that_keeps_its_functions_condition_has_no_note(text: str, wrt: str | None) -> None:
