@@ -299,6 +299,16 @@ def check_somewhere(written: Parsed) -> None:
     )
 
 
+def _as_written(part: Expr, written: Parsed) -> Expr:
+    """The part of the reading a rule's part stands for: itself, or for a power
+    met as a chain's stage (0^u, its exponent named u), the power of that base
+    the reading kept a place for (0^(2x))."""
+    if part in written.places or type(part) is not Pow:
+        return part
+    return next((node for node in written.places if type(node) is Pow and node.base == part.base
+                 and node.exp.free_vars), part)
+
+
 def _written_at(path: list[Expr], written: Parsed) -> Place | None:
     """Where the last part of `path` (parts each inside the one before) was written:
     its own place when the reading kept one; where it was not written on its own,
@@ -383,7 +393,7 @@ def _named_zero(error: DomainError, written: Parsed, limits: Limits) -> DomainEr
     if not divides:
         part = getattr(error, "part", None)  # a rule's refusal of one part (0^x): marked there
         if error.where is None and part is not None:
-            error.where = _written_at([part], written)
+            error.where = _written_at([_as_written(part, written)], written)
         return error
     part = vanishing_part(written.expr, limits)
     if part is None:

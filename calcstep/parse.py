@@ -394,7 +394,7 @@ def _unexpected_character(text: str, position: int) -> ParseError:
 # after a comma a name and a bracket before it (log(x, 2)).
 _DIGITS_BEFORE = re.compile(r"[0-9]+$")
 _DIGITS = re.compile(r"[0-9]+")
-_LOG_WITH_BASE = re.compile(r"(?:log|ln)\s*\(([^(),]*),\s*([^(),]*)\)")
+_LOG_WITH_BASE = re.compile(r"(?:log|ln)\s*\((.*?),\s*([^(),]*)\)")
 
 
 def _comma_hint(text: str, comma: int) -> str | None:
@@ -405,6 +405,8 @@ def _comma_hint(text: str, comma: int) -> str | None:
     found = _LOG_WITH_BASE.match(text, start) if start >= 0 else None
     if found is not None and found.start(1) <= comma and (base := found.group(2).strip()):
         argument = found.group(1).strip()
+        if argument.startswith("(") and argument.endswith(")") and _bracket_then_power(argument) is False:
+            argument = argument[1:-1].strip()  # log((x + 1), 2): its own brackets are log_2's
         return f"for the base-{base} logarithm of {argument}, write log_{base}({argument})"
     whole = _DIGITS_BEFORE.search(text, 0, comma)
     fraction = _DIGITS.match(text, comma + 1)

@@ -135,7 +135,8 @@ def test_a_comma_is_hinted_at_by_what_it_was_meant_for(typed: str, hint: str) ->
     assert caught.message == "unexpected character ','" and caught.hint == hint
 
 
-@pytest.mark.parametrize(("typed", "marked"), [("0^x", "0^x"), ("x + (-2)^x", "(-2)^x")])
+@pytest.mark.parametrize(("typed", "marked"), [("0^x", "0^x"), ("x + (-2)^x", "(-2)^x"), ("0^(2x)", "0^(2x)"),
+                                             ("x + 0^sin(x)", "0^sin(x)"), ("(-2)^(x^2)", "(-2)^(x^2)")])
 def test_a_power_with_a_base_below_zero_is_refused_at_its_place(cli, typed: str, marked: str) -> None:
     run = cli("diff", typed)
     assert run.code == 2 and run.err.startswith("error: a^x needs a constant base a > 0")
