@@ -38,6 +38,7 @@ from calcstep.expr import (
     Num,
     Pow,
     Rational,
+    Sym,
     add,
     mul,
     neg,
@@ -204,10 +205,18 @@ def _quadratic_sign(expr: Expr) -> int:
     if type(expr) is not Add or len(expr.terms) > 3 or len(expr.free_vars) != 1:
         return -1
     (var,) = expr.free_vars
-    coefficients = polynomial.from_expr(expr, var)
-    if coefficients is None or len(coefficients) != 3 or coefficients[2] < 0:
+    # each term's coefficient by its power of the variable, decimals read as the
+    # exact numbers they are (x − x² − 0.25 is −(x − 1/2)², as x − x² − 1/4 is)
+    coefficients: dict[int, Rational] = {}
+    for term in expr.terms:
+        coefficient, body = split_coefficient(term)
+        power = 0 if body == ONE else 1 if body == Sym(var) else 2 if body == Pow(Sym(var), TWO) else None
+        if power is None or power in coefficients:
+            return -1
+        coefficients[power] = coefficient
+    a, b, c = (coefficients.get(power, 0) for power in (2, 1, 0))
+    if a <= 0:
         return -1
-    c, b, a = coefficients
     discriminant = b * b - 4 * a * c
     return 1 if discriminant < 0 else 0 if discriminant == 0 else -1
 

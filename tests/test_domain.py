@@ -140,6 +140,9 @@ def test_a_divisor_that_is_a_division_keeps_its_own(text: str, canonical: str, f
          "ln(-x^2 + 2*x - 1)"),
         ("sqrt(x - x^2 - 1)", "√(x − x² − 1) has no value for any value of x: x − x² − 1 is always negative",
          "sqrt(x - x^2 - 1)"),
+        # the same with a decimal: −(x − 1/2)², however its numbers are written
+        ("ln(x - x^2 - 0.25)", "ln(x − x² − 0.25) has no value for any value of x: x − x² − 0.25 is never positive",
+         "ln(x - x^2 - 0.25)"),
         ("e^x*ln(-abs(x))", "ln(−|x|) has no value for any value of x: −|x| is never positive", "ln(-abs(x))"),
         ("ln(sin(x) - 2)", "ln(sin(x) − 2) has no value for any value of x: sin(x) − 2 is never positive",
          "ln(sin(x) - 2)"),
