@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from operator import is_not
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from calcstep import polynomial
 from calcstep.deep import run_deep
@@ -105,7 +105,7 @@ class _Simplifier:
         self.term_keys: dict[int, tuple[Expr, tuple]] = {}
         self.factor_keys: dict[int, tuple[Expr, tuple]] = {}
         self.signatures: dict[int, tuple[Expr, frozenset]] = {}
-        self.factorings: dict[int, tuple[Expr, tuple[Rational, tuple[tuple[Expr, int], ...]] | None]] = {}
+        self.factorings: dict[int, tuple[Expr, Any]] = {}
         self._trial: _Simplifier | None = None
         # for each part whose simplifying recorded steps: the part, the run (a
         # top-level call) it was met in, and where its steps are in `steps`, kept
@@ -246,13 +246,9 @@ class _Simplifier:
 
     def repeated(self, total: Add) -> tuple[Rational, tuple[tuple[Expr, int], ...]] | None:
         """_repeated_factors(total), cached: a quotient's divisor is met again in
-        each product the simplifier makes of it."""
-        cached = self.factorings.get(total._hash)
-        if cached is not None and (cached[0] is total or cached[0] == total):
-            return cached[1]
-        value = _repeated_factors(total)
-        self.factorings[total._hash] = (total, value)
-        return value
+        each product the simplifier makes of it (asked seldom: the one cache here
+        made by `_cached`)."""
+        return _cached(self.factorings, total, _repeated_factors)
 
     def key(self, expr: Expr) -> tuple:
         """The node's place in the canonical order (cached)."""
@@ -1825,6 +1821,20 @@ def _factor_repeated(node: Mul, s: _Simplifier) -> Expr | None:
         if s.op_count(candidate) < s.op_count(node):
             return candidate
     return None
+
+
+T = TypeVar("T")
+
+
+def _cached(table: dict[int, tuple[Expr, T]], expr: Expr, compute: Callable[[Expr], T]) -> T:
+    """compute(expr), kept in `table` by the node's stored hash beside the node (a
+    different node with the same hash is a miss, written over)."""
+    cached = table.get(expr._hash)
+    if cached is not None and (cached[0] is expr or cached[0] == expr):
+        return cached[1]
+    value = compute(expr)
+    table[expr._hash] = (expr, value)
+    return value
 
 
 def _repeated_factors(total: Add) -> tuple[Rational, tuple[tuple[Expr, int], ...]] | None:
