@@ -48,6 +48,7 @@ from calcstep.expr import (
     is_num,
     is_plain_minus_one,
     is_plain_one,
+    leading_number,
     mul,
     neg,
     rebuild,
@@ -1696,8 +1697,8 @@ def _fraction_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
         if total is None or not -3 <= times <= 1:
             continue
         split = [s.split(term) for term in total.terms]
-        if all(type(c) is int for c, _ in split) or _decimal(*(t for t in total.terms if type(t) is Num)):
-            continue  # whole coefficients, as in most sums: nothing to take out
+        if all(type(c) is int for c, _ in split) or _decimal(*(leading_number(t)[0] for t in total.terms)):
+            continue  # whole coefficients, as in most sums, or decimals, which stay as typed
         if any(other is not factor and _contains(other, total) for other in node.factors):
             continue  # (x − 1/2)·|x − 1/2|: rescaled, the two would no longer meet
         coefficients = [Fraction(c) for c, _ in split]

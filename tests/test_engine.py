@@ -293,6 +293,9 @@ def test_results_read_like_an_answer_key() -> None:
         # 2x/(3·|x|^(4/3)); |x|^(1/3) has no such form (its rate is x/(3·|x|^(5/3)))
         "cbrt(x^2)": "2/(3∛x)", "x^(2/3)": "2/(3∛x)", "cbrt(x^4)": "4∛x/3", "(x^2)^(1/5)": "2/(5x^(3/5))",
         "abs(x)^(1/3)": "x/(3·|x|^(5/3))",
+        # a sum with a decimal stays as typed, above the line and below it alike:
+        # not 2(2x + 0.5)/(2x² + x + 2), its divisor rescaled and its numerator not
+        "ln(x^2 + 0.5x + 1)": "(2x + 0.5)/(x² + 0.5x + 1)",
         # no fraction within a fraction: not ((x + 1)/x − ln(x))/(x + 1)²
         "ln(x)/(x + 1)": "(x − x·ln(x) + 1)/(x·(x + 1)²)",
     }
