@@ -1077,7 +1077,9 @@ def grad_report(
         for v in variables
         if not expr.has(v)
     )
-    notes = (*parsed.notes, *graph.notes, *cancelling, *unused, *_values_not_used(expr, point))
+    # a name asked for with --wrt that the expression lacks has its note already
+    notes = (*parsed.notes, *graph.notes, *cancelling, *unused,
+             *_values_not_used(expr, tuple(entry for entry in point if entry[0] not in variables)))
     return GradReport(text, parsed, variables, point, graph, partials, chains, warnings, notes)
 
 

@@ -410,6 +410,9 @@ def test_missing_and_unused_variables() -> None:
     assert [note.text.format(*map(to_text, note.args)) for note in typo.notes] == [
         "z is not in the expression: its value is not used"
     ]
+    # a name asked for with --wrt has its own note, said once
+    asked = grad_report("w*x", ["w", "v"], {"x": "2", "w": "1", "v": "3"})
+    assert [note.text.split(":")[0] for note in asked.notes] == ["{0} does not appear in the expression"]
 
 
 # ---------------------------------------------------------------------------
