@@ -70,6 +70,9 @@ from calcstep.engine import (
 from calcstep.errors import CalcstepError, DomainError, ParseError, TooLargeError, UsageError
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
+    MINUS_ONE,
+    ONE,
+    TWO,
     Add,
     Apply,
     Call,
@@ -885,6 +888,18 @@ def _chain_sign(step: Step, var: str) -> tuple[Wrong, ...]:
                 why=_why(stage.rule),
             )
         )
+        inside = _SIGN_INSIDE.get(stage.rule)
+        at = _stage_at(stage, values, i)
+        if inside is not None and type(at) is Call:  # 2x·(1 + tanh²(x²)) for tanh(x²)
+            right, slipped = inside(at.arg)
+            wrongs.append(
+                Wrong(
+                    _others(rates, i, slipped),
+                    "A sign slipped inside a rate: in {0} " + which + " is {2}, not {3}.",
+                    (step.target, at, right, slipped),
+                    why=_why(stage.rule),
+                )
+            )
     return tuple(wrongs)
 
 
@@ -1110,15 +1125,61 @@ def _flipped(step: Step, var: str) -> tuple[Wrong, ...]:
     if step.rule not in BY_NAME and not _negative(step.result):
         return ()
     lost = _negative(step.result)
-    return (
-        Wrong(
-            neg(step.result),
-            _sign_slip(lost) + ": the rate of {0} is {1}, not {2}.",
-            (step.target, step.result, neg(step.result)),
-            extra_minus=not lost,
-            why=_why(step.rule),
-        ),
+    flipped = Wrong(
+        neg(step.result),
+        _sign_slip(lost) + ": the rate of {0} is {1}, not {2}.",
+        (step.target, step.result, neg(step.result)),
+        extra_minus=not lost,
+        why=_why(step.rule),
     )
+    inside = _SIGN_INSIDE.get(step.rule) if type(step.target) is Call else None
+    if inside is None:
+        return (flipped,)
+    right, slipped = inside(step.target.arg)
+    return (
+        flipped,
+        Wrong(slipped, "A sign slipped inside the rate: the rate of {0} is {1}, not {2}.",
+              (step.target, right, slipped), why=_why(step.rule)),
+    )
+
+
+# Rates whose usual form has a sign inside it, each as (that form, the form with
+# the sign slipped), for the argument u: 1 − tanh²u taken as 1 + tanh²u, the
+# sigmoid's σ(1 − σ) as σ(1 + σ), arctan's 1/(1 + u²) as 1/(1 − u²).
+def _sigmoid_slip(u: Expr) -> tuple[Expr, Expr]:
+    s = Call("sigmoid", u)
+    return mul(s, add(ONE, neg(s))), mul(s, add(ONE, s))
+
+
+def _square_slip(fn: str, plus_first: bool) -> Callable[[Expr], tuple[Expr, Expr]]:
+    """1 ± f(u)² and 1 ∓ f(u)² (tan: 1 + tan²u, tanh: 1 − tanh²u)."""
+    def slip(u: Expr) -> tuple[Expr, Expr]:
+        square = Pow(Call(fn, u), TWO)
+        plus, minus = add(ONE, square), add(ONE, neg(square))
+        return (plus, minus) if plus_first else (minus, plus)
+    return slip
+
+
+def _over_slip(root: bool, plus_first: bool) -> Callable[[Expr], tuple[Expr, Expr]]:
+    """1/(1 ± u²) or 1/√(1 ± u²), and the same with the sign slipped."""
+    def slip(u: Expr) -> tuple[Expr, Expr]:
+        square = Pow(u, TWO)
+        plus, minus = add(ONE, square), add(ONE, neg(square))
+        power = Num(Fraction(-1, 2)) if root else MINUS_ONE
+        right, slipped = (plus, minus) if plus_first else (minus, plus)
+        return Pow(right, power), Pow(slipped, power)
+    return slip
+
+
+_SIGN_INSIDE: dict[str, Callable[[Expr], tuple[Expr, Expr]]] = {
+    "sigmoid": _sigmoid_slip,
+    "tanh": _square_slip("tanh", plus_first=False),
+    "tan": _square_slip("tan", plus_first=True),
+    "atan": _over_slip(root=False, plus_first=True),
+    "atanh": _over_slip(root=False, plus_first=False),
+    "asin": _over_slip(root=True, plus_first=False),
+    "asinh": _over_slip(root=True, plus_first=True),
+}
 
 
 def _sign_slip(lost: bool) -> str:

@@ -110,6 +110,10 @@ WRONG: list[tuple[str, str, str]] = [
     ("sqrt(3x)", "3/2sqrt(3x)", READ_OTHERWISE),
     ("1/(2x)", "-1/2x^2", READ_OTHERWISE),
     ("sigmoid(w*x+b)", "x*sigmoid(w*x+b)*(1-sigmoid(w*x+b))", WRONG_VARIABLE),
+    # a sign slipped inside a rate's usual form, the ML student's slip: 1 + tanh²,
+    # σ(1 + σ), as a function's own rate and as a chain's stage
+    ("tanh(x)", "1 + tanh(x)^2", SIGN_ERROR), ("sigmoid(x)", "sigmoid(x)*(1 + sigmoid(x))", SIGN_ERROR),
+    ("atan(x)", "1/(1 - x^2)", SIGN_ERROR), ("tanh(x^2)", "2x*(1 + tanh(x^2)^2)", SIGN_ERROR),
     # the function itself is the answer: not the quotient rule's square left out,
     # which happens to give e^x/(1 + e^x) back, nor two slips at once
     ("e^x/(1 + e^x)", "e^x/(1 + e^x)", WRONG_ORDER),
