@@ -471,7 +471,12 @@ def forward(
                 value = evaluate(operation, _stand_in_values(kid_values) if kids else point)
                 if at is not None and kids and _near_special(expr, value, kid_values):
                     settled = _settled(expr, at, simplifier)
-                    value = value if settled is None else settled
+                    if settled is not None:
+                        value = settled
+                    elif type(expr) is Add:
+                        # not 0, though the floats of its terms cancel: worked out
+                        # from the point as a whole, 1 − σ(40) is σ(−40), 4.2e−18
+                        value = evaluate(expr, point)
             values.append(value + 0.0)  # −0.0 (0 times a negative number) is 0
         except DomainError as error:
             formula = to_text(_named_formula(operation, kids, node_names(len(exprs))))

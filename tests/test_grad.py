@@ -489,6 +489,17 @@ def test_a_pole_met_exactly_has_no_value_not_a_huge_one(text: str, at: dict[str,
     assert "no value at this point" in caught.value.message and said in caught.value.message
 
 
+def test_the_logistic_loss_at_a_saturated_point_has_its_gradient() -> None:
+    """1 − σ(40) is 4.2e−18, not the 0.0 its terms' floats cancel to: the loss
+    ln(1 − σ(40)) has a value, and so does its gradient (it was refused as
+    'floating point cannot reach this point')."""
+    loss = "-y*ln(sigmoid(w*x + b)) - (1 - y)*ln(1 - sigmoid(w*x + b))"
+    report = grad_report(loss, None, {"x": "40", "y": "0", "w": "1", "b": "0"})
+    assert report.value == pytest.approx(40)
+    assert report.gradient == pytest.approx({"b": 1.0, "w": 40.0, "x": 1.0, "y": -40.0})
+    assert all(part.agree for part in report.partials)
+
+
 def test_a_value_truly_near_a_corner_or_a_pole_is_kept() -> None:
     """Only an exact 0 is settled: a point beside it keeps its tiny value."""
     near = grad_report("relu(x - 0.3)", None, {"x": "0.3 + 10^-12"})
@@ -805,10 +816,10 @@ def test_running_out_of_memory_is_a_message_not_a_traceback(cli, monkeypatch) ->
 
 
 def test_a_zero_made_by_rounding_is_not_called_undefined(cli) -> None:
-    # binary cross-entropy at a logit of 40: 1 − σ(40) is 0.0 in floating point,
-    # though not 0; the loss exists, and the message says so and how to write it
-    bce = "-y*ln(sigmoid(w*x+b)) - (1-y)*ln(1-sigmoid(w*x+b))"
-    run = cli("grad", bce, "--at", "x=4,w=10,b=0,y=1")
+    # 1 − tanh(40) is 0.0 in floating point, though not 0 (1 − σ(40) is worked out
+    # as σ(−40): see the logistic loss above); the function exists, and the message
+    # says so and how to write it
+    run = cli("grad", "ln(1 - tanh(w*x))", "--at", "x=40,w=1")
     assert run.code == 2
     assert "floating point cannot reach this point" in run.err and "not 0" in run.err
     assert "sigmoid(−u)" in run.err
