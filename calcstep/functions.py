@@ -590,8 +590,12 @@ DOMAINS: dict[str, str] = {
 # 1 − f(t) for a float t, computed without subtracting, for the functions whose
 # value rounds to 1 while 1 − f(t) is still far from 0: 1 − σ(t) is σ(−t) exactly,
 # and σ(50) is 1.0 in floating point though 1 − σ(50) is 2·10⁻²² (the sigmoid
-# rule's σ(u)·(1 − σ(u)) meets it in every saturated unit).
-COMPLEMENTS: dict[str, Callable[[float], float]] = {"sigmoid": lambda t: _sigmoid(-t)}
+# rule's σ(u)·(1 − σ(u)) meets it in every saturated unit); 1 − tanh(t) is
+# 2/(e^(2t) + 1), that is 2σ(−2t) (tanh's rate 1 − tanh² meets it likewise).
+COMPLEMENTS: dict[str, Callable[[float], float]] = {
+    "sigmoid": lambda t: _sigmoid(-t),
+    "tanh": lambda t: 2 * _sigmoid(-2 * t),
+}
 
 # The abstract functions a learner can use without declaring them, as in the lesson.
 DEFAULT_ABSTRACT: frozenset[str] = frozenset({"f", "g", "h"})

@@ -498,6 +498,8 @@ def test_the_logistic_loss_at_a_saturated_point_has_its_gradient() -> None:
     assert report.value == pytest.approx(40)
     assert report.gradient == pytest.approx({"b": 1.0, "w": 40.0, "x": 1.0, "y": -40.0})
     assert all(part.agree for part in report.partials)
+    saturated = grad_report("ln(1 - tanh(w*x))", None, {"x": "40", "w": "1"})
+    assert saturated.gradient == pytest.approx({"w": -80.0, "x": -2.0})
 
 
 def test_a_value_truly_near_a_corner_or_a_pole_is_kept() -> None:
@@ -816,10 +818,10 @@ def test_running_out_of_memory_is_a_message_not_a_traceback(cli, monkeypatch) ->
 
 
 def test_a_zero_made_by_rounding_is_not_called_undefined(cli) -> None:
-    # 1 − tanh(40) is 0.0 in floating point, though not 0 (1 − σ(40) is worked out
-    # as σ(−40): see the logistic loss above); the function exists, and the message
-    # says so and how to write it
-    run = cli("grad", "ln(1 - tanh(w*x))", "--at", "x=40,w=1")
+    # 1 − cos(10⁻⁹) is 0.0 in floating point, though not 0 (1 − σ(40) and
+    # 1 − tanh(40) are worked out as σ(−40) and 2σ(−80): see the logistic loss
+    # above); the function exists, and the message says so and how to write it
+    run = cli("grad", "ln(1 - cos(x))", "--at", "x=10^-9")
     assert run.code == 2
     assert "floating point cannot reach this point" in run.err and "not 0" in run.err
     assert "sigmoid(−u)" in run.err
