@@ -1171,14 +1171,33 @@ def _over_slip(root: bool, plus_first: bool) -> Callable[[Expr], tuple[Expr, Exp
     return slip
 
 
+def _negated_slip(slip: Callable[[Expr], tuple[Expr, Expr]]) -> Callable[[Expr], tuple[Expr, Expr]]:
+    """The same forms with a minus in front (arccos's −1/√(1 − u²), cot's −(1 + cot²u))."""
+    def negated(u: Expr) -> tuple[Expr, Expr]:
+        right, slipped = slip(u)
+        return neg(right), neg(slipped)
+    return negated
+
+
+def _arcosh_slip(u: Expr) -> tuple[Expr, Expr]:
+    """1/√(u² − 1), and 1/√(u² + 1) (arsinh's)."""
+    square = Pow(u, TWO)
+    half = Num(Fraction(-1, 2))
+    return Pow(add(square, MINUS_ONE), half), Pow(add(square, ONE), half)
+
+
 _SIGN_INSIDE: dict[str, Callable[[Expr], tuple[Expr, Expr]]] = {
     "sigmoid": _sigmoid_slip,
     "tanh": _square_slip("tanh", plus_first=False),
+    "coth": _square_slip("coth", plus_first=False),
     "tan": _square_slip("tan", plus_first=True),
+    "cot": _negated_slip(_square_slip("cot", plus_first=True)),
     "atan": _over_slip(root=False, plus_first=True),
     "atanh": _over_slip(root=False, plus_first=False),
     "asin": _over_slip(root=True, plus_first=False),
+    "acos": _negated_slip(_over_slip(root=True, plus_first=False)),
     "asinh": _over_slip(root=True, plus_first=True),
+    "acosh": _arcosh_slip,
 }
 
 
@@ -1617,10 +1636,11 @@ def _diagnose(
     return Diagnosis(None, message, None, witness)
 
 
-# The slips by which an exponential comes back as itself: 2^x for 2^x (its rate
-# taken as if its base were e), e^(3x) for e^(3x) (e^u's rate with the inner 3
-# forgotten).  For an answer that is the function, the story when one gives it.
-_EXPONENTIAL_SLIPS = frozenset({EXPONENTIAL_WITHOUT_LOG, POWER_RULE_ON_EXPONENTIAL, FORGOT_INNER})
+# The slips by which a function with an exponential comes back as itself: 2^x for
+# 2^x (its rate taken as if its base were e), e^(3x) for e^(3x) (e^u's rate with
+# the inner 3 forgotten), e^x + 5 for e^x + 5 (the constant kept beside e^x's own
+# rate).  For an answer that is the function, the story when one gives it.
+_EXPONENTIAL_SLIPS = frozenset({EXPONENTIAL_WITHOUT_LOG, POWER_RULE_ON_EXPONENTIAL, FORGOT_INNER, CONSTANT_KEPT})
 
 
 def _gives(candidate: Expr, answer: Expr, points: Sequence[Env], needed: int, witness: Witness | None) -> bool:
@@ -1866,7 +1886,9 @@ def _near_miss(diff: DiffReport, answer: Expr, witness: Witness | None, limits: 
     not have read as the variable differentiated by (2t for d/dx x²)."""
     added, others = _foreign_names(diff, answer)
     if added:
-        without = add(*(term for term in answer.terms if not term.free_vars <= set(added)))  # type: ignore[attr-defined]
+        # the terms in C alone go, a number stays: 3x² + 5 + C is 3x² + 5 without it
+        without = add(*(term for term in answer.terms  # type: ignore[attr-defined]
+                        if not (term.free_vars and term.free_vars <= set(added))))
         if _is_derivative(diff, without, limits):
             return Diagnosis(CONSTANT_OF_INTEGRATION, Note(
                 "Your answer adds {0}, a constant of integration: + C belongs to an "

@@ -114,6 +114,11 @@ WRONG: list[tuple[str, str, str]] = [
     # σ(1 + σ), as a function's own rate and as a chain's stage
     ("tanh(x)", "1 + tanh(x)^2", SIGN_ERROR), ("sigmoid(x)", "sigmoid(x)*(1 + sigmoid(x))", SIGN_ERROR),
     ("atan(x)", "1/(1 - x^2)", SIGN_ERROR), ("tanh(x^2)", "2x*(1 + tanh(x^2)^2)", SIGN_ERROR),
+    ("acos(x)", "-1/sqrt(1 + x^2)", SIGN_ERROR), ("coth(x)", "1 + coth(x)^2", SIGN_ERROR),
+    # + C beside a constant term of the derivative: the 5 stays when C goes
+    ("x^3 + 5x", "3x^2 + 5 + C", CONSTANT_OF_INTEGRATION),
+    # eˣ + 5 for eˣ + 5: eˣ's own rate and the 5 kept, not "the function itself"
+    ("e^x + 5", "e^x + 5", CONSTANT_KEPT),
     # the function itself is the answer: not the quotient rule's square left out,
     # which happens to give e^x/(1 + e^x) back, nor two slips at once
     ("e^x/(1 + e^x)", "e^x/(1 + e^x)", WRONG_ORDER),
