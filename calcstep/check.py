@@ -1591,10 +1591,11 @@ def _diagnose(
     other = _other_order(diff, answer, points, needed, witness, limits, range(1, diff.order)) if needed else None
     if other is not None:
         return other
-    # the function itself, not differentiated at all, is a likelier story than a
-    # slip that happens to give it back (e^x/(1 + e^x) by a quotient rule without
-    # its square) and than two slips at once; but not than an exponential's own
-    # slip, which is how 2^x comes to be answered for 2^x, and e^(3x) for e^(3x)
+    # the function itself, not differentiated at all, is a likelier story than two
+    # slips that happen to give it back at once (the softmax eᵃ/(eᵃ + eᵇ) by a
+    # quotient of rates and a constant kept); one slip that gives it back is the
+    # likelier still, as an exponential's own rate makes it: 2ˣ for 2ˣ, x²eˣ for
+    # x²eˣ (the product rule's other term left out), eˣ + 5 for eˣ + 5
     itself = _other_order(diff, answer, points, needed, witness, limits, (0,)) if needed else None
     # one slip in any order first, then two at once: the likelier story first
     passes = [(paired, derivation) for paired in (False, True) for derivation in reversed(diff.derivations)]
@@ -1616,8 +1617,6 @@ def _diagnose(
             except CalcstepError:
                 continue
             if _gives(wrong, answer, points, needed, witness):
-                if itself is not None and candidate.mistake not in _EXPONENTIAL_SLIPS:
-                    return itself
                 return _named(candidate, at_site, derivation.order, witness)
     # one differentiation too many, or an antiderivative: said when no slip gives it
     if needed:
@@ -1634,13 +1633,6 @@ def _diagnose(
         (diff.expr, diff.result),
     )
     return Diagnosis(None, message, None, witness)
-
-
-# The slips by which a function with an exponential comes back as itself: 2^x for
-# 2^x (its rate taken as if its base were e), e^(3x) for e^(3x) (e^u's rate with
-# the inner 3 forgotten), e^x + 5 for e^x + 5 (the constant kept beside e^x's own
-# rate).  For an answer that is the function, the story when one gives it.
-_EXPONENTIAL_SLIPS = frozenset({EXPONENTIAL_WITHOUT_LOG, POWER_RULE_ON_EXPONENTIAL, FORGOT_INNER, CONSTANT_KEPT})
 
 
 def _gives(candidate: Expr, answer: Expr, points: Sequence[Env], needed: int, witness: Witness | None) -> bool:

@@ -119,9 +119,10 @@ WRONG: list[tuple[str, str, str]] = [
     ("x^3 + 5x", "3x^2 + 5 + C", CONSTANT_OF_INTEGRATION),
     # eˣ + 5 for eˣ + 5: eˣ's own rate and the 5 kept, not "the function itself"
     ("e^x + 5", "e^x + 5", CONSTANT_KEPT),
-    # the function itself is the answer: not the quotient rule's square left out,
-    # which happens to give e^x/(1 + e^x) back, nor two slips at once
-    ("e^x/(1 + e^x)", "e^x/(1 + e^x)", WRONG_ORDER),
+    # the function itself is the answer: wrong_order, rather than two slips at once
+    # that give it back; one slip that does is the likelier story (the quotient
+    # rule without its square gives eˣ/(1 + eˣ) back, as eˣ is its own rate)
+    ("e^x/(1 + e^x)", "e^x/(1 + e^x)", QUOTIENT_MISSING_SQUARE),
     ("e^x/(e^x + e^y)", "e^x/(e^x + e^y)", WRONG_ORDER),  # a softmax
     ("x^3*y^2", "2x^3 y", WRONG_VARIABLE),
     ("x*e^(a*x)", "x^2 e^(a*x)", WRONG_VARIABLE),
