@@ -1933,20 +1933,43 @@ def _as_meant(
     """An answer whose reading was noted as possibly not what was meant, and that
     is the derivative as meant: 1/2sqrt(x), read as (1/2)·√x, for d/dx √x, whose
     rate 1/(2√x) it is with the divisor in brackets."""
-    for note in answer.notes:
-        if note.meant is None:
-            continue
-        start, end, written = note.meant
+    readings = [note.meant for note in answer.notes if note.meant is not None]
+    for start, end, written in [*readings, *_divisors_bracketed(text)]:
+        fixed = text[:start] + written + text[end:]
         try:
-            other = parse(text[:start] + written + text[end:], functions=functions, limits=limits).expr
+            other = parse(fixed, functions=functions, limits=limits).expr
         except CalcstepError:
             continue
         if _is_derivative(diff, other, limits):
             return Diagnosis(READ_OTHERWISE, Note(
                 "Your answer reads as {0}, which is not the derivative. If you meant {1}, that is "
-                f"right: write {escape_braces(written)}, with the brackets.",
+                f"right: write {escape_braces(fixed.strip())}, with the brackets.",
                 (answer.expr, other)), None, witness)
     return None
+
+
+def _divisors_bracketed(text: str) -> list[tuple[int, int, str]]:
+    """The readings of `text` with a divisor that runs on past a + or − in
+    brackets, as (start, end, text): 2x/x^2+1 may mean 2x/(x^2+1), whose divisor
+    the slash takes alone.  Each slash's divisor runs to the end of the brackets
+    it stands in."""
+    readings = []
+    for slash, char in enumerate(text):
+        if char != "/":
+            continue
+        depth, end = 0, len(text)
+        for index in range(slash + 1, len(text)):
+            if text[index] in "([":
+                depth += 1
+            elif text[index] in ")]":
+                if depth == 0:
+                    end = index
+                    break
+                depth -= 1
+        divisor = text[slash + 1 : end].strip()
+        if any(sign in divisor[1:] for sign in "+-−") and not divisor.startswith("("):
+            readings.append((slash, end, f"/({divisor})"))
+    return readings
 
 
 def _by_another_variable(

@@ -1081,12 +1081,14 @@ class _Builder:
             # e^2x: the power binds first, as x^2y is x²·y, but e^(2x) was likely meant;
             # so was x^(2x) by x^2x (x^2y is the usual x²·y, said without a note)
             base, exponent, start, _ = made
+            source = self.text[start : self.span[1]]
+            caret = source.index("^")
             self._note(
-                f"'{self.text[start:self.span[1]]}' was read as {{0}}, not {{1}}; for that, "
-                "write the exponent in parentheses",
+                f"'{source}' was read as {{0}}, not {{1}}; for that, write the exponent in parentheses",
                 # x/e², not 1/e²·x: a divisor is written last
                 mul(right, Pow(base, exponent)) if exponent.value < 0 else mul(Pow(base, exponent), right),
                 Pow(base, mul(exponent, right)),
+                meant=(start, self.span[1], f"{source[: caret + 1]}({source[caret + 1 :].strip()})"),
             )
         chain.parts.append(_sign_to_front(chain.parts, right))
         chain.last = "implicit"

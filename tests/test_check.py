@@ -115,6 +115,10 @@ WRONG: list[tuple[str, str, str]] = [
     ("tanh(x)", "1 + tanh(x)^2", SIGN_ERROR), ("sigmoid(x)", "sigmoid(x)*(1 + sigmoid(x))", SIGN_ERROR),
     ("atan(x)", "1/(1 - x^2)", SIGN_ERROR), ("tanh(x^2)", "2x*(1 + tanh(x^2)^2)", SIGN_ERROR),
     ("acos(x)", "-1/sqrt(1 + x^2)", SIGN_ERROR), ("coth(x)", "1 + coth(x)^2", SIGN_ERROR),
+    # a divisor written without its brackets, and an exponent likewise: right as
+    # surely meant, 2x/(x² + 1) and 2e^(2x)
+    ("ln(x^2 + 1)", "2x/x^2+1", READ_OTHERWISE), ("atan(x)", "1/1+x^2", READ_OTHERWISE),
+    ("e^(2x)", "2e^2x", READ_OTHERWISE),
     # + C beside a constant term of the derivative: the 5 stays when C goes
     ("x^3 + 5x", "3x^2 + 5 + C", CONSTANT_OF_INTEGRATION),
     # eˣ + 5 for eˣ + 5: eˣ's own rate and the 5 kept, not "the function itself"
