@@ -49,6 +49,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
@@ -1802,7 +1803,7 @@ def check_answer(
     method = Method.SIMPLIFY if proven and comparison.witness is None else Method.POINTS
     diagnosis = (
         _near_miss(diff, parsed.expr, witness, limits)
-        or _rounded(sample, parsed.expr, witness)
+        or _rounded(sample, parsed.expr, answer_text, witness)
         or _as_meant(diff, answer_text, parsed, functions, witness, limits)
         or _by_another_variable(diff, parsed.expr, wrt is not None, functions, witness, limits)
     )
@@ -1902,10 +1903,12 @@ def _near_miss(diff: DiffReport, answer: Expr, witness: Witness | None, limits: 
 _ROUNDED_WITHIN = 1e-3
 
 
-def _rounded(sample: _Sample, answer: Expr, witness: Witness | None) -> Diagnosis | None:
+def _rounded(sample: _Sample, answer: Expr, text: str, witness: Witness | None) -> Diagnosis | None:
     """An answer with a decimal in it that is the derivative to within a rounding
-    at every sample point: 0.6931·2ˣ for d/dx 2ˣ, whose exact rate is ln(2)·2ˣ."""
-    if not any(type(node) is Num and node.decimal for node in walk(answer)):
+    at every sample point: 0.6931·2ˣ for d/dx 2ˣ, whose exact rate is ln(2)·2ˣ.  The
+    decimal is looked for in the text too: 1/(0.6931x) is read as 10000/(6931x),
+    1/0.6931 having no decimal form."""
+    if not any(type(node) is Num and node.decimal for node in walk(answer)) and not _A_DECIMAL.search(text):
         return None
     # only a derivative with a constant that has no exact decimal (ln 2, π, √3, e)
     # can have been rounded: 2.0001x for 2x is another number, not a rounding
@@ -1925,6 +1928,10 @@ def _rounded(sample: _Sample, answer: Expr, witness: Witness | None) -> Diagnosi
         "Your answer is the derivative, {0}, but for a number rounded to a decimal: it is "
         "off by less than 0.1% everywhere. A derivative is exact: write the constant as "
         "it is (ln(2), π, √3), not its decimal.", (sample.right,)), None, witness)
+
+
+# A number written with a decimal point, digits on both sides of it.
+_A_DECIMAL = re.compile(r"[0-9]\.[0-9]")
 
 
 def _as_meant(

@@ -119,6 +119,8 @@ WRONG: list[tuple[str, str, str]] = [
     # surely meant, 2x/(x² + 1) and 2e^(2x)
     ("ln(x^2 + 1)", "2x/x^2+1", READ_OTHERWISE), ("atan(x)", "1/1+x^2", READ_OTHERWISE),
     ("e^(2x)", "2e^2x", READ_OTHERWISE),
+    # a rounded ln 2 below the line, though 1/0.6931 has no decimal form to read it as
+    ("log_2(x)", "1/(0.6931*x)", ROUNDED),
     # + C beside a constant term of the derivative: the 5 stays when C goes
     ("x^3 + 5x", "3x^2 + 5 + C", CONSTANT_OF_INTEGRATION),
     # eˣ + 5 for eˣ + 5: eˣ's own rate and the 5 kept, not "the function itself"
