@@ -93,7 +93,7 @@ from calcstep.expr import (
     substitute,
     walk,
 )
-from calcstep.functions import BY_NAME, DEFAULT_ABSTRACT
+from calcstep.functions import BY_NAME, DEFAULT_ABSTRACT, function_spellings
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
 from calcstep.printer import escape_braces, to_text
@@ -1941,7 +1941,7 @@ def _as_meant(
     is the derivative as meant: 1/2sqrt(x), read as (1/2)·√x, for d/dx √x, whose
     rate 1/(2√x) it is with the divisor in brackets."""
     readings = [note.meant for note in answer.notes if note.meant is not None]
-    for start, end, written in [*readings, *_divisors_bracketed(text)]:
+    for start, end, written in [*readings, *_divisors_bracketed(text), *_bare_arguments_bracketed(text)]:
         fixed = text[:start] + written + text[end:]
         try:
             other = parse(fixed, functions=functions, limits=limits).expr
@@ -1964,19 +1964,44 @@ def _divisors_bracketed(text: str) -> list[tuple[int, int, str]]:
     for slash, char in enumerate(text):
         if char != "/":
             continue
-        depth, end = 0, len(text)
-        for index in range(slash + 1, len(text)):
-            if text[index] in "([":
-                depth += 1
-            elif text[index] in ")]":
-                if depth == 0:
-                    end = index
-                    break
-                depth -= 1
+        end = _bracket_level_end(text, slash + 1)
         divisor = text[slash + 1 : end].strip()
         if any(sign in divisor[1:] for sign in "+-−") and not divisor.startswith("("):
             readings.append((slash, end, f"/({divisor})"))
     return readings
+
+
+def _bare_arguments_bracketed(text: str) -> list[tuple[int, int, str]]:
+    """The readings of `text` with a function written without brackets taking all
+    that follows it, past a + or −, as its argument: sqrt x^2+1 may mean
+    sqrt(x^2+1), whose argument the bare name takes only up to the +."""
+    readings = []
+    for found in _bare_function_pattern().finditer(text):
+        end = _bracket_level_end(text, found.end())
+        argument = text[found.end() : end].strip()
+        if any(sign in argument[1:] for sign in "+-−"):
+            readings.append((found.start(), end, f"{found.group(1)}({argument})"))
+    return readings
+
+
+@lru_cache(maxsize=1)
+def _bare_function_pattern() -> re.Pattern[str]:
+    """A function's name followed by spaces and no bracket: sin x, sqrt x^2."""
+    names = "|".join(sorted(map(re.escape, function_spellings()), key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z_])({names})\s+(?=[^\s(])")
+
+
+def _bracket_level_end(text: str, start: int) -> int:
+    """Where the bracket level that `start` stands in closes (or the text's end)."""
+    depth = 0
+    for index in range(start, len(text)):
+        if text[index] in "([":
+            depth += 1
+        elif text[index] in ")]":
+            if depth == 0:
+                return index
+            depth -= 1
+    return len(text)
 
 
 def _by_another_variable(

@@ -119,6 +119,8 @@ WRONG: list[tuple[str, str, str]] = [
     # surely meant, 2x/(x² + 1) and 2e^(2x)
     ("ln(x^2 + 1)", "2x/x^2+1", READ_OTHERWISE), ("atan(x)", "1/1+x^2", READ_OTHERWISE),
     ("e^(2x)", "2e^2x", READ_OTHERWISE),
+    # a function's argument written without brackets, past a +: sqrt(x^2+1) meant
+    ("sqrt(x^2 + 1)", "x/sqrt x^2+1", READ_OTHERWISE), ("sin(x + 1)", "cos x+1", READ_OTHERWISE),
     # a rounded ln 2 below the line, though 1/0.6931 has no decimal form to read it as
     ("log_2(x)", "1/(0.6931*x)", ROUNDED),
     # + C beside a constant term of the derivative: the 5 stays when C goes
