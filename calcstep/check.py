@@ -60,6 +60,7 @@ from itertools import islice, pairwise
 
 from calcstep.deep import run_deep
 from calcstep.derive import Deriver, derive
+from calcstep.domain import one_minus_square, square_minus_one
 from calcstep.engine import (
     DiffReport,
     check_constants,
@@ -1152,53 +1153,36 @@ def _sigmoid_slip(u: Expr) -> tuple[Expr, Expr]:
     return mul(s, add(ONE, neg(s))), mul(s, add(ONE, s))
 
 
-def _square_slip(fn: str, plus_first: bool) -> Callable[[Expr], tuple[Expr, Expr]]:
-    """1 ± f(u)² and 1 ∓ f(u)² (tan: 1 + tan²u, tanh: 1 − tanh²u)."""
+def _one_plus_square(u: Expr) -> Expr:
+    return add(ONE, Pow(u, TWO))
+
+
+def _over(total: Expr, root: bool) -> Expr:
+    """1/total, or 1/√total with `root`."""
+    return Pow(total, Num(Fraction(-1, 2)) if root else MINUS_ONE)
+
+
+def _squared_call(fn: str, plus_first: bool) -> Callable[[Expr], tuple[Expr, Expr]]:
+    """1 + f(u)² and 1 − f(u)², in that order with `plus_first` (tan's 1 + tan²u),
+    else the other way (tanh's 1 − tanh²u)."""
     def slip(u: Expr) -> tuple[Expr, Expr]:
-        square = Pow(Call(fn, u), TWO)
-        plus, minus = add(ONE, square), add(ONE, neg(square))
+        plus, minus = _one_plus_square(Call(fn, u)), one_minus_square(Call(fn, u))
         return (plus, minus) if plus_first else (minus, plus)
     return slip
 
 
-def _over_slip(root: bool, plus_first: bool) -> Callable[[Expr], tuple[Expr, Expr]]:
-    """1/(1 ± u²) or 1/√(1 ± u²), and the same with the sign slipped."""
-    def slip(u: Expr) -> tuple[Expr, Expr]:
-        square = Pow(u, TWO)
-        plus, minus = add(ONE, square), add(ONE, neg(square))
-        power = Num(Fraction(-1, 2)) if root else MINUS_ONE
-        right, slipped = (plus, minus) if plus_first else (minus, plus)
-        return Pow(right, power), Pow(slipped, power)
-    return slip
-
-
-def _negated_slip(slip: Callable[[Expr], tuple[Expr, Expr]]) -> Callable[[Expr], tuple[Expr, Expr]]:
-    """The same forms with a minus in front (arccos's −1/√(1 − u²), cot's −(1 + cot²u))."""
-    def negated(u: Expr) -> tuple[Expr, Expr]:
-        right, slipped = slip(u)
-        return neg(right), neg(slipped)
-    return negated
-
-
-def _arcosh_slip(u: Expr) -> tuple[Expr, Expr]:
-    """1/√(u² − 1), and 1/√(u² + 1) (arsinh's)."""
-    square = Pow(u, TWO)
-    half = Num(Fraction(-1, 2))
-    return Pow(add(square, MINUS_ONE), half), Pow(add(square, ONE), half)
-
-
 _SIGN_INSIDE: dict[str, Callable[[Expr], tuple[Expr, Expr]]] = {
     "sigmoid": _sigmoid_slip,
-    "tanh": _square_slip("tanh", plus_first=False),
-    "coth": _square_slip("coth", plus_first=False),
-    "tan": _square_slip("tan", plus_first=True),
-    "cot": _negated_slip(_square_slip("cot", plus_first=True)),
-    "atan": _over_slip(root=False, plus_first=True),
-    "atanh": _over_slip(root=False, plus_first=False),
-    "asin": _over_slip(root=True, plus_first=False),
-    "acos": _negated_slip(_over_slip(root=True, plus_first=False)),
-    "asinh": _over_slip(root=True, plus_first=True),
-    "acosh": _arcosh_slip,
+    "tanh": _squared_call("tanh", plus_first=False),
+    "coth": _squared_call("coth", plus_first=False),
+    "tan": _squared_call("tan", plus_first=True),
+    "cot": lambda u: (neg(_one_plus_square(Call("cot", u))), neg(one_minus_square(Call("cot", u)))),
+    "atan": lambda u: (_over(_one_plus_square(u), False), _over(one_minus_square(u), False)),
+    "atanh": lambda u: (_over(one_minus_square(u), False), _over(_one_plus_square(u), False)),
+    "asin": lambda u: (_over(one_minus_square(u), True), _over(_one_plus_square(u), True)),
+    "acos": lambda u: (neg(_over(one_minus_square(u), True)), neg(_over(_one_plus_square(u), True))),
+    "asinh": lambda u: (_over(_one_plus_square(u), True), _over(one_minus_square(u), True)),
+    "acosh": lambda u: (_over(square_minus_one(u), True), _over(add(Pow(u, TWO), ONE), True)),
 }
 
 

@@ -120,11 +120,11 @@ def _setters(expr: Expr) -> list[Expr]:
 # What a function asks of its argument u, as a condition on a part made of u:
 # tan u needs cos u ≠ 0; arcsin u needs |u| ≤ 1, that is 1 − u² ≥ 0, the form its
 # rate 1/√(1 − u²) keeps, so that the two are seen to ask the same.
-def _one_minus_square(u: Expr) -> Expr:
+def one_minus_square(u: Expr) -> Expr:
     return add(ONE, neg(Pow(u, TWO)))
 
 
-def _square_minus_one(u: Expr) -> Expr:
+def square_minus_one(u: Expr) -> Expr:
     return add(Pow(u, TWO), MINUS_ONE)
 
 
@@ -137,12 +137,12 @@ _ASKS: dict[str, Callable[[Expr], Condition]] = {
     "sec": lambda u: Condition(Call("cos", u), NONZERO),
     "cot": lambda u: Condition(Call("sin", u), NONZERO),
     "csc": lambda u: Condition(Call("sin", u), NONZERO),
-    "asin": lambda u: Condition(_one_minus_square(u), NONNEGATIVE),
-    "acos": lambda u: Condition(_one_minus_square(u), NONNEGATIVE),
-    "atanh": lambda u: Condition(_one_minus_square(u), POSITIVE),
-    "asec": lambda u: Condition(_square_minus_one(u), NONNEGATIVE),
-    "acsc": lambda u: Condition(_square_minus_one(u), NONNEGATIVE),
-    "acoth": lambda u: Condition(_square_minus_one(u), POSITIVE),
+    "asin": lambda u: Condition(one_minus_square(u), NONNEGATIVE),
+    "acos": lambda u: Condition(one_minus_square(u), NONNEGATIVE),
+    "atanh": lambda u: Condition(one_minus_square(u), POSITIVE),
+    "asec": lambda u: Condition(square_minus_one(u), NONNEGATIVE),
+    "acsc": lambda u: Condition(square_minus_one(u), NONNEGATIVE),
+    "acoth": lambda u: Condition(square_minus_one(u), POSITIVE),
     "coth": lambda u: Condition(u, NONZERO),
     "csch": lambda u: Condition(u, NONZERO),
     "acsch": lambda u: Condition(u, NONZERO),
@@ -225,14 +225,21 @@ def _quadratic_sign(expr: Expr) -> int:
 _NEVER = {POSITIVE: "is never positive", NONNEGATIVE: "is always negative"}
 
 
-def nowhere(expr: Expr) -> tuple[Expr, Condition, str] | None:
-    """The innermost part of `expr` that has no value for any value of its
-    variables, with the condition it sets that never holds and how that is said
-    (ln(−x²): −x² is never positive); None when there is none known.  Such an
-    expression has no value anywhere, so it has no derivative to give."""
-    for node in _setters(expr):
-        condition = _condition(node)
-        if condition is not None and _never_holds(condition):
+def set_conditions(expr: Expr) -> list[tuple[Expr, Condition]]:
+    """Each part of `expr` with a variable that sets a condition, with that
+    condition, inner parts first: what `nowhere` and `conditions` read (the
+    reading's caller walks an expression once for both)."""
+    return [(node, condition) for node in _setters(expr) if (condition := _condition(node)) is not None]
+
+
+def nowhere(setting: list[tuple[Expr, Condition]]) -> tuple[Expr, Condition, str] | None:
+    """The innermost of the parts `setting` lists (`set_conditions`) that has no
+    value for any value of its variables, with the condition it sets that never
+    holds and how that is said (ln(−x²): −x² is never positive); None when there
+    is none known.  Such an expression has no value anywhere, so it has no
+    derivative to give."""
+    for node, condition in setting:
+        if _never_holds(condition):
             return node, condition, _NEVER[condition.relation]
     return None
 
@@ -245,15 +252,12 @@ def _strongest(relations: set[str]) -> str:
     return relation
 
 
-def conditions(expr: Expr) -> list[Condition]:
+def conditions(expr: Expr, setting: list[tuple[Expr, Condition]] | None = None) -> list[Condition]:
     """The conditions `expr` sets on its parts with variables, one for each part
     (the strongest asked of it), inner parts first; those that always hold are
-    left out."""
+    left out.  `setting`: `set_conditions(expr)`, when the caller has it."""
     found: dict[Expr, set[str]] = {}  # each part → what is asked of it
-    for node in _setters(expr):
-        condition = _condition(node)
-        if condition is None:
-            continue
+    for _, condition in set_conditions(expr) if setting is None else setting:
         part = condition.part
         while condition.relation == NONZERO and type(part) is Pow and not part.exp.free_vars and is_positive(part.exp):
             part = part.base  # u^π is 0 only where u is: said of u, with what else u must be
@@ -370,7 +374,8 @@ def _implied(relation: str, known: set[str]) -> bool:
 
 
 def forgotten_conditions(
-    function: Expr, result: Expr, var: str, normal_form: Callable[[Expr], Expr]
+    function: Expr, result: Expr, var: str, normal_form: Callable[[Expr], Expr],
+    setting: list[tuple[Expr, Condition]] | None = None,
 ) -> list[Condition]:
     """The conditions of `function` on a part with the variable `var` that the
     conditions of `result` do not say too (judged by `_judged`, each part of
@@ -379,7 +384,7 @@ def forgotten_conditions(
     value, and so no derivative, though `result` may have one: ln(x) asks x > 0,
     its rate 1/x only x ≠ 0.  A part without `var` is left out: ∂/∂x of 1/y − 3x
     is −3 wherever it exists, and y ≠ 0 is no news about x."""
-    wanted = [condition for condition in conditions(function) if var in condition.part.free_vars]
+    wanted = [condition for condition in conditions(function, setting) if var in condition.part.free_vars]
     if not wanted:
         return []  # a polynomial, most often: the result is not walked
     known: dict[object, set[str]] = {}  # each key → the relations the result asks of it
@@ -449,11 +454,14 @@ def _said_of_base(condition: Condition) -> Condition:
 
 
 def forgotten_note(
-    function: Expr, result: Expr, var: str, normal_form: Callable[[Expr], Expr]
+    function: Expr, result: Expr, var: str, normal_form: Callable[[Expr], Expr],
+    setting: list[tuple[Expr, Condition]] | None = None,
 ) -> Note | None:
     """A note saying where `result` holds, when simplifying forgot it (see
-    `forgotten_conditions`); else None."""
-    forgotten = [_said_of_base(condition) for condition in forgotten_conditions(function, result, var, normal_form)]
+    `forgotten_conditions`; `setting`: `set_conditions(function)`, when the caller
+    has it); else None."""
+    found = forgotten_conditions(function, result, var, normal_form, setting)
+    forgotten = [_said_of_base(condition) for condition in found]
     if not forgotten:
         return None
     said = " and ".join(f"{{{index}}} {condition.relation}" for index, condition in enumerate(forgotten))

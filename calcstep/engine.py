@@ -15,7 +15,7 @@ from functools import cache
 from typing import NamedTuple
 
 from calcstep.derive import derive
-from calcstep.domain import forgotten_note, nowhere
+from calcstep.domain import Condition, forgotten_note, nowhere, set_conditions
 from calcstep.errors import (
     AbstractValueError,
     AtZeroError,
@@ -181,8 +181,9 @@ def differentiate(
     functions = frozenset(functions)
     parsed = parse(text, functions=functions, limits=limits)
     check_constants(parsed.expr, parsed)
-    if parsed.places:  # only a part the reading kept a place for sets a condition
-        check_somewhere(parsed)
+    # only a part the reading kept a place for sets a condition: a polynomial has none
+    setting = set_conditions(parsed.expr) if parsed.places else []
+    check_somewhere(parsed, setting)
     var = choose_variable(parsed.expr, wrt)
     if parsed.expr.free_vars and var not in parsed.expr.free_vars:
         # said with the reading: it explains a derivative of 0 (a constant, with no
@@ -205,7 +206,8 @@ def differentiate(
     # a part that sets a condition (a power other than a whole one, a logarithm)
     # is among the places the reading keeps: with none, as for a polynomial,
     # there is nothing to look for
-    forgotten = forgotten_note(parsed.expr, result, var, simplifier.normal_form) if derivations and parsed.places else None
+    forgotten = (forgotten_note(parsed.expr, result, var, simplifier.normal_form, setting)
+                 if derivations and setting else None)
     if forgotten is not None:  # (x² − 1)/(x − 1) has no value at 1, its derivative 1 has
         parsed = parsed._replace(notes=(*parsed.notes, forgotten))
     values = tuple(
@@ -280,12 +282,12 @@ def _why_undefined(constant: Expr) -> DomainError | type[AbstractValueError] | N
     return None
 
 
-def check_somewhere(written: Parsed) -> None:
+def check_somewhere(written: Parsed, setting: list[tuple[Expr, Condition]]) -> None:
     """Refuse an expression with a part that has no value for any value of its
     variables (ln(−x²), √(−x² − 1)): it has no value anywhere, so no derivative,
     though the rules would still write one (2/x for ln(−x²)).  The part is marked
-    where it was written."""
-    found = nowhere(written.expr)
+    where it was written.  `setting`: the reading's `domain.set_conditions`."""
+    found = nowhere(setting)
     if found is None:
         return
     from calcstep.printer import to_pretty  # on this error's path alone
@@ -297,16 +299,6 @@ def check_somewhere(written: Parsed) -> None:
         hint="a part with no value has no derivative; check it for a typo",
         where=_written_at([node], written),
     )
-
-
-def _as_written(part: Expr, written: Parsed) -> Expr:
-    """The part of the reading a rule's part stands for: itself, or for a power
-    met as a chain's stage (0^u, its exponent named u), the power of that base
-    the reading kept a place for (0^(2x))."""
-    if part in written.places or type(part) is not Pow:
-        return part
-    return next((node for node in written.places if type(node) is Pow and node.base == part.base
-                 and node.exp.free_vars), part)
 
 
 def _written_at(path: list[Expr], written: Parsed) -> Place | None:
@@ -393,7 +385,7 @@ def _named_zero(error: DomainError, written: Parsed, limits: Limits) -> DomainEr
     if not divides:
         part = getattr(error, "part", None)  # a rule's refusal of one part (0^x): marked there
         if error.where is None and part is not None:
-            error.where = _written_at([_as_written(part, written)], written)
+            error.where = _written_at([part], written)
         return error
     part = vanishing_part(written.expr, limits)
     if part is None:
@@ -711,7 +703,7 @@ def _by_sides(
     # the slopes and values said are the whole function's; the part whose corner
     # or jump makes them is named after them (x·sign(x) has a corner, sign(x) a jump)
     where = f"at {var} = {_spoken(at)}"
-    source = (f", from {_spoken(corners[0])} at its {'jump' if corners[0].fn in _JUMPS else 'corner'} there"
+    source = (f", from {_spoken(corners[0])} at its {'jump' if _jumps(corners[0].fn) else 'corner'} there"
               if corners else "")
     if None in left or None in right:
         # a form's derivative with no value at the point may still have a limit
@@ -914,9 +906,13 @@ CONSTANT_NOTE = "the formula has no value here; the function is constant on both
 HELD_NOTE = "the formula has no value here; this is the derivative with the other variables held at their values"
 
 
-# The functions whose break is a jump in value (sign, heaviside, arccot's at 0),
-# not a corner (|u|, relu).
-_JUMPS = frozenset({"sign", "heaviside", "acot"})
+@cache
+def _jumps(fn: str) -> bool:
+    """True when the function's break is a jump in value (sign, heaviside, arccot's
+    at 0), not a corner (|u|, relu): its two sides (`Function.sides`) part there."""
+    sides = BY_NAME[fn].sides
+    at = corner_point(fn)
+    return sides is not None and evaluate(sides(at, -1), {}) != evaluate(sides(at, 1), {})
 
 
 @cache

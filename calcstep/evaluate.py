@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from decimal import Decimal, localcontext
+from decimal import Decimal, getcontext, localcontext
 from fractions import Fraction
 
 from calcstep.deep import deep
@@ -251,10 +251,6 @@ _PI_DIGITS = (
 )
 
 
-def _wide_exp(u: Decimal) -> Decimal:
-    return u.exp()
-
-
 def _wide_ln(u: Decimal) -> Decimal:
     if u <= 0:
         raise ArithmeticError("ln needs a positive argument")
@@ -277,8 +273,7 @@ def _wide_tanh(u: Decimal) -> Decimal:
 
 
 _WIDE_FUNCTIONS: dict[str, Callable[[Decimal], Decimal]] = {
-    "exp": _wide_exp,
-    "ln": _wide_ln,
+    "ln": _wide_ln,  # (exp(u) is read as e^u: a power)
     "sqrt": lambda u: u.sqrt(),
     "abs": abs,
     "sigmoid": _wide_sigmoid,
@@ -312,7 +307,9 @@ def wide_value(expr: Expr) -> float | None:
         return None
     if abs(value - again) > _WIDE_AGREE * max(abs(value), abs(again)):
         return None  # cancellation beyond what these digits hold
-    return value if math.isfinite(value) and (value != 0 or _wide_is_zero(expr)) else None
+    # 0.0 is a value past a float's range below, not 0: only a part past it above
+    # brought the expression here, and an exact 0 the simplifier would have found
+    return value if math.isfinite(value) and value != 0 else None
 
 
 def _wide_at(expr: Expr, digits: int, parts: dict[int, Decimal]) -> Decimal:
@@ -321,12 +318,6 @@ def _wide_at(expr: Expr, digits: int, parts: dict[int, Decimal]) -> Decimal:
         context.prec = digits
         context.Emax, context.Emin = 10**9, -(10**9)
         return _wide(expr, parts)
-
-
-def _wide_is_zero(expr: Expr) -> bool:
-    """A 0.0 from decimal arithmetic is a value, unless it underflowed: said as 0
-    only for an expression that is the number 0 itself."""
-    return type(expr) is Num and expr.value == 0
 
 
 def _wide(expr: Expr, memo: dict[int, Decimal]) -> Decimal:
@@ -344,7 +335,11 @@ def _wide_node(expr: Expr, memo: dict[int, Decimal]) -> Decimal:
         value = Fraction(expr.value)
         return Decimal(value.numerator) / Decimal(value.denominator)
     if kind is Const:
-        return Decimal(1).exp() if expr.name == "e" else +Decimal(_PI_DIGITS)
+        if expr.name == "e":
+            return Decimal(1).exp()
+        if getcontext().prec >= len(_PI_DIGITS) - 2:
+            raise ArithmeticError("π is not known here to that many digits")
+        return +Decimal(_PI_DIGITS)
     if kind is Add:
         return sum((_wide(term, memo) for term in expr.terms), Decimal(0))
     if kind is Mul:

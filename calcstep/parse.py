@@ -405,7 +405,7 @@ def _comma_hint(text: str, comma: int) -> str | None:
     found = _LOG_WITH_BASE.match(text, start) if start >= 0 else None
     if found is not None and found.start(1) <= comma and (base := found.group(2).strip()):
         argument = found.group(1).strip()
-        if argument.startswith("(") and argument.endswith(")") and _bracket_then_power(argument) is False:
+        if argument.startswith("(") and argument.endswith(")") and not _bracket_then_power(argument):
             argument = argument[1:-1].strip()  # log((x + 1), 2): its own brackets are log_2's
         return f"for the base-{base} logarithm of {argument}, write log_{base}({argument})"
     whole = _DIGITS_BEFORE.search(text, 0, comma)

@@ -14,11 +14,11 @@ left for the simplifier, which records its own steps.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from fractions import Fraction
 from typing import NamedTuple, Protocol
 
+from calcstep.errors import CalcstepError, DomainError
 from calcstep.expr import (
     MINUS_ONE,
     ONE,
@@ -47,7 +47,6 @@ from calcstep.expr import (
     walk,
 )
 from calcstep.functions import BY_NAME, FUNCTIONS
-from calcstep.printer import to_text
 from calcstep.steps import Step
 
 
@@ -231,8 +230,6 @@ def renamed_letters(step: Step) -> tuple[tuple[str, str], ...]:
     when it names its parts by the rule's own letters."""
     choices = LETTERS.get(step.rule)
     if choices is None:
-        if step.rule == "sum":
-            return _sum_letters(step)
         return _chain_letters(step) if step.rule in _CHAIN_RULES else ()
     (g, h), ((first, _), (second, _)) = choices[0], step.given[:2]  # every rule here has two
     return () if (first, second) == (g, h) else ((g, first), (h, second))
@@ -256,16 +253,14 @@ _SPARE_LETTERS = ("p", "q", "r", "s", "a", "b")
 _CHAIN_RULES = frozenset({"chain", "chain-n"})
 
 
-def _sum_letters(step: Step) -> tuple[tuple[str, str], ...]:
+def sum_letters(step: Step, applies_g_or_h: bool) -> tuple[tuple[str, str], ...]:
     """The sum rule's g and h renamed p and q when the sum applies an abstract
     function g or h other than as the term the formula's letter stands for: for
     h(x) + f(x), d/dx [g(x) + h(x)] would name f(x) h.  () when there is no
-    clash (g(x) + h(x) itself, or no g or h at all)."""
-    # any g(…) or h(…) in the sum, found in its canonical text, which a renderer
-    # writes anyway (a walk of the sum, for every sum step, cost 1% of a batch)
-    text = to_text(step.target)
-    # (str's own search first: a regex over every sum's text cost as much as the walk)
-    if not ("g(" in text or "h(" in text or "'(" in text) or _APPLIES_G_OR_H.search(text) is None:
+    clash (g(x) + h(x) itself, or no g or h at all).  Whether the sum applies a g
+    or an h anywhere (`applies_g_or_h`) the caller reads off the sum's text, which
+    a renderer writes anyway: walking every sum for it cost 1% of a batch."""
+    if not applies_g_or_h:
         return ()
     terms = step.target.children()
     letters = ("g", "h")
@@ -274,10 +269,6 @@ def _sum_letters(step: Step) -> tuple[tuple[str, str], ...]:
     taken = names_used(step.target) | {step.var}
     spare = (letter for letter in _SPARE_LETTERS if letter not in taken)
     return tuple(zip(letters, spare, strict=False))
-
-
-# g or h applied, in canonical text: g(x), h'(x) (a name times a bracket is g*(x))
-_APPLIES_G_OR_H = re.compile(r"(?<![A-Za-z0-9_])[gh]'*\(")
 
 
 def _chain_letters(step: Step) -> tuple[tuple[str, str], ...]:
@@ -450,7 +441,6 @@ def _check_positive_base(power: Pow) -> None:
     value is known to be 0 or negative ((1 − π)^x), whatever its spelling.  A base
     with no decimal value (a letter held constant) is left as it is.  The error
     holds the power as its `part`, for the caller to mark where it is written."""
-    from calcstep.errors import CalcstepError, DomainError
     from calcstep.evaluate import evaluate
 
     base = power.base
@@ -636,7 +626,14 @@ def chain(expr: Expr, var: str, d: Derive, local: Callable[[Expr, str], Step]) -
         else:
             bindings.append((name, outers[index + 1](previous)))
         previous = Sym(name)
-        stage = local(outers[index](previous), name)
+        try:
+            stage = local(outers[index](previous), name)
+        except CalcstepError as error:
+            # a refusal of the stage's part (0^u) names the part as written, its
+            # inner value in place of u (0^(2x)), for the caller to mark
+            if getattr(error, "part", None) is not None:
+                error.part = outers[index](actual)  # type: ignore[attr-defined]
+            raise
         evaluated = substitute(stage.result, {previous: actual})
         stages.append(
             Step(stage.rule, stage.target, stage.result, name, stage.substeps, stage.given,

@@ -153,7 +153,7 @@ class _Simplifier:
             )
         if node is not expr:
             self.memo[expr._hash] = (expr, node)
-            if self.record:
+            if len(self.steps) > start:  # steps to repeat (none are kept without `record`)
                 self.spans[expr._hash] = (expr, self.run, start, len(self.steps))
         self.memo[node._hash] = node
         return node
@@ -2088,14 +2088,13 @@ def _is_radical(factor: Expr) -> bool:
     if type(factor) is not Pow:
         return False
     base, exponent = factor.base, factor.exp
-    if type(base) is not Num or base.decimal or type(exponent) is not Num or type(exponent.value) is not Fraction:
+    if (type(base) is not Num or base.decimal or type(exponent) is not Num or exponent.decimal
+            or type(exponent.value) is not Fraction):
         return False
     value = base.value
     if type(value) is int:
-        return 2 <= value <= _FACTOR_UP_TO and not exponent.decimal
-    return value > 0 and value.numerator <= _FACTOR_UP_TO and value.denominator <= _FACTOR_UP_TO and (
-        not exponent.decimal
-    )
+        return 2 <= value <= _FACTOR_UP_TO
+    return value > 0 and value.numerator <= _FACTOR_UP_TO and value.denominator <= _FACTOR_UP_TO
 
 
 def _in_simplest_radicals(number: Num, radicals: list[Expr], others: Sequence[Expr]) -> Expr | None:

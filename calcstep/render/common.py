@@ -15,7 +15,13 @@ from typing import NamedTuple
 
 from calcstep.expr import Add, Expr, Mul, Note, Num, Sym, substitute
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
-from calcstep.rules import EVALUATED_SHOWN_UP_TO, RULES, renamed_formula, renamed_letters
+from calcstep.rules import (
+    EVALUATED_SHOWN_UP_TO,
+    RULES,
+    renamed_formula,
+    renamed_letters,
+    sum_letters,
+)
 from calcstep.steps import Step
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -138,7 +144,7 @@ def rule_title(rule_id: str) -> str:
 def formula(step: Step, spell: Spelling) -> str:
     """The rule's general formula, in the letters and the variable the step uses:
     d/dx f(g(x)) = f′(g(x))·g′(x)."""
-    return rule_formula(step.rule, spell, renamed_letters(step), step.var or "x")
+    return rule_formula(step.rule, spell, step_letters(step), step.var or "x")
 
 
 @cache
@@ -197,6 +203,22 @@ def given(step: Step, spell: Spelling) -> str:
     return ", ".join(f"{spell.expr(Sym(name))} = {spell.expr(value)}" for name, value in shown_given(step))
 
 
+def step_letters(step: Step) -> tuple[tuple[str, str], ...]:
+    """(the rule's letter, the step's letter) for each letter a step renames
+    (`rules.renamed_letters`, and the sum rule's `rules.sum_letters`, told from the
+    sum's canonical text whether it applies a g or an h)."""
+    if step.rule != "sum":
+        return renamed_letters(step)
+    text = to_text(step.target)
+    # (str's own search first: a regex over every sum's text costs as much as a walk)
+    applies = ("g(" in text or "h(" in text or "'(" in text) and _APPLIES_G_OR_H.search(text) is not None
+    return sum_letters(step, applies)
+
+
+# g or h applied, in canonical text: g(x), h'(x) (a name times a bracket is g*(x))
+_APPLIES_G_OR_H = re.compile(r"(?<![A-Za-z0-9_])[gh]'*\(")
+
+
 def bindings(step: Step, spell: Spelling) -> tuple[str, str] | None:
     """What the rule's letters are here, with the words that lead it: the chain
     rule names its inner function u (and its outer function) first, as the lesson
@@ -238,7 +260,7 @@ def explanation(step: Step, spell: Spelling) -> str:
         return ""
     # the template names the parts by the rule's own letters (g, h), whichever
     # letters this step uses
-    own = dict((used, letter) for letter, used in renamed_letters(step))
+    own = dict((used, letter) for letter, used in step_letters(step))
     parts = {own.get(name, name): value for name, value in step.given}
     if step.rule == "chain":
         # the template says {u}; the inner function may be named v when u is taken

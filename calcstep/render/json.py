@@ -18,8 +18,14 @@ from calcstep.errors import CalcstepError
 from calcstep.expr import Expr
 from calcstep.printer import to_latex, to_pretty, to_text
 from calcstep.render import RenderOptions
-from calcstep.render.common import CANONICAL, explanation, note_text, rule_formula, rule_title
-from calcstep.rules import renamed_letters
+from calcstep.render.common import (
+    CANONICAL,
+    explanation,
+    note_text,
+    rule_formula,
+    rule_title,
+    step_letters,
+)
 from calcstep.steps import Derivation, Step
 
 SCHEMA_VERSION = 1
@@ -179,7 +185,7 @@ def _step_opening(step: Step) -> str:
     for name, value in step.given:
         given += f"{', ' if given else ''}{_quote(name)}: {_quote(to_text(value))}"
     return (
-        f'{_rule_opening(step.rule, renamed_letters(step))}{_quote(step.var)}, '
+        f'{_rule_opening(step.rule, step_letters(step))}{_quote(step.var)}, '
         f'"target": {_quote(to_text(step.target))}, '
         f'"result": {shown}, "given": {{{given}}}, "substeps": ['
     )

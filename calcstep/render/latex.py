@@ -46,11 +46,12 @@ from calcstep.render.common import (
     shown_given,
     shown_result,
     shown_rewrites,
+    step_letters,
     structural,
     substep_number,
     title,
 )
-from calcstep.rules import renamed_formula, renamed_letters
+from calcstep.rules import renamed_formula
 from calcstep.steps import Derivation, Step
 
 # Mathematics inside a sentence is marked with these two characters (which no
@@ -246,7 +247,7 @@ def _name(step: Step, number: str, parent: Step | None, index: int) -> str:
 
 
 def _formula_row(step: Step) -> _Row:
-    lhs, rhs, written_in = renamed_formula(step.rule, renamed_letters(step), step.var or "x")
+    lhs, rhs, written_in = renamed_formula(step.rule, step_letters(step), step.var or "x")
     return _Row(d_of(lhs, written_in, LATEX), f"= {to_latex(rhs)}", _label(title(step)), _width(lhs, rhs) + 6)
 
 
