@@ -684,24 +684,26 @@ class _Emitter:
     def _plain_report(self, report: DiffReport) -> None:
         from calcstep.render import plain
 
-        self._separate()
-        for part in plain.parts(report, self.options):
-            _write(part)
-        _write("\n")
-        self.flush()
+        self._write_parts(plain.parts(report, self.options))
 
     def _latex_report(self, report: DiffReport) -> None:
         from calcstep.render import latex
 
-        self._separate()
-        print(latex.render(report, self.options))
-        self.flush()
+        self._write_parts(latex.parts(report, self.options))
 
     def _markdown_report(self, report: DiffReport) -> None:
         from calcstep.render import markdown
 
+        self._write_parts(markdown.parts(report, self.options))
+
+    def _write_parts(self, parts: Iterator[str]) -> None:
+        """A text report, written piece by piece as its renderer makes it (a
+        derivation of thousands of steps is never held whole), after the blank
+        line between reports."""
         self._separate()
-        print(markdown.render(report, self.options))
+        for part in parts:
+            _write(part)
+        _write("\n")
         self.flush()
 
     def _rich_report(self, report: DiffReport) -> None:

@@ -21,7 +21,8 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from calcstep.engine import DiffReport, differentiate
-from calcstep.render import RenderOptions, latex, markdown
+from calcstep.limits import Limits
+from calcstep.render import RenderOptions, latex, markdown, plain
 from calcstep.render import rich as rich_render
 
 from conftest import assert_snapshot
@@ -564,3 +565,18 @@ def test_a_double_hyphen_in_a_latex_note_stays_two_hyphens(cli) -> None:
     # TeX sets -- as an en dash: the option --functions is written -{}-functions
     out = cli("diff", "y(x)", "--format", "latex").out
     assert "declare it with -{}-functions y" in out
+
+
+@pytest.mark.parametrize("renderer", [plain, latex, markdown], ids=lambda module: module.__name__.split(".")[-1])
+def test_a_long_derivation_is_written_a_piece_at_a_time(renderer) -> None:
+    """A 3,000-term sum's derivation (hundreds of kilobytes in every format) comes
+    out in pieces of a few hundred lines, so a 100,000-term one is never held
+    whole; joined, the pieces are the report."""
+    report = differentiate(" + ".join(f"x^{i}/{i}" for i in range(1, 3001)), limits=Limits(max_length=100_000))
+    pieces = list(renderer.parts(report))
+    whole = "".join(pieces)
+    assert whole == renderer.render(report)
+    # a few lines hold the whole sum (its heading, the sum rule's conclusion, the
+    # simplification), the rest a term each: no piece comes near the whole
+    assert len(whole) > 500_000
+    assert max(len(piece) for piece in pieces) < len(whole) / 4

@@ -9,7 +9,7 @@ renderers lay out in their own ways.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import NamedTuple
 
@@ -344,6 +344,50 @@ def inner_point(stage: Step, chain: Step | None, spell: Spelling) -> str:
 def substep_number(number: str, index: int) -> str:
     """The number of a step's `index`-th substep: 1.2 → 1.2.1, 1. → 1.1."""
     return f"{number.rstrip('.')}.{index + 1}"
+
+
+class Visit(NamedTuple):
+    """A step met in a walk of its tree: its number (1.2.1), its parent and its
+    place there, the indent its lines start at, and whether this is the visit
+    after its substeps (`closing`: made only for a step with substeps)."""
+
+    step: Step
+    number: str
+    parent: Step | None
+    index: int
+    indent: str
+    closing: bool = False
+
+
+def visits(root: Step, deeper: Callable[[str, str], str], number: str = "1.") -> Iterator[Visit]:
+    """The steps of a tree in the order renderers write them: each step, then its
+    substeps, then (when it has substeps) the step again to write what combines
+    them.  `deeper(indent, number)` is the indent of a step's substeps.
+
+    A generator with a stack of its own rather than a recursion that returns
+    lists: a renderer writes each line as it is made, so a derivation of a
+    100,000-term sum (40 MB of text) is never held whole, and its lines are not
+    copied once per level of nesting."""
+    opened = Visit(root, number, None, 0, "")
+    yield opened
+    # each entry: a step whose substeps are being visited, the next one's index,
+    # and the indent they share
+    pending: list[tuple[Visit, int, str]] = (
+        [(opened, 0, deeper(opened.indent, number))] if root.substeps else []
+    )
+    while pending:
+        visit, index, indent = pending[-1]
+        substeps = visit.step.substeps
+        if index == len(substeps):
+            pending.pop()
+            yield visit._replace(closing=True)
+            continue
+        pending[-1] = (visit, index + 1, indent)
+        sub = substeps[index]
+        child = Visit(sub, substep_number(visit.number, index), visit.step, index, indent)
+        yield child
+        if sub.substeps:
+            pending.append((child, 0, deeper(indent, child.number)))
 
 
 def role(step: Step, parent: Step | None, index: int) -> str:

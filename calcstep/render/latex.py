@@ -25,7 +25,9 @@ pdflatex cannot set without extra packages are spelled as macros.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 from calcstep.engine import DiffReport, PointValue
 from calcstep.expr import Expr, Sym
@@ -48,8 +50,8 @@ from calcstep.render.common import (
     shown_rewrites,
     step_letters,
     structural,
-    substep_number,
     title,
+    visits,
 )
 from calcstep.rules import renamed_formula
 from calcstep.steps import Derivation, Step
@@ -102,18 +104,33 @@ _TEXT_ESCAPES = {
 def render(report: DiffReport, options: RenderOptions = RenderOptions()) -> str:
     """The report as a LaTeX fragment: a comment naming it, how the input was read,
     then one `align*` per order, the last ending with the boxed result and values."""
-    parts = [_comment(report)]
-    parts += [f"Note: {text_with_math(note_text(note, MARKED))}" for note in report.notes]
+    return "".join(parts(report, options))
+
+
+def parts(report: DiffReport, options: RenderOptions = RenderOptions()) -> Iterator[str]:
+    """The report as pieces of text to be written one after the other (`render`
+    joined), a few hundred lines in each: a derivation of thousands of steps is
+    never held whole."""
+    lines = [_comment(report)]
+    lines += [f"Note: {text_with_math(note_text(note, MARKED))}" for note in report.notes]
     derivations = report.derivations if options.steps else ()
     for derivation in derivations:
         items = _derivation_items(derivation, options.explain)
         if derivation is derivations[-1]:
-            items += _result_items(report)
+            items = chain(items, _result_items(report))
         heading = _order_heading(derivation, report) if report.order > 1 else None
-        parts.append(_environment(items, heading))
+        for line in _environment(items, heading):
+            lines.append(line)
+            if len(lines) == _LINES_AT_ONCE:
+                yield "\n".join(lines) + "\n"
+                lines = []
     if not derivations:
-        parts.append(_environment(_result_items(report), None))
-    return "\n".join(parts)
+        lines += _environment(_result_items(report), None)
+    yield "\n".join(lines)
+
+
+# Source lines joined into one piece of output.
+_LINES_AT_ONCE = 512
 
 
 # ---------------------------------------------------------------------------
@@ -146,21 +163,30 @@ _Item = _Row | _Words
 _WIDE = 50
 
 
-def _environment(items: list[_Item], heading: str | None) -> str:
-    r"""The items as an align* environment.  \intertext may only stand between
-    rows, so sentences before the first row or after the last become paragraphs."""
-    first = next(i for i, item in enumerate(items) if isinstance(item, _Row))
-    last = max(i for i, item in enumerate(items) if isinstance(item, _Row))
-    before = [item.text for item in items[:first] if isinstance(item, _Words)]
-    after = [item.text for item in items[last + 1 :] if isinstance(item, _Words)]
-    body: list[str] = []
-    for index, item in enumerate(items[first : last + 1], start=first):
+def _environment(items: Iterable[_Item], heading: str | None) -> Iterator[str]:
+    r"""The items as an align* environment, line by line.  \intertext may only
+    stand between rows, so sentences before the first row or after the last become
+    paragraphs: a row is written once the next row shows it is not the last."""
+    if heading:
+        yield heading
+    row: _Row | None = None  # the last row met, not yet written
+    words: list[str] = []  # the sentences met after it (or before the first row)
+    for item in items:
         if isinstance(item, _Words):
-            body.append(rf"  \intertext{{{item.text}}}")
+            words.append(item.text)
             continue
-        body += _row_lines(item, last_row=index == last)
-    lines = [*([heading] if heading else []), *before, r"\begin{align*}", *body, r"\end{align*}", *after]
-    return "\n".join(lines)
+        if row is None:
+            yield from words
+            yield r"\begin{align*}"
+        else:
+            yield from _row_lines(row, last_row=False)
+            for text in words:
+                yield rf"  \intertext{{{text}}}"
+        row, words = item, []
+    if row is not None:
+        yield from _row_lines(row, last_row=True)
+        yield r"\end{align*}"
+    yield from words
 
 
 def _row_lines(row: _Row, last_row: bool) -> list[str]:
@@ -173,19 +199,16 @@ def _row_lines(row: _Row, last_row: bool) -> list[str]:
     return [f"  {row.lhs} &{row.rhs}{label}{end}"]
 
 
-def _derivation_items(derivation: Derivation, explain: bool) -> list[_Item]:
+def _derivation_items(derivation: Derivation, explain: bool) -> Iterator[_Item]:
     """The steps of one order, then its simplification."""
-    items = _step_items(derivation.steps, _Context(explain, set()), "1.", None, 0)
+    yield from _step_items(derivation.steps, explain)
     for step in shown_rewrites(derivation.simplification, LATEX):
-        items.append(
-            _Row(
-                to_latex(step.target),
-                rf"\to {to_latex(step.result)}",
-                _label(f"simplify: {title(step)}"),
-                _width(step.target, step.result) + 3,
-            )
+        yield _Row(
+            to_latex(step.target),
+            rf"\to {to_latex(step.result)}",
+            _label(f"simplify: {title(step)}"),
+            _width(step.target, step.result) + 3,
         )
-    return items
 
 
 def _result_items(report: DiffReport) -> list[_Item]:
@@ -215,29 +238,31 @@ def _comment(report: DiffReport) -> str:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Context:
-    """`shown` collects the rules whose general formula has been shown."""
+def _step_items(root: Step, explain: bool) -> Iterator[_Item]:
+    """Each step: its general formula (the first time the rule is used), what its
+    letters stand for, why and notes, its substeps, then the row of its result."""
+    shown: set[str] = set()
+    for visit in visits(root, _unindented):
+        step, parent = visit.step, visit.parent
+        name = _name(step, visit.number, parent, visit.index)
+        if visit.closing:
+            yield _instance_row(step, name, parent)
+            continue
+        if structural(step) and step.rule not in shown:
+            shown.add(step.rule)
+            yield _formula_row(step)
+        if not step.substeps:
+            yield _instance_row(step, name, parent)
+            yield from _sentences(step, explain)
+        else:
+            # the sentences follow the step's first row of its own, before its substeps
+            yield from _binding_rows(step, name)
+            yield from _sentences(step, explain)
 
-    explain: bool
-    shown: set[str]
 
-
-def _step_items(step: Step, ctx: _Context, number: str, parent: Step | None, index: int) -> list[_Item]:
-    """A step: its general formula (the first time), what its letters stand for,
-    why and notes, its substeps, then the row of its result."""
-    name = _name(step, number, parent, index)
-    items: list[_Item] = []
-    if structural(step) and step.rule not in ctx.shown:
-        ctx.shown.add(step.rule)
-        items.append(_formula_row(step))
-    if not step.substeps:
-        return [*items, _instance_row(step, name, parent), *_sentences(step, ctx.explain)]
-    # the sentences follow the step's first row of its own, before its substeps
-    items += [*_binding_rows(step, name), *_sentences(step, ctx.explain)]
-    for i, sub in enumerate(step.substeps):
-        items += _step_items(sub, ctx, substep_number(number, i), step, i)
-    return [*items, _instance_row(step, name, parent)]
+def _unindented(indent: str, number: str) -> str:
+    """Rows of an align* are not indented by their depth: their labels number them."""
+    return indent
 
 
 def _name(step: Step, number: str, parent: Step | None, index: int) -> str:

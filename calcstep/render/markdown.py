@@ -26,6 +26,7 @@ result), which GitHub, Jupyter and most notes applications render.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from calcstep.engine import DiffReport, PointValue
 from calcstep.expr import Expr
@@ -33,6 +34,7 @@ from calcstep.printer import to_latex
 from calcstep.render import RenderOptions
 from calcstep.render.common import (
     LATEX,
+    Visit,
     conclusion_label,
     d_of,
     explanation,
@@ -44,8 +46,8 @@ from calcstep.render.common import (
     shown_result,
     shown_rewrites,
     structural,
-    substep_number,
     title,
+    visits,
 )
 from calcstep.render.latex import MARKED, bindings, split_marked, value_math
 from calcstep.steps import Derivation, Step
@@ -61,28 +63,43 @@ _MARKUP = re.compile(r"([\\`*_\[\]<>|$~#])")
 def render(report: DiffReport, options: RenderOptions = RenderOptions()) -> str:
     """The report as Markdown: a heading, how the input was read, the steps of
     each order with their simplification, then the result and its values."""
+    return "".join(parts(report, options))
+
+
+def parts(report: DiffReport, options: RenderOptions = RenderOptions()) -> Iterator[str]:
+    """The report as pieces of text to be written one after the other (`render`
+    joined), a few hundred lines in each: a derivation of thousands of steps is
+    never held whole."""
     operator = d_of(report.expr, report.var, LATEX, report.order)
     blocks = [f"### {_math(operator)}"]
     blocks += [f"> **Note:** {_sentence(note_text(note, MARKED))}" for note in report.notes]
+    yield "\n\n".join(blocks)
     if options.steps:
         for derivation in report.derivations:
-            blocks += _derivation_blocks(derivation, report, options.explain)
-    blocks += _result_blocks(report, operator)
-    return "\n\n".join(blocks)
+            yield from _derivation_blocks(derivation, report, options.explain)
+    yield "\n\n" + "\n\n".join(_result_blocks(report, operator))
 
 
-def _derivation_blocks(derivation: Derivation, report: DiffReport, explain: bool) -> list[str]:
-    """One order: its heading (above order 1), its steps, its simplification."""
-    blocks = []
+# List items joined into one piece of output.
+_LINES_AT_ONCE = 512
+
+
+def _derivation_blocks(derivation: Derivation, report: DiffReport, explain: bool) -> Iterator[str]:
+    """One order, each block after a blank line: its heading (above order 1), its
+    steps, its simplification."""
     if report.order > 1:
-        blocks.append(f"#### Order {derivation.order}: {_math(d_of(derivation.target, report.var, LATEX))}")
-    blocks.append("**Steps**")
-    blocks.append("\n".join(_step_items(derivation.steps, explain, "1.", None, 0, "", set())))
+        yield f"\n\n#### Order {derivation.order}: {_math(d_of(derivation.target, report.var, LATEX))}"
+    yield "\n\n**Steps**\n\n"
+    lines: list[str] = []
+    for line in _step_items(derivation.steps, explain):
+        lines.append(line)
+        if len(lines) == _LINES_AT_ONCE:
+            yield "\n".join(lines) + "\n"
+            lines = []
+    yield "\n".join(lines)
     rewrites = shown_rewrites(derivation.simplification, LATEX)
     if rewrites:
-        blocks.append("**Simplify**")
-        blocks.append("\n".join(_rewrite_item(step) for step in rewrites))
-    return blocks
+        yield "\n\n**Simplify**\n\n" + "\n".join(_rewrite_item(step) for step in rewrites)
 
 
 def _rewrite_item(step: Step) -> str:
@@ -100,39 +117,52 @@ def _result_blocks(report: DiffReport, operator: str) -> list[str]:
     return blocks
 
 
-def _step_items(
-    step: Step, explain: bool, number: str, parent: Step | None, index: int, indent: str, shown: set[str]
-) -> list[str]:
-    """A step as a list item with its details and substeps as items under it, and
-    last, when it has substeps, the item that combines them.  A rule's general
-    formula is shown the first time the rule is used (`shown` remembers which)."""
-    inner = indent + INDENT
-    part = role(step, parent, index)
+def _deeper(indent: str, number: str) -> str:
+    """A substep is an item of the list under its parent's item."""
+    return indent + INDENT
+
+
+def _step_items(root: Step, explain: bool) -> Iterator[str]:
+    """Each step as a list item with its details and substeps as items under it,
+    and last, when it has substeps, the item that combines them.  A rule's
+    general formula is shown the first time the rule is used."""
+    shown: set[str] = set()
+    for visit in visits(root, _deeper):
+        inner = visit.indent + INDENT
+        if visit.closing:
+            yield f"{inner}- {conclusion_label(visit.step)}: {_instance(visit.step)}"
+        else:
+            yield from _opening_items(visit, explain, inner, shown)
+
+
+def _opening_items(visit: Visit, explain: bool, inner: str, shown: set[str]) -> Iterator[str]:
+    """A step's own items, before its substeps: its number and rule, the rule's
+    formula the first time (`shown` remembers which were), what its letters stand
+    for, its rate at the inner function, why it applies and its notes."""
+    step, parent, indent = visit.step, visit.parent, visit.indent
+    part = role(step, parent, visit.index)
+    number = visit.number
     head = f"**{number}** *{_escape(part)}*, **{_escape(title(step))}**" if part else f"**{number} {_escape(title(step))}**"
-    lines: list[str] = []
     is_structural = structural(step)
     if is_structural or step.substeps:
-        lines.append(f"{indent}- {head}")
+        yield f"{indent}- {head}"
         if is_structural and step.rule not in shown:
             shown.add(step.rule)
-            lines.append(f"{inner}- formula: {_math(formula(step, LATEX))}")
-        lines += [f"{inner}- {line}" for line in _bindings(step)]
+            yield f"{inner}- formula: {_math(formula(step, LATEX))}"
+        for line in _bindings(step):
+            yield f"{inner}- {line}"
         if not step.substeps:
-            lines.append(f"{inner}- {_instance(step)}")
+            yield f"{inner}- {_instance(step)}"
     else:
-        lines.append(f"{indent}- {head}: {_instance(step)}")
+        yield f"{indent}- {head}: {_instance(step)}"
     evaluated = shown_evaluated(step)
     if evaluated is not None:
-        lines.append(f"{inner}- {_rate_at_inner(step, parent, evaluated)}")
+        yield f"{inner}- {_rate_at_inner(step, parent, evaluated)}"
     why = explanation(step, MARKED) if explain else ""
     if why:
-        lines.append(f"{inner}- *why:* {_sentence(why)}")
-    lines += [f"{inner}- *note:* {_sentence(note_text(note, MARKED))}" for note in step.notes]
-    for i, sub in enumerate(step.substeps):
-        lines += _step_items(sub, explain, substep_number(number, i), step, i, inner, shown)
-    if step.substeps:
-        lines.append(f"{inner}- {conclusion_label(step)}: {_instance(step)}")
-    return lines
+        yield f"{inner}- *why:* {_sentence(why)}"
+    for note in step.notes:
+        yield f"{inner}- *note:* {_sentence(note_text(note, MARKED))}"
 
 
 def _bindings(step: Step) -> list[str]:

@@ -25,6 +25,7 @@ from calcstep.render import RenderOptions
 from calcstep.render.common import (
     PRETTY,
     Spelling,
+    Visit,
     at_inner,
     bindings,
     conclusion_label,
@@ -39,8 +40,8 @@ from calcstep.render.common import (
     shown_rewrites,
     spelling_for,
     structural,
-    substep_number,
     title,
+    visits,
 )
 from calcstep.steps import Derivation, Step
 
@@ -66,12 +67,17 @@ def parts(report: DiffReport, options: RenderOptions = RenderOptions()) -> Itera
     yield heading + "\n"
     for note in report.notes:
         yield f"note: {note_text(note, spell)}\n"
-    # one order at a time, so that x^x to order 50 (50 MB of text) is never held whole
+    # written a block of lines at a time: a derivation of a 100,000-term sum (40 MB
+    # of text) is never held whole
     for derivation in report.derivations:
         lines = [""]
         if report.order > 1:
             lines.append(f"order {derivation.order}: {d_of(derivation.target, report.var, spell)}")
-        lines += derivation_lines(derivation, spell, options.explain)
+        for line in derivation_lines(derivation, spell, options.explain):
+            lines.append(line)
+            if len(lines) == _LINES_AT_ONCE:
+                yield "\n".join(lines) + "\n"
+                lines = []
         yield "\n".join(lines) + "\n"
     yield "\n"
     yield f"{heading} = "
@@ -80,74 +86,80 @@ def parts(report: DiffReport, options: RenderOptions = RenderOptions()) -> Itera
         yield "\n" + line
 
 
+# Lines joined into one piece of output: a write per line would cost more than
+# making the line, and a block this size is a few tens of kilobytes.
+_LINES_AT_ONCE = 512
+
+
 def _heading(report: DiffReport, spell: Spelling) -> str:
     return d_of(report.expr, report.var, spell, max(report.order, 1))
 
 
-def derivation_lines(derivation: Derivation, spell: Spelling, explain: bool) -> list[str]:
+def derivation_lines(derivation: Derivation, spell: Spelling, explain: bool) -> Iterator[str]:
     """The numbered steps of one order, then its simplification."""
-    lines = step_lines(derivation.steps, spell, explain, "1.", "", None, 0, set())
+    yield from step_lines(derivation.steps, spell, explain)
     rewrites = shown_rewrites(derivation.simplification, spell)
     if rewrites:
-        lines.append("simplify:")
+        yield "simplify:"
         width = max(len(title(step)) for step in rewrites)
         for step in rewrites:
-            lines.append(
+            yield (
                 f"{INDENT}{title(step):<{width}}  {spell.expr(step.target)} {spell.arrow} "
                 f"{spell.expr(step.result)}"
             )
-    return lines
 
 
-def step_lines(
-    step: Step,
-    spell: Spelling,
-    explain: bool,
-    number: str,
-    indent: str,
-    parent: Step | None,
-    index: int,
-    shown: set[str],
-) -> list[str]:
-    """One step and, indented under it, its substeps, then the line that combines
+def _deeper(indent: str, number: str) -> str:
+    """A substep's lines start under the text of its parent's, past its number."""
+    return indent + " " * len(number) + " "
+
+
+def step_lines(root: Step, spell: Spelling, explain: bool) -> Iterator[str]:
+    """Each step and, indented under it, its substeps, then the line that combines
     them, as the terminal's tree lays it out: the work before its conclusion.  A
-    rule's general formula is shown the first time the rule is used (`shown`
-    remembers which were)."""
-    head = f"{indent}{number} "
-    part = role(step, parent, index)
+    rule's general formula is shown the first time the rule is used."""
+    shown: set[str] = set()
+    for visit in visits(root, _deeper):
+        body = _deeper(visit.indent, visit.number)
+        if visit.closing:
+            yield f"{body}{conclusion_label(visit.step)}: {instance(visit.step, spell)}"
+        else:
+            yield from _opening_lines(visit, spell, explain, body, shown)
+
+
+def _opening_lines(visit: Visit, spell: Spelling, explain: bool, body: str, shown: set[str]) -> Iterator[str]:
+    """A step's own lines, before its substeps: its number and rule, the rule's
+    formula the first time (`shown` remembers which were), what its letters stand
+    for, why it applies and its notes."""
+    step, parent = visit.step, visit.parent
+    head = f"{visit.indent}{visit.number} "
+    part = role(step, parent, visit.index)
     label = f"{part}, {title(step)}" if part else title(step)
-    body = indent + " " * len(number) + " "
     evaluated = shown_evaluated(step)
-    lines: list[str] = []
     is_structural = structural(step)
     if is_structural or step.substeps:
-        lines.append(f"{head}{label}")
+        yield f"{head}{label}"
         if is_structural and step.rule not in shown:
             shown.add(step.rule)
-            lines.append(f"{body}formula: {formula(step, spell)}")
+            yield f"{body}formula: {formula(step, spell)}"
         bound = bindings(step, spell)
         if bound is not None:
-            lines.append(f"{body}{bound[0]}{bound[1]}")
+            yield f"{body}{bound[0]}{bound[1]}"
         if not step.substeps:
-            lines.append(f"{body}{instance(step, spell)}")
+            yield f"{body}{instance(step, spell)}"
         if evaluated is not None:
-            lines.append(f"{body}{at_inner(step, parent, spell)}: {spell.expr(evaluated)}")
+            yield f"{body}{at_inner(step, parent, spell)}: {spell.expr(evaluated)}"
     else:
         line = f"{head}{label}: {instance(step, spell)}"
         if evaluated is not None:
             line += f"; {at_inner(step, parent, spell)}: {spell.expr(evaluated)}"
-        lines.append(line)
+        yield line
     if explain:
         why = explanation(step, spell)
         if why:
-            lines.append(f"{body}why: {why}")
+            yield f"{body}why: {why}"
     for note in step.notes:
-        lines.append(f"{body}note: {note_text(note, spell)}")
-    for i, sub in enumerate(step.substeps):
-        lines += step_lines(sub, spell, explain, substep_number(number, i), body, step, i, shown)
-    if step.substeps:
-        lines.append(f"{body}{conclusion_label(step)}: {instance(step, spell)}")
-    return lines
+        yield f"{body}note: {note_text(note, spell)}"
 
 
 def _values(report: DiffReport, spell: Spelling) -> list[str]:
