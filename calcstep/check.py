@@ -88,6 +88,7 @@ from calcstep.expr import (
     add,
     is_num,
     mul,
+    name_key,
     neg,
     split_coefficient,
     sub,
@@ -1829,7 +1830,7 @@ def _off_by_constant(diagnosis: Diagnosis, diff: DiffReport, difference: Expr | 
 def _foreign_names(diff: DiffReport, answer: Expr) -> tuple[list[str], list[str]]:
     """The answer's names the function does not have: those it adds as a constant
     of integration (2x + C), and the others (2t for d/dx x²)."""
-    foreign = sorted(answer.free_vars - diff.expr.free_vars - {diff.var})
+    foreign = sorted(answer.free_vars - diff.expr.free_vars - {diff.var}, key=name_key)
     added = [name for name in foreign if _integration_constant(answer, name)]
     return added, [name for name in foreign if name not in added]
 
@@ -1994,7 +1995,7 @@ def _by_another_variable(
     """An answer that is the derivative with respect to another of the function's
     variables: ∂/∂w of sigmoid(wx + b) checked against d/dx, the variable calcstep
     chose (or the one asked for with --wrt)."""
-    for other in sorted(diff.expr.free_vars - {diff.var}):
+    for other in sorted(diff.expr.free_vars - {diff.var}, key=name_key):
         try:
             report = differentiate(diff.input, wrt=other, order=diff.order, functions=functions, limits=limits,
                                    steps=False)
@@ -2004,7 +2005,7 @@ def _by_another_variable(
             chosen = "asked for" if asked else "calcstep takes when x is among them"
             return Diagnosis(WRONG_VARIABLE, Note(
                 "Your answer is the derivative with respect to {0}, not {1}: {2} has the variables "
-                f"{', '.join(sorted(diff.expr.free_vars))}, and {{1}} is the one {chosen}. To check "
+                f"{', '.join(sorted(diff.expr.free_vars, key=name_key))}, and {{1}} is the one {chosen}. To check "
                 f"your answer as the rate by {{0}}, give --wrt {other}.",
                 (Sym(other), Sym(diff.var), diff.expr)), None, witness)
     return None
@@ -2057,7 +2058,7 @@ def _sample(diff: DiffReport, answer: Expr) -> _Sample:
     """Where to compare: points seeded from the inputs, in the domain of the
     function being differentiated and of its derivative."""
     function, right = diff.expr, diff.result
-    names = sorted(function.free_vars | right.free_vars | answer.free_vars | {diff.var})
+    names = sorted(function.free_vars | right.free_vars | answer.free_vars | {diff.var}, key=name_key)
     seed = _seed(to_text(diff.expr), to_text(answer), diff.var, str(diff.order))
     concrete_right = _concrete(right)
     points, outside = _ground(_concrete(function), concrete_right, names, seed)

@@ -45,6 +45,7 @@ from calcstep.expr import (
     add,
     is_num,
     is_whole_power,
+    name_key,
     neg,
     rebuild,
     rebuilt,
@@ -106,7 +107,7 @@ def choose_variable(expr: Expr, wrt: str | None) -> str:
                 hint="differentiate by the variable of its argument, e.g. --wrt x",
             )
         return name
-    names = sorted(expr.free_vars)
+    names = sorted(expr.free_vars, key=name_key)
     if len(names) == 1:
         return names[0]
     if not names or "x" in names:
@@ -293,7 +294,7 @@ def check_somewhere(written: Parsed, setting: list[tuple[Expr, Condition]]) -> N
     from calcstep.printer import to_pretty  # on this error's path alone
 
     node, condition, never = found
-    names = ", ".join(sorted(condition.part.free_vars))
+    names = ", ".join(sorted(condition.part.free_vars, key=name_key))
     raise DomainError(
         f"{to_pretty(node)} has no value for any value of {names}: {to_pretty(condition.part)} {never}",
         hint="a part with no value has no derivative; check it for a typo",
@@ -375,7 +376,7 @@ def _named_zero(error: DomainError, written: Parsed, limits: Limits) -> DomainEr
         # (a function with no value there, as ln(x − x), was refused before this)
         call, value = edge
         fn, fixed = display_name(call.fn), to_pretty(value)
-        always = f"its argument is {fixed} for every value of {', '.join(sorted(call.arg.free_vars))}"
+        always = f"its argument is {fixed} for every value of {', '.join(sorted(call.arg.free_vars, key=name_key))}"
         what = "divides by zero" if divides else "has no value"
         return DomainError(
             f"the derivative {what}: in {to_pretty(call)}, {always}, where {fn} has no rate",
@@ -390,7 +391,7 @@ def _named_zero(error: DomainError, written: Parsed, limits: Limits) -> DomainEr
     part = vanishing_part(written.expr, limits)
     if part is None:
         return error
-    names = ", ".join(sorted(part.free_vars))
+    names = ", ".join(sorted(part.free_vars, key=name_key))
     return DomainError(
         f"the derivative divides by zero: {to_pretty(part)} is 0 for every value of {names}",
         hint="leave that part out (it is 0), or check it for a typo",
@@ -407,7 +408,7 @@ def fixed_part_without_value(written: Parsed, simplifier: Simplifier) -> DomainE
         if isinstance(_why_undefined(rebuild(node, _with_argument(node, value))), DomainError):
             from calcstep.printer import to_pretty  # on this error's path alone
 
-            names = ", ".join(sorted(inner.free_vars))
+            names = ", ".join(sorted(inner.free_vars, key=name_key))
             return DomainError(
                 f"{to_pretty(node)} has no value: {to_pretty(inner)} is {to_pretty(value)} for every value of {names}",
                 hint="a part with no value has no derivative; check it for a typo",
@@ -540,7 +541,7 @@ def value_at(
     is (`order` times, by `var`): ∂|xy|/∂x at y = 0 is 0, since |x·0| is 0 for
     every x, though the formula x·y²/|xy| is 0/0 there."""
     point = parse_point(assignments, functions, limits)
-    missing = sorted((function.free_vars | derivative.free_vars) - {name for name, _ in point})
+    missing = sorted((function.free_vars | derivative.free_vars) - {name for name, _ in point}, key=name_key)
     if missing:
         raise UsageError(
             f"--at gives no value for {', '.join(missing)}",

@@ -560,6 +560,15 @@ def as_expr(value: Expr | Rational) -> Expr:
     raise TypeError(f"not an expression: {value!r}")
 
 
+def name_key(name: str) -> tuple[str, int, str]:
+    """Where a name goes among names: by its letters, then by the number it ends
+    with, as a reader counts (w₂ before w₁₀, x before x₁), then as written."""
+    letters = name.rstrip("0123456789")
+    if letters == name or not letters:
+        return (name, -1, name)
+    return (letters, int(name[len(letters):]), name)
+
+
 def is_num(expr: Expr, value: Rational | None = None) -> bool:
     """True for a number node (equal to `value`, when given)."""
     return type(expr) is Num and (value is None or expr.value == value)

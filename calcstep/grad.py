@@ -90,13 +90,14 @@ from calcstep.expr import (
     add,
     is_num,
     mul,
+    name_key,
     rebuild,
     substitute,
     walk,
 )
 from calcstep.functions import BY_NAME, DEFAULT_ABSTRACT
 from calcstep.limits import DEFAULT_LIMITS, Limits
-from calcstep.parse import Parsed, parse
+from calcstep.parse import Parsed, function_meant_by, parse
 from calcstep.printer import escape_braces, to_text
 from calcstep.simplify import Simplifier, simplify
 from calcstep.steps import Derivation
@@ -902,7 +903,7 @@ def _variables(expr: Expr, wrt: Iterable[str] | None) -> tuple[str, ...]:
     expression's variables (sorted) when none are named."""
     names = [name.strip() for name in (wrt or ()) if name.strip()]
     if not names:
-        return tuple(sorted(expr.free_vars))
+        return tuple(sorted(expr.free_vars, key=name_key))
     return tuple(dict.fromkeys(check_variable_name(name) for name in names))
 
 
@@ -911,11 +912,13 @@ def _point(
 ) -> tuple[tuple[str, Expr, float], ...]:
     """The point as (name, exact value, float), every variable of `expr` given."""
     exact = parse_point(dict(at), functions, limits)
-    missing = sorted(expr.free_vars - {name for name, _ in exact})
+    missing = sorted(expr.free_vars - {name for name, _ in exact}, key=name_key)
     if missing:
+        # σ(w·x + b) reads as σ times a bracket: the hint says how to write the sigmoid
+        meant = next(filter(None, map(function_meant_by, missing)), None)
         raise UsageError(
             f"--at gives no value for {', '.join(missing)}",
-            hint="give every variable a value, e.g. --at " + ",".join(f"{m}=0.5" for m in missing),
+            hint=meant or "give every variable a value, e.g. --at " + ",".join(f"{m}=0.5" for m in missing),
         )
     return tuple((name, value, _decimal(name, value)) for name, value in exact)
 

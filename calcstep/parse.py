@@ -48,6 +48,7 @@ from calcstep.expr import (
     is_plain_one,
     is_whole_power,
     mul,
+    name_key,
     neg,
     reciprocal,
 )
@@ -696,18 +697,35 @@ def _segment(
 # y(x), u(t): a name, then one name in brackets, as a function is written
 _ONE_NAME_IN_BRACKETS = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9_]*)\s*\)")
 
+# Names written for a function calcstep knows by another name: (what it is, its name)
+_NAMES_FOR_FUNCTIONS = {"sigma": ("logistic sigmoid", "sigmoid")}
+
+
+def function_meant_by(name: str) -> str | None:
+    """How to write the function people often mean by the variable `name` (sigma:
+    "for the logistic sigmoid, write sigmoid(…)"), or None."""
+    known = _NAMES_FOR_FUNCTIONS.get(name)
+    return None if known is None else f"for the {known[0]}, write {known[1]}(…)"
+
 
 def _note_name_before_bracket(text: str, token: Token, name: str, notes: list[Note]) -> None:
     """A note for y(x) read as the product y·x: it is how a function of x is written
     (for implicit differentiation, say), so the product may not be what was meant.
     A bracket holding more than a name, as in x(x + 1), is a product as usual."""
     inside = _ONE_NAME_IN_BRACKETS.match(text, token.end)
+    known = _NAMES_FOR_FUNCTIONS.get(name)
     if inside is None:
+        if known is not None:  # σ(w·x + b), as networks are written
+            typed = text[token.start : token.end]
+            notes.append(Note(f"'{typed}(' was read as {typed} times the bracket after it; "
+                              f"{function_meant_by(name)}", (), token.start))
         return
     source = text[token.start : inside.end()]
+    # σ(x) in a network's formula is the sigmoid: say how calcstep writes it
+    usual = f"; for the {known[0]}, write {known[1]}({inside.group(1)})" if known else ""
     notes.append(
         Note(
-            f"'{source}' was read as the product {{0}}; for a function {name} of "
+            f"'{source}' was read as the product {{0}}{usual}; for a function {name} of "
             f"{inside.group(1)}, declare it with --functions {name}",
             (mul(Sym(name), Sym(inside.group(1))),),
             token.start,
@@ -1452,14 +1470,29 @@ def parse(
         # E^x: a variable E, as names are case-sensitive; the constant is e
         notes.append(Note("'E' was read as a variable, not the constant e; for that, write e",
                           (), found.start()))
-    return Parsed(expr, text, tuple(notes), frozenset(builder.functions), builder.places)
+    return Parsed(expr, text, _said_once(notes), frozenset(builder.functions), builder.places)
+
+
+def _said_once(notes: list[Note]) -> tuple[Note, ...]:
+    """The notes, one that says again what an earlier one said (σ(x) twice in an
+    answer) left out.  A note with another reading to offer is kept whatever it
+    says: each marks its own place in the input to be read otherwise."""
+    said: set[tuple[str, tuple[Expr, ...]]] = set()
+    kept = []
+    for note in notes:
+        if note.meant is None:
+            if (note.text, note.args) in said:
+                continue
+            said.add((note.text, note.args))
+        kept.append(note)
+    return tuple(kept)
 
 
 def _refuse_names_alike(text: str, expr: Expr) -> None:
     """Refuse two variables whose names are written alike (w1 and w_1 are both
     w₁), marking where the second is written: read as two, they would be
     printed as one, and a result in them would be misread."""
-    names = sorted(name for name in expr.free_vars if any(char.isdigit() for char in name))
+    names = sorted((name for name in expr.free_vars if any(char.isdigit() for char in name)), key=name_key)
     if len(names) < 2 or all("_" in name for name in names) or not any("_" in name for name in names):
         return  # names alike differ by an underscore (w1, w_1): none here, or all have one
     from calcstep.printer import pretty_name  # only for names with digits
@@ -1500,7 +1533,7 @@ def _note_indexed_names(text: str, expr: Expr, notes: list[Note]) -> None:
     only variable there is (e^x2, x3 − 1); w1·x1 + b, a network's weights, and
     sigmoid(w2) have no note."""
     written: dict[str, int] | None = None  # each such name → where it is first written
-    for name in sorted(expr.free_vars):
+    for name in sorted(expr.free_vars, key=name_key):
         indexed = _INDEXED.fullmatch(name)
         if indexed is None or indexed.group(2) in ("0", "1"):
             continue  # x¹ and x⁰ are not what x1 and x0 were meant to be

@@ -41,6 +41,7 @@ from calcstep.expr import (
     is_plain_one,
     leading_number,
     mul,
+    name_key,
     neg,
     rebuild,
     substitute,
@@ -344,7 +345,7 @@ def _rename(expr: Expr, table: dict[str, str]) -> Expr:
 
 def constant(expr: Expr, var: str, d: Derive) -> Step:
     """d/dx c = 0, for any c that does not depend on x."""
-    others = sorted(expr.free_vars)
+    others = sorted(expr.free_vars, key=name_key)
     notes: tuple[Note, ...] = ()
     if others:
         names = tuple(Sym(name) for name in others)

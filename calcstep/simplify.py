@@ -50,6 +50,7 @@ from calcstep.expr import (
     is_plain_one,
     leading_number,
     mul,
+    name_key,
     neg,
     rebuild,
     split_coefficient,
@@ -1313,7 +1314,7 @@ def _term_key(term: Expr, s: _Simplifier) -> tuple:
         base, exponent = _power_parts(factor)
         if type(base) is Sym and type(exponent) is Num:
             degree += exponent.value
-            exponents.append((base.name, -exponent.value))
+            exponents.append((name_key(base.name), -exponent.value))
         else:
             others.append(s.key(factor))
             functions = functions or type(base) in _FUNCTION_NODES
@@ -1785,7 +1786,7 @@ def _factor_polynomial_in_product(node: Mul, s: _Simplifier) -> Expr | None:
         if not all(_is_monomial(body) and type(c) is int for c, body in split):
             continue  # whole coefficients only: x²/2 + x keeps its form
         powers = [_powers(body) for _, body in split]
-        shared = {name: min(power.get(Sym(name), 0) for power in powers) for name in sorted(factor.free_vars)}
+        shared = {name: min(power.get(Sym(name), 0) for power in powers) for name in sorted(factor.free_vars, key=name_key)}
         taken = [_raised(Sym(name), k) for name, k in shared.items() if k > 0]
         content = _content([c for c, _ in split])
         if not taken and content == 1:
@@ -2617,7 +2618,7 @@ def _structural_key(expr: Expr, s: _Simplifier) -> tuple:
     if type(expr) is Num:
         return (rank, expr.value)
     if isinstance(expr, (Sym, Const)):
-        return (rank, expr.name)
+        return (rank, name_key(expr.name))
     if type(expr) is Call:
         return (rank, expr.fn, expr.size, s.key(expr.arg))
     if type(expr) is Apply:

@@ -946,6 +946,16 @@ def test_over_a_common_denominator_each_term_reads_as_its_numerator(text: str, s
 
 
 @pytest.mark.parametrize(
+    ("text", "wrt", "result"),
+    [("x*w10*w2*w1", "x", "w₁·w₂·w₁₀"), ("x10 + x2^2 + x^3 + x1", "x2", "2·x₂"),
+     ("w10*x + w2*x + w*x + w1*x", "x", "w + w₁ + w₂ + w₁₀"), ("a2*a12^2*a1", "a12", "2·a₁·a₂·a₁₂")],
+)
+def test_numbered_names_are_in_counting_order(text: str, wrt: str, result: str) -> None:
+    # w₂ before w₁₀, as a reader counts the layers of a network (it was w₁·w₁₀·w₂)
+    assert to_pretty(differentiate(text, wrt=wrt).result) == result
+
+
+@pytest.mark.parametrize(
     ("text", "result"),
     [("sin(x)^2", "2·sin(x)·cos(x)"), ("csc(x)", "−csc(x)·cot(x)"), ("sec(x)", "sec(x)·tan(x)"),
      ("sin(x)^3", "3·sin²(x)·cos(x)"), ("cos(x)^3", "−3·cos²(x)·sin(x)"), ("sinh(x)^2", "2·sinh(x)·cosh(x)"),

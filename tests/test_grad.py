@@ -403,6 +403,13 @@ def test_missing_and_unused_variables() -> None:
     assert any("does not appear" in note.text for note in report.notes)
     # with no --wrt, every variable of the expression
     assert grad_report("w*x", None, {"x": "2", "w": "1"}).variables == ("w", "x")
+    # σ(w·x + b) reads as σ times a bracket: the hint says how to write the sigmoid
+    with pytest.raises(UsageError) as caught:
+        grad_report("σ(w*x + b)", None, {"x": "1", "w": "2", "b": "0"})
+    assert caught.value.hint == "for the logistic sigmoid, write sigmoid(…)"
+    # numbered weights in counting order, layer 2 before layer 10
+    layers = grad_report("w10*w2*w1*x", None, {"x": "1", "w1": "1", "w2": "1", "w10": "1"})
+    assert layers.variables == ("w1", "w2", "w10", "x")
     # a value for a name the expression does not have is said to be unused, as
     # diff --at says it: a mistyped name does not pass unnoticed
     typo = grad_report("w*x", None, {"x": "2", "w": "1", "z": "3"})

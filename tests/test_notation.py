@@ -245,7 +245,17 @@ NOTES = [
     ("|x| 2", "'|x| 2' was read as a product: |x|·2"),
     # scientific notation right before a factor: 2e − 4x may have been meant
     ("2e-4x", "'2e-4' was read as the number 0.0002 (scientific notation); for e, write 2*e"),
+    # σ, as networks write the sigmoid: the note says how calcstep writes it
+    ("σ(x)", "'σ(x)' was read as the product σx; for the logistic sigmoid, write sigmoid(x); "
+             "for a function sigma of x, declare it with --functions sigma"),
+    ("sigma(w*x + b)", "'sigma(' was read as sigma times the bracket after it; "
+                       "for the logistic sigmoid, write sigmoid(…)"),
 ]
+
+
+def test_a_reading_is_noted_once_however_often_it_occurs() -> None:
+    # σ(x)·(1 − σ(x)) has the same reading twice: one note says it
+    assert len(parse("σ(x)*(1 - σ(x))").notes) == 1
 
 
 @pytest.mark.parametrize(

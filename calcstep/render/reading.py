@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calcstep.expr import Add, Apply, Call, Const, Expr, Log, Mul, Num, Pow, Sym
+from calcstep.expr import Add, Apply, Call, Const, Expr, Log, Mul, Num, Pow, Sym, name_key
 from calcstep.parse import Parsed
 from calcstep.printer import to_latex, to_pretty, to_text
 from calcstep.render.common import CANONICAL, note_text, spelling_for
@@ -37,7 +37,7 @@ def to_dict(parsed: Parsed) -> dict[str, Any]:
         "expression": to_text(parsed.expr),
         "pretty": to_pretty(parsed.expr),
         "latex": to_latex(parsed.expr),
-        "variables": sorted(parsed.expr.free_vars),
+        "variables": sorted(parsed.expr.free_vars, key=name_key),
         "notes": [note_text(note, CANONICAL) for note in parsed.notes],
         "error": None,
     }
