@@ -354,6 +354,12 @@ def test_ascii_output_has_no_unicode() -> None:
         assert render(check_answer(problem, answer), ascii=True).isascii()
 
 
+def test_witness_values_use_the_minus_sign_of_the_expressions_beside_them() -> None:
+    report = check_answer("cos(x)", "sin(x)")
+    assert "at x = 0.7: yours 0.6442, correct −0.6442" in render(report).splitlines()
+    assert "at x = 0.7: yours 0.6442, correct -0.6442" in render(report, ascii=True).splitlines()
+
+
 def test_correct_verdicts_say_how_they_were_reached() -> None:
     simplified = check_answer("x e^x", "(x+1) e^x")
     assert simplified.method is Method.SIMPLIFY

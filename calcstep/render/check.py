@@ -41,6 +41,7 @@ from calcstep.render.common import (
     joined,
     note_text,
     rule_title,
+    signed,
     spelling_for,
 )
 
@@ -170,7 +171,7 @@ def _witness_lines(witness: Witness, spell: Spelling) -> list[str]:
 
 def _witness_pieces(witness: Witness, spell: Spelling) -> list[Piece]:
     """at x = 0.7: yours 0.8823, correct 1.235"""
-    yours, correct = _numbers(witness.yours, witness.correct)
+    yours, correct = (signed(number, spell) for number in _numbers(witness.yours, witness.correct))
     return [
         (f"at {_point(witness, spell)}: ", ""),
         (f"yours {yours}", "yours"),
@@ -188,7 +189,7 @@ def _stand_in_lines(witness: Witness, spell: Spelling) -> list[str]:
 
 
 def _point(witness: Witness, spell: Spelling) -> str:
-    return ", ".join(f"{spell.expr(Sym(name))} = {value:g}" for name, value in witness.point)
+    return ", ".join(f"{spell.expr(Sym(name))} = {signed(f'{value:g}', spell)}" for name, value in witness.point)
 
 
 def _numbers(yours: float | None, correct: float) -> tuple[str, str]:

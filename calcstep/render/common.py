@@ -114,6 +114,12 @@ def spelling_for(ascii: bool) -> Spelling:
     return ASCII if ascii else PRETTY
 
 
+def signed(number: str, spell: Spelling) -> str:
+    """A number's text with the minus sign the expressions beside it use: − where
+    they are written for people, - in ASCII."""
+    return number.replace("-", "−") if spell is PRETTY else number
+
+
 def var_text(var: str, spell: Spelling) -> str:
     return spell.expr(Sym(var))
 

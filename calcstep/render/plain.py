@@ -23,7 +23,6 @@ from calcstep.engine import DiffReport, PointValue
 from calcstep.expr import Sym
 from calcstep.render import RenderOptions
 from calcstep.render.common import (
-    PRETTY,
     Spelling,
     Visit,
     at_inner,
@@ -38,6 +37,7 @@ from calcstep.render.common import (
     same_number,
     shown_evaluated,
     shown_rewrites,
+    signed,
     spelling_for,
     structural,
     title,
@@ -173,9 +173,7 @@ def value_line(value: PointValue, spell: Spelling) -> str:
         return f"at {where}: undefined ({value.undefined})"
     if value.decimal is None and value.exact is not None:
         return f"at {where}: {spell.expr(value.exact)} (beyond floating point: no decimal)"
-    decimal = f"{value.decimal:.12g}"
-    if spell is PRETTY:
-        decimal = decimal.replace("-", "−")  # the minus sign the expressions beside it use
+    decimal = signed(f"{value.decimal:.12g}", spell)
     if value.exact is not None and not value.exact.free_vars:
         exact = spell.expr(value.exact)
         amount = exact if same_number(exact, decimal) else f"{exact} {spell.approx} {decimal}"
