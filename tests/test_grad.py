@@ -1019,3 +1019,15 @@ def test_a_bracketed_layer_is_a_node_wherever_it_stands(text: str, title: str, l
     assert sum(1 for node in report.graph.nodes if node.expr == parse_expr(layer)) == 1
     for item in report.partials:
         assert item.agree, item
+
+
+def test_a_long_symbolic_derivative_breaks_between_factors_and_says_where_the_rest_is() -> None:
+    # it was cut mid-name ("sigmoid(wx" / ")))") and ended in a bare "…"
+    report = grad_report("sigmoid(sigmoid(sigmoid(sigmoid(w*x))))", ["w"], {"x": "10", "w": "5"})
+    for ascii in (False, True):
+        lines = render(report, RenderOptions(ascii=ascii)).splitlines()
+        first = next(i for i, line in enumerate(lines) if line.lstrip().startswith(("∂/∂w =", "d/dw =")))
+        formula = lines[first : first + 3]
+        assert all(len(line) <= 80 for line in formula)
+        assert all(line.endswith(("·", "*", "−", "-")) for line in formula[:-1]), formula
+        assert formula[-1].endswith(("… (all of it: --format json)", "... (all of it: --format json)"))

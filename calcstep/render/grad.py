@@ -23,6 +23,7 @@ computes: every number comes from the report.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from collections.abc import Sequence
 from itertools import pairwise
@@ -408,19 +409,45 @@ def engine_fallback(item: Partial) -> str:
 
 def symbolic_lines(item: Partial, words: _Words, width: int) -> list[str]:
     """∂/∂w₁ = … (the rule engine's partial derivative) in lines of `width`,
-    cut short after a few lines."""
+    broken between factors and terms, cut short after a few lines with a word on
+    where the rest is."""
     var = var_text(item.variable, words.spell)
     rule = f"{words.partial}/{words.partial}{var} = {words.expr(item.symbolic)}"
-    # Only the first lines are shown, and they depend only on the text's start (a
-    # line holds at most `width` characters and one space): wrapping the whole of a
-    # deep network's derivative would take textwrap seconds (long words are quadratic).
-    rule = rule[: (_SYMBOLIC_LINES + 1) * (width + 1)]
-    wrapped = textwrap.wrap(rule, width, break_on_hyphens=False)
-    if len(wrapped) > _SYMBOLIC_LINES:
+    # Only the first lines are shown, and they depend only on the text's start:
+    # a deep network's derivative runs to megabytes.
+    lines = _filled(rule[: (_SYMBOLIC_LINES + 1) * (width + 1)], width)
+    if len(lines) > _SYMBOLIC_LINES or len(rule) > (_SYMBOLIC_LINES + 1) * (width + 1):
         # the whole derivative is in --format json; here it would bury the table
-        wrapped = wrapped[:_SYMBOLIC_LINES]
-        wrapped[-1] = wrapped[-1][: width - len(words.ellipsis)] + words.ellipsis
-    return wrapped
+        lines = lines[:_SYMBOLIC_LINES]
+        more = f"{words.ellipsis} (all of it: --format json)"
+        last = lines[-1]
+        if len(last) > width - len(more):  # cut where a line may break, as the others are
+            last = last[: width - len(more)]
+            last = last[: max(last.rfind("·") + 1, last.rfind("*") + 1, last.rfind(" "), 1)]
+        lines[-1] = last.rstrip() + more
+    return lines
+
+
+# Where a formula's line may end: after a product's dot or a space (around + and −).
+_BREAKS = re.compile(r"[^ ·*]*(?:[·*]| +|$)")
+
+
+def _filled(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` characters, each line as full as the
+    places it may break allow (a piece longer than a line is cut where it must)."""
+    lines: list[str] = []
+    line = ""
+    for piece in _BREAKS.findall(text):
+        if line and len(line) + len(piece.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += piece
+        while len(line.rstrip()) > width:
+            lines.append(line[:width])
+            line = line[width:]
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
 
 
 def engine_value(item: Partial, words: _Words) -> str:
