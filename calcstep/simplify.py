@@ -53,7 +53,9 @@ from calcstep.expr import (
     name_key,
     neg,
     rebuild,
+    rebuilt,
     split_coefficient,
+    walk,
 )
 from calcstep.functions import BY_NAME, DOMAINS, EVEN, ODD, pi_multiple
 from calcstep.limits import DEFAULT_LIMITS, Limits
@@ -1598,6 +1600,49 @@ def _trig_quotients(node: Mul, s: _Simplifier) -> Expr | None:
     return None
 
 
+# Each of these functions written in sines and cosines (hyperbolic ones alike).
+_SINES_AND_COSINES: dict[str, tuple[str | None, str]] = {
+    "tan": ("sin", "cos"), "cot": ("cos", "sin"), "sec": (None, "cos"), "csc": (None, "sin"),
+    "tanh": ("sinh", "cosh"), "coth": ("cosh", "sinh"), "sech": (None, "cosh"), "csch": (None, "sinh"),
+}
+
+
+def _in_sines_and_cosines(node: Expr) -> Expr | None:
+    """tan u as sin u/cos u, sec u as 1/cos u (and kin); None for any other node."""
+    if type(node) is not Call or node.fn not in _SINES_AND_COSINES:
+        return None
+    top, bottom = _SINES_AND_COSINES[node.fn]
+    divisor = Pow(Call(bottom, node.arg), MINUS_ONE)
+    return divisor if top is None else mul(Call(top, node.arg), divisor)
+
+
+def _has_trig_ratio(term: Expr) -> bool:
+    """Whether a term has tan, sec … (or a power of one) among its factors."""
+    for factor in term.factors if type(term) is Mul else (term,):
+        base = factor.base if type(factor) is Pow else factor
+        if type(base) is Call and base.fn in _SINES_AND_COSINES:
+            return True
+    return False
+
+
+def _sines_and_cosines(node: Add, s: _Simplifier) -> Expr | None:
+    """A sum with tangents, secants … in it written in sines and cosines, when that
+    form comes down to fewer operations with no such function left dividing:
+    sec x − sin x·tan x is (1 − sin²x)/cos x, which is cos x.  The derivative of
+    tan x·cos x is that sum; a form that still divides (sec³x + sec x·tan²x is
+    (1 + sin²x)/cos³x) keeps the functions a table of derivatives uses."""
+    if not any(_has_trig_ratio(term) for term in node.terms):
+        return None
+    candidate = rebuilt(node, _in_sines_and_cosines)
+    simplest = s.trial(candidate)
+    if s.op_count(simplest) >= s.op_count(node) or any(
+        type(part) is Pow and _is_divisor(part) and any(type(inner) is Call for inner in walk(part.base))
+        for part in walk(simplest)
+    ):
+        return None
+    return candidate
+
+
 def _open_negated_sums(node: Add, s: _Simplifier) -> Expr | None:
     """n + 2 − (a + b) = n + 2 − a − b: in a polynomial, a term that is the
     negative of a polynomial is written without its bracket, its terms' signs
@@ -2762,6 +2807,8 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("expand", "2x(x − 1) − x² → x² − 2x", _expand, reshaping=True),
         Rewrite("combine-fractions", "√u − x²/√u → (u − x²)/√u", _combine_fractions, reshaping=True,
                 needs=_FRACTION),
+        Rewrite("sines-and-cosines", "sec x − sin x·tan x → 1/cos x − sin x·sin x/cos x",
+                _sines_and_cosines, reshaping=True),
     ),
     Mul: (
         Rewrite("zero-product", "0·x → 0", _zero_factor, needs=_ZERO),

@@ -946,6 +946,21 @@ def test_over_a_common_denominator_each_term_reads_as_its_numerator(text: str, s
 
 
 @pytest.mark.parametrize(
+    ("text", "result"),
+    [("tan(x)*cos(x)", "cos(x)"), ("sin(x)*cot(x)", "−sin(x)"), ("tan(x)*cot(x)", "0"),
+     ("x*tan(x)*cos(x)", "x·cos(x) + sin(x)"), ("tanh(x)*cosh(x)", "cosh(x)"),
+     # a form that would still divide keeps the functions of the table of derivatives
+     ("sec(x)*tan(x)", "sec³(x) + tan²(x)·sec(x)"), ("tan(x)^2", "2·sec²(x)·tan(x)")],
+)
+def test_a_sum_of_tangents_and_secants_that_is_simpler_in_sines_and_cosines_is_written_so(
+    text: str, result: str
+) -> None:
+    # tan x·cos x is sin x: its derivative was left as sec x − sin x·tan x, and that
+    # of tan x·cot x (which is 1) as sec²x·cot x − csc²x·tan x, not 0
+    assert to_pretty(differentiate(text).result) == result
+
+
+@pytest.mark.parametrize(
     ("text", "wrt", "result"),
     [("x*w10*w2*w1", "x", "w₁·w₂·w₁₀"), ("x10 + x2^2 + x^3 + x1", "x2", "2·x₂"),
      ("w10*x + w2*x + w*x + w1*x", "x", "w + w₁ + w₂ + w₁₀"), ("a2*a12^2*a1", "a12", "2·a₁·a₂·a₁₂")],

@@ -38,6 +38,7 @@ REWRITE_TITLES = {
     "pythagorean-identity": "Pythagorean identity",
     "expand": "multiply out",
     "combine-fractions": "write over a common denominator",
+    "sines-and-cosines": "write in sines and cosines",
     "factor-common": "take out the common factor",
     "order-terms": "order the terms",
     "zero-product": "a product with 0 is 0",
