@@ -246,9 +246,17 @@ def check_constants(expr: Expr, written: Parsed | None = None) -> None:
             innermost, error = path[-1]
             message = error.message
             if message.startswith("division by zero"):
-                message = f"{to_pretty(innermost)} is undefined: {message}"
+                # x/(3 − 3): the divisor as written, not the reciprocal it is read as
+                divisor = (innermost.base if type(innermost) is Pow and _negative_number(innermost.exp)
+                           and type(innermost.base) is not Num else None)
+                message = (f"division by zero: {to_pretty(divisor)} is 0" if divisor is not None
+                           else f"{to_pretty(innermost)} is undefined: {message}")
             where = _written_at([part for part, _ in path], written) if written is not None else None
             raise DomainError(message, hint="a part with no value has no derivative", where=where)
+
+
+def _negative_number(expr: Expr) -> bool:
+    return type(expr) is Num and expr.value < 0
 
 
 def _undefined_path(node: Expr, error: DomainError) -> list[tuple[Expr, DomainError]]:

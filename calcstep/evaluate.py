@@ -203,10 +203,10 @@ def _odd_root(base: float, exponent_expr: Expr, exponent: float) -> float:
         raise DomainError(
             f"({base:g})^({exponent_expr.value}) is not a real number: an even root needs a number ≥ 0"
         )
-    # an exponent known only as a float (y at y = 1/3) cannot be told an odd root
+    # an exponent known only as a float (π, or y at y = 1/3) cannot be told an odd root
     raise DomainError(
         f"({base:g})^({exponent:g}) is not a real number: a number below 0 has a real power "
-        "only for a fixed exponent that is whole or an odd root (write the exponent into the expression)"
+        "only when the exponent is whole or an odd root (1/3, 2/5)"
     )
 
 

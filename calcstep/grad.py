@@ -941,7 +941,9 @@ def _decimal(name: str, value: Expr) -> float:
     try:
         decimal = evaluate(value, {})
     except CalcstepError as error:
-        raise UsageError(f"the value of {name} has no decimal value: {error.message}") from None
+        reason = ("it is too large for floating point, in which the passes are computed"
+                  if isinstance(error, TooLargeError) else error.message)
+        raise UsageError(f"the value of {name} has no decimal value: {reason}") from None
     if decimal == 0 and not is_num(value, 0):
         raise UsageError(
             f"the value of {name} is too small for floating point, in which the passes are "

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from calcstep.engine import differentiate
-from calcstep.errors import CalcstepError, ParseError
+from calcstep.errors import CalcstepError, DomainError, ParseError
 from calcstep.parse import parse
 
 # (input, words the message must contain, offset of the caret)
@@ -356,8 +356,8 @@ def test_a_part_held_where_it_has_no_value_is_refused(cli, text: str, message: s
 def test_the_part_named_is_the_part_marked_and_the_first_written() -> None:
     # e^(1/(1 − 1)) has no value because 1/(1 − 1) has none: that is named, and
     # marked; of two parts with no value, the first written is the one reported
-    for text, named, marked in [("x*exp(1/(1-1))", "1/(1 − 1) is undefined", "(1-1)"),
-                                ("x + 1/(1-1) + 1/(2-2)", "1/(1 − 1) is undefined", "(1-1)"),
+    for text, named, marked in [("x*exp(1/(1-1))", "division by zero: 1 − 1 is 0", "(1-1)"),
+                                ("x + 1/(1-1) + 1/(2-2)", "division by zero: 1 − 1 is 0", "(1-1)"),
                                 ("x+ln(0)+sqrt(-1)", "ln(0) is undefined", "ln(0)")]:
         with pytest.raises(CalcstepError) as caught:
             differentiate(text)
@@ -437,3 +437,11 @@ def test_a_batch_line_with_a_stray_line_break_is_an_error_in_its_place(cli, sepa
     assert run.out.splitlines()[0] == "2x" and run.out.splitlines()[-1] == "4x³"
     assert "line 2: error: a line break" in run.err
     assert "  x^2\ufffdx^3" in run.err
+
+
+def test_a_divisor_that_is_zero_is_named_as_written() -> None:
+    # it said "1/(3 − 3) is undefined", a reciprocal the input never wrote
+    with pytest.raises(DomainError) as caught:
+        differentiate("x/(3-3) + 1")
+    assert caught.value.message == "division by zero: 3 − 3 is 0"
+    assert caught.value.where is not None and caught.value.where.position == 2
