@@ -377,36 +377,50 @@ def _separate_levels(expr: Expr) -> bool:
     countably many values of it (x² − 1 at two, sin(x) − 1 at π/2 + 2kπ), so at no
     interval of them: where it is one value, as 0, it is so at separate points
     alone, with no interval around any.  Conservative: False for what is not
-    known (relu(x), x − x, a product of two parts with x)."""
-    kind = type(expr)
-    if kind is Sym:
-        return True
-    if not expr.free_vars:
-        return False
-    if kind is Call:
-        return expr.fn in _LEVELLED and _separate_levels(expr.arg)
-    if kind is Log:
-        return not expr.base.free_vars and _separate_levels(expr.arg)
-    if kind is Pow:
-        if expr.exp.free_vars:  # aᵘ for a constant a > 0 other than 1 takes each value once
-            base = expr.base
-            positive = type(base) is Const or (type(base) is Num and base.value > 0 and base.value != 1)
-            return positive and not base.free_vars and _separate_levels(expr.exp)
-        return _nonzero_constant(expr.exp) and _separate_levels(expr.base)  # uⁿ = c at most at two u
-    if kind is Mul:
-        varying = [factor for factor in expr.factors if factor.free_vars]
-        return (len(varying) == 1 and all(_nonzero_constant(factor) for factor in expr.factors
-                                          if not factor.free_vars) and _separate_levels(varying[0]))
-    if kind is Add:
-        varying = [term for term in expr.terms if term.free_vars]
-        if len(varying) == 1:
-            return _separate_levels(varying[0])
-        if len(expr.free_vars) != 1:
+    known (relu(x), x − x, a product of two parts with x).  Each step goes into
+    the one part with the variable, so the walk is a loop, however deep."""
+    while True:
+        kind = type(expr)
+        if kind is Sym:
+            return True
+        if not expr.free_vars:
             return False
-        (var,) = expr.free_vars
-        poly = polynomial.from_expr(expr, var)
-        return poly is not None and len(poly) >= 2  # a polynomial of degree 1 or more
-    return False
+        if kind is Call:
+            if expr.fn not in _LEVELLED:
+                return False
+            expr = expr.arg
+        elif kind is Log:
+            if expr.base.free_vars:
+                return False
+            expr = expr.arg
+        elif kind is Pow:
+            base = expr.base
+            if expr.exp.free_vars:  # aᵘ for a constant a > 0 other than 1 takes each value once
+                if base.free_vars or not (type(base) is Const or (type(base) is Num and 0 < base.value != 1)):
+                    return False
+                expr = expr.exp
+            elif _nonzero_constant(expr.exp):  # uⁿ = c at most at two u
+                expr = base
+            else:
+                return False
+        elif kind is Mul:
+            varying = [factor for factor in expr.factors if factor.free_vars]
+            if len(varying) != 1 or not all(_nonzero_constant(factor) for factor in expr.factors
+                                            if not factor.free_vars):
+                return False
+            expr = varying[0]
+        elif kind is Add:
+            varying = [term for term in expr.terms if term.free_vars]
+            if len(varying) == 1:
+                expr = varying[0]
+                continue
+            if len(expr.free_vars) != 1:
+                return False
+            (var,) = expr.free_vars
+            poly = polynomial.from_expr(expr, var)
+            return poly is not None and len(poly) >= 2  # a polynomial of degree 1 or more
+        else:
+            return False
 
 
 def set_conditions(expr: Expr) -> list[tuple[Expr, Condition]]:
@@ -451,10 +465,10 @@ def only_at_points(setting: list[tuple[Expr, Condition]], var: str) -> tuple[Exp
             part, allowed = condition.part, _AT_LEAST_ZERO
         else:
             continue
-        if part.free_vars != frozenset({var}) or not _separate_levels(part):
+        if part.free_vars != frozenset({var}):
             continue
         verdict = _range_verdict(part, allowed)
-        if verdict is not None and verdict[1]:
+        if verdict is not None and verdict[1] and _separate_levels(part):
             return node, part, verdict[0], " or ".join(map(_number, verdict[1]))
     return None
 
