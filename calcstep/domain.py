@@ -31,6 +31,7 @@ from calcstep.expr import (
     TWO,
     Add,
     Call,
+    Const,
     Expr,
     Log,
     Mul,
@@ -224,6 +225,203 @@ def _quadratic_sign(expr: Expr) -> int:
 # How a condition that never holds is said of its part.
 _NEVER = {POSITIVE: "is never positive", NONNEGATIVE: "is always negative"}
 
+# The values of its argument u where a function has one, as intervals (low end,
+# whether u may be it, high end, whether u may be it), None for no end: arcsin u
+# needs −1 ≤ u ≤ 1, arcoth u needs u < −1 or u > 1.  Whether an argument ever
+# lies there is read from u itself (`_range_verdict`), so that what is said is
+# said of the argument written (sin(x) − 1 is always below 1), not of a part
+# made of it (the sin(x) − 1 − 1 of arcosh's condition in `_ASKS`).
+_Interval = tuple["Rational | None", bool, "Rational | None", bool]
+_BETWEEN_ONES: tuple[_Interval, ...] = ((-1, True, 1, True),)
+_BEYOND_ONES: tuple[_Interval, ...] = ((None, False, -1, True), (1, True, None, False))
+_RANGES: dict[str, tuple[_Interval, ...]] = {
+    "asin": _BETWEEN_ONES,
+    "acos": _BETWEEN_ONES,
+    "atanh": ((-1, False, 1, False),),
+    "asec": _BEYOND_ONES,
+    "acsc": _BEYOND_ONES,
+    "acoth": ((None, False, -1, False), (1, False, None, False)),
+    "acosh": ((1, True, None, False),),
+    "asech": ((0, False, 1, True),),
+}
+# what an even root or an irrational power asks of its base, read the same way
+_AT_LEAST_ZERO: tuple[_Interval, ...] = ((0, True, None, False),)
+
+
+def _less(difference: Expr) -> Expr:
+    """−d, a sum negated term by term, as the sign tests read sums."""
+    return add(*map(neg, difference.terms)) if type(difference) is Add else neg(difference)
+
+
+def _positive(expr: Expr) -> bool:
+    return is_positive(expr) or _quadratic_sign(expr) > 0
+
+
+def _nonnegative(expr: Expr) -> bool:
+    return is_nonnegative(expr) or _quadratic_sign(expr) >= 0
+
+
+def _minus(u: Expr, end: Rational) -> Expr:
+    """u − end, its numbers added up (x² + 2 − 1 is x² + 1), as the sign tests
+    read a quadratic by one number term."""
+    terms = u.terms if type(u) is Add else (u,)
+    others = [term for term in terms if type(term) is not Num]
+    total = sum((term.value for term in terms if type(term) is Num), Fraction(0)) - end
+    if total == 0:
+        return add(*others)
+    number = Num(int(total) if total.denominator == 1 else total)
+    return add(*others, number)
+
+
+def _known_range(u: Expr, ends: set[Rational]) -> _Interval:
+    """The values u takes, as far as the sign tests tell of u beside each of
+    `ends`: x² + 2 is above −1 and above 1, so (1, ∞)."""
+    low: Rational | None = None
+    low_in = False
+    high: Rational | None = None
+    high_in = False
+    for end in sorted(ends):
+        difference = _minus(u, end)
+        if _positive(difference):
+            side, strict = 1, True
+        elif _positive(_less(difference)):
+            side, strict = -1, True
+        elif _nonnegative(difference):
+            side, strict = 1, False
+        elif _nonnegative(_less(difference)):
+            side, strict = -1, False
+        else:
+            continue
+        if side > 0 and (low is None or end > low or (end == low and strict)):
+            low, low_in = end, not strict
+        if side < 0 and (high is None or end < high or (end == high and strict)):
+            high, high_in = end, not strict
+    return low, low_in, high, high_in
+
+
+def _meeting(known: _Interval, allowed: _Interval) -> tuple[Rational | None, bool, Rational | None, bool]:
+    """The interval both `known` and `allowed` are."""
+    (low, low_in, high, high_in), (a_low, a_low_in, a_high, a_high_in) = known, allowed
+    if a_low is not None and (low is None or a_low > low):
+        low, low_in = a_low, a_low_in
+    elif a_low is not None and a_low == low:
+        low_in = low_in and a_low_in
+    if a_high is not None and (high is None or a_high < high):
+        high, high_in = a_high, a_high_in
+    elif a_high is not None and a_high == high:
+        high_in = high_in and a_high_in
+    return low, low_in, high, high_in
+
+
+def _range_verdict(u: Expr, allowed: tuple[_Interval, ...]) -> tuple[str, list[Rational]] | None:
+    """What the sign tests tell of where u lies among the `allowed` intervals: how
+    the values it takes are said, with [] when none of them is allowed, or with
+    the allowed ones, each an end of an interval, when those are all it can be
+    (x² + 1 for arcsin: 1 alone); None when u may lie inside an allowed interval,
+    or nothing is known."""
+    ends = {end for interval in allowed for end in (interval[0], interval[2]) if end is not None}
+    known = _known_range(u, ends)
+    if known[0] is None and known[2] is None:
+        return None
+    points: list[Rational] = []
+    for interval in allowed:
+        low, low_in, high, high_in = _meeting(known, interval)
+        if low is None or high is None or low < high:
+            return None  # u may lie inside the interval (or its side is not known)
+        if low == high and low_in and high_in:
+            points.append(low)
+    return _said(known), points
+
+
+def _number(value: Rational) -> str:
+    return str(value).replace("-", "−")
+
+
+def _said(known: _Interval) -> str:
+    """How the values a part takes are said: "is always below 1", "is never
+    positive" (−x²), "is always strictly between −1 and 1"."""
+    low, low_in, high, high_in = known
+    if high is None:
+        if low == 0:
+            return "is never negative" if low_in else "is always positive"
+        return f"is never below {_number(low)}" if low_in else f"is always above {_number(low)}"
+    if low is None:
+        if high == 0:
+            return "is never positive" if high_in else "is always negative"
+        return f"is never above {_number(high)}" if high_in else f"is always below {_number(high)}"
+    if low_in and high_in:
+        return f"is always between {_number(low)} and {_number(high)}"
+    if not (low_in or high_in):
+        return f"is always strictly between {_number(low)} and {_number(high)}"
+    lower = f"at least {_number(low)}" if low_in else f"above {_number(low)}"
+    upper = f"at most {_number(high)}" if high_in else f"below {_number(high)}"
+    return f"is always {lower} and {upper}"
+
+
+# Functions that take each value at no more than countably many arguments (sin u
+# = 1 at π/2 + 2kπ, |u| = 1 at ±1): all known ones but those constant over an
+# interval (relu, the step and sgn).
+_LEVELLED = frozenset({
+    "sin", "cos", "tan", "sec", "csc", "cot", "asin", "acos", "atan", "acot", "asec", "acsc",
+    "sinh", "cosh", "tanh", "sech", "csch", "coth", "asinh", "acosh", "atanh", "acoth", "asech", "acsch",
+    "ln", "abs", "sigmoid", "softplus",
+})
+
+
+def _nonzero_constant(expr: Expr) -> bool:
+    return (type(expr) is Num and expr.value != 0) or type(expr) is Const
+
+
+def _separate_levels(expr: Expr) -> bool:
+    """True when `expr`, of one variable, takes each value at no more than
+    countably many values of it (x² − 1 at two, sin(x) − 1 at π/2 + 2kπ), so at no
+    interval of them: where it is one value, as 0, it is so at separate points
+    alone, with no interval around any.  Conservative: False for what is not
+    known (relu(x), x − x, a product of two parts with x).  Each step goes into
+    the one part with the variable, so the walk is a loop, however deep."""
+    while True:
+        kind = type(expr)
+        if kind is Sym:
+            return True
+        if not expr.free_vars:
+            return False
+        if kind is Call:
+            if expr.fn not in _LEVELLED:
+                return False
+            expr = expr.arg
+        elif kind is Log:
+            if expr.base.free_vars:
+                return False
+            expr = expr.arg
+        elif kind is Pow:
+            base = expr.base
+            if expr.exp.free_vars:  # aᵘ for a constant a > 0 other than 1 takes each value once
+                if base.free_vars or not (type(base) is Const or (type(base) is Num and 0 < base.value != 1)):
+                    return False
+                expr = expr.exp
+            elif _nonzero_constant(expr.exp):  # uⁿ = c at most at two u
+                expr = base
+            else:
+                return False
+        elif kind is Mul:
+            varying = [factor for factor in expr.factors if factor.free_vars]
+            if len(varying) != 1 or not all(_nonzero_constant(factor) for factor in expr.factors
+                                            if not factor.free_vars):
+                return False
+            expr = varying[0]
+        elif kind is Add:
+            varying = [term for term in expr.terms if term.free_vars]
+            if len(varying) == 1:
+                expr = varying[0]
+                continue
+            if len(expr.free_vars) != 1:
+                return False
+            (var,) = expr.free_vars
+            poly = polynomial.from_expr(expr, var)
+            return poly is not None and len(poly) >= 2  # a polynomial of degree 1 or more
+        else:
+            return False
+
 
 def set_conditions(expr: Expr) -> list[tuple[Expr, Condition]]:
     """Each part of `expr` with a variable that sets a condition, with that
@@ -232,15 +430,46 @@ def set_conditions(expr: Expr) -> list[tuple[Expr, Condition]]:
     return [(node, condition) for node in _setters(expr) if (condition := _condition(node)) is not None]
 
 
-def nowhere(setting: list[tuple[Expr, Condition]]) -> tuple[Expr, Condition, str] | None:
+def nowhere(setting: list[tuple[Expr, Condition]]) -> tuple[Expr, Expr, str] | None:
     """The innermost of the parts `setting` lists (`set_conditions`) that has no
-    value for any value of its variables, with the condition it sets that never
-    holds and how that is said (ln(−x²): −x² is never positive); None when there
-    is none known.  Such an expression has no value anywhere, so it has no
-    derivative to give."""
+    value for any value of its variables, with the part whose values it cannot
+    have and how that is said (ln(−x²): −x² is never positive; arcsin(x² + 2):
+    x² + 2 is always above 1); None when there is none known.  Such an expression
+    has no value anywhere, so it has no derivative to give."""
     for node, condition in setting:
-        if _never_holds(condition):
-            return node, condition, _NEVER[condition.relation]
+        allowed = _RANGES.get(node.fn) if type(node) is Call else None
+        if allowed is not None:  # read of the argument itself, not of the condition's part
+            verdict = _range_verdict(node.arg, allowed) if node.arg.free_vars else None
+            if verdict is not None and not verdict[1]:
+                return node, node.arg, verdict[0]
+        elif _never_holds(condition):
+            return node, condition.part, _NEVER[condition.relation]
+    return None
+
+
+def only_at_points(setting: list[tuple[Expr, Condition]], var: str) -> tuple[Expr, Expr, str, str] | None:
+    """The innermost of the parts `setting` lists that has a value only at
+    separate values of `var`, with no interval around any, so that nothing made
+    of it has a derivative by `var` anywhere: √(−x²) has a value at x = 0 alone,
+    arcsin(x² + 1) too, √(sin(x) − 1) where sin x = 1.  Given as (the part, its
+    argument, how the argument's values are said, the values where it has one:
+    "0", "−1 or 1"); None when there is none known.
+
+    Said only of an argument of `var` alone whose every value it takes at
+    separate points (`_separate_levels`): √(−relu(x)) has a value for every
+    x ≤ 0, and √(−y²) + x one for every x where y = 0, each with a derivative by x."""
+    for node, condition in setting:
+        if type(node) is Call and node.fn in _RANGES:
+            part, allowed = node.arg, _RANGES[node.fn]
+        elif type(node) is Pow and condition.relation == NONNEGATIVE:
+            part, allowed = condition.part, _AT_LEAST_ZERO
+        else:
+            continue
+        if part.free_vars != frozenset({var}):
+            continue
+        verdict = _range_verdict(part, allowed)
+        if verdict is not None and verdict[1] and _separate_levels(part):
+            return node, part, verdict[0], " or ".join(map(_number, verdict[1]))
     return None
 
 

@@ -15,7 +15,7 @@ from functools import cache
 from typing import NamedTuple
 
 from calcstep.derive import derive
-from calcstep.domain import Condition, forgotten_note, nowhere, set_conditions
+from calcstep.domain import Condition, forgotten_note, nowhere, only_at_points, set_conditions
 from calcstep.errors import (
     AbstractValueError,
     AtZeroError,
@@ -186,6 +186,8 @@ def differentiate(
     setting = set_conditions(parsed.expr) if parsed.places else []
     check_somewhere(parsed, setting)
     var = choose_variable(parsed.expr, wrt)
+    if order:
+        check_somewhere_differentiable(parsed, setting, var)
     if parsed.expr.free_vars and var not in parsed.expr.free_vars:
         # said with the reading: it explains a derivative of 0 (a constant, with no
         # variable at all, needs no word)
@@ -301,11 +303,30 @@ def check_somewhere(written: Parsed, setting: list[tuple[Expr, Condition]]) -> N
         return
     from calcstep.printer import to_pretty  # on this error's path alone
 
-    node, condition, never = found
-    names = ", ".join(sorted(condition.part.free_vars, key=name_key))
+    node, part, never = found
+    names = ", ".join(sorted(part.free_vars, key=name_key))
     raise DomainError(
-        f"{to_pretty(node)} has no value for any value of {names}: {to_pretty(condition.part)} {never}",
+        f"{to_pretty(node)} has no value for any value of {names}: {to_pretty(part)} {never}",
         hint="a part with no value has no derivative; check it for a typo",
+        where=_written_at([node], written),
+    )
+
+
+def check_somewhere_differentiable(written: Parsed, setting: list[tuple[Expr, Condition]], var: str) -> None:
+    """Refuse an expression with a part that has a value only at separate values
+    of `var` (√(−x²) at x = 0, arcsin(x² + 1) too): with no interval around any,
+    there is no derivative by `var` anywhere, though the rules would still write
+    one (−x/√(−x²)).  Marked as `check_somewhere` marks a part with no value."""
+    found = only_at_points(setting, var)
+    if found is None:
+        return
+    from calcstep.printer import to_pretty  # on this error's path alone
+
+    node, part, said, points = found
+    raise DomainError(
+        f"{to_pretty(node)} has no derivative for any value of {var}: {to_pretty(part)} {said}, "
+        f"so {to_pretty(node)} has a value only where {to_pretty(part)} is {points}",
+        hint="a part with a value only at separate points has no derivative there; check it for a typo",
         where=_written_at([node], written),
     )
 

@@ -4,16 +4,21 @@ and no note where the result keeps the condition, as most results do."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
+import sympy as sp
 
+from calcstep.domain import only_at_points, set_conditions
 from calcstep.engine import differentiate
 from calcstep.errors import DomainError
 from calcstep.evaluate import evaluate
 from calcstep.parse import parse
 from calcstep.printer import to_text
 from calcstep.render.common import note_text, spelling_for
+
+from oracle import to_sympy
 
 PRETTY = spelling_for(False)
 
@@ -148,6 +153,30 @@ def test_a_divisor_that_is_a_division_keeps_its_own(text: str, canonical: str, f
          "ln(sin(x) - 2)"),
         ("sqrt(cos(x) - 3)", "√(cos(x) − 3) has no value for any value of x: cos(x) − 3 is always negative",
          "sqrt(cos(x) - 3)"),
+        # an inverse function whose argument never lies where it has a value, said
+        # of the argument as written
+        ("asin(x^2+2)", "arcsin(x² + 2) has no value for any value of x: x² + 2 is always above 1", "asin(x^2+2)"),
+        ("acos(x^2+2)", "arccos(x² + 2) has no value for any value of x: x² + 2 is always above 1", "acos(x^2+2)"),
+        ("x*acos(-x^2-3/2)", "arccos(−x² − 3/2) has no value for any value of x: −x² − 3/2 is always below −1",
+         "acos(-x^2-3/2)"),
+        ("atanh(x^2+1)", "artanh(x² + 1) has no value for any value of x: x² + 1 is never below 1", "atanh(x^2+1)"),
+        ("asec(sin(x)/2)", "arcsec(sin(x)/2) has no value for any value of x: sin(x)/2 is always strictly between "
+         "−1 and 1", "asec(sin(x)/2)"),
+        ("acsc(cos(x)/3 + 1/2)", "arccsc(cos(x)/3 + 1/2) has no value for any value of x: cos(x)/3 + 1/2 is always "
+         "strictly between −1 and 1", "acsc(cos(x)/3 + 1/2)"),
+        ("acoth(sin(x)/2)", "arcoth(sin(x)/2) has no value for any value of x: sin(x)/2 is always strictly between "
+         "−1 and 1", "acoth(sin(x)/2)"),
+        ("acoth(sin(x))", "arcoth(sin(x)) has no value for any value of x: sin(x) is always between −1 and 1",
+         "acoth(sin(x))"),
+        ("asin(e^x+1)", "arcsin(e^x + 1) has no value for any value of x: e^x + 1 is always above 1", "asin(e^x+1)"),
+        ("asin(x^2 - 2*x + 3)", "arcsin(x² − 2x + 3) has no value for any value of x: x² − 2x + 3 is always above 1",
+         "asin(x^2 - 2*x + 3)"),
+        # arcosh's is said of its argument, not of the u − 1 its condition is made of
+        ("acosh(sin(x)-1)", "arcosh(sin(x) − 1) has no value for any value of x: sin(x) − 1 is always below 1",
+         "acosh(sin(x)-1)"),
+        ("acosh(-x^2)", "arcosh(−x²) has no value for any value of x: −x² is always below 1", "acosh(-x^2)"),
+        ("asech(-x^2)", "arsech(−x²) has no value for any value of x: −x² is never positive", "asech(-x^2)"),
+        ("asech(x^2+2)", "arsech(x² + 2) has no value for any value of x: x² + 2 is always above 1", "asech(x^2+2)"),
     ],
 )
 def test_a_function_with_no_value_anywhere_is_refused(cli, text: str, message: str, marked: str) -> None:
@@ -162,14 +191,136 @@ def test_a_function_with_no_value_anywhere_is_refused(cli, text: str, message: s
     assert lines[2] == "  " + " " * start + "^" * len(marked)
     # and it is true: the function has no value at any point tried
     expr = parse(text).expr
-    for x in (-3.7, -1, -0.5, 0, 0.25, 1, 2, 10):
+    for x in (-3.7, -1, -0.5, 0, 0.25, 1, 2, 10, *_GRID):
         with pytest.raises(DomainError):
             evaluate(expr, {"x": x, "y": 0.75})
 
 
-@pytest.mark.parametrize("text", ["ln(1 - x^2)", "sqrt(2*x - x^2)", "ln(x - x^2)", "sqrt(-x)", "ln(-x)",
-                                  "sqrt(-x^2)"])
+# x from −8 to 8 by 1/64: 0 among them, as are the ends of the intervals below
+_GRID = [step / 64 for step in range(-512, 513)]
+
+
+def _valued(text: str, wrt: str = "x", others: dict[str, float] | None = None) -> list[float]:
+    """The points of _GRID where the expression has a value."""
+    expr = parse(text).expr
+    found = []
+    for x in _GRID:
+        try:
+            evaluate(expr, {**(others or {}), wrt: x})
+        except DomainError:
+            continue
+        found.append(x)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "marked"),
+    [
+        ("sqrt(-x^2)", "√(−x²) has no derivative for any value of x: −x² is never positive, so √(−x²) has a value "
+         "only where −x² is 0", "sqrt(-x^2)"),
+        ("3*sqrt(sin(x) - 1)", "√(sin(x) − 1) has no derivative for any value of x: sin(x) − 1 is never positive, "
+         "so √(sin(x) − 1) has a value only where sin(x) − 1 is 0", "sqrt(sin(x) - 1)"),
+        ("(-(x-1)^2)^pi", "(−(x − 1)²)^π has no derivative for any value of x: −(x − 1)² is never positive, "
+         "so (−(x − 1)²)^π has a value only where −(x − 1)² is 0", "(-(x-1)^2)^pi"),
+        ("asin(x^2+1)", "arcsin(x² + 1) has no derivative for any value of x: x² + 1 is never below 1, so "
+         "arcsin(x² + 1) has a value only where x² + 1 is 1", "asin(x^2+1)"),
+        ("acos(-x^4-1)", "arccos(−x⁴ − 1) has no derivative for any value of x: −x⁴ − 1 is never above −1, so "
+         "arccos(−x⁴ − 1) has a value only where −x⁴ − 1 is −1", "acos(-x^4-1)"),
+        ("acosh(1 - x^2)", "arcosh(1 − x²) has no derivative for any value of x: 1 − x² is never above 1, so "
+         "arcosh(1 − x²) has a value only where 1 − x² is 1", "acosh(1 - x^2)"),
+        ("asech(x^2+1)", "arsech(x² + 1) has no derivative for any value of x: x² + 1 is never below 1, so "
+         "arsech(x² + 1) has a value only where x² + 1 is 1", "asech(x^2+1)"),
+        ("e^x + acsc(sin(x))", "arccsc(sin(x)) has no derivative for any value of x: sin(x) is always between −1 "
+         "and 1, so arccsc(sin(x)) has a value only where sin(x) is −1 or 1", "acsc(sin(x))"),
+    ],
+)
+def test_a_function_with_a_value_at_separate_points_alone_is_refused(
+    cli, text: str, message: str, marked: str
+) -> None:
+    """√(−x²) has a value at x = 0 alone, arcsin(x² + 1) too: with no interval
+    around the point there is no derivative there, though the rules would write
+    one (−x/√(−x²)).  Refused as a part with no value is, the part marked."""
+    done = cli("diff", text)
+    assert done.code == 2 and done.out == ""
+    lines = done.err.splitlines()
+    assert lines[0] == f"error: {message}"
+    start = text.index(marked)
+    assert lines[2] == "  " + " " * start + "^" * len(marked)
+    # and it is true: no two neighbouring points of the grid both have a value
+    found = _valued(text)
+    assert all(later - earlier > 1 / 64 for earlier, later in itertools.pairwise(found))
+
+
+def test_check_refuses_a_function_with_no_value_anywhere(cli) -> None:
+    """`check` compared arcsin(x² + 2) with its rules' rate and said it correct."""
+    done = cli("check", "asin(x^2+2)", "2x/sqrt(1-(x^2+2)^2)")
+    assert done.code == 2 and done.out == ""
+    assert done.err.splitlines()[0] == (
+        "error: arcsin(x² + 2) has no value for any value of x: x² + 2 is always above 1")
+    done = cli("check", "sqrt(-x^2)", "-x/sqrt(-x^2)")
+    assert done.code == 2 and "has no derivative for any value of x" in done.err
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ln(1 - x^2)", "sqrt(2*x - x^2)", "ln(x - x^2)", "sqrt(-x)", "ln(-x)", "sqrt(x^2)", "sqrt(1 - sin(x))",
+     "asin(x)", "asin(x/2)", "asin(sin(x))", "acos(x^2)", "acos(1 - x^2)", "atanh(x/2)", "atanh(tanh(x))",
+     "asec(x)", "asec(x^2+1)", "acsc(x^2 + 1/2)", "acosh(x^2+1)", "acosh(cosh(x))", "acoth(x^2+2)",
+     "acoth(x^2+1)", "acoth(1/x)", "asech(sigmoid(x))", "asech(sech(x))", "asin(x^2)", "asin(2*sin(x))",
+     # a value on an interval, where the argument is the one value its function allows
+     "sqrt(-relu(x))", "asin(heaviside(x) + 1)", "acsc(sign(x))"],
+)
 def test_a_function_with_a_value_somewhere_is_differentiated(text: str) -> None:
-    """Not refused when it has a value at some x: 1 − x² > 0 on (−1, 1), −x > 0 for
-    x < 0 (and √(−x²) is 0 at 0, though that is all)."""
+    """Not refused when it has a value on an interval: 1 − x² > 0 on (−1, 1), −x > 0
+    for x < 0, x² + 1 > 1 for x ≠ 0 (arcoth), −relu(x) = 0 for x ≤ 0."""
     assert differentiate(text).result is not None
+    found = _valued(text)
+    assert any(later - earlier == 1 / 64 for earlier, later in itertools.pairwise(found))
+
+
+@pytest.mark.parametrize(("text", "wrt"), [("sqrt(-y^2) + x", "x"), ("sqrt(-x^2) + y", "y"),
+                                           ("asin(y^2 + 1)*x", "x")])
+def test_a_value_at_separate_points_of_another_variable_is_no_refusal(text: str, wrt: str) -> None:
+    """√(−y²) + x has a value for every x where y = 0, and a derivative by x there."""
+    assert differentiate(text, wrt=wrt).result is not None
+    other = "y" if wrt == "x" else "x"
+    assert len(_valued(text, wrt, {other: 0})) == len(_GRID)
+
+
+# Where each inverse function has a value, as SymPy sets: an independent word on
+# the refusals of arguments that are polynomials.
+_ALLOWED = {
+    "asin": sp.Interval(-1, 1), "acos": sp.Interval(-1, 1), "atanh": sp.Interval.open(-1, 1),
+    "acoth": sp.Union(sp.Interval.open(-sp.oo, -1), sp.Interval.open(1, sp.oo)),
+    "asec": sp.Union(sp.Interval(-sp.oo, -1), sp.Interval(1, sp.oo)),
+    "acosh": sp.Interval(1, sp.oo), "asech": sp.Interval.Lopen(0, 1),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("asin(x^2+2)", sp.S.EmptySet), ("acos(-x^2-3/2)", sp.S.EmptySet), ("atanh(x^2+1)", sp.S.EmptySet),
+     ("acosh(-x^2)", sp.S.EmptySet), ("asech(-x^2)", sp.S.EmptySet), ("asech(x^2+2)", sp.S.EmptySet),
+     ("asin(x^2 - 2*x + 3)", sp.S.EmptySet), ("acoth(1 - x^2)", None),
+     ("asin(x^2+1)", sp.FiniteSet(0)), ("acosh(1 - x^2)", sp.FiniteSet(0)), ("asech(x^2+1)", sp.FiniteSet(0)),
+     ("asin(x^2 - 2*x + 2)", sp.FiniteSet(1)), ("asin(x^2)", None), ("acosh(x^2+1)", None),
+     ("acoth(x^2+1)", None), ("asec(x^2 + 1/2)", None)],
+)
+def test_where_an_argument_lies_agrees_with_sympy(text: str, where: sp.Set | None) -> None:
+    """Refused as having no value exactly where SymPy finds no x at which the argument
+    lies in its function's domain; as having a value at separate points where it
+    finds those alone; and differentiated (where None) where it finds an interval."""
+    expr = parse(text).expr
+    found = _ALLOWED[expr.fn].as_relational(to_sympy(expr.arg)).as_set().intersect(sp.S.Reals)
+    if where is None:
+        assert found.measure > 0
+        assert differentiate(text).result is not None
+        return
+    assert found == where
+    if where is sp.S.EmptySet:
+        with pytest.raises(DomainError, match="has no value for any value of x"):
+            differentiate(text)
+    else:
+        assert only_at_points(set_conditions(expr), "x") is not None
+        with pytest.raises(DomainError, match="has no derivative for any value of x"):
+            differentiate(text)
