@@ -774,3 +774,78 @@ def test_a_variable_the_expression_does_not_have_is_said_to_give_0(cli) -> None:
     assert run.out.rstrip().endswith("d/dy x² = 0")
     assert "note" not in cli("diff", "5", "--format", "plain").out
     assert "names are case-sensitive" in cli("diff", "x^2", "-w", "X", "--format", "plain").out
+
+
+@pytest.mark.parametrize("args", [["diff", "-h"], ["diff", "x^2", "-h"], ["check", "-h", "x"], ["grad", "-h"],
+                                  ["rules", "-h"], ["parse", "-h"], ["-h"]])
+def test_dash_h_is_help_as_dash_dash_help_is(cli, args: list[str]) -> None:
+    # never the expression −h: `calcstep diff -h` is the command's help
+    run = cli(*args)
+    assert (run.code, run.err) == (0, "")
+    assert run.out == cli(*["--help" if word == "-h" else word for word in args]).out
+    assert "Usage: calcstep" in run.out
+
+
+def test_the_expression_minus_h_is_written_in_brackets_or_after_dash_dash(cli) -> None:
+    for args in (["(-h)"], ["- h"], ["--", "-h"]):
+        assert cli("diff", "--no-steps", *args).out == "−1\n", args
+
+
+def test_a_rule_name_beginning_with_a_minus_sign_is_quoted_as_typed(cli) -> None:
+    # no space of calcstep's own before it
+    assert cli("rules", "-x").err.startswith("error: no rule called '-x'\n")
+    run = cli("-x^2")
+    assert "No such command '-x^2'" in run.err
+    assert run.err.splitlines()[-1] == "hint: to differentiate it, write calcstep diff '-x^2'"
+
+
+@pytest.mark.parametrize(
+    ("glued", "apart"),
+    [(["diff", "x^3", "-n2"], ["diff", "x^3", "-n", "2"]),
+     (["diff", "x*y", "-wy"], ["diff", "x*y", "-w", "y"]),
+     (["diff", "x^2", "-fjson"], ["diff", "x^2", "-f", "json"]),
+     (["diff", "-x^3", "-n2", "-wx"], ["diff", "-x^3", "-n", "2", "-w", "x"]),
+     (["check", "x*y", "x", "-wy"], ["check", "x*y", "x", "-w", "y"]),
+     (["check", "-x^2", "-2x", "-fjson"], ["check", "-x^2", "-2x", "-f", "json"]),
+     (["parse", "x^2", "-fjson"], ["parse", "x^2", "-f", "json"]),
+     (["grad", "w*x", "-ww", "--at", "w=1,x=2"], ["grad", "w*x", "-w", "w", "--at", "w=1,x=2"]),
+     (["grad", "--depth-sweep", "--layers", "2", "-f", "json"], ["grad", "--depth-sweep", "--layers", "2", "-f", "json"]),
+     (["rules", "chain", "-fjson"], ["rules", "chain", "-f", "json"])],
+)
+def test_a_short_option_takes_its_value_glued_on(cli, glued: list[str], apart: list[str]) -> None:
+    # as Click reads -n2 for -n 2: not an extra argument, nor the expression x -n2
+    run = cli(*glued)
+    assert (run.code, run.err) == (0, "")
+    assert run.out == cli(*apart).out
+
+
+def test_a_glued_option_with_no_expression_beside_it_is_the_expression(cli) -> None:
+    # the words expressions were before options took glued values: still them
+    # when the command has no other word for its expression
+    assert json.loads(cli("diff", "-n2", "-f", "json").out)["input"] == "-n2"
+    assert json.loads(cli("diff", "-wy", "-f", "json", "--wrt", "w").out)["result"] == "-y"
+    assert cli("diff", "-n^3", "-n", "2", "--no-steps").out == "−6n\n"
+    # two of them: the first is the expression, as Click fills arguments in order
+    assert cli("diff", "-n2", "-n2", "--no-steps").out == "0\n"
+
+
+def test_a_glued_value_the_option_does_not_take_is_told_how_to_write(cli) -> None:
+    # -fxml is not a format: the hint is not to quote it into the expression x -fxml
+    run = cli("diff", "x", "-fxml")
+    assert run.code == 2
+    assert "unexpected extra argument(s) (-fxml)" in run.err
+    assert run.err.splitlines()[-1] == (
+        "hint: for the option, write -f xml; for an expression, put the whole expression in quotes")
+    refused = cli("diff", "x^3", "-n0")
+    assert refused.code == 2 and "0 is not in the range x>=1" in refused.err
+    sweep = cli("grad", "--depth-sweep", "-fjson")
+    assert sweep.code == 2 and sweep.err.splitlines()[-1] == "hint: for the option, write -f json"
+
+
+def test_an_option_alone_is_the_option_and_says_how_to_write_the_expression(cli) -> None:
+    run = cli("diff", "-n")
+    assert run.code == 2
+    assert "Option '-n' requires an argument" in run.err
+    assert run.err.splitlines()[-1] == (
+        "hint: -n is an option that takes a value; for the expression -n, write '(-n)', or put it after --")
+    assert "hint" not in cli("diff", "x^2", "-n").err  # a value forgotten: no expression to tell
