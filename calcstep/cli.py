@@ -466,7 +466,7 @@ def _answer(texts: Iterable[str], batch: _Batch, emit: _Emitter, is_batch: bool)
             failed = True
             emit.error(text, _out_of_room(), is_batch, line, job_id)
             continue
-        emit.report(report, job_id)
+        emit.report(report, job_id, line)
     return failed
 
 
@@ -618,8 +618,9 @@ class _Emitter:
             Format.markdown: self._markdown_report,
         }[chosen]
 
-    def report(self, report: DiffReport, job_id: str | None = None) -> None:
-        """One expression's report (`job_id`: a JSON job's id, which JSON writes back)."""
+    def report(self, report: DiffReport, job_id: str | None = None, line: int | None = None) -> None:
+        """One expression's report (`job_id`: a JSON job's id, which JSON writes back;
+        `line`: its line in a batch read from stdin, which a note on stderr names)."""
         # one deep stack for the whole report, when it needs one: otherwise each
         # deep expression printed would start a thread of its own
         if self.format is Format.json:
@@ -627,20 +628,22 @@ class _Emitter:
         else:
             self._run_deep(_report_depth(report), self._writer, report)
             if not self.options.steps and self.format in (Format.plain, Format.rich):
-                self._notes_aside(report)
+                self._notes_aside(report, line)
         self.count += 1
         self._trim_caches()
 
-    def _notes_aside(self, report: DiffReport) -> None:
+    def _notes_aside(self, report: DiffReport, line: int | None) -> None:
         """With --no-steps the output is the result alone; how the input was read
-        (e^2x as e²·x) is still said, on stderr."""
+        (e^2x as e²·x) is still said, on stderr, after the number of its line in a
+        batch read from stdin, as an error is (stderr's notes are otherwise not
+        matched to their lines)."""
         from calcstep.render.common import note_text, spelling_for
 
         spell = spelling_for(self.options.ascii)
         if report.notes:
             sys.stdout.flush()  # the result it is about comes first
         for note in report.notes:
-            _print_error(f"note: {note_text(note, spell)}")
+            _print_error((f"line {line}: " if line is not None else "") + f"note: {note_text(note, spell)}")
 
     def error(
         self, text: str, error: CalcstepError, batch: bool, line: int | None = None, job_id: str | None = None

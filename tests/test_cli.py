@@ -849,3 +849,19 @@ def test_an_option_alone_is_the_option_and_says_how_to_write_the_expression(cli)
     assert run.err.splitlines()[-1] == (
         "hint: -n is an option that takes a value; for the expression -n, write '(-n)', or put it after --")
     assert "hint" not in cli("diff", "x^2", "-n").err  # a value forgotten: no expression to tell
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_batch_line_s_reading_note_on_stderr_names_its_line(jobs: str) -> None:
+    # with --no-steps the notes go to stderr: each names its line, as an error does
+    command = [sys.executable, "-m", "calcstep", "diff", "-", "--no-steps", "-f", "plain", "-j", jobs]
+    done = subprocess.run(command, input="x^2\nsin x^2\n\n1/2x\nln(x\n", capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.splitlines() == ["2x", "2x·cos(x²)", "1/2", "error: '(' is never closed"]
+    assert done.stderr.splitlines()[:3] == ["line 2: note: 'sin x^2' was read as sin(x²)",
+                                            "line 4: note: '1/2x' was read as (1/2)·x",
+                                            "line 5: error: '(' is never closed"]
+
+
+def test_a_single_expression_s_note_on_stderr_has_no_line(cli) -> None:
+    assert cli("diff", "sin x^2", "--no-steps", "-f", "plain").err == "note: 'sin x^2' was read as sin(x²)\n"
