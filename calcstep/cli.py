@@ -818,9 +818,7 @@ def parse_command(
     except CalcstepError as error:
         _refuse(expr, error, chosen, ascii)
     if chosen is Format.json:
-        import json
-
-        print(json.dumps(reading.to_dict(parsed), ensure_ascii=False))
+        print(reading.to_json(parsed, tree=tree))
     else:
         print(reading.render(parsed, tree=tree, ascii=ascii))
 

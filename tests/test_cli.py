@@ -865,3 +865,48 @@ def test_a_batch_line_s_reading_note_on_stderr_names_its_line(jobs: str) -> None
 
 def test_a_single_expression_s_note_on_stderr_has_no_line(cli) -> None:
     assert cli("diff", "sin x^2", "--no-steps", "-f", "plain").err == "note: 'sin x^2' was read as sin(x²)\n"
+
+
+def _drawn(node: dict, depth: int = 0) -> list[str]:
+    """A JSON tree node as the text tree labels it, one line per node, indented."""
+    words = {"number": node.get("value"), "variable": node.get("name"), "constant": node.get("name"),
+             "function": node.get("name"), "abstract function": node.get("name")}
+    label = " ".join(part for part in (node["node"], words.get(node["node"])) if part)
+    lines = [depth * " " + label]
+    for child in node["children"]:
+        lines += _drawn(child, depth + 1)
+    return lines
+
+
+def test_parse_gives_the_tree_in_json_when_asked(cli) -> None:
+    # --tree is not ignored in JSON: the tree the text draws, as nested objects
+    record = json.loads(cli("parse", "sin(x)*2", "-f", "json", "--tree").out)
+    assert record["tree"] == {"node": "product", "children": [
+        {"node": "function", "name": "sin", "children": [{"node": "variable", "name": "x", "children": []}]},
+        {"node": "number", "value": "2", "children": []}]}
+    assert record["error"] is None and record["expression"] == "sin(x)*2"
+    assert "tree" not in json.loads(cli("parse", "sin(x)*2", "-f", "json").out)
+    text = "f'(log_2(x)) + pi^theta - 1.5*y"
+    tree = json.loads(cli("parse", text, "-f", "json", "--tree").out)["tree"]
+    drawn = cli("parse", text, "--tree", "--ascii", "-f", "plain").out.split("tree:\n")[1].splitlines()
+    assert _drawn(tree) == [_indented(line) for line in drawn]
+    assert tree["children"][0] == {"node": "abstract function", "name": "f", "order": 1, "children": [
+        {"node": "logarithm", "children": [{"node": "variable", "name": "x", "children": []},
+                                           {"node": "number", "value": "2", "children": []}]}]}
+
+
+def _indented(line: str) -> str:
+    """A drawn tree's line ("  |   `-- variable x") as one space per level, with
+    the labels the JSON test compares ("abstract function f'" without its marks)."""
+    body = line[2:]
+    label = body.lstrip(" |`-")
+    depth = (len(body) - len(label)) // 4
+    return depth * " " + label.replace("'", "").replace("logarithm (argument, base)", "logarithm")
+
+
+def test_parse_writes_a_deep_tree_in_json(cli) -> None:
+    deep = "sin(" * 5000 + "x" + ")" * 5000
+    run = cli("parse", deep, "-f", "json", "--tree")
+    assert run.code == 0, run.err
+    assert run.out.count('"node": "function"') == 5000
+    assert run.out.rstrip().endswith(', "error": null}')
