@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -910,3 +911,39 @@ def test_parse_writes_a_deep_tree_in_json(cli) -> None:
     assert run.code == 0, run.err
     assert run.out.count('"node": "function"') == 5000
     assert run.out.rstrip().endswith(', "error": null}')
+
+
+def _steps_titles(step: dict) -> Iterator[tuple[str, str]]:
+    stack = [step]
+    while stack:
+        node = stack.pop()
+        yield node["rule"], node["title"]
+        stack += node.get("substeps") or []
+
+
+def test_every_rule_title_shown_names_its_rule(cli) -> None:
+    # the title as diff shows it, and as a person shortens it (without the words
+    # in brackets), both explain the rule: "general power rule" is general-power
+    from calcstep.rules import RULES
+
+    def found(name: str) -> str:
+        run = cli("rules", name, "-f", "json")
+        assert run.code == 0, (name, run.err)
+        return json.loads(run.out)["id"]
+
+    for rule in RULES.values():
+        assert found(rule.title) == rule.id
+        assert found(rule.title.upper()) == rule.id
+        short = rule.title.split(" (")[0]
+        full_title_of = {other.title: other.id for other in RULES.values()}
+        assert found(short) == full_title_of.get(short, rule.id), short
+    assert found("general power rule") == "general-power"
+    assert found("logarithm rule") == "logarithm-base"
+    assert found("product rule") == "product"  # the rule of that title, not product-n's short one
+    shown = set()
+    for text in ("x^x", "x*y*z*w", "sin(cos(tan(x)))", "2^x", "log_2(x)", "f(x)*e^x", "asin(x)/sqrt(x)", "abs(x)"):
+        record = json.loads(cli("diff", text, "-f", "json").out)
+        shown |= {pair for pair in _steps_titles(record["steps"]) if pair[0] in RULES}
+    assert len(shown) >= 12
+    for rule_id, title in shown:
+        assert found(title) == rule_id, title
