@@ -1230,7 +1230,10 @@ def argv_hint(message: str, prog: str, args: list[str], valued: frozenset[str], 
         return _command_left_out(words)
     command = prog.split()[-1]
     if message.startswith("Got unexpected extra argument"):
-        glued = [word for word in words if word[:2] in valued and len(word) > 2]
+        after = args[args.index("--") + 1 :] if "--" in args else []
+        if any(word.startswith("--") for word in after):  # diff -- -h --no-steps
+            return "-- ends the options: put them before it"
+        glued = [word for word in words if word[:2] in valued and word[2:].isalnum()]
         if glued:  # -fxml: a value the option does not take, or an expression's end
             quoting = "each expression" if command == "check" else "the whole expression"
             return (f"for the option, write {glued[0][:2]} {glued[0][2:]}; "

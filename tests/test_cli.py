@@ -837,6 +837,11 @@ def test_a_glued_value_the_option_does_not_take_is_told_how_to_write(cli) -> Non
     assert "unexpected extra argument(s) (-fxml)" in run.err
     assert run.err.splitlines()[-1] == (
         "hint: for the option, write -f xml; for an expression, put the whole expression in quotes")
+    # not a value at all: the expression x^2 -w^2 split by the shell
+    assert cli("diff", "x^2", "-w^2").err.splitlines()[-1] == (
+        "hint: put the whole expression in quotes: calcstep diff 'x^2 -w^2'")
+    assert cli("diff", "--", "-h", "--no-steps").err.splitlines()[-1] == (
+        "hint: -- ends the options: put them before it")
     refused = cli("diff", "x^3", "-n0")
     assert refused.code == 2 and "0 is not in the range x>=1" in refused.err
     sweep = cli("grad", "--depth-sweep", "-fjson")
