@@ -2002,13 +2002,22 @@ def _by_another_variable(
         except CalcstepError:
             continue
         if _is_derivative(report, answer, limits):
-            chosen = "asked for" if asked else "calcstep takes when x is among them"
             return Diagnosis(WRONG_VARIABLE, Note(
-                "Your answer is the derivative with respect to {0}, not {1}: {2} has the variables "
-                f"{', '.join(sorted(diff.expr.free_vars, key=name_key))}, and {{1}} is the one {chosen}. To check "
-                f"your answer as the rate by {{0}}, give --wrt {other}.",
+                f"Your answer is the derivative with respect to {{0}}, not {{1}}: {_why_not_by(diff, asked)}"
+                f" To check your answer as the rate by {{0}}, give --wrt {other}.",
                 (Sym(other), Sym(diff.var), diff.expr)), None, witness)
     return None
+
+
+def _why_not_by(diff: DiffReport, asked: bool) -> str:
+    """Why the rate by the variable {1} is the one checked, said of the function
+    {2}: one of its variables, asked for or chosen; or, asked for and none of its
+    variables (check x^2 2x --wrt y), a variable it does not depend on, so the rate
+    checked is 0."""
+    if diff.var not in diff.expr.free_vars:
+        return "{2} does not depend on {1}, so its derivative with respect to {1} is 0."
+    chosen = "asked for" if asked else "calcstep takes when x is among them"
+    return f"{{2}} has the variables {', '.join(sorted(diff.expr.free_vars, key=name_key))}, and {{1}} is the one {chosen}."
 
 
 def _also_by(slip: Diagnosis, other: Diagnosis) -> Diagnosis:

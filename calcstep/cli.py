@@ -32,8 +32,14 @@ if TYPE_CHECKING:  # for annotations only: the engine is imported when a command
     from calcstep.errors import CalcstepError
     from calcstep.render import RenderOptions
 
+# -h is help, as --help is, everywhere: never the expression −h (which is written
+# "(-h)", "- h" or after --)
+HELP_OPTIONS = ("--help", "-h")  # the first is the one Click's "Try … for help" names
+CONTEXT = {"help_option_names": list(HELP_OPTIONS)}
+
 app = typer.Typer(
     name="calcstep",
+    context_settings=CONTEXT,
     help="Step-by-step derivatives: every rule named, every step shown.",
     no_args_is_help=True,
     add_completion=False,
@@ -231,7 +237,7 @@ def _command(name: str | None = None) -> Callable[[Callable[..., None]], Callabl
         # the list of commands shows the docstring's first paragraph: given as one
         # line, so that the source's line breaks do not break it there
         short = " ".join((command.__doc__ or "").split("\n\n")[0].split())
-        return app.command(name, short_help=short)(quiet)
+        return app.command(name, short_help=short, context_settings=CONTEXT)(quiet)
 
     return register
 
@@ -460,7 +466,7 @@ def _answer(texts: Iterable[str], batch: _Batch, emit: _Emitter, is_batch: bool)
             failed = True
             emit.error(text, _out_of_room(), is_batch, line, job_id)
             continue
-        emit.report(report, job_id)
+        emit.report(report, job_id, line)
     return failed
 
 
@@ -612,8 +618,9 @@ class _Emitter:
             Format.markdown: self._markdown_report,
         }[chosen]
 
-    def report(self, report: DiffReport, job_id: str | None = None) -> None:
-        """One expression's report (`job_id`: a JSON job's id, which JSON writes back)."""
+    def report(self, report: DiffReport, job_id: str | None = None, line: int | None = None) -> None:
+        """One expression's report (`job_id`: a JSON job's id, which JSON writes back;
+        `line`: its line in a batch read from stdin, which a note on stderr names)."""
         # one deep stack for the whole report, when it needs one: otherwise each
         # deep expression printed would start a thread of its own
         if self.format is Format.json:
@@ -621,20 +628,22 @@ class _Emitter:
         else:
             self._run_deep(_report_depth(report), self._writer, report)
             if not self.options.steps and self.format in (Format.plain, Format.rich):
-                self._notes_aside(report)
+                self._notes_aside(report, line)
         self.count += 1
         self._trim_caches()
 
-    def _notes_aside(self, report: DiffReport) -> None:
+    def _notes_aside(self, report: DiffReport, line: int | None) -> None:
         """With --no-steps the output is the result alone; how the input was read
-        (e^2x as e²·x) is still said, on stderr."""
+        (e^2x as e²·x) is still said, on stderr, after the number of its line in a
+        batch read from stdin, as an error is (stderr's notes are otherwise not
+        matched to their lines)."""
         from calcstep.render.common import note_text, spelling_for
 
         spell = spelling_for(self.options.ascii)
         if report.notes:
             sys.stdout.flush()  # the result it is about comes first
         for note in report.notes:
-            _print_error(f"note: {note_text(note, spell)}")
+            _print_error((f"line {line}: " if line is not None else "") + f"note: {note_text(note, spell)}")
 
     def error(
         self, text: str, error: CalcstepError, batch: bool, line: int | None = None, job_id: str | None = None
@@ -809,16 +818,14 @@ def parse_command(
     except CalcstepError as error:
         _refuse(expr, error, chosen, ascii)
     if chosen is Format.json:
-        import json
-
-        print(json.dumps(reading.to_dict(parsed), ensure_ascii=False))
+        print(reading.to_json(parsed, tree=tree))
     else:
         print(reading.render(parsed, tree=tree, ascii=ascii))
 
 
 @_command()
 def rules(
-    name: Annotated[str | None, typer.Argument(metavar="NAME", help="A rule to explain.")] = None,
+    name: Annotated[str | None, typer.Argument(metavar="NAME", callback=as_typed, help="A rule to explain.")] = None,
     format: RulesFormatOption = None,
     ascii: AsciiOption = False,
     no_color: NoColorOption = False,
@@ -952,7 +959,10 @@ def grad(
             from calcstep.grad import sweep_point
 
             if expr is not None:
-                raise UsageError("--depth-sweep takes no expression")
+                # grad -fjson --depth-sweep: with no other word for EXPR, -fjson was read as it
+                glued = expr[:2] in ("-f", "-w") and len(expr) > 2
+                raise UsageError("--depth-sweep takes no expression",
+                                 hint=f"for the option, write {expr[:2]} {expr[2:]}" if glued else None)
             x, weight = sweep_point(point)
             result = sweep(layers if layers is not None else DEFAULT_SWEEP_LAYERS, x=x, weight=weight)
             if chosen is Format.json:
@@ -1022,8 +1032,9 @@ def _json_out(record: dict) -> None:
 
 def option_words(command) -> tuple[frozenset[str], frozenset[str]]:
     """Every option spelling of a Click command and its subcommands, and those of
-    them that take a value, read from the command itself so they cannot drift."""
-    words: set[str] = set()
+    them that take a value, read from the command itself so they cannot drift
+    (the help option is Click's own, not among the parameters)."""
+    words: set[str] = set(HELP_OPTIONS)
     valued: set[str] = set()
     commands = [command, *getattr(command, "commands", {}).values()]
     for each in commands:
@@ -1043,7 +1054,60 @@ def as_typed(text: str | None) -> str | None:
     return text[1:] if text is not None and text.startswith(" -") else text
 
 
-def protect_expressions(argv: list[str], words: frozenset[str], valued: frozenset[str]) -> list[str]:
+def glued_values(command) -> dict[str, Callable[[str], bool]]:
+    """The command's short options that take a value, each with a test of the
+    values it takes (-n: digits; -f: a format's name; -w: names), so that a
+    value written against its option (-n2, -fjson, -wy) is read as Click reads
+    it.  A group has none: its options are its commands'."""
+    tests: dict[str, Callable[[str], bool]] = {}
+    for param in command.params:
+        if param.param_type_name != "option" or param.is_flag or param.count:
+            continue
+        for spelling in param.opts:
+            if len(spelling) == 2 and spelling[0] == "-" and spelling[1] != "-":
+                tests[spelling] = _value_test(param.type)
+    return tests
+
+
+def _value_test(kind: object) -> Callable[[str], bool]:
+    """What a value of a Click parameter type looks like (found by the class's
+    name, as typer 0.28 vendors Click under a private name)."""
+    choices = getattr(kind, "choices", None)
+    if choices is not None:
+        return frozenset(str(choice) for choice in choices).__contains__
+    if any(cls.__name__ == "IntParamType" for cls in type(kind).__mro__):
+        return _whole_number
+    return _names
+
+
+def _whole_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _names(text: str) -> bool:
+    """One name or several, comma-separated: x, theta, w,b (grad --wrt's list)."""
+    return all(part.strip().isidentifier() for part in text.split(","))
+
+
+def argument_count(command) -> int:
+    """How many arguments (expressions, a rule's name) the command takes."""
+    return sum(1 for param in command.params if param.param_type_name == "argument")
+
+
+# What each word of a command line is, for `protect_expressions`.
+_AS_IS = "as is"  # an option, an option's value, or --
+_POSITIONAL = "positional"  # an argument that needs no protection (x^2, -)
+_EXPRESSION = "expression"  # an argument beginning with -: protected
+_GLUED = "glued"  # -n2, -wy: an option with its value glued on, or an expression
+
+
+def protect_expressions(
+    argv: list[str],
+    words: frozenset[str],
+    valued: frozenset[str],
+    glued: dict[str, Callable[[str], bool]] | None = None,
+    slots: int = 0,
+) -> list[str]:
     """Keep expressions that begin with a minus sign from being read as options.
 
     `calcstep diff "-x^2"` must work as typed, but Click would read "-x^2" as the
@@ -1053,29 +1117,57 @@ def protect_expressions(argv: list[str], words: frozenset[str], valued: frozense
     and which each expression argument takes off again (`as_typed`), so that the
     input is echoed, and its errors placed, as typed.  Words beginning with `--` are always
     options (an unknown one is reported as such); values of options are left
-    alone, and so is everything after `--`."""
-    protected = []
-    expecting_value = False
-    for index, word in enumerate(argv):
-        if word == "--":
-            protected.extend(argv[index:])
-            break
-        if expecting_value:
-            protected.append(word)
-            expecting_value = False
-        elif word.startswith("-") and word != "-" and not word.startswith("--"):
-            if word in words:
-                expecting_value = word in valued
-                protected.append(word)
-            else:
-                protected.append(" " + word)
-        elif word.startswith("--"):
-            name = word.split("=", 1)[0]
-            expecting_value = name in valued and "=" not in word
-            protected.append(word)
+    alone, and so is everything after `--`.
+
+    A short option with its value glued on (-n2, -wy, -fjson: `glued` gives
+    the values each takes) is the option, split as -n 2, when the command's
+    `slots` arguments are filled by other words; otherwise it is the
+    expression, as before (`calcstep diff -wy` differentiates −wy), the first
+    such word first, as Click fills arguments in order."""
+    kinds = _kinds(argv, words, valued, glued or {})
+    free = slots - sum(kind in (_POSITIONAL, _EXPRESSION) for kind in kinds)
+    protected: list[str] = []
+    for word, kind in zip(argv, kinds, strict=True):
+        if kind == _GLUED and free > 0:
+            free -= 1
+            kind = _EXPRESSION
+        if kind == _GLUED:
+            protected += [word[:2], word[2:]]
+        elif kind == _EXPRESSION:
+            protected.append(" " + word)
         else:
             protected.append(word)
     return protected
+
+
+def _kinds(
+    argv: list[str], words: frozenset[str], valued: frozenset[str], glued: dict[str, Callable[[str], bool]]
+) -> list[str]:
+    """What each word of `argv` is: an option or its value, an argument, an
+    argument beginning with '-', or a short option with its value glued on."""
+    kinds: list[str] = []
+    expecting_value = False
+    for index, word in enumerate(argv):
+        if word == "--":  # all after it are arguments, passed on as they are
+            kinds += [_AS_IS] + [_POSITIONAL] * (len(argv) - index - 1)
+            break
+        if expecting_value:
+            kinds.append(_AS_IS)
+            expecting_value = False
+        elif word.startswith("--"):
+            expecting_value = word.split("=", 1)[0] in valued and "=" not in word
+            kinds.append(_AS_IS)
+        elif word.startswith("-") and word != "-":
+            if word in words:
+                expecting_value = word in valued
+                kinds.append(_AS_IS)
+            elif word[:2] in glued and glued[word[:2]](word[2:]):
+                kinds.append(_GLUED)
+            else:
+                kinds.append(_EXPRESSION)
+        else:
+            kinds.append(_POSITIONAL)
+    return kinds
 
 
 def _command_for(args: list[str]):
@@ -1136,12 +1228,34 @@ def argv_hint(message: str, prog: str, args: list[str], valued: frozenset[str], 
     words = _unglobbed([as_typed(word) or "" for word in positionals(args, valued)], here)
     if prog == "calcstep" and message.startswith("No such command") and words:
         return _command_left_out(words)
+    command = prog.split()[-1]
     if message.startswith("Got unexpected extra argument"):
-        command = prog.split()[-1]
+        after = args[args.index("--") + 1 :] if "--" in args else []
+        if any(word.startswith("--") for word in after):  # diff -- -h --no-steps
+            return "-- ends the options: put them before it"
+        glued = [word for word in words if word[:2] in valued and word[2:].isalnum()]
+        if glued:  # -fxml: a value the option does not take, or an expression's end
+            quoting = "each expression" if command == "check" else "the whole expression"
+            return (f"for the option, write {glued[0][:2]} {glued[0][2:]}; "
+                    f"for an expression, put {quoting} in quotes")
         if command == "check":
             return "put each expression in quotes: calcstep check 'x^2 + 1' '2x'"
         if command in ("diff", "parse", "grad"):
             return f"put the whole expression in quotes: {prog} {_quoted(' '.join(words))}"
+    option = _lacking_its_value(message)
+    if option is not None and not words and command in ("diff", "check", "grad", "parse"):
+        # calcstep diff -n: the option, whose value is missing; the expression −n
+        # must be told from it
+        return f"{option} is an option that takes a value; for the expression {option}, write '({option})', or put it after --"
+    return None
+
+
+def _lacking_its_value(message: str) -> str | None:
+    """The short option Click's "Option '-n' requires an argument." names, else None."""
+    prefix, suffix = "Option '", "' requires an argument"
+    if message.startswith(prefix) and suffix in message:
+        option = message[len(prefix) : message.index(suffix)]
+        return option if len(option) == 2 else None
     return None
 
 
@@ -1235,6 +1349,18 @@ def _quoted(text: str) -> str:
 _CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
+def _as_typed_in(error: Exception, args: list[str]) -> None:
+    """Click's message with each expression it quotes as typed: '-x^2', not the
+    ' -x^2' that `protect_expressions` passed on."""
+    message = getattr(error, "message", None)
+    if not isinstance(message, str):
+        return
+    for word in args:
+        if word.startswith(" -"):
+            message = message.replace(word, word[1:])
+    error.message = message  # type: ignore[attr-defined]
+
+
 def tune_collector() -> None:
     """Set the garbage collector for calcstep's work, as `main` does (and the
     benchmarks, to time what the command line runs).
@@ -1264,10 +1390,11 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2)
     command, prog, args = _command_for(args)
     words, valued = option_words(command)
-    args = protect_expressions(args, words, valued)
+    args = protect_expressions(args, words, valued, glued_values(command), argument_count(command))
     try:
         status = command.main(args=args, prog_name=prog, standalone_mode=False)
     except _CLICK_ERROR as error:
+        _as_typed_in(error, args)
         error.show()
         hint = argv_hint(getattr(error, "message", ""), prog, args, valued, _listing())
         if hint is not None:

@@ -739,3 +739,20 @@ def test_a_layers_inner_rate_forgotten_is_named_though_a_bias_gives_the_answer_t
     # without --wrt, x is the variable taken, and the answer is plainly ∂/∂b's
     if "x" in parse(problem).expr.free_vars and wrt == "w":
         assert check_answer(problem, answer).diagnosis.mistake == WRONG_VARIABLE
+
+
+def test_a_variable_the_function_lacks_is_said_to_give_0_not_to_be_one_of_its_variables(cli) -> None:
+    # --wrt y for x²: y is none of its variables; the answer 2x is its rate by x,
+    # and the one by y is 0, so the answer is wrong (exit status 1)
+    run = cli("check", "x^2", "2x", "--wrt", "y", "-f", "plain")
+    assert run.code == 1
+    said = " ".join(run.out.split())
+    assert ("Your answer is the derivative with respect to x, not y: x² does not depend on y, so its "
+            "derivative with respect to y is 0. To check your answer as the rate by x, give --wrt x.") in said
+    assert "has the variables" not in said
+    record = json.loads(cli("check", "x^2 + y", "2x", "--wrt", "z", "-f", "json").out)
+    assert record["diagnosis"]["mistake"] == "wrong_variable"
+    assert "x^2 + y does not depend on z" in record["diagnosis"]["message"]
+    # a variable of the function, asked for: its variables are named, as before
+    other = " ".join(cli("check", "x^2 + y^2", "2y", "--wrt", "x", "-f", "plain").out.split())
+    assert "x² + y² has the variables x, y, and x is the one asked for" in other

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -774,3 +775,180 @@ def test_a_variable_the_expression_does_not_have_is_said_to_give_0(cli) -> None:
     assert run.out.rstrip().endswith("d/dy x² = 0")
     assert "note" not in cli("diff", "5", "--format", "plain").out
     assert "names are case-sensitive" in cli("diff", "x^2", "-w", "X", "--format", "plain").out
+
+
+@pytest.mark.parametrize("args", [["diff", "-h"], ["diff", "x^2", "-h"], ["check", "-h", "x"], ["grad", "-h"],
+                                  ["rules", "-h"], ["parse", "-h"], ["-h"]])
+def test_dash_h_is_help_as_dash_dash_help_is(cli, args: list[str]) -> None:
+    # never the expression −h: `calcstep diff -h` is the command's help
+    run = cli(*args)
+    assert (run.code, run.err) == (0, "")
+    assert run.out == cli(*["--help" if word == "-h" else word for word in args]).out
+    assert "Usage: calcstep" in run.out
+
+
+def test_the_expression_minus_h_is_written_in_brackets_or_after_dash_dash(cli) -> None:
+    for args in (["(-h)"], ["- h"], ["--", "-h"]):
+        assert cli("diff", "--no-steps", *args).out == "−1\n", args
+
+
+def test_a_rule_name_beginning_with_a_minus_sign_is_quoted_as_typed(cli) -> None:
+    # no space of calcstep's own before it
+    assert cli("rules", "-x").err.startswith("error: no rule called '-x'\n")
+    run = cli("-x^2")
+    assert "No such command '-x^2'" in run.err
+    assert run.err.splitlines()[-1] == "hint: to differentiate it, write calcstep diff '-x^2'"
+
+
+@pytest.mark.parametrize(
+    ("glued", "apart"),
+    [(["diff", "x^3", "-n2"], ["diff", "x^3", "-n", "2"]),
+     (["diff", "x*y", "-wy"], ["diff", "x*y", "-w", "y"]),
+     (["diff", "x^2", "-fjson"], ["diff", "x^2", "-f", "json"]),
+     (["diff", "-x^3", "-n2", "-wx"], ["diff", "-x^3", "-n", "2", "-w", "x"]),
+     (["check", "x*y", "x", "-wy"], ["check", "x*y", "x", "-w", "y"]),
+     (["check", "-x^2", "-2x", "-fjson"], ["check", "-x^2", "-2x", "-f", "json"]),
+     (["parse", "x^2", "-fjson"], ["parse", "x^2", "-f", "json"]),
+     (["grad", "w*x", "-ww", "--at", "w=1,x=2"], ["grad", "w*x", "-w", "w", "--at", "w=1,x=2"]),
+     (["grad", "--depth-sweep", "--layers", "2", "-f", "json"], ["grad", "--depth-sweep", "--layers", "2", "-f", "json"]),
+     (["rules", "chain", "-fjson"], ["rules", "chain", "-f", "json"])],
+)
+def test_a_short_option_takes_its_value_glued_on(cli, glued: list[str], apart: list[str]) -> None:
+    # as Click reads -n2 for -n 2: not an extra argument, nor the expression x -n2
+    run = cli(*glued)
+    assert (run.code, run.err) == (0, "")
+    assert run.out == cli(*apart).out
+
+
+def test_a_glued_option_with_no_expression_beside_it_is_the_expression(cli) -> None:
+    # the words expressions were before options took glued values: still them
+    # when the command has no other word for its expression
+    assert json.loads(cli("diff", "-n2", "-f", "json").out)["input"] == "-n2"
+    assert json.loads(cli("diff", "-wy", "-f", "json", "--wrt", "w").out)["result"] == "-y"
+    assert cli("diff", "-n^3", "-n", "2", "--no-steps").out == "−6n\n"
+    # two of them: the first is the expression, as Click fills arguments in order
+    assert cli("diff", "-n2", "-n2", "--no-steps").out == "0\n"
+
+
+def test_a_glued_value_the_option_does_not_take_is_told_how_to_write(cli) -> None:
+    # -fxml is not a format: the hint is not to quote it into the expression x -fxml
+    run = cli("diff", "x", "-fxml")
+    assert run.code == 2
+    assert "unexpected extra argument(s) (-fxml)" in run.err
+    assert run.err.splitlines()[-1] == (
+        "hint: for the option, write -f xml; for an expression, put the whole expression in quotes")
+    # not a value at all: the expression x^2 -w^2 split by the shell
+    assert cli("diff", "x^2", "-w^2").err.splitlines()[-1] == (
+        "hint: put the whole expression in quotes: calcstep diff 'x^2 -w^2'")
+    assert cli("diff", "--", "-h", "--no-steps").err.splitlines()[-1] == (
+        "hint: -- ends the options: put them before it")
+    refused = cli("diff", "x^3", "-n0")
+    assert refused.code == 2 and "0 is not in the range x>=1" in refused.err
+    sweep = cli("grad", "--depth-sweep", "-fjson")
+    assert sweep.code == 2 and sweep.err.splitlines()[-1] == "hint: for the option, write -f json"
+
+
+def test_an_option_alone_is_the_option_and_says_how_to_write_the_expression(cli) -> None:
+    run = cli("diff", "-n")
+    assert run.code == 2
+    assert "Option '-n' requires an argument" in run.err
+    assert run.err.splitlines()[-1] == (
+        "hint: -n is an option that takes a value; for the expression -n, write '(-n)', or put it after --")
+    assert "hint" not in cli("diff", "x^2", "-n").err  # a value forgotten: no expression to tell
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_batch_line_s_reading_note_on_stderr_names_its_line(jobs: str) -> None:
+    # with --no-steps the notes go to stderr: each names its line, as an error does
+    command = [sys.executable, "-m", "calcstep", "diff", "-", "--no-steps", "-f", "plain", "-j", jobs]
+    done = subprocess.run(command, input="x^2\nsin x^2\n\n1/2x\nln(x\n", capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.splitlines() == ["2x", "2x·cos(x²)", "1/2", "error: '(' is never closed"]
+    assert done.stderr.splitlines()[:3] == ["line 2: note: 'sin x^2' was read as sin(x²)",
+                                            "line 4: note: '1/2x' was read as (1/2)·x",
+                                            "line 5: error: '(' is never closed"]
+
+
+def test_a_single_expression_s_note_on_stderr_has_no_line(cli) -> None:
+    assert cli("diff", "sin x^2", "--no-steps", "-f", "plain").err == "note: 'sin x^2' was read as sin(x²)\n"
+
+
+def _drawn(node: dict, depth: int = 0) -> list[str]:
+    """A JSON tree node as the text tree labels it, one line per node, indented."""
+    words = {"number": node.get("value"), "variable": node.get("name"), "constant": node.get("name"),
+             "function": node.get("name"), "abstract function": node.get("name")}
+    label = " ".join(part for part in (node["node"], words.get(node["node"])) if part)
+    lines = [depth * " " + label]
+    for child in node["children"]:
+        lines += _drawn(child, depth + 1)
+    return lines
+
+
+def test_parse_gives_the_tree_in_json_when_asked(cli) -> None:
+    # --tree is not ignored in JSON: the tree the text draws, as nested objects
+    record = json.loads(cli("parse", "sin(x)*2", "-f", "json", "--tree").out)
+    assert record["tree"] == {"node": "product", "children": [
+        {"node": "function", "name": "sin", "children": [{"node": "variable", "name": "x", "children": []}]},
+        {"node": "number", "value": "2", "children": []}]}
+    assert record["error"] is None and record["expression"] == "sin(x)*2"
+    assert "tree" not in json.loads(cli("parse", "sin(x)*2", "-f", "json").out)
+    text = "f'(log_2(x)) + pi^theta - 1.5*y"
+    tree = json.loads(cli("parse", text, "-f", "json", "--tree").out)["tree"]
+    drawn = cli("parse", text, "--tree", "--ascii", "-f", "plain").out.split("tree:\n")[1].splitlines()
+    assert _drawn(tree) == [_indented(line) for line in drawn]
+    assert tree["children"][0] == {"node": "abstract function", "name": "f", "order": 1, "children": [
+        {"node": "logarithm", "children": [{"node": "variable", "name": "x", "children": []},
+                                           {"node": "number", "value": "2", "children": []}]}]}
+
+
+def _indented(line: str) -> str:
+    """A drawn tree's line ("  |   `-- variable x") as one space per level, with
+    the labels the JSON test compares ("abstract function f'" without its marks)."""
+    body = line[2:]
+    label = body.lstrip(" |`-")
+    depth = (len(body) - len(label)) // 4
+    return depth * " " + label.replace("'", "").replace("logarithm (argument, base)", "logarithm")
+
+
+def test_parse_writes_a_deep_tree_in_json(cli) -> None:
+    deep = "sin(" * 5000 + "x" + ")" * 5000
+    run = cli("parse", deep, "-f", "json", "--tree")
+    assert run.code == 0, run.err
+    assert run.out.count('"node": "function"') == 5000
+    assert run.out.rstrip().endswith(', "error": null}')
+
+
+def _steps_titles(step: dict) -> Iterator[tuple[str, str]]:
+    stack = [step]
+    while stack:
+        node = stack.pop()
+        yield node["rule"], node["title"]
+        stack += node.get("substeps") or []
+
+
+def test_every_rule_title_shown_names_its_rule(cli) -> None:
+    # the title as diff shows it, and as a person shortens it (without the words
+    # in brackets), both explain the rule: "general power rule" is general-power
+    from calcstep.rules import RULES
+
+    def found(name: str) -> str:
+        run = cli("rules", name, "-f", "json")
+        assert run.code == 0, (name, run.err)
+        return json.loads(run.out)["id"]
+
+    for rule in RULES.values():
+        assert found(rule.title) == rule.id
+        assert found(rule.title.upper()) == rule.id
+        short = rule.title.split(" (")[0]
+        full_title_of = {other.title: other.id for other in RULES.values()}
+        assert found(short) == full_title_of.get(short, rule.id), short
+    assert found("general power rule") == "general-power"
+    assert found("logarithm rule") == "logarithm-base"
+    assert found("product rule") == "product"  # the rule of that title, not product-n's short one
+    shown = set()
+    for text in ("x^x", "x*y*z*w", "sin(cos(tan(x)))", "2^x", "log_2(x)", "f(x)*e^x", "asin(x)/sqrt(x)", "abs(x)"):
+        record = json.loads(cli("diff", text, "-f", "json").out)
+        shown |= {pair for pair in _steps_titles(record["steps"]) if pair[0] in RULES}
+    assert len(shown) >= 12
+    for rule_id, title in shown:
+        assert found(title) == rule_id, title

@@ -49,14 +49,28 @@ def _names(rule: Rule) -> set[str]:
     return {rule.id, title, title.removesuffix("-rule")}
 
 
+def _short_title(rule: Rule) -> str:
+    """A rule's title without the words in brackets that tell it from its
+    neighbours: "general power rule" for "general power rule (logarithmic
+    differentiation)", as a person says it."""
+    return _key(re.sub(r"\s*\(.*\)\s*$", "", rule.title))
+
+
 def find(name: str) -> Rule | None:
     """The rule called `name`: its id, its title ("chain rule", "Product Rule",
-    "general power"), or a spelling of its function ("arcsin", "log"), in any case."""
+    "general power"), its title without the words in brackets ("general power
+    rule", "logarithm rule") where no other rule has that name, or a spelling of
+    its function ("arcsin", "log"), in any case."""
     wanted = _key(name)
     if wanted in RULES:
         return RULES[wanted]
     for rule in RULES.values():
         if wanted in _names(rule):
+            return rule
+    # after every full name: "product rule" is the product rule, not the product
+    # rule (n factors)
+    for rule in RULES.values():
+        if wanted == _short_title(rule):
             return rule
     function = SPELLINGS.get(name.strip()) or SPELLINGS.get(wanted)
     return RULES.get(function) if function else None

@@ -1,4 +1,5 @@
-"""`calcstep parse`: how an input was read, as text or JSON, with the tree on request.
+"""`calcstep parse`: how an input was read, as text or JSON, with the tree on request
+(drawn in text, nested objects in JSON).
 
     $ calcstep parse "1/2x"
     read as:    x/2
@@ -41,6 +42,58 @@ def to_dict(parsed: Parsed) -> dict[str, Any]:
         "notes": [note_text(note, CANONICAL) for note in parsed.notes],
         "error": None,
     }
+
+
+def to_json(parsed: Parsed, *, tree: bool = False) -> str:
+    """The reading as a line of JSON, with `tree` the expression tree (`tree_json`)
+    before `error`."""
+    import json
+
+    record = to_dict(parsed)
+    error = record.pop("error")
+    text = json.dumps(record, ensure_ascii=False)[:-1]
+    if tree:
+        text += ', "tree": ' + tree_json(parsed.expr)
+    return text + ', "error": ' + json.dumps(error) + "}"
+
+
+def _node_fields(expr: Expr) -> dict[str, Any]:
+    """A tree node's own fields in JSON: what it is (the words the drawn tree
+    uses), and its name, value or order; names and numbers in canonical text."""
+    if isinstance(expr, Num):
+        return {"node": "number", "value": to_text(expr)}
+    if isinstance(expr, (Sym, Const)):
+        return {"node": "variable" if isinstance(expr, Sym) else "constant", "name": to_text(expr)}
+    if isinstance(expr, Call):
+        return {"node": "function", "name": expr.fn}
+    if isinstance(expr, Apply):
+        return {"node": "abstract function", "name": expr.fn, "order": expr.order}
+    kinds = {Add: "sum", Mul: "product", Pow: "power", Log: "logarithm"}
+    return {"node": kinds[type(expr)]}
+
+
+def tree_json(expr: Expr) -> str:
+    """The expression tree as JSON text: each node an object of `_node_fields`
+    with its `children` in order (a logarithm's are its argument and its base).
+    Written iteratively: json.dumps would recurse once per level, and input may
+    nest 20,000 deep."""
+    import json
+
+    pieces: list[str] = []
+    stack: list[Expr | str] = [expr]  # nodes still to write, and the text that closes them
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            pieces.append(item)
+            continue
+        pieces.append(json.dumps(_node_fields(item), ensure_ascii=False)[:-1] + ', "children": [')
+        stack.append("]}")
+        kids = item.children()
+        for index in range(len(kids) - 1, -1, -1):
+            stack.append(kids[index])
+            if index:
+                stack.append(", ")
+    return "".join(pieces)
 
 
 def _label(expr: Expr, ascii: bool) -> str:
