@@ -563,10 +563,10 @@ def as_expr(value: Expr | Rational) -> Expr:
 def name_key(name: str) -> tuple[str, int, str]:
     """Where a name goes among names: by its letters, then by the number it ends
     with, as a reader counts (w₂ before w₁₀, x before x₁), then as written."""
-    letters = name.rstrip("0123456789")
-    if letters == name or not letters:
+    if not name[-1].isdigit():  # most names: x, theta
         return (name, -1, name)
-    return (letters, int(name[len(letters):]), name)
+    letters = name.rstrip("0123456789")
+    return (letters, int(name[len(letters):]), name) if letters else (name, -1, name)
 
 
 def is_num(expr: Expr, value: Rational | None = None) -> bool:
