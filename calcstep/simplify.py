@@ -55,6 +55,7 @@ from calcstep.expr import (
     rebuild,
     rebuilt,
     split_coefficient,
+    substitute,
     walk,
 )
 from calcstep.functions import BY_NAME, DOMAINS, EVEN, ODD, pi_multiple
@@ -2555,6 +2556,38 @@ def _abs_of_multiple(node: Call, s: _Simplifier) -> Expr | None:
     return mul(*lead, *positive, inside)
 
 
+def _logarithms_in(parts: tuple[Expr, ...]) -> list[Call]:
+    """The natural logarithms among `parts`, a sum's terms or a product's factors:
+    each part, a product's factors, a power's base (ln(x), 2·ln(x), 1/ln²(x))."""
+    found = []
+    for part in parts:
+        for factor in part.factors if type(part) is Mul else (part,):
+            base = factor.base if type(factor) is Pow else factor
+            if type(base) is Call and base.fn == "ln":
+                found.append(base)
+    return found
+
+
+def _logarithms_of_powers(node: Add | Mul, s: _Simplifier) -> Expr | None:
+    """ln(uⁿ) = n·ln(u) beside ln(u): where ln(u) has a value, u > 0, and there
+    the rule holds for every n (for an even n it is 2·ln|u| elsewhere).  The node
+    has a value only where each of its parts has one, so ln(u) anywhere among its
+    parts makes the rule hold all through it: 2·ln(x) − ln(x²) is 0 (the
+    derivative of log_x(x²), which is 2), and ln(x²)/ln(x) is 2."""
+    logarithms = _logarithms_in(node.terms if type(node) is Add else node.factors)
+    if len(logarithms) < 2:
+        return None
+    arguments = {log.arg for log in logarithms}
+    opened = {
+        log: mul(log.arg.exp, Call("ln", log.arg.base))
+        for log in logarithms
+        if type(log.arg) is Pow and type(log.arg.exp) is Num and log.arg.base in arguments
+    }
+    if not opened:
+        return None
+    return substitute(node, opened)
+
+
 def _log_identities(node: Log, s: _Simplifier) -> Expr | None:
     """log_b 1 = 0, log_b b = 1."""
     if type(node.arg) is Num and node.arg.value == 1:
@@ -2799,6 +2832,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("collect-like-terms", "2x + 3x → 5x", _collect_like_terms),
         Rewrite("drop-zero", "x + 0 → x", _drop_zero, needs=_ZERO),
         Rewrite("pythagorean-identity", "sin²x + cos²x → 1", _pythagorean),
+        Rewrite("logarithm-of-power", "2·ln(x) − ln(x²) → 2·ln(x) − 2·ln(x)", _logarithms_of_powers),
         # a polynomial's bracket after a minus goes before its terms are ordered
         Rewrite("open-bracket", "n − (a + b) → n − a − b", _open_negated_sums, needs=_NEGATED_SUM),
         # ordering first, so the costly reshaping trials below run once per sum
@@ -2837,6 +2871,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers, needs=_ABS),
         Rewrite("drop-one", "1·x → x", _drop_one, needs=_ONE),
         Rewrite("trig-quotient", "sin x/cos x → tan x", _trig_quotients, needs=_CALLS),
+        Rewrite("logarithm-of-power", "ln(x²)/ln(x) → 2·ln(x)/ln(x)", _logarithms_of_powers, needs=_CALLS),
         Rewrite("negate-difference", "−(1 − x) → x − 1", _negate_difference, needs=_MINUS_SUM),
         # last but order: a divisor that cancels is cancelled from the expanded
         # numerator first, 3(x² + 2x + 1)/(x² + 3x + 2)² → 3/(x + 2)² in one step

@@ -947,6 +947,18 @@ def test_over_a_common_denominator_each_term_reads_as_its_numerator(text: str, s
 
 @pytest.mark.parametrize(
     ("text", "result"),
+    [("log_x(x^2)", "0"), ("ln(x^2)/ln(x)", "0"), ("ln(x)*ln(x^3)", "6·ln(x)/x"),
+     # without ln(x) beside it, ln(x²) is 2·ln|x|: kept as it is
+     ("x*ln(x^2)", "ln(x²) + 2")],
+)
+def test_a_logarithm_of_a_power_beside_the_logarithm_of_its_base_is_opened(text: str, result: str) -> None:
+    # where ln(x) has a value x > 0, and there ln(x²) is 2·ln(x): log_x(x²) is 2,
+    # and its derivative was left as (2·ln(x) − ln(x²))/(x·ln²(x))
+    assert to_pretty(differentiate(text).result) == result
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
     [("tan(x)*cos(x)", "cos(x)"), ("sin(x)*cot(x)", "−sin(x)"), ("tan(x)*cot(x)", "0"),
      ("x*tan(x)*cos(x)", "x·cos(x) + sin(x)"), ("tanh(x)*cosh(x)", "cosh(x)"),
      # a form that would still divide keeps the functions of the table of derivatives

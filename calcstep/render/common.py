@@ -39,6 +39,7 @@ REWRITE_TITLES = {
     "expand": "multiply out",
     "combine-fractions": "write over a common denominator",
     "sines-and-cosines": "write in sines and cosines",
+    "logarithm-of-power": "logarithm of a power",
     "factor-common": "take out the common factor",
     "order-terms": "order the terms",
     "zero-product": "a product with 0 is 0",
