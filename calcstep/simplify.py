@@ -2569,23 +2569,49 @@ def _logarithms_in(parts: tuple[Expr, ...]) -> list[Call]:
 
 
 def _logarithms_of_powers(node: Add | Mul, s: _Simplifier) -> Expr | None:
-    """ln(uⁿ) = n·ln(u) beside ln(u): where ln(u) has a value, u > 0, and there
-    the rule holds for every n (for an even n it is 2·ln|u| elsewhere).  The node
-    has a value only where each of its parts has one, so ln(u) anywhere among its
-    parts makes the rule hold all through it: 2·ln(x) − ln(x²) is 0 (the
-    derivative of log_x(x²), which is 2), and ln(x²)/ln(x) is 2."""
+    """ln(uⁿ) = n·ln(u) and ln(u·v) = ln(u) + ln(v) beside the logarithms of the
+    parts: where ln(u) has a value, u > 0, and with every part positive the rules
+    hold (for an even n, ln(uⁿ) is 2·ln|u| elsewhere).  The node has a value only
+    where each of its parts has one, so ln(u) anywhere among its parts makes the
+    rules hold all through it: 2·ln(x) − ln(x²) is 0 (the derivative of log_x(x²),
+    which is 2), ln(x²)/ln(x) is 2, ln(2) + ln(x) − ln(2x) is 0, and ln(4) beside
+    ln(2) is 2·ln(2)."""
     logarithms = _logarithms_in(node.terms if type(node) is Add else node.factors)
     if len(logarithms) < 2:
         return None
     arguments = {log.arg for log in logarithms}
-    opened = {
-        log: mul(log.arg.exp, Call("ln", log.arg.base))
-        for log in logarithms
-        if type(log.arg) is Pow and type(log.arg.exp) is Num and log.arg.base in arguments
-    }
-    if not opened:
-        return None
-    return substitute(node, opened)
+    opened = {log: form for log in logarithms if (form := _opened(log.arg, arguments)) is not None}
+    return substitute(node, opened) if opened else None
+
+
+def _opened(u: Expr, arguments: set[Expr]) -> Expr | None:
+    """ln(u) in terms of the logarithms of `arguments` (each positive where the
+    node has a value), or None: uⁿ over its base's, a product over its factors'
+    (the constant ones positive), a whole number over another's it is a power of."""
+    if type(u) is Pow and type(u.exp) is Num and u.base in arguments:
+        return mul(u.exp, Call("ln", u.base))
+    if type(u) is Mul and all(factor in arguments if factor.free_vars else _positive_constant(factor)
+                              for factor in u.factors):
+        return add(*(Call("ln", factor) for factor in u.factors))
+    if type(u) is Num and type(u.value) is int and u.value > 1:
+        for other in arguments:
+            if type(other) is Num and type(other.value) is int and 1 < other.value < u.value:
+                power = _exact_log(u.value, other.value)
+                if power is not None:
+                    return mul(Num(power), Call("ln", other))
+    return None
+
+
+def _positive_constant(expr: Expr) -> bool:
+    return (type(expr) is Num and expr.value > 0) or type(expr) is Const
+
+
+def _exact_log(value: int, base: int) -> int | None:
+    """k with baseᵏ = value, or None."""
+    power, k = base, 1
+    while power < value:
+        power, k = power * base, k + 1
+    return k if power == value else None
 
 
 def _log_identities(node: Log, s: _Simplifier) -> Expr | None:

@@ -948,10 +948,13 @@ def test_over_a_common_denominator_each_term_reads_as_its_numerator(text: str, s
 @pytest.mark.parametrize(
     ("text", "result"),
     [("log_x(x^2)", "0"), ("ln(x^2)/ln(x)", "0"), ("ln(x)*ln(x^3)", "6·ln(x)/x"),
+     ("log_x(2x) - log_x(2)", "0"), ("log_2(x) - log_4(x)", "1/(2x·ln(2))"), ("ln(pi*x) - ln(x)", "0"),
+     # −2x is not a product of positive parts: ln(−2x) is not opened
+     ("x*ln(-2*x)*ln(-x)", "ln(−2x) + ln(−2x)·ln(−x) + ln(−x)"),
      # without ln(x) beside it, ln(x²) is 2·ln|x|: kept as it is
      ("x*ln(x^2)", "ln(x²) + 2")],
 )
-def test_a_logarithm_of_a_power_beside_the_logarithm_of_its_base_is_opened(text: str, result: str) -> None:
+def test_a_logarithm_of_a_power_or_product_beside_those_of_its_parts_is_opened(text: str, result: str) -> None:
     # where ln(x) has a value x > 0, and there ln(x²) is 2·ln(x): log_x(x²) is 2,
     # and its derivative was left as (2·ln(x) − ln(x²))/(x·ln²(x))
     assert to_pretty(differentiate(text).result) == result
