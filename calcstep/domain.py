@@ -447,6 +447,80 @@ def nowhere(setting: list[tuple[Expr, Condition]]) -> tuple[Expr, Expr, str] | N
     return None
 
 
+class Bound(NamedTuple):
+    """What a part needs of a variable: to be above `end` (`upward`) or below it,
+    the end itself allowed or not."""
+
+    part: Expr
+    end: Fraction
+    allowed: bool
+    upward: bool
+
+    def said(self, var: str) -> str:
+        """x > 0, x ≤ 1/2 (`var` as it is to be written)."""
+        sign = (">" if self.upward else "<") if not self.allowed else ("≥" if self.upward else "≤")
+        end = self.end
+        number = str(end.numerator if end.denominator == 1 else end).replace("-", "−")
+        return f"{var} {sign} {number}"
+
+
+class Clash(NamedTuple):
+    """Two parts whose conditions on one variable cannot both hold (ln(−2x) needs
+    x < 0, ln(x) needs x > 0), or, with `point` set, hold at that value alone
+    (√x + √(−x) at 0); `first` is the part written first."""
+
+    first: Bound
+    second: Bound
+    var: str
+    point: Fraction | None
+
+
+def clash(setting: list[tuple[Expr, Condition]]) -> Clash | None:
+    """The first two parts `setting` lists whose conditions, each a line in one
+    variable (a·x + b > 0 or ≥ 0), leave no value of it, or one alone; None when
+    there are none.  Conditions of other shapes are not read here (`nowhere` reads
+    each one alone)."""
+    low: dict[str, Bound] = {}  # for each variable, the highest lower end so far
+    high: dict[str, Bound] = {}  # and the lowest upper end
+    for node, condition in setting:
+        found = _linear_bound(node, condition)
+        if found is None:
+            continue
+        var, bound = found
+        ends = low if bound.upward else high
+        held = ends.get(var)
+        if held is None or (bound.end > held.end if bound.upward else bound.end < held.end) or (
+            bound.end == held.end and not bound.allowed
+        ):
+            ends[var] = bound
+        if var in low and var in high:
+            bottom, top = low[var], high[var]
+            met = bottom.end == top.end and bottom.allowed and top.allowed
+            if bottom.end > top.end or (bottom.end == top.end and not met):
+                return Clash(*_in_order(bottom, top, node), var, None)
+            if met:
+                return Clash(*_in_order(bottom, top, node), var, bottom.end)
+    return None
+
+
+def _in_order(one: Bound, other: Bound, last: Expr) -> tuple[Bound, Bound]:
+    """The two bounds, the one of the part `last` met second."""
+    return (other, one) if one.part is last else (one, other)
+
+
+def _linear_bound(node: Expr, condition: Condition) -> tuple[str, Bound] | None:
+    """The variable and the bound a condition a·x + b > 0 (or ≥ 0) sets on it, for
+    the part `node`; None for a condition of another shape."""
+    if condition.relation not in (POSITIVE, NONNEGATIVE) or len(condition.part.free_vars) != 1:
+        return None
+    (var,) = condition.part.free_vars
+    poly = polynomial.from_expr(condition.part, var)
+    if poly is None or len(poly) != 2 or poly[1] == 0:
+        return None
+    b, a = Fraction(poly[0]), Fraction(poly[1])
+    return var, Bound(node, -b / a, condition.relation == NONNEGATIVE, a > 0)
+
+
 def only_at_points(setting: list[tuple[Expr, Condition]], var: str) -> tuple[Expr, Expr, str, str] | None:
     """The innermost of the parts `setting` lists that has a value only at
     separate values of `var`, with no interval around any, so that nothing made

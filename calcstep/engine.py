@@ -15,7 +15,14 @@ from functools import cache
 from typing import NamedTuple
 
 from calcstep.derive import derive
-from calcstep.domain import Condition, forgotten_note, nowhere, only_at_points, set_conditions
+from calcstep.domain import (
+    Condition,
+    clash,
+    forgotten_note,
+    nowhere,
+    only_at_points,
+    set_conditions,
+)
 from calcstep.errors import (
     AbstractValueError,
     AtZeroError,
@@ -300,6 +307,7 @@ def check_somewhere(written: Parsed, setting: list[tuple[Expr, Condition]]) -> N
     where it was written.  `setting`: the reading's `domain.set_conditions`."""
     found = nowhere(setting)
     if found is None:
+        _refuse_clash(written, setting)
         return
     from calcstep.printer import to_pretty  # on this error's path alone
 
@@ -312,6 +320,31 @@ def check_somewhere(written: Parsed, setting: list[tuple[Expr, Condition]]) -> N
     )
 
 
+def _refuse_clash(written: Parsed, setting: list[tuple[Expr, Condition]], var: str | None = None) -> None:
+    """Refuse an expression two of whose parts need its variable on either side of
+    a number (ln(−2x) + ln(x)): it has no value anywhere.  With `var`, the one
+    differentiated by, refuse too two parts that meet at one value of it alone
+    (√x + √(−x) at 0), where there is no derivative.  The second part is marked."""
+    found = clash(setting)
+    if found is None or (found.point is not None and found.var != var):
+        return
+    from calcstep.printer import to_pretty  # on this error's path alone
+
+    first, second = found.first, found.second
+    name = to_pretty(Sym(found.var))
+    needs = (f"{to_pretty(first.part)} needs {first.said(name)} and "
+             f"{to_pretty(second.part)} needs {second.said(name)}")
+    if found.point is None:
+        message = f"no value of {name} gives both {to_pretty(first.part)} and {to_pretty(second.part)} a value: {needs}"
+        hint = "a part with no value has no derivative; check it for a typo"
+    else:
+        at = str(found.point.numerator if found.point.denominator == 1 else found.point).replace("-", "−")
+        message = (f"{to_pretty(first.part)} and {to_pretty(second.part)} both have a value only at "
+                   f"{name} = {at}, where there is no derivative: {needs}")
+        hint = "a part with a value only at separate points has no derivative there; check it for a typo"
+    raise DomainError(message, hint=hint, where=_written_at([second.part], written))
+
+
 def check_somewhere_differentiable(written: Parsed, setting: list[tuple[Expr, Condition]], var: str) -> None:
     """Refuse an expression with a part that has a value only at separate values
     of `var` (√(−x²) at x = 0, arcsin(x² + 1) too): with no interval around any,
@@ -319,6 +352,7 @@ def check_somewhere_differentiable(written: Parsed, setting: list[tuple[Expr, Co
     one (−x/√(−x²)).  Marked as `check_somewhere` marks a part with no value."""
     found = only_at_points(setting, var)
     if found is None:
+        _refuse_clash(written, setting, var)
         return
     from calcstep.printer import to_pretty  # on this error's path alone
 

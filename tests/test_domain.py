@@ -177,6 +177,15 @@ def test_a_divisor_that_is_a_division_keeps_its_own(text: str, canonical: str, f
         ("acosh(-x^2)", "arcosh(−x²) has no value for any value of x: −x² is always below 1", "acosh(-x^2)"),
         ("asech(-x^2)", "arsech(−x²) has no value for any value of x: −x² is never positive", "asech(-x^2)"),
         ("asech(x^2+2)", "arsech(x² + 2) has no value for any value of x: x² + 2 is always above 1", "asech(x^2+2)"),
+        # two parts that need x on either side of a number, each with a value somewhere
+        ("ln(-2*x)+ln(x)", "no value of x gives both ln(−2x) and ln(x) a value: ln(−2x) needs x < 0 and ln(x) "
+         "needs x > 0", "ln(x)"),
+        ("sqrt(x-2)*sqrt(1-x)", "no value of x gives both √(x − 2) and √(1 − x) a value: √(x − 2) needs x ≥ 2 and "
+         "√(1 − x) needs x ≤ 1", "sqrt(1-x)"),
+        ("x + ln(x)/sqrt(-x)", "no value of x gives both ln(x) and 1/√(−x) a value: ln(x) needs x > 0 and "
+         "1/√(−x) needs x < 0", "sqrt(-x)"),
+        ("ln(-x) + acosh(x) + y", "no value of x gives both ln(−x) and arcosh(x) a value: ln(−x) needs x < 0 and "
+         "arcosh(x) needs x ≥ 1", "acosh(x)"),
     ],
 )
 def test_a_function_with_no_value_anywhere_is_refused(cli, text: str, message: str, marked: str) -> None:
@@ -232,6 +241,10 @@ def _valued(text: str, wrt: str = "x", others: dict[str, float] | None = None) -
          "arsech(x² + 1) has a value only where x² + 1 is 1", "asech(x^2+1)"),
         ("e^x + acsc(sin(x))", "arccsc(sin(x)) has no derivative for any value of x: sin(x) is always between −1 "
          "and 1, so arccsc(sin(x)) has a value only where sin(x) is −1 or 1", "acsc(sin(x))"),
+        ("sqrt(x) + sqrt(-x)", "√x and √(−x) both have a value only at x = 0, where there is no derivative: √x "
+         "needs x ≥ 0 and √(−x) needs x ≤ 0", "sqrt(-x)"),
+        ("sqrt(2x - 1)*sqrt(1 - 2x)", "√(2x − 1) and √(1 − 2x) both have a value only at x = 1/2, where there "
+         "is no derivative: √(2x − 1) needs x ≥ 1/2 and √(1 − 2x) needs x ≤ 1/2", "sqrt(1 - 2x)"),
     ],
 )
 def test_a_function_with_a_value_at_separate_points_alone_is_refused(
@@ -268,7 +281,9 @@ def test_check_refuses_a_function_with_no_value_anywhere(cli) -> None:
      "asec(x)", "asec(x^2+1)", "acsc(x^2 + 1/2)", "acosh(x^2+1)", "acosh(cosh(x))", "acoth(x^2+2)",
      "acoth(x^2+1)", "acoth(1/x)", "asech(sigmoid(x))", "asech(sech(x))", "asin(x^2)", "asin(2*sin(x))",
      # a value on an interval, where the argument is the one value its function allows
-     "sqrt(-relu(x))", "asin(heaviside(x) + 1)", "acsc(sign(x))"],
+     "sqrt(-relu(x))", "asin(heaviside(x) + 1)", "acsc(sign(x))",
+     # conditions that leave an interval between them
+     "ln(x) + ln(1 - x)", "sqrt(x)*sqrt(2 - x)", "ln(x)*sqrt(1 - 4x)"],
 )
 def test_a_function_with_a_value_somewhere_is_differentiated(text: str) -> None:
     """Not refused when it has a value on an interval: 1 − x² > 0 on (−1, 1), −x > 0
@@ -279,7 +294,7 @@ def test_a_function_with_a_value_somewhere_is_differentiated(text: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "wrt"), [("sqrt(-y^2) + x", "x"), ("sqrt(-x^2) + y", "y"),
-                                           ("asin(y^2 + 1)*x", "x")])
+                                           ("asin(y^2 + 1)*x", "x"), ("sqrt(y) + sqrt(-y) + x", "x")])
 def test_a_value_at_separate_points_of_another_variable_is_no_refusal(text: str, wrt: str) -> None:
     """√(−y²) + x has a value for every x where y = 0, and a derivative by x there."""
     assert differentiate(text, wrt=wrt).result is not None
