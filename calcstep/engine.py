@@ -268,6 +268,25 @@ def _negative_number(expr: Expr) -> bool:
     return type(expr) is Num and expr.value < 0
 
 
+# A sine or cosine of an argument this large, taken in floating point, has lost
+# three of its digits or more (each unit in the last place of the argument is that
+# much of a turn).
+_FAR_OUT = 1e3
+_PERIODIC = frozenset({"sin", "cos", "tan", "sec", "csc", "cot"})
+
+
+def _periodic_far_out(value: Expr) -> bool:
+    """Whether a constant has a periodic function of an argument past `_FAR_OUT`."""
+    for node in walk(value):
+        if type(node) is Call and node.fn in _PERIODIC:
+            try:
+                if abs(evaluate(node.arg, {})) > _FAR_OUT:
+                    return True
+            except CalcstepError:
+                return True  # past a float's range: further out still
+    return False
+
+
 def _undefined_path(node: Expr, error: DomainError) -> list[tuple[Expr, DomainError]]:
     """From a constant part with no value down to the innermost one, each with why:
     e^(1/(1 − 1)) has none because 1/(1 − 1) has none, and that is the part named
@@ -694,6 +713,10 @@ def value_at_point(
         if not (isinstance(error, AtZeroError) and exact is not None and not exact.free_vars):
             return undefined(error)
         decimal = None  # as above: the exact value stands, with no decimal
+    if decimal is not None and exact is not None and not exact.free_vars and _periodic_far_out(exact):
+        # sin(e³⁰): a float of e³⁰ is off by more than 0.01, so its sine keeps no
+        # digit; worked out in decimal, or no decimal rather than a wrong one
+        decimal = wide_value(exact)
     if decimal == 0 and exact is not None and not exact.free_vars and not is_num(exact, 0) and _nonzero(exact):
         decimal = None  # 3·10^-400 underflows to 0.0: no decimal rather than a false 0
     if decimal is None and (exact is None or exact.free_vars):

@@ -272,7 +272,36 @@ def _wide_tanh(u: Decimal) -> Decimal:
     return sign * (1 - small) / (1 + small)
 
 
+def _wide_sin(u: Decimal) -> Decimal:
+    """sin u by its series, u first brought within π of 0: that takes π to as many
+    digits as u has before the point besides those the value needs, which the
+    precision (set by u's size, `wide_value`) holds."""
+    pi = +Decimal(_PI_DIGITS)
+    turns = (u / (2 * pi)).to_integral_value()
+    u -= turns * 2 * pi
+    term, total, n = u, u, 1
+    while True:
+        term *= -u * u / ((n + 1) * (n + 2))
+        n += 2
+        if total + term == total:
+            return +total
+        total += term
+
+
+def _wide_cos(u: Decimal) -> Decimal:
+    pi = +Decimal(_PI_DIGITS)
+    return _wide_sin(u + pi / 2)
+
+
 _WIDE_FUNCTIONS: dict[str, Callable[[Decimal], Decimal]] = {
+    # the periodic functions: a float of a large argument keeps few of its digits
+    # (sin(e³⁰) comes out −0.057, and is −0.074)
+    "sin": _wide_sin,
+    "cos": _wide_cos,
+    "tan": lambda u: _wide_sin(u) / _wide_cos(u),
+    "sec": lambda u: 1 / _wide_cos(u),
+    "csc": lambda u: 1 / _wide_sin(u),
+    "cot": lambda u: _wide_cos(u) / _wide_sin(u),
     "ln": _wide_ln,  # (exp(u) is read as e^u: a power)
     "sqrt": lambda u: u.sqrt(),
     "abs": abs,
@@ -287,10 +316,12 @@ _WIDE_FUNCTIONS: dict[str, Callable[[Decimal], Decimal]] = {
 
 def wide_value(expr: Expr) -> float | None:
     """The value of a constant expression as a float, worked out in decimal
-    arithmetic of a range floats do not have: e^1000/(e^1000 + 1) is ≈ 1, though
-    e^1000 overflows a float.  Only sums, products, powers, e, π and the functions
-    of exponentials and logarithms are worked out so; None for any other part, for
-    a value undefined there, and for a value itself beyond floating point."""
+    arithmetic of a range and precision floats do not have: e^1000/(e^1000 + 1) is
+    ≈ 1, though e^1000 overflows a float, and sin(e³⁰) is −0.074, though a float
+    of e³⁰ is off by more than 0.01.  Only sums, products, powers, e, π and the
+    functions of exponentials, logarithms, sines and cosines are worked out so;
+    None for any other part, for a value undefined there, and for a value itself
+    beyond floating point."""
     if expr.depth > _WIDE_DEPTH:
         return None
     try:

@@ -1183,3 +1183,19 @@ def test_a_value_itself_beyond_floating_point_has_no_decimal() -> None:
     deep = "tanh(" * 1100 + "x" + ")" * 1100
     (value,) = differentiate(deep, at=[{"x": "10^400"}], limits=DEFAULT_LIMITS._replace(max_depth=2000)).values
     assert value.decimal is None and value.undefined is None
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "exact"),
+    [("sin(e^30)*x", "1", lambda mp: mp.sin(mp.e**30)),
+     ("sin(x)", "10^15 + 1/3", lambda mp: mp.cos(mp.mpf(10) ** 15 + mp.mpf(1) / 3)),
+     ("asinh(2*sec(exp(x^3)))", "3", lambda mp: mp.diff(lambda t: mp.asinh(2 * mp.sec(mp.exp(t**3))), 3)),
+     ("tan(x)", "10^20", lambda mp: mp.sec(mp.mpf(10) ** 20) ** 2)],
+)
+def test_a_value_with_a_sine_of_a_large_argument_keeps_its_digits(text: str, at: str, exact) -> None:
+    # a float of e³⁰ is off by more than 0.01, so its sine came out −0.057 for −0.074
+    import mpmath
+
+    mpmath.mp.dps = 60
+    decimal = differentiate(text, at=[{"x": at}]).values[0].decimal
+    assert decimal is not None and math.isclose(decimal, float(exact(mpmath.mp)), rel_tol=1e-12)
