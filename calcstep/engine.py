@@ -1109,7 +1109,12 @@ def _two_sided(expr: Expr, near: Callable[[Expr, float], float | None], scale: f
         for move, side in zip(moves, (lefts, rights), strict=True)
     )
     agree = abs(left - right) <= 2 * sum(moves) + floor
-    return value if settled and agree else None
+    if not (settled and agree):
+        return None
+    # a limit closer to 0 than the extrapolation can tell from 0 (the values beside
+    # sin(u)·∛u, u = x³ − 1, still move by 8·10⁻³ at the last step and extrapolate
+    # to 5·10⁻⁶) is 0: the steps give it no digit of its own
+    return 0.0 if abs(value) <= _INDISTINCT * max(moves) else value
 
 
 def _extrapolated(values: list[float]) -> float:
@@ -1128,6 +1133,8 @@ def _extrapolated(values: list[float]) -> float:
 # value's size, are one (floating-point noise).
 _SETTLING = 0.5
 _LIMIT_FLOOR = 1e-12
+# An extrapolated limit within this share of the last move of 0 is 0.
+_INDISTINCT = 1e-2
 
 
 def _nonzero(value: Expr) -> bool:
