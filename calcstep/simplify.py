@@ -2086,7 +2086,9 @@ def _evaluate_power(node: Pow, s: _Simplifier) -> Expr | None:
         if magnitude > s.limits.max_digits:
             return None  # keep a power tower symbolic
         return _num(b ** e.numerator, decimal)
-    root = _exact_root(b, e.denominator)
+    # a root of index past _RADICAL_UP_TO is rational only of ±1 (a number that is
+    # a 10¹⁶-th power has more digits than any written): not looked for
+    root = _exact_root(b, e.denominator) if e.denominator <= _RADICAL_UP_TO or abs(b) == 1 else None
     if root is None:
         if b < 0 and e.denominator % 2 == 0:
             raise DomainError(f"({base.value})^({exponent.value}) is not a real number")
@@ -2104,6 +2106,9 @@ def _evaluate_power(node: Pow, s: _Simplifier) -> Expr | None:
 
 # Radicands larger than this are not factored (trial division would take too long).
 _FACTOR_UP_TO = 10**9
+# Nor are roots with an exponent's numerator or denominator past this (its radicand
+# raised to the numerator would run to that many digits and more).
+_RADICAL_UP_TO = 1000
 
 
 def _simplest_radical(node: Pow, s: _Simplifier) -> Expr | None:
@@ -2137,6 +2142,10 @@ def _is_radical(factor: Expr) -> bool:
     base, exponent = factor.base, factor.exp
     if (type(base) is not Num or base.decimal or type(exponent) is not Num or exponent.decimal
             or type(exponent.value) is not Fraction):
+        return False
+    if max(abs(exponent.value.numerator), exponent.value.denominator) > _RADICAL_UP_TO:
+        # x^(1/x²) beside x = −1 + 10⁻⁸: a root of index 10¹⁶ written out would be
+        # a number of 10¹⁶ digits
         return False
     value = base.value
     if type(value) is int:

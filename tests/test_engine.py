@@ -1208,3 +1208,16 @@ def test_a_limit_from_both_sides_that_cannot_be_told_from_0_is_0(text: str, at: 
     # of noise where the derivative is 0 (its formula, u'·∛u·(cos u + sin(u)/(3u)), is)
     value = differentiate(text, at=[{"x": at}]).values[0]
     assert value.decimal == 0 and value.undefined is None
+
+
+@pytest.mark.parametrize(("text", "at", "defined"), [("x^(1/x^2)", "-1", False), ("x^(1/x^4)", "-1", False),
+                                                    ("(-x)^(1/(x^2+1))", "2", False), ("x^(x^20)", "7/5", True),
+                                                    ("x^(40353607/1953125)", "7/5", True)])
+def test_a_value_beside_a_power_with_a_huge_root_index_is_decided(text: str, at: str, defined: bool) -> None:
+    # exactly, x^(1/x²) at −1 + 10⁻⁸ is a root of index 10¹⁶: looking for it as a
+    # rational number, or writing it in simplest radicals, ran for minutes and
+    # took gigabytes (a review found 113 such points in 672); such a root is kept
+    # as a power
+    value = differentiate(text, at=[{"x": at}]).values[0]
+    assert (value.undefined is None) == defined
+    assert (value.decimal is not None) == defined
