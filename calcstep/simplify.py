@@ -2172,6 +2172,10 @@ def _in_simplest_radicals(number: Num, radicals: list[Expr], others: Sequence[Ex
         coefficient *= Fraction(prime) ** whole
         if part:
             groups[part.denominator] = groups.get(part.denominator, 1) * prime**part.numerator
+    if any(radicand > _FACTOR_UP_TO for radicand in groups.values()):
+        # (7/5)^(−100/101) is 101st root of a 70-digit number in simplest radicals:
+        # the power as written reads better
+        return None
     roots = [Pow(Num(radicand), Num(Fraction(1, index))) for index, radicand in sorted(groups.items())]
     if coefficient == number.value and Counter(roots) == Counter(radicals):
         return None  # already in simplest form
@@ -2531,6 +2535,18 @@ _OF_INVERSE: dict[tuple[str, str], Callable[[Expr], Expr]] = {
     ("tanh", "acosh"): lambda u: _over(_root_minus_1(u), u),
     ("cosh", "atanh"): lambda u: Pow(_root_1_minus(u), MINUS_ONE),
     ("sinh", "atanh"): lambda u: _over(u, _root_1_minus(u)),
+    # the reciprocal functions alike: sech(artanh u) = √(1 − u²), so the derivative
+    # of tanh(artanh x), sech²(artanh x)/(1 − x²), is 1
+    ("sech", "asinh"): lambda u: Pow(_root_plus_1(u), MINUS_ONE),
+    ("csch", "asinh"): lambda u: Pow(u, MINUS_ONE),
+    ("coth", "asinh"): lambda u: _over(_root_plus_1(u), u),
+    ("sech", "acosh"): lambda u: Pow(u, MINUS_ONE),
+    ("csch", "acosh"): lambda u: Pow(_root_minus_1(u), MINUS_ONE),
+    ("coth", "acosh"): lambda u: _over(u, _root_minus_1(u)),
+    ("sech", "atanh"): _root_1_minus,
+    ("csch", "atanh"): lambda u: _over(_root_1_minus(u), u),
+    ("coth", "atanh"): lambda u: Pow(u, MINUS_ONE),
+    ("tanh", "acoth"): lambda u: Pow(u, MINUS_ONE),
 }
 
 

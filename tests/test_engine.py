@@ -1221,3 +1221,17 @@ def test_a_value_beside_a_power_with_a_huge_root_index_is_decided(text: str, at:
     value = differentiate(text, at=[{"x": at}]).values[0]
     assert (value.undefined is None) == defined
     assert (value.decimal is not None) == defined
+
+
+@pytest.mark.parametrize(("text", "result"), [("tanh(atanh(x))", "1"), ("tanh(asinh(x))", "1/(x² + 1)^(3/2)"),
+                                              ("sech(atanh(x))", "−x/√(1 − x²)"), ("log_3(9^x)", "2")])
+def test_a_function_of_an_inverse_hyperbolic_function_is_written_without_either(text: str, result: str) -> None:
+    # sech(artanh x) is √(1 − x²): the derivative of tanh(artanh x) was left as
+    # sech²(artanh x)/(1 − x²), and that of log_3(9^x) as ln(9)/ln(3)
+    assert to_pretty(differentiate(text).result) == result
+
+
+def test_an_exact_value_with_a_root_of_a_huge_radicand_keeps_its_power() -> None:
+    # in simplest radicals (7/5)^(−100/101) is the 101st root of a 70-digit number
+    value = differentiate("x^(1/101)", at=[{"x": "7/5"}]).values[0]
+    assert to_pretty(value.exact) == "(7/5)^(−100/101)/101"
