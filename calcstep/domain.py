@@ -480,6 +480,8 @@ def clash(setting: list[tuple[Expr, Condition]]) -> Clash | None:
     variable (a·x + b > 0 or ≥ 0), leave no value of it, or one alone; None when
     there are none.  Conditions of other shapes are not read here (`nowhere` reads
     each one alone)."""
+    if len(setting) < 2:
+        return None
     low: dict[str, Bound] = {}  # for each variable, the highest lower end so far
     high: dict[str, Bound] = {}  # and the lowest upper end
     for node, condition in setting:
@@ -510,15 +512,27 @@ def _in_order(one: Bound, other: Bound, last: Expr) -> tuple[Bound, Bound]:
 
 def _linear_bound(node: Expr, condition: Condition) -> tuple[str, Bound] | None:
     """The variable and the bound a condition a·x + b > 0 (or ≥ 0) sets on it, for
-    the part `node`; None for a condition of another shape."""
+    the part `node`; None for a condition of another shape.  The line is read
+    from the part's terms as they stand (x, 2x, −x + 1): asked of every condition
+    of every expression, it is not read as a polynomial."""
     if condition.relation not in (POSITIVE, NONNEGATIVE) or len(condition.part.free_vars) != 1:
         return None
-    (var,) = condition.part.free_vars
-    poly = polynomial.from_expr(condition.part, var)
-    if poly is None or len(poly) != 2 or poly[1] == 0:
+    part = condition.part
+    slope = offset = Fraction(0)
+    for term in part.terms if type(part) is Add else (part,):
+        kind = type(term)
+        if kind is Num:
+            offset += Fraction(term.value)
+        elif kind is Sym:
+            slope += 1
+        elif kind is Mul and len(term.factors) == 2 and type(term.factors[0]) is Num and type(term.factors[1]) is Sym:
+            slope += Fraction(term.factors[0].value)
+        else:
+            return None
+    if slope == 0:
         return None
-    b, a = Fraction(poly[0]), Fraction(poly[1])
-    return var, Bound(node, -b / a, condition.relation == NONNEGATIVE, a > 0)
+    (var,) = part.free_vars
+    return var, Bound(node, -offset / slope, condition.relation == NONNEGATIVE, slope > 0)
 
 
 def only_at_points(setting: list[tuple[Expr, Condition]], var: str) -> tuple[Expr, Expr, str, str] | None:
