@@ -46,7 +46,7 @@ from calcstep.expr import (
     split_coefficient,
     walk,
 )
-from calcstep.simplify import is_nonnegative, is_positive, known_sign
+from calcstep.simplify import is_nonnegative, is_positive, known_sign, opposite
 
 NONZERO = "is not 0"
 POSITIVE = "is positive"
@@ -248,11 +248,6 @@ _RANGES: dict[str, tuple[_Interval, ...]] = {
 _AT_LEAST_ZERO: tuple[_Interval, ...] = ((0, True, None, False),)
 
 
-def _less(difference: Expr) -> Expr:
-    """−d, a sum negated term by term, as the sign tests read sums."""
-    return add(*map(neg, difference.terms)) if type(difference) is Add else neg(difference)
-
-
 def _positive(expr: Expr) -> bool:
     return is_positive(expr) or _quadratic_sign(expr) > 0
 
@@ -284,11 +279,11 @@ def _known_range(u: Expr, ends: set[Rational]) -> _Interval:
         difference = _minus(u, end)
         if _positive(difference):
             side, strict = 1, True
-        elif _positive(_less(difference)):
+        elif _positive(opposite(difference)):
             side, strict = -1, True
         elif _nonnegative(difference):
             side, strict = 1, False
-        elif _nonnegative(_less(difference)):
+        elif _nonnegative(opposite(difference)):
             side, strict = -1, False
         else:
             continue

@@ -118,6 +118,9 @@ class _Simplifier:
         self.spans: dict[int, tuple[Expr, int, int, int]] = {}
         self.run = 0
         self.listed_again: set[int] = set()  # ids of the steps repeated in this run
+        # the functions among the last sum's or product's parts (`_calls_among`)
+        self.calls_of: Expr | None = None
+        self.calls: dict[str, list[Call]] = {}
 
     def __call__(self, expr: Expr) -> Expr:
         """The normal form of `expr`, its rewrites recorded as steps."""
@@ -2581,15 +2584,20 @@ def _abs_of_multiple(node: Call, s: _Simplifier) -> Expr | None:
     return mul(*lead, *positive, inside)
 
 
-def _logarithms_in(parts: tuple[Expr, ...]) -> list[Call]:
-    """The natural logarithms among `parts`, a sum's terms or a product's factors:
-    each part, a product's factors, a power's base (ln(x), 2·ln(x), 1/ln²(x))."""
-    found = []
-    for part in parts:
+def _calls_among(node: Add | Mul, s: _Simplifier) -> dict[str, list[Call]]:
+    """The functions among a sum's terms or a product's factors, by name: each
+    part, a product's factors, a power's base (ln(x), 2·ln(x), 1/σ²(x)).  Asked
+    by the rewrites that look for a function beside another, one after the other
+    of the same node: the last node's answer is kept for the next."""
+    if s.calls_of is node:
+        return s.calls
+    found: dict[str, list[Call]] = {}
+    for part in node.terms if type(node) is Add else node.factors:
         for factor in part.factors if type(part) is Mul else (part,):
             base = factor.base if type(factor) is Pow else factor
-            if type(base) is Call and base.fn == "ln":
-                found.append(base)
+            if type(base) is Call:
+                found.setdefault(base.fn, []).append(base)
+    s.calls_of, s.calls = node, found
     return found
 
 
@@ -2601,7 +2609,7 @@ def _logarithms_of_powers(node: Add | Mul, s: _Simplifier) -> Expr | None:
     rules hold all through it: 2·ln(x) − ln(x²) is 0 (the derivative of log_x(x²),
     which is 2), ln(x²)/ln(x) is 2, ln(2) + ln(x) − ln(2x) is 0, and ln(4) beside
     ln(2) is 2·ln(2)."""
-    logarithms = _logarithms_in(node.terms if type(node) is Add else node.factors)
+    logarithms = _calls_among(node, s).get("ln", ())
     if len(logarithms) < 2:
         return None
     arguments = {log.arg for log in logarithms}
@@ -2637,6 +2645,34 @@ def _exact_log(value: int, base: int) -> int | None:
     while power < value:
         power, k = power * base, k + 1
     return k if power == value else None
+
+
+def _sigmoids_of_opposites(node: Add | Mul, s: _Simplifier) -> Expr | None:
+    """σ(−u) = 1 − σ(u) beside σ(u): the logistic function is symmetric about its
+    middle, so σ(x) + σ(−x) is 1 and its derivative, σ(x)·(1 − σ(x)) +
+    σ(−x)·(σ(−x) − 1), is 0.  The one whose argument is written with the minus
+    (−u, −wx − b) is the one rewritten."""
+    found = _calls_among(node, s).get("sigmoid", ())
+    if len(found) < 2:
+        return None
+    arguments = {call.arg for call in found}
+    flipped = {
+        call: add(ONE, neg(Call("sigmoid", other)))
+        for call in found
+        if _written_negative(call.arg, s) and (other := opposite(call.arg)) in arguments
+    }
+    return substitute(node, flipped) if flipped else None
+
+
+def opposite(u: Expr) -> Expr:
+    """−u, a sum negated term by term (−wx − b is the opposite of wx + b), as the
+    sign tests read sums."""
+    return add(*map(neg, u.terms)) if type(u) is Add else neg(u)
+
+
+def _written_negative(u: Expr, s: _Simplifier) -> bool:
+    """Whether u is written with a minus first: −x, −wx − b."""
+    return s.split(u.terms[0] if type(u) is Add else u)[0] < 0
 
 
 def _log_identities(node: Log, s: _Simplifier) -> Expr | None:
@@ -2884,6 +2920,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("drop-zero", "x + 0 → x", _drop_zero, needs=_ZERO),
         Rewrite("pythagorean-identity", "sin²x + cos²x → 1", _pythagorean),
         Rewrite("logarithm-of-power", "2·ln(x) − ln(x²) → 2·ln(x) − 2·ln(x)", _logarithms_of_powers),
+        Rewrite("sigmoid-symmetry", "σ(x) + σ(−x) → σ(x) + 1 − σ(x)", _sigmoids_of_opposites),
         # a polynomial's bracket after a minus goes before its terms are ordered
         Rewrite("open-bracket", "n − (a + b) → n − a − b", _open_negated_sums, needs=_NEGATED_SUM),
         # ordering first, so the costly reshaping trials below run once per sum
@@ -2923,6 +2960,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("drop-one", "1·x → x", _drop_one, needs=_ONE),
         Rewrite("trig-quotient", "sin x/cos x → tan x", _trig_quotients, needs=_CALLS),
         Rewrite("logarithm-of-power", "ln(x²)/ln(x) → 2·ln(x)/ln(x)", _logarithms_of_powers, needs=_CALLS),
+        Rewrite("sigmoid-symmetry", "σ(x)·σ(−x) → σ(x)·(1 − σ(x))", _sigmoids_of_opposites, needs=_CALLS),
         Rewrite("negate-difference", "−(1 − x) → x − 1", _negate_difference, needs=_MINUS_SUM),
         # last but order: a divisor that cancels is cancelled from the expanded
         # numerator first, 3(x² + 2x + 1)/(x² + 3x + 2)² → 3/(x + 2)² in one step

@@ -1235,3 +1235,18 @@ def test_an_exact_value_with_a_root_of_a_huge_radicand_keeps_its_power() -> None
     # in simplest radicals (7/5)^(−100/101) is the 101st root of a 70-digit number
     value = differentiate("x^(1/101)", at=[{"x": "7/5"}]).values[0]
     assert to_pretty(value.exact) == "(7/5)^(−100/101)/101"
+
+
+@pytest.mark.parametrize(("text", "result"), [("sigmoid(x) + sigmoid(-x)", "0"),
+                                              ("sigmoid(w*x + b) + sigmoid(-w*x - b)", "0"),
+                                              ("x*sigmoid(-x)*sigmoid(x)", None)])
+def test_a_sigmoid_of_the_opposite_argument_beside_the_sigmoid_is_its_complement(text: str, result: str | None) -> None:
+    # σ(x) + σ(−x) is 1: its derivative was left as σ(x)·(1 − σ(x)) + σ(−x)·(σ(−x) − 1)
+    derivative = differentiate(text, wrt="x").result
+    if result is not None:
+        assert to_pretty(derivative) == result
+    assert "sigmoid(−" not in to_pretty(derivative)
+    # and it is the derivative: against SymPy's, at points
+    reference = sp.diff(to_sympy(parse(text).expr), symbol("x"))
+    for point in sample_points(sorted(parse(text).expr.free_vars), 4):
+        assert close(calcstep_value(derivative, point), mp_value(reference, point)), point
