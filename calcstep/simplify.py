@@ -2675,6 +2675,29 @@ def _written_negative(u: Expr, s: _Simplifier) -> bool:
     return s.split(u.terms[0] if type(u) is Add else u)[0] < 0
 
 
+def _sign_and_absolute(node: Mul, s: _Simplifier) -> Expr | None:
+    """u·sgn(u) = |u| and |u|·sgn(u) = u, for every u (0 too): the derivative of
+    sgn(x)·|x|, which is x, reads sgn(x)·x/|x| from the product rule, and is 1.
+    (u/|u| stays: it has no value at 0, as the derivative of |u| has none there,
+    where sgn(0) is 0.)"""
+    plain: dict[Expr, int] = {}  # each factor to the power 1, by itself
+    for index, factor in enumerate(node.factors):
+        plain.setdefault(factor, index)
+    for base, index in plain.items():
+        if type(base) is not Call or base.fn != "sign":
+            continue
+        u = base.arg
+        for partner, result in ((u, Call("abs", u)), (Call("abs", u), u)):
+            other = plain.get(partner)
+            if other is not None:
+                return mul(*_without(node, index, other), result)
+    return None
+
+
+def _without(node: Mul, *indices: int) -> list[Expr]:
+    return [factor for i, factor in enumerate(node.factors) if i not in indices]
+
+
 def _log_identities(node: Log, s: _Simplifier) -> Expr | None:
     """log_b 1 = 0, log_b b = 1."""
     if type(node.arg) is Num and node.arg.value == 1:
@@ -2957,6 +2980,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("open-fraction-power", "(x/(x + 1))²/(x + 1)² → x²/(x + 1)⁴", _open_fraction_powers,
                 reshaping=True, needs=_BASE_PRODUCT),
         Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers, needs=_ABS),
+        Rewrite("sign-and-absolute", "sgn(x)·x/|x| → |x|/|x|", _sign_and_absolute, needs=_ABS),
         Rewrite("drop-one", "1·x → x", _drop_one, needs=_ONE),
         Rewrite("trig-quotient", "sin x/cos x → tan x", _trig_quotients, needs=_CALLS),
         Rewrite("logarithm-of-power", "ln(x²)/ln(x) → 2·ln(x)/ln(x)", _logarithms_of_powers, needs=_CALLS),

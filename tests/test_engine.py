@@ -1250,3 +1250,11 @@ def test_a_sigmoid_of_the_opposite_argument_beside_the_sigmoid_is_its_complement
     reference = sp.diff(to_sympy(parse(text).expr), symbol("x"))
     for point in sample_points(sorted(parse(text).expr.free_vars), 4):
         assert close(calcstep_value(derivative, point), mp_value(reference, point)), point
+
+
+@pytest.mark.parametrize(("text", "result"), [("sign(x)*abs(x)", "1"), ("3*sign(x)*abs(x)*y", "3y"),
+                                              ("abs(x)", "x/|x|")])
+def test_a_sign_beside_its_absolute_value_is_multiplied_out(text: str, result: str) -> None:
+    # sgn(x)·|x| is x: its derivative read sgn(x)·x/|x|; the derivative of |x|
+    # stays x/|x|, which has no value at 0, as the derivative has none there
+    assert to_pretty(differentiate(text, wrt="x").result) == result
