@@ -470,11 +470,11 @@ class Clash(NamedTuple):
     point: Fraction | None
 
 
-def clash(setting: list[tuple[Expr, Condition]]) -> Clash | None:
+def clash(setting: list[tuple[Expr, Condition]], var: str | None = None) -> Clash | None:
     """The first two parts `setting` lists whose conditions, each a line in one
-    variable (a·x + b > 0 or ≥ 0), leave no value of it, or one alone; None when
-    there are none.  Conditions of other shapes are not read here (`nowhere` reads
-    each one alone)."""
+    variable (a·x + b > 0 or ≥ 0), leave no value of it, or, for the variable
+    `var`, one alone; None when there are none.  Conditions of other shapes are
+    not read here (`nowhere` reads each one alone)."""
     if len(setting) < 2:
         return None
     low: dict[str, Bound] = {}  # for each variable, the highest lower end so far
@@ -483,20 +483,20 @@ def clash(setting: list[tuple[Expr, Condition]]) -> Clash | None:
         found = _linear_bound(node, condition)
         if found is None:
             continue
-        var, bound = found
+        name, bound = found
         ends = low if bound.upward else high
-        held = ends.get(var)
+        held = ends.get(name)
         if held is None or (bound.end > held.end if bound.upward else bound.end < held.end) or (
             bound.end == held.end and not bound.allowed
         ):
-            ends[var] = bound
-        if var in low and var in high:
-            bottom, top = low[var], high[var]
+            ends[name] = bound
+        if name in low and name in high:
+            bottom, top = low[name], high[name]
             met = bottom.end == top.end and bottom.allowed and top.allowed
             if bottom.end > top.end or (bottom.end == top.end and not met):
-                return Clash(*_in_order(bottom, top, node), var, None)
-            if met:
-                return Clash(*_in_order(bottom, top, node), var, bottom.end)
+                return Clash(*_in_order(bottom, top, node), name, None)
+            if met and name == var:
+                return Clash(*_in_order(bottom, top, node), name, bottom.end)
     return None
 
 
@@ -520,8 +520,9 @@ def _linear_bound(node: Expr, condition: Condition) -> tuple[str, Bound] | None:
             offset += Fraction(term.value)
         elif kind is Sym:
             slope += 1
-        elif kind is Mul and len(term.factors) == 2 and type(term.factors[0]) is Num and type(term.factors[1]) is Sym:
-            slope += Fraction(term.factors[0].value)
+        elif kind is Mul and len(term.factors) == 2 and {type(factor) for factor in term.factors} == {Num, Sym}:
+            number = term.factors[0] if type(term.factors[0]) is Num else term.factors[1]
+            slope += Fraction(number.value)  # 2x, or x·2 as written
         else:
             return None
     if slope == 0:

@@ -275,16 +275,33 @@ _FAR_OUT = 1e3
 _PERIODIC = frozenset({"sin", "cos", "tan", "sec", "csc", "cot"})
 
 
-def _periodic_far_out(value: Expr) -> bool:
-    """Whether a constant has a periodic function of an argument past `_FAR_OUT`."""
+def _periodic_checked(value: Expr, decimal: float) -> float | None:
+    """The decimal of a constant `value` whose float is `decimal`, made good where
+    a periodic function's argument is past `_FAR_OUT`: sin(e³⁰) worked out in
+    decimal arithmetic (a float of e³⁰ is off by more than 0.01, so its sine keeps
+    no digit); where that arithmetic does not reach (arctan beside it), the float
+    cut to the digits it keeps, while it keeps some; else none, not a wrong one."""
+    largest = _largest_periodic_argument(value)
+    if largest <= _FAR_OUT:
+        return decimal
+    wide = wide_value(value)
+    if wide is not None:
+        return wide
+    kept = 15 - math.ceil(math.log10(largest)) if math.isfinite(largest) else 0
+    return float(f"{decimal:.{kept}g}") if kept >= 6 else None
+
+
+def _largest_periodic_argument(value: Expr) -> float:
+    """The largest size of a periodic function's argument in a constant (inf past
+    a float's range), 0 with none."""
+    largest = 0.0
     for node in walk(value):
         if type(node) is Call and node.fn in _PERIODIC:
             try:
-                if abs(evaluate(node.arg, {})) > _FAR_OUT:
-                    return True
+                largest = max(largest, abs(evaluate(node.arg, {})))
             except CalcstepError:
-                return True  # past a float's range: further out still
-    return False
+                return math.inf
+    return largest
 
 
 def _undefined_path(node: Expr, error: DomainError) -> list[tuple[Expr, DomainError]]:
@@ -344,8 +361,8 @@ def _refuse_clash(written: Parsed, setting: list[tuple[Expr, Condition]], var: s
     a number (ln(−2x) + ln(x)): it has no value anywhere.  With `var`, the one
     differentiated by, refuse too two parts that meet at one value of it alone
     (√x + √(−x) at 0), where there is no derivative.  The second part is marked."""
-    found = clash(setting)
-    if found is None or (found.point is not None and found.var != var):
+    found = clash(setting, var)
+    if found is None:
         return
     from calcstep.printer import to_pretty  # on this error's path alone
 
@@ -713,10 +730,8 @@ def value_at_point(
         if not (isinstance(error, AtZeroError) and exact is not None and not exact.free_vars):
             return undefined(error)
         decimal = None  # as above: the exact value stands, with no decimal
-    if decimal is not None and exact is not None and not exact.free_vars and _periodic_far_out(exact):
-        # sin(e³⁰): a float of e³⁰ is off by more than 0.01, so its sine keeps no
-        # digit; worked out in decimal, or no decimal rather than a wrong one
-        decimal = wide_value(exact)
+    if decimal is not None and exact is not None and not exact.free_vars:
+        decimal = _periodic_checked(exact, decimal)
     if decimal == 0 and exact is not None and not exact.free_vars and not is_num(exact, 0) and _nonzero(exact):
         decimal = None  # 3·10^-400 underflows to 0.0: no decimal rather than a false 0
     if decimal is None and (exact is None or exact.free_vars):

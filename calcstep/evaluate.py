@@ -273,12 +273,19 @@ def _wide_tanh(u: Decimal) -> Decimal:
 
 
 def _wide_sin(u: Decimal) -> Decimal:
-    """sin u by its series, u first brought within π of 0: that takes π to as many
-    digits as u has before the point besides those the value needs, which the
-    precision (set by u's size, `wide_value`) holds."""
-    pi = +Decimal(_PI_DIGITS)
-    turns = (u / (2 * pi)).to_integral_value()
-    u -= turns * 2 * pi
+    """sin u by its series, u first brought within π of 0: that takes π, and the
+    arithmetic, to as many digits as u has before the point besides those the
+    value needs (sin(10¹⁰⁰) takes π to 160 digits); refused past the digits of π
+    held here."""
+    digits = getcontext().prec + max(u.adjusted(), 0) + 10
+    if digits >= len(_PI_DIGITS) - 2:
+        raise ArithmeticError("π is not known here to that many digits")
+    with localcontext() as context:
+        context.prec = digits
+        pi = +Decimal(_PI_DIGITS)
+        turns = (u / (2 * pi)).to_integral_value()
+        u -= turns * 2 * pi
+    u = +u
     term, total, n = u, u, 1
     while True:
         term *= -u * u / ((n + 1) * (n + 2))

@@ -186,6 +186,9 @@ def test_a_divisor_that_is_a_division_keeps_its_own(text: str, canonical: str, f
          "1/√(−x) needs x < 0", "sqrt(-x)"),
         ("ln(-x) + acosh(x) + y", "no value of x gives both ln(−x) and arcosh(x) a value: ln(−x) needs x < 0 and "
          "arcosh(x) needs x ≥ 1", "acosh(x)"),
+        # a pair of another variable that meets at one value first: the pair with none is still found
+        ("sqrt(y)+sqrt(-y)+ln(x)+ln(-x)", "no value of x gives both ln(x) and ln(−x) a value: ln(x) needs x > 0 "
+         "and ln(−x) needs x < 0", "ln(-x)"),
     ],
 )
 def test_a_function_with_no_value_anywhere_is_refused(cli, text: str, message: str, marked: str) -> None:

@@ -1190,13 +1190,14 @@ def test_a_value_itself_beyond_floating_point_has_no_decimal() -> None:
     [("sin(e^30)*x", "1", lambda mp: mp.sin(mp.e**30)),
      ("sin(x)", "10^15 + 1/3", lambda mp: mp.cos(mp.mpf(10) ** 15 + mp.mpf(1) / 3)),
      ("asinh(2*sec(exp(x^3)))", "3", lambda mp: mp.diff(lambda t: mp.asinh(2 * mp.sec(mp.exp(t**3))), 3)),
-     ("tan(x)", "10^20", lambda mp: mp.sec(mp.mpf(10) ** 20) ** 2)],
+     ("tan(x)", "10^20", lambda mp: mp.sec(mp.mpf(10) ** 20) ** 2),
+     ("x*tan(10^100)", "1", lambda mp: mp.tan(mp.mpf(10) ** 100))],
 )
 def test_a_value_with_a_sine_of_a_large_argument_keeps_its_digits(text: str, at: str, exact) -> None:
     # a float of e³⁰ is off by more than 0.01, so its sine came out −0.057 for −0.074
     import mpmath
 
-    mpmath.mp.dps = 60
+    mpmath.mp.dps = 200  # 10¹⁰⁰ reduced by 2π takes π to some 130 digits
     decimal = differentiate(text, at=[{"x": at}]).values[0].decimal
     assert decimal is not None and math.isclose(decimal, float(exact(mpmath.mp)), rel_tol=1e-12)
 
@@ -1258,3 +1259,11 @@ def test_a_sign_beside_its_absolute_value_is_multiplied_out(text: str, result: s
     # sgn(x)·|x| is x: its derivative read sgn(x)·x/|x|; the derivative of |x|
     # stays x/|x|, which has no value at 0, as the derivative has none there
     assert to_pretty(differentiate(text, wrt="x").result) == result
+
+
+def test_a_sine_of_a_large_argument_past_the_decimal_arithmetic_is_cut_or_left_out() -> None:
+    # arctan has no decimal form here: the float, cut to the digits it keeps
+    # (10 of cos(1001)), and at 10¹³⁰⁰, past the digits of π held, no decimal
+    value = differentiate("sin(x)*atan(x)", at=[{"x": "1001"}]).values[0]
+    assert value.decimal == -0.61526612023
+    assert differentiate("sin(x)", at=[{"x": "10^1300"}]).values[0].decimal is None
