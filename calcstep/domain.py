@@ -17,6 +17,7 @@ and its 1/x only x ≠ 0, so 1/x is said to hold where x is positive.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from fractions import Fraction
 from typing import NamedTuple
@@ -520,9 +521,11 @@ def _linear_bound(node: Expr, condition: Condition) -> tuple[str, Bound] | None:
             offset += Fraction(term.value)
         elif kind is Sym:
             slope += 1
-        elif kind is Mul and len(term.factors) == 2 and {type(factor) for factor in term.factors} == {Num, Sym}:
-            number = term.factors[0] if type(term.factors[0]) is Num else term.factors[1]
-            slope += Fraction(number.value)  # 2x, or x·2 as written
+        elif kind is Mul and sum(type(factor) is Sym for factor in term.factors) == 1 and all(
+            type(factor) in (Num, Sym) for factor in term.factors
+        ):
+            # 2x, or x·2 and −x·3 as written
+            slope += math.prod((Fraction(f.value) for f in term.factors if type(f) is Num), start=Fraction(1))
         else:
             return None
     if slope == 0:

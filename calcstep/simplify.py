@@ -2348,6 +2348,12 @@ def _exp_of_log(node: Pow, s: _Simplifier) -> Expr | None:
     return None
 
 
+def _power_of_logarithm(node: Pow, s: _Simplifier) -> Expr | None:
+    """b^(log_b u) = u: 2^(log₂ x) is x, so its derivative is 1."""
+    exponent = node.exp
+    return exponent.arg if type(exponent) is Log and exponent.base == node.base else None
+
+
 # ---------------------------------------------------------------------------
 # Functions
 # ---------------------------------------------------------------------------
@@ -3001,6 +3007,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("absolute-even-power", "|x|² → x²", _abs_even_power,
                 needs=_BASE_ABS | _EXPONENT_NUMBER),
         Rewrite("exp-of-log", "e^(ln x) → x", _exp_of_log, needs=_BASE_CONSTANT),
+        Rewrite("power-of-logarithm", "2^(log₂ x) → x", _power_of_logarithm, needs=_BASE_NUMBER),
     ),
     Call: (
         Rewrite("evaluate-function", "sin(0) → 0", _evaluate_function),

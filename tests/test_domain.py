@@ -246,6 +246,8 @@ def _valued(text: str, wrt: str = "x", others: dict[str, float] | None = None) -
          "and 1, so arccsc(sin(x)) has a value only where sin(x) is −1 or 1", "acsc(sin(x))"),
         ("sqrt(x) + sqrt(-x)", "√x and √(−x) both have a value only at x = 0, where there is no derivative: √x "
          "needs x ≥ 0 and √(−x) needs x ≤ 0", "sqrt(-x)"),
+        ("sqrt(x*2) + sqrt(-x*3)", "√(x·2) and √(−x·3) both have a value only at x = 0, where there is no "
+         "derivative: √(x·2) needs x ≥ 0 and √(−x·3) needs x ≤ 0", "sqrt(-x*3)"),
         ("sqrt(2x - 1)*sqrt(1 - 2x)", "√(2x − 1) and √(1 − 2x) both have a value only at x = 1/2, where there "
          "is no derivative: √(2x − 1) needs x ≥ 1/2 and √(1 − 2x) needs x ≤ 1/2", "sqrt(1 - 2x)"),
     ],

@@ -1225,7 +1225,8 @@ def test_a_value_beside_a_power_with_a_huge_root_index_is_decided(text: str, at:
 
 
 @pytest.mark.parametrize(("text", "result"), [("tanh(atanh(x))", "1"), ("tanh(asinh(x))", "1/(x² + 1)^(3/2)"),
-                                              ("sech(atanh(x))", "−x/√(1 − x²)"), ("log_3(9^x)", "2")])
+                                              ("sech(atanh(x))", "−x/√(1 − x²)"), ("log_3(9^x)", "2"),
+                                              ("2^(log_2(x))", "1"), ("10^(log10(x)) - x", "0")])
 def test_a_function_of_an_inverse_hyperbolic_function_is_written_without_either(text: str, result: str) -> None:
     # sech(artanh x) is √(1 − x²): the derivative of tanh(artanh x) was left as
     # sech²(artanh x)/(1 − x²), and that of log_3(9^x) as ln(9)/ln(3)

@@ -71,6 +71,7 @@ REWRITE_TITLES = {
     "power-of-product": "power of a product",
     "absolute-even-power": "even power of |u|",
     "exp-of-log": "e and ln cancel",
+    "power-of-logarithm": "a power and its logarithm cancel",
     "evaluate-function": "evaluate the function",
     "quarter-turns": "take out quarter turns",
     "symmetry": "odd or even function",
