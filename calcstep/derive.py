@@ -27,6 +27,7 @@ from calcstep.expr import (
     Num,
     Pow,
     Sym,
+    is_divisor,
     is_num,
     mul,
 )
@@ -125,8 +126,8 @@ def _product(expr: Mul, d: Deriver) -> Step:
     if constants:
         varying = [f for f in expr.factors if var in f._free]
         return rules.constant_multiple(expr, var, d, mul(*constants), mul(*varying))
-    numerator = [f for f in expr.factors if not _is_divisor(f)]
-    divisors = [f for f in expr.factors if _is_divisor(f)]
+    numerator = [f for f in expr.factors if not is_divisor(f)]
+    divisors = [f for f in expr.factors if is_divisor(f)]
     if numerator and divisors:
         denominator = mul(*(Pow(f.base, Num(-f.exp.value, f.exp.decimal)) for f in divisors))
         return rules.quotient(expr, var, d, mul(*numerator), _unit_powers(denominator))
@@ -139,11 +140,6 @@ def _product(expr: Mul, d: Deriver) -> Step:
             hint="raise the limit with --max-size, or multiply out fewer factors",
         )
     return rules.product(expr, var, d)
-
-
-def _is_divisor(factor: Expr) -> bool:
-    """A factor written below the fraction bar: a power with a negative number exponent."""
-    return type(factor) is Pow and type(factor.exp) is Num and factor.exp.value < 0
 
 
 def _unit_powers(expr: Expr) -> Expr:

@@ -329,7 +329,7 @@ def _range_verdict(u: Expr, allowed: tuple[_Interval, ...]) -> tuple[str, list[R
     return _said(known), points
 
 
-def _number(value: Rational) -> str:
+def number_text(value: Rational) -> str:
     return str(value).replace("-", "−")
 
 
@@ -340,17 +340,17 @@ def _said(known: _Interval) -> str:
     if high is None:
         if low == 0:
             return "is never negative" if low_in else "is always positive"
-        return f"is never below {_number(low)}" if low_in else f"is always above {_number(low)}"
+        return f"is never below {number_text(low)}" if low_in else f"is always above {number_text(low)}"
     if low is None:
         if high == 0:
             return "is never positive" if high_in else "is always negative"
-        return f"is never above {_number(high)}" if high_in else f"is always below {_number(high)}"
+        return f"is never above {number_text(high)}" if high_in else f"is always below {number_text(high)}"
     if low_in and high_in:
-        return f"is always between {_number(low)} and {_number(high)}"
+        return f"is always between {number_text(low)} and {number_text(high)}"
     if not (low_in or high_in):
-        return f"is always strictly between {_number(low)} and {_number(high)}"
-    lower = f"at least {_number(low)}" if low_in else f"above {_number(low)}"
-    upper = f"at most {_number(high)}" if high_in else f"below {_number(high)}"
+        return f"is always strictly between {number_text(low)} and {number_text(high)}"
+    lower = f"at least {number_text(low)}" if low_in else f"above {number_text(low)}"
+    upper = f"at most {number_text(high)}" if high_in else f"below {number_text(high)}"
     return f"is always {lower} and {upper}"
 
 
@@ -455,9 +455,7 @@ class Bound(NamedTuple):
     def said(self, var: str) -> str:
         """x > 0, x ≤ 1/2 (`var` as it is to be written)."""
         sign = (">" if self.upward else "<") if not self.allowed else ("≥" if self.upward else "≤")
-        end = self.end
-        number = str(end.numerator if end.denominator == 1 else end).replace("-", "−")
-        return f"{var} {sign} {number}"
+        return f"{var} {sign} {number_text(self.end)}"
 
 
 class Clash(NamedTuple):
@@ -494,10 +492,8 @@ def clash(setting: list[tuple[Expr, Condition]], var: str | None = None) -> Clas
         if name in low and name in high:
             bottom, top = low[name], high[name]
             met = bottom.end == top.end and bottom.allowed and top.allowed
-            if bottom.end > top.end or (bottom.end == top.end and not met):
-                return Clash(*_in_order(bottom, top, node), name, None)
-            if met and name == var:
-                return Clash(*_in_order(bottom, top, node), name, bottom.end)
+            if bottom.end > top.end or (bottom.end == top.end and not met) or (met and name == var):
+                return Clash(*_in_order(bottom, top, node), name, bottom.end if met else None)
     return None
 
 
@@ -556,7 +552,7 @@ def only_at_points(setting: list[tuple[Expr, Condition]], var: str) -> tuple[Exp
             continue
         verdict = _range_verdict(part, allowed)
         if verdict is not None and verdict[1] and _separate_levels(part):
-            return node, part, verdict[0], " or ".join(map(_number, verdict[1]))
+            return node, part, verdict[0], " or ".join(map(number_text, verdict[1]))
     return None
 
 

@@ -20,6 +20,7 @@ from calcstep.domain import (
     clash,
     forgotten_note,
     nowhere,
+    number_text,
     only_at_points,
     set_conditions,
 )
@@ -50,6 +51,7 @@ from calcstep.expr import (
     Pow,
     Sym,
     add,
+    is_divisor,
     is_num,
     is_whole_power,
     name_key,
@@ -256,16 +258,11 @@ def check_constants(expr: Expr, written: Parsed | None = None) -> None:
             message = error.message
             if message.startswith("division by zero"):
                 # x/(3 − 3): the divisor as written, not the reciprocal it is read as
-                divisor = (innermost.base if type(innermost) is Pow and _negative_number(innermost.exp)
-                           and type(innermost.base) is not Num else None)
+                divisor = innermost.base if is_divisor(innermost) and type(innermost.base) is not Num else None
                 message = (f"division by zero: {to_pretty(divisor)} is 0" if divisor is not None
                            else f"{to_pretty(innermost)} is undefined: {message}")
             where = _written_at([part for part, _ in path], written) if written is not None else None
             raise DomainError(message, hint="a part with no value has no derivative", where=where)
-
-
-def _negative_number(expr: Expr) -> bool:
-    return type(expr) is Num and expr.value < 0
 
 
 # A sine or cosine of an argument this large, taken in floating point, has lost
@@ -374,9 +371,8 @@ def _refuse_clash(written: Parsed, setting: list[tuple[Expr, Condition]], var: s
         message = f"no value of {name} gives both {to_pretty(first.part)} and {to_pretty(second.part)} a value: {needs}"
         hint = "a part with no value has no derivative; check it for a typo"
     else:
-        at = str(found.point.numerator if found.point.denominator == 1 else found.point).replace("-", "−")
         message = (f"{to_pretty(first.part)} and {to_pretty(second.part)} both have a value only at "
-                   f"{name} = {at}, where there is no derivative: {needs}")
+                   f"{name} = {number_text(found.point)}, where there is no derivative: {needs}")
         hint = "a part with a value only at separate points has no derivative there; check it for a typo"
     raise DomainError(message, hint=hint, where=_written_at([second.part], written))
 

@@ -569,6 +569,11 @@ def name_key(name: str) -> tuple[str, int, str]:
     return (letters, int(name[len(letters):]), name) if letters else (name, -1, name)
 
 
+def is_divisor(factor: Expr) -> bool:
+    """A factor written below the fraction bar: a power with a negative number exponent."""
+    return type(factor) is Pow and type(factor.exp) is Num and factor.exp.value < 0
+
+
 def is_num(expr: Expr, value: Rational | None = None) -> bool:
     """True for a number node (equal to `value`, when given)."""
     return type(expr) is Num and (value is None or expr.value == value)

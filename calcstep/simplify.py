@@ -45,6 +45,7 @@ from calcstep.expr import (
     Rational,
     Sym,
     add,
+    is_divisor,
     is_num,
     is_plain_minus_one,
     is_plain_one,
@@ -631,7 +632,7 @@ def _expand_over_divisor(node: Mul, s: _Simplifier) -> Expr | None:
     smaller: what the sum alone would not gain may be shared with the rest of the
     product, as (3x²·(a + x) − x³)/(a + x)², the quotient rule's, is
     x²·(3a + 2x)/(a + x)² once multiplied out and factored."""
-    if not any(map(_is_divisor, node.factors)):
+    if not any(map(is_divisor, node.factors)):
         return None
     for index, factor in enumerate(node.factors):
         if (type(factor) is not Add or not factor.free_vars or not any(map(_expandable, factor.terms))
@@ -790,7 +791,7 @@ def _combine_fractions_in_product(node: Mul, s: _Simplifier) -> Expr | None:
         # operation's cost, as a textbook does, in a sum the size of a learner's:
         # ((x + 1)/x − ln x)/(x + 1)² is (x + 1 − x·ln x)/(x·(x + 1)²)
         clears = (s.reshape == _TOP_LEVEL and total._size <= _CLEARED_UP_TO and type(times) is int
-                  and any(_is_divisor(other) for other in node.factors if other is not factor))
+                  and any(is_divisor(other) for other in node.factors if other is not factor))
         if s.op_count(s.trial(candidate)) <= s.op_count(node) + clears:
             return candidate
     return None
@@ -950,7 +951,7 @@ def _product_powers(product: Mul, n: Rational) -> Iterator[tuple[Expr, Rational]
 def _is_fraction_power(factor: Expr) -> bool:
     """A whole power of a product with a divisor among its factors: (x/a)²."""
     return (type(factor) is Pow and type(factor.base) is Mul and _is_integer(factor.exp)
-            and any(map(_is_divisor, factor.base.factors)))
+            and any(map(is_divisor, factor.base.factors)))
 
 
 def _expandable(term: Expr) -> bool:
@@ -1132,11 +1133,7 @@ def _content_saving(split: list[tuple[Rational, Expr]], content: int) -> int:
 
 def _has_numerator(body: Expr) -> bool:
     """True when a product has a factor that is not a divisor (x, x·y⁻¹; not y⁻¹)."""
-    return any(not _is_divisor(factor) for factor in _factors(body))
-
-
-def _is_divisor(factor: Expr) -> bool:
-    return type(factor) is Pow and type(factor.exp) is Num and factor.exp.value < 0
+    return any(not is_divisor(factor) for factor in _factors(body))
 
 
 def _scaled(coefficient: Rational, body: Expr) -> Expr:
@@ -1527,7 +1524,7 @@ def _abs_powers(node: Mul, s: _Simplifier) -> Expr | None:
         if u not in absolute:
             continue
         j, b = absolute[u]
-        rest = [f for k, f in enumerate(node.factors) if k not in (i, j)]
+        rest = _without(node, i, j)
         if a % 2 and type(b) is Num and not b.decimal:
             total = Fraction(a) + Fraction(b.value)
             if total.numerator % 2 and total.denominator % 2 and total.denominator > 1:
@@ -1578,7 +1575,7 @@ def _trig_quotients(node: Mul, s: _Simplifier) -> Expr | None:
                 continue
             j, b = found[(bottom, u)]
             if a > 0 and b == -a:
-                rest = [f for k, f in enumerate(node.factors) if k not in (i, j)]
+                rest = _without(node, i, j)
                 return mul(*rest, _rebuilt(Call(name, u), Num(a)))
         for (first, second), name in _PRODUCTS.items():
             if fn != first or (second, u) not in found:
@@ -1586,7 +1583,7 @@ def _trig_quotients(node: Mul, s: _Simplifier) -> Expr | None:
             j, b = found[(second, u)]
             if a > 0 and b > 0:  # sin³u·sec u is tan u·sin²u: the shared power goes
                 m = min(a, b)
-                rest = [f for k, f in enumerate(node.factors) if k not in (i, j)]
+                rest = _without(node, i, j)
                 left = [_rebuilt(Call(fn, u), Num(a - m))] if a > m else []
                 left += [_rebuilt(Call(second, u), Num(b - m))] if b > m else []
                 return mul(*rest, _rebuilt(Call(name, u), Num(m)), *left)
@@ -1594,7 +1591,7 @@ def _trig_quotients(node: Mul, s: _Simplifier) -> Expr | None:
         if reciprocal is not None and (reciprocal, u) in found:
             j, b = found[(reciprocal, u)]
             if (a > 0) == (b > 0):
-                rest = [f for k, f in enumerate(node.factors) if k not in (i, j)]
+                rest = _without(node, i, j)
                 left = a - b
                 if left > 0:
                     return mul(*rest, _rebuilt(Call(fn, u), Num(left)))
@@ -1620,27 +1617,18 @@ def _in_sines_and_cosines(node: Expr) -> Expr | None:
     return divisor if top is None else mul(Call(top, node.arg), divisor)
 
 
-def _has_trig_ratio(term: Expr) -> bool:
-    """Whether a term has tan, sec … (or a power of one) among its factors."""
-    for factor in term.factors if type(term) is Mul else (term,):
-        base = factor.base if type(factor) is Pow else factor
-        if type(base) is Call and base.fn in _SINES_AND_COSINES:
-            return True
-    return False
-
-
 def _sines_and_cosines(node: Add, s: _Simplifier) -> Expr | None:
     """A sum with tangents, secants … in it written in sines and cosines, when that
     form comes down to fewer operations with no such function left dividing:
     sec x − sin x·tan x is (1 − sin²x)/cos x, which is cos x.  The derivative of
     tan x·cos x is that sum; a form that still divides (sec³x + sec x·tan²x is
     (1 + sin²x)/cos³x) keeps the functions a table of derivatives uses."""
-    if not any(_has_trig_ratio(term) for term in node.terms):
-        return None
+    if _SINES_AND_COSINES.keys().isdisjoint(_calls_among(node, s)):
+        return None  # no tan, sec … (or a power of one) among the terms
     candidate = rebuilt(node, _in_sines_and_cosines)
     simplest = s.trial(candidate)
     if s.op_count(simplest) >= s.op_count(node) or any(
-        type(part) is Pow and _is_divisor(part) and any(type(inner) is Call for inner in walk(part.base))
+        type(part) is Pow and is_divisor(part) and any(type(inner) is Call for inner in walk(part.base))
         for part in walk(simplest)
     ):
         return None
@@ -1729,7 +1717,7 @@ def _multiply_out_polynomial(node: Mul, s: _Simplifier) -> Expr | None:
     others = [factor for factor in node.factors if factor is not sums[0]]
     # numbers and powers of the variable above the bar: (x² + 2x)/x⁴ is a quotient,
     # for the divisor to cancel from, not a polynomial to open
-    if not all(type(factor) is Num or (_is_monomial(factor) and not _is_divisor(factor)) for factor in others):
+    if not all(type(factor) is Num or (_is_monomial(factor) and not is_divisor(factor)) for factor in others):
         return None
     return add(*(mul(term, *others) for term in sums[0].terms))
 
@@ -1771,7 +1759,7 @@ def _fraction_out_of_sum(node: Mul, s: _Simplifier) -> Expr | None:
         # is 2x − (x + 1), that is x − 1, over 2): a bracket within a bracket gone
         # is worth a number outside it
         opens = any(type(body) is Add for _, body in split)
-        divides = any(map(_is_divisor, node.factors))
+        divides = any(map(is_divisor, node.factors))
         meets = type(node.factors[0]) is Num or divides
         # where the fraction meets a divisor, the answer shown (not a trial's) may
         # take one operation more to clear a fraction within a fraction, in a sum
@@ -1855,12 +1843,12 @@ def _factor_repeated(node: Mul, s: _Simplifier) -> Expr | None:
     judged by its factored form, (x + 1)²/(x² + 1), and kept for it."""
     if s.reshape < _TOP_LEVEL:
         return None
-    if not any(_is_divisor(f) and type(f.base) is Add for f in node.factors):
+    if not any(is_divisor(f) and type(f.base) is Add for f in node.factors):
         return None
     for index, factor in enumerate(node.factors):
         # a polynomial above the line, or one below it: 2/((x − 1)·(x² − 2x + 1))
         # is 2/(x − 1)³ once its divisor's square is seen
-        total, power = (factor.base, factor.exp.value) if _is_divisor(factor) else (factor, 1)
+        total, power = (factor.base, factor.exp.value) if is_divisor(factor) else (factor, 1)
         if type(total) is not Add or len(total.free_vars) != 1 or type(power) is not int:
             continue
         repeated = s.repeated(total)
@@ -1937,7 +1925,7 @@ def _cancel_from_sum(node: Mul, s: _Simplifier) -> Expr | None:
     """A factor that every term of a sum shares, and that the product divides by,
     cancels: (x − 2x·ln x)/x⁴ → (1 − 2ln x)/x³, the quotient rule's leftover
     (at a removable point, as x/x is 1)."""
-    divisors = [(factor.base, -factor.exp.value) for factor in node.factors if _is_divisor(factor)]
+    divisors = [(factor.base, -factor.exp.value) for factor in node.factors if is_divisor(factor)]
     if not divisors:
         return None
     for factor in node.factors:
@@ -1953,7 +1941,7 @@ def _cancel_from_sum(node: Mul, s: _Simplifier) -> Expr | None:
             cancelled = [_raised(base, taken)]
             rest = add(*(_scaled(coefficient, _divide_out(body, cancelled)) for coefficient, body in split))
             below = Pow(base, Num(taken - times))  # the divisor's power that is left: b⁰ drops out
-            kept = [rest if f is factor else below if _is_divisor(f) and f.base == base else f for f in node.factors]
+            kept = [rest if f is factor else below if is_divisor(f) and f.base == base else f for f in node.factors]
             return mul(*kept)
     return None
 
@@ -2629,7 +2617,7 @@ def _opened(u: Expr, arguments: set[Expr]) -> Expr | None:
     (the constant ones positive), a whole number over another's it is a power of."""
     if type(u) is Pow and type(u.exp) is Num and u.base in arguments:
         return mul(u.exp, Call("ln", u.base))
-    if type(u) is Mul and all(factor in arguments if factor.free_vars else _positive_constant(factor)
+    if type(u) is Mul and all(factor in arguments if factor.free_vars else is_positive(factor)
                               for factor in u.factors):
         return add(*(Call("ln", factor) for factor in u.factors))
     if type(u) is Num and type(u.value) is int and u.value > 1:
@@ -2639,10 +2627,6 @@ def _opened(u: Expr, arguments: set[Expr]) -> Expr | None:
                 if power is not None:
                     return mul(Num(power), Call("ln", other))
     return None
-
-
-def _positive_constant(expr: Expr) -> bool:
-    return (type(expr) is Num and expr.value > 0) or type(expr) is Const
 
 
 def _exact_log(value: int, base: int) -> int | None:
@@ -2686,15 +2670,15 @@ def _sign_and_absolute(node: Mul, s: _Simplifier) -> Expr | None:
     sgn(x)·|x|, which is x, reads sgn(x)·x/|x| from the product rule, and is 1.
     (u/|u| stays: it has no value at 0, as the derivative of |u| has none there,
     where sgn(0) is 0.)"""
-    plain: dict[Expr, int] = {}  # each factor to the power 1, by itself
+    place: dict[Expr, int] = {}  # each factor's first place among the factors
     for index, factor in enumerate(node.factors):
-        plain.setdefault(factor, index)
-    for base, index in plain.items():
-        if type(base) is not Call or base.fn != "sign":
+        place.setdefault(factor, index)
+    for factor, index in place.items():
+        if type(factor) is not Call or factor.fn != "sign":
             continue
-        u = base.arg
+        u = factor.arg
         for partner, result in ((u, Call("abs", u)), (Call("abs", u), u)):
-            other = plain.get(partner)
+            other = place.get(partner)
             if other is not None:
                 return mul(*_without(node, index, other), result)
     return None

@@ -9,7 +9,7 @@ renderers lay out in their own ways.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import NamedTuple
 
@@ -355,6 +355,25 @@ def inner_point(stage: Step, chain: Step | None, spell: Spelling) -> str:
 def substep_number(number: str, index: int) -> str:
     """The number of a step's `index`-th substep: 1.2 → 1.2.1, 1. → 1.1."""
     return f"{number.rstrip('.')}.{index + 1}"
+
+
+# Lines joined into one piece of output: a write per line would cost more than
+# making the line, and a block this size is a few tens of kilobytes.
+_LINES_AT_ONCE = 512
+
+
+def joined_in_blocks(lines: Iterable[str], size: int = _LINES_AT_ONCE) -> Iterator[str]:
+    """"\n".join(lines), in pieces of `size` lines, made as the lines are: a
+    derivation of a 100,000-term sum (40 MB of text) is never held whole."""
+    block: list[str] = []
+    separator = ""
+    for line in lines:
+        block.append(line)
+        if len(block) == size:
+            yield separator + "\n".join(block)
+            separator, block = "\n", []
+    if block:
+        yield separator + "\n".join(block)
 
 
 class Visit(NamedTuple):

@@ -41,6 +41,7 @@ from calcstep.render.common import (
     d_of,
     explanation,
     inner_point,
+    joined_in_blocks,
     note_text,
     role,
     same_number,
@@ -111,26 +112,22 @@ def parts(report: DiffReport, options: RenderOptions = RenderOptions()) -> Itera
     """The report as pieces of text to be written one after the other (`render`
     joined), a few hundred lines in each: a derivation of thousands of steps is
     never held whole."""
-    lines = [_comment(report)]
-    lines += [f"Note: {text_with_math(note_text(note, MARKED))}" for note in report.notes]
+    head = [_comment(report)]
+    head += [f"Note: {text_with_math(note_text(note, MARKED))}" for note in report.notes]
+    yield from joined_in_blocks(chain(head, chain.from_iterable(_environments(report, options))))
+
+
+def _environments(report: DiffReport, options: RenderOptions) -> Iterator[Iterator[str]]:
+    """Each order's align* as source lines, the last ending with the result and
+    values (an align* of the result alone without steps)."""
     derivations = report.derivations if options.steps else ()
     for derivation in derivations:
         items = _derivation_items(derivation, options.explain)
         if derivation is derivations[-1]:
             items = chain(items, _result_items(report))
-        heading = _order_heading(derivation, report) if report.order > 1 else None
-        for line in _environment(items, heading):
-            lines.append(line)
-            if len(lines) == _LINES_AT_ONCE:
-                yield "\n".join(lines) + "\n"
-                lines = []
+        yield _environment(items, _order_heading(derivation, report) if report.order > 1 else None)
     if not derivations:
-        lines += _environment(_result_items(report), None)
-    yield "\n".join(lines)
-
-
-# Source lines joined into one piece of output.
-_LINES_AT_ONCE = 512
+        yield _environment(_result_items(report), None)
 
 
 # ---------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from calcstep.render.common import (
     explanation,
     formula,
     inner_point,
+    joined_in_blocks,
     note_text,
     role,
     shown_evaluated,
@@ -80,23 +81,13 @@ def parts(report: DiffReport, options: RenderOptions = RenderOptions()) -> Itera
     yield "\n\n" + "\n\n".join(_result_blocks(report, operator))
 
 
-# List items joined into one piece of output.
-_LINES_AT_ONCE = 512
-
-
 def _derivation_blocks(derivation: Derivation, report: DiffReport, explain: bool) -> Iterator[str]:
     """One order, each block after a blank line: its heading (above order 1), its
     steps, its simplification."""
     if report.order > 1:
         yield f"\n\n#### Order {derivation.order}: {_math(d_of(derivation.target, report.var, LATEX))}"
     yield "\n\n**Steps**\n\n"
-    lines: list[str] = []
-    for line in _step_items(derivation.steps, explain):
-        lines.append(line)
-        if len(lines) == _LINES_AT_ONCE:
-            yield "\n".join(lines) + "\n"
-            lines = []
-    yield "\n".join(lines)
+    yield from joined_in_blocks(_step_items(derivation.steps, explain))
     rewrites = shown_rewrites(derivation.simplification, LATEX)
     if rewrites:
         yield "\n\n**Simplify**\n\n" + "\n".join(_rewrite_item(step) for step in rewrites)

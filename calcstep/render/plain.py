@@ -18,6 +18,7 @@ second substep of the first step), so a line can be found again after a change.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 
 from calcstep.engine import DiffReport, PointValue
 from calcstep.expr import Sym
@@ -32,6 +33,7 @@ from calcstep.render.common import (
     explanation,
     formula,
     instance,
+    joined_in_blocks,
     note_text,
     role,
     same_number,
@@ -67,28 +69,15 @@ def parts(report: DiffReport, options: RenderOptions = RenderOptions()) -> Itera
     yield heading + "\n"
     for note in report.notes:
         yield f"note: {note_text(note, spell)}\n"
-    # written a block of lines at a time: a derivation of a 100,000-term sum (40 MB
-    # of text) is never held whole
     for derivation in report.derivations:
-        lines = [""]
-        if report.order > 1:
-            lines.append(f"order {derivation.order}: {d_of(derivation.target, report.var, spell)}")
-        for line in derivation_lines(derivation, spell, options.explain):
-            lines.append(line)
-            if len(lines) == _LINES_AT_ONCE:
-                yield "\n".join(lines) + "\n"
-                lines = []
-        yield "\n".join(lines) + "\n"
+        above = [f"order {derivation.order}: {d_of(derivation.target, report.var, spell)}"] if report.order > 1 else []
+        yield from joined_in_blocks(chain(["", *above], derivation_lines(derivation, spell, options.explain)))
+        yield "\n"
     yield "\n"
     yield f"{heading} = "
     yield spell.expr(report.result)
     for line in _values(report, spell):
         yield "\n" + line
-
-
-# Lines joined into one piece of output: a write per line would cost more than
-# making the line, and a block this size is a few tens of kilobytes.
-_LINES_AT_ONCE = 512
 
 
 def _heading(report: DiffReport, spell: Spelling) -> str:

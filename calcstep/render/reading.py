@@ -57,19 +57,26 @@ def to_json(parsed: Parsed, *, tree: bool = False) -> str:
     return text + ', "error": ' + json.dumps(error) + "}"
 
 
+# What each kind of node is called, in the drawn tree and in JSON's.
+_NODE_KINDS: dict[type, str] = {
+    Num: "number", Sym: "variable", Const: "constant", Add: "sum", Mul: "product", Pow: "power",
+    Call: "function", Log: "logarithm", Apply: "abstract function",
+}
+
+
 def _node_fields(expr: Expr) -> dict[str, Any]:
     """A tree node's own fields in JSON: what it is (the words the drawn tree
     uses), and its name, value or order; names and numbers in canonical text."""
-    if isinstance(expr, Num):
-        return {"node": "number", "value": to_text(expr)}
-    if isinstance(expr, (Sym, Const)):
-        return {"node": "variable" if isinstance(expr, Sym) else "constant", "name": to_text(expr)}
-    if isinstance(expr, Call):
-        return {"node": "function", "name": expr.fn}
-    if isinstance(expr, Apply):
-        return {"node": "abstract function", "name": expr.fn, "order": expr.order}
-    kinds = {Add: "sum", Mul: "product", Pow: "power", Log: "logarithm"}
-    return {"node": kinds[type(expr)]}
+    fields: dict[str, Any] = {"node": _NODE_KINDS[type(expr)]}
+    if type(expr) is Num:
+        fields["value"] = to_text(expr)
+    elif type(expr) in (Sym, Const):
+        fields["name"] = to_text(expr)
+    elif type(expr) in (Call, Apply):
+        fields["name"] = expr.fn
+        if type(expr) is Apply:
+            fields["order"] = expr.order
+    return fields
 
 
 def tree_json(expr: Expr) -> str:
@@ -97,26 +104,17 @@ def tree_json(expr: Expr) -> str:
 
 
 def _label(expr: Expr, ascii: bool) -> str:
-    """What a node is, in a word or symbol."""
-    if isinstance(expr, Num):
-        return f"number {to_text(expr)}"
-    if isinstance(expr, Sym):
-        return f"variable {to_pretty(expr, ascii)}"
-    if isinstance(expr, Const):
-        return f"constant {to_pretty(expr, ascii)}"
-    if isinstance(expr, Add):
-        return "sum"
-    if isinstance(expr, Mul):
-        return "product"
-    if isinstance(expr, Pow):
-        return "power"
-    if isinstance(expr, Call):
-        return f"function {expr.fn}"
-    if isinstance(expr, Log):
-        return "logarithm (argument, base)"
-    if isinstance(expr, Apply):
-        return f"abstract function {expr.fn}" + ("'" * expr.order)
-    raise TypeError(type(expr))  # pragma: no cover
+    """What a node is, in a word or symbol (`_NODE_KINDS`), with its name or value."""
+    kind = _NODE_KINDS[type(expr)]
+    if type(expr) is Num:
+        return f"{kind} {to_text(expr)}"
+    if type(expr) in (Sym, Const):
+        return f"{kind} {to_pretty(expr, ascii)}"
+    if type(expr) is Call:
+        return f"{kind} {expr.fn}"
+    if type(expr) is Apply:
+        return f"{kind} {expr.fn}" + "'" * expr.order
+    return "logarithm (argument, base)" if type(expr) is Log else kind
 
 
 def tree_lines(expr: Expr, ascii: bool = False) -> list[str]:
