@@ -665,14 +665,15 @@ def value_at_point(
     mapping = {Sym(name): value for name, value in point}
     below = function if below is None else below
 
-    def no_value(reason: str) -> PointValue:
+    def no_value(reason: str | Callable[[], str]) -> PointValue:
         """The formula's limit from both sides, or the derivative with the other
-        variables held, where either is the derivative; else undefined for `reason`."""
+        variables held, where either is the derivative; else undefined for
+        `reason` (a function that tells it, when telling takes work)."""
         return (
             _by_limit(below, derivative, point, var)
             or _others_held(function, point, limits, var, order)
             or _locally_constant(function, point, var, limits)
-            or PointValue(point, undefined=reason)
+            or PointValue(point, undefined=reason if isinstance(reason, str) else reason())
         )
 
     # exactly first: where exact arithmetic meets a division by zero (tan at π/2,
@@ -687,13 +688,19 @@ def value_at_point(
         corner = _corner_at(below, mapping, limits)
         if corner is not None:
             return _by_sides(function, point, var, order, limits) or no_value(
-                f"the derivative does not exist there: {corner}"
+                lambda: shape_or(f"the derivative does not exist there: {corner}")
             )
         # away from any corner, relu(x) near −1 is 0 itself: x + √relu(x) is x
         # there, though its formula 1 + heaviside(x)/(2√relu(x)) is 0/0
         return _by_sides(function, point, var, order, limits, away=True) or no_value(
-            f"the derivative is undefined there: {error.message}"
+            lambda: shape_or(f"the derivative is undefined there: {error.message}")
         )
+
+    def shape_or(reason: str) -> str:
+        """Where the function is continuous, what the slopes beside the point say
+        of its shape: more than a division by zero (√(x²) has a corner at 0) or a
+        corner of |u| (√|x| has a cusp at 0); else `reason`."""
+        return _slopes_beside(below, derivative, point, var, order) or reason
 
     try:
         exact = _exact_at(derivative, mapping, limits)
@@ -1054,16 +1061,64 @@ def _by_limit(below: Expr, derivative: Expr, point: tuple, var: str | None) -> P
     both sides settle on one value (a corner, relu at 0, has two).  `below` with
     no value of its own there (a second derivative's first, 3x⁵/|x³| at 0) is
     continuous when its own two sides agree: its gap is filled by their limit."""
-    if var is None:
+    beside = _beside(point, var)
+    if beside is None:
         return None
+    near, scale = beside
+    sides: tuple[int, ...] = (-1, 1)
+    value = _two_sided(derivative, near, scale)
+    note = "the formula has no value here; its limit from both sides is the derivative"
+    if value is None:
+        # at an end of the domain the derivative is the one from inside:
+        # √x·ln(x² + 1) at 0 is 0 from the right, though its formula is 0/0
+        inside = _from_inside(below, derivative, near, scale)
+        if inside is None:
+            return None
+        side, value = inside
+        sides = (side,)
+        note = (f"the formula has no value here, an end of the domain; its limit from the "
+                f"{'left' if side < 0 else 'right'} is the derivative")
     try:
-        floats = {name: evaluate(value, {}) for name, value in point}
+        middle: float | None = evaluate(below, dict(_floats(point)))
+    except CalcstepError:
+        middle = _two_sided(below, near, scale)
+    if middle is None or not _continuous(below, near, middle, scale, sides):
+        return None
+    return PointValue(
+        point,
+        decimal=round(value, 6) + 0.0,  # to the steps' accuracy; + 0.0 turns −0.0 into 0.0
+        note=note,
+    )
+
+
+def _from_inside(below: Expr, derivative: Expr, near: Near, scale: float) -> tuple[int, float] | None:
+    """The side (−1, +1) where `below` has values, when it has none on the other,
+    and the finite limit of `derivative` from that side; else None."""
+    for side in (-1, 1):
+        if _no_values(below, near, scale, -side):
+            limit = _side_limit([near(derivative, side * h * scale) for h in _LIMIT_STEPS])
+            return (side, limit) if limit is not None and math.isfinite(limit) else None
+    return None
+
+
+Near = Callable[[Expr, float], "float | None"]
+
+
+def _floats(point: tuple[tuple[str, Expr], ...]) -> Iterator[tuple[str, float]]:
+    return ((name, evaluate(value, {})) for name, value in point)
+
+
+def _beside(point: tuple[tuple[str, Expr], ...], var: str | None) -> tuple[Near, float] | None:
+    """What an expression is at an offset from the point along `var`, in floating
+    point (None where it has no value), and the point's scale (the offsets are
+    relative to it, at least 1); None when the point has no float or no `var`."""
+    try:
+        floats = dict(_floats(point))
     except CalcstepError:
         return None
-    if var not in floats:
+    if var is None or var not in floats:
         return None
     at = floats[var]
-    scale = max(1.0, abs(at))
 
     def near(expr: Expr, offset: float) -> float | None:
         try:
@@ -1071,27 +1126,114 @@ def _by_limit(below: Expr, derivative: Expr, point: tuple, var: str | None) -> P
         except CalcstepError:
             return None
 
-    value = _two_sided(derivative, near, scale)
-    if value is None:
-        return None
-    try:
-        middle: float | None = evaluate(below, floats)
-    except CalcstepError:
-        middle = _two_sided(below, near, scale)
-    if middle is None:
-        return None
+    return near, max(1.0, abs(at))
+
+
+def _continuous(below: Expr, near: Near, middle: float, scale: float, sides: tuple[int, ...]) -> bool:
+    """True when `below` just beside the point on each of `sides` (−1 left, +1
+    right), at the nearest step, is its value `middle` there, to the limits' accuracy."""
     step = _LIMIT_STEPS[-1] * scale
-    continuous = all(
-        (edge := near(below, offset)) is not None and abs(edge - middle) <= _LIMIT_AGREEMENT * max(1.0, abs(middle))
-        for offset in (-step, step)
+    return all(
+        (edge := near(below, side * step)) is not None
+        and abs(edge - middle) <= _LIMIT_AGREEMENT * max(1.0, abs(middle))
+        for side in sides
     )
-    if not continuous:
+
+
+def _slopes_beside(
+    below: Expr, derivative: Expr, point: tuple[tuple[str, Expr], ...], var: str | None, order: int
+) -> str | None:
+    """Why the derivative has no value at a point where `below` (what it is the
+    derivative of) is continuous, told from its formula's values just beside it:
+
+    - two different slopes, a corner: √(x²) at 0 (−1 on the left, 1 on the right);
+    - the slope tending to +∞ on both sides, or to −∞, a vertical tangent: ∛x at 0;
+    - to −∞ on one side and +∞ on the other, a cusp: x^(2/3) at 0;
+    - to ±∞ on the one side where `below` has values, a vertical tangent at the
+      end of its domain: √x at 0.
+
+    None when the sides tell none of these (then the formula's reason stands)."""
+    beside = _beside(point, var)
+    if beside is None or var is None:
         return None
-    return PointValue(
-        point,
-        decimal=round(value, 6) + 0.0,  # to the steps' accuracy; + 0.0 turns −0.0 into 0.0
-        note="the formula has no value here; its limit from both sides is the derivative",
-    )
+    near, scale = beside
+    try:
+        middle = evaluate(below, dict(_floats(point)))
+    except CalcstepError:
+        return None
+    left, right = (_side_limit([near(derivative, side * h * scale) for h in _LIMIT_STEPS]) for side in (-1, 1))
+    defined = tuple(side for side, limit in ((-1, left), (1, right)) if limit is not None)
+    if not defined or not all(_tends_to(below, near, scale, side, middle) for side in defined):
+        return None
+    where = f"at {var} = {_spoken(dict(point)[var])}"
+    subject = "the function" if order == 1 else "the first derivative" if order == 2 else (
+        f"the derivative of order {order - 1}")
+    if left is None or right is None:
+        # one side only: the other has no value at all (√x left of 0), or no telling
+        slope = right if left is None else left
+        assert slope is not None
+        if math.isfinite(slope) or not _no_values(below, near, scale, -1 if left is None else 1):
+            return None
+        return (f"the derivative does not exist there: {where}, an end of {subject}'s domain, "
+                f"the tangent is vertical (its slope tends to {_slope_text(slope)} "
+                f"from the {'right' if left is None else 'left'})")
+    if left == right:  # two infinities alike: one finite slope was _by_limit's to find
+        shape, sides = "a vertical tangent", f"its slope tends to {_slope_text(left)} on both sides"
+    elif math.isfinite(left) and math.isfinite(right):
+        if abs(left - right) <= _LIMIT_AGREEMENT * max(1.0, abs(left), abs(right)):
+            return None
+        shape, sides = "a corner", f"slope {_slope_text(left)} on the left, {_slope_text(right)} on the right"
+    elif math.isinf(left) and math.isinf(right):
+        shape = "a cusp"
+        sides = f"its slope tends to {_slope_text(left)} on the left and to {_slope_text(right)} on the right"
+    else:  # a corner with one side vertical
+        shape, sides = "a corner", " and ".join(
+            f"slope {_slope_text(slope)} on the {edge}" if math.isfinite(slope)
+            else f"a slope tending to {_slope_text(slope)} on the {edge}"
+            for slope, edge in ((left, "left"), (right, "right"))
+        )
+    return f"the derivative does not exist there: {where} {subject} has {shape} ({sides})"
+
+
+def _side_limit(values: list[float | None]) -> float | None:
+    """Where values at steps shrinking a hundredfold towards a point, on one side,
+    head: their limit when they settle (each move at most half the one before,
+    the rest extrapolated), ±∞ when they grow without bound (moving one way by
+    no less each step: h^(−2/3) grows 46-fold a step, ln h falls by ln 100 a
+    step), else None (a step with no value, or sin(1/h) swinging)."""
+    if None in values:
+        return None
+    known: list[float] = values  # type: ignore[assignment]
+    first_move, last_move = known[-2] - known[-3], known[-1] - known[-2]
+    if abs(last_move) <= _SETTLING * abs(first_move) + _LIMIT_FLOOR * max(1.0, abs(known[-1])):
+        return _extrapolated(known)
+    if first_move * last_move > 0 and abs(last_move) >= abs(first_move) * (1 - _LIMIT_AGREEMENT):
+        return math.copysign(math.inf, last_move)
+    return None
+
+
+def _tends_to(expr: Expr, near: Near, scale: float, side: int, value: float) -> bool:
+    """True when `expr` beside the point on `side` tends to `value`: continuous
+    from that side.  Loosely, as a function with a vertical tangent moves fast
+    beside the point (∛x is 0.002 at 10⁻⁸), so its limit is extrapolated."""
+    limit = _side_limit([near(expr, side * h * scale) for h in _LIMIT_STEPS])
+    return limit is not None and abs(limit - value) <= _FORMULA_AGREEMENT * max(1.0, abs(value))
+
+
+def _no_values(expr: Expr, near: Near, scale: float, side: int) -> bool:
+    """True when `expr` has no value at any of the steps beside the point on `side`."""
+    return all(near(expr, side * h * scale) is None for h in _LIMIT_STEPS)
+
+
+def _slope_text(slope: float) -> str:
+    """A one-sided slope as said: +∞ or −∞; a number exactly when it is a fraction
+    with a small denominator to the limits' accuracy (−1, 1/2), else ≈ 6 digits."""
+    if math.isinf(slope):
+        return "+∞" if slope > 0 else "−∞"
+    near_fraction = Fraction(slope).limit_denominator(1000)
+    if abs(near_fraction - Fraction(slope)) <= _LIMIT_AGREEMENT * max(1.0, abs(slope)):
+        return _spoken(Num(near_fraction))
+    return "≈ " + f"{slope:.6g}".replace("-", "−")
 
 
 def _two_sided(expr: Expr, near: Callable[[Expr, float], float | None], scale: float) -> float | None:

@@ -116,7 +116,9 @@ def test_value_where_the_derivative_is_undefined(cli) -> None:
          "from sign(x) at its jump there"),
         ("sign(x) + x", "x=0", "at x = 0 the function jumps (−1 just left of it, 0 at it, 1 just right), "
          "from sign(x) at its jump there"),
-        ("cbrt(x)", "x=0", "the derivative is undefined there: division by zero"),
+        # where the formula divides by zero, the slopes beside the point tell the shape
+        ("cbrt(x)", "x=0", "the derivative does not exist there: at x = 0 the function has a vertical "
+         "tangent (its slope tends to +∞ on both sides)"),
         ("ln(x)", "x=-1", "the function is undefined there"),
         ("1/x", "x=0", "the function is undefined there"),
     ):
@@ -299,7 +301,8 @@ def _drain(descriptor: int, into: bytearray) -> None:
         ("tan(x)", "x=pi/2", "undefined (the function is undefined there: tan is undefined"),
         ("cot(x)", "x=pi", "undefined (the function is undefined there: cot is undefined"),
         ("1/(x^2-2)", "x=sqrt(2)", "undefined (the function is undefined there: division by zero)"),
-        ("sqrt(sin(x))", "x=pi", "undefined (the derivative is undefined there: division by zero)"),
+        ("sqrt(sin(x))", "x=pi", "undefined (the derivative does not exist there: at x = π, an end of the "
+         "function's domain, the tangent is vertical (its slope tends to −∞ from the left))"),
         ("x^2", "x=sin(pi)", "at x = sin(π): 0"),
         ("1/cos(x)", "x=pi", "at x = π: 0"),
         ("ln(x)", "x=1e-400", "at x = 1e-400: 1e400 (beyond floating point: no decimal)"),
@@ -372,7 +375,7 @@ SIDES = "the formula is no guide here; the function's forms on the two sides of 
         ("relu(x)^2", f"at x = 0: 0 ({SIDES})"),
         ("relu(x)", "at x = 0: undefined (the derivative does not exist there: at x = 0 the function has a corner"),
         ("abs(x)", "at x = 0: undefined (the derivative does not exist there: at x = 0 the function has a corner"),
-        ("sqrt(x)", "at x = 0: undefined (the derivative is undefined there"),  # one side only
+        ("sqrt(x)", "at x = 0: undefined (the derivative does not exist there: at x = 0, an end"),  # one side only
         # no corner: the formula 2sin(x)/(3∛x) + ∛x²·cos(x) is 0/0 at 0, its limit from both sides 0
         ("sin(x)*cbrt(x)^2", "at x = 0: ≈ 0 (the formula has no value here; its limit from both sides is the derivative)"),
     ],

@@ -1268,3 +1268,65 @@ def test_a_sine_of_a_large_argument_past_the_decimal_arithmetic_is_cut_or_left_o
     value = differentiate("sin(x)*atan(x)", at=[{"x": "1001"}]).values[0]
     assert value.decimal == -0.61526612023
     assert differentiate("sin(x)", at=[{"x": "10^1300"}]).values[0].decimal is None
+
+
+def _slope_said(limit: sp.Expr) -> str:
+    """A one-sided limit of a slope as calcstep says it: +∞, −∞ or the number."""
+    if limit in (sp.oo, -sp.oo):
+        return "+∞" if limit == sp.oo else "−∞"
+    return str(limit).replace("-", "−")
+
+
+def _shape_said(left: sp.Expr, right: sp.Expr) -> str:
+    """What calcstep should say of a function's shape at a point from SymPy's
+    one-sided limits of its derivative there (a limit off the real line: that
+    side is outside the domain)."""
+    if not left.is_extended_real or not right.is_extended_real:
+        inside, edge = (right, "right") if not left.is_extended_real else (left, "left")
+        return f", an end of the function's domain, the tangent is vertical (its slope tends to {_slope_said(inside)} from the {edge})"
+    if left == right:
+        return f" the function has a vertical tangent (its slope tends to {_slope_said(left)} on both sides)"
+    if left.is_infinite and right.is_infinite:
+        return (f" the function has a cusp (its slope tends to {_slope_said(left)} on the left "
+                f"and to {_slope_said(right)} on the right)")
+    return f" the function has a corner (slope {_slope_said(left)} on the left, {_slope_said(right)} on the right)"
+
+
+@pytest.mark.parametrize(("text", "at"), [
+    ("sqrt(x^2)", "0"), ("2*sqrt(x^2) + x", "0"), ("sqrt(x^2 + x^4)", "0"),
+    ("cbrt(x)", "0"), ("-cbrt(x)", "0"), ("x^(1/3)*(x - 2)", "0"), ("cbrt(x^2 - 1)", "1"), ("x^(1/5)", "0"),
+    ("x^(2/3)", "0"), ("x^(4/5)", "0"), ("(x - 1)^(2/3)", "1"), ("sqrt(abs(x))", "0"),
+    ("sqrt(x)", "0"), ("sqrt(1 - x^2)", "1"), ("sqrt(1 - x^2)", "-1"), ("asin(x)", "1"), ("acos(x)", "-1"),
+    ("sqrt(sin(x))", "pi"),
+])
+def test_where_the_derivative_has_no_value_the_slopes_beside_the_point_say_why(text: str, at: str) -> None:
+    # "division by zero" told a learner nothing of √(x²) at 0: its graph has a
+    # corner there, ∛x a vertical tangent, x^(2/3) a cusp; SymPy's one-sided limits
+    # of the derivative are the oracle
+    x = symbol("x")
+    point = to_sympy(parse(at).expr)
+    rate = sp.diff(to_sympy(parse(text).expr), x)
+    left, right = (sp.limit(rate, x, point, side) for side in ("-", "+"))
+    value = differentiate(text, at=[{"x": at}]).values[0]
+    assert value.undefined == f"the derivative does not exist there: at x = {to_pretty(parse(at).expr)}" + _shape_said(left, right)
+
+
+def test_the_slopes_beside_a_point_speak_of_the_derivative_below_a_higher_order() -> None:
+    value = differentiate("x^(5/3)", order=2, at=[{"x": "0"}]).values[0]
+    assert value.undefined == ("the derivative does not exist there: at x = 0 the first derivative has a cusp "
+                               "(its slope tends to −∞ on the left and to +∞ on the right)")
+
+
+@pytest.mark.parametrize(("text", "side"), [
+    ("sqrt(x)*sin(x)", "+"), ("sqrt(x)*ln(x^2 + 1)/(x^3 + 2)", "+"), ("sqrt(-x)*sin(x)", "-"),
+    ("sqrt(x)*(e^x - 1)", "+"),
+])
+def test_at_an_end_of_the_domain_the_derivative_is_the_formulas_limit_from_inside(text: str, side: str) -> None:
+    # the formula is 0/0 at 0, where the function's domain ends; the derivative
+    # there is the one-sided one, by the same convention as x^(3/2) at 0
+    x = symbol("x")
+    expected = sp.limit(sp.diff(to_sympy(parse(text).expr), x), x, 0, side)
+    value = differentiate(text, at=[{"x": "0"}]).values[0]
+    assert value.undefined is None and value.decimal is not None
+    assert math.isclose(value.decimal, float(expected), abs_tol=1e-6)
+    assert value.note.endswith(f"its limit from the {'right' if side == '+' else 'left'} is the derivative")
