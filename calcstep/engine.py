@@ -108,7 +108,7 @@ def choose_variable(expr: Expr, wrt: str | None) -> str:
     """The variable to differentiate by: `wrt` when given, else the only variable,
     else x; ask for --wrt when that is ambiguous."""
     if wrt is not None:
-        name = check_variable_name(wrt)
+        name = check_variable_name(wrt, expr.free_vars)
         # f in f(x) is no variable (f alone, as in f^2 + 3f, is one)
         if name not in expr.free_vars and any(isinstance(node, Apply) and node.fn == name for node in walk(expr)):
             raise UsageError(
@@ -152,10 +152,29 @@ def absent_variable(expr: Expr, var: str, so: str = "the derivative is 0") -> No
     )
 
 
-def check_variable_name(name: str) -> str:
-    """`name` as a variable, or a UsageError saying why it cannot be one."""
+def check_variable_name(name: str, among: Iterable[str] = ()) -> str:
+    """`name` as a variable, or a UsageError saying why it cannot be one.  Given
+    the expression's variables (`among`), the name as the expression writes it:
+    w1, w_1 and w₁ are all printed w₁, so a name copied from the output may be
+    spelled otherwise than in the input (an expression holds one of them at most)."""
     if len(name) == 1 and name.isascii() and name.isalpha() and name != "e":
         return name  # the usual case, without reading it as an expression
+    return _as_written(_variable_named(name), among)
+
+
+def _as_written(name: str, among: Iterable[str]) -> str:
+    """`name`, or the one variable of `among` written alike (see check_variable_name)."""
+    names = frozenset(among)
+    if name in names or not any(char.isdigit() for char in name):
+        return name
+    from calcstep.printer import pretty_name  # only for a name with an index
+
+    alike = [other for other in names if pretty_name(other) == pretty_name(name)]
+    return alike[0] if len(alike) == 1 else name
+
+
+def _variable_named(name: str) -> str:
+    """The variable `name` reads as (w₁ as w_1), or a UsageError saying why it is none."""
     try:
         parsed = parse(name).expr
     except ParseError:
@@ -592,12 +611,14 @@ def derive_orders(
 
 
 def parse_point(
-    assignments: dict[str, str], functions: Iterable[str], limits: Limits
+    assignments: dict[str, str], functions: Iterable[str], limits: Limits, among: Iterable[str] = ()
 ) -> tuple[tuple[str, Expr], ...]:
-    """The point `name=value` texts describe, each value an exact expression (2, 1/3, pi/2)."""
+    """The point `name=value` texts describe, each value an exact expression (2, 1/3, pi/2);
+    each name as the expression's variables (`among`) write it (check_variable_name)."""
     point = []
+    among = frozenset(among)
     for name, value_text in assignments.items():
-        name = check_variable_name(name.strip())
+        name = check_variable_name(name.strip(), among)
         try:
             value = parse(value_text, functions=functions, limits=limits).expr
         except ParseError as error:
@@ -635,7 +656,7 @@ def value_at(
     function with them held at their values, which is what a partial derivative
     is (`order` times, by `var`): ∂|xy|/∂x at y = 0 is 0, since |x·0| is 0 for
     every x, though the formula x·y²/|xy| is 0/0 there."""
-    point = parse_point(assignments, functions, limits)
+    point = parse_point(assignments, functions, limits, function.free_vars | derivative.free_vars)
     missing = sorted((function.free_vars | derivative.free_vars) - {name for name, _ in point}, key=name_key)
     if missing:
         raise UsageError(

@@ -904,14 +904,14 @@ def _variables(expr: Expr, wrt: Iterable[str] | None) -> tuple[str, ...]:
     names = [name.strip() for name in (wrt or ()) if name.strip()]
     if not names:
         return tuple(sorted(expr.free_vars, key=name_key))
-    return tuple(dict.fromkeys(check_variable_name(name) for name in names))
+    return tuple(dict.fromkeys(check_variable_name(name, expr.free_vars) for name in names))
 
 
 def _point(
     expr: Expr, at: Mapping[str, str], functions: frozenset[str], limits: Limits
 ) -> tuple[tuple[str, Expr, float], ...]:
     """The point as (name, exact value, float), every variable of `expr` given."""
-    exact = parse_point(dict(at), functions, limits)
+    exact = parse_point(dict(at), functions, limits, expr.free_vars)
     missing = sorted(expr.free_vars - {name for name, _ in exact}, key=name_key)
     if missing:
         # σ(w·x + b) reads as σ times a bracket: the hint says how to write the sigmoid

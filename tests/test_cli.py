@@ -958,3 +958,18 @@ def test_every_rule_title_shown_names_its_rule(cli) -> None:
     assert len(shown) >= 12
     for rule_id, title in shown:
         assert found(title) == rule_id, title
+
+
+@pytest.mark.parametrize(("text", "asked"), [("w1*x", "w₁"), ("w1*x", "w_1"), ("x₁^2*y", "x1"), ("w_1*x", "w1")])
+def test_a_variable_named_as_the_output_writes_it_is_the_expressions_own(cli, text: str, asked: str) -> None:
+    # w1, w_1 and w₁ are all printed w₁: a name copied from the output into --wrt
+    # or --at gave a derivative of 0 ("w₁ does not appear in the expression")
+    run = cli("diff", text, "--wrt", asked, "--at", f"{asked}=3,x=2,y=1", "--no-steps", "-f", "json")
+    record = json.loads(run.out)
+    assert run.code == 0 and record["notes"] == [] and record["result"] not in ("0", "")
+    assert record["value"][0]["exact"] not in ("0", None)
+    graded = cli("check", text, record["result"], "--wrt", asked)
+    assert graded.code == 0 and graded.out.startswith("correct")
+    backward = cli("grad", text, "--wrt", asked, "--at", f"{asked}=3,x=2,y=1", "-f", "json")
+    gradient = json.loads(backward.out)["gradient"]
+    assert backward.code == 0 and len(gradient) == 1 and next(iter(gradient.values())) != 0
