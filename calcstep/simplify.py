@@ -482,8 +482,7 @@ def _collect_like_terms(node: Add, s: _Simplifier) -> Expr | None:
         total = sum(coefficients)
         decimal = any(_decimal(m) or (type(m) is Mul and _decimal(m.factors[0])) for m in members)
         if total != 0:  # 2x² − x² is x², written without the 1 a textbook would not write
-            terms.append(_num(total, decimal) if body == ONE
-                         else body if total == 1 and not decimal else mul(_num(total, decimal), body))
+            terms.append(_num(total, decimal) if body == ONE else _scaled_decimal(total, body, decimal))
     return add(*terms)
 
 
@@ -1057,11 +1056,13 @@ def _opened_powers(body: Expr) -> tuple[Rational, dict[Expr, Rational]]:
 
 
 def _scaled_decimal(coefficient: Rational, body: Expr, decimal: bool) -> Expr:
+    """coefficient·body, the coefficient a decimal when `decimal` (2.5x), but no
+    1 or −1 that no one wrote as a factor (0.5x + 0.5x is x, not 1.0x)."""
     if body == ONE:
         return _num(coefficient, decimal)
     if coefficient == 1:
         return body
-    return mul(_num(coefficient, decimal), body)
+    return mul(_num(coefficient, decimal and coefficient != -1), body)
 
 
 def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
@@ -1364,10 +1365,11 @@ def _multiply_numbers(node: Mul, s: _Simplifier) -> Expr | None:
     # 10·o²·q·3·b² in one step to 30·b²·o²·q (not one step more to order it)
     if len(others) > 1:  # (one factor needs no order, nor its sort key computed and kept)
         others = _textbook_order(others, s)
-    decimal = _decimal(*numbers)
-    if product == 1 and not decimal and others:
-        return mul(*others)  # 2x/2 is x in one step, as a textbook cancels it
-    return mul(_num(product, decimal), *others)
+    if product == 1 and others:
+        # 2x/2 is x in one step, as a textbook cancels it; 0.5·2x is x too, as
+        # no one wrote the 1 (a 1.0 typed stays, as any decimal typed does)
+        return mul(*others)
+    return mul(_num(product, _decimal(*numbers) and not (product == -1 and others)), *others)
 
 
 def _combine_powers(node: Mul, s: _Simplifier) -> Expr | None:
@@ -1491,7 +1493,7 @@ def _times_whole(exponent: Expr, k: int) -> Expr:
     if type(lead) is not Num:
         lead, rest = ONE, (exponent,)
     value = lead.value * k
-    return mul(*rest) if value == 1 and not lead.decimal else mul(_num(value, lead.decimal), *rest)
+    return mul(*rest) if value == 1 else mul(_num(value, lead.decimal and value != -1), *rest)
 
 
 def _alone(base: Expr, exponent: Expr, factor: Expr) -> Expr:
@@ -1539,8 +1541,9 @@ def _abs_powers(node: Mul, s: _Simplifier) -> Expr | None:
 
 
 def _drop_one(node: Mul, s: _Simplifier) -> Expr | None:
-    """x·1 → x.  A decimal 1.0 stays, as any decimal does (d/dx 0.5x² is 1.0x, as
-    d/dx 2.5x² is 5.0x): it says the number was typed as a decimal."""
+    """x·1 → x.  A 1.0 typed stays, as any decimal typed does (it says the number
+    was typed as a decimal); one the arithmetic makes is never written (d/dx
+    0.5x² is x, where d/dx 2.5x² is 5.0x)."""
     if not any(map(is_plain_one, node.factors)):
         return None
     return mul(*(f for f in node.factors if not is_plain_one(f)))

@@ -635,11 +635,14 @@ def test_a_product_of_letters_reads_back_as_printed(factors: list[tuple[str, int
 
 @pytest.mark.parametrize(
     ("text", "result"),
-    [("0.5*x^2", "1.0x"), ("2.5*x^2", "5.0x"), ("0.5*x^2 + x", "1.0x + 1"), ("1.0*x", "1.0"), ("x*1", "1")],
+    [("0.5*x^2", "x"), ("-0.5*x^2", "−x"), ("2.5*x^2", "5.0x"), ("0.5*x^2 + x", "x + 1"), ("1.0*x", "1.0"),
+     ("1.0*x^2", "2.0x"), ("x*1", "1"), ("0.5*(w*x - y)^2", "x·(wx − y)")],
 )
-def test_a_decimal_coefficient_of_1_stays_a_decimal(text: str, result: str) -> None:
-    # as SymPy's 1.0*x: a decimal typed stays a decimal, 1.0 as 5.0 does; a plain 1 goes
-    assert to_pretty(differentiate(text).result) == result
+def test_a_coefficient_of_1_that_decimals_make_is_not_written(text: str, result: str) -> None:
+    # a decimal typed stays a decimal (5.0x, and 1.0 alone); but 0.5·2x is x: the
+    # 1.0x SymPy writes is a factor no one wrote, in the gradient of every
+    # half-squared-error loss
+    assert to_pretty(differentiate(text, wrt="w" if "w" in text else None).result) == result
 
 
 @settings(max_examples=200, deadline=None)
@@ -661,8 +664,10 @@ def test_the_grouped_reading_of_any_text_is_the_usual_one_with_brackets_kept(exp
 
 def test_a_decimal_taken_into_a_fraction_out_of_a_sum_stays_a_decimal() -> None:
     # 0.5·arctan(x/2): the product's 0.5 takes arctan's 1/4 in and stays a decimal
-    # (it became the whole 2, and the result the exact 1/(x² + 4))
-    assert to_pretty(differentiate("0.5*atan(x/2)").result) == "1.0/(x² + 4)"
+    # (it became the whole 2, and the result the exact 1/(x² + 4), whose 1 is no
+    # decimal: see test_a_coefficient_of_1_that_decimals_make_is_not_written)
+    assert to_pretty(differentiate("0.5*atan(x/2)").result) == "1/(x² + 4)"
+    assert to_pretty(differentiate("1.5*atan(x/2)").result) == "3.0/(x² + 4)"
 
 
 @pytest.mark.parametrize(
