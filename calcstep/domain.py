@@ -151,17 +151,18 @@ _ASKS: dict[str, Callable[[Expr], Condition]] = {
 }
 
 
-def _condition(node: Expr) -> Condition | None:
-    """The condition one node sets on a part of it, if any."""
+def _conditions(node: Expr) -> tuple[Condition, ...]:
+    """The conditions one node sets on its parts: log_b u needs u > 0, and of a
+    base with a variable b > 0 and b − 1 ≠ 0 (log₁ u would divide by ln 1 = 0)."""
     kind = type(node)
-    if kind is Pow:
-        return _power_condition(node)
     if kind is Log:
-        return Condition(node.arg, POSITIVE)
-    if kind is Call:
-        asks = _ASKS.get(node.fn)
-        return asks(node.arg) if asks is not None else None
-    return None
+        if not node.base.free_vars:
+            return (Condition(node.arg, POSITIVE),)
+        return (Condition(node.arg, POSITIVE), Condition(node.base, POSITIVE),
+                Condition(add(node.base, Num(-1)), NONZERO))
+    condition = _power_condition(node) if kind is Pow else (
+        asks(node.arg) if kind is Call and (asks := _ASKS.get(node.fn)) is not None else None)
+    return () if condition is None else (condition,)
 
 
 # Functions that are never 0 where they have a value: |sec u| ≥ 1, cosh u ≥ 1 …
@@ -423,7 +424,7 @@ def set_conditions(expr: Expr) -> list[tuple[Expr, Condition]]:
     """Each part of `expr` with a variable that sets a condition, with that
     condition, inner parts first: what `nowhere` and `conditions` read (the
     reading's caller walks an expression once for both)."""
-    return [(node, condition) for node in _setters(expr) if (condition := _condition(node)) is not None]
+    return [(node, condition) for node in _setters(expr) for condition in _conditions(node)]
 
 
 def nowhere(setting: list[tuple[Expr, Condition]]) -> tuple[Expr, Expr, str] | None:
@@ -739,10 +740,15 @@ def _factored(found: list[Condition]) -> list[Condition]:
     each not to be 0 (x·(2x − 1) ≠ 0 is x ≠ 0 and 2x − 1 ≠ 0), and those that
     always hold left out."""
     split = []
-    for condition in found:
+    pending = list(reversed(found))
+    while pending:
+        condition = pending.pop()
         part = condition.part
         if condition.relation == NONZERO and type(part) is Mul:
-            split += [Condition(factor, NONZERO) for factor in part.factors if factor.free_vars]
+            pending += [Condition(factor, NONZERO) for factor in reversed(part.factors) if factor.free_vars]
+        elif condition.relation == NONZERO and type(part) is Call and part.fn == "ln":
+            # ln u ≠ 0 is u ≠ 1: what a base u of log_u asks (1/ln²x says x ≠ 1)
+            split.append(Condition(add(part.arg, Num(-1)), NONZERO))
         else:
             split.append(condition)
     return [condition for condition in split if not _always_holds(condition)]
@@ -753,6 +759,9 @@ def _said_of_base(condition: Condition) -> Condition:
     an odd power or of a positive multiple: 1/x > 0 is x > 0, x³ ≥ 0 is x ≥ 0,
     1/x³ ≥ 0 is x > 0, 2/x > 0 is x > 0."""
     part, relation = condition
+    if relation == NONZERO and type(part) is Add and len(part.terms) == 2 and type(part.terms[-1]) is Num:
+        # x − 1 ≠ 0 is said x ≠ 1
+        return Condition(part.terms[0], f"is not {number_text(-part.terms[-1].value)}")
     while relation in (POSITIVE, NONNEGATIVE):
         if type(part) is Pow and type(part.exp) is Num and type(part.exp.value) is int and part.exp.value % 2 == 1:
             if part.exp.value < 0:
@@ -773,7 +782,8 @@ def forgotten_note(
     `forgotten_conditions`; `setting`: `set_conditions(function)`, when the caller
     has it); else None."""
     found = forgotten_conditions(function, result, var, normal_form, setting)
-    forgotten = [_said_of_base(condition) for condition in found]
+    # said once each: log_x(2x) asks 2x > 0 and x > 0, both x > 0 as said
+    forgotten = list(dict.fromkeys(_said_of_base(condition) for condition in found))
     if not forgotten:
         return None
     said = " and ".join(f"{{{index}}} {condition.relation}" for index, condition in enumerate(forgotten))

@@ -1330,4 +1330,7 @@ def _exact_at(expr: Expr, mapping: dict[Expr, Expr], limits: Limits) -> Expr | N
         raise
     except CalcstepError:
         return None
+    if not value.free_vars:
+        # a part the simplifier keeps as it is may have no value: log₋₂ 3
+        check_constants(value)
     return value

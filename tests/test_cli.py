@@ -301,6 +301,9 @@ def _drain(descriptor: int, into: bytearray) -> None:
         ("tan(x)", "x=pi/2", "undefined (the function is undefined there: tan is undefined"),
         ("cot(x)", "x=pi", "undefined (the function is undefined there: cot is undefined"),
         ("1/(x^2-2)", "x=sqrt(2)", "undefined (the function is undefined there: division by zero)"),
+        # a logarithm to a base that is no base: the function's fault, not its derivative's
+        ("log_x(3)", "x=-2", "undefined (the function is undefined there: a logarithm to base −2 is undefined"),
+        ("log_x(3)", "x=1", "undefined (the function is undefined there: a logarithm to base 1 is undefined"),
         ("sqrt(sin(x))", "x=pi", "undefined (the derivative does not exist there: at x = π, an end of the "
          "function's domain, the tangent is vertical (its slope tends to −∞ from the left))"),
         ("x^2", "x=sin(pi)", "at x = sin(π): 0"),
