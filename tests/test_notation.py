@@ -687,3 +687,10 @@ def test_a_root_is_said_to_be_a_power_only_where_it_is_written_as_a_root(text: s
     step = differentiate(text).derivations[0].steps
     notes = [note.text for s in (step, *step.substeps) for note in s.notes]
     assert any(note.startswith("a root is a power") for note in notes) == said
+
+
+@pytest.mark.parametrize(("text", "canonical"), [("√-x", "sqrt(-x)"), ("2√-x", "2*sqrt(-x)"), ("√-x^2", "sqrt(-x^2)"),
+                                                 ("sin √-x", "sin(sqrt(-x))"), ("∛-8", "cbrt(-8)"), ("√+x", "sqrt(x)")])
+def test_a_sign_after_a_root_is_under_it(text: str, canonical: str) -> None:
+    # √−x was "'-' is not expected here", though 2·−x and e^-x are read
+    assert to_text(parse(text).expr) == canonical
