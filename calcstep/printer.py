@@ -105,6 +105,29 @@ def decimal_text(value: Fraction | int) -> str | None:
     return f"{sign}{mantissa}e{point - 1}"
 
 
+# A whole number this long, ending in this many zeros or more, is written for
+# people as m·10ᵏ (ln x at 10⁻⁴⁰⁰ is 10⁴⁰⁰, not a 1 and 400 zeros); canonical text
+# keeps every digit, as it must read back as the same number.
+_SCIENTIFIC_FROM_DIGITS = 22
+_SCIENTIFIC_ZEROS = 12
+_SCIENTIFIC_MANTISSA_DIGITS = 12
+
+
+def scientific(value: int) -> tuple[int, int] | None:
+    """(m, k) with value = m·10ᵏ, for a long whole number of many trailing zeros
+    and a short m; else None (a number written out in full)."""
+    digits = len(str(abs(value)))
+    if digits < _SCIENTIFIC_FROM_DIGITS:
+        return None
+    mantissa, zeros = value, 0
+    while mantissa % 10 == 0:
+        mantissa //= 10
+        zeros += 1
+    if zeros < _SCIENTIFIC_ZEROS or digits - zeros > _SCIENTIFIC_MANTISSA_DIGITS:
+        return None
+    return mantissa, zeros
+
+
 class _Printer:
     """The shared walk.  Subclasses spell numbers, names, operators and functions.
 
@@ -602,10 +625,33 @@ class _PrettyPrinter(_Printer):
         return closed and _is_letterlike(left) and _is_letterlike(right) and _letter(left) != _letter(right)
 
     def number(self, expr: Num) -> tuple[str, int]:
+        value = expr.value
+        long = 10 ** (_SCIENTIFIC_FROM_DIGITS - 1)
+        if not expr.decimal and (abs(value) >= long or (type(value) is Fraction and value.denominator >= long)):
+            parts = (value.numerator, value.denominator) if type(value) is Fraction else (value, 1)
+            if any(scientific(part) is not None for part in parts):
+                return self.scientific_number(*parts)
         text, binding = super().number(expr)
         if text.startswith("-"):
             text = self.minus + text[1:]
         return text, binding
+
+    def scientific_number(self, numerator: int, denominator: int) -> tuple[str, int]:
+        """numerator/denominator with each long part of many zeros as m·10ᵏ: 10⁴⁰⁰, 1/10⁴⁰⁰, −3·10²⁵."""
+        sign = self.minus if numerator < 0 else ""
+        top = self.whole_number(abs(numerator))
+        if denominator == 1:
+            return sign + top, PRODUCT if sign or "·" in top or "*" in top else POWER
+        return f"{sign}{top}/{self.whole_number(denominator)}", PRODUCT
+
+    def whole_number(self, value: int) -> str:
+        """A whole number ≥ 0, long ones of many zeros as m·10ᵏ (see `scientific`)."""
+        found = scientific(value)
+        if found is None:
+            return str(value)
+        mantissa, zeros = found
+        power = f"10^{zeros}" if self.ascii_only else "10" + str(zeros).translate(_SUPERSCRIPTS)
+        return power if mantissa == 1 else f"{mantissa}{self.times}{power}"
 
     def symbol(self, expr: Sym) -> tuple[str, int]:
         return pretty_name(expr.name, self.ascii_only), ATOM
@@ -777,9 +823,20 @@ class _LatexPrinter(_Printer):
                     text = rf"{mantissa} \times 10^{{{exponent}}}"
                 return text, ATOM if value >= 0 else PRODUCT
         if type(value) is Fraction:
-            body = rf"\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
+            body = rf"\frac{{{self.whole_number(abs(value.numerator))}}}{{{self.whole_number(value.denominator)}}}"
             return ("-" + body if value < 0 else body), (ATOM if value > 0 else PRODUCT)
-        return str(value), ATOM if value >= 0 else PRODUCT
+        whole = self.whole_number(abs(value))
+        if whole.startswith("10^"):  # 10^{400} binds as the power it is written as
+            return ("-" + whole, PRODUCT) if value < 0 else (whole, POWER)
+        return ("-" + whole if value < 0 else whole), ATOM if value >= 0 and whole.isdigit() else PRODUCT
+
+    def whole_number(self, value: int) -> str:
+        """A whole number ≥ 0, long ones of many zeros as m·10ᵏ (see `scientific`)."""
+        found = scientific(value) if value >= 10 ** (_SCIENTIFIC_FROM_DIGITS - 1) else None
+        if found is None:
+            return str(value)
+        mantissa, zeros = found
+        return f"10^{{{zeros}}}" if mantissa == 1 else rf"{mantissa} \cdot 10^{{{zeros}}}"
 
     def symbol(self, expr: Sym) -> tuple[str, int]:
         return latex_name(expr.name), ATOM

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -694,3 +696,22 @@ def test_a_root_is_said_to_be_a_power_only_where_it_is_written_as_a_root(text: s
 def test_a_sign_after_a_root_is_under_it(text: str, canonical: str) -> None:
     # √−x was "'-' is not expected here", though 2·−x and e^-x are read
     assert to_text(parse(text).expr) == canonical
+
+
+@pytest.mark.parametrize(("value", "pretty", "latex"), [
+    (10**400, "10⁴⁰⁰", "10^{400}"), (-3 * 10**25, "−3·10²⁵", "-3 \\cdot 10^{25}"),
+    (Fraction(1, 10**30), "1/10³⁰", "\\frac{1}{10^{30}}"),
+    (123456789012345678901234567, "123456789012345678901234567", "123456789012345678901234567"),
+    (10**20, "100000000000000000000", "100000000000000000000"),
+])
+def test_a_long_whole_number_of_many_zeros_is_written_for_people_as_a_power_of_ten(value, pretty, latex) -> None:
+    # ln x at 10⁻⁴⁰⁰ printed a 1 and 400 zeros; canonical text keeps every digit,
+    # as it must read back as the same number
+    number = Num(value)
+    assert (to_pretty(number), to_latex(number)) == (pretty, latex)
+    assert parse(to_text(number)).expr == number
+
+
+def test_a_power_of_ten_written_for_people_in_ascii_has_a_caret() -> None:
+    assert to_pretty(Num(-3 * 10**25), ascii=True) == "-3*10^25"
+    assert to_pretty(Num(Fraction(1, 10**400)), ascii=True) == "1/10^400"
