@@ -10,6 +10,7 @@ import random
 import re
 import time
 from fractions import Fraction
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -1031,3 +1032,101 @@ def test_a_long_symbolic_derivative_breaks_between_factors_and_says_where_the_re
         assert all(len(line) <= 80 for line in formula)
         assert all(line.endswith(("·", "*", "−", "-")) for line in formula[:-1]), formula
         assert formula[-1].endswith(("… (all of it: --format json)", "... (all of it: --format json)"))
+
+
+# ---------------------------------------------------------------------------
+# A gradient of 0 at a stationary point is no vanishing gradient
+# ---------------------------------------------------------------------------
+
+
+def _sympy_second(report: GradReport, var: str, point: dict[str, float]) -> float | None:
+    return mp_value(sp.diff(to_sympy(report.expr), symbol(var), 2), point)
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "kind"),
+    [
+        ("(w*x-y)^2", {"w": "1", "x": "1", "y": "1"}, "minimum"),  # a loss at its minimum
+        ("(w*x-y)^2", {"w": "0.1", "x": "3", "y": "0.3"}, "minimum"),  # its 0 settled exactly
+        ("-(w*x-y)^2", {"w": "1", "x": "1", "y": "1"}, "maximum"),
+        ("(w*x-y)^3", {"w": "2", "x": "1", "y": "2"}, "flat point"),
+        ("cos(w*x)", {"w": "0", "x": "1"}, None),  # a maximum along w; along x, cos(0·x) is flat
+        ("(tanh(w*x+b)-y)^2", {"w": "1/2", "x": "1", "b": "0", "y": "tanh(1/2)"}, "minimum"),
+    ],
+)
+def test_a_zero_gradient_at_a_stationary_point_is_no_vanishing_gradient(text: str, at: dict, kind: str | None) -> None:
+    # found by a review: the zero gradient of a loss at its minimum was flagged
+    # "vanishing gradient", which an ML student reads as a training problem
+    report = grad_report(text, None, at)
+    assert not report.warnings
+    point = {name: value for name, _, value in report.point}
+    assert {s.variable for s in report.stationary} == set(report.variables)
+    for item in report.stationary:
+        assert report.gradient[item.variable] == 0
+        truth = _sympy_second(report, item.variable, point)
+        assert truth is not None and agrees(item.curvature, truth), (item, truth)
+        expected = "minimum" if truth > 1e-12 else "maximum" if truth < -1e-12 else "flat point"
+        assert item.kind == expected and (kind is None or item.variable != "w" or item.kind == kind)
+        stage = report.chains[report.variables.index(item.variable)].stages[item.stage]
+        assert stage.rate == 0 and stage.node == item.node
+    text_out = render(report)
+    assert "vanishing gradient for" not in text_out and "stationary point for" in text_out
+
+
+def test_the_loss_at_its_minimum_says_so_plainly(cli) -> None:
+    out = cli("grad", "(w*x-y)^2", "--wrt", "w", "--at", "w=1,x=1,y=1", "--format", "plain").out
+    warnings = out[out.index("warnings"):]
+    assert warnings == (
+        "warnings: none\n"
+        "  stationary point for w: ∂out/∂w = 0 because the output is at a minimum along\n"
+        "    w, with x and y held (∂²out/∂w² = 2 > 0): stage 3 (n₉ = n₇²) has local rate\n"
+        "    0 at n₇ = 0, a flat point of n₇². The output is flat here; no product of\n"
+        "    local rates shrank (that would be a vanishing gradient), so nothing is\n"
+        "    wrong.\n"
+    )
+    ascii = cli("grad", "(w*x-y)^2", "--wrt", "w", "--at", "w=1,x=1,y=1", "--format", "plain", "--ascii").out
+    assert "(d^2 out/d w^2 = 2 > 0)" in " ".join(ascii.split()) and ascii.isascii()
+
+
+def test_a_zero_rate_rounded_by_floating_point_is_still_a_stationary_point() -> None:
+    # cos at the float nearest π/2 is 6.1e-17, not 0: settled exactly, as values are
+    report = grad_report("sin(x)", None, {"x": "pi/2"})
+    (item,) = report.stationary
+    assert not report.warnings and item.kind == "maximum" and agrees(item.curvature, -1.0)
+    text = " ".join(render(report).split())
+    assert "∂out/∂x is 0 (6.12323e-17 is floating point's rounding of it)" in text
+    # a saturated sigmoid's tiny rate is no rounded 0: still flagged
+    saturated = grad_report("sigmoid(x)", None, {"x": "40"})
+    assert not saturated.stationary and [w.kind for w in saturated.warnings] == ["vanishing"]
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ("relu(w*x+b)", {"x": "1", "w": "-2", "b": "0.5"}),  # a ReLU switched off: 0 beside it too
+        ("w*x", {"w": "1", "x": "0"}),  # a factor 0: the output does not depend on w here
+    ],
+)
+def test_a_flat_stretch_stays_a_warning(text: str, at: dict) -> None:
+    report = grad_report(text, None, at)
+    assert not report.stationary
+    assert "w" in {w.variable for w in report.warnings if w.kind == "vanishing"}
+
+
+def test_a_long_product_of_small_rates_is_still_vanishing() -> None:
+    report = grad_report(to_text(stacked("sigmoid", 20)), ["x"], {"x": "0.5"})
+    assert not report.stationary and [w.kind for w in report.warnings] == ["vanishing"]
+
+
+def test_stationary_points_are_in_the_json_as_the_schema_says(cli) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent.parent / "calcstep" / "schemas" / "grad.schema.json").read_text())
+    run = cli("grad", "(w*x-y)^2", "--at", "w=1,x=1,y=1", "--format", "json")
+    record = json.loads(run.out)
+    jsonschema.validate(record, schema)
+    assert record["warnings"] == []
+    assert [(s["variable"], s["kind"], s["curvature"]) for s in record["stationary"]] == [
+        ("w", "minimum", 2.0), ("x", "minimum", 2.0), ("y", "minimum", 2.0)
+    ]
+    assert record["stationary"][0]["message"].startswith("stationary point for w: d out/d w = 0 because")

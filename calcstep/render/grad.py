@@ -39,6 +39,7 @@ from calcstep.grad import (
     GradReport,
     GraphNode,
     Partial,
+    Stationary,
 )
 from calcstep.printer import to_pretty, to_text
 from calcstep.render import RenderOptions
@@ -115,6 +116,12 @@ class _Words:
         if self.ascii:
             return f"d out/d {what}"
         return f"∂out/∂{what}"
+
+    def d2_out(self, what: str) -> str:
+        """∂²out/∂w₁² (d^2 out/d w1^2 in ASCII)."""
+        if self.ascii:
+            return f"d^2 out/d {what}^2"
+        return f"∂²out/∂{what}²"
 
     def expr(self, expr: Expr) -> str:
         return self.spell.expr(expr)
@@ -466,20 +473,79 @@ def agreement(item: Partial) -> str:
 
 
 def warning_lines(report: GradReport, words: _Words) -> list[str]:
-    """The vanishing and exploding gradients, with the stages that cause them."""
-    if not report.warnings:
-        low, high = _size(VANISHING_BELOW), _size(EXPLODING_ABOVE)
-        sizes = [g for g in report.gradient.values() if g is not None]
-        within = all(VANISHING_BELOW <= abs(g) <= EXPLODING_ABOVE for g in sizes)
-        if not sizes or not within:  # a small gradient from cancelling paths: said in a note
-            return ["warnings: none"]
-        every = "every" if len(sizes) == len(report.gradient) else "every defined"
-        return [f"warnings: none ({every} gradient's size is within [{low}, {high}])"]
-    lines = ["warnings"]
+    """The vanishing and exploding gradients, with the stages that cause them;
+    then each gradient that is 0 at a stationary point, which is none."""
+    lines = _warning_heading(report)
     chains = {chain.variable: chain for chain in report.chains}
     for warning in report.warnings:
         lines += _wrap([f"  {warning_text(warning, chains.get(warning.variable), report, words)}"], "    ")
+    lines += _wrap([f"  {joined(stationary_pieces(item, report, words))}" for item in report.stationary], "    ")
     return lines
+
+
+def _warning_heading(report: GradReport) -> list[str]:
+    """"warnings", or "warnings: none" with, where every gradient is in range, the range."""
+    if report.warnings:
+        return ["warnings"]
+    low, high = _size(VANISHING_BELOW), _size(EXPLODING_ABOVE)
+    sizes = [g for g in report.gradient.values() if g is not None]
+    within = all(VANISHING_BELOW <= abs(g) <= EXPLODING_ABOVE for g in sizes)
+    if not sizes or not within:  # a small gradient from cancelling paths or at rest: said apart
+        return ["warnings: none"]
+    every = "every" if len(sizes) == len(report.gradient) else "every defined"
+    return [f"warnings: none ({every} gradient's size is within [{low}, {high}])"]
+
+
+def stationary_pieces(item: Stationary, report: GradReport, words: _Words) -> list[Piece]:
+    """Why a gradient of 0 is no warning, as a sentence (a lead and the rest):
+
+    stationary point for w: ∂out/∂w = 0 because the output is at a minimum along w
+    (∂²out/∂w² = 2 > 0): stage 3 (n₉ = n₇²) has local rate 0 at n₇ = 0, a flat
+    point of n₇².  …: nothing is wrong."""
+    var = var_text(item.variable, words.spell)
+    gradient = next(p.numeric for p in report.partials if p.variable == item.variable)
+    is_zero = "= 0" if gradient == 0 else f"is 0 ({words.number(gradient)} is floating point's rounding of it)"
+    held = _held(item.variable, report, words)
+    stage = next(c for c in report.chains if c.variable == item.variable)
+    before = report.graph.node(item.before)
+    operation = words.expr(report.graph.node(item.node).formula)
+    return [
+        (f"stationary point for {var}:", "fine"),
+        (
+            f" {words.d_out(var)} {is_zero} because the output is at {_stationary_kind(item, words, held)}: "
+            f"stage {item.stage} ({_stage_name(stage, item.stage, report, words)}) has local rate 0 "
+            f"at {words.node(before.id)} = {words.number(before.value)}, a flat point of {operation}. "
+            "The output is flat here; no product of local rates shrank (that would be a vanishing "
+            "gradient), so nothing is wrong.",
+            "",
+        ),
+    ]
+
+
+def _held(variable: str, report: GradReport, words: _Words) -> str:
+    """", with x and y held" (the expression's other variables, up to three
+    named), or "" for an expression of one variable: a stationary point along
+    one variable says nothing about the others."""
+    others = [var_text(name, words.spell) for name in sorted(report.expr.free_vars - {variable})]
+    if not others:
+        return ""
+    if len(others) > 3:
+        return ", with the other variables held"
+    names = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
+    return f", with {names} held"
+
+
+def _stationary_kind(item: Stationary, words: _Words, held: str) -> str:
+    """a minimum along w (∂²out/∂w² = 2 > 0), a maximum …, a flat point …: the
+    second-derivative test's verdict with its evidence."""
+    var = var_text(item.variable, words.spell)
+    if item.curvature is None:
+        return f"a flat point along {var}{held}"
+    second = f"{words.d2_out(var)} = {words.number(item.curvature)}"
+    if item.kind == "flat point":
+        return f"a flat point along {var}{held} ({second} too, so no minimum or maximum can be told from it)"
+    relation = "> 0" if item.curvature > 0 else "< 0"
+    return f"a {item.kind} along {var}{held} ({second} {relation})"
 
 
 def warning_text(
@@ -929,7 +995,8 @@ def _rich_partials(report: GradReport, words: _Words, options: RenderOptions) ->
 
 def _rich_warnings(report: GradReport, words: _Words) -> RenderableType:
     """The vanishing and exploding gradients in a panel, each sentence's kind
-    styled; none, said in a line."""
+    styled; none, said in a line; then each gradient that is 0 at a stationary
+    point, which is no warning."""
     from rich import box
     from rich.console import Group
     from rich.panel import Panel
@@ -937,8 +1004,10 @@ def _rich_warnings(report: GradReport, words: _Words) -> RenderableType:
 
     from calcstep.render.rich import line, style
 
+    at_rest = [line(stationary_pieces(item, report, words), _KIND_STYLES, margin=2, hang=2)
+               for item in report.stationary]
     if not report.warnings:
-        return Text(warning_lines(report, words)[0], style("fine", _KIND_STYLES))
+        return Group(Text(_warning_heading(report)[0], style("fine", _KIND_STYLES)), *at_rest)
     chains = {chain.variable: chain for chain in report.chains}
     sentences = []
     for warning in report.warnings:
@@ -946,7 +1015,7 @@ def _rich_warnings(report: GradReport, words: _Words) -> RenderableType:
         lead = f"{warning.kind} gradient"  # warning_text starts with it
         sentences.append(line([(lead, warning.kind), (text[len(lead):], "")], _KIND_STYLES, hang=2))
     worst = "exploding" if any(w.kind == "exploding" for w in report.warnings) else "vanishing"
-    return Panel(
+    panel = Panel(
         Group(*sentences),
         title="warnings",
         title_align="left",
@@ -954,6 +1023,7 @@ def _rich_warnings(report: GradReport, words: _Words) -> RenderableType:
         border_style=style(worst, _KIND_STYLES),
         expand=False,
     )
+    return Group(panel, *at_rest) if at_rest else panel
 
 
 def render_sweep_rich(sweep: DepthSweep, ascii: bool = False) -> RenderableType:
@@ -1034,8 +1104,22 @@ def report_to_dict(report: GradReport, options: RenderOptions = RenderOptions())
             warning_to_dict(w, chains.get(w.variable), report, words) for w in report.warnings
         ],
         "thresholds": {"vanishing": VANISHING_BELOW, "exploding": EXPLODING_ABOVE},
+        "stationary": [stationary_to_dict(item, report, words) for item in report.stationary],
         "notes": [note_text(note, CANONICAL) for note in report.notes],
         "error": None,
+    }
+
+
+def stationary_to_dict(item: Stationary, report: GradReport, words: _Words) -> dict[str, Any]:
+    """{variable, kind, curvature, stage, node, input, message}."""
+    return {
+        "variable": item.variable,
+        "kind": item.kind,
+        "curvature": _finite(item.curvature),
+        "stage": item.stage,
+        "node": item.node,
+        "input": item.before,
+        "message": joined(stationary_pieces(item, report, words)),
     }
 
 
