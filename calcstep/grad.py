@@ -117,6 +117,7 @@ VANISHING_BELOW = 1e-3
 EXPLODING_ABOVE = 1e3
 AGREEMENT = 1e-9  # relative tolerance between the backward pass and the rule engine
 NAMED_STAGES = 3  # how many shrinking (or growing) stages a warning names
+PATHS_LISTED = 4  # a chain with this many paths or fewer lists each path's product
 _FORMULA_FACTORS = 8  # products with more factors keep no rate formulas
 
 # Stand-in names for a node's inputs when its operation is differentiated on its
@@ -203,6 +204,23 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True)
+class PathProduct:
+    """One path from a variable to the output: its node ids (the variable's first,
+    the output's last) and the local rate of each step along it (None where
+    undefined).  The multivariable chain rule adds the paths' products."""
+
+    nodes: tuple[int, ...]
+    rates: tuple[float | None, ...]
+
+    @property
+    def product(self) -> float | None:
+        """The product of the rates; None when one of them is undefined."""
+        if None in self.rates:
+            return None
+        return math.prod(rate for rate in self.rates if rate is not None)
+
+
+@dataclass(frozen=True, slots=True)
 class Chain:
     """The dominant path from `variable` to the output, as stages.
 
@@ -211,11 +229,13 @@ class Chain:
     rate is the sum of its two uses' rates), those through an undefined local
     rate (relu at its corner) included: the dominant path is chosen among the
     others.  When it is 1 the final running product is the gradient; otherwise
-    the gradient sums all of the paths' products."""
+    the gradient sums all of the paths' products.  `every` lists each path with
+    its rates when there are at most PATHS_LISTED of them (empty otherwise)."""
 
     variable: str
     stages: tuple[Stage, ...]
     paths: int
+    every: tuple[PathProduct, ...] = ()
 
     @property
     def product(self) -> float:
@@ -845,7 +865,32 @@ def dominant_chain(graph: Graph, variable: str) -> Chain | None:
     while path[-1] != start.id:
         path.append(came_from[path[-1]])
     path.reverse()
-    return Chain(variable, _stages(graph, path), paths[end])
+    every = every_path(graph, start.id) if paths[end] <= PATHS_LISTED else ()
+    return Chain(variable, _stages(graph, path), paths[end], every)
+
+
+def every_path(graph: Graph, start: int) -> tuple[PathProduct, ...]:
+    """Every path from node `start` to the output, each with its local rates (a
+    node that uses an input twice is one step, its uses' rates added, as in the
+    chain), in the order of a walk that takes each node's users by id.  The
+    number of paths can double per layer: call it only where they are few."""
+    users: dict[int, list[tuple[int, float | None]]] = {}
+    for node in graph.nodes[start:]:
+        for kid, rate in _edge_rates(node).items():
+            users.setdefault(kid, []).append((node.id, rate))
+    end = graph.output.id
+    found: list[PathProduct] = []
+    # iterative depth-first walk: (node, path so far, rates so far)
+    pending: list[tuple[int, tuple[int, ...], tuple[float | None, ...]]] = [(start, (start,), ())]
+    while pending:
+        node, nodes, rates = pending.pop()
+        if node == end:
+            found.append(PathProduct(nodes, rates))
+            continue
+        # reversed, so that the lowest user is walked first
+        for user, rate in reversed(users.get(node, [])):
+            pending.append((user, (*nodes, user), (*rates, rate)))
+    return tuple(found)
 
 
 def _stages(graph: Graph, path: Sequence[int]) -> tuple[Stage, ...]:

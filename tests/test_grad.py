@@ -272,6 +272,12 @@ def test_random_networks_agree_with_every_oracle(network) -> None:
     for item in report.partials:
         assume(item.numeric is not None)  # a relu exactly at its corner
         assert item.agree, (to_text(expr), item)
+    for chain in report.chains:  # where the paths are listed, they add up to the gradient
+        if chain.every:
+            node = report.graph.variable(chain.variable)
+            products = [path.product for path in chain.every]
+            assert len(products) == chain.paths
+            assert agrees(math.fsum(products), node.gradient, report.graph.scales[node.id - 1])
     # SymPy is slow on deep nests: the two deepest variables (the rule engine has
     # checked them all)
     for name in ("x", "w1"):
@@ -1130,3 +1136,83 @@ def test_stationary_points_are_in_the_json_as_the_schema_says(cli) -> None:
         ("w", "minimum", 2.0), ("x", "minimum", 2.0), ("y", "minimum", 2.0)
     ]
     assert record["stationary"][0]["message"].startswith("stationary point for w: d out/d w = 0 because")
+
+
+# ---------------------------------------------------------------------------
+# A weight on a few paths: every path's product, and their sum
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "count"),
+    [
+        ("w*sigmoid(w*x)", {"w": "0.5", "x": "2"}, 2),
+        ("w*sin(w*x)", {"w": "1", "x": "2"}, 2),
+        ("tanh(w*x)*w + w^2", {"w": "-0.7", "x": "1.5"}, 3),
+        ("w*exp(w*x) - sin(w)*w", {"w": "0.3", "x": "-2"}, 4),
+        ("x + tanh(x + tanh(x))", {"x": "0.4"}, 3),  # two residual layers
+    ],
+)
+def test_a_few_paths_are_listed_and_their_products_add_up_to_the_gradient(text: str, at: dict, count: int) -> None:
+    report = grad_report(text, None, at)
+    variable = "x" if text.startswith("x +") else "w"
+    chain = next(c for c in report.chains if c.variable == variable)
+    assert chain.paths == len(chain.every) == count
+    point = {name: value for name, _, value in report.point}
+    truth = _sympy_gradient(report.expr, variable, point)
+    products = [path.product for path in chain.every]
+    assert agrees(math.fsum(products), truth, sum(map(abs, products)))
+    assert len({path.nodes for path in chain.every}) == count and chain.path in {p.nodes for p in chain.every}
+    for path in chain.every:  # each step is an edge of the graph, with that edge's rate
+        assert path.nodes[0] == report.graph.variable(variable).id and path.nodes[-1] == report.graph.output.id
+        assert len(path.rates) == len(path.nodes) - 1
+    text_out = " ".join(render(report).split())
+    assert "by the multivariable chain rule" in text_out
+    assert f"path {count} " in text_out and f"path {count + 1} " not in text_out
+
+
+def test_the_shared_weight_shows_its_two_paths_and_their_sum(cli) -> None:
+    out = cli("grad", "w*sigmoid(w*x)", "--wrt", "w", "--at", "w=0.5,x=2", "--format", "plain").out
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("chain of local rates for w"))
+    assert lines[start:start + 9] == [
+        "chain of local rates for w: a nudge in w multiplied stage by stage",
+        "stage  node    operation           local rate    running product",
+        "    0  n₁      w                   —             1",
+        "    1  n₅      n₁·n₄               0.731059      0.731059",
+        "this is the largest of 2 paths from w to the output; by the multivariable chain",
+        "rule ∂out/∂w adds the products of the local rates along each of them:",
+        "  path 1  w → n₃ → n₄ → n₅   2 · 0.196612 · 0.5 = 0.196612",
+        "  path 2  w → n₅             0.731059 (the chain above)",
+        "  sum     ∂out/∂w = 0.196612 + 0.731059 = 0.927671",
+    ]
+    ascii = cli("grad", "w*sin(w*x)", "--wrt", "w", "--at", "w=1,x=2", "--format", "plain", "--ascii").out
+    assert "  path 1  w -> n3 -> n4 -> n5   2 * (-0.416147) * 1 = -0.832294" in ascii
+    assert "  sum     d out/d w = -0.832294 + 0.909297 = 0.0770038" in ascii
+    record = json.loads(cli("grad", "w*sigmoid(w*x)", "--at", "w=0.5,x=2", "--format", "json").out)
+    assert [p["path"] for p in record["chain"]["w"]["every_path"]] == [[1, 3, 4, 5], [1, 5]]
+    assert record["chain"]["x"]["every_path"] == [
+        {"path": [2, 3, 4, 5], "local_rates": [0.5, pytest.approx(0.196612, rel=1e-5), 0.5],
+         "product": pytest.approx(0.049153, rel=1e-5)}
+    ]
+
+
+def test_many_paths_keep_the_summary() -> None:
+    report = grad_report(to_text(stacked("tanh", 3, residual=True)), ["x"], {"x": "0.5"})
+    (chain,) = report.chains
+    assert chain.paths == 8 and chain.every == ()
+    text = " ".join(render(report).split())
+    assert "this is the largest of 8 paths from x to the output; ∂out/∂x = " in text
+    assert "path 1" not in text
+
+
+def test_a_long_path_is_elided_in_the_middle() -> None:
+    report = grad_report("w*" + to_text(stacked("sigmoid", 8, var="w")), ["w"], {"w": "0.5"})
+    (chain,) = report.chains
+    assert chain.paths == 2
+    lines = render(report).splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("  path 1"))
+    assert lines[first:first + 2] == [
+        "  path 1  w → n₂ → n₃ → … → n₉ → n₁₀   0.235004 · 0.227266 · 0.225293 · … ·",
+        "          0.224705 · 0.5 = 3.44917e-06",
+    ]

@@ -281,6 +281,27 @@ def test_grad_stages_that_grow_the_product_most_are_bold() -> None:
         assert (product[1].color is not None and product[1].color.name == "red") == beyond
 
 
+def test_grad_lists_a_shared_weights_paths_and_their_sum() -> None:
+    report = grad_report("w*sigmoid(w*x)", ["w"], {"w": "0.5", "x": "2"})
+    renderable = grad_render.render_rich(report)
+    shown = screen(renderable)
+    assert lines_with(shown, "path 1", "w → n₃ → n₄ → n₅", "2 · 0.196612 · 0.5 = 0.196612")
+    assert lines_with(shown, "path 2", "w → n₅", "0.731059 (the chain above)")
+    assert lines_with(shown, "sum", "∂out/∂w = 0.196612 + 0.731059 = 0.927671")
+    assert words(grad_render.render(report)) <= words(flat(shown))
+    assert style_of(renderable, "= 0.196612 + 0.731059").bold  # the sum is a result
+
+
+def test_grad_a_stationary_point_is_said_beside_no_warning() -> None:
+    report = grad_report("(w*x-y)^2", ["w"], {"w": "1", "x": "1", "y": "1"})
+    renderable = grad_render.render_rich(report)
+    shown = flat(screen(renderable))
+    assert "warnings: none stationary point for w: ∂out/∂w = 0 because the output is at a minimum along w" in shown
+    assert "vanishing" not in shown.replace("(that would be a vanishing gradient)", "")
+    assert "╭" not in screen(renderable)  # no warning panel
+    assert style_of(renderable, "stationary point for w").color.name == "green"
+
+
 def test_grad_elides_a_long_chain_like_the_plain_text() -> None:
     shown = screen(grad_render.render_rich(_sigmoids(60)))
     assert lines_with(shown, "…") and widest(shown) <= WIDTH

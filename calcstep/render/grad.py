@@ -305,6 +305,7 @@ def chain_lines(report: GradReport, chain: Chain, words: _Words) -> list[str]:
             f"{_magnitude(stage.log10_size, stage.product, words)}"
         )
     lines += _wrap([chain_footer(report, chain, words)], "")
+    lines += [wrapped for row in path_rows(report, chain, words) for wrapped in _wrap([joined(row)], " " * _PATH_HANG)]
     return lines
 
 
@@ -324,10 +325,90 @@ def chain_footer(report: GradReport, chain: Chain, words: _Words) -> str:
     if chain.paths == 1:
         product = _magnitude(chain.stages[-1].log10_size, chain.product, words)
         return f"one path: the product {product} is {words.d_out(var)}" + _repeated_uses(report, chain, words)
+    if _listed(report, chain):
+        return (
+            f"this is the largest of {chain.paths} paths from {var} to the output; by the "
+            f"multivariable chain rule {words.d_out(var)} adds the products of the local rates "
+            "along each of them:"
+        )
     return (
         f"this is the largest of {chain.paths:,} paths from {var} to the output; "
         f"{words.d_out(var)} = {words.number(gradient)} adds the products of all of them"
     )
+
+
+def _listed(report: GradReport, chain: Chain) -> bool:
+    """Are the chain's paths listed one by one?  When there are a few (`every`),
+    and the gradient they add up to is defined."""
+    gradient = next((p.numeric for p in report.partials if p.variable == chain.variable), None)
+    return chain.paths > 1 and bool(chain.every) and gradient is not None and all(
+        path.product is not None for path in chain.every
+    )
+
+
+# A listed path shows this many of its local rates (and nodes) at most: its first
+# and last ones, with an ellipsis between.
+_PATH_SHOWN = 6
+# Continuation lines of a listed path are indented this far.
+_PATH_HANG = 10
+
+
+def path_rows(report: GradReport, chain: Chain, words: _Words) -> list[list[Piece]]:
+    """Each path's product of local rates, and their sum, a row each (none where
+    the paths are not listed):
+
+      path 1  w → n₃ → n₄ → n₅   2 · 0.196612 · 0.5 = 0.196612
+      path 2  w → n₅             0.731059 (the chain above)
+      sum     ∂out/∂w = 0.196612 + 0.731059 = 0.927671
+    """
+    if not _listed(report, chain):
+        return []
+    var = var_text(chain.variable, words.spell)
+    routes = [_route(path.nodes, var, words) for path in chain.every]
+    width = max(map(len, routes))
+    rows: list[list[Piece]] = []
+    for number, (path, route) in enumerate(zip(chain.every, routes, strict=True), 1):
+        product = words.number(path.product)
+        rates = _rates_text(path.rates, words)
+        said = rates if len(path.rates) == 1 else f"{rates} = {product}"
+        if path.nodes == chain.path:
+            said += " (the chain above)"
+        rows.append([(f"  path {number}", "stage"), (f"  {route:<{width}}   {said}", "")])
+    gradient = next(p.numeric for p in report.partials if p.variable == chain.variable)
+    terms = _sum_text([words.number(path.product) for path in chain.every], words)
+    rows.append([("  sum", "stage"), (f"     {words.d_out(var)} = {terms} = {words.number(gradient)}", "result")])
+    return rows
+
+
+def _route(nodes: tuple[int, ...], var: str, words: _Words) -> str:
+    """w → n₃ → n₄ → n₅: the variable, then the nodes a nudge passes through."""
+    arrow = " -> " if words.ascii else " → "
+    names = [var, *(words.node(node) for node in nodes[1:])]
+    return arrow.join(_elided(names, words))
+
+
+def _rates_text(rates: tuple[float | None, ...], words: _Words) -> str:
+    """2 · (−0.5) · 0.25: the rates as a product, a negative one in brackets."""
+    times = " * " if words.ascii else " · "
+    shown = [words.number(rate) for rate in rates]
+    return times.join(f"({text})" if text.startswith(words.minus) else text for text in _elided(shown, words))
+
+
+def _elided(items: list[str], words: _Words) -> list[str]:
+    """`items`, or where there are more than _PATH_SHOWN, the first and last few
+    with an ellipsis for the rest."""
+    if len(items) <= _PATH_SHOWN:
+        return items
+    head = _PATH_SHOWN // 2
+    return [*items[:head], words.ellipsis, *items[len(items) - (_PATH_SHOWN - head - 1):]]
+
+
+def _sum_text(terms: list[str], words: _Words) -> str:
+    """0.2 + 0.7 − 0.1: the terms of a sum, a negative one subtracted."""
+    text = terms[0]
+    for term in terms[1:]:
+        text += f" {words.minus} {term[1:]}" if term.startswith(words.minus) else f" + {term}"
+    return text
 
 
 def _repeated_uses(report: GradReport, chain: Chain, words: _Words) -> str:
@@ -946,6 +1027,7 @@ def _rich_chain(report: GradReport, chain: Chain, words: _Words) -> list[Rendera
     if warning is not None:
         parts += [line(pieces, _KIND_STYLES, hang=2) for pieces in _chain_legend(warning, mark)]
     parts.append(line([(chain_footer(report, chain, words), "key")], _KIND_STYLES, hang=2))
+    parts += [line(row, _KIND_STYLES, hang=_PATH_HANG) for row in path_rows(report, chain, words)]
     return parts
 
 
@@ -1166,6 +1248,11 @@ def chain_to_dict(chain: Chain, report: GradReport) -> dict[str, Any]:
         "paths": chain.paths,
         "path": list(chain.path),
         "product": _finite(chain.product),
+        "every_path": [
+            {"path": list(path.nodes), "local_rates": [_finite(rate) for rate in path.rates],
+             "product": _finite(path.product)}
+            for path in chain.every
+        ] if chain.every else None,
         "stages": [
             {
                 "stage": index,
