@@ -730,13 +730,14 @@ _KIND_STYLES = {
 
 
 # How a table's columns give way on a narrow terminal, by what they hold.  A
-# number is never cut (0.880797 cut to 0.88079 is another number): it keeps its
-# width while anything else can give, and folds onto a second line when nothing
-# else can.  A name or label may be cut, with a '…' to say so.  An operation
-# wraps, folding a long word, and is shown whole.
+# number is never cut (0.880797 cut to 0.88079 is another number), nor is a
+# label (n₁₀ cut is another node).  An operation breaks only between its factors
+# and terms, as a formula's lines do (n₃· / n₄, never n₃·n / ₄).  A header breaks
+# only between its words.  Numbers and labels are drawn whole by Rich's fold
+# only where even one column of them is wider than the terminal.
 _COLUMN_KINDS: dict[str, dict[str, Any]] = {
     "number": {"overflow": "fold", "no_wrap": False},
-    "label": {"overflow": "ellipsis", "no_wrap": True},
+    "label": {"overflow": "fold", "no_wrap": False},
     "text": {"overflow": "fold", "no_wrap": False},
 }
 
@@ -744,7 +745,7 @@ _COLUMN_KINDS: dict[str, dict[str, Any]] = {
 def _table(words: _Words, *columns: tuple[str, str, dict[str, Any]]) -> _NumbersWhole:
     """A table with a rule under its header and no frame, so five columns of
     numbers fit 80 columns; each column (header, kind, settings) gives way on a
-    narrow terminal as its kind says (`_COLUMN_KINDS`), numbers last."""
+    narrow terminal as its kind says (`_COLUMN_KINDS`), operations only."""
     from rich import box
     from rich.table import Table
 
@@ -756,21 +757,26 @@ def _table(words: _Words, *columns: tuple[str, str, dict[str, Any]]) -> _Numbers
     )
     for header, kind, settings in columns:
         table.add_column(header, **_COLUMN_KINDS[kind], **settings)
-    return _NumbersWhole(table, [index for index, (_, kind, _) in enumerate(columns) if kind == "number"])
+    return _NumbersWhole(table, [kind for _, kind, _ in columns])
 
 
 class _NumbersWhole:
-    """A table whose number columns are never cut.  Where the terminal has room
-    for the table as it is, it is drawn so.  Where not, but for every number
-    whole, each number column is as wide as its widest number (its header
-    folds) and the other columns share what is left, cut with '…' or wrapped.
-    Where not even that fits, the columns are drawn in several tables, one
-    under the other, each led by the first column (the depth, the node); and
-    a number folds onto a second line only when one column of it is too wide."""
+    """A table that gives way gracefully on a narrow terminal, in steps:
 
-    def __init__(self, table: Table, numbers: list[int]) -> None:
+    1. as it is, its columns as wide as their widest cell or header, with the
+       widest gap between them that fits (3, 2, then 1 space);
+    2. with its operations broken between factors and terms and its headers
+       between words, down to each column's least width (`_least`): numbers
+       and labels whole;
+    3. where not even that fits, stacked: its columns drawn in several tables,
+       one under the other, each led by the first column (the node, the stage,
+       the depth), as many columns in each as fit.
+
+    Only where one column alone is wider than the terminal does Rich fold it."""
+
+    def __init__(self, table: Table, kinds: list[str]) -> None:
         self.table = table
-        self.numbers = numbers
+        self.kinds = kinds
 
     def add_row(self, *cells: RenderableType) -> None:
         self.table.add_row(*cells)
@@ -779,72 +785,107 @@ class _NumbersWhole:
         from rich.text import Text
 
         room = options.max_width
-        widths, widest_numbers = self._natural(), self._numbers()  # measured once, for every part
-        groups = _column_groups(widths, widest_numbers, room)
+        natural = [_widest([column.header, *column.cells]) for column in self.table.columns]
+        least = [_least(column, kind) for column, kind in zip(self.table.columns, self.kinds, strict=True)]
+        groups = _column_groups(natural, least, room)
         for index, group in enumerate(groups):
-            part = self.table if len(groups) == 1 else self._part(group)
-            natural = [widths[i] for i in group]
-            numbers = {group.index(i): width for i, width in widest_numbers.items() if i in group}
-            limits, part.padding = _fitted(natural, numbers, room)
-            for column, limit in zip(part.columns, limits, strict=True):
-                column.min_width, column.max_width = limit
+            widths, padding = _fitted([natural[i] for i in group], [least[i] for i in group],
+                                      [self.kinds[i] == "text" for i in group], room)
             if index:
                 yield Text()
-            yield part
+            yield self._part(group, widths, padding)
 
-    def _natural(self) -> list[int]:
-        return [_widest([column.header, *column.cells]) for column in self.table.columns]
-
-    def _numbers(self) -> dict[int, int]:
-        return {index: _widest(self.table.columns[index].cells) for index in self.numbers}
-
-    def _part(self, group: list[int]) -> Table:
-        """The table of the columns `group` alone, drawn as this one is."""
+    def _part(self, group: list[int], widths: list[int] | None, padding: tuple[int, ...]) -> Table:
+        """The table of the columns `group`, each `widths` wide (None: as Rich
+        sees fit), an operation's cells broken to its width between factors."""
         from rich.table import Table
 
-        table = Table(box=self.table.box, show_edge=False, pad_edge=False, header_style="bold")
+        table = Table(box=self.table.box, show_edge=False, pad_edge=False, header_style="bold",
+                      padding=padding)
         columns = [self.table.columns[index] for index in group]
-        for column in columns:
+        for position, column in enumerate(columns):
+            width = None if widths is None else widths[position]
             table.add_column(column.header, justify=column.justify, style=column.style,
-                             overflow=column.overflow, no_wrap=column.no_wrap)
+                             overflow=column.overflow, no_wrap=column.no_wrap,
+                             min_width=width, max_width=width)
+        texts = {position for position, index in enumerate(group) if self.kinds[index] == "text"}
         for row in zip(*(list(column.cells) for column in columns), strict=True):
-            table.add_row(*row)
+            table.add_row(*(
+                _broken(cell, widths[position]) if widths is not None and position in texts else cell
+                for position, cell in enumerate(row)
+            ))
         return table
 
 
+def _broken(cell: RenderableType, width: int) -> RenderableType:
+    """An operation's cell in lines of at most `width`, broken between factors and
+    terms (`_filled`); a cell that fits, or is no Text, as it is."""
+    from rich.text import Text
+
+    if not isinstance(cell, Text) or cell.cell_len <= width:
+        return cell
+    return Text("\n".join(_filled(cell.plain, width)), style=cell.style)
+
+
+def _least(column: Any, kind: str) -> int:
+    """The narrowest `column` may be drawn with nothing broken that must not be:
+    its header's longest word, and its widest number or label, or, for an
+    operation, its widest piece between the places a formula may break."""
+    header = max((_widest([word]) for word in str(column.header).split()), default=1)
+    if kind != "text":
+        return max(header, _widest(column.cells))
+    pieces = (piece.rstrip() for cell in column.cells for piece in _BREAKS.findall(str(cell)))
+    return max(header, _widest(pieces))
+
+
+# The gap between two columns (the box's blank divider, and the padding beside
+# it) and the table's padding that makes it, widest first.
+_SPACINGS: tuple[tuple[int, tuple[int, ...]], ...] = ((3, (0, 1)), (2, (0, 1, 0, 0)), (1, (0, 0)))
+
+
 def _fitted(
-    natural: list[int], numbers: dict[int, int], room: int
-) -> tuple[list[tuple[int | None, int | None]], tuple[int, int]]:
-    """Each column's limits and the table's padding, with the widest spacing
-    that fits every number whole (none fitting: no limits, numbers fold)."""
+    natural: list[int], least: list[int], texts: list[bool], room: int
+) -> tuple[list[int] | None, tuple[int, ...]]:
+    """The columns' widths and the table's padding in `room`: natural widths with
+    the widest gap that fits them; else each column at its least width with the
+    widest gap that fits that, what is left going to the operations first (up to
+    their natural width), then to the other columns (their headers unbroken); else
+    (one column wider than the room) no widths, for Rich to fold."""
     for gap, padding in _SPACINGS:
-        limits = _column_limits(natural, numbers, room, gap)
-        if limits is not None:
-            return limits, padding
-    return [(None, None)] * len(natural), _SPACINGS[0][1]
+        if sum(natural) + gap * (len(natural) - 1) <= room:
+            return natural, padding
+    for gap, padding in _SPACINGS:
+        spare = room - gap * (len(natural) - 1) - sum(least)
+        if spare >= 0:
+            widths = list(least)
+            for wanted in (True, False):  # operations first
+                for index, text in enumerate(texts):
+                    if text == wanted:
+                        grown = min(natural[index] - widths[index], spare)
+                        widths[index] += grown
+                        spare -= grown
+            return widths, padding
+    return None, _SPACINGS[-1][1]
 
 
-def _column_groups(natural: list[int], numbers: dict[int, int], room: int) -> list[list[int]]:
-    """The columns to draw together: all of them where they fit with every
-    number whole; else runs of them, each after the first column, as many in
-    each run as fit (one at least)."""
+def _column_groups(natural: list[int], least: list[int], room: int) -> list[list[int]]:
+    """The columns to draw together: all of them where they fit; else runs of
+    them, each after the first column, as many in each run as fit (one at least)."""
     everything = list(range(len(natural)))
-    if _fits(everything, natural, numbers, room) or len(natural) < 3:
+    if _fits(everything, least, room) or len(natural) < 3:
         return [everything]
     groups: list[list[int]] = []
     for index in everything[1:]:
-        if groups and _fits([*groups[-1], index], natural, numbers, room):
+        if groups and _fits([*groups[-1], index], least, room):
             groups[-1].append(index)
         else:
             groups.append([0, index])
     return groups
 
 
-def _fits(group: list[int], natural: list[int], numbers: dict[int, int], room: int) -> bool:
-    """True when the columns `group` fit `room` with every number whole."""
-    within = {group.index(i): width for i, width in numbers.items() if i in group}
-    widths = [natural[i] for i in group]
-    return any(_column_limits(widths, within, room, gap) is not None for gap, _ in _SPACINGS)
+def _fits(group: list[int], least: list[int], room: int) -> bool:
+    """True when the columns `group` fit `room` at their least widths, 1 apart."""
+    return sum(least[i] for i in group) + _SPACINGS[-1][0] * (len(group) - 1) <= room
 
 
 def _widest(cells: Iterable[RenderableType]) -> int:
@@ -852,42 +893,6 @@ def _widest(cells: Iterable[RenderableType]) -> int:
     from rich.cells import cell_len
 
     return max((cell_len(line) for cell in cells for line in str(cell).split("\n")), default=1) or 1
-
-
-# The fewest columns a label or an operation is squeezed to ("n…", "x…").
-_NARROWEST = 3
-# The gap between two columns (the box's blank divider, and the padding either
-# side of it) and the table's padding that makes it, widest first.
-_SPACINGS: tuple[tuple[int, tuple[int, int]], ...] = ((3, (0, 1)), (1, (0, 0)))
-
-
-def _column_limits(
-    natural: list[int], numbers: dict[int, int], room: int, gap: int
-) -> list[tuple[int | None, int | None]] | None:
-    """Each column's (min_width, max_width) for a table whose columns are
-    `natural` wide, `numbers` (index → widest number) holding numbers, in
-    `room` columns with `gap` between columns: no limits where it fits as it
-    is; None where it cannot fit with every number whole; else the numbers at
-    their width, the others sharing the rest."""
-    gaps = gap * (len(natural) - 1)
-    others = [index for index in range(len(natural)) if index not in numbers]
-    spare = room - gaps - sum(numbers.values())
-    if sum(natural) + gaps <= room:
-        return [(None, None)] * len(natural)
-    if spare < _NARROWEST * len(others):
-        return None
-    limits: list[tuple[int | None, int | None]] = [(None, None)] * len(natural)
-    # the others share it, the narrowest first, so that what one does not need
-    # goes to the wider ones after it
-    for count, index in enumerate(sorted(others, key=natural.__getitem__)):
-        width = min(natural[index], spare // (len(others) - count))
-        limits[index] = (None, width)
-        spare -= width
-    for index, width in sorted(numbers.items()):  # what is left widens them towards their headers
-        grown = width + max(0, min(spare, natural[index] - width))
-        spare -= grown - width
-        limits[index] = (grown, grown)
-    return limits
 
 
 def _ascii_head() -> Box:
@@ -1058,12 +1063,14 @@ def _rich_partials(report: GradReport, words: _Words, options: RenderOptions) ->
     parts: list[RenderableType] = [
         Text("gradient (backward pass, checked against the rule engine)", style("heading", _KIND_STYLES))
     ]
-    formula = style("formula", _KIND_STYLES)
     if not report.partials:
         parts.append(Text(f"  {NO_VARIABLES}"))
     for item in report.partials:
         parts.append(line(partial_pieces(item, words), _KIND_STYLES, hang=4))
-        parts += [Text("      " + text, formula) for text in symbolic_lines(item, words, WIDTH - 6)]
+        # a line of its own each, and where the terminal is narrower, wrapped as
+        # `diff` wraps a formula (after spaces and product signs), hanging
+        parts += [line([(text, "formula")], _KIND_STYLES, margin=6, hang=2)
+                  for text in symbolic_lines(item, words, WIDTH - 6)]
         if item.numeric is None and item.symbolic_note:
             parts.append(line([(engine_fallback(item), "")], _KIND_STYLES, margin=6))
         if options.steps and item.derivation is not None:
