@@ -1216,3 +1216,41 @@ def test_a_long_path_is_elided_in_the_middle() -> None:
         "  path 1  w → n₂ → n₃ → … → n₉ → n₁₀   0.235004 · 0.227266 · 0.225293 · … ·",
         "          0.224705 · 0.5 = 3.44917e-06",
     ]
+
+
+# ---------------------------------------------------------------------------
+# '-' reads stdin only for diff
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [
+        ("grad", ("-", "--at", "x=1")),
+        ("parse", ("-",)),
+        ("check", ("-", "2x")),
+        ("check", ("x^2", "-")),
+    ],
+)
+def test_a_dash_for_stdin_is_refused_with_a_hint_outside_diff(cli, command: str, args: tuple) -> None:
+    # found by a review: `echo x | calcstep grad -` said "missing operand after '-'"
+    run = cli(command, *args, stdin="x\n")
+    assert run.code == 2 and run.out == ""
+    assert run.err.splitlines() == [
+        f"error: calcstep {command} reads no expressions from stdin: '-' stands for stdin only in calcstep diff",
+        f'hint: give the expression itself, e.g. calcstep {command} "$(cat FILE)" ..., or run it once a line: '
+        f'while IFS= read -r e; do calcstep {command} "$e" ...; done < FILE',
+    ]
+    record = json.loads(cli(command, *args, "--format", "json", stdin="x\n").out)
+    assert record["error"]["kind"] == "usage" and "stdin" in record["error"]["message"]
+
+
+def test_the_refusal_of_a_dash_is_in_the_schema_and_a_minus_still_reads(cli) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent.parent / "calcstep" / "schemas" / "grad.schema.json").read_text())
+    run = cli("grad", "-", "--at", "x=1", "--format", "json")
+    jsonschema.validate(json.loads(run.out), schema)
+    assert run.code == 2
+    assert cli("grad", "-x", "--at", "x=1", "--format", "plain").code == 0  # a minus sign is no dash
+    assert cli("diff", "-", stdin="x^2\n").code == 0  # diff reads stdin as before
