@@ -793,6 +793,23 @@ def _read_ahead() -> list[str] | None:
     return list(_expressions("-")) if regular else None
 
 
+def _no_stdin(command: str, *texts: str | None) -> None:
+    """Refuse `-` as an expression of a command other than diff: it would be read
+    as a minus sign with nothing after it, where the user meant stdin, which only
+    `diff` reads (one expression a line).  Raises UsageError, which the command
+    refuses as it refuses bad input (exit status 2, a record in JSON)."""
+    if "-" not in texts:
+        return
+    from calcstep.errors import UsageError
+
+    raise UsageError(
+        f"calcstep {command} reads no expressions from stdin: '-' stands for stdin only in "
+        "calcstep diff",
+        hint=f'give the expression itself, e.g. calcstep {command} "$(cat FILE)" ..., or run it '
+        f'once a line: while IFS= read -r e; do calcstep {command} "$e" ...; done < FILE',
+    )
+
+
 @_command("parse")
 def parse_command(
     expr: Annotated[str, typer.Argument(metavar="EXPR", callback=as_typed, help="The expression to read.")],
@@ -813,6 +830,7 @@ def parse_command(
 
     chosen = _format_of("parse", format, _TEXT_FORMATS)
     try:
+        _no_stdin("parse", expr)
         parsed = parse(expr, functions=_function_names(functions),
                        limits=_limits(max_length, max_depth, max_size, max_digits))
     except CalcstepError as error:
@@ -877,6 +895,7 @@ def check(
 
     chosen = _format_of("check", format, _TEXT_FORMATS)
     try:
+        _no_stdin("check", expr, answer)
         report = check_answer(
             expr,
             answer,
@@ -978,6 +997,7 @@ def grad(
                              hint="add --depth-sweep for the comparison of stacked layers")
         if expr is None:
             raise UsageError("grad needs an expression", hint="or --depth-sweep for the comparison")
+        _no_stdin("grad", expr)
         from calcstep.grad import grad_report
 
         names = list(dict.fromkeys(name.strip() for name in (wrt or "").split(",") if name.strip())) or None

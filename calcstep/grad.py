@@ -36,11 +36,22 @@ node on the path, its local rate with respect to the stage before, and the runni
 product — the nudge falling through the stacked number lines, in numbers.
 
 Warnings (`vanishing`, `exploding`) are defined on the gradient itself: a variable
-is flagged exactly when |∂out/∂variable| < 1e-3 or > 1e3 (for a single path, the
-size of the product of its local rates), and not otherwise.  A warning names the
-stage where the running product along the dominant path left [1e-3, 1e3] for
-good, and the stages with the smallest (vanishing) or largest (exploding) local
-rates: the ones that shrink or grow the product most.
+is flagged when |∂out/∂variable| < 1e-3 or > 1e3 (for a single path, the size of
+the product of its local rates), and not otherwise, with two exceptions, both
+small gradients that are no loss of the nudge on its way back:
+
+* the paths' products cancel (the largest is not small): a note says so;
+* the gradient is 0 because the output is at a stationary point along the
+  variable: a stage's local rate is 0 where its own operation is stationary (its
+  rate is 0 there but not just beside it: (w·x − y)² where the error is 0, cos
+  at 0).  That is told apart (`Stationary`), with the second-derivative test
+  along the variable (minimum, maximum or flat point).  A stage whose rate is 0
+  on both sides too (a ReLU switched off) is a flat stretch no nudge crosses
+  nearby either, and stays a warning.
+
+A warning names the stage where the running product along the dominant path left
+[1e-3, 1e3] for good, and the stages with the smallest (vanishing) or largest
+(exploding) local rates: the ones that shrink or grow the product most.
 """
 
 from __future__ import annotations
@@ -106,6 +117,7 @@ VANISHING_BELOW = 1e-3
 EXPLODING_ABOVE = 1e3
 AGREEMENT = 1e-9  # relative tolerance between the backward pass and the rule engine
 NAMED_STAGES = 3  # how many shrinking (or growing) stages a warning names
+PATHS_LISTED = 4  # a chain with this many paths or fewer lists each path's product
 _FORMULA_FACTORS = 8  # products with more factors keep no rate formulas
 
 # Stand-in names for a node's inputs when its operation is differentiated on its
@@ -192,6 +204,23 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True)
+class PathProduct:
+    """One path from a variable to the output: its node ids (the variable's first,
+    the output's last) and the local rate of each step along it (None where
+    undefined).  The multivariable chain rule adds the paths' products."""
+
+    nodes: tuple[int, ...]
+    rates: tuple[float | None, ...]
+
+    @property
+    def product(self) -> float | None:
+        """The product of the rates; None when one of them is undefined."""
+        if None in self.rates:
+            return None
+        return math.prod(rate for rate in self.rates if rate is not None)
+
+
+@dataclass(frozen=True, slots=True)
 class Chain:
     """The dominant path from `variable` to the output, as stages.
 
@@ -200,11 +229,13 @@ class Chain:
     rate is the sum of its two uses' rates), those through an undefined local
     rate (relu at its corner) included: the dominant path is chosen among the
     others.  When it is 1 the final running product is the gradient; otherwise
-    the gradient sums all of the paths' products."""
+    the gradient sums all of the paths' products.  `every` lists each path with
+    its rates when there are at most PATHS_LISTED of them (empty otherwise)."""
 
     variable: str
     stages: tuple[Stage, ...]
     paths: int
+    every: tuple[PathProduct, ...] = ()
 
     @property
     def product(self) -> float:
@@ -232,6 +263,30 @@ class GradientWarning:
     path: tuple[int, ...]
     crossed_at: int | None
     stages: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Stationary:
+    """A gradient that is exactly 0 because the output is flat along `variable`:
+    stage `stage` of its chain (node `node`) has local rate exactly 0 with respect
+    to node `before`, whose value there is a stationary point of the stage's own
+    operation (n₇² at n₇ = 0), not a flat stretch of it (a ReLU switched off).
+    `curvature` is ∂²out/∂variable² at the point (None where it has no value);
+    its sign tells a minimum from a maximum along the variable."""
+
+    variable: str
+    stage: int
+    node: int
+    before: int
+    curvature: float | None
+
+    @property
+    def kind(self) -> str:
+        """minimum (curvature > 0), maximum (< 0) or flat point (0, or no value):
+        the second-derivative test along the variable, the others held."""
+        if self.curvature is None or self.curvature == 0:
+            return "flat point"
+        return "minimum" if self.curvature > 0 else "maximum"
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +325,9 @@ class GradReport:
     chains: tuple[Chain, ...]
     warnings: tuple[GradientWarning, ...]
     notes: tuple[Note, ...] = ()
+    # gradients that are 0 because the output is at a stationary point along their
+    # variable: told beside the warnings, and not flagged as vanishing
+    stationary: tuple[Stationary, ...] = ()
 
     @property
     def expr(self) -> Expr:
@@ -807,7 +865,32 @@ def dominant_chain(graph: Graph, variable: str) -> Chain | None:
     while path[-1] != start.id:
         path.append(came_from[path[-1]])
     path.reverse()
-    return Chain(variable, _stages(graph, path), paths[end])
+    every = every_path(graph, start.id) if paths[end] <= PATHS_LISTED else ()
+    return Chain(variable, _stages(graph, path), paths[end], every)
+
+
+def every_path(graph: Graph, start: int) -> tuple[PathProduct, ...]:
+    """Every path from node `start` to the output, each with its local rates (a
+    node that uses an input twice is one step, its uses' rates added, as in the
+    chain), in the order of a walk that takes each node's users by id.  The
+    number of paths can double per layer: call it only where they are few."""
+    users: dict[int, list[tuple[int, float | None]]] = {}
+    for node in graph.nodes[start:]:
+        for kid, rate in _edge_rates(node).items():
+            users.setdefault(kid, []).append((node.id, rate))
+    end = graph.output.id
+    found: list[PathProduct] = []
+    # iterative depth-first walk: (node, path so far, rates so far)
+    pending: list[tuple[int, tuple[int, ...], tuple[float | None, ...]]] = [(start, (start,), ())]
+    while pending:
+        node, nodes, rates = pending.pop()
+        if node == end:
+            found.append(PathProduct(nodes, rates))
+            continue
+        # reversed, so that the lowest user is walked first
+        for user, rate in reversed(users.get(node, [])):
+            pending.append((user, (*nodes, user), (*rates, rate)))
+    return tuple(found)
 
 
 def _stages(graph: Graph, path: Sequence[int]) -> tuple[Stage, ...]:
@@ -845,6 +928,106 @@ def gradient_warning(variable: str, gradient: float, chain: Chain | None) -> Gra
         kind, variable, size, threshold, chain.path,
         _crossing(chain, vanishing), _extreme_stages(chain, vanishing),
     )
+
+
+# How far beside an input its operation's rate is looked at, relative to the
+# input's size, to tell a stationary point (n² at 0: 2·10⁻⁶ beside it) from a
+# flat stretch (a ReLU below 0: 0 beside it too).
+_BESIDE = 1e-6
+
+
+def _rate_beside(graph: Graph, node: GraphNode, before: int, offset: float) -> float | None:
+    """∂node/∂(node `before`) with that input's value moved by `offset`, by the same
+    rules as the local rates (a node using the input twice adds both uses' rates);
+    None where the rate is undefined there."""
+    operation = operation_on_inputs(node.expr)
+    values = [graph.node(kid).value + (offset if kid == before else 0.0) for kid in node.inputs]
+    rule = _RATE[type(node.expr)]
+    try:
+        return math.fsum(rule(operation, i, values)[0] for i, kid in enumerate(node.inputs) if kid == before)
+    except CalcstepError:
+        return None
+
+
+def flat_stage(graph: Graph, chain: Chain, exact: Mapping[Expr, Expr] | None = None) -> int | None:
+    """The stage of `chain` that makes every path's product 0 at a stationary
+    point of its own operation, or None.
+
+    The chain is the largest path, so a 0 on it means every path's product is 0.
+    A stage of rate 0 qualifies when its rate is not 0 just beside its input, on
+    one side at least: the operation is stationary there (u² at 0, cos at 0), so
+    the output is flat to first order along the variable.  A stage whose rate is
+    0 on both sides too (a ReLU below 0, a product with a factor 0) is a flat
+    stretch, through which no nudge passes nearby either: alone, that stays a
+    warning.  With the `exact` point (each variable → its value as written), a
+    rate that is 0 only up to rounding (cos at the float nearest π/2, 6.1e-17) is
+    settled exactly, as the forward pass settles values.  Of several stationary
+    stages the last (nearest the output) is named."""
+    stationary = [
+        number
+        for number, stage in enumerate(chain.stages)
+        if stage.rate is not None
+        and _zero_rate(graph, graph.node(stage.node), chain.stages[number - 1].node, stage.rate, exact)
+        and _stationary_at(graph, graph.node(stage.node), chain.stages[number - 1].node)
+    ]
+    return stationary[-1] if stationary else None
+
+
+def _zero_rate(
+    graph: Graph, node: GraphNode, before: int, rate: float, exact: Mapping[Expr, Expr] | None
+) -> bool:
+    """Is `node`'s rate for input `before` 0?  Exactly 0 in floats, or, tiny
+    beside its input and with the exact point known, 0 when worked out exactly
+    (the rule's formula on the inputs' exact values, simplified)."""
+    if rate == 0:
+        return True
+    if exact is None or abs(rate) > _NEAR * max(1.0, abs(graph.node(before).value)) or node.expr.size > _SETTLED_UP_TO:
+        return False
+    operation = operation_on_inputs(node.expr)
+    inputs = {_stand_in(i): substitute(graph.node(kid).expr, exact) for i, kid in enumerate(node.inputs)}
+    try:
+        formula = add(*(local_rate_formula(operation, i)[0] for i, kid in enumerate(node.inputs) if kid == before))
+        return is_num(simplify(substitute(formula, inputs))[0], 0)
+    except CalcstepError:
+        return False
+
+
+def _stationary_at(graph: Graph, node: GraphNode, before: int) -> bool:
+    """True when `node`'s rate for input `before` is not 0 just beside that
+    input's value, on one side at least (it is 0 at the value itself)."""
+    step = _BESIDE * max(1.0, abs(graph.node(before).value))
+    return any(rate not in (None, 0.0) for rate in (_rate_beside(graph, node, before, -step),
+                                                       _rate_beside(graph, node, before, step)))
+
+
+def stationary_point(
+    graph: Graph,
+    expr: Expr,
+    item: Partial,
+    chain: Chain | None,
+    point: tuple[tuple[str, Expr, float], ...],
+    limits: Limits = DEFAULT_LIMITS,
+) -> Stationary | None:
+    """Where ∂out/∂variable is 0 because a stage is at a stationary point of its
+    operation (`flat_stage`), the output is at a stationary point along the
+    variable: its curvature ∂²out/∂variable² (by the rule engine, judged at the
+    exact point as `diff --at` judges it) says which kind.  None otherwise, and
+    for a gradient that is no 0 (|g| ≥ 1e-3) or several paths' sum of rounded 0s."""
+    if chain is None or item.numeric is None or abs(item.numeric) >= VANISHING_BELOW:
+        return None
+    if item.numeric != 0 and chain.paths > 1:
+        return None  # a sum of paths rounded to nearly 0 need not be 0
+    exact = tuple((name, value) for name, value, _ in point)
+    stage = flat_stage(graph, chain, {Sym(name): value for name, value in exact})
+    if stage is None:
+        return None
+    try:
+        first, second = derive_orders(expr, item.variable, 2, limits)
+        curvature = value_at_point(expr, second.result, exact, limits, var=item.variable,
+                                   below=first.result, order=2).decimal
+    except CalcstepError:
+        curvature = None  # the test cannot be made: a flat point, of no kind named
+    return Stationary(item.variable, stage, chain.stages[stage].node, chain.stages[stage - 1].node, curvature)
 
 
 def cancelling_paths(variable: str, gradient: float, chain: Chain | None) -> Note | None:
@@ -1064,12 +1247,22 @@ def grad_report(
     partials = tuple(partial(graph, expr, v, point, limits, steps) for v in variables)
     chains = tuple(c for c in (dominant_chain(graph, v) for v in variables) if c is not None)
     by_variable = {c.variable: c for c in chains}
+    stationary = tuple(
+        s
+        for s in (
+            stationary_point(graph, expr, p, by_variable.get(p.variable), point, limits)
+            for p in partials
+            if expr.has(p.variable)
+        )
+        if s is not None
+    )
+    at_rest = {s.variable for s in stationary}  # a gradient 0 at a stationary point is no warning
     warnings = tuple(
         w
         for w in (
             gradient_warning(p.variable, p.numeric, by_variable.get(p.variable))
             for p in partials
-            if p.numeric is not None and expr.has(p.variable)
+            if p.numeric is not None and expr.has(p.variable) and p.variable not in at_rest
         )
         if w is not None
     )
@@ -1090,7 +1283,7 @@ def grad_report(
     # a name asked for with --wrt that the expression lacks has its note already
     notes = (*parsed.notes, *graph.notes, *cancelling, *unused,
              *_values_not_used(expr, tuple(entry for entry in point if entry[0] not in variables)))
-    return GradReport(text, parsed, variables, point, graph, partials, chains, warnings, notes)
+    return GradReport(text, parsed, variables, point, graph, partials, chains, warnings, notes, stationary)
 
 
 # ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import random
 import re
 import time
 from fractions import Fraction
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -271,6 +272,12 @@ def test_random_networks_agree_with_every_oracle(network) -> None:
     for item in report.partials:
         assume(item.numeric is not None)  # a relu exactly at its corner
         assert item.agree, (to_text(expr), item)
+    for chain in report.chains:  # where the paths are listed, they add up to the gradient
+        if chain.every:
+            node = report.graph.variable(chain.variable)
+            products = [path.product for path in chain.every]
+            assert len(products) == chain.paths
+            assert agrees(math.fsum(products), node.gradient, report.graph.scales[node.id - 1])
     # SymPy is slow on deep nests: the two deepest variables (the rule engine has
     # checked them all)
     for name in ("x", "w1"):
@@ -1031,3 +1038,219 @@ def test_a_long_symbolic_derivative_breaks_between_factors_and_says_where_the_re
         assert all(len(line) <= 80 for line in formula)
         assert all(line.endswith(("·", "*", "−", "-")) for line in formula[:-1]), formula
         assert formula[-1].endswith(("… (all of it: --format json)", "... (all of it: --format json)"))
+
+
+# ---------------------------------------------------------------------------
+# A gradient of 0 at a stationary point is no vanishing gradient
+# ---------------------------------------------------------------------------
+
+
+def _sympy_second(report: GradReport, var: str, point: dict[str, float]) -> float | None:
+    return mp_value(sp.diff(to_sympy(report.expr), symbol(var), 2), point)
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "kind"),
+    [
+        ("(w*x-y)^2", {"w": "1", "x": "1", "y": "1"}, "minimum"),  # a loss at its minimum
+        ("(w*x-y)^2", {"w": "0.1", "x": "3", "y": "0.3"}, "minimum"),  # its 0 settled exactly
+        ("-(w*x-y)^2", {"w": "1", "x": "1", "y": "1"}, "maximum"),
+        ("(w*x-y)^3", {"w": "2", "x": "1", "y": "2"}, "flat point"),
+        ("cos(w*x)", {"w": "0", "x": "1"}, None),  # a maximum along w; along x, cos(0·x) is flat
+        ("(tanh(w*x+b)-y)^2", {"w": "1/2", "x": "1", "b": "0", "y": "tanh(1/2)"}, "minimum"),
+    ],
+)
+def test_a_zero_gradient_at_a_stationary_point_is_no_vanishing_gradient(text: str, at: dict, kind: str | None) -> None:
+    # found by a review: the zero gradient of a loss at its minimum was flagged
+    # "vanishing gradient", which an ML student reads as a training problem
+    report = grad_report(text, None, at)
+    assert not report.warnings
+    point = {name: value for name, _, value in report.point}
+    assert {s.variable for s in report.stationary} == set(report.variables)
+    for item in report.stationary:
+        assert report.gradient[item.variable] == 0
+        truth = _sympy_second(report, item.variable, point)
+        assert truth is not None and agrees(item.curvature, truth), (item, truth)
+        expected = "minimum" if truth > 1e-12 else "maximum" if truth < -1e-12 else "flat point"
+        assert item.kind == expected and (kind is None or item.variable != "w" or item.kind == kind)
+        stage = report.chains[report.variables.index(item.variable)].stages[item.stage]
+        assert stage.rate == 0 and stage.node == item.node
+    text_out = render(report)
+    assert "vanishing gradient for" not in text_out and "stationary point for" in text_out
+
+
+def test_the_loss_at_its_minimum_says_so_plainly(cli) -> None:
+    out = cli("grad", "(w*x-y)^2", "--wrt", "w", "--at", "w=1,x=1,y=1", "--format", "plain").out
+    warnings = out[out.index("warnings"):]
+    assert warnings == (
+        "warnings: none\n"
+        "  stationary point for w: ∂out/∂w = 0 because the output is at a minimum along\n"
+        "    w, with x and y held (∂²out/∂w² = 2 > 0): stage 3 (n₉ = n₇²) has local rate\n"
+        "    0 at n₇ = 0, a flat point of n₇². The output is flat here; no product of\n"
+        "    local rates shrank (that would be a vanishing gradient), so nothing is\n"
+        "    wrong.\n"
+    )
+    ascii = cli("grad", "(w*x-y)^2", "--wrt", "w", "--at", "w=1,x=1,y=1", "--format", "plain", "--ascii").out
+    assert "(d^2 out/d w^2 = 2 > 0)" in " ".join(ascii.split()) and ascii.isascii()
+
+
+def test_a_zero_rate_rounded_by_floating_point_is_still_a_stationary_point() -> None:
+    # cos at the float nearest π/2 is 6.1e-17, not 0: settled exactly, as values are
+    report = grad_report("sin(x)", None, {"x": "pi/2"})
+    (item,) = report.stationary
+    assert not report.warnings and item.kind == "maximum" and agrees(item.curvature, -1.0)
+    text = " ".join(render(report).split())
+    assert "∂out/∂x is 0 (6.12323e-17 is floating point's rounding of it)" in text
+    # a saturated sigmoid's tiny rate is no rounded 0: still flagged
+    saturated = grad_report("sigmoid(x)", None, {"x": "40"})
+    assert not saturated.stationary and [w.kind for w in saturated.warnings] == ["vanishing"]
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ("relu(w*x+b)", {"x": "1", "w": "-2", "b": "0.5"}),  # a ReLU switched off: 0 beside it too
+        ("w*x", {"w": "1", "x": "0"}),  # a factor 0: the output does not depend on w here
+    ],
+)
+def test_a_flat_stretch_stays_a_warning(text: str, at: dict) -> None:
+    report = grad_report(text, None, at)
+    assert not report.stationary
+    assert "w" in {w.variable for w in report.warnings if w.kind == "vanishing"}
+
+
+def test_a_long_product_of_small_rates_is_still_vanishing() -> None:
+    report = grad_report(to_text(stacked("sigmoid", 20)), ["x"], {"x": "0.5"})
+    assert not report.stationary and [w.kind for w in report.warnings] == ["vanishing"]
+
+
+def test_stationary_points_are_in_the_json_as_the_schema_says(cli) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent.parent / "calcstep" / "schemas" / "grad.schema.json").read_text())
+    run = cli("grad", "(w*x-y)^2", "--at", "w=1,x=1,y=1", "--format", "json")
+    record = json.loads(run.out)
+    jsonschema.validate(record, schema)
+    assert record["warnings"] == []
+    assert [(s["variable"], s["kind"], s["curvature"]) for s in record["stationary"]] == [
+        ("w", "minimum", 2.0), ("x", "minimum", 2.0), ("y", "minimum", 2.0)
+    ]
+    assert record["stationary"][0]["message"].startswith("stationary point for w: d out/d w = 0 because")
+
+
+# ---------------------------------------------------------------------------
+# A weight on a few paths: every path's product, and their sum
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "count"),
+    [
+        ("w*sigmoid(w*x)", {"w": "0.5", "x": "2"}, 2),
+        ("w*sin(w*x)", {"w": "1", "x": "2"}, 2),
+        ("tanh(w*x)*w + w^2", {"w": "-0.7", "x": "1.5"}, 3),
+        ("w*exp(w*x) - sin(w)*w", {"w": "0.3", "x": "-2"}, 4),
+        ("x + tanh(x + tanh(x))", {"x": "0.4"}, 3),  # two residual layers
+    ],
+)
+def test_a_few_paths_are_listed_and_their_products_add_up_to_the_gradient(text: str, at: dict, count: int) -> None:
+    report = grad_report(text, None, at)
+    variable = "x" if text.startswith("x +") else "w"
+    chain = next(c for c in report.chains if c.variable == variable)
+    assert chain.paths == len(chain.every) == count
+    point = {name: value for name, _, value in report.point}
+    truth = _sympy_gradient(report.expr, variable, point)
+    products = [path.product for path in chain.every]
+    assert agrees(math.fsum(products), truth, sum(map(abs, products)))
+    assert len({path.nodes for path in chain.every}) == count and chain.path in {p.nodes for p in chain.every}
+    for path in chain.every:  # each step is an edge of the graph, with that edge's rate
+        assert path.nodes[0] == report.graph.variable(variable).id and path.nodes[-1] == report.graph.output.id
+        assert len(path.rates) == len(path.nodes) - 1
+    text_out = " ".join(render(report).split())
+    assert "by the multivariable chain rule" in text_out
+    assert f"path {count} " in text_out and f"path {count + 1} " not in text_out
+
+
+def test_the_shared_weight_shows_its_two_paths_and_their_sum(cli) -> None:
+    out = cli("grad", "w*sigmoid(w*x)", "--wrt", "w", "--at", "w=0.5,x=2", "--format", "plain").out
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("chain of local rates for w"))
+    assert lines[start:start + 9] == [
+        "chain of local rates for w: a nudge in w multiplied stage by stage",
+        "stage  node    operation           local rate    running product",
+        "    0  n₁      w                   —             1",
+        "    1  n₅      n₁·n₄               0.731059      0.731059",
+        "this is the largest of 2 paths from w to the output; by the multivariable chain",
+        "rule ∂out/∂w adds the products of the local rates along each of them:",
+        "  path 1  w → n₃ → n₄ → n₅   2 · 0.196612 · 0.5 = 0.196612",
+        "  path 2  w → n₅             0.731059 (the chain above)",
+        "  sum     ∂out/∂w = 0.196612 + 0.731059 = 0.927671",
+    ]
+    ascii = cli("grad", "w*sin(w*x)", "--wrt", "w", "--at", "w=1,x=2", "--format", "plain", "--ascii").out
+    assert "  path 1  w -> n3 -> n4 -> n5   2 * (-0.416147) * 1 = -0.832294" in ascii
+    assert "  sum     d out/d w = -0.832294 + 0.909297 = 0.0770038" in ascii
+    record = json.loads(cli("grad", "w*sigmoid(w*x)", "--at", "w=0.5,x=2", "--format", "json").out)
+    assert [p["path"] for p in record["chain"]["w"]["every_path"]] == [[1, 3, 4, 5], [1, 5]]
+    assert record["chain"]["x"]["every_path"] == [
+        {"path": [2, 3, 4, 5], "local_rates": [0.5, pytest.approx(0.196612, rel=1e-5), 0.5],
+         "product": pytest.approx(0.049153, rel=1e-5)}
+    ]
+
+
+def test_many_paths_keep_the_summary() -> None:
+    report = grad_report(to_text(stacked("tanh", 3, residual=True)), ["x"], {"x": "0.5"})
+    (chain,) = report.chains
+    assert chain.paths == 8 and chain.every == ()
+    text = " ".join(render(report).split())
+    assert "this is the largest of 8 paths from x to the output; ∂out/∂x = " in text
+    assert "path 1" not in text
+
+
+def test_a_long_path_is_elided_in_the_middle() -> None:
+    report = grad_report("w*" + to_text(stacked("sigmoid", 8, var="w")), ["w"], {"w": "0.5"})
+    (chain,) = report.chains
+    assert chain.paths == 2
+    lines = render(report).splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("  path 1"))
+    assert lines[first:first + 2] == [
+        "  path 1  w → n₂ → n₃ → … → n₉ → n₁₀   0.235004 · 0.227266 · 0.225293 · … ·",
+        "          0.224705 · 0.5 = 3.44917e-06",
+    ]
+
+
+# ---------------------------------------------------------------------------
+# '-' reads stdin only for diff
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [
+        ("grad", ("-", "--at", "x=1")),
+        ("parse", ("-",)),
+        ("check", ("-", "2x")),
+        ("check", ("x^2", "-")),
+    ],
+)
+def test_a_dash_for_stdin_is_refused_with_a_hint_outside_diff(cli, command: str, args: tuple) -> None:
+    # found by a review: `echo x | calcstep grad -` said "missing operand after '-'"
+    run = cli(command, *args, stdin="x\n")
+    assert run.code == 2 and run.out == ""
+    assert run.err.splitlines() == [
+        f"error: calcstep {command} reads no expressions from stdin: '-' stands for stdin only in calcstep diff",
+        f'hint: give the expression itself, e.g. calcstep {command} "$(cat FILE)" ..., or run it once a line: '
+        f'while IFS= read -r e; do calcstep {command} "$e" ...; done < FILE',
+    ]
+    record = json.loads(cli(command, *args, "--format", "json", stdin="x\n").out)
+    assert record["error"]["kind"] == "usage" and "stdin" in record["error"]["message"]
+
+
+def test_the_refusal_of_a_dash_is_in_the_schema_and_a_minus_still_reads(cli) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent.parent / "calcstep" / "schemas" / "grad.schema.json").read_text())
+    run = cli("grad", "-", "--at", "x=1", "--format", "json")
+    jsonschema.validate(json.loads(run.out), schema)
+    assert run.code == 2
+    assert cli("grad", "-x", "--at", "x=1", "--format", "plain").code == 0  # a minus sign is no dash
+    assert cli("diff", "-", stdin="x^2\n").code == 0  # diff reads stdin as before

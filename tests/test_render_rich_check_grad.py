@@ -281,6 +281,27 @@ def test_grad_stages_that_grow_the_product_most_are_bold() -> None:
         assert (product[1].color is not None and product[1].color.name == "red") == beyond
 
 
+def test_grad_lists_a_shared_weights_paths_and_their_sum() -> None:
+    report = grad_report("w*sigmoid(w*x)", ["w"], {"w": "0.5", "x": "2"})
+    renderable = grad_render.render_rich(report)
+    shown = screen(renderable)
+    assert lines_with(shown, "path 1", "w → n₃ → n₄ → n₅", "2 · 0.196612 · 0.5 = 0.196612")
+    assert lines_with(shown, "path 2", "w → n₅", "0.731059 (the chain above)")
+    assert lines_with(shown, "sum", "∂out/∂w = 0.196612 + 0.731059 = 0.927671")
+    assert words(grad_render.render(report)) <= words(flat(shown))
+    assert style_of(renderable, "= 0.196612 + 0.731059").bold  # the sum is a result
+
+
+def test_grad_a_stationary_point_is_said_beside_no_warning() -> None:
+    report = grad_report("(w*x-y)^2", ["w"], {"w": "1", "x": "1", "y": "1"})
+    renderable = grad_render.render_rich(report)
+    shown = flat(screen(renderable))
+    assert "warnings: none stationary point for w: ∂out/∂w = 0 because the output is at a minimum along w" in shown
+    assert "vanishing" not in shown.replace("(that would be a vanishing gradient)", "")
+    assert "╭" not in screen(renderable)  # no warning panel
+    assert style_of(renderable, "stationary point for w").color.name == "green"
+
+
 def test_grad_elides_a_long_chain_like_the_plain_text() -> None:
     shown = screen(grad_render.render_rich(_sigmoids(60)))
     assert lines_with(shown, "…") and widest(shown) <= WIDTH
@@ -422,3 +443,95 @@ def test_a_lesson_picture_is_never_cut(width: int) -> None:
         assert phrase in said, (width, shown)
     if width >= 80:  # room for the frame
         assert "╭" in shown
+
+
+# ---------------------------------------------------------------------------
+# grad in a narrow terminal
+# ---------------------------------------------------------------------------
+
+# (expression, --wrt, --at as pairs: a case is a key of the cache)
+LESSON = ("(y - tanh(w*x + b))^2", ("w",), (("x", "0.5"), ("y", "1"), ("w", "0.3"), ("b", "0.1")))
+WIDE_SUM = ("sigmoid(w1*x1*x2*x3 + w2*x2 + w3*x3 + b)", ("w1",),
+            (("x1", "0.5"), ("x2", "1"), ("x3", "2"), ("w1", "0.3"), ("w2", "0.1"), ("w3", "-0.2"), ("b", "0.1")))
+
+
+@cache
+def _narrow_case(case: tuple) -> GradReport:
+    text, wrt, at = case
+    return grad_report(text, list(wrt), dict(at))
+
+
+def _table_text(shown: str) -> str:
+    """The node table and the chain tables of a grad screen: from the graph's
+    heading to the gradient's."""
+    return shown[shown.index("computation graph"):shown.index("gradient (backward pass")]
+
+
+
+def _graph_table(shown: str) -> list[str]:
+    """The lines of the node table (its parts, where it is stacked): from its
+    first header to its footer, without the rules under the headers."""
+    lines = shown.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("node "))
+    last = next(i for i, line in enumerate(lines) if line.startswith("the output is"))
+    return [line for line in lines[first:last] if line.strip() and set(line.strip()) - set("─-")]
+
+
+def _allowed_tokens(report: GradReport, spell) -> set[str]:
+    """Every word the node table may show whole: its headers' words, node names,
+    numbers, rate labels, and each operation's words and the pieces a formula may
+    break into (n₃·n₄ may show as n₃· and n₄, never as n₃·n and ₄)."""
+    allowed = {"node", "operation", "value", "local", "rates", spell.d_out("node"), spell.dash}
+    allowed |= set(spell.d_out("node").split())
+    for node in report.graph.nodes:
+        allowed |= {spell.node(node.id), f"{spell.node(node.id)}:", spell.number(node.value)}
+        allowed |= {spell.number(rate) for rate in node.rates if rate is not None}
+        allowed |= {spell.number(node.gradient)} if node.gradient is not None else set()
+        for token in spell.expr(node.formula).split():
+            allowed |= {token, *(piece for piece in grad_render._BREAKS.findall(token) if piece)}
+    return allowed
+
+
+@pytest.mark.parametrize("width", [40, 50, 60, 80])
+@pytest.mark.parametrize("case", [LESSON, WIDE_SUM], ids=["lesson", "wide-sum"])
+def test_grad_tables_give_way_gracefully_in_a_narrow_terminal(case: tuple, width: int) -> None:
+    # found by a review: at 50 columns the headers split ("oper / atio / n",
+    # "∂out/∂nod / e") and operations broke mid-token ("n₃·n" / "₄", "tanh" / "(n₇)")
+    report = _narrow_case(case)
+    for ascii in (False, True):
+        shown = screen(grad_render.render_rich(report, RenderOptions(ascii=ascii)), width)
+        assert widest(shown) <= width, shown
+        spell = grad_render._Words(ascii)
+        table = _graph_table(shown)
+        shown_tokens = {token for line in table for token in line.split()}
+        assert shown_tokens <= _allowed_tokens(report, spell), (width, shown_tokens - _allowed_tokens(report, spell))
+        told = " ".join(table)
+        for header in ("operation", "value", "local rates", spell.d_out("node")):
+            assert header in told or (header == "local rates" and {"local", "rates"} <= shown_tokens), (width, header)
+        for node in report.graph.nodes:  # every number of every shown row, whole
+            if grad_render._shown(node):
+                assert {spell.node(node.id), spell.number(node.value)} <= shown_tokens
+                assert node.gradient is None or spell.number(node.gradient) in shown_tokens
+        chain = shown[shown.index("chain of local rates"):shown.index("gradient (backward pass")]
+        assert {"stage", "operation", "local", "running"} <= set(chain.split()), chain
+
+
+@pytest.mark.parametrize("width", [40, 50, 60, 80])
+def test_grad_lesson_table_at_each_width(width: int) -> None:
+    from conftest import assert_snapshot
+
+    shown = screen(grad_render.render_rich(_narrow_case(LESSON)), width)
+    assert_snapshot(f"grad_rich_lesson_{width}.txt", "\n".join(line.rstrip() for line in _table_text(shown).splitlines()) + "\n")
+
+
+def test_grad_plain_text_is_80_columns_whatever_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    # as diff's and check's: plain text is for pipes and files, where there is no terminal width
+    from conftest import run_cli
+
+    args = ("grad", LESSON[0], "--wrt", "w", "--at", "x=0.5,y=1,w=0.3,b=0.1", "--format", "plain")
+    outputs = set()
+    for width in (40, 50, 60, 80):
+        monkeypatch.setenv("COLUMNS", str(width))
+        outputs.add(run_cli(*args).out)
+    (out,) = outputs
+    assert widest(out) <= 80 and out == grad_render.render(_narrow_case(LESSON)) + "\n"

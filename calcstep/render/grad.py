@@ -39,6 +39,7 @@ from calcstep.grad import (
     GradReport,
     GraphNode,
     Partial,
+    Stationary,
 )
 from calcstep.printer import to_pretty, to_text
 from calcstep.render import RenderOptions
@@ -115,6 +116,12 @@ class _Words:
         if self.ascii:
             return f"d out/d {what}"
         return f"∂out/∂{what}"
+
+    def d2_out(self, what: str) -> str:
+        """∂²out/∂w₁² (d^2 out/d w1^2 in ASCII)."""
+        if self.ascii:
+            return f"d^2 out/d {what}^2"
+        return f"∂²out/∂{what}²"
 
     def expr(self, expr: Expr) -> str:
         return self.spell.expr(expr)
@@ -298,6 +305,7 @@ def chain_lines(report: GradReport, chain: Chain, words: _Words) -> list[str]:
             f"{_magnitude(stage.log10_size, stage.product, words)}"
         )
     lines += _wrap([chain_footer(report, chain, words)], "")
+    lines += [wrapped for row in path_rows(report, chain, words) for wrapped in _wrap([joined(row)], " " * _PATH_HANG)]
     return lines
 
 
@@ -317,10 +325,90 @@ def chain_footer(report: GradReport, chain: Chain, words: _Words) -> str:
     if chain.paths == 1:
         product = _magnitude(chain.stages[-1].log10_size, chain.product, words)
         return f"one path: the product {product} is {words.d_out(var)}" + _repeated_uses(report, chain, words)
+    if _listed(report, chain):
+        return (
+            f"this is the largest of {chain.paths} paths from {var} to the output; by the "
+            f"multivariable chain rule {words.d_out(var)} adds the products of the local rates "
+            "along each of them:"
+        )
     return (
         f"this is the largest of {chain.paths:,} paths from {var} to the output; "
         f"{words.d_out(var)} = {words.number(gradient)} adds the products of all of them"
     )
+
+
+def _listed(report: GradReport, chain: Chain) -> bool:
+    """Are the chain's paths listed one by one?  When there are a few (`every`),
+    and the gradient they add up to is defined."""
+    gradient = next((p.numeric for p in report.partials if p.variable == chain.variable), None)
+    return chain.paths > 1 and bool(chain.every) and gradient is not None and all(
+        path.product is not None for path in chain.every
+    )
+
+
+# A listed path shows this many of its local rates (and nodes) at most: its first
+# and last ones, with an ellipsis between.
+_PATH_SHOWN = 6
+# Continuation lines of a listed path are indented this far.
+_PATH_HANG = 10
+
+
+def path_rows(report: GradReport, chain: Chain, words: _Words) -> list[list[Piece]]:
+    """Each path's product of local rates, and their sum, a row each (none where
+    the paths are not listed):
+
+      path 1  w → n₃ → n₄ → n₅   2 · 0.196612 · 0.5 = 0.196612
+      path 2  w → n₅             0.731059 (the chain above)
+      sum     ∂out/∂w = 0.196612 + 0.731059 = 0.927671
+    """
+    if not _listed(report, chain):
+        return []
+    var = var_text(chain.variable, words.spell)
+    routes = [_route(path.nodes, var, words) for path in chain.every]
+    width = max(map(len, routes))
+    rows: list[list[Piece]] = []
+    for number, (path, route) in enumerate(zip(chain.every, routes, strict=True), 1):
+        product = words.number(path.product)
+        rates = _rates_text(path.rates, words)
+        said = rates if len(path.rates) == 1 else f"{rates} = {product}"
+        if path.nodes == chain.path:
+            said += " (the chain above)"
+        rows.append([(f"  path {number}", "stage"), (f"  {route:<{width}}   {said}", "")])
+    gradient = next(p.numeric for p in report.partials if p.variable == chain.variable)
+    terms = _sum_text([words.number(path.product) for path in chain.every], words)
+    rows.append([("  sum", "stage"), (f"     {words.d_out(var)} = {terms} = {words.number(gradient)}", "result")])
+    return rows
+
+
+def _route(nodes: tuple[int, ...], var: str, words: _Words) -> str:
+    """w → n₃ → n₄ → n₅: the variable, then the nodes a nudge passes through."""
+    arrow = " -> " if words.ascii else " → "
+    names = [var, *(words.node(node) for node in nodes[1:])]
+    return arrow.join(_elided(names, words))
+
+
+def _rates_text(rates: tuple[float | None, ...], words: _Words) -> str:
+    """2 · (−0.5) · 0.25: the rates as a product, a negative one in brackets."""
+    times = " * " if words.ascii else " · "
+    shown = [words.number(rate) for rate in rates]
+    return times.join(f"({text})" if text.startswith(words.minus) else text for text in _elided(shown, words))
+
+
+def _elided(items: list[str], words: _Words) -> list[str]:
+    """`items`, or where there are more than _PATH_SHOWN, the first and last few
+    with an ellipsis for the rest."""
+    if len(items) <= _PATH_SHOWN:
+        return items
+    head = _PATH_SHOWN // 2
+    return [*items[:head], words.ellipsis, *items[len(items) - (_PATH_SHOWN - head - 1):]]
+
+
+def _sum_text(terms: list[str], words: _Words) -> str:
+    """0.2 + 0.7 − 0.1: the terms of a sum, a negative one subtracted."""
+    text = terms[0]
+    for term in terms[1:]:
+        text += f" {words.minus} {term[1:]}" if term.startswith(words.minus) else f" + {term}"
+    return text
 
 
 def _repeated_uses(report: GradReport, chain: Chain, words: _Words) -> str:
@@ -466,20 +554,79 @@ def agreement(item: Partial) -> str:
 
 
 def warning_lines(report: GradReport, words: _Words) -> list[str]:
-    """The vanishing and exploding gradients, with the stages that cause them."""
-    if not report.warnings:
-        low, high = _size(VANISHING_BELOW), _size(EXPLODING_ABOVE)
-        sizes = [g for g in report.gradient.values() if g is not None]
-        within = all(VANISHING_BELOW <= abs(g) <= EXPLODING_ABOVE for g in sizes)
-        if not sizes or not within:  # a small gradient from cancelling paths: said in a note
-            return ["warnings: none"]
-        every = "every" if len(sizes) == len(report.gradient) else "every defined"
-        return [f"warnings: none ({every} gradient's size is within [{low}, {high}])"]
-    lines = ["warnings"]
+    """The vanishing and exploding gradients, with the stages that cause them;
+    then each gradient that is 0 at a stationary point, which is none."""
+    lines = _warning_heading(report)
     chains = {chain.variable: chain for chain in report.chains}
     for warning in report.warnings:
         lines += _wrap([f"  {warning_text(warning, chains.get(warning.variable), report, words)}"], "    ")
+    lines += _wrap([f"  {joined(stationary_pieces(item, report, words))}" for item in report.stationary], "    ")
     return lines
+
+
+def _warning_heading(report: GradReport) -> list[str]:
+    """"warnings", or "warnings: none" with, where every gradient is in range, the range."""
+    if report.warnings:
+        return ["warnings"]
+    low, high = _size(VANISHING_BELOW), _size(EXPLODING_ABOVE)
+    sizes = [g for g in report.gradient.values() if g is not None]
+    within = all(VANISHING_BELOW <= abs(g) <= EXPLODING_ABOVE for g in sizes)
+    if not sizes or not within:  # a small gradient from cancelling paths or at rest: said apart
+        return ["warnings: none"]
+    every = "every" if len(sizes) == len(report.gradient) else "every defined"
+    return [f"warnings: none ({every} gradient's size is within [{low}, {high}])"]
+
+
+def stationary_pieces(item: Stationary, report: GradReport, words: _Words) -> list[Piece]:
+    """Why a gradient of 0 is no warning, as a sentence (a lead and the rest):
+
+    stationary point for w: ∂out/∂w = 0 because the output is at a minimum along w
+    (∂²out/∂w² = 2 > 0): stage 3 (n₉ = n₇²) has local rate 0 at n₇ = 0, a flat
+    point of n₇².  …: nothing is wrong."""
+    var = var_text(item.variable, words.spell)
+    gradient = next(p.numeric for p in report.partials if p.variable == item.variable)
+    is_zero = "= 0" if gradient == 0 else f"is 0 ({words.number(gradient)} is floating point's rounding of it)"
+    held = _held(item.variable, report, words)
+    stage = next(c for c in report.chains if c.variable == item.variable)
+    before = report.graph.node(item.before)
+    operation = words.expr(report.graph.node(item.node).formula)
+    return [
+        (f"stationary point for {var}:", "fine"),
+        (
+            f" {words.d_out(var)} {is_zero} because the output is at {_stationary_kind(item, words, held)}: "
+            f"stage {item.stage} ({_stage_name(stage, item.stage, report, words)}) has local rate 0 "
+            f"at {words.node(before.id)} = {words.number(before.value)}, a flat point of {operation}. "
+            "The output is flat here; no product of local rates shrank (that would be a vanishing "
+            "gradient), so nothing is wrong.",
+            "",
+        ),
+    ]
+
+
+def _held(variable: str, report: GradReport, words: _Words) -> str:
+    """", with x and y held" (the expression's other variables, up to three
+    named), or "" for an expression of one variable: a stationary point along
+    one variable says nothing about the others."""
+    others = [var_text(name, words.spell) for name in sorted(report.expr.free_vars - {variable})]
+    if not others:
+        return ""
+    if len(others) > 3:
+        return ", with the other variables held"
+    names = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
+    return f", with {names} held"
+
+
+def _stationary_kind(item: Stationary, words: _Words, held: str) -> str:
+    """a minimum along w (∂²out/∂w² = 2 > 0), a maximum …, a flat point …: the
+    second-derivative test's verdict with its evidence."""
+    var = var_text(item.variable, words.spell)
+    if item.curvature is None:
+        return f"a flat point along {var}{held}"
+    second = f"{words.d2_out(var)} = {words.number(item.curvature)}"
+    if item.kind == "flat point":
+        return f"a flat point along {var}{held} ({second} too, so no minimum or maximum can be told from it)"
+    relation = "> 0" if item.curvature > 0 else "< 0"
+    return f"a {item.kind} along {var}{held} ({second} {relation})"
 
 
 def warning_text(
@@ -583,13 +730,14 @@ _KIND_STYLES = {
 
 
 # How a table's columns give way on a narrow terminal, by what they hold.  A
-# number is never cut (0.880797 cut to 0.88079 is another number): it keeps its
-# width while anything else can give, and folds onto a second line when nothing
-# else can.  A name or label may be cut, with a '…' to say so.  An operation
-# wraps, folding a long word, and is shown whole.
+# number is never cut (0.880797 cut to 0.88079 is another number), nor is a
+# label (n₁₀ cut is another node).  An operation breaks only between its factors
+# and terms, as a formula's lines do (n₃· / n₄, never n₃·n / ₄).  A header breaks
+# only between its words.  Numbers and labels are drawn whole by Rich's fold
+# only where even one column of them is wider than the terminal.
 _COLUMN_KINDS: dict[str, dict[str, Any]] = {
     "number": {"overflow": "fold", "no_wrap": False},
-    "label": {"overflow": "ellipsis", "no_wrap": True},
+    "label": {"overflow": "fold", "no_wrap": False},
     "text": {"overflow": "fold", "no_wrap": False},
 }
 
@@ -597,7 +745,7 @@ _COLUMN_KINDS: dict[str, dict[str, Any]] = {
 def _table(words: _Words, *columns: tuple[str, str, dict[str, Any]]) -> _NumbersWhole:
     """A table with a rule under its header and no frame, so five columns of
     numbers fit 80 columns; each column (header, kind, settings) gives way on a
-    narrow terminal as its kind says (`_COLUMN_KINDS`), numbers last."""
+    narrow terminal as its kind says (`_COLUMN_KINDS`), operations only."""
     from rich import box
     from rich.table import Table
 
@@ -609,21 +757,26 @@ def _table(words: _Words, *columns: tuple[str, str, dict[str, Any]]) -> _Numbers
     )
     for header, kind, settings in columns:
         table.add_column(header, **_COLUMN_KINDS[kind], **settings)
-    return _NumbersWhole(table, [index for index, (_, kind, _) in enumerate(columns) if kind == "number"])
+    return _NumbersWhole(table, [kind for _, kind, _ in columns])
 
 
 class _NumbersWhole:
-    """A table whose number columns are never cut.  Where the terminal has room
-    for the table as it is, it is drawn so.  Where not, but for every number
-    whole, each number column is as wide as its widest number (its header
-    folds) and the other columns share what is left, cut with '…' or wrapped.
-    Where not even that fits, the columns are drawn in several tables, one
-    under the other, each led by the first column (the depth, the node); and
-    a number folds onto a second line only when one column of it is too wide."""
+    """A table that gives way gracefully on a narrow terminal, in steps:
 
-    def __init__(self, table: Table, numbers: list[int]) -> None:
+    1. as it is, its columns as wide as their widest cell or header, with the
+       widest gap between them that fits (3, 2, then 1 space);
+    2. with its operations broken between factors and terms and its headers
+       between words, down to each column's least width (`_least`): numbers
+       and labels whole;
+    3. where not even that fits, stacked: its columns drawn in several tables,
+       one under the other, each led by the first column (the node, the stage,
+       the depth), as many columns in each as fit.
+
+    Only where one column alone is wider than the terminal does Rich fold it."""
+
+    def __init__(self, table: Table, kinds: list[str]) -> None:
         self.table = table
-        self.numbers = numbers
+        self.kinds = kinds
 
     def add_row(self, *cells: RenderableType) -> None:
         self.table.add_row(*cells)
@@ -632,72 +785,107 @@ class _NumbersWhole:
         from rich.text import Text
 
         room = options.max_width
-        widths, widest_numbers = self._natural(), self._numbers()  # measured once, for every part
-        groups = _column_groups(widths, widest_numbers, room)
+        natural = [_widest([column.header, *column.cells]) for column in self.table.columns]
+        least = [_least(column, kind) for column, kind in zip(self.table.columns, self.kinds, strict=True)]
+        groups = _column_groups(natural, least, room)
         for index, group in enumerate(groups):
-            part = self.table if len(groups) == 1 else self._part(group)
-            natural = [widths[i] for i in group]
-            numbers = {group.index(i): width for i, width in widest_numbers.items() if i in group}
-            limits, part.padding = _fitted(natural, numbers, room)
-            for column, limit in zip(part.columns, limits, strict=True):
-                column.min_width, column.max_width = limit
+            widths, padding = _fitted([natural[i] for i in group], [least[i] for i in group],
+                                      [self.kinds[i] == "text" for i in group], room)
             if index:
                 yield Text()
-            yield part
+            yield self._part(group, widths, padding)
 
-    def _natural(self) -> list[int]:
-        return [_widest([column.header, *column.cells]) for column in self.table.columns]
-
-    def _numbers(self) -> dict[int, int]:
-        return {index: _widest(self.table.columns[index].cells) for index in self.numbers}
-
-    def _part(self, group: list[int]) -> Table:
-        """The table of the columns `group` alone, drawn as this one is."""
+    def _part(self, group: list[int], widths: list[int] | None, padding: tuple[int, ...]) -> Table:
+        """The table of the columns `group`, each `widths` wide (None: as Rich
+        sees fit), an operation's cells broken to its width between factors."""
         from rich.table import Table
 
-        table = Table(box=self.table.box, show_edge=False, pad_edge=False, header_style="bold")
+        table = Table(box=self.table.box, show_edge=False, pad_edge=False, header_style="bold",
+                      padding=padding)
         columns = [self.table.columns[index] for index in group]
-        for column in columns:
+        for position, column in enumerate(columns):
+            width = None if widths is None else widths[position]
             table.add_column(column.header, justify=column.justify, style=column.style,
-                             overflow=column.overflow, no_wrap=column.no_wrap)
+                             overflow=column.overflow, no_wrap=column.no_wrap,
+                             min_width=width, max_width=width)
+        texts = {position for position, index in enumerate(group) if self.kinds[index] == "text"}
         for row in zip(*(list(column.cells) for column in columns), strict=True):
-            table.add_row(*row)
+            table.add_row(*(
+                _broken(cell, widths[position]) if widths is not None and position in texts else cell
+                for position, cell in enumerate(row)
+            ))
         return table
 
 
+def _broken(cell: RenderableType, width: int) -> RenderableType:
+    """An operation's cell in lines of at most `width`, broken between factors and
+    terms (`_filled`); a cell that fits, or is no Text, as it is."""
+    from rich.text import Text
+
+    if not isinstance(cell, Text) or cell.cell_len <= width:
+        return cell
+    return Text("\n".join(_filled(cell.plain, width)), style=cell.style)
+
+
+def _least(column: Any, kind: str) -> int:
+    """The narrowest `column` may be drawn with nothing broken that must not be:
+    its header's longest word, and its widest number or label, or, for an
+    operation, its widest piece between the places a formula may break."""
+    header = max((_widest([word]) for word in str(column.header).split()), default=1)
+    if kind != "text":
+        return max(header, _widest(column.cells))
+    pieces = (piece.rstrip() for cell in column.cells for piece in _BREAKS.findall(str(cell)))
+    return max(header, _widest(pieces))
+
+
+# The gap between two columns (the box's blank divider, and the padding beside
+# it) and the table's padding that makes it, widest first.
+_SPACINGS: tuple[tuple[int, tuple[int, ...]], ...] = ((3, (0, 1)), (2, (0, 1, 0, 0)), (1, (0, 0)))
+
+
 def _fitted(
-    natural: list[int], numbers: dict[int, int], room: int
-) -> tuple[list[tuple[int | None, int | None]], tuple[int, int]]:
-    """Each column's limits and the table's padding, with the widest spacing
-    that fits every number whole (none fitting: no limits, numbers fold)."""
+    natural: list[int], least: list[int], texts: list[bool], room: int
+) -> tuple[list[int] | None, tuple[int, ...]]:
+    """The columns' widths and the table's padding in `room`: natural widths with
+    the widest gap that fits them; else each column at its least width with the
+    widest gap that fits that, what is left going to the operations first (up to
+    their natural width), then to the other columns (their headers unbroken); else
+    (one column wider than the room) no widths, for Rich to fold."""
     for gap, padding in _SPACINGS:
-        limits = _column_limits(natural, numbers, room, gap)
-        if limits is not None:
-            return limits, padding
-    return [(None, None)] * len(natural), _SPACINGS[0][1]
+        if sum(natural) + gap * (len(natural) - 1) <= room:
+            return natural, padding
+    for gap, padding in _SPACINGS:
+        spare = room - gap * (len(natural) - 1) - sum(least)
+        if spare >= 0:
+            widths = list(least)
+            for wanted in (True, False):  # operations first
+                for index, text in enumerate(texts):
+                    if text == wanted:
+                        grown = min(natural[index] - widths[index], spare)
+                        widths[index] += grown
+                        spare -= grown
+            return widths, padding
+    return None, _SPACINGS[-1][1]
 
 
-def _column_groups(natural: list[int], numbers: dict[int, int], room: int) -> list[list[int]]:
-    """The columns to draw together: all of them where they fit with every
-    number whole; else runs of them, each after the first column, as many in
-    each run as fit (one at least)."""
+def _column_groups(natural: list[int], least: list[int], room: int) -> list[list[int]]:
+    """The columns to draw together: all of them where they fit; else runs of
+    them, each after the first column, as many in each run as fit (one at least)."""
     everything = list(range(len(natural)))
-    if _fits(everything, natural, numbers, room) or len(natural) < 3:
+    if _fits(everything, least, room) or len(natural) < 3:
         return [everything]
     groups: list[list[int]] = []
     for index in everything[1:]:
-        if groups and _fits([*groups[-1], index], natural, numbers, room):
+        if groups and _fits([*groups[-1], index], least, room):
             groups[-1].append(index)
         else:
             groups.append([0, index])
     return groups
 
 
-def _fits(group: list[int], natural: list[int], numbers: dict[int, int], room: int) -> bool:
-    """True when the columns `group` fit `room` with every number whole."""
-    within = {group.index(i): width for i, width in numbers.items() if i in group}
-    widths = [natural[i] for i in group]
-    return any(_column_limits(widths, within, room, gap) is not None for gap, _ in _SPACINGS)
+def _fits(group: list[int], least: list[int], room: int) -> bool:
+    """True when the columns `group` fit `room` at their least widths, 1 apart."""
+    return sum(least[i] for i in group) + _SPACINGS[-1][0] * (len(group) - 1) <= room
 
 
 def _widest(cells: Iterable[RenderableType]) -> int:
@@ -705,42 +893,6 @@ def _widest(cells: Iterable[RenderableType]) -> int:
     from rich.cells import cell_len
 
     return max((cell_len(line) for cell in cells for line in str(cell).split("\n")), default=1) or 1
-
-
-# The fewest columns a label or an operation is squeezed to ("n…", "x…").
-_NARROWEST = 3
-# The gap between two columns (the box's blank divider, and the padding either
-# side of it) and the table's padding that makes it, widest first.
-_SPACINGS: tuple[tuple[int, tuple[int, int]], ...] = ((3, (0, 1)), (1, (0, 0)))
-
-
-def _column_limits(
-    natural: list[int], numbers: dict[int, int], room: int, gap: int
-) -> list[tuple[int | None, int | None]] | None:
-    """Each column's (min_width, max_width) for a table whose columns are
-    `natural` wide, `numbers` (index → widest number) holding numbers, in
-    `room` columns with `gap` between columns: no limits where it fits as it
-    is; None where it cannot fit with every number whole; else the numbers at
-    their width, the others sharing the rest."""
-    gaps = gap * (len(natural) - 1)
-    others = [index for index in range(len(natural)) if index not in numbers]
-    spare = room - gaps - sum(numbers.values())
-    if sum(natural) + gaps <= room:
-        return [(None, None)] * len(natural)
-    if spare < _NARROWEST * len(others):
-        return None
-    limits: list[tuple[int | None, int | None]] = [(None, None)] * len(natural)
-    # the others share it, the narrowest first, so that what one does not need
-    # goes to the wider ones after it
-    for count, index in enumerate(sorted(others, key=natural.__getitem__)):
-        width = min(natural[index], spare // (len(others) - count))
-        limits[index] = (None, width)
-        spare -= width
-    for index, width in sorted(numbers.items()):  # what is left widens them towards their headers
-        grown = width + max(0, min(spare, natural[index] - width))
-        spare -= grown - width
-        limits[index] = (grown, grown)
-    return limits
 
 
 def _ascii_head() -> Box:
@@ -880,6 +1032,7 @@ def _rich_chain(report: GradReport, chain: Chain, words: _Words) -> list[Rendera
     if warning is not None:
         parts += [line(pieces, _KIND_STYLES, hang=2) for pieces in _chain_legend(warning, mark)]
     parts.append(line([(chain_footer(report, chain, words), "key")], _KIND_STYLES, hang=2))
+    parts += [line(row, _KIND_STYLES, hang=_PATH_HANG) for row in path_rows(report, chain, words)]
     return parts
 
 
@@ -910,12 +1063,14 @@ def _rich_partials(report: GradReport, words: _Words, options: RenderOptions) ->
     parts: list[RenderableType] = [
         Text("gradient (backward pass, checked against the rule engine)", style("heading", _KIND_STYLES))
     ]
-    formula = style("formula", _KIND_STYLES)
     if not report.partials:
         parts.append(Text(f"  {NO_VARIABLES}"))
     for item in report.partials:
         parts.append(line(partial_pieces(item, words), _KIND_STYLES, hang=4))
-        parts += [Text("      " + text, formula) for text in symbolic_lines(item, words, WIDTH - 6)]
+        # a line of its own each, and where the terminal is narrower, wrapped as
+        # `diff` wraps a formula (after spaces and product signs), hanging
+        parts += [line([(text, "formula")], _KIND_STYLES, margin=6, hang=2)
+                  for text in symbolic_lines(item, words, WIDTH - 6)]
         if item.numeric is None and item.symbolic_note:
             parts.append(line([(engine_fallback(item), "")], _KIND_STYLES, margin=6))
         if options.steps and item.derivation is not None:
@@ -929,7 +1084,8 @@ def _rich_partials(report: GradReport, words: _Words, options: RenderOptions) ->
 
 def _rich_warnings(report: GradReport, words: _Words) -> RenderableType:
     """The vanishing and exploding gradients in a panel, each sentence's kind
-    styled; none, said in a line."""
+    styled; none, said in a line; then each gradient that is 0 at a stationary
+    point, which is no warning."""
     from rich import box
     from rich.console import Group
     from rich.panel import Panel
@@ -937,8 +1093,10 @@ def _rich_warnings(report: GradReport, words: _Words) -> RenderableType:
 
     from calcstep.render.rich import line, style
 
+    at_rest = [line(stationary_pieces(item, report, words), _KIND_STYLES, margin=2, hang=2)
+               for item in report.stationary]
     if not report.warnings:
-        return Text(warning_lines(report, words)[0], style("fine", _KIND_STYLES))
+        return Group(Text(_warning_heading(report)[0], style("fine", _KIND_STYLES)), *at_rest)
     chains = {chain.variable: chain for chain in report.chains}
     sentences = []
     for warning in report.warnings:
@@ -946,7 +1104,7 @@ def _rich_warnings(report: GradReport, words: _Words) -> RenderableType:
         lead = f"{warning.kind} gradient"  # warning_text starts with it
         sentences.append(line([(lead, warning.kind), (text[len(lead):], "")], _KIND_STYLES, hang=2))
     worst = "exploding" if any(w.kind == "exploding" for w in report.warnings) else "vanishing"
-    return Panel(
+    panel = Panel(
         Group(*sentences),
         title="warnings",
         title_align="left",
@@ -954,6 +1112,7 @@ def _rich_warnings(report: GradReport, words: _Words) -> RenderableType:
         border_style=style(worst, _KIND_STYLES),
         expand=False,
     )
+    return Group(panel, *at_rest) if at_rest else panel
 
 
 def render_sweep_rich(sweep: DepthSweep, ascii: bool = False) -> RenderableType:
@@ -1034,8 +1193,22 @@ def report_to_dict(report: GradReport, options: RenderOptions = RenderOptions())
             warning_to_dict(w, chains.get(w.variable), report, words) for w in report.warnings
         ],
         "thresholds": {"vanishing": VANISHING_BELOW, "exploding": EXPLODING_ABOVE},
+        "stationary": [stationary_to_dict(item, report, words) for item in report.stationary],
         "notes": [note_text(note, CANONICAL) for note in report.notes],
         "error": None,
+    }
+
+
+def stationary_to_dict(item: Stationary, report: GradReport, words: _Words) -> dict[str, Any]:
+    """{variable, kind, curvature, stage, node, input, message}."""
+    return {
+        "variable": item.variable,
+        "kind": item.kind,
+        "curvature": _finite(item.curvature),
+        "stage": item.stage,
+        "node": item.node,
+        "input": item.before,
+        "message": joined(stationary_pieces(item, report, words)),
     }
 
 
@@ -1082,6 +1255,11 @@ def chain_to_dict(chain: Chain, report: GradReport) -> dict[str, Any]:
         "paths": chain.paths,
         "path": list(chain.path),
         "product": _finite(chain.product),
+        "every_path": [
+            {"path": list(path.nodes), "local_rates": [_finite(rate) for rate in path.rates],
+             "product": _finite(path.product)}
+            for path in chain.every
+        ] if chain.every else None,
         "stages": [
             {
                 "stage": index,
