@@ -39,9 +39,10 @@ mistake and the step.  The order they are tried in: slips other than signs from
 the outside in; each of those repeated at every step where it fits; sign slips
 from the inside out (a sign lost at cos(x) says more than one lost in the sum
 around it), a lost minus before an extra one; those repeated; the whole answer
-negated; two slips at two steps.  For a higher derivative, slips in the last order come first, then in
-earlier ones.  An answer no replay explains is still shown to be wrong, with a
-witness point where the two differ.
+negated; two slips at two steps (a term of a sum left out is tried only alone).
+For a higher derivative, slips in the last order come first, then in earlier
+ones.  An answer no replay explains is still shown to be wrong, with a witness
+point where the two differ.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum, StrEnum
 from fractions import Fraction
 from functools import lru_cache
-from itertools import islice, pairwise
+from itertools import combinations, islice, pairwise
 
 from calcstep.deep import run_deep
 from calcstep.derive import Deriver, derive
@@ -161,6 +162,7 @@ WRONG_VARIABLE = "wrong_variable"
 READ_OTHERWISE = "read_otherwise"
 ROUNDED = "rounded"
 OFF_BY_CONSTANT = "off_by_constant"
+SUM_TERM_MISSING = "sum_term_missing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +179,7 @@ MISTAKES: dict[str, Mistake] = {
     for m in (
         Mistake(FORGOT_INNER, "the inner derivative forgotten"),
         Mistake(OUTER_AT_WRONG_ARGUMENT, "the outer rate taken at x, or at part of the inside, instead of the whole inside"),
+        Mistake(SUM_TERM_MISSING, "the rate of a term of a sum left out"),
         Mistake(PRODUCT_OF_DERIVATIVES, "the product rule taken as the product of derivatives"),
         Mistake(PRODUCT_TERM_MISSING, "one of the product rule's two terms left out"),
         Mistake(QUOTIENT_REVERSED, "the quotient rule's numerator reversed"),
@@ -906,6 +909,53 @@ def _chain_sign(step: Step, var: str) -> tuple[Wrong, ...]:
     return tuple(wrongs)
 
 
+# -- sums -----------------------------------------------------------------------
+
+# In a sum of more terms that vary than this, only one term's rate at a time is
+# tried left out (every set of them would be too many replays).
+MAX_SUM_SUBSETS = 4
+
+
+def _sum_term_missing(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(g + h + …)′ with the rates of some terms left out: every nonempty set of the
+    terms that vary with x but not all of them, one term first (a sum of more than
+    MAX_SUM_SUBSETS such terms: one term only).  Leaving them all out leaves 0,
+    which says nothing about the sum rule; a constant term's rate is 0 already."""
+    if step.rule != "sum":
+        return ()
+    varying = [i for i, part in enumerate(step.substeps) if part.target.has(var)]
+    largest = len(varying) - 1 if len(varying) <= MAX_SUM_SUBSETS else 1
+    return tuple(
+        _terms_left_out(step, frozenset(left_out))
+        for size in range(1, largest + 1)
+        for left_out in combinations(varying, size)
+    )
+
+
+def _terms_left_out(step: Step, left_out: frozenset[int]) -> Wrong:
+    """The sum step `step` with the rates of its terms at `left_out` (indices) left
+    out, and the sentence that says which they are."""
+    parts = step.substeps
+    kept = add(*(part.result for i, part in enumerate(parts) if i not in left_out))
+    missing = [parts[i] for i in sorted(left_out)]
+    terms = _listed(range(2, 2 + len(missing)))
+    rates = _listed(range(2 + len(missing), 2 + 2 * len(missing)))
+    which = f"the rate of {terms}, which is {rates}" if len(missing) == 1 else (
+        f"the rates of {terms}, which are {rates}")
+    return Wrong(
+        kept,
+        "A sum changes by the changes of all its terms at once, so the rate of {0} is the "
+        f"sum of its terms' rates, {{1}}. Your answer leaves out {which}.",
+        (step.target, step.result, *(part.target for part in missing), *(part.result for part in missing)),
+    )
+
+
+def _listed(indices: Iterable[int]) -> str:
+    """Note placeholders as a list in words: {2}; {2} and {3}; {2}, {3} and {4}."""
+    names = [f"{{{i}}}" for i in indices]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 # -- products and quotients ---------------------------------------------------
 
 
@@ -1198,6 +1248,7 @@ _SLIP_LIST = (
     Slip("exponential-without-log-stage", EXPONENTIAL_WITHOUT_LOG, _exponential_without_log_stage),
     Slip("reciprocal-without-square", QUOTIENT_MISSING_SQUARE, _reciprocal_without_square),
     Slip("chain-sign", SIGN_ERROR, _chain_sign),
+    Slip("sum-term-missing", SUM_TERM_MISSING, _sum_term_missing),
     Slip("product-of-derivatives", PRODUCT_OF_DERIVATIVES, _product_of_derivatives),
     Slip("product-term-missing", PRODUCT_TERM_MISSING, _product_term_missing),
     Slip("product-sign", SIGN_ERROR, _product_sign),
@@ -1225,6 +1276,7 @@ _CHAIN_SLIPS = (
 SLIPS_BY_RULE: dict[str, tuple[str, ...]] = {
     "chain": _CHAIN_SLIPS,
     "chain-n": _CHAIN_SLIPS,
+    "sum": ("sum-term-missing", "flipped-sign"),
     "product": ("product-of-derivatives", "product-sign", "product-term-missing"),
     "product-n": ("product-of-derivatives",),
     "quotient": ("quotient-reversed", "quotient-missing-square", "quotient-sign", "quotient-of-derivatives"),
@@ -1352,19 +1404,28 @@ def _candidates(root: Step, var: str, paired: bool = False) -> Iterator[_Candida
     answer negated (before sign slips repeated, which could also make it, but say
     less); the sign slips repeated.  With `paired`, two slips at once instead
     (tried after every order's single slips: one slip is the likelier story).
-    Lazily: the first that matches ends the search."""
+    The slips in _ALONE are neither repeated nor paired.  Lazily: the first
+    that matches ends the search."""
     sites = _sites(root, var)
     others = [candidate for site, _ in sites for candidate in _singles(site, var, signs=False)]
     signs = [(depth, c) for site, depth in sites for c in _singles(site, var, signs=True)]
     inside_out = [c for _, c in sorted(signs, key=lambda pair: (pair[1].wrong.extra_minus, -pair[0]))]
+    combinable = [c for c in others if c.mistake not in _ALONE]
     if paired:
-        yield from _pairs([*others, *inside_out][:PAIRED])
+        yield from _pairs([*combinable, *inside_out][:PAIRED])
         return
     yield from others
-    yield from _everywhere(others)
+    yield from _everywhere(combinable)
     yield from inside_out
     yield _negated(root)
     yield from _everywhere(inside_out)
+
+
+# Slips tried only alone: a term of a sum left out takes a whole part of the
+# answer away, so beside another slip it would explain almost any answer with
+# fewer terms (x² for x³ + sin x); and its variants are sets of terms, not one
+# slip that can repeat at each sum.
+_ALONE = frozenset({SUM_TERM_MISSING})
 
 
 def _negated(root: Step) -> _Candidate:

@@ -28,6 +28,7 @@ from calcstep.check import (
     READ_OTHERWISE,
     ROUNDED,
     SIGN_ERROR,
+    SUM_TERM_MISSING,
     WRONG_ORDER,
     WRONG_VARIABLE,
     CheckReport,
@@ -96,7 +97,18 @@ WRONG: list[tuple[str, str, str]] = [
     ("x^2", "2t", OTHER_VARIABLE),
     ("sin(x)", "cos(t)", OTHER_VARIABLE),
     ("x^3", "3u^2", OTHER_VARIABLE),
+    # the rate of a term (or of several) of a sum left out: nothing crept in
+    ("x^2+3x", "2x", SUM_TERM_MISSING),
+    ("x^3+2x", "3x^2", SUM_TERM_MISSING),
+    ("x^3 + 2x + sin(x)", "3x^2", SUM_TERM_MISSING),
+    ("sin(x) + cos(x)", "cos(x)", SUM_TERM_MISSING),
+    ("sin(x^2 + x)", "2x cos(x^2 + x)", SUM_TERM_MISSING),
+    # a part left out is no constant kept, though keeping the 1 of 1 − x would
+    # cancel its rate −1 and so leave ln(1 − x) out too: the term's rate is missing
+    ("x^2 + ln(1 - x)", "2x", SUM_TERM_MISSING),
+    ("x^2 + sqrt(1 - x)", "2x", SUM_TERM_MISSING),
     # the derivative plus a number that no slip explains
+    ("x^2", "2x + 5", OFF_BY_CONSTANT),
     ("x^3", "3x^2 + 1", OFF_BY_CONSTANT),
     ("sin(x)", "cos(x) + 1", OFF_BY_CONSTANT),
     ("sin(x^2)", "2x cos(x^2) + 1", OFF_BY_CONSTANT),
@@ -255,11 +267,12 @@ UNRECOGNISED: list[tuple[str, str]] = [
     ("x e^x", "2x e^x"),
     ("x^2", "3x"),
     ("sin(x)", "sin(x)cos(x)"),
-    # a part left out is no constant kept, though keeping the 1 of 1 − x would
-    # cancel its rate −1 and so leave ln(1 − x) out too
-    ("x^2 + ln(1 - x)", "2x"),
-    ("x^2 + sqrt(1 - x)", "2x"),
+    # leaving out the rate of the only term that varies leaves 0: no term of a sum
+    # is missing there, nor is the 1 of 1 − x kept
     ("ln(1 - x)", "0"),
+    # a term left out beside another slip is not looked for (it would explain
+    # almost any answer with fewer terms)
+    ("x^3 + sin(x)", "x^2"),
 ]
 
 
@@ -756,3 +769,27 @@ def test_a_variable_the_function_lacks_is_said_to_give_0_not_to_be_one_of_its_va
     # a variable of the function, asked for: its variables are named, as before
     other = " ".join(cli("check", "x^2 + y^2", "2y", "--wrt", "x", "-f", "plain").out.split())
     assert "x² + y² has the variables x, y, and x is the one asked for" in other
+
+
+@pytest.mark.parametrize(
+    ("expr", "answer", "said"),
+    [
+        ("x^2+3x", "2x", "leaves out the rate of 3x, which is 3."),
+        ("x^3+2x", "3x^2", "leaves out the rate of 2x, which is 2."),
+        ("x^3 + 2x + sin(x)", "3x^2", "leaves out the rates of 2x and sin(x), which are 2 and cos(x)."),
+    ],
+)
+def test_a_terms_rate_left_out_of_a_sum_is_said_to_be_missing(expr: str, answer: str, said: str) -> None:
+    """The learner left a rate out; nothing crept in, as off_by_constant would say."""
+    report = check_answer(expr, answer)
+    assert report.diagnosis is not None and report.diagnosis.mistake == SUM_TERM_MISSING
+    text = " ".join(render(report).split())
+    assert said in text
+    assert "crept in" not in text
+    assert report.diagnosis.step is not None and report.diagnosis.step.rule == "sum"
+
+
+def test_a_constant_added_is_still_off_by_a_constant() -> None:
+    report = check_answer("x^2", "2x+5")
+    assert report.diagnosis is not None and report.diagnosis.mistake == OFF_BY_CONSTANT
+    assert "plus the constant 5" in " ".join(render(report).split())

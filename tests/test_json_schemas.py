@@ -223,6 +223,7 @@ WRONG = [
     ("sqrt(x)", "1/2sqrt(x)", (), "read_otherwise"),
     ("2^x", "0.6931*2^x", (), "rounded"),
     ("x^3", "3x^2+1", (), "off_by_constant"),
+    ("x^2+3x", "2x", (), "sum_term_missing"),
     ("tan(x)", "sec(x)", (), None),
 ]
 
