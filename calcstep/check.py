@@ -988,19 +988,20 @@ def _product_term_missing(step: Step, var: str) -> tuple[Wrong, ...]:
     if step.rule != "product":
         return ()
     g, h, dg, dh = _parts(step)
-    return tuple(
-        Wrong(
-            kept,
-            "The product rule has two terms. Picture {0} as a rectangle with sides {1} and "
+    text = ("The product rule has two terms. Picture {0} as a rectangle with sides {1} and "
             "{2}: a nudge grows it along both sides at once, by a sliver along each. Your "
-            "answer keeps only {3}; the other sliver, {4}, is missing, so the rate is {5}.",
-            (step.target, g, h, kept, missing, step.result),
-        )
-        for kept, missing in ((mul(g, dh), mul(h, dg)), (mul(h, dg), mul(g, dh)))
-        # x·eˣ answered x·eˣ keeps g·h′, but it is the function itself, which the
-        # checker says as such (differentiated too rarely)
-        if _tidy(kept) != _tidy(step.target)
+            "answer keeps only {3}%s; the other sliver, {4}, is missing, so the rate is {5}.")
+    return tuple(
+        Wrong(kept, text % _itself(kept, step.target, own), (step.target, g, h, kept, missing, step.result))
+        for kept, missing, own in ((mul(g, dh), mul(h, dg), 2), (mul(h, dg), mul(g, dh), 1))
     )
+
+
+def _itself(kept: Expr, product: Expr, own: int) -> str:
+    """Words for a sliver kept that is the product itself (x·eˣ keeps x·(eˣ)′, which
+    is x·eˣ): the answer looks undifferentiated, but one of the product rule's
+    terms is what gave it, its factor {`own`} being its own rate."""
+    return f" (the function itself, since {{{own}}} is its own rate)" if _tidy(kept) == _tidy(product) else ""
 
 
 def _product_sign(step: Step, var: str) -> tuple[Wrong, ...]:

@@ -213,8 +213,10 @@ WRONG: list[tuple[str, str, str]] = [
     ("5 - 3x", "3", SIGN_ERROR),
     ("cos(x) + cot(x)", "sin(x) + csc(x)^2", SIGN_ERROR),
     ("e^x cos(x)", "e^x cos(x) + e^x sin(x)", SIGN_ERROR),
+    # x·(eˣ)′ is x·eˣ: the product rule with one term left out gives the function back
+    ("x e^x", "x e^x", PRODUCT_TERM_MISSING),
+    ("x^2 e^x", "x^2 e^x", PRODUCT_TERM_MISSING),
     # differentiated the wrong number of times: not at all, or twice
-    ("x e^x", "x e^x", WRONG_ORDER),
     ("x^3", "6x", WRONG_ORDER),
     ("sin(x^2)", "2cos(x^2) - 4x^2 sin(x^2)", WRONG_ORDER),
 ]
@@ -793,3 +795,12 @@ def test_a_constant_added_is_still_off_by_a_constant() -> None:
     report = check_answer("x^2", "2x+5")
     assert report.diagnosis is not None and report.diagnosis.mistake == OFF_BY_CONSTANT
     assert "plus the constant 5" in " ".join(render(report).split())
+
+
+@pytest.mark.parametrize(("expr", "answer"), [("x*e^x", "x*e^x"), ("x^2*e^x", "x^2*e^x"), ("e^x*x^2", "e^x*x^2")])
+def test_a_product_whose_kept_term_is_the_function_is_a_term_missing(expr: str, answer: str) -> None:
+    """x·(eˣ)′ is x·eˣ: one slip, the product rule's other term left out, gives the
+    function back; that is named, not "differentiated too rarely"."""
+    report = check_answer(expr, answer)
+    assert report.diagnosis is not None and report.diagnosis.mistake == PRODUCT_TERM_MISSING
+    assert "(the function itself, since e^x is its own rate)" in " ".join(render(report).split())
