@@ -42,7 +42,8 @@ around it), a lost minus before an extra one; those repeated; the whole answer
 negated; two slips at two steps (a term of a sum left out is tried only alone).
 For a higher derivative, slips in the last order come first, then in earlier
 ones.  An answer no replay explains is still shown to be wrong, with a witness
-point where the two differ.
+point where the two differ.  A step inside a constant factor (x·cos(x²) in
+2x·cos(x²)) is reported with the factor, as the learner's working has it.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ from calcstep.parse import Parsed, parse
 from calcstep.printer import escape_braces, to_text
 from calcstep.rules import RULES, given_part, peel
 from calcstep.simplify import Simplifier, simplify
-from calcstep.steps import Step
+from calcstep.steps import Derivation, Step
 
 # ---------------------------------------------------------------------------
 # Tolerances and sampling
@@ -222,7 +223,9 @@ class Witness:
 class WrongStep:
     """The step of the derivation where the answer departs from it: by `rule`,
     d/d`var` `target` is `right`; the answer's working has `yours` instead.
-    `target` belongs to the `order`-th derivative (it is the (order − 1)-th)."""
+    `target` belongs to the `order`-th derivative (it is the (order − 1)-th).
+    With a `factor`, `rule` works on `target` without it, and the results are
+    multiplied by it."""
 
     rule: str
     target: Expr
@@ -230,6 +233,10 @@ class WrongStep:
     right: Expr
     yours: Expr
     order: int = 1  # which derivative the step belongs to, for --order N
+    # the constant factor of `target` that the rule sets aside (2 in 2x·cos(x²),
+    # whose product rule works on x·cos(x²)); `right` and `yours` include it, so
+    # they read as the learner's own working does.  None when there is none.
+    factor: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1665,7 +1672,7 @@ def _diagnose(
             except CalcstepError:
                 continue
             if _gives(wrong, answer, points, needed, witness):
-                return _named(candidate, at_site, derivation.order, witness)
+                return _named(candidate, at_site, derivation, witness)
     # one differentiation too many, or an antiderivative: said when no slip gives it
     if needed:
         late = itself or _other_order(diff, answer, points, needed, witness, limits, (diff.order + 1,)) or (
@@ -1787,15 +1794,58 @@ def _as_typed(site: Step) -> frozenset[Expr]:
     return frozenset(found)
 
 
-def _named(candidate: _Candidate, yours: Expr, order: int, witness: Witness | None) -> Diagnosis:
+def _named(candidate: _Candidate, yours: Expr, derivation: Derivation, witness: Witness | None) -> Diagnosis:
     """The diagnosis for the slip that explains the answer, `yours` being what the
-    slips made of its step.  The message explains the first slip on its own (with
-    the right parts around it), and names the others."""
+    slips made of its step in `derivation`.  The message explains the first slip on
+    its own (with the right parts around it), and names the others.  A step whose
+    expression stands behind a constant factor (x·cos(x²) in 2x·cos(x²)) is shown
+    with that factor, as the learner's working has it, and the message says so."""
     site, wrong = candidate.site, candidate.wrong
-    step = WrongStep(site.rule, site.target, site.var, _tidy(site.result), _tidy(yours), order)
     message = wrong.message(_as_typed(site))
+    holders = _constant_factors_around(derivation.steps, site)
+    if not holders:
+        step = WrongStep(site.rule, site.target, site.var, _tidy(site.result), _tidy(yours), derivation.order)
+    else:
+        factor = mul(*(given_part(holder, "c") for holder in holders))
+        whole = holders[-1]
+        step = WrongStep(site.rule, whole.target, site.var, _tidy(whole.result), _tidy(mul(factor, yours)),
+                         derivation.order, _tidy(factor))
+        message = _with_factor_aside(message, step, site.target)
     message = message._replace(text=message.text + escape_braces(candidate.also))
     return Diagnosis(candidate.mistake, message, step, witness, wrong.why)
+
+
+def _constant_factors_around(root: Step, site: Step) -> tuple[Step, ...]:
+    """The constant-multiple steps that hold `site` directly (3·f′ around f′, for
+    3x²·eˣ), innermost first: () when the site's parent is another rule.  The
+    site is found as an object, first in preorder, as the slips found it."""
+    parents: dict[int, Step] = {}
+    stack = [root]
+    while stack and stack[-1] is not site:
+        step = stack.pop()
+        for child in reversed(step.substeps):
+            if id(child) not in parents and child is not root:
+                parents[id(child)] = step
+                stack.append(child)
+    holders: list[Step] = []
+    parent = parents.get(id(site))
+    while parent is not None and parent.rule == "constant-multiple" and parent.var == site.var:
+        holders.append(parent)
+        parent = parents.get(id(parent))
+    return tuple(holders)
+
+
+def _with_factor_aside(message: Note, step: WrongStep, inner: Expr) -> Note:
+    """The message followed by a sentence on the constant factor the rule set aside
+    (a factor −1 is a minus sign, and said so)."""
+    at = len(message.args)
+    if step.factor == MINUS_ONE:
+        text = (f"{message.text} The minus sign in front of {{{at + 1}}} waits meanwhile: the rule "
+                f"works on {{{at + 2}}}, and its result is negated.")
+    else:
+        text = (f"{message.text} The constant factor {{{at}}} of {{{at + 1}}} waits in front meanwhile: "
+                f"the rule works on {{{at + 2}}}, and its result is multiplied by {{{at}}}.")
+    return Note(text, (*message.args, step.factor, step.target, inner), message.position, message.meant)
 
 
 def check_answer(

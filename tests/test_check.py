@@ -804,3 +804,52 @@ def test_a_product_whose_kept_term_is_the_function_is_a_term_missing(expr: str, 
     report = check_answer(expr, answer)
     assert report.diagnosis is not None and report.diagnosis.mistake == PRODUCT_TERM_MISSING
     assert "(the function itself, since e^x is its own rate)" in " ".join(render(report).split())
+
+
+def test_a_step_inside_a_constant_factor_is_shown_as_the_learner_has_it(cli) -> None:
+    """The second derivative of sin(x²) differentiates 2x·cos(x²); the product rule
+    works on x·cos(x²), but the step is shown with the 2, and the factor is said."""
+    report = check_answer("sin(x^2)", "-4x^2*sin(x^2)", order=2)
+    assert report.diagnosis is not None and report.diagnosis.mistake == PRODUCT_TERM_MISSING
+    lines = render(report).splitlines()
+    assert "step (order 2): product rule, d/dx [2x·cos(x²)], the factor 2 set aside" in lines
+    assert "  right: 2(cos(x²) − 2x²·sin(x²))" in lines
+    assert "  yours: −4x²·sin(x²)" in lines  # the answer as typed
+    assert "The constant factor 2 of 2x·cos(x²) waits in front" in " ".join(" ".join(lines).split())
+    record = json.loads(cli("check", "sin(x^2)", "-4x^2*sin(x^2)", "--order", "2", "-f", "json").out)
+    _valid(record)
+    step = record["diagnosis"]["step"]
+    assert (step["target"], step["factor"], step["yours"]) == ("2*x*cos(x^2)", "2", "-4*x^2*sin(x^2)")
+
+
+@pytest.mark.parametrize(
+    ("expr", "answer", "yours", "said"),
+    [
+        ("3x^2 e^x", "6x e^x", "6x·e^x", "The constant factor 3 of 3x²·e^x waits in front"),
+        ("-x*sin(x)", "-x*cos(x)", "−x·cos(x)", "The minus sign in front of −x·sin(x) waits"),
+    ],
+)
+def test_a_constant_factor_is_kept_in_the_step_at_the_first_order_too(
+    expr: str, answer: str, yours: str, said: str
+) -> None:
+    report = check_answer(expr, answer)
+    text = render(report)
+    assert f"  yours: {yours}" in text.splitlines()
+    assert said in " ".join(text.split())
+
+
+def test_a_step_with_no_constant_factor_names_none() -> None:
+    report = check_answer("x^2*sin(x)", "2x*cos(x)")
+    assert report.diagnosis is not None and report.diagnosis.step is not None
+    assert report.diagnosis.step.factor is None
+    assert "set aside" not in render(report)
+
+
+def _valid(record: dict) -> None:
+    """The record is what check.schema.json promises."""
+    from importlib.resources import files
+
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(files("calcstep").joinpath("schemas/check.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator(schema).validate(record)

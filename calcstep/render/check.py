@@ -154,12 +154,14 @@ def _step_lines(step: WrongStep, spell: Spelling, higher: bool) -> list[str]:
 
 
 def _step_pieces(step: WrongStep, spell: Spelling, higher: bool) -> list[Piece]:
-    """step: chain rule, d/dx sin(x²), with the order for a higher derivative."""
+    """step: chain rule, d/dx sin(x²), with the order for a higher derivative, and
+    the constant factor the rule sets aside, when there is one."""
     where = f" (order {step.order})" if higher else ""
+    aside = f", the factor {spell.expr(step.factor)} set aside" if step.factor is not None else ""
     return [
         (f"step{where}: ", "key"),
         (rule_title(step.rule), "rule"),
-        (f", {d_of(step.target, step.var, spell)}", ""),
+        (f", {d_of(step.target, step.var, spell)}{aside}", ""),
     ]
 
 
@@ -341,7 +343,7 @@ def _diagnosis_dict(diagnosis: Diagnosis) -> dict[str, Any]:
 
 
 def _step_dict(step: WrongStep) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "rule": step.rule,
         "title": rule_title(step.rule),
         "variable": step.var,
@@ -350,6 +352,9 @@ def _step_dict(step: WrongStep) -> dict[str, Any]:
         "right": to_text(step.right),
         "yours": to_text(step.yours),
     }
+    if step.factor is not None:
+        record["factor"] = to_text(step.factor)
+    return record
 
 
 def _witness_dict(witness: Witness) -> dict[str, Any]:
