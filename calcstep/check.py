@@ -82,6 +82,7 @@ from calcstep.expr import (
     Call,
     E,
     Expr,
+    Log,
     Mul,
     Note,
     Num,
@@ -164,6 +165,9 @@ READ_OTHERWISE = "read_otherwise"
 ROUNDED = "rounded"
 OFF_BY_CONSTANT = "off_by_constant"
 SUM_TERM_MISSING = "sum_term_missing"
+SQUARE_FORGOTTEN = "square_forgotten"
+LOGARITHM_WITHOUT_LOG = "logarithm_without_log"
+EXPONENTIAL_RULE_ON_POWER = "exponential_rule_on_power"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +183,8 @@ MISTAKES: dict[str, Mistake] = {
     m.id: m
     for m in (
         Mistake(FORGOT_INNER, "the inner derivative forgotten"),
-        Mistake(OUTER_AT_WRONG_ARGUMENT, "the outer rate taken at x, or at part of the inside, instead of the whole inside"),
+        Mistake(OUTER_AT_WRONG_ARGUMENT,
+                "the outer rate taken at x, at part of the inside or at its rate, instead of the whole inside"),
         Mistake(SUM_TERM_MISSING, "the rate of a term of a sum left out"),
         Mistake(PRODUCT_OF_DERIVATIVES, "the product rule taken as the product of derivatives"),
         Mistake(PRODUCT_TERM_MISSING, "one of the product rule's two terms left out"),
@@ -189,6 +194,9 @@ MISTAKES: dict[str, Mistake] = {
         Mistake(CONSTANT_KEPT, "a constant term kept, whose rate is 0"),
         Mistake(POWER_RULE_ON_EXPONENTIAL, "the power rule applied to an exponential"),
         Mistake(EXPONENTIAL_WITHOUT_LOG, "an exponential's rate taken as itself, as if its base were e"),
+        Mistake(LOGARITHM_WITHOUT_LOG, "a logarithm's rate taken as ln's, as if its base were e"),
+        Mistake(EXPONENTIAL_RULE_ON_POWER, "the exponential rule applied to a power whose base varies"),
+        Mistake(SQUARE_FORGOTTEN, "the square in a function's rate left out"),
         Mistake(POWER_RULE_MISAPPLIED, "the power rule's exponent not lowered by one, or the power not brought down"),
         Mistake(SIGN_ERROR, "a lost or extra minus sign"),
         Mistake(WRONG_ORDER, "differentiated the wrong number of times"),
@@ -728,6 +736,18 @@ def _outer_at_x(step: Step, var: str) -> tuple[Wrong, ...]:
             "rate is {2}, with {3} left untouched inside, not {4}.",
             (inside, step.target, rates[0], values[0], at_inside),
         ))
+    # the inside differentiated in place as well as after: e^(sin x)′ as
+    # e^(cos x)·cos x, the outer rate taken at the inside's rate
+    inside_rate = _others(rates, 0)
+    at_rate = substitute(outer.result, {Sym(outer.var): inside_rate})
+    if at_rate != rates[0]:  # e^(eˣ): the inside is its own rate
+        wrongs.append(Wrong(
+            _others(rates, 0, at_rate),
+            "The outer rate must be taken at the inside itself, not at its rate: in {0} the "
+            "outer rate is {1}, with {2} left untouched inside, not {3}. The inside is "
+            "differentiated once, for the factor {4} that follows the outer rate.",
+            (step.target, rates[0], values[0], at_rate, inside_rate),
+        ))
     # in a longer chain, every outer rate taken as if the innermost part were x:
     # ln(cos(x²))′ as (1/cos x)·(−sin x)·2x, e^(sin(x²))′ as e^(sin x)·cos x·2x
     if len(values) > 2:
@@ -816,11 +836,55 @@ def _exponential_slip(
     """A slip on `target`, an exponential with base b: `text` says what the rate of
     bˣ ({1}) is ({2}); for a longer `target` ({0}) the sentence goes on, after `so`,
     to the rate of {0} ({3}, the step's `result`)."""
-    x = Sym(var)
-    args = (target, Pow(base, x), derive(Pow(base, x), var).result)
-    if target == Pow(base, x):
+    return _slip_on_base(text, so, target, Pow(base, Sym(var)), (), result, wrong, var)
+
+
+def _slip_on_base(
+    text: str, so: str, target: Expr, plain: Expr, extra: tuple[Expr, ...], result: Expr, wrong: Expr, var: str
+) -> Wrong:
+    """A slip on `target`, a function to a base b (bᵘ, log_b u): `text` says what the
+    rate of `plain`, that function of x alone ({1}), is ({2}), with `extra` as {3} …;
+    for a longer `target` ({0}) the sentence goes on, after `so`, to the rate of {0}
+    (the step's `result`)."""
+    args = (target, plain, derive(plain, var).result, *extra)
+    if target == plain:
         return Wrong(wrong, text + ".", args)
-    return Wrong(wrong, text + so + " the rate of {0} is {3}.", (*args, result))
+    return Wrong(wrong, text + so + f" the rate of {{0}} is {{{len(args)}}}.", (*args, result))
+
+
+_LOG_WITHOUT_LN = (
+    "The rate of {1} is {2}, not {3}: a logarithm to the base b is ln divided by the "
+    "constant ln(b), so its rate is ln's rate divided by ln(b) too, and only for the base "
+    "e is that constant 1"
+)
+
+
+def _log_without_ln(target: Expr, base: Expr, result: Expr, wrong: Expr, var: str) -> Wrong:
+    """`target`, a logarithm to the base `base`, given ln's rate: 1/u, ln b left out."""
+    x = Sym(var)
+    return _slip_on_base(_LOG_WITHOUT_LN, "; so", target, Log(x, base), (Pow(x, MINUS_ONE),), result, wrong, var)
+
+
+def _logarithm_without_log(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(log_b x)′ taken as 1/x, as if it were ln x: the factor 1/ln b left out."""
+    assert isinstance(step.target, Log)
+    return (_log_without_ln(step.target, step.target.base, step.result, Pow(step.target.arg, MINUS_ONE), var),)
+
+
+def _logarithm_without_log_stage(step: Step, var: str) -> tuple[Wrong, ...]:
+    """A logarithm stage log_b u of a chain taken as ln u, its rate 1/u (the other
+    rates kept): log₁₀(x² + 1)′ as 2x/(x² + 1)."""
+    rates = _rates(step)
+    values = _inner_values(step.target, var)
+    wrongs: list[Wrong] = []
+    for i, stage in enumerate(step.substeps[: len(values)]):
+        if stage.rule != "logarithm-base":
+            continue
+        assert isinstance(stage.target, Log)
+        at = _stage_at(stage, values, i)
+        wrong = _others(rates, i, Pow(values[i], MINUS_ONE))
+        wrongs.append(_log_without_ln(at, stage.target.base, step.result, wrong, var))
+    return tuple(wrongs)
 
 
 def _exponential_without_log(step: Step, var: str) -> tuple[Wrong, ...]:
@@ -1136,6 +1200,28 @@ def _power_on_general_power(step: Step, var: str) -> tuple[Wrong, ...]:
     return (Wrong(mul(power, derive(f, var).result), text, args), Wrong(power, text, args))
 
 
+def _exponential_on_general_power(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(f^g)′ taken as f^g·ln f·g′ (and without g′): the exponential rule with a base
+    that is not constant, the twin of the power rule with a variable exponent.  The
+    right rate is the sum of the two rules' results, which the sentence says."""
+    f, g = given_part(step, "f"), given_part(step, "g")
+    dg = derive(g, var).result
+    by_exponential = mul(step.target, Call("ln", f), dg)
+    by_power = mul(g, Pow(f, add(g, Num(-1))), derive(f, var).result)
+    text = (
+        "The exponential rule needs a constant base, but {0} has {1} in both its base and its "
+        "exponent, so neither the exponential rule nor the power rule fits alone: take "
+        "logarithms, ln(y) = {2}, and differentiate that, which gives {3}. That is the "
+        "exponential rule's term, {4}, and the power rule's term, {5}, added: your answer "
+        "keeps only the first"
+    )
+    args = (step.target, Sym(var), mul(g, Call("ln", f)), step.result, by_exponential, by_power)
+    return (
+        Wrong(by_exponential, text + ".", args),
+        Wrong(mul(step.target, Call("ln", f)), text + ", and without the exponent's rate {6}.", (*args, dg)),
+    )
+
+
 _POWER_RULE = ("The power rule brings the power down in front and lowers the exponent by one: "
                "the rate of {0} is {1}, not {2}.")
 
@@ -1172,6 +1258,41 @@ def _power_stage_misapplied(step: Step, var: str) -> tuple[Wrong, ...]:
         for slip in _power_rule_slips(stage.target):
             wrongs.append(Wrong(_others(rates, i, substitute(slip, inside)), _POWER_RULE,
                                 (at, rates[i], substitute(slip, inside))))
+    return tuple(wrongs)
+
+
+def _unsquared(rate: Expr) -> Expr | None:
+    """A rate that is a number times a square with the square left out (sec²u →
+    sec u, −csc²u → −csc u); None for any other rate."""
+    coefficient, rest = split_coefficient(rate)
+    if isinstance(rest, Pow) and rest.exp == TWO:
+        return mul(Num(coefficient), rest.base)
+    return None
+
+
+_SQUARE = "The rate of {0} is {1}, not {2}: the square belongs to the rate, as the rule that gives it shows."
+
+
+def _square_forgotten(step: Step, var: str) -> tuple[Wrong, ...]:
+    """A known function whose rate is a square, tan's sec², given the rate without
+    the square: sec x."""
+    wrong = _unsquared(step.result)
+    if wrong is None:
+        return ()
+    return (Wrong(wrong, _SQUARE, (step.target, step.result, wrong), why=_why(step.rule)),)
+
+
+def _square_forgotten_stage(step: Step, var: str) -> tuple[Wrong, ...]:
+    """A stage of a chain whose rate is a square (tan(x²)′ = 2x·sec²(x²)) with the
+    square left out, the other rates kept: 2x·sec(x²)."""
+    rates = _rates(step)
+    values = _inner_values(step.target, var)
+    wrongs: list[Wrong] = []
+    for i, stage in enumerate(step.substeps[: len(values)]):
+        wrong = _unsquared(rates[i]) if stage.rule in BY_NAME else None
+        if wrong is not None:
+            wrongs.append(Wrong(_others(rates, i, wrong), _SQUARE,
+                                (_stage_at(stage, values, i), rates[i], wrong), why=_why(stage.rule)))
     return tuple(wrongs)
 
 
@@ -1254,6 +1375,8 @@ _SLIP_LIST = (
     Slip("outer-at-x", OUTER_AT_WRONG_ARGUMENT, _outer_at_x),
     Slip("power-on-exponential-stage", POWER_RULE_ON_EXPONENTIAL, _power_on_exponential_stage),
     Slip("exponential-without-log-stage", EXPONENTIAL_WITHOUT_LOG, _exponential_without_log_stage),
+    Slip("logarithm-without-log-stage", LOGARITHM_WITHOUT_LOG, _logarithm_without_log_stage),
+    Slip("square-forgotten-stage", SQUARE_FORGOTTEN, _square_forgotten_stage),
     Slip("reciprocal-without-square", QUOTIENT_MISSING_SQUARE, _reciprocal_without_square),
     Slip("chain-sign", SIGN_ERROR, _chain_sign),
     Slip("sum-term-missing", SUM_TERM_MISSING, _sum_term_missing),
@@ -1267,7 +1390,10 @@ _SLIP_LIST = (
     Slip("constant-kept", CONSTANT_KEPT, _constant_kept),
     Slip("power-on-exponential", POWER_RULE_ON_EXPONENTIAL, _power_on_exponential),
     Slip("power-on-general-power", POWER_RULE_ON_EXPONENTIAL, _power_on_general_power),
+    Slip("exponential-on-general-power", EXPONENTIAL_RULE_ON_POWER, _exponential_on_general_power),
     Slip("exponential-without-log", EXPONENTIAL_WITHOUT_LOG, _exponential_without_log),
+    Slip("logarithm-without-log", LOGARITHM_WITHOUT_LOG, _logarithm_without_log),
+    Slip("square-forgotten", SQUARE_FORGOTTEN, _square_forgotten),
     Slip("power-rule-misapplied", POWER_RULE_MISAPPLIED, _power_rule_misapplied),
     Slip("power-stage-misapplied", POWER_RULE_MISAPPLIED, _power_stage_misapplied),
     Slip("flipped-sign", SIGN_ERROR, _flipped),
@@ -1276,8 +1402,13 @@ SLIPS: dict[str, Slip] = {slip.name: slip for slip in _SLIP_LIST}
 
 _CHAIN_SLIPS = (
     "forgot-inner", "outer-at-x", "power-on-exponential-stage", "exponential-without-log-stage",
-    "reciprocal-without-square", "power-stage-misapplied", "chain-sign",
+    "logarithm-without-log-stage", "square-forgotten-stage", "reciprocal-without-square",
+    "power-stage-misapplied", "chain-sign",
 )
+
+# The known functions whose rate is a square (tan's sec², coth's −csch²), read
+# from the function table: the square may be left out.
+_SQUARED_RATES = tuple(name for name, function in BY_NAME.items() if _unsquared(function.derivative(Sym("u"))))
 
 # Which slips each rule admits, in the order they are tried.  Every other rule
 # admits only the flipped sign.
@@ -1290,7 +1421,9 @@ SLIPS_BY_RULE: dict[str, tuple[str, ...]] = {
     "quotient": ("quotient-reversed", "quotient-missing-square", "quotient-sign", "quotient-of-derivatives"),
     "exp": ("power-on-exponential",),
     "exponential": ("power-on-exponential", "exponential-without-log"),
-    "general-power": ("power-on-general-power",),
+    "general-power": ("power-on-general-power", "exponential-on-general-power"),
+    "logarithm-base": ("logarithm-without-log", "flipped-sign"),
+    **{name: ("square-forgotten", "flipped-sign") for name in _SQUARED_RATES},
     "power": ("power-rule-misapplied", "flipped-sign"),
     "constant": ("constant-kept",),
 }

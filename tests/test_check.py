@@ -12,8 +12,10 @@ import sympy as sp
 from calcstep.check import (
     CONSTANT_KEPT,
     CONSTANT_OF_INTEGRATION,
+    EXPONENTIAL_RULE_ON_POWER,
     EXPONENTIAL_WITHOUT_LOG,
     FORGOT_INNER,
+    LOGARITHM_WITHOUT_LOG,
     MISTAKES,
     OFF_BY_CONSTANT,
     OTHER_VARIABLE,
@@ -28,6 +30,7 @@ from calcstep.check import (
     READ_OTHERWISE,
     ROUNDED,
     SIGN_ERROR,
+    SQUARE_FORGOTTEN,
     SUM_TERM_MISSING,
     WRONG_ORDER,
     WRONG_VARIABLE,
@@ -97,6 +100,10 @@ WRONG: list[tuple[str, str, str]] = [
     ("x^2", "2t", OTHER_VARIABLE),
     ("sin(x)", "cos(t)", OTHER_VARIABLE),
     ("x^3", "3u^2", OTHER_VARIABLE),
+    # the outer rate taken at the inside's rate: the inside differentiated in place too
+    ("e^(sin(x))", "cos(x)*e^(cos(x))", OUTER_AT_WRONG_ARGUMENT),
+    ("sin(x^2)", "2x cos(2x)", OUTER_AT_WRONG_ARGUMENT),
+    ("(x^2+1)^3", "3(2x)^2*2x", OUTER_AT_WRONG_ARGUMENT),
     # the rate of a term (or of several) of a sum left out: nothing crept in
     ("x^2+3x", "2x", SUM_TERM_MISSING),
     ("x^3+2x", "3x^2", SUM_TERM_MISSING),
@@ -107,6 +114,20 @@ WRONG: list[tuple[str, str, str]] = [
     # cancel its rate −1 and so leave ln(1 − x) out too: the term's rate is missing
     ("x^2 + ln(1 - x)", "2x", SUM_TERM_MISSING),
     ("x^2 + sqrt(1 - x)", "2x", SUM_TERM_MISSING),
+    # a rate that is a square, with the square left out
+    ("tan(x)", "sec(x)", SQUARE_FORGOTTEN),
+    ("cot(x)", "-csc(x)", SQUARE_FORGOTTEN),
+    ("tanh(x)", "sech(x)", SQUARE_FORGOTTEN),
+    ("tan(x^2)", "2x sec(x^2)", SQUARE_FORGOTTEN),
+    # a logarithm to a base given ln's rate, as an exponential its own
+    ("log10(x)", "1/x", LOGARITHM_WITHOUT_LOG),
+    ("log_2(x)", "1/x", LOGARITHM_WITHOUT_LOG),
+    ("log10(x^2+1)", "2x/(x^2+1)", LOGARITHM_WITHOUT_LOG),
+    # the exponential rule on a power whose base varies (the power rule's twin)
+    ("x^x", "x^x*ln(x)", EXPONENTIAL_RULE_ON_POWER),
+    ("x^(2x)", "2x^(2x)*ln(x)", EXPONENTIAL_RULE_ON_POWER),
+    ("x^(2x)", "x^(2x)*ln(x)", EXPONENTIAL_RULE_ON_POWER),
+    ("sin(x)^x", "sin(x)^x*ln(sin(x))", EXPONENTIAL_RULE_ON_POWER),
     # the derivative plus a number that no slip explains
     ("x^2", "2x + 5", OFF_BY_CONSTANT),
     ("x^3", "3x^2 + 1", OFF_BY_CONSTANT),
@@ -843,6 +864,23 @@ def test_a_step_with_no_constant_factor_names_none() -> None:
     assert report.diagnosis is not None and report.diagnosis.step is not None
     assert report.diagnosis.step.factor is None
     assert "set aside" not in render(report)
+
+
+@pytest.mark.parametrize(
+    ("expr", "answer", "said"),
+    [
+        ("tan(x)", "sec(x)", "The rate of tan(x) is sec²(x), not sec(x)"),
+        ("log10(x)", "1/x", "The rate of log₁₀(x) is 1/(x·ln(10)), not 1/x"),
+        ("log10(x^2+1)", "2x/(x^2+1)", "so the rate of log₁₀(x² + 1) is 2x/(ln(10)·(x² + 1))"),
+        ("x^x", "x^x*ln(x)", "the exponential rule's term, x^x·ln(x), and the power rule's term, x·x^(x − 1)"),
+        ("e^(sin(x))", "cos(x)*e^(cos(x))", "the outer rate is e^(sin(x)), with sin(x) left untouched inside, "
+                                            "not e^(cos(x))"),
+    ],
+)
+def test_the_new_classic_mistakes_say_what_the_rate_is(expr: str, answer: str, said: str) -> None:
+    report = check_answer(expr, answer)
+    assert report.diagnosis is not None and report.diagnosis.mistake is not None
+    assert said in " ".join(render(report).split())
 
 
 def _valid(record: dict) -> None:
