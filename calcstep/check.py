@@ -218,13 +218,17 @@ MISTAKES: dict[str, Mistake] = {
 class Witness:
     """A point where the answer and the derivative differ: the values of the
     variables, the answer's value (None where it has none) and the derivative's,
-    computed with `stand_ins` for the abstract functions."""
+    computed with `stand_ins` for the abstract functions; and their `gap` where
+    those two values are equal floats."""
 
     point: tuple[tuple[str, float], ...]
     yours: float | None
     correct: float
     # the concrete functions of t that stood in for abstract ones (f, g …) there
     stand_ins: tuple[tuple[str, Expr], ...] = ()
+    # answer − derivative there, from their simplified difference, when the two
+    # values are the same float (2x + 10⁻³⁰ and 2x at 0.7): the values cannot show it
+    gap: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -2029,7 +2033,7 @@ def check_answer(
     witness = _wrong_at(difference, diff, sample, comparison)
     if witness is None:
         return CheckReport(diff, parsed, True, Method.POINTS, comparison.agreed, None, notes, readings)
-    witness = replace(witness, stand_ins=_stand_ins(diff.expr, parsed.expr))
+    witness = replace(witness, stand_ins=_stand_ins(diff.expr, parsed.expr), gap=_hidden_gap(witness, difference))
     method = Method.SIMPLIFY if proven and comparison.witness is None else Method.POINTS
     diagnosis = (
         _near_miss(diff, parsed.expr, witness, limits)
@@ -2059,6 +2063,17 @@ def _wrong_at(difference: Expr | None, diff: DiffReport, sample: _Sample, compar
     proven = isinstance(difference, Num) and difference.value != 0
     witness = _decisive_witness(comparison, proven, sample)
     return witness if witness is not None else _difference_witness(difference, diff, sample)
+
+
+def _hidden_gap(witness: Witness, difference: Expr | None) -> float | None:
+    """answer − derivative at the witness point, from their simplified difference,
+    when the two values there are the same float (2x + 10⁻³⁰ and 2x are both 1.4 at
+    0.7): only the gap itself shows them apart.  None when the values differ, or
+    the difference has no nonzero value there."""
+    if witness.yours is None or witness.yours != witness.correct or difference is None:
+        return None
+    gap = _value(_concrete(difference), dict(witness.point))
+    return gap if gap is not None and math.isfinite(gap) and gap != 0 else None
 
 
 def _off_by_constant(diagnosis: Diagnosis, diff: DiffReport, difference: Expr | None) -> Diagnosis:

@@ -883,6 +883,20 @@ def test_the_new_classic_mistakes_say_what_the_rate_is(expr: str, answer: str, s
     assert said in " ".join(render(report).split())
 
 
+def test_witness_values_that_are_the_same_float_show_their_difference(cli) -> None:
+    """2x + 10⁻³⁰ and 2x are both 1.4 at 0.7 in double precision: no digits tell
+    them apart, so their difference is shown; values that differ in a late digit
+    get that digit."""
+    assert "at x = 0.7: yours 1.4, correct 1.4 (yours − correct = 1e−30)" in render(check_answer("x^2", "2x+1e-30"))
+    assert "at x = 0.7: yours 1.4, correct 1.4 (yours - correct = -1e-30)" in render(
+        check_answer("x^2", "2x-1e-30"), ascii=True)
+    assert "at x = 0.7: yours 1.400000000000001, correct 1.4" in render(check_answer("x^2", "2x+1e-15"))
+    record = json.loads(cli("check", "x^2", "2x+1e-30", "-f", "json").out)
+    _valid(record)
+    witness = record["diagnosis"]["witness"]
+    assert witness["yours"] == witness["correct"] and witness["difference"] == pytest.approx(1e-30)
+
+
 def _valid(record: dict) -> None:
     """The record is what check.schema.json promises."""
     from importlib.resources import files
