@@ -39,9 +39,11 @@ mistake and the step.  The order they are tried in: slips other than signs from
 the outside in; each of those repeated at every step where it fits; sign slips
 from the inside out (a sign lost at cos(x) says more than one lost in the sum
 around it), a lost minus before an extra one; those repeated; the whole answer
-negated; two slips at two steps.  For a higher derivative, slips in the last order come first, then in
-earlier ones.  An answer no replay explains is still shown to be wrong, with a
-witness point where the two differ.
+negated; two slips at two steps (a term of a sum left out is tried only alone).
+For a higher derivative, slips in the last order come first, then in earlier
+ones.  An answer no replay explains is still shown to be wrong, with a witness
+point where the two differ.  A step inside a constant factor (x·cos(x²) in
+2x·cos(x²)) is reported with the factor, as the learner's working has it.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum, StrEnum
 from fractions import Fraction
 from functools import lru_cache
-from itertools import islice, pairwise
+from itertools import combinations, islice, pairwise
 
 from calcstep.deep import run_deep
 from calcstep.derive import Deriver, derive
@@ -80,6 +82,7 @@ from calcstep.expr import (
     Call,
     E,
     Expr,
+    Log,
     Mul,
     Note,
     Num,
@@ -101,7 +104,7 @@ from calcstep.parse import Parsed, parse
 from calcstep.printer import escape_braces, to_text
 from calcstep.rules import RULES, given_part, peel
 from calcstep.simplify import Simplifier, simplify
-from calcstep.steps import Step
+from calcstep.steps import Derivation, Step
 
 # ---------------------------------------------------------------------------
 # Tolerances and sampling
@@ -161,6 +164,10 @@ WRONG_VARIABLE = "wrong_variable"
 READ_OTHERWISE = "read_otherwise"
 ROUNDED = "rounded"
 OFF_BY_CONSTANT = "off_by_constant"
+SUM_TERM_MISSING = "sum_term_missing"
+SQUARE_FORGOTTEN = "square_forgotten"
+LOGARITHM_WITHOUT_LOG = "logarithm_without_log"
+EXPONENTIAL_RULE_ON_POWER = "exponential_rule_on_power"
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +183,9 @@ MISTAKES: dict[str, Mistake] = {
     m.id: m
     for m in (
         Mistake(FORGOT_INNER, "the inner derivative forgotten"),
-        Mistake(OUTER_AT_WRONG_ARGUMENT, "the outer rate taken at x, or at part of the inside, instead of the whole inside"),
+        Mistake(OUTER_AT_WRONG_ARGUMENT,
+                "the outer rate taken at x, at part of the inside or at its rate, instead of the whole inside"),
+        Mistake(SUM_TERM_MISSING, "the rate of a term of a sum left out"),
         Mistake(PRODUCT_OF_DERIVATIVES, "the product rule taken as the product of derivatives"),
         Mistake(PRODUCT_TERM_MISSING, "one of the product rule's two terms left out"),
         Mistake(QUOTIENT_REVERSED, "the quotient rule's numerator reversed"),
@@ -185,6 +194,9 @@ MISTAKES: dict[str, Mistake] = {
         Mistake(CONSTANT_KEPT, "a constant term kept, whose rate is 0"),
         Mistake(POWER_RULE_ON_EXPONENTIAL, "the power rule applied to an exponential"),
         Mistake(EXPONENTIAL_WITHOUT_LOG, "an exponential's rate taken as itself, as if its base were e"),
+        Mistake(LOGARITHM_WITHOUT_LOG, "a logarithm's rate taken as ln's, as if its base were e"),
+        Mistake(EXPONENTIAL_RULE_ON_POWER, "the exponential rule applied to a power whose base varies"),
+        Mistake(SQUARE_FORGOTTEN, "the square in a function's rate left out"),
         Mistake(POWER_RULE_MISAPPLIED, "the power rule's exponent not lowered by one, or the power not brought down"),
         Mistake(SIGN_ERROR, "a lost or extra minus sign"),
         Mistake(WRONG_ORDER, "differentiated the wrong number of times"),
@@ -206,20 +218,26 @@ MISTAKES: dict[str, Mistake] = {
 class Witness:
     """A point where the answer and the derivative differ: the values of the
     variables, the answer's value (None where it has none) and the derivative's,
-    computed with `stand_ins` for the abstract functions."""
+    computed with `stand_ins` for the abstract functions; and their `gap` where
+    those two values are equal floats."""
 
     point: tuple[tuple[str, float], ...]
     yours: float | None
     correct: float
     # the concrete functions of t that stood in for abstract ones (f, g …) there
     stand_ins: tuple[tuple[str, Expr], ...] = ()
+    # answer − derivative there, from their simplified difference, when the two
+    # values are the same float (2x + 10⁻³⁰ and 2x at 0.7): the values cannot show it
+    gap: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class WrongStep:
     """The step of the derivation where the answer departs from it: by `rule`,
     d/d`var` `target` is `right`; the answer's working has `yours` instead.
-    `target` belongs to the `order`-th derivative (it is the (order − 1)-th)."""
+    `target` belongs to the `order`-th derivative (it is the (order − 1)-th).
+    With a `factor`, `rule` works on `target` without it, and the results are
+    multiplied by it."""
 
     rule: str
     target: Expr
@@ -227,6 +245,10 @@ class WrongStep:
     right: Expr
     yours: Expr
     order: int = 1  # which derivative the step belongs to, for --order N
+    # the constant factor of `target` that the rule sets aside (2 in 2x·cos(x²),
+    # whose product rule works on x·cos(x²)); `right` and `yours` include it, so
+    # they read as the learner's own working does.  None when there is none.
+    factor: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -718,6 +740,18 @@ def _outer_at_x(step: Step, var: str) -> tuple[Wrong, ...]:
             "rate is {2}, with {3} left untouched inside, not {4}.",
             (inside, step.target, rates[0], values[0], at_inside),
         ))
+    # the inside differentiated in place as well as after: e^(sin x)′ as
+    # e^(cos x)·cos x, the outer rate taken at the inside's rate
+    inside_rate = _others(rates, 0)
+    at_rate = substitute(outer.result, {Sym(outer.var): inside_rate})
+    if at_rate != rates[0]:  # e^(eˣ): the inside is its own rate
+        wrongs.append(Wrong(
+            _others(rates, 0, at_rate),
+            "The outer rate must be taken at the inside itself, not at its rate: in {0} the "
+            "outer rate is {1}, with {2} left untouched inside, not {3}. The inside is "
+            "differentiated once, for the factor {4} that follows the outer rate.",
+            (step.target, rates[0], values[0], at_rate, inside_rate),
+        ))
     # in a longer chain, every outer rate taken as if the innermost part were x:
     # ln(cos(x²))′ as (1/cos x)·(−sin x)·2x, e^(sin(x²))′ as e^(sin x)·cos x·2x
     if len(values) > 2:
@@ -806,11 +840,55 @@ def _exponential_slip(
     """A slip on `target`, an exponential with base b: `text` says what the rate of
     bˣ ({1}) is ({2}); for a longer `target` ({0}) the sentence goes on, after `so`,
     to the rate of {0} ({3}, the step's `result`)."""
-    x = Sym(var)
-    args = (target, Pow(base, x), derive(Pow(base, x), var).result)
-    if target == Pow(base, x):
+    return _slip_on_base(text, so, target, Pow(base, Sym(var)), (), result, wrong, var)
+
+
+def _slip_on_base(
+    text: str, so: str, target: Expr, plain: Expr, extra: tuple[Expr, ...], result: Expr, wrong: Expr, var: str
+) -> Wrong:
+    """A slip on `target`, a function to a base b (bᵘ, log_b u): `text` says what the
+    rate of `plain`, that function of x alone ({1}), is ({2}), with `extra` as {3} …;
+    for a longer `target` ({0}) the sentence goes on, after `so`, to the rate of {0}
+    (the step's `result`)."""
+    args = (target, plain, derive(plain, var).result, *extra)
+    if target == plain:
         return Wrong(wrong, text + ".", args)
-    return Wrong(wrong, text + so + " the rate of {0} is {3}.", (*args, result))
+    return Wrong(wrong, text + so + f" the rate of {{0}} is {{{len(args)}}}.", (*args, result))
+
+
+_LOG_WITHOUT_LN = (
+    "The rate of {1} is {2}, not {3}: a logarithm to the base b is ln divided by the "
+    "constant ln(b), so its rate is ln's rate divided by ln(b) too, and only for the base "
+    "e is that constant 1"
+)
+
+
+def _log_without_ln(target: Expr, base: Expr, result: Expr, wrong: Expr, var: str) -> Wrong:
+    """`target`, a logarithm to the base `base`, given ln's rate: 1/u, ln b left out."""
+    x = Sym(var)
+    return _slip_on_base(_LOG_WITHOUT_LN, "; so", target, Log(x, base), (Pow(x, MINUS_ONE),), result, wrong, var)
+
+
+def _logarithm_without_log(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(log_b x)′ taken as 1/x, as if it were ln x: the factor 1/ln b left out."""
+    assert isinstance(step.target, Log)
+    return (_log_without_ln(step.target, step.target.base, step.result, Pow(step.target.arg, MINUS_ONE), var),)
+
+
+def _logarithm_without_log_stage(step: Step, var: str) -> tuple[Wrong, ...]:
+    """A logarithm stage log_b u of a chain taken as ln u, its rate 1/u (the other
+    rates kept): log₁₀(x² + 1)′ as 2x/(x² + 1)."""
+    rates = _rates(step)
+    values = _inner_values(step.target, var)
+    wrongs: list[Wrong] = []
+    for i, stage in enumerate(step.substeps[: len(values)]):
+        if stage.rule != "logarithm-base":
+            continue
+        assert isinstance(stage.target, Log)
+        at = _stage_at(stage, values, i)
+        wrong = _others(rates, i, Pow(values[i], MINUS_ONE))
+        wrongs.append(_log_without_ln(at, stage.target.base, step.result, wrong, var))
+    return tuple(wrongs)
 
 
 def _exponential_without_log(step: Step, var: str) -> tuple[Wrong, ...]:
@@ -906,6 +984,53 @@ def _chain_sign(step: Step, var: str) -> tuple[Wrong, ...]:
     return tuple(wrongs)
 
 
+# -- sums -----------------------------------------------------------------------
+
+# In a sum of more terms that vary than this, only one term's rate at a time is
+# tried left out (every set of them would be too many replays).
+MAX_SUM_SUBSETS = 4
+
+
+def _sum_term_missing(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(g + h + …)′ with the rates of some terms left out: every nonempty set of the
+    terms that vary with x but not all of them, one term first (a sum of more than
+    MAX_SUM_SUBSETS such terms: one term only).  Leaving them all out leaves 0,
+    which says nothing about the sum rule; a constant term's rate is 0 already."""
+    if step.rule != "sum":
+        return ()
+    varying = [i for i, part in enumerate(step.substeps) if part.target.has(var)]
+    largest = len(varying) - 1 if len(varying) <= MAX_SUM_SUBSETS else 1
+    return tuple(
+        _terms_left_out(step, frozenset(left_out))
+        for size in range(1, largest + 1)
+        for left_out in combinations(varying, size)
+    )
+
+
+def _terms_left_out(step: Step, left_out: frozenset[int]) -> Wrong:
+    """The sum step `step` with the rates of its terms at `left_out` (indices) left
+    out, and the sentence that says which they are."""
+    parts = step.substeps
+    kept = add(*(part.result for i, part in enumerate(parts) if i not in left_out))
+    missing = [parts[i] for i in sorted(left_out)]
+    terms = _listed(range(2, 2 + len(missing)))
+    rates = _listed(range(2 + len(missing), 2 + 2 * len(missing)))
+    which = f"the rate of {terms}, which is {rates}" if len(missing) == 1 else (
+        f"the rates of {terms}, which are {rates}")
+    return Wrong(
+        kept,
+        "A sum changes by the changes of all its terms at once, so the rate of {0} is the "
+        f"sum of its terms' rates, {{1}}. Your answer leaves out {which}.",
+        (step.target, step.result, *(part.target for part in missing), *(part.result for part in missing)),
+    )
+
+
+def _listed(indices: Iterable[int]) -> str:
+    """Note placeholders as a list in words: {2}; {2} and {3}; {2}, {3} and {4}."""
+    names = [f"{{{i}}}" for i in indices]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 # -- products and quotients ---------------------------------------------------
 
 
@@ -938,19 +1063,20 @@ def _product_term_missing(step: Step, var: str) -> tuple[Wrong, ...]:
     if step.rule != "product":
         return ()
     g, h, dg, dh = _parts(step)
-    return tuple(
-        Wrong(
-            kept,
-            "The product rule has two terms. Picture {0} as a rectangle with sides {1} and "
+    text = ("The product rule has two terms. Picture {0} as a rectangle with sides {1} and "
             "{2}: a nudge grows it along both sides at once, by a sliver along each. Your "
-            "answer keeps only {3}; the other sliver, {4}, is missing, so the rate is {5}.",
-            (step.target, g, h, kept, missing, step.result),
-        )
-        for kept, missing in ((mul(g, dh), mul(h, dg)), (mul(h, dg), mul(g, dh)))
-        # x·eˣ answered x·eˣ keeps g·h′, but it is the function itself, which the
-        # checker says as such (differentiated too rarely)
-        if _tidy(kept) != _tidy(step.target)
+            "answer keeps only {3}%s; the other sliver, {4}, is missing, so the rate is {5}.")
+    return tuple(
+        Wrong(kept, text % _itself(kept, step.target, own), (step.target, g, h, kept, missing, step.result))
+        for kept, missing, own in ((mul(g, dh), mul(h, dg), 2), (mul(h, dg), mul(g, dh), 1))
     )
+
+
+def _itself(kept: Expr, product: Expr, own: int) -> str:
+    """Words for a sliver kept that is the product itself (x·eˣ keeps x·(eˣ)′, which
+    is x·eˣ): the answer looks undifferentiated, but one of the product rule's
+    terms is what gave it, its factor {`own`} being its own rate."""
+    return f" (the function itself, since {{{own}}} is its own rate)" if _tidy(kept) == _tidy(product) else ""
 
 
 def _product_sign(step: Step, var: str) -> tuple[Wrong, ...]:
@@ -1078,6 +1204,28 @@ def _power_on_general_power(step: Step, var: str) -> tuple[Wrong, ...]:
     return (Wrong(mul(power, derive(f, var).result), text, args), Wrong(power, text, args))
 
 
+def _exponential_on_general_power(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(f^g)′ taken as f^g·ln f·g′ (and without g′): the exponential rule with a base
+    that is not constant, the twin of the power rule with a variable exponent.  The
+    right rate is the sum of the two rules' results, which the sentence says."""
+    f, g = given_part(step, "f"), given_part(step, "g")
+    dg = derive(g, var).result
+    by_exponential = mul(step.target, Call("ln", f), dg)
+    by_power = mul(g, Pow(f, add(g, Num(-1))), derive(f, var).result)
+    text = (
+        "The exponential rule needs a constant base, but {0} has {1} in both its base and its "
+        "exponent, so neither the exponential rule nor the power rule fits alone: take "
+        "logarithms, ln(y) = {2}, and differentiate that, which gives {3}. That is the "
+        "exponential rule's term, {4}, and the power rule's term, {5}, added: your answer "
+        "keeps only the first"
+    )
+    args = (step.target, Sym(var), mul(g, Call("ln", f)), step.result, by_exponential, by_power)
+    return (
+        Wrong(by_exponential, text + ".", args),
+        Wrong(mul(step.target, Call("ln", f)), text + ", and without the exponent's rate {6}.", (*args, dg)),
+    )
+
+
 _POWER_RULE = ("The power rule brings the power down in front and lowers the exponent by one: "
                "the rate of {0} is {1}, not {2}.")
 
@@ -1114,6 +1262,41 @@ def _power_stage_misapplied(step: Step, var: str) -> tuple[Wrong, ...]:
         for slip in _power_rule_slips(stage.target):
             wrongs.append(Wrong(_others(rates, i, substitute(slip, inside)), _POWER_RULE,
                                 (at, rates[i], substitute(slip, inside))))
+    return tuple(wrongs)
+
+
+def _unsquared(rate: Expr) -> Expr | None:
+    """A rate that is a number times a square with the square left out (sec²u →
+    sec u, −csc²u → −csc u); None for any other rate."""
+    coefficient, rest = split_coefficient(rate)
+    if isinstance(rest, Pow) and rest.exp == TWO:
+        return mul(Num(coefficient), rest.base)
+    return None
+
+
+_SQUARE = "The rate of {0} is {1}, not {2}: the square belongs to the rate, as the rule that gives it shows."
+
+
+def _square_forgotten(step: Step, var: str) -> tuple[Wrong, ...]:
+    """A known function whose rate is a square, tan's sec², given the rate without
+    the square: sec x."""
+    wrong = _unsquared(step.result)
+    if wrong is None:
+        return ()
+    return (Wrong(wrong, _SQUARE, (step.target, step.result, wrong), why=_why(step.rule)),)
+
+
+def _square_forgotten_stage(step: Step, var: str) -> tuple[Wrong, ...]:
+    """A stage of a chain whose rate is a square (tan(x²)′ = 2x·sec²(x²)) with the
+    square left out, the other rates kept: 2x·sec(x²)."""
+    rates = _rates(step)
+    values = _inner_values(step.target, var)
+    wrongs: list[Wrong] = []
+    for i, stage in enumerate(step.substeps[: len(values)]):
+        wrong = _unsquared(rates[i]) if stage.rule in BY_NAME else None
+        if wrong is not None:
+            wrongs.append(Wrong(_others(rates, i, wrong), _SQUARE,
+                                (_stage_at(stage, values, i), rates[i], wrong), why=_why(stage.rule)))
     return tuple(wrongs)
 
 
@@ -1196,8 +1379,11 @@ _SLIP_LIST = (
     Slip("outer-at-x", OUTER_AT_WRONG_ARGUMENT, _outer_at_x),
     Slip("power-on-exponential-stage", POWER_RULE_ON_EXPONENTIAL, _power_on_exponential_stage),
     Slip("exponential-without-log-stage", EXPONENTIAL_WITHOUT_LOG, _exponential_without_log_stage),
+    Slip("logarithm-without-log-stage", LOGARITHM_WITHOUT_LOG, _logarithm_without_log_stage),
+    Slip("square-forgotten-stage", SQUARE_FORGOTTEN, _square_forgotten_stage),
     Slip("reciprocal-without-square", QUOTIENT_MISSING_SQUARE, _reciprocal_without_square),
     Slip("chain-sign", SIGN_ERROR, _chain_sign),
+    Slip("sum-term-missing", SUM_TERM_MISSING, _sum_term_missing),
     Slip("product-of-derivatives", PRODUCT_OF_DERIVATIVES, _product_of_derivatives),
     Slip("product-term-missing", PRODUCT_TERM_MISSING, _product_term_missing),
     Slip("product-sign", SIGN_ERROR, _product_sign),
@@ -1208,7 +1394,10 @@ _SLIP_LIST = (
     Slip("constant-kept", CONSTANT_KEPT, _constant_kept),
     Slip("power-on-exponential", POWER_RULE_ON_EXPONENTIAL, _power_on_exponential),
     Slip("power-on-general-power", POWER_RULE_ON_EXPONENTIAL, _power_on_general_power),
+    Slip("exponential-on-general-power", EXPONENTIAL_RULE_ON_POWER, _exponential_on_general_power),
     Slip("exponential-without-log", EXPONENTIAL_WITHOUT_LOG, _exponential_without_log),
+    Slip("logarithm-without-log", LOGARITHM_WITHOUT_LOG, _logarithm_without_log),
+    Slip("square-forgotten", SQUARE_FORGOTTEN, _square_forgotten),
     Slip("power-rule-misapplied", POWER_RULE_MISAPPLIED, _power_rule_misapplied),
     Slip("power-stage-misapplied", POWER_RULE_MISAPPLIED, _power_stage_misapplied),
     Slip("flipped-sign", SIGN_ERROR, _flipped),
@@ -1217,20 +1406,28 @@ SLIPS: dict[str, Slip] = {slip.name: slip for slip in _SLIP_LIST}
 
 _CHAIN_SLIPS = (
     "forgot-inner", "outer-at-x", "power-on-exponential-stage", "exponential-without-log-stage",
-    "reciprocal-without-square", "power-stage-misapplied", "chain-sign",
+    "logarithm-without-log-stage", "square-forgotten-stage", "reciprocal-without-square",
+    "power-stage-misapplied", "chain-sign",
 )
+
+# The known functions whose rate is a square (tan's sec², coth's −csch²), read
+# from the function table: the square may be left out.
+_SQUARED_RATES = tuple(name for name, function in BY_NAME.items() if _unsquared(function.derivative(Sym("u"))))
 
 # Which slips each rule admits, in the order they are tried.  Every other rule
 # admits only the flipped sign.
 SLIPS_BY_RULE: dict[str, tuple[str, ...]] = {
     "chain": _CHAIN_SLIPS,
     "chain-n": _CHAIN_SLIPS,
+    "sum": ("sum-term-missing", "flipped-sign"),
     "product": ("product-of-derivatives", "product-sign", "product-term-missing"),
     "product-n": ("product-of-derivatives",),
     "quotient": ("quotient-reversed", "quotient-missing-square", "quotient-sign", "quotient-of-derivatives"),
     "exp": ("power-on-exponential",),
     "exponential": ("power-on-exponential", "exponential-without-log"),
-    "general-power": ("power-on-general-power",),
+    "general-power": ("power-on-general-power", "exponential-on-general-power"),
+    "logarithm-base": ("logarithm-without-log", "flipped-sign"),
+    **{name: ("square-forgotten", "flipped-sign") for name in _SQUARED_RATES},
     "power": ("power-rule-misapplied", "flipped-sign"),
     "constant": ("constant-kept",),
 }
@@ -1352,19 +1549,28 @@ def _candidates(root: Step, var: str, paired: bool = False) -> Iterator[_Candida
     answer negated (before sign slips repeated, which could also make it, but say
     less); the sign slips repeated.  With `paired`, two slips at once instead
     (tried after every order's single slips: one slip is the likelier story).
-    Lazily: the first that matches ends the search."""
+    The slips in _ALONE are neither repeated nor paired.  Lazily: the first
+    that matches ends the search."""
     sites = _sites(root, var)
     others = [candidate for site, _ in sites for candidate in _singles(site, var, signs=False)]
     signs = [(depth, c) for site, depth in sites for c in _singles(site, var, signs=True)]
     inside_out = [c for _, c in sorted(signs, key=lambda pair: (pair[1].wrong.extra_minus, -pair[0]))]
+    combinable = [c for c in others if c.mistake not in _ALONE]
     if paired:
-        yield from _pairs([*others, *inside_out][:PAIRED])
+        yield from _pairs([*combinable, *inside_out][:PAIRED])
         return
     yield from others
-    yield from _everywhere(others)
+    yield from _everywhere(combinable)
     yield from inside_out
     yield _negated(root)
     yield from _everywhere(inside_out)
+
+
+# Slips tried only alone: a term of a sum left out takes a whole part of the
+# answer away, so beside another slip it would explain almost any answer with
+# fewer terms (x² for x³ + sin x); and its variants are sets of terms, not one
+# slip that can repeat at each sum.
+_ALONE = frozenset({SUM_TERM_MISSING})
 
 
 def _negated(root: Step) -> _Candidate:
@@ -1603,7 +1809,7 @@ def _diagnose(
             except CalcstepError:
                 continue
             if _gives(wrong, answer, points, needed, witness):
-                return _named(candidate, at_site, derivation.order, witness)
+                return _named(candidate, at_site, derivation, witness)
     # one differentiation too many, or an antiderivative: said when no slip gives it
     if needed:
         late = itself or _other_order(diff, answer, points, needed, witness, limits, (diff.order + 1,)) or (
@@ -1725,15 +1931,58 @@ def _as_typed(site: Step) -> frozenset[Expr]:
     return frozenset(found)
 
 
-def _named(candidate: _Candidate, yours: Expr, order: int, witness: Witness | None) -> Diagnosis:
+def _named(candidate: _Candidate, yours: Expr, derivation: Derivation, witness: Witness | None) -> Diagnosis:
     """The diagnosis for the slip that explains the answer, `yours` being what the
-    slips made of its step.  The message explains the first slip on its own (with
-    the right parts around it), and names the others."""
+    slips made of its step in `derivation`.  The message explains the first slip on
+    its own (with the right parts around it), and names the others.  A step whose
+    expression stands behind a constant factor (x·cos(x²) in 2x·cos(x²)) is shown
+    with that factor, as the learner's working has it, and the message says so."""
     site, wrong = candidate.site, candidate.wrong
-    step = WrongStep(site.rule, site.target, site.var, _tidy(site.result), _tidy(yours), order)
     message = wrong.message(_as_typed(site))
+    holders = _constant_factors_around(derivation.steps, site)
+    if not holders:
+        step = WrongStep(site.rule, site.target, site.var, _tidy(site.result), _tidy(yours), derivation.order)
+    else:
+        factor = mul(*(given_part(holder, "c") for holder in holders))
+        whole = holders[-1]
+        step = WrongStep(site.rule, whole.target, site.var, _tidy(whole.result), _tidy(mul(factor, yours)),
+                         derivation.order, _tidy(factor))
+        message = _with_factor_aside(message, step, site.target)
     message = message._replace(text=message.text + escape_braces(candidate.also))
     return Diagnosis(candidate.mistake, message, step, witness, wrong.why)
+
+
+def _constant_factors_around(root: Step, site: Step) -> tuple[Step, ...]:
+    """The constant-multiple steps that hold `site` directly (3·f′ around f′, for
+    3x²·eˣ), innermost first: () when the site's parent is another rule.  The
+    site is found as an object, first in preorder, as the slips found it."""
+    parents: dict[int, Step] = {}
+    stack = [root]
+    while stack and stack[-1] is not site:
+        step = stack.pop()
+        for child in reversed(step.substeps):
+            if id(child) not in parents and child is not root:
+                parents[id(child)] = step
+                stack.append(child)
+    holders: list[Step] = []
+    parent = parents.get(id(site))
+    while parent is not None and parent.rule == "constant-multiple" and parent.var == site.var:
+        holders.append(parent)
+        parent = parents.get(id(parent))
+    return tuple(holders)
+
+
+def _with_factor_aside(message: Note, step: WrongStep, inner: Expr) -> Note:
+    """The message followed by a sentence on the constant factor the rule set aside
+    (a factor −1 is a minus sign, and said so)."""
+    at = len(message.args)
+    if step.factor == MINUS_ONE:
+        text = (f"{message.text} The minus sign in front of {{{at + 1}}} waits meanwhile: the rule "
+                f"works on {{{at + 2}}}, and its result is negated.")
+    else:
+        text = (f"{message.text} The constant factor {{{at}}} of {{{at + 1}}} waits in front meanwhile: "
+                f"the rule works on {{{at + 2}}}, and its result is multiplied by {{{at}}}.")
+    return Note(text, (*message.args, step.factor, step.target, inner), message.position, message.meant)
 
 
 def check_answer(
@@ -1784,7 +2033,7 @@ def check_answer(
     witness = _wrong_at(difference, diff, sample, comparison)
     if witness is None:
         return CheckReport(diff, parsed, True, Method.POINTS, comparison.agreed, None, notes, readings)
-    witness = replace(witness, stand_ins=_stand_ins(diff.expr, parsed.expr))
+    witness = replace(witness, stand_ins=_stand_ins(diff.expr, parsed.expr), gap=_hidden_gap(witness, difference))
     method = Method.SIMPLIFY if proven and comparison.witness is None else Method.POINTS
     diagnosis = (
         _near_miss(diff, parsed.expr, witness, limits)
@@ -1814,6 +2063,17 @@ def _wrong_at(difference: Expr | None, diff: DiffReport, sample: _Sample, compar
     proven = isinstance(difference, Num) and difference.value != 0
     witness = _decisive_witness(comparison, proven, sample)
     return witness if witness is not None else _difference_witness(difference, diff, sample)
+
+
+def _hidden_gap(witness: Witness, difference: Expr | None) -> float | None:
+    """answer − derivative at the witness point, from their simplified difference,
+    when the two values there are the same float (2x + 10⁻³⁰ and 2x are both 1.4 at
+    0.7): only the gap itself shows them apart.  None when the values differ, or
+    the difference has no nonzero value there."""
+    if witness.yours is None or witness.yours != witness.correct or difference is None:
+        return None
+    gap = _value(_concrete(difference), dict(witness.point))
+    return gap if gap is not None and math.isfinite(gap) and gap != 0 else None
 
 
 def _off_by_constant(diagnosis: Diagnosis, diff: DiffReport, difference: Expr | None) -> Diagnosis:

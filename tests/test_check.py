@@ -12,8 +12,10 @@ import sympy as sp
 from calcstep.check import (
     CONSTANT_KEPT,
     CONSTANT_OF_INTEGRATION,
+    EXPONENTIAL_RULE_ON_POWER,
     EXPONENTIAL_WITHOUT_LOG,
     FORGOT_INNER,
+    LOGARITHM_WITHOUT_LOG,
     MISTAKES,
     OFF_BY_CONSTANT,
     OTHER_VARIABLE,
@@ -28,6 +30,8 @@ from calcstep.check import (
     READ_OTHERWISE,
     ROUNDED,
     SIGN_ERROR,
+    SQUARE_FORGOTTEN,
+    SUM_TERM_MISSING,
     WRONG_ORDER,
     WRONG_VARIABLE,
     CheckReport,
@@ -96,7 +100,36 @@ WRONG: list[tuple[str, str, str]] = [
     ("x^2", "2t", OTHER_VARIABLE),
     ("sin(x)", "cos(t)", OTHER_VARIABLE),
     ("x^3", "3u^2", OTHER_VARIABLE),
+    # the outer rate taken at the inside's rate: the inside differentiated in place too
+    ("e^(sin(x))", "cos(x)*e^(cos(x))", OUTER_AT_WRONG_ARGUMENT),
+    ("sin(x^2)", "2x cos(2x)", OUTER_AT_WRONG_ARGUMENT),
+    ("(x^2+1)^3", "3(2x)^2*2x", OUTER_AT_WRONG_ARGUMENT),
+    # the rate of a term (or of several) of a sum left out: nothing crept in
+    ("x^2+3x", "2x", SUM_TERM_MISSING),
+    ("x^3+2x", "3x^2", SUM_TERM_MISSING),
+    ("x^3 + 2x + sin(x)", "3x^2", SUM_TERM_MISSING),
+    ("sin(x) + cos(x)", "cos(x)", SUM_TERM_MISSING),
+    ("sin(x^2 + x)", "2x cos(x^2 + x)", SUM_TERM_MISSING),
+    # a part left out is no constant kept, though keeping the 1 of 1 − x would
+    # cancel its rate −1 and so leave ln(1 − x) out too: the term's rate is missing
+    ("x^2 + ln(1 - x)", "2x", SUM_TERM_MISSING),
+    ("x^2 + sqrt(1 - x)", "2x", SUM_TERM_MISSING),
+    # a rate that is a square, with the square left out
+    ("tan(x)", "sec(x)", SQUARE_FORGOTTEN),
+    ("cot(x)", "-csc(x)", SQUARE_FORGOTTEN),
+    ("tanh(x)", "sech(x)", SQUARE_FORGOTTEN),
+    ("tan(x^2)", "2x sec(x^2)", SQUARE_FORGOTTEN),
+    # a logarithm to a base given ln's rate, as an exponential its own
+    ("log10(x)", "1/x", LOGARITHM_WITHOUT_LOG),
+    ("log_2(x)", "1/x", LOGARITHM_WITHOUT_LOG),
+    ("log10(x^2+1)", "2x/(x^2+1)", LOGARITHM_WITHOUT_LOG),
+    # the exponential rule on a power whose base varies (the power rule's twin)
+    ("x^x", "x^x*ln(x)", EXPONENTIAL_RULE_ON_POWER),
+    ("x^(2x)", "2x^(2x)*ln(x)", EXPONENTIAL_RULE_ON_POWER),
+    ("x^(2x)", "x^(2x)*ln(x)", EXPONENTIAL_RULE_ON_POWER),
+    ("sin(x)^x", "sin(x)^x*ln(sin(x))", EXPONENTIAL_RULE_ON_POWER),
     # the derivative plus a number that no slip explains
+    ("x^2", "2x + 5", OFF_BY_CONSTANT),
     ("x^3", "3x^2 + 1", OFF_BY_CONSTANT),
     ("sin(x)", "cos(x) + 1", OFF_BY_CONSTANT),
     ("sin(x^2)", "2x cos(x^2) + 1", OFF_BY_CONSTANT),
@@ -201,8 +234,10 @@ WRONG: list[tuple[str, str, str]] = [
     ("5 - 3x", "3", SIGN_ERROR),
     ("cos(x) + cot(x)", "sin(x) + csc(x)^2", SIGN_ERROR),
     ("e^x cos(x)", "e^x cos(x) + e^x sin(x)", SIGN_ERROR),
+    # x·(eˣ)′ is x·eˣ: the product rule with one term left out gives the function back
+    ("x e^x", "x e^x", PRODUCT_TERM_MISSING),
+    ("x^2 e^x", "x^2 e^x", PRODUCT_TERM_MISSING),
     # differentiated the wrong number of times: not at all, or twice
-    ("x e^x", "x e^x", WRONG_ORDER),
     ("x^3", "6x", WRONG_ORDER),
     ("sin(x^2)", "2cos(x^2) - 4x^2 sin(x^2)", WRONG_ORDER),
 ]
@@ -255,11 +290,12 @@ UNRECOGNISED: list[tuple[str, str]] = [
     ("x e^x", "2x e^x"),
     ("x^2", "3x"),
     ("sin(x)", "sin(x)cos(x)"),
-    # a part left out is no constant kept, though keeping the 1 of 1 − x would
-    # cancel its rate −1 and so leave ln(1 − x) out too
-    ("x^2 + ln(1 - x)", "2x"),
-    ("x^2 + sqrt(1 - x)", "2x"),
+    # leaving out the rate of the only term that varies leaves 0: no term of a sum
+    # is missing there, nor is the 1 of 1 − x kept
     ("ln(1 - x)", "0"),
+    # a term left out beside another slip is not looked for (it would explain
+    # almost any answer with fewer terms)
+    ("x^3 + sin(x)", "x^2"),
 ]
 
 
@@ -756,3 +792,116 @@ def test_a_variable_the_function_lacks_is_said_to_give_0_not_to_be_one_of_its_va
     # a variable of the function, asked for: its variables are named, as before
     other = " ".join(cli("check", "x^2 + y^2", "2y", "--wrt", "x", "-f", "plain").out.split())
     assert "x² + y² has the variables x, y, and x is the one asked for" in other
+
+
+@pytest.mark.parametrize(
+    ("expr", "answer", "said"),
+    [
+        ("x^2+3x", "2x", "leaves out the rate of 3x, which is 3."),
+        ("x^3+2x", "3x^2", "leaves out the rate of 2x, which is 2."),
+        ("x^3 + 2x + sin(x)", "3x^2", "leaves out the rates of 2x and sin(x), which are 2 and cos(x)."),
+    ],
+)
+def test_a_terms_rate_left_out_of_a_sum_is_said_to_be_missing(expr: str, answer: str, said: str) -> None:
+    """The learner left a rate out; nothing crept in, as off_by_constant would say."""
+    report = check_answer(expr, answer)
+    assert report.diagnosis is not None and report.diagnosis.mistake == SUM_TERM_MISSING
+    text = " ".join(render(report).split())
+    assert said in text
+    assert "crept in" not in text
+    assert report.diagnosis.step is not None and report.diagnosis.step.rule == "sum"
+
+
+def test_a_constant_added_is_still_off_by_a_constant() -> None:
+    report = check_answer("x^2", "2x+5")
+    assert report.diagnosis is not None and report.diagnosis.mistake == OFF_BY_CONSTANT
+    assert "plus the constant 5" in " ".join(render(report).split())
+
+
+@pytest.mark.parametrize(("expr", "answer"), [("x*e^x", "x*e^x"), ("x^2*e^x", "x^2*e^x"), ("e^x*x^2", "e^x*x^2")])
+def test_a_product_whose_kept_term_is_the_function_is_a_term_missing(expr: str, answer: str) -> None:
+    """x·(eˣ)′ is x·eˣ: one slip, the product rule's other term left out, gives the
+    function back; that is named, not "differentiated too rarely"."""
+    report = check_answer(expr, answer)
+    assert report.diagnosis is not None and report.diagnosis.mistake == PRODUCT_TERM_MISSING
+    assert "(the function itself, since e^x is its own rate)" in " ".join(render(report).split())
+
+
+def test_a_step_inside_a_constant_factor_is_shown_as_the_learner_has_it(cli) -> None:
+    """The second derivative of sin(x²) differentiates 2x·cos(x²); the product rule
+    works on x·cos(x²), but the step is shown with the 2, and the factor is said."""
+    report = check_answer("sin(x^2)", "-4x^2*sin(x^2)", order=2)
+    assert report.diagnosis is not None and report.diagnosis.mistake == PRODUCT_TERM_MISSING
+    lines = render(report).splitlines()
+    assert "step (order 2): product rule, d/dx [2x·cos(x²)], the factor 2 set aside" in lines
+    assert "  right: 2(cos(x²) − 2x²·sin(x²))" in lines
+    assert "  yours: −4x²·sin(x²)" in lines  # the answer as typed
+    assert "The constant factor 2 of 2x·cos(x²) waits in front" in " ".join(" ".join(lines).split())
+    record = json.loads(cli("check", "sin(x^2)", "-4x^2*sin(x^2)", "--order", "2", "-f", "json").out)
+    _valid(record)
+    step = record["diagnosis"]["step"]
+    assert (step["target"], step["factor"], step["yours"]) == ("2*x*cos(x^2)", "2", "-4*x^2*sin(x^2)")
+
+
+@pytest.mark.parametrize(
+    ("expr", "answer", "yours", "said"),
+    [
+        ("3x^2 e^x", "6x e^x", "6x·e^x", "The constant factor 3 of 3x²·e^x waits in front"),
+        ("-x*sin(x)", "-x*cos(x)", "−x·cos(x)", "The minus sign in front of −x·sin(x) waits"),
+    ],
+)
+def test_a_constant_factor_is_kept_in_the_step_at_the_first_order_too(
+    expr: str, answer: str, yours: str, said: str
+) -> None:
+    report = check_answer(expr, answer)
+    text = render(report)
+    assert f"  yours: {yours}" in text.splitlines()
+    assert said in " ".join(text.split())
+
+
+def test_a_step_with_no_constant_factor_names_none() -> None:
+    report = check_answer("x^2*sin(x)", "2x*cos(x)")
+    assert report.diagnosis is not None and report.diagnosis.step is not None
+    assert report.diagnosis.step.factor is None
+    assert "set aside" not in render(report)
+
+
+@pytest.mark.parametrize(
+    ("expr", "answer", "said"),
+    [
+        ("tan(x)", "sec(x)", "The rate of tan(x) is sec²(x), not sec(x)"),
+        ("log10(x)", "1/x", "The rate of log₁₀(x) is 1/(x·ln(10)), not 1/x"),
+        ("log10(x^2+1)", "2x/(x^2+1)", "so the rate of log₁₀(x² + 1) is 2x/(ln(10)·(x² + 1))"),
+        ("x^x", "x^x*ln(x)", "the exponential rule's term, x^x·ln(x), and the power rule's term, x·x^(x − 1)"),
+        ("e^(sin(x))", "cos(x)*e^(cos(x))", "the outer rate is e^(sin(x)), with sin(x) left untouched inside, "
+                                            "not e^(cos(x))"),
+    ],
+)
+def test_the_new_classic_mistakes_say_what_the_rate_is(expr: str, answer: str, said: str) -> None:
+    report = check_answer(expr, answer)
+    assert report.diagnosis is not None and report.diagnosis.mistake is not None
+    assert said in " ".join(render(report).split())
+
+
+def test_witness_values_that_are_the_same_float_show_their_difference(cli) -> None:
+    """2x + 10⁻³⁰ and 2x are both 1.4 at 0.7 in double precision: no digits tell
+    them apart, so their difference is shown; values that differ in a late digit
+    get that digit."""
+    assert "at x = 0.7: yours 1.4, correct 1.4 (yours − correct = 1e−30)" in render(check_answer("x^2", "2x+1e-30"))
+    assert "at x = 0.7: yours 1.4, correct 1.4 (yours - correct = -1e-30)" in render(
+        check_answer("x^2", "2x-1e-30"), ascii=True)
+    assert "at x = 0.7: yours 1.400000000000001, correct 1.4" in render(check_answer("x^2", "2x+1e-15"))
+    record = json.loads(cli("check", "x^2", "2x+1e-30", "-f", "json").out)
+    _valid(record)
+    witness = record["diagnosis"]["witness"]
+    assert witness["yours"] == witness["correct"] and witness["difference"] == pytest.approx(1e-30)
+
+
+def _valid(record: dict) -> None:
+    """The record is what check.schema.json promises."""
+    from importlib.resources import files
+
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(files("calcstep").joinpath("schemas/check.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator(schema).validate(record)

@@ -223,7 +223,11 @@ WRONG = [
     ("sqrt(x)", "1/2sqrt(x)", (), "read_otherwise"),
     ("2^x", "0.6931*2^x", (), "rounded"),
     ("x^3", "3x^2+1", (), "off_by_constant"),
-    ("tan(x)", "sec(x)", (), None),
+    ("x^2+3x", "2x", (), "sum_term_missing"),
+    ("tan(x)", "sec(x)", (), "square_forgotten"),
+    ("log10(x)", "1/x", (), "logarithm_without_log"),
+    ("x^x", "x^x*ln(x)", (), "exponential_rule_on_power"),
+    ("x^2", "3x", (), None),
 ]
 
 

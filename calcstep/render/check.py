@@ -57,8 +57,9 @@ _PROSE_TO_ASCII = str.maketrans(
     {"·": "*", "−": "-", "²": "^2", "√": "sqrt", "π": "pi", "σ": "sigma", "±": "+/-", "′": "'"}
 )
 # Significant digits a witness value is shown with, at least and at most: more
-# only when the two values would otherwise print the same.
-_DIGITS = (4, 15)
+# only when the two values would otherwise print the same (17 tell any two
+# different floats apart; equal floats are told apart by their gap).
+_DIGITS = (4, 17)
 
 
 def render(report: CheckReport, ascii: bool = False) -> str:
@@ -154,12 +155,14 @@ def _step_lines(step: WrongStep, spell: Spelling, higher: bool) -> list[str]:
 
 
 def _step_pieces(step: WrongStep, spell: Spelling, higher: bool) -> list[Piece]:
-    """step: chain rule, d/dx sin(x²), with the order for a higher derivative."""
+    """step: chain rule, d/dx sin(x²), with the order for a higher derivative, and
+    the constant factor the rule sets aside, when there is one."""
     where = f" (order {step.order})" if higher else ""
+    aside = f", the factor {spell.expr(step.factor)} set aside" if step.factor is not None else ""
     return [
         (f"step{where}: ", "key"),
         (rule_title(step.rule), "rule"),
-        (f", {d_of(step.target, step.var, spell)}", ""),
+        (f", {d_of(step.target, step.var, spell)}{aside}", ""),
     ]
 
 
@@ -170,14 +173,18 @@ def _witness_lines(witness: Witness, spell: Spelling) -> list[str]:
 
 
 def _witness_pieces(witness: Witness, spell: Spelling) -> list[Piece]:
-    """at x = 0.7: yours 0.8823, correct 1.235"""
+    """at x = 0.7: yours 0.8823, correct 1.235; and where the two are the same
+    float, their gap: at x = 0.7: yours 1.4, correct 1.4 (yours − correct = 1e−30)"""
     yours, correct = (signed(number, spell) for number in _numbers(witness.yours, witness.correct))
-    return [
+    pieces = [
         (f"at {_point(witness, spell)}: ", ""),
         (f"yours {yours}", "yours"),
         (", ", ""),
         (f"correct {correct}", "result"),
     ]
+    if witness.gap is not None:  # the values are the same float: their gap shows them apart
+        pieces.append((signed(f" (yours - correct = {witness.gap:.{_DIGITS[0]}g})", spell), ""))
+    return pieces
 
 
 def _stand_in_lines(witness: Witness, spell: Spelling) -> list[str]:
@@ -197,6 +204,8 @@ def _numbers(yours: float | None, correct: float) -> tuple[str, str]:
     low, high = _DIGITS
     if yours is None:
         return "undefined", f"{correct:.{low}g}"
+    if yours == correct:  # no digits tell equal floats apart (their gap is shown instead)
+        return f"{yours:.{low}g}", f"{correct:.{low}g}"
     for digits in range(low, high):
         mine, right = f"{yours:.{digits}g}", f"{correct:.{digits}g}"
         if mine != right:
@@ -341,7 +350,7 @@ def _diagnosis_dict(diagnosis: Diagnosis) -> dict[str, Any]:
 
 
 def _step_dict(step: WrongStep) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "rule": step.rule,
         "title": rule_title(step.rule),
         "variable": step.var,
@@ -350,6 +359,9 @@ def _step_dict(step: WrongStep) -> dict[str, Any]:
         "right": to_text(step.right),
         "yours": to_text(step.yours),
     }
+    if step.factor is not None:
+        record["factor"] = to_text(step.factor)
+    return record
 
 
 def _witness_dict(witness: Witness) -> dict[str, Any]:
@@ -358,6 +370,8 @@ def _witness_dict(witness: Witness) -> dict[str, Any]:
         "yours": witness.yours,
         "correct": witness.correct,
     }
+    if witness.gap is not None:
+        record["difference"] = witness.gap
     if witness.stand_ins:
         record["stand_ins"] = {name: to_text(model) for name, model in witness.stand_ins}
     return record
