@@ -1554,7 +1554,11 @@ _QUOTIENTS = {("sin", "cos"): "tan", ("cos", "sin"): "cot", ("sinh", "cosh"): "t
               # tan u/sec u is sin u, sec u/tan u is csc u (and kin)
               ("tan", "sec"): "sin", ("cot", "csc"): "cos", ("sec", "tan"): "csc", ("csc", "cot"): "sec",
               ("tanh", "sech"): "sinh", ("coth", "csch"): "cosh", ("sech", "tanh"): "csch",
-              ("csch", "coth"): "sech"}
+              ("csch", "coth"): "sech",
+              # sin u/tan u is cos u, tan u/sin u is sec u (and kin)
+              ("sin", "tan"): "cos", ("tan", "sin"): "sec", ("cos", "cot"): "sin", ("cot", "cos"): "csc",
+              ("sinh", "tanh"): "cosh", ("tanh", "sinh"): "sech", ("cosh", "coth"): "sinh",
+              ("coth", "cosh"): "csch"}
 # The same quotients written with a reciprocal function (sin u·sec u is tan u), and
 # a quotient times its divisor (tan u·cos u is sin u): fᵃ·gᵇ is hᵐ times what is
 # left of f or g, m the smaller power.

@@ -975,6 +975,19 @@ def test_a_sum_of_tangents_and_secants_that_is_simpler_in_sines_and_cosines_is_w
     assert to_pretty(differentiate(text).result) == result
 
 
+@pytest.mark.parametrize(("text", "result"), [
+    ("sin(x)/tan(x)", "cos(x)"), ("tan(x)/sin(x)", "sec(x)"), ("cos(x)/cot(x)", "sin(x)"), ("cot(x)/cos(x)", "csc(x)"),
+    ("sinh(x)/tanh(x)", "cosh(x)"), ("tanh(x)/sinh(x)", "sech(x)"), ("cosh(x)/coth(x)", "sinh(x)"),
+    ("coth(x)/cosh(x)", "csch(x)"), ("sin(x^2)^2/tan(x^2)^2", "cos²(x²)"),
+])
+def test_a_function_over_its_tangent_or_cotangent_is_its_partner(text: str, result: str) -> None:
+    # sin u/tan u is cos u, as sin u/cos u is tan u: it stayed sin(x)/tan(x)
+    expr = parse(text).expr
+    simple = simplify(expr)[0]
+    assert to_pretty(simple) == result
+    assert sp.simplify(to_sympy(expr) - to_sympy(simple)) == 0
+
+
 @pytest.mark.parametrize(
     ("text", "wrt", "result"),
     [("x*w10*w2*w1", "x", "w₁·w₂·w₁₀"), ("x10 + x2^2 + x^3 + x1", "x2", "2·x₂"),
