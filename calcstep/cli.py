@@ -678,12 +678,16 @@ class _Emitter:
         # twice more.
         # The pieces are taken by runs of ASCII and not, a few hundred at a time
         # (a small record's fifty or so in one go), which keeps this loop off
-        # the profile: a loop over each piece here cost 9 M instructions.
+        # the profile: a loop over each piece here cost 9 M instructions.  On an
+        # unbuffered stdout (python -u, PYTHONUNBUFFERED) every write is a system
+        # call, dearer than the encoding saved: there a record is one run, joined.
+        pieces = report_json(report, self.options, job_id)
+        runs = ((True, pieces),) if getattr(sys.stdout, "write_through", False) else groupby(pieces, str.isascii)
         pending: list[str] = []
         size = 0
-        for ascii, run in groupby(report_json(report, self.options, job_id), str.isascii):
+        for joined, run in runs:
             while block := "".join(islice(run, 256)):
-                if ascii and len(block) < _WRITE_EVERY:
+                if joined and len(block) < _WRITE_EVERY:
                     pending.append(block)
                     size += len(block)
                     if size >= _WRITE_EVERY:
