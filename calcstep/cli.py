@@ -624,7 +624,7 @@ class _Emitter:
         # one deep stack for the whole report, when it needs one: otherwise each
         # deep expression printed would start a thread of its own
         if self.format is Format.json:
-            self._run_deep(_report_depth(report), self._json_report, report, job_id)
+            self._run_deep(_report_depth(report), self._json_report, report, job_id, line)
         else:
             self._run_deep(_report_depth(report), self._writer, report)
             if not self.options.steps and self.format in (Format.plain, Format.rich):
@@ -664,7 +664,7 @@ class _Emitter:
         if self.count and (self.options.steps or self.format in (Format.latex, Format.markdown)):
             print()
 
-    def _json_report(self, report: DiffReport, job_id: str | None = None) -> None:
+    def _json_report(self, report: DiffReport, job_id: str | None = None, line: int | None = None) -> None:
         from calcstep.render.json import report_json
 
         # written a megabyte at a time, so a record of thousands of steps never
@@ -681,7 +681,7 @@ class _Emitter:
         # the profile: a loop over each piece here cost 9 M instructions.  On an
         # unbuffered stdout (python -u, PYTHONUNBUFFERED) every write is a system
         # call, dearer than the encoding saved: there a record is one run, joined.
-        pieces = report_json(report, self.options, job_id)
+        pieces = report_json(report, self.options, job_id, line)
         runs = ((True, pieces),) if getattr(sys.stdout, "write_through", False) else groupby(pieces, str.isascii)
         pending: list[str] = []
         size = 0

@@ -634,16 +634,23 @@ def test_values_near_a_pole_or_the_edge_of_floats_are_right(cli, text: str, poin
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_failed_batch_line_names_its_line_of_input(jobs: str) -> None:
+def test_every_batch_record_names_its_line_of_input(jobs: str) -> None:
     # blank lines and comments are not answered, so the count of records is not
-    # the line: the error names it, on stderr and in its JSON record
+    # the line: every record names it (an error on stderr too), so a script can
+    # match records to lines
     command = [sys.executable, "-m", "calcstep", "diff", "-", "-f", "json", "--no-steps", "-j", jobs]
     done = subprocess.run(command, input="x^2\n\n# a comment\nln(x\nx^3\n", capture_output=True, text=True,
                           timeout=60)
     records = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [r.get("line") for r in records] == [None, 4, None]
+    assert [r.get("line") for r in records] == [1, 4, 5]
+    assert [list(r)[:2] for r in records] == [["input", "line"]] * 3
     assert done.stderr.startswith("line 4: error: '(' is never closed")
-    jsonschema.validate(records[1], SCHEMA)
+    for record in records:
+        jsonschema.validate(record, SCHEMA)
+
+
+def test_a_single_expression_has_no_line(cli) -> None:
+    assert "line" not in json.loads(cli("diff", "x^2", "-f", "json").out)
 
 
 def test_an_unknown_rule_in_json_is_an_error_record(cli) -> None:

@@ -43,10 +43,12 @@ _EVALUATED_UP_TO = 120
 
 
 def report_json(
-    report: DiffReport, options: RenderOptions = RenderOptions(), job_id: str | None = None
+    report: DiffReport, options: RenderOptions = RenderOptions(), job_id: str | None = None,
+    line: int | None = None,
 ) -> Iterator[str]:
     """The report's JSON object (the schema's one line), in pieces to be joined or
-    written in turn.  The text is laid out as `json.dumps(…, ensure_ascii=False)`
+    written in turn; `line`, its line of stdin in a batch, is written after the
+    input, as an error's record has it.  The text is laid out as `json.dumps(…, ensure_ascii=False)`
     lays it out.  It is written directly rather than built as dicts and encoded:
     a batch spends a third of its time here, and a record of a hundred megabytes
     never exists whole.  Each step is made only when it is written, and the step
@@ -57,7 +59,8 @@ def report_json(
     shown = result.size <= HUGE  # a result of millions of symbols is given once
     # a JSON job's id first, as the job gave it (JSON text already)
     opening = "{" if job_id is None else '{"id": ' + job_id + ", "
-    yield opening + '"input": ' + _quote(report.input) + ', "expression": '
+    yield opening + '"input": ' + _quote(report.input) + (
+        ', "expression": ' if line is None else f', "line": {line}, "expression": ')
     yield from _text(report.expr)
     yield f', "variable": {_quote(report.var)}, "order": {report.order}, "result": '
     yield from _text(result)
