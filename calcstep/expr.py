@@ -79,9 +79,6 @@ class Expr:
         _set(theirs, "_canon", mine)
         return True
 
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"expression nodes are immutable: cannot set {name!r}")
 
