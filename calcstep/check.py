@@ -878,17 +878,22 @@ def _logarithm_without_log(step: Step, var: str) -> tuple[Wrong, ...]:
 def _logarithm_without_log_stage(step: Step, var: str) -> tuple[Wrong, ...]:
     """A logarithm stage log_b u of a chain taken as ln u, its rate 1/u (the other
     rates kept): log₁₀(x² + 1)′ as 2x/(x² + 1)."""
+    return tuple(
+        _log_without_ln(at, base, step.result, _others(rates, i, Pow(inner, MINUS_ONE)), var)
+        for i, at, base, inner, rates in _stages_with_a_base(step, var, "logarithm-base")
+    )
+
+
+def _stages_with_a_base(step: Step, var: str, rule: str) -> Iterator[tuple[int, Expr, Expr, Expr, list[Expr]]]:
+    """For each stage of the chain `step` by `rule` (a logarithm's or an
+    exponential's, whose target has a base): its index, the stage at its inner
+    value, that base, the inner value, and the chain's rates."""
     rates = _rates(step)
     values = _inner_values(step.target, var)
-    wrongs: list[Wrong] = []
     for i, stage in enumerate(step.substeps[: len(values)]):
-        if stage.rule != "logarithm-base":
-            continue
-        assert isinstance(stage.target, Log)
-        at = _stage_at(stage, values, i)
-        wrong = _others(rates, i, Pow(values[i], MINUS_ONE))
-        wrongs.append(_log_without_ln(at, stage.target.base, step.result, wrong, var))
-    return tuple(wrongs)
+        if stage.rule == rule:
+            assert isinstance(stage.target, (Log, Pow))
+            yield i, _stage_at(stage, values, i), stage.target.base, values[i], rates
 
 
 def _exponential_without_log(step: Step, var: str) -> tuple[Wrong, ...]:
@@ -900,16 +905,10 @@ def _exponential_without_log(step: Step, var: str) -> tuple[Wrong, ...]:
 def _exponential_without_log_stage(step: Step, var: str) -> tuple[Wrong, ...]:
     """An exponential stage a^u of a chain taken as a^u, its ln a left out (the
     other rates kept)."""
-    rates = _rates(step)
-    values = _inner_values(step.target, var)
-    wrongs: list[Wrong] = []
-    for i, stage in enumerate(step.substeps[: len(values)]):
-        if stage.rule != "exponential":
-            continue
-        assert isinstance(stage.target, Pow)
-        at = _stage_at(stage, values, i)
-        wrongs.append(_without_log(at, stage.target.base, step.result, _others(rates, i, at), var))
-    return tuple(wrongs)
+    return tuple(
+        _without_log(at, base, step.result, _others(rates, i, at), var)
+        for i, at, base, _, rates in _stages_with_a_base(step, var, "exponential")
+    )
 
 
 def _power_on_exponential_stage(step: Step, var: str) -> tuple[Wrong, ...]:
