@@ -348,6 +348,11 @@ def _why_undefined(constant: Expr) -> DomainError | type[AbstractValueError] | N
     except AbstractValueError:
         return AbstractValueError
     except DomainError as error:
+        if isinstance(error, AtZeroError) and wide_value(constant) is not None:
+            # a 0 of floating point's making: 1 − cos(10⁻⁸) is 5·10⁻¹⁷, which
+            # floats round to 0; the digits wide arithmetic holds tell (a true 0
+            # gives no value there, as its digits never agree)
+            return None
         return error
     return None
 
@@ -685,6 +690,9 @@ def value_at_point(
     every variable."""
     mapping = {Sym(name): value for name, value in point}
     below = function if below is None else below
+    # where floating point fails beside the point, exact arithmetic is tried
+    # there too (an expanded (x − 1)³ under a cube root, at 1)
+    exact_beside = derivative.size + below.size <= _EXACTLY_UP_TO
 
     def no_value(reason: str | Callable[[], str]) -> PointValue:
         """The formula's limit from both sides, or the derivative with the other
@@ -692,6 +700,7 @@ def value_at_point(
         `reason` (a function that tells it, when telling takes work)."""
         return (
             _by_limit(below, derivative, point, var)
+            or (_by_limit(below, derivative, point, var, limits) if exact_beside else None)
             or _others_held(function, point, limits, var, order)
             or _locally_constant(function, point, var, limits)
             or PointValue(point, undefined=reason if isinstance(reason, str) else reason())
@@ -721,7 +730,9 @@ def value_at_point(
         """Where the function is continuous, what the slopes beside the point say
         of its shape: more than a division by zero (√(x²) has a corner at 0) or a
         corner of |u| (√|x| has a cusp at 0); else `reason`."""
-        return _slopes_beside(below, derivative, point, var, order) or reason
+        return (_slopes_beside(below, derivative, point, var, order)
+                or (_slopes_beside(below, derivative, point, var, order, limits) if exact_beside else None)
+                or reason)
 
     try:
         exact = _exact_at(derivative, mapping, limits)
@@ -1076,13 +1087,16 @@ _LIMIT_AGREEMENT = 1e-6
 _FORMULA_AGREEMENT = 1e-3
 
 
-def _by_limit(below: Expr, derivative: Expr, point: tuple, var: str | None) -> PointValue | None:
+def _by_limit(
+    below: Expr, derivative: Expr, point: tuple, var: str | None, exactly: Limits | None = None
+) -> PointValue | None:
     """The derivative as the limit of its formula from both sides, where the
     formula itself has no value; None unless `below` is continuous there and
     both sides settle on one value (a corner, relu at 0, has two).  `below` with
     no value of its own there (a second derivative's first, 3x⁵/|x³| at 0) is
-    continuous when its own two sides agree: its gap is filled by their limit."""
-    beside = _beside(point, var)
+    continuous when its own two sides agree: its gap is filled by their limit.
+    The values beside the point in floating point, or `exactly` (see _beside)."""
+    beside = _beside(point, var, exactly)
     if beside is None:
         return None
     near, scale = beside
@@ -1129,10 +1143,15 @@ def _floats(point: tuple[tuple[str, Expr], ...]) -> Iterator[tuple[str, float]]:
     return ((name, evaluate(value, {})) for name, value in point)
 
 
-def _beside(point: tuple[tuple[str, Expr], ...], var: str | None) -> tuple[Near, float] | None:
-    """What an expression is at an offset from the point along `var`, in floating
-    point (None where it has no value), and the point's scale (the offsets are
-    relative to it, at least 1); None when the point has no float or no `var`."""
+def _beside(
+    point: tuple[tuple[str, Expr], ...], var: str | None, exactly: Limits | None = None
+) -> tuple[Near, float] | None:
+    """What an expression is at an offset from the point along `var` (None where it
+    has no value), and the point's scale (the offsets are relative to it, at least
+    1); None when the point has no float or no `var`.  In floating point, or
+    `exactly`: at the rational point beside it, simplified exactly and then
+    taken to a float with the digits it needs, where floating point cancels
+    (x² − 2x + 1 at 1 + 10⁻⁸ is 10⁻¹⁶, which floats make noise of)."""
     try:
         floats = dict(_floats(point))
     except CalcstepError:
@@ -1147,7 +1166,30 @@ def _beside(point: tuple[tuple[str, Expr], ...], var: str | None) -> tuple[Near,
         except CalcstepError:
             return None
 
-    return near, max(1.0, abs(at))
+    if exactly is None:
+        return near, max(1.0, abs(at))
+    mapping = {Sym(name): value for name, value in point}
+    middle = mapping[Sym(var)]
+
+    def near_exactly(expr: Expr, offset: float) -> float | None:
+        beside = add(middle, Num(Fraction(offset).limit_denominator(_EXACT_DENOMINATOR)))
+        try:
+            value = _exact_at(expr, {**mapping, Sym(var): beside}, exactly)
+            if value is None or value.free_vars:
+                return None
+            wide = wide_value(value)
+            return wide if wide is not None else evaluate(value, {})
+        except (CalcstepError, OverflowError, ValueError):
+            return None
+
+    return near_exactly, max(1.0, abs(at))
+
+
+# The offsets beside a point, taken exactly: 10⁻⁸ as 1/10⁸ (its float is not).
+_EXACT_DENOMINATOR = 10**12
+# Beyond this size a derivative is not evaluated exactly beside a point: each
+# value simplifies the whole formula at a rational point.
+_EXACTLY_UP_TO = 2_000
 
 
 def _continuous(below: Expr, near: Near, middle: float, scale: float, sides: tuple[int, ...]) -> bool:
@@ -1162,7 +1204,8 @@ def _continuous(below: Expr, near: Near, middle: float, scale: float, sides: tup
 
 
 def _slopes_beside(
-    below: Expr, derivative: Expr, point: tuple[tuple[str, Expr], ...], var: str | None, order: int
+    below: Expr, derivative: Expr, point: tuple[tuple[str, Expr], ...], var: str | None, order: int,
+    exactly: Limits | None = None,
 ) -> str | None:
     """Why the derivative has no value at a point where `below` (what it is the
     derivative of) is continuous, told from its formula's values just beside it:
@@ -1173,8 +1216,9 @@ def _slopes_beside(
     - to ±∞ on the one side where `below` has values, a vertical tangent at the
       end of its domain: √x at 0.
 
-    None when the sides tell none of these (then the formula's reason stands)."""
-    beside = _beside(point, var)
+    None when the sides tell none of these (then the formula's reason stands).
+    The values beside the point in floating point, or `exactly` (see _beside)."""
+    beside = _beside(point, var, exactly)
     if beside is None or var is None:
         return None
     near, scale = beside

@@ -1311,6 +1311,8 @@ def _shape_said(left: sp.Expr, right: sp.Expr) -> str:
     ("x^(2/3)", "0"), ("x^(4/5)", "0"), ("(x - 1)^(2/3)", "1"), ("sqrt(abs(x))", "0"),
     ("sqrt(x)", "0"), ("sqrt(1 - x^2)", "1"), ("sqrt(1 - x^2)", "-1"), ("asin(x)", "1"), ("acos(x)", "-1"),
     ("sqrt(sin(x))", "pi"),
+    # floating point cancels beside the point (x² − 2x + 1 at 1 + 10⁻⁸): told exactly
+    ("sqrt(x^2 - 2*x + 1)", "1"), ("cbrt(x^2 - 2*x + 1)", "1"),
 ])
 def test_where_the_derivative_has_no_value_the_slopes_beside_the_point_say_why(text: str, at: str) -> None:
     # "division by zero" told a learner nothing of √(x²) at 0: its graph has a
@@ -1343,3 +1345,19 @@ def test_at_an_end_of_the_domain_the_derivative_is_the_formulas_limit_from_insid
     assert value.undefined is None and value.decimal is not None
     assert math.isclose(value.decimal, float(expected), abs_tol=1e-6)
     assert value.note.endswith(f"its limit from the {'right' if side == '+' else 'left'} is the derivative")
+
+
+def test_a_limit_that_floating_point_cancels_beside_the_point_is_found_exactly() -> None:
+    # the radicand, (x − 1)³ written out, is 10⁻²⁴ at 1 + 10⁻⁸: floats make noise
+    # of it, and the derivative, 1 everywhere, was "undefined" at 1
+    value = differentiate("cbrt(x^3 - 3*x^2 + 3*x - 1)", at=[{"x": "1"}]).values[0]
+    assert value.undefined is None and value.decimal == 1
+    corner = differentiate("sqrt(1 - cos(x))", at=[{"x": "0"}]).values[0]
+    assert corner.undefined.endswith("has a corner (slope ≈ −0.707107 on the left, ≈ 0.707107 on the right)")
+
+
+def test_a_constant_that_floating_point_rounds_to_0_is_no_division_by_zero() -> None:
+    # 1 − cos(10⁻⁸) is 5·10⁻¹⁷, which floats round to 0: it was refused
+    assert to_pretty(differentiate("x/(1 - cos(10^-8))").result) == "1/(1 − cos(1/100000000))"
+    with pytest.raises(DomainError, match="division by zero"):
+        differentiate("x/(sin(2)^2 + cos(2)^2 - 1)")
