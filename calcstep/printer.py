@@ -642,7 +642,10 @@ class _PrettyPrinter(_Printer):
         top = self.whole_number(abs(numerator))
         if denominator == 1:
             return sign + top, PRODUCT if sign or "·" in top or "*" in top else POWER
-        return f"{sign}{top}/{self.whole_number(denominator)}", PRODUCT
+        bottom = self.whole_number(denominator)
+        if not bottom.isdigit() and not bottom.startswith("10"):
+            bottom = self.bracket(bottom)  # 1/(3·10²⁴): 1/3·10²⁴ reads as 10²⁴/3
+        return f"{sign}{top}/{bottom}", PRODUCT
 
     def whole_number(self, value: int) -> str:
         """A whole number ≥ 0, long ones of many zeros as m·10ᵏ (see `scientific`)."""
@@ -824,7 +827,9 @@ class _LatexPrinter(_Printer):
                 return text, ATOM if value >= 0 else PRODUCT
         if type(value) is Fraction:
             body = rf"\frac{{{self.whole_number(abs(value.numerator))}}}{{{self.whole_number(value.denominator)}}}"
-            return ("-" + body if value < 0 else body), (ATOM if value > 0 else PRODUCT)
+            # a fraction raised is bracketed, \left(\frac{7}{3}\right)^{x}: raised
+            # bare, the power seems the denominator's
+            return ("-" + body if value < 0 else body), (POWER if value > 0 else PRODUCT)
         whole = self.whole_number(abs(value))
         if whole.startswith("10^"):  # 10^{400} binds as the power it is written as
             return ("-" + whole, PRODUCT) if value < 0 else (whole, POWER)

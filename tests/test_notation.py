@@ -14,6 +14,7 @@ from calcstep.evaluate import evaluate
 from calcstep.expr import Add, Mul, Num, Pow, Sym, rebuild, rebuilt, walk
 from calcstep.parse import parse
 from calcstep.printer import format_note, to_latex, to_pretty, to_text
+from calcstep.simplify import simplify
 
 from strategies import expressions
 
@@ -715,3 +716,16 @@ def test_a_long_whole_number_of_many_zeros_is_written_for_people_as_a_power_of_t
 def test_a_power_of_ten_written_for_people_in_ascii_has_a_caret() -> None:
     assert to_pretty(Num(-3 * 10**25), ascii=True) == "-3*10^25"
     assert to_pretty(Num(Fraction(1, 10**400)), ascii=True) == "1/10^400"
+
+
+@pytest.mark.parametrize(("text", "pretty"), [("x/(3*10^24)", "1/(3·10²⁴)"), ("x^2/(2*10^30 - 10^22)", "x/(999999995·10²¹)")])
+def test_a_power_of_ten_below_a_fraction_bar_is_bracketed(text: str, pretty: str) -> None:
+    # 1/3·10²⁴ reads back as 10²⁴/3: wrong by a factor of 10⁴⁸
+    result = differentiate(text).result
+    assert to_pretty(result) == pretty
+    assert simplify(parse(pretty).expr)[0] == result  # read back, the same number
+
+
+def test_a_fraction_raised_in_latex_is_bracketed() -> None:
+    # \frac{7}{3}^{x} seems to raise the denominator alone
+    assert to_latex(Pow(Num(Fraction(7, 3)), Sym("x"))) == r"\left(\frac{7}{3}\right)^{x}"
