@@ -692,7 +692,7 @@ def value_at_point(
     below = function if below is None else below
     # where floating point fails beside the point, exact arithmetic is tried
     # there too (an expanded (x − 1)³ under a cube root, at 1)
-    exact_beside = derivative.size + below.size <= _EXACTLY_UP_TO
+    exactly_beside = derivative.size + below.size <= _EXACTLY_UP_TO
 
     def no_value(reason: str | Callable[[], str]) -> PointValue:
         """The formula's limit from both sides, or the derivative with the other
@@ -700,7 +700,7 @@ def value_at_point(
         `reason` (a function that tells it, when telling takes work)."""
         return (
             _by_limit(below, derivative, point, var)
-            or (_by_limit(below, derivative, point, var, limits) if exact_beside else None)
+            or (_by_limit(below, derivative, point, var, limits) if exactly_beside else None)
             or _others_held(function, point, limits, var, order)
             or _locally_constant(function, point, var, limits)
             or PointValue(point, undefined=reason if isinstance(reason, str) else reason())
@@ -730,9 +730,10 @@ def value_at_point(
         """Where the function is continuous, what the slopes beside the point say
         of its shape: more than a division by zero (√(x²) has a corner at 0) or a
         corner of |u| (√|x| has a cusp at 0); else `reason`."""
-        return (_slopes_beside(below, derivative, point, var, order)
-                or (_slopes_beside(below, derivative, point, var, order, limits) if exact_beside else None)
-                or reason)
+        # only from values beside the point taken exactly: in floating point
+        # acosh(1 + h²)′ cancels to 2h/0 and seemed a cusp where there is a corner
+        shape = _slopes_beside(below, derivative, point, var, order, limits) if exactly_beside else None
+        return shape or reason
 
     try:
         exact = _exact_at(derivative, mapping, limits)
@@ -1106,7 +1107,8 @@ def _by_limit(
     if value is None:
         # at an end of the domain the derivative is the one from inside:
         # √x·ln(x² + 1) at 0 is 0 from the right, though its formula is 0/0
-        inside = _from_inside(below, derivative, near, scale)
+        # (from values taken exactly: in floating point 1 − cos(h) cancels)
+        inside = _from_inside(below, derivative, near, scale) if exactly is not None else None
         if inside is None:
             return None
         side, value = inside
@@ -1177,8 +1179,10 @@ def _beside(
             value = _exact_at(expr, {**mapping, Sym(var): beside}, exactly)
             if value is None or value.free_vars:
                 return None
-            wide = wide_value(value)
-            return wide if wide is not None else evaluate(value, {})
+            # wide arithmetic or nothing: a float of acos(cos(h)) cancels as the
+            # formula's own did (wide_value knows powers, exponentials, logarithms,
+            # sines and cosines; beyond them no value is claimed)
+            return wide_value(value)
         except (CalcstepError, OverflowError, ValueError):
             return None
 
@@ -1290,13 +1294,19 @@ def _no_values(expr: Expr, near: Near, scale: float, side: int) -> bool:
     return all(near(expr, side * h * scale) is None for h in _LIMIT_STEPS)
 
 
+_SLOPE_DENOMINATOR = 100
+_SLOPE_AGREEMENT = 1e-9
+
+
 def _slope_text(slope: float) -> str:
     """A one-sided slope as said: +∞ or −∞; a number exactly when it is a fraction
     with a small denominator to the limits' accuracy (−1, 1/2), else ≈ 6 digits."""
     if math.isinf(slope):
         return "+∞" if slope > 0 else "−∞"
-    near_fraction = Fraction(slope).limit_denominator(1000)
-    if abs(near_fraction - Fraction(slope)) <= _LIMIT_AGREEMENT * max(1.0, abs(slope)):
+    # a fraction only with a small denominator and to all the digits the limit
+    # holds: √2 is within 10⁻⁶ of 1393/985, which is no slope to claim
+    near_fraction = Fraction(slope).limit_denominator(_SLOPE_DENOMINATOR)
+    if abs(near_fraction - Fraction(slope)) <= _SLOPE_AGREEMENT * max(1.0, abs(slope)):
         return _spoken(Num(near_fraction))
     return "≈ " + f"{slope:.6g}".replace("-", "−")
 

@@ -1309,8 +1309,7 @@ def _shape_said(left: sp.Expr, right: sp.Expr) -> str:
     ("sqrt(x^2)", "0"), ("2*sqrt(x^2) + x", "0"), ("sqrt(x^2 + x^4)", "0"),
     ("cbrt(x)", "0"), ("-cbrt(x)", "0"), ("x^(1/3)*(x - 2)", "0"), ("cbrt(x^2 - 1)", "1"), ("x^(1/5)", "0"),
     ("x^(2/3)", "0"), ("x^(4/5)", "0"), ("(x - 1)^(2/3)", "1"), ("sqrt(abs(x))", "0"),
-    ("sqrt(x)", "0"), ("sqrt(1 - x^2)", "1"), ("sqrt(1 - x^2)", "-1"), ("asin(x)", "1"), ("acos(x)", "-1"),
-    ("sqrt(sin(x))", "pi"),
+    ("sqrt(x)", "0"), ("sqrt(1 - x^2)", "1"), ("sqrt(1 - x^2)", "-1"), ("sqrt(sin(x))", "pi"),
     # floating point cancels beside the point (x² − 2x + 1 at 1 + 10⁻⁸): told exactly
     ("sqrt(x^2 - 2*x + 1)", "1"), ("cbrt(x^2 - 2*x + 1)", "1"),
 ])
@@ -1361,3 +1360,24 @@ def test_a_constant_that_floating_point_rounds_to_0_is_no_division_by_zero() -> 
     assert to_pretty(differentiate("x/(1 - cos(10^-8))").result) == "1/(1 − cos(1/100000000))"
     with pytest.raises(DomainError, match="division by zero"):
         differentiate("x/(sin(2)^2 + cos(2)^2 - 1)")
+
+
+@pytest.mark.parametrize(("text", "at"), [
+    ("acosh(1 + (x - 3)^2)", "3"), ("asin(1 - (x + 3/2)^2)", "-3/2"), ("acos(cos(x))*acosh(1 + x)", "0"),
+    ("cbrt((2*(x + 1))^4) + acos(1 - (x^3 + 1)^2)", "-1"), ("asin(sqrt(1 - cos(x + 3/2)))*(x + 2)", "-3/2"),
+])
+def test_no_shape_or_value_is_claimed_from_values_that_cancel(text: str, at: str) -> None:
+    # beside these points floating point cancels (acosh(1 + h²)′ came out 2h/0, a
+    # "cusp" where there is a corner with slopes ∓√2; −8.8·10⁻⁵ where the one-sided
+    # derivative is 0); the values beside a point are taken in wide arithmetic or
+    # not at all, and a functions it does not know (arccos, arcosh) make no claim
+    value = differentiate(text, at=[{"x": at}]).values[0]
+    x = symbol("x")
+    rate = sp.diff(to_sympy(parse(text).expr), x)
+    point = to_sympy(parse(at).expr)
+    if value.undefined is None:
+        sides = [sp.limit(rate, x, point, side) for side in ("-", "+")]
+        real = [side for side in sides if side.is_extended_real]
+        assert real and all(math.isclose(value.decimal, float(side), abs_tol=1e-6) for side in real)
+    else:
+        assert "cusp" not in value.undefined and "vertical" not in value.undefined
