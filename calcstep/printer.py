@@ -1032,6 +1032,13 @@ _LATEX = _LatexPrinter()
 _TEXT_CACHE = _TEXT._cache  # cleared in place, never replaced
 
 
+def forget_caches() -> None:
+    """Let the printers' caches go: the pieces they hold keep the expressions they
+    were printed from (a wide sum's terms, made a run at a time, are let go of)."""
+    for printer in (_TEXT, _PRETTY, _PRETTY_ASCII, _LATEX):
+        printer.forget()
+
+
 def trim_caches() -> None:
     """Let the printers' caches go once they are large: called between the reports
     of a batch, so a long batch does not keep every expression it has printed."""
