@@ -46,7 +46,7 @@ from calcstep.functions import BY_NAME, GREEK
 # parts already printed, and is what keeps a printer's memory bounded: the terms
 # of a 100,000-term sum and its derivative would otherwise be held, text and all,
 # by three printers at once (240 MB).
-_CACHE_LIMIT = 50_000
+_CACHE_LIMIT = 20_000
 
 # A printer forgets its pieces after writing a text longer than this.  The pieces
 # of a text hold its every part's text, which for a deep expression is several

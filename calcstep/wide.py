@@ -27,13 +27,24 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any, overload
 
+from calcstep import engine
 from calcstep.derive import derive
 from calcstep.domain import Condition, forgotten_note, set_conditions
+from calcstep.engine import (
+    DiffReport,
+    absent_variable,
+    check_constants,
+    check_somewhere,
+    check_somewhere_differentiable,
+    check_writable,
+    choose_variable,
+    fixed_part_without_value,
+)
 from calcstep.errors import CalcstepError
 from calcstep.expr import Add, Expr, Note, add, forget_shared
 from calcstep.limits import Limits
-from calcstep.printer import forget_caches
 from calcstep.parse import Parsed, plain_text, read_terms, read_whole, said_once, top_level_signs
+from calcstep.printer import forget_caches
 from calcstep.simplify import Simplifier
 from calcstep.steps import Derivation, Step
 
@@ -44,24 +55,15 @@ RUN_TERMS = 500
 
 def differentiate_wide(
     text: str, wrt: str | None, functions: frozenset[str], limits: Limits, steps: bool,
-    wide_from: int | None = None, run_terms: int = RUN_TERMS,
-) -> Any:
+    wide_from: int | None = None, run_terms: int | None = None,
+) -> DiffReport | None:
     """The DiffReport of d/d`wrt` `text` (first order, no point), when `text` is a
-    sum of at least `wide_from` terms at its top level and reads without error;
-    else None, and the caller reads the text whole."""
-    from calcstep.engine import (
-        DiffReport,
-        absent_variable,
-        check_constants,
-        check_somewhere,
-        check_somewhere_differentiable,
-        check_writable,
-        choose_variable,
-        fixed_part_without_value,
-    )
-
+    sum of at least `wide_from` terms (engine.WIDE_FROM by default) at its top
+    level and reads without error; else None, and the caller reads it whole."""
     if wide_from is None:
-        from calcstep.engine import WIDE_FROM as wide_from  # below it the whole reading is as light, and faster
+        wide_from = engine.WIDE_FROM
+    if run_terms is None:
+        run_terms = RUN_TERMS
     if len(text) < 2 * wide_from - 1 or len(text) > limits.max_length:
         return None  # a sum of n terms is written in 2n − 1 characters at least
     plain = plain_text(text)
