@@ -186,6 +186,11 @@ def _variable_named(name: str) -> str:
     return parsed.name
 
 
+# A sum of this many terms or more is read, differentiated and written a run of
+# terms at a time (calcstep/wide.py): held whole, 100,000 terms took 343 MiB.
+WIDE_FROM = 20_000
+
+
 def differentiate(
     text: str,
     *,
@@ -208,6 +213,14 @@ def differentiate(
             hint=f"the highest order calcstep differentiates to is {limits.max_order:,}",
         )
     functions = frozenset(functions)
+    if order == 1 and not at and len(text) >= 2 * WIDE_FROM:
+        # a sum of tens of thousands of terms: a run of terms at a time, when it
+        # reads (else, and for anything else, the whole reading below)
+        from calcstep.wide import differentiate_wide
+
+        wide = differentiate_wide(text, wrt, functions, limits, steps)
+        if wide is not None:
+            return wide
     parsed = parse(text, functions=functions, limits=limits)
     check_constants(parsed.expr, parsed)
     # only a part the reading kept a place for sets a condition: a polynomial has none

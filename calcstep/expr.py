@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from functools import cache
 from typing import Any, ClassVar, NamedTuple, Union
 
 Rational = Union[int, Fraction]
@@ -305,6 +306,13 @@ def _branch(cls: type, values: tuple, kids: tuple[Expr, ...], plain: tuple = ())
     return node
 
 
+def forget_shared() -> None:
+    """Let go of the small nodes kept to be shared (they are made afresh when next
+    met): after a pass over the runs of a wide sum, they hold the last 50,000 of
+    its parts."""
+    _SHARED.clear()
+
+
 def _init_leaf(node: Expr, key: object, free: frozenset[str]) -> None:
     _set_hash(node, hash((type(node).__name__, key)))
     _set_free(node, free)
@@ -557,9 +565,11 @@ def as_expr(value: Expr | Rational) -> Expr:
     raise TypeError(f"not an expression: {value!r}")
 
 
+@cache
 def name_key(name: str) -> tuple[str, int, str]:
     """Where a name goes among names: by its letters, then by the number it ends
-    with, as a reader counts (w₂ before w₁₀, x before x₁), then as written."""
+    with, as a reader counts (w₂ before w₁₀, x before x₁), then as written.  Made
+    once a name: a sum's every term's sort key holds its names' keys."""
     if not name[-1].isdigit():  # most names: x, theta
         return (name, -1, name)
     letters = name.rstrip("0123456789")

@@ -1464,13 +1464,79 @@ def parse(
         if error.where.text == plain:
             error.where = error.where._replace(text=text)
         raise
-    _refuse_names_alike(plain, expr)
-    _note_indexed_names(plain, expr, notes)
-    if "E" in expr.free_vars and (found := re.search(r"(?<![A-Za-z0-9_])E\s*\^", plain)) is not None:
+    read_whole(plain, expr.free_vars, notes)
+    return Parsed(expr, text, _said_once(notes), frozenset(builder.functions), builder.places)
+
+
+def read_whole(plain: str, names: frozenset[str], notes: list[Note]) -> None:
+    """What the reading says of the whole text and all its variables `names`, once
+    its parts are read: two names written alike are refused (ParseError), and x2
+    read as x₂ or E as a variable is noted (added to `notes`)."""
+    _refuse_names_alike(plain, names)
+    _note_indexed_names(plain, names, notes)
+    if "E" in names and (found := re.search(r"(?<![A-Za-z0-9_])E\s*\^", plain)) is not None:
         # E^x: a variable E, as names are case-sensitive; the constant is e
         notes.append(Note("'E' was read as a variable, not the constant e; for that, write e",
                           (), found.start()))
-    return Parsed(expr, text, _said_once(notes), frozenset(builder.functions), builder.places)
+
+
+def said_once(notes: list[Note]) -> tuple[Note, ...]:
+    """The notes with each said once (see `_said_once`)."""
+    return _said_once(notes)
+
+
+# The tokens after which a + or − joins two terms: those that end an operand.
+_OPERAND_ENDS = frozenset({"NUMBER", "NAME", "RPAR", "RBAR", "SUPERSCRIPT"})
+_OPENING_KINDS = frozenset({"LPAR", "LBAR"})
+_CLOSING_KINDS = frozenset({"RPAR", "RBAR"})
+
+
+def top_level_signs(plain: str, functions: frozenset[str], limits: Limits) -> list[int] | None:
+    """Where the + and − signs that join a sum's terms at its top level are in the
+    plain text (outside every bracket and bar), read with the grammar's own
+    tokens: a sign joins two terms where the token before it ends an operand
+    (x − −y: the first); None when the text does not read, whose error the usual
+    reading gives."""
+    signs: list[int] = []
+    depth = 0
+    previous = ""
+    try:
+        for kind, _, start, _ in _postlex(plain, _lex(plain, tables()), _words(functions), [], limits):
+            if kind in _OPENING_KINDS:
+                depth += 1
+            elif kind in _CLOSING_KINDS:
+                depth -= 1
+            elif depth == 0 and (kind == "PLUS" or kind == "MINUS") and previous in _OPERAND_ENDS:
+                signs.append(start)
+            previous = kind
+    except ParseError:
+        return None
+    return signs
+
+
+def read_terms(
+    plain: str, start: int, end: int, functions: frozenset[str], limits: Limits
+) -> tuple[tuple[Expr, ...], list[Note], frozenset[str], dict[Expr, tuple[int, int]]]:
+    """The top-level terms written in plain[start:end], a run of whole terms that
+    starts at the text's start or at a joining sign (`top_level_signs`), read as
+    the whole text's reading reads them: the terms, the notes on their reading,
+    the abstract functions they apply, and the places of their parts, at their
+    offsets in the whole text.  Raises ParseError (its place in the piece)."""
+    # a joining sign leads the piece: 0 before it makes the sum the whole text has
+    piece, offset = (plain[start:end], 0) if start == 0 else ("0" + plain[start:end], start - 1)
+    expr, notes, builder = _read(piece, functions, limits)
+    terms = expr.terms if type(expr) is Add else (expr,)
+    if start:
+        terms = terms[1:]
+    if offset:
+        notes = [note._replace(position=None if note.position is None else note.position + offset,
+                               meant=None if note.meant is None else
+                               (note.meant[0] + offset, note.meant[1] + offset, note.meant[2]))
+                 for note in notes]
+        places = {part: (first + offset, last + offset) for part, (first, last) in builder.places.items()}
+    else:
+        places = dict(builder.places)
+    return terms, notes, frozenset(builder.functions), places
 
 
 def _said_once(notes: list[Note]) -> tuple[Note, ...]:
@@ -1488,11 +1554,11 @@ def _said_once(notes: list[Note]) -> tuple[Note, ...]:
     return tuple(kept)
 
 
-def _refuse_names_alike(text: str, expr: Expr) -> None:
+def _refuse_names_alike(text: str, variables: frozenset[str]) -> None:
     """Refuse two variables whose names are written alike (w1 and w_1 are both
     w₁), marking where the second is written: read as two, they would be
     printed as one, and a result in them would be misread."""
-    names = sorted((name for name in expr.free_vars if any(char.isdigit() for char in name)), key=name_key)
+    names = sorted((name for name in variables if any(char.isdigit() for char in name)), key=name_key)
     if len(names) < 2 or all("_" in name for name in names) or not any("_" in name for name in names):
         return  # names alike differ by an underscore (w1, w_1): none here, or all have one
     from calcstep.printer import pretty_name  # only for names with digits
@@ -1525,7 +1591,7 @@ _INDEXED_WRITTEN = re.compile(r"(?<![A-Za-z_])[A-Za-z][0-9]+(?![0-9])")
 _PLAIN_VARIABLES = frozenset("xyzt")
 
 
-def _note_indexed_names(text: str, expr: Expr, notes: list[Note]) -> None:
+def _note_indexed_names(text: str, variables: frozenset[str], notes: list[Note]) -> None:
     """A note for x2 read as the variable x₂ where x² is likely meant: text pasted
     from a page loses its superscripts, and 3x2 + x is then read without a word.
     Said when the letter alone is a variable too (x2 + 3x), a number is written
@@ -1533,7 +1599,7 @@ def _note_indexed_names(text: str, expr: Expr, notes: list[Note]) -> None:
     only variable there is (e^x2, x3 − 1); w1·x1 + b, a network's weights, and
     sigmoid(w2) have no note."""
     written: dict[str, int] | None = None  # each such name → where it is first written
-    for name in sorted(expr.free_vars, key=name_key):
+    for name in sorted(variables, key=name_key):
         indexed = _INDEXED.fullmatch(name)
         if indexed is None or indexed.group(2) in ("0", "1"):
             continue  # x¹ and x⁰ are not what x1 and x0 were meant to be
@@ -1546,8 +1612,8 @@ def _note_indexed_names(text: str, expr: Expr, notes: list[Note]) -> None:
             continue
         after_number = start > 0 and text[start - 1].isdigit()
         # alone, x2 or t3 is more likely x² than the variable x₂; w2 may be a weight
-        alone = len(expr.free_vars) == 1 and indexed.group(1) in _PLAIN_VARIABLES
-        if indexed.group(1) in expr.free_vars or after_number or alone:
+        alone = len(variables) == 1 and indexed.group(1) in _PLAIN_VARIABLES
+        if indexed.group(1) in variables or after_number or alone:
             letter, digits = indexed.groups()
             notes.append(Note(f"'{name}' was read as the variable {{0}}, not {{1}}; for a power write "
                               f"{letter}^{digits}", (Sym(name), Pow(Sym(letter), Num(int(digits)))),

@@ -46,7 +46,7 @@ from calcstep.functions import BY_NAME, GREEK
 # parts already printed, and is what keeps a printer's memory bounded: the terms
 # of a 100,000-term sum and its derivative would otherwise be held, text and all,
 # by three printers at once (240 MB).
-_CACHE_LIMIT = 50_000
+_CACHE_LIMIT = 20_000
 
 # A printer forgets its pieces after writing a text longer than this.  The pieces
 # of a text hold its every part's text, which for a deep expression is several
@@ -1035,6 +1035,13 @@ _PRETTY = _PrettyPrinter(ascii_only=False)
 _PRETTY_ASCII = _PrettyPrinter(ascii_only=True)
 _LATEX = _LatexPrinter()
 _TEXT_CACHE = _TEXT._cache  # cleared in place, never replaced
+
+
+def forget_caches() -> None:
+    """Let the printers' caches go: the pieces they hold keep the expressions they
+    were printed from (a wide sum's terms, made a run at a time, are let go of)."""
+    for printer in (_TEXT, _PRETTY, _PRETTY_ASCII, _LATEX):
+        printer.forget()
 
 
 def trim_caches() -> None:

@@ -93,6 +93,12 @@ class Rewrite(NamedTuple):
     needs: int = 0
 
 
+# Entries a cache of the simplifier holds before it starts afresh: a sum of
+# 100,000 terms would otherwise hold a key, a coefficient and a count for every
+# term in each (some 60 MB), long after the rewrite that asked for them.
+_CACHED_UP_TO = 20_000
+
+
 class _Simplifier:
     """One simplification run: its memo of normal forms and the steps recorded."""
 
@@ -148,6 +154,12 @@ class _Simplifier:
             simple = tuple(map(self.normal, kids))
             if any(map(is_not, simple, kids)):
                 node = rebuild(expr, simple)
+        return self.settled(expr, node, start)
+
+    def settled(self, expr: Expr, node: Expr, start: int) -> Expr:
+        """The normal form of `expr`, which `node` is with its parts in normal form:
+        the rewrites of the node itself, until none applies (`start`: where the
+        steps of `expr` begin in `steps`)."""
         rewrites = 0  # counted, not looped over a range: most nodes take no rewrite at all
         while (rewritten := self.rewrite_once(node)) is not None:
             node = rewritten
@@ -240,6 +252,8 @@ class _Simplifier:
         if cached is not None and (cached[0] is expr or cached[0] == expr):
             return cached[1]
         value = split_coefficient(expr)
+        if len(self.splits) >= _CACHED_UP_TO:
+            self.splits.clear()
         self.splits[expr._hash] = (expr, value)
         return value
 
@@ -265,6 +279,8 @@ class _Simplifier:
         if cached is not None and (cached[0] is expr or cached[0] == expr):
             return cached[1]
         value = _structural_key(expr, self)
+        if len(self.keys) >= _CACHED_UP_TO:
+            self.keys.clear()
         self.keys[expr._hash] = (expr, value)
         return value
 
@@ -274,6 +290,8 @@ class _Simplifier:
         if cached is not None and (cached[0] is term or cached[0] == term):
             return cached[1]
         value = _term_key(term, self)
+        if len(self.term_keys) >= _CACHED_UP_TO:
+            self.term_keys.clear()
         self.term_keys[term._hash] = (term, value)
         return value
 
@@ -292,6 +310,8 @@ class _Simplifier:
         if cached is not None and (cached[0] is expr or cached[0] == expr):
             return cached[1]
         value = _op_count(expr, self)
+        if len(self.ops) >= _CACHED_UP_TO:
+            self.ops.clear()
         self.ops[expr._hash] = (expr, value)
         return value
 
@@ -1286,13 +1306,17 @@ def _order_terms(node: Add, s: _Simplifier) -> Expr | None:
     term is positive, written lowest degree first (1 − x², 2x − 3x², not −x² + 1,
     −3x² + 2x), and any other sum is led by its first positive term (cos(x) −
     x·sin(x), and the quotient rule's f′(x)·g(x) − f(x)·g′(x))."""
-    keys = [s.term_key(term) for term in node.terms]
-    order = sorted(range(len(node.terms)), key=keys.__getitem__)
-    first, last = node.terms[order[0]], node.terms[order[-1]]
+    terms = node.terms
+    order = _ordered_already(terms, s)
+    if order is None:
+        keys = [s.term_key(term) for term in terms]
+        order = sorted(range(len(terms)), key=keys.__getitem__)
+        del keys
+    first, last = terms[order[0]], terms[order[-1]]
     if s.split(first)[0] < 0:
         if _is_polynomial(node, s):
-            top = keys[order[0]][:2]  # a number's key, or the highest degree's
-            lead = next((i for i in order if keys[i][:2] == top and s.split(node.terms[i])[0] > 0), None)
+            top = s.term_key(first)[:2]  # a number's key, or the highest degree's
+            lead = next((i for i in order if s.term_key(terms[i])[:2] == top and s.split(terms[i])[0] > 0), None)
             if lead is not None:
                 order = [lead, *(i for i in order if i != lead)]
             elif s.split(last)[0] > 0:
@@ -1303,7 +1327,27 @@ def _order_terms(node: Add, s: _Simplifier) -> Expr | None:
                 order = [lead, *(i for i in order if i != lead)]
     if order == list(range(len(order))):
         return None
-    return Add(tuple(node.terms[i] for i in order))
+    return Add(tuple(terms[i] for i in order))
+
+
+def _ordered_already(terms: tuple[Expr, ...], s: _Simplifier) -> list[int] | None:
+    """The order sorting gives `terms` by their keys, when they are in strictly
+    rising or strictly falling order already (the derivative of a polynomial
+    written in order is), found holding two keys at a time; else None (then they
+    are sorted).  A 100,000-term sum's keys, held together to sort, took 24 MB."""
+    previous = s.term_key(terms[0])
+    rising: bool | None = None
+    for term in terms[1:]:
+        key = s.term_key(term)
+        if key == previous:
+            return None  # equal keys keep their order: the sort says how
+        up = key > previous
+        if rising is None:
+            rising = up
+        elif up is not rising:
+            return None
+        previous = key
+    return list(range(len(terms))) if rising is not False else list(range(len(terms) - 1, -1, -1))
 
 
 def _term_key(term: Expr, s: _Simplifier) -> tuple:
@@ -1323,10 +1367,13 @@ def _term_key(term: Expr, s: _Simplifier) -> tuple:
             others.append(s.key(factor))
             functions = functions or type(base) in _FUNCTION_NODES
     exponents.sort()
+    # a power of one name (most terms of a polynomial in x) is its own degree: the
+    # one number, not three alike (a 100,000-term sum holds all the keys at once)
+    lowered = exponents[0][1] if len(exponents) == 1 else -degree
     # at one degree in the variables, a term with a function first, as the product
     # rule writes them: 2x·ln(x) + x, 3x²·ln(x) + x² (not x + 2x·ln(x)); terms
     # without a variable's power keep their order (eˣ + sec²(x), x + e + π + sinh(π))
-    return (0, -degree, tuple(exponents), not (functions and degree), tuple(others))
+    return (0, lowered, tuple(exponents), not (functions and degree), tuple(others))
 
 
 _FUNCTION_NODES = (Call, Log, Apply)
@@ -3049,6 +3096,35 @@ class Simplifier:
         """The simplified form of `expr` and the rewrite steps that produced it, in order.
         A part simplified by an earlier call is reused, its steps listed again."""
         return run_deep(expr.depth, self._run, expr)
+
+    def parts(self, exprs: list[Expr]) -> tuple[list[Expr], tuple[Step, ...]]:
+        """The simplified form of each of `exprs`, as the parts of one sum are
+        simplified (their steps in one list, a part met twice listed once), and
+        those steps in order."""
+        depth = max((expr.depth for expr in exprs), default=1)
+        return run_deep(depth, self._run_parts, exprs)
+
+    def settle(self, total: Expr) -> tuple[Expr, tuple[Step, ...]]:
+        """The simplified form of `total`, whose parts are each simplified already
+        (`parts`), and the rewrite steps of the whole that made it: what the
+        simplifier does with a sum once its terms are done."""
+        return run_deep(total.depth, self._run_settle, total)
+
+    def _run_parts(self, exprs: list[Expr]) -> tuple[list[Expr], tuple[Step, ...]]:
+        work = self._work
+        work.run += 1
+        work.listed_again = set()
+        start = len(work.steps)
+        forms = [work(expr) for expr in exprs]
+        return forms, tuple(work.steps[start:])
+
+    def _run_settle(self, total: Expr) -> tuple[Expr, tuple[Step, ...]]:
+        work = self._work
+        work.run += 1
+        work.listed_again = set()
+        start = len(work.steps)
+        result = work.settled(total, total, start)
+        return result, tuple(work.steps[start:])
 
     def normal_form(self, expr: Expr) -> Expr:
         """The simplified form of `expr` alone: at once when an earlier call met it.

@@ -158,23 +158,31 @@ def _steps(root: Step, explain: bool) -> Iterator[str]:
     """A step tree's objects, depth first, each step's own fields in one piece and
     its substeps between its opening and its closing piece (a step without
     substeps whole, in one piece)."""
-    pending: list[Step | str] = [root]
-    while pending:
-        item = pending.pop()
-        if type(item) is str:
-            yield item
-            continue
-        step = item
-        substeps = step.substeps
-        if not substeps:  # most steps (a constant's, a power's): written in one piece
+    # each entry: the substeps still to write of a step open above, and what
+    # closes that step; a step's substeps are read in order, one at a time (those
+    # of a wide sum are made a run at a time, and never held together)
+    pending: list[tuple[Iterator[Step], str]] = []
+    step: Step | None = root
+    while True:
+        if step is not None:
+            substeps = step.substeps
+            if substeps:
+                yield _step_opening(step)
+                following = iter(substeps)
+                pending.append((following, _step_closing(step, explain)))
+                step = next(following)
+                continue
+            # most steps (a constant's, a power's): written in one piece
             yield _step_opening(step) + _step_closing(step, explain)
-            continue
-        yield _step_opening(step)
-        pending.append(_step_closing(step, explain))
-        for index in range(len(substeps) - 1, -1, -1):
-            pending.append(substeps[index])
-            if index:
-                pending.append(", ")
+        if not pending:
+            return
+        following, closing = pending[-1]
+        step = next(following, None)
+        if step is None:
+            pending.pop()
+            yield closing
+        else:
+            yield ", "
 
 
 def _step_opening(step: Step) -> str:
