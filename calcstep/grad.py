@@ -30,7 +30,9 @@ another.
 
 The chain of local rates follows, for each variable, its dominant path: of all
 paths from the variable to the output, the one whose product of local rates is
-largest in size.  For a composition (each weight used once) it is the only path
+largest in size (where every product is 0, one through a stage at a flat point
+of its own operation, if any: the tie is not left to the order factors are
+written in).  For a composition (each weight used once) it is the only path
 and its product is the gradient.  Stage 0 is the variable; each later stage is a
 node on the path, its local rate with respect to the stage before, and the running
 product — the nudge falling through the stacked number lines, in numbers.
@@ -41,13 +43,16 @@ the product of its local rates), and not otherwise, with two exceptions, both
 small gradients that are no loss of the nudge on its way back:
 
 * the paths' products cancel (the largest is not small): a note says so;
-* the gradient is 0 because the output is at a stationary point along the
-  variable: a stage's local rate is 0 where its own operation is stationary (its
-  rate is 0 there but not just beside it: (w·x − y)² where the error is 0, cos
-  at 0).  That is told apart (`Stationary`), with the second-derivative test
-  along the variable (minimum, maximum or flat point).  A stage whose rate is 0
-  on both sides too (a ReLU switched off) is a flat stretch no nudge crosses
-  nearby either, and stays a warning.
+* the gradient is 0 (every path's product is, or a single path's rate is 0
+  once settled exactly) because the output is at a stationary point along the
+  variable.  That is told apart (`Stationary`) by the second-derivative test
+  along the variable, the others held: a curvature other than 0 is a minimum or
+  maximum, whichever stage's rate is the 0 (a product's factor of 0 as much as
+  (w·x − y)² where the error is 0); a curvature of 0 is a flat point only where
+  a stage's local rate is 0 where its own operation is stationary (its rate is
+  0 there but not just beside it: (w·x − y)³ where the error is 0, cos at 0).
+  Without one, a rate 0 on both sides too (a ReLU switched off, w·x at x = 0) is
+  a flat stretch no nudge crosses nearby either, and stays a warning.
 
 A warning names the stage where the running product along the dominant path left
 [1e-3, 1e3] for good, and the stages with the smallest (vanishing) or largest
@@ -267,18 +272,23 @@ class GradientWarning:
 
 @dataclass(frozen=True, slots=True)
 class Stationary:
-    """A gradient that is exactly 0 because the output is flat along `variable`:
-    stage `stage` of its chain (node `node`) has local rate exactly 0 with respect
-    to node `before`, whose value there is a stationary point of the stage's own
-    operation (n₇² at n₇ = 0), not a flat stretch of it (a ReLU switched off).
-    `curvature` is ∂²out/∂variable² at the point (None where it has no value);
-    its sign tells a minimum from a maximum along the variable."""
+    """A gradient that is 0 because the output is flat to first order along
+    `variable`.  `curvature` is ∂²out/∂variable² at the point (None where it has
+    no value); its sign tells a minimum from a maximum along the variable.
+
+    Stage `stage` of the chain (node `node`, input node `before`) has local rate
+    0.  With `flat`, `before`'s value is a flat point of the stage's own operation
+    (n₇² at n₇ = 0, cos at 0), not a flat stretch of it (a ReLU switched off): that
+    is the 0 a flat point (curvature 0) needs.  Without it the stage's rate is
+    only 0 there (a product whose other factor is 0, w·sin(wx) at w = 0), and the
+    curvature, which is then not 0, alone tells the minimum or maximum."""
 
     variable: str
     stage: int
     node: int
     before: int
     curvature: float | None
+    flat: bool = True
 
     @property
     def kind(self) -> str:
@@ -835,18 +845,18 @@ def _log10_size(value: float) -> float:
     return -math.inf if value == 0 else math.log10(abs(value))
 
 
-def dominant_chain(graph: Graph, variable: str) -> Chain | None:
-    """The path from `variable` to the output with the largest |product of local
-    rates| (found in one pass over the graph, on log sizes so that no product
-    underflows), as stages; None when no path with defined rates exists."""
-    start = graph.variable(variable)
-    if start is None:
-        return None
-    best: dict[int, float] = {start.id: 0.0}  # node → log10 |best product| from start
+def _widest(
+    graph: Graph, start: int, within: Callable[[GraphNode], bool]
+) -> tuple[dict[int, float], dict[int, int], dict[int, int]]:
+    """From node `start`, over the nodes after it that `within` admits, in one pass:
+    each reached node's log10 |largest product of local rates| from `start`, the
+    input that largest product came through, and the number of paths to it (those
+    through an undefined rate included; they have no product)."""
+    best: dict[int, float] = {start: 0.0}
     came_from: dict[int, int] = {}
-    paths: dict[int, int] = {start.id: 1}
-    for node in graph.nodes[start.id :]:
-        if not node.expr.has(variable):
+    paths: dict[int, int] = {start: 1}
+    for node in graph.nodes[start:]:
+        if not within(node):
             continue
         for kid, rate in _edge_rates(node).items():
             if kid not in paths:
@@ -858,15 +868,72 @@ def dominant_chain(graph: Graph, variable: str) -> Chain | None:
             if node.id not in best or candidate > best[node.id]:
                 best[node.id] = candidate
                 came_from[node.id] = kid
+    return best, came_from, paths
+
+
+def _walk_back(came_from: Mapping[int, int], start: int, end: int) -> list[int]:
+    """The path from `start` to `end` that `came_from` records, `start` first."""
+    path = [end]
+    while path[-1] != start:
+        path.append(came_from[path[-1]])
+    path.reverse()
+    return path
+
+
+def dominant_chain(graph: Graph, variable: str) -> Chain | None:
+    """The path from `variable` to the output with the largest |product of local
+    rates| (found in one pass over the graph, on log sizes so that no product
+    underflows), as stages; None when no path with defined rates exists.
+
+    Where every path's product is 0 they tie, and the path taken is one through
+    a stage at a flat point of its own operation (`_flat_edge`) when there is
+    one: that stage, not a product's factor of 0, is what a stationary point is
+    told by, and the tie must not be broken by the order the factors are
+    written in (w·(wx − 1)² and (wx − 1)²·w take the same path)."""
+    start = graph.variable(variable)
+    if start is None:
+        return None
+    best, came_from, paths = _widest(graph, start.id, lambda node: node.expr.has(variable))
     end = graph.output.id
     if end not in best:
         return None
-    path = [end]
-    while path[-1] != start.id:
-        path.append(came_from[path[-1]])
-    path.reverse()
+    path = _walk_back(came_from, start.id, end)
+    if best[end] == -math.inf:
+        path = _through_flat_edge(graph, variable, best, came_from) or path
     every = every_path(graph, start.id) if paths[end] <= PATHS_LISTED else ()
     return Chain(variable, _stages(graph, path), paths[end], every)
+
+
+def _flat_edge(graph: Graph, variable: str, reached: Mapping[int, float]) -> tuple[int, int] | None:
+    """(input, node) of the step nearest the output whose local rate is exactly 0
+    at a flat point of the node's own operation (`_stationary_at`: n₅² at n₅ = 0,
+    cos at 0), among the steps on a path from `variable` with defined rates
+    (their inputs `reached`); None when there is none."""
+    for node in reversed(graph.nodes):
+        if not node.expr.has(variable):
+            continue
+        for kid, rate in _edge_rates(node).items():
+            if kid in reached and rate == 0 and _stationary_at(graph, node, kid):
+                return kid, node.id
+    return None
+
+
+def _through_flat_edge(
+    graph: Graph, variable: str, best: Mapping[int, float], came_from: Mapping[int, int]
+) -> list[int] | None:
+    """A path from `variable` to the output through its `_flat_edge` (the largest
+    to the edge, then the largest from it on), or None when there is no such
+    edge or no path with defined rates goes on from it."""
+    start = graph.variable(variable)
+    edge = _flat_edge(graph, variable, best) if start is not None else None
+    if start is None or edge is None:
+        return None
+    kid, node = edge
+    onward, onward_from, _ = _widest(graph, node, lambda _node: True)
+    end = graph.output.id
+    if end not in onward:
+        return None
+    return [*_walk_back(came_from, start.id, kid), *_walk_back(onward_from, node, end)]
 
 
 def every_path(graph: Graph, start: int) -> tuple[PathProduct, ...]:
@@ -950,16 +1017,16 @@ def _rate_beside(graph: Graph, node: GraphNode, before: int, offset: float) -> f
 
 
 def flat_stage(graph: Graph, chain: Chain, exact: Mapping[Expr, Expr] | None = None) -> int | None:
-    """The stage of `chain` that makes every path's product 0 at a stationary
-    point of its own operation, or None.
+    """The stage of `chain` whose local rate is 0 at a stationary point of its
+    own operation, or None.
 
-    The chain is the largest path, so a 0 on it means every path's product is 0.
-    A stage of rate 0 qualifies when its rate is not 0 just beside its input, on
-    one side at least: the operation is stationary there (u² at 0, cos at 0), so
-    the output is flat to first order along the variable.  A stage whose rate is
-    0 on both sides too (a ReLU below 0, a product with a factor 0) is a flat
-    stretch, through which no nudge passes nearby either: alone, that stays a
-    warning.  With the `exact` point (each variable → its value as written), a
+    Where every path's product is 0, `dominant_chain` takes a path through such
+    a stage if any path has one, so looking along the chain finds it.  A stage of
+    rate 0 qualifies when its rate is not 0 just beside its input, on one side at
+    least: the operation is stationary there (u² at 0, cos at 0).  A stage whose
+    rate is 0 on both sides too (a ReLU below 0, a product with a factor 0) is a
+    flat stretch, through which no nudge passes nearby either: with a second
+    derivative of 0 along the variable, that stays a warning.  With the `exact` point (each variable → its value as written), a
     rate that is 0 only up to rounding (cos at the float nearest π/2, 6.1e-17) is
     settled exactly, as the forward pass settles values.  Of several stationary
     stages the last (nearest the output) is named."""
@@ -981,7 +1048,16 @@ def _zero_rate(
     (the rule's formula on the inputs' exact values, simplified)."""
     if rate == 0:
         return True
-    if exact is None or abs(rate) > _NEAR * max(1.0, abs(graph.node(before).value)) or node.expr.size > _SETTLED_UP_TO:
+    if exact is None or abs(rate) > _NEAR * max(1.0, abs(graph.node(before).value)):
+        return False
+    return _settled_zero(graph, node, before, exact)
+
+
+def _settled_zero(graph: Graph, node: GraphNode, before: int, exact: Mapping[Expr, Expr]) -> bool:
+    """Is `node`'s rate for input `before` 0 when worked out exactly: the rule's
+    formula on the inputs' exact values, simplified?  False where that cannot be
+    told (a node too large to settle, a formula with no value)."""
+    if node.expr.size > _SETTLED_UP_TO:
         return False
     operation = operation_on_inputs(node.expr)
     inputs = {_stand_in(i): substitute(graph.node(kid).expr, exact) for i, kid in enumerate(node.inputs)}
@@ -1008,26 +1084,76 @@ def stationary_point(
     point: tuple[tuple[str, Expr, float], ...],
     limits: Limits = DEFAULT_LIMITS,
 ) -> Stationary | None:
-    """Where ∂out/∂variable is 0 because a stage is at a stationary point of its
-    operation (`flat_stage`), the output is at a stationary point along the
-    variable: its curvature ∂²out/∂variable² (by the rule engine, judged at the
-    exact point as `diff --at` judges it) says which kind.  None otherwise, and
-    for a gradient that is no 0 (|g| ≥ 1e-3) or several paths' sum of rounded 0s."""
+    """The output at a stationary point along the variable, or None.
+
+    The gradient must be 0 (`_zero_gradient`).  Then the second-derivative test
+    along the variable decides, its curvature ∂²out/∂variable² by the rule
+    engine, judged at the exact point as `diff --at` judges it:
+
+    * a curvature other than 0 is a minimum or maximum, whatever stage makes
+      each path's product 0.  The stage named is the chain's at a flat point of
+      its own operation (`flat_stage`), else its last stage of rate exactly 0
+      (w·sin(wx) at w = 0: a product whose other factor is 0);
+    * a curvature of 0, or none, is a flat point only where a flat stage explains
+      the 0 ((wx − y)³ where the error is 0); without one (a ReLU switched off,
+      w·x at x = 0) the output is flat on a whole stretch, and that stays a
+      vanishing gradient."""
     if chain is None or item.numeric is None or abs(item.numeric) >= VANISHING_BELOW:
         return None
-    if item.numeric != 0 and chain.paths > 1:
-        return None  # a sum of paths rounded to nearly 0 need not be 0
-    exact = tuple((name, value) for name, value, _ in point)
-    stage = flat_stage(graph, chain, {Sym(name): value for name, value in exact})
-    if stage is None:
+    exact = {Sym(name): value for name, value, _ in point}
+    if not _zero_gradient(graph, chain, item.numeric, exact):
         return None
+    flat = flat_stage(graph, chain, exact)
+    # without a flat stage the 0 must be exact, not a rate that underflowed (σ' at 800)
+    named = flat if flat is not None else _exact_zero_stage(graph, chain, exact)
+    if named is None:
+        return None
+    curvature = _curvature(expr, item.variable, point, limits)
+    if flat is None and not curvature:
+        return None  # 0 on a whole stretch: no stationary point told, a warning
+    node, before = chain.stages[named].node, chain.stages[named - 1].node
+    return Stationary(item.variable, named, node, before, curvature, flat is not None)
+
+
+def _zero_gradient(graph: Graph, chain: Chain, gradient: float, exact: Mapping[Expr, Expr]) -> bool:
+    """Is ∂out/∂variable 0, exactly or up to rounding?  0 in floats with every
+    path's product 0 (the chain, the largest, has a rate of 0), or, on a single
+    path, a rate that is 0 once settled exactly (cos at the float nearest π/2).
+    A gradient that underflowed to 0 through small rates, none of them 0, is no 0;
+    nor is a sum of several paths rounded to nearly 0, which need not be 0."""
+    if gradient == 0 and chain.stages[-1].log10_size is None:
+        return True
+    return chain.paths == 1 and any(
+        stage.rate is not None and _zero_rate(graph, graph.node(stage.node), chain.stages[number - 1].node,
+                                              stage.rate, exact)
+        for number, stage in enumerate(chain.stages)
+    )
+
+
+def _exact_zero_stage(graph: Graph, chain: Chain, exact: Mapping[Expr, Expr]) -> int | None:
+    """The last stage of `chain` whose local rate is 0 when worked out exactly on
+    the inputs' exact values (a float 0 may be an underflow), or None."""
+    for number in range(len(chain.stages) - 1, 0, -1):
+        stage = chain.stages[number]
+        if stage.rate is not None and abs(stage.rate) <= _NEAR and _settled_zero(
+            graph, graph.node(stage.node), chain.stages[number - 1].node, exact
+        ):
+            return number
+    return None
+
+
+def _curvature(
+    expr: Expr, variable: str, point: tuple[tuple[str, Expr, float], ...], limits: Limits
+) -> float | None:
+    """∂²out/∂variable² at the point by the rule engine, the others held, judged
+    at the exact point as `diff --at` judges it; None where it has no value."""
+    exact = tuple((name, value) for name, value, _ in point)
     try:
-        first, second = derive_orders(expr, item.variable, 2, limits)
-        curvature = value_at_point(expr, second.result, exact, limits, var=item.variable,
-                                   below=first.result, order=2).decimal
+        first, second = derive_orders(expr, variable, 2, limits)
+        return value_at_point(expr, second.result, exact, limits, var=variable,
+                              below=first.result, order=2).decimal
     except CalcstepError:
-        curvature = None  # the test cannot be made: a flat point, of no kind named
-    return Stationary(item.variable, stage, chain.stages[stage].node, chain.stages[stage - 1].node, curvature)
+        return None  # the test cannot be made: a flat point, of no kind named
 
 
 def cancelling_paths(variable: str, gradient: float, chain: Chain | None) -> Note | None:

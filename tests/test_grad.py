@@ -1254,3 +1254,82 @@ def test_the_refusal_of_a_dash_is_in_the_schema_and_a_minus_still_reads(cli) -> 
     assert run.code == 2
     assert cli("grad", "-x", "--at", "x=1", "--format", "plain").code == 0  # a minus sign is no dash
     assert cli("diff", "-", stdin="x^2\n").code == 0  # diff reads stdin as before
+
+
+# ---------------------------------------------------------------------------
+# A stationary point's verdict is the second derivative's, whatever the factor
+# order: the 0 found first can be a product's factor of 0, no cause of it
+# ---------------------------------------------------------------------------
+
+
+def _verdict(truth: float) -> str:
+    return "minimum" if truth > 1e-12 else "maximum" if truth < -1e-12 else "flat point"
+
+
+@pytest.mark.parametrize("text", ["w*(w*x-1)^2", "(w*x-1)^2*w"])
+def test_a_product_with_a_squared_error_is_at_a_minimum_in_either_order(text: str) -> None:
+    # found by a regression hunt: w·(wx − 1)² took the path w → n₈, whose 0 is the
+    # factor n₇ = 0, and was called a vanishing gradient; (wx − 1)²·w a minimum
+    report = grad_report(text, ["w"], {"w": "2", "x": "1/2"})
+    assert not report.warnings
+    (item,) = report.stationary
+    assert (item.kind, item.curvature, item.flat) == ("minimum", 1.0, True)
+    chain = report.chains[0]
+    assert report.graph.node(chain.stages[item.stage].node).formula == parse_expr("n5^2")
+    shown = " ".join(render(report).split())
+    assert "vanishing gradient for" not in shown
+    assert "at a minimum along w, with x held (∂²out/∂w² = 1 > 0): stage 3 (n₇ = n₅²)" in shown
+
+
+def test_a_sum_of_paths_each_zero_for_its_own_reason_is_at_a_minimum() -> None:
+    # sin(wx)·w + cos(w) at w = 0: two paths are 0 by a product's factor of 0, the
+    # third by cos at its flat point; f'' = 2x − 1 = 3 > 0
+    report = grad_report("sin(w*x)*w + cos(w)", ["w"], {"w": "0", "x": "2"})
+    assert not report.warnings
+    (item,) = report.stationary
+    assert item.kind == "minimum" and agrees(item.curvature, 3.0)
+    truth = _sympy_second(report, "w", {"w": 0.0, "x": 2.0})
+    assert truth is not None and agrees(item.curvature, truth)
+    assert "stage 1 (n₆ = cos(n₁)) has local rate 0 at n₁ = 0, a flat point of cos(n₁)" in " ".join(
+        render(report).split()
+    )
+
+
+def test_a_stationary_point_no_stage_explains_is_told_by_the_second_derivative() -> None:
+    # w·sin(wx) at w = 0: every path's 0 is a product's factor of 0, none a flat
+    # point of its operation; f'' = 2x = 4 decides, and the sentence says so
+    report = grad_report("w*sin(w*x)", ["w"], {"w": "0", "x": "2"})
+    (item,) = report.stationary
+    assert not report.warnings and item.kind == "minimum" and not item.flat and item.curvature == 4.0
+    shown = " ".join(render(report).split())
+    assert "every path's product of local rates is 0 (the chain's from stage 1, n₅ = n₁·n₄, of local rate 0)" in shown
+    assert "the second derivative alone tells the kind" in shown
+
+
+@pytest.mark.parametrize(
+    ("factor", "at"),
+    [
+        ("(w*x-1)^2", {"w": "2", "x": "1/2"}),  # f = f' = 0: (wf)'' = 2f' + wf'' > 0
+        ("-(w*x-1)^2", {"w": "2", "x": "1/2"}),  # a maximum
+        ("(w-1)^2", {"w": "1"}),
+        ("(w-1)^3", {"w": "1"}),  # (wf)'' = 0: a flat point, the cube explains it
+        ("sin(w*x)", {"w": "0", "x": "2"}),  # (wf)'' = 2x: no flat stage, f'' decides
+        ("-sin(w*x)", {"w": "0", "x": "3"}),
+        ("tanh(w)", {"w": "0"}),
+        ("cos(w) - 1", {"w": "0"}),  # (wf)'' = 0, and cos at 0 is flat
+        ("sigmoid(w) - 1/2", {"w": "0"}),  # (wf)'' = 2σ'(0) = 1/2: a minimum, no flat stage
+    ],
+)
+def test_the_stationary_kind_is_the_second_derivatives_sign_in_either_factor_order(factor: str, at: dict) -> None:
+    verdicts = set()
+    for text in (f"w*({factor})", f"({factor})*w"):
+        report = grad_report(text, ["w"], at)
+        assert report.gradient["w"] == 0, text
+        point = {name: value for name, _, value in report.point}
+        truth = _sympy_second(report, "w", point)
+        assert truth is not None
+        assert not report.warnings, (text, report.warnings)
+        (item,) = report.stationary
+        assert item.kind == _verdict(truth) and agrees(item.curvature, truth), (text, item, truth)
+        verdicts.add((item.kind, item.flat))
+    assert len(verdicts) == 1, verdicts  # the order factors are written in changes nothing

@@ -587,20 +587,38 @@ def stationary_pieces(item: Stationary, report: GradReport, words: _Words) -> li
     gradient = next(p.numeric for p in report.partials if p.variable == item.variable)
     is_zero = "= 0" if gradient == 0 else f"is 0 ({words.number(gradient)} is floating point's rounding of it)"
     held = _held(item.variable, report, words)
-    stage = next(c for c in report.chains if c.variable == item.variable)
-    before = report.graph.node(item.before)
-    operation = words.expr(report.graph.node(item.node).formula)
     return [
         (f"stationary point for {var}:", "fine"),
         (
             f" {words.d_out(var)} {is_zero} because the output is at {_stationary_kind(item, words, held)}: "
-            f"stage {item.stage} ({_stage_name(stage, item.stage, report, words)}) has local rate 0 "
-            f"at {words.node(before.id)} = {words.number(before.value)}, a flat point of {operation}. "
-            "The output is flat here; no product of local rates shrank (that would be a vanishing "
-            "gradient), so nothing is wrong.",
+            f"{_zero_stage_text(item, report, words)}. The output is flat here; no product of local rates "
+            "shrank (that would be a vanishing gradient), so nothing is wrong.",
             "",
         ),
     ]
+
+
+def _zero_stage_text(item: Stationary, report: GradReport, words: _Words) -> str:
+    """The stage whose local rate is 0, and what that 0 tells:
+
+    stage 3 (n₉ = n₇²) has local rate 0 at n₇ = 0, a flat point of n₇²
+    every path's product of local rates is 0 (the chain's from stage 1, n₅ = n₁·n₄,
+      of local rate 0), though no stage is at a flat point of its own operation:
+      the second derivative alone tells the kind
+
+    A stage not at a flat point of its operation (a product whose other factor
+    is 0) is no cause of the stationary point, only where the chain's product
+    became 0: it is said to be no more than that, and no input value is given
+    for it (its rate is 0 by its other input's value)."""
+    chain = next(c for c in report.chains if c.variable == item.variable)
+    name = _stage_name(chain, item.stage, report, words)
+    if not item.flat:
+        return (f"every path's product of local rates is 0 (the chain's from stage {item.stage}, {name}, "
+                "of local rate 0), though no stage is at a flat point of its own operation: the second "
+                "derivative alone tells the kind")
+    before = report.graph.node(item.before)
+    return (f"stage {item.stage} ({name}) has local rate 0 at {words.node(before.id)} = "
+            f"{words.number(before.value)}, a flat point of {words.expr(report.graph.node(item.node).formula)}")
 
 
 def _held(variable: str, report: GradReport, words: _Words) -> str:
