@@ -211,6 +211,18 @@ class _Printer:
     # -- sums ---------------------------------------------------------------
     def sum(self, expr: Add) -> tuple[str, int]:
         terms = expr.terms
+        if type(terms) is not tuple:
+            # a wide sum's terms, made a run at a time when read (calcstep/wide.py):
+            # its text, written once by each printer, is kept with them, as
+            # reading the runs again costs a reading of the whole input
+            written = terms.written  # type: ignore[attr-defined]
+            if self not in written:
+                written[self] = self.sum_of(terms)
+            return written[self], SUM
+        return self.sum_of(terms), SUM
+
+    def sum_of(self, terms: Sequence[Expr]) -> str:
+        """The text of the sum of `terms`."""
         # a sum as a first term is grad's bracketed layer, (x + y) + z (the reading
         # merges sums, so only the grouped reading for a graph has one)
         parts = [self.at(terms[0], SUM + 1 if type(terms[0]) is Add else SUM)]
@@ -230,7 +242,7 @@ class _Printer:
                 text = self.plus + self.at(term, SUM + 1)
             later[term._hash] = (text, term)
             parts.append(text)
-        return "".join(parts), SUM
+        return "".join(parts)
 
     def after_minus(self, term: Expr) -> str | None:
         """For a sum's later term written after a minus sign, the text that follows

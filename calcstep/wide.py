@@ -252,6 +252,8 @@ class _Terms(Sequence[Any]):
         self._count = self._firsts[-1]
         self._runs = len(sizes)
         self._held: tuple[int, Sequence[Any]] = (-1, ())
+        # the sum's text as each printer writes it (see printer._Printer.sum)
+        self.written: dict[object, str] = {}
 
     def __len__(self) -> int:
         return self._count
