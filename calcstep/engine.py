@@ -856,6 +856,22 @@ def _by_sides(
     where = f"at {var} = {_spoken(at)}"
     source = (f", from {_spoken(corners[0])} at its {'jump' if _jumps(corners[0].fn) else 'corner'} there"
               if corners else "")
+    present = [_has_value_beside(along, var, at, side, limits) for side in (-1, 1)]
+    if not all(present):
+        # an end of the domain (relu(x) + x^(3/2) at 0 has no value left of 0):
+        # no corner, and the derivative is the one from the side it has values on
+        inside = right if present[1] else left
+        if not any(present) or None in inside:
+            return None
+        try:
+            value: float | None = evaluate(inside[order], {}) + 0.0
+        except TooLargeError:
+            value = None
+        except CalcstepError:
+            return None
+        return PointValue(point, inside[order], value, note=(
+            f"the formula is no guide here, an end of the domain; the function's form on the "
+            f"{'right' if present[1] else 'left'}, where it has values, gives the derivative"))
     if None in left or None in right:
         # a form's derivative with no value at the point may still have a limit
         # there (x·√(−x): its derivative √(−x) − x/(2√(−x)) is 0/0 at 0, its
@@ -883,6 +899,18 @@ def _by_sides(
     # a dead unit (relu(−3·relu(−3x)) near ½) is constant on both sides: said so
     constant = not (left_form.has(var) or right_form.has(var))
     return PointValue(point, right[order], decimal, note=CONSTANT_NOTE if constant else SIDES_NOTE)
+
+
+def _has_value_beside(expr: Expr, var: str, at: Expr, side: int, limits: Limits) -> bool:
+    """True unless `expr` is known to have no value just beside the point on
+    `side` (−1 left, +1 right): at the point 10⁻⁸ away, taken exactly."""
+    try:
+        _exact_at(expr, {Sym(var): add(at, Num(Fraction(side, 10**8)))}, limits)
+    except DomainError:
+        return False
+    except CalcstepError:
+        return True
+    return True
 
 
 def _side_form(expr: Expr, var: str, at: Expr, side: int, limits: Limits) -> tuple[Expr, list[Call]]:

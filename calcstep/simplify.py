@@ -850,7 +850,8 @@ def _numerator_over(coefficient: Rational, body: Expr, below: dict[Expr, Rationa
             kept.append(factor)
     kept += [_raised(base, k - own.get(base, 0)) for base, k in below.items() if k > own.get(base, 0)]
     if coefficient != 1 or not kept:
-        kept.insert(0, Num(coefficient, decimal))
+        # no decimal 1 or −1 that no one wrote as a factor (−1.0·ln(x) is −ln(x))
+        kept.insert(0, Num(coefficient, decimal and (abs(coefficient) != 1 or not kept)))
     return mul(*kept)
 
 

@@ -1381,3 +1381,14 @@ def test_no_shape_or_value_is_claimed_from_values_that_cancel(text: str, at: str
         assert real and all(math.isclose(value.decimal, float(side), abs_tol=1e-6) for side in real)
     else:
         assert "cusp" not in value.undefined and "vertical" not in value.undefined
+
+
+@pytest.mark.parametrize(("text", "expected"), [("relu(x) + x^(3/2)", 1), ("abs(x) + sqrt(x^3)", 1), ("abs(x)*sqrt(x)", 0)])
+def test_a_corner_at_an_end_of_the_domain_is_no_corner(text: str, expected: int) -> None:
+    # relu(x) + x^(3/2) has no value left of 0: it was said to have a corner there
+    # (slope 0 on the left); the derivative at the end is the one from inside
+    value = differentiate(text, at=[{"x": "0"}]).values[0]
+    assert value.undefined is None and value.decimal == expected
+    x = symbol("x")
+    assert sp.limit(sp.diff(to_sympy(parse(text).expr), x), x, 0, "+") == expected
+    assert "an end of the domain" in value.note
