@@ -1419,8 +1419,14 @@ def _nonzero(value: Expr) -> bool:
 def _exact_at(expr: Expr, mapping: dict[Expr, Expr], limits: Limits) -> Expr | None:
     """`expr` at the point, simplified exactly; None when that is beyond the limits.
     Raises DomainError where the exact value is undefined."""
+    at_point = substitute(expr, mapping)
+    # a logarithm to a base that is no base has no value, though simplifying
+    # writes log₁(1) as 0 (log_x(x)/log_x(x + 1) at 1 was given a value)
+    for node in walk(at_point):
+        if type(node) is Log and not node.base.free_vars:
+            _check_log_base(node, None)
     try:
-        value, _ = simplify(substitute(expr, mapping), limits)
+        value, _ = simplify(at_point, limits)
     except DomainError:
         raise
     except CalcstepError:

@@ -983,3 +983,9 @@ def test_a_variable_named_as_the_output_writes_it_is_the_expressions_own(cli, te
     backward = cli("grad", text, "--wrt", asked, "--at", f"{asked}=3,x=2,y=1", "-f", "json")
     gradient = json.loads(backward.out)["gradient"]
     assert backward.code == 0 and len(gradient) == 1 and next(iter(gradient.values())) != 0
+
+
+def test_a_logarithm_to_base_1_at_the_point_leaves_the_function_without_a_value(cli) -> None:
+    # log_x(x) is written 1 and its base 1 forgotten: the quotient was given a value at 1
+    run = cli("diff", "log_x(x)/log_x(x+1)", "--at", "x=1", "--no-steps")
+    assert "undefined (the function is undefined there: a logarithm to base 1 is undefined" in run.out
