@@ -863,13 +863,7 @@ def _by_sides(
         inside = right if present[1] else left
         if not any(present) or None in inside:
             return None
-        try:
-            value: float | None = evaluate(inside[order], {}) + 0.0
-        except TooLargeError:
-            value = None
-        except CalcstepError:
-            return None
-        return PointValue(point, inside[order], value, note=(
+        return _side_value(point, inside[order], (
             f"the formula is no guide here, an end of the domain; the function's form on the "
             f"{'right' if present[1] else 'left'}, where it has values, gives the derivative"))
     if None in left or None in right:
@@ -890,15 +884,21 @@ def _by_sides(
                 if k == 1 else
                 f"the derivative does not exist there: {where} the derivative of order {k} jumps ({sides}){source}"
             ))
+    # a dead unit (relu(−3·relu(−3x)) near ½) is constant on both sides: said so
+    constant = not (left_form.has(var) or right_form.has(var))
+    return _side_value(point, right[order], CONSTANT_NOTE if constant else SIDES_NOTE)
+
+
+def _side_value(point: tuple[tuple[str, Expr], ...], exact: Expr, note: str) -> PointValue | None:
+    """The derivative `exact` that a side's form gives at the point, with its
+    decimal (none past floating point) and `note`; None where it has no value."""
     try:
-        decimal: float | None = evaluate(right[order], {}) + 0.0
+        decimal: float | None = evaluate(exact, {}) + 0.0
     except TooLargeError:
         decimal = None
     except CalcstepError:
         return None
-    # a dead unit (relu(−3·relu(−3x)) near ½) is constant on both sides: said so
-    constant = not (left_form.has(var) or right_form.has(var))
-    return PointValue(point, right[order], decimal, note=CONSTANT_NOTE if constant else SIDES_NOTE)
+    return PointValue(point, exact, decimal, note=note)
 
 
 def _has_value_beside(expr: Expr, var: str, at: Expr, side: int, limits: Limits) -> bool:

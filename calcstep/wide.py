@@ -182,7 +182,7 @@ class _Runs:
             end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.plain)
             terms, _, applied, places = read_terms(self.plain, self.starts[index], end, self.functions,
                                                    self.limits)
-            derivatives = _flat(derive(term, var, limits, taken, record=False).result for term in terms)
+            derivatives = _terms_of_sum(derive(term, var, limits, taken, record=False).result for term in terms)
             self.derivative_sizes.append(len(derivatives))
             simplifier = Simplifier(limits, record=False)
             forms, _ = simplifier.parts(derivatives)
@@ -199,7 +199,7 @@ class _Runs:
     def derivatives(self, index: int, var: str, taken: frozenset[str]) -> list[Expr]:
         """The terms of the derivatives of run `index`'s terms, before simplifying
         (a derivative that is a sum gives its terms, as in the sum of them all)."""
-        return _flat(derive(term, var, self.limits, taken, record=False).result for term in self.terms(index))
+        return _terms_of_sum(derive(term, var, self.limits, taken, record=False).result for term in self.terms(index))
 
     def derivations(self, index: int, var: str, taken: frozenset[str]) -> tuple[Step, ...]:
         """The derivations of run `index`'s terms, every step kept."""
@@ -215,15 +215,11 @@ class _Runs:
         return _lazy_add(_Terms(run, sizes), size, depth, free)
 
 
-def _flat(parts: Iterable[Expr]) -> list[Expr]:
-    """The terms of the sum of `parts`, as `add` flattens them."""
-    flat: list[Expr] = []
-    for part in parts:
-        if type(part) is Add:
-            flat.extend(part.terms)
-        else:
-            flat.append(part)
-    return flat
+def _terms_of_sum(parts: Iterable[Expr]) -> list[Expr]:
+    """The terms of the sum of `parts`, as `add` flattens them (a part that is a
+    sum gives its terms)."""
+    total = add(*parts)
+    return list(total.terms) if type(total) is Add else [total]
 
 
 def _lazy_add(terms: _Terms, size: int, depth: int, free: frozenset[str]) -> Add:
