@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any, overload
 
-from calcstep import engine
+from calcstep import engine, rules
 from calcstep.derive import derive
 from calcstep.domain import Condition, forgotten_note, set_conditions
 from calcstep.engine import (
@@ -41,7 +41,7 @@ from calcstep.engine import (
     fixed_part_without_value,
 )
 from calcstep.errors import CalcstepError
-from calcstep.expr import Add, Expr, Note, add, forget_shared
+from calcstep.expr import ZERO, Add, Expr, Note, add, forget_shared
 from calcstep.limits import Limits
 from calcstep.parse import Parsed, plain_text, read_terms, read_whole, said_once, top_level_signs
 from calcstep.printer import forget_caches
@@ -107,7 +107,12 @@ def differentiate_wide(
             said.append(forgotten)
     derivative = runs.lazy_sum(lambda index: runs.derivatives(index, var, taken), runs.derivative_sizes,
                                derivative_size, derivative_depth, derivative_free)
-    if steps:
+    if var not in free:
+        # a sum without the variable is one constant, as the whole reading takes it
+        top = rules.constant(function, var, None) if steps else Step("constant", function, ZERO, var)
+        simplification = ()
+        result = ZERO
+    elif steps:
         top = Step("sum", function, derivative, var, _Substeps(runs, var, taken))
         simplification: Sequence[Step] = _Rewrites(runs, var, taken, final)
     else:

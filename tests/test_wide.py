@@ -89,6 +89,8 @@ def test_in_many_runs_only_a_part_met_in_two_runs_is_listed_twice(monkeypatch, t
     "w1*x + w_1 + x^2 + 1",  # two names written alike
     "x + (x + 1 + x^2",  # an unclosed bracket
     "x*y + y^2 + x + 1",  # several variables, none x: by x
+    "-7 + -1/3 + -7",  # no variable: one constant, its rule the constant rule
+    "y + sin(y) + 2",  # by x, which it does not have
 ])
 def test_a_wide_sum_is_refused_or_read_as_the_whole_reading_does(monkeypatch, text) -> None:
     def outcome() -> str:
