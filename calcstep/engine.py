@@ -1316,7 +1316,10 @@ def _side_limit(values: list[float | None]) -> float | None:
     known: list[float] = values  # type: ignore[assignment]
     first_move, last_move = known[-2] - known[-3], known[-1] - known[-2]
     if abs(last_move) <= _SETTLING * abs(first_move) + _LIMIT_FLOOR * max(1.0, abs(known[-1])):
-        return _extrapolated(known)
+        limit = _extrapolated(known)
+        # as for two sides (_two_sided): a limit the steps cannot tell from 0 is 0
+        # (6√h settles to 10⁻⁶ of noise where √(x − 2)·(x³ − 8)′ is 0 at 2)
+        return 0.0 if abs(limit) <= _INDISTINCT * abs(last_move) else limit
     if first_move * last_move > 0 and abs(last_move) >= abs(first_move) * (1 - _LIMIT_AGREEMENT):
         return math.copysign(math.inf, last_move)
     return None

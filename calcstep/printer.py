@@ -655,7 +655,8 @@ class _PrettyPrinter(_Printer):
         if denominator == 1:
             return sign + top, PRODUCT if sign or "·" in top or "*" in top else POWER
         bottom = self.whole_number(denominator)
-        if not bottom.isdigit() and not bottom.startswith("10"):
+        found = scientific(denominator)
+        if found is not None and found[0] != 1:
             bottom = self.bracket(bottom)  # 1/(3·10²⁴): 1/3·10²⁴ reads as 10²⁴/3
         return f"{sign}{top}/{bottom}", PRODUCT
 

@@ -1312,6 +1312,9 @@ def _shape_said(left: sp.Expr, right: sp.Expr) -> str:
     ("sqrt(x)", "0"), ("sqrt(1 - x^2)", "1"), ("sqrt(1 - x^2)", "-1"), ("sqrt(sin(x))", "pi"),
     # floating point cancels beside the point (x² − 2x + 1 at 1 + 10⁻⁸): told exactly
     ("sqrt(x^2 - 2*x + 1)", "1"), ("cbrt(x^2 - 2*x + 1)", "1"),
+    # an odd root of a negative number is real, in wide arithmetic too: no "end of
+    # the domain" left of 0
+    ("sin(x)^(1/3)", "0"), ("sinh(x)^(2/3)", "0"),
 ])
 def test_where_the_derivative_has_no_value_the_slopes_beside_the_point_say_why(text: str, at: str) -> None:
     # "division by zero" told a learner nothing of √(x²) at 0: its graph has a
@@ -1392,3 +1395,10 @@ def test_a_corner_at_an_end_of_the_domain_is_no_corner(text: str, expected: int)
     x = symbol("x")
     assert sp.limit(sp.diff(to_sympy(parse(text).expr), x), x, 0, "+") == expected
     assert "an end of the domain" in value.note
+
+
+@pytest.mark.parametrize(("text", "at"), [("sqrt(x - 2)*(x^3 - 8)", "2"), ("ln(1 + sqrt(x - 2))*(x^3 - 8)", "2")])
+def test_a_one_sided_limit_the_steps_cannot_tell_from_0_is_0(text: str, at: str) -> None:
+    # the derivative goes as 6√h from the right: extrapolated, 10⁻⁶ of noise was left
+    value = differentiate(text, at=[{"x": at}]).values[0]
+    assert value.undefined is None and value.decimal == 0
