@@ -1222,10 +1222,15 @@ def _beside(
                 return None
             # wide arithmetic or nothing: a float of acos(cos(h)) cancels as the
             # formula's own did (wide_value knows powers, exponentials, logarithms,
-            # sines and cosines; beyond them no value is claimed)
-            return wide_value(value)
-        except (CalcstepError, OverflowError, ValueError):
+            # sines and cosines; beyond them no value is claimed).  A value there
+            # that it cannot work out is NaN, not None: None says there is none,
+            # which would make an end of the domain of a point inside it
+            wide = wide_value(value)
+            return math.nan if wide is None else wide
+        except DomainError:
             return None
+        except (CalcstepError, OverflowError, ValueError):
+            return math.nan
 
     return near_exactly, max(1.0, abs(at))
 
@@ -1311,7 +1316,7 @@ def _side_limit(values: list[float | None]) -> float | None:
     the rest extrapolated), ±∞ when they grow without bound (moving one way by
     no less each step: h^(−2/3) grows 46-fold a step, ln h falls by ln 100 a
     step), else None (a step with no value, or sin(1/h) swinging)."""
-    if None in values:
+    if None in values or any(value != value for value in values):  # none there, or NaN: not worked out
         return None
     known: list[float] = values  # type: ignore[assignment]
     first_move, last_move = known[-2] - known[-3], known[-1] - known[-2]
