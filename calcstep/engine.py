@@ -856,7 +856,8 @@ def _by_sides(
     where = f"at {var} = {_spoken(at)}"
     source = (f", from {_spoken(corners[0])} at its {'jump' if _jumps(corners[0].fn) else 'corner'} there"
               if corners else "")
-    present = [_has_value_beside(along, var, at, side, limits) for side in (-1, 1)]
+    beside = _beside(point, var, limits)
+    present = [beside is None or not _no_values(function, *beside, side) for side in (-1, 1)]
     if not all(present):
         # an end of the domain (relu(x) + x^(3/2) at 0 has no value left of 0):
         # no corner, and the derivative is the one from the side it has values on
@@ -899,18 +900,6 @@ def _side_value(point: tuple[tuple[str, Expr], ...], exact: Expr, note: str) -> 
     except CalcstepError:
         return None
     return PointValue(point, exact, decimal, note=note)
-
-
-def _has_value_beside(expr: Expr, var: str, at: Expr, side: int, limits: Limits) -> bool:
-    """True unless `expr` is known to have no value just beside the point on
-    `side` (−1 left, +1 right): at the point 10⁻⁸ away, taken exactly."""
-    try:
-        _exact_at(expr, {Sym(var): add(at, Num(Fraction(side, 10**8)))}, limits)
-    except DomainError:
-        return False
-    except CalcstepError:
-        return True
-    return True
 
 
 def _side_form(expr: Expr, var: str, at: Expr, side: int, limits: Limits) -> tuple[Expr, list[Call]]:

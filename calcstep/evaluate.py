@@ -391,10 +391,11 @@ def _wide_node(expr: Expr, memo: dict[int, Decimal]) -> Decimal:
             return base ** exponent.value
         if type(expr.base) is Const and expr.base.name == "e":
             return _wide(exponent, memo).exp()
-        if base < 0 and type(exponent) is Num and Fraction(exponent.value).denominator % 2:
+        power = Fraction(exponent.value) if type(exponent) is Num else None
+        if base < 0 and power is not None and power.denominator % 2:
             # an odd root of a negative number is real: (−8)^(2/3) is 4, (−8)^(1/3) is −2
             magnitude = (-base) ** _wide(exponent, memo)
-            return -magnitude if Fraction(exponent.value).numerator % 2 else magnitude
+            return -magnitude if power.numerator % 2 else magnitude
         if base <= 0:
             raise ArithmeticError("a real power of a number ≤ 0 is not worked out here")
         return base ** _wide(exponent, memo)

@@ -1465,7 +1465,7 @@ def parse(
             error.where = error.where._replace(text=text)
         raise
     read_whole(plain, expr.free_vars, notes)
-    return Parsed(expr, text, _said_once(notes), frozenset(builder.functions), builder.places)
+    return Parsed(expr, text, said_once(notes), frozenset(builder.functions), builder.places)
 
 
 def read_whole(plain: str, names: frozenset[str], notes: list[Note]) -> None:
@@ -1478,11 +1478,6 @@ def read_whole(plain: str, names: frozenset[str], notes: list[Note]) -> None:
         # E^x: a variable E, as names are case-sensitive; the constant is e
         notes.append(Note("'E' was read as a variable, not the constant e; for that, write e",
                           (), found.start()))
-
-
-def said_once(notes: list[Note]) -> tuple[Note, ...]:
-    """The notes with each said once (see `_said_once`)."""
-    return _said_once(notes)
 
 
 # The tokens after which a + or − joins two terms: those that end an operand.
@@ -1539,7 +1534,7 @@ def read_terms(
     return terms, notes, frozenset(builder.functions), places
 
 
-def _said_once(notes: list[Note]) -> tuple[Note, ...]:
+def said_once(notes: list[Note]) -> tuple[Note, ...]:
     """The notes, one that says again what an earlier one said (σ(x) twice in an
     answer) left out.  A note with another reading to offer is kept whatever it
     says: each marks its own place in the input to be read otherwise."""

@@ -111,14 +111,15 @@ def decimal_text(value: Fraction | int) -> str | None:
 _SCIENTIFIC_FROM_DIGITS = 22
 _SCIENTIFIC_ZEROS = 12
 _SCIENTIFIC_MANTISSA_DIGITS = 12
+_SCIENTIFIC_FROM = 10 ** (_SCIENTIFIC_FROM_DIGITS - 1)
 
 
 def scientific(value: int) -> tuple[int, int] | None:
     """(m, k) with value = m·10ᵏ, for a long whole number of many trailing zeros
     and a short m; else None (a number written out in full)."""
+    if -_SCIENTIFIC_FROM < value < _SCIENTIFIC_FROM:
+        return None  # most numbers: told without writing them out
     digits = len(str(abs(value)))
-    if digits < _SCIENTIFIC_FROM_DIGITS:
-        return None
     mantissa, zeros = value, 0
     while mantissa % 10 == 0:
         mantissa //= 10
@@ -126,6 +127,12 @@ def scientific(value: int) -> tuple[int, int] | None:
     if zeros < _SCIENTIFIC_ZEROS or digits - zeros > _SCIENTIFIC_MANTISSA_DIGITS:
         return None
     return mantissa, zeros
+
+
+def _power_of_ten(value: int) -> bool:
+    """True for a number written for people as 10ᵏ alone (see `scientific`)."""
+    found = scientific(value)
+    return found is not None and found[0] == 1
 
 
 class _Printer:
@@ -638,8 +645,7 @@ class _PrettyPrinter(_Printer):
 
     def number(self, expr: Num) -> tuple[str, int]:
         value = expr.value
-        long = 10 ** (_SCIENTIFIC_FROM_DIGITS - 1)
-        if not expr.decimal and (abs(value) >= long or (type(value) is Fraction and value.denominator >= long)):
+        if not expr.decimal:
             parts = (value.numerator, value.denominator) if type(value) is Fraction else (value, 1)
             if any(scientific(part) is not None for part in parts):
                 return self.scientific_number(*parts)
@@ -652,11 +658,10 @@ class _PrettyPrinter(_Printer):
         """numerator/denominator with each long part of many zeros as m·10ᵏ: 10⁴⁰⁰, 1/10⁴⁰⁰, −3·10²⁵."""
         sign = self.minus if numerator < 0 else ""
         top = self.whole_number(abs(numerator))
-        if denominator == 1:
-            return sign + top, PRODUCT if sign or "·" in top or "*" in top else POWER
+        if denominator == 1:  # 10⁴⁰⁰ binds as the power it is written as; 3·10²⁵ as a product
+            return sign + top, POWER if not sign and _power_of_ten(abs(numerator)) else PRODUCT
         bottom = self.whole_number(denominator)
-        found = scientific(denominator)
-        if found is not None and found[0] != 1:
+        if scientific(denominator) is not None and not _power_of_ten(denominator):
             bottom = self.bracket(bottom)  # 1/(3·10²⁴): 1/3·10²⁴ reads as 10²⁴/3
         return f"{sign}{top}/{bottom}", PRODUCT
 
@@ -844,13 +849,13 @@ class _LatexPrinter(_Printer):
             # bare, the power seems the denominator's
             return ("-" + body if value < 0 else body), (POWER if value > 0 else PRODUCT)
         whole = self.whole_number(abs(value))
-        if whole.startswith("10^"):  # 10^{400} binds as the power it is written as
+        if _power_of_ten(abs(value)):  # 10^{400} binds as the power it is written as
             return ("-" + whole, PRODUCT) if value < 0 else (whole, POWER)
         return ("-" + whole if value < 0 else whole), ATOM if value >= 0 and whole.isdigit() else PRODUCT
 
     def whole_number(self, value: int) -> str:
         """A whole number ≥ 0, long ones of many zeros as m·10ᵏ (see `scientific`)."""
-        found = scientific(value) if value >= 10 ** (_SCIENTIFIC_FROM_DIGITS - 1) else None
+        found = scientific(value)
         if found is None:
             return str(value)
         mantissa, zeros = found

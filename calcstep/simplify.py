@@ -133,6 +133,14 @@ class _Simplifier:
         """The normal form of `expr`, its rewrites recorded as steps."""
         return self.normal(expr)
 
+    def begin_run(self) -> int:
+        """Start a run (a top-level call, whose steps are listed together): where
+        its steps will begin in `steps` (the steps of earlier runs are kept, to be
+        repeated)."""
+        self.run += 1
+        self.listed_again = set()
+        return len(self.steps)
+
     def normal(self, expr: Expr) -> Expr:
         # called as self.normal, a bound method, inside the walk: calling the
         # instance itself would go through __call__, twice the cost per node
@@ -3112,20 +3120,14 @@ class Simplifier:
         return run_deep(total.depth, self._run_settle, total)
 
     def _run_parts(self, exprs: list[Expr]) -> tuple[list[Expr], tuple[Step, ...]]:
-        work = self._work
-        work.run += 1
-        work.listed_again = set()
-        start = len(work.steps)
-        forms = [work(expr) for expr in exprs]
-        return forms, tuple(work.steps[start:])
+        start = self._work.begin_run()
+        forms = [self._work(expr) for expr in exprs]
+        return forms, tuple(self._work.steps[start:])
 
     def _run_settle(self, total: Expr) -> tuple[Expr, tuple[Step, ...]]:
-        work = self._work
-        work.run += 1
-        work.listed_again = set()
-        start = len(work.steps)
-        result = work.settled(total, total, start)
-        return result, tuple(work.steps[start:])
+        start = self._work.begin_run()
+        result = self._work.settled(total, total, start)
+        return result, tuple(self._work.steps[start:])
 
     def normal_form(self, expr: Expr) -> Expr:
         """The simplified form of `expr` alone: at once when an earlier call met it.
@@ -3135,9 +3137,7 @@ class Simplifier:
 
     def _run(self, expr: Expr) -> tuple[Expr, tuple[Step, ...]]:
         work = self._work
-        work.run += 1
-        work.listed_again = set()
-        start = len(work.steps)  # the steps of earlier runs are kept, to be repeated
+        start = work.begin_run()
         result = work(expr)
         return result, tuple(work.steps[start:])
 

@@ -23,7 +23,7 @@ the caller reads the text whole, which raises the error with its place marked.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any, overload
 
@@ -76,8 +76,7 @@ def differentiate_wide(
         reading = runs.read(check_constants)
         if reading is None:
             return None
-        notes, used, setting, size, depth = reading
-        free = frozenset().union(*(names for names in used[0]))
+        notes, free, applied, setting, size, depth = reading
         forget_shared()
         read_whole(plain, free, notes)
         function = runs.lazy_sum(runs.terms, runs.input_sizes, size, depth, free)
@@ -85,8 +84,8 @@ def differentiate_wide(
         check_somewhere(written, setting)
         var = choose_variable(function, wrt)
         check_somewhere_differentiable(written, setting, var)
-        taken = free | used[1]
-        derived = runs.derive(var, limits, fixed_part_without_value, taken)
+        taken = free | applied
+        derived = runs.derive(var, fixed_part_without_value, taken)
         if derived is None:
             return None
         simple, derivative_size, derivative_depth, derivative_free = derived
@@ -113,11 +112,12 @@ def differentiate_wide(
         simplification = ()
         result = ZERO
     elif steps:
-        top = Step("sum", function, derivative, var, _Substeps(runs, var, taken))
+        top = Step("sum", function, derivative, var,
+                   _Terms(lambda index: runs.derivations(index, var, taken), runs.input_sizes))
         simplification: Sequence[Step] = _Rewrites(runs, var, taken, final)
     else:
         top, simplification = Step("sum", function, derivative, var), ()
-    parsed = Parsed(function, text, tuple(said), used[1])
+    parsed = Parsed(function, text, tuple(said), applied)
     derivation = Derivation(function, var, 1, top, simplification, result)
     return DiffReport(text, parsed, var, 1, (derivation,), ())
 
@@ -142,40 +142,42 @@ class _Runs:
     def __len__(self) -> int:
         return len(self.starts)
 
+    def reading(self, index: int) -> tuple[tuple[Expr, ...], list[Note], frozenset[str], dict]:
+        """Run `index` read: its terms, notes, functions applied and places (read_terms)."""
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.plain)
+        return read_terms(self.plain, self.starts[index], end, self.functions, self.limits)
+
     def terms(self, index: int) -> tuple[Expr, ...]:
         """The terms of run `index`, read."""
-        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.plain)
-        return read_terms(self.plain, self.starts[index], end, self.functions, self.limits)[0]
+        return self.reading(index)[0]
 
-    def read(self, check: Callable[..., None]) -> tuple[list[Note], tuple[list, frozenset[str]], list, int, int] | None:
+    def read(self, check: Callable[..., None]) -> tuple[list[Note], frozenset[str], frozenset[str], list, int, int] | None:
         """Every run read once, each checked as the whole reading checks the whole
-        (`check`: engine.check_constants): the notes on the reading, the variables
-        of each run and the functions applied, the conditions the terms set, and
-        the sum's size and depth.  None where the whole reading would refuse."""
+        (`check`: engine.check_constants): the notes on the reading, the sum's
+        variables and the functions it applies, the conditions its terms set, and
+        its size and depth.  None where the whole reading would refuse."""
         notes: list[Note] = []
-        names: list[frozenset[str]] = []
+        names: set[str] = set()
         functions: set[str] = set()
         setting: list[tuple[Expr, Condition]] = []
         size, depth = 1, 0
         for index in range(len(self.starts)):
-            end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.plain)
-            terms, said, applied, places = read_terms(self.plain, self.starts[index], end, self.functions,
-                                                      self.limits)
+            terms, said, applied, places = self.reading(index)
             self.input_sizes.append(len(terms))
             run = add(*terms)
             check(run, Parsed(run, self.plain, (), applied, places))
             if places:  # only a part the reading kept a place for sets a condition
                 setting += set_conditions(run)
             notes += said
-            names.append(run.free_vars)
+            names |= run.free_vars
             functions |= applied
             size += sum(term.size for term in terms)
             depth = max(depth, *(term.depth for term in terms))
         if size > self.limits.max_size or depth + 1 > self.limits.max_depth:
             return None
-        return notes, (names, frozenset(functions)), setting, size, depth + 1
+        return notes, frozenset(names), frozenset(functions), setting, size, depth + 1
 
-    def derive(self, var: str, limits: Limits, refuse: Callable[..., CalcstepError | None],
+    def derive(self, var: str, refuse: Callable[..., CalcstepError | None],
                taken: frozenset[str]) -> tuple[list[Expr], int, int, frozenset[str]] | None:
         """Each term's derivative, simplified (a simplifier for each run: its memory
         is let go with the run), with the size, depth and variables of the sum of
@@ -184,12 +186,10 @@ class _Runs:
         simple: list[Expr] = []
         size, depth, names = 1, 0, set()
         for index in range(len(self.starts)):
-            end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.plain)
-            terms, _, applied, places = read_terms(self.plain, self.starts[index], end, self.functions,
-                                                   self.limits)
-            derivatives = _terms_of_sum(derive(term, var, limits, taken, record=False).result for term in terms)
+            terms, _, applied, places = self.reading(index)
+            derivatives = self._derivatives_of(terms, var, taken)
             self.derivative_sizes.append(len(derivatives))
-            simplifier = Simplifier(limits, record=False)
+            simplifier = Simplifier(self.limits, record=False)
             forms, _ = simplifier.parts(derivatives)
             run = add(*terms)
             if places and refuse(Parsed(run, self.plain, (), applied, places), simplifier) is not None:
@@ -202,9 +202,14 @@ class _Runs:
         return simple, size, depth + 1, frozenset(names)
 
     def derivatives(self, index: int, var: str, taken: frozenset[str]) -> list[Expr]:
-        """The terms of the derivatives of run `index`'s terms, before simplifying
-        (a derivative that is a sum gives its terms, as in the sum of them all)."""
-        return _terms_of_sum(derive(term, var, self.limits, taken, record=False).result for term in self.terms(index))
+        """The terms of the derivatives of run `index`'s terms, before simplifying."""
+        return self._derivatives_of(self.terms(index), var, taken)
+
+    def _derivatives_of(self, terms: tuple[Expr, ...], var: str, taken: frozenset[str]) -> list[Expr]:
+        """The terms of the sum of `terms`' derivatives (a derivative that is a sum
+        gives its terms, as in the sum of them all), before simplifying."""
+        total = add(*(derive(term, var, self.limits, taken, record=False).result for term in terms))
+        return list(total.terms) if type(total) is Add else [total]
 
     def derivations(self, index: int, var: str, taken: frozenset[str]) -> tuple[Step, ...]:
         """The derivations of run `index`'s terms, every step kept."""
@@ -218,13 +223,6 @@ class _Runs:
                  free: frozenset[str]) -> Add:
         """A sum whose terms are made a run at a time, when asked (see _Terms)."""
         return _lazy_add(_Terms(run, sizes), size, depth, free)
-
-
-def _terms_of_sum(parts: Iterable[Expr]) -> list[Expr]:
-    """The terms of the sum of `parts`, as `add` flattens them (a part that is a
-    sum gives its terms)."""
-    total = add(*parts)
-    return list(total.terms) if type(total) is Add else [total]
 
 
 def _lazy_add(terms: _Terms, size: int, depth: int, free: frozenset[str]) -> Add:
@@ -305,22 +303,6 @@ class _Slice(Sequence[Expr]):
     def __iter__(self) -> Iterator[Expr]:
         terms = self._terms
         return (terms[index] for index in self._range)
-
-
-class _Substeps(Sequence[Step]):
-    """The sum step's substeps, one derivation a term, made a run at a time."""
-
-    def __init__(self, runs: _Runs, var: str, taken: frozenset[str]) -> None:
-        self._terms = _Terms(lambda index: runs.derivations(index, var, taken), runs.input_sizes)
-
-    def __len__(self) -> int:
-        return len(self._terms)
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._terms[index]
-
-    def __iter__(self) -> Iterator[Step]:
-        return iter(self._terms)  # type: ignore[arg-type]
 
 
 class _Rewrites(Sequence[Step]):
