@@ -740,6 +740,15 @@ def test_a_thousands_separator_in_at_is_named(cli) -> None:
                                     "hint: write numbers without thousands separators: 1000"]
 
 
+@pytest.mark.parametrize("option", [("--at", "x="), ("--at", "x"), ("--order", "abc")])
+def test_an_option_that_cannot_be_read_is_refused_before_any_record(cli, option: tuple[str, str]) -> None:
+    # as README and the man page say: no record in any format, for one expression
+    # or a batch, since no expression was read
+    for fmt in ("json", "plain"):
+        run = cli("diff", "-", *option, "-f", fmt, stdin="x^2\nsin(x)\n")
+        assert (run.code, run.out) == (2, "")
+        assert "--at" in run.err or "--order" in run.err
+
 def test_a_variable_given_in_the_wrong_case_is_told_names_are_case_sensitive(cli) -> None:
     # --wrt X for x² is a derivative of 0: right, but seldom what was meant
     said = "X is not in the expression, but x is: names are case-sensitive (to differentiate by x, write --wrt x)"
