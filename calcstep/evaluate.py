@@ -263,7 +263,23 @@ def _wide_sigmoid(u: Decimal) -> Decimal:
 
 
 def _wide_softplus(u: Decimal) -> Decimal:
-    return u + (1 + (-u).exp()).ln() if u > 0 else (1 + u.exp()).ln()
+    return u + _wide_ln_one_plus((-u).exp()) if u > 0 else _wide_ln_one_plus(u.exp())
+
+
+def _wide_ln_one_plus(t: Decimal) -> Decimal:
+    """ln(1 + t) for t ≥ 0 that keeps its digits when t is small: 1 + t rounded
+    to the context's digits keeps few of t's (softplus(−123) is 3.8·10⁻⁵⁴), so a
+    small t takes the series t − t²/2 + t³/3 − …"""
+    if t > Decimal("0.01"):
+        return (1 + t).ln()
+    power, total, n = t, t, 1
+    while True:
+        power *= -t
+        n += 1
+        term = power / n
+        if total + term == total:
+            return total
+        total += term
 
 
 def _wide_tanh(u: Decimal) -> Decimal:
@@ -277,12 +293,9 @@ def _wide_sin(u: Decimal) -> Decimal:
     arithmetic, to as many digits as u has before the point besides those the
     value needs (sin(10¹⁰⁰) takes π to 160 digits); refused past the digits of π
     held here."""
-    digits = getcontext().prec + max(u.adjusted(), 0) + 10
-    if digits >= len(_PI_DIGITS) - 2:
-        raise ArithmeticError("π is not known here to that many digits")
     with localcontext() as context:
-        context.prec = digits
-        pi = +Decimal(_PI_DIGITS)
+        context.prec = getcontext().prec + max(u.adjusted(), 0) + 10
+        pi = _wide_pi()
         turns = (u / (2 * pi)).to_integral_value()
         u -= turns * 2 * pi
     u = +u
@@ -296,8 +309,82 @@ def _wide_sin(u: Decimal) -> Decimal:
 
 
 def _wide_cos(u: Decimal) -> Decimal:
-    pi = +Decimal(_PI_DIGITS)
-    return _wide_sin(u + pi / 2)
+    return _wide_sin(u + _wide_pi() / 2)
+
+
+def _wide_pi() -> Decimal:
+    """π to the context's precision; refused past the digits of π held here."""
+    if getcontext().prec >= len(_PI_DIGITS) - 2:
+        raise ArithmeticError("π is not known here to that many digits")
+    return +Decimal(_PI_DIGITS)
+
+
+def _wide_atan(u: Decimal) -> Decimal:
+    """arctan u: past 1 in size as ±π/2 − arctan(1/u); within it, the argument
+    halved by arctan u = 2·arctan(u/(1 + √(1 + u²))) until it is below 1/10, where
+    the series u − u³/3 + u⁵/5 − … gains a digit a term."""
+    if abs(u) > 1:
+        return (_wide_pi() / 2).copy_sign(u) - _wide_atan(1 / u)
+    doublings = 0
+    while abs(u) > Decimal("0.1"):
+        u = u / (1 + (1 + u * u).sqrt())
+        doublings += 1
+    power, total, n, square = u, u, 1, u * u
+    while True:
+        power *= -square
+        n += 2
+        term = power / n
+        if total + term == total:
+            return total * 2**doublings
+        total += term
+
+
+def _wide_asin(u: Decimal) -> Decimal:
+    if abs(u) > 1:
+        raise ArithmeticError("arcsin needs an argument between −1 and 1")
+    if abs(u) == 1:
+        return (_wide_pi() / 2).copy_sign(u)
+    return _wide_atan(u / (1 - u * u).sqrt())
+
+
+def _wide_acot(u: Decimal) -> Decimal:
+    # arctan(1/u), as the float arccot is: its values lie in (−π/2, π/2], π/2 at 0
+    return _wide_pi() / 2 if u == 0 else _wide_atan(1 / u)
+
+
+def _wide_asinh(u: Decimal) -> Decimal:
+    # ln(|u| + √(u² + 1)), its sign put back: for u < 0 the sum would cancel
+    return (abs(u) + (u * u + 1).sqrt()).ln().copy_sign(u)
+
+
+def _wide_acosh(u: Decimal) -> Decimal:
+    if u < 1:
+        raise ArithmeticError("arcosh needs an argument of at least 1")
+    return (u + (u * u - 1).sqrt()).ln()
+
+
+def _wide_atanh(u: Decimal) -> Decimal:
+    if abs(u) >= 1:
+        raise ArithmeticError("artanh needs an argument strictly between −1 and 1")
+    return ((1 + u) / (1 - u)).ln() / 2
+
+
+def _wide_acoth(u: Decimal) -> Decimal:
+    if abs(u) <= 1:
+        raise ArithmeticError("arcoth needs an argument of size greater than 1")
+    return ((u + 1) / (u - 1)).ln() / 2
+
+
+def _wide_asech(u: Decimal) -> Decimal:
+    if u <= 0:
+        raise ArithmeticError("arsech needs an argument in (0, 1]")
+    return _wide_acosh(1 / u)
+
+
+def _wide_heaviside(u: Decimal) -> Decimal:
+    if u == 0:
+        raise ArithmeticError("the step function has no value at its jump")
+    return Decimal(1 if u > 0 else 0)
 
 
 _WIDE_FUNCTIONS: dict[str, Callable[[Decimal], Decimal]] = {
@@ -318,6 +405,26 @@ _WIDE_FUNCTIONS: dict[str, Callable[[Decimal], Decimal]] = {
     "cosh": lambda u: (u.exp() + (-u).exp()) / 2,
     "sinh": lambda u: (u.exp() - (-u).exp()) / 2,
     "sech": lambda u: 2 / (u.exp() + (-u).exp()),
+    "csch": lambda u: 2 / (u.exp() - (-u).exp()),
+    "coth": lambda u: (u.exp() + (-u).exp()) / (u.exp() - (-u).exp()),
+    # the inverse functions: beside the ends of their domains (arcsin at 1) the
+    # values that tell a vertical tangent from a corner are here
+    "atan": _wide_atan,
+    "asin": _wide_asin,
+    "acos": lambda u: _wide_pi() / 2 - _wide_asin(u),
+    "acot": _wide_acot,
+    "asec": lambda u: _wide_pi() / 2 - _wide_asin(1 / u),
+    "acsc": lambda u: _wide_asin(1 / u),
+    "asinh": _wide_asinh,
+    "acosh": _wide_acosh,
+    "atanh": _wide_atanh,
+    "acoth": _wide_acoth,
+    "asech": _wide_asech,
+    "acsch": lambda u: _wide_asinh(1 / u),
+    # the pieces of activations and of |u|'s rate
+    "sign": lambda u: Decimal((u > 0) - (u < 0)),
+    "heaviside": _wide_heaviside,
+    "relu": lambda u: max(u, Decimal(0)),
 }
 
 
@@ -325,9 +432,9 @@ def wide_value(expr: Expr) -> float | None:
     """The value of a constant expression as a float, worked out in decimal
     arithmetic of a range and precision floats do not have: e^1000/(e^1000 + 1) is
     ≈ 1, though e^1000 overflows a float, and sin(e³⁰) is −0.074, though a float
-    of e³⁰ is off by more than 0.01.  Only sums, products, powers, e, π and the
-    functions of exponentials, logarithms, sines and cosines are worked out so;
-    None for any other part, for a value undefined there, and for a value itself
+    of e³⁰ is off by more than 0.01.  Sums, products, powers, e, π and every
+    known function are worked out so (an abstract one is not); None for any
+    other part, for a value undefined there, and for a value itself
     beyond floating point."""
     if expr.depth > _WIDE_DEPTH:
         return None
@@ -373,11 +480,7 @@ def _wide_node(expr: Expr, memo: dict[int, Decimal]) -> Decimal:
         value = Fraction(expr.value)
         return Decimal(value.numerator) / Decimal(value.denominator)
     if kind is Const:
-        if expr.name == "e":
-            return Decimal(1).exp()
-        if getcontext().prec >= len(_PI_DIGITS) - 2:
-            raise ArithmeticError("π is not known here to that many digits")
-        return +Decimal(_PI_DIGITS)
+        return Decimal(1).exp() if expr.name == "e" else _wide_pi()
     if kind is Add:
         return sum((_wide(term, memo) for term in expr.terms), Decimal(0))
     if kind is Mul:

@@ -1276,10 +1276,13 @@ def test_a_sign_beside_its_absolute_value_is_multiplied_out(text: str, result: s
 
 
 def test_a_sine_of_a_large_argument_past_the_decimal_arithmetic_is_cut_or_left_out() -> None:
-    # arctan has no decimal form here: the float, cut to the digits it keeps
-    # (10 of cos(1001)), and at 10¹³⁰⁰, past the digits of π held, no decimal
-    value = differentiate("sin(x)*atan(x)", at=[{"x": "1001"}]).values[0]
-    assert value.decimal == -0.61526612023
+    # within the wide arithmetic, every digit (arctan included); 200 arctans deep,
+    # past it, the float cut to the digits it keeps (11 of sin(1001)); at 10¹³⁰⁰,
+    # past the digits of π held, no decimal
+    full = differentiate("sin(x)*atan(x)", at=[{"x": "1001"}]).values[0].decimal
+    assert math.isclose(full, -0.61526612023062737769, rel_tol=1e-15)  # SymPy's, to 20 digits
+    deep = "sin(x)*" + "atan(" * 200 + "x" + ")" * 200
+    assert differentiate(deep, at=[{"x": "1001"}]).values[0].decimal == -0.034048217529
     assert differentiate("sin(x)", at=[{"x": "10^1300"}]).values[0].decimal is None
 
 
@@ -1315,6 +1318,10 @@ def _shape_said(left: sp.Expr, right: sp.Expr) -> str:
     # an odd root of a negative number is real, in wide arithmetic too: no "end of
     # the domain" left of 0
     ("sin(x)^(1/3)", "0"), ("sinh(x)^(2/3)", "0"),
+    # the inverse functions at the ends of their domains (they were "division by zero")
+    ("asin(x)", "1"), ("asin(x)", "-1"), ("acos(x)", "1"), ("acos(x)", "-1"), ("asin(x^2)", "-1"),
+    ("asin(x)^2", "1"), ("asec(x)", "1"), ("asec(x)", "-1"), ("acsc(x)", "-1"), ("acosh(x)", "1"),
+    ("asech(x)", "1"), ("sqrt(x)*asin(x)", "1"),
 ])
 def test_where_the_derivative_has_no_value_the_slopes_beside_the_point_say_why(text: str, at: str) -> None:
     # "division by zero" told a learner nothing of √(x²) at 0: its graph has a
@@ -1356,6 +1363,8 @@ def test_a_limit_that_floating_point_cancels_beside_the_point_is_found_exactly()
     assert value.undefined is None and value.decimal == 1
     corner = differentiate("sqrt(1 - cos(x))", at=[{"x": "0"}]).values[0]
     assert corner.undefined.endswith("has a corner (slope ≈ −0.707107 on the left, ≈ 0.707107 on the right)")
+    corner = differentiate("asin(1 - x^2)", at=[{"x": "0"}]).values[0]  # ∓√2, in wide arithmetic
+    assert corner.undefined.endswith("has a corner (slope ≈ 1.41421 on the left, ≈ −1.41421 on the right)")
 
 
 def test_a_constant_that_floating_point_rounds_to_0_is_no_division_by_zero() -> None:
@@ -1373,7 +1382,7 @@ def test_no_shape_or_value_is_claimed_from_values_that_cancel(text: str, at: str
     # beside these points floating point cancels (acosh(1 + h²)′ came out 2h/0, a
     # "cusp" where there is a corner with slopes ∓√2; −8.8·10⁻⁵ where the one-sided
     # derivative is 0); the values beside a point are taken in wide arithmetic or
-    # not at all, and a functions it does not know (arccos, arcosh) make no claim
+    # not at all
     value = differentiate(text, at=[{"x": at}]).values[0]
     x = symbol("x")
     rate = sp.diff(to_sympy(parse(text).expr), x)
