@@ -283,7 +283,7 @@ def check_constants(expr: Expr, written: Parsed | None = None) -> None:
         if error is AbstractValueError:
             stack.extend(reversed(node.children()))
         elif isinstance(error, DomainError):
-            from calcstep.printer import to_pretty
+            from calcstep.printer import format_note, to_pretty
 
             path = _undefined_path(node, error)
             innermost, error = path[-1]
@@ -294,7 +294,17 @@ def check_constants(expr: Expr, written: Parsed | None = None) -> None:
                 message = (f"division by zero: {to_pretty(divisor)} is 0" if divisor is not None
                            else f"{to_pretty(innermost)} is undefined: {message}")
             where = _written_at([part for part, _ in path], written) if written is not None else None
-            raise DomainError(message, hint="a part with no value has no derivative", where=where)
+            noted = _reading_noted(written, innermost) if written is not None else None
+            hint = format_note(noted, to_pretty) if noted is not None else "a part with no value has no derivative"
+            raise DomainError(message, hint=hint, where=where)
+
+
+def _reading_noted(written: Parsed, part: Expr) -> Note | None:
+    """The note on how the input was read, if any, whose reading holds `part`: the
+    likelier cause of an error about that part than the part itself (√-2x was read
+    as √(−2)·x, not √(−2x), and √(−2) has no value)."""
+    return next((note for note in written.notes
+                 if note.args and any(node == part for node in walk(note.args[0]))), None)
 
 
 # A sine or cosine of an argument this large, taken in floating point, has lost

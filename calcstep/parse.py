@@ -1186,7 +1186,8 @@ class _Builder:
     def root(self, sign: Token, operand: Expr) -> Expr:
         index = _ROOT_INDEX[sign.value]
         result = Pow(operand, Num(Fraction(1, index)))
-        if type(operand) is Num and self.text[sign.end : self.span[1]].strip()[:1].isdigit():
+        # √2x and √-2x: the root takes the number alone (see implicit_mul's note)
+        if type(operand) is Num and self.text[sign.end : self.span[1]].lstrip(" +-")[:1].isdigit():
             self.roots[id(result)] = (sign.start, self.span[1])
         if type(operand) is Pow and _bracket_then_power(self.text[sign.end : self.span[1]]):
             # √(x)^2 is √((x)^2), as √x^2 is √(x²): said, since sqrt(x)^2 is (√x)²

@@ -740,6 +740,17 @@ def test_a_thousands_separator_in_at_is_named(cli) -> None:
                                     "hint: write numbers without thousands separators: 1000"]
 
 
+def test_an_error_in_a_part_whose_reading_was_noted_gives_the_note_as_its_hint(cli) -> None:
+    # √-2x is √(−2)·x, and √(−2) has no value: "a part with no value has no
+    # derivative" would not say that √(−2x) wants brackets
+    run = cli("diff", "3 + √-2x")
+    assert run.code == 2
+    assert run.err.splitlines() == [
+        "error: (-2)^(1/2) is not a real number", "  3 + √-2x", "      ^^^",
+        "hint: '√-2x' was read as √(−2)·x, not √(−2x); for that, write the root's argument in parentheses"]
+    assert cli("diff", "x/(2-2)").err.endswith("hint: a part with no value has no derivative\n")
+
+
 @pytest.mark.parametrize("option", [("--at", "x="), ("--at", "x"), ("--order", "abc")])
 def test_an_option_that_cannot_be_read_is_refused_before_any_record(cli, option: tuple[str, str]) -> None:
     # as README and the man page say: no record in any format, for one expression

@@ -215,6 +215,7 @@ NOTES = [
     ("2^3x", "'2^3x' was read as 2³·x, not 2^(3x); for that, write the exponent in parentheses"),
     ("cos^2 3x", "'cos^2 3x' was read as cos²(3x)"),
     ("√2x", "'√2x' was read as √2·x, not √(2x); for that, write the root's argument in parentheses"),
+    ("√-2x", "'√-2x' was read as √(−2)·x, not √(−2x); for that, write the root's argument in parentheses"),
     # a variable base followed by itself: x^(2x), the logarithmic-differentiation drill
     ("x^2x", "'x^2x' was read as x²·x, not x^(2x); for that, write the exponent in parentheses"),
     ("x^-2x", "'x^-2x' was read as x/x², not x^(−2x); for that, write the exponent in parentheses"),
