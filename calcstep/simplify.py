@@ -1619,9 +1619,24 @@ _QUOTIENTS = {("sin", "cos"): "tan", ("cos", "sin"): "cot", ("sinh", "cosh"): "t
 # a quotient times its divisor (tan u·cos u is sin u): fᵃ·gᵇ is hᵐ times what is
 # left of f or g, m the smaller power.
 _PRODUCTS = {("sin", "sec"): "tan", ("cos", "csc"): "cot", ("sinh", "sech"): "tanh", ("cosh", "csch"): "coth",
-             ("tan", "cos"): "sin", ("cot", "sin"): "cos", ("tanh", "cosh"): "sinh", ("coth", "sinh"): "cosh"}
+             ("tan", "cos"): "sin", ("cot", "sin"): "cos", ("tanh", "cosh"): "sinh", ("coth", "sinh"): "cosh",
+             # csc u·tan u is sec u: the quotient csc u/cot u, once 1/cot u is tan u
+             ("csc", "tan"): "sec", ("sec", "cot"): "csc", ("csch", "tanh"): "sech", ("sech", "coth"): "csch"}
 _RECIPROCALS = {"sec": "cos", "csc": "sin", "cot": "tan", "sech": "cosh", "csch": "sinh",
                 "coth": "tanh"}
+
+
+def _reciprocal_function(node: Pow, s: _Simplifier) -> Expr | None:
+    """1/sec u = cos u, 1/csc u = sin u, 1/cot u = tan u (hyperbolic ones alike),
+    whole powers alike: a textbook writes the function a reciprocal stands for
+    (the derivative of tan u/sec u is cos u, not 1/sec u)."""
+    base, exponent = node.base, node.exp
+    if type(base) is not Call or base.fn not in _RECIPROCALS:
+        return None
+    power = exponent.value
+    if type(power) is not int or power >= 0:
+        return None
+    return _rebuilt(Call(_RECIPROCALS[base.fn], base.arg), Num(-power))
 
 
 def _trig_quotients(node: Mul, s: _Simplifier) -> Expr | None:
@@ -3051,6 +3066,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("power-identity", "x¹ → x", _power_identities, needs=_NUMBER_PART),
         Rewrite("power-of-power", "(x²)³ → x⁶", _power_of_power, needs=_BASE_POWER),
         Rewrite("power-of-product", "(2x)³ → 8x³", _power_of_product, needs=_BASE_PRODUCT),
+        Rewrite("reciprocal-function", "1/sec x → cos x", _reciprocal_function, needs=_EXPONENT_NUMBER),
         Rewrite("absolute-even-power", "|x|² → x²", _abs_even_power,
                 needs=_BASE_ABS | _EXPONENT_NUMBER),
         Rewrite("exp-of-log", "e^(ln x) → x", _exp_of_log, needs=_BASE_CONSTANT),

@@ -988,6 +988,24 @@ def test_a_function_over_its_tangent_or_cotangent_is_its_partner(text: str, resu
     assert sp.simplify(to_sympy(expr) - to_sympy(simple)) == 0
 
 
+@pytest.mark.parametrize(("text", "result"), [
+    ("1/sec(x)", "cos(x)"), ("x/csc(x)^2", "x·sin²(x)"), ("1/cot(x)", "tan(x)"), ("2/sech(x)", "2·cosh(x)"),
+    ("csc(x)/cot(x)", "sec(x)"), ("csc(x)*tan(x)", "sec(x)"), ("sec(x)*cot(x)", "csc(x)"), ("csch(x)/coth(x)", "sech(x)"),
+])
+def test_the_reciprocal_of_a_reciprocal_function_is_the_function_it_stands_for(text: str, result: str) -> None:
+    # the derivative of tan x/sec x was 1/sec(x); a textbook writes cos(x)
+    expr = parse(text).expr
+    simple = simplify(expr)[0]
+    assert to_pretty(simple) == result
+    assert sp.simplify(to_sympy(expr) - to_sympy(simple)) == 0
+
+
+@pytest.mark.parametrize(("text", "result"), [("tan(x)/sec(x)", "cos(x)"), ("cot(x)/csc(x)", "−sin(x)"),
+                                              ("1/cot(x)", "sec²(x)"), ("csc(x)/cot(x)", "sec(x)·tan(x)")])
+def test_a_derivative_leaves_no_reciprocal_of_a_reciprocal_function(text: str, result: str) -> None:
+    assert to_pretty(differentiate(text).result) == result
+
+
 @pytest.mark.parametrize(
     ("text", "wrt", "result"),
     [("x*w10*w2*w1", "x", "w₁·w₂·w₁₀"), ("x10 + x2^2 + x^3 + x1", "x2", "2·x₂"),
@@ -1037,7 +1055,7 @@ TEXTBOOK_FORMS = [
     ("sin(x)*cos(x)*tan(x)", 1, "2·sin(x)·cos(x)"),
     # tan u/sec u is sin u and sec²u − tan²u is 1
     ("(-3*sec(x))^-1", 1, "sin(x)/3"),
-    ("x*tan(x)/sec(x)", 1, "(x + tan(x))/sec(x)"),
+    ("x*tan(x)/sec(x)", 1, "cos(x)·(x + tan(x))"),  # 1/sec u is cos u
     # the product rule's order, the term with the function first
     ("x^2*ln(x)", 1, "2x·ln(x) + x"),
     ("x^3*ln(x)", 1, "3x²·ln(x) + x²"),

@@ -61,6 +61,7 @@ REWRITE_TITLES = {
     "absolute-powers": "combine powers of |u| and u",
     "drop-one": "drop the factor 1",
     "trig-quotient": "quotient or reciprocal identity",
+    "reciprocal-function": "reciprocal identity",
     "factor-repeated": "factor a repeated factor",
     "negate-difference": "take the minus sign inside",
     "order-factors": "order the factors",
