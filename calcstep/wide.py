@@ -22,6 +22,8 @@ the caller reads the text whole, which raises the error with its place marked.
 
 from __future__ import annotations
 
+import pickle
+import zlib
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
@@ -104,7 +106,7 @@ def differentiate_wide(
         forgotten = forgotten_note(function, result, var, Simplifier(limits).normal_form, setting)
         if forgotten is not None:
             said.append(forgotten)
-    derivative = runs.lazy_sum(lambda index: runs.derivatives(index, var, taken), runs.derivative_sizes,
+    derivative = runs.lazy_sum(runs.derivatives, runs.derivative_sizes,
                                derivative_size, derivative_depth, derivative_free)
     if var not in free:
         # a sum without the variable is one constant, as the whole reading takes it
@@ -114,7 +116,7 @@ def differentiate_wide(
     elif steps:
         top = Step("sum", function, derivative, var,
                    _Terms(lambda index: runs.derivations(index, var, taken), runs.input_sizes))
-        simplification: Sequence[Step] = _Rewrites(runs, var, taken, final)
+        simplification: Sequence[Step] = _Rewrites(runs, final)
     else:
         top, simplification = Step("sum", function, derivative, var), ()
     parsed = Parsed(function, text, tuple(said), applied)
@@ -138,6 +140,11 @@ class _Runs:
         # sum gives its terms): counted as the runs are first read
         self.input_sizes: list[int] = []
         self.derivative_sizes: list[int] = []
+        # each run's terms as read and as differentiated, pickled and compressed
+        # (see `terms`), and whether the reading kept places for them (for `derive`)
+        self.packed: list[bytes] = []
+        self.packed_derivatives: list[bytes] = []
+        self.placed: list[bool] = []
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -148,8 +155,10 @@ class _Runs:
         return read_terms(self.plain, self.starts[index], end, self.functions, self.limits)
 
     def terms(self, index: int) -> tuple[Expr, ...]:
-        """The terms of run `index`, read."""
-        return self.reading(index)[0]
+        """The terms of run `index`, as read.  The first reading keeps them pickled
+        and compressed (some 5 bytes a term): the record's parts ask for every run
+        again, and unpickling takes a third of the time a reading does."""
+        return _unpacked(self.packed[index])
 
     def read(self, check: Callable[..., None]) -> tuple[list[Note], frozenset[str], frozenset[str], list, int, int] | None:
         """Every run read once, each checked as the whole reading checks the whole
@@ -164,6 +173,8 @@ class _Runs:
         for index in range(len(self.starts)):
             terms, said, applied, places = self.reading(index)
             self.input_sizes.append(len(terms))
+            self.packed.append(_packed(terms))
+            self.placed.append(bool(places))
             run = add(*terms)
             check(run, Parsed(run, self.plain, (), applied, places))
             if places:  # only a part the reading kept a place for sets a condition
@@ -186,9 +197,13 @@ class _Runs:
         simple: list[Expr] = []
         size, depth, names = 1, 0, set()
         for index in range(len(self.starts)):
-            terms, _, applied, places = self.reading(index)
+            # the places, and the functions applied, matter only where the reading
+            # kept places (a part that may lack a value): such a run is read again
+            terms, _, applied, places = (self.reading(index) if self.placed[index]
+                                         else (self.terms(index), (), frozenset(), {}))
             derivatives = self._derivatives_of(terms, var, taken)
             self.derivative_sizes.append(len(derivatives))
+            self.packed_derivatives.append(_packed(derivatives))
             simplifier = Simplifier(self.limits, record=False)
             forms, _ = simplifier.parts(derivatives)
             run = add(*terms)
@@ -201,9 +216,10 @@ class _Runs:
                 names |= part.free_vars
         return simple, size, depth + 1, frozenset(names)
 
-    def derivatives(self, index: int, var: str, taken: frozenset[str]) -> list[Expr]:
-        """The terms of the derivatives of run `index`'s terms, before simplifying."""
-        return self._derivatives_of(self.terms(index), var, taken)
+    def derivatives(self, index: int) -> list[Expr]:
+        """The terms of the derivatives of run `index`'s terms, before simplifying,
+        as `derive` made them."""
+        return list(_unpacked(self.packed_derivatives[index]))
 
     def _derivatives_of(self, terms: tuple[Expr, ...], var: str, taken: frozenset[str]) -> list[Expr]:
         """The terms of the sum of `terms`' derivatives (a derivative that is a sum
@@ -215,14 +231,25 @@ class _Runs:
         """The derivations of run `index`'s terms, every step kept."""
         return tuple(derive(term, var, self.limits, taken) for term in self.terms(index))
 
-    def rewrites(self, index: int, var: str, taken: frozenset[str]) -> tuple[Step, ...]:
+    def rewrites(self, index: int) -> tuple[Step, ...]:
         """The rewrites that simplify run `index`'s derivatives, in the order made."""
-        return Simplifier(self.limits).parts(self.derivatives(index, var, taken))[1]
+        return Simplifier(self.limits).parts(self.derivatives(index))[1]
 
     def lazy_sum(self, run: Callable[[int], Sequence[Expr]], sizes: list[int], size: int, depth: int,
                  free: frozenset[str]) -> Add:
         """A sum whose terms are made a run at a time, when asked (see _Terms)."""
         return _lazy_add(_Terms(run, sizes), size, depth, free)
+
+
+def _packed(parts: Sequence[Expr]) -> bytes:
+    """`parts` pickled and compressed: a run's terms in some 5 bytes a term."""
+    return zlib.compress(pickle.dumps(tuple(parts), pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _unpacked(packed: bytes) -> tuple[Expr, ...]:
+    """The parts `_packed` packed.  Only calcstep's own pickles are read back: a
+    run's parts, made in this process from the reading of its text."""
+    return pickle.loads(zlib.decompress(packed))
 
 
 def _lazy_add(terms: _Terms, size: int, depth: int, free: frozenset[str]) -> Add:
@@ -310,14 +337,14 @@ class _Rewrites(Sequence[Step]):
     of the whole sum (`final`), held.  Read in order; its length is known once
     it has been read through."""
 
-    def __init__(self, runs: _Runs, var: str, taken: frozenset[str], final: tuple[Step, ...]) -> None:
-        self._runs, self._var, self._taken, self._final = runs, var, taken, final
+    def __init__(self, runs: _Runs, final: tuple[Step, ...]) -> None:
+        self._runs, self._final = runs, final
         self._count: int | None = None
 
     def __iter__(self) -> Iterator[Step]:
         count = 0
         for index in range(len(self._runs)):
-            made = self._runs.rewrites(index, self._var, self._taken)
+            made = self._runs.rewrites(index)
             count += len(made)
             yield from made
         yield from self._final
