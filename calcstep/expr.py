@@ -56,13 +56,6 @@ class Expr:
         """The sub-expressions, in order."""
         return ()
 
-    def __reduce__(self) -> tuple[type, tuple]:
-        """Pickled as its class and defining values, and so made again through the
-        class: a small node read back is the shared one, and its cached values are
-        worked out again (calcstep/wide.py keeps a wide sum's runs pickled, as
-        they read back in a third of the time parsing their text takes)."""
-        return (type(self), self.fields())
-
     def __hash__(self) -> int:
         return self._hash
 
