@@ -102,10 +102,15 @@ _CACHED_UP_TO = 20_000
 class _Simplifier:
     """One simplification run: its memo of normal forms and the steps recorded."""
 
-    def __init__(self, limits: Limits, record: bool = True, reshape: int = _TOP_LEVEL) -> None:
+    def __init__(self, limits: Limits, record: bool = True, reshape: int = _TOP_LEVEL,
+                 tangents: bool = True) -> None:
         self.limits = limits
         self.record = record
         self.reshape = reshape
+        # without `tangents`, a trial of a form in sines and cosines: the rewrites
+        # that make tangents, secants … of them are left out (`sines_trial`)
+        self.tangents = tangents
+        self.candidates = _CANDIDATES if tangents else _CANDIDATES_IN_SINES
         self.steps: list[Step] = []
         # node hash → (node, its normal form), keyed as the caches below (`split`);
         # a node in normal form, the most of them, is held alone, as its own entry
@@ -119,6 +124,7 @@ class _Simplifier:
         self.signatures: dict[int, tuple[Expr, frozenset]] = {}
         self.factorings: dict[int, tuple[Expr, Any]] = {}
         self._trial: _Simplifier | None = None
+        self._sines_trial: _Simplifier | None = None
         # for each part whose simplifying recorded steps: the part, the run (a
         # top-level call) it was met in, and where its steps are in `steps`, kept
         # across runs; a run that meets it again repeats them (see `_repeat`)
@@ -214,9 +220,9 @@ class _Simplifier:
         kind = type(node)
         features = _FEATURES.get(kind)
         key = (kind, self.reshape > 0, features(node) if features is not None else 0)
-        rewrites = _CANDIDATES.get(key)
+        rewrites = self.candidates.get(key)
         if rewrites is None:
-            rewrites = _CANDIDATES[key] = _candidates(*key)
+            rewrites = self.candidates[key] = _candidates(*key, self.tangents)
         for rewrite in rewrites:
             new = rewrite.apply(node, self)
             # `==` inlined as far as its quick answers go: most rewrites that apply
@@ -240,13 +246,28 @@ class _Simplifier:
         reshaping rewrite pays off.  A trial reshapes one level less than its caller,
         so trials nest at most twice and their cost stays bounded."""
         if self._trial is None:
-            self._trial = _Simplifier(self.limits, record=False, reshape=self.reshape - 1)
-            self._trial.keys = self.keys
-            self._trial.ops = self.ops
-            self._trial.splits = self.splits
-            self._trial.term_keys = self.term_keys
-            self._trial.factor_keys = self.factor_keys
+            self._trial = self._trial_simplifier(self.tangents)
         return self._trial(expr)
+
+    def sines_trial(self, expr: Expr) -> Expr:
+        """`trial`, for a form in sines and cosines, kept in them: without the
+        rewrites that would make tangents of sin u/cos u factor by factor before
+        the factors meet (the quotient table, 1/sec u = cos u)."""
+        if self._sines_trial is None:
+            self._sines_trial = self._trial_simplifier(False)
+        return self._sines_trial(expr)
+
+    def _trial_simplifier(self, tangents: bool) -> _Simplifier:
+        """A simplifier for trials, one level of reshaping less, that shares this
+        one's caches of keys, counts and coefficients (they depend on the node
+        alone)."""
+        trial = _Simplifier(self.limits, record=False, reshape=self.reshape - 1, tangents=tangents)
+        trial.keys = self.keys
+        trial.ops = self.ops
+        trial.splits = self.splits
+        trial.term_keys = self.term_keys
+        trial.factor_keys = self.factor_keys
+        return trial
 
     # The caches below are keyed by a node's stored hash, an int, and hold the node
     # beside its value: a dict keyed by the node would call its __hash__, a Python
@@ -1705,12 +1726,73 @@ def _sines_and_cosines(node: Add, s: _Simplifier) -> Expr | None:
         return None  # no tan, sec … (or a power of one) among the terms
     candidate = rebuilt(node, _in_sines_and_cosines)
     simplest = s.trial(candidate)
-    if s.op_count(simplest) >= s.op_count(node) or any(
-        type(part) is Pow and is_divisor(part) and any(type(inner) is Call for inner in walk(part.base))
-        for part in walk(simplest)
-    ):
+    if s.op_count(simplest) >= s.op_count(node) or _divides_by_a_function(simplest):
         return None
     return candidate
+
+
+def _divides_by_a_function(expr: Expr) -> bool:
+    """True when a power of a function divides somewhere in `expr` (1/cos³x)."""
+    return any(type(part) is Pow and is_divisor(part) and any(type(inner) is Call for inner in walk(part.base))
+               for part in walk(expr))
+
+
+def _product_in_sines_and_cosines(node: Mul, s: _Simplifier) -> Expr | None:
+    """A product of a sum with tangents, secants … in it, written in sines and
+    cosines, when that comes down to fewer operations with no function left
+    dividing: the derivative of sin x/tan x, (sin x − sec x·tan x)/tan²x, is
+    −sin x.  The simplified form is what is returned, not the product written in
+    sines and cosines: simplified factor by factor, that would be taken back to
+    tangents by the quotient table before its factors could meet."""
+    if not _has_tangent_kin(node, s):
+        return None
+    simplest = rebuilt(s.sines_trial(rebuilt(node, _in_sines_and_cosines)), _reciprocal_named)
+    # shorter than the product simplified as it is written (a number taken out of
+    # a sum is no gain of sines and cosines), and in one kind of function
+    if (s.op_count(simplest) >= s.op_count(s.trial(node)) or _divides_by_a_function(simplest)
+            or _mixes_sines_and_tangents(s.trial(simplest))):
+        return None
+    return simplest
+
+
+_SINES = frozenset({"sin", "cos", "sinh", "cosh"})
+
+
+def _mixes_sines_and_tangents(expr: Expr) -> bool:
+    """True when `expr` has both sines or cosines and tangents, secants …: a form
+    such as sec³t·(sin²t + 1) reads worse than the table's sec³t + sec t·tan²t,
+    though it is shorter.  (Asked of the form the simplifier makes of the
+    product's, which takes −sinh u·sech²u to −sech u·tanh u.)"""
+    names = {node.fn for node in walk(expr) if type(node) is Call}
+    return not names.isdisjoint(_SINES) and not names.isdisjoint(_SINES_AND_COSINES)
+
+
+# The function a reciprocal is named for: 1/cos u is sec u (`_RECIPROCALS` turned round).
+_NAMED_RECIPROCALS = {value: key for key, value in _RECIPROCALS.items()}
+
+
+def _reciprocal_named(node: Expr) -> Expr | None:
+    """1/cosⁿu as secⁿu (and kin) for a whole n: the function a table of
+    derivatives uses, as the derivative of sec u/csc u is sec²u; None for any
+    other node."""
+    if type(node) is not Pow or type(node.base) is not Call or type(node.exp) is not Num:
+        return None
+    name, power = _NAMED_RECIPROCALS.get(node.base.fn), node.exp.value
+    if name is None or type(power) is not int or power >= 0:
+        return None
+    return _rebuilt(Call(name, node.base.arg), Num(-power))
+
+
+def _has_tangent_kin(node: Mul, s: _Simplifier) -> bool:
+    """True when a tangent, secant … (or a power of one) is a factor of `node`, or
+    a term of a sum that is (the sines-and-cosines rewrites look no deeper)."""
+    if not _SINES_AND_COSINES.keys().isdisjoint(_calls_among(node, s)):
+        return True
+    for factor in node.factors:
+        base = factor.base if type(factor) is Pow else factor
+        if type(base) is Add and not _SINES_AND_COSINES.keys().isdisjoint(_calls_among(base, s)):
+            return True
+    return False
 
 
 def _open_negated_sums(node: Add, s: _Simplifier) -> Expr | None:
@@ -3047,6 +3129,8 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
                 reshaping=True, needs=_SUM),
         Rewrite("open-fraction-power", "(x/(x + 1))²/(x + 1)² → x²/(x + 1)⁴", _open_fraction_powers,
                 reshaping=True, needs=_BASE_PRODUCT),
+        Rewrite("sines-and-cosines", "(sin x − sec x·tan x)/tan²x → −sin x", _product_in_sines_and_cosines,
+                reshaping=True, needs=_SUM),
         Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers, needs=_ABS),
         Rewrite("sign-and-absolute", "sgn(x)·x/|x| → |x|/|x|", _sign_and_absolute, needs=_ABS),
         Rewrite("drop-one", "1·x → x", _drop_one, needs=_ONE),
@@ -3088,18 +3172,22 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
 assert not LEAVES & TABLE.keys()  # a number or a name is in normal form: no rewrite is listed for one
 
 
-def _candidates(kind: type, reshape: bool, features: int) -> tuple[Rewrite, ...]:
+def _candidates(kind: type, reshape: bool, features: int, tangents: bool = True) -> tuple[Rewrite, ...]:
     """The rewrites worth trying on a node of this kind with these features, in
-    the table's order (the reshaping ones only when reshaping)."""
+    the table's order (the reshaping ones only when reshaping; without
+    `tangents`, none that makes a tangent, secant … of sines and cosines)."""
     return tuple(
         rewrite
         for rewrite in (TABLE if reshape else _UNSHAPED).get(kind, ())
-        if rewrite.needs & features == rewrite.needs
+        if rewrite.needs & features == rewrite.needs and (tangents or rewrite.name not in _MAKE_TANGENTS)
     )
 
 
-# (kind, reshaping, features) → the rewrites to try, filled in as met
+# (kind, reshaping, features) → the rewrites to try, filled in as met; and the
+# same for a trial kept in sines and cosines
 _CANDIDATES: dict[tuple[type, bool, int], tuple[Rewrite, ...]] = {}
+_CANDIDATES_IN_SINES: dict[tuple[type, bool, int], tuple[Rewrite, ...]] = {}
+_MAKE_TANGENTS = frozenset({"trig-quotient", "reciprocal-function"})
 
 # The table without its reshaping rewrites, for trials that no longer reshape.
 _UNSHAPED: dict[type, tuple[Rewrite, ...]] = {
