@@ -1128,18 +1128,25 @@ def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
         return None
     split = _opposites_aligned(split, s)
     shared = _shared_factors([body for _, body in split])
+    content = _content([c for c, _ in split])
     if shared and all(_is_monomial(f) for f in shared):
         # a product-rule result stays as the rule wrote it (x²·cos x + 2x·sin x):
-        # powers of the variables alone are not taken out; with a shared
-        # non-polynomial factor (eˣ, (x + 1)³, ln x) they go out with it, so the
-        # result is factored fully: x²·ln(x)·(3·ln(x) + 2), not ln(x)·(2x² + 3x²·ln(x))
-        shared = []
-    content = _content([c for c, _ in split])
+        # powers of the variables alone are not taken out, and nor is a number
+        # without them (2x·cos(x²) − 2x³·sin(x²), not 2(x·cos(x²) − x³·sin(x²)),
+        # which leaves x in both terms); with a shared non-polynomial factor (eˣ,
+        # (x + 1)³, ln x) they go out with it, so the result is factored fully:
+        # x²·ln(x)·(3·ln(x) + 2), not ln(x)·(2x² + 3x²·ln(x))
+        return None
     if not shared and (content == 1 or _content_saving(split, content) < 2):
         return None  # nothing to take out, or nothing gained by it
-    options = {(content, bool(shared)), (1, bool(shared)), (content, False)}
+    # the shared factors and the number together first, as factoring fully takes
+    # them (2x·e^(x²)·(x² + 1), not x·e^(x²)·(2x² + 2)): a tie goes to the first;
+    # but decimals are left in their terms (0.5x₁ + 3.0x₁², not 0.5(x₁ + 6.0x₁²))
+    decimal = any(_decimal(term) or (type(term) is Mul and _decimal(term.factors[0])) for term in node.terms)
+    options = [(1, bool(shared)), (content, bool(shared)), (content, False)] if decimal else [
+        (content, bool(shared)), (1, bool(shared)), (content, False)]
     best, best_count = None, s.op_count(node)
-    for divisor, use_shared in sorted(options):
+    for divisor, use_shared in dict.fromkeys(options):
         if divisor == 1 and not use_shared:
             continue
         taken = shared if use_shared else []

@@ -1073,6 +1073,10 @@ TEXTBOOK_FORMS = [
     # tan u/sec u is sin u and sec²u − tan²u is 1
     ("(-3*sec(x))^-1", 1, "sin(x)/3"),
     ("x*tan(x)/sec(x)", 1, "cos(x)·(x + tan(x))"),  # 1/sec u is cos u
+    # factored fully or not at all: a number goes out with the factors all terms
+    # share, and not alone while they share a power of x
+    ("x^2*e^(x^2)", 1, "2x·e^(x²)·(x² + 1)"), ("x^2*cos(x^2)", 1, "2x·cos(x²) − 2x³·sin(x²)"),
+    ("x^2*ln(x^2)", 1, "2x·ln(x²) + 2x"),
     # the product rule's order, the term with the function first
     ("x^2*ln(x)", 1, "2x·ln(x) + x"),
     ("x^3*ln(x)", 1, "3x²·ln(x) + x²"),
