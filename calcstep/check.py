@@ -1144,17 +1144,26 @@ def _quotient_of_derivatives(step: Step, var: str) -> tuple[Wrong, ...]:
 
 
 def _quotient_missing_square(step: Step, var: str) -> tuple[Wrong, ...]:
-    """(g/h)′ taken as (h·g′ − g·h′)/h, and as h·g′ − g·h′ with nothing below."""
+    """(g/h)′ taken as (h·g′ − g·h′)/h."""
     g, h, dg, dh = _parts(step)
-    top = sub(mul(h, dg), mul(g, dh))
     return (
         Wrong(
-            mul(top, Pow(h, Num(-1))),
+            mul(sub(mul(h, dg), mul(g, dh)), Pow(h, Num(-1))),
             "The quotient rule divides by the square of the denominator, low d-high minus "
             "high d-low over low squared: with {0} below the bar, the denominator of the "
             "rate is {1}, not {0}.",
             (h, Pow(h, Num(2))),
         ),
+    )
+
+
+def _quotient_numerator_only(step: Step, var: str) -> tuple[Wrong, ...]:
+    """(g/h)′ taken as h·g′ − g·h′, with nothing below.  Tried after g′/h′: where
+    the two agree (x/(x + 1) answered 1, which is 1/1 and x + 1 − x alike), the
+    rates divided is the likelier slip."""
+    g, h, dg, dh = _parts(step)
+    top = sub(mul(h, dg), mul(g, dh))
+    return (
         Wrong(
             top,
             "The quotient rule divides by the square of the denominator, low d-high minus "
@@ -1390,6 +1399,7 @@ _SLIP_LIST = (
     Slip("quotient-missing-square", QUOTIENT_MISSING_SQUARE, _quotient_missing_square),
     Slip("quotient-sign", SIGN_ERROR, _quotient_sign),
     Slip("quotient-of-derivatives", QUOTIENT_OF_DERIVATIVES, _quotient_of_derivatives),
+    Slip("quotient-numerator-only", QUOTIENT_MISSING_SQUARE, _quotient_numerator_only),
     Slip("constant-kept", CONSTANT_KEPT, _constant_kept),
     Slip("power-on-exponential", POWER_RULE_ON_EXPONENTIAL, _power_on_exponential),
     Slip("power-on-general-power", POWER_RULE_ON_EXPONENTIAL, _power_on_general_power),
@@ -1421,7 +1431,8 @@ SLIPS_BY_RULE: dict[str, tuple[str, ...]] = {
     "sum": ("sum-term-missing", "flipped-sign"),
     "product": ("product-of-derivatives", "product-sign", "product-term-missing"),
     "product-n": ("product-of-derivatives",),
-    "quotient": ("quotient-reversed", "quotient-missing-square", "quotient-sign", "quotient-of-derivatives"),
+    "quotient": ("quotient-reversed", "quotient-missing-square", "quotient-sign", "quotient-of-derivatives",
+                 "quotient-numerator-only"),
     "exp": ("power-on-exponential",),
     "exponential": ("power-on-exponential", "exponential-without-log"),
     "general-power": ("power-on-general-power", "exponential-on-general-power"),

@@ -199,6 +199,10 @@ WRONG: list[tuple[str, str, str]] = [
     ("e^x/x", "(x e^x - e^x)/x", QUOTIENT_MISSING_SQUARE),
     ("x^2/(x^3+1)", "(2x(x^3+1) - 3x^4)/(x^3+1)", QUOTIENT_MISSING_SQUARE),
     ("1/(x^2+1)", "-2x/(x^2+1)", QUOTIENT_MISSING_SQUARE),
+    ("x/(x+2)", "2", QUOTIENT_MISSING_SQUARE),  # the numerator alone
+    # where the numerator alone is also g′/h′ (x + 1 − x is 1, and so is 1/1), the
+    # rates divided is the likelier slip
+    ("x/(x+1)", "1", QUOTIENT_OF_DERIVATIVES),
     # in a longer chain, an inner stage's rate taken at x
     ("sin(sin(x^2))", "2x*cos(sin(x^2))*cos(x)", OUTER_AT_WRONG_ARGUMENT),
     ("sin(2*sin(x^2))", "4x*cos(2*sin(x^2))*cos(x)", OUTER_AT_WRONG_ARGUMENT),
