@@ -399,8 +399,10 @@ def is_nonnegative(expr: Expr) -> bool:
             value = exponent.value
             if isinstance(value, int) and value % 2 == 0:
                 return True
-            if type(value) is Fraction and value.denominator % 2 == 0:
-                return True  # an even root is ≥ 0 where it is defined
+            if type(value) is Fraction and (value.denominator % 2 == 0 or value.numerator % 2 == 0):
+                # an even root is ≥ 0 where it is defined, and so is an odd root of
+                # an even power (x^(2/3) is ∛(x²))
+                return True
         return is_nonnegative(base)
     if type(expr) is Mul:
         return all(is_nonnegative(f) for f in expr.factors)
@@ -413,7 +415,12 @@ def is_nonnegative(expr: Expr) -> bool:
 
 
 # Functions bounded on both sides: (least, greatest, whether neither is reached).
-_BOUNDED = {"sigmoid": (0, 1, True), "tanh": (-1, 1, True), "sin": (-1, 1, False), "cos": (-1, 1, False)}
+# Each function's least and greatest values (None: no greatest), and whether
+# they are never reached.
+_BOUNDED: dict[str, tuple[Rational, Rational | None, bool]] = {
+    "sigmoid": (0, 1, True), "tanh": (-1, 1, True), "sin": (-1, 1, False), "cos": (-1, 1, False),
+    "cosh": (1, None, False),  # cosh u − 1 ≥ 0 (arcosh(cosh x) asks it)
+}
 
 
 def _lower_bound(total: Add) -> tuple[Rational, bool] | None:
@@ -430,6 +437,8 @@ def _lower_bound(total: Add) -> tuple[Rational, bool] | None:
         limits = _BOUNDED.get(body.fn) if type(body) is Call else None
         if limits is not None:
             least, greatest, open_ = limits
+            if coefficient < 0 and greatest is None:
+                return None  # −cosh u has no bound below
             bound += coefficient * (least if coefficient > 0 else greatest)
             never_reached = never_reached or open_
         elif is_positive(term):

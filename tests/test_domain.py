@@ -89,6 +89,9 @@ def test_a_result_freed_of_its_functions_condition_says_where_it_holds(text: str
         ("ln(1 - sigmoid(x))", None), ("ln(1 - tanh(x))", None), ("ln(2 - sin(x))", None),
         ("-y*ln(sigmoid(w*x + b)) - (1 - y)*ln(1 - sigmoid(w*x + b))", "w"),
         ("ln(x + sqrt(x^2 + 1))", None), ("ln(sqrt(x^2 + 1) - x)", None),  # a root beyond |x|
+        # cosh u ≥ 1, and an odd root of an even power is ≥ 0 (arcosh(cosh x) asked
+        # cosh(x) − 1 ≥ 0, and (x^(2/3))^(3/2) x^(2/3) ≥ 0, of every x)
+        ("acosh(cosh(x))", None), ("sqrt(cosh(x) - 1)", None), ("(x^(2/3))^(3/2)", None),
         # where xˣ has a value is its own matter (0⁰ is 1, (−1)⁻¹ is −1): nothing is said
         ("x^x", None), ("x^x/x^x", None),
         # an exponent of numbers alone may be whole (3 + 2 is 5): no condition
