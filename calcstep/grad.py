@@ -91,6 +91,7 @@ from calcstep.errors import (
 from calcstep.evaluate import evaluate
 from calcstep.expr import (
     ONE,
+    ZERO,
     Add,
     Apply,
     Call,
@@ -289,14 +290,22 @@ class Stationary:
     before: int
     curvature: float | None
     flat: bool = True
+    # where the curvature is exactly 0: the order of the first derivative along the
+    # variable that is not 0 at the point (up to HIGHEST_TEST_ORDER), and its value
+    order: int | None = None
+    leading: float | None = None
 
     @property
     def kind(self) -> str:
-        """minimum (curvature > 0), maximum (< 0) or flat point (0, or no value):
-        the second-derivative test along the variable, the others held."""
-        if self.curvature is None or self.curvature == 0:
-            return "flat point"
-        return "minimum" if self.curvature > 0 else "maximum"
+        """minimum or maximum by the second-derivative test along the variable,
+        the others held (curvature > 0 or < 0); where the curvature is 0, by the
+        first derivative that is not, when its order is even (w⁴ at 0 is a
+        minimum); else flat point (an odd order, as w³ at 0, or none found)."""
+        if self.curvature:
+            return "minimum" if self.curvature > 0 else "maximum"
+        if self.order is not None and self.order % 2 == 0 and self.leading:
+            return "minimum" if self.leading > 0 else "maximum"
+        return "flat point"
 
 
 @dataclass(frozen=True, slots=True)
@@ -1108,11 +1117,11 @@ def stationary_point(
     named = flat if flat is not None else _exact_zero_stage(graph, chain, exact)
     if named is None:
         return None
-    curvature = _curvature(expr, item.variable, point, limits)
+    curvature, order, leading = _derivative_test(expr, item.variable, point, limits)
     if flat is None and not curvature:
         return None  # 0 on a whole stretch: no stationary point told, a warning
     node, before = chain.stages[named].node, chain.stages[named - 1].node
-    return Stationary(item.variable, named, node, before, curvature, flat is not None)
+    return Stationary(item.variable, named, node, before, curvature, flat is not None, order, leading)
 
 
 def _zero_gradient(graph: Graph, chain: Chain, gradient: float, exact: Mapping[Expr, Expr]) -> bool:
@@ -1142,18 +1151,59 @@ def _exact_zero_stage(graph: Graph, chain: Chain, exact: Mapping[Expr, Expr]) ->
     return None
 
 
-def _curvature(
+# Where the curvature is 0, the derivatives along the variable are tried up to this
+# order for the first that is not 0 at the point (w⁴ at 0: the fourth, 24), for an
+# output of up to _TESTED_UP_TO nodes, and while they stay within _TEST_SIZE nodes:
+# the eighth derivative of a deep network grows past any use (and any patience).
+HIGHEST_TEST_ORDER = 8
+_TESTED_UP_TO = 200
+_TEST_SIZE = 20_000
+
+
+def _derivative_test(
     expr: Expr, variable: str, point: tuple[tuple[str, Expr, float], ...], limits: Limits
-) -> float | None:
-    """∂²out/∂variable² at the point by the rule engine, the others held, judged
-    at the exact point as `diff --at` judges it; None where it has no value."""
+) -> tuple[float | None, int | None, float | None]:
+    """The curvature ∂²out/∂variable² at the point by the rule engine, the others
+    held, judged at the exact point as `diff --at` judges it (None where it has no
+    value); and where it is exactly 0, the order and value of the first higher
+    derivative that is not 0 there (None, None when none is, up to
+    HIGHEST_TEST_ORDER, or one has no value)."""
     exact = tuple((name, value) for name, value, _ in point)
     try:
-        first, second = derive_orders(expr, variable, 2, limits)
-        return value_at_point(expr, second.result, exact, limits, var=variable,
-                              below=first.result, order=2).decimal
+        derivations = derive_orders(expr, variable, 2, limits)
+        curvature = _value_of_order(expr, derivations, 2, exact, variable, limits)
+        if curvature is None or not _exactly_zero(curvature):
+            return (curvature.decimal if curvature is not None else None), None, None
     except CalcstepError:
-        return None  # the test cannot be made: a flat point, of no kind named
+        return None, None, None  # the test cannot be made: a flat point, of no kind named
+    if expr.size > _TESTED_UP_TO:
+        return 0.0, None, None
+    bounded = limits._replace(max_size=min(limits.max_size, _TEST_SIZE))
+    for order in range(3, HIGHEST_TEST_ORDER + 1):
+        try:
+            derivations = derive_orders(expr, variable, order, bounded)
+            value = _value_of_order(expr, derivations, order, exact, variable, bounded)
+        except CalcstepError:
+            break  # grown past the bound, or no value: no order told
+        if value is None or value.decimal is None:
+            break
+        if not _exactly_zero(value):
+            return 0.0, order, value.decimal
+    return 0.0, None, None
+
+
+def _value_of_order(expr: Expr, derivations: list[Derivation], order: int, exact: tuple[tuple[str, Expr], ...],
+                    variable: str, limits: Limits) -> PointValue | None:
+    """The `order`-th derivative of `derivations` at the exact point; None where it
+    has no value there."""
+    value = value_at_point(expr, derivations[order - 1].result, exact, limits, var=variable,
+                           below=derivations[order - 2].result, order=order)
+    return value if value.undefined is None else None
+
+
+def _exactly_zero(value: PointValue) -> bool:
+    """Is the value 0 exactly (or, with no exact form, as a decimal)?"""
+    return value.exact == ZERO if value.exact is not None else value.decimal == 0
 
 
 def cancelling_paths(variable: str, gradient: float, chain: Chain | None) -> Note | None:

@@ -1094,6 +1094,26 @@ def test_the_loss_at_its_minimum_says_so_plainly(cli) -> None:
     assert "(d^2 out/d w^2 = 2 > 0)" in " ".join(ascii.split()) and ascii.isascii()
 
 
+@pytest.mark.parametrize(("text", "kind", "order", "value"), [
+    ("w^4", "minimum", 4, 24.0), ("-w^4", "maximum", 4, -24.0), ("w^3", "flat point", 3, 6.0),
+    ("(w*x-1)^6", "minimum", 6, 720.0),
+])
+def test_where_the_curvature_is_0_the_first_derivative_that_is_not_decides(
+    cli, text: str, kind: str, order: int, value: float
+) -> None:
+    # found by a review: w⁴ at 0, a strict minimum, was a "flat point, no minimum
+    # or maximum can be told"; the higher-derivative test tells it, as SymPy's
+    # derivatives at the point agree
+    at = "w=0" if "x" not in text else "w=1,x=1"
+    record = json.loads(cli("grad", text, "--wrt", "w", "--at", at, "--format", "json").out)
+    (item,) = record["stationary"]
+    assert (item["kind"], item["curvature"], item["test_order"], item["test_value"]) == (kind, 0.0, order, value)
+    w = symbol("w")
+    function = to_sympy(parse_expr(text)).subs(symbol("x"), 1)
+    point = {w: 0 if "x" not in text else 1}
+    assert [float(sp.diff(function, w, n).subs(point)) for n in range(2, order + 1)] == [0] * (order - 2) + [value]
+
+
 def test_a_zero_rate_rounded_by_floating_point_is_still_a_stationary_point() -> None:
     # cos at the float nearest π/2 is 6.1e-17, not 0: settled exactly, as values are
     report = grad_report("sin(x)", None, {"x": "pi/2"})

@@ -24,7 +24,7 @@ from calcstep.rules import (
 )
 from calcstep.steps import Step
 
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 # given names that are for sentences, not for the "with …" line
 _HIDDEN_GIVEN = frozenset({"outer"})
@@ -96,7 +96,7 @@ class Spelling(NamedTuple):
 def _unicode_derivative(var: str, order: int) -> str:
     if order == 1:
         return f"d/d{var}"
-    power = str(order).translate(_SUPERSCRIPT)
+    power = str(order).translate(SUPERSCRIPT)
     return f"d{power}/d{var}{power}"
 
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from calcstep.expr import Call, Expr, Note, Num, Sym
 from calcstep.grad import (
     EXPLODING_ABOVE,
+    HIGHEST_TEST_ORDER,
     VANISHING_BELOW,
     Chain,
     DepthSweep,
@@ -45,6 +46,7 @@ from calcstep.printer import to_pretty, to_text
 from calcstep.render import RenderOptions
 from calcstep.render.common import (
     CANONICAL,
+    SUPERSCRIPT,
     Piece,
     Spelling,
     joined,
@@ -119,9 +121,14 @@ class _Words:
 
     def d2_out(self, what: str) -> str:
         """∂²out/∂w₁² (d^2 out/d w1^2 in ASCII)."""
+        return self.dn_out(what, 2)
+
+    def dn_out(self, what: str, order: int) -> str:
+        """∂ⁿout/∂w₁ⁿ (d^n out/d w1^n in ASCII)."""
         if self.ascii:
-            return f"d^2 out/d {what}^2"
-        return f"∂²out/∂{what}²"
+            return f"d^{order} out/d {what}^{order}"
+        power = str(order).translate(SUPERSCRIPT)
+        return f"∂{power}out/∂{what}{power}"
 
     def expr(self, expr: Expr) -> str:
         return self.spell.expr(expr)
@@ -641,10 +648,19 @@ def _stationary_kind(item: Stationary, words: _Words, held: str) -> str:
     if item.curvature is None:
         return f"a flat point along {var}{held}"
     second = f"{words.d2_out(var)} = {words.number(item.curvature)}"
-    if item.kind == "flat point":
-        return f"a flat point along {var}{held} ({second} too, so no minimum or maximum can be told from it)"
-    relation = "> 0" if item.curvature > 0 else "< 0"
-    return f"a {item.kind} along {var}{held} ({second} {relation})"
+    if item.curvature:
+        relation = "> 0" if item.curvature > 0 else "< 0"
+        return f"a {item.kind} along {var}{held} ({second} {relation})"
+    if item.order is None or item.leading is None:
+        return (f"a flat point along {var}{held} ({second} too, and no higher derivative up to order "
+                f"{HIGHEST_TEST_ORDER} tells a minimum or maximum)")
+    leading = f"{words.dn_out(var, item.order)} = {words.number(item.leading)}"
+    if item.kind == "flat point":  # an odd order: the graph crosses its tangent, as w³ at 0
+        return (f"a flat point along {var}{held} ({second}; the first derivative that is not 0 there, "
+                f"{leading}, is of odd order: neither a minimum nor a maximum)")
+    relation = "> 0" if item.leading > 0 else "< 0"
+    return (f"a {item.kind} along {var}{held} ({second}; the first derivative that is not 0 there, "
+            f"{leading} {relation}, is of even order)")
 
 
 def warning_text(
@@ -1218,11 +1234,14 @@ def report_to_dict(report: GradReport, options: RenderOptions = RenderOptions())
 
 
 def stationary_to_dict(item: Stationary, report: GradReport, words: _Words) -> dict[str, Any]:
-    """{variable, kind, curvature, stage, node, input, message}."""
+    """{variable, kind, curvature, test_order, test_value, stage, node, input, message}."""
+    decided = 2 if item.curvature else item.order
     return {
         "variable": item.variable,
         "kind": item.kind,
         "curvature": _finite(item.curvature),
+        "test_order": decided,
+        "test_value": _finite(item.curvature if item.curvature else item.leading),
         "stage": item.stage,
         "node": item.node,
         "input": item.before,
