@@ -18,7 +18,7 @@ is the simplifier's job, where it is recorded as a step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from functools import cache
 from typing import Any, ClassVar, NamedTuple, Union
@@ -772,3 +772,79 @@ def walk(expr: Expr):
         seen.add(id(node))
         stack.append((node, True))
         stack.extend((kid, False) for kid in reversed(node.children()) if id(kid) not in seen)
+
+
+# ---------------------------------------------------------------------------
+# Packing: expressions as plain data
+# ---------------------------------------------------------------------------
+
+
+def packed(parts: Sequence[Expr]) -> bytes:
+    """`parts` as compressed JSON, some 5 bytes a term: a list of nodes, each
+    after its children and written once however often it is shared, a node's
+    children given by their places in the list (`_ENTRY`); then the parts'
+    places.  Plain data, read back by `unpacked` alone (never evaluated):
+    calcstep/wide.py keeps a wide sum's runs so."""
+    import json  # (json and zlib only for a wide sum: not on every command's path)
+    import zlib
+
+    places: dict[int, int] = {}
+    entries: list[list[Any]] = []
+    stack: list[tuple[Expr, bool]] = [(part, False) for part in reversed(parts)]
+    while stack:  # after its children, without recursion: a term may be deep
+        node, ready = stack.pop()
+        if id(node) in places:
+            continue
+        kids = node.children()
+        if kids and not ready:
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in reversed(kids) if id(kid) not in places)
+            continue
+        places[id(node)] = len(entries)
+        entries.append(_ENTRY[type(node)](node, places))
+    entries.append([places[id(part)] for part in parts])
+    return zlib.compress(json.dumps(entries, separators=(",", ":")).encode(), 1)
+
+
+def unpacked(data: bytes) -> tuple[Expr, ...]:
+    """The parts `packed` packed, made again node by node."""
+    import json
+    import zlib
+
+    *entries, roots = json.loads(zlib.decompress(data))
+    nodes: list[Expr] = []
+    for entry in entries:
+        nodes.append(_NODE[entry[0]](entry, nodes))
+    return tuple(nodes[place] for place in roots)
+
+
+def _number_entry(node: Num, places: dict[int, int]) -> list[Any]:
+    value = Fraction(node.value)
+    return ["n", value.numerator, value.denominator, node.decimal]
+
+
+# Each kind of node as a JSON list: a tag, then its values, its children by place.
+_ENTRY: dict[type, Callable[[Any, dict[int, int]], list[Any]]] = {
+    Num: _number_entry,
+    Sym: lambda node, places: ["s", node.name],
+    Const: lambda node, places: ["c", node.name],
+    Add: lambda node, places: ["+", *(places[id(term)] for term in node.terms)],
+    Mul: lambda node, places: ["*", *(places[id(factor)] for factor in node.factors)],
+    Pow: lambda node, places: ["^", places[id(node.base)], places[id(node.exp)]],
+    Call: lambda node, places: ["f", node.fn, places[id(node.arg)]],
+    Log: lambda node, places: ["l", places[id(node.arg)], places[id(node.base)]],
+    Apply: lambda node, places: ["a", node.fn, places[id(node.arg)], node.order],
+}
+
+# And back: each tag's node, made from the entry and the nodes made before it.
+_NODE: dict[str, Callable[[list[Any], list[Expr]], Expr]] = {
+    "n": lambda entry, nodes: Num(Fraction(entry[1], entry[2]) if entry[2] != 1 else entry[1], entry[3]),
+    "s": lambda entry, nodes: Sym(entry[1]),
+    "c": lambda entry, nodes: Const(entry[1]),
+    "+": lambda entry, nodes: Add(tuple(nodes[place] for place in entry[1:])),
+    "*": lambda entry, nodes: Mul(tuple(nodes[place] for place in entry[1:])),
+    "^": lambda entry, nodes: Pow(nodes[entry[1]], nodes[entry[2]]),
+    "f": lambda entry, nodes: Call(entry[1], nodes[entry[2]]),
+    "l": lambda entry, nodes: Log(nodes[entry[1]], nodes[entry[2]]),
+    "a": lambda entry, nodes: Apply(entry[1], nodes[entry[2]], entry[3]),
+}

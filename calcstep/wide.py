@@ -22,11 +22,8 @@ the caller reads the text whole, which raises the error with its place marked.
 
 from __future__ import annotations
 
-import json
-import zlib
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from fractions import Fraction
 from itertools import accumulate
 from typing import Any, overload
 
@@ -44,22 +41,7 @@ from calcstep.engine import (
     fixed_part_without_value,
 )
 from calcstep.errors import CalcstepError
-from calcstep.expr import (
-    ZERO,
-    Add,
-    Apply,
-    Call,
-    Const,
-    Expr,
-    Log,
-    Mul,
-    Note,
-    Num,
-    Pow,
-    Sym,
-    add,
-    forget_shared,
-)
+from calcstep.expr import ZERO, Add, Expr, Note, add, forget_shared, packed, unpacked
 from calcstep.limits import Limits
 from calcstep.parse import Parsed, plain_text, read_terms, read_whole, said_once, top_level_signs
 from calcstep.printer import forget_caches
@@ -172,9 +154,9 @@ class _Runs:
 
     def terms(self, index: int) -> tuple[Expr, ...]:
         """The terms of run `index`, as read.  The first reading keeps them packed
-        (`_packed`, some 5 bytes a term): the record's parts ask for every run
+        (`expr.packed`, some 5 bytes a term): the record's parts ask for every run
         again, and unpacking takes half the time a reading does."""
-        return _unpacked(self.packed[index])
+        return unpacked(self.packed[index])
 
     def read(self, check: Callable[..., None]) -> tuple[list[Note], frozenset[str], frozenset[str], list, int, int] | None:
         """Every run read once, each checked as the whole reading checks the whole
@@ -189,7 +171,7 @@ class _Runs:
         for index in range(len(self.starts)):
             terms, said, applied, places = self.reading(index)
             self.input_sizes.append(len(terms))
-            self.packed.append(_packed(terms))
+            self.packed.append(packed(terms))
             self.placed.append(bool(places))
             run = add(*terms)
             check(run, Parsed(run, self.plain, (), applied, places))
@@ -219,7 +201,7 @@ class _Runs:
                                          else (self.terms(index), (), frozenset(), {}))
             derivatives = self._derivatives_of(terms, var, taken)
             self.derivative_sizes.append(len(derivatives))
-            self.packed_derivatives.append(_packed(derivatives))
+            self.packed_derivatives.append(packed(derivatives))
             simplifier = Simplifier(self.limits, record=False)
             forms, _ = simplifier.parts(derivatives)
             run = add(*terms)
@@ -235,7 +217,7 @@ class _Runs:
     def derivatives(self, index: int) -> list[Expr]:
         """The terms of the derivatives of run `index`'s terms, before simplifying,
         as `derive` made them."""
-        return list(_unpacked(self.packed_derivatives[index]))
+        return list(unpacked(self.packed_derivatives[index]))
 
     def _derivatives_of(self, terms: tuple[Expr, ...], var: str, taken: frozenset[str]) -> list[Expr]:
         """The terms of the sum of `terms`' derivatives (a derivative that is a sum
@@ -255,70 +237,6 @@ class _Runs:
                  free: frozenset[str]) -> Add:
         """A sum whose terms are made a run at a time, when asked (see _Terms)."""
         return _lazy_add(_Terms(run, sizes), size, depth, free)
-
-
-def _packed(parts: Sequence[Expr]) -> bytes:
-    """`parts` as compressed JSON, some 5 bytes a term: a list of nodes, each
-    after its children and written once however often it is shared, a node's
-    children given by their places in the list (`_ENTRY`); then the parts'
-    places.  Plain data, read back by `_unpacked` alone (never evaluated)."""
-    places: dict[int, int] = {}
-    entries: list[list[Any]] = []
-    stack: list[tuple[Expr, bool]] = [(part, False) for part in reversed(parts)]
-    while stack:  # after its children, without recursion: a term may be deep
-        node, ready = stack.pop()
-        if id(node) in places:
-            continue
-        kids = node.children()
-        if kids and not ready:
-            stack.append((node, True))
-            stack.extend((kid, False) for kid in reversed(kids) if id(kid) not in places)
-            continue
-        places[id(node)] = len(entries)
-        entries.append(_ENTRY[type(node)](node, places))
-    entries.append([places[id(part)] for part in parts])
-    return zlib.compress(json.dumps(entries, separators=(",", ":")).encode(), 1)
-
-
-def _unpacked(packed: bytes) -> tuple[Expr, ...]:
-    """The parts `_packed` packed, made again node by node."""
-    *entries, roots = json.loads(zlib.decompress(packed))
-    nodes: list[Expr] = []
-    for entry in entries:
-        nodes.append(_NODE[entry[0]](entry, nodes))
-    return tuple(nodes[place] for place in roots)
-
-
-def _number_entry(node: Num, places: dict[int, int]) -> list[Any]:
-    value = Fraction(node.value)
-    return ["n", value.numerator, value.denominator, node.decimal]
-
-
-# Each kind of node as a JSON list: a tag, then its values, its children by place.
-_ENTRY: dict[type, Callable[[Any, dict[int, int]], list[Any]]] = {
-    Num: _number_entry,
-    Sym: lambda node, places: ["s", node.name],
-    Const: lambda node, places: ["c", node.name],
-    Add: lambda node, places: ["+", *(places[id(term)] for term in node.terms)],
-    Mul: lambda node, places: ["*", *(places[id(factor)] for factor in node.factors)],
-    Pow: lambda node, places: ["^", places[id(node.base)], places[id(node.exp)]],
-    Call: lambda node, places: ["f", node.fn, places[id(node.arg)]],
-    Log: lambda node, places: ["l", places[id(node.arg)], places[id(node.base)]],
-    Apply: lambda node, places: ["a", node.fn, places[id(node.arg)], node.order],
-}
-
-# And back: each tag's node, made from the entry and the nodes made before it.
-_NODE: dict[str, Callable[[list[Any], list[Expr]], Expr]] = {
-    "n": lambda entry, nodes: Num(Fraction(entry[1], entry[2]) if entry[2] != 1 else entry[1], entry[3]),
-    "s": lambda entry, nodes: Sym(entry[1]),
-    "c": lambda entry, nodes: Const(entry[1]),
-    "+": lambda entry, nodes: Add(tuple(nodes[place] for place in entry[1:])),
-    "*": lambda entry, nodes: Mul(tuple(nodes[place] for place in entry[1:])),
-    "^": lambda entry, nodes: Pow(nodes[entry[1]], nodes[entry[2]]),
-    "f": lambda entry, nodes: Call(entry[1], nodes[entry[2]]),
-    "l": lambda entry, nodes: Log(nodes[entry[1]], nodes[entry[2]]),
-    "a": lambda entry, nodes: Apply(entry[1], nodes[entry[2]], entry[3]),
-}
 
 
 def _lazy_add(terms: _Terms, size: int, depth: int, free: frozenset[str]) -> Add:

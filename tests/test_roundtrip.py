@@ -6,10 +6,9 @@ import json
 
 from hypothesis import given, settings
 
-from calcstep.expr import Add
+from calcstep.expr import Add, packed, unpacked
 from calcstep.parse import parse
 from calcstep.printer import to_latex, to_pretty, to_text
-from calcstep.wide import _packed, _unpacked
 
 from strategies import expressions
 
@@ -45,7 +44,7 @@ def test_a_wide_sums_packed_run_reads_back_the_same(expr, other) -> None:
     # a wide sum keeps its runs packed (calcstep/wide.py); read back, a run must
     # be the same expressions, printed the same, with the same cached values
     parts = (expr, other, Add((expr, other)))
-    back = _unpacked(_packed(parts))
+    back = unpacked(packed(parts))
     assert back == parts and [to_text(part) for part in back] == [to_text(part) for part in parts]
     for part, again in zip(parts, back, strict=True):
         assert (again.size, again.depth, again.free_vars, hash(again)) == (part.size, part.depth, part.free_vars, hash(part))
