@@ -2818,12 +2818,25 @@ def _sigmoids_of_opposites(node: Add | Mul, s: _Simplifier) -> Expr | None:
     middle, so σ(x) + σ(−x) is 1 and its derivative, σ(x)·(1 − σ(x)) +
     σ(−x)·(σ(−x) − 1), is 0.  The one whose argument is written with the minus
     (−u, −wx − b) is the one rewritten."""
-    found = _calls_among(node, s).get("sigmoid", ())
+    return _complements_of_opposites("sigmoid", node, s)
+
+
+def _steps_of_opposites(node: Add, s: _Simplifier) -> Expr | None:
+    """H(−u) = 1 − H(u) beside H(u), wherever the step has a value (u ≠ 0): the
+    derivative of relu(x) − relu(−x), which is x, reads H(x) + H(−x), and is 1."""
+    return _complements_of_opposites("heaviside", node, s)
+
+
+def _complements_of_opposites(fn: str, node: Add | Mul, s: _Simplifier) -> Expr | None:
+    """f(−u) as 1 − f(u), for a function `fn` with f(−u) + f(u) = 1, where f(u)
+    is beside it; the call whose argument is written with the minus is the one
+    rewritten."""
+    found = _calls_among(node, s).get(fn, ())
     if len(found) < 2:
         return None
     arguments = {call.arg for call in found}
     flipped = {
-        call: add(ONE, neg(Call("sigmoid", other)))
+        call: add(ONE, neg(Call(fn, other)))
         for call in found
         if _written_negative(call.arg, s) and (other := opposite(call.arg)) in arguments
     }
@@ -3110,6 +3123,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("pythagorean-identity", "sin²x + cos²x → 1", _pythagorean),
         Rewrite("logarithm-of-power", "2·ln(x) − ln(x²) → 2·ln(x) − 2·ln(x)", _logarithms_of_powers),
         Rewrite("sigmoid-symmetry", "σ(x) + σ(−x) → σ(x) + 1 − σ(x)", _sigmoids_of_opposites),
+        Rewrite("step-symmetry", "H(x) + H(−x) → H(x) + 1 − H(x)", _steps_of_opposites),
         # a polynomial's bracket after a minus goes before its terms are ordered
         Rewrite("open-bracket", "n − (a + b) → n − a − b", _open_negated_sums, needs=_NEGATED_SUM),
         # ordering first, so the costly reshaping trials below run once per sum

@@ -988,6 +988,17 @@ def test_a_function_over_its_tangent_or_cotangent_is_its_partner(text: str, resu
     assert sp.simplify(to_sympy(expr) - to_sympy(simple)) == 0
 
 
+@pytest.mark.parametrize(("text", "result"), [("relu(x) - relu(-x)", "1"), ("relu(2*x + 1) - relu(-2*x - 1)", "2"),
+                                              ("relu(x) + relu(-x)", "2·heaviside(x) − 1")])
+def test_a_step_beside_its_mirror_image_is_one_minus_it(text: str, result: str) -> None:
+    # relu(x) − relu(−x) is x: its derivative read H(x) + H(−x), which is 1
+    # wherever the step has a value, as σ(x) + σ(−x) is
+    assert to_pretty(differentiate(text).result) == result
+    for point in (-0.7, 0.4):  # finite differences, on either side of the steps
+        estimate = central_difference(to_sympy(parse(text).expr), "x", {"x": point})
+        assert close(differentiate(text, at=[{"x": str(point)}]).values[0].decimal, estimate, 1e-9)
+
+
 @pytest.mark.parametrize(("text", "result"), [
     ("1/sec(x)", "cos(x)"), ("x/csc(x)^2", "x·sin²(x)"), ("1/cot(x)", "tan(x)"), ("2/sech(x)", "2·cosh(x)"),
     ("csc(x)/cot(x)", "sec(x)"), ("csc(x)*tan(x)", "sec(x)"), ("sec(x)*cot(x)", "csc(x)"), ("csch(x)/coth(x)", "sech(x)"),

@@ -41,6 +41,7 @@ REWRITE_TITLES = {
     "sines-and-cosines": "write in sines and cosines",
     "logarithm-of-power": "logarithm of a power",
     "sigmoid-symmetry": "σ(−u) = 1 − σ(u)",
+    "step-symmetry": "H(−u) = 1 − H(u)",
     "sign-and-absolute": "sign and absolute value",
     "factor-common": "take out the common factor",
     "order-terms": "order the terms",
