@@ -270,12 +270,17 @@ def _wide_ln_one_plus(t: Decimal) -> Decimal:
     """ln(1 + t) for t ≥ 0 that keeps its digits when t is small: 1 + t rounded
     to the context's digits keeps few of t's (softplus(−123) is 3.8·10⁻⁵⁴), so a
     small t takes the series t − t²/2 + t³/3 − …"""
-    if t > Decimal("0.01"):
-        return (1 + t).ln()
-    power, total, n = t, t, 1
+    return (1 + t).ln() if t > Decimal("0.01") else _alternating_series(t, t, 1)
+
+
+def _alternating_series(first: Decimal, ratio: Decimal, step: int) -> Decimal:
+    """first − first·ratio/(1 + step) + first·ratio²/(1 + 2·step) − …, summed
+    until a term no longer changes the total: ln(1 + t) is (t, t, 1), arctan u
+    is (u, u², 2)."""
+    power, total, n = first, first, 1
     while True:
-        power *= -t
-        n += 1
+        power *= -ratio
+        n += step
         term = power / n
         if total + term == total:
             return total
@@ -329,14 +334,7 @@ def _wide_atan(u: Decimal) -> Decimal:
     while abs(u) > Decimal("0.1"):
         u = u / (1 + (1 + u * u).sqrt())
         doublings += 1
-    power, total, n, square = u, u, 1, u * u
-    while True:
-        power *= -square
-        n += 2
-        term = power / n
-        if total + term == total:
-            return total * 2**doublings
-        total += term
+    return _alternating_series(u, u * u, 2) * 2**doublings
 
 
 def _wide_asin(u: Decimal) -> Decimal:

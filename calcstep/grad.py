@@ -1167,11 +1167,12 @@ def _derivative_test(
     held, judged at the exact point as `diff --at` judges it (None where it has no
     value); and where it is exactly 0, the order and value of the first higher
     derivative that is not 0 there (None, None when none is, up to
-    HIGHEST_TEST_ORDER, or one has no value)."""
+    HIGHEST_TEST_ORDER, or one has no value).  Each order differentiates the one
+    before, once."""
     exact = tuple((name, value) for name, value, _ in point)
     try:
-        derivations = derive_orders(expr, variable, 2, limits)
-        curvature = _value_of_order(expr, derivations, 2, exact, variable, limits)
+        first, second = derive_orders(expr, variable, 2, limits, record=False)
+        curvature = _value_of_order(expr, second.result, first.result, 2, exact, variable, limits)
         if curvature is None or not _exactly_zero(curvature):
             return (curvature.decimal if curvature is not None else None), None, None
     except CalcstepError:
@@ -1179,25 +1180,27 @@ def _derivative_test(
     if expr.size > _TESTED_UP_TO:
         return 0.0, None, None
     bounded = limits._replace(max_size=min(limits.max_size, _TEST_SIZE))
+    simplifier = Simplifier(bounded, record=False)
+    below = second.result
     for order in range(3, HIGHEST_TEST_ORDER + 1):
         try:
-            derivations = derive_orders(expr, variable, order, bounded)
-            value = _value_of_order(expr, derivations, order, exact, variable, bounded)
+            (derivation,) = derive_orders(below, variable, 1, bounded, simplifier=simplifier, record=False)
+            value = _value_of_order(expr, derivation.result, below, order, exact, variable, bounded)
         except CalcstepError:
             break  # grown past the bound, or no value: no order told
         if value is None or value.decimal is None:
             break
         if not _exactly_zero(value):
             return 0.0, order, value.decimal
+        below = derivation.result
     return 0.0, None, None
 
 
-def _value_of_order(expr: Expr, derivations: list[Derivation], order: int, exact: tuple[tuple[str, Expr], ...],
+def _value_of_order(expr: Expr, result: Expr, below: Expr, order: int, exact: tuple[tuple[str, Expr], ...],
                     variable: str, limits: Limits) -> PointValue | None:
-    """The `order`-th derivative of `derivations` at the exact point; None where it
-    has no value there."""
-    value = value_at_point(expr, derivations[order - 1].result, exact, limits, var=variable,
-                           below=derivations[order - 2].result, order=order)
+    """The `order`-th derivative `result` of `expr` (`below`: the one before it)
+    at the exact point; None where it has no value there."""
+    value = value_at_point(expr, result, exact, limits, var=variable, below=below, order=order)
     return value if value.undefined is None else None
 
 

@@ -375,6 +375,11 @@ def _decimal(*exprs: Expr) -> bool:
     return any(type(e) is Num and e.decimal for e in exprs)
 
 
+def _has_decimal(terms: Sequence[Expr]) -> bool:
+    """True when a term is a decimal or starts with one (0.5x)."""
+    return any(_decimal(term) or (type(term) is Mul and _decimal(term.factors[0])) for term in terms)
+
+
 def _is_negative_term(expr: Expr) -> bool:
     coefficient, _ = split_coefficient(expr)
     return coefficient < 0
@@ -414,9 +419,8 @@ def is_nonnegative(expr: Expr) -> bool:
     return False
 
 
-# Functions bounded on both sides: (least, greatest, whether neither is reached).
-# Each function's least and greatest values (None: no greatest), and whether
-# they are never reached.
+# Bounded functions: (least, greatest or None where there is none, whether
+# neither is reached).
 _BOUNDED: dict[str, tuple[Rational, Rational | None, bool]] = {
     "sigmoid": (0, 1, True), "tanh": (-1, 1, True), "sin": (-1, 1, False), "cos": (-1, 1, False),
     "cosh": (1, None, False),  # cosh u − 1 ≥ 0 (arcosh(cosh x) asks it)
@@ -867,7 +871,7 @@ def _over_common_divisor(node: Add, s: _Simplifier) -> Expr | None:
     split = [s.split(term) for term in terms]
     # the numbers' common denominator joins the divisor, x/(2√u) + √u over 2√u,
     # unless a number was written as a decimal (0.5x/√u + √u keeps its 0.5)
-    decimal = any(_decimal(term) or (type(term) is Mul and _decimal(term.factors[0])) for term in terms)
+    decimal = _has_decimal(terms)
     scale = 1 if decimal else math.lcm(*(Fraction(coefficient).denominator for coefficient, _ in split))
     numerator = add(*(_numerator_over(coefficient * scale, body, below, decimal) for coefficient, body in split))
     divisors = [Pow(base, Num(-k)) for base, k in below.items()]
@@ -1151,8 +1155,7 @@ def _factor_common(node: Add, s: _Simplifier) -> Expr | None:
     # the shared factors and the number together first, as factoring fully takes
     # them (2x·e^(x²)·(x² + 1), not x·e^(x²)·(2x² + 2)): a tie goes to the first;
     # but decimals are left in their terms (0.5x₁ + 3.0x₁², not 0.5(x₁ + 6.0x₁²))
-    decimal = any(_decimal(term) or (type(term) is Mul and _decimal(term.factors[0])) for term in node.terms)
-    options = [(1, bool(shared)), (content, bool(shared)), (content, False)] if decimal else [
+    options = [(1, bool(shared)), (content, bool(shared)), (content, False)] if _has_decimal(node.terms) else [
         (content, bool(shared)), (1, bool(shared)), (content, False)]
     best, best_count = None, s.op_count(node)
     for divisor, use_shared in dict.fromkeys(options):
@@ -1667,13 +1670,17 @@ def _reciprocal_function(node: Pow, s: _Simplifier) -> Expr | None:
     """1/sec u = cos u, 1/csc u = sin u, 1/cot u = tan u (hyperbolic ones alike),
     whole powers alike: a textbook writes the function a reciprocal stands for
     (the derivative of tan u/sec u is cos u, not 1/sec u)."""
-    base, exponent = node.base, node.exp
-    if type(base) is not Call or base.fn not in _RECIPROCALS:
+    return _reciprocal_as(node, _RECIPROCALS)
+
+
+def _reciprocal_as(node: Expr, names: dict[str, str]) -> Expr | None:
+    """1/fⁿu as gⁿu, g = names[f], for a whole n > 0; None for any other node."""
+    if type(node) is not Pow or type(node.base) is not Call or type(node.exp) is not Num:
         return None
-    power = exponent.value
-    if type(power) is not int or power >= 0:
+    name, power = names.get(node.base.fn), node.exp.value
+    if name is None or type(power) is not int or power >= 0:
         return None
-    return _rebuilt(Call(_RECIPROCALS[base.fn], base.arg), Num(-power))
+    return _rebuilt(Call(name, node.base.arg), Num(-power))
 
 
 def _trig_quotients(node: Mul, s: _Simplifier) -> Expr | None:
@@ -1791,12 +1798,7 @@ def _reciprocal_named(node: Expr) -> Expr | None:
     """1/cosⁿu as secⁿu (and kin) for a whole n: the function a table of
     derivatives uses, as the derivative of sec u/csc u is sec²u; None for any
     other node."""
-    if type(node) is not Pow or type(node.base) is not Call or type(node.exp) is not Num:
-        return None
-    name, power = _NAMED_RECIPROCALS.get(node.base.fn), node.exp.value
-    if name is None or type(power) is not int or power >= 0:
-        return None
-    return _rebuilt(Call(name, node.base.arg), Num(-power))
+    return _reciprocal_as(node, _NAMED_RECIPROCALS)
 
 
 def _has_tangent_kin(node: Mul, s: _Simplifier) -> bool:

@@ -5,12 +5,13 @@ each term is read, differentiated and simplified on its own, so a sum of many
 terms need never be held whole.  Held whole, as Python objects, a term costs
 some 2 KB by the time its steps are written (its nodes, its derivative, their
 steps): 100,000 terms took 343 MiB.  Here only the simplified derivative's terms
-are held (a few hundred bytes each); the input stays text, and the parts of the
-record that show every term (the sum itself, its derivative before simplifying,
-each term's derivation and rewrites) are made again, a run of terms at a time,
-when they are written.  A batch of terms costs a reading and a derivation again
-for each part of the record that shows it: time traded for memory, on inputs
-where memory, not time, is what runs out.
+are held (a few hundred bytes each), with each run's terms as read and as
+differentiated packed as plain data (`expr.packed`, some 5 bytes a term); the
+parts of the record that show every term (the sum itself, its derivative before
+simplifying, each term's derivation and rewrites) are made again from them, a
+run of terms at a time, when they are written.  Unpacking a run takes half the
+time reading it does: a little time traded for memory, on inputs where memory,
+not time, is what runs out.
 
 The record is the one the whole reading gives, with one difference: the
 simplifier meets the terms a run at a time, so a part that recurs in two runs
@@ -140,8 +141,8 @@ class _Runs:
         self.derivative_sizes: list[int] = []
         # each run's terms as read and as differentiated, packed (see `terms`),
         # and whether the reading kept places for them (for `derive`)
-        self.packed: list[bytes] = []
-        self.packed_derivatives: list[bytes] = []
+        self.terms_packed: list[bytes] = []
+        self.derivatives_packed: list[bytes] = []
         self.placed: list[bool] = []
 
     def __len__(self) -> int:
@@ -156,7 +157,7 @@ class _Runs:
         """The terms of run `index`, as read.  The first reading keeps them packed
         (`expr.packed`, some 5 bytes a term): the record's parts ask for every run
         again, and unpacking takes half the time a reading does."""
-        return unpacked(self.packed[index])
+        return unpacked(self.terms_packed[index])
 
     def read(self, check: Callable[..., None]) -> tuple[list[Note], frozenset[str], frozenset[str], list, int, int] | None:
         """Every run read once, each checked as the whole reading checks the whole
@@ -171,7 +172,7 @@ class _Runs:
         for index in range(len(self.starts)):
             terms, said, applied, places = self.reading(index)
             self.input_sizes.append(len(terms))
-            self.packed.append(packed(terms))
+            self.terms_packed.append(packed(terms))
             self.placed.append(bool(places))
             run = add(*terms)
             check(run, Parsed(run, self.plain, (), applied, places))
@@ -201,7 +202,7 @@ class _Runs:
                                          else (self.terms(index), (), frozenset(), {}))
             derivatives = self._derivatives_of(terms, var, taken)
             self.derivative_sizes.append(len(derivatives))
-            self.packed_derivatives.append(packed(derivatives))
+            self.derivatives_packed.append(packed(derivatives))
             simplifier = Simplifier(self.limits, record=False)
             forms, _ = simplifier.parts(derivatives)
             run = add(*terms)
@@ -217,7 +218,7 @@ class _Runs:
     def derivatives(self, index: int) -> list[Expr]:
         """The terms of the derivatives of run `index`'s terms, before simplifying,
         as `derive` made them."""
-        return list(unpacked(self.packed_derivatives[index]))
+        return list(unpacked(self.derivatives_packed[index]))
 
     def _derivatives_of(self, terms: tuple[Expr, ...], var: str, taken: frozenset[str]) -> list[Expr]:
         """The terms of the sum of `terms`' derivatives (a derivative that is a sum
