@@ -59,6 +59,7 @@ from enum import Enum, StrEnum
 from fractions import Fraction
 from functools import lru_cache
 from itertools import combinations, islice, pairwise
+from string import Formatter
 
 from calcstep.deep import run_deep
 from calcstep.derive import Deriver, derive
@@ -2057,6 +2058,13 @@ def check_answer(
         slip = _diagnose(diff, sample.answer, sample.points, witness, limits)
         if slip.mistake == FORGOT_INNER:
             diagnosis = _also_by(slip, diagnosis)
+    if diagnosis is not None and diagnosis.mistake == READ_OTHERWISE:
+        # right as probably meant, and as written maybe a slip of its own: 1/2 x^(1/2)
+        # for √x is 1/(2√x) bracketed, and as it reads the power rule's exponent not
+        # lowered; the learner is told both
+        slip = _diagnose(diff, sample.answer, sample.points, witness, limits)
+        if slip.mistake is not None:
+            diagnosis = _also_as_written(diagnosis, slip)
     if diagnosis is not None:  # it says what the note on the answer's variables would
         readings = _reading_notes(diff, parsed, variables=False)
     else:
@@ -2299,6 +2307,28 @@ def _also_by(slip: Diagnosis, other: Diagnosis) -> Diagnosis:
     text = (f"{message.text} Your answer is also the derivative with respect to {{{at}}}: if that is "
             f"the rate you meant, give --wrt {to_text(variable)}.")
     return replace(slip, message=Note(text, (*message.args, variable), message.position, message.meant))
+
+
+def _also_as_written(meant: Diagnosis, slip: Diagnosis) -> Diagnosis:
+    """The answer right as `meant` says it was probably meant, saying too which
+    classic `slip` gives it as it reads.  It stays a slip of writing, with no step
+    of the derivation to point at: the slip's message says what that step gives."""
+    first, then = meant.message, slip.message
+    text = f"{first.text} As it reads, it is also a classic slip. {_placeholders_shifted(then.text, len(first.args))}"
+    return replace(meant, message=Note(text, (*first.args, *then.args), first.position, first.meant))
+
+
+def _placeholders_shifted(template: str, by: int) -> str:
+    """`template` (a Note's text) with each placeholder {k} renumbered {k + by}, so
+    that it can follow another note's text whose `by` arguments come first;
+    escaped braces stay escaped."""
+    pieces = []
+    for literal, field_name, spec, conversion in Formatter().parse(template):
+        pieces.append(literal.replace("{", "{{").replace("}", "}}"))
+        if field_name is not None:
+            pieces.append("{" + str(int(field_name) + by) + (f"!{conversion}" if conversion else "")
+                          + (f":{spec}" if spec else "") + "}")
+    return "".join(pieces)
 
 
 def _is_derivative(diff: DiffReport, answer: Expr, limits: Limits) -> bool:

@@ -717,6 +717,23 @@ def test_an_answer_right_as_meant_says_how_to_write_it(cli) -> None:
     assert "If you meant 1/(2√x), that is right: write 1/(2sqrt(x)), with the brackets." in said
 
 
+def test_an_answer_right_as_meant_and_a_slip_as_it_reads_is_told_both(cli) -> None:
+    # 1/2 x^(1/2) is 1/(2√x) bracketed, and as it reads √x/2, the power rule's
+    # exponent not lowered: both are said
+    said = " ".join(cli("check", "x^(1/2)", "1/2 x^(1/2)").out.split())
+    assert "mistake: read_otherwise" in said
+    assert "write 1/(2 x^(1/2)), with the brackets. As it reads, it is also a classic slip." in said
+    assert "lowers the exponent by one: the rate of √x is 1/(2√x), not √x/2." in said
+    # a reading no slip explains is told as before, alone
+    assert "classic slip" not in cli("check", "sin(x + 1)", "cos x+1").out
+
+
+def test_placeholders_are_renumbered_and_escaped_braces_kept() -> None:
+    from calcstep.check import _placeholders_shifted
+
+    assert _placeholders_shifted("{0} is not {1}, {{braces}} stay", 2) == "{2} is not {3}, {{braces}} stay"
+
+
 def test_a_c_that_is_no_term_of_its_own_is_a_name_to_check(cli) -> None:
     said = " ".join(cli("check", "x^2", "2Cx").out.split())
     assert "note: your answer uses C, which x² does not: check the variable's name" in said
