@@ -135,6 +135,11 @@ def value_to_dict(value: PointValue) -> dict[str, Any]:
 
 
 # JSON's spelling of a string, non-ASCII kept (json.dumps with ensure_ascii=False).
+# Canonical text (`to_text`) is ASCII names, numbers and operators: no quote,
+# backslash or control character, so it is its own JSON string between two
+# quotes (property-tested), and is written so, not passed through `_quote`: a
+# record's every step writes two or three such texts, and the call and the scan
+# for characters to escape cost a batch 1% (`_quote` is for any other text).
 _quote: Callable[[str], str] = encode_basestring
 _WHOLE = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -143,13 +148,12 @@ _LONG_TEXT = 1 << 16
 
 
 def _text(expr: Expr) -> Iterator[str]:
-    """An expression's canonical text as a JSON string.  Canonical text is ASCII
-    names, numbers and operators: no quote, backslash or control character
-    (property-tested), so a long one is its own JSON string, and a result of
-    hundreds of megabytes is not copied to be quoted."""
+    """An expression's canonical text as a JSON string (see `_quote`): a long one
+    in three pieces, so that a result of hundreds of megabytes is not copied to
+    be quoted."""
     text = to_text(expr)
-    if len(text) < _LONG_TEXT or '"' in text or "\\" in text:
-        yield _quote(text)
+    if len(text) < _LONG_TEXT:
+        yield f'"{text}"'
     else:
         yield from ('"', text, '"')
 
@@ -189,27 +193,27 @@ def _step_opening(step: Step) -> str:
     """A step's object up to its substeps: rule, title, formula, variable, target,
     result (null for a long chain's product: its `named` form is given), given."""
     result = step.result
-    shown = "null" if step.named is not None and result.size > HUGE else _quote(to_text(result))
+    shown = "null" if step.named is not None and result.size > HUGE else f'"{to_text(result)}"'
     # a step gives a name or two (most give none): added up in turn, not joined,
     # which takes a generator or a list
     given = ""
     for name, value in step.given:
-        given += f"{', ' if given else ''}{_quote(name)}: {_quote(to_text(value))}"
+        given += f'{", " if given else ""}{_quote(name)}: "{to_text(value)}"'
     return (
-        f'{_rule_opening(step.rule, step_letters(step))}{_quote(step.var)}, '
-        f'"target": {_quote(to_text(step.target))}, '
+        f'{_rule_opening(step.rule, step_letters(step), step.var)}{to_text(step.target)}", '
         f'"result": {shown}, "given": {{{given}}}, "substeps": ['
     )
 
 
 @cache
-def _rule_opening(rule: str, renames: tuple[tuple[str, str], ...] = ()) -> str:
-    """The fields a rule's every step with these letters shares: rule, title,
-    formula (in x, whatever the step's variable: one formula per rule and letters,
-    for scripts) and the key of what follows."""
+def _rule_opening(rule: str, renames: tuple[tuple[str, str], ...], var: str) -> str:
+    """The fields a rule's every step with these letters in this variable shares:
+    rule, title, formula (in x, whatever the step's variable: one formula per rule
+    and letters, for scripts), variable, and the key and opening quote of the
+    target's text."""
     return (
         f'{{"rule": {_quote(rule)}, "title": {_quote(rule_title(rule))}, '
-        f'"formula": {_quote(rule_formula(rule, CANONICAL, renames))}, "variable": '
+        f'"formula": {_quote(rule_formula(rule, CANONICAL, renames))}, "variable": {_quote(var)}, "target": "'
     )
 
 
@@ -223,10 +227,10 @@ def _step_closing(step: Step, explain: bool) -> str:
     evaluated = step.evaluated
     if evaluated is not None:
         closing += ', "evaluated": ' + (
-            _quote(to_text(evaluated)) if evaluated.size <= _EVALUATED_UP_TO else "null"
+            f'"{to_text(evaluated)}"' if evaluated.size <= _EVALUATED_UP_TO else "null"
         )
     if step.named is not None:
-        closing += ', "named": ' + _quote(to_text(step.named))
+        closing += ', "named": "' + to_text(step.named) + '"'
     if explain:
         closing += ', "explanation": ' + _quote(explanation(step, CANONICAL))
     return closing + "}"
@@ -237,15 +241,15 @@ def _rewrites(steps: Sequence[Step]) -> Iterator[str]:
     yield "["
     for index, step in enumerate(steps):
         yield (
-            f'{", " if index else ""}{_rewrite_opening(step.rule)}{_quote(to_text(step.target))}, '
-            f'"result": {_quote(to_text(step.result))}}}'
+            f'{", " if index else ""}{_rewrite_opening(step.rule)}{to_text(step.target)}", '
+            f'"result": "{to_text(step.result)}"}}'
         )
     yield "]"
 
 
 @cache
 def _rewrite_opening(rule: str) -> str:
-    return f'{{"rule": {_quote(rule)}, "title": {_quote(rule_title(rule))}, "target": '
+    return f'{{"rule": {_quote(rule)}, "title": {_quote(rule_title(rule))}, "target": "'
 
 
 def error_to_dict(
