@@ -178,9 +178,19 @@ class _Printer:
 
     # -- the walk ---------------------------------------------------------
     def render(self, expr: Expr) -> str:
-        if len(self._cache) > _CACHE_LIMIT:  # `trim`, inlined: called for every text written
+        """The text of `expr`, written whole (not a piece of a longer text)."""
+        cached = self._cache.get(expr._hash)  # `piece`, inlined, as in `at`
+        if cached is not None and (cached[2] is expr or cached[2] == expr):
+            return cached[0]
+        return self.write(expr)
+
+    def write(self, expr: Expr) -> str:
+        """`render` for an expression not in the cache: its text made, and kept
+        unless it is long (see `_FORGET_PAST`); the cache is trimmed first."""
+        if len(self._cache) > _CACHE_LIMIT:  # `trim`, inlined: called for every text made
             self.forget()
-        text = self.piece(expr)[0]
+        text, binding = self._kinds[type(expr)](expr)
+        self._cache[expr._hash] = (text, binding, expr)
         if len(text) > _FORGET_PAST and self.forgets_long:
             self.forget()
         return text
@@ -1076,12 +1086,12 @@ def to_text(expr: Expr) -> str:
     cached = _TEXT_CACHE.get(expr._hash)
     if cached is not None and (cached[2] is expr or cached[2] == expr):
         return cached[0]
-    return _render_text(expr)
+    return _write_text(expr)
 
 
-@deep
-def _render_text(expr: Expr) -> str:
-    return _TEXT.render(expr)
+# the text printer's `write` itself, with room for the expression's depth: a
+# function calling it would be one call more for each text not yet written
+_write_text: Callable[[Expr], str] = deep(_TEXT.write)
 
 
 @deep
