@@ -1473,8 +1473,12 @@ def read_whole(plain: str, names: frozenset[str], notes: list[Note]) -> None:
     """What the reading says of the whole text and all its variables `names`, once
     its parts are read: two names written alike are refused (ParseError), and x2
     read as x₂ or E as a variable is noted (added to `notes`)."""
-    _refuse_names_alike(plain, names)
-    _note_indexed_names(plain, names, notes)
+    # only a name with an index (w1, w_1, x2) is written like another or read as
+    # one: a name of letters alone (x, theta), as most are, is passed over here,
+    # not searched for in the text
+    if not all(name.isalpha() for name in names):
+        _refuse_names_alike(plain, names)
+        _note_indexed_names(plain, names, notes)
     if "E" in names and (found := re.search(r"(?<![A-Za-z0-9_])E\s*\^", plain)) is not None:
         # E^x: a variable E, as names are case-sensitive; the constant is e
         notes.append(Note("'E' was read as a variable, not the constant e; for that, write e",
