@@ -721,12 +721,13 @@ def _note_name_before_bracket(text: str, token: Token, name: str, notes: list[No
                               f"{function_meant_by(name)}", (), token.start))
         return
     source = text[token.start : inside.end()]
+    typed = text[token.start : token.end]  # σ as typed, not its name sigma: --functions takes it so
     # σ(x) in a network's formula is the sigmoid: say how calcstep writes it
     usual = f"; for the {known[0]}, write {known[1]}({inside.group(1)})" if known else ""
     notes.append(
         Note(
-            f"'{source}' was read as the product {{0}}{usual}; for a function {name} of "
-            f"{inside.group(1)}, declare it with --functions {name}",
+            f"'{source}' was read as the product {{0}}{usual}; for a function {typed} of "
+            f"{inside.group(1)}, declare it with --functions {typed}",
             (mul(Sym(name), Sym(inside.group(1))),),
             token.start,
         )

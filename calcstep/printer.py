@@ -36,7 +36,7 @@ from calcstep.expr import (
     is_plain_one,
     mul,
 )
-from calcstep.functions import BY_NAME, GREEK
+from calcstep.functions import BY_NAME, GREEK, GREEK_BY_LETTER
 
 # How many printed pieces a printer keeps.  The cache pays off within one
 # expression's steps, where each step prints its parent's parts again; past this
@@ -1037,8 +1037,10 @@ def pretty_name(name: str, ascii_only: bool = False) -> str:
 
 
 def latex_name(name: str) -> str:
-    """A variable's name in LaTeX: theta → \\theta, x_1 → x_{1}."""
+    """A variable's name in LaTeX: theta → \\theta, x_1 → x_{1}; a function declared
+    with its Greek letter (--functions φ) as that letter's command, \\phi."""
     stem, subscript = _split_subscript(name)
+    stem = GREEK_BY_LETTER.get(stem, stem)
     if stem == "omicron":  # LaTeX has no \omicron: it looks like o
         stem = "o"
     elif stem in GREEK:

@@ -251,10 +251,19 @@ NOTES = [
     ("2e-4x", "'2e-4' was read as the number 0.0002 (scientific notation); for e, write 2*e"),
     # σ, as networks write the sigmoid: the note says how calcstep writes it
     ("σ(x)", "'σ(x)' was read as the product σx; for the logistic sigmoid, write sigmoid(x); "
-             "for a function sigma of x, declare it with --functions sigma"),
+             "for a function σ of x, declare it with --functions σ"),
+    # the declaration named is the one that reads the letter as typed as a function
+    ("sigma(x)", "'sigma(x)' was read as the product σx; for the logistic sigmoid, write sigmoid(x); "
+                 "for a function sigma of x, declare it with --functions sigma"),
     ("sigma(w*x + b)", "'sigma(' was read as sigma times the bracket after it; "
                        "for the logistic sigmoid, write sigmoid(…)"),
 ]
+
+
+def test_the_declaration_a_note_names_reads_the_letter_as_a_function() -> None:
+    for typed in ("σ", "sigma"):
+        read = parse(f"{typed}(x)", functions=frozenset({typed}))
+        assert to_pretty(read.expr) == f"{typed}(x)" and not read.notes
 
 
 def test_a_reading_is_noted_once_however_often_it_occurs() -> None:

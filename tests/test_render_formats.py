@@ -580,3 +580,11 @@ def test_a_long_derivation_is_written_a_piece_at_a_time(renderer) -> None:
     # simplification), the rest a term each: no piece comes near the whole
     assert len(whole) > 500_000
     assert max(len(piece) for piece in pieces) < len(whole) / 4
+
+
+def test_a_function_declared_by_its_greek_letter_is_written_as_its_command() -> None:
+    # --functions φ: pdflatex takes \phi, not the letter φ itself
+    report = differentiate("φ(x^2)", functions=frozenset({"φ"}))
+    source = latex.render(report, RenderOptions())
+    assert r"2 x \phi'\left(x^{2}\right)" in source
+    assert "φ" not in source.split("\n", 1)[1]  # beyond the first line, a comment echoing the input
