@@ -3026,6 +3026,9 @@ _RADICAL = 32768  # a power of a number to a number among the factors (√2, 2^(
 _SUM = 65536  # a sum, or a power of one, among the factors
 _FRACTION = 131072  # a term of a sum that divides (x/√u, 1/x)
 _NEGATED_SUM = 262144  # a term of a sum that is −1 times a sum
+# a term of a sum other than a number times whole powers of names: a polynomial's
+# sum has no function, bracket or root for the rewrites that need one to look for
+_NOT_POLYNOMIAL = 524288
 
 
 def _product_features(node: Mul) -> int:
@@ -3090,7 +3093,25 @@ def _sum_features(node: Add) -> int:
                 found |= _FRACTION
             elif type(last) is Add and len(term.factors) == 2 and is_plain_minus_one(term.factors[0]):
                 found |= _NEGATED_SUM
+            if not found & _NOT_POLYNOMIAL and not _is_monomial_term(term):
+                found |= _NOT_POLYNOMIAL
+        elif kind is not Sym:
+            found |= _NOT_POLYNOMIAL  # a function, a constant: no monomial
     return found | (_NUMBERS if numbers >= 2 else 0)
+
+
+def _is_monomial_term(term: Pow | Mul) -> bool:
+    """A power or product that is a number times whole powers of names (−3x²y):
+    `_is_monomial` of its body, asked of the term itself."""
+    factors = term.factors if type(term) is Mul else (term,)
+    for index, factor in enumerate(factors):
+        kind = type(factor)
+        if kind is Sym or (kind is Num and index == 0):
+            continue
+        if not (kind is Pow and type(factor.base) is Sym and type(factor.exp) is Num
+                and isinstance(factor.exp.value, int)):
+            return False
+    return True
 
 
 _BASE_FEATURES = {Num: _BASE_NUMBER, Pow: _BASE_POWER, Mul: _BASE_PRODUCT, Const: _BASE_CONSTANT}
@@ -3122,20 +3143,23 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("add-numbers", "2 + 3 → 5", _add_numbers, needs=_NUMBERS),
         Rewrite("collect-like-terms", "2x + 3x → 5x", _collect_like_terms),
         Rewrite("drop-zero", "x + 0 → x", _drop_zero, needs=_ZERO),
-        Rewrite("pythagorean-identity", "sin²x + cos²x → 1", _pythagorean),
-        Rewrite("logarithm-of-power", "2·ln(x) − ln(x²) → 2·ln(x) − 2·ln(x)", _logarithms_of_powers),
-        Rewrite("sigmoid-symmetry", "σ(x) + σ(−x) → σ(x) + 1 − σ(x)", _sigmoids_of_opposites),
-        Rewrite("step-symmetry", "H(x) + H(−x) → H(x) + 1 − H(x)", _steps_of_opposites),
+        Rewrite("pythagorean-identity", "sin²x + cos²x → 1", _pythagorean, needs=_NOT_POLYNOMIAL),
+        Rewrite("logarithm-of-power", "2·ln(x) − ln(x²) → 2·ln(x) − 2·ln(x)", _logarithms_of_powers,
+                needs=_NOT_POLYNOMIAL),
+        Rewrite("sigmoid-symmetry", "σ(x) + σ(−x) → σ(x) + 1 − σ(x)", _sigmoids_of_opposites,
+                needs=_NOT_POLYNOMIAL),
+        Rewrite("step-symmetry", "H(x) + H(−x) → H(x) + 1 − H(x)", _steps_of_opposites, needs=_NOT_POLYNOMIAL),
         # a polynomial's bracket after a minus goes before its terms are ordered
         Rewrite("open-bracket", "n − (a + b) → n − a − b", _open_negated_sums, needs=_NEGATED_SUM),
         # ordering first, so the costly reshaping trials below run once per sum
         Rewrite("order-terms", "1 + x² → x² + 1", _order_terms),
-        Rewrite("factor-common", "x·eˣ + eˣ → (x + 1)·eˣ", _factor_common, reshaping=True),
-        Rewrite("expand", "2x(x − 1) − x² → x² − 2x", _expand, reshaping=True),
+        Rewrite("factor-common", "x·eˣ + eˣ → (x + 1)·eˣ", _factor_common, reshaping=True,
+                needs=_NOT_POLYNOMIAL),
+        Rewrite("expand", "2x(x − 1) − x² → x² − 2x", _expand, reshaping=True, needs=_NOT_POLYNOMIAL),
         Rewrite("combine-fractions", "√u − x²/√u → (u − x²)/√u", _combine_fractions, reshaping=True,
                 needs=_FRACTION),
         Rewrite("sines-and-cosines", "sec x − sin x·tan x → 1/cos x − sin x·sin x/cos x",
-                _sines_and_cosines, reshaping=True),
+                _sines_and_cosines, reshaping=True, needs=_NOT_POLYNOMIAL),
     ),
     Mul: (
         Rewrite("zero-product", "0·x → 0", _zero_factor, needs=_ZERO),
