@@ -222,9 +222,13 @@ def differentiate(
         if wide is not None:
             return wide
     parsed = parse(text, functions=functions, limits=limits)
-    check_constants(parsed.expr, parsed)
-    # only a part the reading kept a place for sets a condition: a polynomial has none
-    setting = set_conditions(parsed.expr) if parsed.places else []
+    # only a part the reading kept a place for (a function, a power other than a
+    # whole one ≥ 0, a compound constant) may lack a value or set a condition: a
+    # polynomial has none, and nothing to check
+    setting: list[tuple[Expr, Condition]] = []
+    if parsed.places:
+        check_constants(parsed.expr, parsed)
+        setting = set_conditions(parsed.expr)
     check_somewhere(parsed, setting)
     var = choose_variable(parsed.expr, wrt)
     if order:
