@@ -3009,7 +3009,7 @@ def _structural_key(expr: Expr, s: _Simplifier) -> tuple:
 
 _ZERO = 1  # a number 0 among the parts
 _ONE = 2  # a number 1 among the parts
-_NUMBERS = 4  # two numbers or more among the parts
+_NUMBERS = 4  # two numbers or more among the parts (a product's: other than a plain 1)
 _SUMS = 8  # two factors or more that are sums or powers of sums
 _ABS = 16  # an |u| among the factors, or a power of one
 _CALLS = 32  # two factors or more that are functions, or number powers of them
@@ -3029,10 +3029,13 @@ _NEGATED_SUM = 262144  # a term of a sum that is −1 times a sum
 # a term of a sum other than a number times whole powers of names: a polynomial's
 # sum has no function, bracket or root for the rewrites that need one to look for
 _NOT_POLYNOMIAL = 524288
+_PLAIN_SUM = 1048576  # a sum itself among the factors (not a power of one)
+_SUM_DIVISOR = 2097152  # a power of a sum that divides, among the factors
+_ROOT_OF_SUM = 4194304  # a sum to a power k/2 (√u, 1/√u) among the factors
 
 
 def _product_features(node: Mul) -> int:
-    found = numbers = sums = plain_sums = calls = 0
+    found = numbers = ones = sums = plain_sums = calls = 0
     for factor in node.factors:
         kind = type(factor)
         if kind is Num:
@@ -3042,6 +3045,8 @@ def _product_features(node: Mul) -> int:
                 found |= _ZERO
             elif value == 1:
                 found |= _ONE
+                if not factor.decimal:
+                    ones += 1  # a plain 1 is dropped, not multiplied (drop-one)
         elif kind is Pow:
             base = factor.base
             base_kind = type(base)
@@ -3049,6 +3054,12 @@ def _product_features(node: Mul) -> int:
                 found |= _RADICAL
             elif base_kind is Add:
                 sums += 1
+                exponent = factor.exp
+                if type(exponent) is Num:
+                    if exponent.value < 0:
+                        found |= _SUM_DIVISOR
+                    if type(exponent.value) is Fraction and exponent.value.denominator == 2:
+                        found |= _ROOT_OF_SUM
             elif base_kind is Mul:
                 found |= _BASE_PRODUCT
             elif base_kind is Call:
@@ -3069,7 +3080,8 @@ def _product_features(node: Mul) -> int:
     return (
         found
         | (_SUM if sums else 0)
-        | (_NUMBERS if numbers >= 2 else 0)
+        | (_PLAIN_SUM if plain_sums else 0)
+        | (_NUMBERS if numbers - ones >= 2 else 0)
         | (_OTHERS if len(node.factors) - numbers >= 2 else 0)
         | (_SUMS if sums >= 2 else 0)
         | (_CALLS if calls >= 2 else 0)
@@ -3163,26 +3175,26 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
     ),
     Mul: (
         Rewrite("zero-product", "0·x → 0", _zero_factor, needs=_ZERO),
-        Rewrite("number-out-of-sum", "3·(2x + 4) → 6(x + 2)", _number_out_of_sum, needs=_SUM),
+        Rewrite("number-out-of-sum", "3·(2x + 4) → 6(x + 2)", _number_out_of_sum, needs=_PLAIN_SUM),
         Rewrite("fraction-out-of-sum", "(x/2 − 1/2)/√x → (x − 1)/(2√x)", _fraction_out_of_sum, needs=_SUM),
-        Rewrite("minus-out-of-sum", "eˣ·(−x − 1) → −eˣ·(x + 1)", _minus_out_of_sum, needs=_SUM),
+        Rewrite("minus-out-of-sum", "eˣ·(−x − 1) → −eˣ·(x + 1)", _minus_out_of_sum, needs=_PLAIN_SUM),
         Rewrite("factor-polynomial", "(x + 1)²·(5x² + 2x) → x(x + 1)²·(5x + 2)", _factor_polynomial_in_product,
-                needs=_SUM),
-        Rewrite("multiply-out-polynomial", "x·(3x² − 6x) → 3x³ − 6x²", _multiply_out_polynomial, needs=_SUM),
+                needs=_PLAIN_SUM),
+        Rewrite("multiply-out-polynomial", "x·(3x² − 6x) → 3x³ − 6x²", _multiply_out_polynomial, needs=_PLAIN_SUM),
         Rewrite("multiply-numbers", "2·3x → 6x", _multiply_numbers, needs=_NUMBERS),
         Rewrite("simplest-radicals", "2·2^(−2/3) → ∛2", _simplest_radicals, needs=_RADICAL),
         Rewrite("opposite-factors", "(x − 1)/(1 − x) → −(1 − x)/(1 − x)", _opposite_factors,
                 needs=_SUMS),
         Rewrite("combine-powers", "x·x² → x³", _combine_powers, needs=_OTHERS),
-        Rewrite("cancel-from-sum", "(x − x²)/x³ → (1 − x)/x²", _cancel_from_sum, needs=_SUM),
+        Rewrite("cancel-from-sum", "(x − x²)/x³ → (1 − x)/x²", _cancel_from_sum, needs=_PLAIN_SUM),
         Rewrite("cancel-factor", "(x² − 1)/(x − 1) → x + 1", _cancel_factors, reshaping=True,
                 needs=_SUMS),
         Rewrite("combine-fractions", "(1 − 1/√x)/x → (√x − 1)/x^(3/2)", _combine_fractions_in_product,
                 reshaping=True, needs=_SUM),
         Rewrite("multiply-out-numerator", "(3x²·(a + x) − x³)/(a + x)² → (3ax² + 2x³)/(a + x)²",
-                _expand_over_divisor, reshaping=True, needs=_SUM),
+                _expand_over_divisor, reshaping=True, needs=_PLAIN_SUM),
         Rewrite("clear-root-fraction", "1/(x²·√(1 − 1/x²)) → 1/(|x|·√(x² − 1))", _clear_root_fractions,
-                reshaping=True, needs=_SUM),
+                reshaping=True, needs=_ROOT_OF_SUM),
         Rewrite("open-fraction-power", "(x/(x + 1))²/(x + 1)² → x²/(x + 1)⁴", _open_fraction_powers,
                 reshaping=True, needs=_BASE_PRODUCT),
         Rewrite("sines-and-cosines", "(sin x − sec x·tan x)/tan²x → −sin x", _product_in_sines_and_cosines,
@@ -3197,7 +3209,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         # last but order: a divisor that cancels is cancelled from the expanded
         # numerator first, 3(x² + 2x + 1)/(x² + 3x + 2)² → 3/(x + 2)² in one step
         Rewrite("factor-repeated", "eˣ(x² − 2x + 1)/(x² + 1)² → eˣ(x − 1)²/(x² + 1)²", _factor_repeated,
-                needs=_SUM),
+                needs=_SUM_DIVISOR),
         Rewrite("order-factors", "cos(x)·2x → 2x·cos(x)", _order_factors),
     ),
     Pow: (
