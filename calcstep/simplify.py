@@ -3020,7 +3020,7 @@ _BASE_POWER = 512  # a power of a power
 _BASE_PRODUCT = 1024  # a power of a product (of a product: a power of one among its factors)
 _BASE_ABS = 2048  # a power of |u|
 _BASE_CONSTANT = 4096  # a power of e or π
-_NUMBER_PART = 8192  # a power of a number, or to a number
+_UNIT_PART = 8192  # a power to 0 or 1, or of 0 or 1
 _OTHERS = 16384  # two factors or more that are not numbers
 _RADICAL = 32768  # a power of a number to a number among the factors (√2, 2^(−2/3))
 _SUM = 65536  # a sum, or a power of one, among the factors
@@ -3032,6 +3032,7 @@ _NOT_POLYNOMIAL = 524288
 _PLAIN_SUM = 1048576  # a sum itself among the factors (not a power of one)
 _SUM_DIVISOR = 2097152  # a power of a sum that divides, among the factors
 _ROOT_OF_SUM = 4194304  # a sum to a power k/2 (√u, 1/√u) among the factors
+_BASE_CALL = 8388608  # a power of a function
 
 
 def _product_features(node: Mul) -> int:
@@ -3098,6 +3099,9 @@ def _sum_features(node: Add) -> int:
             if term.value == 0:
                 found |= _ZERO
         elif kind is Pow or kind is Mul:
+            if _is_monomial_term(term):
+                continue  # most terms of a polynomial: nothing divides, no bracket
+            found |= _NOT_POLYNOMIAL
             # a divisor alone, or last in a product (order-factors writes divisors
             # last): tested inline, as this runs for every sum simplified
             last = term if kind is Pow else term.factors[-1]
@@ -3105,23 +3109,22 @@ def _sum_features(node: Add) -> int:
                 found |= _FRACTION
             elif type(last) is Add and len(term.factors) == 2 and is_plain_minus_one(term.factors[0]):
                 found |= _NEGATED_SUM
-            if not found & _NOT_POLYNOMIAL and not _is_monomial_term(term):
-                found |= _NOT_POLYNOMIAL
         elif kind is not Sym:
             found |= _NOT_POLYNOMIAL  # a function, a constant: no monomial
     return found | (_NUMBERS if numbers >= 2 else 0)
 
 
 def _is_monomial_term(term: Pow | Mul) -> bool:
-    """A power or product that is a number times whole powers of names (−3x²y):
-    `_is_monomial` of its body, asked of the term itself."""
+    """A power or product that is a number times powers of names to whole
+    exponents ≥ 0 (−3x²y): a polynomial's term, `_is_monomial` of its body with
+    nothing dividing, asked of the term itself."""
     factors = term.factors if type(term) is Mul else (term,)
     for index, factor in enumerate(factors):
         kind = type(factor)
         if kind is Sym or (kind is Num and index == 0):
             continue
         if not (kind is Pow and type(factor.base) is Sym and type(factor.exp) is Num
-                and isinstance(factor.exp.value, int)):
+                and type(factor.exp.value) is int and factor.exp.value >= 0):
             return False
     return True
 
@@ -3130,13 +3133,18 @@ _BASE_FEATURES = {Num: _BASE_NUMBER, Pow: _BASE_POWER, Mul: _BASE_PRODUCT, Const
 
 
 def _power_features(node: Pow) -> int:
-    base = node.base
-    found = _BASE_FEATURES.get(type(base), 0)
-    if type(base) is Call and base.fn == "abs":
-        found |= _BASE_ABS
-    if type(node.exp) is Num:
-        found |= _EXPONENT_NUMBER | _NUMBER_PART
-    return found | (_NUMBER_PART if type(base) is Num else 0)
+    base, exponent = node.base, node.exp
+    kind = type(base)
+    found = _BASE_FEATURES.get(kind, 0)
+    if kind is Call:
+        found |= _BASE_CALL | (_BASE_ABS if base.fn == "abs" else 0)
+    elif kind is Num and (base.value == 0 or base.value == 1):
+        found |= _UNIT_PART
+    if type(exponent) is Num:
+        found |= _EXPONENT_NUMBER
+        if exponent.value == 0 or exponent.value == 1:
+            found |= _UNIT_PART
+    return found
 
 
 _FEATURES: dict[type, Callable[[Any], int]] = {
@@ -3215,10 +3223,11 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
     Pow: (
         Rewrite("evaluate-power", "2³ → 8", _evaluate_power, needs=_BASE_NUMBER | _EXPONENT_NUMBER),
         Rewrite("simplest-radicals", "√8 → 2√2", _simplest_radical, needs=_BASE_NUMBER | _EXPONENT_NUMBER),
-        Rewrite("power-identity", "x¹ → x", _power_identities, needs=_NUMBER_PART),
+        Rewrite("power-identity", "x¹ → x", _power_identities, needs=_UNIT_PART),
         Rewrite("power-of-power", "(x²)³ → x⁶", _power_of_power, needs=_BASE_POWER),
         Rewrite("power-of-product", "(2x)³ → 8x³", _power_of_product, needs=_BASE_PRODUCT),
-        Rewrite("reciprocal-function", "1/sec x → cos x", _reciprocal_function, needs=_EXPONENT_NUMBER),
+        Rewrite("reciprocal-function", "1/sec x → cos x", _reciprocal_function,
+                needs=_BASE_CALL | _EXPONENT_NUMBER),
         Rewrite("absolute-even-power", "|x|² → x²", _abs_even_power,
                 needs=_BASE_ABS | _EXPONENT_NUMBER),
         Rewrite("exp-of-log", "e^(ln x) → x", _exp_of_log, needs=_BASE_CONSTANT),
