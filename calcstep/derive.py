@@ -55,14 +55,16 @@ class Deriver:
         taken: frozenset[str] | None = None,
         root: Expr | None = None,
         record: bool = True,
+        memo: dict[int, tuple[Expr, Step]] | None = None,
     ) -> None:
         self.var = var
         self.record = record
         self.symbol = Sym(var)
         self.limits = limits
         # node hash → (node, its step): keyed by the stored int, as the simplifier's
-        # caches are, so a lookup never calls a node's __hash__ (a Python method)
-        self.memo: dict[int, tuple[Expr, Step]] = {}
+        # caches are, so a lookup never calls a node's __hash__ (a Python method);
+        # a caller differentiating again by the same variable may share one
+        self.memo: dict[int, tuple[Expr, Step]] = {} if memo is None else memo
         # the names the whole expression uses (its variables and abstract
         # functions), which the rules' letters keep clear of: given by a caller
         # that knows them, else found in `root` once a rule with letters to choose asks
@@ -213,8 +215,11 @@ def derive(
     limits: Limits = DEFAULT_LIMITS,
     taken: frozenset[str] | None = None,
     record: bool = True,
+    memo: dict[int, tuple[Expr, Step]] | None = None,
 ) -> Step:
     """The derivation of d/d`var` `expr`: a Step tree whose result is the derivative.
     `taken`: the names `expr` uses (variables and abstract functions), when known;
-    `record` false: only the top step, with the same result (see Deriver)."""
-    return Deriver(var, limits, taken, root=expr, record=record)(expr)
+    `record` false: only the top step, with the same result (see Deriver); `memo`:
+    the steps of parts already differentiated by `var`, with the same `taken` and
+    `record`, to take up (and add to)."""
+    return Deriver(var, limits, taken, root=expr, record=record, memo=memo)(expr)

@@ -65,7 +65,7 @@ from calcstep.functions import BY_NAME, CONSTANTS, DEFAULT_ABSTRACT, function_sp
 from calcstep.limits import DEFAULT_LIMITS, Limits
 from calcstep.parse import Parsed, parse
 from calcstep.simplify import Simplifier, known_sign, simplify, vanishing_part
-from calcstep.steps import Derivation
+from calcstep.steps import Derivation, Step
 
 
 class PointValue(NamedTuple):
@@ -634,8 +634,12 @@ def derive_orders(
     derivations = []
     current = expr
     simplifier = simplifier if simplifier is not None else Simplifier(limits)
+    # a part met again in a later order (h³ in 20h³, then in 665236h³) keeps the
+    # steps an order before gave it, where every order chooses its letters from
+    # the same names (`taken`): the steps hold the letters chosen
+    memo: dict[int, tuple[Expr, Step]] | None = {} if taken is not None else None
     for k in range(1, order + 1):
-        steps = derive(current, var, limits, taken, record)
+        steps = derive(current, var, limits, taken, record, memo)
         result, simplification = simplifier(steps.result)
         derivations.append(Derivation(current, var, k, steps, simplification, result))
         current = result
