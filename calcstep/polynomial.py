@@ -310,6 +310,8 @@ def repeated_factors(p: Poly) -> list[tuple[Poly, int]] | None:
     [(x + 1, 1), (x − 1, 2)]."""
     if len(p) < 3:
         return None  # a constant or a line: nothing repeats
+    if len(p) == 3 and p[1] * p[1] != 4 * p[0] * p[2]:
+        return None  # a quadratic repeats a factor only when its discriminant b² − 4ac is 0
     slope = derivative(p)
     shared = gcd(p, slope)
     if len(shared) < 2:
