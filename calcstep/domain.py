@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from fractions import Fraction
+from functools import lru_cache
 from typing import NamedTuple
 
 from calcstep import polynomial
@@ -169,7 +170,11 @@ def _conditions(node: Expr) -> tuple[Condition, ...]:
 _NEVER_ZERO = frozenset({"sec", "csc", "cosh", "sech", "csch", "coth", "sigmoid", "softplus"})
 
 
+@lru_cache(maxsize=256)
 def _always_holds(condition: Condition) -> bool:
+    """True when the sign tests find `condition` holds for every value of its
+    part's variables.  (Remembered: the conditions a result sets are asked again
+    once their products are split, `_factored`.)"""
     part = condition.part
     if condition.relation == NONNEGATIVE:
         return is_nonnegative(part) or _quadratic_sign(part) >= 0
@@ -310,12 +315,14 @@ def _meeting(known: _Interval, allowed: _Interval) -> tuple[Rational | None, boo
     return low, low_in, high, high_in
 
 
-def _range_verdict(u: Expr, allowed: tuple[_Interval, ...]) -> tuple[str, list[Rational]] | None:
+@lru_cache(maxsize=256)
+def _range_verdict(u: Expr, allowed: tuple[_Interval, ...]) -> tuple[str, tuple[Rational, ...]] | None:
     """What the sign tests tell of where u lies among the `allowed` intervals: how
-    the values it takes are said, with [] when none of them is allowed, or with
+    the values it takes are said, with () when none of them is allowed, or with
     the allowed ones, each an end of an interval, when those are all it can be
     (x² + 1 for arcsin: 1 alone); None when u may lie inside an allowed interval,
-    or nothing is known."""
+    or nothing is known.  (Remembered: `nowhere` and then `only_at_points` ask it
+    of the same arguments.)"""
     ends = {end for interval in allowed for end in (interval[0], interval[2]) if end is not None}
     known = _known_range(u, ends)
     if known[0] is None and known[2] is None:
@@ -327,7 +334,7 @@ def _range_verdict(u: Expr, allowed: tuple[_Interval, ...]) -> tuple[str, list[R
             return None  # u may lie inside the interval (or its side is not known)
         if low == high and low_in and high_in:
             points.append(low)
-    return _said(known), points
+    return _said(known), tuple(points)
 
 
 def number_text(value: Rational) -> str:
