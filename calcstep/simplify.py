@@ -98,6 +98,16 @@ class Rewrite(NamedTuple):
 # term in each (some 60 MB), long after the rewrite that asked for them.
 _CACHED_UP_TO = 20_000
 
+# A node's places in the canonical and the textbook orders, its leading number
+# and its operation count depend on the node alone: one cache of each (node hash
+# → (node, value), see `_Simplifier.split`) serves every simplification and its
+# trials, so the parts a batch meets again and again (x², 2x, n) are read once.
+_KEYS: dict[int, tuple[Expr, tuple]] = {}
+_OPS: dict[int, tuple[Expr, int]] = {}
+_SPLITS: dict[int, tuple[Expr, tuple[Rational, Expr]]] = {}
+_TERM_KEYS: dict[int, tuple[Expr, tuple]] = {}
+_FACTOR_KEYS: dict[int, tuple[Expr, tuple]] = {}
+
 
 class _Simplifier:
     """One simplification run: its memo of normal forms and the steps recorded."""
@@ -115,12 +125,13 @@ class _Simplifier:
         # node hash → (node, its normal form), keyed as the caches below (`split`);
         # a node in normal form, the most of them, is held alone, as its own entry
         self.memo: dict[int, Expr | tuple[Expr, Expr]] = {}
-        # node hash → (node, cached value): see `split`
-        self.keys: dict[int, tuple[Expr, tuple]] = {}
-        self.ops: dict[int, tuple[Expr, int]] = {}
-        self.splits: dict[int, tuple[Expr, tuple[Rational, Expr]]] = {}
-        self.term_keys: dict[int, tuple[Expr, tuple]] = {}
-        self.factor_keys: dict[int, tuple[Expr, tuple]] = {}
+        # node hash → (node, cached value): see `split`; those that depend on the
+        # node alone are shared by every simplifier
+        self.keys = _KEYS
+        self.ops = _OPS
+        self.splits = _SPLITS
+        self.term_keys = _TERM_KEYS
+        self.factor_keys = _FACTOR_KEYS
         self.signatures: dict[int, tuple[Expr, frozenset]] = {}
         self.factorings: dict[int, tuple[Expr, Any]] = {}
         self._trial: _Simplifier | None = None
@@ -258,16 +269,9 @@ class _Simplifier:
         return self._sines_trial(expr)
 
     def _trial_simplifier(self, tangents: bool) -> _Simplifier:
-        """A simplifier for trials, one level of reshaping less, that shares this
-        one's caches of keys, counts and coefficients (they depend on the node
-        alone)."""
-        trial = _Simplifier(self.limits, record=False, reshape=self.reshape - 1, tangents=tangents)
-        trial.keys = self.keys
-        trial.ops = self.ops
-        trial.splits = self.splits
-        trial.term_keys = self.term_keys
-        trial.factor_keys = self.factor_keys
-        return trial
+        """A simplifier for trials, one level of reshaping less (it shares the
+        caches of keys, counts and coefficients, as every simplifier does)."""
+        return _Simplifier(self.limits, record=False, reshape=self.reshape - 1, tangents=tangents)
 
     # The caches below are keyed by a node's stored hash, an int, and hold the node
     # beside its value: a dict keyed by the node would call its __hash__, a Python
@@ -330,6 +334,8 @@ class _Simplifier:
         if cached is not None and (cached[0] is factor or cached[0] == factor):
             return cached[1]
         value = _factor_key(factor, self)
+        if len(self.factor_keys) >= _CACHED_UP_TO:
+            self.factor_keys.clear()
         self.factor_keys[factor._hash] = (factor, value)
         return value
 
