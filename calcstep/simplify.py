@@ -3039,6 +3039,9 @@ _PLAIN_SUM = 1048576  # a sum itself among the factors (not a power of one)
 _SUM_DIVISOR = 2097152  # a power of a sum that divides, among the factors
 _ROOT_OF_SUM = 4194304  # a sum to a power k/2 (√u, 1/√u) among the factors
 _BASE_CALL = 8388608  # a power of a function
+# a product other than a number and then powers of names in name order, no name
+# twice (−8n²v³): only such a product may need its factors ordered or combined
+_UNORDERED = 16777216
 
 
 def _product_features(node: Mul) -> int:
@@ -3092,7 +3095,30 @@ def _product_features(node: Mul) -> int:
         | (_OTHERS if len(node.factors) - numbers >= 2 else 0)
         | (_SUMS if sums >= 2 else 0)
         | (_CALLS if calls >= 2 else 0)
+        # (a sum, a function, or a number 0 or 1 among the factors: no monomial)
+        | (_UNORDERED if found or sums or calls or not _monomial_in_order(node.factors) else 0)
     )
+
+
+def _monomial_in_order(factors: tuple[Expr, ...]) -> bool:
+    """A number or none, then names and their powers to whole exponents ≥ 1 in
+    name order, each name once (3x, −8n²v³): a product in textbook order
+    (`_factor_key` puts the number first, then the names by `name_key`) with no
+    base twice, which neither order-factors nor combine-powers changes."""
+    previous = None
+    for factor in factors[1:] if type(factors[0]) is Num else factors:
+        if type(factor) is Sym:
+            name = factor.name
+        elif (type(factor) is Pow and type(factor.base) is Sym and type(factor.exp) is Num
+              and type(factor.exp.value) is int and factor.exp.value >= 1):
+            name = factor.base.name
+        else:
+            return False
+        key = name_key(name)
+        if previous is not None and key <= previous:
+            return False
+        previous = key
+    return True
 
 
 def _sum_features(node: Add) -> int:
@@ -3199,7 +3225,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         Rewrite("simplest-radicals", "2·2^(−2/3) → ∛2", _simplest_radicals, needs=_RADICAL),
         Rewrite("opposite-factors", "(x − 1)/(1 − x) → −(1 − x)/(1 − x)", _opposite_factors,
                 needs=_SUMS),
-        Rewrite("combine-powers", "x·x² → x³", _combine_powers, needs=_OTHERS),
+        Rewrite("combine-powers", "x·x² → x³", _combine_powers, needs=_OTHERS | _UNORDERED),
         Rewrite("cancel-from-sum", "(x − x²)/x³ → (1 − x)/x²", _cancel_from_sum, needs=_PLAIN_SUM),
         Rewrite("cancel-factor", "(x² − 1)/(x − 1) → x + 1", _cancel_factors, reshaping=True,
                 needs=_SUMS),
@@ -3224,7 +3250,7 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
         # numerator first, 3(x² + 2x + 1)/(x² + 3x + 2)² → 3/(x + 2)² in one step
         Rewrite("factor-repeated", "eˣ(x² − 2x + 1)/(x² + 1)² → eˣ(x − 1)²/(x² + 1)²", _factor_repeated,
                 needs=_SUM_DIVISOR),
-        Rewrite("order-factors", "cos(x)·2x → 2x·cos(x)", _order_factors),
+        Rewrite("order-factors", "cos(x)·2x → 2x·cos(x)", _order_factors, needs=_UNORDERED),
     ),
     Pow: (
         Rewrite("evaluate-power", "2³ → 8", _evaluate_power, needs=_BASE_NUMBER | _EXPONENT_NUMBER),
