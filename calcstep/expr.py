@@ -607,8 +607,11 @@ def add(*terms: Expr) -> Expr:
     if len(terms) == 2:  # the commonest call: two terms, tested without an iterator
         if type(terms[0]) is not Add and type(terms[1]) is not Add:
             return _branch(Add, (terms,), terms)
-    elif len(terms) > 2 and Add not in map(type, terms):
-        return _branch(Add, (terms,), terms)  # nothing to flatten, the usual case
+    elif len(terms) > 2:
+        if Add not in map(type, terms):
+            return _branch(Add, (terms,), terms)  # nothing to flatten, the usual case
+    elif terms:
+        return terms[0]  # one term, a sum already flat or none
     flat: list[Expr] = []
     for term in terms:
         if type(term) is Add:
@@ -627,8 +630,11 @@ def mul(*factors: Expr) -> Expr:
     if len(factors) == 2:  # the commonest call: two factors, tested without an iterator
         if type(factors[0]) is not Mul and type(factors[1]) is not Mul:
             return _branch(Mul, (factors,), factors)
-    elif len(factors) > 2 and Mul not in map(type, factors):
-        return _branch(Mul, (factors,), factors)  # nothing to flatten, the usual case
+    elif len(factors) > 2:
+        if Mul not in map(type, factors):
+            return _branch(Mul, (factors,), factors)  # nothing to flatten, the usual case
+    elif factors:
+        return factors[0]  # one factor, a product already flat or none
     flat: list[Expr] = []
     for factor in factors:
         if type(factor) is Mul:

@@ -3151,12 +3151,11 @@ def _is_monomial_term(term: Pow | Mul) -> bool:
     exponents ≥ 0 (−3x²y): a polynomial's term, `_is_monomial` of its body with
     nothing dividing, asked of the term itself."""
     factors = term.factors if type(term) is Mul else (term,)
-    for index, factor in enumerate(factors):
-        kind = type(factor)
-        if kind is Sym or (kind is Num and index == 0):
-            continue
-        if not (kind is Pow and type(factor.base) is Sym and type(factor.exp) is Num
-                and type(factor.exp.value) is int and factor.exp.value >= 0):
+    for factor in factors[1:] if type(factors[0]) is Num else factors:
+        if type(factor) is not Sym and not (
+            type(factor) is Pow and type(factor.base) is Sym and type(factor.exp) is Num
+            and type(factor.exp.value) is int and factor.exp.value >= 0
+        ):
             return False
     return True
 
