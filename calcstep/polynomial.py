@@ -15,6 +15,7 @@ in several variables is tried by long division of the whole numerator
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from calcstep.expr import Add, Expr, Mul, Num, Pow, Rational, Sym, add, mul
@@ -78,13 +79,41 @@ def divide(p: Poly, q: Poly) -> tuple[Poly, Poly]:
 
 def gcd(p: Poly, q: Poly) -> Poly:
     """The greatest common divisor of p and q, monic (leading coefficient 1); () when
-    both are 0.  Euclid's algorithm, with exact fractions."""
+    both are 0.  Euclid's algorithm on whole multiples of them (a primitive remainder
+    sequence): each remainder is taken of the dividend times a power of the
+    divisor's lead, which keeps whole numbers whole, and divided by its content,
+    which keeps them small; fractions, which Python works out slowly, come in only
+    to make the last one monic."""
+    p, q = _primitive(p), _primitive(q)
     while q:
-        p, q = q, divide(p, q)[1]
+        p, q = q, _primitive(_pseudo_remainder(p, q))
     if not p:
         return ()
-    lead = Fraction(p[-1])
-    return tuple(c / lead for c in p)
+    lead = p[-1]
+    return tuple(Fraction(c, lead) for c in p)
+
+
+def _primitive(p: Poly) -> Poly:
+    """p scaled to whole coefficients with no common divisor (its sign kept)."""
+    if not all(type(c) is int for c in p):
+        scale = math.lcm(*(Fraction(c).denominator for c in p))
+        p = tuple(int(c * scale) for c in p)
+    content = math.gcd(*p)
+    return p if content in (0, 1) else tuple(c // content for c in p)
+
+
+def _pseudo_remainder(p: Poly, q: Poly) -> Poly:
+    """The remainder of lead(q)ᵏ·p ÷ q, k = deg p − deg q + 1, for whole p and q
+    (q not 0): whole itself."""
+    remainder = list(p)
+    lead = q[-1]
+    for top in range(len(p) - 1, len(q) - 2, -1):
+        c = remainder[top]
+        remainder = [lead * r for r in remainder[:top]]
+        shift = top - (len(q) - 1)
+        for i, b in enumerate(q[:-1]):
+            remainder[shift + i] -= c * b
+    return _trim(remainder)
 
 
 def to_expr(p: Poly, var: str) -> Expr:
