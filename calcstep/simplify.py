@@ -109,6 +109,14 @@ _TERM_KEYS: dict[int, tuple[Expr, tuple]] = {}
 _FACTOR_KEYS: dict[int, tuple[Expr, tuple]] = {}
 
 
+def forget_node_facts() -> None:
+    """Let go of the shared caches of keys, counts and leading numbers: each keeps
+    up to `_CACHED_UP_TO` nodes alive, which after a pass over a wide sum's runs
+    are that pass's last terms."""
+    for cache in (_KEYS, _OPS, _SPLITS, _TERM_KEYS, _FACTOR_KEYS):
+        cache.clear()
+
+
 class _Simplifier:
     """One simplification run: its memo of normal forms and the steps recorded."""
 

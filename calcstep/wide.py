@@ -46,7 +46,7 @@ from calcstep.expr import ZERO, Add, Expr, Note, add, forget_shared, packed, unp
 from calcstep.limits import Limits
 from calcstep.parse import Parsed, plain_text, read_terms, read_whole, said_once, top_level_signs
 from calcstep.printer import forget_caches
-from calcstep.simplify import Simplifier
+from calcstep.simplify import Simplifier, forget_node_facts
 from calcstep.steps import Derivation, Step
 
 # Terms in a run: enough that a run's overhead (a reading begun, a simplifier
@@ -78,7 +78,7 @@ def differentiate_wide(
         if reading is None:
             return None
         notes, free, applied, setting, size, depth = reading
-        forget_shared()
+        _forget_nodes()
         read_whole(plain, free, notes)
         function = runs.lazy_sum(runs.terms, runs.input_sizes, size, depth, free)
         written = Parsed(function, text)  # no places: an error found here is the whole reading's to mark
@@ -90,7 +90,7 @@ def differentiate_wide(
         if derived is None:
             return None
         simple, derivative_size, derivative_depth, derivative_free = derived
-        forget_shared()
+        _forget_nodes()
         total = add(*simple)
         del simple
         simplifier = Simplifier(limits, record=steps)
@@ -121,6 +121,13 @@ def differentiate_wide(
     parsed = Parsed(function, text, tuple(said), applied)
     derivation = Derivation(function, var, 1, top, simplification, result)
     return DiffReport(text, parsed, var, 1, (derivation,), ())
+
+
+def _forget_nodes() -> None:
+    """Let go of the nodes kept to be met again: the small ones shared, and those
+    the simplifier keeps facts about (after a pass over the runs, its last terms)."""
+    forget_shared()
+    forget_node_facts()
 
 
 class _Runs:
@@ -278,7 +285,7 @@ class _Terms(Sequence[Any]):
             # nodes would keep them (and so every run made) alive
             self._held = (-1, ())
             forget_caches()
-            forget_shared()
+            _forget_nodes()
             self._held = (index, self._run(index))
         return self._held[1]
 
