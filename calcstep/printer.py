@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 
-from calcstep.deep import deep
+from calcstep.deep import deep, deep_unary
 from calcstep.expr import (
     ONE,
     Add,
@@ -1093,7 +1093,7 @@ def to_text(expr: Expr) -> str:
 
 # the text printer's `write` itself, with room for the expression's depth: a
 # function calling it would be one call more for each text not yet written
-_write_text: Callable[[Expr], str] = deep(_TEXT.write)
+_write_text: Callable[[Expr], str] = deep_unary(_TEXT.write)
 
 
 @deep
@@ -1102,7 +1102,7 @@ def to_pretty(expr: Expr, ascii: bool = False) -> str:
     return (_PRETTY_ASCII if ascii else _PRETTY).render(expr)
 
 
-@deep
+@deep_unary
 def to_latex(expr: Expr) -> str:
     r"""`expr` in LaTeX, e.g. `2 x \cos\left(x^{2}\right)`."""
     return _LATEX.render(expr)
