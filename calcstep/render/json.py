@@ -73,24 +73,32 @@ def report_json(
         f', "notes": {_WHOLE([note_text(note, CANONICAL) for note in report.notes]) if report.notes else "[]"}'
         ', "steps": '
     )
-    # the last order's steps, written here and again in "orders" (made once, when
-    # small enough to hold: a huge record is written as it is made)
+    # the last order's steps and simplification, written here and again in
+    # "orders" (made once, when small enough to hold: a huge record is written as
+    # it is made)
     again = report.order > 1 and last is not None and last.target.size <= _HELD_UP_TO
     last_steps: Iterable[str] = ()
+    last_rewrites: Iterable[str] = ()
     if last is None:
         yield 'null, "simplification": []'
     else:
-        last_steps = ["".join(_steps(last.steps, options.explain))] if again else _steps(last.steps, options.explain)
+        last_steps = _steps(last.steps, options.explain)
+        last_rewrites = _rewrites(last.simplification)
+        if again:
+            last_steps, last_rewrites = ["".join(last_steps)], ["".join(last_rewrites)]
         yield from last_steps
         yield ', "simplification": '
-        yield from _rewrites(last.simplification)
+        yield from last_rewrites
     yield ', "error": null'
     if report.order > 1 and derivations:
         yield ', "orders": ['
         for index, derivation in enumerate(derivations):
             if index:
                 yield ", "
-            yield from derivation_json(derivation, options.explain, last_steps if again and derivation is last else None)
+            if again and derivation is last:
+                yield from derivation_json(derivation, options.explain, last_steps, last_rewrites)
+            else:
+                yield from derivation_json(derivation, options.explain)
         yield "]"
     if report.values:
         yield ', "value": ' + _WHOLE([value_to_dict(value) for value in report.values])
@@ -98,16 +106,17 @@ def report_json(
 
 
 def derivation_json(
-    derivation: Derivation, explain: bool = False, steps: Iterable[str] | None = None
+    derivation: Derivation, explain: bool = False, steps: Iterable[str] | None = None,
+    simplification: Iterable[str] | None = None,
 ) -> Iterator[str]:
-    """One order's object: order, expression, steps (`steps`: their JSON, when
-    already written), simplification, result."""
+    """One order's object: order, expression, steps, simplification, result
+    (`steps` and `simplification`: their JSON, when already written)."""
     yield f'{{"order": {derivation.order}, "expression": '
     yield from _text(derivation.target)
     yield ', "steps": '
     yield from _steps(derivation.steps, explain) if steps is None else steps
     yield ', "simplification": '
-    yield from _rewrites(derivation.simplification)
+    yield from _rewrites(derivation.simplification) if simplification is None else simplification
     yield ', "result": '
     yield from _text(derivation.result)
     yield "}"
