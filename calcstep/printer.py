@@ -571,8 +571,11 @@ class _PrettyPrinter(_Printer):
         # a run of divisions found in these stops at it
         written = [factor for factor, _ in carried]
         # w·w·w·x, not w·w·wx, and l·n·x, not lnx (ln x): once letters side by
-        # side would be misread, every letter of the product is written apart
-        apart = _letters_apart(previous, written)
+        # side would be misread, every letter of the product is written apart.
+        # Found when first asked, at a letter that would be written beside the
+        # one before it: most products (2x, 3·sin(x)) never ask
+        apart: bool | None = None
+        first = previous
         index = 0
         while index < len(carried):
             factor, negated = carried[index]
@@ -598,7 +601,11 @@ class _PrettyPrinter(_Printer):
                 previous = None  # what follows a division is joined with a visible ·
                 continue
             piece = self.at(factor, PRODUCT + 1)
-            beside = previous is not None and self.juxtaposes(previous, factor) and not (apart and _is_letterlike(previous))
+            beside = previous is not None and self.juxtaposes(previous, factor)
+            if beside and _is_letterlike(previous):
+                if apart is None:
+                    apart = _letters_apart(first, written)
+                beside = not apart
             parts += ("" if beside else self.times, piece)
             previous = factor
         return "".join(parts)
