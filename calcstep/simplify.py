@@ -31,6 +31,7 @@ from calcstep.expr import (
     LEAVES,
     MINUS_ONE,
     ONE,
+    TWO,
     ZERO,
     Add,
     Apply,
@@ -1794,6 +1795,55 @@ def _product_in_sines_and_cosines(node: Mul, s: _Simplifier) -> Expr | None:
 
 _SINES = frozenset({"sin", "cos", "sinh", "cosh"})
 
+# The double-angle identities, sin 2u = 2·sin u·cos u and kin, by function: the
+# expansion of f(2u) in the functions of u.
+_DOUBLE_ANGLES: dict[str, Callable[[Expr], Expr]] = {
+    "sin": lambda u: mul(TWO, Call("sin", u), Call("cos", u)),
+    "cos": lambda u: add(Pow(Call("cos", u), TWO), neg(Pow(Call("sin", u), TWO))),
+    "sinh": lambda u: mul(TWO, Call("sinh", u), Call("cosh", u)),
+    "cosh": lambda u: add(Pow(Call("cosh", u), TWO), Pow(Call("sinh", u), TWO)),
+}
+
+
+def _halved(angle: Expr) -> Expr | None:
+    """u for an angle written 2u (2x, 2·(x + 1)), else None."""
+    if type(angle) is not Mul or angle.factors[0] != TWO:
+        return None
+    return mul(*angle.factors[1:])
+
+
+def _double_angles_opened(node: Add | Mul, s: _Simplifier) -> Expr | None:
+    """A sum or product with sin 2u (or cos, sinh, cosh of 2u) beside a sine or
+    cosine of u among its parts, its double angles written in u, when that form
+    collapses: 2·cos 2x·cos x + sin 2x·sin x is 2·cos³x, so the derivative of
+    sin 2x/cos x is 2·cos x, as sin 2x/cos x is 2·sin x."""
+    if s.reshape < _TOP_LEVEL or (type(node) is Mul and not any(map(is_divisor, node.factors))):
+        # not in the trials of other reshaping rewrites (a trial of its own each
+        # time, in each of theirs, cost more than all it finds); nor for a product
+        # that divides by nothing, which opened only grows
+        return None
+    found = _calls_among(node, s)
+    calls = [call for name in _SINES.intersection(found) for call in found[name]]
+    angles = {call.arg for call in calls}
+    doubled = {call.arg for call in calls if _halved(call.arg) in angles}
+    if not doubled:
+        return None
+
+    def opened(part: Expr) -> Expr | None:
+        if type(part) is Call and part.fn in _SINES and part.arg in doubled:
+            return _DOUBLE_ANGLES[part.fn](_halved(part.arg))
+        return None
+
+    candidate = rebuilt(node, opened)
+    # taken only when the form collapses, to half the operations of the node as it
+    # stands (every rewrite before this one tried; its own trial would open the
+    # double angles too): sin 2x/cos x is 2·sin x.  A form merely rearranged, as
+    # 2·cos 2x·sin x + sin 2x·cos x to 2·sin x·(2·cos²x − sin²x), keeps its double
+    # angles, which read as the function was written
+    if 2 * s.op_count(s.trial(candidate)) > s.op_count(node):
+        return None
+    return candidate
+
 
 def _mixes_sines_and_tangents(expr: Expr) -> bool:
     """True when `expr` has both sines or cosines and tangents, secants …: a form
@@ -3219,6 +3269,8 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
                 needs=_FRACTION),
         Rewrite("sines-and-cosines", "sec x − sin x·tan x → 1/cos x − sin x·sin x/cos x",
                 _sines_and_cosines, reshaping=True, needs=_NOT_POLYNOMIAL),
+        Rewrite("double-angles", "cos 2x + 2·sin²x → cos²x − sin²x + 2·sin²x", _double_angles_opened,
+                reshaping=True, needs=_NOT_POLYNOMIAL),
     ),
     Mul: (
         Rewrite("zero-product", "0·x → 0", _zero_factor, needs=_ZERO),
@@ -3246,6 +3298,8 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
                 reshaping=True, needs=_BASE_PRODUCT),
         Rewrite("sines-and-cosines", "(sin x − sec x·tan x)/tan²x → −sin x", _product_in_sines_and_cosines,
                 reshaping=True, needs=_SUM),
+        Rewrite("double-angles", "sin 2x/cos x → 2·sin x·cos x/cos x", _double_angles_opened,
+                reshaping=True, needs=_CALLS),
         Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers, needs=_ABS),
         Rewrite("sign-and-absolute", "sgn(x)·x/|x| → |x|/|x|", _sign_and_absolute, needs=_ABS),
         Rewrite("drop-one", "1·x → x", _drop_one, needs=_ONE),

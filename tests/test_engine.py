@@ -1028,6 +1028,24 @@ def test_a_quotient_of_tangents_and_secants_is_simplified_in_sines_and_cosines(t
     assert all(abs(float(difference.subs(x, point))) < 1e-12 for point in (0.3, 1.1, 2.7))
 
 
+@pytest.mark.parametrize(("text", "result"), [
+    ("sin(2x)/cos(x)", "2·cos(x)"), ("sin(2x)/sin(x)", "−2·sin(x)"), ("(1 - cos(2x))/sin(x)", "2·cos(x)"),
+    ("cos(2x) + 2sin(x)^2", "0"), ("sinh(2x) - 2sinh(x)cosh(x)", "0"), ("sin(2x)/(sin(x)*cos(x))", "0"),
+    # rearranged, not collapsed: the double angles stay as the function has them
+    ("sin(2x)*sin(x)", "2·cos(2x)·sin(x) + sin(2x)·cos(x)"),
+    ("cos(2x)/cos(x)", "(cos(2x)·sin(x) − 2·sin(2x)·cos(x))/cos²(x)"),
+])
+def test_double_angles_are_opened_where_the_derivative_collapses(text: str, result: str) -> None:
+    # the derivative of sin 2x/cos x, which is 2·sin x, was (2·cos 2x·cos x +
+    # sin 2x·sin x)/cos²x: with sin 2x = 2·sin x·cos x and cos 2x = cos²x − sin²x
+    # it is 2·cos x
+    report = differentiate(text)
+    assert to_pretty(report.result) == result
+    x = symbol("x")
+    difference = to_sympy(report.result) - sp.diff(to_sympy(parse(text).expr), x)
+    assert all(abs(float(difference.subs(x, point))) < 1e-12 for point in (0.3, 1.1, 2.7))
+
+
 @pytest.mark.parametrize(("text", "result"), [("tan(x)/sec(x)", "cos(x)"), ("cot(x)/csc(x)", "−sin(x)"),
                                               ("1/cot(x)", "sec²(x)"), ("csc(x)/cot(x)", "sec(x)·tan(x)")])
 def test_a_derivative_leaves_no_reciprocal_of_a_reciprocal_function(text: str, result: str) -> None:

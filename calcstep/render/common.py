@@ -39,6 +39,7 @@ REWRITE_TITLES = {
     "expand": "multiply out",
     "combine-fractions": "write over a common denominator",
     "sines-and-cosines": "write in sines and cosines",
+    "double-angles": "open the double angles",
     "logarithm-of-power": "logarithm of a power",
     "sigmoid-symmetry": "σ(−u) = 1 − σ(u)",
     "step-symmetry": "H(−u) = 1 − H(u)",
