@@ -237,7 +237,7 @@ def differentiate(
         # said with the reading: it explains a derivative of 0 (a constant, with no
         # variable at all, needs no word)
         parsed = parsed._replace(notes=(*parsed.notes, absent_variable(parsed.expr, var)))
-    simplifier = Simplifier(limits, record=steps)
+    simplifier = Simplifier(limits, record=steps, angles=_has_angles(parsed))
     try:
         derivations = derive_orders(parsed.expr, var, order, limits,
                                     taken=parsed.expr.free_vars | parsed.functions, simplifier=simplifier,
@@ -616,6 +616,17 @@ def _rate_without_value(written: Parsed, limits: Limits) -> tuple[Call, Expr] | 
             if isinstance(_why_undefined(substitute(rate, {inner: value})), DomainError):
                 return node, value
     return None
+
+
+def _has_angles(parsed: Parsed) -> bool:
+    """True when the function read has a trigonometric or hyperbolic function in
+    it, whose derivatives may have double angles to open (see `Simplifier`).  Each
+    function applied is among the parts the reading keeps a place for."""
+    return any(type(part) is Call and part.fn in _ANGLED for part in parsed.places)
+
+
+# The functions of an angle: those whose derivatives are sines, cosines and their kin.
+_ANGLED = frozenset(name for name, function in BY_NAME.items() if function.family in ("trig", "hyperbolic"))
 
 
 def derive_orders(

@@ -1805,6 +1805,19 @@ _DOUBLE_ANGLES: dict[str, Callable[[Expr], Expr]] = {
 }
 
 
+def _sines_in(expr: Expr) -> list[Call]:
+    """The sines, cosines and their hyperbolic kin anywhere in `expr` (a shared
+    part's once for each time it occurs)."""
+    found = []
+    pending = [expr]
+    while pending:
+        node = pending.pop()
+        if type(node) is Call and node.fn in _SINES:
+            found.append(node)
+        pending.extend(node.children())
+    return found
+
+
 def _halved(angle: Expr) -> Expr | None:
     """u for an angle written 2u (2x, 2·(x + 1)), else None."""
     if type(angle) is not Mul or angle.factors[0] != TWO:
@@ -1812,18 +1825,20 @@ def _halved(angle: Expr) -> Expr | None:
     return mul(*angle.factors[1:])
 
 
-def _double_angles_opened(node: Add | Mul, s: _Simplifier) -> Expr | None:
-    """A sum or product with sin 2u (or cos, sinh, cosh of 2u) beside a sine or
-    cosine of u among its parts, its double angles written in u, when that form
-    collapses: 2·cos 2x·cos x + sin 2x·sin x is 2·cos³x, so the derivative of
-    sin 2x/cos x is 2·cos x, as sin 2x/cos x is 2·sin x."""
-    if s.reshape < _TOP_LEVEL or (type(node) is Mul and not any(map(is_divisor, node.factors))):
-        # not in the trials of other reshaping rewrites (a trial of its own each
-        # time, in each of theirs, cost more than all it finds); nor for a product
-        # that divides by nothing, which opened only grows
+# Results up to this size are looked at whole for double angles to open.
+_DOUBLE_ANGLES_UP_TO = 500
+
+
+def _double_angles_opened(result: Expr, s: _Simplifier) -> Expr | None:
+    """A result (a whole derivative, simplified) with sin 2u (or cos, sinh, cosh
+    of 2u) beside a function of u, its double angles written in u, when that
+    collapses it: (2·cos 2x·cos x + sin 2x·sin x)/cos²x, the derivative of
+    sin 2x/cos x, is 2·cos x, as sin 2x/cos x is 2·sin x; else None.  The whole
+    is looked at, once, not each part: a part that collapses beside a double
+    angle left elsewhere (2·sinh³x/sinh²2x) would mix the two."""
+    if result._size > _DOUBLE_ANGLES_UP_TO:
         return None
-    found = _calls_among(node, s)
-    calls = [call for name in _SINES.intersection(found) for call in found[name]]
+    calls = _sines_in(result)
     angles = {call.arg for call in calls}
     doubled = {call.arg for call in calls if _halved(call.arg) in angles}
     if not doubled:
@@ -1834,13 +1849,12 @@ def _double_angles_opened(node: Add | Mul, s: _Simplifier) -> Expr | None:
             return _DOUBLE_ANGLES[part.fn](_halved(part.arg))
         return None
 
-    candidate = rebuilt(node, opened)
-    # taken only when the form collapses, to half the operations of the node as it
-    # stands (every rewrite before this one tried; its own trial would open the
-    # double angles too): sin 2x/cos x is 2·sin x.  A form merely rearranged, as
-    # 2·cos 2x·sin x + sin 2x·cos x to 2·sin x·(2·cos²x − sin²x), keeps its double
-    # angles, which read as the function was written
-    if 2 * s.op_count(s.trial(candidate)) > s.op_count(node):
+    candidate = rebuilt(result, opened)
+    # taken only when the form collapses, to half its operations or fewer: a form
+    # merely rearranged (2·cos 2x·sin x + sin 2x·cos x as 2·sin x·(2·cos²x − sin²x))
+    # keeps its double angles, which read as the function was written
+    simplest = s.trial(candidate)
+    if 2 * s.op_count(simplest) > s.op_count(result) or any(map(opened, walk(simplest))):
         return None
     return candidate
 
@@ -3269,8 +3283,6 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
                 needs=_FRACTION),
         Rewrite("sines-and-cosines", "sec x − sin x·tan x → 1/cos x − sin x·sin x/cos x",
                 _sines_and_cosines, reshaping=True, needs=_NOT_POLYNOMIAL),
-        Rewrite("double-angles", "cos 2x + 2·sin²x → cos²x − sin²x + 2·sin²x", _double_angles_opened,
-                reshaping=True, needs=_NOT_POLYNOMIAL),
     ),
     Mul: (
         Rewrite("zero-product", "0·x → 0", _zero_factor, needs=_ZERO),
@@ -3298,8 +3310,6 @@ TABLE: dict[type, tuple[Rewrite, ...]] = {
                 reshaping=True, needs=_BASE_PRODUCT),
         Rewrite("sines-and-cosines", "(sin x − sec x·tan x)/tan²x → −sin x", _product_in_sines_and_cosines,
                 reshaping=True, needs=_SUM),
-        Rewrite("double-angles", "sin 2x/cos x → 2·sin x·cos x/cos x", _double_angles_opened,
-                reshaping=True, needs=_CALLS),
         Rewrite("absolute-powers", "x²/|x| → |x|", _abs_powers, needs=_ABS),
         Rewrite("sign-and-absolute", "sgn(x)·x/|x| → |x|/|x|", _sign_and_absolute, needs=_ABS),
         Rewrite("drop-one", "1·x → x", _drop_one, needs=_ONE),
@@ -3371,9 +3381,13 @@ class Simplifier:
     found, so that successive orders of a derivative (which share most of their
     parts) are not simplified from scratch."""
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS, record: bool = True) -> None:
-        # record false: the same results, with no steps kept (`diff --no-steps`)
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, record: bool = True, angles: bool = True) -> None:
+        # record false: the same results, with no steps kept (`diff --no-steps`);
+        # angles false: no look for double angles, for the derivatives of a
+        # function with no trigonometric or hyperbolic function in it (they have
+        # none either, and the look walks every result)
         self._work = _Simplifier(limits, record)
+        self._angles = angles
 
     def __call__(self, expr: Expr) -> tuple[Expr, tuple[Step, ...]]:
         """The simplified form of `expr` and the rewrite steps that produced it, in order.
@@ -3413,6 +3427,12 @@ class Simplifier:
         work = self._work
         start = work.begin_run()
         result = work(expr)
+        # a last look at the whole: double angles that make it collapse, opened
+        opened = _double_angles_opened(result, work) if self._angles else None
+        if opened is not None:
+            if work.record:
+                work.steps.append(rewrite_step("double-angles", result, opened))
+            result = work(opened)
         return result, tuple(work.steps[start:])
 
 

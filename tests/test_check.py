@@ -404,7 +404,10 @@ def test_correct_verdicts_say_how_they_were_reached() -> None:
     simplified = check_answer("x e^x", "(x+1) e^x")
     assert simplified.method is Method.SIMPLIFY
     assert render(simplified).startswith("correct: d/dx [x·e^x] = e^x·(x + 1)")
-    numeric = check_answer("sin(x)^2", "sin(2x)")
+    # sin 2x for sin²x is equal by the rewrites too (its double angle opened);
+    # a triple angle is for the points to judge
+    assert check_answer("sin(x)^2", "sin(2x)").method is Method.SIMPLIFY
+    numeric = check_answer("sin(x)^3", "3/4*(cos(x) - cos(3x))")
     assert numeric.method is Method.POINTS and numeric.points == 24
     assert "equal at all 24 points" in render(numeric)
 

@@ -189,7 +189,8 @@ def test_the_thresholds_and_limits_are_the_graphs() -> None:
     [
         ("x^2", "2x", "simplify"),
         ("tan(x)", "1/cos(x)^2", "simplify"),
-        ("sin(x)^2", "sin(2x)", "points"),
+        ("sin(x)^2", "sin(2x)", "simplify"),  # its double angle opened, sin 2x − 2·sin x·cos x is 0
+        ("sin(x)^3", "3/4*(cos(x) - cos(3x))", "points"),  # a triple angle is for the points
         ("abs(x)", "sign(x)", "simplify"),  # x/|x| − sgn(x) is (x − |x|·sgn(x))/|x|, and |x|·sgn(x) is x
     ],
 )
