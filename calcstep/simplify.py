@@ -3421,7 +3421,12 @@ class Simplifier:
         """The simplified form of `expr` alone: at once when an earlier call met it.
         Its steps, if any, are not kept (call this after the steps are taken)."""
         known = self._work.known(expr)
-        return known if known is not None else self(expr)[0]
+        if known is None:
+            return self(expr)[0]
+        # met as a part, it was not looked at whole: its double angles may still
+        # collapse it (sin 2x − 2·sin x·cos x − 1 is −1), as a run of its own does
+        opened = _double_angles_opened(known, self._work) if self._angles else None
+        return known if opened is None else self(expr)[0]
 
     def _run(self, expr: Expr) -> tuple[Expr, tuple[Step, ...]]:
         work = self._work
@@ -3432,7 +3437,12 @@ class Simplifier:
         if opened is not None:
             if work.record:
                 work.steps.append(rewrite_step("double-angles", result, opened))
-            result = work(opened)
+            final = work(opened)
+            # the memo answers for the whole as this run did (`normal_form` asks
+            # it): ln(sin 2x − 2·sin x·cos x − 1) is refused, its argument −1
+            for met in (expr, result):
+                work.memo[met._hash] = (met, final)
+            result = final
         return result, tuple(work.steps[start:])
 
 
@@ -3450,8 +3460,9 @@ def vanishing_part(expr: Expr, limits: Limits = DEFAULT_LIMITS) -> Expr | None:
 
 def _vanishing_part(expr: Expr, limits: Limits) -> Expr | None:
     # one simplifier for every part: it remembers normal forms, so the parts of
-    # the whole, simplified first, are not simplified again
-    simplifier = _Simplifier(limits, record=False)
+    # the whole, simplified first, are not simplified again; the whole one, with
+    # its last look at double angles (cos 2x − cos²x + sin²x is 0)
+    simplifier = Simplifier(limits, record=False)
     found: Expr | None = None
     stack = [expr]
     while stack:
@@ -3460,7 +3471,7 @@ def _vanishing_part(expr: Expr, limits: Limits) -> Expr | None:
             continue
         stack.extend(node.children())
         try:
-            vanishes = simplifier(node) == ZERO
+            vanishes = simplifier(node)[0] == ZERO
         except (DomainError, LimitError):
             continue
         if vanishes and (found is None or node.size < found.size):

@@ -193,7 +193,9 @@ def test_cli_never_prints_a_traceback(cli, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "zero"),
-    [("sqrt(sin(pi)*x)", "sin(π)·x"), ("sqrt(x - x) + x", "x − x")],
+    [("sqrt(sin(pi)*x)", "sin(π)·x"), ("sqrt(x - x) + x", "x − x"),
+     # 0 once its double angle is opened
+     ("sqrt(cos(2x) - cos(x)^2 + sin(x)^2)", "cos(2x) − cos²(x) + sin²(x)")],
 )
 def test_a_part_that_is_always_zero_is_named(cli, text: str, zero: str) -> None:
     run = cli("diff", text)
@@ -335,6 +337,10 @@ def test_a_function_held_at_the_edge_of_its_domain_is_named(cli, text: str, mess
      ("x + ln(sin(x)^2 + cos(x)^2 - 2)",
       "ln(sin²(x) + cos²(x) − 2) has no value: sin²(x) + cos²(x) − 2 is −1 for every value of x",
       "ln(sin(x)^2 + cos(x)^2 - 2)"),
+     # −1 once its double angle is opened: the part is judged as a whole result is
+     ("x*ln(sin(2x) - 2sin(x)cos(x) - 1)",
+      "ln(sin(2x) − 2·sin(x)·cos(x) − 1) has no value: sin(2x) − 2·sin(x)·cos(x) − 1 is −1 for every value of x",
+      "ln(sin(2x) - 2sin(x)cos(x) - 1)"),
      ("atanh(x/x)", "artanh(x/x) has no value: x/x is 1 for every value of x", "atanh(x/x)"),
      ("asin(2*x/x)", "arcsin(2x/x) has no value: 2x/x is 2 for every value of x", "asin(2*x/x)"),
      ("ln(x - x) + x", "ln(x − x) has no value: x − x is 0 for every value of x", "ln(x - x)"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -144,7 +144,7 @@ def value_to_dict(value: PointValue) -> dict[str, Any]:
 
 
 # JSON's spelling of a string, non-ASCII kept (json.dumps with ensure_ascii=False).
-# Canonical text (`to_text`) is ASCII names, numbers and operators: no quote,
+# Canonical text (`to_text`) is names, numbers and operators: no quote,
 # backslash or control character, so it is its own JSON string between two
 # quotes (property-tested), and is written so, not passed through `_quote`: a
 # record's every step writes two or three such texts, and the call and the scan
@@ -214,7 +214,7 @@ def _step_opening(step: Step) -> str:
     )
 
 
-@cache
+@lru_cache(maxsize=4096)  # bounded: keyed by the variable too, which a batch may vary without end
 def _rule_opening(rule: str, renames: tuple[tuple[str, str], ...], var: str) -> str:
     """The fields a rule's every step with these letters in this variable shares:
     rule, title, formula (in x, whatever the step's variable: one formula per rule
