@@ -1258,7 +1258,9 @@ def _is_power_product(expr: Expr) -> bool:
 
 
 def _is_monomial(expr: Expr) -> bool:
-    """A product of variables to whole powers (x²y), or a number."""
+    """A product of variables to whole powers, negative ones too (x²y, x/y²), or
+    a number: see `_is_monomial_term` for a polynomial's term, nothing dividing,
+    and `_monomial_in_order` for one already in textbook order."""
     return all(
         type(base) is Sym and isinstance(k, int) for base, k in map(_numeric_power, _factors(expr))
     )
