@@ -3427,25 +3427,30 @@ class Simplifier:
             return self(expr)[0]
         # met as a part, it was not looked at whole: its double angles may still
         # collapse it (sin 2x − 2·sin x·cos x − 1 is −1), as a run of its own does
-        opened = _double_angles_opened(known, self._work) if self._angles else None
-        return known if opened is None else self(expr)[0]
+        self._work.begin_run()
+        return self._looked_at_whole(expr, known)
 
     def _run(self, expr: Expr) -> tuple[Expr, tuple[Step, ...]]:
         work = self._work
         start = work.begin_run()
-        result = work(expr)
-        # a last look at the whole: double angles that make it collapse, opened
-        opened = _double_angles_opened(result, work) if self._angles else None
-        if opened is not None:
-            if work.record:
-                work.steps.append(rewrite_step("double-angles", result, opened))
-            final = work(opened)
-            # the memo answers for the whole as this run did (`normal_form` asks
-            # it): ln(sin 2x − 2·sin x·cos x − 1) is refused, its argument −1
-            for met in (expr, result):
-                work.memo[met._hash] = (met, final)
-            result = final
+        result = self._looked_at_whole(expr, work(expr))
         return result, tuple(work.steps[start:])
+
+    def _looked_at_whole(self, expr: Expr, result: Expr) -> Expr:
+        """`result`, the normal form of `expr`, after a last look at the whole:
+        double angles that make it collapse, opened (the step recorded)."""
+        work = self._work
+        opened = _double_angles_opened(result, work) if self._angles else None
+        if opened is None:
+            return result
+        if work.record:
+            work.steps.append(rewrite_step("double-angles", result, opened))
+        final = work(opened)
+        # the memo answers for the whole as this run did (`normal_form` asks it):
+        # ln(sin 2x − 2·sin x·cos x − 1) is refused, its argument −1
+        for met in (expr, result):
+            work.memo[met._hash] = (met, final)
+        return final
 
 
 def simplify(expr: Expr, limits: Limits = DEFAULT_LIMITS) -> tuple[Expr, tuple[Step, ...]]:
